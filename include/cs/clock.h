@@ -1,0 +1,48 @@
+/*
+ * Time: a clock interface the core state machines read through (so tests
+ * can drive them with virtual time), the real monotonic clock, and
+ * compensated sleeping.
+ *
+ * clock_nanosleep on a VM overshoots by tens to hundreds of microseconds.
+ * cs_sleeper keeps a running mean of the observed overshoot and sleeps to
+ * the deadline minus that mean, so the mean wake-up lands on the deadline
+ * without spinning. Callers then treat a deadline as reached when it is
+ * within cs_sleeper_early_ns() of now.
+ */
+#ifndef CS_CLOCK_H
+#define CS_CLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cs_clock {
+    int64_t (*now)(void *ctx);            /* ns, monotonic */
+    void (*spin)(void *ctx, int64_t ns);  /* burn CPU (or advance virtual time) */
+    void *ctx;
+};
+
+static inline int64_t cs_clock_now(const struct cs_clock *c)
+{
+    return c->now(c->ctx);
+}
+
+/* The real monotonic clock; spin busy-waits. */
+extern const struct cs_clock cs_real_clock;
+int64_t cs_now_ns(void);
+void cs_spin_ns(int64_t ns);
+
+/* Lower this thread's timer slack to 1 ns (Linux); harmless elsewhere. */
+void cs_clock_tune(void);
+
+struct cs_sleeper {
+    double overshoot_ns; /* running mean of observed overshoot */
+};
+
+void cs_sleeper_init(struct cs_sleeper *s);
+/* Sleep until about deadline_ns (absolute, cs_now_ns scale). Returns at
+ * once if the deadline is within the expected overshoot. */
+void cs_sleep_until(struct cs_sleeper *s, int64_t deadline_ns);
+/* How early a caller should accept a deadline as reached. */
+int64_t cs_sleeper_early_ns(const struct cs_sleeper *s);
+
+#endif

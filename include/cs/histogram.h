@@ -1,0 +1,49 @@
+/*
+ * Log-linear histogram of non-negative integer values (nanoseconds here),
+ * in the manner of HdrHistogram: values below 2^CS_HIST_SUB_BITS+1 are
+ * exact, above that every power of two is split into 2^CS_HIST_SUB_BITS
+ * linear sub-buckets, so a reported percentile is within 0.4% of a value
+ * that was recorded (the bucket midpoint is reported; half a bucket is at
+ * most 2^-8 of the value). Recording is O(1); the layout is fixed, so two
+ * histograms merge by adding their count arrays, which is also how ranks
+ * merge them with one reduction.
+ */
+#ifndef CS_HISTOGRAM_H
+#define CS_HISTOGRAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CS_HIST_SUB_BITS 7
+#define CS_HIST_SUB_COUNT (1 << CS_HIST_SUB_BITS) /* 128 */
+#define CS_HIST_MAX_BITS 42                       /* values < 2^42 ns, ~73 min */
+#define CS_HIST_BUCKETS (2 * CS_HIST_SUB_COUNT + (CS_HIST_MAX_BITS - CS_HIST_SUB_BITS - 1) * CS_HIST_SUB_COUNT)
+#define CS_HIST_MAX_VALUE ((UINT64_C(1) << CS_HIST_MAX_BITS) - 1)
+
+struct cs_histogram {
+    uint64_t total;   /* values recorded */
+    uint64_t clamped; /* values above CS_HIST_MAX_VALUE, recorded as the max */
+    uint64_t min;
+    uint64_t max;
+    double sum;       /* exact sum, for the mean */
+    uint64_t counts[CS_HIST_BUCKETS];
+};
+
+void cs_hist_init(struct cs_histogram *h);
+/* Record one value; returns false when it was above the range and was
+ * clamped to CS_HIST_MAX_VALUE (it is still counted). */
+bool cs_hist_record(struct cs_histogram *h, uint64_t value);
+/* dst += src. */
+void cs_hist_add(struct cs_histogram *dst, const struct cs_histogram *src);
+/* The value at percentile p (0..100]: the smallest recorded bucket whose
+ * cumulative count reaches p% of the total, reported as its midpoint and
+ * clamped to [min, max]. 0 for an empty histogram. */
+uint64_t cs_hist_percentile(const struct cs_histogram *h, double p);
+double cs_hist_mean(const struct cs_histogram *h);
+
+/* Bucket layout, exposed for tests. */
+int cs_hist_index(uint64_t value);
+uint64_t cs_hist_bucket_low(int index);
+uint64_t cs_hist_bucket_width(int index);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * Dispatch policies: which service node gets the next request. Each policy
+ * is a row in cs_policies with a name and a pick function; adding one is a
+ * row and a function. A policy sees only a read-only view of the nodes'
+ * load and may keep a little state of its own.
+ */
+#ifndef CS_POLICY_H
+#define CS_POLICY_H
+
+#include <stdint.h>
+
+#include "cs/rng.h"
+
+struct cs_policy_view {
+    int nodes;            /* active service nodes, indexed 0..nodes-1 */
+    const int *in_flight; /* requests sent and not yet answered, per node */
+    int window;           /* a node with in_flight >= window takes nothing */
+};
+
+struct cs_policy_state {
+    uint32_t cursor;    /* round robin position */
+    struct cs_rng rng;  /* for randomized policies */
+};
+
+struct cs_policy {
+    const char *name;
+    const char *summary;
+    /* Index of the node to send to, or -1 when no node can take a request
+     * now (every window is full). */
+    int (*pick)(struct cs_policy_state *st, const struct cs_policy_view *v);
+};
+
+extern const struct cs_policy cs_policies[];
+extern const int cs_policy_count;
+
+int cs_policy_find(const char *name);
+
+#endif

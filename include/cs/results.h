@@ -1,0 +1,90 @@
+/*
+ * One results struct, filled on rank 0 at the end of a run from the
+ * coordinator's counters and histograms, the gathered node counters, the
+ * merged node histograms and the MPI placement. Analysis (analysis.c)
+ * derives rates, utilizations, the capacity model and the bottleneck
+ * verdict; renderers (report.c) turn it into JSON and a table.
+ */
+#ifndef CS_RESULTS_H
+#define CS_RESULTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cs/config.h"
+#include "cs/coordinator.h"
+#include "cs/histogram.h"
+#include "cs/service_node.h"
+
+#define CS_HOST_MAX 64
+
+enum cs_bottleneck {
+    CS_BOTTLENECK_NONE,
+    CS_BOTTLENECK_COORDINATOR,
+    CS_BOTTLENECK_SERVICE_NODES,
+    CS_BOTTLENECK_HOST_CPU,
+};
+extern const char *const cs_bottleneck_names[];
+
+struct cs_rank_info {
+    char host[CS_HOST_MAX];
+    int host_ranks; /* ranks sharing this rank's host */
+    int host_cores; /* cores this rank's host offers */
+};
+
+struct cs_node_result {
+    int rank;
+    uint64_t counters[CS_N__COUNT];
+    uint64_t coordinator_completed; /* measured replies the coordinator took from it */
+    double utilization;             /* busy / (servers x window), 0..1 */
+};
+
+struct cs_results {
+    /* inputs */
+    struct cs_scenario scenario;
+    bool complete;
+    int ranks;
+    int service_nodes;
+    char library[128];
+    struct cs_rank_info *rank_info; /* [ranks] */
+    double offered_rps;
+    uint64_t coord[CS_C__COUNT];
+    struct cs_histogram latency;    /* ns, coordinator */
+    struct cs_histogram queue_wait; /* ns, merged over nodes */
+    struct cs_histogram service;    /* ns, merged over nodes */
+    struct cs_node_result *nodes;   /* [service_nodes] */
+
+    /* derived by cs_results_analyze */
+    int host_count;
+    bool oversubscribed; /* some host runs more ranks than it has cores */
+    int worst_host_ranks, worst_host_cores;
+    uint64_t lost;
+    double duration_s;
+    double throughput_rps;
+    double coordinator_utilization;
+    double coordinator_per_request_us; /* NAN when nothing completed */
+    double node_utilization_mean;
+    double service_inflation; /* delivered / requested service time */
+    double node_capacity_rps, coordinator_capacity_rps, capacity_rps;
+    enum cs_bottleneck bottleneck;
+    char reason[320];
+};
+
+/* Allocate the per-rank and per-node arrays; zero everything else. */
+int cs_results_init(struct cs_results *r, int ranks);
+void cs_results_free(struct cs_results *r);
+
+/* Derive every field below "derived" from the inputs. */
+void cs_results_analyze(struct cs_results *r);
+
+/* The results as pretty JSON (caller frees), NULL when out of memory. */
+char *cs_results_json(const struct cs_results *r);
+/* The report for people. */
+void cs_results_table(const struct cs_results *r, FILE *out);
+
+/* Write text to path whole or not at all (temp file in the same directory,
+ * fsync, rename). 0 or CS_E_IO with a message in err. */
+int cs_write_file_atomic(const char *path, const char *text, char *err, size_t errlen);
+
+#endif

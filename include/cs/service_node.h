@@ -1,0 +1,85 @@
+/*
+ * A service node's state machine (ranks 1..N-1), free of MPI: a FIFO queue
+ * in front of `servers` identical servers. A request starts on a free
+ * server with deadline = start + requested service time x speed; its reply
+ * goes out when the deadline is reached. The driver decides how to wait
+ * until the next deadline or message (sleep or spin).
+ */
+#ifndef CS_SERVICE_NODE_H
+#define CS_SERVICE_NODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cs/histogram.h"
+#include "cs/transport.h"
+
+/* Node counters, gathered to rank 0 as one array per node. Sums and
+ * histograms cover measured requests only. */
+enum cs_node_counter {
+    CS_N_RECEIVED,
+    CS_N_COMPLETED,
+    CS_N_MEASURED,       /* completed requests that were in the window */
+    CS_N_ABANDONED,      /* queued or in service at shutdown */
+    CS_N_BUSY_NS,        /* server-busy time inside the window, all servers */
+    CS_N_WINDOW_NS,      /* length of the window on this node's clock */
+    CS_N_SERVICE_NS,     /* delivered service time, sum */
+    CS_N_REQUESTED_NS,   /* requested service time (x speed), sum */
+    CS_N_QUEUE_NS,       /* queue wait, sum */
+    CS_N_SERVERS,
+    CS_N__COUNT
+};
+extern const char *const cs_node_counter_names[CS_N__COUNT];
+
+struct cs_queued {
+    uint64_t id;
+    int64_t service_ns;
+    int64_t arrived_ns;
+    uint32_t flags;
+};
+
+struct cs_server {
+    bool busy;
+    uint64_t id;
+    uint32_t flags;
+    int64_t start_ns, deadline_ns, requested_ns, queue_ns;
+};
+
+struct cs_node {
+    const struct cs_transport *tp;
+    int servers_n;
+    double speed; /* service time multiplier: 2.0 is a node half as fast */
+    int64_t window_start, window_end;
+    bool shutdown;
+
+    struct cs_queued *queue;
+    int queue_cap, queue_head, queue_count;
+    struct cs_server *servers;
+    int busy;
+
+    uint64_t counters[CS_N__COUNT];
+    struct cs_histogram queue_wait; /* ns */
+    struct cs_histogram service;    /* delivered, ns */
+};
+
+int cs_node_init(struct cs_node *n, int servers, double speed, const struct cs_transport *tp,
+                 int64_t window_start, int64_t window_end);
+void cs_node_free(struct cs_node *n);
+
+/* Handle one message received at time now. */
+int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int64_t now);
+
+/* Complete every server whose deadline is within early_ns of now (sending
+ * its reply), then start queued requests on free servers. Returns the
+ * number of replies sent, or a negative CS_E code. */
+int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns);
+
+/* The earliest deadline of a busy server, or INT64_MAX. */
+int64_t cs_node_next_deadline(const struct cs_node *n);
+
+static inline bool cs_node_has_free_server(const struct cs_node *n)
+{
+    return n->busy < n->servers_n;
+}
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * The message protocol and the transport interface the coordinator and
+ * service nodes talk through. The MPI transport (mpi_transport.c) and the
+ * in-process loopback used by the unit tests both implement it.
+ *
+ * Protocol. Addresses are MPI ranks: 0 is the coordinator, service node i
+ * (0-based) is rank i + 1. Every message is one fixed-size struct cs_msg.
+ *   coordinator -> node  CS_MSG_REQUEST  {id, service_ns = requested, flags}
+ *   node -> coordinator  CS_MSG_REPLY    {id, service_ns = delivered,
+ *                                         queue_ns = wait at the node, flags}
+ *   coordinator -> node  CS_MSG_SHUTDOWN after the drain: the node stops,
+ *                        abandoning (and counting) anything still queued.
+ * Messages between two ranks arrive in the order sent, so a node sees
+ * SHUTDOWN after every request. Durations in a reply are measured on the
+ * node's own clock; clocks of different ranks are never compared. After
+ * the shutdown all ranks meet in collectives (mpi_run.c) to gather node
+ * counters and merge histograms. Each kind has its own MPI tag; a request
+ * message could later carry several requests without changing the tags.
+ */
+#ifndef CS_TRANSPORT_H
+#define CS_TRANSPORT_H
+
+#include <stdint.h>
+
+enum cs_msg_kind {
+    CS_MSG_REQUEST = 1,
+    CS_MSG_REPLY = 2,
+    CS_MSG_SHUTDOWN = 3,
+};
+
+/* Request flags. */
+#define CS_REQ_MEASURED 1u /* intended arrival inside the measured window */
+
+struct cs_msg {
+    uint32_t kind;
+    uint32_t flags;
+    uint64_t id;
+    int64_t service_ns;
+    int64_t queue_ns;
+};
+
+struct cs_transport {
+    void *ctx;
+    /* Send m to rank dest. 0 or a negative CS_E code. */
+    int (*send)(void *ctx, int dest, const struct cs_msg *m);
+    /* Receive one message if one has arrived: 1 (and *m, *src set), 0 if
+     * none, negative on error. Never blocks. */
+    int (*poll)(void *ctx, struct cs_msg *m, int *src);
+};
+
+#endif

@@ -1,0 +1,160 @@
+/*
+ * Analysis of one run: rates, utilizations, the capacity model and the
+ * bottleneck verdict with its one-line reason. Pure arithmetic on the
+ * results struct; nothing here measures or prints.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs/common.h"
+#include "cs/results.h"
+
+const char *const cs_bottleneck_names[] = {
+    [CS_BOTTLENECK_NONE] = "none",
+    [CS_BOTTLENECK_COORDINATOR] = "coordinator",
+    [CS_BOTTLENECK_SERVICE_NODES] = "service_nodes",
+    [CS_BOTTLENECK_HOST_CPU] = "host_cpu",
+};
+
+/* A component busy at least this fraction of the window is saturated. */
+#define SATURATED 0.9
+/* Delivered service this much longer than requested means the host CPU
+ * could not run the service nodes on time. */
+#define INFLATED 1.10
+
+int cs_results_init(struct cs_results *r, int ranks)
+{
+    memset(r, 0, sizeof(*r));
+    r->ranks = ranks;
+    r->service_nodes = ranks - 1;
+    r->rank_info = calloc((size_t)ranks, sizeof(*r->rank_info));
+    r->nodes = calloc((size_t)(ranks > 1 ? ranks - 1 : 1), sizeof(*r->nodes));
+    if (!r->rank_info || !r->nodes) {
+        cs_results_free(r);
+        return CS_E_NOMEM;
+    }
+    cs_hist_init(&r->latency);
+    cs_hist_init(&r->queue_wait);
+    cs_hist_init(&r->service);
+    return CS_OK;
+}
+
+void cs_results_free(struct cs_results *r)
+{
+    free(r->rank_info);
+    free(r->nodes);
+    r->rank_info = NULL;
+    r->nodes = NULL;
+}
+
+static void placement(struct cs_results *r)
+{
+    r->host_count = 0;
+    r->oversubscribed = false;
+    r->worst_host_ranks = 0;
+    r->worst_host_cores = 0;
+    double worst = 0;
+    for (int i = 0; i < r->ranks; i++) {
+        const struct cs_rank_info *ri = &r->rank_info[i];
+        bool seen = false;
+        for (int j = 0; j < i && !seen; j++)
+            seen = strcmp(r->rank_info[j].host, ri->host) == 0;
+        if (!seen)
+            r->host_count++;
+        double load = ri->host_cores > 0 ? (double)ri->host_ranks / ri->host_cores : 0;
+        if (load > worst) {
+            worst = load;
+            r->worst_host_ranks = ri->host_ranks;
+            r->worst_host_cores = ri->host_cores;
+        }
+        if (ri->host_ranks > ri->host_cores)
+            r->oversubscribed = true;
+    }
+}
+
+static void verdict(struct cs_results *r)
+{
+    const struct cs_scenario *sc = &r->scenario;
+    char *why = r->reason;
+    size_t len = sizeof(r->reason);
+    double cu = r->coordinator_utilization, nu = r->node_utilization_mean;
+    bool short_of_offered = r->throughput_rps < 0.95 * r->offered_rps;
+
+    if (r->coord[CS_C_GENERATED] == 0) {
+        r->bottleneck = CS_BOTTLENECK_NONE;
+        snprintf(why, len, "no requests arrived in the measured window, so nothing was limited");
+    } else if (cu >= SATURATED) {
+        r->bottleneck = CS_BOTTLENECK_COORDINATOR;
+        snprintf(why, len,
+                 "the coordinator was busy %.0f%% of the time at %.2f us per request, which caps throughput at "
+                 "about %.0f req/s; adding service nodes cannot help",
+                 100 * cu, r->coordinator_per_request_us, r->coordinator_capacity_rps);
+    } else if (r->oversubscribed && (r->service_inflation > INFLATED || sc->service.mode == CS_MODE_SPIN)) {
+        r->bottleneck = CS_BOTTLENECK_HOST_CPU;
+        snprintf(why, len,
+                 "%d ranks share %d cores and service ran %.0f%% longer than requested: the host's CPU, not the "
+                 "design, limits this run; use fewer ranks per host or more hosts",
+                 r->worst_host_ranks, r->worst_host_cores, 100 * (r->service_inflation - 1));
+    } else if (nu >= SATURATED || (short_of_offered && nu >= 0.75)) {
+        r->bottleneck = CS_BOTTLENECK_SERVICE_NODES;
+        snprintf(why, len,
+                 "service nodes were busy %.0f%% of the time on average; %d nodes x %d servers at %.0f us per "
+                 "request serve about %.0f req/s against %.0f offered; add nodes",
+                 100 * nu, r->service_nodes, sc->service.servers, sc->service.time.mean_us, r->node_capacity_rps,
+                 r->offered_rps);
+    } else if (r->service_inflation > INFLATED && r->coord[CS_C_COMPLETED] > 0) {
+        r->bottleneck = CS_BOTTLENECK_HOST_CPU;
+        snprintf(why, len,
+                 "service ran %.0f%% longer than requested although no host is oversubscribed: other load on "
+                 "the host is slowing the service nodes",
+                 100 * (r->service_inflation - 1));
+    } else {
+        r->bottleneck = CS_BOTTLENECK_NONE;
+        snprintf(why, len,
+                 "throughput kept up with the offered load (%.0f of %.0f req/s); coordinator busy %.0f%%, "
+                 "service nodes busy %.0f%%",
+                 r->throughput_rps, r->offered_rps, 100 * cu, 100 * nu);
+        if (short_of_offered)
+            snprintf(why, len,
+                     "throughput fell short of the offered load (%.0f of %.0f req/s) although neither the "
+                     "coordinator (%.0f%%) nor the nodes (%.0f%%) were saturated: see rejections and "
+                     "dispatch.window",
+                     r->throughput_rps, r->offered_rps, 100 * cu, 100 * nu);
+    }
+}
+
+void cs_results_analyze(struct cs_results *r)
+{
+    const struct cs_scenario *sc = &r->scenario;
+    placement(r);
+    r->duration_s = sc->load.duration_s;
+    const uint64_t *c = r->coord;
+    uint64_t ended = c[CS_C_COMPLETED] + c[CS_C_REJECTED] + c[CS_C_TIMED_OUT];
+    r->lost = c[CS_C_GENERATED] > ended ? c[CS_C_GENERATED] - ended : 0;
+    r->throughput_rps = (double)c[CS_C_WINDOW_COMPLETIONS] / r->duration_s;
+    r->coordinator_utilization = (double)c[CS_C_BUSY_NS] / (r->duration_s * 1e9);
+    r->coordinator_per_request_us =
+        c[CS_C_WINDOW_COMPLETIONS] ? (double)c[CS_C_BUSY_NS] / 1e3 / (double)c[CS_C_WINDOW_COMPLETIONS] : NAN;
+
+    double util_sum = 0, service = 0, requested = 0;
+    for (int i = 0; i < r->service_nodes; i++) {
+        struct cs_node_result *n = &r->nodes[i];
+        double window = (double)n->counters[CS_N_WINDOW_NS] * (double)n->counters[CS_N_SERVERS];
+        n->utilization = window > 0 ? (double)n->counters[CS_N_BUSY_NS] / window : 0;
+        util_sum += n->utilization;
+        service += (double)n->counters[CS_N_SERVICE_NS];
+        requested += (double)n->counters[CS_N_REQUESTED_NS];
+    }
+    r->node_utilization_mean = r->service_nodes ? util_sum / r->service_nodes : 0;
+    r->service_inflation = requested > 0 ? service / requested : 1.0;
+
+    double mean_s = sc->service.time.mean_us * 1e-6;
+    r->node_capacity_rps = mean_s > 0 ? r->service_nodes * sc->service.servers / mean_s : INFINITY;
+    r->coordinator_capacity_rps =
+        isnan(r->coordinator_per_request_us) || r->coordinator_per_request_us <= 0
+            ? INFINITY
+            : 1e6 / r->coordinator_per_request_us;
+    r->capacity_rps = fmin(r->node_capacity_rps, r->coordinator_capacity_rps);
+    verdict(r);
+}

@@ -1,0 +1,79 @@
+/*
+ * The real clock and compensated sleeping. No MPI, no scheduling policy:
+ * callers decide when to sleep and for how long.
+ */
+#include "cs/clock.h"
+
+#include <time.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "cs/common.h"
+
+int64_t cs_now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * CS_NS_PER_S + t.tv_nsec;
+}
+
+void cs_spin_ns(int64_t ns)
+{
+    int64_t end = cs_now_ns() + ns;
+    while (cs_now_ns() < end) {
+    }
+}
+
+static int64_t real_now(void *ctx)
+{
+    (void)ctx;
+    return cs_now_ns();
+}
+
+static void real_spin(void *ctx, int64_t ns)
+{
+    (void)ctx;
+    cs_spin_ns(ns);
+}
+
+const struct cs_clock cs_real_clock = {real_now, real_spin, NULL};
+
+void cs_clock_tune(void)
+{
+#ifdef PR_SET_TIMERSLACK
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+#endif
+}
+
+/* Overshoot estimates are clamped: a single huge stall (the VM was
+ * descheduled) must not make the next sleeps return far too early. */
+#define OVERSHOOT_MAX_NS (500 * CS_NS_PER_US)
+#define OVERSHOOT_INIT_NS (30 * CS_NS_PER_US)
+#define OVERSHOOT_WEIGHT 0.05
+
+void cs_sleeper_init(struct cs_sleeper *s)
+{
+    s->overshoot_ns = OVERSHOOT_INIT_NS;
+}
+
+int64_t cs_sleeper_early_ns(const struct cs_sleeper *s)
+{
+    return (int64_t)s->overshoot_ns;
+}
+
+void cs_sleep_until(struct cs_sleeper *s, int64_t deadline_ns)
+{
+    int64_t target = deadline_ns - (int64_t)s->overshoot_ns;
+    if (target <= cs_now_ns())
+        return;
+    struct timespec ts = {(time_t)(target / CS_NS_PER_S), (long)(target % CS_NS_PER_S)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0) {
+    }
+    double over = (double)(cs_now_ns() - target);
+    if (over < 0)
+        over = 0;
+    if (over > OVERSHOOT_MAX_NS)
+        over = OVERSHOOT_MAX_NS;
+    s->overshoot_ns += OVERSHOOT_WEIGHT * (over - s->overshoot_ns);
+}

@@ -1,0 +1,642 @@
+/*
+ * Scenario parsing and validation: the only module that reads scenario
+ * JSON. Every key is a row in key_table (path, type, bounds, default,
+ * target field); parsing, defaults, --set overrides and the printed
+ * effective scenario all come from that table. This module does not know
+ * about MPI or about what a scenario means for a run.
+ */
+#include "cs/config.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cs/arrival.h"
+#include "cs/common.h"
+#include "cs/policy.h"
+
+const char cs_default_scenario_json[] =
+    "{\n"
+    "  \"name\": \"default\",\n"
+    "  \"description\": \"Poisson arrivals at 70% of the service nodes' capacity, exponential 1 ms "
+    "service, round-robin dispatch: scale-out below the knee.\",\n"
+    "  \"load\": {\"arrival\": \"poisson\", \"utilization\": 0.7, \"duration_s\": 8, \"warmup_s\": 1, \"seed\": 1},\n"
+    "  \"service\": {\"time\": {\"dist\": \"exponential\", \"mean_us\": 1000}, \"mode\": \"sleep\", \"servers\": 1},\n"
+    "  \"dispatch\": {\"policy\": \"round_robin\", \"cost_us\": 0}\n"
+    "}\n";
+
+enum key_type { K_DOUBLE, K_INT, K_SEED, K_ENUM, K_STRING, K_DIST };
+
+struct key {
+    const char *path;
+    enum key_type type;
+    size_t offset;
+    double min, max;   /* inclusive bounds for numbers; max length for strings */
+    bool min_open;     /* min itself is not allowed */
+    bool nullable;     /* JSON null means "unset" (stored as NAN) */
+    double def;        /* default for numbers */
+    const char *sdef;  /* default for strings and enums */
+    const char *(*enum_name)(int i); /* K_ENUM: name of value i, NULL past the end */
+};
+
+static const char *arrival_name(int i)
+{
+    return i < cs_arrival_kind_count ? cs_arrival_kinds[i].name : NULL;
+}
+static const char *policy_name(int i)
+{
+    return i < cs_policy_count ? cs_policies[i].name : NULL;
+}
+static const char *mode_name(int i)
+{
+    static const char *const names[] = {"sleep", "spin"};
+    return i < 2 ? names[i] : NULL;
+}
+static const char *dist_name(int i)
+{
+    return i < cs_dist_kind_count ? cs_dist_kinds[i].name : NULL;
+}
+
+#define OFF(field) offsetof(struct cs_scenario, field)
+
+static const struct key key_table[] = {
+    {"name", K_STRING, OFF(name), 0, CS_NAME_MAX - 1, false, false, 0, "default", NULL},
+    {"description", K_STRING, OFF(description), 0, CS_TEXT_MAX - 1, false, false, 0, "", NULL},
+    {"load.arrival", K_ENUM, OFF(load.arrival), 0, 0, false, false, 0, "poisson", arrival_name},
+    {"load.rate_rps", K_DOUBLE, OFF(load.rate_rps), 0, 1e8, false, true, NAN, NULL, NULL},
+    {"load.utilization", K_DOUBLE, OFF(load.utilization), 0, 10, false, false, 0.7, NULL, NULL},
+    {"load.duration_s", K_DOUBLE, OFF(load.duration_s), 0, 604800, true, false, 8, NULL, NULL},
+    {"load.warmup_s", K_DOUBLE, OFF(load.warmup_s), 0, 3600, false, false, 1, NULL, NULL},
+    {"load.seed", K_SEED, OFF(load.seed), 0, 9007199254740991.0, false, false, 1, NULL, NULL},
+    {"service.time", K_DIST, OFF(service.time), 0, 0, false, false, 0, NULL, NULL},
+    {"service.mode", K_ENUM, OFF(service.mode), 0, 0, false, false, 0, "sleep", mode_name},
+    {"service.servers", K_INT, OFF(service.servers), 1, 1024, false, false, 1, NULL, NULL},
+    {"dispatch.policy", K_ENUM, OFF(dispatch.policy), 0, 0, false, false, 0, "round_robin", policy_name},
+    {"dispatch.cost_us", K_DOUBLE, OFF(dispatch.cost_us), 0, 1e6, false, false, 0, NULL, NULL},
+    {"dispatch.window", K_INT, OFF(dispatch.window), 1, 1000000, false, false, 128, NULL, NULL},
+    {"dispatch.max_pending", K_INT, OFF(dispatch.max_pending), 0, 10000000, false, false, 10000, NULL, NULL},
+    {"run.drain_timeout_s", K_DOUBLE, OFF(run.drain_timeout_s), 0, 3600, true, false, 30, NULL, NULL},
+    {"run.idle_poll_us", K_DOUBLE, OFF(run.idle_poll_us), 1, 100000, false, false, 50, NULL, NULL},
+};
+
+/* Keys of a distribution object (service.time and later think times). */
+static const char *const dist_keys[] = {"dist", "mean_us", "cv"};
+#define DIST_MEAN_MAX_US 1e9 /* 1000 s */
+#define DEFAULT_DIST_MEAN_US 1000.0
+
+static void fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* A short printable form of a JSON value for messages. */
+static void describe(const cJSON *v, char *buf, size_t len)
+{
+    char *s = cJSON_PrintUnformatted(v);
+    if (!s) {
+        snprintf(buf, len, "(unprintable)");
+        return;
+    }
+    if (strlen(s) > 60)
+        snprintf(buf, len, "%.57s...", s);
+    else
+        snprintf(buf, len, "%s", s);
+    cJSON_free(s);
+}
+
+static const char *type_word(const cJSON *v)
+{
+    if (cJSON_IsNumber(v))
+        return "a number";
+    if (cJSON_IsString(v))
+        return "a string";
+    if (cJSON_IsBool(v))
+        return "a boolean";
+    if (cJSON_IsNull(v))
+        return "null";
+    if (cJSON_IsArray(v))
+        return "an array";
+    if (cJSON_IsObject(v))
+        return "an object";
+    return "an invalid value";
+}
+
+static void *field(struct cs_scenario *s, const struct key *k)
+{
+    return (char *)s + k->offset;
+}
+
+void cs_scenario_defaults(struct cs_scenario *s)
+{
+    memset(s, 0, sizeof(*s));
+    for (size_t i = 0; i < CS_ARRAY_LEN(key_table); i++) {
+        const struct key *k = &key_table[i];
+        void *f = field(s, k);
+        switch (k->type) {
+        case K_DOUBLE:
+            *(double *)f = k->def;
+            break;
+        case K_INT:
+            *(int *)f = (int)k->def;
+            break;
+        case K_SEED:
+            *(uint64_t *)f = (uint64_t)k->def;
+            break;
+        case K_STRING:
+            snprintf((char *)f, (size_t)k->max + 1, "%s", k->sdef);
+            break;
+        case K_ENUM:
+            for (int j = 0; k->enum_name(j); j++)
+                if (strcmp(k->enum_name(j), k->sdef) == 0)
+                    *(int *)f = j;
+            break;
+        case K_DIST: {
+            struct cs_dist *d = f;
+            d->kind = cs_dist_find("exponential");
+            d->mean_us = DEFAULT_DIST_MEAN_US;
+            d->cv = cs_dist_kinds[d->kind].default_cv;
+            break;
+        }
+        }
+    }
+}
+
+static int check_number(const struct key *k, const char *path, const cJSON *v, double *out, char *err,
+                        size_t errlen)
+{
+    char shown[80];
+    describe(v, shown, sizeof(shown));
+    if (!cJSON_IsNumber(v)) {
+        fail(err, errlen, "scenario key '%s': expected a number, got %s %s", path, type_word(v), shown);
+        return CS_E_INVALID;
+    }
+    double x = v->valuedouble;
+    bool int_type = k->type == K_INT || k->type == K_SEED;
+    if (!isfinite(x) || x < k->min || (k->min_open && x <= k->min) || x > k->max) {
+        fail(err, errlen, "scenario key '%s': value %s is out of range (must be %s %g and <= %g)", path, shown,
+             k->min_open ? ">" : ">=", k->min, k->max);
+        return CS_E_INVALID;
+    }
+    if (int_type && x != floor(x)) {
+        fail(err, errlen, "scenario key '%s': expected a whole number, got %s", path, shown);
+        return CS_E_INVALID;
+    }
+    *out = x;
+    return CS_OK;
+}
+
+static int parse_dist(struct cs_dist *d, const char *path, const cJSON *v, char *err, size_t errlen)
+{
+    char shown[80];
+    if (!cJSON_IsObject(v)) {
+        describe(v, shown, sizeof(shown));
+        fail(err, errlen, "scenario key '%s': expected a distribution object such as "
+                          "{\"dist\": \"exponential\", \"mean_us\": 1000}, got %s %s",
+             path, type_word(v), shown);
+        return CS_E_INVALID;
+    }
+    const cJSON *c;
+    cJSON_ArrayForEach(c, v)
+    {
+        bool known = false;
+        for (size_t i = 0; i < CS_ARRAY_LEN(dist_keys); i++)
+            known |= strcmp(c->string, dist_keys[i]) == 0;
+        if (!known) {
+            fail(err, errlen, "scenario key '%s.%s': unknown key (a distribution has: dist, mean_us, cv)", path,
+                 c->string);
+            return CS_E_INVALID;
+        }
+    }
+    const cJSON *dist = cJSON_GetObjectItemCaseSensitive(v, "dist");
+    const cJSON *mean = cJSON_GetObjectItemCaseSensitive(v, "mean_us");
+    const cJSON *cv = cJSON_GetObjectItemCaseSensitive(v, "cv");
+    if (dist) {
+        int kind = cJSON_IsString(dist) ? cs_dist_find(dist->valuestring) : -1;
+        if (kind < 0) {
+            describe(dist, shown, sizeof(shown));
+            fail(err, errlen, "scenario key '%s.dist': unknown distribution %s (one of: constant, exponential, "
+                              "uniform, lognormal)",
+                 path, shown);
+            return CS_E_INVALID;
+        }
+        d->kind = kind;
+        d->cv = cs_dist_kinds[kind].default_cv;
+    }
+    char sub[128];
+    if (mean) {
+        struct key k = {.type = K_DOUBLE, .min = 0, .max = DIST_MEAN_MAX_US};
+        snprintf(sub, sizeof(sub), "%s.mean_us", path);
+        if (check_number(&k, sub, mean, &d->mean_us, err, errlen))
+            return CS_E_INVALID;
+    }
+    const struct cs_dist_kind *dk = &cs_dist_kinds[d->kind];
+    if (cv) {
+        snprintf(sub, sizeof(sub), "%s.cv", path);
+        if (!dk->has_cv) {
+            describe(cv, shown, sizeof(shown));
+            fail(err, errlen, "scenario key '%s': the %s distribution has no cv (got %s); only uniform and "
+                              "lognormal take one",
+                 sub, dk->name, shown);
+            return CS_E_INVALID;
+        }
+        struct key k = {.type = K_DOUBLE, .min = 0, .max = dk->max_cv};
+        if (check_number(&k, sub, cv, &d->cv, err, errlen))
+            return CS_E_INVALID;
+    }
+    return CS_OK;
+}
+
+static int set_value(struct cs_scenario *s, const struct key *k, const cJSON *v, char *err, size_t errlen)
+{
+    void *f = field(s, k);
+    char shown[80];
+    double x;
+    if (k->nullable && cJSON_IsNull(v)) {
+        *(double *)f = NAN;
+        return CS_OK;
+    }
+    switch (k->type) {
+    case K_DOUBLE:
+        if (check_number(k, k->path, v, &x, err, errlen))
+            return CS_E_INVALID;
+        *(double *)f = x;
+        return CS_OK;
+    case K_INT:
+        if (check_number(k, k->path, v, &x, err, errlen))
+            return CS_E_INVALID;
+        *(int *)f = (int)x;
+        return CS_OK;
+    case K_SEED:
+        if (check_number(k, k->path, v, &x, err, errlen))
+            return CS_E_INVALID;
+        *(uint64_t *)f = (uint64_t)x;
+        return CS_OK;
+    case K_STRING:
+        if (!cJSON_IsString(v)) {
+            describe(v, shown, sizeof(shown));
+            fail(err, errlen, "scenario key '%s': expected a string, got %s %s", k->path, type_word(v), shown);
+            return CS_E_INVALID;
+        }
+        if (strlen(v->valuestring) > (size_t)k->max) {
+            fail(err, errlen, "scenario key '%s': string is longer than %d characters", k->path, (int)k->max);
+            return CS_E_INVALID;
+        }
+        snprintf((char *)f, (size_t)k->max + 1, "%s", v->valuestring);
+        return CS_OK;
+    case K_ENUM: {
+        if (cJSON_IsString(v)) {
+            for (int j = 0; k->enum_name(j); j++) {
+                if (strcmp(k->enum_name(j), v->valuestring) == 0) {
+                    *(int *)f = j;
+                    return CS_OK;
+                }
+            }
+        }
+        char choices[256] = "";
+        for (int j = 0; k->enum_name(j); j++) {
+            size_t used = strlen(choices);
+            snprintf(choices + used, sizeof(choices) - used, "%s%s", j ? ", " : "", k->enum_name(j));
+        }
+        describe(v, shown, sizeof(shown));
+        fail(err, errlen, "scenario key '%s': unknown value %s (one of: %s)", k->path, shown, choices);
+        return CS_E_INVALID;
+    }
+    case K_DIST:
+        return parse_dist((struct cs_dist *)f, k->path, v, err, errlen);
+    }
+    return CS_E_INVALID;
+}
+
+static const struct key *find_key(const char *path)
+{
+    for (size_t i = 0; i < CS_ARRAY_LEN(key_table); i++)
+        if (strcmp(key_table[i].path, path) == 0)
+            return &key_table[i];
+    return NULL;
+}
+
+/* Is path the name of a section (a prefix of some key followed by '.')? */
+static bool is_section(const char *path)
+{
+    size_t n = strlen(path);
+    for (size_t i = 0; i < CS_ARRAY_LEN(key_table); i++)
+        if (strncmp(key_table[i].path, path, n) == 0 && key_table[i].path[n] == '.')
+            return true;
+    return false;
+}
+
+/* The keys directly inside a section (or the top level, for ""), for messages. */
+static void list_section(const char *section, char *buf, size_t len)
+{
+    size_t n = strlen(section);
+    buf[0] = '\0';
+    for (size_t i = 0; i < CS_ARRAY_LEN(key_table); i++) {
+        const char *p = key_table[i].path;
+        if (n && (strncmp(p, section, n) != 0 || p[n] != '.'))
+            continue;
+        const char *rest = n ? p + n + 1 : p;
+        const char *dot = strchr(rest, '.');
+        int restlen = dot ? (int)(dot - rest) : (int)strlen(rest);
+        char word[64];
+        snprintf(word, sizeof(word), "%.*s", restlen, rest);
+        if (strstr(buf, word) && dot)
+            continue; /* section already listed */
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, "%s%s", used ? ", " : "", word);
+    }
+}
+
+static int parse_object(struct cs_scenario *s, const cJSON *obj, const char *prefix, char *err, size_t errlen)
+{
+    const cJSON *c;
+    cJSON_ArrayForEach(c, obj)
+    {
+        char path[128];
+        if (prefix[0])
+            snprintf(path, sizeof(path), "%s.%s", prefix, c->string);
+        else
+            snprintf(path, sizeof(path), "%s", c->string);
+        const struct key *k = find_key(path);
+        if (k) {
+            if (set_value(s, k, c, err, errlen))
+                return CS_E_INVALID;
+        } else if (is_section(path)) {
+            if (!cJSON_IsObject(c)) {
+                char shown[80];
+                describe(c, shown, sizeof(shown));
+                fail(err, errlen, "scenario key '%s': expected an object, got %s %s", path, type_word(c), shown);
+                return CS_E_INVALID;
+            }
+            if (parse_object(s, c, path, err, errlen))
+                return CS_E_INVALID;
+        } else {
+            char known[512];
+            list_section(prefix, known, sizeof(known));
+            fail(err, errlen, "scenario key '%s': unknown key (known keys%s%s: %s)", path, prefix[0] ? " in " : "",
+                 prefix, known);
+            return CS_E_INVALID;
+        }
+    }
+    return CS_OK;
+}
+
+/* Parse JSON text; on a syntax error report line and column. */
+static cJSON *parse_text(const char *text, size_t len, const char *what, char *err, size_t errlen)
+{
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
+    if (root)
+        return root;
+    int line = 1, col = 1;
+    const char *stop = end ? end : text + len;
+    for (const char *p = text; p < stop && p < text + len; p++) {
+        if (*p == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+    }
+    if (len == 0)
+        fail(err, errlen, "%s: empty input, expected a JSON object", what);
+    else
+        fail(err, errlen, "%s: invalid JSON at line %d, column %d", what, line, col);
+    return NULL;
+}
+
+static int parse_tree(struct cs_scenario *s, const cJSON *root, char *err, size_t errlen)
+{
+    if (!cJSON_IsObject(root)) {
+        char shown[80];
+        describe(root, shown, sizeof(shown));
+        fail(err, errlen, "scenario: expected a JSON object at the top level, got %s %s", type_word(root), shown);
+        return CS_E_INVALID;
+    }
+    cs_scenario_defaults(s);
+    return parse_object(s, root, "", err, errlen);
+}
+
+int cs_scenario_parse(struct cs_scenario *s, const char *text, size_t len, char *err, size_t errlen)
+{
+    cJSON *root = parse_text(text, len, "scenario", err, errlen);
+    if (!root)
+        return CS_E_INVALID;
+    int rc = parse_tree(s, root, err, errlen);
+    cJSON_Delete(root);
+    return rc;
+}
+
+static int read_file(const char *path, char **out, size_t *outlen, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        fail(err, errlen, "cannot read scenario file '%s': %s", path, strerror(errno));
+        return CS_E_IO;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        fail(err, errlen, "cannot read scenario file '%s': not a regular file", path);
+        return CS_E_IO;
+    }
+    if (st.st_size > CS_SCENARIO_FILE_MAX) {
+        fail(err, errlen, "scenario file '%s' is too large (%lld bytes; the limit is %d)", path,
+             (long long)st.st_size, CS_SCENARIO_FILE_MAX);
+        return CS_E_INVALID;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fail(err, errlen, "cannot read scenario file '%s': %s", path, strerror(errno));
+        return CS_E_IO;
+    }
+    char *buf = malloc((size_t)st.st_size + 1);
+    if (!buf) {
+        fclose(f);
+        fail(err, errlen, "out of memory reading '%s'", path);
+        return CS_E_NOMEM;
+    }
+    size_t n = fread(buf, 1, (size_t)st.st_size, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        fail(err, errlen, "cannot read scenario file '%s': read error", path);
+        return CS_E_IO;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *outlen = n;
+    return CS_OK;
+}
+
+/* Apply one "a.b.c=value" assignment to the tree. */
+static int apply_set(cJSON *root, const char *assignment, char *err, size_t errlen)
+{
+    const char *eq = strchr(assignment, '=');
+    if (!eq || eq == assignment) {
+        fail(err, errlen, "--set '%s': expected key.path=value", assignment);
+        return CS_E_INVALID;
+    }
+    size_t keylen = (size_t)(eq - assignment);
+    char key[128];
+    if (keylen >= sizeof(key)) {
+        fail(err, errlen, "--set '%s': key is too long", assignment);
+        return CS_E_INVALID;
+    }
+    memcpy(key, assignment, keylen);
+    key[keylen] = '\0';
+    const char *valtext = eq + 1;
+    cJSON *val = cJSON_Parse(valtext);
+    if (!val)
+        val = cJSON_CreateString(valtext);
+    if (!val) {
+        fail(err, errlen, "--set '%s': out of memory", assignment);
+        return CS_E_NOMEM;
+    }
+    cJSON *node = root;
+    char *seg = key;
+    for (;;) {
+        char *dot = strchr(seg, '.');
+        if (dot)
+            *dot = '\0';
+        if (seg[0] == '\0') {
+            cJSON_Delete(val);
+            fail(err, errlen, "--set '%s': empty segment in the key", assignment);
+            return CS_E_INVALID;
+        }
+        if (!dot) {
+            if (cJSON_GetObjectItemCaseSensitive(node, seg))
+                cJSON_ReplaceItemInObjectCaseSensitive(node, seg, val);
+            else
+                cJSON_AddItemToObject(node, seg, val);
+            return CS_OK;
+        }
+        cJSON *child = cJSON_GetObjectItemCaseSensitive(node, seg);
+        if (!child) {
+            child = cJSON_AddObjectToObject(node, seg);
+        } else if (!cJSON_IsObject(child)) {
+            cJSON_Delete(val);
+            fail(err, errlen, "--set '%s': '%s' is not an object in the scenario", assignment, seg);
+            return CS_E_INVALID;
+        }
+        node = child;
+        seg = dot + 1;
+    }
+}
+
+int cs_scenario_compose(const char *path, const char *const *sets, int nsets, char **out, char *err, size_t errlen)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc;
+    if (path) {
+        rc = read_file(path, &text, &len, err, errlen);
+        if (rc)
+            return rc;
+    }
+    cJSON *root = path ? parse_text(text, len, path, err, errlen)
+                       : cJSON_Parse(cs_default_scenario_json);
+    free(text);
+    if (!root)
+        return CS_E_INVALID;
+    struct cs_scenario s;
+    rc = parse_tree(&s, root, err, errlen);
+    if (rc && path) {
+        /* Name the file in the message. */
+        char inner[CS_ERRBUF];
+        snprintf(inner, sizeof(inner), "%s", err);
+        fail(err, errlen, "%s: %s", path, inner);
+    }
+    for (int i = 0; rc == CS_OK && i < nsets; i++)
+        rc = apply_set(root, sets[i], err, errlen);
+    if (rc == CS_OK && nsets > 0)
+        rc = parse_tree(&s, root, err, errlen);
+    if (rc == CS_OK) {
+        *out = cJSON_PrintUnformatted(root);
+        if (!*out) {
+            fail(err, errlen, "out of memory");
+            rc = CS_E_NOMEM;
+        }
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+static cJSON *section_for(cJSON *root, const char *path, const char **leaf)
+{
+    cJSON *node = root;
+    const char *seg = path;
+    const char *dot;
+    while ((dot = strchr(seg, '.'))) {
+        char name[64];
+        snprintf(name, sizeof(name), "%.*s", (int)(dot - seg), seg);
+        cJSON *child = cJSON_GetObjectItemCaseSensitive(node, name);
+        if (!child)
+            child = cJSON_AddObjectToObject(node, name);
+        node = child;
+        seg = dot + 1;
+    }
+    *leaf = seg;
+    return node;
+}
+
+char *cs_scenario_to_json(const struct cs_scenario *s)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
+        return NULL;
+    for (size_t i = 0; i < CS_ARRAY_LEN(key_table); i++) {
+        const struct key *k = &key_table[i];
+        const void *f = (const char *)s + k->offset;
+        const char *leaf;
+        cJSON *obj = section_for(root, k->path, &leaf);
+        switch (k->type) {
+        case K_DOUBLE:
+            if (isnan(*(const double *)f))
+                cJSON_AddNullToObject(obj, leaf);
+            else
+                cJSON_AddNumberToObject(obj, leaf, *(const double *)f);
+            break;
+        case K_INT:
+            cJSON_AddNumberToObject(obj, leaf, *(const int *)f);
+            break;
+        case K_SEED:
+            cJSON_AddNumberToObject(obj, leaf, (double)*(const uint64_t *)f);
+            break;
+        case K_STRING:
+            cJSON_AddStringToObject(obj, leaf, (const char *)f);
+            break;
+        case K_ENUM:
+            cJSON_AddStringToObject(obj, leaf, k->enum_name(*(const int *)f));
+            break;
+        case K_DIST: {
+            const struct cs_dist *d = f;
+            cJSON *o = cJSON_AddObjectToObject(obj, leaf);
+            cJSON_AddStringToObject(o, "dist", dist_name(d->kind));
+            cJSON_AddNumberToObject(o, "mean_us", d->mean_us);
+            if (cs_dist_kinds[d->kind].has_cv)
+                cJSON_AddNumberToObject(o, "cv", d->cv);
+            break;
+        }
+        }
+    }
+    char *out = cJSON_Print(root);
+    cJSON_Delete(root);
+    return out;
+}
+
+double cs_scenario_rate(const struct cs_scenario *s, int service_nodes)
+{
+    if (!isnan(s->load.rate_rps))
+        return s->load.rate_rps;
+    double mean_s = s->service.time.mean_us * 1e-6;
+    if (mean_s <= 0.0)
+        return 0.0;
+    return s->load.utilization * service_nodes * s->service.servers / mean_s;
+}

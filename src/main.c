@@ -1,0 +1,264 @@
+/*
+ * clustersim: the driver. Parses flags, sets up MPI, has rank 0 compose
+ * and validate the scenario and broadcast it, runs the roles, and writes
+ * the results. User mistakes end every rank with one message and exit
+ * status 2; nothing here aborts the job for them.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cs/common.h"
+#include "cs/config.h"
+#include "cs/mpi_edge.h"
+#include "cs/results.h"
+
+#define EXIT_USAGE 2
+#define MAX_SETS 256
+
+struct options {
+    const char *config;
+    const char *json;
+    const char *sets[MAX_SETS];
+    int nsets;
+    bool print_config;
+    bool quiet;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: mpirun -np N clustersim [options]\n"
+            "\n"
+            "Rank 0 is the coordinator: it generates requests on an open-loop schedule and\n"
+            "dispatches them. Ranks 1..N-1 are service nodes that queue, serve and answer.\n"
+            "N must be at least 2.\n"
+            "\n"
+            "options:\n"
+            "  -c, --config FILE     read the scenario from a JSON file (default: the\n"
+            "                        embedded scenario, about 10 s)\n"
+            "  -s, --set KEY=VALUE   override one scenario key, e.g. --set load.rate_rps=5000\n"
+            "                        or --set service.time='{\"dist\":\"constant\",\"mean_us\":500}';\n"
+            "                        VALUE is JSON when it parses as JSON, else a string;\n"
+            "                        repeatable, applied in order\n"
+            "  -j, --json FILE       write the results as JSON to FILE (atomically)\n"
+            "  -p, --print-config    print the effective scenario and exit\n"
+            "  -q, --quiet           no progress line and no report table\n"
+            "  -h, --help            this help\n"
+            "  -V, --version         the version\n"
+            "\n"
+            "Exit status: 0 success, 1 run-time failure, 2 bad input (flag, scenario, rank count).\n");
+}
+
+/* Is this process rank 0 (or not launched by MPI at all)? Used before
+ * MPI_Init so that only one rank prints help, versions and flag errors. */
+static bool first_rank_by_env(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"};
+    for (size_t i = 0; i < CS_ARRAY_LEN(vars); i++) {
+        const char *v = getenv(vars[i]);
+        if (v)
+            return atoi(v) == 0;
+    }
+    return true;
+}
+
+/* Returns -1 to go on, or an exit status. */
+static int parse_flags(int argc, char **argv, struct options *o, bool speak)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'}, {"set", required_argument, NULL, 's'},
+        {"json", required_argument, NULL, 'j'},   {"print-config", no_argument, NULL, 'p'},
+        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof(*o));
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":c:s:j:pqhV", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            o->config = optarg;
+            break;
+        case 's':
+            if (o->nsets == MAX_SETS) {
+                if (speak)
+                    fprintf(stderr, "clustersim: too many --set options (at most %d)\n", MAX_SETS);
+                return EXIT_USAGE;
+            }
+            o->sets[o->nsets++] = optarg;
+            break;
+        case 'j':
+            o->json = optarg;
+            break;
+        case 'p':
+            o->print_config = true;
+            break;
+        case 'q':
+            o->quiet = true;
+            break;
+        case 'h':
+            if (speak)
+                usage(stdout);
+            return 0;
+        case 'V':
+            if (speak)
+                printf("clustersim %s\n", CS_VERSION);
+            return 0;
+        case ':':
+            if (speak)
+                fprintf(stderr, "clustersim: option '%s' needs a value (see --help)\n", argv[optind - 1]);
+            return EXIT_USAGE;
+        default:
+            if (speak)
+                fprintf(stderr, "clustersim: unknown option '%s' (see --help)\n", argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        if (speak)
+            fprintf(stderr, "clustersim: unexpected argument '%s' (see --help)\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* Can the results file be created where asked? Checked before the run,
+ * so a typo in a path does not cost the user the run. */
+static int check_writable(const char *path, char *err, size_t errlen)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= (int)sizeof(tmp)) {
+        snprintf(err, errlen, "--json '%s': path is too long", path);
+        return CS_E_INVALID;
+    }
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(err, errlen, "--json '%s': cannot create a file there: %s", path, strerror(errno));
+        return CS_E_INVALID;
+    }
+    close(fd);
+    unlink(tmp);
+    return CS_OK;
+}
+
+static int print_config(const struct options *o, bool speak)
+{
+    char err[CS_ERRBUF], *text = NULL;
+    struct cs_scenario sc;
+    if (cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err)) ||
+        cs_scenario_parse(&sc, text, strlen(text), err, sizeof(err))) {
+        free(text);
+        if (speak)
+            fprintf(stderr, "clustersim: %s\n", err);
+        return EXIT_USAGE;
+    }
+    free(text);
+    char *out = cs_scenario_to_json(&sc);
+    if (speak && out)
+        printf("%s\n", out);
+    free(out);
+    return out ? 0 : 1;
+}
+
+/* Rank 0 composes the scenario and checks the run's inputs; every rank
+ * learns the verdict and the text from one broadcast. */
+static int share_scenario(const struct options *o, int rank, int size, struct cs_scenario *sc)
+{
+    char err[CS_ERRBUF] = "";
+    char *text = NULL;
+    long long len = 0;
+    int status = CS_OK;
+    if (rank == 0) {
+        if (size < 2) {
+            snprintf(err, sizeof(err),
+                     "needs at least 2 MPI ranks (1 coordinator + service nodes), got %d; run it as "
+                     "'mpirun -np 4 clustersim' (add --oversubscribe for more ranks than cores)",
+                     size);
+            status = CS_E_INVALID;
+        } else {
+            status = cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err));
+            if (status == CS_OK && o->json)
+                status = check_writable(o->json, err, sizeof(err));
+        }
+        if (status == CS_OK)
+            len = (long long)strlen(text) + 1;
+        else
+            fprintf(stderr, "clustersim: %s\n", err);
+    }
+    long long head[2] = {status, len};
+    CS_MPI_CHECK(MPI_Bcast(head, 2, MPI_LONG_LONG, 0, MPI_COMM_WORLD));
+    if (head[0] != CS_OK)
+        return EXIT_USAGE;
+    if (rank != 0) {
+        text = malloc((size_t)head[1]);
+        if (!text)
+            MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    CS_MPI_CHECK(MPI_Bcast(text, (int)head[1], MPI_CHAR, 0, MPI_COMM_WORLD));
+    int rc = cs_scenario_parse(sc, text, strlen(text), err, sizeof(err));
+    free(text);
+    if (rc) {
+        /* Cannot happen: rank 0 validated the same text. */
+        fprintf(stderr, "clustersim: rank %d: %s\n", rank, err);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    bool speak = first_rank_by_env();
+    int status = parse_flags(argc, argv, &o, speak);
+    if (status >= 0)
+        return status;
+    if (o.print_config)
+        return print_config(&o, speak);
+
+    MPI_Init(&argc, &argv);
+    int rank, size;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+
+    struct cs_scenario sc;
+    status = share_scenario(&o, rank, size, &sc);
+    if (status >= 0) {
+        MPI_Finalize();
+        return status;
+    }
+
+    struct cs_placement pl;
+    cs_mpi_placement(MPI_COMM_WORLD, &pl);
+    struct cs_run_options ro = {.progress = rank == 0 && !o.quiet && isatty(STDERR_FILENO)};
+    struct cs_results res;
+    if (rank == 0 && cs_results_init(&res, size) != CS_OK) {
+        fprintf(stderr, "clustersim: out of memory\n");
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    cs_mpi_run(MPI_COMM_WORLD, &sc, &pl, &ro, rank == 0 ? &res : NULL);
+
+    status = 0;
+    if (rank == 0) {
+        if (!o.quiet)
+            cs_results_table(&res, stdout);
+        fflush(stdout);
+        if (o.json) {
+            char err[CS_ERRBUF];
+            char *text = cs_results_json(&res);
+            if (!text || cs_write_file_atomic(o.json, text, err, sizeof(err)) != CS_OK) {
+                fprintf(stderr, "clustersim: %s\n", text ? err : "out of memory rendering results");
+                status = 1;
+            }
+            free(text);
+        }
+        cs_results_free(&res);
+    }
+    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    MPI_Finalize();
+    return status;
+}

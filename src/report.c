@@ -1,0 +1,220 @@
+/*
+ * Renderers for the results struct: JSON for machines (cJSON, the stable
+ * contract documented in the README), a table for people, and the atomic
+ * file write both use. Nothing here computes a statistic; analysis.c has
+ * already done that.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cs/arrival.h"
+#include "cs/common.h"
+#include "cs/results.h"
+
+static double us(uint64_t ns)
+{
+    return (double)ns / 1e3;
+}
+
+/* Add a number, or null when it is not finite. */
+static void add_num(cJSON *o, const char *k, double v)
+{
+    if (isfinite(v))
+        cJSON_AddNumberToObject(o, k, v);
+    else
+        cJSON_AddNullToObject(o, k);
+}
+
+static cJSON *latency_object(const struct cs_histogram *h)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "count", (double)h->total);
+    add_num(o, "mean", cs_hist_mean(h) / 1e3);
+    add_num(o, "p50", us(cs_hist_percentile(h, 50)));
+    add_num(o, "p90", us(cs_hist_percentile(h, 90)));
+    add_num(o, "p99", us(cs_hist_percentile(h, 99)));
+    add_num(o, "p999", us(cs_hist_percentile(h, 99.9)));
+    add_num(o, "max", h->total ? us(h->max) : 0);
+    return o;
+}
+
+static bool host_seen_before(const struct cs_results *r, int i)
+{
+    for (int j = 0; j < i; j++)
+        if (strcmp(r->rank_info[j].host, r->rank_info[i].host) == 0)
+            return true;
+    return false;
+}
+
+char *cs_results_json(const struct cs_results *r)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
+        return NULL;
+    cJSON_AddStringToObject(root, "version", CS_VERSION);
+    cJSON_AddBoolToObject(root, "complete", r->complete);
+
+    char *sc_text = cs_scenario_to_json(&r->scenario);
+    cJSON *sc = sc_text ? cJSON_Parse(sc_text) : NULL;
+    free(sc_text);
+    cJSON_AddItemToObject(root, "scenario", sc ? sc : cJSON_CreateNull());
+
+    cJSON *mpi = cJSON_AddObjectToObject(root, "mpi");
+    cJSON_AddNumberToObject(mpi, "ranks", r->ranks);
+    cJSON_AddNumberToObject(mpi, "service_nodes", r->service_nodes);
+    cJSON_AddStringToObject(mpi, "library", r->library);
+    cJSON *hosts = cJSON_AddArrayToObject(mpi, "hosts");
+    for (int i = 0; i < r->ranks; i++)
+        if (!host_seen_before(r, i))
+            cJSON_AddItemToArray(hosts, cJSON_CreateString(r->rank_info[i].host));
+    cJSON_AddNumberToObject(mpi, "host_count", r->host_count);
+    cJSON_AddBoolToObject(mpi, "oversubscribed", r->oversubscribed);
+    cJSON_AddNumberToObject(mpi, "max_ranks_per_host", r->worst_host_ranks);
+    cJSON_AddNumberToObject(mpi, "cores_on_that_host", r->worst_host_cores);
+
+    const uint64_t *c = r->coord;
+    cJSON *req = cJSON_AddObjectToObject(root, "requests");
+    cJSON_AddNumberToObject(req, "generated", (double)c[CS_C_GENERATED]);
+    cJSON_AddNumberToObject(req, "completed", (double)c[CS_C_COMPLETED]);
+    cJSON_AddNumberToObject(req, "rejected", (double)c[CS_C_REJECTED]);
+    cJSON_AddNumberToObject(req, "timed_out", (double)c[CS_C_TIMED_OUT]);
+    cJSON_AddNumberToObject(req, "lost", (double)r->lost);
+    cJSON_AddNumberToObject(req, "unexpected_replies", (double)c[CS_C_UNEXPECTED_REPLIES]);
+    cJSON *warm = cJSON_AddObjectToObject(req, "warmup");
+    cJSON_AddNumberToObject(warm, "generated", (double)c[CS_C_WARMUP_GENERATED]);
+    cJSON_AddNumberToObject(warm, "completed", (double)c[CS_C_WARMUP_COMPLETED]);
+    cJSON_AddNumberToObject(warm, "rejected", (double)c[CS_C_WARMUP_REJECTED]);
+    cJSON_AddNumberToObject(warm, "timed_out", (double)c[CS_C_WARMUP_TIMED_OUT]);
+
+    add_num(root, "offered_rps", r->offered_rps);
+    add_num(root, "throughput_rps", r->throughput_rps);
+    add_num(root, "duration_s", r->duration_s);
+    cJSON_AddItemToObject(root, "latency_us", latency_object(&r->latency));
+
+    cJSON *qw = cJSON_AddObjectToObject(root, "queue_wait_us");
+    add_num(qw, "mean", cs_hist_mean(&r->queue_wait) / 1e3);
+    add_num(qw, "p99", us(cs_hist_percentile(&r->queue_wait, 99)));
+    cJSON *sv = cJSON_AddObjectToObject(root, "service_us");
+    add_num(sv, "mean", cs_hist_mean(&r->service) / 1e3);
+    add_num(sv, "p99", us(cs_hist_percentile(&r->service, 99)));
+    add_num(sv, "inflation", r->service_inflation);
+
+    cJSON *co = cJSON_AddObjectToObject(root, "coordinator");
+    add_num(co, "utilization", r->coordinator_utilization);
+    add_num(co, "per_request_us", r->coordinator_per_request_us);
+    cJSON_AddNumberToObject(co, "pending_max", (double)c[CS_C_PENDING_MAX]);
+
+    cJSON *nodes = cJSON_AddArrayToObject(root, "nodes");
+    for (int i = 0; i < r->service_nodes; i++) {
+        const struct cs_node_result *n = &r->nodes[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "rank", n->rank);
+        cJSON_AddStringToObject(o, "host", r->rank_info[n->rank].host);
+        cJSON_AddNumberToObject(o, "completed", (double)n->coordinator_completed);
+        add_num(o, "utilization", n->utilization);
+        uint64_t m = n->counters[CS_N_MEASURED];
+        add_num(o, "queue_wait_mean_us", m ? (double)n->counters[CS_N_QUEUE_NS] / 1e3 / (double)m : 0);
+        add_num(o, "service_mean_us", m ? (double)n->counters[CS_N_SERVICE_NS] / 1e3 / (double)m : 0);
+        cJSON_AddNumberToObject(o, "abandoned", (double)n->counters[CS_N_ABANDONED]);
+        cJSON_AddItemToArray(nodes, o);
+    }
+
+    cJSON_AddStringToObject(root, "bottleneck", cs_bottleneck_names[r->bottleneck]);
+    cJSON_AddStringToObject(root, "reason", r->reason);
+    cJSON *model = cJSON_AddObjectToObject(root, "model");
+    add_num(model, "capacity_rps", r->capacity_rps);
+    add_num(model, "node_capacity_rps", r->node_capacity_rps);
+    add_num(model, "coordinator_capacity_rps", r->coordinator_capacity_rps);
+
+    char *out = cJSON_Print(root);
+    cJSON_Delete(root);
+    return out;
+}
+
+void cs_results_table(const struct cs_results *r, FILE *out)
+{
+    const struct cs_scenario *sc = &r->scenario;
+    const uint64_t *c = r->coord;
+    const struct cs_histogram *l = &r->latency;
+    fprintf(out, "# clustersim %s  scenario \"%s\"%s\n", CS_VERSION, sc->name, r->complete ? "" : "  (INCOMPLETE)");
+    fprintf(out, "# %d ranks: 1 coordinator + %d service nodes x %d servers on %d host%s; %s\n", r->ranks,
+            r->service_nodes, sc->service.servers, r->host_count, r->host_count == 1 ? "" : "s", r->library);
+    if (r->oversubscribed)
+        fprintf(out, "# warning: %d ranks share %d cores on one host; numbers then measure that host's CPU too\n",
+                r->worst_host_ranks, r->worst_host_cores);
+    fprintf(out, "%-18s %12.1f req/s   %s arrivals, %.1f s measured after %.1f s warm-up\n", "offered load",
+            r->offered_rps, cs_arrival_kinds[sc->load.arrival].name, sc->load.duration_s, sc->load.warmup_s);
+    fprintf(out, "%-18s %12.1f req/s   model capacity %.1f req/s\n", "throughput", r->throughput_rps,
+            r->capacity_rps);
+    fprintf(out, "%-18s generated %llu  completed %llu  rejected %llu  timed out %llu  lost %llu\n", "requests",
+            (unsigned long long)c[CS_C_GENERATED], (unsigned long long)c[CS_C_COMPLETED],
+            (unsigned long long)c[CS_C_REJECTED], (unsigned long long)c[CS_C_TIMED_OUT],
+            (unsigned long long)r->lost);
+    fprintf(out, "%-18s %10s %10s %10s %10s %10s %10s\n", "latency (us)", "mean", "p50", "p90", "p99", "p99.9",
+            "max");
+    fprintf(out, "%-18s %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f\n", "  from arrival", cs_hist_mean(l) / 1e3,
+            us(cs_hist_percentile(l, 50)), us(cs_hist_percentile(l, 90)), us(cs_hist_percentile(l, 99)),
+            us(cs_hist_percentile(l, 99.9)), l->total ? us(l->max) : 0.0);
+    fprintf(out, "%-18s %10.1f %10s %10s %10.1f\n", "  queue wait", cs_hist_mean(&r->queue_wait) / 1e3, "", "",
+            us(cs_hist_percentile(&r->queue_wait, 99)));
+    fprintf(out, "%-18s %10.1f %10s %10s %10.1f   (%.2fx requested)\n", "  service", cs_hist_mean(&r->service) / 1e3,
+            "", "", us(cs_hist_percentile(&r->service, 99)), r->service_inflation);
+    fprintf(out, "%-18s busy %5.1f%%   %.2f us per request   queue peak %llu\n", "coordinator",
+            100 * r->coordinator_utilization, r->coordinator_per_request_us,
+            (unsigned long long)c[CS_C_PENDING_MAX]);
+    fprintf(out, "%-18s %6s %-20s %10s %8s\n", "service nodes", "rank", "host", "completed", "busy");
+    for (int i = 0; i < r->service_nodes; i++) {
+        const struct cs_node_result *n = &r->nodes[i];
+        fprintf(out, "%-18s %6d %-20.20s %10llu %7.1f%%\n", "", n->rank, r->rank_info[n->rank].host,
+                (unsigned long long)n->coordinator_completed, 100 * n->utilization);
+    }
+    fprintf(out, "bottleneck: %s: %s\n", cs_bottleneck_names[r->bottleneck], r->reason);
+}
+
+int cs_write_file_atomic(const char *path, const char *text, char *err, size_t errlen)
+{
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
+    if (!tmp) {
+        snprintf(err, errlen, "out of memory writing '%s'", path);
+        return CS_E_NOMEM;
+    }
+    snprintf(tmp, plen + 16, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        free(tmp);
+        return CS_E_IO;
+    }
+    size_t len = strlen(text), done = 0;
+    int rc = CS_OK;
+    while (done < len) {
+        ssize_t w = write(fd, text + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            rc = CS_E_IO;
+            break;
+        }
+        done += (size_t)w;
+    }
+    if (rc == CS_OK && (fchmod(fd, 0644) != 0 || fsync(fd) != 0))
+        rc = CS_E_IO;
+    if (close(fd) != 0)
+        rc = CS_E_IO;
+    if (rc == CS_OK && rename(tmp, path) != 0)
+        rc = CS_E_IO;
+    if (rc != CS_OK) {
+        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        unlink(tmp);
+    }
+    free(tmp);
+    return rc;
+}

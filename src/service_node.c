@@ -1,0 +1,160 @@
+/*
+ * Service node state machine: FIFO queue, servers, replies and the node's
+ * own measurements (queue wait, delivered service time, busy time). It
+ * emulates service by deadlines; it does not sleep or spin itself.
+ */
+#include "cs/service_node.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs/common.h"
+
+const char *const cs_node_counter_names[CS_N__COUNT] = {
+    [CS_N_RECEIVED] = "received",
+    [CS_N_COMPLETED] = "completed",
+    [CS_N_MEASURED] = "measured",
+    [CS_N_ABANDONED] = "abandoned",
+    [CS_N_BUSY_NS] = "busy_ns",
+    [CS_N_WINDOW_NS] = "window_ns",
+    [CS_N_SERVICE_NS] = "service_ns",
+    [CS_N_REQUESTED_NS] = "requested_ns",
+    [CS_N_QUEUE_NS] = "queue_ns",
+    [CS_N_SERVERS] = "servers",
+};
+
+int cs_node_init(struct cs_node *n, int servers, double speed, const struct cs_transport *tp,
+                 int64_t window_start, int64_t window_end)
+{
+    memset(n, 0, sizeof(*n));
+    n->tp = tp;
+    n->servers_n = servers;
+    n->speed = speed;
+    n->window_start = window_start;
+    n->window_end = window_end;
+    n->servers = calloc((size_t)servers, sizeof(*n->servers));
+    if (!n->servers)
+        return CS_E_NOMEM;
+    n->counters[CS_N_WINDOW_NS] = (uint64_t)(window_end - window_start);
+    n->counters[CS_N_SERVERS] = (uint64_t)servers;
+    cs_hist_init(&n->queue_wait);
+    cs_hist_init(&n->service);
+    return CS_OK;
+}
+
+void cs_node_free(struct cs_node *n)
+{
+    free(n->queue);
+    free(n->servers);
+    n->queue = NULL;
+    n->servers = NULL;
+}
+
+static int enqueue(struct cs_node *n, const struct cs_queued *q)
+{
+    if (n->queue_count == n->queue_cap) {
+        int cap = n->queue_cap ? n->queue_cap * 2 : 64;
+        struct cs_queued *nq = malloc((size_t)cap * sizeof(*nq));
+        if (!nq)
+            return CS_E_NOMEM;
+        for (int i = 0; i < n->queue_count; i++)
+            nq[i] = n->queue[(n->queue_head + i) % n->queue_cap];
+        free(n->queue);
+        n->queue = nq;
+        n->queue_cap = cap;
+        n->queue_head = 0;
+    }
+    n->queue[(n->queue_head + n->queue_count) % n->queue_cap] = *q;
+    n->queue_count++;
+    return CS_OK;
+}
+
+int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int64_t now)
+{
+    if (m->kind == CS_MSG_SHUTDOWN) {
+        n->shutdown = true;
+        n->counters[CS_N_ABANDONED] += (uint64_t)(n->queue_count + n->busy);
+        return CS_OK;
+    }
+    if (m->kind != CS_MSG_REQUEST)
+        return CS_E_INVALID;
+    n->counters[CS_N_RECEIVED]++;
+    struct cs_queued q = {m->id, m->service_ns, now, m->flags};
+    return enqueue(n, &q);
+}
+
+/* Busy time of [a, b) that falls inside the window. */
+static uint64_t in_window(const struct cs_node *n, int64_t a, int64_t b)
+{
+    if (a < n->window_start)
+        a = n->window_start;
+    if (b > n->window_end)
+        b = n->window_end;
+    return b > a ? (uint64_t)(b - a) : 0;
+}
+
+int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
+{
+    if (n->shutdown)
+        return 0;
+    int sent = 0;
+    for (int i = 0; i < n->servers_n; i++) {
+        struct cs_server *s = &n->servers[i];
+        if (!s->busy || s->deadline_ns > now + early_ns)
+            continue;
+        int64_t delivered = now - s->start_ns;
+        struct cs_msg r = {
+            .kind = CS_MSG_REPLY,
+            .flags = s->flags,
+            .id = s->id,
+            .service_ns = delivered,
+            .queue_ns = s->queue_ns,
+        };
+        int rc = n->tp->send(n->tp->ctx, 0, &r);
+        if (rc < 0)
+            return rc;
+        s->busy = false;
+        n->busy--;
+        sent++;
+        n->counters[CS_N_COMPLETED]++;
+        n->counters[CS_N_BUSY_NS] += in_window(n, s->start_ns, now);
+        if (s->flags & CS_REQ_MEASURED) {
+            n->counters[CS_N_MEASURED]++;
+            n->counters[CS_N_SERVICE_NS] += (uint64_t)delivered;
+            n->counters[CS_N_REQUESTED_NS] += (uint64_t)s->requested_ns;
+            n->counters[CS_N_QUEUE_NS] += (uint64_t)s->queue_ns;
+            cs_hist_record(&n->queue_wait, (uint64_t)s->queue_ns);
+            cs_hist_record(&n->service, (uint64_t)delivered);
+        }
+    }
+    for (int i = 0; i < n->servers_n && n->queue_count > 0; i++) {
+        struct cs_server *s = &n->servers[i];
+        if (s->busy)
+            continue;
+        struct cs_queued q = n->queue[n->queue_head];
+        n->queue_head = (n->queue_head + 1) % n->queue_cap;
+        n->queue_count--;
+        int64_t requested = (int64_t)llround((double)q.service_ns * n->speed);
+        *s = (struct cs_server){
+            .busy = true,
+            .id = q.id,
+            .flags = q.flags,
+            .start_ns = now,
+            .deadline_ns = now + requested,
+            .requested_ns = requested,
+            .queue_ns = now - q.arrived_ns,
+        };
+        n->busy++;
+    }
+    return sent;
+}
+
+int64_t cs_node_next_deadline(const struct cs_node *n)
+{
+    int64_t next = INT64_MAX;
+    for (int i = 0; i < n->servers_n; i++)
+        if (n->servers[i].busy && n->servers[i].deadline_ns < next)
+            next = n->servers[i].deadline_ns;
+    return next;
+}
