@@ -48,6 +48,20 @@ void cs_results_free(struct cs_results *r)
     r->nodes = NULL;
 }
 
+void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord *c,
+                        const uint64_t *node_counters)
+{
+    r->scenario = *sc;
+    r->offered_rps = c->rate_rps;
+    memcpy(r->coord, c->counters, sizeof(r->coord));
+    r->latency = c->latency;
+    for (int i = 0; i < r->service_nodes; i++) {
+        r->nodes[i].rank = i + 1;
+        memcpy(r->nodes[i].counters, node_counters + (size_t)i * CS_N__COUNT, sizeof(r->nodes[i].counters));
+        r->nodes[i].coordinator_completed = c->node_completed[i];
+    }
+}
+
 static void placement(struct cs_results *r)
 {
     r->host_count = 0;

@@ -323,6 +323,8 @@ int cs_coord_turn(struct cs_coord *c)
 
 int64_t cs_coord_next_event(const struct cs_coord *c)
 {
+    if (c->state == CS_COORD_DRAINING)
+        return c->drain_deadline;
     if (c->state != CS_COORD_RUNNING)
         return INT64_MAX;
     double next = c->next_arrival_ns < (double)c->window_end ? c->next_arrival_ns : (double)c->window_end;

@@ -239,16 +239,8 @@ int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_plac
     reduce_histogram(comm, &node.service, rank == 0 ? &r->service : NULL, rank);
 
     if (rank == 0) {
-        r->scenario = *sc;
         r->complete = true;
-        r->offered_rps = coord.rate_rps;
-        memcpy(r->coord, coord.counters, sizeof(r->coord));
-        r->latency = coord.latency;
-        for (int i = 0; i < nodes; i++) {
-            r->nodes[i].rank = i + 1;
-            memcpy(r->nodes[i].counters, all + (size_t)(i + 1) * CS_N__COUNT, sizeof(r->nodes[i].counters));
-            r->nodes[i].coordinator_completed = coord.node_completed[i];
-        }
+        cs_results_collect(r, sc, &coord, all + CS_N__COUNT);
         int len = 0;
         char lib[MPI_MAX_LIBRARY_VERSION_STRING];
         MPI_Get_library_version(lib, &len);

@@ -94,7 +94,8 @@ void cs_coord_free(struct cs_coord *c);
  * the number of events handled (0: idle turn), or a negative CS_E code. */
 int cs_coord_turn(struct cs_coord *c);
 
-/* When the coordinator next has scheduled work (an arrival), or INT64_MAX. */
+/* When the coordinator next has scheduled work (an arrival, the end of the
+ * window, or the drain deadline), or INT64_MAX once done. */
 int64_t cs_coord_next_event(const struct cs_coord *c);
 
 static inline bool cs_coord_done(const struct cs_coord *c)

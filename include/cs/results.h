@@ -75,6 +75,12 @@ struct cs_results {
 int cs_results_init(struct cs_results *r, int ranks);
 void cs_results_free(struct cs_results *r);
 
+/* Copy the coordinator's counters and histogram and the node counters
+ * (nodes arrays of CS_N__COUNT, node i at node_counters[i * CS_N__COUNT])
+ * into r. The node histograms are merged by the caller. */
+void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord *c,
+                        const uint64_t *node_counters);
+
 /* Derive every field below "derived" from the inputs. */
 void cs_results_analyze(struct cs_results *r);
 

@@ -1,0 +1,217 @@
+/*
+ * Loopback transport and virtual-time driver for the unit tests. See
+ * sim.h. It drives the same state machines as mpi_run.c does, with the
+ * same message protocol, so what passes here is the logic MPI runs.
+ */
+#include "sim.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs/common.h"
+
+static int q_push(struct sim_queue *q, int src, const struct cs_msg *m)
+{
+    if (q->count == q->cap) {
+        int cap = q->cap ? 2 * q->cap : 256;
+        struct cs_msg *nm = malloc((size_t)cap * sizeof(*nm));
+        int *ns = malloc((size_t)cap * sizeof(*ns));
+        if (!nm || !ns) {
+            free(nm);
+            free(ns);
+            return CS_E_NOMEM;
+        }
+        for (int i = 0; i < q->count; i++) {
+            nm[i] = q->msgs[(q->head + i) % q->cap];
+            ns[i] = q->srcs[(q->head + i) % q->cap];
+        }
+        free(q->msgs);
+        free(q->srcs);
+        q->msgs = nm;
+        q->srcs = ns;
+        q->cap = cap;
+        q->head = 0;
+    }
+    int at = (q->head + q->count) % q->cap;
+    q->msgs[at] = *m;
+    q->srcs[at] = src;
+    q->count++;
+    return CS_OK;
+}
+
+static int lb_send(void *ctx, int dest, const struct cs_msg *m)
+{
+    struct sim_endpoint *e = ctx;
+    if (dest < 0 || dest >= e->sim->ranks)
+        return CS_E_TRANSPORT;
+    e->sim->sent++;
+    return q_push(&e->sim->inbox[dest], e->rank, m);
+}
+
+static int lb_poll(void *ctx, struct cs_msg *m, int *src)
+{
+    struct sim_endpoint *e = ctx;
+    struct sim_queue *q = &e->sim->inbox[e->rank];
+    if (q->count == 0)
+        return 0;
+    *m = q->msgs[q->head];
+    *src = q->srcs[q->head];
+    q->head = (q->head + 1) % q->cap;
+    q->count--;
+    return 1;
+}
+
+static int64_t v_now(void *ctx)
+{
+    return ((struct sim *)ctx)->now;
+}
+
+static void v_spin(void *ctx, int64_t ns)
+{
+    ((struct sim *)ctx)->now += ns;
+}
+
+int sim_open(struct sim *s, int ranks)
+{
+    memset(s, 0, sizeof(*s));
+    s->ranks = ranks;
+    s->clock = (struct cs_clock){v_now, v_spin, s};
+    s->inbox = calloc((size_t)ranks, sizeof(*s->inbox));
+    s->endpoints = calloc((size_t)ranks, sizeof(*s->endpoints));
+    s->tps = calloc((size_t)ranks, sizeof(*s->tps));
+    if (!s->inbox || !s->endpoints || !s->tps)
+        return CS_E_NOMEM;
+    for (int i = 0; i < ranks; i++) {
+        s->endpoints[i] = (struct sim_endpoint){s, i};
+        s->tps[i] = (struct cs_transport){&s->endpoints[i], lb_send, lb_poll};
+    }
+    return CS_OK;
+}
+
+void sim_close(struct sim *s)
+{
+    for (int i = 0; s->inbox && i < s->ranks; i++) {
+        free(s->inbox[i].msgs);
+        free(s->inbox[i].srcs);
+    }
+    free(s->inbox);
+    free(s->endpoints);
+    free(s->tps);
+}
+
+void sim_scenario(struct cs_scenario *sc, const char *json)
+{
+    char err[CS_ERRBUF] = "";
+    int rc = cs_scenario_parse(sc, json, strlen(json), err, sizeof(err));
+    if (rc != CS_OK)
+        fail_msg("scenario did not parse: %s", err);
+}
+
+/* Let every node take its messages and finish what is due, until no
+ * node has anything left to do at this instant. */
+static int settle_nodes(struct sim *s, struct cs_node *nodes, int n, struct sim_stats *st)
+{
+    bool again = true;
+    while (again) {
+        again = false;
+        for (int i = 0; i < n; i++) {
+            struct cs_msg m;
+            int src, r;
+            while ((r = s->tps[i + 1].poll(s->tps[i + 1].ctx, &m, &src)) > 0) {
+                int rc = cs_node_on_message(&nodes[i], &m, s->now);
+                if (rc)
+                    return rc;
+                int depth = nodes[i].queue_count + nodes[i].busy;
+                if (depth > st->max_node_depth)
+                    st->max_node_depth = depth;
+            }
+            while ((r = cs_node_advance(&nodes[i], s->now, 0)) > 0)
+                again = true;
+            if (r < 0)
+                return r;
+            if (s->inbox[i + 1].count > 0)
+                again = true;
+        }
+    }
+    return CS_OK;
+}
+
+int sim_run(const struct cs_scenario *sc, int nodes, const double *speeds, struct cs_results *r,
+            struct sim_stats *stats)
+{
+    struct sim_stats local = {0};
+    struct sim_stats *st = stats ? stats : &local;
+    memset(st, 0, sizeof(*st));
+    struct sim s;
+    int rc = sim_open(&s, nodes + 1);
+    struct cs_node *ns = calloc((size_t)nodes, sizeof(*ns));
+    struct cs_coord c;
+    memset(&c, 0, sizeof(c));
+    uint64_t *counters = calloc((size_t)nodes * CS_N__COUNT, sizeof(uint64_t));
+    if (rc || !ns || !counters) {
+        rc = CS_E_NOMEM;
+        goto out;
+    }
+    int64_t ws = (int64_t)(sc->load.warmup_s * 1e9);
+    int64_t we = ws + (int64_t)(sc->load.duration_s * 1e9);
+    for (int i = 0; i < nodes; i++) {
+        rc = cs_node_init(&ns[i], sc->service.servers, speeds ? speeds[i] : 1.0, &s.tps[i + 1], ws, we);
+        if (rc)
+            goto out;
+    }
+    rc = cs_coord_init(&c, sc, nodes, cs_scenario_rate(sc, nodes), &s.tps[0], &s.clock, 0);
+    if (rc)
+        goto out;
+
+    while (!cs_coord_done(&c)) {
+        rc = cs_coord_turn(&c);
+        if (rc < 0)
+            goto out;
+        rc = settle_nodes(&s, ns, nodes, st);
+        if (rc)
+            goto out;
+        if (s.inbox[0].count > 0)
+            continue; /* replies to take at this instant */
+        int64_t next = cs_coord_next_event(&c);
+        for (int i = 0; i < nodes; i++) {
+            int64_t d = cs_node_next_deadline(&ns[i]);
+            if (d < next)
+                next = d;
+        }
+        if (next == INT64_MAX)
+            continue;
+        if (next > s.now)
+            s.now = next;
+    }
+    rc = settle_nodes(&s, ns, nodes, st); /* the nodes take their shutdown */
+    if (rc)
+        goto out;
+
+    r->complete = true;
+    snprintf(r->library, sizeof(r->library), "loopback");
+    for (int i = 0; i <= nodes; i++) {
+        snprintf(r->rank_info[i].host, sizeof(r->rank_info[i].host), "sim");
+        r->rank_info[i].host_ranks = nodes + 1;
+        r->rank_info[i].host_cores = nodes + 1;
+    }
+    for (int i = 0; i < nodes; i++) {
+        memcpy(counters + (size_t)i * CS_N__COUNT, ns[i].counters, sizeof(ns[i].counters));
+        cs_hist_add(&r->queue_wait, &ns[i].queue_wait);
+        cs_hist_add(&r->service, &ns[i].service);
+    }
+    cs_results_collect(r, sc, &c, counters);
+    cs_results_analyze(r);
+    st->messages = s.sent;
+out:
+    for (int i = 0; ns && i < nodes; i++)
+        cs_node_free(&ns[i]);
+    free(ns);
+    free(counters);
+    cs_coord_free(&c);
+    sim_close(&s);
+    return rc;
+}

@@ -1,0 +1,256 @@
+#include "test_common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cs/arrival.h"
+#include "cs/common.h"
+#include "cs/config.h"
+#include "cs/policy.h"
+
+static int parse(struct cs_scenario *s, const char *json, char *err)
+{
+    return cs_scenario_parse(s, json, strlen(json), err, CS_ERRBUF);
+}
+
+/* Parsing must fail, and the message must contain each fragment. */
+static void expect_error(const char *json, const char *frag1, const char *frag2)
+{
+    struct cs_scenario s;
+    char err[CS_ERRBUF] = "";
+    int rc = parse(&s, json, err);
+    if (rc != CS_E_INVALID)
+        fail_msg("accepted %s", json);
+    if (!strstr(err, frag1) || (frag2 && !strstr(err, frag2)))
+        fail_msg("message for %s was: %s", json, err);
+}
+
+static void an_empty_object_gives_the_documented_defaults(void **state)
+{
+    (void)state;
+    struct cs_scenario s;
+    char err[CS_ERRBUF];
+    assert_int_equal(parse(&s, "{}", err), CS_OK);
+    assert_string_equal(s.name, "default");
+    assert_int_equal(s.load.arrival, cs_arrival_find("poisson"));
+    assert_true(isnan(s.load.rate_rps));
+    assert_true(s.load.utilization == 0.7);
+    assert_true(s.load.duration_s == 8);
+    assert_true(s.load.warmup_s == 1);
+    assert_int_equal(s.load.seed, 1);
+    assert_int_equal(s.service.time.kind, cs_dist_find("exponential"));
+    assert_true(s.service.time.mean_us == 1000);
+    assert_int_equal(s.service.mode, CS_MODE_SLEEP);
+    assert_int_equal(s.service.servers, 1);
+    assert_int_equal(s.dispatch.policy, cs_policy_find("round_robin"));
+    assert_true(s.dispatch.cost_us == 0);
+    assert_int_equal(s.dispatch.window, 128);
+    assert_int_equal(s.dispatch.max_pending, 10000);
+    assert_true(s.run.drain_timeout_s == 30);
+}
+
+static void the_embedded_default_scenario_is_valid(void **state)
+{
+    (void)state;
+    struct cs_scenario s;
+    char err[CS_ERRBUF];
+    assert_int_equal(parse(&s, cs_default_scenario_json, err), CS_OK);
+    /* 3 nodes at 70% of 1 ms service: 2100 req/s. */
+    assert_close(cs_scenario_rate(&s, 3), 2100.0, 1e-12);
+}
+
+static void every_key_is_read(void **state)
+{
+    (void)state;
+    struct cs_scenario s;
+    char err[CS_ERRBUF];
+    const char *json = "{\"name\":\"x\",\"description\":\"d\",\"load\":{\"arrival\":\"constant\",\"rate_rps\":123.5,"
+                       "\"utilization\":0.2,\"duration_s\":2,\"warmup_s\":0,\"seed\":99},"
+                       "\"service\":{\"time\":{\"dist\":\"lognormal\",\"mean_us\":50,\"cv\":2},\"mode\":\"spin\","
+                       "\"servers\":4},\"dispatch\":{\"policy\":\"random\",\"cost_us\":3.5,\"window\":7,"
+                       "\"max_pending\":0},\"run\":{\"drain_timeout_s\":5,\"idle_poll_us\":20}}";
+    assert_int_equal(parse(&s, json, err), CS_OK);
+    assert_string_equal(s.name, "x");
+    assert_int_equal(s.load.arrival, cs_arrival_find("constant"));
+    assert_true(s.load.rate_rps == 123.5);
+    assert_close(cs_scenario_rate(&s, 10), 123.5, 1e-12);
+    assert_int_equal(s.load.seed, 99);
+    assert_int_equal(s.service.time.kind, cs_dist_find("lognormal"));
+    assert_true(s.service.time.cv == 2);
+    assert_int_equal(s.service.mode, CS_MODE_SPIN);
+    assert_int_equal(s.service.servers, 4);
+    assert_int_equal(s.dispatch.policy, cs_policy_find("random"));
+    assert_int_equal(s.dispatch.window, 7);
+    assert_int_equal(s.dispatch.max_pending, 0);
+    assert_true(s.run.idle_poll_us == 20);
+}
+
+static void the_printed_scenario_parses_back_to_the_same_values(void **state)
+{
+    (void)state;
+    struct cs_scenario a, b;
+    char err[CS_ERRBUF];
+    assert_int_equal(parse(&a, "{\"load\":{\"rate_rps\":10,\"seed\":7},\"service\":{\"time\":{\"dist\":\"uniform\","
+                               "\"mean_us\":10,\"cv\":0.1}}}",
+                           err),
+                     CS_OK);
+    char *text = cs_scenario_to_json(&a);
+    assert_non_null(text);
+    assert_int_equal(parse(&b, text, err), CS_OK);
+    assert_memory_equal(&a, &b, sizeof(a));
+    free(text);
+}
+
+static void syntax_errors_give_line_and_column(void **state)
+{
+    (void)state;
+    expect_error("{\n  \"load\": {\n    \"rate_rps\": ,\n", "line 3, column", NULL);
+    expect_error("", "empty input", NULL);
+    expect_error("[1, 2]", "expected a JSON object at the top level", "an array");
+}
+
+static void unknown_keys_are_named_with_the_known_ones(void **state)
+{
+    (void)state;
+    expect_error("{\"lod\": {}}", "'lod': unknown key", "load");
+    expect_error("{\"load\": {\"rate\": 5}}", "'load.rate': unknown key", "rate_rps");
+    expect_error("{\"service\": {\"time\": {\"dist\": \"constant\", \"mean\": 5}}}", "'service.time.mean'", NULL);
+}
+
+static void wrong_types_are_named_with_the_value(void **state)
+{
+    (void)state;
+    expect_error("{\"load\": {\"rate_rps\": \"fast\"}}", "'load.rate_rps': expected a number", "\"fast\"");
+    expect_error("{\"load\": 5}", "'load': expected an object", "5");
+    expect_error("{\"name\": 5}", "'name': expected a string", NULL);
+    expect_error("{\"service\": {\"servers\": 1.5}}", "'service.servers': expected a whole number", "1.5");
+    expect_error("{\"service\": {\"time\": 1000}}", "'service.time': expected a distribution object", NULL);
+    expect_error("{\"load\": {\"duration_s\": null}}", "'load.duration_s'", "null");
+}
+
+static void out_of_range_values_are_named_with_the_bounds(void **state)
+{
+    (void)state;
+    expect_error("{\"load\": {\"rate_rps\": -5}}", "'load.rate_rps': value -5 is out of range", ">= 0");
+    expect_error("{\"load\": {\"duration_s\": 0}}", "'load.duration_s': value 0 is out of range", "> 0");
+    expect_error("{\"load\": {\"rate_rps\": 1e400}}", "'load.rate_rps'", "out of range");
+    expect_error("{\"service\": {\"servers\": 0}}", "'service.servers'", "out of range");
+    expect_error("{\"dispatch\": {\"window\": 1e12}}", "'dispatch.window'", "out of range");
+    expect_error("{\"service\": {\"time\": {\"dist\": \"exponential\", \"mean_us\": -1}}}",
+                 "'service.time.mean_us'", "out of range");
+    expect_error("{\"service\": {\"time\": {\"dist\": \"uniform\", \"cv\": 0.9}}}", "'service.time.cv'",
+                 "out of range");
+}
+
+static void unknown_names_list_the_choices(void **state)
+{
+    (void)state;
+    expect_error("{\"dispatch\": {\"policy\": \"fastest\"}}", "'dispatch.policy': unknown value \"fastest\"",
+                 "round_robin, random");
+    expect_error("{\"load\": {\"arrival\": \"bursty\"}}", "'load.arrival'", "poisson, constant");
+    expect_error("{\"service\": {\"mode\": \"nap\"}}", "'service.mode'", "sleep, spin");
+    expect_error("{\"service\": {\"time\": {\"dist\": \"pareto\"}}}", "'service.time.dist'", "lognormal");
+    expect_error("{\"service\": {\"time\": {\"dist\": \"exponential\", \"cv\": 2}}}", "has no cv", NULL);
+}
+
+static void a_null_rate_means_derive_it_from_utilization(void **state)
+{
+    (void)state;
+    struct cs_scenario s;
+    char err[CS_ERRBUF];
+    assert_int_equal(parse(&s, "{\"load\":{\"rate_rps\":null,\"utilization\":0.5},\"service\":{\"servers\":2,"
+                               "\"time\":{\"dist\":\"constant\",\"mean_us\":2000}}}",
+                           err),
+                     CS_OK);
+    assert_close(cs_scenario_rate(&s, 4), 0.5 * 4 * 2 / 0.002, 1e-12);
+}
+
+static void set_overrides_apply_in_order_and_read_json_or_strings(void **state)
+{
+    (void)state;
+    const char *sets[] = {"load.rate_rps=500", "dispatch.policy=random", "name=my run", "load.rate_rps=700",
+                          "service.time={\"dist\":\"constant\",\"mean_us\":20}", "service.time.mean_us=30"};
+    char *text = NULL, err[CS_ERRBUF];
+    assert_int_equal(cs_scenario_compose(NULL, sets, 6, &text, err, sizeof(err)), CS_OK);
+    struct cs_scenario s;
+    assert_int_equal(parse(&s, text, err), CS_OK);
+    assert_true(s.load.rate_rps == 700);
+    assert_int_equal(s.dispatch.policy, cs_policy_find("random"));
+    assert_string_equal(s.name, "my run");
+    assert_int_equal(s.service.time.kind, cs_dist_find("constant"));
+    assert_true(s.service.time.mean_us == 30);
+    free(text);
+}
+
+static void bad_set_overrides_are_reported(void **state)
+{
+    (void)state;
+    char *text = NULL, err[CS_ERRBUF];
+    const char *nokey[] = {"=5"};
+    assert_int_equal(cs_scenario_compose(NULL, nokey, 1, &text, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "expected key.path=value"));
+    const char *unknown[] = {"load.rat=5"};
+    assert_int_equal(cs_scenario_compose(NULL, unknown, 1, &text, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'load.rat': unknown key"));
+    const char *through[] = {"name.x=5"};
+    assert_int_equal(cs_scenario_compose(NULL, through, 1, &text, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'name' is not an object"));
+    const char *nan[] = {"load.rate_rps=nan"};
+    assert_int_equal(cs_scenario_compose(NULL, nan, 1, &text, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "expected a number, got a string \"nan\""));
+    const char *arr[] = {"load.rate_rps=[1,2,4]"};
+    assert_int_equal(cs_scenario_compose(NULL, arr, 1, &text, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "got an array [1,2,4]"));
+    const char *empty[] = {"load..rate_rps=1"};
+    assert_int_equal(cs_scenario_compose(NULL, empty, 1, &text, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "empty segment"));
+}
+
+static void files_that_cannot_be_read_are_named(void **state)
+{
+    (void)state;
+    char *text = NULL, err[CS_ERRBUF];
+    assert_int_equal(cs_scenario_compose("/nonexistent/s.json", NULL, 0, &text, err, sizeof(err)), CS_E_IO);
+    assert_non_null(strstr(err, "'/nonexistent/s.json'"));
+    assert_non_null(strstr(err, "No such file"));
+    assert_int_equal(cs_scenario_compose("/tmp", NULL, 0, &text, err, sizeof(err)), CS_E_IO);
+    assert_non_null(strstr(err, "not a regular file"));
+}
+
+static void a_file_error_names_the_file_and_the_key(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/cs_test_configXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *body = "{\"load\": {\"seed\": -1}}";
+    assert_int_equal(write(fd, body, strlen(body)), (int)strlen(body));
+    close(fd);
+    char *text = NULL, err[CS_ERRBUF];
+    assert_int_equal(cs_scenario_compose(path, NULL, 0, &text, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, "'load.seed'"));
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(an_empty_object_gives_the_documented_defaults),
+        cmocka_unit_test(the_embedded_default_scenario_is_valid),
+        cmocka_unit_test(every_key_is_read),
+        cmocka_unit_test(the_printed_scenario_parses_back_to_the_same_values),
+        cmocka_unit_test(syntax_errors_give_line_and_column),
+        cmocka_unit_test(unknown_keys_are_named_with_the_known_ones),
+        cmocka_unit_test(wrong_types_are_named_with_the_value),
+        cmocka_unit_test(out_of_range_values_are_named_with_the_bounds),
+        cmocka_unit_test(unknown_names_list_the_choices),
+        cmocka_unit_test(a_null_rate_means_derive_it_from_utilization),
+        cmocka_unit_test(set_overrides_apply_in_order_and_read_json_or_strings),
+        cmocka_unit_test(bad_set_overrides_are_reported),
+        cmocka_unit_test(files_that_cannot_be_read_are_named),
+        cmocka_unit_test(a_file_error_names_the_file_and_the_key),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,202 @@
+/*
+ * Results: the JSON contract, the bottleneck verdicts on hand-made
+ * measurements, and the atomic file write.
+ */
+#include "test_common.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cs/common.h"
+#include "sim.h"
+
+static const cJSON *at(const cJSON *root, const char *path)
+{
+    char buf[128];
+    snprintf(buf, sizeof(buf), "%s", path);
+    const cJSON *node = root;
+    for (char *seg = strtok(buf, "."); seg; seg = strtok(NULL, ".")) {
+        node = cJSON_GetObjectItemCaseSensitive(node, seg);
+        if (!node)
+            fail_msg("results JSON has no '%s'", path);
+    }
+    return node;
+}
+
+static double num(const cJSON *root, const char *path)
+{
+    const cJSON *n = at(root, path);
+    if (!cJSON_IsNumber(n))
+        fail_msg("'%s' is not a number", path);
+    return n->valuedouble;
+}
+
+static void the_json_has_every_documented_key(void **state)
+{
+    (void)state;
+    struct cs_scenario sc;
+    sim_scenario(&sc, "{\"name\":\"contract\",\"load\":{\"utilization\":0.5,\"duration_s\":2}}");
+    struct cs_results r;
+    assert_int_equal(cs_results_init(&r, 4), CS_OK);
+    assert_int_equal(sim_run(&sc, 3, NULL, &r, NULL), CS_OK);
+    char *text = cs_results_json(&r);
+    assert_non_null(text);
+    cJSON *root = cJSON_Parse(text);
+    assert_non_null(root);
+
+    assert_string_equal(at(root, "version")->valuestring, CS_VERSION);
+    assert_true(cJSON_IsTrue(at(root, "complete")));
+    assert_string_equal(at(root, "scenario.name")->valuestring, "contract");
+    assert_true(num(root, "scenario.load.utilization") == 0.5);
+    assert_true(num(root, "mpi.ranks") == 4);
+    assert_true(num(root, "mpi.service_nodes") == 3);
+    assert_true(cJSON_IsString(at(root, "mpi.library")));
+    assert_true(cJSON_IsArray(at(root, "mpi.hosts")));
+    assert_int_equal(cJSON_GetArraySize(at(root, "mpi.hosts")), 1);
+    double gen = num(root, "requests.generated");
+    assert_true(gen > 0);
+    assert_true(gen == num(root, "requests.completed") + num(root, "requests.rejected") +
+                           num(root, "requests.timed_out") + num(root, "requests.lost"));
+    assert_true(num(root, "requests.lost") == 0);
+    assert_close(num(root, "offered_rps"), 1500, 1e-9);
+    assert_true(num(root, "throughput_rps") > 0);
+    assert_true(num(root, "duration_s") == 2);
+    const char *lat[] = {"mean", "p50", "p90", "p99", "p999", "max"};
+    double prev = 0;
+    for (size_t i = 1; i < sizeof(lat) / sizeof(lat[0]); i++) {
+        char p[64];
+        snprintf(p, sizeof(p), "latency_us.%s", lat[i]);
+        assert_true(num(root, p) >= prev);
+        prev = num(root, p);
+    }
+    assert_true(num(root, "latency_us.mean") > 0);
+    assert_true(num(root, "queue_wait_us.mean") >= 0);
+    assert_true(num(root, "queue_wait_us.p99") >= 0);
+    assert_close(num(root, "service_us.mean"), 1000, 0.1);
+    double cu = num(root, "coordinator.utilization");
+    assert_true(cu >= 0 && cu <= 1);
+    assert_true(num(root, "coordinator.per_request_us") >= 0);
+    const cJSON *nodes = at(root, "nodes");
+    assert_int_equal(cJSON_GetArraySize(nodes), 3);
+    double sum = 0;
+    for (int i = 0; i < 3; i++) {
+        const cJSON *n = cJSON_GetArrayItem(nodes, i);
+        assert_true(num(n, "rank") == i + 1);
+        sum += num(n, "completed");
+        double u = num(n, "utilization");
+        assert_true(u > 0.3 && u < 0.7);
+    }
+    assert_true(sum == num(root, "requests.completed"));
+    assert_string_equal(at(root, "bottleneck")->valuestring, "none");
+    assert_true(strlen(at(root, "reason")->valuestring) > 10);
+    assert_close(num(root, "model.capacity_rps"), 3000, 1e-9);
+
+    cJSON_Delete(root);
+    free(text);
+    cs_results_free(&r);
+}
+
+/* A results struct as a run would leave it, for the verdict tests. */
+static void fake(struct cs_results *r, double coord_busy, double node_busy, double inflation, int host_ranks,
+                 int host_cores)
+{
+    assert_int_equal(cs_results_init(r, 5), CS_OK);
+    sim_scenario(&r->scenario, "{\"load\":{\"rate_rps\":3000,\"duration_s\":10}}");
+    r->offered_rps = 3000;
+    r->coord[CS_C_GENERATED] = r->coord[CS_C_COMPLETED] = 30000;
+    r->coord[CS_C_WINDOW_COMPLETIONS] = 30000;
+    r->coord[CS_C_BUSY_NS] = (uint64_t)(coord_busy * 10e9);
+    for (int i = 0; i < 5; i++) {
+        snprintf(r->rank_info[i].host, sizeof(r->rank_info[i].host), "h");
+        r->rank_info[i].host_ranks = host_ranks;
+        r->rank_info[i].host_cores = host_cores;
+    }
+    for (int i = 0; i < 4; i++) {
+        uint64_t *c = r->nodes[i].counters;
+        c[CS_N_WINDOW_NS] = (uint64_t)10e9;
+        c[CS_N_SERVERS] = 1;
+        c[CS_N_BUSY_NS] = (uint64_t)(node_busy * 10e9);
+        c[CS_N_REQUESTED_NS] = 1000000;
+        c[CS_N_SERVICE_NS] = (uint64_t)(1000000 * inflation);
+    }
+    cs_results_analyze(r);
+}
+
+static void a_saturated_coordinator_is_named_first(void **state)
+{
+    (void)state;
+    struct cs_results r;
+    fake(&r, 0.97, 0.95, 1.0, 5, 8);
+    assert_int_equal(r.bottleneck, CS_BOTTLENECK_COORDINATOR);
+    assert_non_null(strstr(r.reason, "busy 97%"));
+    assert_close(r.coordinator_per_request_us, 0.97 * 10e6 / 30000, 1e-9);
+    cs_results_free(&r);
+}
+
+static void busy_nodes_are_the_bottleneck(void **state)
+{
+    (void)state;
+    struct cs_results r;
+    fake(&r, 0.2, 0.95, 1.01, 5, 8);
+    assert_int_equal(r.bottleneck, CS_BOTTLENECK_SERVICE_NODES);
+    assert_false(r.oversubscribed);
+    cs_results_free(&r);
+}
+
+static void oversubscribed_with_inflated_service_is_the_host_cpu(void **state)
+{
+    (void)state;
+    struct cs_results r;
+    fake(&r, 0.2, 0.95, 1.3, 5, 2);
+    assert_int_equal(r.bottleneck, CS_BOTTLENECK_HOST_CPU);
+    assert_true(r.oversubscribed);
+    assert_non_null(strstr(r.reason, "5 ranks share 2 cores"));
+    cs_results_free(&r);
+}
+
+static void oversubscribed_but_faithful_is_not_blamed_on_the_host(void **state)
+{
+    (void)state;
+    struct cs_results r;
+    fake(&r, 0.2, 0.5, 1.01, 5, 2);
+    assert_int_equal(r.bottleneck, CS_BOTTLENECK_NONE);
+    cs_results_free(&r);
+}
+
+static void the_file_is_written_whole_or_not_at_all(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cs_results_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256], err[CS_ERRBUF];
+    snprintf(path, sizeof(path), "%s/out.json", dir);
+    assert_int_equal(cs_write_file_atomic(path, "{\"a\": 1}\n", err, sizeof(err)), CS_OK);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char buf[64] = "";
+    assert_non_null(fgets(buf, sizeof(buf), f));
+    fclose(f);
+    assert_string_equal(buf, "{\"a\": 1}\n");
+    unlink(path);
+    char bad[300];
+    snprintf(bad, sizeof(bad), "%s/missing/out.json", dir);
+    assert_int_equal(cs_write_file_atomic(bad, "x", err, sizeof(err)), CS_E_IO);
+    assert_non_null(strstr(err, bad));
+    rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(the_json_has_every_documented_key),
+        cmocka_unit_test(a_saturated_coordinator_is_named_first),
+        cmocka_unit_test(busy_nodes_are_the_bottleneck),
+        cmocka_unit_test(oversubscribed_with_inflated_service_is_the_host_cpu),
+        cmocka_unit_test(oversubscribed_but_faithful_is_not_blamed_on_the_host),
+        cmocka_unit_test(the_file_is_written_whole_or_not_at_all),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,256 @@
+/*
+ * The coordinator and service-node state machines together, through the
+ * loopback transport in virtual time: conservation, open-loop latency,
+ * windows, admission, draining, verdicts and agreement with queueing
+ * theory. Virtual time has no scheduling noise, so the theory checks here
+ * are tight; the MPI tests check the same against the real clock.
+ */
+#include "test_common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cs/common.h"
+#include "sim.h"
+
+struct run {
+    struct cs_scenario sc;
+    struct cs_results r;
+    struct sim_stats st;
+};
+
+static struct run *run(const char *json, int nodes)
+{
+    struct run *x = calloc(1, sizeof(*x));
+    assert_non_null(x);
+    sim_scenario(&x->sc, json);
+    assert_int_equal(cs_results_init(&x->r, nodes + 1), CS_OK);
+    assert_int_equal(sim_run(&x->sc, nodes, NULL, &x->r, &x->st), CS_OK);
+    return x;
+}
+
+static void done(struct run *x)
+{
+    cs_results_free(&x->r);
+    free(x);
+}
+
+static void assert_conserved(const struct cs_results *r)
+{
+    const uint64_t *c = r->coord;
+    assert_int_equal(c[CS_C_GENERATED], c[CS_C_COMPLETED] + c[CS_C_REJECTED] + c[CS_C_TIMED_OUT]);
+    assert_int_equal(c[CS_C_WARMUP_GENERATED],
+                     c[CS_C_WARMUP_COMPLETED] + c[CS_C_WARMUP_REJECTED] + c[CS_C_WARMUP_TIMED_OUT]);
+    assert_int_equal(r->lost, 0);
+    assert_int_equal(c[CS_C_UNEXPECTED_REPLIES], 0);
+    /* The nodes served what the coordinator saw completed. */
+    uint64_t measured = 0;
+    for (int i = 0; i < r->service_nodes; i++) {
+        measured += r->nodes[i].counters[CS_N_MEASURED];
+        assert_int_equal(r->nodes[i].counters[CS_N_MEASURED], r->nodes[i].coordinator_completed);
+    }
+    assert_int_equal(measured, c[CS_C_COMPLETED]);
+}
+
+static void below_capacity_every_request_completes(void **state)
+{
+    (void)state;
+    struct run *x = run("{\"load\":{\"utilization\":0.6,\"duration_s\":20,\"warmup_s\":1}}", 4);
+    assert_conserved(&x->r);
+    assert_int_equal(x->r.coord[CS_C_REJECTED], 0);
+    assert_int_equal(x->r.coord[CS_C_TIMED_OUT], 0);
+    assert_close(x->r.coord[CS_C_GENERATED], 2400.0 * 20, 0.03);
+    assert_close(x->r.throughput_rps, 2400.0, 0.03);
+    assert_close(x->r.node_utilization_mean, 0.6, 0.05);
+    assert_int_equal(x->r.bottleneck, CS_BOTTLENECK_NONE);
+    done(x);
+}
+
+static void constant_arrivals_generate_exactly_rate_times_duration(void **state)
+{
+    (void)state;
+    struct run *x = run("{\"load\":{\"arrival\":\"constant\",\"rate_rps\":1000,\"duration_s\":2,\"warmup_s\":0.5},"
+                        "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":100}}}",
+                        2);
+    assert_conserved(&x->r);
+    /* Arrivals come at 1 ms, 2 ms, ...: 499 before the window opens at
+     * 500 ms, then 2000 inside it (the one at 2500 ms is past its end). */
+    assert_int_equal(x->r.coord[CS_C_GENERATED], 2000);
+    assert_int_equal(x->r.coord[CS_C_WARMUP_GENERATED], 499);
+    /* Nobody waits: every latency is the service time itself. */
+    assert_int_equal(x->r.latency.min, 100000);
+    assert_int_equal(x->r.latency.max, 100000);
+    done(x);
+}
+
+static void a_run_is_reproducible_by_seed(void **state)
+{
+    (void)state;
+    const char *a = "{\"load\":{\"utilization\":0.8,\"duration_s\":3,\"seed\":5},\"dispatch\":{\"policy\":\"random\"}}";
+    const char *b = "{\"load\":{\"utilization\":0.8,\"duration_s\":3,\"seed\":6},\"dispatch\":{\"policy\":\"random\"}}";
+    struct run *x = run(a, 3), *y = run(a, 3), *z = run(b, 3);
+    assert_memory_equal(x->r.coord, y->r.coord, sizeof(x->r.coord));
+    assert_memory_equal(x->r.latency.counts, y->r.latency.counts, sizeof(x->r.latency.counts));
+    assert_true(x->r.coord[CS_C_GENERATED] != z->r.coord[CS_C_GENERATED] ||
+                x->r.latency.sum != z->r.latency.sum);
+    done(x);
+    done(y);
+    done(z);
+}
+
+/* Random dispatch of Poisson arrivals splits them into independent
+ * Poisson streams, so each node is an M/M/1 queue: mean latency
+ * 1 / (mu - lambda / n). 200,000 requests give a standard error near 1%. */
+static void random_dispatch_matches_the_mm1_mean_latency(void **state)
+{
+    (void)state;
+    const double rhos[] = {0.5, 0.8};
+    for (int k = 0; k < 2; k++) {
+        char json[256];
+        snprintf(json, sizeof(json),
+                 "{\"load\":{\"utilization\":%g,\"duration_s\":50,\"warmup_s\":5,\"seed\":3},"
+                 "\"dispatch\":{\"policy\":\"random\",\"window\":100000}}",
+                 rhos[k]);
+        struct run *x = run(json, 4);
+        assert_conserved(&x->r);
+        double mu = 1000.0, lambda = rhos[k] * mu;
+        double theory_us = 1e6 / (mu - lambda);
+        assert_close(cs_hist_mean(&x->r.latency) / 1e3, theory_us, rhos[k] < 0.7 ? 0.03 : 0.06);
+        /* The sojourn time of M/M/1 is exponential: p99 = mean x ln 100. */
+        assert_close((double)cs_hist_percentile(&x->r.latency, 99) / 1e3, theory_us * log(100.0),
+                     rhos[k] < 0.7 ? 0.05 : 0.10);
+        done(x);
+    }
+}
+
+static void windows_bound_what_a_node_holds(void **state)
+{
+    (void)state;
+    struct run *x = run("{\"load\":{\"utilization\":2,\"duration_s\":2},\"dispatch\":{\"window\":3}}", 2);
+    assert_conserved(&x->r);
+    assert_true(x->st.max_node_depth <= 3);
+    assert_true(x->st.max_node_depth >= 2);
+    done(x);
+}
+
+static void overload_is_rejected_at_the_coordinator_and_memory_stays_bounded(void **state)
+{
+    (void)state;
+    struct run *x = run("{\"load\":{\"utilization\":3,\"duration_s\":5},\"dispatch\":{\"max_pending\":50}}", 2);
+    assert_conserved(&x->r);
+    assert_true(x->r.coord[CS_C_REJECTED] > 0);
+    assert_true(x->r.coord[CS_C_PENDING_MAX] <= 50);
+    /* Capacity is 2000 req/s: that is what gets through. */
+    assert_close(x->r.throughput_rps, 2000.0, 0.03);
+    assert_int_equal(x->r.bottleneck, CS_BOTTLENECK_SERVICE_NODES);
+    done(x);
+}
+
+static void with_no_coordinator_queue_what_cannot_be_sent_is_rejected(void **state)
+{
+    (void)state;
+    struct run *x = run("{\"load\":{\"utilization\":2,\"duration_s\":2},\"dispatch\":{\"max_pending\":0,"
+                        "\"window\":1}}",
+                        2);
+    assert_conserved(&x->r);
+    assert_true(x->r.coord[CS_C_REJECTED] > 0);
+    assert_int_equal(x->r.coord[CS_C_PENDING_MAX], 0);
+    done(x);
+}
+
+/* A coordinator that needs 500 us per request caps throughput at 2000
+ * req/s whatever the nodes can do. Its backlog must show as latency
+ * (open loop: latency counts from the intended arrival). */
+static void a_slow_coordinator_is_the_bottleneck_and_its_backlog_is_latency(void **state)
+{
+    (void)state;
+    struct run *x = run("{\"load\":{\"rate_rps\":2500,\"duration_s\":4,\"warmup_s\":0.5},"
+                        "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":1000}},"
+                        "\"dispatch\":{\"cost_us\":500,\"max_pending\":100000}}",
+                        8);
+    assert_conserved(&x->r);
+    assert_int_equal(x->r.bottleneck, CS_BOTTLENECK_COORDINATOR);
+    assert_true(x->r.coordinator_utilization > 0.95);
+    assert_close(x->r.throughput_rps, 2000.0, 0.03);
+    assert_close(x->r.coordinator_per_request_us, 500.0, 0.05);
+    assert_close(x->r.coordinator_capacity_rps, 2000.0, 0.05);
+    /* 500 req/s pile up: after 4.5 s the last ones wait over a second. */
+    assert_true(cs_hist_percentile(&x->r.latency, 99) > 500 * CS_NS_PER_MS);
+    done(x);
+}
+
+static void the_drain_deadline_times_out_what_is_left(void **state)
+{
+    (void)state;
+    struct run *x = run("{\"load\":{\"arrival\":\"constant\",\"rate_rps\":10,\"duration_s\":1,\"warmup_s\":0},"
+                        "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":400000}},"
+                        "\"run\":{\"drain_timeout_s\":0.5}}",
+                        1);
+    assert_conserved(&x->r);
+    assert_true(x->r.coord[CS_C_TIMED_OUT] > 0);
+    uint64_t abandoned = x->r.nodes[0].counters[CS_N_ABANDONED];
+    assert_true(abandoned > 0);
+    assert_int_equal(abandoned, x->r.coord[CS_C_TIMED_OUT]);
+    done(x);
+}
+
+static void zero_rate_produces_no_requests_and_no_verdict(void **state)
+{
+    (void)state;
+    struct run *x = run("{\"load\":{\"rate_rps\":0,\"duration_s\":1}}", 2);
+    assert_conserved(&x->r);
+    assert_int_equal(x->r.coord[CS_C_GENERATED], 0);
+    assert_int_equal(x->r.bottleneck, CS_BOTTLENECK_NONE);
+    done(x);
+}
+
+static void multiple_servers_serve_in_parallel(void **state)
+{
+    (void)state;
+    /* 1 node, 4 servers, constant 1 ms: capacity 4000 req/s. */
+    struct run *x = run("{\"load\":{\"arrival\":\"constant\",\"rate_rps\":3800,\"duration_s\":2},"
+                        "\"service\":{\"servers\":4,\"time\":{\"dist\":\"constant\",\"mean_us\":1000}}}",
+                        1);
+    assert_conserved(&x->r);
+    assert_close(x->r.throughput_rps, 3800.0, 0.02);
+    assert_close(x->r.node_utilization_mean, 0.95, 0.02);
+    assert_true(x->r.latency.max < 2 * CS_NS_PER_MS);
+    done(x);
+}
+
+static void a_reply_for_no_request_is_counted_not_trusted(void **state)
+{
+    (void)state;
+    struct sim s;
+    assert_int_equal(sim_open(&s, 2), CS_OK);
+    struct cs_scenario sc;
+    sim_scenario(&sc, "{\"load\":{\"rate_rps\":0,\"duration_s\":1}}");
+    struct cs_coord c;
+    assert_int_equal(cs_coord_init(&c, &sc, 1, 0, &s.tps[0], &s.clock, 0), CS_OK);
+    struct cs_msg bogus = {.kind = CS_MSG_REPLY, .id = 12345};
+    assert_int_equal(s.tps[1].send(s.tps[1].ctx, 0, &bogus), CS_OK);
+    assert_true(cs_coord_turn(&c) > 0);
+    assert_int_equal(c.counters[CS_C_UNEXPECTED_REPLIES], 1);
+    assert_int_equal(c.counters[CS_C_COMPLETED], 0);
+    cs_coord_free(&c);
+    sim_close(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(below_capacity_every_request_completes),
+        cmocka_unit_test(constant_arrivals_generate_exactly_rate_times_duration),
+        cmocka_unit_test(a_run_is_reproducible_by_seed),
+        cmocka_unit_test(random_dispatch_matches_the_mm1_mean_latency),
+        cmocka_unit_test(windows_bound_what_a_node_holds),
+        cmocka_unit_test(overload_is_rejected_at_the_coordinator_and_memory_stays_bounded),
+        cmocka_unit_test(with_no_coordinator_queue_what_cannot_be_sent_is_rejected),
+        cmocka_unit_test(a_slow_coordinator_is_the_bottleneck_and_its_backlog_is_latency),
+        cmocka_unit_test(the_drain_deadline_times_out_what_is_left),
+        cmocka_unit_test(zero_rate_produces_no_requests_and_no_verdict),
+        cmocka_unit_test(multiple_servers_serve_in_parallel),
+        cmocka_unit_test(a_reply_for_no_request_is_counted_not_trusted),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
