@@ -179,8 +179,13 @@ static int check_number(const struct key *k, const char *path, const cJSON *v, d
         return CS_E_INVALID;
     }
     double x = v->valuedouble;
+    if (!isfinite(x)) {
+        fail(err, errlen, "scenario key '%s': the number is too large to represent (must be %s %g and <= %g)", path,
+             k->min_open ? ">" : ">=", k->min, k->max);
+        return CS_E_INVALID;
+    }
     bool int_type = k->type == K_INT || k->type == K_SEED;
-    if (!isfinite(x) || x < k->min || (k->min_open && x <= k->min) || x > k->max) {
+    if (x < k->min || (k->min_open && x <= k->min) || x > k->max) {
         fail(err, errlen, "scenario key '%s': value %s is out of range (must be %s %g and <= %g)", path, shown,
              k->min_open ? ">" : ">=", k->min, k->max);
         return CS_E_INVALID;

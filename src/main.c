@@ -54,17 +54,18 @@ static void usage(FILE *out)
             "Exit status: 0 success, 1 run-time failure, 2 bad input (flag, scenario, rank count).\n");
 }
 
-/* Is this process rank 0 (or not launched by MPI at all)? Used before
- * MPI_Init so that only one rank prints help, versions and flag errors. */
-static bool first_rank_by_env(void)
+/* This process's rank as its launcher announced it, or -1 when it was
+ * not launched by MPI at all. Used before MPI_Init so that only one rank
+ * prints help, versions and flag errors. */
+static int rank_by_env(void)
 {
     static const char *const vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"};
     for (size_t i = 0; i < CS_ARRAY_LEN(vars); i++) {
         const char *v = getenv(vars[i]);
         if (v)
-            return atoi(v) == 0;
+            return atoi(v);
     }
-    return true;
+    return -1;
 }
 
 /* Returns -1 to go on, or an exit status. */
@@ -213,12 +214,21 @@ static int share_scenario(const struct options *o, int rank, int size, struct cs
 int main(int argc, char **argv)
 {
     struct options o;
-    bool speak = first_rank_by_env();
+    int env_rank = rank_by_env();
+    bool speak = env_rank <= 0;
     int status = parse_flags(argc, argv, &o, speak);
-    if (status >= 0)
+    if (status < 0 && o.print_config)
+        status = print_config(&o, speak);
+    if (status >= 0) {
+        /* A launcher kills the other ranks as soon as one exits with an
+         * error: meet first, so that rank 0 has had its say. */
+        if (status != 0 && env_rank >= 0) {
+            MPI_Init(&argc, &argv);
+            MPI_Barrier(MPI_COMM_WORLD);
+            MPI_Finalize();
+        }
         return status;
-    if (o.print_config)
-        return print_config(&o, speak);
+    }
 
     MPI_Init(&argc, &argv);
     int rank, size;

@@ -1,0 +1,61 @@
+# Shared by the scripts in this folder: package checks, the build, and the
+# mpirun command line. Source it; it defines functions and variables only.
+
+CS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CS_BUILD=${CS_BUILD:-$CS_ROOT/build}
+
+# Debian packages a build and a run need.
+CS_RUN_PACKAGES="cmake make gcc libc6-dev pkg-config libopenmpi-dev openmpi-bin libcjson-dev libcmocka-dev"
+# Extra packages the test suite needs.
+CS_TEST_PACKAGES="jq"
+
+cs_say() { printf '==> %s\n' "$*" >&2; }
+
+# Install whatever of the named packages is missing: with apt-get when
+# root, otherwise print the exact command and fail.
+cs_need_packages() {
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "clustersim needs these Debian packages: ${missing[*]}" >&2
+        echo "install them with:" >&2
+        echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+        exit 1
+    fi
+    cs_say "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
+        echo "apt-get could not install: ${missing[*]}" >&2
+        exit 1
+    }
+}
+
+# Configure and build into $CS_BUILD (extra arguments go to cmake).
+cs_build() {
+    cmake -S "$CS_ROOT" -B "$CS_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null || exit 1
+    cmake --build "$CS_BUILD" -j "$(nproc)" >/dev/null || {
+        cmake --build "$CS_BUILD" -j 1   # again, so the errors are readable
+        exit 1
+    }
+}
+
+# Environment every mpirun here gets: Open MPI refuses root without the
+# first two; the third stops mpirun waiting a second before it reaps
+# ranks that exited with an error.
+cs_mpi_env() {
+    if [ "$(id -u)" -eq 0 ]; then
+        export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    fi
+    export OMPI_MCA_odls_base_sigkill_timeout=${OMPI_MCA_odls_base_sigkill_timeout:-0}
+}
+
+# The mpirun arguments for NP ranks on this machine.
+cs_mpirun_args() {
+    local np=$1
+    local args=(-q -np "$np")
+    [ "$np" -gt "$(nproc)" ] && args+=(--oversubscribe)
+    echo "${args[@]}"
+}

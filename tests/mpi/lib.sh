@@ -1,0 +1,64 @@
+# Helpers for the MPI integration tests. ctest passes CLUSTERSIM (the
+# binary) and MPIEXEC; each test script sources this file.
+set -euo pipefail
+
+: "${CLUSTERSIM:?CLUSTERSIM must name the clustersim binary}"
+: "${MPIEXEC:=mpirun}"
+if [ "$(id -u)" -eq 0 ]; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi
+export OMPI_MCA_odls_base_sigkill_timeout=0
+
+TMP=$(mktemp -d /tmp/cs_mpitest.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+FAILS=0
+PASSES=0
+
+# cs NP [clustersim args...]: run under mpirun with a hang guard; sets RC
+# and leaves stdout in $TMP/out and stderr in $TMP/err.
+cs() {
+    local np=$1
+    shift
+    local over=()
+    [ "$np" -gt "$(nproc)" ] && over=(--oversubscribe)
+    set +e
+    timeout -k 5 "${CS_TIMEOUT:-120}" "$MPIEXEC" -q -np "$np" "${over[@]}" "$CLUSTERSIM" "$@" \
+        >"$TMP/out" 2>"$TMP/err" </dev/null
+    RC=$?
+    set -e
+    if [ "$RC" -eq 124 ] || [ "$RC" -eq 137 ]; then
+        echo "HANG: clustersim $* did not finish in ${CS_TIMEOUT:-120} s" >&2
+    fi
+}
+
+ok() { PASSES=$((PASSES + 1)); echo "ok: $*"; }
+bad() { FAILS=$((FAILS + 1)); echo "FAIL: $*" >&2; }
+
+# check FILE 'jq boolean expression' 'what it means'
+check() {
+    local file=$1 expr=$2 what=$3
+    if jq -e "$expr" "$file" >/dev/null 2>&1; then
+        ok "$what"
+    else
+        bad "$what: jq '$expr' is false; values: $(jq -c "${4:-.requests}" "$file" 2>&1 | head -c 400)"
+    fi
+}
+
+# Conservation and shape, true of every results file.
+check_valid() {
+    local f=$1
+    if ! jq -e . "$f" >/dev/null 2>&1; then
+        bad "$f is not valid JSON"
+        return
+    fi
+    check "$f" '.requests.generated == .requests.completed + .requests.rejected + .requests.timed_out + .requests.lost' \
+        "generated == completed + rejected + timed_out + lost"
+    check "$f" '.requests.lost == 0 and .requests.unexpected_replies == 0' "nothing lost"
+    check "$f" '([.nodes[].completed] | add) == .requests.completed' "node completions add up"
+    check "$f" '.complete == true' "marked complete"
+}
+
+finish() {
+    echo "$PASSES passed, $FAILS failed"
+    [ "$FAILS" -eq 0 ]
+}
