@@ -35,6 +35,7 @@ int cs_results_init(struct cs_results *r, int ranks)
         return CS_E_NOMEM;
     }
     cs_hist_init(&r->latency);
+    cs_hist_init(&r->dispatch_wait);
     cs_hist_init(&r->queue_wait);
     cs_hist_init(&r->service);
     return CS_OK;
@@ -55,10 +56,13 @@ void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, cons
     r->offered_rps = c->rate_rps;
     memcpy(r->coord, c->counters, sizeof(r->coord));
     r->latency = c->latency;
+    r->dispatch_wait = c->dispatch_wait;
+    r->queue_wait = c->node_wait;
     for (int i = 0; i < r->service_nodes; i++) {
         r->nodes[i].rank = i + 1;
         memcpy(r->nodes[i].counters, node_counters + (size_t)i * CS_N__COUNT, sizeof(r->nodes[i].counters));
         r->nodes[i].coordinator_completed = c->node_completed[i];
+        r->nodes[i].queue_wait_ns = c->node_wait_ns[i];
     }
 }
 

@@ -57,6 +57,12 @@ void cs_sleeper_init(struct cs_sleeper *s)
     s->overshoot_ns = OVERSHOOT_INIT_NS;
 }
 
+void cs_nap(int64_t ns)
+{
+    struct timespec ts = {(time_t)(ns / CS_NS_PER_S), (long)(ns % CS_NS_PER_S)};
+    nanosleep(&ts, NULL);
+}
+
 int64_t cs_sleeper_early_ns(const struct cs_sleeper *s)
 {
     return (int64_t)s->overshoot_ns;
@@ -70,7 +76,12 @@ void cs_sleep_until(struct cs_sleeper *s, int64_t deadline_ns)
     struct timespec ts = {(time_t)(target / CS_NS_PER_S), (long)(target % CS_NS_PER_S)};
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0) {
     }
-    double over = (double)(cs_now_ns() - target);
+    cs_sleeper_observe(s, cs_now_ns() - target);
+}
+
+void cs_sleeper_observe(struct cs_sleeper *s, int64_t overshoot_ns)
+{
+    double over = (double)overshoot_ns;
     if (over < 0)
         over = 0;
     if (over > OVERSHOOT_MAX_NS)

@@ -58,6 +58,8 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, d
     cs_rng_seed(&c->service_rng, sc->load.seed, CS_STREAM_SERVICE);
     cs_rng_seed(&c->policy_state.rng, sc->load.seed, CS_STREAM_POLICY);
     cs_hist_init(&c->latency);
+    cs_hist_init(&c->dispatch_wait);
+    cs_hist_init(&c->node_wait);
 
     /* The first arrival comes one gap after the start, like every other. */
     c->next_arrival_ns = rate_rps > 0
@@ -66,7 +68,8 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, d
 
     c->node_in_flight = calloc((size_t)nodes, sizeof(int));
     c->node_completed = calloc((size_t)nodes, sizeof(uint64_t));
-    if (!c->node_in_flight || !c->node_completed) {
+    c->node_wait_ns = calloc((size_t)nodes, sizeof(uint64_t));
+    if (!c->node_in_flight || !c->node_completed || !c->node_wait_ns) {
         cs_coord_free(c);
         return CS_E_NOMEM;
     }
@@ -80,6 +83,8 @@ void cs_coord_free(struct cs_coord *c)
     free(c->slots);
     free(c->node_in_flight);
     free(c->node_completed);
+    free(c->node_wait_ns);
+    c->node_wait_ns = NULL;
     c->pending = NULL;
     c->slots = NULL;
     c->node_in_flight = NULL;
@@ -170,6 +175,7 @@ static int dispatch_one(struct cs_coord *c, const struct cs_pending *p)
         .id = ((uint64_t)slot->gen << 32) | (uint32_t)s,
         .service_ns = p->service_ns,
     };
+    slot->sent_ns = cs_clock_now(c->clk);
     int rc = c->tp->send(c->tp->ctx, node + 1, &m);
     if (rc < 0)
         return rc;
@@ -204,8 +210,13 @@ static void on_reply(struct cs_coord *c, const struct cs_msg *m, int64_t now)
     struct cs_slot *slot = &c->slots[s];
     int64_t latency = now - slot->intended_ns;
     if (slot->flags & CS_REQ_MEASURED) {
+        int64_t at_node = now - slot->sent_ns - m->service_ns;
+        at_node = at_node > 0 ? at_node : 0;
         cs_hist_record(&c->latency, latency > 0 ? (uint64_t)latency : 0);
+        cs_hist_record(&c->dispatch_wait, (uint64_t)(slot->sent_ns - slot->intended_ns));
+        cs_hist_record(&c->node_wait, (uint64_t)at_node);
         c->node_completed[slot->node]++;
+        c->node_wait_ns[slot->node] += (uint64_t)at_node;
     }
     count(c, slot->flags, CS_C_COMPLETED, CS_C_WARMUP_COMPLETED);
     if (now >= c->window_start && now < c->window_end)

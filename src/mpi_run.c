@@ -1,10 +1,10 @@
 /*
  * Roles by rank and the collectives around them. Rank 0 drives the
  * coordinator state machine, every other rank a service node, each with a
- * wait strategy that does not steal the CPU from the others: service nodes
- * sleep (compensating for timer overshoot) and only spin in "spin" mode;
- * the coordinator yields while it waits for replies and sleeps when it has
- * nothing outstanding. After the run, node counters are gathered and node
+ * wait strategy that does not steal the CPU from the others: ranks sleep
+ * on doorbells (bell.h) or to deadlines (compensating for timer
+ * overshoot), poll only where a peer is on another host, and spin only in
+ * "spin" mode. After the run, node counters are gathered and node
  * histograms merged on rank 0.
  */
 #include <math.h>
@@ -20,8 +20,8 @@
 #include "cs/mpi_edge.h"
 #include "cs/service_node.h"
 
-/* The coordinator sleeps rather than yields only when nothing is
- * outstanding and the next arrival is at least this far away. */
+/* Without a doorbell, the coordinator sleeps rather than polls only when
+ * nothing is outstanding and the next arrival is at least this far away. */
 #define COORD_SLEEP_MIN_NS (200 * CS_NS_PER_US)
 /* Idle polling never waits longer than this, however oversubscribed. */
 #define IDLE_POLL_MAX_NS (1 * CS_NS_PER_MS)
@@ -55,6 +55,54 @@ void cs_mpi_placement(MPI_Comm comm, struct cs_placement *p)
     CS_MPI_CHECK(MPI_Comm_free(&local));
 }
 
+void cs_mpi_bells_open(MPI_Comm comm, struct cs_bells *b)
+{
+    int size;
+    CS_MPI_CHECK(MPI_Comm_size(comm, &size));
+    MPI_Comm local;
+    CS_MPI_CHECK(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local));
+    int local_size;
+    CS_MPI_CHECK(MPI_Comm_size(local, &local_size));
+    MPI_Info info;
+    CS_MPI_CHECK(MPI_Info_create(&info));
+    CS_MPI_CHECK(MPI_Info_set(info, "alloc_shared_noncontig", "true"));
+    CS_MPI_CHECK(MPI_Win_allocate_shared((MPI_Aint)sizeof(struct cs_bell), 1, info, local, &b->mine, &b->win));
+    CS_MPI_CHECK(MPI_Info_free(&info));
+    cs_bell_init(b->mine);
+    CS_MPI_CHECK(MPI_Barrier(local));
+
+    b->by_rank = calloc((size_t)size, sizeof(*b->by_rank));
+    int *locals = malloc((size_t)local_size * sizeof(int)), *worlds = malloc((size_t)local_size * sizeof(int));
+    if (!b->by_rank || !locals || !worlds)
+        MPI_Abort(comm, 1);
+    MPI_Group lg, wg;
+    CS_MPI_CHECK(MPI_Comm_group(local, &lg));
+    CS_MPI_CHECK(MPI_Comm_group(comm, &wg));
+    for (int i = 0; i < local_size; i++)
+        locals[i] = i;
+    CS_MPI_CHECK(MPI_Group_translate_ranks(lg, local_size, locals, wg, worlds));
+    for (int i = 0; i < local_size; i++) {
+        MPI_Aint bytes;
+        int disp;
+        void *ptr;
+        CS_MPI_CHECK(MPI_Win_shared_query(b->win, i, &bytes, &disp, &ptr));
+        b->by_rank[worlds[i]] = ptr;
+    }
+    MPI_Group_free(&lg);
+    MPI_Group_free(&wg);
+    free(locals);
+    free(worlds);
+    CS_MPI_CHECK(MPI_Comm_free(&local));
+}
+
+void cs_mpi_bells_close(struct cs_bells *b)
+{
+    CS_MPI_CHECK(MPI_Win_free(&b->win));
+    free(b->by_rank);
+    b->by_rank = NULL;
+    b->mine = NULL;
+}
+
 static void progress_line(const struct cs_coord *c, int64_t now, bool final)
 {
     double t = (double)(now - c->t0) / 1e9;
@@ -69,11 +117,18 @@ static void progress_line(const struct cs_coord *c, int64_t now, bool final)
     fflush(stderr);
 }
 
+/*
+ * The coordinator between turns. When every service node shares its host
+ * it sleeps on its doorbell until the next arrival or a reply; otherwise
+ * replies can only be found by polling, so it polls, yielding the core
+ * when ranks outnumber cores.
+ */
 static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_placement *pl,
-                           const struct cs_run_options *opt, int nodes, int64_t t0, struct cs_coord *c)
+                           const struct cs_bells *bells, const struct cs_run_options *opt, int nodes, int64_t t0,
+                           struct cs_coord *c)
 {
     struct cs_mpi_transport tp;
-    int rc = cs_mpi_transport_open(&tp, comm, COORD_RECVS);
+    int rc = cs_mpi_transport_open(&tp, comm, COORD_RECVS, bells->by_rank);
     if (rc)
         return rc;
     rc = cs_coord_init(c, sc, nodes, cs_scenario_rate(sc, nodes), &tp.ops, &cs_real_clock, t0);
@@ -81,28 +136,41 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
         cs_mpi_transport_close(&tp);
         return rc;
     }
+    bool all_local = true;
+    for (int i = 1; i <= nodes; i++)
+        all_local &= bells->by_rank[i] != NULL;
     struct cs_sleeper sleeper;
     cs_sleeper_init(&sleeper);
     int64_t next_progress = t0 + CS_NS_PER_S;
     while (!cs_coord_done(c)) {
         int work = cs_coord_turn(c);
-        if (work < 0) {
-            rc = work;
-            break;
-        }
         int64_t now = cs_now_ns();
-        if (opt->progress && now >= next_progress) {
-            progress_line(c, now, false);
+        if (now >= next_progress) {
+            if (opt->progress)
+                progress_line(c, now, false);
             next_progress += CS_NS_PER_S;
         }
-        if (work > 0)
-            continue;
-        int64_t next = cs_coord_next_event(c);
-        if (cs_coord_outstanding(c) == 0 && next != INT64_MAX && next - now > COORD_SLEEP_MIN_NS) {
-            int64_t until = next < next_progress ? next : next_progress;
+        if (work != 0)
+            goto next_turn;
+        int64_t until = cs_coord_next_event(c);
+        if (until > next_progress)
+            until = next_progress;
+        if (all_local) {
+            cs_bell_arm(bells->mine);
+            work = cs_coord_turn(c); /* the last look before sleeping */
+            if (work == 0)
+                cs_bell_wait(bells->mine, &sleeper, until);
+            else
+                cs_bell_disarm(bells->mine);
+        } else if (cs_coord_outstanding(c) == 0 && until - now > COORD_SLEEP_MIN_NS) {
             cs_sleep_until(&sleeper, until);
         } else if (pl->oversubscribed) {
             sched_yield();
+        }
+    next_turn:
+        if (work < 0) {
+            rc = work;
+            break;
         }
     }
     if (opt->progress)
@@ -111,11 +179,18 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
     return rc;
 }
 
-static int run_node(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_placement *pl, int64_t t0,
-                    struct cs_node *n)
+/*
+ * A service node between events. With every server busy, new requests
+ * could only queue, so it sleeps to the next deadline. With a free server
+ * it waits for a request: on its doorbell when the coordinator shares its
+ * host, else by polling every run.idle_poll_us (scaled up when ranks
+ * outnumber cores). In spin mode it burns the CPU while serving.
+ */
+static int run_node(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_placement *pl,
+                    const struct cs_bells *bells, int64_t t0, struct cs_node *n)
 {
     struct cs_mpi_transport tp;
-    int rc = cs_mpi_transport_open(&tp, comm, 1);
+    int rc = cs_mpi_transport_open(&tp, comm, 1, bells->by_rank);
     if (rc)
         return rc;
     int64_t ws = t0 + (int64_t)llround(sc->load.warmup_s * 1e9);
@@ -125,12 +200,12 @@ static int run_node(MPI_Comm comm, const struct cs_scenario *sc, const struct cs
         cs_mpi_transport_close(&tp);
         return rc;
     }
-    /* Idle ranks look for work less often the more they share a core. */
     int64_t idle_ns = (int64_t)(sc->run.idle_poll_us * 1e3);
     if (pl->oversubscribed)
         idle_ns = idle_ns * pl->host_ranks / pl->host_cores;
     if (idle_ns > IDLE_POLL_MAX_NS)
         idle_ns = IDLE_POLL_MAX_NS;
+    bool doorbell = bells->by_rank[0] != NULL;
     bool spin = sc->service.mode == CS_MODE_SPIN;
     struct cs_sleeper sleeper;
     cs_sleeper_init(&sleeper);
@@ -156,19 +231,31 @@ static int run_node(MPI_Comm comm, const struct cs_scenario *sc, const struct cs
         }
         if (got || sent)
             continue;
-        int64_t now = cs_now_ns();
         int64_t next = cs_node_next_deadline(n);
-        if (cs_node_has_free_server(n) && next > now + idle_ns)
-            next = now + idle_ns;
         if (spin && n->busy > 0) {
             /* Burn the CPU until the next deadline (or the next look for
              * messages), letting other ranks on the core run if they must. */
-            while (cs_now_ns() < next) {
+            int64_t until = cs_node_has_free_server(n) ? cs_now_ns() + idle_ns : next;
+            if (until > next)
+                until = next;
+            while (cs_now_ns() < until) {
                 if (pl->oversubscribed)
                     sched_yield();
             }
-        } else {
+        } else if (!cs_node_has_free_server(n)) {
             cs_sleep_until(&sleeper, next);
+        } else if (doorbell) {
+            cs_bell_arm(bells->mine);
+            if (tp.ops.poll(tp.ops.ctx, &m, &src) > 0) {
+                cs_bell_disarm(bells->mine);
+                rc = cs_node_on_message(n, &m, cs_now_ns());
+                if (rc)
+                    goto out;
+            } else {
+                cs_bell_wait(bells->mine, &sleeper, next);
+            }
+        } else {
+            cs_nap(next - cs_now_ns() < idle_ns ? next - cs_now_ns() : idle_ns);
         }
     }
 out:
@@ -210,18 +297,23 @@ int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_plac
     struct cs_node node;
     memset(&coord, 0, sizeof(coord));
     memset(&node, 0, sizeof(node));
-    cs_hist_init(&node.queue_wait);
     cs_hist_init(&node.service);
+
+    struct cs_bells bells;
+    cs_mpi_bells_open(comm, &bells);
 
     /* Everybody starts the clock together; each rank keeps its own. */
     CS_MPI_CHECK(MPI_Barrier(comm));
     int64_t t0 = cs_now_ns();
-    int rc = rank == 0 ? run_coordinator(comm, sc, pl, opt, nodes, t0, &coord) : run_node(comm, sc, pl, t0, &node);
+    int rc = rank == 0 ? run_coordinator(comm, sc, pl, &bells, opt, nodes, t0, &coord)
+                       : run_node(comm, sc, pl, &bells, t0, &node);
     if (rc) {
         fprintf(stderr, "clustersim: rank %d failed (error %d)\n", rank, rc);
         fflush(stderr);
         MPI_Abort(comm, 1);
     }
+
+    cs_mpi_bells_close(&bells);
 
     /* Placement and node counters to rank 0, histograms merged there. */
     struct cs_rank_info mine = {.host_ranks = pl->host_ranks, .host_cores = pl->host_cores};
@@ -235,7 +327,6 @@ int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_plac
             MPI_Abort(comm, 1);
     }
     CS_MPI_CHECK(MPI_Gather(node.counters, CS_N__COUNT, MPI_UINT64_T, all, CS_N__COUNT, MPI_UINT64_T, 0, comm));
-    reduce_histogram(comm, &node.queue_wait, rank == 0 ? &r->queue_wait : NULL, rank);
     reduce_histogram(comm, &node.service, rank == 0 ? &r->service : NULL, rank);
 
     if (rank == 0) {

@@ -2,6 +2,7 @@
  * The transport over MPI point-to-point: MPI_Send for the small fixed-size
  * messages (eager, so it returns at once), and receives kept posted with
  * MPI_Irecv and harvested with MPI_Testsome. One MPI tag per message kind.
+ * A send rings the receiver's doorbell when it shares this host.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@ static int mpi_send(void *ctx, int dest, const struct cs_msg *m)
 {
     struct cs_mpi_transport *t = ctx;
     CS_MPI_CHECK(MPI_Send(m, (int)sizeof(*m), MPI_BYTE, dest, (int)m->kind, t->comm));
+    if (t->bells && t->bells[dest])
+        cs_bell_ring(t->bells[dest]);
     return CS_OK;
 }
 
@@ -51,10 +54,11 @@ static int mpi_poll(void *ctx, struct cs_msg *m, int *src)
     return 1;
 }
 
-int cs_mpi_transport_open(struct cs_mpi_transport *t, MPI_Comm comm, int nrecv)
+int cs_mpi_transport_open(struct cs_mpi_transport *t, MPI_Comm comm, int nrecv, struct cs_bell **bells)
 {
     t->ops = (struct cs_transport){t, mpi_send, mpi_poll};
     t->comm = comm;
+    t->bells = bells;
     t->nrecv = nrecv;
     t->reqs = calloc((size_t)nrecv, sizeof(*t->reqs));
     t->bufs = calloc((size_t)nrecv, sizeof(*t->bufs));

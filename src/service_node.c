@@ -20,7 +20,6 @@ const char *const cs_node_counter_names[CS_N__COUNT] = {
     [CS_N_WINDOW_NS] = "window_ns",
     [CS_N_SERVICE_NS] = "service_ns",
     [CS_N_REQUESTED_NS] = "requested_ns",
-    [CS_N_QUEUE_NS] = "queue_ns",
     [CS_N_SERVERS] = "servers",
 };
 
@@ -38,7 +37,6 @@ int cs_node_init(struct cs_node *n, int servers, double speed, const struct cs_t
         return CS_E_NOMEM;
     n->counters[CS_N_WINDOW_NS] = (uint64_t)(window_end - window_start);
     n->counters[CS_N_SERVERS] = (uint64_t)servers;
-    cs_hist_init(&n->queue_wait);
     cs_hist_init(&n->service);
     return CS_OK;
 }
@@ -109,7 +107,6 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
             .flags = s->flags,
             .id = s->id,
             .service_ns = delivered,
-            .queue_ns = s->queue_ns,
         };
         int rc = n->tp->send(n->tp->ctx, 0, &r);
         if (rc < 0)
@@ -123,8 +120,6 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
             n->counters[CS_N_MEASURED]++;
             n->counters[CS_N_SERVICE_NS] += (uint64_t)delivered;
             n->counters[CS_N_REQUESTED_NS] += (uint64_t)s->requested_ns;
-            n->counters[CS_N_QUEUE_NS] += (uint64_t)s->queue_ns;
-            cs_hist_record(&n->queue_wait, (uint64_t)s->queue_ns);
             cs_hist_record(&n->service, (uint64_t)delivered);
         }
     }
@@ -143,7 +138,6 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
             .start_ns = now,
             .deadline_ns = now + requested,
             .requested_ns = requested,
-            .queue_ns = now - q.arrived_ns,
         };
         n->busy++;
     }

@@ -200,7 +200,6 @@ int sim_run(const struct cs_scenario *sc, int nodes, const double *speeds, struc
     }
     for (int i = 0; i < nodes; i++) {
         memcpy(counters + (size_t)i * CS_N__COUNT, ns[i].counters, sizeof(ns[i].counters));
-        cs_hist_add(&r->queue_wait, &ns[i].queue_wait);
         cs_hist_add(&r->service, &ns[i].service);
     }
     cs_results_collect(r, sc, &c, counters);

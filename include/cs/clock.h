@@ -42,6 +42,11 @@ void cs_sleeper_init(struct cs_sleeper *s);
 /* Sleep until about deadline_ns (absolute, cs_now_ns scale). Returns at
  * once if the deadline is within the expected overshoot. */
 void cs_sleep_until(struct cs_sleeper *s, int64_t deadline_ns);
+/* Feed one observed overshoot (ns past the target) into the estimate. */
+void cs_sleeper_observe(struct cs_sleeper *s, int64_t overshoot_ns);
+/* Sleep for about ns (relative), however short: for idle polling, where
+ * giving the CPU away matters more than waking on time. */
+void cs_nap(int64_t ns);
 /* How early a caller should accept a deadline as reached. */
 int64_t cs_sleeper_early_ns(const struct cs_sleeper *s);
 

@@ -47,6 +47,7 @@ struct cs_pending {
 
 struct cs_slot {
     int64_t intended_ns;
+    int64_t sent_ns;
     int32_t node;     /* -1 when free */
     uint32_t gen;     /* bumped on every reuse, part of the request id */
     uint32_t flags;
@@ -80,7 +81,11 @@ struct cs_coord {
 
     uint64_t counters[CS_C__COUNT];
     uint64_t *node_completed; /* measured completions per node */
-    struct cs_histogram latency; /* measured requests, ns from intended arrival */
+    uint64_t *node_wait_ns;   /* their round trip less service, summed per node */
+    /* Measured requests, ns: latency from intended arrival to reply, and
+     * its parts: waiting in the coordinator's queue (to the send), and at
+     * the node (round trip less the node's service time). */
+    struct cs_histogram latency, dispatch_wait, node_wait;
 };
 
 /* Prepare a run that starts at t0 (clk's scale). rate_rps is the offered

@@ -9,6 +9,7 @@
 #include <mpi.h>
 #include <stdbool.h>
 
+#include "cs/bell.h"
 #include "cs/config.h"
 #include "cs/results.h"
 #include "cs/transport.h"
@@ -26,6 +27,7 @@ void cs_mpi_fail(int rc, const char *what, const char *file, int line);
 struct cs_mpi_transport {
     struct cs_transport ops;
     MPI_Comm comm;
+    struct cs_bell **bells; /* by destination rank; NULL: no doorbell */
     int nrecv;            /* receives kept posted */
     MPI_Request *reqs;
     struct cs_msg *bufs;
@@ -34,8 +36,9 @@ struct cs_mpi_transport {
 };
 
 /* nrecv receives stay posted from any source with any tag. Use 1 where
- * message order matters (a service node), more on the coordinator. */
-int cs_mpi_transport_open(struct cs_mpi_transport *t, MPI_Comm comm, int nrecv);
+ * message order matters (a service node), more on the coordinator. Each
+ * send rings bells[dest] when there is one (bells may be NULL). */
+int cs_mpi_transport_open(struct cs_mpi_transport *t, MPI_Comm comm, int nrecv, struct cs_bell **bells);
 void cs_mpi_transport_close(struct cs_mpi_transport *t);
 
 struct cs_placement {
@@ -45,6 +48,15 @@ struct cs_placement {
     bool oversubscribed; /* more ranks than cores on this rank's host */
 };
 void cs_mpi_placement(MPI_Comm comm, struct cs_placement *p);
+
+/* Doorbells of the ranks on this host, in an MPI shared-memory window. */
+struct cs_bells {
+    MPI_Win win;
+    struct cs_bell *mine;
+    struct cs_bell **by_rank; /* [comm size]; NULL for ranks on other hosts */
+};
+void cs_mpi_bells_open(MPI_Comm comm, struct cs_bells *b);
+void cs_mpi_bells_close(struct cs_bells *b);
 
 struct cs_run_options {
     bool progress; /* rank 0 draws a progress line on stderr */

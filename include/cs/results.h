@@ -37,6 +37,7 @@ struct cs_node_result {
     int rank;
     uint64_t counters[CS_N__COUNT];
     uint64_t coordinator_completed; /* measured replies the coordinator took from it */
+    uint64_t queue_wait_ns;         /* their round trip less service, summed */
     double utilization;             /* busy / (servers x window), 0..1 */
 };
 
@@ -50,9 +51,10 @@ struct cs_results {
     struct cs_rank_info *rank_info; /* [ranks] */
     double offered_rps;
     uint64_t coord[CS_C__COUNT];
-    struct cs_histogram latency;    /* ns, coordinator */
-    struct cs_histogram queue_wait; /* ns, merged over nodes */
-    struct cs_histogram service;    /* ns, merged over nodes */
+    struct cs_histogram latency;       /* ns, coordinator: intended arrival to reply */
+    struct cs_histogram dispatch_wait; /* ns, coordinator: intended arrival to send */
+    struct cs_histogram queue_wait;    /* ns, coordinator: round trip less service */
+    struct cs_histogram service;       /* ns, merged over nodes: delivered service */
     struct cs_node_result *nodes;   /* [service_nodes] */
 
     /* derived by cs_results_analyze */

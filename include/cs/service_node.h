@@ -25,7 +25,6 @@ enum cs_node_counter {
     CS_N_WINDOW_NS,      /* length of the window on this node's clock */
     CS_N_SERVICE_NS,     /* delivered service time, sum */
     CS_N_REQUESTED_NS,   /* requested service time (x speed), sum */
-    CS_N_QUEUE_NS,       /* queue wait, sum */
     CS_N_SERVERS,
     CS_N__COUNT
 };
@@ -42,7 +41,7 @@ struct cs_server {
     bool busy;
     uint64_t id;
     uint32_t flags;
-    int64_t start_ns, deadline_ns, requested_ns, queue_ns;
+    int64_t start_ns, deadline_ns, requested_ns;
 };
 
 struct cs_node {
@@ -58,8 +57,7 @@ struct cs_node {
     int busy;
 
     uint64_t counters[CS_N__COUNT];
-    struct cs_histogram queue_wait; /* ns */
-    struct cs_histogram service;    /* delivered, ns */
+    struct cs_histogram service; /* delivered, ns */
 };
 
 int cs_node_init(struct cs_node *n, int servers, double speed, const struct cs_transport *tp,

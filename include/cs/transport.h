@@ -6,13 +6,17 @@
  * Protocol. Addresses are MPI ranks: 0 is the coordinator, service node i
  * (0-based) is rank i + 1. Every message is one fixed-size struct cs_msg.
  *   coordinator -> node  CS_MSG_REQUEST  {id, service_ns = requested, flags}
- *   node -> coordinator  CS_MSG_REPLY    {id, service_ns = delivered,
- *                                         queue_ns = wait at the node, flags}
+ *   node -> coordinator  CS_MSG_REPLY    {id, service_ns = delivered, flags}
  *   coordinator -> node  CS_MSG_SHUTDOWN after the drain: the node stops,
  *                        abandoning (and counting) anything still queued.
  * Messages between two ranks arrive in the order sent, so a node sees
- * SHUTDOWN after every request. Durations in a reply are measured on the
- * node's own clock; clocks of different ranks are never compared. After
+ * SHUTDOWN after every request. The service time in a reply is measured
+ * on the node's own clock; clocks of different ranks are never compared.
+ * The coordinator splits each latency on its own clock into the wait in
+ * its queue (intended arrival to send), the round trip less the node's
+ * service time (queue at the node plus transit), and the service. A node
+ * cannot time its own queue: it sleeps through service and only sees a
+ * request when it wakes. After
  * the shutdown all ranks meet in collectives (mpi_run.c) to gather node
  * counters and merge histograms. Each kind has its own MPI tag; a request
  * message could later carry several requests without changing the tags.
@@ -36,7 +40,6 @@ struct cs_msg {
     uint32_t flags;
     uint64_t id;
     int64_t service_ns;
-    int64_t queue_ns;
 };
 
 struct cs_transport {

@@ -1,0 +1,49 @@
+/*
+ * Doorbells: let a rank sleep until a message arrives or a deadline
+ * passes, without polling, when sender and receiver share a host.
+ *
+ * Open MPI's blocking receive busy-polls, and polling with short sleeps
+ * either burns the CPU or delays every message by the polling interval.
+ * A doorbell is one word in memory shared by the ranks of a host (an MPI
+ * shared-memory window): a waiter arms it, checks for messages once more,
+ * then sleeps on it with a futex; a sender rings it after each send, which
+ * costs a system call only when the receiver is actually asleep. Ranks on
+ * other hosts have no doorbell and poll instead.
+ *
+ * The lost-wake-up race is closed by ordering: the waiter stores ARMED
+ * and then checks for messages; the sender makes its message visible and
+ * then loads the state. Sequentially consistent fences on both sides mean
+ * at least one of them sees the other.
+ */
+#ifndef CS_BELL_H
+#define CS_BELL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cs/clock.h"
+
+struct cs_bell {
+    _Atomic uint32_t state; /* CS_BELL_IDLE or CS_BELL_ARMED */
+    char pad[60];           /* one cache line per bell */
+};
+
+enum { CS_BELL_IDLE = 0, CS_BELL_ARMED = 1 };
+
+void cs_bell_init(struct cs_bell *b);
+/* The waiter is about to check for messages one last time. */
+void cs_bell_arm(struct cs_bell *b);
+/* The waiter is awake (found a message, was rung, or timed out). */
+void cs_bell_disarm(struct cs_bell *b);
+/* After a send: wake the receiver if it sleeps on this bell. */
+void cs_bell_ring(struct cs_bell *b);
+/*
+ * Sleep on an armed bell until rung or until about deadline_ns (absolute,
+ * cs_now_ns scale; INT64_MAX for no deadline), compensating for timer
+ * overshoot through s like cs_sleep_until. Disarms before returning.
+ * Returns true when woken by a ring (or spuriously) before the deadline.
+ */
+bool cs_bell_wait(struct cs_bell *b, struct cs_sleeper *s, int64_t deadline_ns);
+
+#endif
