@@ -50,8 +50,10 @@ void cs_results_free(struct cs_results *r)
 }
 
 void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord *c,
-                        const uint64_t *node_counters)
+                        const struct cs_rank_report *reports)
 {
+    for (int i = 0; i < r->ranks; i++)
+        r->rank_info[i] = reports[i].info;
     r->scenario = *sc;
     r->offered_rps = c->rate_rps;
     memcpy(r->coord, c->counters, sizeof(r->coord));
@@ -60,7 +62,8 @@ void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, cons
     r->queue_wait = c->node_wait;
     for (int i = 0; i < r->service_nodes; i++) {
         r->nodes[i].rank = i + 1;
-        memcpy(r->nodes[i].counters, node_counters + (size_t)i * CS_N__COUNT, sizeof(r->nodes[i].counters));
+        memcpy(r->nodes[i].counters, reports[i + 1].counters, sizeof(r->nodes[i].counters));
+        cs_hist_add(&r->service, &reports[i + 1].service);
         r->nodes[i].coordinator_completed = c->node_completed[i];
         r->nodes[i].queue_wait_ns = c->node_wait_ns[i];
     }

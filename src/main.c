@@ -192,7 +192,9 @@ static int share_scenario(const struct options *o, int rank, int size, struct cs
             fprintf(stderr, "clustersim: %s\n", err);
     }
     long long head[2] = {status, len};
-    CS_MPI_CHECK(MPI_Bcast(head, 2, MPI_LONG_LONG, 0, MPI_COMM_WORLD));
+    MPI_Request req;
+    CS_MPI_CHECK(MPI_Ibcast(head, 2, MPI_LONG_LONG, 0, MPI_COMM_WORLD, &req));
+    cs_mpi_wait_quietly(&req);
     if (head[0] != CS_OK)
         return EXIT_USAGE;
     if (rank != 0) {
@@ -200,7 +202,8 @@ static int share_scenario(const struct options *o, int rank, int size, struct cs
         if (!text)
             MPI_Abort(MPI_COMM_WORLD, 1);
     }
-    CS_MPI_CHECK(MPI_Bcast(text, (int)head[1], MPI_CHAR, 0, MPI_COMM_WORLD));
+    CS_MPI_CHECK(MPI_Ibcast(text, (int)head[1], MPI_CHAR, 0, MPI_COMM_WORLD, &req));
+    cs_mpi_wait_quietly(&req);
     int rc = cs_scenario_parse(sc, text, strlen(text), err, sizeof(err));
     free(text);
     if (rc) {
@@ -242,15 +245,16 @@ int main(int argc, char **argv)
         return status;
     }
 
-    struct cs_placement pl;
-    cs_mpi_placement(MPI_COMM_WORLD, &pl);
+    struct cs_host host;
+    cs_mpi_host_open(MPI_COMM_WORLD, &host);
     struct cs_run_options ro = {.progress = rank == 0 && !o.quiet && isatty(STDERR_FILENO)};
     struct cs_results res;
     if (rank == 0 && cs_results_init(&res, size) != CS_OK) {
         fprintf(stderr, "clustersim: out of memory\n");
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
-    cs_mpi_run(MPI_COMM_WORLD, &sc, &pl, &ro, rank == 0 ? &res : NULL);
+    cs_mpi_run(MPI_COMM_WORLD, &sc, &host, &ro, rank == 0 ? &res : NULL);
+    cs_mpi_host_close(MPI_COMM_WORLD, &host);
 
     status = 0;
     if (rank == 0) {
@@ -268,7 +272,9 @@ int main(int argc, char **argv)
         }
         cs_results_free(&res);
     }
-    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    MPI_Request req;
+    CS_MPI_CHECK(MPI_Ibcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD, &req));
+    cs_mpi_wait_quietly(&req);
     MPI_Finalize();
     return status;
 }

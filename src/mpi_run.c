@@ -26,18 +26,47 @@
 /* Idle polling never waits longer than this, however oversubscribed. */
 #define IDLE_POLL_MAX_NS (1 * CS_NS_PER_MS)
 #define COORD_RECVS 64
+#define QUIET_BARRIER_NAP_NS (100 * CS_NS_PER_US)
 
-void cs_mpi_placement(MPI_Comm comm, struct cs_placement *p)
+/* Collectives that nap instead of spinning while they wait: Open MPI's
+ * blocking collectives busy-poll, and ranks that spin while others are
+ * still working take the cores those need when ranks outnumber cores. */
+void cs_mpi_wait_quietly(MPI_Request *req)
 {
-    memset(p, 0, sizeof(*p));
-    int len = 0;
+    int done = 0;
+    for (;;) {
+        CS_MPI_CHECK(MPI_Test(req, &done, MPI_STATUS_IGNORE));
+        if (done)
+            return;
+        cs_nap(QUIET_BARRIER_NAP_NS);
+    }
+}
+
+static void quiet_barrier(MPI_Comm comm)
+{
+    MPI_Request req;
+    CS_MPI_CHECK(MPI_Ibarrier(comm, &req));
+    cs_mpi_wait_quietly(&req);
+}
+
+void cs_mpi_host_open(MPI_Comm comm, struct cs_host *h)
+{
+    memset(h, 0, sizeof(*h));
+    int size, len = 0;
+    CS_MPI_CHECK(MPI_Comm_size(comm, &size));
     char name[MPI_MAX_PROCESSOR_NAME];
     CS_MPI_CHECK(MPI_Get_processor_name(name, &len));
-    snprintf(p->host, sizeof(p->host), "%.63s", name);
+    snprintf(h->name, sizeof(h->name), "%.63s", name);
 
+    /* Every rank arrives before each blocking collective, so none spins
+     * long while the others it waits for are off the CPU. */
+    quiet_barrier(comm);
     MPI_Comm local;
     CS_MPI_CHECK(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local));
-    CS_MPI_CHECK(MPI_Comm_size(local, &p->host_ranks));
+    int local_size;
+    CS_MPI_CHECK(MPI_Comm_size(local, &local_size));
+    h->ranks = local_size;
+
     /* The cores this host's ranks may run on: the union of their affinity
      * masks (a launcher may bind each rank to one core). */
     cpu_set_t mine, all;
@@ -47,33 +76,24 @@ void cs_mpi_placement(MPI_Comm comm, struct cs_placement *p)
         for (long i = 0; i < n && i < CPU_SETSIZE; i++)
             CPU_SET((int)i, &mine);
     }
-    CS_MPI_CHECK(MPI_Allreduce(&mine, &all, (int)sizeof(cpu_set_t), MPI_BYTE, MPI_BOR, local));
-    p->host_cores = CPU_COUNT(&all);
-    if (p->host_cores < 1)
-        p->host_cores = 1;
-    p->oversubscribed = p->host_ranks > p->host_cores;
-    CS_MPI_CHECK(MPI_Comm_free(&local));
-}
+    MPI_Request req;
+    CS_MPI_CHECK(MPI_Iallreduce(&mine, &all, (int)sizeof(cpu_set_t), MPI_BYTE, MPI_BOR, local, &req));
+    cs_mpi_wait_quietly(&req);
+    h->cores = CPU_COUNT(&all) > 0 ? CPU_COUNT(&all) : 1;
+    h->oversubscribed = h->ranks > h->cores;
 
-void cs_mpi_bells_open(MPI_Comm comm, struct cs_bells *b)
-{
-    int size;
-    CS_MPI_CHECK(MPI_Comm_size(comm, &size));
-    MPI_Comm local;
-    CS_MPI_CHECK(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local));
-    int local_size;
-    CS_MPI_CHECK(MPI_Comm_size(local, &local_size));
+    /* One doorbell per rank, in memory the host's ranks share. */
     MPI_Info info;
     CS_MPI_CHECK(MPI_Info_create(&info));
     CS_MPI_CHECK(MPI_Info_set(info, "alloc_shared_noncontig", "true"));
-    CS_MPI_CHECK(MPI_Win_allocate_shared((MPI_Aint)sizeof(struct cs_bell), 1, info, local, &b->mine, &b->win));
+    CS_MPI_CHECK(MPI_Win_allocate_shared((MPI_Aint)sizeof(struct cs_bell), 1, info, local, &h->bell, &h->win));
     CS_MPI_CHECK(MPI_Info_free(&info));
-    cs_bell_init(b->mine);
-    CS_MPI_CHECK(MPI_Barrier(local));
+    cs_bell_init(h->bell);
+    quiet_barrier(local);
 
-    b->by_rank = calloc((size_t)size, sizeof(*b->by_rank));
+    h->bells = calloc((size_t)size, sizeof(*h->bells));
     int *locals = malloc((size_t)local_size * sizeof(int)), *worlds = malloc((size_t)local_size * sizeof(int));
-    if (!b->by_rank || !locals || !worlds)
+    if (!h->bells || !locals || !worlds)
         MPI_Abort(comm, 1);
     MPI_Group lg, wg;
     CS_MPI_CHECK(MPI_Comm_group(local, &lg));
@@ -85,8 +105,8 @@ void cs_mpi_bells_open(MPI_Comm comm, struct cs_bells *b)
         MPI_Aint bytes;
         int disp;
         void *ptr;
-        CS_MPI_CHECK(MPI_Win_shared_query(b->win, i, &bytes, &disp, &ptr));
-        b->by_rank[worlds[i]] = ptr;
+        CS_MPI_CHECK(MPI_Win_shared_query(h->win, i, &bytes, &disp, &ptr));
+        h->bells[worlds[i]] = ptr;
     }
     MPI_Group_free(&lg);
     MPI_Group_free(&wg);
@@ -95,12 +115,13 @@ void cs_mpi_bells_open(MPI_Comm comm, struct cs_bells *b)
     CS_MPI_CHECK(MPI_Comm_free(&local));
 }
 
-void cs_mpi_bells_close(struct cs_bells *b)
+void cs_mpi_host_close(MPI_Comm comm, struct cs_host *h)
 {
-    CS_MPI_CHECK(MPI_Win_free(&b->win));
-    free(b->by_rank);
-    b->by_rank = NULL;
-    b->mine = NULL;
+    quiet_barrier(comm);
+    CS_MPI_CHECK(MPI_Win_free(&h->win));
+    free(h->bells);
+    h->bells = NULL;
+    h->bell = NULL;
 }
 
 static void progress_line(const struct cs_coord *c, int64_t now, bool final)
@@ -123,12 +144,11 @@ static void progress_line(const struct cs_coord *c, int64_t now, bool final)
  * replies can only be found by polling, so it polls, yielding the core
  * when ranks outnumber cores.
  */
-static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_placement *pl,
-                           const struct cs_bells *bells, const struct cs_run_options *opt, int nodes, int64_t t0,
-                           struct cs_coord *c)
+static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_host *h,
+                           const struct cs_run_options *opt, int nodes, int64_t t0, struct cs_coord *c)
 {
     struct cs_mpi_transport tp;
-    int rc = cs_mpi_transport_open(&tp, comm, COORD_RECVS, bells->by_rank);
+    int rc = cs_mpi_transport_open(&tp, comm, COORD_RECVS, h->bells);
     if (rc)
         return rc;
     rc = cs_coord_init(c, sc, nodes, cs_scenario_rate(sc, nodes), &tp.ops, &cs_real_clock, t0);
@@ -138,7 +158,7 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
     }
     bool all_local = true;
     for (int i = 1; i <= nodes; i++)
-        all_local &= bells->by_rank[i] != NULL;
+        all_local &= h->bells[i] != NULL;
     struct cs_sleeper sleeper;
     cs_sleeper_init(&sleeper);
     int64_t next_progress = t0 + CS_NS_PER_S;
@@ -156,15 +176,15 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
         if (until > next_progress)
             until = next_progress;
         if (all_local) {
-            cs_bell_arm(bells->mine);
+            cs_bell_arm(h->bell);
             work = cs_coord_turn(c); /* the last look before sleeping */
             if (work == 0)
-                cs_bell_wait(bells->mine, &sleeper, until);
+                cs_bell_wait(h->bell, &sleeper, until);
             else
-                cs_bell_disarm(bells->mine);
+                cs_bell_disarm(h->bell);
         } else if (cs_coord_outstanding(c) == 0 && until - now > COORD_SLEEP_MIN_NS) {
             cs_sleep_until(&sleeper, until);
-        } else if (pl->oversubscribed) {
+        } else if (h->oversubscribed) {
             sched_yield();
         }
     next_turn:
@@ -186,11 +206,11 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
  * host, else by polling every run.idle_poll_us (scaled up when ranks
  * outnumber cores). In spin mode it burns the CPU while serving.
  */
-static int run_node(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_placement *pl,
-                    const struct cs_bells *bells, int64_t t0, struct cs_node *n)
+static int run_node(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_host *h, int64_t t0,
+                    struct cs_node *n)
 {
     struct cs_mpi_transport tp;
-    int rc = cs_mpi_transport_open(&tp, comm, 1, bells->by_rank);
+    int rc = cs_mpi_transport_open(&tp, comm, 1, h->bells);
     if (rc)
         return rc;
     int64_t ws = t0 + (int64_t)llround(sc->load.warmup_s * 1e9);
@@ -201,11 +221,11 @@ static int run_node(MPI_Comm comm, const struct cs_scenario *sc, const struct cs
         return rc;
     }
     int64_t idle_ns = (int64_t)(sc->run.idle_poll_us * 1e3);
-    if (pl->oversubscribed)
-        idle_ns = idle_ns * pl->host_ranks / pl->host_cores;
+    if (h->oversubscribed)
+        idle_ns = idle_ns * h->ranks / h->cores;
     if (idle_ns > IDLE_POLL_MAX_NS)
         idle_ns = IDLE_POLL_MAX_NS;
-    bool doorbell = bells->by_rank[0] != NULL;
+    bool doorbell = h->bells[0] != NULL;
     bool spin = sc->service.mode == CS_MODE_SPIN;
     struct cs_sleeper sleeper;
     cs_sleeper_init(&sleeper);
@@ -239,20 +259,20 @@ static int run_node(MPI_Comm comm, const struct cs_scenario *sc, const struct cs
             if (until > next)
                 until = next;
             while (cs_now_ns() < until) {
-                if (pl->oversubscribed)
+                if (h->oversubscribed)
                     sched_yield();
             }
         } else if (!cs_node_has_free_server(n)) {
             cs_sleep_until(&sleeper, next);
         } else if (doorbell) {
-            cs_bell_arm(bells->mine);
+            cs_bell_arm(h->bell);
             if (tp.ops.poll(tp.ops.ctx, &m, &src) > 0) {
-                cs_bell_disarm(bells->mine);
+                cs_bell_disarm(h->bell);
                 rc = cs_node_on_message(n, &m, cs_now_ns());
                 if (rc)
                     goto out;
             } else {
-                cs_bell_wait(bells->mine, &sleeper, next);
+                cs_bell_wait(h->bell, &sleeper, next);
             }
         } else {
             cs_nap(next - cs_now_ns() < idle_ns ? next - cs_now_ns() : idle_ns);
@@ -263,28 +283,7 @@ out:
     return rc;
 }
 
-/* Merge each rank's histogram into root's: one reduction of the counts. */
-static void reduce_histogram(MPI_Comm comm, struct cs_histogram *h, struct cs_histogram *out, int rank)
-{
-    uint64_t sums[2] = {h->total, h->clamped}, sums_out[2] = {0, 0};
-    CS_MPI_CHECK(MPI_Reduce(h->counts, rank == 0 ? out->counts : NULL, CS_HIST_BUCKETS, MPI_UINT64_T, MPI_SUM, 0,
-                            comm));
-    CS_MPI_CHECK(MPI_Reduce(sums, sums_out, 2, MPI_UINT64_T, MPI_SUM, 0, comm));
-    double sum_out = 0;
-    uint64_t min_out = 0, max_out = 0;
-    CS_MPI_CHECK(MPI_Reduce(&h->sum, &sum_out, 1, MPI_DOUBLE, MPI_SUM, 0, comm));
-    CS_MPI_CHECK(MPI_Reduce(&h->min, &min_out, 1, MPI_UINT64_T, MPI_MIN, 0, comm));
-    CS_MPI_CHECK(MPI_Reduce(&h->max, &max_out, 1, MPI_UINT64_T, MPI_MAX, 0, comm));
-    if (rank == 0) {
-        out->total = sums_out[0];
-        out->clamped = sums_out[1];
-        out->sum = sum_out;
-        out->min = min_out;
-        out->max = max_out;
-    }
-}
-
-int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_placement *pl,
+int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_host *h,
                const struct cs_run_options *opt, struct cs_results *r)
 {
     int rank, size;
@@ -299,39 +298,37 @@ int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_plac
     memset(&node, 0, sizeof(node));
     cs_hist_init(&node.service);
 
-    struct cs_bells bells;
-    cs_mpi_bells_open(comm, &bells);
-
     /* Everybody starts the clock together; each rank keeps its own. */
+    quiet_barrier(comm);
     CS_MPI_CHECK(MPI_Barrier(comm));
     int64_t t0 = cs_now_ns();
-    int rc = rank == 0 ? run_coordinator(comm, sc, pl, &bells, opt, nodes, t0, &coord)
-                       : run_node(comm, sc, pl, &bells, t0, &node);
+    int rc = rank == 0 ? run_coordinator(comm, sc, h, opt, nodes, t0, &coord) : run_node(comm, sc, h, t0, &node);
     if (rc) {
         fprintf(stderr, "clustersim: rank %d failed (error %d)\n", rank, rc);
         fflush(stderr);
         MPI_Abort(comm, 1);
     }
 
-    cs_mpi_bells_close(&bells);
-
-    /* Placement and node counters to rank 0, histograms merged there. */
-    struct cs_rank_info mine = {.host_ranks = pl->host_ranks, .host_cores = pl->host_cores};
-    snprintf(mine.host, sizeof(mine.host), "%s", pl->host);
-    CS_MPI_CHECK(MPI_Gather(&mine, (int)sizeof(mine), MPI_BYTE, rank == 0 ? r->rank_info : NULL, (int)sizeof(mine),
-                            MPI_BYTE, 0, comm));
-    uint64_t *all = NULL;
-    if (rank == 0) {
-        all = calloc((size_t)size * CS_N__COUNT, sizeof(uint64_t));
-        if (!all)
-            MPI_Abort(comm, 1);
-    }
-    CS_MPI_CHECK(MPI_Gather(node.counters, CS_N__COUNT, MPI_UINT64_T, all, CS_N__COUNT, MPI_UINT64_T, 0, comm));
-    reduce_histogram(comm, &node.service, rank == 0 ? &r->service : NULL, rank);
+    /* Placement, node counters and histograms to rank 0, in one gather
+     * that waits quietly. */
+    struct cs_rank_report *mine = calloc(1, sizeof(*mine)), *all = NULL;
+    if (rank == 0)
+        all = calloc((size_t)size, sizeof(*all));
+    if (!mine || (rank == 0 && !all))
+        MPI_Abort(comm, 1);
+    snprintf(mine->info.host, sizeof(mine->info.host), "%s", h->name);
+    mine->info.host_ranks = h->ranks;
+    mine->info.host_cores = h->cores;
+    memcpy(mine->counters, node.counters, sizeof(mine->counters));
+    mine->service = node.service;
+    MPI_Request req;
+    CS_MPI_CHECK(MPI_Igather(mine, (int)sizeof(*mine), MPI_BYTE, all, (int)sizeof(*mine), MPI_BYTE, 0, comm, &req));
+    cs_mpi_wait_quietly(&req);
+    free(mine);
 
     if (rank == 0) {
         r->complete = true;
-        cs_results_collect(r, sc, &coord, all + CS_N__COUNT);
+        cs_results_collect(r, sc, &coord, all);
         int len = 0;
         char lib[MPI_MAX_LIBRARY_VERSION_STRING];
         MPI_Get_library_version(lib, &len);

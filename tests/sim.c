@@ -151,8 +151,8 @@ int sim_run(const struct cs_scenario *sc, int nodes, const double *speeds, struc
     struct cs_node *ns = calloc((size_t)nodes, sizeof(*ns));
     struct cs_coord c;
     memset(&c, 0, sizeof(c));
-    uint64_t *counters = calloc((size_t)nodes * CS_N__COUNT, sizeof(uint64_t));
-    if (rc || !ns || !counters) {
+    struct cs_rank_report *reports = calloc((size_t)nodes + 1, sizeof(*reports));
+    if (rc || !ns || !reports) {
         rc = CS_E_NOMEM;
         goto out;
     }
@@ -194,22 +194,23 @@ int sim_run(const struct cs_scenario *sc, int nodes, const double *speeds, struc
     r->complete = true;
     snprintf(r->library, sizeof(r->library), "loopback");
     for (int i = 0; i <= nodes; i++) {
-        snprintf(r->rank_info[i].host, sizeof(r->rank_info[i].host), "sim");
-        r->rank_info[i].host_ranks = nodes + 1;
-        r->rank_info[i].host_cores = nodes + 1;
+        snprintf(reports[i].info.host, sizeof(reports[i].info.host), "sim");
+        reports[i].info.host_ranks = nodes + 1;
+        reports[i].info.host_cores = nodes + 1;
+        cs_hist_init(&reports[i].service);
+        if (i > 0) {
+            memcpy(reports[i].counters, ns[i - 1].counters, sizeof(reports[i].counters));
+            reports[i].service = ns[i - 1].service;
+        }
     }
-    for (int i = 0; i < nodes; i++) {
-        memcpy(counters + (size_t)i * CS_N__COUNT, ns[i].counters, sizeof(ns[i].counters));
-        cs_hist_add(&r->service, &ns[i].service);
-    }
-    cs_results_collect(r, sc, &c, counters);
+    cs_results_collect(r, sc, &c, reports);
     cs_results_analyze(r);
     st->messages = s.sent;
 out:
     for (int i = 0; ns && i < nodes; i++)
         cs_node_free(&ns[i]);
     free(ns);
-    free(counters);
+    free(reports);
     cs_coord_free(&c);
     sim_close(&s);
     return rc;

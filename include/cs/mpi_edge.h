@@ -41,22 +41,25 @@ struct cs_mpi_transport {
 int cs_mpi_transport_open(struct cs_mpi_transport *t, MPI_Comm comm, int nrecv, struct cs_bell **bells);
 void cs_mpi_transport_close(struct cs_mpi_transport *t);
 
-struct cs_placement {
-    char host[64];
-    int host_ranks;
-    int host_cores;
-    bool oversubscribed; /* more ranks than cores on this rank's host */
-};
-void cs_mpi_placement(MPI_Comm comm, struct cs_placement *p);
+/* Complete a nonblocking operation, napping between tests rather than
+ * spinning: Open MPI's blocking calls busy-poll, which starves the ranks
+ * being waited for when ranks outnumber cores. */
+void cs_mpi_wait_quietly(MPI_Request *req);
 
-/* Doorbells of the ranks on this host, in an MPI shared-memory window. */
-struct cs_bells {
+/* This rank's host: where it runs, how crowded the host is, and the
+ * doorbells of the ranks on it (in an MPI shared-memory window). */
+struct cs_host {
+    char name[64];
+    int ranks;           /* ranks of comm on this host */
+    int cores;           /* cores they may run on */
+    bool oversubscribed; /* ranks > cores */
     MPI_Win win;
-    struct cs_bell *mine;
-    struct cs_bell **by_rank; /* [comm size]; NULL for ranks on other hosts */
+    struct cs_bell *bell;   /* this rank's own */
+    struct cs_bell **bells; /* by rank of comm; NULL for ranks on other hosts */
 };
-void cs_mpi_bells_open(MPI_Comm comm, struct cs_bells *b);
-void cs_mpi_bells_close(struct cs_bells *b);
+/* Collective over comm. */
+void cs_mpi_host_open(MPI_Comm comm, struct cs_host *h);
+void cs_mpi_host_close(MPI_Comm comm, struct cs_host *h);
 
 struct cs_run_options {
     bool progress; /* rank 0 draws a progress line on stderr */
@@ -65,7 +68,7 @@ struct cs_run_options {
 /* Run one scenario on every rank of comm. On rank 0, *r is filled and
  * analyzed (cs_results_init must have been called with the comm size);
  * other ranks pass NULL. Returns 0, or a negative CS_E code. */
-int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_placement *pl,
+int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_host *h,
                const struct cs_run_options *opt, struct cs_results *r);
 
 #endif

@@ -77,11 +77,17 @@ struct cs_results {
 int cs_results_init(struct cs_results *r, int ranks);
 void cs_results_free(struct cs_results *r);
 
-/* Copy the coordinator's counters and histogram and the node counters
- * (nodes arrays of CS_N__COUNT, node i at node_counters[i * CS_N__COUNT])
- * into r. The node histograms are merged by the caller. */
+/* What each rank hands rank 0 at the end of a run (one gather). */
+struct cs_rank_report {
+    struct cs_rank_info info;
+    uint64_t counters[CS_N__COUNT]; /* a service node's; zeros from rank 0 */
+    struct cs_histogram service;    /* a service node's delivered service */
+};
+
+/* Fill r's inputs from the coordinator and every rank's report
+ * (reports[0..ranks-1]); node histograms are merged here. */
 void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord *c,
-                        const uint64_t *node_counters);
+                        const struct cs_rank_report *reports);
 
 /* Derive every field below "derived" from the inputs. */
 void cs_results_analyze(struct cs_results *r);
