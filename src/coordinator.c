@@ -30,7 +30,7 @@ const char *const cs_coord_counter_names[CS_C__COUNT] = {
 
 /* Arrivals generated in one turn at most, so replies keep being taken
  * even when the coordinator has fallen far behind its schedule. */
-#define MAX_ARRIVALS_PER_TURN 4096
+#define MAX_ARRIVALS_PER_TURN 256
 #define INITIAL_RING 1024
 
 static void count(struct cs_coord *c, uint32_t flags, enum cs_coord_counter measured,
@@ -74,6 +74,7 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, d
         return CS_E_NOMEM;
     }
     c->free_head = -1;
+    c->open_nodes = nodes;
     return CS_OK;
 }
 
@@ -155,9 +156,25 @@ static void slot_release(struct cs_coord *c, int s)
     c->free_head = s;
 }
 
+static void node_took(struct cs_coord *c, int node)
+{
+    if (++c->node_in_flight[node] == c->sc->dispatch.window)
+        c->open_nodes--;
+    c->in_flight++;
+}
+
+static void node_gave_back(struct cs_coord *c, int node)
+{
+    if (c->node_in_flight[node]-- == c->sc->dispatch.window)
+        c->open_nodes++;
+    c->in_flight--;
+}
+
 /* Send p to a node the policy picks. 1 sent, 0 no node has room, <0 error. */
 static int dispatch_one(struct cs_coord *c, const struct cs_pending *p)
 {
+    if (c->open_nodes == 0)
+        return 0; /* overload: answer in O(1), not by asking the policy */
     struct cs_policy_view v = {c->nodes, c->node_in_flight, c->sc->dispatch.window};
     int node = c->policy->pick(&c->policy_state, &v);
     if (node < 0)
@@ -179,8 +196,7 @@ static int dispatch_one(struct cs_coord *c, const struct cs_pending *p)
     int rc = c->tp->send(c->tp->ctx, node + 1, &m);
     if (rc < 0)
         return rc;
-    c->node_in_flight[node]++;
-    c->in_flight++;
+    node_took(c, node);
     if (c->cost_ns > 0)
         c->clk->spin(c->clk->ctx, c->cost_ns);
     return 1;
@@ -221,8 +237,7 @@ static void on_reply(struct cs_coord *c, const struct cs_msg *m, int64_t now)
     count(c, slot->flags, CS_C_COMPLETED, CS_C_WARMUP_COMPLETED);
     if (now >= c->window_start && now < c->window_end)
         c->counters[CS_C_WINDOW_COMPLETIONS]++;
-    c->node_in_flight[slot->node]--;
-    c->in_flight--;
+    node_gave_back(c, slot->node);
     slot_release(c, (int)s);
 }
 
@@ -270,8 +285,7 @@ static void expire_outstanding(struct cs_coord *c)
     for (int s = 0; s < c->slot_cap; s++) {
         if (c->slots[s].node >= 0) {
             count(c, c->slots[s].flags, CS_C_TIMED_OUT, CS_C_WARMUP_TIMED_OUT);
-            c->node_in_flight[c->slots[s].node]--;
-            c->in_flight--;
+            node_gave_back(c, c->slots[s].node);
             slot_release(c, s);
         }
     }
@@ -307,7 +321,9 @@ int cs_coord_turn(struct cs_coord *c)
         rc = generate(c, start, &work);
         if (rc < 0)
             return rc;
-        if (start >= c->window_end) {
+        /* Every arrival intended inside the window is generated, however
+         * late, before the drain begins. */
+        if (c->next_arrival_ns >= (double)c->window_end) {
             c->state = CS_COORD_DRAINING;
             c->drain_deadline = start + (int64_t)llround(c->sc->run.drain_timeout_s * 1e9);
         }

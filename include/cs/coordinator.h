@@ -78,6 +78,7 @@ struct cs_coord {
     struct cs_slot *slots;
     int slot_cap, free_head, in_flight;
     int *node_in_flight;
+    int open_nodes; /* nodes whose window has room */
 
     uint64_t counters[CS_C__COUNT];
     uint64_t *node_completed; /* measured completions per node */
