@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Many ranks on few cores, with the slots declared (so Open MPI does not
+# know it is oversubscribed and would let ranks spin): service must still be
+# delivered faithfully, throughput must match the offered load, and ranks
+# with nothing to do must not burn the CPU. Bounds are loose (4x) because
+# they must hold on a loaded 2-core machine.
+source "$(dirname "$0")/lib.sh"
+
+np=12
+slots=(--host "localhost:$np")
+run() { # like cs, but with declared slots instead of --oversubscribe
+    set +e
+    timeout -k 5 120 "$MPIEXEC" -q -np "$np" "${slots[@]}" "$CLUSTERSIM" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+    RC=$?
+    set -e
+}
+
+run -q --set load.duration_s=4 --set load.utilization=0.6 \
+    --set service.time='{"dist":"constant","mean_us":1000}' --json "$TMP/crowded.json"
+[ "$RC" -eq 0 ] && ok "$np ranks with declared slots exit 0" || bad "exit $RC: $(cat "$TMP/err")"
+check_valid "$TMP/crowded.json"
+check "$TMP/crowded.json" '.mpi.oversubscribed == true' "the crowding is detected" '.mpi'
+check "$TMP/crowded.json" '(.throughput_rps / .offered_rps - 1) | fabs < 0.05' \
+    "throughput matches the offered load" '{throughput_rps, offered_rps}'
+check "$TMP/crowded.json" '.service_us.inflation < 1.10' "service delivered within 10% of the request" '.service_us'
+check "$TMP/crowded.json" '.latency_us.p50 < 1500' "median latency near the 1 ms service time" '.latency_us'
+
+# Nearly idle runs: 11 nodes and a coordinator with 5 requests a second,
+# for 1 s and for 6 s. Start-up and shut-down cost the same in both, so
+# the difference is what 5 s of idling costs: ranks that busy-poll would
+# use 2 cores x 5 s = 10 CPU-seconds.
+idle_cpu() {
+    /usr/bin/time -f "%U %S" -o "$TMP/cpu" "$MPIEXEC" -q -np "$np" "${slots[@]}" "$CLUSTERSIM" -q \
+        --set load.rate_rps=5 --set load.arrival=constant --set load.duration_s="$1" --set load.warmup_s=0 \
+        >/dev/null 2>"$TMP/err" </dev/null
+    awk '{ print $1 + $2 }' "$TMP/cpu"
+}
+short=$(idle_cpu 1)
+long=$(idle_cpu 6)
+extra=$(awk -v a="$short" -v b="$long" 'BEGIN { printf "%.2f", b - a }')
+echo "CPU time of idle runs on $np ranks: $short s (1 s), $long s (6 s); 5 s of idling cost $extra s"
+awk -v c="$extra" 'BEGIN { exit !(c < 2.5) }' && ok "idle ranks do not burn the CPU ($extra CPU-s for 5 s)" ||
+    bad "5 s of idling used $extra CPU-seconds"
+finish
