@@ -55,7 +55,7 @@ void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, cons
     for (int i = 0; i < r->ranks; i++)
         r->rank_info[i] = reports[i].info;
     r->scenario = *sc;
-    r->offered_rps = c->rate_rps;
+    r->offered_rps = cs_coord_offered_rps(c);
     memcpy(r->coord, c->counters, sizeof(r->coord));
     r->latency = c->latency;
     r->dispatch_wait = c->dispatch_wait;
@@ -170,8 +170,7 @@ void cs_results_analyze(struct cs_results *r)
     r->node_utilization_mean = r->service_nodes ? util_sum / r->service_nodes : 0;
     r->service_inflation = requested > 0 ? service / requested : 1.0;
 
-    double mean_s = sc->service.time.mean_us * 1e-6;
-    r->node_capacity_rps = mean_s > 0 ? r->service_nodes * sc->service.servers / mean_s : INFINITY;
+    r->node_capacity_rps = cs_scenario_capacity_rps(sc, r->service_nodes);
     r->coordinator_capacity_rps =
         isnan(r->coordinator_per_request_us) || r->coordinator_per_request_us <= 0
             ? INFINITY

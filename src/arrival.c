@@ -1,5 +1,6 @@
 /*
- * Arrival process table: Poisson (exponential gaps) and constant rate.
+ * Arrival process table: Poisson (exponential gaps), constant rate, a
+ * closed loop of clients, and trace replay.
  */
 #include "cs/arrival.h"
 
@@ -18,8 +19,10 @@ static double gap_constant(double rate_rps, struct cs_rng *r)
 }
 
 const struct cs_arrival_kind cs_arrival_kinds[] = {
-    {"poisson", gap_poisson},
-    {"constant", gap_constant},
+    {"poisson", CS_SOURCE_RATE, gap_poisson},
+    {"constant", CS_SOURCE_RATE, gap_constant},
+    {"closed", CS_SOURCE_CLOSED, NULL},
+    {"trace", CS_SOURCE_TRACE, NULL},
 };
 const int cs_arrival_kind_count = (int)(sizeof(cs_arrival_kinds) / sizeof(cs_arrival_kinds[0]));
 

@@ -30,7 +30,7 @@ const char cs_default_scenario_json[] =
     "  \"dispatch\": {\"policy\": \"round_robin\", \"cost_us\": 0}\n"
     "}\n";
 
-enum key_type { K_DOUBLE, K_INT, K_SEED, K_ENUM, K_STRING, K_DIST };
+enum key_type { K_DOUBLE, K_INT, K_SEED, K_ENUM, K_STRING, K_DIST, K_PER_NODE, K_SCHEDULE };
 
 struct key {
     const char *path;
@@ -39,8 +39,8 @@ struct key {
     double min, max;   /* inclusive bounds for numbers; max length for strings */
     bool min_open;     /* min itself is not allowed */
     bool nullable;     /* JSON null means "unset" (stored as NAN) */
-    double def;        /* default for numbers */
-    const char *sdef;  /* default for strings and enums */
+    double def;        /* default for numbers (a distribution's mean) */
+    const char *sdef;  /* default for strings and enums (a distribution's kind) */
     const char *(*enum_name)(int i); /* K_ENUM: name of value i, NULL past the end */
 };
 
@@ -73,21 +73,30 @@ static const struct key key_table[] = {
     {"load.duration_s", K_DOUBLE, OFF(load.duration_s), 0, 604800, true, false, 8, NULL, NULL},
     {"load.warmup_s", K_DOUBLE, OFF(load.warmup_s), 0, 3600, false, false, 1, NULL, NULL},
     {"load.seed", K_SEED, OFF(load.seed), 0, 9007199254740991.0, false, false, 1, NULL, NULL},
-    {"service.time", K_DIST, OFF(service.time), 0, 0, false, false, 0, NULL, NULL},
+    {"load.clients", K_INT, OFF(load.clients), 1, 1000000, false, false, 10, NULL, NULL},
+    {"load.think_us", K_DIST, OFF(load.think), 0, 0, false, false, 0, "constant", NULL},
+    {"load.schedule", K_SCHEDULE, OFF(load.schedule), 0, 1e8, false, false, 0, NULL, NULL},
+    {"load.trace", K_STRING, OFF(load.trace), 0, CS_PATH_MAX - 1, false, false, 0, "", NULL},
+    {"service.time", K_DIST, OFF(service.time), 0, 0, false, false, 1000, "exponential", NULL},
     {"service.mode", K_ENUM, OFF(service.mode), 0, 0, false, false, 0, "sleep", mode_name},
     {"service.servers", K_INT, OFF(service.servers), 1, 1024, false, false, 1, NULL, NULL},
     {"dispatch.policy", K_ENUM, OFF(dispatch.policy), 0, 0, false, false, 0, "round_robin", policy_name},
     {"dispatch.cost_us", K_DOUBLE, OFF(dispatch.cost_us), 0, 1e6, false, false, 0, NULL, NULL},
     {"dispatch.window", K_INT, OFF(dispatch.window), 1, 1000000, false, false, 128, NULL, NULL},
     {"dispatch.max_pending", K_INT, OFF(dispatch.max_pending), 0, 10000000, false, false, 10000, NULL, NULL},
+    {"dispatch.d", K_INT, OFF(dispatch.d), 1, 1024, false, false, 2, NULL, NULL},
+    {"dispatch.timeout_ms", K_DOUBLE, OFF(dispatch.timeout_ms), 0, 3600000, false, false, 0, NULL, NULL},
+    {"nodes.speed", K_PER_NODE, OFF(nodes.speed), 0, 1000, true, false, 1, NULL, NULL},
+    {"nodes.servers", K_PER_NODE, OFF(nodes.servers), 0, 1024, true, true, NAN, NULL, NULL},
+    {"nodes.queue_capacity", K_INT, OFF(nodes.queue_capacity), 0, 10000000, false, false, 0, NULL, NULL},
     {"run.drain_timeout_s", K_DOUBLE, OFF(run.drain_timeout_s), 0, 3600, true, false, 30, NULL, NULL},
     {"run.idle_poll_us", K_DOUBLE, OFF(run.idle_poll_us), 1, 100000, false, false, 50, NULL, NULL},
+    {"run.interval_ms", K_DOUBLE, OFF(run.interval_ms), 1, 3600000, false, false, 500, NULL, NULL},
 };
 
 /* Keys of a distribution object (service.time and later think times). */
 static const char *const dist_keys[] = {"dist", "mean_us", "cv"};
 #define DIST_MEAN_MAX_US 1e9 /* 1000 s */
-#define DEFAULT_DIST_MEAN_US 1000.0
 
 static void fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -160,11 +169,16 @@ void cs_scenario_defaults(struct cs_scenario *s)
             break;
         case K_DIST: {
             struct cs_dist *d = f;
-            d->kind = cs_dist_find("exponential");
-            d->mean_us = DEFAULT_DIST_MEAN_US;
+            d->kind = cs_dist_find(k->sdef);
+            d->mean_us = k->def;
             d->cv = cs_dist_kinds[d->kind].default_cv;
             break;
         }
+        case K_PER_NODE:
+            ((struct cs_per_node *)f)->all = k->def;
+            break;
+        case K_SCHEDULE:
+            break; /* no points: the constant rate */
         }
     }
 }
@@ -259,6 +273,129 @@ static int parse_dist(struct cs_dist *d, const char *path, const cJSON *v, char 
     return CS_OK;
 }
 
+/* A number, a list of numbers, or {"default": n, "<rank>": n, ...}. */
+static int parse_per_node(struct cs_per_node *p, const struct key *k, const cJSON *v, char *err, size_t errlen)
+{
+    char sub[160], shown[80];
+    const cJSON *c;
+    p->n = 0;
+    p->is_list = false;
+    if (k->nullable && cJSON_IsNull(v)) {
+        p->all = NAN;
+        return CS_OK;
+    }
+    if (cJSON_IsNumber(v))
+        return check_number(k, k->path, v, &p->all, err, errlen);
+    if (cJSON_IsArray(v)) {
+        p->is_list = true;
+        int i = 0;
+        cJSON_ArrayForEach(c, v)
+        {
+            if (i == CS_PER_NODE_MAX) {
+                fail(err, errlen, "scenario key '%s': more than %d entries", k->path, CS_PER_NODE_MAX);
+                return CS_E_INVALID;
+            }
+            snprintf(sub, sizeof(sub), "%s[%d]", k->path, i);
+            if (check_number(k, sub, c, &p->at[i].value, err, errlen))
+                return CS_E_INVALID;
+            p->at[i].rank = i + 1;
+            p->n = ++i;
+        }
+        if (p->n == 0) {
+            fail(err, errlen, "scenario key '%s': an empty list (give one entry per service node)", k->path);
+            return CS_E_INVALID;
+        }
+        return CS_OK;
+    }
+    if (cJSON_IsObject(v)) {
+        cJSON_ArrayForEach(c, v)
+        {
+            snprintf(sub, sizeof(sub), "%s.%s", k->path, c->string);
+            if (strcmp(c->string, "default") == 0) {
+                if (check_number(k, sub, c, &p->all, err, errlen))
+                    return CS_E_INVALID;
+                continue;
+            }
+            char *end;
+            long rank = strtol(c->string, &end, 10);
+            if (c->string[0] == '\0' || *end != '\0' || rank < 1 || rank > 1000000) {
+                fail(err, errlen, "scenario key '%s': expected \"default\" or a service node's rank (1, 2, ...)", sub);
+                return CS_E_INVALID;
+            }
+            if (p->n == CS_PER_NODE_MAX) {
+                fail(err, errlen, "scenario key '%s': more than %d overrides", k->path, CS_PER_NODE_MAX);
+                return CS_E_INVALID;
+            }
+            if (check_number(k, sub, c, &p->at[p->n].value, err, errlen))
+                return CS_E_INVALID;
+            p->at[p->n++].rank = (int)rank;
+        }
+        return CS_OK;
+    }
+    describe(v, shown, sizeof(shown));
+    fail(err, errlen, "scenario key '%s': expected a number, a list with one number per service node, or "
+                      "overrides by rank such as {\"default\": 1, \"2\": 0.5}; got %s %s",
+         k->path, type_word(v), shown);
+    return CS_E_INVALID;
+}
+
+/* [{"at_s": 0, "rate_rps": 500}, ...], at_s increasing from 0. */
+static int parse_schedule(struct cs_scenario *s, const struct key *k, const cJSON *v, char *err, size_t errlen)
+{
+    char sub[160], shown[80];
+    if (cJSON_IsNull(v)) {
+        s->load.schedule_n = 0;
+        return CS_OK;
+    }
+    if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0) {
+        describe(v, shown, sizeof(shown));
+        fail(err, errlen, "scenario key '%s': expected a non-empty list such as [{\"at_s\": 0, \"rate_rps\": 500}, "
+                          "{\"at_s\": 5, \"rate_rps\": 5000}], got %s %s",
+             k->path, type_word(v), shown);
+        return CS_E_INVALID;
+    }
+    if (cJSON_GetArraySize(v) > CS_SCHEDULE_MAX) {
+        fail(err, errlen, "scenario key '%s': more than %d points", k->path, CS_SCHEDULE_MAX);
+        return CS_E_INVALID;
+    }
+    int i = 0;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, v)
+    {
+        snprintf(sub, sizeof(sub), "%s[%d]", k->path, i);
+        const cJSON *at = cJSON_GetObjectItemCaseSensitive(c, "at_s");
+        const cJSON *rate = cJSON_GetObjectItemCaseSensitive(c, "rate_rps");
+        if (!cJSON_IsObject(c) || !at || !rate || cJSON_GetArraySize(c) != 2) {
+            describe(c, shown, sizeof(shown));
+            fail(err, errlen, "scenario key '%s': expected {\"at_s\": seconds, \"rate_rps\": rate}, got %s", sub,
+                 shown);
+            return CS_E_INVALID;
+        }
+        struct key kt = {.type = K_DOUBLE, .min = 0, .max = 604800};
+        struct key kr = {.type = K_DOUBLE, .min = 0, .max = k->max};
+        char sub2[200];
+        snprintf(sub2, sizeof(sub2), "%s.at_s", sub);
+        if (check_number(&kt, sub2, at, &s->load.schedule[i].at_s, err, errlen))
+            return CS_E_INVALID;
+        snprintf(sub2, sizeof(sub2), "%s.rate_rps", sub);
+        if (check_number(&kr, sub2, rate, &s->load.schedule[i].rate_rps, err, errlen))
+            return CS_E_INVALID;
+        if (i == 0 && s->load.schedule[0].at_s != 0) {
+            fail(err, errlen, "scenario key '%s.at_s': the first point must be at 0 s, got %g", sub,
+                 s->load.schedule[0].at_s);
+            return CS_E_INVALID;
+        }
+        if (i > 0 && s->load.schedule[i].at_s <= s->load.schedule[i - 1].at_s) {
+            fail(err, errlen, "scenario key '%s.at_s': %g is not after the previous point (%g)", sub,
+                 s->load.schedule[i].at_s, s->load.schedule[i - 1].at_s);
+            return CS_E_INVALID;
+        }
+        i++;
+    }
+    s->load.schedule_n = i;
+    return CS_OK;
+}
+
 static int set_value(struct cs_scenario *s, const struct key *k, const cJSON *v, char *err, size_t errlen)
 {
     void *f = field(s, k);
@@ -316,6 +453,10 @@ static int set_value(struct cs_scenario *s, const struct key *k, const cJSON *v,
     }
     case K_DIST:
         return parse_dist((struct cs_dist *)f, k->path, v, err, errlen);
+    case K_PER_NODE:
+        return parse_per_node((struct cs_per_node *)f, k, v, err, errlen);
+    case K_SCHEDULE:
+        return parse_schedule(s, k, v, err, errlen);
     }
     return CS_E_INVALID;
 }
@@ -629,6 +770,45 @@ char *cs_scenario_to_json(const struct cs_scenario *s)
                 cJSON_AddNumberToObject(o, "cv", d->cv);
             break;
         }
+        case K_PER_NODE: {
+            const struct cs_per_node *p = f;
+            if (p->is_list) {
+                cJSON *a = cJSON_AddArrayToObject(obj, leaf);
+                for (int j = 0; j < p->n; j++)
+                    cJSON_AddItemToArray(a, cJSON_CreateNumber(p->at[j].value));
+            } else if (p->n > 0) {
+                cJSON *o = cJSON_AddObjectToObject(obj, leaf);
+                if (isnan(p->all))
+                    cJSON_AddNullToObject(o, "default");
+                else
+                    cJSON_AddNumberToObject(o, "default", p->all);
+                for (int j = 0; j < p->n; j++) {
+                    char rank[16];
+                    snprintf(rank, sizeof(rank), "%d", p->at[j].rank);
+                    cJSON_AddNumberToObject(o, rank, p->at[j].value);
+                }
+            } else if (isnan(p->all)) {
+                cJSON_AddNullToObject(obj, leaf);
+            } else {
+                cJSON_AddNumberToObject(obj, leaf, p->all);
+            }
+            break;
+        }
+        case K_SCHEDULE: {
+            const struct cs_scenario *sc = s;
+            if (sc->load.schedule_n == 0) {
+                cJSON_AddNullToObject(obj, leaf);
+                break;
+            }
+            cJSON *a = cJSON_AddArrayToObject(obj, leaf);
+            for (int j = 0; j < sc->load.schedule_n; j++) {
+                cJSON *pt = cJSON_CreateObject();
+                cJSON_AddNumberToObject(pt, "at_s", sc->load.schedule[j].at_s);
+                cJSON_AddNumberToObject(pt, "rate_rps", sc->load.schedule[j].rate_rps);
+                cJSON_AddItemToArray(a, pt);
+            }
+            break;
+        }
         }
     }
     char *out = cJSON_Print(root);
@@ -636,12 +816,91 @@ char *cs_scenario_to_json(const struct cs_scenario *s)
     return out;
 }
 
-double cs_scenario_rate(const struct cs_scenario *s, int service_nodes)
+double cs_per_node_value(const struct cs_per_node *p, int rank)
 {
-    if (!isnan(s->load.rate_rps))
-        return s->load.rate_rps;
+    for (int i = 0; i < p->n; i++)
+        if (p->at[i].rank == rank)
+            return p->at[i].value;
+    return p->all;
+}
+
+static double node_servers(const struct cs_scenario *s, int rank)
+{
+    double v = cs_per_node_value(&s->nodes.servers, rank);
+    return isnan(v) ? s->service.servers : v;
+}
+
+double cs_scenario_capacity_rps(const struct cs_scenario *s, int service_nodes)
+{
     double mean_s = s->service.time.mean_us * 1e-6;
     if (mean_s <= 0.0)
-        return 0.0;
-    return s->load.utilization * service_nodes * s->service.servers / mean_s;
+        return INFINITY;
+    double cap = 0;
+    for (int r = 1; r <= service_nodes; r++)
+        cap += node_servers(s, r) * cs_per_node_value(&s->nodes.speed, r) / mean_s;
+    return cap;
+}
+
+int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char *err, size_t errlen)
+{
+    const struct {
+        const char *key;
+        const struct cs_per_node *p;
+    } lists[] = {{"nodes.speed", &s->nodes.speed}, {"nodes.servers", &s->nodes.servers}};
+    for (size_t i = 0; i < CS_ARRAY_LEN(lists); i++) {
+        const struct cs_per_node *p = lists[i].p;
+        if (p->is_list && p->n != service_nodes) {
+            fail(err, errlen, "scenario key '%s': the list has %d entries but the run has %d service nodes (give "
+                              "one per node, or overrides by rank such as {\"default\": 1, \"2\": 0.5})",
+                 lists[i].key, p->n, service_nodes);
+            return CS_E_INVALID;
+        }
+        for (int j = 0; !p->is_list && j < p->n; j++) {
+            if (p->at[j].rank > service_nodes) {
+                fail(err, errlen, "scenario key '%s.%d': there is no service node of rank %d (ranks 1 to %d)",
+                     lists[i].key, p->at[j].rank, p->at[j].rank, service_nodes);
+                return CS_E_INVALID;
+            }
+        }
+    }
+    for (int r = 1; r <= service_nodes; r++) {
+        double v = node_servers(s, r);
+        if (v != floor(v)) {
+            fail(err, errlen, "scenario key 'nodes.servers': node %d gets %g servers; expected a whole number", r, v);
+            return CS_E_INVALID;
+        }
+    }
+    return CS_OK;
+}
+
+double cs_scenario_rate_at(const struct cs_scenario *s, double base_rps, double t_s)
+{
+    if (s->load.schedule_n == 0)
+        return base_rps;
+    int i = 0;
+    while (i + 1 < s->load.schedule_n && s->load.schedule[i + 1].at_s <= t_s)
+        i++;
+    return s->load.schedule[i].rate_rps;
+}
+
+double cs_scenario_rate(const struct cs_scenario *s, int service_nodes)
+{
+    double base;
+    if (!isnan(s->load.rate_rps)) {
+        base = s->load.rate_rps;
+    } else {
+        double cap = cs_scenario_capacity_rps(s, service_nodes);
+        base = isfinite(cap) ? s->load.utilization * cap : 0.0;
+    }
+    if (s->load.schedule_n == 0)
+        return base;
+    /* The schedule's mean over the measured window. */
+    double a = s->load.warmup_s, b = a + s->load.duration_s, area = 0;
+    for (int i = 0; i < s->load.schedule_n; i++) {
+        double lo = fmax(a, s->load.schedule[i].at_s);
+        double hi = i + 1 < s->load.schedule_n ? fmin(b, s->load.schedule[i + 1].at_s) : b;
+        if (hi > lo)
+            area += (hi - lo) * s->load.schedule[i].rate_rps;
+    }
+    return area / s->load.duration_s;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cs/arrival.h"
 #include "cs/common.h"
 #include "cs/config.h"
 #include "cs/mpi_edge.h"
@@ -23,6 +24,7 @@
 struct options {
     const char *config;
     const char *json;
+    const char *timeseries;
     const char *sets[MAX_SETS];
     int nsets;
     bool print_config;
@@ -46,6 +48,8 @@ static void usage(FILE *out)
             "                        VALUE is JSON when it parses as JSON, else a string;\n"
             "                        repeatable, applied in order\n"
             "  -j, --json FILE       write the results as JSON to FILE (atomically)\n"
+            "  -t, --timeseries FILE write one row per run.interval_ms to FILE as the run\n"
+            "                        goes: CSV, or JSON lines when FILE ends in .jsonl\n"
             "  -p, --print-config    print the effective scenario and exit\n"
             "  -q, --quiet           no progress line and no report table\n"
             "  -h, --help            this help\n"
@@ -74,13 +78,14 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'}, {"set", required_argument, NULL, 's'},
         {"json", required_argument, NULL, 'j'},   {"print-config", no_argument, NULL, 'p'},
+        {"timeseries", required_argument, NULL, 't'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, ":c:s:j:pqhV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":c:s:j:t:pqhV", longopts, NULL)) != -1) {
         switch (ch) {
         case 'c':
             o->config = optarg;
@@ -95,6 +100,9 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
             break;
         case 'j':
             o->json = optarg;
+            break;
+        case 't':
+            o->timeseries = optarg;
             break;
         case 'p':
             o->print_config = true;
@@ -130,16 +138,16 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
 
 /* Can the results file be created where asked? Checked before the run,
  * so a typo in a path does not cost the user the run. */
-static int check_writable(const char *path, char *err, size_t errlen)
+static int check_writable(const char *flag, const char *path, char *err, size_t errlen)
 {
     char tmp[4096];
     if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= (int)sizeof(tmp)) {
-        snprintf(err, errlen, "--json '%s': path is too long", path);
+        snprintf(err, errlen, "%s '%s': path is too long", flag, path);
         return CS_E_INVALID;
     }
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        snprintf(err, errlen, "--json '%s': cannot create a file there: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s '%s': cannot create a file there: %s", flag, path, strerror(errno));
         return CS_E_INVALID;
     }
     close(fd);
@@ -166,9 +174,44 @@ static int print_config(const struct options *o, bool speak)
     return out ? 0 : 1;
 }
 
+/* What only rank 0 holds for a run. */
+struct rank0 {
+    struct cs_trace trace;
+    FILE *timeseries;
+};
+
+/* Checks of a valid scenario that need the run: rank count, node lists,
+ * the trace file, the output files. Rank 0 only. */
+static int prepare_run(const struct options *o, const char *text, int size, struct rank0 *z, char *err,
+                       size_t errlen)
+{
+    struct cs_scenario sc;
+    int rc = cs_scenario_parse(&sc, text, strlen(text), err, errlen);
+    if (rc == CS_OK)
+        rc = cs_scenario_check_nodes(&sc, size - 1, err, errlen);
+    if (rc == CS_OK && cs_arrival_kinds[sc.load.arrival].source == CS_SOURCE_TRACE) {
+        if (sc.load.trace[0] == '\0') {
+            snprintf(err, errlen, "scenario key 'load.trace': trace arrivals need a CSV file here");
+            rc = CS_E_INVALID;
+        } else {
+            rc = cs_trace_load(&z->trace, sc.load.trace, err, errlen);
+        }
+    }
+    if (rc == CS_OK && o->json)
+        rc = check_writable("--json", o->json, err, errlen);
+    if (rc == CS_OK && o->timeseries) {
+        z->timeseries = fopen(o->timeseries, "w");
+        if (!z->timeseries) {
+            snprintf(err, errlen, "--timeseries '%s': cannot create it: %s", o->timeseries, strerror(errno));
+            rc = CS_E_INVALID;
+        }
+    }
+    return rc;
+}
+
 /* Rank 0 composes the scenario and checks the run's inputs; every rank
  * learns the verdict and the text from one broadcast. */
-static int share_scenario(const struct options *o, int rank, int size, struct cs_scenario *sc)
+static int share_scenario(const struct options *o, int rank, int size, struct cs_scenario *sc, struct rank0 *z)
 {
     char err[CS_ERRBUF] = "";
     char *text = NULL;
@@ -183,8 +226,8 @@ static int share_scenario(const struct options *o, int rank, int size, struct cs
             status = CS_E_INVALID;
         } else {
             status = cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err));
-            if (status == CS_OK && o->json)
-                status = check_writable(o->json, err, sizeof(err));
+            if (status == CS_OK)
+                status = prepare_run(o, text, size, z, err, sizeof(err));
         }
         if (status == CS_OK)
             len = (long long)strlen(text) + 1;
@@ -244,7 +287,8 @@ int main(int argc, char **argv)
     MPI_Comm_size(MPI_COMM_WORLD, &size);
 
     struct cs_scenario sc;
-    status = share_scenario(&o, rank, size, &sc);
+    struct rank0 z = {0};
+    status = share_scenario(&o, rank, size, &sc, &z);
     if (status >= 0) {
         MPI_Finalize();
         return status;
@@ -252,13 +296,18 @@ int main(int argc, char **argv)
 
     struct cs_host host;
     cs_mpi_host_open(MPI_COMM_WORLD, &host);
-    struct cs_run_options ro = {.progress = rank == 0 && !o.quiet && isatty(STDERR_FILENO)};
+    struct cs_run_options ro = {
+        .progress = rank == 0 && !o.quiet && isatty(STDERR_FILENO),
+        .timeseries = z.timeseries,
+        .timeseries_json = o.timeseries && strlen(o.timeseries) > 6 &&
+                           strcmp(o.timeseries + strlen(o.timeseries) - 6, ".jsonl") == 0,
+    };
     struct cs_results res;
     if (rank == 0 && cs_results_init(&res, size) != CS_OK) {
         fprintf(stderr, "clustersim: out of memory\n");
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
-    cs_mpi_run(MPI_COMM_WORLD, &sc, &host, &ro, rank == 0 ? &res : NULL);
+    cs_mpi_run(MPI_COMM_WORLD, &sc, rank == 0 ? &z.trace : NULL, &host, &ro, rank == 0 ? &res : NULL);
     cs_mpi_host_close(MPI_COMM_WORLD, &host);
 
     status = 0;
@@ -276,6 +325,11 @@ int main(int argc, char **argv)
             free(text);
         }
         cs_results_free(&res);
+        cs_trace_free(&z.trace);
+        if (z.timeseries && fclose(z.timeseries) != 0) {
+            fprintf(stderr, "clustersim: --timeseries '%s': %s\n", o.timeseries, strerror(errno));
+            status = 1;
+        }
     }
     MPI_Request req;
     CS_MPI_CHECK(MPI_Ibcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD, &req));

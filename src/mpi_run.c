@@ -144,14 +144,15 @@ static void progress_line(const struct cs_coord *c, int64_t now, bool final)
  * replies can only be found by polling, so it polls, yielding the core
  * when ranks outnumber cores.
  */
-static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_host *h,
-                           const struct cs_run_options *opt, int nodes, int64_t t0, struct cs_coord *c)
+static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_trace *trace,
+                           const struct cs_host *h, const struct cs_run_options *opt, int nodes, int64_t t0,
+                           struct cs_coord *c)
 {
     struct cs_mpi_transport tp;
     int rc = cs_mpi_transport_open(&tp, comm, COORD_RECVS, h->bells);
     if (rc)
         return rc;
-    rc = cs_coord_init(c, sc, nodes, cs_scenario_rate(sc, nodes), &tp.ops, &cs_real_clock, t0);
+    rc = cs_coord_init(c, sc, nodes, trace, &tp.ops, &cs_real_clock, t0);
     if (rc) {
         cs_mpi_transport_close(&tp);
         return rc;
@@ -161,20 +162,36 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
         all_local &= h->bells[i] != NULL;
     struct cs_sleeper sleeper;
     cs_sleeper_init(&sleeper);
-    int64_t next_progress = t0 + CS_NS_PER_S;
+    /* The clock also wakes the coordinator for the progress line and the
+     * time series, at fixed ticks. */
+    int64_t tick_ns = opt->timeseries ? (int64_t)(sc->run.interval_ms * 1e6) : CS_NS_PER_S;
+    if (tick_ns > CS_NS_PER_S)
+        tick_ns = CS_NS_PER_S;
+    int64_t interval_ns = (int64_t)(sc->run.interval_ms * 1e6);
+    int64_t next_progress = t0 + CS_NS_PER_S, next_row = t0 + interval_ns, next_tick = t0 + tick_ns;
+    struct cs_interval_row row;
+    if (opt->timeseries)
+        cs_timeseries_header(opt->timeseries, opt->timeseries_json);
     while (!cs_coord_done(c)) {
         int work = cs_coord_turn(c);
         int64_t now = cs_now_ns();
-        if (now >= next_progress) {
-            if (opt->progress)
+        if (now >= next_tick) {
+            if (opt->progress && now >= next_progress) {
                 progress_line(c, now, false);
-            next_progress += CS_NS_PER_S;
+                next_progress += CS_NS_PER_S;
+            }
+            if (opt->timeseries && now >= next_row) {
+                cs_coord_interval(c, now, &row);
+                cs_timeseries_row(opt->timeseries, opt->timeseries_json, &row);
+                next_row += interval_ns;
+            }
+            next_tick += tick_ns;
         }
         if (work != 0)
             goto next_turn;
         int64_t until = cs_coord_next_event(c);
-        if (until > next_progress)
-            until = next_progress;
+        if (until > next_tick)
+            until = next_tick;
         if (all_local) {
             cs_bell_arm(h->bell);
             work = cs_coord_turn(c); /* the last look before sleeping */
@@ -192,6 +209,10 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
             rc = work;
             break;
         }
+    }
+    if (opt->timeseries) {
+        cs_coord_interval(c, cs_now_ns(), &row); /* the last, partial interval */
+        cs_timeseries_row(opt->timeseries, opt->timeseries_json, &row);
     }
     if (opt->progress)
         progress_line(c, cs_now_ns(), true);
@@ -213,9 +234,9 @@ static int run_node(MPI_Comm comm, const struct cs_scenario *sc, const struct cs
     int rc = cs_mpi_transport_open(&tp, comm, 1, h->bells);
     if (rc)
         return rc;
-    int64_t ws = t0 + (int64_t)llround(sc->load.warmup_s * 1e9);
-    int64_t we = ws + (int64_t)llround(sc->load.duration_s * 1e9);
-    rc = cs_node_init(n, sc->service.servers, 1.0, &tp.ops, ws, we);
+    int rank;
+    CS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
+    rc = cs_node_start(n, sc, rank, &tp.ops, t0);
     if (rc) {
         cs_mpi_transport_close(&tp);
         return rc;
@@ -283,7 +304,7 @@ out:
     return rc;
 }
 
-int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_host *h,
+int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_trace *trace, const struct cs_host *h,
                const struct cs_run_options *opt, struct cs_results *r)
 {
     int rank, size;
@@ -302,7 +323,7 @@ int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_host
     quiet_barrier(comm);
     CS_MPI_CHECK(MPI_Barrier(comm));
     int64_t t0 = cs_now_ns();
-    int rc = rank == 0 ? run_coordinator(comm, sc, h, opt, nodes, t0, &coord) : run_node(comm, sc, h, t0, &node);
+    int rc = rank == 0 ? run_coordinator(comm, sc, trace, h, opt, nodes, t0, &coord) : run_node(comm, sc, h, t0, &node);
     if (rc) {
         fprintf(stderr, "clustersim: rank %d failed (error %d)\n", rank, rc);
         fflush(stderr);

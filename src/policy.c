@@ -1,6 +1,6 @@
 /*
- * Dispatch policy table. A policy chooses among nodes whose window has
- * room; it never queues or sends anything itself (the coordinator does).
+ * Dispatch policy table. A policy chooses among nodes below their limit;
+ * it never queues or sends anything itself (the coordinator does).
  */
 #include "cs/policy.h"
 
@@ -8,10 +8,10 @@
 
 static int has_room(const struct cs_policy_view *v, int i)
 {
-    return v->in_flight[i] < v->window;
+    return v->in_flight[i] < v->limit[i];
 }
 
-/* Next node in cyclic order, skipping nodes whose window is full. */
+/* Next node in cyclic order, skipping nodes that are full. */
 static int pick_round_robin(struct cs_policy_state *st, const struct cs_policy_view *v)
 {
     for (int k = 0; k < v->nodes; k++) {
@@ -24,8 +24,8 @@ static int pick_round_robin(struct cs_policy_state *st, const struct cs_policy_v
     return -1;
 }
 
-/* Uniformly random node; when the drawn node is full, uniformly random
- * among those with room (so below capacity it is exactly uniform). */
+/* Uniformly random among the nodes with room (so below capacity it is
+ * exactly uniform). */
 static int pick_random(struct cs_policy_state *st, const struct cs_policy_view *v)
 {
     int i = (int)cs_rng_below(&st->rng, (uint32_t)v->nodes);
@@ -43,9 +43,42 @@ static int pick_random(struct cs_policy_state *st, const struct cs_policy_view *
     return -1;
 }
 
+/* Fewest requests in flight; ties go to the first found from a rotating
+ * start, so equal nodes share the work. */
+static int pick_least_outstanding(struct cs_policy_state *st, const struct cs_policy_view *v)
+{
+    int best = -1;
+    for (int k = 0; k < v->nodes; k++) {
+        int i = (int)((st->cursor + (uint32_t)k) % (uint32_t)v->nodes);
+        if (has_room(v, i) && (best < 0 || v->in_flight[i] < v->in_flight[best]))
+            best = i;
+    }
+    if (best >= 0)
+        st->cursor = (uint32_t)(best + 1) % (uint32_t)v->nodes;
+    return best;
+}
+
+/* The least loaded of d nodes drawn at random (Mitzenmacher's power of d
+ * choices); when none of them has room, any node with room. */
+static int pick_power_of_d(struct cs_policy_state *st, const struct cs_policy_view *v)
+{
+    int best = -1;
+    for (int k = 0; k < st->d; k++) {
+        int i = (int)cs_rng_below(&st->rng, (uint32_t)v->nodes);
+        if (has_room(v, i) && (best < 0 || v->in_flight[i] < v->in_flight[best]))
+            best = i;
+    }
+    return best >= 0 ? best : pick_random(st, v);
+}
+
 const struct cs_policy cs_policies[] = {
-    {"round_robin", "each node in turn", pick_round_robin},
-    {"random", "a node chosen uniformly at random", pick_random},
+    {"round_robin", "each node in turn", false, pick_round_robin},
+    {"random", "a node chosen uniformly at random", false, pick_random},
+    {"least_outstanding", "the node with the fewest requests in flight (join the shortest queue)", false,
+     pick_least_outstanding},
+    {"power_of_d", "the least loaded of dispatch.d nodes drawn at random", false, pick_power_of_d},
+    {"pull", "one central queue; a node gets a request only when a server is free (M/M/c)", true,
+     pick_least_outstanding},
 };
 const int cs_policy_count = (int)(sizeof(cs_policies) / sizeof(cs_policies[0]));
 

@@ -185,6 +185,30 @@ void cs_results_table(const struct cs_results *r, FILE *out)
     fprintf(out, "bottleneck: %s: %s\n", cs_bottleneck_names[r->bottleneck], r->reason);
 }
 
+void cs_timeseries_header(FILE *out, bool json)
+{
+    if (!json)
+        fprintf(out, "t_s,offered_rps,completed_rps,rejected_rps,timed_out_rps,p50_us,p99_us,in_flight,pending,"
+                     "coordinator_utilization\n");
+    fflush(out);
+}
+
+void cs_timeseries_row(FILE *out, bool json, const struct cs_interval_row *w)
+{
+    if (json)
+        fprintf(out,
+                "{\"t_s\": %.3f, \"offered_rps\": %.1f, \"completed_rps\": %.1f, \"rejected_rps\": %.1f, "
+                "\"timed_out_rps\": %.1f, \"p50_us\": %.1f, \"p99_us\": %.1f, \"in_flight\": %d, \"pending\": %d, "
+                "\"coordinator_utilization\": %.4f}\n",
+                w->t_s, w->offered_rps, w->completed_rps, w->rejected_rps, w->timed_out_rps, w->p50_us, w->p99_us,
+                w->in_flight, w->pending, w->coordinator_utilization);
+    else
+        fprintf(out, "%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%d,%.4f\n", w->t_s, w->offered_rps, w->completed_rps,
+                w->rejected_rps, w->timed_out_rps, w->p50_us, w->p99_us, w->in_flight, w->pending,
+                w->coordinator_utilization);
+    fflush(out);
+}
+
 int cs_write_file_atomic(const char *path, const char *text, char *err, size_t errlen)
 {
     size_t plen = strlen(path);

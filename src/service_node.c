@@ -20,16 +20,18 @@ const char *const cs_node_counter_names[CS_N__COUNT] = {
     [CS_N_WINDOW_NS] = "window_ns",
     [CS_N_SERVICE_NS] = "service_ns",
     [CS_N_REQUESTED_NS] = "requested_ns",
+    [CS_N_REJECTED] = "rejected",
     [CS_N_SERVERS] = "servers",
 };
 
-int cs_node_init(struct cs_node *n, int servers, double speed, const struct cs_transport *tp,
+int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacity, const struct cs_transport *tp,
                  int64_t window_start, int64_t window_end)
 {
     memset(n, 0, sizeof(*n));
     n->tp = tp;
     n->servers_n = servers;
     n->speed = speed;
+    n->queue_capacity = queue_capacity;
     n->window_start = window_start;
     n->window_end = window_end;
     n->servers = calloc((size_t)servers, sizeof(*n->servers));
@@ -39,6 +41,16 @@ int cs_node_init(struct cs_node *n, int servers, double speed, const struct cs_t
     n->counters[CS_N_SERVERS] = (uint64_t)servers;
     cs_hist_init(&n->service);
     return CS_OK;
+}
+
+int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, const struct cs_transport *tp,
+                  int64_t t0)
+{
+    double servers = cs_per_node_value(&sc->nodes.servers, rank);
+    int64_t ws = t0 + (int64_t)llround(sc->load.warmup_s * 1e9);
+    int64_t we = ws + (int64_t)llround(sc->load.duration_s * 1e9);
+    return cs_node_init(n, isnan(servers) ? sc->service.servers : (int)servers,
+                        cs_per_node_value(&sc->nodes.speed, rank), sc->nodes.queue_capacity, tp, ws, we);
 }
 
 void cs_node_free(struct cs_node *n)
@@ -78,6 +90,11 @@ int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int64_t now)
     if (m->kind != CS_MSG_REQUEST)
         return CS_E_INVALID;
     n->counters[CS_N_RECEIVED]++;
+    if (n->queue_capacity > 0 && n->queue_count >= n->queue_capacity) {
+        n->counters[CS_N_REJECTED]++;
+        struct cs_msg r = {.kind = CS_MSG_REPLY, .flags = m->flags | CS_REPLY_REJECTED, .id = m->id};
+        return n->tp->send(n->tp->ctx, 0, &r);
+    }
     struct cs_queued q = {m->id, m->service_ns, now, m->flags};
     return enqueue(n, &q);
 }
@@ -130,7 +147,7 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
         struct cs_queued q = n->queue[n->queue_head];
         n->queue_head = (n->queue_head + 1) % n->queue_cap;
         n->queue_count--;
-        int64_t requested = (int64_t)llround((double)q.service_ns * n->speed);
+        int64_t requested = (int64_t)llround((double)q.service_ns / n->speed);
         *s = (struct cs_server){
             .busy = true,
             .id = q.id,

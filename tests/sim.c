@@ -140,7 +140,7 @@ static int settle_nodes(struct sim *s, struct cs_node *nodes, int n, struct sim_
     return CS_OK;
 }
 
-int sim_run(const struct cs_scenario *sc, int nodes, const double *speeds, struct cs_results *r,
+int sim_run(const struct cs_scenario *sc, int nodes, const struct cs_trace *trace, struct cs_results *r,
             struct sim_stats *stats)
 {
     struct sim_stats local = {0};
@@ -156,14 +156,12 @@ int sim_run(const struct cs_scenario *sc, int nodes, const double *speeds, struc
         rc = CS_E_NOMEM;
         goto out;
     }
-    int64_t ws = (int64_t)(sc->load.warmup_s * 1e9);
-    int64_t we = ws + (int64_t)(sc->load.duration_s * 1e9);
     for (int i = 0; i < nodes; i++) {
-        rc = cs_node_init(&ns[i], sc->service.servers, speeds ? speeds[i] : 1.0, &s.tps[i + 1], ws, we);
+        rc = cs_node_start(&ns[i], sc, i + 1, &s.tps[i + 1], 0);
         if (rc)
             goto out;
     }
-    rc = cs_coord_init(&c, sc, nodes, cs_scenario_rate(sc, nodes), &s.tps[0], &s.clock, 0);
+    rc = cs_coord_init(&c, sc, nodes, trace, &s.tps[0], &s.clock, 0);
     if (rc)
         goto out;
 

@@ -45,8 +45,9 @@ struct sim_stats {
 };
 
 /* Run a whole scenario with `nodes` service nodes and fill *r
- * (cs_results_init(r, nodes + 1) first). speeds and stats may be NULL. */
-int sim_run(const struct cs_scenario *sc, int nodes, const double *speeds, struct cs_results *r,
+ * (cs_results_init(r, nodes + 1) first). trace (for trace arrivals) and
+ * stats may be NULL. */
+int sim_run(const struct cs_scenario *sc, int nodes, const struct cs_trace *trace, struct cs_results *r,
             struct sim_stats *stats);
 
 /* A scenario from JSON text; fails the test on a parse error. */

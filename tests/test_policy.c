@@ -2,50 +2,59 @@
 
 #include "cs/policy.h"
 
-static void every_policy_returns_no_node_when_all_windows_are_full(void **state)
+static const int room[8] = {100, 100, 100, 100, 100, 100, 100, 100};
+
+static struct cs_policy_state state(int seed)
 {
-    (void)state;
-    int in_flight[5] = {3, 3, 3, 3, 3};
-    struct cs_policy_view v = {5, in_flight, 3};
+    struct cs_policy_state st = {.d = 2};
+    cs_rng_seed(&st.rng, (uint64_t)seed, 0);
+    return st;
+}
+
+static void every_policy_returns_no_node_when_all_are_full(void **state_)
+{
+    (void)state_;
+    int in_flight[5] = {3, 3, 3, 3, 3}, limit[5] = {3, 3, 3, 3, 3};
+    struct cs_policy_view v = {5, in_flight, limit};
     for (int p = 0; p < cs_policy_count; p++) {
-        struct cs_policy_state st = {0};
-        cs_rng_seed(&st.rng, 1, 0);
+        struct cs_policy_state st = state(1);
         assert_int_equal(cs_policies[p].pick(&st, &v), -1);
     }
 }
 
-static void every_policy_only_picks_nodes_with_room(void **state)
+static void every_policy_only_picks_nodes_with_room(void **state_)
 {
-    (void)state;
-    int in_flight[6] = {2, 0, 2, 1, 2, 2};
-    struct cs_policy_view v = {6, in_flight, 2};
+    (void)state_;
+    int in_flight[6] = {2, 0, 2, 1, 4, 2}, limit[6] = {2, 2, 2, 2, 5, 2};
+    struct cs_policy_view v = {6, in_flight, limit};
     for (int p = 0; p < cs_policy_count; p++) {
-        struct cs_policy_state st = {0};
-        cs_rng_seed(&st.rng, 2, 0);
+        struct cs_policy_state st = state(2);
         for (int k = 0; k < 1000; k++) {
             int i = cs_policies[p].pick(&st, &v);
-            if (i != 1 && i != 3)
+            if (i != 1 && i != 3 && i != 4)
                 fail_msg("policy %s picked full node %d", cs_policies[p].name, i);
         }
     }
 }
 
-static void every_policy_has_a_unique_name_that_finds_it(void **state)
+static void every_policy_has_a_unique_name_that_finds_it(void **state_)
 {
-    (void)state;
+    (void)state_;
     for (int p = 0; p < cs_policy_count; p++) {
         assert_int_equal(cs_policy_find(cs_policies[p].name), p);
         assert_non_null(cs_policies[p].summary);
     }
     assert_int_equal(cs_policy_find("nope"), -1);
+    assert_true(cs_policies[cs_policy_find("pull")].pull);
+    assert_false(cs_policies[cs_policy_find("least_outstanding")].pull);
 }
 
-static void round_robin_visits_every_node_once_per_cycle(void **state)
+static void round_robin_visits_every_node_once_per_cycle(void **state_)
 {
-    (void)state;
+    (void)state_;
     int in_flight[4] = {0};
-    struct cs_policy_view v = {4, in_flight, 100};
-    struct cs_policy_state st = {0};
+    struct cs_policy_view v = {4, in_flight, room};
+    struct cs_policy_state st = state(0);
     const struct cs_policy *rr = &cs_policies[cs_policy_find("round_robin")];
     for (int cycle = 0; cycle < 3; cycle++) {
         int seen[4] = {0};
@@ -56,26 +65,25 @@ static void round_robin_visits_every_node_once_per_cycle(void **state)
     }
 }
 
-static void round_robin_skips_full_nodes_and_keeps_its_order(void **state)
+static void round_robin_skips_full_nodes_and_keeps_its_order(void **state_)
 {
-    (void)state;
-    int in_flight[4] = {0, 5, 0, 0};
-    struct cs_policy_view v = {4, in_flight, 5};
-    struct cs_policy_state st = {0};
+    (void)state_;
+    int in_flight[4] = {0, 5, 0, 0}, limit[4] = {5, 5, 5, 5};
+    struct cs_policy_view v = {4, in_flight, limit};
+    struct cs_policy_state st = state(0);
     const struct cs_policy *rr = &cs_policies[cs_policy_find("round_robin")];
     int want[] = {0, 2, 3, 0, 2, 3};
     for (int k = 0; k < 6; k++)
         assert_int_equal(rr->pick(&st, &v), want[k]);
 }
 
-static void random_spreads_uniformly_over_nodes(void **state)
+static void random_spreads_uniformly_over_nodes(void **state_)
 {
-    (void)state;
+    (void)state_;
     enum { N = 8, DRAWS = 80000 };
     int in_flight[N] = {0}, hits[N] = {0};
-    struct cs_policy_view v = {N, in_flight, 1};
-    struct cs_policy_state st = {0};
-    cs_rng_seed(&st.rng, 4, 0);
+    struct cs_policy_view v = {N, in_flight, room};
+    struct cs_policy_state st = state(4);
     const struct cs_policy *rnd = &cs_policies[cs_policy_find("random")];
     for (int k = 0; k < DRAWS; k++)
         hits[rnd->pick(&st, &v)]++;
@@ -86,15 +94,70 @@ static void random_spreads_uniformly_over_nodes(void **state)
     assert_true(chi < 24.3);
 }
 
+static void least_outstanding_joins_the_shortest_queue_and_shares_ties(void **state_)
+{
+    (void)state_;
+    int in_flight[4] = {3, 1, 2, 1};
+    struct cs_policy_view v = {4, in_flight, room};
+    struct cs_policy_state st = state(0);
+    const struct cs_policy *lo = &cs_policies[cs_policy_find("least_outstanding")];
+    int first = lo->pick(&st, &v);
+    assert_true(first == 1 || first == 3);
+    in_flight[first]++;
+    int second = lo->pick(&st, &v);
+    assert_int_equal(second, first == 1 ? 3 : 1); /* the other of the tied pair */
+    in_flight[second]++;
+    /* Now 3, 2, 2, 2 after both: the next goes to a node with 2. */
+    int third = lo->pick(&st, &v);
+    assert_true(in_flight[third] == 2);
+}
+
+static void power_of_two_choices_never_picks_the_worse_of_its_sample(void **state_)
+{
+    (void)state_;
+    /* With d equal to a huge number it sees every node: least loaded. */
+    int in_flight[5] = {4, 2, 7, 1, 3};
+    struct cs_policy_view v = {5, in_flight, room};
+    struct cs_policy_state st = state(9);
+    st.d = 64;
+    const struct cs_policy *pd = &cs_policies[cs_policy_find("power_of_d")];
+    for (int k = 0; k < 100; k++)
+        assert_int_equal(pd->pick(&st, &v), 3);
+    /* With d = 2, the most loaded node is never chosen over another: it
+     * would need both samples to be that node, 1 in 25 draws. */
+    st.d = 2;
+    int hits[5] = {0};
+    for (int k = 0; k < 25000; k++)
+        hits[pd->pick(&st, &v)]++;
+    assert_close(hits[2], 1000, 0.2);
+    assert_true(hits[3] > hits[1] && hits[1] > hits[4] && hits[4] > hits[0] && hits[0] > hits[2]);
+}
+
+static void pull_only_feeds_nodes_with_a_free_server(void **state_)
+{
+    (void)state_;
+    /* For pull the limit is the node's servers. */
+    int in_flight[3] = {2, 1, 4}, servers[3] = {2, 2, 4};
+    struct cs_policy_view v = {3, in_flight, servers};
+    struct cs_policy_state st = state(0);
+    const struct cs_policy *pull = &cs_policies[cs_policy_find("pull")];
+    assert_int_equal(pull->pick(&st, &v), 1);
+    in_flight[1]++;
+    assert_int_equal(pull->pick(&st, &v), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(every_policy_returns_no_node_when_all_windows_are_full),
+        cmocka_unit_test(every_policy_returns_no_node_when_all_are_full),
         cmocka_unit_test(every_policy_only_picks_nodes_with_room),
         cmocka_unit_test(every_policy_has_a_unique_name_that_finds_it),
         cmocka_unit_test(round_robin_visits_every_node_once_per_cycle),
         cmocka_unit_test(round_robin_skips_full_nodes_and_keeps_its_order),
         cmocka_unit_test(random_spreads_uniformly_over_nodes),
+        cmocka_unit_test(least_outstanding_joins_the_shortest_queue_and_shares_ties),
+        cmocka_unit_test(power_of_two_choices_never_picks_the_worse_of_its_sample),
+        cmocka_unit_test(pull_only_feeds_nodes_with_a_free_server),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -226,7 +226,7 @@ static void a_reply_for_no_request_is_counted_not_trusted(void **state)
     struct cs_scenario sc;
     sim_scenario(&sc, "{\"load\":{\"rate_rps\":0,\"duration_s\":1}}");
     struct cs_coord c;
-    assert_int_equal(cs_coord_init(&c, &sc, 1, 0, &s.tps[0], &s.clock, 0), CS_OK);
+    assert_int_equal(cs_coord_init(&c, &sc, 1, NULL, &s.tps[0], &s.clock, 0), CS_OK);
     struct cs_msg bogus = {.kind = CS_MSG_REPLY, .id = 12345};
     assert_int_equal(s.tps[1].send(s.tps[1].ctx, 0, &bogus), CS_OK);
     assert_true(cs_coord_turn(&c) > 0);

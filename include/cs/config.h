@@ -17,8 +17,34 @@
 #define CS_NAME_MAX 64
 #define CS_TEXT_MAX 256
 #define CS_SCENARIO_FILE_MAX (16 * 1024 * 1024) /* bytes */
+#define CS_PATH_MAX 512
+#define CS_SCHEDULE_MAX 256 /* points in load.schedule */
+#define CS_PER_NODE_MAX 1024 /* per-node values in a list or overrides */
 
 enum cs_service_mode { CS_MODE_SLEEP = 0, CS_MODE_SPIN = 1 };
+
+/* A piecewise-constant offered rate: from at_s (seconds after the start of
+ * the run, warm-up included) until the next point, rate_rps. */
+struct cs_rate_point {
+    double at_s;
+    double rate_rps;
+};
+
+/*
+ * A value per service node, given in the scenario as one number (every
+ * node), a list (one entry per node, in rank order: exactly as many as the
+ * run has service nodes) or an object of overrides by rank
+ * ({"default": 1, "3": 0.25}).
+ */
+struct cs_per_node {
+    double all;    /* the value of nodes not listed */
+    bool is_list;  /* a list: must match the node count */
+    int n;         /* entries below */
+    struct {
+        int rank;
+        double value;
+    } at[CS_PER_NODE_MAX];
+};
 
 struct cs_scenario {
     char name[CS_NAME_MAX];
@@ -30,6 +56,11 @@ struct cs_scenario {
         double duration_s;  /* measured window */
         double warmup_s;    /* before the window, excluded from statistics */
         uint64_t seed;
+        int clients;            /* closed loop: concurrent users */
+        struct cs_dist think;   /* closed loop: think time between requests */
+        int schedule_n;         /* points in schedule; 0: constant rate */
+        struct cs_rate_point schedule[CS_SCHEDULE_MAX];
+        char trace[CS_PATH_MAX]; /* trace arrivals: CSV file */
     } load;
     struct {
         struct cs_dist time;
@@ -41,10 +72,18 @@ struct cs_scenario {
         double cost_us;   /* emulated coordinator CPU work per request */
         int window;       /* max requests in flight per service node */
         int max_pending;  /* max requests queued at the coordinator */
+        int d;            /* power_of_d: nodes sampled per request */
+        double timeout_ms; /* give up on a request this long after its intended arrival; 0: never */
     } dispatch;
+    struct {
+        struct cs_per_node speed;   /* service speed: 2 serves in half the time */
+        struct cs_per_node servers; /* overrides service.servers per node */
+        int queue_capacity;         /* requests a node queues beyond its servers; 0: unbounded */
+    } nodes;
     struct {
         double drain_timeout_s; /* max time to wait for replies after the window */
         double idle_poll_us;    /* how often an idle rank looks for messages */
+        double interval_ms;     /* time series row length */
     } run;
 };
 
@@ -72,7 +111,25 @@ int cs_scenario_compose(const char *path, const char *const *sets, int nsets, ch
 /* The effective scenario as pretty JSON, every key present (caller frees). */
 char *cs_scenario_to_json(const struct cs_scenario *s);
 
-/* Offered load in requests per second for a run with this many nodes. */
+/* Offered load in requests per second for a run with this many nodes:
+ * load.rate_rps, or derived from load.utilization and the nodes' capacity.
+ * With a schedule, the time-weighted mean over the run. */
 double cs_scenario_rate(const struct cs_scenario *s, int service_nodes);
+
+/* The scheduled rate at t_s seconds after the start (rate_rps without a
+ * schedule), for base_rps = cs_scenario_rate's answer without one. */
+double cs_scenario_rate_at(const struct cs_scenario *s, double base_rps, double t_s);
+
+/* The value of a per-node setting for service node `rank` (1-based). */
+double cs_per_node_value(const struct cs_per_node *p, int rank);
+
+/* Checks that need the node count: lists match it, overrides name real
+ * ranks. CS_E_INVALID with a message naming the key. */
+int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char *err, size_t errlen);
+
+/* Total servers over all nodes, and the capacity in requests per second
+ * (sum over nodes of servers x speed / mean service time; INFINITY when
+ * the mean service time is 0). */
+double cs_scenario_capacity_rps(const struct cs_scenario *s, int service_nodes);
 
 #endif

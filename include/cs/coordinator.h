@@ -1,9 +1,11 @@
 /*
  * The coordinator's state machine (rank 0), free of MPI: it generates
- * open-loop arrivals on a schedule, admits or rejects them, dispatches them
- * through a policy and a transport, and records each reply's latency from
- * the request's intended arrival time. The driver (mpi_run.c, or a test)
- * calls cs_coord_turn() repeatedly and waits between turns.
+ * arrivals (open loop on a rate or schedule, a trace, or a closed loop of
+ * clients), admits or rejects them, dispatches them through a policy and a
+ * transport, gives up on them after dispatch.timeout_ms, and records each
+ * reply's latency from the request's intended arrival time. The driver
+ * (mpi_run.c, or a test) calls cs_coord_turn() repeatedly and waits
+ * between turns until cs_coord_next_event().
  */
 #ifndef CS_COORDINATOR_H
 #define CS_COORDINATOR_H
@@ -11,24 +13,30 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cs/arrival.h"
 #include "cs/clock.h"
 #include "cs/config.h"
 #include "cs/histogram.h"
 #include "cs/policy.h"
+#include "cs/trace.h"
 #include "cs/transport.h"
 
 /* Coordinator counters, indexed by enum, named by cs_coord_counter_names.
  * The request counters cover requests whose intended arrival lies in the
- * measured window; WARMUP_* cover the warm-up. */
+ * measured window; WARMUP_* cover the warm-up. Every request ends exactly
+ * once: completed, rejected (by the coordinator's queue or by a node) or
+ * timed out (dispatch.timeout_ms, or the drain deadline). */
 enum cs_coord_counter {
     CS_C_GENERATED,
     CS_C_COMPLETED,
     CS_C_REJECTED,
-    CS_C_TIMED_OUT,     /* still unanswered when the drain time ran out */
+    CS_C_TIMED_OUT,
     CS_C_WARMUP_GENERATED,
     CS_C_WARMUP_COMPLETED,
     CS_C_WARMUP_REJECTED,
     CS_C_WARMUP_TIMED_OUT,
+    CS_C_REJECTED_AT_NODES,  /* of CS_C_REJECTED: a node's queue was full */
+    CS_C_LATE_REPLIES,       /* replies to requests already timed out, discarded */
     CS_C_WINDOW_COMPLETIONS, /* replies received inside the window, any request */
     CS_C_UNEXPECTED_REPLIES, /* replies matching no request in flight */
     CS_C_BUSY_NS,            /* time spent working inside the window */
@@ -43,30 +51,70 @@ struct cs_pending {
     int64_t intended_ns;
     int64_t service_ns;
     uint32_t flags;
+    int32_t client; /* closed loop: the client waiting for it; else -1 */
 };
 
 struct cs_slot {
     int64_t intended_ns;
     int64_t sent_ns;
-    int32_t node;     /* -1 when free */
-    uint32_t gen;     /* bumped on every reuse, part of the request id */
+    int32_t node;   /* -1 when free */
+    uint32_t gen;   /* bumped on every reuse, part of the request id */
     uint32_t flags;
+    int32_t client;
+    bool expired;   /* timed out; the late reply will be discarded */
     int32_t next_free;
+};
+
+/* Requests in flight in dispatch order, for dispatch.timeout_ms. */
+struct cs_deadline {
+    int64_t at_ns;
+    int32_t slot;
+    uint32_t gen;
+};
+
+/* A closed-loop client's next request time, in a min-heap. */
+struct cs_client_due {
+    int64_t at_ns;
+    int32_t client;
+};
+
+/* What happened in one time-series interval (all requests, warm-up too). */
+struct cs_interval {
+    int64_t start_ns;
+    uint64_t generated, completed, rejected, timed_out;
+    int64_t busy_ns;
+    struct cs_histogram latency;
+};
+
+/* One time-series row, as cs_coord_interval() reports it. */
+struct cs_interval_row {
+    double t_s;      /* end of the interval, seconds after the start */
+    double length_s;
+    double offered_rps, completed_rps, rejected_rps, timed_out_rps;
+    double p50_us, p99_us; /* of replies received in the interval; 0 if none */
+    int in_flight, pending;
+    double coordinator_utilization;
 };
 
 struct cs_coord {
     const struct cs_scenario *sc;
     const struct cs_transport *tp;
     const struct cs_clock *clk;
+    const struct cs_trace *trace;
     int nodes;
     enum cs_coord_state state;
 
     int64_t t0, window_start, window_end, drain_deadline;
-    double next_arrival_ns; /* absolute, on clk */
-    double rate_rps;
-    int64_t cost_ns;
+    int64_t cost_ns, timeout_ns;
+    enum cs_arrival_source source;
+    double base_rps;        /* rate without a schedule */
+    double next_arrival_ns; /* CS_SOURCE_RATE: absolute, on clk */
+    int segment;            /* current load.schedule point */
+    size_t trace_next;      /* CS_SOURCE_TRACE: next line */
+    struct cs_client_due *clients; /* CS_SOURCE_CLOSED: heap of idle clients */
+    int clients_idle;
 
-    struct cs_rng arrival_rng, service_rng;
+    struct cs_rng arrival_rng, service_rng, think_rng;
     struct cs_policy_state policy_state;
     const struct cs_policy *policy;
 
@@ -74,11 +122,15 @@ struct cs_coord {
     struct cs_pending *pending;
     int pending_cap, pending_head, pending_count;
 
-    /* Requests in flight; grows up to nodes * window. */
+    /* Requests in flight; grows up to the sum of the nodes' limits. */
     struct cs_slot *slots;
     int slot_cap, free_head, in_flight;
     int *node_in_flight;
-    int open_nodes; /* nodes whose window has room */
+    int *node_limit; /* dispatch.window, or the node's servers for a pull policy */
+    int open_nodes;  /* nodes below their limit */
+
+    struct cs_deadline *deadlines; /* ring, with dispatch.timeout_ms */
+    int deadline_cap, deadline_head, deadline_count;
 
     uint64_t counters[CS_C__COUNT];
     uint64_t *node_completed; /* measured completions per node */
@@ -87,22 +139,31 @@ struct cs_coord {
      * its parts: waiting in the coordinator's queue (to the send), and at
      * the node (round trip less the node's service time). */
     struct cs_histogram latency, dispatch_wait, node_wait;
+    struct cs_interval interval;
 };
 
-/* Prepare a run that starts at t0 (clk's scale). rate_rps is the offered
- * load already resolved for this many nodes. */
-int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, double rate_rps,
+/* Prepare a run that starts at t0 (clk's scale) with `nodes` service
+ * nodes. trace is required for trace arrivals (and ignored otherwise). */
+int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, const struct cs_trace *trace,
                   const struct cs_transport *tp, const struct cs_clock *clk, int64_t t0);
 void cs_coord_free(struct cs_coord *c);
 
-/* One turn: take replies, generate due arrivals, dispatch what the policy
- * and windows allow, and move to draining and done as time passes. Returns
- * the number of events handled (0: idle turn), or a negative CS_E code. */
+/* One turn: take replies, give up on expired requests, generate due
+ * arrivals, dispatch what the policy and limits allow, and move to
+ * draining and done as time passes. Returns the number of events handled
+ * (0: idle turn), or a negative CS_E code. */
 int cs_coord_turn(struct cs_coord *c);
 
-/* When the coordinator next has scheduled work (an arrival, the end of the
- * window, or the drain deadline), or INT64_MAX once done. */
+/* When the coordinator next has timed work (an arrival, a timeout, the end
+ * of the window, the drain deadline), or INT64_MAX once done. */
 int64_t cs_coord_next_event(const struct cs_coord *c);
+
+/* The offered load of the measured window, requests per second: the
+ * scheduled rate, or what arrived for closed loops and traces. */
+double cs_coord_offered_rps(const struct cs_coord *c);
+
+/* Close the current time-series interval at now: fill *row, start the next. */
+void cs_coord_interval(struct cs_coord *c, int64_t now, struct cs_interval_row *row);
 
 static inline bool cs_coord_done(const struct cs_coord *c)
 {

@@ -8,10 +8,12 @@
 
 #include <mpi.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "cs/bell.h"
 #include "cs/config.h"
 #include "cs/results.h"
+#include "cs/trace.h"
 #include "cs/transport.h"
 
 /* Abort the job on an MPI failure (never a user mistake): print the MPI
@@ -62,13 +64,16 @@ void cs_mpi_host_open(MPI_Comm comm, struct cs_host *h);
 void cs_mpi_host_close(MPI_Comm comm, struct cs_host *h);
 
 struct cs_run_options {
-    bool progress; /* rank 0 draws a progress line on stderr */
+    bool progress;    /* rank 0 draws a progress line on stderr */
+    FILE *timeseries; /* rank 0 writes a row every run.interval_ms, or NULL */
+    bool timeseries_json; /* JSON lines instead of CSV */
 };
 
 /* Run one scenario on every rank of comm. On rank 0, *r is filled and
- * analyzed (cs_results_init must have been called with the comm size);
- * other ranks pass NULL. Returns 0, or a negative CS_E code. */
-int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_host *h,
+ * analyzed (cs_results_init must have been called with the comm size),
+ * and trace holds the arrivals of a trace scenario; other ranks pass NULL
+ * for both. Returns 0, or a negative CS_E code. */
+int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_trace *trace, const struct cs_host *h,
                const struct cs_run_options *opt, struct cs_results *r);
 
 #endif

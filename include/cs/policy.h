@@ -7,6 +7,7 @@
 #ifndef CS_POLICY_H
 #define CS_POLICY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cs/rng.h"
@@ -14,19 +15,24 @@
 struct cs_policy_view {
     int nodes;            /* active service nodes, indexed 0..nodes-1 */
     const int *in_flight; /* requests sent and not yet answered, per node */
-    int window;           /* a node with in_flight >= window takes nothing */
+    const int *limit;     /* a node with in_flight >= limit takes nothing */
 };
 
 struct cs_policy_state {
-    uint32_t cursor;    /* round robin position */
-    struct cs_rng rng;  /* for randomized policies */
+    uint32_t cursor;   /* round robin position, and where ties start */
+    struct cs_rng rng; /* for randomized policies */
+    int d;             /* power_of_d: nodes sampled */
 };
 
 struct cs_policy {
     const char *name;
     const char *summary;
+    /* A pull policy keeps requests in the coordinator's queue until a node
+     * has a free server: its limit per node is the node's servers, not
+     * dispatch.window. */
+    bool pull;
     /* Index of the node to send to, or -1 when no node can take a request
-     * now (every window is full). */
+     * now (every limit reached). */
     int (*pick)(struct cs_policy_state *st, const struct cs_policy_view *v);
 };
 

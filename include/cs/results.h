@@ -97,6 +97,11 @@ char *cs_results_json(const struct cs_results *r);
 /* The report for people. */
 void cs_results_table(const struct cs_results *r, FILE *out);
 
+/* The time series (--timeseries): a header (CSV only), then one row per
+ * interval, flushed at once so a killed run still leaves its rows. */
+void cs_timeseries_header(FILE *out, bool json);
+void cs_timeseries_row(FILE *out, bool json, const struct cs_interval_row *row);
+
 /* Write text to path whole or not at all (temp file in the same directory,
  * fsync, rename). 0 or CS_E_IO with a message in err. */
 int cs_write_file_atomic(const char *path, const char *text, char *err, size_t errlen);

@@ -19,6 +19,7 @@ enum cs_stream {
     CS_STREAM_ARRIVAL = 1,
     CS_STREAM_SERVICE = 2,
     CS_STREAM_POLICY = 3,
+    CS_STREAM_THINK = 4,
     CS_STREAM_NODE = 1000,
 };
 

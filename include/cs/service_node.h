@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cs/config.h"
 #include "cs/histogram.h"
 #include "cs/transport.h"
 
@@ -24,7 +25,8 @@ enum cs_node_counter {
     CS_N_BUSY_NS,        /* server-busy time inside the window, all servers */
     CS_N_WINDOW_NS,      /* length of the window on this node's clock */
     CS_N_SERVICE_NS,     /* delivered service time, sum */
-    CS_N_REQUESTED_NS,   /* requested service time (x speed), sum */
+    CS_N_REQUESTED_NS,   /* requested service time (/ speed), sum */
+    CS_N_REJECTED,       /* turned away: the queue was at queue_capacity */
     CS_N_SERVERS,
     CS_N__COUNT
 };
@@ -47,7 +49,8 @@ struct cs_server {
 struct cs_node {
     const struct cs_transport *tp;
     int servers_n;
-    double speed; /* service time multiplier: 2.0 is a node half as fast */
+    double speed;       /* 2.0 serves in half the requested time */
+    int queue_capacity; /* most requests waiting for a server; 0: unbounded */
     int64_t window_start, window_end;
     bool shutdown;
 
@@ -60,11 +63,17 @@ struct cs_node {
     struct cs_histogram service; /* delivered, ns */
 };
 
-int cs_node_init(struct cs_node *n, int servers, double speed, const struct cs_transport *tp,
+int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacity, const struct cs_transport *tp,
                  int64_t window_start, int64_t window_end);
 void cs_node_free(struct cs_node *n);
 
-/* Handle one message received at time now. */
+/* cs_node_init for service node `rank` of a scenario whose run starts at
+ * t0: its servers, speed and queue capacity, and the measured window. */
+int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, const struct cs_transport *tp,
+                  int64_t t0);
+
+/* Handle one message received at time now. A request that finds the
+ * queue full is answered at once with CS_REPLY_REJECTED. */
 int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int64_t now);
 
 /* Complete every server whose deadline is within early_ns of now (sending

@@ -7,6 +7,8 @@
  * (0-based) is rank i + 1. Every message is one fixed-size struct cs_msg.
  *   coordinator -> node  CS_MSG_REQUEST  {id, service_ns = requested, flags}
  *   node -> coordinator  CS_MSG_REPLY    {id, service_ns = delivered, flags}
+ *                        (flags | CS_REPLY_REJECTED when the node's queue
+ *                        was full and it did not serve the request)
  *   coordinator -> node  CS_MSG_SHUTDOWN after the drain: the node stops,
  *                        abandoning (and counting) anything still queued.
  * Messages between two ranks arrive in the order sent, so a node sees
@@ -32,8 +34,9 @@ enum cs_msg_kind {
     CS_MSG_SHUTDOWN = 3,
 };
 
-/* Request flags. */
-#define CS_REQ_MEASURED 1u /* intended arrival inside the measured window */
+/* Flags, carried from a request to its reply. */
+#define CS_REQ_MEASURED 1u   /* intended arrival inside the measured window */
+#define CS_REPLY_REJECTED 2u /* the node's queue was full: not served */
 
 struct cs_msg {
     uint32_t kind;
