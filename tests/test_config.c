@@ -147,8 +147,8 @@ static void unknown_names_list_the_choices(void **state)
 {
     (void)state;
     expect_error("{\"dispatch\": {\"policy\": \"fastest\"}}", "'dispatch.policy': unknown value \"fastest\"",
-                 "round_robin, random");
-    expect_error("{\"load\": {\"arrival\": \"bursty\"}}", "'load.arrival'", "poisson, constant");
+                 "round_robin, random, least_outstanding, power_of_d, pull");
+    expect_error("{\"load\": {\"arrival\": \"bursty\"}}", "'load.arrival'", "poisson, constant, closed, trace");
     expect_error("{\"service\": {\"mode\": \"nap\"}}", "'service.mode'", "sleep, spin");
     expect_error("{\"service\": {\"time\": {\"dist\": \"pareto\"}}}", "'service.time.dist'", "lognormal");
     expect_error("{\"service\": {\"time\": {\"dist\": \"exponential\", \"cv\": 2}}}", "has no cv", NULL);
@@ -234,6 +234,78 @@ static void a_file_error_names_the_file_and_the_key(void **state)
     unlink(path);
 }
 
+
+static void per_node_values_come_as_a_number_a_list_or_overrides(void **state)
+{
+    (void)state;
+    struct cs_scenario s;
+    char err[CS_ERRBUF];
+    assert_int_equal(parse(&s, "{\"nodes\":{\"speed\":2}}", err), CS_OK);
+    assert_true(cs_per_node_value(&s.nodes.speed, 3) == 2);
+    assert_int_equal(parse(&s, "{\"nodes\":{\"speed\":[4,1,0.5]}}", err), CS_OK);
+    assert_true(cs_per_node_value(&s.nodes.speed, 1) == 4 && cs_per_node_value(&s.nodes.speed, 3) == 0.5);
+    assert_int_equal(cs_scenario_check_nodes(&s, 3, err, sizeof(err)), CS_OK);
+    assert_int_equal(cs_scenario_check_nodes(&s, 4, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'nodes.speed': the list has 3 entries but the run has 4 service nodes"));
+    assert_int_equal(parse(&s, "{\"nodes\":{\"speed\":{\"default\":0.5,\"2\":3},\"servers\":{\"1\":4}},"
+                               "\"service\":{\"servers\":2,\"time\":{\"dist\":\"constant\",\"mean_us\":1000}}}",
+                           err),
+                     CS_OK);
+    assert_true(cs_per_node_value(&s.nodes.speed, 1) == 0.5 && cs_per_node_value(&s.nodes.speed, 2) == 3);
+    /* Capacity: node 1 has 4 servers at half speed, node 2 two at 3x, node 3 two at half. */
+    assert_close(cs_scenario_capacity_rps(&s, 3), (4 * 0.5 + 2 * 3 + 2 * 0.5) * 1000, 1e-12);
+    assert_int_equal(cs_scenario_check_nodes(&s, 1, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'nodes.speed.2': there is no service node of rank 2"));
+    expect_error("{\"nodes\":{\"speed\":0}}", "'nodes.speed'", "out of range");
+    expect_error("{\"nodes\":{\"speed\":{\"x\":1}}}", "'nodes.speed.x'", "a service node's rank");
+    expect_error("{\"nodes\":{\"speed\":[]}}", "'nodes.speed'", "empty list");
+    expect_error("{\"nodes\":{\"speed\":\"fast\"}}", "'nodes.speed'", "overrides by rank");
+    expect_error("{\"nodes\":{\"speed\":[1,-2]}}", "'nodes.speed[1]'", "out of range");
+}
+
+static void a_schedule_is_checked_and_its_mean_is_the_offered_load(void **state)
+{
+    (void)state;
+    struct cs_scenario s;
+    char err[CS_ERRBUF];
+    assert_int_equal(parse(&s, "{\"load\":{\"duration_s\":4,\"warmup_s\":1,\"schedule\":[{\"at_s\":0,\"rate_rps\":100},"
+                               "{\"at_s\":2,\"rate_rps\":500},{\"at_s\":4,\"rate_rps\":0}]}}",
+                           err),
+                     CS_OK);
+    assert_int_equal(s.load.schedule_n, 3);
+    /* Window 1..5 s: 1 s at 100, 2 s at 500, 1 s at 0. */
+    assert_close(cs_scenario_rate(&s, 3), (100 + 1000 + 0) / 4.0, 1e-12);
+    assert_true(cs_scenario_rate_at(&s, 0, 2.5) == 500);
+    expect_error("{\"load\":{\"schedule\":[{\"at_s\":1,\"rate_rps\":5}]}}", "first point must be at 0 s", NULL);
+    expect_error("{\"load\":{\"schedule\":[{\"at_s\":0,\"rate_rps\":5},{\"at_s\":0,\"rate_rps\":6}]}}",
+                 "'load.schedule[1].at_s'", "not after");
+    expect_error("{\"load\":{\"schedule\":[{\"at_s\":0,\"rate\":5}]}}", "'load.schedule[0]'", "rate_rps");
+    expect_error("{\"load\":{\"schedule\":[{\"at_s\":0,\"rate_rps\":-5}]}}", "'load.schedule[0].rate_rps'",
+                 "out of range");
+    expect_error("{\"load\":{\"schedule\":5}}", "'load.schedule'", "non-empty list");
+}
+
+static void closed_loop_and_overload_keys_are_read(void **state)
+{
+    (void)state;
+    struct cs_scenario s;
+    char err[CS_ERRBUF];
+    assert_int_equal(parse(&s, "{\"load\":{\"arrival\":\"closed\",\"clients\":50,\"think_us\":{\"dist\":\"exponential\","
+                               "\"mean_us\":2000}},\"dispatch\":{\"policy\":\"power_of_d\",\"d\":3,\"timeout_ms\":25},"
+                               "\"nodes\":{\"queue_capacity\":10},\"run\":{\"interval_ms\":100}}",
+                           err),
+                     CS_OK);
+    assert_int_equal(s.load.clients, 50);
+    assert_true(s.load.think.mean_us == 2000);
+    assert_int_equal(s.dispatch.d, 3);
+    assert_true(s.dispatch.timeout_ms == 25);
+    assert_int_equal(s.nodes.queue_capacity, 10);
+    assert_true(s.run.interval_ms == 100);
+    expect_error("{\"load\":{\"clients\":0}}", "'load.clients'", "out of range");
+    expect_error("{\"dispatch\":{\"d\":0}}", "'dispatch.d'", "out of range");
+    expect_error("{\"dispatch\":{\"timeout_ms\":-1}}", "'dispatch.timeout_ms'", "out of range");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +323,9 @@ int main(void)
         cmocka_unit_test(bad_set_overrides_are_reported),
         cmocka_unit_test(files_that_cannot_be_read_are_named),
         cmocka_unit_test(a_file_error_names_the_file_and_the_key),
+        cmocka_unit_test(per_node_values_come_as_a_number_a_list_or_overrides),
+        cmocka_unit_test(a_schedule_is_checked_and_its_mean_is_the_offered_load),
+        cmocka_unit_test(closed_loop_and_overload_keys_are_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,60 @@
+#include "test_common.h"
+
+#include "cs/queueing.h"
+
+static void mm1_is_one_over_mu_minus_lambda(void **state)
+{
+    (void)state;
+    assert_close(cs_mm1_sojourn(500, 1000), 0.002, 1e-12);
+    assert_true(isnan(cs_mm1_sojourn(1000, 1000)));
+}
+
+static void erlang_c_matches_hand_computed_values(void **state)
+{
+    (void)state;
+    /* c = 1: the waiting probability is the utilization. */
+    assert_close(cs_erlang_c(1, 0.7), 0.7, 1e-12);
+    /* c = 2, a = 1: (1/2 * 2) / (1 + 1 + 1) = 1/3. */
+    assert_close(cs_erlang_c(2, 1.0), 1.0 / 3.0, 1e-12);
+    /* c = 3, a = 2: (8/6 * 3) / (1 + 2 + 2 + 4) = 4/9. */
+    assert_close(cs_erlang_c(3, 2.0), 4.0 / 9.0, 1e-12);
+    assert_true(isnan(cs_erlang_c(2, 2.0)));
+}
+
+static void mmc_with_one_server_is_mm1(void **state)
+{
+    (void)state;
+    assert_close(cs_mmc_sojourn(800, 1000, 1), cs_mm1_sojourn(800, 1000), 1e-12);
+    /* M/M/2, lambda = 1000, mu = 1000: C = 1/3, W = 1/3 / 1000 + 1/1000. */
+    assert_close(cs_mmc_sojourn(1000, 1000, 2), (1.0 / 3.0) / 1000 + 0.001, 1e-12);
+}
+
+static void ekm1_spans_mm1_to_dm1(void **state)
+{
+    (void)state;
+    /* k = 1 is M/M/1. */
+    assert_close(cs_ekm1_sojourn(500, 1000, 1), 0.002, 1e-9);
+    /* Large k tends to D/M/1: at utilization 0.5 sigma = e^(-2 (1 - sigma)),
+     * sigma = 0.203188. */
+    assert_close(cs_ekm1_sojourn(500, 1000, 5000), 1.0 / (1000 * (1 - 0.203188)), 1e-3);
+    /* Regular arrivals queue less than Poisson ones. */
+    assert_true(cs_ekm1_sojourn(800, 1000, 4) < cs_mm1_sojourn(800, 1000));
+}
+
+static void the_response_time_law(void **state)
+{
+    (void)state;
+    assert_close(cs_response_time_law(10, 100, 0.05), 0.05, 1e-12);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(mm1_is_one_over_mu_minus_lambda),
+        cmocka_unit_test(erlang_c_matches_hand_computed_values),
+        cmocka_unit_test(mmc_with_one_server_is_mm1),
+        cmocka_unit_test(ekm1_spans_mm1_to_dm1),
+        cmocka_unit_test(the_response_time_law),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

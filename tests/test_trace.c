@@ -1,0 +1,83 @@
+#include "test_common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cs/common.h"
+#include "cs/trace.h"
+
+static int parse(struct cs_trace *t, const char *text, char *err)
+{
+    return cs_trace_parse(t, "t.csv", text, strlen(text), err, CS_ERRBUF);
+}
+
+static void offsets_and_service_times_are_read(void **state)
+{
+    (void)state;
+    struct cs_trace t;
+    char err[CS_ERRBUF];
+    assert_int_equal(parse(&t, "offset_s,service_us\n# a comment\n0.5,100\n\n0.5,250.5\r\n2,0\n", err), CS_OK);
+    assert_int_equal(t.n, 3);
+    assert_int_equal(t.offset_ns[0], 500000000);
+    assert_int_equal(t.offset_ns[2], 2000000000);
+    assert_non_null(t.service_ns);
+    assert_int_equal(t.service_ns[1], 250500);
+    cs_trace_free(&t);
+}
+
+static void a_trace_without_service_times_has_none(void **state)
+{
+    (void)state;
+    struct cs_trace t;
+    char err[CS_ERRBUF];
+    assert_int_equal(parse(&t, "0\n0.001\n0.002", err), CS_OK);
+    assert_int_equal(t.n, 3);
+    assert_null(t.service_ns);
+    cs_trace_free(&t);
+}
+
+static void bad_lines_are_named_by_number(void **state)
+{
+    (void)state;
+    struct cs_trace t;
+    char err[CS_ERRBUF];
+    const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"0\n1\nabc\n", "t.csv:3: offset_s must be a number"},
+        {"1\n0.5\n", "t.csv:2: offset 0.5 s is before the previous line's"},
+        {"0,5\n1\n", "t.csv:2: 1 field here but 2 on the first line"},
+        {"0,5,6\n", "t.csv:1: expected offset_s[,service_us]"},
+        {"-1\n", "t.csv:1: offset_s must be"},
+        {"0,-3\n", "t.csv:1: service_us must be"},
+        {"0,nan\n", "t.csv:1: service_us must be"},
+        {"# nothing\n", "t.csv: no requests"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(parse(&t, cases[i].text, err), CS_E_INVALID);
+        if (!strstr(err, cases[i].want))
+            fail_msg("for %s: got '%s', want '%s'", cases[i].text, err, cases[i].want);
+        assert_null(t.offset_ns);
+    }
+}
+
+static void a_missing_file_is_named(void **state)
+{
+    (void)state;
+    struct cs_trace t;
+    char err[CS_ERRBUF];
+    assert_int_equal(cs_trace_load(&t, "/nonexistent/trace.csv", err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'load.trace'"));
+    assert_non_null(strstr(err, "/nonexistent/trace.csv"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(offsets_and_service_times_are_read),
+        cmocka_unit_test(a_trace_without_service_times_has_none),
+        cmocka_unit_test(bad_lines_are_named_by_number),
+        cmocka_unit_test(a_missing_file_is_named),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
