@@ -86,6 +86,8 @@ char *cs_results_json(const struct cs_results *r)
     cJSON_AddNumberToObject(req, "rejected", (double)c[CS_C_REJECTED]);
     cJSON_AddNumberToObject(req, "timed_out", (double)c[CS_C_TIMED_OUT]);
     cJSON_AddNumberToObject(req, "lost", (double)r->lost);
+    cJSON_AddNumberToObject(req, "rejected_at_nodes", (double)c[CS_C_REJECTED_AT_NODES]);
+    cJSON_AddNumberToObject(req, "late_replies", (double)c[CS_C_LATE_REPLIES]);
     cJSON_AddNumberToObject(req, "unexpected_replies", (double)c[CS_C_UNEXPECTED_REPLIES]);
     cJSON *warm = cJSON_AddObjectToObject(req, "warmup");
     cJSON_AddNumberToObject(warm, "generated", (double)c[CS_C_WARMUP_GENERATED]);

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Dispatch policies on real MPI runs, against queueing theory where it has
+# an exact answer. Each theory check uses a fixed seed, 3 single-server
+# nodes at 60% load and 2 ms mean exponential service; the tolerance is
+# 10% (the unit tests check the same in virtual time within 3%; the rest
+# covers the round trips a real run adds, which pull pays between every two
+# requests, and scheduling delays on a loaded 2-core machine).
+source "$(dirname "$0")/lib.sh"
+
+theory_run() { # policy out.json
+    cs 4 -q --set load.duration_s=12 --set load.warmup_s=2 --set load.utilization=0.6 --set load.seed=21 \
+        --set dispatch.policy="$1" --set dispatch.max_pending=1000000 \
+        --set service.time='{"dist":"exponential","mean_us":2000}' --json "$2"
+    [ "$RC" -eq 0 ] || bad "$1 exited $RC: $(cat "$TMP/err")"
+    check_valid "$2"
+}
+
+# pull: one central queue, 3 servers: M/M/3, Erlang C.
+theory_run pull "$TMP/pull.json"
+theory=$(jq -n '
+  def erlang_b(c; a): reduce range(1; c + 1) as $k (1; a * . / ($k + a * .));
+  (3) as $c | (0.6 * 1500) as $lam | 500 as $mu | ($lam / $mu) as $a | ($a / $c) as $rho |
+  erlang_b($c; $a) as $b | ($b / (1 - $rho + $rho * $b)) as $C |
+  1e6 * ($C / ($c * $mu - $lam) + 1 / $mu)')
+echo "pull: measured $(jq .latency_us.mean "$TMP/pull.json") us, Erlang C theory $theory us"
+check "$TMP/pull.json" "(.latency_us.mean / $theory - 1) | fabs < 0.10" "pull: mean latency within 10% of M/M/3 (Erlang C)" '.latency_us'
+
+# round robin: each node sees every 3rd Poisson arrival, E_3/M/1.
+theory_run round_robin "$TMP/rr.json"
+theory=$(jq -n '
+  (3) as $k | (0.6 * 500) as $lam | 500 as $mu |
+  reduce range(0; 2000) as $i (0.5; pow($k * $lam / ($k * $lam + $mu * (1 - .)); $k)) |
+  1e6 / ($mu * (1 - .))')
+echo "round_robin: measured $(jq .latency_us.mean "$TMP/rr.json") us, E3/M/1 theory $theory us"
+check "$TMP/rr.json" "(.latency_us.mean / $theory - 1) | fabs < 0.10" "round_robin: mean latency within 10% of E3/M/1 (G/M/1)" '.latency_us'
+
+# The shoot-out: 80% load on nodes of speeds 2, 1 and 0.5. Random and
+# round robin send the slow node more than it can serve. Service is 5 ms
+# on average so that pull's round trip between two requests (tens of
+# microseconds here) stays small next to the fast node's 2.5 ms.
+for p in random round_robin power_of_d pull; do
+    cs 4 -q --set load.duration_s=5 --set load.warmup_s=1 --set load.utilization=0.8 --set load.seed=6 \
+        --set nodes.speed='[2,1,0.5]' --set dispatch.policy="$p" --set dispatch.max_pending=1000000 \
+        --set service.time.mean_us=5000 \
+        --json "$TMP/shoot-$p.json"
+    [ "$RC" -eq 0 ] || bad "$p exited $RC: $(cat "$TMP/err")"
+    check_valid "$TMP/shoot-$p.json"
+done
+p99() { jq .latency_us.p99 "$TMP/shoot-$1.json"; }
+echo "p99 at 80% on mixed speeds: random $(p99 random) round_robin $(p99 round_robin) power_of_d $(p99 power_of_d) pull $(p99 pull)"
+awk -v pd="$(p99 power_of_d)" -v r="$(p99 random)" -v rr="$(p99 round_robin)" -v pull="$(p99 pull)" \
+    'BEGIN { exit !(pd < r && pd < rr && pull < pd) }' &&
+    ok "p99: pull < power_of_d < random and round_robin" || bad "p99 order wrong"
+finish
