@@ -31,9 +31,13 @@ const char *const cs_coord_counter_names[CS_C__COUNT] = {
     [CS_C_PENDING_MAX] = "pending_max",
 };
 
-/* Arrivals generated in one turn at most, so replies keep being taken
- * even when the coordinator has fallen far behind its schedule. */
+/* A turn generates at most this many arrivals and stops generating and
+ * dispatching once it has worked this long, so that replies keep being
+ * taken even when the coordinator has fallen far behind its schedule or
+ * spends dispatch.cost_us on every request. (Replies left waiting fill
+ * the transport's buffers, and then the nodes block in their sends.) */
 #define MAX_ARRIVALS_PER_TURN 256
+#define TURN_BUDGET_NS (50 * CS_NS_PER_US)
 #define INITIAL_RING 1024
 
 /* ---- counting: every request ends exactly once ---- */
@@ -375,10 +379,16 @@ static int dispatch_one(struct cs_coord *c, const struct cs_pending *p)
     return 1;
 }
 
-/* Dispatch from the head of the queue while nodes have room. */
-static int dispatch_pending(struct cs_coord *c, int *work)
+static bool turn_over(const struct cs_coord *c, int64_t start)
 {
-    while (c->pending_count > 0) {
+    return cs_clock_now(c->clk) - start >= TURN_BUDGET_NS;
+}
+
+/* Dispatch from the head of the queue while nodes have room and the turn
+ * has time left. */
+static int dispatch_pending(struct cs_coord *c, int64_t start, int *work)
+{
+    while (c->pending_count > 0 && !turn_over(c, start)) {
         int rc = dispatch_one(c, &c->pending[c->pending_head]);
         if (rc <= 0)
             return rc;
@@ -460,7 +470,7 @@ static void expire_timeouts(struct cs_coord *c, int64_t now, int *work)
 
 static int generate(struct cs_coord *c, int64_t now, int *work)
 {
-    for (int n = 0; n < MAX_ARRIVALS_PER_TURN; n++) {
+    for (int n = 0; n < MAX_ARRIVALS_PER_TURN && !turn_over(c, now); n++) {
         double next = next_intended(c);
         if (next > (double)now || next >= (double)c->window_end)
             break;
@@ -470,7 +480,7 @@ static int generate(struct cs_coord *c, int64_t now, int *work)
         (*work)++;
         /* Keep FIFO order: the queue goes first, then the new arrival is
          * sent directly if a node has room, else queued, else rejected. */
-        int rc = dispatch_pending(c, work);
+        int rc = dispatch_pending(c, now, work);
         if (rc < 0)
             return rc;
         rc = c->pending_count == 0 ? dispatch_one(c, &p) : 0;
@@ -547,7 +557,7 @@ int cs_coord_turn(struct cs_coord *c)
             c->drain_deadline = start + (int64_t)llround(c->sc->run.drain_timeout_s * 1e9);
         }
     }
-    rc = dispatch_pending(c, &work);
+    rc = dispatch_pending(c, start, &work);
     if (rc < 0)
         return rc;
     if (c->state == CS_COORD_DRAINING) {

@@ -15,7 +15,7 @@
 #include "cs/dist.h"
 
 #define CS_NAME_MAX 64
-#define CS_TEXT_MAX 256
+#define CS_TEXT_MAX 1024
 #define CS_SCENARIO_FILE_MAX (16 * 1024 * 1024) /* bytes */
 #define CS_PATH_MAX 512
 #define CS_SCHEDULE_MAX 256 /* points in load.schedule */
