@@ -19,6 +19,8 @@ const char *const cs_bottleneck_names[] = {
 
 /* A component busy at least this fraction of the window is saturated. */
 #define SATURATED 0.9
+/* One node busy this much, with the others less so, is a hot spot. */
+#define NODE_SATURATED 0.97
 /* Delivered service this much longer than requested means the host CPU
  * could not run the service nodes on time. */
 #define INFLATED 1.10
@@ -100,6 +102,11 @@ static void verdict(struct cs_results *r)
     char *why = r->reason;
     size_t len = sizeof(r->reason);
     double cu = r->coordinator_utilization, nu = r->node_utilization_mean;
+    int busiest = 0;
+    for (int i = 1; i < r->service_nodes; i++)
+        if (r->nodes[i].utilization > r->nodes[busiest].utilization)
+            busiest = i;
+    double bu = r->service_nodes ? r->nodes[busiest].utilization : 0;
     bool short_of_offered = r->throughput_rps < 0.95 * r->offered_rps;
 
     if (r->coord[CS_C_GENERATED] == 0) {
@@ -117,6 +124,13 @@ static void verdict(struct cs_results *r)
                  "%d ranks share %d cores and service ran %.0f%% longer than requested: the host's CPU, not the "
                  "design, limits this run; use fewer ranks per host or more hosts",
                  r->worst_host_ranks, r->worst_host_cores, 100 * (r->service_inflation - 1));
+    } else if (bu >= NODE_SATURATED && nu < SATURATED) {
+        r->bottleneck = CS_BOTTLENECK_SERVICE_NODES;
+        snprintf(why, len,
+                 "service node rank %d was busy %.0f%% of the time while the nodes averaged %.0f%%: the dispatch "
+                 "policy gives it more than it can serve, and its queue grows; a load-aware policy "
+                 "(least_outstanding, pull) spreads the work",
+                 r->nodes[busiest].rank, 100 * bu, 100 * nu);
     } else if (nu >= SATURATED || (short_of_offered && nu >= 0.75)) {
         r->bottleneck = CS_BOTTLENECK_SERVICE_NODES;
         snprintf(why, len,

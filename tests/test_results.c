@@ -115,6 +115,7 @@ static void fake(struct cs_results *r, double coord_busy, double node_busy, doub
         r->rank_info[i].host_cores = host_cores;
     }
     for (int i = 0; i < 4; i++) {
+        r->nodes[i].rank = i + 1;
         uint64_t *c = r->nodes[i].counters;
         c[CS_N_WINDOW_NS] = (uint64_t)10e9;
         c[CS_N_SERVERS] = 1;
@@ -166,6 +167,20 @@ static void oversubscribed_but_faithful_is_not_blamed_on_the_host(void **state)
     cs_results_free(&r);
 }
 
+static void one_overloaded_node_is_named_as_a_hot_spot(void **state)
+{
+    (void)state;
+    struct cs_results r;
+    fake(&r, 0.2, 0.6, 1.0, 5, 8);
+    r.nodes[2].counters[CS_N_BUSY_NS] = (uint64_t)(0.995 * 10e9);
+    cs_results_analyze(&r);
+    assert_int_equal(r.bottleneck, CS_BOTTLENECK_SERVICE_NODES);
+    if (!strstr(r.reason, "service node rank 3 was busy 100%"))
+        fail_msg("reason: %s", r.reason);
+    assert_non_null(strstr(r.reason, "averaged 70%"));
+    cs_results_free(&r);
+}
+
 static void the_file_is_written_whole_or_not_at_all(void **state)
 {
     (void)state;
@@ -196,6 +211,7 @@ int main(void)
         cmocka_unit_test(busy_nodes_are_the_bottleneck),
         cmocka_unit_test(oversubscribed_with_inflated_service_is_the_host_cpu),
         cmocka_unit_test(oversubscribed_but_faithful_is_not_blamed_on_the_host),
+        cmocka_unit_test(one_overloaded_node_is_named_as_a_hot_spot),
         cmocka_unit_test(the_file_is_written_whole_or_not_at_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
