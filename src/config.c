@@ -30,7 +30,7 @@ const char cs_default_scenario_json[] =
     "  \"dispatch\": {\"policy\": \"round_robin\", \"cost_us\": 0}\n"
     "}\n";
 
-enum key_type { K_DOUBLE, K_INT, K_SEED, K_ENUM, K_STRING, K_DIST, K_PER_NODE, K_SCHEDULE };
+enum key_type { K_DOUBLE, K_INT, K_SEED, K_ENUM, K_STRING, K_DIST, K_PER_NODE, K_SCHEDULE, K_INT_LIST, K_DOUBLE_LIST };
 
 struct key {
     const char *path;
@@ -56,6 +56,11 @@ static const char *mode_name(int i)
 {
     static const char *const names[] = {"sleep", "spin"};
     return i < 2 ? names[i] : NULL;
+}
+static const char *sweep_mode_name(int i)
+{
+    static const char *const names[] = {"saturate", "strong", "weak"};
+    return i < 3 ? names[i] : NULL;
 }
 static const char *dist_name(int i)
 {
@@ -92,6 +97,10 @@ static const struct key key_table[] = {
     {"run.drain_timeout_s", K_DOUBLE, OFF(run.drain_timeout_s), 0, 3600, true, false, 30, NULL, NULL},
     {"run.idle_poll_us", K_DOUBLE, OFF(run.idle_poll_us), 1, 100000, false, false, 50, NULL, NULL},
     {"run.interval_ms", K_DOUBLE, OFF(run.interval_ms), 1, 3600000, false, false, 500, NULL, NULL},
+    {"sweep.nodes", K_INT_LIST, OFF(sweep.nodes), 1, 100000, false, true, 0, NULL, NULL},
+    {"sweep.mode", K_ENUM, OFF(sweep.mode), 0, 0, false, false, 0, "saturate", sweep_mode_name},
+    {"sweep.rates_rps", K_DOUBLE_LIST, OFF(sweep.rates_rps), 0, 1e8, false, true, 0, NULL, NULL},
+    {"sweep.clients_per_server", K_INT, OFF(sweep.clients_per_server), 1, 1000, false, false, 4, NULL, NULL},
 };
 
 /* Keys of a distribution object (service.time and later think times). */
@@ -178,7 +187,9 @@ void cs_scenario_defaults(struct cs_scenario *s)
             ((struct cs_per_node *)f)->all = k->def;
             break;
         case K_SCHEDULE:
-            break; /* no points: the constant rate */
+        case K_INT_LIST:
+        case K_DOUBLE_LIST:
+            break; /* empty: the count beside the array is 0 */
         }
     }
 }
@@ -269,6 +280,50 @@ static int parse_dist(struct cs_dist *d, const char *path, const cJSON *v, char 
         struct key k = {.type = K_DOUBLE, .min = 0, .max = dk->max_cv};
         if (check_number(&k, sub, cv, &d->cv, err, errlen))
             return CS_E_INVALID;
+    }
+    return CS_OK;
+}
+
+/* The count that sits just before a list's array in the struct. */
+static int *list_count(struct cs_scenario *s, const struct key *k)
+{
+    if (k->offset == OFF(sweep.nodes))
+        return &s->sweep.nodes_n;
+    return &s->sweep.rates_n;
+}
+
+/* A list of numbers ([1, 2, 4]); null or [] is the empty list. */
+static int parse_list(struct cs_scenario *s, const struct key *k, const cJSON *v, char *err, size_t errlen)
+{
+    char sub[160], shown[80];
+    int *count = list_count(s, k);
+    *count = 0;
+    if (cJSON_IsNull(v))
+        return CS_OK;
+    if (!cJSON_IsArray(v)) {
+        describe(v, shown, sizeof(shown));
+        fail(err, errlen, "scenario key '%s': expected a list of numbers such as [1, 2, 4], got %s %s", k->path,
+             type_word(v), shown);
+        return CS_E_INVALID;
+    }
+    if (cJSON_GetArraySize(v) > CS_SWEEP_MAX) {
+        fail(err, errlen, "scenario key '%s': more than %d entries", k->path, CS_SWEEP_MAX);
+        return CS_E_INVALID;
+    }
+    struct key item = *k;
+    item.type = k->type == K_INT_LIST ? K_INT : K_DOUBLE;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, v)
+    {
+        double x;
+        snprintf(sub, sizeof(sub), "%s[%d]", k->path, *count);
+        if (check_number(&item, sub, c, &x, err, errlen))
+            return CS_E_INVALID;
+        if (k->type == K_INT_LIST)
+            ((int *)field(s, k))[*count] = (int)x;
+        else
+            ((double *)field(s, k))[*count] = x;
+        (*count)++;
     }
     return CS_OK;
 }
@@ -401,7 +456,7 @@ static int set_value(struct cs_scenario *s, const struct key *k, const cJSON *v,
     void *f = field(s, k);
     char shown[80];
     double x;
-    if (k->nullable && cJSON_IsNull(v)) {
+    if (k->type == K_DOUBLE && k->nullable && cJSON_IsNull(v)) {
         *(double *)f = NAN;
         return CS_OK;
     }
@@ -457,6 +512,9 @@ static int set_value(struct cs_scenario *s, const struct key *k, const cJSON *v,
         return parse_per_node((struct cs_per_node *)f, k, v, err, errlen);
     case K_SCHEDULE:
         return parse_schedule(s, k, v, err, errlen);
+    case K_INT_LIST:
+    case K_DOUBLE_LIST:
+        return parse_list(s, k, v, err, errlen);
     }
     return CS_E_INVALID;
 }
@@ -792,6 +850,19 @@ char *cs_scenario_to_json(const struct cs_scenario *s)
             } else {
                 cJSON_AddNumberToObject(obj, leaf, p->all);
             }
+            break;
+        }
+        case K_INT_LIST:
+        case K_DOUBLE_LIST: {
+            int n = *list_count((struct cs_scenario *)(uintptr_t)s, k);
+            if (n == 0) {
+                cJSON_AddNullToObject(obj, leaf);
+                break;
+            }
+            cJSON *a = cJSON_AddArrayToObject(obj, leaf);
+            for (int j = 0; j < n; j++)
+                cJSON_AddItemToArray(a, cJSON_CreateNumber(k->type == K_INT_LIST ? ((const int *)f)[j]
+                                                                                  : ((const double *)f)[j]));
             break;
         }
         case K_SCHEDULE: {

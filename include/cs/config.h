@@ -20,8 +20,12 @@
 #define CS_PATH_MAX 512
 #define CS_SCHEDULE_MAX 256 /* points in load.schedule */
 #define CS_PER_NODE_MAX 1024 /* per-node values in a list or overrides */
+#define CS_SWEEP_MAX 64      /* steps in sweep.nodes or sweep.rates_rps */
 
 enum cs_service_mode { CS_MODE_SLEEP = 0, CS_MODE_SPIN = 1 };
+
+/* How a sweep sets the offered load of each step (see sweep.h). */
+enum cs_sweep_mode { CS_SWEEP_SATURATE = 0, CS_SWEEP_STRONG = 1, CS_SWEEP_WEAK = 2 };
 
 /* A piecewise-constant offered rate: from at_s (seconds after the start of
  * the run, warm-up included) until the next point, rate_rps. */
@@ -85,6 +89,14 @@ struct cs_scenario {
         double idle_poll_us;    /* how often an idle rank looks for messages */
         double interval_ms;     /* time series row length */
     } run;
+    struct {
+        int nodes_n;  /* 0: powers of two up to all nodes */
+        int nodes[CS_SWEEP_MAX];
+        int mode;     /* enum cs_sweep_mode */
+        int rates_n;  /* > 0: sweep the offered load at a fixed node count */
+        double rates_rps[CS_SWEEP_MAX];
+        int clients_per_server; /* saturate: closed-loop clients per server */
+    } sweep;
 };
 
 /* The embedded default scenario, as JSON text. */

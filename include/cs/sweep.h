@@ -1,0 +1,80 @@
+/*
+ * Sweeps: a sequence of steps run in one MPI job, each with its own node
+ * count and offered load, and the analysis of the scaling curve they
+ * make. The plan and the analysis are pure; mpi_run.c runs the steps.
+ *
+ * Modes (sweep.mode), for each node count n in sweep.nodes:
+ *   saturate  a closed loop of clients_per_server x (servers of the active
+ *             nodes) clients with no think time: there is always work
+ *             waiting, so throughput is what the system can sustain at n;
+ *   strong    the same offered load at every step (the scenario's rate for
+ *             the largest n);
+ *   weak      offered load proportional to n (the scenario's rate per node).
+ * With sweep.rates_rps the node count is fixed (the largest) and each step
+ * offers one of the rates: the latency "hockey stick".
+ */
+#ifndef CS_SWEEP_H
+#define CS_SWEEP_H
+
+#include <stdbool.h>
+
+#include "cs/config.h"
+
+struct cs_sweep_step {
+    int nodes;       /* active service nodes: ranks 1..nodes */
+    double rate_rps; /* open loop rate; unused when closed */
+    bool closed;
+    int clients;
+};
+
+/* The steps of a sweep for a job with max_nodes service nodes. Returns
+ * the number of steps, or CS_E_INVALID with a message naming the key. */
+int cs_sweep_plan(const struct cs_scenario *sc, int max_nodes, struct cs_sweep_step *steps, char *err,
+                  size_t errlen);
+
+/* The scenario one step runs. */
+void cs_sweep_step_scenario(const struct cs_scenario *base, const struct cs_sweep_step *st,
+                            struct cs_scenario *out);
+
+/* One row of a sweep: what a step measured. */
+struct cs_sweep_row {
+    int nodes;
+    double offered_rps, throughput_rps;
+    double mean_us, p50_us, p99_us;
+    double coordinator_utilization, coordinator_per_request_us;
+    double node_utilization_mean, service_inflation;
+    int bottleneck; /* enum cs_bottleneck */
+};
+
+/* The scaling analysis of rows sorted by node count (sweep.nodes). */
+struct cs_scaling {
+    int n;
+    double speedup[CS_SWEEP_MAX];    /* X(n) / X(first) */
+    double efficiency[CS_SWEEP_MAX]; /* speedup / (n / first n) */
+    int knee_nodes;                  /* 0: no knee in the range */
+    int knee_bottleneck;             /* enum cs_bottleneck at the knee */
+    double usl_x1, usl_sigma, usl_kappa, usl_peak_nodes, usl_r2;
+    double amdahl_x1, amdahl_serial, amdahl_r2;
+    double predicted_knee_nodes; /* mean service / coordinator time per request */
+    double coordinator_ceiling_rps;
+    char explanation[512];
+};
+
+/*
+ * Fit X(N) = X1 N / (1 + sigma (N - 1) + kappa N (N - 1)) to points
+ * (n[i], x[i]), least squares in X, sigma and kappa >= 0. With
+ * amdahl, kappa is held at 0 and sigma is the serial fraction. Returns R^2.
+ */
+double cs_usl_fit(const int *n, const double *x, int count, bool amdahl, double *x1, double *sigma, double *kappa);
+
+/* The smallest node count from which adding nodes gains less than half of
+ * the ideal increase (the first step's throughput per node, times the
+ * nodes added), or 0. */
+int cs_knee(const int *n, const double *x, int count);
+
+/* Everything above, for rows of a node sweep; mean_service_us is the
+ * scenario's mean service time at speed 1. */
+void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double mean_service_us, double servers_per_node,
+                        struct cs_scaling *out);
+
+#endif

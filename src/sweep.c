@@ -1,0 +1,248 @@
+/*
+ * Sweep planning and scaling analysis: which steps to run, what scenario
+ * each runs, and what the resulting curve says (speedup, efficiency, the
+ * knee, Universal Scalability Law and Amdahl fits, the operational law's
+ * prediction). Pure arithmetic: mpi_run.c runs the steps.
+ */
+#include "cs/sweep.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cs/common.h"
+#include "cs/results.h"
+
+int cs_sweep_plan(const struct cs_scenario *sc, int max_nodes, struct cs_sweep_step *steps, char *err,
+                  size_t errlen)
+{
+    int n = 0;
+    if (sc->sweep.rates_n > 0) {
+        int nodes = max_nodes;
+        if (sc->sweep.nodes_n > 0)
+            nodes = sc->sweep.nodes[sc->sweep.nodes_n - 1];
+        if (nodes > max_nodes) {
+            snprintf(err, errlen, "scenario key 'sweep.nodes': %d nodes asked for but the run has %d service nodes",
+                     nodes, max_nodes);
+            return CS_E_INVALID;
+        }
+        for (int i = 0; i < sc->sweep.rates_n; i++)
+            steps[n++] = (struct cs_sweep_step){.nodes = nodes, .rate_rps = sc->sweep.rates_rps[i]};
+        return n;
+    }
+    int counts[CS_SWEEP_MAX], m = 0;
+    if (sc->sweep.nodes_n > 0) {
+        for (int i = 0; i < sc->sweep.nodes_n; i++) {
+            if (sc->sweep.nodes[i] > max_nodes) {
+                snprintf(err, errlen,
+                         "scenario key 'sweep.nodes[%d]': %d nodes asked for but the run has %d service nodes (start "
+                         "it with at least %d ranks)",
+                         i, sc->sweep.nodes[i], max_nodes, sc->sweep.nodes[i] + 1);
+                return CS_E_INVALID;
+            }
+            if (i > 0 && sc->sweep.nodes[i] <= sc->sweep.nodes[i - 1]) {
+                snprintf(err, errlen, "scenario key 'sweep.nodes[%d]': %d is not more than the step before (%d)", i,
+                         sc->sweep.nodes[i], sc->sweep.nodes[i - 1]);
+                return CS_E_INVALID;
+            }
+            counts[m++] = sc->sweep.nodes[i];
+        }
+    } else {
+        for (int k = 1; k <= max_nodes && m < CS_SWEEP_MAX; k *= 2)
+            counts[m++] = k;
+        if (counts[m - 1] != max_nodes && m < CS_SWEEP_MAX)
+            counts[m++] = max_nodes;
+    }
+    int top = counts[m - 1];
+    double top_rate = cs_scenario_rate(sc, top);
+    for (int i = 0; i < m; i++) {
+        struct cs_sweep_step st = {.nodes = counts[i]};
+        switch (sc->sweep.mode) {
+        case CS_SWEEP_SATURATE: {
+            double servers = 0;
+            for (int r = 1; r <= counts[i]; r++) {
+                double v = cs_per_node_value(&sc->nodes.servers, r);
+                servers += isnan(v) ? sc->service.servers : v;
+            }
+            st.closed = true;
+            st.clients = (int)(servers * sc->sweep.clients_per_server);
+            break;
+        }
+        case CS_SWEEP_STRONG:
+            st.rate_rps = top_rate;
+            break;
+        case CS_SWEEP_WEAK:
+            st.rate_rps = top_rate * counts[i] / top;
+            break;
+        }
+        steps[n++] = st;
+    }
+    return n;
+}
+
+void cs_sweep_step_scenario(const struct cs_scenario *base, const struct cs_sweep_step *st, struct cs_scenario *out)
+{
+    *out = *base;
+    out->load.schedule_n = 0;
+    if (st->closed) {
+        out->load.arrival = cs_arrival_find("closed");
+        out->load.clients = st->clients;
+        out->load.think = (struct cs_dist){cs_dist_find("constant"), 0.0, 0.0};
+    } else {
+        if (cs_arrival_kinds[out->load.arrival].source != CS_SOURCE_RATE)
+            out->load.arrival = cs_arrival_find("poisson");
+        out->load.rate_rps = st->rate_rps;
+    }
+}
+
+/* Least squares for sigma, kappa >= 0 in the linearized USL
+ * N X1 / X - 1 = sigma (N - 1) + kappa N (N - 1), for a given X1. */
+static void usl_linear(const int *n, const double *x, int count, bool amdahl, double x1, double *sigma,
+                       double *kappa)
+{
+    double saa = 0, sab = 0, sbb = 0, say = 0, sby = 0;
+    for (int i = 0; i < count; i++) {
+        double a = n[i] - 1.0, b = (double)n[i] * (n[i] - 1.0), y = n[i] * x1 / x[i] - 1.0;
+        saa += a * a;
+        sab += a * b;
+        sbb += b * b;
+        say += a * y;
+        sby += b * y;
+    }
+    double s = 0, k = 0;
+    double det = saa * sbb - sab * sab;
+    if (!amdahl && det > 1e-12 * saa * sbb) {
+        s = (say * sbb - sby * sab) / det;
+        k = (sby * saa - say * sab) / det;
+    }
+    if (amdahl || det <= 1e-12 * saa * sbb || k < 0) {
+        k = 0;
+        s = saa > 0 ? say / saa : 0;
+    } else if (s < 0) {
+        s = 0;
+        k = sbb > 0 ? sby / sbb : 0;
+    }
+    *sigma = s > 0 ? s : 0;
+    *kappa = k > 0 ? k : 0;
+}
+
+static double usl(double x1, double sigma, double kappa, double n)
+{
+    return x1 * n / (1.0 + sigma * (n - 1.0) + kappa * n * (n - 1.0));
+}
+
+static double sse(const int *n, const double *x, int count, double x1, double sigma, double kappa)
+{
+    double e = 0;
+    for (int i = 0; i < count; i++) {
+        double d = x[i] - usl(x1, sigma, kappa, n[i]);
+        e += d * d;
+    }
+    return e;
+}
+
+double cs_usl_fit(const int *n, const double *x, int count, bool amdahl, double *x1, double *sigma, double *kappa)
+{
+    *x1 = *sigma = *kappa = NAN;
+    if (count < 2)
+        return NAN;
+    /* X1 by golden-section search around the first point's throughput per
+     * node; sigma and kappa by linear least squares for each X1 tried. */
+    double guess = x[0] / n[0];
+    double lo = 0.5 * guess, hi = 1.5 * guess, g = (sqrt(5.0) - 1) / 2;
+    double s, k;
+    for (int it = 0; it < 100; it++) {
+        double m1 = hi - g * (hi - lo), m2 = lo + g * (hi - lo);
+        usl_linear(n, x, count, amdahl, m1, &s, &k);
+        double e1 = sse(n, x, count, m1, s, k);
+        usl_linear(n, x, count, amdahl, m2, &s, &k);
+        double e2 = sse(n, x, count, m2, s, k);
+        if (e1 < e2)
+            hi = m2;
+        else
+            lo = m1;
+    }
+    *x1 = (lo + hi) / 2;
+    usl_linear(n, x, count, amdahl, *x1, sigma, kappa);
+    double mean = 0, sst = 0;
+    for (int i = 0; i < count; i++)
+        mean += x[i] / count;
+    for (int i = 0; i < count; i++)
+        sst += (x[i] - mean) * (x[i] - mean);
+    return sst > 0 ? 1.0 - sse(n, x, count, *x1, *sigma, *kappa) / sst : 1.0;
+}
+
+int cs_knee(const int *n, const double *x, int count)
+{
+    if (count < 2 || n[0] <= 0)
+        return 0;
+    double per_node = x[0] / n[0];
+    for (int i = 0; i + 1 < count; i++) {
+        double gain = x[i + 1] - x[i];
+        double ideal = per_node * (n[i + 1] - n[i]);
+        if (gain < 0.5 * ideal)
+            return n[i];
+    }
+    return 0;
+}
+
+void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double mean_service_us, double servers_per_node,
+                        struct cs_scaling *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->n = count;
+    int n[CS_SWEEP_MAX] = {0};
+    double x[CS_SWEEP_MAX] = {0};
+    for (int i = 0; i < count; i++) {
+        n[i] = rows[i].nodes;
+        x[i] = rows[i].throughput_rps;
+        out->speedup[i] = x[0] > 0 ? x[i] / x[0] : NAN;
+        out->efficiency[i] = out->speedup[i] * n[0] / n[i];
+    }
+    out->knee_nodes = cs_knee(n, x, count);
+    out->knee_bottleneck = CS_BOTTLENECK_NONE;
+    for (int i = 0; i < count; i++)
+        if (rows[i].nodes == out->knee_nodes && i + 1 < count)
+            out->knee_bottleneck = rows[i + 1].bottleneck;
+    out->usl_r2 = cs_usl_fit(n, x, count, false, &out->usl_x1, &out->usl_sigma, &out->usl_kappa);
+    out->usl_peak_nodes = out->usl_kappa > 0 ? sqrt((1 - out->usl_sigma) / out->usl_kappa) : INFINITY;
+    double unused;
+    out->amdahl_r2 = cs_usl_fit(n, x, count, true, &out->amdahl_x1, &out->amdahl_serial, &unused);
+
+    /* The operational bottleneck law: the coordinator saturates when n
+     * nodes' demand reaches 1 / (its time per request), that is at
+     * n* = (service time / servers) / coordinator time per request. Its
+     * time per request is taken where it was busiest. */
+    int busiest = 0;
+    for (int i = 1; i < count; i++)
+        if (rows[i].coordinator_utilization > rows[busiest].coordinator_utilization)
+            busiest = i;
+    double per_req = count ? rows[busiest].coordinator_per_request_us : NAN;
+    out->coordinator_ceiling_rps = per_req > 0 ? 1e6 / per_req : INFINITY;
+    out->predicted_knee_nodes = per_req > 0 ? mean_service_us / servers_per_node / per_req : INFINITY;
+
+    if (out->knee_nodes > 0) {
+        const struct cs_sweep_row *after = NULL;
+        for (int i = 0; i < count; i++)
+            if (rows[i].nodes > out->knee_nodes && !after)
+                after = &rows[i];
+        if (after && after->bottleneck == CS_BOTTLENECK_COORDINATOR)
+            snprintf(out->explanation, sizeof(out->explanation),
+                     "throughput stops growing at %d nodes: the coordinator is busy %.0f%% of the time at %.2f us per "
+                     "request, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %.1f nodes); a "
+                     "faster coordinator, batching, or more coordinators would",
+                     out->knee_nodes, 100 * after->coordinator_utilization, after->coordinator_per_request_us,
+                     1e6 / after->coordinator_per_request_us, out->predicted_knee_nodes);
+        else if (after)
+            snprintf(out->explanation, sizeof(out->explanation),
+                     "throughput stops growing at %d nodes; the step after it reports bottleneck '%s' (coordinator "
+                     "busy %.0f%%, nodes busy %.0f%%, service %.2fx requested)",
+                     out->knee_nodes, cs_bottleneck_names[after->bottleneck], 100 * after->coordinator_utilization,
+                     100 * after->node_utilization_mean, after->service_inflation);
+    } else {
+        snprintf(out->explanation, sizeof(out->explanation),
+                 "throughput grows with every node up to %d (efficiency %.0f%%); the coordinator's measured cost "
+                 "predicts its knee at %.1f nodes",
+                 count ? n[count - 1] : 0, count ? 100 * out->efficiency[count - 1] : 0, out->predicted_knee_nodes);
+    }
+}

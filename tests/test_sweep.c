@@ -1,0 +1,180 @@
+#include "test_common.h"
+
+#include <stdio.h>
+
+#include "cs/common.h"
+#include "cs/results.h"
+#include "cs/sweep.h"
+#include "sim.h"
+
+/* Deterministic noise in [-amp, amp]. */
+static double noise(int i, double amp)
+{
+    static const double u[] = {0.3, -0.8, 0.55, -0.1, 0.9, -0.45, 0.05, -0.7, 0.65, -0.35, 0.2, -0.95};
+    return amp * u[i % 12];
+}
+
+static void the_usl_fit_recovers_known_parameters(void **state)
+{
+    (void)state;
+    const double x1s[] = {1000, 250}, sigmas[] = {0.05, 0.02}, kappas[] = {0.002, 0.0005};
+    int n[] = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32};
+    for (int k = 0; k < 2; k++) {
+        double x[10];
+        for (int i = 0; i < 10; i++)
+            x[i] = x1s[k] * n[i] / (1 + sigmas[k] * (n[i] - 1) + kappas[k] * n[i] * (n[i] - 1)) * (1 + noise(i, 0.002));
+        double x1, sigma, kappa;
+        double r2 = cs_usl_fit(n, x, 10, false, &x1, &sigma, &kappa);
+        assert_close(x1, x1s[k], 0.05);
+        assert_close(sigma, sigmas[k], 0.05);
+        assert_close(kappa, kappas[k], 0.05);
+        assert_true(r2 > 0.99);
+    }
+}
+
+static void the_amdahl_fit_recovers_the_serial_fraction(void **state)
+{
+    (void)state;
+    int n[] = {1, 2, 4, 8, 16, 32};
+    double x[6];
+    for (int i = 0; i < 6; i++)
+        x[i] = 500.0 * n[i] / (1 + 0.1 * (n[i] - 1)) * (1 + noise(i, 0.003));
+    double x1, serial, kappa;
+    double r2 = cs_usl_fit(n, x, 6, true, &x1, &serial, &kappa);
+    assert_close(serial, 0.1, 0.05);
+    assert_true(kappa == 0);
+    assert_true(r2 > 0.99);
+}
+
+/* Piecewise-linear curves: linear up to the knee, then flat, with up to
+ * 3% noise: the knee detector finds the corner. */
+static void the_knee_is_found_on_noisy_piecewise_linear_curves(void **state)
+{
+    (void)state;
+    int n[] = {1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16};
+    const int knees[] = {3, 5, 8, 12};
+    for (int k = 0; k < 4; k++) {
+        double x[11];
+        for (int i = 0; i < 11; i++)
+            x[i] = 1000.0 * (n[i] < knees[k] ? n[i] : knees[k]) * (1 + noise(i + k, 0.03));
+        if (cs_knee(n, x, 11) != knees[k])
+            fail_msg("knee at %d found at %d", knees[k], cs_knee(n, x, 11));
+    }
+    /* A straight line has no knee. */
+    double line[11];
+    for (int i = 0; i < 11; i++)
+        line[i] = 1000.0 * n[i] * (1 + noise(i, 0.03));
+    assert_int_equal(cs_knee(n, line, 11), 0);
+    /* A bend to half the slope is not a knee; a bend to a quarter is. */
+    int m[] = {1, 2, 4, 8, 16};
+    double half[] = {100, 200, 400, 600, 1000}, quarter[] = {100, 200, 400, 500, 700};
+    assert_int_equal(cs_knee(m, half, 5), 0);
+    assert_int_equal(cs_knee(m, quarter, 5), 4);
+}
+
+static void a_default_sweep_doubles_up_to_every_node(void **state)
+{
+    (void)state;
+    struct cs_scenario sc;
+    sim_scenario(&sc, "{}");
+    struct cs_sweep_step st[CS_SWEEP_MAX];
+    char err[CS_ERRBUF];
+    int n = cs_sweep_plan(&sc, 12, st, err, sizeof(err));
+    assert_int_equal(n, 5);
+    int want[] = {1, 2, 4, 8, 12};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(st[i].nodes, want[i]);
+        assert_true(st[i].closed);
+        assert_int_equal(st[i].clients, 4 * want[i]);
+    }
+}
+
+static void strong_and_weak_sweeps_set_the_offered_load(void **state)
+{
+    (void)state;
+    struct cs_scenario sc;
+    struct cs_sweep_step st[CS_SWEEP_MAX];
+    char err[CS_ERRBUF];
+    sim_scenario(&sc, "{\"load\":{\"utilization\":0.5},\"sweep\":{\"nodes\":[1,2,4],\"mode\":\"strong\"}}");
+    assert_int_equal(cs_sweep_plan(&sc, 4, st, err, sizeof(err)), 3);
+    for (int i = 0; i < 3; i++)
+        assert_close(st[i].rate_rps, 2000, 1e-12);
+    sim_scenario(&sc, "{\"load\":{\"utilization\":0.5},\"sweep\":{\"nodes\":[1,2,4],\"mode\":\"weak\"}}");
+    assert_int_equal(cs_sweep_plan(&sc, 4, st, err, sizeof(err)), 3);
+    assert_close(st[0].rate_rps, 500, 1e-12);
+    assert_close(st[2].rate_rps, 2000, 1e-12);
+    sim_scenario(&sc, "{\"sweep\":{\"nodes\":[3],\"rates_rps\":[100,200,300]}}");
+    assert_int_equal(cs_sweep_plan(&sc, 4, st, err, sizeof(err)), 3);
+    assert_int_equal(st[1].nodes, 3);
+    assert_close(st[2].rate_rps, 300, 1e-12);
+    assert_false(st[2].closed);
+}
+
+static void impossible_sweeps_are_refused_with_the_key(void **state)
+{
+    (void)state;
+    struct cs_scenario sc;
+    struct cs_sweep_step st[CS_SWEEP_MAX];
+    char err[CS_ERRBUF];
+    sim_scenario(&sc, "{\"sweep\":{\"nodes\":[1,2,8]}}");
+    assert_int_equal(cs_sweep_plan(&sc, 4, st, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'sweep.nodes[2]': 8 nodes asked for but the run has 4"));
+    sim_scenario(&sc, "{\"sweep\":{\"nodes\":[2,2]}}");
+    assert_int_equal(cs_sweep_plan(&sc, 4, st, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'sweep.nodes[1]'"));
+}
+
+/* A whole saturate sweep in virtual time against a coordinator that
+ * needs 250 us per request and nodes that serve 1000 req/s: linear to 4
+ * nodes, flat after, and the analysis says so. */
+static void a_saturate_sweep_finds_the_coordinators_knee(void **state)
+{
+    (void)state;
+    struct cs_scenario base;
+    sim_scenario(&base, "{\"load\":{\"duration_s\":5,\"warmup_s\":0.5},\"dispatch\":{\"cost_us\":250,"
+                        "\"policy\":\"least_outstanding\"},\"sweep\":{\"nodes\":[1,2,3,4,5,6,8]}}");
+    struct cs_sweep_step st[CS_SWEEP_MAX];
+    char err[CS_ERRBUF];
+    int steps = cs_sweep_plan(&base, 8, st, err, sizeof(err));
+    assert_int_equal(steps, 7);
+    struct cs_sweep_row rows[CS_SWEEP_MAX];
+    for (int i = 0; i < steps; i++) {
+        struct cs_scenario sc;
+        cs_sweep_step_scenario(&base, &st[i], &sc);
+        struct cs_results r;
+        assert_int_equal(cs_results_init(&r, st[i].nodes + 1), CS_OK);
+        assert_int_equal(sim_run(&sc, st[i].nodes, NULL, &r, NULL), CS_OK);
+        assert_int_equal(r.lost, 0);
+        rows[i] = (struct cs_sweep_row){
+            .nodes = st[i].nodes,
+            .throughput_rps = r.throughput_rps,
+            .coordinator_utilization = r.coordinator_utilization,
+            .coordinator_per_request_us = r.coordinator_per_request_us,
+            .node_utilization_mean = r.node_utilization_mean,
+            .bottleneck = (int)r.bottleneck,
+        };
+        cs_results_free(&r);
+    }
+    struct cs_scaling a;
+    cs_scaling_analyze(rows, steps, 1000, 1, &a);
+    assert_true(a.efficiency[3] > 0.85);
+    assert_int_equal(a.knee_nodes, 4);
+    assert_int_equal(a.knee_bottleneck, CS_BOTTLENECK_COORDINATOR);
+    assert_close(a.predicted_knee_nodes, 4, 0.05);
+    assert_close(a.coordinator_ceiling_rps, 4000, 0.05);
+    assert_non_null(strstr(a.explanation, "throughput stops growing at 4 nodes: the coordinator is busy"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(the_usl_fit_recovers_known_parameters),
+        cmocka_unit_test(the_amdahl_fit_recovers_the_serial_fraction),
+        cmocka_unit_test(the_knee_is_found_on_noisy_piecewise_linear_curves),
+        cmocka_unit_test(a_default_sweep_doubles_up_to_every_node),
+        cmocka_unit_test(strong_and_weak_sweeps_set_the_offered_load),
+        cmocka_unit_test(impossible_sweeps_are_refused_with_the_key),
+        cmocka_unit_test(a_saturate_sweep_finds_the_coordinators_knee),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
