@@ -17,6 +17,7 @@
 #include "cs/config.h"
 #include "cs/mpi_edge.h"
 #include "cs/results.h"
+#include "cs/sweep.h"
 
 #define EXIT_USAGE 2
 #define MAX_SETS 256
@@ -25,6 +26,8 @@ struct options {
     const char *config;
     const char *json;
     const char *timeseries;
+    const char *csv;
+    bool sweep;
     const char *sets[MAX_SETS];
     int nsets;
     bool print_config;
@@ -50,6 +53,10 @@ static void usage(FILE *out)
             "  -j, --json FILE       write the results as JSON to FILE (atomically)\n"
             "  -t, --timeseries FILE write one row per run.interval_ms to FILE as the run\n"
             "                        goes: CSV, or JSON lines when FILE ends in .jsonl\n"
+            "  -w, --sweep           run the scenario's sweep (sweep.nodes, sweep.mode,\n"
+            "                        sweep.rates_rps; default: powers of two up to all\n"
+            "                        nodes, saturated) in this one job\n"
+            "  -C, --csv FILE        write one row per step (or for the run) as CSV\n"
             "  -p, --print-config    print the effective scenario and exit\n"
             "  -q, --quiet           no progress line and no report table\n"
             "  -h, --help            this help\n"
@@ -78,14 +85,15 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'}, {"set", required_argument, NULL, 's'},
         {"json", required_argument, NULL, 'j'},   {"print-config", no_argument, NULL, 'p'},
-        {"timeseries", required_argument, NULL, 't'},
+        {"timeseries", required_argument, NULL, 't'}, {"sweep", no_argument, NULL, 'w'},
+        {"csv", required_argument, NULL, 'C'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, ":c:s:j:t:pqhV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":c:s:j:t:wC:pqhV", longopts, NULL)) != -1) {
         switch (ch) {
         case 'c':
             o->config = optarg;
@@ -103,6 +111,12 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
             break;
         case 't':
             o->timeseries = optarg;
+            break;
+        case 'w':
+            o->sweep = true;
+            break;
+        case 'C':
+            o->csv = optarg;
             break;
         case 'p':
             o->print_config = true;
@@ -174,6 +188,11 @@ static int print_config(const struct options *o, bool speak)
     return out ? 0 : 1;
 }
 
+static bool is_sweep(const struct options *o, const struct cs_scenario *sc)
+{
+    return o->sweep || sc->sweep.nodes_n > 0 || sc->sweep.rates_n > 0;
+}
+
 /* What only rank 0 holds for a run. */
 struct rank0 {
     struct cs_trace trace;
@@ -197,8 +216,19 @@ static int prepare_run(const struct options *o, const char *text, int size, stru
             rc = cs_trace_load(&z->trace, sc.load.trace, err, errlen);
         }
     }
+    if (rc == CS_OK && is_sweep(o, &sc)) {
+        struct cs_sweep_step steps[CS_SWEEP_MAX];
+        int n = cs_sweep_plan(&sc, size - 1, steps, err, errlen);
+        rc = n < 0 ? n : CS_OK;
+        if (rc == CS_OK && o->timeseries) {
+            snprintf(err, errlen, "--timeseries '%s': a time series is for single runs, not sweeps", o->timeseries);
+            rc = CS_E_INVALID;
+        }
+    }
     if (rc == CS_OK && o->json)
         rc = check_writable("--json", o->json, err, errlen);
+    if (rc == CS_OK && o->csv)
+        rc = check_writable("--csv", o->csv, err, errlen);
     if (rc == CS_OK && o->timeseries) {
         z->timeseries = fopen(o->timeseries, "w");
         if (!z->timeseries) {
@@ -257,6 +287,81 @@ static int share_scenario(const struct options *o, int rank, int size, struct cs
     return -1;
 }
 
+static void out_of_memory(void)
+{
+    fprintf(stderr, "clustersim: out of memory\n");
+    MPI_Abort(MPI_COMM_WORLD, 1);
+}
+
+/* Write text (which this frees) to path, whole or not at all: 0 or 1. */
+static int write_output(const char *flag, const char *path, char *text)
+{
+    int status = 0;
+    char err[CS_ERRBUF];
+    if (!path) {
+        free(text);
+        return 0;
+    }
+    if (!text || cs_write_file_atomic(path, text, err, sizeof(err)) != CS_OK) {
+        fprintf(stderr, "clustersim: %s: %s\n", flag, text ? err : "out of memory rendering the results");
+        status = 1;
+    }
+    free(text);
+    return status;
+}
+
+static void run_once(const struct cs_scenario *sc, struct rank0 *z, const struct cs_host *host,
+                     const struct cs_run_options *ro, int rank, int size, struct cs_results *res,
+                     struct cs_sweep_row *row, int *nrows)
+{
+    if (rank == 0 && cs_results_init(res, size) != CS_OK)
+        out_of_memory();
+    cs_mpi_run(MPI_COMM_WORLD, sc, size - 1, rank == 0 ? &z->trace : NULL, host, ro, rank == 0 ? res : NULL);
+    if (rank == 0) {
+        cs_sweep_row_from(res, row);
+        *nrows = 1;
+    }
+}
+
+/* Every step of the sweep in turn; rank 0 keeps a row per step and the
+ * full results of the last. Returns the number of steps. */
+static int run_sweep(const struct options *o, const struct cs_scenario *sc, const struct cs_host *host,
+                     const struct cs_run_options *ro, int rank, int size, struct cs_results *res,
+                     struct cs_sweep_row *rows, struct cs_scaling *scaling)
+{
+    struct cs_sweep_step steps[CS_SWEEP_MAX];
+    char err[CS_ERRBUF];
+    int n = cs_sweep_plan(sc, size - 1, steps, err, sizeof(err)); /* rank 0 checked it */
+    static struct cs_scenario step; /* large: off the stack */
+    for (int i = 0; i < n; i++) {
+        cs_sweep_step_scenario(sc, &steps[i], &step);
+        if (rank == 0) {
+            if (i > 0)
+                cs_results_free(res);
+            if (cs_results_init(res, steps[i].nodes + 1) != CS_OK)
+                out_of_memory();
+        }
+        cs_mpi_run(MPI_COMM_WORLD, &step, steps[i].nodes, NULL, host, ro, rank == 0 ? res : NULL);
+        if (rank == 0) {
+            cs_sweep_row_from(res, &rows[i]);
+            if (!o->quiet)
+                fprintf(stderr, "  step %d/%d: %d node%s, %.0f req/s, p99 %.0f us, %s\n", i + 1, n, rows[i].nodes,
+                        rows[i].nodes == 1 ? "" : "s", rows[i].throughput_rps, rows[i].p99_us,
+                        cs_bottleneck_names[rows[i].bottleneck]);
+        }
+    }
+    if (rank == 0) {
+        res->sweep = rows;
+        res->sweep_n = n;
+        /* A scaling curve needs node counts that change. */
+        if (sc->sweep.rates_n == 0) {
+            cs_scaling_analyze(rows, n, sc->service.time.mean_us, sc->service.servers, scaling);
+            res->scaling = scaling;
+        }
+    }
+    return n;
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -303,11 +408,13 @@ int main(int argc, char **argv)
                            strcmp(o.timeseries + strlen(o.timeseries) - 6, ".jsonl") == 0,
     };
     struct cs_results res;
-    if (rank == 0 && cs_results_init(&res, size) != CS_OK) {
-        fprintf(stderr, "clustersim: out of memory\n");
-        MPI_Abort(MPI_COMM_WORLD, 1);
-    }
-    cs_mpi_run(MPI_COMM_WORLD, &sc, rank == 0 ? &z.trace : NULL, &host, &ro, rank == 0 ? &res : NULL);
+    struct cs_sweep_row rows[CS_SWEEP_MAX];
+    struct cs_scaling scaling;
+    int nrows = 0;
+    if (is_sweep(&o, &sc))
+        nrows = run_sweep(&o, &sc, &host, &ro, rank, size, &res, rows, &scaling);
+    else
+        run_once(&sc, &z, &host, &ro, rank, size, &res, rows, &nrows);
     cs_mpi_host_close(MPI_COMM_WORLD, &host);
 
     status = 0;
@@ -315,15 +422,9 @@ int main(int argc, char **argv)
         if (!o.quiet)
             cs_results_table(&res, stdout);
         fflush(stdout);
-        if (o.json) {
-            char err[CS_ERRBUF];
-            char *text = cs_results_json(&res);
-            if (!text || cs_write_file_atomic(o.json, text, err, sizeof(err)) != CS_OK) {
-                fprintf(stderr, "clustersim: %s\n", text ? err : "out of memory rendering results");
-                status = 1;
-            }
-            free(text);
-        }
+        status |= write_output("--json", o.json, cs_results_json(&res));
+        if (o.csv)
+            status |= write_output("--csv", o.csv, cs_sweep_csv(rows, nrows, res.scaling));
         cs_results_free(&res);
         cs_trace_free(&z.trace);
         if (z.timeseries && fclose(z.timeseries) != 0) {

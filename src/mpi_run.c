@@ -304,13 +304,12 @@ out:
     return rc;
 }
 
-int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_trace *trace, const struct cs_host *h,
-               const struct cs_run_options *opt, struct cs_results *r)
+int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const struct cs_trace *trace,
+               const struct cs_host *h, const struct cs_run_options *opt, struct cs_results *r)
 {
     int rank, size;
     CS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
     CS_MPI_CHECK(MPI_Comm_size(comm, &size));
-    int nodes = size - 1;
     cs_clock_tune();
 
     struct cs_coord coord;
@@ -323,7 +322,12 @@ int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_trac
     quiet_barrier(comm);
     CS_MPI_CHECK(MPI_Barrier(comm));
     int64_t t0 = cs_now_ns();
-    int rc = rank == 0 ? run_coordinator(comm, sc, trace, h, opt, nodes, t0, &coord) : run_node(comm, sc, h, t0, &node);
+    int rc = CS_OK;
+    if (rank == 0)
+        rc = run_coordinator(comm, sc, trace, h, opt, nodes, t0, &coord);
+    else if (rank <= nodes)
+        rc = run_node(comm, sc, h, t0, &node);
+    /* Ranks past the active nodes sit this step out, napping below. */
     if (rc) {
         fprintf(stderr, "clustersim: rank %d failed (error %d)\n", rank, rc);
         fflush(stderr);

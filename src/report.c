@@ -132,6 +132,54 @@ char *cs_results_json(const struct cs_results *r)
         cJSON_AddItemToArray(nodes, o);
     }
 
+    if (r->sweep_n > 0) {
+        cJSON *sw = cJSON_AddArrayToObject(root, "sweep");
+        for (int i = 0; i < r->sweep_n; i++) {
+            const struct cs_sweep_row *w = &r->sweep[i];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "nodes", w->nodes);
+            add_num(o, "offered_rps", w->offered_rps);
+            add_num(o, "throughput_rps", w->throughput_rps);
+            add_num(o, "mean_us", w->mean_us);
+            add_num(o, "p50_us", w->p50_us);
+            add_num(o, "p99_us", w->p99_us);
+            add_num(o, "coordinator_utilization", w->coordinator_utilization);
+            add_num(o, "coordinator_per_request_us", w->coordinator_per_request_us);
+            add_num(o, "node_utilization_mean", w->node_utilization_mean);
+            add_num(o, "service_inflation", w->service_inflation);
+            cJSON_AddStringToObject(o, "bottleneck", cs_bottleneck_names[w->bottleneck]);
+            if (r->scaling) {
+                add_num(o, "speedup", r->scaling->speedup[i]);
+                add_num(o, "efficiency", r->scaling->efficiency[i]);
+            }
+            cJSON_AddItemToArray(sw, o);
+        }
+    }
+    if (r->scaling) {
+        const struct cs_scaling *a = r->scaling;
+        cJSON *an = cJSON_AddObjectToObject(root, "analysis");
+        if (a->knee_nodes > 0) {
+            cJSON_AddNumberToObject(an, "knee_nodes", a->knee_nodes);
+            cJSON_AddStringToObject(an, "knee_bottleneck", cs_bottleneck_names[a->knee_bottleneck]);
+        } else {
+            cJSON_AddNullToObject(an, "knee_nodes");
+            cJSON_AddNullToObject(an, "knee_bottleneck");
+        }
+        add_num(an, "predicted_knee_nodes", a->predicted_knee_nodes);
+        add_num(an, "coordinator_ceiling_rps", a->coordinator_ceiling_rps);
+        cJSON *u = cJSON_AddObjectToObject(an, "usl");
+        add_num(u, "x1_rps", a->usl_x1);
+        add_num(u, "sigma", a->usl_sigma);
+        add_num(u, "kappa", a->usl_kappa);
+        add_num(u, "peak_nodes", a->usl_peak_nodes);
+        add_num(u, "r2", a->usl_r2);
+        cJSON *am = cJSON_AddObjectToObject(an, "amdahl");
+        add_num(am, "x1_rps", a->amdahl_x1);
+        add_num(am, "serial_fraction", a->amdahl_serial);
+        add_num(am, "r2", a->amdahl_r2);
+        cJSON_AddStringToObject(an, "explanation", a->explanation);
+    }
+
     cJSON_AddStringToObject(root, "bottleneck", cs_bottleneck_names[r->bottleneck]);
     cJSON_AddStringToObject(root, "reason", r->reason);
     cJSON *model = cJSON_AddObjectToObject(root, "model");
@@ -144,8 +192,38 @@ char *cs_results_json(const struct cs_results *r)
     return out;
 }
 
+static void sweep_table(const struct cs_results *r, FILE *out)
+{
+    const struct cs_scaling *a = r->scaling;
+    fprintf(out, "# clustersim %s  sweep of scenario \"%s\"; %s\n", CS_VERSION, r->scenario.name, r->library);
+    fprintf(out, "%6s %12s %14s %10s %10s %8s %8s %7s  %s\n", "nodes", "offered_rps", "throughput_rps", "p50_us",
+            "p99_us", "coord", "nodes", "effic", "bottleneck");
+    for (int i = 0; i < r->sweep_n; i++) {
+        const struct cs_sweep_row *w = &r->sweep[i];
+        fprintf(out, "%6d %12.1f %14.1f %10.1f %10.1f %7.1f%% %7.1f%% %6.0f%%  %s\n", w->nodes, w->offered_rps,
+                w->throughput_rps, w->p50_us, w->p99_us, 100 * w->coordinator_utilization,
+                100 * w->node_utilization_mean, a ? 100 * a->efficiency[i] : NAN, cs_bottleneck_names[w->bottleneck]);
+    }
+    if (!a)
+        return;
+    if (a->knee_nodes > 0)
+        fprintf(out, "knee: %d nodes (%s); predicted from the coordinator's cost: %.1f nodes\n", a->knee_nodes,
+                cs_bottleneck_names[a->knee_bottleneck], a->predicted_knee_nodes);
+    else
+        fprintf(out, "knee: none in this range; predicted from the coordinator's cost: %.1f nodes\n",
+                a->predicted_knee_nodes);
+    fprintf(out, "USL fit: X1 %.1f req/s, sigma %.4f, kappa %.5f, peak at %.1f nodes, R^2 %.3f\n", a->usl_x1,
+            a->usl_sigma, a->usl_kappa, a->usl_peak_nodes, a->usl_r2);
+    fprintf(out, "Amdahl fit: serial fraction %.4f, R^2 %.3f\n", a->amdahl_serial, a->amdahl_r2);
+    fprintf(out, "%s\n", a->explanation);
+}
+
 void cs_results_table(const struct cs_results *r, FILE *out)
 {
+    if (r->sweep_n > 0) {
+        sweep_table(r, out);
+        return;
+    }
     const struct cs_scenario *sc = &r->scenario;
     const uint64_t *c = r->coord;
     const struct cs_histogram *l = &r->latency;
@@ -185,6 +263,32 @@ void cs_results_table(const struct cs_results *r, FILE *out)
                 (unsigned long long)n->coordinator_completed, 100 * n->utilization);
     }
     fprintf(out, "bottleneck: %s: %s\n", cs_bottleneck_names[r->bottleneck], r->reason);
+}
+
+static const char *sweep_csv_header =
+    "nodes,offered_rps,throughput_rps,p50_us,p99_us,coordinator_utilization,node_utilization_mean,bottleneck,"
+    "mean_us,coordinator_per_request_us,service_inflation,speedup,efficiency\n";
+
+char *cs_sweep_csv(const struct cs_sweep_row *rows, int count, const struct cs_scaling *scaling)
+{
+    size_t cap = strlen(sweep_csv_header) + (size_t)count * 256 + 1;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    size_t used = (size_t)snprintf(out, cap, "%s", sweep_csv_header);
+    for (int i = 0; i < count; i++) {
+        const struct cs_sweep_row *w = &rows[i];
+        used += (size_t)snprintf(out + used, cap - used, "%d,%.1f,%.1f,%.1f,%.1f,%.4f,%.4f,%s,%.1f,%.3f,%.4f,", w->nodes,
+                                 w->offered_rps, w->throughput_rps, w->p50_us, w->p99_us, w->coordinator_utilization,
+                                 w->node_utilization_mean, cs_bottleneck_names[w->bottleneck], w->mean_us,
+                                 w->coordinator_per_request_us, w->service_inflation);
+        if (scaling)
+            used += (size_t)snprintf(out + used, cap - used, "%.4f,%.4f\n", scaling->speedup[i],
+                                     scaling->efficiency[i]);
+        else
+            used += (size_t)snprintf(out + used, cap - used, ",\n");
+    }
+    return out;
 }
 
 void cs_timeseries_header(FILE *out, bool json)

@@ -95,6 +95,23 @@ void cs_sweep_step_scenario(const struct cs_scenario *base, const struct cs_swee
     }
 }
 
+void cs_sweep_row_from(const struct cs_results *r, struct cs_sweep_row *row)
+{
+    *row = (struct cs_sweep_row){
+        .nodes = r->service_nodes,
+        .offered_rps = r->offered_rps,
+        .throughput_rps = r->throughput_rps,
+        .mean_us = cs_hist_mean(&r->latency) / 1e3,
+        .p50_us = (double)cs_hist_percentile(&r->latency, 50) / 1e3,
+        .p99_us = (double)cs_hist_percentile(&r->latency, 99) / 1e3,
+        .coordinator_utilization = r->coordinator_utilization,
+        .coordinator_per_request_us = r->coordinator_per_request_us,
+        .node_utilization_mean = r->node_utilization_mean,
+        .service_inflation = r->service_inflation,
+        .bottleneck = (int)r->bottleneck,
+    };
+}
+
 /* Least squares for sigma, kappa >= 0 in the linearized USL
  * N X1 / X - 1 = sigma (N - 1) + kappa N (N - 1), for a given X1. */
 static void usl_linear(const int *n, const double *x, int count, bool amdahl, double x1, double *sigma,

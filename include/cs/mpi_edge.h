@@ -69,11 +69,12 @@ struct cs_run_options {
     bool timeseries_json; /* JSON lines instead of CSV */
 };
 
-/* Run one scenario on every rank of comm. On rank 0, *r is filled and
- * analyzed (cs_results_init must have been called with the comm size),
- * and trace holds the arrivals of a trace scenario; other ranks pass NULL
- * for both. Returns 0, or a negative CS_E code. */
-int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_trace *trace, const struct cs_host *h,
-               const struct cs_run_options *opt, struct cs_results *r);
+/* Run one scenario (or one step of a sweep) collectively over comm, with
+ * ranks 1..nodes as service nodes; higher ranks idle until it is over. On
+ * rank 0, *r is filled and analyzed (cs_results_init with nodes + 1 ranks
+ * first), and trace holds the arrivals of a trace scenario; other ranks
+ * pass NULL for both. Returns 0, or a negative CS_E code. */
+int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const struct cs_trace *trace,
+               const struct cs_host *h, const struct cs_run_options *opt, struct cs_results *r);
 
 #endif

@@ -16,6 +16,7 @@
 #include "cs/coordinator.h"
 #include "cs/histogram.h"
 #include "cs/service_node.h"
+#include "cs/sweep.h"
 
 #define CS_HOST_MAX 64
 
@@ -71,6 +72,12 @@ struct cs_results {
     double node_capacity_rps, coordinator_capacity_rps, capacity_rps;
     enum cs_bottleneck bottleneck;
     char reason[320];
+
+    /* A sweep's rows and their analysis, when the run was a sweep (the
+     * fields above then describe its last step). */
+    const struct cs_sweep_row *sweep;
+    int sweep_n;
+    const struct cs_scaling *scaling;
 };
 
 /* Allocate the per-rank and per-node arrays; zero everything else. */
@@ -96,6 +103,9 @@ void cs_results_analyze(struct cs_results *r);
 char *cs_results_json(const struct cs_results *r);
 /* The report for people. */
 void cs_results_table(const struct cs_results *r, FILE *out);
+
+/* Rows as CSV, one line per step (caller frees); scaling may be NULL. */
+char *cs_sweep_csv(const struct cs_sweep_row *rows, int count, const struct cs_scaling *scaling);
 
 /* The time series (--timeseries): a header (CSV only), then one row per
  * interval, flushed at once so a killed run still leaves its rows. */

@@ -46,6 +46,10 @@ struct cs_sweep_row {
     int bottleneck; /* enum cs_bottleneck */
 };
 
+struct cs_results;
+/* The row of a step, from its analyzed results. */
+void cs_sweep_row_from(const struct cs_results *r, struct cs_sweep_row *row);
+
 /* The scaling analysis of rows sorted by node count (sweep.nodes). */
 struct cs_scaling {
     int n;
