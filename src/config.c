@@ -30,7 +30,7 @@ const char cs_default_scenario_json[] =
     "  \"dispatch\": {\"policy\": \"round_robin\", \"cost_us\": 0}\n"
     "}\n";
 
-enum key_type { K_DOUBLE, K_INT, K_SEED, K_ENUM, K_STRING, K_DIST, K_PER_NODE, K_SCHEDULE, K_INT_LIST, K_DOUBLE_LIST };
+enum key_type { K_BOOL, K_DOUBLE, K_INT, K_SEED, K_ENUM, K_STRING, K_DIST, K_PER_NODE, K_SCHEDULE, K_INT_LIST, K_DOUBLE_LIST };
 
 struct key {
     const char *path;
@@ -97,6 +97,7 @@ static const struct key key_table[] = {
     {"run.drain_timeout_s", K_DOUBLE, OFF(run.drain_timeout_s), 0, 3600, true, false, 30, NULL, NULL},
     {"run.idle_poll_us", K_DOUBLE, OFF(run.idle_poll_us), 1, 100000, false, false, 50, NULL, NULL},
     {"run.interval_ms", K_DOUBLE, OFF(run.interval_ms), 1, 3600000, false, false, 500, NULL, NULL},
+    {"sweep.enabled", K_BOOL, OFF(sweep.enabled), 0, 0, false, false, 0, NULL, NULL},
     {"sweep.nodes", K_INT_LIST, OFF(sweep.nodes), 1, 100000, false, true, 0, NULL, NULL},
     {"sweep.mode", K_ENUM, OFF(sweep.mode), 0, 0, false, false, 0, "saturate", sweep_mode_name},
     {"sweep.rates_rps", K_DOUBLE_LIST, OFF(sweep.rates_rps), 0, 1e8, false, true, 0, NULL, NULL},
@@ -159,6 +160,9 @@ void cs_scenario_defaults(struct cs_scenario *s)
         const struct key *k = &key_table[i];
         void *f = field(s, k);
         switch (k->type) {
+        case K_BOOL:
+            *(bool *)f = k->def != 0;
+            break;
         case K_DOUBLE:
             *(double *)f = k->def;
             break;
@@ -461,6 +465,14 @@ static int set_value(struct cs_scenario *s, const struct key *k, const cJSON *v,
         return CS_OK;
     }
     switch (k->type) {
+    case K_BOOL:
+        if (!cJSON_IsBool(v)) {
+            describe(v, shown, sizeof(shown));
+            fail(err, errlen, "scenario key '%s': expected true or false, got %s %s", k->path, type_word(v), shown);
+            return CS_E_INVALID;
+        }
+        *(bool *)f = cJSON_IsTrue(v);
+        return CS_OK;
     case K_DOUBLE:
         if (check_number(k, k->path, v, &x, err, errlen))
             return CS_E_INVALID;
@@ -801,6 +813,9 @@ char *cs_scenario_to_json(const struct cs_scenario *s)
         const char *leaf;
         cJSON *obj = section_for(root, k->path, &leaf);
         switch (k->type) {
+        case K_BOOL:
+            cJSON_AddBoolToObject(obj, leaf, *(const bool *)f);
+            break;
         case K_DOUBLE:
             if (isnan(*(const double *)f))
                 cJSON_AddNullToObject(obj, leaf);

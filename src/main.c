@@ -28,6 +28,7 @@ struct options {
     const char *timeseries;
     const char *csv;
     bool sweep;
+    bool calibrate;
     const char *sets[MAX_SETS];
     int nsets;
     bool print_config;
@@ -55,8 +56,12 @@ static void usage(FILE *out)
             "                        goes: CSV, or JSON lines when FILE ends in .jsonl\n"
             "  -w, --sweep           run the scenario's sweep (sweep.nodes, sweep.mode,\n"
             "                        sweep.rates_rps; default: powers of two up to all\n"
-            "                        nodes, saturated) in this one job\n"
+            "                        nodes, saturated) in this one job; a scenario with\n"
+            "                        sweep.enabled runs it without this flag\n"
             "  -C, --csv FILE        write one row per step (or for the run) as CSV\n"
+            "      --calibrate       measure this machine: raw MPI round trips, the\n"
+            "                        coordinator's own cost per request, and where the\n"
+            "                        scenario's knee will be; then exit\n"
             "  -p, --print-config    print the effective scenario and exit\n"
             "  -q, --quiet           no progress line and no report table\n"
             "  -h, --help            this help\n"
@@ -86,7 +91,7 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
         {"config", required_argument, NULL, 'c'}, {"set", required_argument, NULL, 's'},
         {"json", required_argument, NULL, 'j'},   {"print-config", no_argument, NULL, 'p'},
         {"timeseries", required_argument, NULL, 't'}, {"sweep", no_argument, NULL, 'w'},
-        {"csv", required_argument, NULL, 'C'},
+        {"csv", required_argument, NULL, 'C'},       {"calibrate", no_argument, NULL, 'K'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
     };
@@ -117,6 +122,9 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
             break;
         case 'C':
             o->csv = optarg;
+            break;
+        case 'K':
+            o->calibrate = true;
             break;
         case 'p':
             o->print_config = true;
@@ -190,7 +198,7 @@ static int print_config(const struct options *o, bool speak)
 
 static bool is_sweep(const struct options *o, const struct cs_scenario *sc)
 {
-    return o->sweep || sc->sweep.nodes_n > 0 || sc->sweep.rates_n > 0;
+    return o->sweep || sc->sweep.enabled;
 }
 
 /* What only rank 0 holds for a run. */
@@ -310,6 +318,48 @@ static int write_output(const char *flag, const char *path, char *text)
     return status;
 }
 
+/* --calibrate: what one request costs here, and where the knee will be. */
+static void calibrate(const struct cs_scenario *sc, const struct cs_host *host, const struct cs_run_options *ro,
+                      int rank, int size)
+{
+    double trips = cs_mpi_pingpong(MPI_COMM_WORLD, 1.0);
+    /* The coordinator flat out: every node, a closed loop with no think
+     * and no service time, so the coordinator never waits. */
+    static struct cs_scenario cal;
+    cal = *sc;
+    struct cs_sweep_step st = {.nodes = size - 1, .closed = true, .clients = 8 * (size - 1)};
+    cs_sweep_step_scenario(sc, &st, &cal);
+    cal.service.time = (struct cs_dist){cs_dist_find("constant"), 0.0, 0.0};
+    cal.dispatch.cost_us = 0;
+    cal.load.duration_s = 2;
+    cal.load.warmup_s = 0.5;
+    struct cs_results r;
+    if (rank == 0 && cs_results_init(&r, size) != CS_OK)
+        out_of_memory();
+    cs_mpi_run(MPI_COMM_WORLD, &cal, size - 1, NULL, host, ro, rank == 0 ? &r : NULL);
+    if (rank != 0)
+        return;
+    double own = r.coordinator_per_request_us, per = own + sc->dispatch.cost_us;
+    double service = sc->service.time.mean_us / sc->service.servers;
+    printf("# clustersim %s calibration on %s (%d ranks, %d cores on this host); %s\n", CS_VERSION,
+           r.rank_info[0].host, size, r.rank_info[0].host_cores, r.library);
+    printf("raw MPI round trips (rank 0 <-> 1)   %12.0f per second (%.2f us each)\n", trips, 1e6 / trips);
+    printf("coordinator's own cost per request   %12.3f us (%.0f req/s flat out, %d service nodes)\n", own,
+           r.throughput_rps, size - 1);
+    printf("with dispatch.cost_us = %-10g   %12.3f us per request: a ceiling of %.0f req/s\n", sc->dispatch.cost_us,
+           per, 1e6 / per);
+    printf("knee for this scenario (service %g us / %d server%s / %.3f us)  at %.1f service nodes\n",
+           sc->service.time.mean_us, sc->service.servers, sc->service.servers == 1 ? "" : "s", per, service / per);
+    printf("%-36s %12s\n", "knee for other mean service times", "nodes");
+    const double times[] = {100, 1000, 10000, 100000};
+    for (size_t i = 0; i < CS_ARRAY_LEN(times); i++)
+        printf("  %8.0f us%25s %12.1f\n", times[i], "", times[i] / sc->service.servers / per);
+    if (r.oversubscribed)
+        printf("note: %d ranks share %d cores; on a real cluster the coordinator has a core of its own\n",
+               r.worst_host_ranks, r.worst_host_cores);
+    cs_results_free(&r);
+}
+
 static void run_once(const struct cs_scenario *sc, struct rank0 *z, const struct cs_host *host,
                      const struct cs_run_options *ro, int rank, int size, struct cs_results *res,
                      struct cs_sweep_row *row, int *nrows)
@@ -411,6 +461,12 @@ int main(int argc, char **argv)
     struct cs_sweep_row rows[CS_SWEEP_MAX];
     struct cs_scaling scaling;
     int nrows = 0;
+    if (o.calibrate) {
+        calibrate(&sc, &host, &ro, rank, size);
+        cs_mpi_host_close(MPI_COMM_WORLD, &host);
+        MPI_Finalize();
+        return 0;
+    }
     if (is_sweep(&o, &sc))
         nrows = run_sweep(&o, &sc, &host, &ro, rank, size, &res, rows, &scaling);
     else

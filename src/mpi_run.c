@@ -304,6 +304,39 @@ out:
     return rc;
 }
 
+double cs_mpi_pingpong(MPI_Comm comm, double seconds)
+{
+    int rank;
+    CS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
+    quiet_barrier(comm);
+    struct cs_msg m = {.kind = CS_MSG_REQUEST};
+    double rate = 0;
+    if (rank == 0) {
+        int64_t start = cs_now_ns(), end = start + (int64_t)(seconds * 1e9), now = start;
+        uint64_t trips = 0;
+        while (now < end) {
+            for (int k = 0; k < 256; k++, trips++) {
+                CS_MPI_CHECK(MPI_Send(&m, (int)sizeof(m), MPI_BYTE, 1, CS_MSG_REQUEST, comm));
+                CS_MPI_CHECK(MPI_Recv(&m, (int)sizeof(m), MPI_BYTE, 1, CS_MSG_REPLY, comm, MPI_STATUS_IGNORE));
+            }
+            now = cs_now_ns();
+        }
+        rate = (double)trips / ((double)(now - start) / 1e9);
+        m.kind = CS_MSG_SHUTDOWN;
+        CS_MPI_CHECK(MPI_Send(&m, (int)sizeof(m), MPI_BYTE, 1, CS_MSG_SHUTDOWN, comm));
+    } else if (rank == 1) {
+        MPI_Status st;
+        for (;;) {
+            CS_MPI_CHECK(MPI_Recv(&m, (int)sizeof(m), MPI_BYTE, 0, MPI_ANY_TAG, comm, &st));
+            if (st.MPI_TAG == CS_MSG_SHUTDOWN)
+                break;
+            CS_MPI_CHECK(MPI_Send(&m, (int)sizeof(m), MPI_BYTE, 0, CS_MSG_REPLY, comm));
+        }
+    }
+    quiet_barrier(comm);
+    return rate;
+}
+
 int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const struct cs_trace *trace,
                const struct cs_host *h, const struct cs_run_options *opt, struct cs_results *r)
 {

@@ -90,6 +90,7 @@ struct cs_scenario {
         double interval_ms;     /* time series row length */
     } run;
     struct {
+        bool enabled; /* run the sweep without --sweep */
         int nodes_n;  /* 0: powers of two up to all nodes */
         int nodes[CS_SWEEP_MAX];
         int mode;     /* enum cs_sweep_mode */

@@ -69,6 +69,11 @@ struct cs_run_options {
     bool timeseries_json; /* JSON lines instead of CSV */
 };
 
+/* Raw MPI round trips between ranks 0 and 1 (blocking send and receive
+ * of one message each way) for about `seconds`; the others wait quietly.
+ * Returns round trips per second on rank 0 (0 elsewhere). */
+double cs_mpi_pingpong(MPI_Comm comm, double seconds);
+
 /* Run one scenario (or one step of a sweep) collectively over comm, with
  * ranks 1..nodes as service nodes; higher ranks idle until it is over. On
  * rank 0, *r is filled and analyzed (cs_results_init with nodes + 1 ranks

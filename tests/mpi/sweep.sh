@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Sweeps in one MPI job: the coordinator's knee found and explained, the
+# CSV, the plots, a rate sweep, --calibrate, and a sweep larger than the
+# job refused.
+source "$(dirname "$0")/lib.sh"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+knee=(--config "$ROOT/jobs/scenarios/coordinator-knee.json" --set load.duration_s=2 --set load.warmup_s=0.5)
+
+cs 7 -q "${knee[@]}" --sweep --set sweep.nodes='[1,2,4,6]' --json "$TMP/sweep.json" --csv "$TMP/sweep.csv"
+[ "$RC" -eq 0 ] && ok "sweep exits 0" || bad "sweep exited $RC: $(cat "$TMP/err")"
+check "$TMP/sweep.json" '[.sweep[].nodes] == [1,2,4,6]' "one row per step" '.sweep'
+check "$TMP/sweep.json" '.analysis.knee_nodes == 4 and .analysis.knee_bottleneck == "coordinator"' \
+    "the knee is at 4 nodes, caused by the coordinator" '.analysis'
+check "$TMP/sweep.json" '.sweep[2].efficiency > 0.85' "efficiency at 4 nodes above 85%" '.sweep[2]'
+check "$TMP/sweep.json" '(.analysis.predicted_knee_nodes / 4 - 1 | fabs) < 0.25' \
+    "the operational law predicts the knee within 25%" '.analysis'
+check "$TMP/sweep.json" '.analysis.explanation | test("throughput stops growing at 4 nodes: the coordinator is busy")' \
+    "the explanation names the coordinator" '.analysis.explanation'
+check "$TMP/sweep.json" '.analysis.usl.r2 > 0.9 and .analysis.amdahl.serial_fraction > 0' "USL and Amdahl fits" '.analysis'
+[ "$(head -1 "$TMP/sweep.csv" | cut -d, -f1-8)" = "nodes,offered_rps,throughput_rps,p50_us,p99_us,coordinator_utilization,node_utilization_mean,bottleneck" ] &&
+    [ "$(wc -l <"$TMP/sweep.csv")" -eq 5 ] && ok "CSV: header and a row per step" || bad "CSV: $(cat "$TMP/sweep.csv")"
+
+if bash "$ROOT/scripts/plot.sh" "$TMP/sweep.json" "$TMP/plots" >/dev/null 2>"$TMP/plot.err"; then
+    n=$(find "$TMP/plots" -name 'coordinator-knee-*.png' -size +10k | wc -l)
+    [ "$n" -eq 3 ] && ok "plot.sh draws three PNG plots" || bad "plot.sh made $n plots"
+else
+    bad "plot.sh failed: $(cat "$TMP/plot.err")"
+fi
+
+# A rate sweep at a fixed node count: latency climbs with the load.
+cs 4 -q --set load.duration_s=2 --set load.warmup_s=0.5 --sweep --set sweep.rates_rps='[1000,2000,2800]' \
+    --json "$TMP/rates.json"
+[ "$RC" -eq 0 ] || bad "rate sweep exited $RC: $(cat "$TMP/err")"
+check "$TMP/rates.json" '[.sweep[].nodes] == [3,3,3] and .sweep[0].p99_us < .sweep[2].p99_us' \
+    "a rate sweep: p99 grows with offered load" '.sweep'
+
+cs 3 --sweep --set sweep.nodes='[1,4]'
+[ "$RC" -eq 2 ] && grep -q "'sweep.nodes\[1\]': 4 nodes asked for but the run has 2 service nodes" "$TMP/err" &&
+    ok "a sweep larger than the job is refused" || bad "exit $RC: $(cat "$TMP/err")"
+
+cs 3 "${knee[@]}" --calibrate
+[ "$RC" -eq 0 ] && grep -q "coordinator's own cost per request" "$TMP/out" &&
+    grep -q "knee for this scenario" "$TMP/out" && ok "--calibrate measures and predicts" ||
+    bad "calibrate: $RC $(cat "$TMP/out" "$TMP/err")"
+finish
