@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # One-line scaling experiment: run the coordinator-knee scenario as a
-# sweep over 1 to 8 service nodes in one MPI job, then plot it.
+# sweep over 1 to 8 service nodes in one MPI job, then, on 8 nodes, as a
+# sweep of offered load across the coordinator's ceiling; plot both.
 #   scripts/scaling.sh [OUT_DIR]     (default: results/scaling-<time>)
-# Writes OUT_DIR/coordinator-knee.json and .csv, and the three plots.
+# Writes OUT_DIR/coordinator-knee.{json,csv} (the node sweep),
+# OUT_DIR/coordinator-knee-load.{json,csv} (the load sweep), and the plots.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -17,3 +19,8 @@ cs_say "mpirun $(cs_mpirun_args $np) clustersim --config jobs/scenarios/coordina
 mpirun $(cs_mpirun_args $np) "$CS_BUILD/clustersim" --config "$CS_ROOT/jobs/scenarios/coordinator-knee.json" \
     --sweep --json "$out/coordinator-knee.json" --csv "$out/coordinator-knee.csv"
 "$CS_ROOT/scripts/plot.sh" "$out/coordinator-knee.json" "$out"
+cs_say "the same on 8 nodes, offered load from 1000 to 5000 req/s"
+mpirun $(cs_mpirun_args $np) "$CS_BUILD/clustersim" --config "$CS_ROOT/jobs/scenarios/coordinator-knee.json" \
+    --sweep --set sweep.rates_rps='[1000,2000,3000,3500,4000,5000]' --set load.duration_s=4 \
+    --json "$out/coordinator-knee-load.json" --csv "$out/coordinator-knee-load.csv"
+"$CS_ROOT/scripts/plot.sh" "$out/coordinator-knee-load.json" "$out"

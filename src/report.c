@@ -200,9 +200,12 @@ static void sweep_table(const struct cs_results *r, FILE *out)
             "p99_us", "coord", "nodes", "effic", "bottleneck");
     for (int i = 0; i < r->sweep_n; i++) {
         const struct cs_sweep_row *w = &r->sweep[i];
-        fprintf(out, "%6d %12.1f %14.1f %10.1f %10.1f %7.1f%% %7.1f%% %6.0f%%  %s\n", w->nodes, w->offered_rps,
+        char eff[16] = "-";
+        if (a)
+            snprintf(eff, sizeof(eff), "%.0f%%", 100 * a->efficiency[i]);
+        fprintf(out, "%6d %12.1f %14.1f %10.1f %10.1f %7.1f%% %7.1f%% %7s  %s\n", w->nodes, w->offered_rps,
                 w->throughput_rps, w->p50_us, w->p99_us, 100 * w->coordinator_utilization,
-                100 * w->node_utilization_mean, a ? 100 * a->efficiency[i] : NAN, cs_bottleneck_names[w->bottleneck]);
+                100 * w->node_utilization_mean, eff, cs_bottleneck_names[w->bottleneck]);
     }
     if (!a)
         return;

@@ -248,8 +248,8 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double mean_
                      "throughput stops growing at %d nodes: the coordinator is busy %.0f%% of the time at %.2f us per "
                      "request, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %.1f nodes); a "
                      "faster coordinator, batching, or more coordinators would",
-                     out->knee_nodes, 100 * after->coordinator_utilization, after->coordinator_per_request_us,
-                     1e6 / after->coordinator_per_request_us, out->predicted_knee_nodes);
+                     out->knee_nodes, 100 * after->coordinator_utilization, per_req, out->coordinator_ceiling_rps,
+                     out->predicted_knee_nodes);
         else if (after)
             snprintf(out->explanation, sizeof(out->explanation),
                      "throughput stops growing at %d nodes; the step after it reports bottleneck '%s' (coordinator "

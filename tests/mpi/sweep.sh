@@ -20,12 +20,15 @@ check "$TMP/sweep.json" '.analysis.usl.r2 > 0.9 and .analysis.amdahl.serial_frac
 [ "$(head -1 "$TMP/sweep.csv" | cut -d, -f1-8)" = "nodes,offered_rps,throughput_rps,p50_us,p99_us,coordinator_utilization,node_utilization_mean,bottleneck" ] &&
     [ "$(wc -l <"$TMP/sweep.csv")" -eq 5 ] && ok "CSV: header and a row per step" || bad "CSV: $(cat "$TMP/sweep.csv")"
 
-if bash "$ROOT/scripts/plot.sh" "$TMP/sweep.json" "$TMP/plots" >/dev/null 2>"$TMP/plot.err"; then
-    n=$(find "$TMP/plots" -name 'coordinator-knee-*.png' -size +10k | wc -l)
-    [ "$n" -eq 3 ] && ok "plot.sh draws three PNG plots" || bad "plot.sh made $n plots"
-else
-    bad "plot.sh failed: $(cat "$TMP/plot.err")"
-fi
+plot() { # results.json expected-count
+    if bash "$ROOT/scripts/plot.sh" "$1" "$TMP/plots" >/dev/null 2>"$TMP/plot.err"; then
+        n=$(find "$TMP/plots" -name '*.png' -size +10k | wc -l)
+        [ "$n" -eq "$2" ] && ok "plot.sh: $n PNG plots" || bad "plot.sh made $n plots, expected $2"
+    else
+        bad "plot.sh failed: $(cat "$TMP/plot.err")"
+    fi
+}
+plot "$TMP/sweep.json" 2
 
 # A rate sweep at a fixed node count: latency climbs with the load.
 cs 4 -q --set load.duration_s=2 --set load.warmup_s=0.5 --sweep --set sweep.rates_rps='[1000,2000,2800]' \
@@ -33,6 +36,7 @@ cs 4 -q --set load.duration_s=2 --set load.warmup_s=0.5 --sweep --set sweep.rate
 [ "$RC" -eq 0 ] || bad "rate sweep exited $RC: $(cat "$TMP/err")"
 check "$TMP/rates.json" '[.sweep[].nodes] == [3,3,3] and .sweep[0].p99_us < .sweep[2].p99_us' \
     "a rate sweep: p99 grows with offered load" '.sweep'
+plot "$TMP/rates.json" 3
 
 cs 3 --sweep --set sweep.nodes='[1,4]'
 [ "$RC" -eq 2 ] && grep -q "'sweep.nodes\[1\]': 4 nodes asked for but the run has 2 service nodes" "$TMP/err" &&
