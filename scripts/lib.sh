@@ -42,14 +42,13 @@ cs_build() {
     }
 }
 
-# Environment every mpirun here gets: Open MPI refuses root without the
-# first two; the third stops mpirun waiting a second before it reaps
-# ranks that exited with an error.
+# Environment every mpirun here gets: Open MPI refuses root without these.
+# (Open MPI's odls_base_sigkill_timeout, 1 s by default, is the time ranks
+# get between a SIGTERM and a SIGKILL: clustersim's graceful stop needs it.)
 cs_mpi_env() {
     if [ "$(id -u)" -eq 0 ]; then
         export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
     fi
-    export OMPI_MCA_odls_base_sigkill_timeout=${OMPI_MCA_odls_base_sigkill_timeout:-0}
 }
 
 # The mpirun arguments for NP ranks on this machine.

@@ -58,6 +58,8 @@ void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, cons
         r->rank_info[i] = reports[i].info;
     r->scenario = *sc;
     r->offered_rps = cs_coord_offered_rps(c);
+    r->window_s = cs_coord_window_s(c);
+    r->complete = !c->stopped;
     memcpy(r->coord, c->counters, sizeof(r->coord));
     r->latency = c->latency;
     r->dispatch_wait = c->dispatch_wait;
@@ -163,12 +165,12 @@ void cs_results_analyze(struct cs_results *r)
 {
     const struct cs_scenario *sc = &r->scenario;
     placement(r);
-    r->duration_s = sc->load.duration_s;
+    r->duration_s = r->window_s;
     const uint64_t *c = r->coord;
     uint64_t ended = c[CS_C_COMPLETED] + c[CS_C_REJECTED] + c[CS_C_TIMED_OUT];
     r->lost = c[CS_C_GENERATED] > ended ? c[CS_C_GENERATED] - ended : 0;
-    r->throughput_rps = (double)c[CS_C_WINDOW_COMPLETIONS] / r->duration_s;
-    r->coordinator_utilization = (double)c[CS_C_BUSY_NS] / (r->duration_s * 1e9);
+    r->throughput_rps = r->duration_s > 0 ? (double)c[CS_C_WINDOW_COMPLETIONS] / r->duration_s : 0;
+    r->coordinator_utilization = r->duration_s > 0 ? (double)c[CS_C_BUSY_NS] / (r->duration_s * 1e9) : 0;
     r->coordinator_per_request_us =
         c[CS_C_WINDOW_COMPLETIONS] ? (double)c[CS_C_BUSY_NS] / 1e3 / (double)c[CS_C_WINDOW_COMPLETIONS] : NAN;
 

@@ -74,9 +74,9 @@ void cs_sleep_until(struct cs_sleeper *s, int64_t deadline_ns)
     if (target <= cs_now_ns())
         return;
     struct timespec ts = {(time_t)(target / CS_NS_PER_S), (long)(target % CS_NS_PER_S)};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0) {
-    }
-    cs_sleeper_observe(s, cs_now_ns() - target);
+    /* A signal cuts the sleep short; the caller looks around and decides. */
+    if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == 0)
+        cs_sleeper_observe(s, cs_now_ns() - target);
 }
 
 void cs_sleeper_observe(struct cs_sleeper *s, int64_t overshoot_ns)

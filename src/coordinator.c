@@ -519,7 +519,7 @@ static void expire_outstanding(struct cs_coord *c, int64_t now)
 
 static int shut_down_nodes(struct cs_coord *c)
 {
-    struct cs_msg m = {.kind = CS_MSG_SHUTDOWN};
+    struct cs_msg m = {.kind = CS_MSG_SHUTDOWN, .flags = c->stopped ? CS_SHUTDOWN_EARLY : 0};
     for (int i = 0; i < c->nodes; i++) {
         int rc = c->tp->send(c->tp->ctx, i + 1, &m);
         if (rc < 0)
@@ -593,11 +593,30 @@ int64_t cs_coord_next_event(const struct cs_coord *c)
     return next >= 9.2e18 ? INT64_MAX : (int64_t)ceil(next);
 }
 
+void cs_coord_stop(struct cs_coord *c, int64_t now, int64_t grace_ns)
+{
+    if (c->state == CS_COORD_DONE || c->stopped)
+        return;
+    c->stopped = true;
+    if (now < c->window_end)
+        c->window_end = now > c->window_start ? now : c->window_start;
+    int64_t deadline = now + grace_ns;
+    if (c->state == CS_COORD_RUNNING || deadline < c->drain_deadline)
+        c->drain_deadline = deadline;
+    c->state = CS_COORD_DRAINING;
+}
+
+double cs_coord_window_s(const struct cs_coord *c)
+{
+    return (double)(c->window_end - c->window_start) / 1e9;
+}
+
 double cs_coord_offered_rps(const struct cs_coord *c)
 {
     if (c->source == CS_SOURCE_RATE)
         return c->sc->load.schedule_n ? cs_scenario_rate(c->sc, c->nodes) : c->base_rps;
-    return (double)c->counters[CS_C_GENERATED] / c->sc->load.duration_s;
+    double window = cs_coord_window_s(c);
+    return window > 0 ? (double)c->counters[CS_C_GENERATED] / window : 0;
 }
 
 void cs_coord_interval(struct cs_coord *c, int64_t now, struct cs_interval_row *row)

@@ -392,12 +392,22 @@ static int run_sweep(const struct options *o, const struct cs_scenario *sc, cons
                 out_of_memory();
         }
         cs_mpi_run(MPI_COMM_WORLD, &step, steps[i].nodes, NULL, host, ro, rank == 0 ? res : NULL);
+        /* A signal stops the sweep after this step; everybody learns it
+         * from rank 0, which owns the verdict. */
+        int stop = rank == 0 && !res->complete;
+        MPI_Request req;
+        CS_MPI_CHECK(MPI_Ibcast(&stop, 1, MPI_INT, 0, MPI_COMM_WORLD, &req));
+        cs_mpi_wait_quietly(&req);
         if (rank == 0) {
             cs_sweep_row_from(res, &rows[i]);
             if (!o->quiet)
                 fprintf(stderr, "  step %d/%d: %d node%s, %.0f req/s, p99 %.0f us, %s\n", i + 1, n, rows[i].nodes,
                         rows[i].nodes == 1 ? "" : "s", rows[i].throughput_rps, rows[i].p99_us,
                         cs_bottleneck_names[rows[i].bottleneck]);
+        }
+        if (stop) {
+            n = i + 1;
+            break;
         }
     }
     if (rank == 0) {
@@ -449,6 +459,7 @@ int main(int argc, char **argv)
         return status;
     }
 
+    cs_mpi_catch_signals();
     struct cs_host host;
     cs_mpi_host_open(MPI_COMM_WORLD, &host);
     struct cs_run_options ro = {

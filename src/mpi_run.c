@@ -31,6 +31,28 @@
 /* Collectives that nap instead of spinning while they wait: Open MPI's
  * blocking collectives busy-poll, and ranks that spin while others are
  * still working take the cores those need when ranks outnumber cores. */
+volatile sig_atomic_t cs_stop_signal;
+
+/* Every signal only sets the flag: a rank often gets two (one from the
+ * terminal or the batch system, one relayed by mpirun), and the second
+ * must not kill it while it drains. mpirun's SIGKILL ends a drain that
+ * takes too long. */
+static void on_stop_signal(int sig)
+{
+    cs_stop_signal = sig;
+}
+
+void cs_mpi_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: a sleep ends when the signal comes */
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
 void cs_mpi_wait_quietly(MPI_Request *req)
 {
     int done = 0;
@@ -173,6 +195,12 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
     if (opt->timeseries)
         cs_timeseries_header(opt->timeseries, opt->timeseries_json);
     while (!cs_coord_done(c)) {
+        if (cs_stop_signal && !c->stopped) {
+            fprintf(stderr, "\nclustersim: stopping on signal %d: draining for %g s; the results will be marked "
+                            "incomplete\n",
+                    (int)cs_stop_signal, sc->run.stop_grace_s);
+            cs_coord_stop(c, cs_now_ns(), (int64_t)(sc->run.stop_grace_s * 1e9));
+        }
         int work = cs_coord_turn(c);
         int64_t now = cs_now_ns();
         if (now >= next_tick) {
@@ -385,7 +413,6 @@ int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const str
     free(mine);
 
     if (rank == 0) {
-        r->complete = true;
         cs_results_collect(r, sc, &coord, all);
         int len = 0;
         char lib[MPI_MAX_LIBRARY_VERSION_STRING];

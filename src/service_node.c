@@ -84,6 +84,8 @@ int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int64_t now)
 {
     if (m->kind == CS_MSG_SHUTDOWN) {
         n->shutdown = true;
+        if ((m->flags & CS_SHUTDOWN_EARLY) && now < n->window_end)
+            n->counters[CS_N_WINDOW_NS] = now > n->window_start ? (uint64_t)(now - n->window_start) : 0;
         n->counters[CS_N_ABANDONED] += (uint64_t)(n->queue_count + n->busy);
         return CS_OK;
     }

@@ -189,7 +189,6 @@ int sim_run(const struct cs_scenario *sc, int nodes, const struct cs_trace *trac
     if (rc)
         goto out;
 
-    r->complete = true;
     snprintf(r->library, sizeof(r->library), "loopback");
     for (int i = 0; i <= nodes; i++) {
         snprintf(reports[i].info.host, sizeof(reports[i].info.host), "sim");

@@ -106,6 +106,7 @@ static void fake(struct cs_results *r, double coord_busy, double node_busy, doub
     assert_int_equal(cs_results_init(r, 5), CS_OK);
     sim_scenario(&r->scenario, "{\"load\":{\"rate_rps\":3000,\"duration_s\":10}}");
     r->offered_rps = 3000;
+    r->window_s = 10;
     r->coord[CS_C_GENERATED] = r->coord[CS_C_COMPLETED] = 30000;
     r->coord[CS_C_WINDOW_COMPLETIONS] = 30000;
     r->coord[CS_C_BUSY_NS] = (uint64_t)(coord_busy * 10e9);

@@ -88,6 +88,7 @@ struct cs_scenario {
         double drain_timeout_s; /* max time to wait for replies after the window */
         double idle_poll_us;    /* how often an idle rank looks for messages */
         double interval_ms;     /* time series row length */
+        double stop_grace_s;    /* after SIGTERM/SIGINT: time to drain before the results are written */
     } run;
     struct {
         bool enabled; /* run the sweep without --sweep */

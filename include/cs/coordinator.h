@@ -105,6 +105,7 @@ struct cs_coord {
     enum cs_coord_state state;
 
     int64_t t0, window_start, window_end, drain_deadline;
+    bool stopped; /* cs_coord_stop() cut the run short */
     int64_t cost_ns, timeout_ns;
     enum cs_arrival_source source;
     double base_rps;        /* rate without a schedule */
@@ -161,6 +162,14 @@ int64_t cs_coord_next_event(const struct cs_coord *c);
 /* The offered load of the measured window, requests per second: the
  * scheduled rate, or what arrived for closed loops and traces. */
 double cs_coord_offered_rps(const struct cs_coord *c);
+
+/* Stop early (a signal): generate no more, end the measured window at now,
+ * and give outstanding requests until now + grace_ns before they time out. */
+void cs_coord_stop(struct cs_coord *c, int64_t now, int64_t grace_ns);
+
+/* Length of the measured window, seconds: load.duration_s, or less when
+ * the run was stopped early. */
+double cs_coord_window_s(const struct cs_coord *c);
 
 /* Close the current time-series interval at now: fill *row, start the next. */
 void cs_coord_interval(struct cs_coord *c, int64_t now, struct cs_interval_row *row);

@@ -7,6 +7,7 @@
 #define CS_MPI_EDGE_H
 
 #include <mpi.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -42,6 +43,14 @@ struct cs_mpi_transport {
  * send rings bells[dest] when there is one (bells may be NULL). */
 int cs_mpi_transport_open(struct cs_mpi_transport *t, MPI_Comm comm, int nrecv, struct cs_bell **bells);
 void cs_mpi_transport_close(struct cs_mpi_transport *t);
+
+/* Set (to the signal's number) when SIGTERM or SIGINT arrives after
+ * cs_mpi_catch_signals(): the coordinator then stops generating, drains
+ * for run.stop_grace_s and the results are written marked incomplete.
+ * mpirun relays a signal to the ranks after odls_base_sigkill_timeout
+ * seconds (1 by default) and kills them as long after that. */
+extern volatile sig_atomic_t cs_stop_signal;
+void cs_mpi_catch_signals(void);
 
 /* Complete a nonblocking operation, napping between tests rather than
  * spinning: Open MPI's blocking calls busy-poll, which starves the ranks

@@ -51,6 +51,7 @@ struct cs_results {
     char library[128];
     struct cs_rank_info *rank_info; /* [ranks] */
     double offered_rps;
+    double window_s; /* the measured window: load.duration_s unless stopped early */
     uint64_t coord[CS_C__COUNT];
     struct cs_histogram latency;       /* ns, coordinator: intended arrival to reply */
     struct cs_histogram dispatch_wait; /* ns, coordinator: intended arrival to send */

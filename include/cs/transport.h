@@ -37,6 +37,7 @@ enum cs_msg_kind {
 /* Flags, carried from a request to its reply. */
 #define CS_REQ_MEASURED 1u   /* intended arrival inside the measured window */
 #define CS_REPLY_REJECTED 2u /* the node's queue was full: not served */
+#define CS_SHUTDOWN_EARLY 4u /* on a shutdown: the run was stopped before its window ended */
 
 struct cs_msg {
     uint32_t kind;
