@@ -606,22 +606,63 @@ static int parse_object(struct cs_scenario *s, const cJSON *obj, const char *pre
 }
 
 /* Parse JSON text; on a syntax error report line and column. */
+/* Length of the valid UTF-8 sequence at p (1 to 4), or 0. NUL counts
+ * as invalid: a scenario is text. */
+static size_t utf8_char(const unsigned char *p, const unsigned char *end)
+{
+    if (p[0] == 0)
+        return 0;
+    if (p[0] < 0x80)
+        return 1;
+    size_t n = (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+    if (n == 0 || (size_t)(end - p) < n)
+        return 0;
+    uint32_t cp = p[0] & (0x7f >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0; /* overlong, beyond Unicode, or a surrogate */
+    return n;
+}
+
+/* Line and column (1-based, in bytes) of position stop in text. */
+static void line_col(const char *text, const char *stop, int *line, int *col)
+{
+    *line = 1;
+    *col = 1;
+    for (const char *p = text; p < stop; p++) {
+        if (*p == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+/* Parse JSON text; on invalid UTF-8 or a syntax error report line and column. */
 static cJSON *parse_text(const char *text, size_t len, const char *what, char *err, size_t errlen)
 {
+    int line, col;
+    const unsigned char *u = (const unsigned char *)text, *uend = u + len;
+    while (u < uend) {
+        size_t n = utf8_char(u, uend);
+        if (n == 0) {
+            line_col(text, (const char *)u, &line, &col);
+            fail(err, errlen, "%s: byte 0x%02x at line %d, column %d is not UTF-8 text", what, *u, line, col);
+            return NULL;
+        }
+        u += n;
+    }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
     if (root)
         return root;
-    int line = 1, col = 1;
-    const char *stop = end ? end : text + len;
-    for (const char *p = text; p < stop && p < text + len; p++) {
-        if (*p == '\n') {
-            line++;
-            col = 1;
-        } else {
-            col++;
-        }
-    }
+    line_col(text, end && end <= text + len ? end : text + len, &line, &col);
     if (len == 0)
         fail(err, errlen, "%s: empty input, expected a JSON object", what);
     else

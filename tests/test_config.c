@@ -110,6 +110,34 @@ static void syntax_errors_give_line_and_column(void **state)
     expect_error("[1, 2]", "expected a JSON object at the top level", "an array");
 }
 
+static void text_that_is_not_utf8_is_refused_where_it_breaks(void **state)
+{
+    (void)state;
+    expect_error("{\"name\": \"caf\xe9\"}", "byte 0xe9 at line 1, column 14 is not UTF-8", NULL);
+    expect_error("{\n\"name\": \"\xc0\xaf\"}", "byte 0xc0 at line 2, column 10", NULL); /* overlong */
+    expect_error("{\"name\": \"\xed\xa0\x80\"}", "byte 0xed", NULL);                  /* a surrogate */
+    struct cs_scenario s;
+    char err[CS_ERRBUF];
+    const char nul[] = "{\"name\": \"a\0b\"}";
+    assert_int_equal(cs_scenario_parse(&s, nul, sizeof(nul) - 1, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "byte 0x00"));
+    assert_int_equal(parse(&s, "{\"name\": \"caf\xc3\xa9 \xf0\x9f\x98\x80\"}", err), CS_OK);
+}
+
+static void deep_nesting_is_refused_not_crashed_on(void **state)
+{
+    (void)state;
+    char deep[5000];
+    size_t n = 0;
+    deep[n++] = '{';
+    memcpy(deep + n, "\"load\":", 7);
+    n += 7;
+    for (int i = 0; i < 2000; i++)
+        deep[n++] = '[';
+    deep[n] = '\0';
+    expect_error(deep, "invalid JSON", NULL);
+}
+
 static void unknown_keys_are_named_with_the_known_ones(void **state)
 {
     (void)state;
@@ -314,6 +342,8 @@ int main(void)
         cmocka_unit_test(every_key_is_read),
         cmocka_unit_test(the_printed_scenario_parses_back_to_the_same_values),
         cmocka_unit_test(syntax_errors_give_line_and_column),
+        cmocka_unit_test(text_that_is_not_utf8_is_refused_where_it_breaks),
+        cmocka_unit_test(deep_nesting_is_refused_not_crashed_on),
         cmocka_unit_test(unknown_keys_are_named_with_the_known_ones),
         cmocka_unit_test(wrong_types_are_named_with_the_value),
         cmocka_unit_test(out_of_range_values_are_named_with_the_bounds),
