@@ -30,17 +30,29 @@ const char cs_default_scenario_json[] =
     "  \"dispatch\": {\"policy\": \"round_robin\", \"cost_us\": 0}\n"
     "}\n";
 
-enum key_type { K_BOOL, K_DOUBLE, K_INT, K_SEED, K_ENUM, K_STRING, K_DIST, K_PER_NODE, K_SCHEDULE, K_INT_LIST, K_DOUBLE_LIST };
+enum key_type {
+    K_BOOL,
+    K_DOUBLE,
+    K_INT,
+    K_SEED,
+    K_ENUM,
+    K_STRING,
+    K_DIST,
+    K_PER_NODE,
+    K_SCHEDULE,
+    K_INT_LIST,
+    K_DOUBLE_LIST
+};
 
 struct key {
     const char *path;
     enum key_type type;
     size_t offset;
-    double min, max;   /* inclusive bounds for numbers; max length for strings */
-    bool min_open;     /* min itself is not allowed */
-    bool nullable;     /* JSON null means "unset" (stored as NAN) */
-    double def;        /* default for numbers (a distribution's mean) */
-    const char *sdef;  /* default for strings and enums (a distribution's kind) */
+    double min, max;                 /* inclusive bounds for numbers; max length for strings */
+    bool min_open;                   /* min itself is not allowed */
+    bool nullable;                   /* JSON null means "unset" (stored as NAN) */
+    double def;                      /* default for numbers (a distribution's mean) */
+    const char *sdef;                /* default for strings and enums (a distribution's kind) */
     const char *(*enum_name)(int i); /* K_ENUM: name of value i, NULL past the end */
 };
 
@@ -149,6 +161,18 @@ static const char *type_word(const cJSON *v)
     return "an invalid value";
 }
 
+/* "a string \"x\"", "a number 5", "null", "true": what the user gave. */
+static const char *got(const cJSON *v, char *buf, size_t len)
+{
+    char shown[64];
+    describe(v, shown, sizeof(shown));
+    if (cJSON_IsNull(v) || cJSON_IsBool(v))
+        snprintf(buf, len, "%s", shown);
+    else
+        snprintf(buf, len, "%s %s", type_word(v), shown);
+    return buf;
+}
+
 static void *field(struct cs_scenario *s, const struct key *k)
 {
     return (char *)s + k->offset;
@@ -199,15 +223,14 @@ void cs_scenario_defaults(struct cs_scenario *s)
     }
 }
 
-static int check_number(const struct key *k, const char *path, const cJSON *v, double *out, char *err,
-                        size_t errlen)
+static int check_number(const struct key *k, const char *path, const cJSON *v, double *out, char *err, size_t errlen)
 {
     char shown[80];
-    describe(v, shown, sizeof(shown));
     if (!cJSON_IsNumber(v)) {
-        fail(err, errlen, "scenario key '%s': expected a number, got %s %s", path, type_word(v), shown);
+        fail(err, errlen, "scenario key '%s': expected a number, got %s", path, got(v, shown, sizeof(shown)));
         return CS_E_INVALID;
     }
+    describe(v, shown, sizeof(shown));
     double x = v->valuedouble;
     if (!isfinite(x)) {
         fail(err, errlen, "scenario key '%s': the number is too large to represent (must be %s %g and <= %g)", path,
@@ -232,10 +255,10 @@ static int parse_dist(struct cs_dist *d, const char *path, const cJSON *v, char 
 {
     char shown[80];
     if (!cJSON_IsObject(v)) {
-        describe(v, shown, sizeof(shown));
-        fail(err, errlen, "scenario key '%s': expected a distribution object such as "
-                          "{\"dist\": \"exponential\", \"mean_us\": 1000}, got %s %s",
-             path, type_word(v), shown);
+        fail(err, errlen,
+             "scenario key '%s': expected a distribution object such as "
+             "{\"dist\": \"exponential\", \"mean_us\": 1000}, got %s",
+             path, got(v, shown, sizeof(shown)));
         return CS_E_INVALID;
     }
     const cJSON *c;
@@ -257,8 +280,9 @@ static int parse_dist(struct cs_dist *d, const char *path, const cJSON *v, char 
         int kind = cJSON_IsString(dist) ? cs_dist_find(dist->valuestring) : -1;
         if (kind < 0) {
             describe(dist, shown, sizeof(shown));
-            fail(err, errlen, "scenario key '%s.dist': unknown distribution %s (one of: constant, exponential, "
-                              "uniform, lognormal)",
+            fail(err, errlen,
+                 "scenario key '%s.dist': unknown distribution %s (one of: constant, exponential, "
+                 "uniform, lognormal)",
                  path, shown);
             return CS_E_INVALID;
         }
@@ -277,8 +301,9 @@ static int parse_dist(struct cs_dist *d, const char *path, const cJSON *v, char 
         snprintf(sub, sizeof(sub), "%s.cv", path);
         if (!dk->has_cv) {
             describe(cv, shown, sizeof(shown));
-            fail(err, errlen, "scenario key '%s': the %s distribution has no cv (got %s); only uniform and "
-                              "lognormal take one",
+            fail(err, errlen,
+                 "scenario key '%s': the %s distribution has no cv (got %s); only uniform and "
+                 "lognormal take one",
                  sub, dk->name, shown);
             return CS_E_INVALID;
         }
@@ -392,10 +417,10 @@ static int parse_per_node(struct cs_per_node *p, const struct key *k, const cJSO
         }
         return CS_OK;
     }
-    describe(v, shown, sizeof(shown));
-    fail(err, errlen, "scenario key '%s': expected a number, a list with one number per service node, or "
-                      "overrides by rank such as {\"default\": 1, \"2\": 0.5}; got %s %s",
-         k->path, type_word(v), shown);
+    fail(err, errlen,
+         "scenario key '%s': expected a number, a list with one number per service node, or "
+         "overrides by rank such as {\"default\": 1, \"2\": 0.5}; got %s",
+         k->path, got(v, shown, sizeof(shown)));
     return CS_E_INVALID;
 }
 
@@ -408,10 +433,10 @@ static int parse_schedule(struct cs_scenario *s, const struct key *k, const cJSO
         return CS_OK;
     }
     if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0) {
-        describe(v, shown, sizeof(shown));
-        fail(err, errlen, "scenario key '%s': expected a non-empty list such as [{\"at_s\": 0, \"rate_rps\": 500}, "
-                          "{\"at_s\": 5, \"rate_rps\": 5000}], got %s %s",
-             k->path, type_word(v), shown);
+        fail(err, errlen,
+             "scenario key '%s': expected a non-empty list such as [{\"at_s\": 0, \"rate_rps\": 500}, "
+             "{\"at_s\": 5, \"rate_rps\": 5000}], got %s",
+             k->path, got(v, shown, sizeof(shown)));
         return CS_E_INVALID;
     }
     if (cJSON_GetArraySize(v) > CS_SCHEDULE_MAX) {
@@ -468,8 +493,8 @@ static int set_value(struct cs_scenario *s, const struct key *k, const cJSON *v,
     switch (k->type) {
     case K_BOOL:
         if (!cJSON_IsBool(v)) {
-            describe(v, shown, sizeof(shown));
-            fail(err, errlen, "scenario key '%s': expected true or false, got %s %s", k->path, type_word(v), shown);
+            fail(err, errlen, "scenario key '%s': expected true or false, got %s", k->path,
+                 got(v, shown, sizeof(shown)));
             return CS_E_INVALID;
         }
         *(bool *)f = cJSON_IsTrue(v);
@@ -491,8 +516,7 @@ static int set_value(struct cs_scenario *s, const struct key *k, const cJSON *v,
         return CS_OK;
     case K_STRING:
         if (!cJSON_IsString(v)) {
-            describe(v, shown, sizeof(shown));
-            fail(err, errlen, "scenario key '%s': expected a string, got %s %s", k->path, type_word(v), shown);
+            fail(err, errlen, "scenario key '%s': expected a string, got %s", k->path, got(v, shown, sizeof(shown)));
             return CS_E_INVALID;
         }
         if (strlen(v->valuestring) > (size_t)k->max) {
@@ -581,6 +605,12 @@ static int parse_object(struct cs_scenario *s, const cJSON *obj, const char *pre
             snprintf(path, sizeof(path), "%s.%s", prefix, c->string);
         else
             snprintf(path, sizeof(path), "%s", c->string);
+        for (const cJSON *d = obj->child; d != c; d = d->next) {
+            if (strcmp(d->string, c->string) == 0) {
+                fail(err, errlen, "scenario key '%s': given twice", path);
+                return CS_E_INVALID;
+            }
+        }
         const struct key *k = find_key(path);
         if (k) {
             if (set_value(s, k, c, err, errlen))
@@ -588,8 +618,7 @@ static int parse_object(struct cs_scenario *s, const cJSON *obj, const char *pre
         } else if (is_section(path)) {
             if (!cJSON_IsObject(c)) {
                 char shown[80];
-                describe(c, shown, sizeof(shown));
-                fail(err, errlen, "scenario key '%s': expected an object, got %s %s", path, type_word(c), shown);
+                fail(err, errlen, "scenario key '%s': expected an object, got %s", path, got(c, shown, sizeof(shown)));
                 return CS_E_INVALID;
             }
             if (parse_object(s, c, path, err, errlen))
@@ -648,6 +677,10 @@ static void line_col(const char *text, const char *stop, int *line, int *col)
 static cJSON *parse_text(const char *text, size_t len, const char *what, char *err, size_t errlen)
 {
     int line, col;
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) { /* a byte-order mark some editors write */
+        text += 3;
+        len -= 3;
+    }
     const unsigned char *u = (const unsigned char *)text, *uend = u + len;
     while (u < uend) {
         size_t n = utf8_char(u, uend);
@@ -674,8 +707,7 @@ static int parse_tree(struct cs_scenario *s, const cJSON *root, char *err, size_
 {
     if (!cJSON_IsObject(root)) {
         char shown[80];
-        describe(root, shown, sizeof(shown));
-        fail(err, errlen, "scenario: expected a JSON object at the top level, got %s %s", type_word(root), shown);
+        fail(err, errlen, "scenario: expected a JSON object at the top level, got %s", got(root, shown, sizeof(shown)));
         return CS_E_INVALID;
     }
     cs_scenario_defaults(s);
@@ -704,8 +736,8 @@ static int read_file(const char *path, char **out, size_t *outlen, char *err, si
         return CS_E_IO;
     }
     if (st.st_size > CS_SCENARIO_FILE_MAX) {
-        fail(err, errlen, "scenario file '%s' is too large (%lld bytes; the limit is %d)", path,
-             (long long)st.st_size, CS_SCENARIO_FILE_MAX);
+        fail(err, errlen, "scenario file '%s' is too large (%lld bytes; the limit is %d)", path, (long long)st.st_size,
+             CS_SCENARIO_FILE_MAX);
         return CS_E_INVALID;
     }
     FILE *f = fopen(path, "rb");
@@ -798,8 +830,7 @@ int cs_scenario_compose(const char *path, const char *const *sets, int nsets, ch
         if (rc)
             return rc;
     }
-    cJSON *root = path ? parse_text(text, len, path, err, errlen)
-                       : cJSON_Parse(cs_default_scenario_json);
+    cJSON *root = path ? parse_text(text, len, path, err, errlen) : cJSON_Parse(cs_default_scenario_json);
     free(text);
     if (!root)
         return CS_E_INVALID;
@@ -918,8 +949,8 @@ char *cs_scenario_to_json(const struct cs_scenario *s)
             }
             cJSON *a = cJSON_AddArrayToObject(obj, leaf);
             for (int j = 0; j < n; j++)
-                cJSON_AddItemToArray(a, cJSON_CreateNumber(k->type == K_INT_LIST ? ((const int *)f)[j]
-                                                                                  : ((const double *)f)[j]));
+                cJSON_AddItemToArray(
+                    a, cJSON_CreateNumber(k->type == K_INT_LIST ? ((const int *)f)[j] : ((const double *)f)[j]));
             break;
         }
         case K_SCHEDULE: {
@@ -978,8 +1009,9 @@ int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char
     for (size_t i = 0; i < CS_ARRAY_LEN(lists); i++) {
         const struct cs_per_node *p = lists[i].p;
         if (p->is_list && p->n != service_nodes) {
-            fail(err, errlen, "scenario key '%s': the list has %d entries but the run has %d service nodes (give "
-                              "one per node, or overrides by rank such as {\"default\": 1, \"2\": 0.5})",
+            fail(err, errlen,
+                 "scenario key '%s': the list has %d entries but the run has %d service nodes (give "
+                 "one per node, or overrides by rank such as {\"default\": 1, \"2\": 0.5})",
                  lists[i].key, p->n, service_nodes);
             return CS_E_INVALID;
         }

@@ -122,6 +122,7 @@ static void text_that_is_not_utf8_is_refused_where_it_breaks(void **state)
     assert_int_equal(cs_scenario_parse(&s, nul, sizeof(nul) - 1, err, sizeof(err)), CS_E_INVALID);
     assert_non_null(strstr(err, "byte 0x00"));
     assert_int_equal(parse(&s, "{\"name\": \"caf\xc3\xa9 \xf0\x9f\x98\x80\"}", err), CS_OK);
+    assert_int_equal(parse(&s, "\xef\xbb\xbf{\"name\": \"bom\"}", err), CS_OK); /* a byte-order mark is fine */
 }
 
 static void deep_nesting_is_refused_not_crashed_on(void **state)
@@ -144,6 +145,7 @@ static void unknown_keys_are_named_with_the_known_ones(void **state)
     expect_error("{\"lod\": {}}", "'lod': unknown key", "load");
     expect_error("{\"load\": {\"rate\": 5}}", "'load.rate': unknown key", "rate_rps");
     expect_error("{\"service\": {\"time\": {\"dist\": \"constant\", \"mean\": 5}}}", "'service.time.mean'", NULL);
+    expect_error("{\"load\": {\"rate_rps\": 5, \"rate_rps\": 6}}", "'load.rate_rps': given twice", NULL);
 }
 
 static void wrong_types_are_named_with_the_value(void **state)
