@@ -4,6 +4,7 @@
 # to a minimal raw MPI request/reply loop (tests/rawloop.c) measured in
 # the same run on the same ranks. The offered load is set 25% above what
 # the raw loop reached, so the coordinator, not the schedule, sets the pace.
+# Then rank 0's peak memory over a run of 5 million requests.
 #   scripts/bench.sh [seconds per measurement, default 3] [rank counts...]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -32,3 +33,9 @@ for np in "${counts[@]}"; do
     awk -v np="$np" -v raw="$raw" -v got="$got" -v per="$per" \
         'BEGIN { printf "%6d %16.0f %16.0f %8.2f %14.3f\n", np, raw, got, got / raw, per }'
 done
+
+# Rank 0's memory must not grow with the number of requests.
+mpirun $(cs_mpirun_args 2) "$CS_BUILD/clustersim" -q --set load.duration_s=5 --set load.warmup_s=0 \
+    --set load.arrival=constant --set load.rate_rps=1000000 --set service.time='{"dist":"constant","mean_us":0}' \
+    --json "$tmp/rss.json"
+jq -r '"rank 0 peak RSS over \(.requests.generated) requests (\(.requests.completed) completed, \(.requests.rejected) rejected): \(.coordinator.max_rss_kb / 1024 * 10 | floor / 10) MiB"' "$tmp/rss.json"

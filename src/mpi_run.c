@@ -9,6 +9,7 @@
  */
 #include <math.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -414,6 +415,8 @@ int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const str
 
     if (rank == 0) {
         cs_results_collect(r, sc, &coord, all);
+        struct rusage ru;
+        r->max_rss_kb = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
         int len = 0;
         char lib[MPI_MAX_LIBRARY_VERSION_STRING];
         MPI_Get_library_version(lib, &len);

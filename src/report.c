@@ -115,6 +115,7 @@ char *cs_results_json(const struct cs_results *r)
     add_num(co, "utilization", r->coordinator_utilization);
     add_num(co, "per_request_us", r->coordinator_per_request_us);
     cJSON_AddNumberToObject(co, "pending_max", (double)c[CS_C_PENDING_MAX]);
+    cJSON_AddNumberToObject(co, "max_rss_kb", (double)r->max_rss_kb);
 
     cJSON *nodes = cJSON_AddArrayToObject(root, "nodes");
     for (int i = 0; i < r->service_nodes; i++) {

@@ -52,6 +52,7 @@ struct cs_results {
     struct cs_rank_info *rank_info; /* [ranks] */
     double offered_rps;
     double window_s; /* the measured window: load.duration_s unless stopped early */
+    long max_rss_kb; /* rank 0's peak resident memory, KiB (0: unknown) */
     uint64_t coord[CS_C__COUNT];
     struct cs_histogram latency;       /* ns, coordinator: intended arrival to reply */
     struct cs_histogram dispatch_wait; /* ns, coordinator: intended arrival to send */
