@@ -276,8 +276,11 @@ static int share_scenario(const struct options *o, int rank, int size, struct cs
     MPI_Request req;
     CS_MPI_CHECK(MPI_Ibcast(head, 2, MPI_LONG_LONG, 0, MPI_COMM_WORLD, &req));
     cs_mpi_wait_quietly(&req);
-    if (head[0] != CS_OK)
+    if (head[0] != CS_OK) {
+        free(text);
+        cs_trace_free(&z->trace);
         return EXIT_USAGE;
+    }
     if (rank != 0) {
         text = malloc((size_t)head[1]);
         if (!text)

@@ -1,0 +1,67 @@
+# Shared by the job scripts in jobs/: how to launch clustersim inside an
+# allocation, and the bookkeeping every job does. Source it from a job.
+
+# The clustersim binary: $CLUSTERSIM, or build/clustersim under the
+# directory the job was submitted from.
+CS_SUBMIT_DIR=${SLURM_SUBMIT_DIR:-$PWD}
+CS_BIN=${CLUSTERSIM:-$CS_SUBMIT_DIR/build/clustersim}
+CS_RESULTS=${CS_RESULTS:-$CS_SUBMIT_DIR/results}
+
+# Open MPI refuses to run as root without these (sbatch passes the
+# submitter's environment to the job).
+if [ "$(id -u)" -eq 0 ]; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi
+
+# The launcher: srun with PMIx where this SLURM offers it, else mpirun
+# (which reads the allocation from SLURM's environment).
+cs_job_launcher() {
+    if command -v srun >/dev/null && srun --mpi=list 2>&1 | grep -q pmix; then
+        echo "srun --mpi=pmix"
+    else
+        echo "mpirun"
+    fi
+}
+
+# cs_job_run NAME [clustersim args...]: run, with the job's bookkeeping:
+# the job id, the nodes, the exact command and its exit status, and the
+# results in $CS_RESULTS/NAME-JOBID.json (and .csv where asked for).
+cs_job_run() {
+    local name=$1
+    shift
+    local id=${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}}
+    id=${id:-${SLURM_JOB_ID:-local}}
+    mkdir -p "$CS_RESULTS"
+    local launcher
+    launcher=$(cs_job_launcher)
+    local cmd=($launcher "$CS_BIN" --json "$CS_RESULTS/$name-$id.json" "$@")
+    echo "job:      $id ($name)"
+    echo "nodes:    ${SLURM_JOB_NODELIST:-$(hostname)} (${SLURM_NTASKS:-?} tasks)"
+    echo "launcher: $launcher"
+    echo "command:  ${cmd[*]}"
+    "${cmd[@]}" &
+    local pid=$!
+    # A time limit or scancel sends SIGTERM to this script too: pass it on
+    # and wait for clustersim to drain and write its results.
+    trap 'kill -TERM $pid 2>/dev/null' TERM INT
+    local status=0
+    wait $pid || status=$?
+    # wait returns early when a trapped signal arrives: wait again.
+    while kill -0 $pid 2>/dev/null; do wait $pid || status=$?; done
+    echo "exit:     $status"
+    echo "results:  $CS_RESULTS/$name-$id.json"
+    return $status
+}
+
+# The scenario's name for the results file, from a --config FILE argument.
+cs_job_name() {
+    local prev="" a
+    for a in "$@"; do
+        if [ "$prev" = "--config" ] || [ "$prev" = "-c" ]; then
+            basename "$a" .json
+            return
+        fi
+        prev=$a
+    done
+    echo "${1:-default}"
+}

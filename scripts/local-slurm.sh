@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# A real single-machine SLURM from Debian's packages, for trying the job
+# scripts without a cluster: munge, slurmctld and a few slurmd "nodes"
+# (node1..nodeN, all on this machine), with every file in one directory.
+#   scripts/local-slurm.sh up [NODES]   start it (default 2 nodes); prints the env to use
+#   scripts/local-slurm.sh status       what is running
+#   scripts/local-slurm.sh down         stop what up started, remove the directory
+# Then: export SLURM_CONF=$(scripts/local-slurm.sh conf); sbatch jobs/run.sbatch
+# Needs root. Safe to run twice; stops only what it started.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+DIR=${CS_SLURM_DIR:-/tmp/clustersim-slurm}
+CPUS=${CS_SLURM_CPUS:-8} # CPUs each fake node declares (more than it has: tasks may outnumber cores)
+
+need_root() { [ "$(id -u)" -eq 0 ] || { echo "local-slurm.sh needs root" >&2; exit 1; }; }
+
+pids() { cat "$DIR"/run/*.pid 2>/dev/null || true; }
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+up() {
+    need_root
+    local nodes=${1:-2}
+    if alive "$DIR/run/slurmctld.pid"; then
+        echo "local SLURM is already up in $DIR"
+        return 0
+    fi
+    cs_need_packages slurmctld slurmd slurm-client munge
+    rm -rf "$DIR"
+    mkdir -p "$DIR"/{run,state,log,spool,tmp}
+    chmod 755 "$DIR"
+    local host
+    host=$(hostname -s)
+    mungekey -c -f -k "$DIR/munge.key" >/dev/null 2>&1 || dd if=/dev/urandom of="$DIR/munge.key" bs=1024 count=1 2>/dev/null
+    chmod 400 "$DIR/munge.key"
+    munged -f --key-file="$DIR/munge.key" --socket="$DIR/run/munge.socket" --pid-file="$DIR/run/munged.pid" \
+        --log-file="$DIR/log/munged.log" --seed-file="$DIR/state/munge.seed"
+    local mem
+    mem=$(awk '/MemTotal/ { printf "%d", $2 / 1024 / 2 / '"$nodes"' }' /proc/meminfo)
+    {
+        echo "ClusterName=clustersim"
+        echo "SlurmctldHost=$host(127.0.0.1)"
+        echo "SlurmctldPort=16817"
+        echo "AuthType=auth/munge"
+        echo "AuthInfo=socket=$DIR/run/munge.socket"
+        echo "CredType=cred/munge"
+        echo "SlurmUser=root"
+        echo "SlurmdUser=root"
+        echo "StateSaveLocation=$DIR/state"
+        echo "SlurmdSpoolDir=$DIR/spool/%n"
+        echo "TmpFS=$DIR/tmp/%n"
+        echo "SlurmctldPidFile=$DIR/run/slurmctld.pid"
+        echo "SlurmdPidFile=$DIR/run/slurmd-%n.pid"
+        echo "SlurmctldLogFile=$DIR/log/slurmctld.log"
+        echo "SlurmdLogFile=$DIR/log/slurmd-%n.log"
+        echo "ProctrackType=proctrack/linuxproc"
+        echo "TaskPlugin=task/none"
+        echo "MpiDefault=pmix"
+        echo "SchedulerType=sched/backfill"
+        echo "SelectType=select/cons_tres"
+        echo "SelectTypeParameters=CR_Core"
+        echo "SlurmdParameters=config_overrides"
+        echo "JobCompType=jobcomp/filetxt"
+        echo "JobCompLoc=$DIR/log/jobcomp.txt"
+        echo "AccountingStorageType=accounting_storage/none"
+        echo "EnforcePartLimits=ALL"
+        echo "MailProg=/bin/true"
+        echo "KillWait=5"
+        echo "ReturnToService=2"
+        echo "InactiveLimit=0"
+        echo "MinJobAge=60"
+        for i in $(seq 1 "$nodes"); do
+            echo "NodeName=node$i NodeHostname=$host NodeAddr=127.0.0.1 Port=$((16818 + i)) CPUs=$CPUS RealMemory=$mem State=UNKNOWN"
+        done
+        echo "PartitionName=debug Nodes=node[1-$nodes] Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES"
+    } >"$DIR/slurm.conf"
+    for i in $(seq 1 "$nodes"); do mkdir -p "$DIR/spool/node$i" "$DIR/tmp/node$i"; done
+    export SLURM_CONF=$DIR/slurm.conf
+    slurmctld -f "$DIR/slurm.conf"
+    for i in $(seq 1 "$nodes"); do slurmd -f "$DIR/slurm.conf" -N "node$i"; done
+    # Wait until every node is idle.
+    for _ in $(seq 1 60); do
+        if [ "$(sinfo -h -o '%t' 2>/dev/null | grep -c idle)" -ge 1 ] &&
+            ! sinfo -h -o '%t' 2>/dev/null | grep -qvE '^idle$'; then
+            echo "local SLURM is up in $DIR with $nodes nodes; use: export SLURM_CONF=$DIR/slurm.conf"
+            return 0
+        fi
+        sleep 0.5
+    done
+    echo "local SLURM did not come up; logs in $DIR/log:" >&2
+    tail -5 "$DIR"/log/*.log >&2
+    return 1
+}
+
+down() {
+    need_root
+    [ -d "$DIR" ] || { echo "local SLURM is not up"; return 0; }
+    if [ -f "$DIR/slurm.conf" ] && command -v scancel >/dev/null; then
+        SLURM_CONF=$DIR/slurm.conf scancel --quiet --user=root 2>/dev/null || true
+    fi
+    local p
+    for p in $(pids); do kill "$p" 2>/dev/null || true; done
+    for _ in $(seq 1 20); do
+        local left=0
+        for p in $(pids); do kill -0 "$p" 2>/dev/null && left=1; done
+        [ "$left" -eq 0 ] && break
+        sleep 0.25
+    done
+    for p in $(pids); do kill -9 "$p" 2>/dev/null || true; done
+    rm -rf "$DIR"
+    echo "local SLURM is down"
+}
+
+status() {
+    if ! alive "$DIR/run/slurmctld.pid"; then
+        echo "local SLURM is not up"
+        return 1
+    fi
+    SLURM_CONF=$DIR/slurm.conf sinfo
+    SLURM_CONF=$DIR/slurm.conf squeue
+}
+
+case "${1:-}" in
+up) up "${2:-2}" ;;
+down) down ;;
+status) status ;;
+conf) echo "$DIR/slurm.conf" ;;
+*) echo "usage: scripts/local-slurm.sh up [NODES] | down | status | conf" >&2; exit 2 ;;
+esac

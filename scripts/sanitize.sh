@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite again, built with AddressSanitizer and
+# UndefinedBehaviorSanitizer (-DCS_SANITIZE=ON) into build-asan/. Any
+# sanitizer report fails the test that caused it. Open MPI's own leaks are
+# suppressed by tests/lsan.supp (each line says why). Arguments go to ctest.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+cs_need_packages $CS_RUN_PACKAGES $CS_TEST_PACKAGES
+CS_BUILD=$CS_ROOT/build-asan cs_build -DCS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+cs_mpi_env
+# Keep Open MPI's plug-ins loaded to the end, so that their frames in a
+# leak report have names the suppressions can match; unwind fully, since
+# Open MPI is built without frame pointers.
+export OMPI_MCA_mca_base_component_disable_dlclose=1
+export LSAN_OPTIONS="suppressions=$CS_ROOT/tests/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=86"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+cd "$CS_ROOT/build-asan"
+ctest --output-on-failure "$@"
