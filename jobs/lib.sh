@@ -63,5 +63,5 @@ cs_job_name() {
         fi
         prev=$a
     done
-    echo "${1:-default}"
+    echo default
 }

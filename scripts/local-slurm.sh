@@ -83,7 +83,9 @@ up() {
     for _ in $(seq 1 60); do
         if [ "$(sinfo -h -o '%t' 2>/dev/null | grep -c idle)" -ge 1 ] &&
             ! sinfo -h -o '%t' 2>/dev/null | grep -qvE '^idle$'; then
-            echo "local SLURM is up in $DIR with $nodes nodes; use: export SLURM_CONF=$DIR/slurm.conf"
+            echo "local SLURM is up in $DIR with $nodes nodes; use:"
+            echo "  export SLURM_CONF=$DIR/slurm.conf"
+            echo "  export OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo  # keep MPI on loopback"
             return 0
         fi
         sleep 0.5
@@ -96,8 +98,14 @@ up() {
 down() {
     need_root
     [ -d "$DIR" ] || { echo "local SLURM is not up"; return 0; }
-    if [ -f "$DIR/slurm.conf" ] && command -v scancel >/dev/null; then
+    if alive "$DIR/run/slurmctld.pid"; then
+        # Cancel the jobs and let their steps end (SIGTERM, then SIGKILL
+        # after KillWait) before the daemons go.
         SLURM_CONF=$DIR/slurm.conf scancel --quiet --user=root 2>/dev/null || true
+        for _ in $(seq 1 40); do
+            SLURM_CONF=$DIR/slurm.conf squeue -h 2>/dev/null | grep -q . || break
+            sleep 0.5
+        done
     fi
     local p
     for p in $(pids); do kill "$p" 2>/dev/null || true; done

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The job scripts under a real SLURM (scripts/local-slurm.sh: munge,
+# slurmctld, 2 slurmd nodes on this machine): each job's exit status and
+# results; the array job; and a job killed at its time limit, which must
+# still leave valid, incomplete results. Needs root; skipped otherwise.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+if [ "$(id -u)" -ne 0 ]; then
+    echo "SKIPPED: the SLURM tests need root (they start munged, slurmctld and slurmd)"
+    exit 77
+fi
+export CLUSTERSIM=${CLUSTERSIM:-$ROOT/build/clustersim}
+export CS_SLURM_DIR=$(mktemp -d /tmp/cs_slurm.XXXXXX)
+WORK=$(mktemp -d /tmp/cs_slurmjobs.XXXXXX)
+export CS_RESULTS=$WORK/results
+PASSES=0 FAILS=0
+ok() { PASSES=$((PASSES + 1)); echo "ok: $*"; }
+bad() { FAILS=$((FAILS + 1)); echo "FAIL: $*" >&2; }
+cleanup() {
+    "$ROOT/scripts/local-slurm.sh" down >/dev/null 2>&1 || true
+    rm -rf "$WORK" "$CS_SLURM_DIR"
+}
+trap cleanup EXIT
+
+t0=$(date +%s)
+"$ROOT/scripts/local-slurm.sh" up 2
+export SLURM_CONF=$CS_SLURM_DIR/slurm.conf
+# The fake nodes are all this machine: keep MPI's TCP on loopback.
+export OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+cd "$WORK"
+ln -s "$ROOT/jobs" jobs # the job scripts find jobs/lib.sh under the submit directory
+
+valid() { # file what
+    if jq -e '.requests.generated == .requests.completed + .requests.rejected + .requests.timed_out and .requests.lost == 0' "$1" >/dev/null 2>&1; then
+        ok "$2: valid results, every request accounted for"
+    else
+        bad "$2: results missing or invalid: $(head -c 300 "$1" 2>&1)"
+    fi
+}
+
+short=(--set load.duration_s=1 --set load.warmup_s=0.2)
+
+sbatch --wait "$ROOT/jobs/run.sbatch" --config "$ROOT/jobs/scenarios/mm1.json" "${short[@]}" >/dev/null &&
+    ok "run.sbatch exits 0" || bad "run.sbatch failed: $(cat clustersim-*.out)"
+f=$(ls "$CS_RESULTS"/mm1-*.json 2>/dev/null | head -1)
+valid "${f:-/nonexistent}" "run.sbatch"
+grep -q "^launcher: srun --mpi=pmix" clustersim-*.out && ok "run.sbatch chose srun --mpi=pmix and said so" ||
+    bad "launcher line: $(grep launcher clustersim-*.out)"
+
+sbatch --wait "$ROOT/jobs/scaling.sbatch" --config "$ROOT/jobs/scenarios/coordinator-knee.json" "${short[@]}" \
+    --set sweep.nodes='[1,2,4,8]' >/dev/null && ok "scaling.sbatch exits 0" ||
+    bad "scaling.sbatch failed: $(cat clustersim-scaling-*.out)"
+f=$(ls "$CS_RESULTS"/scaling-*.json 2>/dev/null | head -1)
+valid "${f:-/nonexistent}" "scaling.sbatch"
+jq -e '[.sweep[].nodes] == [1,2,4,8] and .analysis.knee_nodes == 4' "${f:-/nonexistent}" >/dev/null 2>&1 &&
+    ok "scaling.sbatch: the sweep spans the allocation and finds the knee" || bad "scaling sweep: $(jq -c .analysis "$f")"
+[ -s "$CS_RESULTS/scaling-${f##*scaling-}" ] && ls "$CS_RESULTS"/scaling-*.csv >/dev/null 2>&1 &&
+    ok "scaling.sbatch wrote its CSV" || bad "no scaling CSV"
+
+sbatch --wait "$ROOT/jobs/scenarios.sbatch" "${short[@]}" >/dev/null && ok "scenarios.sbatch (array) exits 0" ||
+    bad "array failed: $(cat clustersim-scenarios-*.out)"
+n=0
+for s in mm1 coordinator-bound ticket-rush ticket-rush-admission policy-shootout; do
+    f=$(ls "$CS_RESULTS"/$s-*_*.json 2>/dev/null | head -1)
+    [ -n "$f" ] && n=$((n + 1))
+    valid "${f:-/nonexistent}" "array task $s"
+done
+[ "$n" -eq 5 ] && ok "one results file per array task" || bad "$n of 5 array results"
+
+# The time limit: SLURM sends SIGTERM 60 to 90 s after the start. (Run
+# alone: two MPI jobs at once on fake nodes that share one hostname have
+# crashed Open MPI's shared-memory transport here.)
+limit=$(sbatch --parsable --time=1 --job-name=cs-limit "$ROOT/jobs/run.sbatch" --set load.duration_s=600 \
+    --set load.warmup_s=0)
+while squeue -h -j "$limit" 2>/dev/null | grep -q .; do sleep 2; done
+f=$(ls "$CS_RESULTS"/default-"$limit".json 2>/dev/null | head -1)
+valid "${f:-/nonexistent}" "time-limit job"
+jq -e '.complete == false and .requests.completed > 1000' "${f:-/nonexistent}" >/dev/null 2>&1 &&
+    ok "time-limit job: results marked incomplete" || bad "time-limit job: $(head -c 300 "${f:-/dev/null}")"
+grep -q "^exit:" clustersim-"$limit".out && ok "time-limit job reported its exit status" ||
+    bad "time-limit job output: $(cat clustersim-"$limit".out)"
+echo "SLURM tests took $(($(date +%s) - t0)) s"
+echo "$PASSES passed, $FAILS failed"
+[ "$FAILS" -eq 0 ]
