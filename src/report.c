@@ -75,6 +75,13 @@ char *cs_results_json(const struct cs_results *r)
         if (!host_seen_before(r, i))
             cJSON_AddItemToArray(hosts, cJSON_CreateString(r->rank_info[i].host));
     cJSON_AddNumberToObject(mpi, "host_count", r->host_count);
+    cJSON *rank_hosts = cJSON_AddArrayToObject(mpi, "rank_hosts");
+    bool crosses = false;
+    for (int i = 0; i < r->ranks; i++) {
+        cJSON_AddItemToArray(rank_hosts, cJSON_CreateString(r->rank_info[i].host));
+        crosses |= strcmp(r->rank_info[i].host, r->rank_info[0].host) != 0;
+    }
+    cJSON_AddBoolToObject(mpi, "crosses_hosts", crosses);
     cJSON_AddBoolToObject(mpi, "oversubscribed", r->oversubscribed);
     cJSON_AddNumberToObject(mpi, "max_ranks_per_host", r->worst_host_ranks);
     cJSON_AddNumberToObject(mpi, "cores_on_that_host", r->worst_host_cores);

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Emulate N hosts on this Linux machine with network namespaces, so that
+# MPI ranks on different "hosts" talk over TCP, as on a real cluster.
+#   scripts/local-cluster.sh up N [RATE]  hosts cs-h0..cs-h(N-1) on a bridge in 10.213.7.0/24;
+#                                         RATE (e.g. 100mbit) limits each host's link (tc tbf)
+#   scripts/local-cluster.sh run NP [clustersim args...]
+#                                         mpirun from cs-h0, 1 coordinator there and NP-1 ranks
+#                                         spread over the other hosts
+#   scripts/local-cluster.sh status | down
+# Each host has its own hostname (unshare --uts). Needs root. Safe to run
+# twice; removes only the namespaces and files it made (marked cs-).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+NET=10.213.7
+DIR=${CS_CLUSTER_DIR:-/tmp/clustersim-cluster}
+SW=cs-sw
+
+need_root() { [ "$(id -u)" -eq 0 ] || { echo "local-cluster.sh needs root" >&2; exit 1; }; }
+hosts() { ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^cs-h[0-9]+$' | sort -V || true; }
+
+up() {
+    need_root
+    local n=${1:?usage: up N [RATE]} rate=${2:-}
+    [ "$n" -ge 2 ] || { echo "up: need at least 2 hosts" >&2; exit 2; }
+    if [ -n "$(hosts)" ]; then
+        echo "local cluster is already up: $(hosts | tr '\n' ' ')"
+        return 0
+    fi
+    cs_need_packages iproute2 util-linux
+    mkdir -p "$DIR"
+    ip netns add $SW
+    ip -n $SW link add br0 type bridge
+    ip -n $SW link set br0 up
+    ip -n $SW link set lo up
+    : >"$DIR/hosts"
+    for i in $(seq 0 $((n - 1))); do
+        local h=cs-h$i
+        ip netns add $h
+        ip link add v$i type veth peer name p$i
+        ip link set v$i netns $h
+        ip link set p$i netns $SW
+        ip -n $SW link set p$i master br0
+        ip -n $SW link set p$i up
+        ip -n $h link set lo up
+        ip -n $h link set v$i name eth0
+        ip -n $h addr add $NET.$((i + 1))/24 dev eth0
+        ip -n $h link set eth0 up
+        if [ -n "$rate" ]; then
+            ip netns exec $h tc qdisc add dev eth0 root tbf rate "$rate" burst 32kbit latency 50ms
+        fi
+        echo "$NET.$((i + 1)) $h" >>"$DIR/hosts"
+    done
+    { echo "127.0.0.1 localhost"; cat "$DIR/hosts"; } >"$DIR/etc-hosts"
+    # How mpirun reaches a "host": like ssh, but into its namespace, with
+    # its own hostname and the names of the others.
+    cat >"$DIR/agent" <<AGENT
+#!/usr/bin/env bash
+# Called by mpirun like ssh: agent HOST COMMAND..., the command a string
+# for the remote shell.
+host=\$1
+shift
+exec ip netns exec "\$host" unshare --uts --mount sh -c "hostname \$host; mount --bind $DIR/etc-hosts /etc/hosts; \$*"
+AGENT
+    chmod +x "$DIR/agent"
+    echo "local cluster is up: $(hosts | tr '\n' ' ')"
+}
+
+run() {
+    need_root
+    local np=${1:?usage: run NP [clustersim args...]}
+    shift
+    [ -n "$(hosts)" ] || { echo "local cluster is not up (scripts/local-cluster.sh up N)" >&2; exit 1; }
+    cs_mpi_env
+    # Rank 0 alone on cs-h0, the service nodes round robin over the others.
+    local others
+    others=$(hosts | grep -v '^cs-h0$' | tr '\n' ',' | sed 's/,$//')
+    local hf="$DIR/hostfile.run"
+    { echo "cs-h0 slots=1 max_slots=1"; for h in ${others//,/ }; do echo "$h slots=64"; done; } >"$hf"
+    local hosts_file="$DIR/etc-hosts" # name resolution for the hosts, inside every namespace
+    ip netns exec cs-h0 unshare --uts --mount sh -c '
+        hostname cs-h0
+        mount --bind "$0" /etc/hosts
+        shift
+        exec "$@"' "$hosts_file" x \
+        env OMPI_MCA_plm_rsh_agent="$DIR/agent" OMPI_MCA_btl=self,vader,tcp \
+        OMPI_MCA_btl_tcp_if_include=$NET.0/24 OMPI_MCA_oob_tcp_if_include=$NET.0/24 \
+        OMPI_MCA_hwloc_base_binding_policy=none OMPI_MCA_rmaps_base_mapping_policy=node \
+        mpirun -q --hostfile "$hf" -np "$np" --map-by node "$CS_BUILD/clustersim" "$@"
+}
+
+down() {
+    need_root
+    local h
+    for h in $(hosts) $(ip netns list 2>/dev/null | awk '{print $1}' | grep -x $SW || true); do
+        ip netns pids "$h" 2>/dev/null | xargs -r kill 2>/dev/null || true
+        ip netns del "$h"
+    done
+    rm -rf "$DIR"
+    echo "local cluster is down"
+}
+
+case "${1:-}" in
+up) up "${2:-}" "${3:-}" ;;
+run) shift; run "$@" ;;
+status) hosts ;;
+down) down ;;
+*) echo "usage: scripts/local-cluster.sh up N [RATE] | run NP [args...] | status | down" >&2; exit 2 ;;
+esac

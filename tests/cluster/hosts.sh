@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs that span hosts: 3 hosts emulated with network namespaces
+# (scripts/local-cluster.sh), the coordinator on one and the service nodes
+# on the others, talking over TCP. The results must show the hosts, and
+# agree with the same run on one host. Needs root; skipped otherwise.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+if [ "$(id -u)" -ne 0 ]; then
+    echo "SKIPPED: the multi-host tests need root (they create network namespaces)"
+    exit 77
+fi
+export CS_CLUSTER_DIR=$(mktemp -d /tmp/cs_cluster.XXXXXX)
+TMP=$(mktemp -d /tmp/cs_hosts.XXXXXX)
+PASSES=0 FAILS=0
+ok() { PASSES=$((PASSES + 1)); echo "ok: $*"; }
+bad() { FAILS=$((FAILS + 1)); echo "FAIL: $*" >&2; }
+check() { jq -e "$2" "$1" >/dev/null 2>&1 && ok "$3" || bad "$3: $(jq -c "${4:-.mpi}" "$1" 2>&1 | head -c 400)"; }
+cleanup() {
+    "$ROOT/scripts/local-cluster.sh" down >/dev/null 2>&1 || true
+    rm -rf "$TMP" "$CS_CLUSTER_DIR"
+}
+trap cleanup EXIT
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+
+"$ROOT/scripts/local-cluster.sh" up 3
+run=(-q --set load.duration_s=4 --set load.warmup_s=1 --set load.seed=5
+    --set service.time='{"dist":"exponential","mean_us":2000}' --set load.utilization=0.6)
+timeout 120 "$ROOT/scripts/local-cluster.sh" run 5 "${run[@]}" --json "$TMP/hosts.json" ||
+    bad "the run across hosts failed"
+check "$TMP/hosts.json" '.mpi.host_count == 3 and .mpi.crosses_hosts == true and .mpi.rank_hosts[0] == "cs-h0"' \
+    "the results show 3 hosts, the coordinator on cs-h0"
+check "$TMP/hosts.json" '[.nodes[].host] | all(. != "cs-h0")' "every service node on another host" '.nodes'
+check "$TMP/hosts.json" '.requests.lost == 0 and .requests.generated == .requests.completed + .requests.rejected + .requests.timed_out' \
+    "every request accounted for across hosts" '.requests'
+
+OMPI_MCA_odls_base_sigkill_timeout=0 timeout 120 mpirun -q -np 5 --oversubscribe "$ROOT/build/clustersim" "${run[@]}" \
+    --json "$TMP/one.json" || bad "the same run on one host failed"
+check "$TMP/one.json" '.mpi.host_count == 1 and .mpi.crosses_hosts == false' "the one-host run is on one host"
+a=$(jq '.throughput_rps' "$TMP/hosts.json") b=$(jq '.throughput_rps' "$TMP/one.json")
+la=$(jq '.latency_us.mean' "$TMP/hosts.json") lb=$(jq '.latency_us.mean' "$TMP/one.json")
+echo "across hosts: $a req/s, mean $la us; one host: $b req/s, mean $lb us"
+awk -v a="$a" -v b="$b" 'BEGIN { exit !((a / b - 1) < 0.05 && (b / a - 1) < 0.05) }' &&
+    ok "throughput agrees within 5%" || bad "throughput $a vs $b"
+# Across hosts the nodes poll for work (no shared-memory doorbell) and TCP
+# adds tens of microseconds per message: latency agrees within 20%.
+awk -v a="$la" -v b="$lb" 'BEGIN { r = a / b; exit !(r < 1.2 && r > 1 / 1.2) }' &&
+    ok "mean latency agrees within 20%" || bad "mean latency $la vs $lb"
+echo "$PASSES passed, $FAILS failed"
+[ "$FAILS" -eq 0 ]
