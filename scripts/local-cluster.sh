@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Emulate N hosts on this Linux machine with network namespaces, so that
 # MPI ranks on different "hosts" talk over TCP, as on a real cluster.
-#   scripts/local-cluster.sh up N [RATE]  hosts cs-h0..cs-h(N-1) on a bridge in 10.213.7.0/24;
-#                                         RATE (e.g. 100mbit) limits each host's link (tc tbf)
+#   scripts/local-cluster.sh up N [--rate RATE] [--delay-us US]
+#                                         hosts cs-h0..cs-h(N-1) on a switch in 10.213.7.0/24;
+#                                         RATE (e.g. 100mbit) limits each host's link (tc tbf);
+#                                         US adds one-way delay between hosts (a userspace
+#                                         switch, tests/netdelay.c: this kernel has no netem)
 #   scripts/local-cluster.sh run NP [clustersim args...]
 #                                         mpirun from cs-h0, 1 coordinator there and NP-1 ranks
 #                                         spread over the other hosts
@@ -21,18 +24,32 @@ hosts() { ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^cs-h[0-9]+$' 
 
 up() {
     need_root
-    local n=${1:?usage: up N [RATE]} rate=${2:-}
+    local n=${1:?usage: up N [--rate RATE] [--delay-us US]} rate="" delay=""
+    shift
+    while [ $# -gt 0 ]; do
+        case "$1" in
+        --rate) rate=$2; shift 2 ;;
+        --delay-us) delay=$2; shift 2 ;;
+        *) echo "up: unknown option '$1'" >&2; exit 2 ;;
+        esac
+    done
     [ "$n" -ge 2 ] || { echo "up: need at least 2 hosts" >&2; exit 2; }
+    if [ -n "$delay" ] && [ ! -x "$CS_BUILD/tests/netdelay" ]; then
+        cs_need_packages $CS_RUN_PACKAGES
+        cs_build
+    fi
     if [ -n "$(hosts)" ]; then
         echo "local cluster is already up: $(hosts | tr '\n' ' ')"
         return 0
     fi
-    cs_need_packages iproute2 util-linux
+    cs_need_packages iproute2 util-linux ethtool
     mkdir -p "$DIR"
     ip netns add $SW
-    ip -n $SW link add br0 type bridge
-    ip -n $SW link set br0 up
     ip -n $SW link set lo up
+    if [ -z "$delay" ]; then
+        ip -n $SW link add br0 type bridge
+        ip -n $SW link set br0 up
+    fi
     : >"$DIR/hosts"
     for i in $(seq 0 $((n - 1))); do
         local h=cs-h$i
@@ -40,18 +57,31 @@ up() {
         ip link add v$i type veth peer name p$i
         ip link set v$i netns $h
         ip link set p$i netns $SW
-        ip -n $SW link set p$i master br0
+        [ -n "$delay" ] || ip -n $SW link set p$i master br0
         ip -n $SW link set p$i up
         ip -n $h link set lo up
         ip -n $h link set v$i name eth0
         ip -n $h addr add $NET.$((i + 1))/24 dev eth0
         ip -n $h link set eth0 up
+        if [ -n "$delay" ]; then
+            # The delaying switch forwards frames as they are: no segments
+            # bigger than the MTU and no checksums left to the hardware
+            # (offloads off on both ends).
+            ip netns exec $h ethtool -K eth0 tso off gso off gro off tx off rx off >/dev/null 2>&1
+            ip netns exec $SW ethtool -K p$i tso off gso off gro off tx off rx off >/dev/null 2>&1
+        fi
         if [ -n "$rate" ]; then
             ip netns exec $h tc qdisc add dev eth0 root tbf rate "$rate" burst 32kbit latency 50ms
         fi
         echo "$NET.$((i + 1)) $h" >>"$DIR/hosts"
     done
     { echo "127.0.0.1 localhost"; cat "$DIR/hosts"; } >"$DIR/etc-hosts"
+    if [ -n "$delay" ]; then
+        local ports
+        ports=$(seq -f 'p%g' 0 $((n - 1)) | tr '\n' ' ')
+        ip netns exec $SW "$CS_BUILD/tests/netdelay" "$delay" $ports </dev/null >"$DIR/netdelay.log" 2>&1 &
+        echo $! >"$DIR/netdelay.pid"
+    fi
     # How mpirun reaches a "host": like ssh, but into its namespace, with
     # its own hostname and the names of the others.
     cat >"$DIR/agent" <<AGENT
@@ -63,7 +93,7 @@ shift
 exec ip netns exec "\$host" unshare --uts --mount sh -c "hostname \$host; mount --bind $DIR/etc-hosts /etc/hosts; \$*"
 AGENT
     chmod +x "$DIR/agent"
-    echo "local cluster is up: $(hosts | tr '\n' ' ')"
+    echo "local cluster is up: $(hosts | tr '\n' ' ')${delay:+ with ${delay} us one-way delay}${rate:+, links at $rate}"
 }
 
 run() {
@@ -92,6 +122,7 @@ run() {
 down() {
     need_root
     local h
+    [ -f "$DIR/netdelay.pid" ] && kill "$(cat "$DIR/netdelay.pid")" 2>/dev/null || true
     for h in $(hosts) $(ip netns list 2>/dev/null | awk '{print $1}' | grep -x $SW || true); do
         ip netns pids "$h" 2>/dev/null | xargs -r kill 2>/dev/null || true
         ip netns del "$h"
@@ -101,7 +132,7 @@ down() {
 }
 
 case "${1:-}" in
-up) up "${2:-}" "${3:-}" ;;
+up) shift; up "$@" ;;
 run) shift; run "$@" ;;
 status) hosts ;;
 down) down ;;

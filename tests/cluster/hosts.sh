@@ -45,5 +45,21 @@ awk -v a="$a" -v b="$b" 'BEGIN { exit !((a / b - 1) < 0.05 && (b / a - 1) < 0.05
 # adds tens of microseconds per message: latency agrees within 20%.
 awk -v a="$la" -v b="$lb" 'BEGIN { r = a / b; exit !(r < 1.2 && r > 1 / 1.2) }' &&
     ok "mean latency agrees within 20%" || bad "mean latency $la vs $lb"
+# A network with 1 ms of one-way delay: with a window of 1 a node waits a
+# round trip between two requests, so its throughput is bounded by
+# 1 / (service time + round trip) = 1 / (1 ms + 2 ms) = 333 req/s, far
+# below the 900 offered; a window of 8 keeps it busy again.
+"$ROOT/scripts/local-cluster.sh" down >/dev/null
+"$ROOT/scripts/local-cluster.sh" up 2 --delay-us 1000
+for w in 1 8; do
+    timeout -k 5 120 "$ROOT/scripts/local-cluster.sh" run 2 -q --set load.duration_s=3 --set load.warmup_s=1 \
+        --set service.time='{"dist":"constant","mean_us":1000}' --set load.rate_rps=900 --set dispatch.window=$w \
+        --set dispatch.max_pending=100 --json "$TMP/window$w.json" || bad "window $w: the run failed"
+done
+w1=$(jq '.throughput_rps' "$TMP/window1.json") w8=$(jq '.throughput_rps' "$TMP/window8.json")
+echo "1 ms one-way delay, 1 ms service: window 1 $w1 req/s per node, window 8 $w8 req/s (bound for window 1: 333)"
+awk -v t="$w1" 'BEGIN { exit !(t <= 333 * 1.05 && t >= 333 * 0.6) }' &&
+    ok "window 1: throughput bounded by 1 / (service + round trip)" || bad "window 1: $w1 req/s"
+awk -v t="$w8" 'BEGIN { exit !(t >= 900 * 0.9) }' && ok "window 8: throughput restored" || bad "window 8: $w8 req/s"
 echo "$PASSES passed, $FAILS failed"
 [ "$FAILS" -eq 0 ]
