@@ -18,6 +18,7 @@
 
 #include "cs/arrival.h"
 #include "cs/common.h"
+#include "cs/fileio.h"
 #include "cs/policy.h"
 
 const char cs_default_scenario_json[] =
@@ -724,47 +725,6 @@ int cs_scenario_parse(struct cs_scenario *s, const char *text, size_t len, char 
     return rc;
 }
 
-static int read_file(const char *path, char **out, size_t *outlen, char *err, size_t errlen)
-{
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        fail(err, errlen, "cannot read scenario file '%s': %s", path, strerror(errno));
-        return CS_E_IO;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        fail(err, errlen, "cannot read scenario file '%s': not a regular file", path);
-        return CS_E_IO;
-    }
-    if (st.st_size > CS_SCENARIO_FILE_MAX) {
-        fail(err, errlen, "scenario file '%s' is too large (%lld bytes; the limit is %d)", path, (long long)st.st_size,
-             CS_SCENARIO_FILE_MAX);
-        return CS_E_INVALID;
-    }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fail(err, errlen, "cannot read scenario file '%s': %s", path, strerror(errno));
-        return CS_E_IO;
-    }
-    char *buf = malloc((size_t)st.st_size + 1);
-    if (!buf) {
-        fclose(f);
-        fail(err, errlen, "out of memory reading '%s'", path);
-        return CS_E_NOMEM;
-    }
-    size_t n = fread(buf, 1, (size_t)st.st_size, f);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        fail(err, errlen, "cannot read scenario file '%s': read error", path);
-        return CS_E_IO;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *outlen = n;
-    return CS_OK;
-}
-
 /* Apply one "a.b.c=value" assignment to the tree. */
 static int apply_set(cJSON *root, const char *assignment, char *err, size_t errlen)
 {
@@ -826,7 +786,7 @@ int cs_scenario_compose(const char *path, const char *const *sets, int nsets, ch
     size_t len = 0;
     int rc;
     if (path) {
-        rc = read_file(path, &text, &len, err, errlen);
+        rc = cs_read_file(path, CS_SCENARIO_FILE_MAX, "scenario file", &text, &len, err, errlen);
         if (rc)
             return rc;
     }

@@ -15,6 +15,7 @@
 #include "cs/arrival.h"
 #include "cs/common.h"
 #include "cs/config.h"
+#include "cs/fileio.h"
 #include "cs/mpi_edge.h"
 #include "cs/results.h"
 #include "cs/sweep.h"

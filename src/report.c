@@ -5,14 +5,10 @@
  * already done that.
  */
 #include <cjson/cJSON.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cs/arrival.h"
 #include "cs/common.h"
@@ -324,45 +320,4 @@ void cs_timeseries_row(FILE *out, bool json, const struct cs_interval_row *w)
                 w->rejected_rps, w->timed_out_rps, w->p50_us, w->p99_us, w->in_flight, w->pending,
                 w->coordinator_utilization);
     fflush(out);
-}
-
-int cs_write_file_atomic(const char *path, const char *text, char *err, size_t errlen)
-{
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    if (!tmp) {
-        snprintf(err, errlen, "out of memory writing '%s'", path);
-        return CS_E_NOMEM;
-    }
-    snprintf(tmp, plen + 16, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-        free(tmp);
-        return CS_E_IO;
-    }
-    size_t len = strlen(text), done = 0;
-    int rc = CS_OK;
-    while (done < len) {
-        ssize_t w = write(fd, text + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            rc = CS_E_IO;
-            break;
-        }
-        done += (size_t)w;
-    }
-    if (rc == CS_OK && (fchmod(fd, 0644) != 0 || fsync(fd) != 0))
-        rc = CS_E_IO;
-    if (close(fd) != 0)
-        rc = CS_E_IO;
-    if (rc == CS_OK && rename(tmp, path) != 0)
-        rc = CS_E_IO;
-    if (rc != CS_OK) {
-        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-        unlink(tmp);
-    }
-    free(tmp);
-    return rc;
 }

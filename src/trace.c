@@ -14,6 +14,7 @@
 
 #include "cs/common.h"
 #include "cs/config.h"
+#include "cs/fileio.h"
 
 #define TRACE_FILE_MAX ((size_t)CS_SCENARIO_FILE_MAX * 16)
 
@@ -145,29 +146,10 @@ fail:
 int cs_trace_load(struct cs_trace *t, const char *path, char *err, size_t errlen)
 {
     memset(t, 0, sizeof(*t));
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        snprintf(err, errlen, "scenario key 'load.trace': cannot read '%s': %s", path, strerror(errno));
-        return CS_E_INVALID;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "scenario key 'load.trace': cannot read '%s': not a regular file", path);
-        return CS_E_INVALID;
-    }
-    if ((size_t)st.st_size > TRACE_FILE_MAX) {
-        snprintf(err, errlen, "scenario key 'load.trace': '%s' is too large (%lld bytes)", path,
-                 (long long)st.st_size);
-        return CS_E_INVALID;
-    }
-    FILE *f = fopen(path, "rb");
-    char *buf = malloc((size_t)st.st_size + 1);
-    size_t n = f && buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
-    bool bad = !f || !buf || ferror(f);
-    if (f)
-        fclose(f);
-    if (bad) {
-        free(buf);
-        snprintf(err, errlen, "scenario key 'load.trace': cannot read '%s'", path);
+    char *buf = NULL, inner[CS_ERRBUF];
+    size_t n = 0;
+    if (cs_read_file(path, TRACE_FILE_MAX, "trace file", &buf, &n, inner, sizeof(inner)) != CS_OK) {
+        snprintf(err, errlen, "scenario key 'load.trace': %s", inner);
         return CS_E_INVALID;
     }
     int rc = cs_trace_parse(t, path, buf, n, err, errlen);

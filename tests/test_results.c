@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cs/common.h"
+#include "cs/fileio.h"
 #include "sim.h"
 
 static const cJSON *at(const cJSON *root, const char *path)

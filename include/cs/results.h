@@ -114,8 +114,5 @@ char *cs_sweep_csv(const struct cs_sweep_row *rows, int count, const struct cs_s
 void cs_timeseries_header(FILE *out, bool json);
 void cs_timeseries_row(FILE *out, bool json, const struct cs_interval_row *row);
 
-/* Write text to path whole or not at all (temp file in the same directory,
- * fsync, rename). 0 or CS_E_IO with a message in err. */
-int cs_write_file_atomic(const char *path, const char *text, char *err, size_t errlen);
 
 #endif

@@ -1,0 +1,98 @@
+/*
+ * Reading and writing whole files, with clear messages. Nothing here knows
+ * what the files hold.
+ */
+#include "cs/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cs/common.h"
+
+int cs_read_file(const char *path, size_t max_bytes, const char *what, char **out, size_t *outlen, char *err,
+                 size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(err, errlen, "cannot read %s '%s': %s", what, path, strerror(errno));
+        return CS_E_IO;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "cannot read %s '%s': not a regular file", what, path);
+        return CS_E_IO;
+    }
+    if ((size_t)st.st_size > max_bytes) {
+        snprintf(err, errlen, "%s '%s' is too large (%lld bytes; the limit is %zu)", what, path,
+                 (long long)st.st_size, max_bytes);
+        return CS_E_INVALID;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot read %s '%s': %s", what, path, strerror(errno));
+        return CS_E_IO;
+    }
+    char *buf = malloc((size_t)st.st_size + 1);
+    if (!buf) {
+        fclose(f);
+        snprintf(err, errlen, "out of memory reading %s '%s'", what, path);
+        return CS_E_NOMEM;
+    }
+    size_t n = fread(buf, 1, (size_t)st.st_size, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        snprintf(err, errlen, "cannot read %s '%s': read error", what, path);
+        return CS_E_IO;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *outlen = n;
+    return CS_OK;
+}
+
+int cs_write_file_atomic(const char *path, const char *text, char *err, size_t errlen)
+{
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
+    if (!tmp) {
+        snprintf(err, errlen, "out of memory writing '%s'", path);
+        return CS_E_NOMEM;
+    }
+    snprintf(tmp, plen + 16, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        free(tmp);
+        return CS_E_IO;
+    }
+    size_t len = strlen(text), done = 0;
+    int rc = CS_OK;
+    while (done < len) {
+        ssize_t w = write(fd, text + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            rc = CS_E_IO;
+            break;
+        }
+        done += (size_t)w;
+    }
+    if (rc == CS_OK && (fchmod(fd, 0644) != 0 || fsync(fd) != 0))
+        rc = CS_E_IO;
+    if (close(fd) != 0)
+        rc = CS_E_IO;
+    if (rc == CS_OK && rename(tmp, path) != 0)
+        rc = CS_E_IO;
+    if (rc != CS_OK) {
+        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        unlink(tmp);
+    }
+    free(tmp);
+    return rc;
+}
