@@ -993,16 +993,6 @@ int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char
     return CS_OK;
 }
 
-double cs_scenario_rate_at(const struct cs_scenario *s, double base_rps, double t_s)
-{
-    if (s->load.schedule_n == 0)
-        return base_rps;
-    int i = 0;
-    while (i + 1 < s->load.schedule_n && s->load.schedule[i + 1].at_s <= t_s)
-        i++;
-    return s->load.schedule[i].rate_rps;
-}
-
 double cs_scenario_rate(const struct cs_scenario *s, int service_nodes)
 {
     double base;

@@ -119,6 +119,9 @@ char *cs_results_json(const struct cs_results *r)
     add_num(co, "per_request_us", r->coordinator_per_request_us);
     cJSON_AddNumberToObject(co, "pending_max", (double)c[CS_C_PENDING_MAX]);
     cJSON_AddNumberToObject(co, "max_rss_kb", (double)r->max_rss_kb);
+    cJSON *raw = cJSON_AddObjectToObject(co, "counters");
+    for (int i = 0; i < CS_C__COUNT; i++)
+        cJSON_AddNumberToObject(raw, cs_coord_counter_names[i], (double)c[i]);
 
     cJSON *nodes = cJSON_AddArrayToObject(root, "nodes");
     for (int i = 0; i < r->service_nodes; i++) {
@@ -129,10 +132,13 @@ char *cs_results_json(const struct cs_results *r)
         cJSON_AddNumberToObject(o, "completed", (double)n->coordinator_completed);
         add_num(o, "utilization", n->utilization);
         uint64_t m = n->counters[CS_N_MEASURED];
-        uint64_t cc = n->coordinator_completed;
-        add_num(o, "queue_wait_mean_us", cc ? (double)n->queue_wait_ns / 1e3 / (double)cc : 0);
+        uint64_t done = n->coordinator_completed;
+        add_num(o, "queue_wait_mean_us", done ? (double)n->queue_wait_ns / 1e3 / (double)done : 0);
         add_num(o, "service_mean_us", m ? (double)n->counters[CS_N_SERVICE_NS] / 1e3 / (double)m : 0);
         cJSON_AddNumberToObject(o, "abandoned", (double)n->counters[CS_N_ABANDONED]);
+        cJSON *nc = cJSON_AddObjectToObject(o, "counters");
+        for (int k = 0; k < CS_N__COUNT; k++)
+            cJSON_AddNumberToObject(nc, cs_node_counter_names[k], (double)n->counters[k]);
         cJSON_AddItemToArray(nodes, o);
     }
 

@@ -305,7 +305,6 @@ static void a_schedule_is_checked_and_its_mean_is_the_offered_load(void **state)
     assert_int_equal(s.load.schedule_n, 3);
     /* Window 1..5 s: 1 s at 100, 2 s at 500, 1 s at 0. */
     assert_close(cs_scenario_rate(&s, 3), (100 + 1000 + 0) / 4.0, 1e-12);
-    assert_true(cs_scenario_rate_at(&s, 0, 2.5) == 500);
     expect_error("{\"load\":{\"schedule\":[{\"at_s\":1,\"rate_rps\":5}]}}", "first point must be at 0 s", NULL);
     expect_error("{\"load\":{\"schedule\":[{\"at_s\":0,\"rate_rps\":5},{\"at_s\":0,\"rate_rps\":6}]}}",
                  "'load.schedule[1].at_s'", "not after");

@@ -130,10 +130,6 @@ char *cs_scenario_to_json(const struct cs_scenario *s);
  * With a schedule, the time-weighted mean over the run. */
 double cs_scenario_rate(const struct cs_scenario *s, int service_nodes);
 
-/* The scheduled rate at t_s seconds after the start (rate_rps without a
- * schedule), for base_rps = cs_scenario_rate's answer without one. */
-double cs_scenario_rate_at(const struct cs_scenario *s, double base_rps, double t_s);
-
 /* The value of a per-node setting for service node `rank` (1-based). */
 double cs_per_node_value(const struct cs_per_node *p, int rank);
 
