@@ -62,6 +62,8 @@ void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, cons
     r->complete = !c->stopped;
     memcpy(r->coord, c->counters, sizeof(r->coord));
     r->latency = c->latency;
+    r->health_n = c->health_n;
+    memcpy(r->health, c->health, sizeof(r->health));
     r->dispatch_wait = c->dispatch_wait;
     r->queue_wait = c->node_wait;
     for (int i = 0; i < r->service_nodes; i++) {

@@ -41,6 +41,7 @@ enum key_type {
     K_DIST,
     K_PER_NODE,
     K_SCHEDULE,
+    K_FAULTS,
     K_INT_LIST,
     K_DOUBLE_LIST
 };
@@ -103,6 +104,8 @@ static const struct key key_table[] = {
     {"dispatch.window", K_INT, OFF(dispatch.window), 1, 1000000, false, false, 128, NULL, NULL},
     {"dispatch.max_pending", K_INT, OFF(dispatch.max_pending), 0, 10000000, false, false, 10000, NULL, NULL},
     {"dispatch.d", K_INT, OFF(dispatch.d), 1, 1024, false, false, 2, NULL, NULL},
+    {"dispatch.down_after", K_INT, OFF(dispatch.down_after), 0, 1000000, false, false, 0, NULL, NULL},
+    {"dispatch.probe_ms", K_DOUBLE, OFF(dispatch.probe_ms), 1, 3600000, false, false, 500, NULL, NULL},
     {"dispatch.timeout_ms", K_DOUBLE, OFF(dispatch.timeout_ms), 0, 3600000, false, false, 0, NULL, NULL},
     {"nodes.speed", K_PER_NODE, OFF(nodes.speed), 0, 1000, true, false, 1, NULL, NULL},
     {"nodes.servers", K_PER_NODE, OFF(nodes.servers), 0, 1024, true, true, NAN, NULL, NULL},
@@ -111,6 +114,7 @@ static const struct key key_table[] = {
     {"run.idle_poll_us", K_DOUBLE, OFF(run.idle_poll_us), 1, 100000, false, false, 50, NULL, NULL},
     {"run.interval_ms", K_DOUBLE, OFF(run.interval_ms), 1, 3600000, false, false, 500, NULL, NULL},
     {"run.stop_grace_s", K_DOUBLE, OFF(run.stop_grace_s), 0, 3600, false, false, 0.5, NULL, NULL},
+    {"faults", K_FAULTS, OFF(faults), 0, 0, false, false, 0, NULL, NULL},
     {"sweep.enabled", K_BOOL, OFF(sweep.enabled), 0, 0, false, false, 0, NULL, NULL},
     {"sweep.nodes", K_INT_LIST, OFF(sweep.nodes), 1, 100000, false, true, 0, NULL, NULL},
     {"sweep.mode", K_ENUM, OFF(sweep.mode), 0, 0, false, false, 0, "saturate", sweep_mode_name},
@@ -217,6 +221,7 @@ void cs_scenario_defaults(struct cs_scenario *s)
             ((struct cs_per_node *)f)->all = k->def;
             break;
         case K_SCHEDULE:
+        case K_FAULTS:
         case K_INT_LIST:
         case K_DOUBLE_LIST:
             break; /* empty: the count beside the array is 0 */
@@ -482,6 +487,80 @@ static int parse_schedule(struct cs_scenario *s, const struct key *k, const cJSO
     return CS_OK;
 }
 
+/* [{"rank": 2, "at_s": 8, "kind": "stop"}, {"rank": 3, "at_s": 5, "kind": "slow", "factor": 10, "for_s": 4}] */
+static int parse_faults(struct cs_scenario *s, const struct key *k, const cJSON *v, char *err, size_t errlen)
+{
+    static const char *const kinds[] = {"slow", "stop", "recover"};
+    char sub[160], shown[80];
+    s->faults_n = 0;
+    if (cJSON_IsNull(v))
+        return CS_OK;
+    if (!cJSON_IsArray(v)) {
+        fail(err, errlen, "scenario key '%s': expected a list such as [{\"rank\": 2, \"at_s\": 5, \"kind\": \"stop\"}], got %s",
+             k->path, got(v, shown, sizeof(shown)));
+        return CS_E_INVALID;
+    }
+    const cJSON *c;
+    cJSON_ArrayForEach(c, v)
+    {
+        snprintf(sub, sizeof(sub), "%s[%d]", k->path, s->faults_n);
+        if (s->faults_n == CS_FAULTS_MAX) {
+            fail(err, errlen, "scenario key '%s': more than %d faults", k->path, CS_FAULTS_MAX);
+            return CS_E_INVALID;
+        }
+        struct cs_fault *f = &s->faults[s->faults_n];
+        *f = (struct cs_fault){.factor = 1};
+        if (!cJSON_IsObject(c)) {
+            fail(err, errlen, "scenario key '%s': expected an object, got %s", sub, got(c, shown, sizeof(shown)));
+            return CS_E_INVALID;
+        }
+        const cJSON *e;
+        cJSON_ArrayForEach(e, c)
+        {
+            char key[200];
+            snprintf(key, sizeof(key), "%s.%s", sub, e->string);
+            double x;
+            struct key num = {.type = K_DOUBLE, .min = 0, .max = 604800};
+            if (strcmp(e->string, "rank") == 0) {
+                num = (struct key){.type = K_INT, .min = 1, .max = 1000000};
+                if (check_number(&num, key, e, &x, err, errlen))
+                    return CS_E_INVALID;
+                f->rank = (int)x;
+            } else if (strcmp(e->string, "at_s") == 0) {
+                if (check_number(&num, key, e, &f->at_s, err, errlen))
+                    return CS_E_INVALID;
+            } else if (strcmp(e->string, "for_s") == 0) {
+                num.min_open = true;
+                if (check_number(&num, key, e, &f->for_s, err, errlen))
+                    return CS_E_INVALID;
+            } else if (strcmp(e->string, "factor") == 0) {
+                num = (struct key){.type = K_DOUBLE, .min = 0, .min_open = true, .max = 1e6};
+                if (check_number(&num, key, e, &f->factor, err, errlen))
+                    return CS_E_INVALID;
+            } else if (strcmp(e->string, "kind") == 0) {
+                f->kind = -1;
+                for (int j = 0; j < 3 && cJSON_IsString(e); j++)
+                    if (strcmp(e->valuestring, kinds[j]) == 0)
+                        f->kind = j;
+                if (f->kind < 0) {
+                    fail(err, errlen, "scenario key '%s': unknown value %s (one of: slow, stop, recover)", key,
+                         got(e, shown, sizeof(shown)));
+                    return CS_E_INVALID;
+                }
+            } else {
+                fail(err, errlen, "scenario key '%s': unknown key (a fault has: rank, at_s, kind, factor, for_s)", key);
+                return CS_E_INVALID;
+            }
+        }
+        if (f->rank == 0 || !cJSON_GetObjectItemCaseSensitive(c, "at_s") || !cJSON_GetObjectItemCaseSensitive(c, "kind")) {
+            fail(err, errlen, "scenario key '%s': a fault needs rank, at_s and kind", sub);
+            return CS_E_INVALID;
+        }
+        s->faults_n++;
+    }
+    return CS_OK;
+}
+
 static int set_value(struct cs_scenario *s, const struct key *k, const cJSON *v, char *err, size_t errlen)
 {
     void *f = field(s, k);
@@ -550,6 +629,8 @@ static int set_value(struct cs_scenario *s, const struct key *k, const cJSON *v,
         return parse_per_node((struct cs_per_node *)f, k, v, err, errlen);
     case K_SCHEDULE:
         return parse_schedule(s, k, v, err, errlen);
+    case K_FAULTS:
+        return parse_faults(s, k, v, err, errlen);
     case K_INT_LIST:
     case K_DOUBLE_LIST:
         return parse_list(s, k, v, err, errlen);
@@ -913,6 +994,27 @@ char *cs_scenario_to_json(const struct cs_scenario *s)
                     a, cJSON_CreateNumber(k->type == K_INT_LIST ? ((const int *)f)[j] : ((const double *)f)[j]));
             break;
         }
+        case K_FAULTS: {
+            static const char *const kinds[] = {"slow", "stop", "recover"};
+            if (s->faults_n == 0) {
+                cJSON_AddNullToObject(obj, leaf);
+                break;
+            }
+            cJSON *a = cJSON_AddArrayToObject(obj, leaf);
+            for (int j = 0; j < s->faults_n; j++) {
+                const struct cs_fault *fl = &s->faults[j];
+                cJSON *o = cJSON_CreateObject();
+                cJSON_AddNumberToObject(o, "rank", fl->rank);
+                cJSON_AddNumberToObject(o, "at_s", fl->at_s);
+                cJSON_AddStringToObject(o, "kind", kinds[fl->kind]);
+                if (fl->kind == CS_FAULT_SLOW)
+                    cJSON_AddNumberToObject(o, "factor", fl->factor);
+                if (fl->for_s > 0)
+                    cJSON_AddNumberToObject(o, "for_s", fl->for_s);
+                cJSON_AddItemToArray(a, o);
+            }
+            break;
+        }
         case K_SCHEDULE: {
             const struct cs_scenario *sc = s;
             if (sc->load.schedule_n == 0) {
@@ -981,6 +1083,13 @@ int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char
                      lists[i].key, p->at[j].rank, p->at[j].rank, service_nodes);
                 return CS_E_INVALID;
             }
+        }
+    }
+    for (int i = 0; i < s->faults_n; i++) {
+        if (s->faults[i].rank > service_nodes) {
+            fail(err, errlen, "scenario key 'faults[%d].rank': there is no service node of rank %d (ranks 1 to %d)", i,
+                 s->faults[i].rank, service_nodes);
+            return CS_E_INVALID;
         }
     }
     for (int r = 1; r <= service_nodes; r++) {

@@ -203,11 +203,16 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
 
     c->node_in_flight = calloc((size_t)nodes, sizeof(int));
     c->node_limit = calloc((size_t)nodes, sizeof(int));
+    c->node_full_limit = calloc((size_t)nodes, sizeof(int));
+    c->node_timeouts = calloc((size_t)nodes, sizeof(int));
+    c->node_down = calloc((size_t)nodes, sizeof(bool));
+    c->node_next_probe = calloc((size_t)nodes, sizeof(int64_t));
     c->node_completed = calloc((size_t)nodes, sizeof(uint64_t));
     c->node_wait_ns = calloc((size_t)nodes, sizeof(uint64_t));
     if (c->source == CS_SOURCE_CLOSED)
         c->clients = calloc((size_t)sc->load.clients, sizeof(*c->clients));
-    if (!c->node_in_flight || !c->node_limit || !c->node_completed || !c->node_wait_ns ||
+    if (!c->node_in_flight || !c->node_limit || !c->node_full_limit || !c->node_timeouts || !c->node_down ||
+        !c->node_next_probe || !c->node_completed || !c->node_wait_ns ||
         (c->source == CS_SOURCE_CLOSED && !c->clients)) {
         cs_coord_free(c);
         return CS_E_NOMEM;
@@ -216,6 +221,7 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
         double servers = cs_per_node_value(&sc->nodes.servers, i + 1);
         c->node_limit[i] = c->policy->pull ? (isnan(servers) ? sc->service.servers : (int)servers)
                                            : sc->dispatch.window;
+        c->node_full_limit[i] = c->node_limit[i];
     }
     c->open_nodes = nodes;
     c->free_head = -1;
@@ -238,6 +244,13 @@ void cs_coord_free(struct cs_coord *c)
     free(c->clients);
     free(c->node_in_flight);
     free(c->node_limit);
+    free(c->node_full_limit);
+    free(c->node_timeouts);
+    free(c->node_down);
+    free(c->node_next_probe);
+    c->node_full_limit = c->node_timeouts = NULL;
+    c->node_down = NULL;
+    c->node_next_probe = NULL;
     free(c->node_completed);
     free(c->node_wait_ns);
     c->pending = NULL;
@@ -338,6 +351,58 @@ static void slot_release(struct cs_coord *c, int s)
     c->free_head = s;
 }
 
+/* Change a node's limit, keeping open_nodes right. */
+static void set_limit(struct cs_coord *c, int node, int limit)
+{
+    bool was_open = c->node_in_flight[node] < c->node_limit[node];
+    c->node_limit[node] = limit;
+    bool is_open = c->node_in_flight[node] < limit;
+    c->open_nodes += (int)is_open - (int)was_open;
+}
+
+static void health_event(struct cs_coord *c, int node, int64_t now, bool up)
+{
+    c->node_down[node] = !up;
+    c->nodes_down += up ? -1 : 1;
+    if (c->health_n < CS_HEALTH_EVENTS_MAX)
+        c->health[c->health_n++] = (struct cs_health_event){node + 1, (double)(now - c->t0) / 1e9, up};
+}
+
+/* A request to node timed out in flight. */
+static void node_timed_out(struct cs_coord *c, int node, int64_t now)
+{
+    int k = c->sc->dispatch.down_after;
+    if (k <= 0)
+        return;
+    c->node_timeouts[node]++;
+    if (c->node_down[node] || c->node_timeouts[node] >= k) {
+        /* Give up on its timed-out requests for good: a node that stopped
+         * answering will not answer them, and their slots would hold its
+         * window shut after it recovers. A late reply then counts as
+         * unexpected. */
+        for (int s = 0; s < c->slot_cap; s++)
+            if (c->slots[s].node == node && c->slots[s].expired)
+                slot_release(c, s);
+    }
+    if (c->node_down[node]) {
+        set_limit(c, node, 0); /* a failed probe: wait for the next one */
+        c->node_next_probe[node] = now + (int64_t)(c->sc->dispatch.probe_ms * 1e6);
+    } else if (c->node_timeouts[node] >= k) {
+        health_event(c, node, now, false);
+        set_limit(c, node, 0);
+        c->node_next_probe[node] = now + (int64_t)(c->sc->dispatch.probe_ms * 1e6);
+    }
+}
+
+/* Time for nodes marked down to get a probe: room for one request. */
+static void probe_down_nodes(struct cs_coord *c, int64_t now)
+{
+    for (int i = 0; i < c->nodes; i++) {
+        if (c->node_down[i] && c->node_limit[i] == 0 && now >= c->node_next_probe[i])
+            set_limit(c, i, c->node_in_flight[i] + 1);
+    }
+}
+
 /* Send p to a node the policy picks. 1 sent, 0 no node has room, <0 error. */
 static int dispatch_one(struct cs_coord *c, const struct cs_pending *p)
 {
@@ -428,6 +493,11 @@ static void on_reply(struct cs_coord *c, const struct cs_msg *m, int64_t now)
             c->node_wait_ns[node] += (uint64_t)at_node;
         }
         count(c, slot->flags, CS_C_COMPLETED, CS_C_WARMUP_COMPLETED);
+        c->node_timeouts[node] = 0;
+        if (c->node_down[node]) { /* the probe came back */
+            health_event(c, node, now, true);
+            set_limit(c, node, c->node_full_limit[node]);
+        }
         if (now >= c->window_start && now < c->window_end)
             c->counters[CS_C_WINDOW_COMPLETIONS]++;
         c->interval.completed++;
@@ -464,6 +534,7 @@ static void expire_timeouts(struct cs_coord *c, int64_t now, int *work)
             continue; /* answered in time */
         slot->expired = true;
         time_out(c, slot->flags, slot->client, now);
+        node_timed_out(c, slot->node, now);
         (*work)++;
     }
 }
@@ -543,8 +614,11 @@ int cs_coord_turn(struct cs_coord *c)
     }
     if (rc < 0)
         return rc;
-    if (c->timeout_ns > 0)
+    if (c->timeout_ns > 0) {
         expire_timeouts(c, start, &work);
+        if (c->nodes_down > 0)
+            probe_down_nodes(c, start);
+    }
     if (c->state == CS_COORD_RUNNING) {
         rc = generate(c, start, &work);
         if (rc < 0)

@@ -190,6 +190,15 @@ char *cs_results_json(const struct cs_results *r)
         cJSON_AddStringToObject(an, "explanation", a->explanation);
     }
 
+    cJSON *health = cJSON_AddArrayToObject(root, "health_events");
+    for (int i = 0; i < r->health_n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "rank", r->health[i].rank);
+        cJSON_AddNumberToObject(o, "at_s", r->health[i].at_s);
+        cJSON_AddStringToObject(o, "event", r->health[i].up ? "up" : "down");
+        cJSON_AddItemToArray(health, o);
+    }
+
     cJSON_AddStringToObject(root, "bottleneck", cs_bottleneck_names[r->bottleneck]);
     cJSON_AddStringToObject(root, "reason", r->reason);
     cJSON *model = cJSON_AddObjectToObject(root, "model");
@@ -275,6 +284,10 @@ void cs_results_table(const struct cs_results *r, FILE *out)
         fprintf(out, "%-18s %6d %-20.20s %10llu %7.1f%%\n", "", n->rank, r->rank_info[n->rank].host,
                 (unsigned long long)n->coordinator_completed, 100 * n->utilization);
     }
+    for (int i = 0; i < r->health_n; i++)
+        fprintf(out, "health: service node rank %d %s at %.2f s\n", r->health[i].rank,
+                r->health[i].up ? "answered a probe and is up again" : "marked down (timeouts in a row)",
+                r->health[i].at_s);
     fprintf(out, "bottleneck: %s: %s\n", cs_bottleneck_names[r->bottleneck], r->reason);
 }
 

@@ -21,6 +21,7 @@ const char *const cs_node_counter_names[CS_N__COUNT] = {
     [CS_N_SERVICE_NS] = "service_ns",
     [CS_N_REQUESTED_NS] = "requested_ns",
     [CS_N_REJECTED] = "rejected",
+    [CS_N_DROPPED] = "dropped",
     [CS_N_SERVERS] = "servers",
 };
 
@@ -49,8 +50,51 @@ int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, con
     double servers = cs_per_node_value(&sc->nodes.servers, rank);
     int64_t ws = t0 + (int64_t)llround(sc->load.warmup_s * 1e9);
     int64_t we = ws + (int64_t)llround(sc->load.duration_s * 1e9);
-    return cs_node_init(n, isnan(servers) ? sc->service.servers : (int)servers,
-                        cs_per_node_value(&sc->nodes.speed, rank), sc->nodes.queue_capacity, tp, ws, we);
+    int rc = cs_node_init(n, isnan(servers) ? sc->service.servers : (int)servers,
+                          cs_per_node_value(&sc->nodes.speed, rank), sc->nodes.queue_capacity, tp, ws, we);
+    n->t0 = t0;
+    for (int i = 0; i < sc->faults_n; i++)
+        if (sc->faults[i].rank == rank)
+            n->faults[n->faults_n++] = sc->faults[i];
+    return rc;
+}
+
+/* The node's condition at now from its faults, in the order given:
+ * stopped or not, and the factor service times are multiplied by. */
+static bool fault_state(const struct cs_node *n, int64_t now, double *slow)
+{
+    bool stopped = false;
+    *slow = 1.0;
+    double t = (double)(now - n->t0) / 1e9;
+    for (int i = 0; i < n->faults_n; i++) {
+        const struct cs_fault *f = &n->faults[i];
+        if (f->at_s > t)
+            continue;
+        bool over = f->for_s > 0 && t >= f->at_s + f->for_s;
+        switch (f->kind) {
+        case CS_FAULT_SLOW:
+            *slow = over ? 1.0 : f->factor;
+            break;
+        case CS_FAULT_STOP:
+            stopped = !over;
+            break;
+        case CS_FAULT_RECOVER:
+            stopped = false;
+            *slow = 1.0;
+            break;
+        }
+    }
+    return stopped;
+}
+
+/* A stopped node loses what it holds, as a crashed process would. */
+static void drop_everything(struct cs_node *n)
+{
+    n->counters[CS_N_DROPPED] += (uint64_t)(n->queue_count + n->busy);
+    n->queue_count = 0;
+    for (int i = 0; i < n->servers_n; i++)
+        n->servers[i].busy = false;
+    n->busy = 0;
 }
 
 void cs_node_free(struct cs_node *n)
@@ -92,6 +136,11 @@ int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int64_t now)
     if (m->kind != CS_MSG_REQUEST)
         return CS_E_INVALID;
     n->counters[CS_N_RECEIVED]++;
+    double slow;
+    if (n->faults_n > 0 && fault_state(n, now, &slow)) {
+        n->counters[CS_N_DROPPED]++; /* stopped: no answer, ever */
+        return CS_OK;
+    }
     if (n->queue_capacity > 0 && n->queue_count >= n->queue_capacity) {
         n->counters[CS_N_REJECTED]++;
         struct cs_msg r = {.kind = CS_MSG_REPLY, .flags = m->flags | CS_REPLY_REJECTED, .id = m->id};
@@ -115,6 +164,11 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
 {
     if (n->shutdown)
         return 0;
+    double slow = 1.0;
+    if (n->faults_n > 0 && fault_state(n, now, &slow)) {
+        drop_everything(n);
+        return 0;
+    }
     int sent = 0;
     for (int i = 0; i < n->servers_n; i++) {
         struct cs_server *s = &n->servers[i];
@@ -149,7 +203,7 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
         struct cs_queued q = n->queue[n->queue_head];
         n->queue_head = (n->queue_head + 1) % n->queue_cap;
         n->queue_count--;
-        int64_t requested = (int64_t)llround((double)q.service_ns / n->speed);
+        int64_t requested = (int64_t)llround((double)q.service_ns * slow / n->speed);
         *s = (struct cs_server){
             .busy = true,
             .id = q.id,

@@ -335,6 +335,29 @@ static void closed_loop_and_overload_keys_are_read(void **state)
     expect_error("{\"dispatch\":{\"timeout_ms\":-1}}", "'dispatch.timeout_ms'", "out of range");
 }
 
+static void faults_are_read_and_checked(void **state)
+{
+    (void)state;
+    struct cs_scenario s;
+    char err[CS_ERRBUF];
+    assert_int_equal(parse(&s, "{\"faults\":[{\"rank\":3,\"at_s\":5,\"kind\":\"slow\",\"factor\":10,\"for_s\":4},"
+                               "{\"rank\":2,\"at_s\":8,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":9,\"kind\":\"recover\"}]}",
+                           err),
+                     CS_OK);
+    assert_int_equal(s.faults_n, 3);
+    assert_int_equal(s.faults[0].kind, CS_FAULT_SLOW);
+    assert_true(s.faults[0].factor == 10 && s.faults[0].for_s == 4);
+    assert_int_equal(s.faults[1].kind, CS_FAULT_STOP);
+    assert_int_equal(cs_scenario_check_nodes(&s, 3, err, sizeof(err)), CS_OK);
+    assert_int_equal(cs_scenario_check_nodes(&s, 2, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'faults[0].rank': there is no service node of rank 3"));
+    expect_error("{\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"explode\"}]}", "'faults[0].kind'", "slow, stop, recover");
+    expect_error("{\"faults\":[{\"at_s\":1,\"kind\":\"stop\"}]}", "'faults[0]': a fault needs rank, at_s and kind", NULL);
+    expect_error("{\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"slow\",\"factor\":0}]}", "'faults[0].factor'", "out of range");
+    expect_error("{\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"stop\",\"when\":2}]}", "'faults[0].when': unknown key", NULL);
+    expect_error("{\"faults\":{}}", "'faults': expected a list", NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +380,7 @@ int main(void)
         cmocka_unit_test(per_node_values_come_as_a_number_a_list_or_overrides),
         cmocka_unit_test(a_schedule_is_checked_and_its_mean_is_the_offered_load),
         cmocka_unit_test(closed_loop_and_overload_keys_are_read),
+        cmocka_unit_test(faults_are_read_and_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

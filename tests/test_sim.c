@@ -467,6 +467,55 @@ static void time_series_rows_add_up_to_the_run(void **state)
     sim_close(&s);
 }
 
+/* A node stops answering at 1 s and recovers at 3 s. Its requests time
+ * out; after 3 in a row it is marked down and gets nothing but probes;
+ * after it recovers a probe comes back and it takes work again. No
+ * request is lost. */
+static void a_stopped_node_is_marked_down_then_up_and_nothing_is_lost(void **state)
+{
+    (void)state;
+    struct run *x = run("{\"load\":{\"utilization\":0.5,\"duration_s\":6,\"warmup_s\":0},"
+                        "\"faults\":[{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":3,\"kind\":\"recover\"}],"
+                        "\"dispatch\":{\"timeout_ms\":50,\"down_after\":3,\"probe_ms\":200}}",
+                        3);
+    assert_conserved(&x->r);
+    const struct cs_results *r = &x->r;
+    assert_true(r->coord[CS_C_TIMED_OUT] >= 3 && r->coord[CS_C_TIMED_OUT] < 100);
+    assert_true(r->nodes[1].counters[CS_N_DROPPED] >= 3);
+    assert_true(r->health_n >= 2);
+    assert_int_equal(r->health[0].rank, 2);
+    assert_false(r->health[0].up);
+    assert_true(r->health[0].at_s > 1.0 && r->health[0].at_s < 1.2);
+    assert_true(r->health[r->health_n - 1].up);
+    assert_true(r->health[r->health_n - 1].at_s >= 3.0 && r->health[r->health_n - 1].at_s < 3.3);
+    /* 500 req/s for the 4 s it was up. */
+    assert_true(r->nodes[1].coordinator_completed > 1500);
+    done(x);
+}
+
+/* One node ten times slower for 3 s: round robin keeps feeding it and its
+ * queue sets the tail; load-aware policies steer around it. */
+static void a_straggler_hurts_round_robin_more_than_load_aware_policies(void **state)
+{
+    (void)state;
+    const char *policies[] = {"round_robin", "least_outstanding", "pull"};
+    double p99[3];
+    for (int k = 0; k < 3; k++) {
+        char json[400];
+        snprintf(json, sizeof(json),
+                 "{\"load\":{\"utilization\":0.6,\"duration_s\":6,\"warmup_s\":0,\"seed\":8},"
+                 "\"faults\":[{\"rank\":3,\"at_s\":1,\"kind\":\"slow\",\"factor\":10,\"for_s\":3}],"
+                 "\"dispatch\":{\"policy\":\"%s\",\"max_pending\":1000000}}",
+                 policies[k]);
+        struct run *x = run(json, 4);
+        assert_conserved(&x->r);
+        p99[k] = (double)cs_hist_percentile(&x->r.latency, 99);
+        done(x);
+    }
+    assert_true(p99[0] > 3 * p99[1]);
+    assert_true(p99[0] > 3 * p99[2]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +542,8 @@ int main(void)
         cmocka_unit_test(a_fast_node_serves_faster_and_counts_in_the_capacity),
         cmocka_unit_test(admission_control_bounds_latency_in_a_flash_crowd),
         cmocka_unit_test(time_series_rows_add_up_to_the_run),
+        cmocka_unit_test(a_stopped_node_is_marked_down_then_up_and_nothing_is_lost),
+        cmocka_unit_test(a_straggler_hurts_round_robin_more_than_load_aware_policies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,21 @@
 #define CS_SCHEDULE_MAX 256 /* points in load.schedule */
 #define CS_PER_NODE_MAX 1024 /* per-node values in a list or overrides */
 #define CS_SWEEP_MAX 64      /* steps in sweep.nodes or sweep.rates_rps */
+#define CS_FAULTS_MAX 64     /* entries in faults */
+
+enum cs_fault_kind { CS_FAULT_SLOW = 0, CS_FAULT_STOP = 1, CS_FAULT_RECOVER = 2 };
+
+/* A fault of one service node, on its own clock from the start of the run:
+ * "slow" multiplies its service times by factor, "stop" makes it answer
+ * nothing (what it holds is lost, as in a crash-stop, but the process
+ * lives), "recover" ends both. for_s > 0 ends a slow or stop by itself. */
+struct cs_fault {
+    int rank;
+    double at_s;
+    int kind; /* enum cs_fault_kind */
+    double factor;
+    double for_s;
+};
 
 enum cs_service_mode { CS_MODE_SLEEP = 0, CS_MODE_SPIN = 1 };
 
@@ -78,6 +93,8 @@ struct cs_scenario {
         int max_pending;  /* max requests queued at the coordinator */
         int d;            /* power_of_d: nodes sampled per request */
         double timeout_ms; /* give up on a request this long after its intended arrival; 0: never */
+        int down_after;   /* mark a node down after this many timeouts in a row; 0: never */
+        double probe_ms;  /* how often a node marked down is sent a probe request */
     } dispatch;
     struct {
         struct cs_per_node speed;   /* service speed: 2 serves in half the time */
@@ -90,6 +107,8 @@ struct cs_scenario {
         double interval_ms;     /* time series row length */
         double stop_grace_s;    /* after SIGTERM/SIGINT: time to drain before the results are written */
     } run;
+    int faults_n;
+    struct cs_fault faults[CS_FAULTS_MAX];
     struct {
         bool enabled; /* run the sweep without --sweep */
         int nodes_n;  /* 0: powers of two up to all nodes */

@@ -78,6 +78,15 @@ struct cs_client_due {
     int32_t client;
 };
 
+/* A node marked down (after dispatch.down_after timeouts in a row) or up
+ * again (a probe came back). */
+struct cs_health_event {
+    int rank;
+    double at_s; /* seconds after the start */
+    bool up;
+};
+#define CS_HEALTH_EVENTS_MAX 256
+
 /* What happened in one time-series interval (all requests, warm-up too). */
 struct cs_interval {
     int64_t start_ns;
@@ -128,7 +137,17 @@ struct cs_coord {
     int slot_cap, free_head, in_flight;
     int *node_in_flight;
     int *node_limit; /* dispatch.window, or the node's servers for a pull policy */
+    int *node_full_limit; /* the limit of a healthy node */
     int open_nodes;  /* nodes below their limit */
+
+    /* Health: timeouts in a row per node; a node down gets nothing but a
+     * probe every dispatch.probe_ms. */
+    int *node_timeouts;
+    bool *node_down;
+    int nodes_down;
+    int64_t *node_next_probe;
+    int health_n;
+    struct cs_health_event health[CS_HEALTH_EVENTS_MAX];
 
     struct cs_deadline *deadlines; /* ring, with dispatch.timeout_ms */
     int deadline_cap, deadline_head, deadline_count;

@@ -59,6 +59,8 @@ struct cs_results {
     struct cs_histogram queue_wait;    /* ns, coordinator: round trip less service */
     struct cs_histogram service;       /* ns, merged over nodes: delivered service */
     struct cs_node_result *nodes;   /* [service_nodes] */
+    int health_n;
+    struct cs_health_event health[CS_HEALTH_EVENTS_MAX];
 
     /* derived by cs_results_analyze */
     int host_count;

@@ -27,6 +27,7 @@ enum cs_node_counter {
     CS_N_SERVICE_NS,     /* delivered service time, sum */
     CS_N_REQUESTED_NS,   /* requested service time (/ speed), sum */
     CS_N_REJECTED,       /* turned away: the queue was at queue_capacity */
+    CS_N_DROPPED,        /* lost to a "stop" fault: never answered */
     CS_N_SERVERS,
     CS_N__COUNT
 };
@@ -61,6 +62,11 @@ struct cs_node {
 
     uint64_t counters[CS_N__COUNT];
     struct cs_histogram service; /* delivered, ns */
+
+    /* This node's faults (scenario "faults"), on its own clock. */
+    int64_t t0;
+    int faults_n;
+    struct cs_fault faults[CS_FAULTS_MAX];
 };
 
 int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacity, const struct cs_transport *tp,
