@@ -965,9 +965,7 @@ char *cs_scenario_to_json(const struct cs_scenario *s)
                     cJSON_AddItemToArray(a, cJSON_CreateNumber(p->at[j].value));
             } else if (p->n > 0) {
                 cJSON *o = cJSON_AddObjectToObject(obj, leaf);
-                if (isnan(p->all))
-                    cJSON_AddNullToObject(o, "default");
-                else
+                if (!isnan(p->all)) /* unset: the nodes not listed keep their default */
                     cJSON_AddNumberToObject(o, "default", p->all);
                 for (int j = 0; j < p->n; j++) {
                     char rank[16];
