@@ -169,7 +169,7 @@ void cs_results_analyze(struct cs_results *r)
     placement(r);
     r->duration_s = r->window_s;
     const uint64_t *c = r->coord;
-    uint64_t ended = c[CS_C_COMPLETED] + c[CS_C_REJECTED] + c[CS_C_TIMED_OUT];
+    uint64_t ended = c[CS_C_COMPLETED] + c[CS_C_REJECTED] + c[CS_C_TIMED_OUT] + c[CS_C_FAILED];
     r->lost = c[CS_C_GENERATED] > ended ? c[CS_C_GENERATED] - ended : 0;
     r->throughput_rps = r->duration_s > 0 ? (double)c[CS_C_WINDOW_COMPLETIONS] / r->duration_s : 0;
     r->coordinator_utilization = r->duration_s > 0 ? (double)c[CS_C_BUSY_NS] / (r->duration_s * 1e9) : 0;

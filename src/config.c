@@ -107,6 +107,10 @@ static const struct key key_table[] = {
     {"dispatch.down_after", K_INT, OFF(dispatch.down_after), 0, 1000000, false, false, 0, NULL, NULL},
     {"dispatch.probe_ms", K_DOUBLE, OFF(dispatch.probe_ms), 1, 3600000, false, false, 500, NULL, NULL},
     {"dispatch.timeout_ms", K_DOUBLE, OFF(dispatch.timeout_ms), 0, 3600000, false, false, 0, NULL, NULL},
+    {"dispatch.retries", K_INT, OFF(dispatch.retries), 0, 100, false, false, 0, NULL, NULL},
+    {"dispatch.hedge_after_us", K_DOUBLE, OFF(dispatch.hedge_after_us), 0, 3.6e9, false, false, 0, NULL, NULL},
+    {"dispatch.hedge_percentile", K_DOUBLE, OFF(dispatch.hedge_percentile), 0, 99.99, false, false, 0, NULL, NULL},
+    {"dispatch.hedge_budget", K_DOUBLE, OFF(dispatch.hedge_budget), 0, 1, false, false, 0.1, NULL, NULL},
     {"nodes.speed", K_PER_NODE, OFF(nodes.speed), 0, 1000, true, false, 1, NULL, NULL},
     {"nodes.servers", K_PER_NODE, OFF(nodes.servers), 0, 1024, true, true, NAN, NULL, NULL},
     {"nodes.queue_capacity", K_INT, OFF(nodes.queue_capacity), 0, 10000000, false, false, 0, NULL, NULL},
@@ -785,6 +789,27 @@ static cJSON *parse_text(const char *text, size_t len, const char *what, char *e
     return NULL;
 }
 
+/* Keys that only make sense together with others. */
+static int check_combinations(const struct cs_scenario *s, char *err, size_t errlen)
+{
+    if (s->dispatch.timeout_ms == 0 && (s->dispatch.retries > 0 || s->dispatch.down_after > 0)) {
+        bool retries = s->dispatch.retries > 0;
+        fail(err, errlen, "scenario key '%s': %d needs dispatch.timeout_ms (%s follows a timeout), which is 0",
+             retries ? "dispatch.retries" : "dispatch.down_after",
+             retries ? s->dispatch.retries : s->dispatch.down_after,
+             retries ? "a retry" : "marking a node down");
+        return CS_E_INVALID;
+    }
+    if (s->dispatch.hedge_after_us > 0 && s->dispatch.hedge_percentile > 0) {
+        fail(err, errlen,
+             "scenario keys 'dispatch.hedge_after_us' (%g) and 'dispatch.hedge_percentile' (%g): give one or "
+             "the other",
+             s->dispatch.hedge_after_us, s->dispatch.hedge_percentile);
+        return CS_E_INVALID;
+    }
+    return CS_OK;
+}
+
 static int parse_tree(struct cs_scenario *s, const cJSON *root, char *err, size_t errlen)
 {
     if (!cJSON_IsObject(root)) {
@@ -793,7 +818,9 @@ static int parse_tree(struct cs_scenario *s, const cJSON *root, char *err, size_
         return CS_E_INVALID;
     }
     cs_scenario_defaults(s);
-    return parse_object(s, root, "", err, errlen);
+    if (parse_object(s, root, "", err, errlen))
+        return CS_E_INVALID;
+    return check_combinations(s, err, errlen);
 }
 
 int cs_scenario_parse(struct cs_scenario *s, const char *text, size_t len, char *err, size_t errlen)

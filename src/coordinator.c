@@ -1,9 +1,16 @@
 /*
- * Coordinator state machine: arrivals, admission, dispatch, timeouts and
- * latency recording, against the transport and clock interfaces. It does
- * not wait, sleep or talk MPI; the driver does. Memory is bounded by
- * dispatch.max_pending, the nodes' limits and load.clients, whatever the
- * offered load.
+ * Coordinator state machine: arrivals, admission, dispatch, timeouts,
+ * retries, hedges and latency recording, against the transport and clock
+ * interfaces. It does not wait, sleep or talk MPI; the driver does. Memory
+ * is bounded by dispatch.max_pending, the nodes' limits and load.clients,
+ * whatever the offered load.
+ *
+ * A request is sent as one or more attempts: the first, a retry after an
+ * attempt timed out (dispatch.retries, on another node), a hedged duplicate
+ * after dispatch.hedge_after_us unanswered. The first answer ends the
+ * request; later answers are counted as duplicates or late and discarded.
+ * An attempt keeps its node's window until its answer comes back, because
+ * the node is still working on it.
  */
 #include "cs/coordinator.h"
 
@@ -19,11 +26,19 @@ const char *const cs_coord_counter_names[CS_C__COUNT] = {
     [CS_C_COMPLETED] = "completed",
     [CS_C_REJECTED] = "rejected",
     [CS_C_TIMED_OUT] = "timed_out",
+    [CS_C_FAILED] = "failed",
     [CS_C_WARMUP_GENERATED] = "warmup_generated",
     [CS_C_WARMUP_COMPLETED] = "warmup_completed",
     [CS_C_WARMUP_REJECTED] = "warmup_rejected",
     [CS_C_WARMUP_TIMED_OUT] = "warmup_timed_out",
+    [CS_C_WARMUP_FAILED] = "warmup_failed",
     [CS_C_REJECTED_AT_NODES] = "rejected_at_nodes",
+    [CS_C_RETRIES] = "retries",
+    [CS_C_RETRIED_COMPLETED] = "retried_completed",
+    [CS_C_HEDGES] = "hedges",
+    [CS_C_HEDGE_WINS] = "hedge_wins",
+    [CS_C_HEDGES_SKIPPED] = "hedges_skipped",
+    [CS_C_DUPLICATE_REPLIES] = "duplicate_replies",
     [CS_C_LATE_REPLIES] = "late_replies",
     [CS_C_WINDOW_COMPLETIONS] = "window_completions",
     [CS_C_UNEXPECTED_REPLIES] = "unexpected_replies",
@@ -39,13 +54,22 @@ const char *const cs_coord_counter_names[CS_C__COUNT] = {
 #define MAX_ARRIVALS_PER_TURN 256
 #define TURN_BUDGET_NS (50 * CS_NS_PER_US)
 #define INITIAL_RING 1024
-
-/* ---- counting: every request ends exactly once ---- */
+/* dispatch.hedge_percentile: answered requests per block of the estimate. */
+#define HEDGE_BLOCK 250
+/* dispatch.hedge_budget: hedges that may be saved up. */
+#define HEDGE_BURST 200.0
 
 static void count(struct cs_coord *c, uint32_t flags, enum cs_coord_counter measured,
                   enum cs_coord_counter warmup)
 {
     c->counters[(flags & CS_REQ_MEASURED) ? measured : warmup]++;
+}
+
+/* Count a measured request's event (retries, hedges). */
+static void count_measured(struct cs_coord *c, uint32_t flags, enum cs_coord_counter k)
+{
+    if (flags & CS_REQ_MEASURED)
+        c->counters[k]++;
 }
 
 /* ---- closed-loop clients: a min-heap of when each idle one asks next ---- */
@@ -169,6 +193,80 @@ static struct cs_pending take_arrival(struct cs_coord *c)
     return p;
 }
 
+/* ---- rings ---- */
+
+static void ring_init(struct cs_ring *r, size_t size, int max)
+{
+    *r = (struct cs_ring){.size = size, .max = max};
+}
+
+static void *ring_at(const struct cs_ring *r, int i)
+{
+    int k = r->head + i;
+    if (k >= r->cap)
+        k -= r->cap;
+    return r->buf + (size_t)k * r->size;
+}
+
+static void *ring_front(const struct cs_ring *r)
+{
+    return r->buf + (size_t)r->head * r->size;
+}
+
+/* Append e, doubling the ring (and straightening it out) when full, up to
+ * max elements: CS_E_FULL beyond that. */
+static int ring_push(struct cs_ring *r, const void *e)
+{
+    if (r->count == r->cap) {
+        if (r->count >= r->max)
+            return CS_E_FULL;
+        int ncap = r->cap ? r->cap * 2 : INITIAL_RING;
+        if (ncap > r->max)
+            ncap = r->max;
+        char *n = malloc((size_t)ncap * r->size);
+        if (!n)
+            return CS_E_NOMEM;
+        for (int i = 0; i < r->count; i++)
+            memcpy(n + (size_t)i * r->size, ring_at(r, i), r->size);
+        free(r->buf);
+        r->buf = n;
+        r->cap = ncap;
+        r->head = 0;
+    }
+    r->count++;
+    memcpy(ring_at(r, r->count - 1), e, r->size);
+    return CS_OK;
+}
+
+static void ring_pop(struct cs_ring *r)
+{
+    if (++r->head == r->cap)
+        r->head = 0;
+    r->count--;
+}
+
+/* Drop the elements keep() rejects, in place and in order. */
+static void ring_compact(struct cs_ring *r, const struct cs_coord *c, bool (*keep)(const struct cs_coord *, const void *))
+{
+    int kept = 0;
+    for (int i = 0; i < r->count; i++) {
+        void *e = ring_at(r, i);
+        if (keep(c, e)) {
+            if (kept != i)
+                memcpy(ring_at(r, kept), e, r->size);
+            kept++;
+        }
+    }
+    r->count = kept;
+}
+
+static void ring_free(struct cs_ring *r)
+{
+    free(r->buf);
+    r->buf = NULL;
+    r->cap = r->head = r->count = 0;
+}
+
 /* ---- set-up ---- */
 
 int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, const struct cs_trace *trace,
@@ -186,6 +284,7 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
     c->window_end = c->window_start + (int64_t)llround(sc->load.duration_s * 1e9);
     c->cost_ns = (int64_t)llround(sc->dispatch.cost_us * 1e3);
     c->timeout_ns = (int64_t)llround(sc->dispatch.timeout_ms * 1e6);
+    c->hedge_after_ns = sc->dispatch.hedge_after_us > 0 ? (int64_t)llround(sc->dispatch.hedge_after_us * 1e3) : INT64_MAX;
     c->policy = &cs_policies[sc->dispatch.policy];
     c->source = cs_arrival_kinds[sc->load.arrival].source;
     if (c->source == CS_SOURCE_TRACE && !trace)
@@ -198,8 +297,15 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
     cs_hist_init(&c->latency);
     cs_hist_init(&c->dispatch_wait);
     cs_hist_init(&c->node_wait);
+    cs_hist_init(&c->round_trips);
+    cs_hist_init(&c->round_trips_before);
     cs_hist_init(&c->interval.latency);
     c->interval.start_ns = t0;
+    ring_init(&c->pending, sizeof(struct cs_pending), sc->dispatch.max_pending);
+    ring_init(&c->deadlines, sizeof(struct cs_deadline), INT32_MAX);
+    ring_init(&c->resend_deadlines, sizeof(struct cs_deadline), INT32_MAX);
+    ring_init(&c->retries, sizeof(struct cs_retry), INT32_MAX);
+    ring_init(&c->hedges, sizeof(struct cs_deadline), INT32_MAX);
 
     c->node_in_flight = calloc((size_t)nodes, sizeof(int));
     c->node_limit = calloc((size_t)nodes, sizeof(int));
@@ -225,6 +331,7 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
     }
     c->open_nodes = nodes;
     c->free_head = -1;
+    c->req_free = -1;
 
     if (c->source == CS_SOURCE_RATE) {
         c->base_rps = isnan(sc->load.rate_rps) ? cs_scenario_rate(sc, nodes) : sc->load.rate_rps;
@@ -238,9 +345,13 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
 
 void cs_coord_free(struct cs_coord *c)
 {
-    free(c->pending);
+    ring_free(&c->pending);
+    ring_free(&c->deadlines);
+    ring_free(&c->resend_deadlines);
+    ring_free(&c->retries);
+    ring_free(&c->hedges);
+    free(c->reqs);
     free(c->slots);
-    free(c->deadlines);
     free(c->clients);
     free(c->node_in_flight);
     free(c->node_limit);
@@ -248,77 +359,103 @@ void cs_coord_free(struct cs_coord *c)
     free(c->node_timeouts);
     free(c->node_down);
     free(c->node_next_probe);
-    c->node_full_limit = c->node_timeouts = NULL;
-    c->node_down = NULL;
-    c->node_next_probe = NULL;
     free(c->node_completed);
     free(c->node_wait_ns);
-    c->pending = NULL;
+    c->reqs = NULL;
     c->slots = NULL;
-    c->deadlines = NULL;
     c->clients = NULL;
-    c->node_in_flight = c->node_limit = NULL;
+    c->node_in_flight = c->node_limit = c->node_full_limit = c->node_timeouts = NULL;
+    c->node_down = NULL;
+    c->node_next_probe = NULL;
     c->node_completed = c->node_wait_ns = NULL;
 }
 
-/* ---- rings: the coordinator's queue and the deadlines ---- */
+/* ---- ending requests: each exactly once ---- */
 
-/* Make room for one more element in a ring of `size`-byte elements,
- * doubling up to `max` and straightening it out. */
-static int ring_grow(void **buf, int *cap, int *head, int count, int max, size_t size)
+static void count_outcome(struct cs_coord *c, uint32_t flags, enum cs_outcome how, int client, int64_t now)
 {
-    if (count < *cap)
-        return CS_OK;
-    if (count >= max)
-        return CS_E_FULL;
-    int ncap = *cap ? *cap * 2 : INITIAL_RING;
-    if (ncap > max)
-        ncap = max;
-    char *n = malloc((size_t)ncap * size);
-    if (!n)
-        return CS_E_NOMEM;
-    for (int i = 0; i < count; i++)
-        memcpy(n + (size_t)i * size, (char *)*buf + (size_t)((*head + i) % *cap) * size, size);
-    free(*buf);
-    *buf = n;
-    *cap = ncap;
-    *head = 0;
-    return CS_OK;
+    switch (how) {
+    case CS_COMPLETED:
+        count(c, flags, CS_C_COMPLETED, CS_C_WARMUP_COMPLETED);
+        c->interval.completed++;
+        break;
+    case CS_REJECTED:
+        count(c, flags, CS_C_REJECTED, CS_C_WARMUP_REJECTED);
+        c->interval.rejected++;
+        break;
+    case CS_TIMED_OUT:
+        count(c, flags, CS_C_TIMED_OUT, CS_C_WARMUP_TIMED_OUT);
+        c->interval.timed_out++;
+        break;
+    case CS_FAILED:
+        count(c, flags, CS_C_FAILED, CS_C_WARMUP_FAILED);
+        c->interval.failed++;
+        break;
+    case CS_OPEN:
+        return;
+    }
+    client_done(c, client, now);
 }
+
+static void end_request(struct cs_coord *c, struct cs_request *rq, enum cs_outcome how, int64_t now)
+{
+    rq->outcome = (uint8_t)how;
+    count_outcome(c, rq->flags, how, rq->client, now);
+}
+
+/* A request unanswered when its last hope is gone: failed when a retry
+ * was tried, else timed out. */
+static void give_up(struct cs_coord *c, struct cs_request *rq, int64_t now)
+{
+    end_request(c, rq, rq->retries > 0 ? CS_FAILED : CS_TIMED_OUT, now);
+}
+
+/* ---- the queue ---- */
 
 static int pending_push(struct cs_coord *c, const struct cs_pending *p)
 {
-    int rc = ring_grow((void **)&c->pending, &c->pending_cap, &c->pending_head, c->pending_count,
-                       c->sc->dispatch.max_pending, sizeof(*p));
-    if (rc)
-        return rc;
-    c->pending[(c->pending_head + c->pending_count) % c->pending_cap] = *p;
-    c->pending_count++;
-    if ((uint64_t)c->pending_count > c->counters[CS_C_PENDING_MAX])
-        c->counters[CS_C_PENDING_MAX] = (uint64_t)c->pending_count;
-    return CS_OK;
+    int rc = ring_push(&c->pending, p);
+    if (rc == CS_OK && (uint64_t)c->pending.count > c->counters[CS_C_PENDING_MAX])
+        c->counters[CS_C_PENDING_MAX] = (uint64_t)c->pending.count;
+    return rc;
 }
 
 static struct cs_pending pending_pop(struct cs_coord *c)
 {
-    struct cs_pending p = c->pending[c->pending_head];
-    c->pending_head = (c->pending_head + 1) % c->pending_cap;
-    c->pending_count--;
+    struct cs_pending p = *(struct cs_pending *)ring_front(&c->pending);
+    ring_pop(&c->pending);
     return p;
 }
 
-static int deadline_push(struct cs_coord *c, struct cs_deadline d)
+/* ---- requests and their attempts ---- */
+
+static int req_take(struct cs_coord *c)
 {
-    int rc = ring_grow((void **)&c->deadlines, &c->deadline_cap, &c->deadline_head, c->deadline_count, INT32_MAX,
-                       sizeof(d));
-    if (rc)
-        return rc;
-    c->deadlines[(c->deadline_head + c->deadline_count) % c->deadline_cap] = d;
-    c->deadline_count++;
-    return CS_OK;
+    if (c->req_free < 0) {
+        int cap = c->req_cap ? c->req_cap * 2 : INITIAL_RING;
+        struct cs_request *n = realloc(c->reqs, (size_t)cap * sizeof(*n));
+        if (!n)
+            return CS_E_NOMEM;
+        for (int i = c->req_cap; i < cap; i++)
+            n[i].next_free = i + 1 < cap ? i + 1 : -1;
+        c->reqs = n;
+        c->req_free = c->req_cap;
+        c->req_cap = cap;
+    }
+    int r = c->req_free;
+    c->req_free = c->reqs[r].next_free;
+    return r;
 }
 
-/* ---- requests in flight ---- */
+/* Drop one reference; the record is free once nothing refers to it (by
+ * then the request has ended). */
+static void req_put(struct cs_coord *c, int r)
+{
+    if (--c->reqs[r].refs == 0) {
+        c->reqs[r].next_free = c->req_free;
+        c->req_free = r;
+    }
+}
 
 static int slot_take(struct cs_coord *c)
 {
@@ -344,11 +481,41 @@ static void slot_release(struct cs_coord *c, int s)
     if (c->node_in_flight[slot->node]-- == c->node_limit[slot->node])
         c->open_nodes++;
     c->in_flight--;
+    req_put(c, slot->req);
     slot->node = -1;
     slot->expired = false;
     slot->gen++;
     slot->next_free = c->free_head;
     c->free_head = s;
+}
+
+/* Still an attempt in flight that has not timed out. */
+static bool attempt_live(const struct cs_coord *c, const void *e)
+{
+    const struct cs_deadline *d = e;
+    const struct cs_slot *slot = &c->slots[d->slot];
+    return slot->node >= 0 && slot->gen == d->gen && !slot->expired;
+}
+
+/* A first attempt still alone and unanswered: a hedge candidate. */
+static bool hedge_wanted(const struct cs_coord *c, const void *e)
+{
+    if (!attempt_live(c, e))
+        return false;
+    const struct cs_request *rq = &c->reqs[c->slots[((const struct cs_deadline *)e)->slot].req];
+    return rq->outcome == CS_OPEN && !rq->hedged && rq->live == 1;
+}
+
+/* Note an attempt on a ring of deadlines or hedge candidates. Entries for
+ * attempts answered early stay until they reach the head; when the ring
+ * would grow, they are swept out first, so it stays near the number of
+ * attempts in flight, however long the timeout or the hedge delay. */
+static int note_attempt(struct cs_coord *c, struct cs_ring *r, int64_t at, int s,
+                        bool (*keep)(const struct cs_coord *, const void *))
+{
+    if (r->count == r->cap && r->count > 2 * c->in_flight)
+        ring_compact(r, c, keep);
+    return ring_push(r, &(struct cs_deadline){at, s, c->slots[s].gen});
 }
 
 /* Change a node's limit, keeping open_nodes right. */
@@ -376,9 +543,9 @@ static void node_timed_out(struct cs_coord *c, int node, int64_t now)
         return;
     c->node_timeouts[node]++;
     if (c->node_down[node] || c->node_timeouts[node] >= k) {
-        /* Give up on its timed-out requests for good: a node that stopped
+        /* Give up on its timed-out attempts for good: a node that stopped
          * answering will not answer them, and their slots would hold its
-         * window shut after it recovers. A late reply then counts as
+         * window shut after it recovers. A late answer then counts as
          * unexpected. */
         for (int s = 0; s < c->slot_cap; s++)
             if (c->slots[s].node == node && c->slots[s].expired)
@@ -403,30 +570,46 @@ static void probe_down_nodes(struct cs_coord *c, int64_t now)
     }
 }
 
-/* Send p to a node the policy picks. 1 sent, 0 no node has room, <0 error. */
-static int dispatch_one(struct cs_coord *c, const struct cs_pending *p)
+/* The node the policy picks among those with room, never `exclude`
+ * (-1: any); -1 when none can take a request now. */
+static int pick_node(struct cs_coord *c, int exclude)
 {
     if (c->open_nodes == 0)
-        return 0; /* overload: answer in O(1), not by asking the policy */
+        return -1; /* overload: answer in O(1), not by asking the policy */
+    int saved = exclude >= 0 ? c->node_limit[exclude] : 0;
+    if (exclude >= 0)
+        c->node_limit[exclude] = 0; /* closed to this pick only */
     struct cs_policy_view v = {c->nodes, c->node_in_flight, c->node_limit};
     int node = c->policy->pick(&c->policy_state, &v);
-    if (node < 0)
-        return 0;
+    if (exclude >= 0)
+        c->node_limit[exclude] = saved;
+    return node;
+}
+
+/* Send request r to node as a new attempt: the first (deadline at its
+ * intended arrival + timeout), or a retry or hedge (at its send +
+ * timeout). Returns the attempt's slot, or <0. */
+static int send_attempt(struct cs_coord *c, int r, int node, bool first, bool hedge)
+{
     int s = slot_take(c);
     if (s < 0)
         return s;
     struct cs_slot *slot = &c->slots[s];
-    slot->intended_ns = p->intended_ns;
+    struct cs_request *rq = &c->reqs[r];
+    int64_t now = cs_clock_now(c->clk);
+    slot->sent_ns = now;
     slot->node = node;
-    slot->flags = p->flags;
-    slot->client = p->client;
+    slot->req = r;
     slot->expired = false;
-    slot->sent_ns = cs_clock_now(c->clk);
+    slot->hedge = hedge;
+    rq->refs++;
+    rq->live++;
+    rq->last_node = node;
     struct cs_msg m = {
         .kind = CS_MSG_REQUEST,
-        .flags = p->flags,
+        .flags = rq->flags,
         .id = ((uint64_t)slot->gen << 32) | (uint32_t)s,
-        .service_ns = p->service_ns,
+        .service_ns = rq->service_ns,
     };
     int rc = c->tp->send(c->tp->ctx, node + 1, &m);
     if (rc < 0)
@@ -435,12 +618,42 @@ static int dispatch_one(struct cs_coord *c, const struct cs_pending *p)
         c->open_nodes--;
     c->in_flight++;
     if (c->timeout_ns > 0) {
-        rc = deadline_push(c, (struct cs_deadline){p->intended_ns + c->timeout_ns, s, slot->gen});
+        rc = first ? note_attempt(c, &c->deadlines, rq->intended_ns + c->timeout_ns, s, attempt_live)
+                   : note_attempt(c, &c->resend_deadlines, now + c->timeout_ns, s, attempt_live);
         if (rc < 0)
             return rc;
     }
     if (c->cost_ns > 0)
         c->clk->spin(c->clk->ctx, c->cost_ns);
+    return s;
+}
+
+/* Send a new arrival to a node the policy picks. 1 sent, 0 no node has
+ * room, <0 error. */
+static int dispatch_one(struct cs_coord *c, const struct cs_pending *p)
+{
+    int node = pick_node(c, -1);
+    if (node < 0)
+        return 0;
+    int r = req_take(c);
+    if (r < 0)
+        return r;
+    c->reqs[r] = (struct cs_request){
+        .intended_ns = p->intended_ns,
+        .service_ns = p->service_ns,
+        .first_sent_ns = cs_clock_now(c->clk),
+        .flags = p->flags,
+        .client = p->client,
+    };
+    int s = send_attempt(c, r, node, true, false);
+    if (s < 0)
+        return s;
+    if (c->hedge_after_ns != INT64_MAX && c->nodes > 1) {
+        c->hedge_tokens = fmin(c->hedge_tokens + c->sc->dispatch.hedge_budget, HEDGE_BURST);
+        int rc = note_attempt(c, &c->hedges, c->slots[s].sent_ns, s, hedge_wanted);
+        if (rc < 0)
+            return rc;
+    }
     return 1;
 }
 
@@ -449,18 +662,130 @@ static bool turn_over(const struct cs_coord *c, int64_t start)
     return cs_clock_now(c->clk) - start >= TURN_BUDGET_NS;
 }
 
-/* Dispatch from the head of the queue while nodes have room and the turn
- * has time left. */
+/* Retries first (their requests are older), each to a node other than the
+ * one that timed out; one that cannot be placed yet waits at the head
+ * without holding up the arrivals. */
+static int dispatch_retries(struct cs_coord *c, int64_t start, int *work)
+{
+    while (c->retries.count > 0 && !turn_over(c, start)) {
+        int r = ((struct cs_retry *)ring_front(&c->retries))->req;
+        struct cs_request *rq = &c->reqs[r];
+        if (rq->outcome == CS_OPEN) {
+            int node = pick_node(c, c->nodes > 1 ? rq->last_node : -1);
+            if (node < 0)
+                return CS_OK;
+            int s = send_attempt(c, r, node, false, false);
+            if (s < 0)
+                return s;
+            count_measured(c, rq->flags, CS_C_RETRIES);
+            (*work)++;
+        } /* else a late answer to an earlier attempt came first */
+        ring_pop(&c->retries);
+        rq->retry_queued = false;
+        req_put(c, r);
+    }
+    return CS_OK;
+}
+
+/* Dispatch queued retries, then from the head of the queue, while nodes
+ * have room and the turn has time left. */
 static int dispatch_pending(struct cs_coord *c, int64_t start, int *work)
 {
-    while (c->pending_count > 0 && !turn_over(c, start)) {
-        int rc = dispatch_one(c, &c->pending[c->pending_head]);
+    int rc = dispatch_retries(c, start, work);
+    if (rc < 0)
+        return rc;
+    while (c->pending.count > 0 && !turn_over(c, start)) {
+        rc = dispatch_one(c, ring_front(&c->pending));
         if (rc <= 0)
             return rc;
         pending_pop(c);
         (*work)++;
     }
     return CS_OK;
+}
+
+/* dispatch.hedge_budget: each first attempt earns a fraction of a hedge,
+ * and a hedge spends one; the savings are capped, so hedges add at most
+ * that fraction of the load, plus a short burst. */
+static bool hedge_affordable(struct cs_coord *c)
+{
+    if (c->hedge_tokens < 1)
+        return false;
+    c->hedge_tokens -= 1;
+    return true;
+}
+
+/* Hedges: a first attempt unanswered for hedge_after_ns gets a duplicate
+ * on another node, if one has room now (else none: hedging must not queue
+ * extra work behind real work). */
+static int send_hedges(struct cs_coord *c, int64_t start, int *work)
+{
+    while (c->hedges.count > 0 && !turn_over(c, start)) {
+        struct cs_deadline h = *(struct cs_deadline *)ring_front(&c->hedges);
+        if (hedge_wanted(c, &h) && start - h.at_ns < c->hedge_after_ns)
+            break;
+        ring_pop(&c->hedges);
+        if (!hedge_wanted(c, &h))
+            continue;
+        int r = c->slots[h.slot].req;
+        struct cs_request *rq = &c->reqs[r];
+        int node = pick_node(c, c->slots[h.slot].node);
+        if (node < 0 || !hedge_affordable(c)) {
+            count_measured(c, rq->flags, CS_C_HEDGES_SKIPPED);
+            continue;
+        }
+        rq->hedged = true;
+        int s = send_attempt(c, r, node, false, true);
+        if (s < 0)
+            return s;
+        count_measured(c, rq->flags, CS_C_HEDGES);
+        (*work)++;
+    }
+    return CS_OK;
+}
+
+/* dispatch.hedge_percentile: the delay is that percentile of the time from
+ * a request's first send to its answer, over the last two blocks of
+ * HEDGE_BLOCK answered requests, so it follows the load (the Tail at
+ * Scale's "recent" latency). A hedged request counts with the hedge delay
+ * included: counting only the winning attempt's own round trip would make
+ * every hedge pull the delay down, and the next hedges come sooner. */
+static void learn_round_trip(struct cs_coord *c, int64_t rtt)
+{
+    double p = c->sc->dispatch.hedge_percentile;
+    if (p <= 0)
+        return;
+    cs_hist_record(&c->round_trips, rtt > 0 ? (uint64_t)rtt : 0);
+    if (c->round_trips.total < HEDGE_BLOCK)
+        return;
+    cs_hist_add(&c->round_trips_before, &c->round_trips);
+    c->hedge_after_ns = (int64_t)cs_hist_percentile(&c->round_trips_before, p);
+    c->round_trips_before = c->round_trips;
+    cs_hist_init(&c->round_trips);
+}
+
+static void complete(struct cs_coord *c, const struct cs_slot *slot, struct cs_request *rq, const struct cs_msg *m,
+                     int64_t now)
+{
+    int64_t latency = now - rq->intended_ns;
+    if (rq->flags & CS_REQ_MEASURED) {
+        int64_t at_node = now - slot->sent_ns - m->service_ns;
+        at_node = at_node > 0 ? at_node : 0;
+        cs_hist_record(&c->latency, latency > 0 ? (uint64_t)latency : 0);
+        cs_hist_record(&c->dispatch_wait, (uint64_t)(rq->first_sent_ns - rq->intended_ns));
+        cs_hist_record(&c->node_wait, (uint64_t)at_node);
+        c->node_completed[slot->node]++;
+        c->node_wait_ns[slot->node] += (uint64_t)at_node;
+        if (rq->retries > 0)
+            c->counters[CS_C_RETRIED_COMPLETED]++;
+        if (slot->hedge)
+            c->counters[CS_C_HEDGE_WINS]++;
+    }
+    if (now >= c->window_start && now < c->window_end)
+        c->counters[CS_C_WINDOW_COMPLETIONS]++;
+    cs_hist_record(&c->interval.latency, latency > 0 ? (uint64_t)latency : 0);
+    learn_round_trip(c, now - rq->first_sent_ns);
+    end_request(c, rq, CS_COMPLETED, now);
 }
 
 static void on_reply(struct cs_coord *c, const struct cs_msg *m, int64_t now)
@@ -472,71 +797,103 @@ static void on_reply(struct cs_coord *c, const struct cs_msg *m, int64_t now)
         return;
     }
     struct cs_slot *slot = &c->slots[s];
-    int node = slot->node, client = slot->client;
-    if (slot->expired) {
-        c->counters[CS_C_LATE_REPLIES]++; /* already counted as timed out */
-    } else if (m->flags & CS_REPLY_REJECTED) {
-        count(c, slot->flags, CS_C_REJECTED, CS_C_WARMUP_REJECTED);
-        if (slot->flags & CS_REQ_MEASURED)
+    struct cs_request *rq = &c->reqs[slot->req];
+    int node = slot->node;
+    bool rejected = m->flags & CS_REPLY_REJECTED;
+    if (!slot->expired) {
+        rq->live--;
+        if (!rejected) { /* an answer in time: the node is alive */
+            c->node_timeouts[node] = 0;
+            if (c->node_down[node]) { /* the probe came back */
+                health_event(c, node, now, true);
+                set_limit(c, node, c->node_full_limit[node]);
+            }
+        }
+    }
+    if (rq->outcome != CS_OPEN) {
+        c->counters[rq->outcome == CS_COMPLETED ? CS_C_DUPLICATE_REPLIES : CS_C_LATE_REPLIES]++;
+    } else if (!rejected) {
+        complete(c, slot, rq, m, now); /* the first answer, even one past its attempt's deadline */
+    } else if (!slot->expired && rq->live == 0) {
+        /* Its only attempt was turned away: a full queue is the node's
+         * answer, and retrying it elsewhere would defeat the bound. */
+        end_request(c, rq, CS_REJECTED, now);
+        if (rq->flags & CS_REQ_MEASURED)
             c->counters[CS_C_REJECTED_AT_NODES]++;
-        c->interval.rejected++;
-        client_done(c, client, now);
-    } else {
-        int64_t latency = now - slot->intended_ns;
-        if (slot->flags & CS_REQ_MEASURED) {
-            int64_t at_node = now - slot->sent_ns - m->service_ns;
-            at_node = at_node > 0 ? at_node : 0;
-            cs_hist_record(&c->latency, latency > 0 ? (uint64_t)latency : 0);
-            cs_hist_record(&c->dispatch_wait, (uint64_t)(slot->sent_ns - slot->intended_ns));
-            cs_hist_record(&c->node_wait, (uint64_t)at_node);
-            c->node_completed[node]++;
-            c->node_wait_ns[node] += (uint64_t)at_node;
-        }
-        count(c, slot->flags, CS_C_COMPLETED, CS_C_WARMUP_COMPLETED);
-        c->node_timeouts[node] = 0;
-        if (c->node_down[node]) { /* the probe came back */
-            health_event(c, node, now, true);
-            set_limit(c, node, c->node_full_limit[node]);
-        }
-        if (now >= c->window_start && now < c->window_end)
-            c->counters[CS_C_WINDOW_COMPLETIONS]++;
-        c->interval.completed++;
-        cs_hist_record(&c->interval.latency, latency > 0 ? (uint64_t)latency : 0);
-        client_done(c, client, now);
     }
     slot_release(c, (int)s);
 }
 
-static void time_out(struct cs_coord *c, uint32_t flags, int client, int64_t now)
+/* An attempt's deadline passed: retry the request if it may be, else end
+ * it unless another attempt can still answer. */
+static int attempt_timed_out(struct cs_coord *c, struct cs_slot *slot, int64_t now)
 {
-    count(c, flags, CS_C_TIMED_OUT, CS_C_WARMUP_TIMED_OUT);
-    c->interval.timed_out++;
-    client_done(c, client, now);
+    int r = slot->req;
+    struct cs_request *rq = &c->reqs[r];
+    slot->expired = true;
+    rq->live--;
+    if (rq->outcome != CS_OPEN || rq->live > 0)
+        return CS_OK;
+    if (rq->retries < c->sc->dispatch.retries) {
+        int rc = ring_push(&c->retries, &(struct cs_retry){now + c->timeout_ns, r});
+        if (rc < 0)
+            return rc;
+        rq->retries++;
+        rq->retry_queued = true;
+        rq->refs++;
+    } else {
+        give_up(c, rq, now);
+    }
+    return CS_OK;
 }
 
-/* dispatch.timeout_ms: give up on what waited too long, queued or sent.
- * Both lists are in order of intended arrival, so expiry is at the heads.
- * A request given up in flight keeps its node's window until the late
- * reply comes back: the node is still working on it. */
-static void expire_timeouts(struct cs_coord *c, int64_t now, int *work)
+static int expire_attempts(struct cs_coord *c, struct cs_ring *ring, int64_t now, int *work)
 {
-    while (c->pending_count > 0 && c->pending[c->pending_head].intended_ns + c->timeout_ns <= now) {
-        struct cs_pending p = pending_pop(c);
-        time_out(c, p.flags, p.client, now);
-        (*work)++;
-    }
-    while (c->deadline_count > 0 && c->deadlines[c->deadline_head].at_ns <= now) {
-        struct cs_deadline d = c->deadlines[c->deadline_head];
-        c->deadline_head = (c->deadline_head + 1) % c->deadline_cap;
-        c->deadline_count--;
-        struct cs_slot *slot = &c->slots[d.slot];
-        if (slot->node < 0 || slot->gen != d.gen || slot->expired)
+    while (ring->count > 0) {
+        struct cs_deadline d = *(struct cs_deadline *)ring_front(ring);
+        if (d.at_ns > now)
+            break;
+        ring_pop(ring);
+        if (!attempt_live(c, &d))
             continue; /* answered in time */
-        slot->expired = true;
-        time_out(c, slot->flags, slot->client, now);
-        node_timed_out(c, slot->node, now);
+        struct cs_slot *slot = &c->slots[d.slot];
+        int node = slot->node;
+        int rc = attempt_timed_out(c, slot, now);
+        if (rc < 0)
+            return rc;
+        node_timed_out(c, node, now);
         (*work)++;
     }
+    return CS_OK;
+}
+
+/* dispatch.timeout_ms: give up on what waited too long, queued or sent,
+ * and on retries no node took in time. Each list is in deadline order, so
+ * expiry is at the heads. */
+static int expire_timeouts(struct cs_coord *c, int64_t now, int *work)
+{
+    while (c->pending.count > 0 &&
+           ((struct cs_pending *)ring_front(&c->pending))->intended_ns + c->timeout_ns <= now) {
+        struct cs_pending p = pending_pop(c);
+        count_outcome(c, p.flags, CS_TIMED_OUT, p.client, now);
+        (*work)++;
+    }
+    int rc = expire_attempts(c, &c->deadlines, now, work);
+    if (rc == CS_OK)
+        rc = expire_attempts(c, &c->resend_deadlines, now, work);
+    if (rc < 0)
+        return rc;
+    while (c->retries.count > 0 && ((struct cs_retry *)ring_front(&c->retries))->at_ns <= now) {
+        int r = ((struct cs_retry *)ring_front(&c->retries))->req;
+        ring_pop(&c->retries);
+        struct cs_request *rq = &c->reqs[r];
+        rq->retry_queued = false;
+        if (rq->outcome == CS_OPEN)
+            end_request(c, rq, CS_FAILED, now);
+        req_put(c, r);
+        (*work)++;
+    }
+    return CS_OK;
 }
 
 static int generate(struct cs_coord *c, int64_t now, int *work)
@@ -554,38 +911,47 @@ static int generate(struct cs_coord *c, int64_t now, int *work)
         int rc = dispatch_pending(c, now, work);
         if (rc < 0)
             return rc;
-        rc = c->pending_count == 0 ? dispatch_one(c, &p) : 0;
+        rc = c->pending.count == 0 ? dispatch_one(c, &p) : 0;
         if (rc < 0)
             return rc;
         if (rc == 0) {
             rc = pending_push(c, &p);
-            if (rc == CS_E_FULL) {
-                count(c, p.flags, CS_C_REJECTED, CS_C_WARMUP_REJECTED);
-                c->interval.rejected++;
-                client_done(c, p.client, now);
-            } else if (rc < 0) {
+            if (rc == CS_E_FULL)
+                count_outcome(c, p.flags, CS_REJECTED, p.client, now);
+            else if (rc < 0)
                 return rc;
-            }
         }
     }
     return CS_OK;
 }
 
-/* The drain ran out of time: everything still outstanding times out. */
+/* The drain ran out of time: everything still outstanding ends now. */
 static void expire_outstanding(struct cs_coord *c, int64_t now)
 {
-    while (c->pending_count > 0) {
+    while (c->pending.count > 0) {
         struct cs_pending p = pending_pop(c);
-        time_out(c, p.flags, -1, now);
+        count_outcome(c, p.flags, CS_TIMED_OUT, -1, now);
+    }
+    for (int s = 0; s < c->slot_cap; s++)
+        if (c->slots[s].node >= 0)
+            c->reqs[c->slots[s].req].client = -1; /* the clients have stopped asking */
+    while (c->retries.count > 0) {
+        int r = ((struct cs_retry *)ring_front(&c->retries))->req;
+        ring_pop(&c->retries);
+        c->reqs[r].retry_queued = false;
+        if (c->reqs[r].outcome == CS_OPEN)
+            end_request(c, &c->reqs[r], CS_FAILED, now);
+        req_put(c, r);
     }
     for (int s = 0; s < c->slot_cap; s++) {
         if (c->slots[s].node >= 0) {
-            if (!c->slots[s].expired)
-                time_out(c, c->slots[s].flags, -1, now);
+            struct cs_request *rq = &c->reqs[c->slots[s].req];
+            if (rq->outcome == CS_OPEN)
+                give_up(c, rq, now);
             slot_release(c, s);
         }
     }
-    c->deadline_count = 0;
+    c->deadlines.count = c->resend_deadlines.count = c->hedges.count = 0;
 }
 
 static int shut_down_nodes(struct cs_coord *c)
@@ -615,10 +981,15 @@ int cs_coord_turn(struct cs_coord *c)
     if (rc < 0)
         return rc;
     if (c->timeout_ns > 0) {
-        expire_timeouts(c, start, &work);
+        rc = expire_timeouts(c, start, &work);
+        if (rc < 0)
+            return rc;
         if (c->nodes_down > 0)
             probe_down_nodes(c, start);
     }
+    rc = send_hedges(c, start, &work);
+    if (rc < 0)
+        return rc;
     if (c->state == CS_COORD_RUNNING) {
         rc = generate(c, start, &work);
         if (rc < 0)
@@ -659,11 +1030,15 @@ int64_t cs_coord_next_event(const struct cs_coord *c)
         return INT64_MAX;
     double next = c->state == CS_COORD_DRAINING ? (double)c->drain_deadline : fmin(next_intended(c), (double)c->window_end);
     if (c->timeout_ns > 0) {
-        if (c->pending_count > 0)
-            next = fmin(next, (double)(c->pending[c->pending_head].intended_ns + c->timeout_ns));
-        if (c->deadline_count > 0)
-            next = fmin(next, (double)c->deadlines[c->deadline_head].at_ns);
+        if (c->pending.count > 0)
+            next = fmin(next, (double)(((struct cs_pending *)ring_front(&c->pending))->intended_ns + c->timeout_ns));
+        const struct cs_ring *rings[] = {&c->deadlines, &c->resend_deadlines, &c->retries};
+        for (size_t i = 0; i < CS_ARRAY_LEN(rings); i++) /* struct cs_deadline and cs_retry both start with at_ns */
+            if (rings[i]->count > 0)
+                next = fmin(next, (double)*(const int64_t *)ring_front(rings[i]));
     }
+    if (c->hedges.count > 0)
+        next = fmin(next, (double)((struct cs_deadline *)ring_front(&c->hedges))->at_ns + (double)c->hedge_after_ns);
     return next >= 9.2e18 ? INT64_MAX : (int64_t)ceil(next);
 }
 
@@ -706,13 +1081,14 @@ void cs_coord_interval(struct cs_coord *c, int64_t now, struct cs_interval_row *
         .completed_rps = (double)iv->completed / len,
         .rejected_rps = (double)iv->rejected / len,
         .timed_out_rps = (double)iv->timed_out / len,
+        .failed_rps = (double)iv->failed / len,
         .p50_us = (double)cs_hist_percentile(&iv->latency, 50) / 1e3,
         .p99_us = (double)cs_hist_percentile(&iv->latency, 99) / 1e3,
         .in_flight = c->in_flight,
-        .pending = c->pending_count,
+        .pending = c->pending.count,
         .coordinator_utilization = (double)iv->busy_ns / 1e9 / len,
     };
-    iv->generated = iv->completed = iv->rejected = iv->timed_out = 0;
+    iv->generated = iv->completed = iv->rejected = iv->timed_out = iv->failed = 0;
     iv->busy_ns = 0;
     iv->start_ns = now;
     cs_hist_init(&iv->latency);

@@ -88,8 +88,15 @@ char *cs_results_json(const struct cs_results *r)
     cJSON_AddNumberToObject(req, "completed", (double)c[CS_C_COMPLETED]);
     cJSON_AddNumberToObject(req, "rejected", (double)c[CS_C_REJECTED]);
     cJSON_AddNumberToObject(req, "timed_out", (double)c[CS_C_TIMED_OUT]);
+    cJSON_AddNumberToObject(req, "failed", (double)c[CS_C_FAILED]);
     cJSON_AddNumberToObject(req, "lost", (double)r->lost);
     cJSON_AddNumberToObject(req, "rejected_at_nodes", (double)c[CS_C_REJECTED_AT_NODES]);
+    cJSON_AddNumberToObject(req, "retries", (double)c[CS_C_RETRIES]);
+    cJSON_AddNumberToObject(req, "retried_completed", (double)c[CS_C_RETRIED_COMPLETED]);
+    cJSON_AddNumberToObject(req, "hedges", (double)c[CS_C_HEDGES]);
+    cJSON_AddNumberToObject(req, "hedge_wins", (double)c[CS_C_HEDGE_WINS]);
+    cJSON_AddNumberToObject(req, "hedges_skipped", (double)c[CS_C_HEDGES_SKIPPED]);
+    cJSON_AddNumberToObject(req, "duplicate_replies", (double)c[CS_C_DUPLICATE_REPLIES]);
     cJSON_AddNumberToObject(req, "late_replies", (double)c[CS_C_LATE_REPLIES]);
     cJSON_AddNumberToObject(req, "unexpected_replies", (double)c[CS_C_UNEXPECTED_REPLIES]);
     cJSON *warm = cJSON_AddObjectToObject(req, "warmup");
@@ -97,6 +104,7 @@ char *cs_results_json(const struct cs_results *r)
     cJSON_AddNumberToObject(warm, "completed", (double)c[CS_C_WARMUP_COMPLETED]);
     cJSON_AddNumberToObject(warm, "rejected", (double)c[CS_C_WARMUP_REJECTED]);
     cJSON_AddNumberToObject(warm, "timed_out", (double)c[CS_C_WARMUP_TIMED_OUT]);
+    cJSON_AddNumberToObject(warm, "failed", (double)c[CS_C_WARMUP_FAILED]);
 
     add_num(root, "offered_rps", r->offered_rps);
     add_num(root, "throughput_rps", r->throughput_rps);
@@ -260,10 +268,19 @@ void cs_results_table(const struct cs_results *r, FILE *out)
             r->offered_rps, cs_arrival_kinds[sc->load.arrival].name, sc->load.duration_s, sc->load.warmup_s);
     fprintf(out, "%-18s %12.1f req/s   model capacity %.1f req/s\n", "throughput", r->throughput_rps,
             r->capacity_rps);
-    fprintf(out, "%-18s generated %llu  completed %llu  rejected %llu  timed out %llu  lost %llu\n", "requests",
-            (unsigned long long)c[CS_C_GENERATED], (unsigned long long)c[CS_C_COMPLETED],
+    fprintf(out, "%-18s generated %llu  completed %llu  rejected %llu  timed out %llu  failed %llu  lost %llu\n",
+            "requests", (unsigned long long)c[CS_C_GENERATED], (unsigned long long)c[CS_C_COMPLETED],
             (unsigned long long)c[CS_C_REJECTED], (unsigned long long)c[CS_C_TIMED_OUT],
-            (unsigned long long)r->lost);
+            (unsigned long long)c[CS_C_FAILED], (unsigned long long)r->lost);
+    if (c[CS_C_RETRIES] || c[CS_C_HEDGES] || c[CS_C_HEDGES_SKIPPED] || c[CS_C_DUPLICATE_REPLIES] ||
+        c[CS_C_LATE_REPLIES])
+        fprintf(out,
+                "%-18s retries %llu (%llu of the completed needed one)  hedges %llu (won %llu, %llu found no "
+                "room)  duplicate answers %llu  late answers %llu\n",
+                "  second tries", (unsigned long long)c[CS_C_RETRIES], (unsigned long long)c[CS_C_RETRIED_COMPLETED],
+                (unsigned long long)c[CS_C_HEDGES], (unsigned long long)c[CS_C_HEDGE_WINS],
+                (unsigned long long)c[CS_C_HEDGES_SKIPPED], (unsigned long long)c[CS_C_DUPLICATE_REPLIES],
+                (unsigned long long)c[CS_C_LATE_REPLIES]);
     fprintf(out, "%-18s %10s %10s %10s %10s %10s %10s\n", "latency (us)", "mean", "p50", "p90", "p99", "p99.9",
             "max");
     fprintf(out, "%-18s %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f\n", "  from arrival", cs_hist_mean(l) / 1e3,
@@ -320,7 +337,8 @@ char *cs_sweep_csv(const struct cs_sweep_row *rows, int count, const struct cs_s
 void cs_timeseries_header(FILE *out, bool json)
 {
     if (!json)
-        fprintf(out, "t_s,offered_rps,completed_rps,rejected_rps,timed_out_rps,p50_us,p99_us,in_flight,pending,"
+        fprintf(out, "t_s,offered_rps,completed_rps,rejected_rps,timed_out_rps,failed_rps,p50_us,p99_us,in_flight,"
+                     "pending,"
                      "coordinator_utilization\n");
     fflush(out);
 }
@@ -330,13 +348,13 @@ void cs_timeseries_row(FILE *out, bool json, const struct cs_interval_row *w)
     if (json)
         fprintf(out,
                 "{\"t_s\": %.3f, \"offered_rps\": %.1f, \"completed_rps\": %.1f, \"rejected_rps\": %.1f, "
-                "\"timed_out_rps\": %.1f, \"p50_us\": %.1f, \"p99_us\": %.1f, \"in_flight\": %d, \"pending\": %d, "
+                "\"timed_out_rps\": %.1f, \"failed_rps\": %.1f, \"p50_us\": %.1f, \"p99_us\": %.1f, \"in_flight\": %d, \"pending\": %d, "
                 "\"coordinator_utilization\": %.4f}\n",
-                w->t_s, w->offered_rps, w->completed_rps, w->rejected_rps, w->timed_out_rps, w->p50_us, w->p99_us,
-                w->in_flight, w->pending, w->coordinator_utilization);
+                w->t_s, w->offered_rps, w->completed_rps, w->rejected_rps, w->timed_out_rps, w->failed_rps, w->p50_us,
+                w->p99_us, w->in_flight, w->pending, w->coordinator_utilization);
     else
-        fprintf(out, "%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%d,%.4f\n", w->t_s, w->offered_rps, w->completed_rps,
-                w->rejected_rps, w->timed_out_rps, w->p50_us, w->p99_us, w->in_flight, w->pending,
-                w->coordinator_utilization);
+        fprintf(out, "%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%d,%.4f\n", w->t_s, w->offered_rps,
+                w->completed_rps, w->rejected_rps, w->timed_out_rps, w->failed_rps, w->p50_us, w->p99_us, w->in_flight,
+                w->pending, w->coordinator_utilization);
     fflush(out);
 }

@@ -173,6 +173,23 @@ static void out_of_range_values_are_named_with_the_bounds(void **state)
                  "out of range");
 }
 
+static void keys_that_need_another_say_which(void **state)
+{
+    (void)state;
+    expect_error("{\"dispatch\": {\"retries\": 2}}", "'dispatch.retries': 2 needs dispatch.timeout_ms", "which is 0");
+    expect_error("{\"dispatch\": {\"down_after\": 3}}", "'dispatch.down_after': 3 needs dispatch.timeout_ms", NULL);
+    expect_error("{\"dispatch\": {\"hedge_after_us\": 500, \"hedge_percentile\": 95}}",
+                 "'dispatch.hedge_after_us' (500) and 'dispatch.hedge_percentile' (95)", "one or the other");
+    expect_error("{\"dispatch\": {\"hedge_percentile\": 100}}", "'dispatch.hedge_percentile'", "out of range");
+    expect_error("{\"dispatch\": {\"retries\": -1, \"timeout_ms\": 5}}", "'dispatch.retries'", "out of range");
+    struct cs_scenario s;
+    char err[CS_ERRBUF];
+    assert_int_equal(parse(&s, "{\"dispatch\": {\"retries\": 2, \"timeout_ms\": 5, \"hedge_percentile\": 99}}", err),
+                     CS_OK);
+    assert_int_equal(s.dispatch.retries, 2);
+    assert_true(s.dispatch.hedge_percentile == 99);
+}
+
 static void unknown_names_list_the_choices(void **state)
 {
     (void)state;
@@ -372,6 +389,7 @@ int main(void)
         cmocka_unit_test(wrong_types_are_named_with_the_value),
         cmocka_unit_test(out_of_range_values_are_named_with_the_bounds),
         cmocka_unit_test(unknown_names_list_the_choices),
+        cmocka_unit_test(keys_that_need_another_say_which),
         cmocka_unit_test(a_null_rate_means_derive_it_from_utilization),
         cmocka_unit_test(set_overrides_apply_in_order_and_read_json_or_strings),
         cmocka_unit_test(bad_set_overrides_are_reported),

@@ -60,7 +60,7 @@ static void the_json_has_every_documented_key(void **state)
     double gen = num(root, "requests.generated");
     assert_true(gen > 0);
     assert_true(gen == num(root, "requests.completed") + num(root, "requests.rejected") +
-                           num(root, "requests.timed_out") + num(root, "requests.lost"));
+                           num(root, "requests.timed_out") + num(root, "requests.failed") + num(root, "requests.lost"));
     assert_true(num(root, "requests.lost") == 0);
     assert_close(num(root, "offered_rps"), 1500, 1e-9);
     assert_true(num(root, "throughput_rps") > 0);

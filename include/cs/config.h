@@ -92,7 +92,12 @@ struct cs_scenario {
         int window;       /* max requests in flight per service node */
         int max_pending;  /* max requests queued at the coordinator */
         int d;            /* power_of_d: nodes sampled per request */
-        double timeout_ms; /* give up on a request this long after its intended arrival; 0: never */
+        double timeout_ms; /* an attempt times out this long after its intended arrival (a retry or
+                              hedge: after its send); 0: never */
+        int retries;       /* after a timeout, send again to another node up to this many times */
+        double hedge_after_us;   /* send a duplicate to another node after this long unanswered; 0: no */
+        double hedge_percentile; /* or after this percentile of recent answer times; 0: no */
+        double hedge_budget;     /* hedges may add at most this fraction of the requests */
         int down_after;   /* mark a node down after this many timeouts in a row; 0: never */
         double probe_ms;  /* how often a node marked down is sent a probe request */
     } dispatch;

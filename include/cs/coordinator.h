@@ -2,8 +2,10 @@
  * The coordinator's state machine (rank 0), free of MPI: it generates
  * arrivals (open loop on a rate or schedule, a trace, or a closed loop of
  * clients), admits or rejects them, dispatches them through a policy and a
- * transport, gives up on them after dispatch.timeout_ms, and records each
- * reply's latency from the request's intended arrival time. The driver
+ * transport, times them out after dispatch.timeout_ms and retries them on
+ * another node (dispatch.retries), sends hedged duplicates
+ * (dispatch.hedge_after_us or hedge_percentile), takes the first answer,
+ * and records its latency from the request's intended arrival time. The driver
  * (mpi_run.c, or a test) calls cs_coord_turn() repeatedly and waits
  * between turns until cs_coord_next_event().
  */
@@ -24,21 +26,30 @@
 /* Coordinator counters, indexed by enum, named by cs_coord_counter_names.
  * The request counters cover requests whose intended arrival lies in the
  * measured window; WARMUP_* cover the warm-up. Every request ends exactly
- * once: completed, rejected (by the coordinator's queue or by a node) or
- * timed out (dispatch.timeout_ms, or the drain deadline). */
+ * once: completed, rejected (by the coordinator's queue or by a node),
+ * timed out (dispatch.timeout_ms with no retry, or the drain deadline) or
+ * failed (it was retried, and no attempt was answered in time). */
 enum cs_coord_counter {
     CS_C_GENERATED,
     CS_C_COMPLETED,
     CS_C_REJECTED,
     CS_C_TIMED_OUT,
+    CS_C_FAILED,
     CS_C_WARMUP_GENERATED,
     CS_C_WARMUP_COMPLETED,
     CS_C_WARMUP_REJECTED,
     CS_C_WARMUP_TIMED_OUT,
+    CS_C_WARMUP_FAILED,
     CS_C_REJECTED_AT_NODES,  /* of CS_C_REJECTED: a node's queue was full */
-    CS_C_LATE_REPLIES,       /* replies to requests already timed out, discarded */
+    CS_C_RETRIES,            /* retry attempts sent (measured requests) */
+    CS_C_RETRIED_COMPLETED,  /* of CS_C_COMPLETED: answered after a retry was decided */
+    CS_C_HEDGES,             /* hedged duplicates sent (measured requests) */
+    CS_C_HEDGE_WINS,         /* of CS_C_COMPLETED: the hedge answered first */
+    CS_C_HEDGES_SKIPPED,     /* hedges due when no other node had room, or over budget */
+    CS_C_DUPLICATE_REPLIES,  /* answers to requests already completed, discarded */
+    CS_C_LATE_REPLIES,       /* answers to requests that ended unanswered, discarded */
     CS_C_WINDOW_COMPLETIONS, /* replies received inside the window, any request */
-    CS_C_UNEXPECTED_REPLIES, /* replies matching no request in flight */
+    CS_C_UNEXPECTED_REPLIES, /* replies matching no attempt in flight */
     CS_C_BUSY_NS,            /* time spent working inside the window */
     CS_C_PENDING_MAX,        /* deepest the coordinator's queue got */
     CS_C__COUNT
@@ -47,6 +58,17 @@ extern const char *const cs_coord_counter_names[CS_C__COUNT];
 
 enum cs_coord_state { CS_COORD_RUNNING, CS_COORD_DRAINING, CS_COORD_DONE };
 
+/* How a request ended (0: it has not). */
+enum cs_outcome { CS_OPEN, CS_COMPLETED, CS_REJECTED, CS_TIMED_OUT, CS_FAILED };
+
+/* A FIFO of fixed-size elements that doubles as it fills, up to max. */
+struct cs_ring {
+    char *buf;
+    size_t size; /* bytes per element */
+    int cap, head, count, max;
+};
+
+/* An arrival waiting in the coordinator's queue. */
 struct cs_pending {
     int64_t intended_ns;
     int64_t service_ns;
@@ -54,22 +76,48 @@ struct cs_pending {
     int32_t client; /* closed loop: the client waiting for it; else -1 */
 };
 
-struct cs_slot {
+/* A request sent at least once: what it takes to send it again (a retry
+ * or a hedge) and to end it exactly once, whichever attempt answers. */
+struct cs_request {
     int64_t intended_ns;
-    int64_t sent_ns;
-    int32_t node;   /* -1 when free */
-    uint32_t gen;   /* bumped on every reuse, part of the request id */
+    int64_t service_ns;
+    int64_t first_sent_ns;
     uint32_t flags;
     int32_t client;
-    bool expired;   /* timed out; the late reply will be discarded */
+    int32_t last_node;  /* node of its latest attempt */
+    int32_t refs;       /* slots of its attempts, plus a queued retry */
+    int16_t live;       /* attempts sent and neither answered nor timed out */
+    int16_t retries;    /* retries decided so far */
+    uint8_t outcome;    /* enum cs_outcome */
+    bool hedged;
+    bool retry_queued;
     int32_t next_free;
 };
 
-/* Requests in flight in dispatch order, for dispatch.timeout_ms. */
+/* One attempt in flight: a request sent to a node. Its message id is
+ * gen << 32 | slot index, so a reply to a reused slot is recognised. */
+struct cs_slot {
+    int64_t sent_ns;
+    int32_t node;   /* -1 when free */
+    uint32_t gen;   /* bumped on every reuse */
+    int32_t req;    /* index into reqs */
+    bool expired;   /* timed out; a late reply may still answer its request */
+    bool hedge;     /* the hedged duplicate */
+    int32_t next_free;
+};
+
+/* An attempt's deadline (for dispatch.timeout_ms), or for the hedge ring
+ * the first attempt's send time. */
 struct cs_deadline {
     int64_t at_ns;
     int32_t slot;
     uint32_t gen;
+};
+
+/* A request waiting to be retried, and when it fails if no node takes it. */
+struct cs_retry {
+    int64_t at_ns;
+    int32_t req;
 };
 
 /* A closed-loop client's next request time, in a min-heap. */
@@ -90,7 +138,7 @@ struct cs_health_event {
 /* What happened in one time-series interval (all requests, warm-up too). */
 struct cs_interval {
     int64_t start_ns;
-    uint64_t generated, completed, rejected, timed_out;
+    uint64_t generated, completed, rejected, timed_out, failed;
     int64_t busy_ns;
     struct cs_histogram latency;
 };
@@ -99,7 +147,7 @@ struct cs_interval {
 struct cs_interval_row {
     double t_s;      /* end of the interval, seconds after the start */
     double length_s;
-    double offered_rps, completed_rps, rejected_rps, timed_out_rps;
+    double offered_rps, completed_rps, rejected_rps, timed_out_rps, failed_rps;
     double p50_us, p99_us; /* of replies received in the interval; 0 if none */
     int in_flight, pending;
     double coordinator_utilization;
@@ -128,11 +176,13 @@ struct cs_coord {
     struct cs_policy_state policy_state;
     const struct cs_policy *policy;
 
-    /* The coordinator's own queue: a ring that grows up to max_pending. */
-    struct cs_pending *pending;
-    int pending_cap, pending_head, pending_count;
+    /* The coordinator's own queue (struct cs_pending), up to max_pending. */
+    struct cs_ring pending;
 
-    /* Requests in flight; grows up to the sum of the nodes' limits. */
+    /* Requests sent and not yet ended or still awaited by an attempt, and
+     * the attempts in flight; both grow with the sum of the nodes' limits. */
+    struct cs_request *reqs;
+    int req_cap, req_free;
     struct cs_slot *slots;
     int slot_cap, free_head, in_flight;
     int *node_in_flight;
@@ -149,8 +199,18 @@ struct cs_coord {
     int health_n;
     struct cs_health_event health[CS_HEALTH_EVENTS_MAX];
 
-    struct cs_deadline *deadlines; /* ring, with dispatch.timeout_ms */
-    int deadline_cap, deadline_head, deadline_count;
+    /* With dispatch.timeout_ms: first attempts' deadlines (intended
+     * arrival + timeout) and those of retries and hedges (send + timeout),
+     * each in order; requests waiting for a retry (struct cs_retry). */
+    struct cs_ring deadlines, resend_deadlines, retries;
+    /* Hedging: first attempts by send time, and how long one waits
+     * unanswered before its duplicate goes out (INT64_MAX: not yet known,
+     * with dispatch.hedge_percentile, or no hedging). */
+    struct cs_ring hedges;
+    int64_t hedge_after_ns;
+    double hedge_tokens; /* dispatch.hedge_budget: hedges earned, not spent */
+    /* dispatch.hedge_percentile: first send to answer, this block and the last */
+    struct cs_histogram round_trips, round_trips_before;
 
     uint64_t counters[CS_C__COUNT];
     uint64_t *node_completed; /* measured completions per node */
@@ -198,10 +258,11 @@ static inline bool cs_coord_done(const struct cs_coord *c)
     return c->state == CS_COORD_DONE;
 }
 
-/* Requests generated and not yet ended (in flight plus queued). */
+/* Work not yet finished: attempts in flight (a late or duplicate answer
+ * still expected), queued arrivals and queued retries. */
 static inline int cs_coord_outstanding(const struct cs_coord *c)
 {
-    return c->in_flight + c->pending_count;
+    return c->in_flight + c->pending.count + c->retries.count;
 }
 
 #endif

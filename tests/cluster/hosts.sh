@@ -30,7 +30,7 @@ timeout 120 "$ROOT/scripts/local-cluster.sh" run 5 "${run[@]}" --json "$TMP/host
 check "$TMP/hosts.json" '.mpi.host_count == 3 and .mpi.crosses_hosts == true and .mpi.rank_hosts[0] == "cs-h0"' \
     "the results show 3 hosts, the coordinator on cs-h0"
 check "$TMP/hosts.json" '[.nodes[].host] | all(. != "cs-h0")' "every service node on another host" '.nodes'
-check "$TMP/hosts.json" '.requests.lost == 0 and .requests.generated == .requests.completed + .requests.rejected + .requests.timed_out' \
+check "$TMP/hosts.json" '.requests.lost == 0 and .requests.generated == .requests.completed + .requests.rejected + .requests.timed_out + .requests.failed' \
     "every request accounted for across hosts" '.requests'
 
 OMPI_MCA_odls_base_sigkill_timeout=0 timeout 120 mpirun -q -np 5 --oversubscribe "$ROOT/build/clustersim" "${run[@]}" \

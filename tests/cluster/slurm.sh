@@ -31,7 +31,7 @@ cd "$WORK"
 ln -s "$ROOT/jobs" jobs # the job scripts find jobs/lib.sh under the submit directory
 
 valid() { # file what
-    if jq -e '.requests.generated == .requests.completed + .requests.rejected + .requests.timed_out and .requests.lost == 0' "$1" >/dev/null 2>&1; then
+    if jq -e '.requests.generated == .requests.completed + .requests.rejected + .requests.timed_out + .requests.failed and .requests.lost == 0' "$1" >/dev/null 2>&1; then
         ok "$2: valid results, every request accounted for"
     else
         bad "$2: results missing or invalid: $(head -c 300 "$1" 2>&1)"

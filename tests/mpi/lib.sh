@@ -51,8 +51,8 @@ check_valid() {
         bad "$f is not valid JSON"
         return
     fi
-    check "$f" '.requests.generated == .requests.completed + .requests.rejected + .requests.timed_out + .requests.lost' \
-        "generated == completed + rejected + timed_out + lost"
+    check "$f" '.requests.generated == .requests.completed + .requests.rejected + .requests.timed_out + .requests.failed + .requests.lost' \
+        "generated == completed + rejected + timed_out + failed + lost"
     check "$f" '.requests.lost == 0 and .requests.unexpected_replies == 0' "nothing lost"
     check "$f" '([.nodes[].completed] | add) == .requests.completed' "node completions add up"
     check "$f" '.complete == true' "marked complete"

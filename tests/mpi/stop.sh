@@ -28,7 +28,7 @@ for sig in TERM INT; do
     fi
     check_valid_partial() {
         check "$TMP/stop.json" '.complete == false' "SIG$sig: results marked incomplete"
-        check "$TMP/stop.json" '.requests.generated == .requests.completed + .requests.rejected + .requests.timed_out and .requests.lost == 0' \
+        check "$TMP/stop.json" '.requests.generated == .requests.completed + .requests.rejected + .requests.timed_out + .requests.failed and .requests.lost == 0' \
             "SIG$sig: every request accounted for" '.requests'
         check "$TMP/stop.json" '.requests.completed > 1000 and .duration_s > 1 and .duration_s < 5' \
             "SIG$sig: the measured window ends at the (relayed) signal" '{requests, duration_s}'

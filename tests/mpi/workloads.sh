@@ -34,7 +34,7 @@ cs 4 "${rush[@]}" --set dispatch.max_pending=1000000 --json "$TMP/open.json" --t
 check_valid "$TMP/open.json"
 cs 4 "${rush[@]}" --set dispatch.max_pending=30 --json "$TMP/bounded.json" --timeseries "$TMP/bounded.jsonl"
 check_valid "$TMP/bounded.json"
-[ "$(head -1 "$TMP/open.csv")" = "t_s,offered_rps,completed_rps,rejected_rps,timed_out_rps,p50_us,p99_us,in_flight,pending,coordinator_utilization" ] &&
+[ "$(head -1 "$TMP/open.csv")" = "t_s,offered_rps,completed_rps,rejected_rps,timed_out_rps,failed_rps,p50_us,p99_us,in_flight,pending,coordinator_utilization" ] &&
     ok "time series CSV header" || bad "time series header: $(head -1 "$TMP/open.csv")"
 rows=$(($(wc -l <"$TMP/open.csv") - 1))
 [ "$rows" -ge 12 ] && ok "time series has a row per 500 ms ($rows)" || bad "time series has $rows rows"
