@@ -275,8 +275,8 @@ void cs_results_table(const struct cs_results *r, FILE *out)
     if (c[CS_C_RETRIES] || c[CS_C_HEDGES] || c[CS_C_HEDGES_SKIPPED] || c[CS_C_DUPLICATE_REPLIES] ||
         c[CS_C_LATE_REPLIES])
         fprintf(out,
-                "%-18s retries %llu (%llu of the completed needed one)  hedges %llu (won %llu, %llu found no "
-                "room)  duplicate answers %llu  late answers %llu\n",
+                "%-18s retries %llu (%llu completed after one)  hedges %llu (won %llu; %llu skipped: no room "
+                "or over budget)  duplicate answers %llu  late answers %llu\n",
                 "  second tries", (unsigned long long)c[CS_C_RETRIES], (unsigned long long)c[CS_C_RETRIED_COMPLETED],
                 (unsigned long long)c[CS_C_HEDGES], (unsigned long long)c[CS_C_HEDGE_WINS],
                 (unsigned long long)c[CS_C_HEDGES_SKIPPED], (unsigned long long)c[CS_C_DUPLICATE_REPLIES],
