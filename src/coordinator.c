@@ -641,13 +641,13 @@ static int dispatch_one(struct cs_coord *c, const struct cs_pending *p)
     c->reqs[r] = (struct cs_request){
         .intended_ns = p->intended_ns,
         .service_ns = p->service_ns,
-        .first_sent_ns = cs_clock_now(c->clk),
         .flags = p->flags,
         .client = p->client,
     };
     int s = send_attempt(c, r, node, true, false);
     if (s < 0)
         return s;
+    c->reqs[r].first_sent_ns = c->slots[s].sent_ns;
     if (c->hedge_after_ns != INT64_MAX && c->nodes > 1) {
         c->hedge_tokens = fmin(c->hedge_tokens + c->sc->dispatch.hedge_budget, HEDGE_BURST);
         int rc = note_attempt(c, &c->hedges, c->slots[s].sent_ns, s, hedge_wanted);
