@@ -203,6 +203,10 @@ int sim_run(const struct cs_scenario *sc, int nodes, const struct cs_trace *trac
     cs_results_collect(r, sc, &c, reports);
     cs_results_analyze(r);
     st->messages = s.sent;
+    const struct cs_ring *rings[] = {&c.deadlines, &c.resend_deadlines, &c.retries, &c.hedges};
+    for (size_t i = 0; i < sizeof(rings) / sizeof(rings[0]); i++)
+        if (rings[i]->cap > st->ring_cap)
+            st->ring_cap = rings[i]->cap;
 out:
     for (int i = 0; ns && i < nodes; i++)
         cs_node_free(&ns[i]);

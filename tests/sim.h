@@ -42,6 +42,7 @@ void sim_close(struct sim *s);
 struct sim_stats {
     int max_node_depth; /* most requests queued or in service at one node */
     uint64_t messages;  /* messages sent, all ranks */
+    int ring_cap;       /* the largest of the coordinator's deadline, retry and hedge rings */
 };
 
 /* Run a whole scenario with `nodes` service nodes and fill *r

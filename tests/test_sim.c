@@ -658,6 +658,23 @@ static void the_hedge_budget_caps_duplicates(void **state)
     done(x);
 }
 
+/* A one-minute timeout and a one-second hedge delay at 100,000 req/s: the
+ * rings that hold deadlines and hedge candidates keep only what is still
+ * in flight, not a minute's worth of arrivals. */
+static void deadline_and_hedge_rings_stay_near_what_is_in_flight(void **state)
+{
+    (void)state;
+    struct run *x = run("{\"load\":{\"arrival\":\"constant\",\"rate_rps\":100000,\"duration_s\":2,\"warmup_s\":0},"
+                        "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":10}},"
+                        "\"dispatch\":{\"timeout_ms\":60000,\"retries\":1,\"hedge_after_us\":1000000}}",
+                        3);
+    assert_conserved(&x->r);
+    assert_int_equal(x->r.coord[CS_C_COMPLETED], x->r.coord[CS_C_GENERATED]);
+    assert_true(x->r.coord[CS_C_GENERATED] >= 199999);
+    assert_true(x->st.ring_cap <= 4096);
+    done(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -692,6 +709,7 @@ int main(void)
         cmocka_unit_test(hedging_cuts_a_stragglers_tail),
         cmocka_unit_test(percentile_hedging_duplicates_about_the_tail),
         cmocka_unit_test(the_hedge_budget_caps_duplicates),
+        cmocka_unit_test(deadline_and_hedge_rings_stay_near_what_is_in_flight),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
