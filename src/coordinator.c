@@ -815,7 +815,7 @@ static void on_reply(struct cs_coord *c, const struct cs_msg *m, int64_t now)
     } else if (!rejected) {
         complete(c, slot, rq, m, now); /* the first answer, even one past its attempt's deadline */
     } else if (!slot->expired && rq->live == 0) {
-        /* Its only attempt was turned away: a full queue is the node's
+        /* Its last attempt was turned away: a full queue is the node's
          * answer, and retrying it elsewhere would defeat the bound. */
         end_request(c, rq, CS_REJECTED, now);
         if (rq->flags & CS_REQ_MEASURED)
@@ -930,11 +930,8 @@ static void expire_outstanding(struct cs_coord *c, int64_t now)
 {
     while (c->pending.count > 0) {
         struct cs_pending p = pending_pop(c);
-        count_outcome(c, p.flags, CS_TIMED_OUT, -1, now);
+        count_outcome(c, p.flags, CS_TIMED_OUT, p.client, now);
     }
-    for (int s = 0; s < c->slot_cap; s++)
-        if (c->slots[s].node >= 0)
-            c->reqs[c->slots[s].req].client = -1; /* the clients have stopped asking */
     while (c->retries.count > 0) {
         int r = ((struct cs_retry *)ring_front(&c->retries))->req;
         ring_pop(&c->retries);
