@@ -29,6 +29,8 @@ cs 4 -q --set load.duration_s=5 --set load.warmup_s=0 --set load.utilization=0.5
     --json "$TMP/retry.json"
 [ "$RC" -eq 0 ] || bad "stop with retries exited $RC: $(cat "$TMP/err")"
 check_valid "$TMP/retry.json"
+echo "stop with one retry: $(jq -c '{dropped: .nodes[1].counters.dropped} + (.requests | {generated, completed, retries,
+    retried_completed, timed_out, failed})' "$TMP/retry.json")"
 check "$TMP/retry.json" '.requests.timed_out == 0' "with a retry nothing times out" '.requests'
 check "$TMP/retry.json" '.nodes[1].counters.dropped >= 3 and
     .requests.retried_completed + .requests.failed >= .nodes[1].counters.dropped' \
