@@ -21,6 +21,9 @@ const char *const cs_bottleneck_names[] = {
 #define SATURATED 0.9
 /* One node busy this much, with the others less so, is a hot spot. */
 #define NODE_SATURATED 0.97
+/* Busy nodes with this share of their answers discarded (late or
+ * duplicate) are busy with work nobody waits for. */
+#define WASTED 0.2
 /* Delivered service this much longer than requested means the host CPU
  * could not run the service nodes on time. */
 #define INFLATED 1.10
@@ -135,6 +138,23 @@ static void verdict(struct cs_results *r)
                  "policy gives it more than it can serve, and its queue grows; a load-aware policy "
                  "(least_outstanding, pull) spreads the work",
                  r->nodes[busiest].rank, 100 * bu, 100 * nu);
+    } else if ((nu >= SATURATED || (short_of_offered && nu >= 0.75)) && r->discarded_share >= WASTED) {
+        r->bottleneck = CS_BOTTLENECK_SERVICE_NODES;
+        const uint64_t *c = r->coord;
+        if (c[CS_C_RETRIES] + c[CS_C_HEDGES] > 0)
+            snprintf(why, len,
+                     "service nodes were busy %.0f%% of the time, yet %.0f%% of their answers were discarded as late "
+                     "or duplicate: %llu retries and %llu hedges for %llu requests made %.0f req/s offered more work "
+                     "than the nodes serve (a retry storm); keep dispatch.retry_budget small, or "
+                     "dispatch.timeout_ms above the queueing delay",
+                     100 * nu, 100 * r->discarded_share, (unsigned long long)c[CS_C_RETRIES],
+                     (unsigned long long)c[CS_C_HEDGES], (unsigned long long)c[CS_C_GENERATED], r->offered_rps);
+        else
+            snprintf(why, len,
+                     "service nodes were busy %.0f%% of the time, yet %.0f%% of their answers came after their "
+                     "requests had timed out: they spend their time on work nobody waits for; add nodes, or bound "
+                     "the node queues (nodes.queue_capacity) so that the excess is turned away at once",
+                     100 * nu, 100 * r->discarded_share);
     } else if (nu >= SATURATED || (short_of_offered && nu >= 0.75)) {
         r->bottleneck = CS_BOTTLENECK_SERVICE_NODES;
         snprintf(why, len,
@@ -176,7 +196,7 @@ void cs_results_analyze(struct cs_results *r)
     r->coordinator_per_request_us =
         c[CS_C_WINDOW_COMPLETIONS] ? (double)c[CS_C_BUSY_NS] / 1e3 / (double)c[CS_C_WINDOW_COMPLETIONS] : NAN;
 
-    double util_sum = 0, service = 0, requested = 0;
+    double util_sum = 0, service = 0, requested = 0, answered = 0;
     for (int i = 0; i < r->service_nodes; i++) {
         struct cs_node_result *n = &r->nodes[i];
         double window = (double)n->counters[CS_N_WINDOW_NS] * (double)n->counters[CS_N_SERVERS];
@@ -184,7 +204,9 @@ void cs_results_analyze(struct cs_results *r)
         util_sum += n->utilization;
         service += (double)n->counters[CS_N_SERVICE_NS];
         requested += (double)n->counters[CS_N_REQUESTED_NS];
+        answered += (double)n->counters[CS_N_COMPLETED];
     }
+    r->discarded_share = answered > 0 ? (double)(c[CS_C_LATE_REPLIES] + c[CS_C_DUPLICATE_REPLIES]) / answered : 0;
     r->node_utilization_mean = r->service_nodes ? util_sum / r->service_nodes : 0;
     r->service_inflation = requested > 0 ? service / requested : 1.0;
 

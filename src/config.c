@@ -108,6 +108,7 @@ static const struct key key_table[] = {
     {"dispatch.probe_ms", K_DOUBLE, OFF(dispatch.probe_ms), 1, 3600000, false, false, 500, NULL, NULL},
     {"dispatch.timeout_ms", K_DOUBLE, OFF(dispatch.timeout_ms), 0, 3600000, false, false, 0, NULL, NULL},
     {"dispatch.retries", K_INT, OFF(dispatch.retries), 0, 100, false, false, 0, NULL, NULL},
+    {"dispatch.retry_budget", K_DOUBLE, OFF(dispatch.retry_budget), 0, 100, false, false, 0.1, NULL, NULL},
     {"dispatch.hedge_after_us", K_DOUBLE, OFF(dispatch.hedge_after_us), 0, 3.6e9, false, false, 0, NULL, NULL},
     {"dispatch.hedge_percentile", K_DOUBLE, OFF(dispatch.hedge_percentile), 0, 99.99, false, false, 0, NULL, NULL},
     {"dispatch.hedge_budget", K_DOUBLE, OFF(dispatch.hedge_budget), 0, 1, false, false, 0.1, NULL, NULL},

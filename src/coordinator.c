@@ -35,6 +35,7 @@ const char *const cs_coord_counter_names[CS_C__COUNT] = {
     [CS_C_REJECTED_AT_NODES] = "rejected_at_nodes",
     [CS_C_RETRIES] = "retries",
     [CS_C_RETRIED_COMPLETED] = "retried_completed",
+    [CS_C_RETRIES_SKIPPED] = "retries_skipped",
     [CS_C_HEDGES] = "hedges",
     [CS_C_HEDGE_WINS] = "hedge_wins",
     [CS_C_HEDGES_SKIPPED] = "hedges_skipped",
@@ -56,8 +57,6 @@ const char *const cs_coord_counter_names[CS_C__COUNT] = {
 #define INITIAL_RING 1024
 /* dispatch.hedge_percentile: answered requests per block of the estimate. */
 #define HEDGE_BLOCK 250
-/* dispatch.hedge_budget: hedges that may be saved up. */
-#define HEDGE_BURST 200.0
 
 static void count(struct cs_coord *c, uint32_t flags, enum cs_coord_counter measured,
                   enum cs_coord_counter warmup)
@@ -70,6 +69,19 @@ static void count_measured(struct cs_coord *c, uint32_t flags, enum cs_coord_cou
 {
     if (flags & CS_REQ_MEASURED)
         c->counters[k]++;
+}
+
+static void budget_earn(struct cs_budget *b)
+{
+    b->tokens = fmin(b->tokens + b->rate, CS_BUDGET_BURST);
+}
+
+static bool budget_spend(struct cs_budget *b)
+{
+    if (b->tokens < 1)
+        return false;
+    b->tokens -= 1;
+    return true;
 }
 
 /* ---- closed-loop clients: a min-heap of when each idle one asks next ---- */
@@ -285,6 +297,8 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
     c->cost_ns = (int64_t)llround(sc->dispatch.cost_us * 1e3);
     c->timeout_ns = (int64_t)llround(sc->dispatch.timeout_ms * 1e6);
     c->hedge_after_ns = sc->dispatch.hedge_after_us > 0 ? (int64_t)llround(sc->dispatch.hedge_after_us * 1e3) : INT64_MAX;
+    c->retry_budget = (struct cs_budget){CS_BUDGET_BURST, sc->dispatch.retry_budget};
+    c->hedge_budget = (struct cs_budget){CS_BUDGET_BURST, sc->dispatch.hedge_budget};
     c->policy = &cs_policies[sc->dispatch.policy];
     c->source = cs_arrival_kinds[sc->load.arrival].source;
     if (c->source == CS_SOURCE_TRACE && !trace)
@@ -648,8 +662,9 @@ static int dispatch_one(struct cs_coord *c, const struct cs_pending *p)
     if (s < 0)
         return s;
     c->reqs[r].first_sent_ns = c->slots[s].sent_ns;
+    budget_earn(&c->retry_budget);
+    budget_earn(&c->hedge_budget);
     if (c->hedge_after_ns != INT64_MAX && c->nodes > 1) {
-        c->hedge_tokens = fmin(c->hedge_tokens + c->sc->dispatch.hedge_budget, HEDGE_BURST);
         int rc = note_attempt(c, &c->hedges, c->slots[s].sent_ns, s, hedge_wanted);
         if (rc < 0)
             return rc;
@@ -704,17 +719,6 @@ static int dispatch_pending(struct cs_coord *c, int64_t start, int *work)
     return CS_OK;
 }
 
-/* dispatch.hedge_budget: each first attempt earns a fraction of a hedge,
- * and a hedge spends one; the savings are capped, so hedges add at most
- * that fraction of the load, plus a short burst. */
-static bool hedge_affordable(struct cs_coord *c)
-{
-    if (c->hedge_tokens < 1)
-        return false;
-    c->hedge_tokens -= 1;
-    return true;
-}
-
 /* Hedges: a first attempt unanswered for hedge_after_ns gets a duplicate
  * on another node, if one has room now (else none: hedging must not queue
  * extra work behind real work). */
@@ -730,7 +734,7 @@ static int send_hedges(struct cs_coord *c, int64_t start, int *work)
         int r = c->slots[h.slot].req;
         struct cs_request *rq = &c->reqs[r];
         int node = pick_node(c, c->slots[h.slot].node);
-        if (node < 0 || !hedge_affordable(c)) {
+        if (node < 0 || !budget_spend(&c->hedge_budget)) {
             count_measured(c, rq->flags, CS_C_HEDGES_SKIPPED);
             continue;
         }
@@ -834,7 +838,10 @@ static int attempt_timed_out(struct cs_coord *c, struct cs_slot *slot, int64_t n
     rq->live--;
     if (rq->outcome != CS_OPEN || rq->live > 0)
         return CS_OK;
-    if (rq->retries < c->sc->dispatch.retries) {
+    if (rq->retries < c->sc->dispatch.retries && !budget_spend(&c->retry_budget)) {
+        count_measured(c, rq->flags, CS_C_RETRIES_SKIPPED);
+        give_up(c, rq, now);
+    } else if (rq->retries < c->sc->dispatch.retries) {
         int rc = ring_push(&c->retries, &(struct cs_retry){now + c->timeout_ns, r});
         if (rc < 0)
             return rc;

@@ -248,6 +248,29 @@ static void sweep_table(const struct cs_results *r, FILE *out)
     fprintf(out, "%s\n", a->explanation);
 }
 
+/* Retries, hedges and discarded answers, when there were any. */
+static void second_tries_line(const struct cs_results *r, FILE *out)
+{
+    const uint64_t *c = r->coord;
+    const struct cs_scenario *sc = &r->scenario;
+    bool retries = sc->dispatch.retries > 0 || c[CS_C_RETRIES] || c[CS_C_RETRIES_SKIPPED];
+    bool hedges = sc->dispatch.hedge_after_us > 0 || sc->dispatch.hedge_percentile > 0 || c[CS_C_HEDGES];
+    bool discarded = c[CS_C_DUPLICATE_REPLIES] || c[CS_C_LATE_REPLIES];
+    if (!retries && !hedges && !discarded)
+        return;
+    fprintf(out, "%-18s", "  second tries");
+    if (retries)
+        fprintf(out, " retries %llu (%llu completed after one, %llu over budget) ", (unsigned long long)c[CS_C_RETRIES],
+                (unsigned long long)c[CS_C_RETRIED_COMPLETED], (unsigned long long)c[CS_C_RETRIES_SKIPPED]);
+    if (hedges)
+        fprintf(out, " hedges %llu (%llu won, %llu skipped: no room or over budget) ", (unsigned long long)c[CS_C_HEDGES],
+                (unsigned long long)c[CS_C_HEDGE_WINS], (unsigned long long)c[CS_C_HEDGES_SKIPPED]);
+    if (discarded)
+        fprintf(out, " answers discarded: %llu duplicate, %llu late", (unsigned long long)c[CS_C_DUPLICATE_REPLIES],
+                (unsigned long long)c[CS_C_LATE_REPLIES]);
+    fputc('\n', out);
+}
+
 void cs_results_table(const struct cs_results *r, FILE *out)
 {
     if (r->sweep_n > 0) {
@@ -272,15 +295,7 @@ void cs_results_table(const struct cs_results *r, FILE *out)
             "requests", (unsigned long long)c[CS_C_GENERATED], (unsigned long long)c[CS_C_COMPLETED],
             (unsigned long long)c[CS_C_REJECTED], (unsigned long long)c[CS_C_TIMED_OUT],
             (unsigned long long)c[CS_C_FAILED], (unsigned long long)r->lost);
-    if (c[CS_C_RETRIES] || c[CS_C_HEDGES] || c[CS_C_HEDGES_SKIPPED] || c[CS_C_DUPLICATE_REPLIES] ||
-        c[CS_C_LATE_REPLIES])
-        fprintf(out,
-                "%-18s retries %llu (%llu completed after one)  hedges %llu (won %llu; %llu skipped: no room "
-                "or over budget)  duplicate answers %llu  late answers %llu\n",
-                "  second tries", (unsigned long long)c[CS_C_RETRIES], (unsigned long long)c[CS_C_RETRIED_COMPLETED],
-                (unsigned long long)c[CS_C_HEDGES], (unsigned long long)c[CS_C_HEDGE_WINS],
-                (unsigned long long)c[CS_C_HEDGES_SKIPPED], (unsigned long long)c[CS_C_DUPLICATE_REPLIES],
-                (unsigned long long)c[CS_C_LATE_REPLIES]);
+    second_tries_line(r, out);
     fprintf(out, "%-18s %10s %10s %10s %10s %10s %10s\n", "latency (us)", "mean", "p50", "p90", "p99", "p99.9",
             "max");
     fprintf(out, "%-18s %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f\n", "  from arrival", cs_hist_mean(l) / 1e3,

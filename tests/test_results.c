@@ -183,6 +183,31 @@ static void one_overloaded_node_is_named_as_a_hot_spot(void **state)
     cs_results_free(&r);
 }
 
+/* Nodes busy with answers nobody waits for: the verdict says so, and
+ * names the retries when there were any. */
+static void busy_nodes_serving_discarded_work_are_explained(void **state)
+{
+    (void)state;
+    struct cs_results r;
+    fake(&r, 0.2, 0.95, 1.0, 5, 8);
+    for (int i = 0; i < 4; i++)
+        r.nodes[i].counters[CS_N_COMPLETED] = 10000; /* 40000 answers */
+    r.coord[CS_C_LATE_REPLIES] = 12000;
+    cs_results_analyze(&r);
+    assert_int_equal(r.bottleneck, CS_BOTTLENECK_SERVICE_NODES);
+    assert_close(r.discarded_share, 0.3, 1e-9);
+    if (!strstr(r.reason, "30% of their answers came after their requests had timed out"))
+        fail_msg("reason: %s", r.reason);
+    r.coord[CS_C_RETRIES] = 9000;
+    cs_results_analyze(&r);
+    if (!strstr(r.reason, "9000 retries and 0 hedges for 30000 requests") || !strstr(r.reason, "retry storm"))
+        fail_msg("reason: %s", r.reason);
+    r.coord[CS_C_LATE_REPLIES] = 4000; /* 10%: just busy */
+    cs_results_analyze(&r);
+    assert_null(strstr(r.reason, "discarded"));
+    cs_results_free(&r);
+}
+
 static void the_file_is_written_whole_or_not_at_all(void **state)
 {
     (void)state;
@@ -211,6 +236,7 @@ int main(void)
         cmocka_unit_test(the_json_has_every_documented_key),
         cmocka_unit_test(a_saturated_coordinator_is_named_first),
         cmocka_unit_test(busy_nodes_are_the_bottleneck),
+        cmocka_unit_test(busy_nodes_serving_discarded_work_are_explained),
         cmocka_unit_test(oversubscribed_with_inflated_service_is_the_host_cpu),
         cmocka_unit_test(oversubscribed_but_faithful_is_not_blamed_on_the_host),
         cmocka_unit_test(one_overloaded_node_is_named_as_a_hot_spot),

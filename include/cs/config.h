@@ -95,6 +95,7 @@ struct cs_scenario {
         double timeout_ms; /* an attempt times out this long after its intended arrival (a retry or
                               hedge: after its send); 0: never */
         int retries;       /* after a timeout, send again to another node up to this many times */
+        double retry_budget; /* retries may add at most this fraction of the requests */
         double hedge_after_us;   /* send a duplicate to another node after this long unanswered; 0: no */
         double hedge_percentile; /* or after this percentile of recent answer times; 0: no */
         double hedge_budget;     /* hedges may add at most this fraction of the requests */

@@ -43,6 +43,7 @@ enum cs_coord_counter {
     CS_C_REJECTED_AT_NODES,  /* of CS_C_REJECTED: a node's queue was full */
     CS_C_RETRIES,            /* retry attempts sent (measured requests) */
     CS_C_RETRIED_COMPLETED,  /* of CS_C_COMPLETED: answered after a retry was decided */
+    CS_C_RETRIES_SKIPPED,    /* retries due over dispatch.retry_budget */
     CS_C_HEDGES,             /* hedged duplicates sent (measured requests) */
     CS_C_HEDGE_WINS,         /* of CS_C_COMPLETED: the hedge answered first */
     CS_C_HEDGES_SKIPPED,     /* hedges due when no other node had room, or over budget */
@@ -118,6 +119,14 @@ struct cs_deadline {
 struct cs_retry {
     int64_t at_ns;
     int32_t req;
+};
+
+/* A budget for second tries (retries or hedges): each new request earns
+ * `rate` of one, each second try spends one, and at most CS_BUDGET_BURST
+ * are saved up. It starts full. */
+#define CS_BUDGET_BURST 200.0
+struct cs_budget {
+    double tokens, rate;
 };
 
 /* A closed-loop client's next request time, in a min-heap. */
@@ -208,7 +217,7 @@ struct cs_coord {
      * with dispatch.hedge_percentile, or no hedging). */
     struct cs_ring hedges;
     int64_t hedge_after_ns;
-    double hedge_tokens; /* dispatch.hedge_budget: hedges earned, not spent */
+    struct cs_budget retry_budget, hedge_budget;
     /* dispatch.hedge_percentile: first send to answer, this block and the last */
     struct cs_histogram round_trips, round_trips_before;
 

@@ -73,9 +73,10 @@ struct cs_results {
     double coordinator_per_request_us; /* NAN when nothing completed */
     double node_utilization_mean;
     double service_inflation; /* delivered / requested service time */
+    double discarded_share;   /* of the nodes' answers, those discarded as late or duplicate */
     double node_capacity_rps, coordinator_capacity_rps, capacity_rps;
     enum cs_bottleneck bottleneck;
-    char reason[320];
+    char reason[448];
 
     /* A sweep's rows and their analysis, when the run was a sweep (the
      * fields above then describe its last step). */
