@@ -93,6 +93,7 @@ char *cs_results_json(const struct cs_results *r)
     cJSON_AddNumberToObject(req, "rejected_at_nodes", (double)c[CS_C_REJECTED_AT_NODES]);
     cJSON_AddNumberToObject(req, "retries", (double)c[CS_C_RETRIES]);
     cJSON_AddNumberToObject(req, "retried_completed", (double)c[CS_C_RETRIED_COMPLETED]);
+    cJSON_AddNumberToObject(req, "retries_skipped", (double)c[CS_C_RETRIES_SKIPPED]);
     cJSON_AddNumberToObject(req, "hedges", (double)c[CS_C_HEDGES]);
     cJSON_AddNumberToObject(req, "hedge_wins", (double)c[CS_C_HEDGE_WINS]);
     cJSON_AddNumberToObject(req, "hedges_skipped", (double)c[CS_C_HEDGES_SKIPPED]);
