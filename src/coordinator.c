@@ -517,7 +517,7 @@ static bool hedge_wanted(const struct cs_coord *c, const void *e)
     if (!attempt_live(c, e))
         return false;
     const struct cs_request *rq = &c->reqs[c->slots[((const struct cs_deadline *)e)->slot].req];
-    return rq->outcome == CS_OPEN && !rq->hedged && rq->live == 1;
+    return rq->outcome == CS_OPEN && rq->live == 1;
 }
 
 /* Note an attempt on a ring of deadlines or hedge candidates. Entries for
@@ -590,14 +590,8 @@ static int pick_node(struct cs_coord *c, int exclude)
 {
     if (c->open_nodes == 0)
         return -1; /* overload: answer in O(1), not by asking the policy */
-    int saved = exclude >= 0 ? c->node_limit[exclude] : 0;
-    if (exclude >= 0)
-        c->node_limit[exclude] = 0; /* closed to this pick only */
-    struct cs_policy_view v = {c->nodes, c->node_in_flight, c->node_limit};
-    int node = c->policy->pick(&c->policy_state, &v);
-    if (exclude >= 0)
-        c->node_limit[exclude] = saved;
-    return node;
+    struct cs_policy_view v = {c->nodes, c->node_in_flight, c->node_limit, exclude + 1};
+    return c->policy->pick(&c->policy_state, &v);
 }
 
 /* Send request r to node as a new attempt: the first (deadline at its
@@ -662,9 +656,10 @@ static int dispatch_one(struct cs_coord *c, const struct cs_pending *p)
     if (s < 0)
         return s;
     c->reqs[r].first_sent_ns = c->slots[s].sent_ns;
-    budget_earn(&c->retry_budget);
-    budget_earn(&c->hedge_budget);
+    if (c->sc->dispatch.retries > 0)
+        budget_earn(&c->retry_budget);
     if (c->hedge_after_ns != INT64_MAX && c->nodes > 1) {
+        budget_earn(&c->hedge_budget);
         int rc = note_attempt(c, &c->hedges, c->slots[s].sent_ns, s, hedge_wanted);
         if (rc < 0)
             return rc;
@@ -696,10 +691,20 @@ static int dispatch_retries(struct cs_coord *c, int64_t start, int *work)
             (*work)++;
         } /* else a late answer to an earlier attempt came first */
         ring_pop(&c->retries);
-        rq->retry_queued = false;
         req_put(c, r);
     }
     return CS_OK;
+}
+
+/* The retry at the head of the queue will not be sent: its request, unless
+ * a late answer ended it meanwhile, fails. */
+static void drop_retry(struct cs_coord *c, int64_t now)
+{
+    int r = ((struct cs_retry *)ring_front(&c->retries))->req;
+    ring_pop(&c->retries);
+    if (c->reqs[r].outcome == CS_OPEN)
+        end_request(c, &c->reqs[r], CS_FAILED, now);
+    req_put(c, r);
 }
 
 /* Dispatch queued retries, then from the head of the queue, while nodes
@@ -738,7 +743,6 @@ static int send_hedges(struct cs_coord *c, int64_t start, int *work)
             count_measured(c, rq->flags, CS_C_HEDGES_SKIPPED);
             continue;
         }
-        rq->hedged = true;
         int s = send_attempt(c, r, node, false, true);
         if (s < 0)
             return s;
@@ -846,7 +850,6 @@ static int attempt_timed_out(struct cs_coord *c, struct cs_slot *slot, int64_t n
         if (rc < 0)
             return rc;
         rq->retries++;
-        rq->retry_queued = true;
         rq->refs++;
     } else {
         give_up(c, rq, now);
@@ -891,13 +894,7 @@ static int expire_timeouts(struct cs_coord *c, int64_t now, int *work)
     if (rc < 0)
         return rc;
     while (c->retries.count > 0 && ((struct cs_retry *)ring_front(&c->retries))->at_ns <= now) {
-        int r = ((struct cs_retry *)ring_front(&c->retries))->req;
-        ring_pop(&c->retries);
-        struct cs_request *rq = &c->reqs[r];
-        rq->retry_queued = false;
-        if (rq->outcome == CS_OPEN)
-            end_request(c, rq, CS_FAILED, now);
-        req_put(c, r);
+        drop_retry(c, now);
         (*work)++;
     }
     return CS_OK;
@@ -939,14 +936,8 @@ static void expire_outstanding(struct cs_coord *c, int64_t now)
         struct cs_pending p = pending_pop(c);
         count_outcome(c, p.flags, CS_TIMED_OUT, p.client, now);
     }
-    while (c->retries.count > 0) {
-        int r = ((struct cs_retry *)ring_front(&c->retries))->req;
-        ring_pop(&c->retries);
-        c->reqs[r].retry_queued = false;
-        if (c->reqs[r].outcome == CS_OPEN)
-            end_request(c, &c->reqs[r], CS_FAILED, now);
-        req_put(c, r);
-    }
+    while (c->retries.count > 0)
+        drop_retry(c, now);
     for (int s = 0; s < c->slot_cap; s++) {
         if (c->slots[s].node >= 0) {
             struct cs_request *rq = &c->reqs[c->slots[s].req];
@@ -1036,10 +1027,12 @@ int64_t cs_coord_next_event(const struct cs_coord *c)
     if (c->timeout_ns > 0) {
         if (c->pending.count > 0)
             next = fmin(next, (double)(((struct cs_pending *)ring_front(&c->pending))->intended_ns + c->timeout_ns));
-        const struct cs_ring *rings[] = {&c->deadlines, &c->resend_deadlines, &c->retries};
-        for (size_t i = 0; i < CS_ARRAY_LEN(rings); i++) /* struct cs_deadline and cs_retry both start with at_ns */
-            if (rings[i]->count > 0)
-                next = fmin(next, (double)*(const int64_t *)ring_front(rings[i]));
+        if (c->deadlines.count > 0)
+            next = fmin(next, (double)((struct cs_deadline *)ring_front(&c->deadlines))->at_ns);
+        if (c->resend_deadlines.count > 0)
+            next = fmin(next, (double)((struct cs_deadline *)ring_front(&c->resend_deadlines))->at_ns);
+        if (c->retries.count > 0)
+            next = fmin(next, (double)((struct cs_retry *)ring_front(&c->retries))->at_ns);
     }
     if (c->hedges.count > 0)
         next = fmin(next, (double)((struct cs_deadline *)ring_front(&c->hedges))->at_ns + (double)c->hedge_after_ns);

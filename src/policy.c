@@ -8,7 +8,7 @@
 
 static int has_room(const struct cs_policy_view *v, int i)
 {
-    return v->in_flight[i] < v->limit[i];
+    return v->in_flight[i] < v->limit[i] && i + 1 != v->skip;
 }
 
 /* Next node in cyclic order, skipping nodes that are full. */

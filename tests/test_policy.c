@@ -15,7 +15,7 @@ static void every_policy_returns_no_node_when_all_are_full(void **state_)
 {
     (void)state_;
     int in_flight[5] = {3, 3, 3, 3, 3}, limit[5] = {3, 3, 3, 3, 3};
-    struct cs_policy_view v = {5, in_flight, limit};
+    struct cs_policy_view v = {5, in_flight, limit, 0};
     for (int p = 0; p < cs_policy_count; p++) {
         struct cs_policy_state st = state(1);
         assert_int_equal(cs_policies[p].pick(&st, &v), -1);
@@ -26,7 +26,7 @@ static void every_policy_only_picks_nodes_with_room(void **state_)
 {
     (void)state_;
     int in_flight[6] = {2, 0, 2, 1, 4, 2}, limit[6] = {2, 2, 2, 2, 5, 2};
-    struct cs_policy_view v = {6, in_flight, limit};
+    struct cs_policy_view v = {6, in_flight, limit, 0};
     for (int p = 0; p < cs_policy_count; p++) {
         struct cs_policy_state st = state(2);
         for (int k = 0; k < 1000; k++) {
@@ -34,6 +34,26 @@ static void every_policy_only_picks_nodes_with_room(void **state_)
             if (i != 1 && i != 3 && i != 4)
                 fail_msg("policy %s picked full node %d", cs_policies[p].name, i);
         }
+    }
+}
+
+/* A retry or hedge goes elsewhere: the skipped node is never picked, even
+ * when it is the least loaded, and when only it has room there is none. */
+static void every_policy_avoids_the_skipped_node(void **state_)
+{
+    (void)state_;
+    int in_flight[4] = {5, 0, 5, 5}, limit[4] = {9, 9, 9, 9};
+    struct cs_policy_view v = {4, in_flight, limit, 2}; /* skip node 1 */
+    for (int p = 0; p < cs_policy_count; p++) {
+        struct cs_policy_state st = state(3);
+        for (int k = 0; k < 1000; k++) {
+            int i = cs_policies[p].pick(&st, &v);
+            if (i < 0 || i == 1)
+                fail_msg("policy %s picked %d with node 1 skipped", cs_policies[p].name, i);
+        }
+        int full[4] = {9, 0, 9, 9};
+        struct cs_policy_view only = {4, full, limit, 2};
+        assert_int_equal(cs_policies[p].pick(&st, &only), -1);
     }
 }
 
@@ -53,7 +73,7 @@ static void round_robin_visits_every_node_once_per_cycle(void **state_)
 {
     (void)state_;
     int in_flight[4] = {0};
-    struct cs_policy_view v = {4, in_flight, room};
+    struct cs_policy_view v = {4, in_flight, room, 0};
     struct cs_policy_state st = state(0);
     const struct cs_policy *rr = &cs_policies[cs_policy_find("round_robin")];
     for (int cycle = 0; cycle < 3; cycle++) {
@@ -69,7 +89,7 @@ static void round_robin_skips_full_nodes_and_keeps_its_order(void **state_)
 {
     (void)state_;
     int in_flight[4] = {0, 5, 0, 0}, limit[4] = {5, 5, 5, 5};
-    struct cs_policy_view v = {4, in_flight, limit};
+    struct cs_policy_view v = {4, in_flight, limit, 0};
     struct cs_policy_state st = state(0);
     const struct cs_policy *rr = &cs_policies[cs_policy_find("round_robin")];
     int want[] = {0, 2, 3, 0, 2, 3};
@@ -82,7 +102,7 @@ static void random_spreads_uniformly_over_nodes(void **state_)
     (void)state_;
     enum { N = 8, DRAWS = 80000 };
     int in_flight[N] = {0}, hits[N] = {0};
-    struct cs_policy_view v = {N, in_flight, room};
+    struct cs_policy_view v = {N, in_flight, room, 0};
     struct cs_policy_state st = state(4);
     const struct cs_policy *rnd = &cs_policies[cs_policy_find("random")];
     for (int k = 0; k < DRAWS; k++)
@@ -98,7 +118,7 @@ static void least_outstanding_joins_the_shortest_queue_and_shares_ties(void **st
 {
     (void)state_;
     int in_flight[4] = {3, 1, 2, 1};
-    struct cs_policy_view v = {4, in_flight, room};
+    struct cs_policy_view v = {4, in_flight, room, 0};
     struct cs_policy_state st = state(0);
     const struct cs_policy *lo = &cs_policies[cs_policy_find("least_outstanding")];
     int first = lo->pick(&st, &v);
@@ -117,7 +137,7 @@ static void power_of_two_choices_never_picks_the_worse_of_its_sample(void **stat
     (void)state_;
     /* With d equal to a huge number it sees every node: least loaded. */
     int in_flight[5] = {4, 2, 7, 1, 3};
-    struct cs_policy_view v = {5, in_flight, room};
+    struct cs_policy_view v = {5, in_flight, room, 0};
     struct cs_policy_state st = state(9);
     st.d = 64;
     const struct cs_policy *pd = &cs_policies[cs_policy_find("power_of_d")];
@@ -138,7 +158,7 @@ static void pull_only_feeds_nodes_with_a_free_server(void **state_)
     (void)state_;
     /* For pull the limit is the node's servers. */
     int in_flight[3] = {2, 1, 4}, servers[3] = {2, 2, 4};
-    struct cs_policy_view v = {3, in_flight, servers};
+    struct cs_policy_view v = {3, in_flight, servers, 0};
     struct cs_policy_state st = state(0);
     const struct cs_policy *pull = &cs_policies[cs_policy_find("pull")];
     assert_int_equal(pull->pick(&st, &v), 1);
@@ -151,6 +171,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_policy_returns_no_node_when_all_are_full),
         cmocka_unit_test(every_policy_only_picks_nodes_with_room),
+        cmocka_unit_test(every_policy_avoids_the_skipped_node),
         cmocka_unit_test(every_policy_has_a_unique_name_that_finds_it),
         cmocka_unit_test(round_robin_visits_every_node_once_per_cycle),
         cmocka_unit_test(round_robin_skips_full_nodes_and_keeps_its_order),

@@ -600,7 +600,9 @@ static void when_every_node_stops_retried_requests_fail(void **state)
  * 20 ms unanswered (about the p99 of the healthy nodes, which carry the
  * straggler's share) takes the tail from over a second to tens of
  * milliseconds, for about 4% more work. (Hedging at 10 ms, below that p99,
- * duplicates a third of the requests and the tail grows again.) */
+ * wants a duplicate for a third of the requests: the default budget holds
+ * it to 7% and the p99 is 88 ms; with no budget the p99 is 167 ms and the
+ * mean 110 ms, against 29 ms unhedged.) */
 static void hedging_cuts_a_stragglers_tail(void **state)
 {
     (void)state;

@@ -90,8 +90,6 @@ struct cs_request {
     int16_t live;       /* attempts sent and neither answered nor timed out */
     int16_t retries;    /* retries decided so far */
     uint8_t outcome;    /* enum cs_outcome */
-    bool hedged;
-    bool retry_queued;
     int32_t next_free;
 };
 

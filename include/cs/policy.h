@@ -16,6 +16,7 @@ struct cs_policy_view {
     int nodes;            /* active service nodes, indexed 0..nodes-1 */
     const int *in_flight; /* requests sent and not yet answered, per node */
     const int *limit;     /* a node with in_flight >= limit takes nothing */
+    int skip;             /* 1 + a node not to pick (a retry's or hedge's last one); 0: none */
 };
 
 struct cs_policy_state {
