@@ -193,6 +193,7 @@ void cs_results_analyze(struct cs_results *r)
     r->lost = c[CS_C_GENERATED] > ended ? c[CS_C_GENERATED] - ended : 0;
     r->throughput_rps = r->duration_s > 0 ? (double)c[CS_C_WINDOW_COMPLETIONS] / r->duration_s : 0;
     r->coordinator_utilization = r->duration_s > 0 ? (double)c[CS_C_BUSY_NS] / (r->duration_s * 1e9) : 0;
+    r->in_system_mean = r->duration_s > 0 ? (double)c[CS_C_IN_SYSTEM_NS] / (r->duration_s * 1e9) : 0;
     r->coordinator_per_request_us =
         c[CS_C_WINDOW_COMPLETIONS] ? (double)c[CS_C_BUSY_NS] / 1e3 / (double)c[CS_C_WINDOW_COMPLETIONS] : NAN;
 

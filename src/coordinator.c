@@ -44,6 +44,7 @@ const char *const cs_coord_counter_names[CS_C__COUNT] = {
     [CS_C_WINDOW_COMPLETIONS] = "window_completions",
     [CS_C_UNEXPECTED_REPLIES] = "unexpected_replies",
     [CS_C_BUSY_NS] = "busy_ns",
+    [CS_C_IN_SYSTEM_NS] = "in_system_ns",
     [CS_C_PENDING_MAX] = "pending_max",
 };
 
@@ -386,8 +387,23 @@ void cs_coord_free(struct cs_coord *c)
 
 /* ---- ending requests: each exactly once ---- */
 
-static void count_outcome(struct cs_coord *c, uint32_t flags, enum cs_outcome how, int client, int64_t now)
+/* Little's law, measured: the time a request spent in the system, from
+ * its intended arrival to its end, that lies inside the measured window.
+ * Summed over all requests and divided by the window, it is the mean
+ * number of requests in the system, which a steady run must match with
+ * throughput x mean latency. */
+static void count_in_system(struct cs_coord *c, int64_t intended_ns, int64_t now)
 {
+    int64_t from = intended_ns > c->window_start ? intended_ns : c->window_start;
+    int64_t to = now < c->window_end ? now : c->window_end;
+    if (to > from)
+        c->counters[CS_C_IN_SYSTEM_NS] += (uint64_t)(to - from);
+}
+
+static void count_outcome(struct cs_coord *c, uint32_t flags, int64_t intended_ns, enum cs_outcome how, int client,
+                          int64_t now)
+{
+    count_in_system(c, intended_ns, now);
     switch (how) {
     case CS_COMPLETED:
         count(c, flags, CS_C_COMPLETED, CS_C_WARMUP_COMPLETED);
@@ -414,7 +430,7 @@ static void count_outcome(struct cs_coord *c, uint32_t flags, enum cs_outcome ho
 static void end_request(struct cs_coord *c, struct cs_request *rq, enum cs_outcome how, int64_t now)
 {
     rq->outcome = (uint8_t)how;
-    count_outcome(c, rq->flags, how, rq->client, now);
+    count_outcome(c, rq->flags, rq->intended_ns, how, rq->client, now);
 }
 
 /* A request unanswered when its last hope is gone: failed when a retry
@@ -885,7 +901,7 @@ static int expire_timeouts(struct cs_coord *c, int64_t now, int *work)
     while (c->pending.count > 0 &&
            ((struct cs_pending *)ring_front(&c->pending))->intended_ns + c->timeout_ns <= now) {
         struct cs_pending p = pending_pop(c);
-        count_outcome(c, p.flags, CS_TIMED_OUT, p.client, now);
+        count_outcome(c, p.flags, p.intended_ns, CS_TIMED_OUT, p.client, now);
         (*work)++;
     }
     int rc = expire_attempts(c, &c->deadlines, now, work);
@@ -921,7 +937,7 @@ static int generate(struct cs_coord *c, int64_t now, int *work)
         if (rc == 0) {
             rc = pending_push(c, &p);
             if (rc == CS_E_FULL)
-                count_outcome(c, p.flags, CS_REJECTED, p.client, now);
+                count_outcome(c, p.flags, p.intended_ns, CS_REJECTED, p.client, now);
             else if (rc < 0)
                 return rc;
         }
@@ -934,7 +950,7 @@ static void expire_outstanding(struct cs_coord *c, int64_t now)
 {
     while (c->pending.count > 0) {
         struct cs_pending p = pending_pop(c);
-        count_outcome(c, p.flags, CS_TIMED_OUT, p.client, now);
+        count_outcome(c, p.flags, p.intended_ns, CS_TIMED_OUT, p.client, now);
     }
     while (c->retries.count > 0)
         drop_retry(c, now);

@@ -110,6 +110,7 @@ char *cs_results_json(const struct cs_results *r)
     add_num(root, "offered_rps", r->offered_rps);
     add_num(root, "throughput_rps", r->throughput_rps);
     add_num(root, "duration_s", r->duration_s);
+    add_num(root, "in_system_mean", r->in_system_mean);
     cJSON_AddItemToObject(root, "latency_us", latency_object(&r->latency));
 
     cJSON *dw = cJSON_AddObjectToObject(root, "dispatch_wait_us");

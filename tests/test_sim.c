@@ -77,6 +77,36 @@ static void below_capacity_every_request_completes(void **state)
     done(x);
 }
 
+/* Little's law, L = X R, with L measured on its own: the coordinator sums
+ * each request's time in the system inside the window. In a steady run the
+ * two sides differ only by the requests straddling the window's edges. A
+ * constant arrival and service make it exact: 1000 req/s, each 2 ms in the
+ * system, is 2 requests in the system at every instant. */
+static void littles_law_holds_between_the_measured_sides(void **state)
+{
+    (void)state;
+    struct run *x = run("{\"load\":{\"arrival\":\"constant\",\"rate_rps\":1000,\"duration_s\":2,\"warmup_s\":0.5},"
+                        "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":2000}}}",
+                        4);
+    assert_close(x->r.in_system_mean, 2.0, 0.001);
+    done(x);
+    const char *steady[] = {"{\"load\":{\"utilization\":0.8,\"duration_s\":20,\"warmup_s\":1}}",
+                            "{\"load\":{\"utilization\":0.9,\"duration_s\":20,\"warmup_s\":2},"
+                            "\"dispatch\":{\"policy\":\"pull\"}}",
+                            "{\"load\":{\"arrival\":\"closed\",\"clients\":12,\"duration_s\":10}}"};
+    for (size_t i = 0; i < CS_ARRAY_LEN(steady); i++) {
+        x = run(steady[i], 4);
+        double xr = x->r.throughput_rps * cs_hist_mean(&x->r.latency) / 1e9;
+        assert_true(x->r.in_system_mean > 1.0);
+        assert_close(x->r.in_system_mean, xr, 0.02);
+        done(x);
+    }
+    /* A closed loop without think time keeps exactly its clients in it. */
+    x = run("{\"load\":{\"arrival\":\"closed\",\"clients\":12,\"duration_s\":5}}", 3);
+    assert_close(x->r.in_system_mean, 12.0, 0.001);
+    done(x);
+}
+
 static void constant_arrivals_generate_exactly_rate_times_duration(void **state)
 {
     (void)state;
@@ -716,6 +746,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(below_capacity_every_request_completes),
+        cmocka_unit_test(littles_law_holds_between_the_measured_sides),
         cmocka_unit_test(constant_arrivals_generate_exactly_rate_times_duration),
         cmocka_unit_test(a_run_is_reproducible_by_seed),
         cmocka_unit_test(random_dispatch_matches_the_mm1_mean_latency),

@@ -52,6 +52,7 @@ enum cs_coord_counter {
     CS_C_WINDOW_COMPLETIONS, /* replies received inside the window, any request */
     CS_C_UNEXPECTED_REPLIES, /* replies matching no attempt in flight */
     CS_C_BUSY_NS,            /* time spent working inside the window */
+    CS_C_IN_SYSTEM_NS,       /* requests' time in the system inside the window, summed */
     CS_C_PENDING_MAX,        /* deepest the coordinator's queue got */
     CS_C__COUNT
 };

@@ -69,6 +69,7 @@ struct cs_results {
     uint64_t lost;
     double duration_s;
     double throughput_rps;
+    double in_system_mean; /* requests in the system, time-averaged over the window (Little's L) */
     double coordinator_utilization;
     double coordinator_per_request_us; /* NAN when nothing completed */
     double node_utilization_mean;
