@@ -1,0 +1,376 @@
+/*
+ * Soundness checks on results documents for the labs. See labcheck.h.
+ *
+ * The tolerances are for a loaded 2-core laptop, where a run shares its
+ * cores with its own ranks and the desktop: they let through the noise
+ * such a machine adds, and catch the mistakes the labs warn about (a
+ * stopped run, no warm-up, too short a window, a starved CPU, a scenario
+ * changed by accident).
+ */
+#include "cs/labcheck.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cs/common.h"
+
+/* Throughput may exceed the offered load by this share, and by what a
+ * Poisson count can add by chance (3 standard deviations). */
+#define OFFERED_SLACK 0.05
+/* ... and the model's capacity by this share (service on a shared host is
+ * within 1-2% of what was asked; 5% is a real excess). */
+#define CAPACITY_SLACK 0.05
+/* Little's law: L against X R within this share in a steady run. */
+#define LITTLE_SLACK 0.10
+/* Delivered service above requested by more than this: the CPU was short. */
+#define INFLATION_MAX 1.05
+/* A run is overloaded (no steady state to check) when it answered less
+ * than this share of what was offered, or ended more than this share of
+ * its requests other than completed. */
+#define KEPT_UP 0.95
+#define UNANSWERED_MAX 0.01
+/* A node this busy is saturated: its queue has no steady state either. */
+#define SATURATED 0.98
+/* Requests a p99 needs: at least 10 above it. */
+#define P99_MIN_COUNT 1000
+/* The window should span this many settling times. */
+#define WINDOW_SETTLE_TIMES 10.0
+
+struct lab {
+    const char *scenarios; /* comma-separated */
+};
+
+static const struct lab lab_table[CS_LAB_COUNT + 1] = {
+    [1] = {"coffee-shop-fast-machine,coffee-shop-many-machines"},
+    [2] = {"coordinator-knee"},
+    [3] = {"policy-shootout"},
+    [4] = {"ticket-rush,ticket-rush-admission"},
+};
+
+const char *cs_labcheck_scenarios(int lab)
+{
+    return lab >= 1 && lab <= CS_LAB_COUNT ? lab_table[lab].scenarios : "";
+}
+
+struct check {
+    const cJSON *doc;
+    cs_labcheck_say say;
+    void *ctx;
+    int problems;
+};
+
+static void problem(struct check *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void problem(struct check *k, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    k->say(k->ctx, line);
+    k->problems++;
+}
+
+/* The item at a dotted path ("latency_us.mean"), or NULL. */
+static const cJSON *at(const cJSON *o, const char *path)
+{
+    char key[64];
+    while (o && *path) {
+        size_t n = strcspn(path, ".");
+        if (n >= sizeof(key))
+            return NULL;
+        memcpy(key, path, n);
+        key[n] = '\0';
+        o = cJSON_GetObjectItemCaseSensitive(o, key);
+        path += n + (path[n] == '.');
+    }
+    return o;
+}
+
+/* The number at path, or NAN when it is missing or not a number. */
+static double num(const cJSON *o, const char *path)
+{
+    const cJSON *v = at(o, path);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static const char *str(const cJSON *o, const char *path)
+{
+    const cJSON *v = at(o, path);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static bool in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == n && strncmp(p, name, n) == 0)
+            return true;
+        p += len + (p[len] == ',');
+    }
+    return false;
+}
+
+/* ---- the general checks ---- */
+
+static void check_complete(struct check *k)
+{
+    if (cJSON_IsFalse(at(k->doc, "complete")))
+        problem(k, "the run was stopped before its end (complete: false): run it again to the end");
+}
+
+static void check_conservation(struct check *k)
+{
+    const cJSON *d = k->doc;
+    double gen = num(d, "requests.generated");
+    double ended = num(d, "requests.completed") + num(d, "requests.rejected") + num(d, "requests.timed_out") +
+                   num(d, "requests.failed");
+    double lost = num(d, "requests.lost");
+    if (isnan(ended)) /* results from before the 'failed' outcome */
+        ended = num(d, "requests.completed") + num(d, "requests.rejected") + num(d, "requests.timed_out");
+    if (isnan(gen) || isnan(ended))
+        return;
+    if (gen != ended + (isnan(lost) ? 0 : lost))
+        problem(k, "requests do not add up: %.0f generated, but completed + rejected + timed out + failed + lost = %.0f",
+                gen, ended + (isnan(lost) ? 0 : lost));
+    if (lost > 0)
+        problem(k, "%.0f requests were lost (never answered nor counted as ending): the run is not trustworthy", lost);
+}
+
+/* Throughput under the offered load (what arrived) and the model's
+ * capacity, for a run or a sweep step labelled where. */
+static void check_rates(struct check *k, const char *where, double offered, double throughput, double duration,
+                        double capacity)
+{
+    if (offered > 0 && duration > 0) {
+        double slack = OFFERED_SLACK * offered + 3 * sqrt(offered / duration);
+        if (throughput > offered + slack)
+            problem(k,
+                    "%sthroughput %.0f req/s is above the offered %.0f req/s: a backlog from before the window was "
+                    "still draining into it; lengthen load.warmup_s",
+                    where, throughput, offered);
+    }
+    if (capacity > 0 && throughput > capacity * (1 + CAPACITY_SLACK))
+        problem(k, "%sthroughput %.0f req/s is above the model's capacity %.0f req/s: the nodes served faster than "
+                   "their scenario says; check the results were not edited or mixed up",
+                where, throughput, capacity);
+}
+
+static void check_cpu(struct check *k, const char *where, double inflation, const char *bottleneck)
+{
+    const cJSON *d = k->doc;
+    double ranks = num(d, "mpi.max_ranks_per_host"), cores = num(d, "mpi.cores_on_that_host");
+    char host[96] = "";
+    if (!isnan(ranks) && !isnan(cores))
+        snprintf(host, sizeof(host), " (%.0f ranks on %.0f cores)", ranks, cores);
+    if (inflation > INFLATION_MAX)
+        problem(k,
+                "%sdelivered service was %.2fx what was requested: the ranks were short of CPU%s; use fewer ranks, "
+                "close other programs, or a machine with more cores",
+                where, inflation, host);
+    if (bottleneck && strcmp(bottleneck, "host_cpu") == 0)
+        problem(k, "%sthe verdict is host_cpu: these numbers measure this machine's CPU, not the design%s", where,
+                host);
+}
+
+/* Time for a queue at utilization rho with mean response time r to
+ * settle from empty: r (1 + sqrt rho) / (1 - sqrt rho), the M/M/1
+ * relaxation time 1 / (mu (1 - sqrt rho)^2) written with r = 1 / (mu (1 -
+ * rho)). An estimate, for other queues too: within a small factor. */
+static double settle_s(double rho, double r_s)
+{
+    double s = sqrt(rho > 0 ? rho : 0);
+    return r_s * (1 + s) / (1 - s);
+}
+
+/* Little's law, the warm-up and the window: only a steady run has them to
+ * check. */
+static void check_steady(struct check *k)
+{
+    const cJSON *d = k->doc;
+    double offered = num(d, "offered_rps"), x = num(d, "throughput_rps");
+    double gen = num(d, "requests.generated"), done = num(d, "requests.completed");
+    const cJSON *schedule = at(d, "scenario.load.schedule");
+    const char *arrival = str(d, "scenario.load.arrival");
+    if (isnan(offered) || isnan(x) || isnan(gen) || isnan(done) || gen <= 0)
+        return;
+    if (x < KEPT_UP * offered || gen - done > UNANSWERED_MAX * gen)
+        return; /* overloaded: no steady state, and the verdict says why */
+    if ((schedule && !cJSON_IsNull(schedule)) || (arrival && strcmp(arrival, "trace") == 0))
+        return; /* the load changes during the run by design */
+
+    double rho = 0;
+    const cJSON *nodes = at(d, "nodes"), *n;
+    cJSON_ArrayForEach(n, nodes)
+    {
+        double u = num(n, "utilization");
+        if (u > rho)
+            rho = u;
+    }
+    if (rho >= SATURATED)
+        return; /* one node's queue grows though the whole kept up */
+
+    double r_us = num(d, "latency_us.mean"), l = num(d, "in_system_mean");
+    if (!isnan(l) && !isnan(r_us) && l > 0) {
+        double xr = x * r_us / 1e6;
+        if (fabs(l / xr - 1) > LITTLE_SLACK)
+            problem(k,
+                    "Little's law does not hold: %.2f requests in the system on average, but throughput x mean "
+                    "latency = %.2f (%+.0f%%): the run was not in a steady state; lengthen the warm-up and the run",
+                    l, xr, 100 * (l / xr - 1));
+    }
+
+    double warm = num(d, "scenario.load.warmup_s"), window = num(d, "duration_s");
+    if (isnan(r_us) || isnan(warm) || isnan(window))
+        return;
+    double settle = settle_s(rho, r_us / 1e6);
+    if (warm < settle)
+        problem(k,
+                "the warm-up (%.2g s) is shorter than this load takes to settle from empty (about %.2g s at %.0f%% "
+                "busy and %.3g ms mean latency): set load.warmup_s to at least %.2g",
+                warm, settle, 100 * rho, r_us / 1e3, settle);
+    if (window < WINDOW_SETTLE_TIMES * settle)
+        problem(k,
+                "the measured window (%.2g s) is short for this load, which settles in about %.2g s: set "
+                "load.duration_s to at least %.2g",
+                window, settle, WINDOW_SETTLE_TIMES * settle);
+}
+
+static void check_sample(struct check *k)
+{
+    double count = num(k->doc, "latency_us.count");
+    if (count > 0 && count < P99_MIN_COUNT)
+        problem(k, "only %.0f requests were measured: the p99 rests on fewer than 10 of them; run longer or at a "
+                   "higher rate before quoting it",
+                count);
+}
+
+static void check_coordinator_cost(struct check *k, const char *where, double per)
+{
+    double cost = num(k->doc, "scenario.dispatch.cost_us");
+    /* Besides its emulated cost the coordinator pays its own few us per
+     * request; a starved one pays far more. */
+    if (cost > 0 && per > 1.2 * cost + 25)
+        problem(k, "%sthe coordinator took %.0f us per request for an emulated cost of %.0f us: it was short of CPU",
+                where, per, cost);
+}
+
+static void check_spin(struct check *k)
+{
+    const char *mode = str(k->doc, "scenario.service.mode");
+    if (cJSON_IsTrue(at(k->doc, "mpi.oversubscribed")) && mode && strcmp(mode, "spin") == 0)
+        problem(k, "service.mode is spin on a host with more ranks than cores: spinning ranks take turns on the "
+                   "cores, so service times measure the host; use service.mode sleep or fewer ranks");
+}
+
+static void check_sweep(struct check *k, const cJSON *steps)
+{
+    int i = 0;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, steps)
+    {
+        char where[48];
+        double nodes = num(s, "nodes");
+        if (!isnan(nodes))
+            snprintf(where, sizeof(where), "sweep step %d (%.0f nodes): ", i + 1, nodes);
+        else
+            snprintf(where, sizeof(where), "sweep step %d: ", i + 1);
+        check_rates(k, where, num(s, "offered_rps"), num(s, "throughput_rps"), num(k->doc, "duration_s"), NAN);
+        check_cpu(k, where, num(s, "service_inflation"), str(s, "bottleneck"));
+        check_coordinator_cost(k, where, num(s, "coordinator_per_request_us"));
+        i++;
+    }
+}
+
+/* ---- the labs' setups ---- */
+
+/* nodes.speed as given: a number for every node, or a list. True when
+ * not every node has the same speed. */
+static bool heterogeneous(const cJSON *d)
+{
+    const cJSON *speed = at(d, "scenario.nodes.speed"), *v;
+    double first = NAN;
+    if (!cJSON_IsArray(speed))
+        return false;
+    cJSON_ArrayForEach(v, speed)
+    {
+        if (!cJSON_IsNumber(v))
+            continue;
+        if (isnan(first))
+            first = v->valuedouble;
+        else if (v->valuedouble != first)
+            return true;
+    }
+    return false;
+}
+
+static void check_setup(struct check *k, int lab, const char *name)
+{
+    const cJSON *d = k->doc;
+    switch (lab) {
+    case 2:
+        if (!(num(d, "scenario.dispatch.cost_us") > 0))
+            problem(k, "dispatch.cost_us is 0: lab 2's knee comes from the coordinator's cost; keep the "
+                       "scenario's 250 us");
+        break;
+    case 3:
+        if (!heterogeneous(d))
+            problem(k, "the nodes all have the same speed: lab 3 compares policies on nodes of different speeds; "
+                       "keep the scenario's nodes.speed");
+        if (num(d, "mpi.service_nodes") != 3)
+            problem(k, "%.0f service nodes: lab 3 runs on 3 (4 ranks, CS_NP=4)", num(d, "mpi.service_nodes"));
+        break;
+    case 4: {
+        const cJSON *schedule = at(d, "scenario.load.schedule");
+        if (!cJSON_IsArray(schedule) || cJSON_GetArraySize(schedule) < 2)
+            problem(k, "load.schedule is gone: lab 4's crowd is the schedule's jump from 1000 to 6000 req/s");
+        if (strcmp(name, "ticket-rush-admission") == 0 && !(num(d, "scenario.dispatch.max_pending") <= 1000))
+            problem(k, "dispatch.max_pending is %.0f: the admission-control run keeps the scenario's 30",
+                    num(d, "scenario.dispatch.max_pending"));
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+int cs_labcheck(const cJSON *doc, int lab, cs_labcheck_say say, void *ctx, char *err, size_t errlen)
+{
+    if (lab < 0 || lab > CS_LAB_COUNT) {
+        snprintf(err, errlen, "no lab %d: the labs with checks are 1 to %d", lab, CS_LAB_COUNT);
+        return CS_E_INVALID;
+    }
+    if (!cJSON_IsObject(doc) || !cJSON_IsObject(at(doc, "requests")) || !cJSON_IsObject(at(doc, "scenario")) ||
+        !cJSON_IsNumber(at(doc, "throughput_rps"))) {
+        snprintf(err, errlen, "not a clustersim results file (no requests, scenario or throughput_rps)");
+        return CS_E_INVALID;
+    }
+    const char *name = str(doc, "scenario.name");
+    if (lab > 0 && (!name || !in_list(lab_table[lab].scenarios, name))) {
+        snprintf(err, errlen, "scenario '%s' is not one of lab %d's (%s): wrong file or wrong lab?",
+                 name ? name : "(none)", lab, lab_table[lab].scenarios);
+        return CS_E_INVALID;
+    }
+
+    struct check k = {doc, say, ctx, 0};
+    check_complete(&k);
+    check_conservation(&k);
+    const cJSON *steps = at(doc, "sweep");
+    if (cJSON_IsArray(steps)) {
+        check_sweep(&k, steps);
+    } else {
+        check_rates(&k, "", num(doc, "offered_rps"), num(doc, "throughput_rps"), num(doc, "duration_s"),
+                    num(doc, "model.capacity_rps"));
+        check_cpu(&k, "", num(doc, "service_us.inflation"), str(doc, "bottleneck"));
+        check_coordinator_cost(&k, "", num(doc, "coordinator.per_request_us"));
+        check_steady(&k);
+        check_sample(&k);
+    }
+    check_spin(&k);
+    if (lab > 0)
+        check_setup(&k, lab, name);
+    return k.problems;
+}
