@@ -14,12 +14,14 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 
 # The launcher: srun with PMIx where this SLURM offers it, else mpirun
-# (which reads the allocation from SLURM's environment).
+# (which reads the allocation from SLURM's environment). With CS_JOB_NP
+# set, it starts that many ranks instead of one per task of the
+# allocation (a lab's runs need different rank counts in one job).
 cs_job_launcher() {
     if command -v srun >/dev/null && srun --mpi=list 2>&1 | grep -q pmix; then
-        echo "srun --mpi=pmix"
+        echo "srun --mpi=pmix${CS_JOB_NP:+ -n $CS_JOB_NP}"
     else
-        echo "mpirun"
+        echo "mpirun${CS_JOB_NP:+ -np $CS_JOB_NP}"
     fi
 }
 
@@ -64,4 +66,30 @@ cs_job_name() {
         prev=$a
     done
     echo default
+}
+
+# For the lab jobs (jobs/labs/): cs_lab_run NP NAME [clustersim args...]
+# runs one of the lab's runs on NP ranks, with the report in the job log
+# and the job script's own arguments (CS_LAB_ARGS) added, so that
+#   sbatch jobs/labs/lab1.sbatch --set load.duration_s=2
+# shortens every run. Failures are remembered in CS_LAB_FAILED.
+CS_LAB_FAILED=0
+cs_lab_run() {
+    local np=$1 name=$2
+    shift 2
+    CS_JOB_NP=$np cs_job_run "$name" "$@" "${CS_LAB_ARGS[@]}" || CS_LAB_FAILED=$((CS_LAB_FAILED + 1))
+    echo
+}
+
+# cs_lab_check LAB: the lab's self-check on every results file this job
+# wrote (lab<LAB>-*-<jobid>.json); the job's exit status.
+cs_lab_check() {
+    local lab=$1 id=${SLURM_JOB_ID:-local}
+    local check=${CS_LABCHECK:-$(dirname "$CS_BIN")/clustersim-lab-check}
+    echo "self-check: $check --lab $lab $CS_RESULTS/lab$lab-*-$id.json"
+    local status=0
+    "$check" --lab "$lab" "$CS_RESULTS"/lab"$lab"-*-"$id".json || status=$?
+    [ "$CS_LAB_FAILED" -eq 0 ] || { echo "$CS_LAB_FAILED run(s) failed"; status=1; }
+    echo "lab $lab: exit $status"
+    return $status
 }

@@ -202,16 +202,24 @@ static void check_steady(struct check *k)
     if ((schedule && !cJSON_IsNull(schedule)) || (arrival && strcmp(arrival, "trace") == 0))
         return; /* the load changes during the run by design */
 
-    double rho = 0;
-    const cJSON *nodes = at(d, "nodes"), *n;
-    cJSON_ArrayForEach(n, nodes)
+    /* The busiest node tells whether a queue grew all along; the mean
+     * utilization, with the mean latency, how long the whole took to
+     * settle (a load-aware policy keeps a busy node's queue short). */
+    double rho_max = 0, rho_sum = 0;
+    int count = 0;
+    const cJSON *n;
+    cJSON_ArrayForEach(n, at(d, "nodes"))
     {
         double u = num(n, "utilization");
-        if (u > rho)
-            rho = u;
+        if (isnan(u))
+            continue;
+        rho_max = u > rho_max ? u : rho_max;
+        rho_sum += u;
+        count++;
     }
-    if (rho >= SATURATED)
+    if (rho_max >= SATURATED)
         return; /* one node's queue grows though the whole kept up */
+    double rho = count ? rho_sum / count : 0;
 
     double r_us = num(d, "latency_us.mean"), l = num(d, "in_system_mean");
     if (!isnan(l) && !isnan(r_us) && l > 0) {
