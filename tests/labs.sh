@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Labs that cannot rot: every command of every lab page (docs/labs/lab*.md,
+# the ```sh blocks; ```sh slurm blocks are for a cluster) runs as a student
+# would type it, from a scratch folder, in order, with every clustersim run
+# shortened (load.duration_s, load.warmup_s). The page's own self-check then
+# runs on what the page wrote: it must recognise every file as the lab's
+# (exit 0 or 1, never 2), and the only problems it may report are the ones
+# a shortened run has by design (warm-up, window, sample size).
+#
+# By hand, to run the labs in full as written and keep the results:
+#   tests/labs.sh --full [LAB...]        # results in $CS_LAB_OUT or a new /tmp folder
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+full=false
+if [ "${1:-}" = "--full" ]; then
+    full=true
+    shift
+fi
+labs=("$@")
+[ ${#labs[@]} -gt 0 ] || labs=(1 2 3 4)
+
+WORK=${CS_LAB_OUT:-$(mktemp -d /tmp/cs_labs.XXXXXX)}
+mkdir -p "$WORK"
+[ -n "${CS_LAB_OUT:-}" ] || $full || trap 'rm -rf "$WORK"' EXIT
+PASSES=0 FAILS=0
+ok() { PASSES=$((PASSES + 1)); echo "ok: $*"; }
+bad() { FAILS=$((FAILS + 1)); echo "FAIL: $*" >&2; }
+
+# The runs, shortened: a tenth of the lab's 8-second windows.
+QUICK="--set load.duration_s=1 --set load.warmup_s=0.25"
+# What a shortened run may be faulted for, and nothing else.
+SHORT_RUN='warm-up \(|measured window \(|requests were measured'
+
+# The page's self-check, in quick mode: every file recognised, and no
+# problem but the ones a short run has.
+lab_check_quick() {
+    local out rc=0 files=0 a
+    for a in "$@"; do [[ "$a" == *.json ]] && files=$((files + 1)); done
+    out=$("$ROOT/scripts/lab-check.sh" "$@" 2>&1) || rc=$?
+    printf '%s\n' "$out"
+    [ "$rc" -le 1 ] || { echo "lab-check refused the page's results (exit $rc)" >&2; return 1; }
+    local seen
+    seen=$(printf '%s\n' "$out" | cut -d: -f1 | sort -u | grep -c .)
+    [ "$seen" -eq "$files" ] || { echo "lab-check spoke of $seen of $files files" >&2; return 1; }
+    if printf '%s\n' "$out" | grep -v ': sound$' | grep -Ev "$SHORT_RUN" | grep -q .; then
+        echo "lab-check found problems a short run does not explain" >&2
+        return 1
+    fi
+}
+
+# The ```sh blocks of a page, each ended by a line "#--end-of-block--".
+blocks() {
+    awk '/^```sh[[:space:]]*$/ { on = 1; next }
+         /^```/ { if (on) print "#--end-of-block--"; on = 0; next }
+         on { print }' "$1"
+}
+
+# A block as the test runs it: the repository's scripts and scenarios by
+# absolute path, every run shortened unless --full, the self-check checked.
+rewrite() {
+    local quick=$QUICK
+    $full && quick=""
+    sed -E -e "s#(^|[[:space:];(\"=])(scripts|jobs)/#\\1$ROOT/\\2/#g" \
+        -e "s#$ROOT/scripts/run.sh#$ROOT/scripts/run.sh $quick#g" \
+        -e "$($full || echo "s#$ROOT/scripts/lab-check.sh#lab_check_quick#g")"
+}
+
+for lab in "${labs[@]}"; do
+    page=$(ls "$ROOT"/docs/labs/lab"$lab"-*.md 2>/dev/null | head -1)
+    [ -n "$page" ] || { bad "lab $lab: no page docs/labs/lab$lab-*.md"; continue; }
+    name=$(basename "$page")
+    dir=$WORK/lab$lab-run
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    n=0 checks=0 block=""
+    t0=$(date +%s)
+    while IFS= read -r line; do
+        if [ "$line" != "#--end-of-block--" ]; then
+            block+=$line$'\n'
+            continue
+        fi
+        n=$((n + 1))
+        grep -q "scripts/lab-check.sh" <<<"$block" && checks=$((checks + 1))
+        script=$(rewrite <<<"$block")
+        echo "--- $name, block $n:"
+        printf '%s' "$block" | sed 's/^/    /'
+        if (cd "$dir" && set -e && eval "$script") </dev/null >"$dir/block$n.log" 2>&1; then
+            ok "$name: block $n"
+        else
+            bad "$name: block $n failed: $(tail -20 "$dir/block$n.log")"
+        fi
+        block=""
+    done < <(blocks "$page")
+    [ "$n" -gt 0 ] && ok "$name: $n blocks in $(($(date +%s) - t0)) s" || bad "$name: no sh blocks"
+    [ "$checks" -gt 0 ] && ok "$name: runs the self-check" || bad "$name: no lab-check command"
+    # The page's results: one file per run, all sound for the lab but for
+    # what a short run explains (lab_check_quick above) ...
+    n_json=$(find "$dir" -name '*.json' | wc -l)
+    [ "$n_json" -gt 0 ] && ok "$name: $n_json results files" || bad "$name: wrote no results"
+    # ... and every one of them a whole, valid results document.
+    for f in $(find "$dir" -name '*.json'); do
+        jq -e '.requests.lost == 0 and .complete == true' "$f" >/dev/null ||
+            bad "$name: $(basename "$f") is not complete, valid results"
+    done
+done
+
+if $full; then
+    echo "results kept in $WORK"
+fi
+echo "$PASSES passed, $FAILS failed"
+[ "$FAILS" -eq 0 ]
