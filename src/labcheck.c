@@ -24,8 +24,11 @@
 #define CAPACITY_SLACK 0.05
 /* Little's law: L against X R within this share in a steady run. */
 #define LITTLE_SLACK 0.10
-/* Delivered service above requested by more than this: the CPU was short. */
-#define INFLATION_MAX 1.05
+/* Delivered service above requested by more than this: the CPU was short.
+ * The verdict's own threshold (analysis.c): a laptop whose coordinator
+ * spins on one of two cores delays the nodes' timers by up to about 5%
+ * in a step where that changes nothing (measured in lab 2's sweep). */
+#define INFLATION_MAX 1.10
 /* A run is overloaded (no steady state to check) when it answered less
  * than this share of what was offered, or ended more than this share of
  * its requests other than completed. */

@@ -34,6 +34,7 @@ struct options {
     int nsets;
     bool print_config;
     bool quiet;
+    bool progress;
 };
 
 static void usage(FILE *out)
@@ -65,6 +66,8 @@ static void usage(FILE *out)
             "                        scenario's knee will be; then exit\n"
             "  -p, --print-config    print the effective scenario and exit\n"
             "  -q, --quiet           no progress line and no report table\n"
+            "  -P, --progress        the live progress line on stderr even when it is not a\n"
+            "                        terminal (by default it shows only at a terminal)\n"
             "  -h, --help            this help\n"
             "  -V, --version         the version\n"
             "\n"
@@ -93,13 +96,14 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
         {"json", required_argument, NULL, 'j'},   {"print-config", no_argument, NULL, 'p'},
         {"timeseries", required_argument, NULL, 't'}, {"sweep", no_argument, NULL, 'w'},
         {"csv", required_argument, NULL, 'C'},       {"calibrate", no_argument, NULL, 'K'},
-        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {"quiet", no_argument, NULL, 'q'},        {"progress", no_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, ":c:s:j:t:wC:pqhV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":c:s:j:t:wC:pqPhV", longopts, NULL)) != -1) {
         switch (ch) {
         case 'c':
             o->config = optarg;
@@ -132,6 +136,9 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
             break;
         case 'q':
             o->quiet = true;
+            break;
+        case 'P':
+            o->progress = true;
             break;
         case 'h':
             if (speak)
@@ -195,6 +202,21 @@ static int print_config(const struct options *o, bool speak)
         printf("%s\n", out);
     free(out);
     return out ? 0 : 1;
+}
+
+/* Where rank 0 draws the live progress line: at the user's terminal, and
+ * nowhere in pipes, files and job logs unless --progress asks. Under
+ * mpirun a rank's stderr is a pipe even at a terminal, and only its
+ * stdout is the terminal (Open MPI forwards it through a pseudo terminal). */
+static FILE *progress_stream(const struct options *o)
+{
+    if (o->quiet)
+        return NULL;
+    if (o->progress || isatty(STDERR_FILENO))
+        return stderr;
+    if (isatty(STDOUT_FILENO))
+        return stdout;
+    return NULL;
 }
 
 static bool is_sweep(const struct options *o, const struct cs_scenario *sc)
@@ -467,7 +489,7 @@ int main(int argc, char **argv)
     struct cs_host host;
     cs_mpi_host_open(MPI_COMM_WORLD, &host);
     struct cs_run_options ro = {
-        .progress = rank == 0 && !o.quiet && isatty(STDERR_FILENO),
+        .progress = rank == 0 ? progress_stream(&o) : NULL,
         .timeseries = z.timeseries,
         .timeseries_json = o.timeseries && strlen(o.timeseries) > 6 &&
                            strcmp(o.timeseries + strlen(o.timeseries) - 6, ".jsonl") == 0,

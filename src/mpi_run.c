@@ -147,18 +147,18 @@ void cs_mpi_host_close(MPI_Comm comm, struct cs_host *h)
     h->bell = NULL;
 }
 
-static void progress_line(const struct cs_coord *c, int64_t now, bool final)
+static void progress_line(FILE *out, const struct cs_coord *c, int64_t now, bool final)
 {
     double t = (double)(now - c->t0) / 1e9;
     double total = (double)(c->window_end - c->t0) / 1e9;
     uint64_t gen = c->counters[CS_C_GENERATED] + c->counters[CS_C_WARMUP_GENERATED];
     uint64_t done = c->counters[CS_C_COMPLETED] + c->counters[CS_C_WARMUP_COMPLETED];
-    fprintf(stderr, "\r  %5.1f / %.1f s  %s  generated %llu  completed %llu  outstanding %d      ", t, total,
+    fprintf(out, "\r  %5.1f / %.1f s  %s  generated %llu  completed %llu  outstanding %d      ", t, total,
             c->state == CS_COORD_RUNNING ? (t < c->sc->load.warmup_s ? "warm-up" : "running") : "draining",
             (unsigned long long)gen, (unsigned long long)done, cs_coord_outstanding(c));
     if (final)
-        fprintf(stderr, "\r%*s\r", 100, "");
-    fflush(stderr);
+        fprintf(out, "\r%*s\r", 100, "");
+    fflush(out);
 }
 
 /*
@@ -206,7 +206,7 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
         int64_t now = cs_now_ns();
         if (now >= next_tick) {
             if (opt->progress && now >= next_progress) {
-                progress_line(c, now, false);
+                progress_line(opt->progress, c, now, false);
                 next_progress += CS_NS_PER_S;
             }
             if (opt->timeseries && now >= next_row) {
@@ -244,7 +244,7 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
         cs_timeseries_row(opt->timeseries, opt->timeseries_json, &row);
     }
     if (opt->progress)
-        progress_line(c, cs_now_ns(), true);
+        progress_line(opt->progress, c, cs_now_ns(), true);
     cs_mpi_transport_close(&tp);
     return rc;
 }

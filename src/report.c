@@ -290,7 +290,7 @@ void cs_results_table(const struct cs_results *r, FILE *out)
         fprintf(out, "# warning: %d ranks share %d cores on one host; numbers then measure that host's CPU too\n",
                 r->worst_host_ranks, r->worst_host_cores);
     fprintf(out, "%-18s %12.1f req/s   %s arrivals, %.1f s measured after %.1f s warm-up\n", "offered load",
-            r->offered_rps, cs_arrival_kinds[sc->load.arrival].name, sc->load.duration_s, sc->load.warmup_s);
+            r->offered_rps, cs_arrival_kinds[sc->load.arrival].name, r->duration_s, sc->load.warmup_s);
     fprintf(out, "%-18s %12.1f req/s   model capacity %.1f req/s\n", "throughput", r->throughput_rps,
             r->capacity_rps);
     fprintf(out, "%-18s generated %llu  completed %llu  rejected %llu  timed out %llu  failed %llu  lost %llu\n",

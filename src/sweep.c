@@ -32,12 +32,16 @@ int cs_sweep_plan(const struct cs_scenario *sc, int max_nodes, struct cs_sweep_s
     }
     int counts[CS_SWEEP_MAX], m = 0;
     if (sc->sweep.nodes_n > 0) {
+        /* Name the count the whole list needs, not the first step too big. */
+        int largest = 0;
+        for (int i = 0; i < sc->sweep.nodes_n; i++)
+            largest = sc->sweep.nodes[i] > largest ? sc->sweep.nodes[i] : largest;
         for (int i = 0; i < sc->sweep.nodes_n; i++) {
             if (sc->sweep.nodes[i] > max_nodes) {
                 snprintf(err, errlen,
                          "scenario key 'sweep.nodes[%d]': %d nodes asked for but the run has %d service nodes (start "
                          "it with at least %d ranks)",
-                         i, sc->sweep.nodes[i], max_nodes, sc->sweep.nodes[i] + 1);
+                         i, sc->sweep.nodes[i], max_nodes, largest + 1);
                 return CS_E_INVALID;
             }
             if (i > 0 && sc->sweep.nodes[i] <= sc->sweep.nodes[i - 1]) {

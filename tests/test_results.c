@@ -135,6 +135,28 @@ static void fake(struct cs_results *r, double coord_busy, double node_busy, doub
     cs_results_analyze(r);
 }
 
+/* A run stopped early (SIGTERM at 2.3 s of a 10 s window) reports the
+ * window it measured, as its JSON does, not the one it was asked for. */
+static void a_stopped_run_reports_the_window_it_measured(void **state)
+{
+    (void)state;
+    struct cs_results r;
+    fake(&r, 0.1, 0.5, 1.0, 1, 8);
+    r.window_s = 2.3;
+    r.complete = false;
+    cs_results_analyze(&r);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    cs_results_table(&r, out);
+    fclose(out);
+    if (!strstr(text, "2.3 s measured") || strstr(text, "10.0 s measured"))
+        fail_msg("the report does not say the measured window:\n%s", text);
+    free(text);
+    cs_results_free(&r);
+}
+
 static void a_saturated_coordinator_is_named_first(void **state)
 {
     (void)state;
@@ -241,6 +263,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_json_has_every_documented_key),
+        cmocka_unit_test(a_stopped_run_reports_the_window_it_measured),
         cmocka_unit_test(a_saturated_coordinator_is_named_first),
         cmocka_unit_test(busy_nodes_are_the_bottleneck),
         cmocka_unit_test(busy_nodes_serving_discarded_work_are_explained),

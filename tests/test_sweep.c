@@ -119,6 +119,12 @@ static void impossible_sweeps_are_refused_with_the_key(void **state)
     sim_scenario(&sc, "{\"sweep\":{\"nodes\":[1,2,8]}}");
     assert_int_equal(cs_sweep_plan(&sc, 4, st, err, sizeof(err)), CS_E_INVALID);
     assert_non_null(strstr(err, "'sweep.nodes[2]': 8 nodes asked for but the run has 4"));
+    /* The message names the ranks the whole list needs: 9 for 8 nodes,
+     * not 5 for the first step that does not fit. */
+    sim_scenario(&sc, "{\"sweep\":{\"nodes\":[1,2,4,8]}}");
+    assert_int_equal(cs_sweep_plan(&sc, 3, st, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'sweep.nodes[2]': 4 nodes asked for but the run has 3"));
+    assert_non_null(strstr(err, "at least 9 ranks"));
     sim_scenario(&sc, "{\"sweep\":{\"nodes\":[2,2]}}");
     assert_int_equal(cs_sweep_plan(&sc, 4, st, err, sizeof(err)), CS_E_INVALID);
     assert_non_null(strstr(err, "'sweep.nodes[1]'"));

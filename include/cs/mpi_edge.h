@@ -73,7 +73,7 @@ void cs_mpi_host_open(MPI_Comm comm, struct cs_host *h);
 void cs_mpi_host_close(MPI_Comm comm, struct cs_host *h);
 
 struct cs_run_options {
-    bool progress;    /* rank 0 draws a progress line on stderr */
+    FILE *progress;   /* rank 0 draws a live progress line here (NULL: none) */
     FILE *timeseries; /* rank 0 writes a row every run.interval_ms, or NULL */
     bool timeseries_json; /* JSON lines instead of CSV */
 };

@@ -67,6 +67,27 @@ for s in mm1 coordinator-bound ticket-rush ticket-rush-admission policy-shootout
 done
 [ "$n" -eq 5 ] && ok "one results file per array task" || bad "$n of 5 array results"
 
+# A lab's job script, as an instructor hands it out (shortened): every run
+# of the lab on its own rank count, then the self-check in the job log,
+# which may fault the short runs for their length and for nothing else.
+lab=$(sbatch --parsable --wait "$ROOT/jobs/labs/lab4.sbatch" "${short[@]}" 2>/dev/null || true)
+lab=${lab%%;*}
+n=0
+for r in rush rush-admission rush-300; do
+    f=$CS_RESULTS/lab4-$r-$lab.json
+    [ -s "$f" ] && [ -s "$CS_RESULTS/lab4-$r-$lab.csv" ] && n=$((n + 1))
+    valid "$f" "lab4.sbatch: $r"
+done
+[ "$n" -eq 3 ] && ok "lab4.sbatch: results and time series of its 3 runs" || bad "lab4.sbatch: $n of 3 runs"
+log=clustersim-lab4-$lab.out
+grep -q "^self-check: " "$log" && grep -q "^lab 4: exit" "$log" && ok "lab4.sbatch: the self-check ran in the job" ||
+    bad "lab4.sbatch: no self-check in the log: $(tail -5 "$log")"
+if grep "lab4-.*\.json: " "$log" | grep -v ': sound$' | grep -Ev 'warm-up \(|measured window \(|requests were measured' | grep -q .; then
+    bad "lab4.sbatch: the self-check found problems beyond short runs: $(grep 'json: ' "$log")"
+else
+    ok "lab4.sbatch: the self-check faults the short runs for their length only"
+fi
+
 # The time limit: SLURM sends SIGTERM 60 to 90 s after the start. (Run
 # alone: two MPI jobs at once on fake nodes that share one hostname have
 # crashed Open MPI's shared-memory transport here.)
