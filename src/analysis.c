@@ -65,6 +65,7 @@ void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, cons
     r->complete = !c->stopped;
     memcpy(r->coord, c->counters, sizeof(r->coord));
     r->latency = c->latency;
+    r->overload = c->overload;
     r->health_n = c->health_n;
     memcpy(r->health, c->health, sizeof(r->health));
     r->dispatch_wait = c->dispatch_wait;
@@ -101,6 +102,24 @@ static void placement(struct cs_results *r)
         if (ri->host_ranks > ri->host_cores)
             r->oversubscribed = true;
     }
+}
+
+/* The averages kept up, but some intervals did not: name the tier that
+ * was short then, and say when, for how long and how deep. */
+static void transient_verdict(struct cs_results *r)
+{
+    const struct cs_overload *o = &r->overload;
+    bool nodes = r->node_capacity_rps <= r->coordinator_capacity_rps;
+    r->bottleneck = nodes ? CS_BOTTLENECK_SERVICE_NODES : CS_BOTTLENECK_COORDINATOR;
+    char turned[96] = "";
+    if (o->rejected > 0)
+        snprintf(turned, sizeof(turned), "; %llu requests were turned away", (unsigned long long)o->rejected);
+    snprintf(r->reason, sizeof(r->reason),
+             "overloaded from %.1f s to %.1f s (%.1f s in %d episode%s) though the window's averages kept up: up "
+             "to %.0f req/s arrived for the %s's %.0f, the coordinator's queue reached %d and p99 %.0f ms%s",
+             o->from_s, o->to_s, o->overloaded_s, o->episodes, o->episodes == 1 ? "" : "s", o->peak_offered_rps,
+             nodes ? "service nodes" : "coordinator", o->capacity_rps, o->pending_peak, o->p99_peak_us / 1e3,
+             turned);
 }
 
 static void verdict(struct cs_results *r)
@@ -180,6 +199,8 @@ static void verdict(struct cs_results *r)
                      "coordinator (%.0f%%) nor the nodes (%.0f%%) were saturated: see rejections and "
                      "dispatch.window",
                      r->throughput_rps, r->offered_rps, 100 * cu, 100 * nu);
+        if (r->overload.episodes > 0)
+            transient_verdict(r);
     }
 }
 

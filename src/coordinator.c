@@ -56,6 +56,14 @@ const char *const cs_coord_counter_names[CS_C__COUNT] = {
 #define MAX_ARRIVALS_PER_TURN 256
 #define TURN_BUDGET_NS (50 * CS_NS_PER_US)
 #define INITIAL_RING 1024
+/* Overload (struct cs_overload): arrivals above this share of the
+ * capacity, in an interval with at least this many of them; or a queue
+ * of more than this many seconds of the capacity's work, and at least
+ * this many requests. */
+#define OVERLOAD_ARRIVALS 1.05
+#define OVERLOAD_MIN_ARRIVALS 20
+#define OVERLOAD_QUEUE_S 0.05
+#define OVERLOAD_QUEUE_MIN 50
 /* dispatch.hedge_percentile: answered requests per block of the estimate. */
 #define HEDGE_BLOCK 250
 
@@ -316,6 +324,9 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
     cs_hist_init(&c->round_trips_before);
     cs_hist_init(&c->interval.latency);
     c->interval.start_ns = t0;
+    c->overload.capacity_rps = cs_scenario_capacity_rps(sc, nodes);
+    if (sc->dispatch.cost_us > 0)
+        c->overload.capacity_rps = fmin(c->overload.capacity_rps, 1e6 / sc->dispatch.cost_us);
     ring_init(&c->pending, sizeof(struct cs_pending), sc->dispatch.max_pending);
     ring_init(&c->deadlines, sizeof(struct cs_deadline), INT32_MAX);
     ring_init(&c->resend_deadlines, sizeof(struct cs_deadline), INT32_MAX);
@@ -1081,6 +1092,37 @@ double cs_coord_offered_rps(const struct cs_coord *c)
     return window > 0 ? (double)c->counters[CS_C_GENERATED] / window : 0;
 }
 
+/* Is the interval that ends with row overloaded? See struct cs_overload. */
+static void judge_overload(struct cs_coord *c, const struct cs_interval_row *row, uint64_t rejected)
+{
+    struct cs_overload *o = &c->overload;
+    double window_from = (double)(c->window_start - c->t0) / 1e9;
+    double window_to = (double)(c->window_end - c->t0) / 1e9;
+    double from = row->t_s - row->length_s;
+    double cap = o->capacity_rps;
+    bool measured = row->t_s > window_from && from < window_to;
+    bool too_many = cap > 0 && isfinite(cap) && row->offered_rps > OVERLOAD_ARRIVALS * cap &&
+                    row->offered_rps * row->length_s >= OVERLOAD_MIN_ARRIVALS;
+    double backlog = isfinite(cap) && cap > 0 ? fmax(OVERLOAD_QUEUE_MIN, cap * OVERLOAD_QUEUE_S) : INFINITY;
+    bool backed_up = row->pending > backlog;
+    if (!measured || !(too_many || backed_up)) {
+        o->open = false;
+        return;
+    }
+    if (!o->open) {
+        if (o->episodes++ == 0)
+            o->from_s = from;
+        o->open = true;
+    }
+    o->to_s = row->t_s;
+    o->overloaded_s += row->length_s;
+    o->peak_offered_rps = fmax(o->peak_offered_rps, row->offered_rps);
+    o->p99_peak_us = fmax(o->p99_peak_us, row->p99_us);
+    if (row->pending > o->pending_peak)
+        o->pending_peak = row->pending;
+    o->rejected += rejected;
+}
+
 void cs_coord_interval(struct cs_coord *c, int64_t now, struct cs_interval_row *row)
 {
     struct cs_interval *iv = &c->interval;
@@ -1101,6 +1143,7 @@ void cs_coord_interval(struct cs_coord *c, int64_t now, struct cs_interval_row *
         .pending = c->pending.count,
         .coordinator_utilization = (double)iv->busy_ns / 1e9 / len,
     };
+    judge_overload(c, row, iv->rejected);
     iv->generated = iv->completed = iv->rejected = iv->timed_out = iv->failed = 0;
     iv->busy_ns = 0;
     iv->start_ns = now;

@@ -204,6 +204,8 @@ static void check_steady(struct check *k)
         return; /* overloaded: no steady state, and the verdict says why */
     if ((schedule && !cJSON_IsNull(schedule)) || (arrival && strcmp(arrival, "trace") == 0))
         return; /* the load changes during the run by design */
+    if (cJSON_IsObject(at(d, "overload")))
+        return; /* overloaded for a while: the averages mix two states */
 
     /* The busiest node tells whether a queue grew all along; the mean
      * utilization, with the mean latency, how long the whole took to

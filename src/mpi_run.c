@@ -186,8 +186,8 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
     struct cs_sleeper sleeper;
     cs_sleeper_init(&sleeper);
     /* The clock also wakes the coordinator for the progress line and the
-     * time series, at fixed ticks. */
-    int64_t tick_ns = opt->timeseries ? (int64_t)(sc->run.interval_ms * 1e6) : CS_NS_PER_S;
+     * intervals (time series and overload), at fixed ticks. */
+    int64_t tick_ns = (int64_t)(sc->run.interval_ms * 1e6);
     if (tick_ns > CS_NS_PER_S)
         tick_ns = CS_NS_PER_S;
     int64_t interval_ns = (int64_t)(sc->run.interval_ms * 1e6);
@@ -209,9 +209,10 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
                 progress_line(opt->progress, c, now, false);
                 next_progress += CS_NS_PER_S;
             }
-            if (opt->timeseries && now >= next_row) {
+            if (now >= next_row) { /* always: the overload analysis reads the intervals */
                 cs_coord_interval(c, now, &row);
-                cs_timeseries_row(opt->timeseries, opt->timeseries_json, &row);
+                if (opt->timeseries)
+                    cs_timeseries_row(opt->timeseries, opt->timeseries_json, &row);
                 next_row += interval_ns;
             }
             next_tick += tick_ns;
@@ -239,10 +240,9 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
             break;
         }
     }
-    if (opt->timeseries) {
-        cs_coord_interval(c, cs_now_ns(), &row); /* the last, partial interval */
+    cs_coord_interval(c, cs_now_ns(), &row); /* the last, partial interval */
+    if (opt->timeseries)
         cs_timeseries_row(opt->timeseries, opt->timeseries_json, &row);
-    }
     if (opt->progress)
         progress_line(opt->progress, c, cs_now_ns(), true);
     cs_mpi_transport_close(&tp);

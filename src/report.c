@@ -209,6 +209,22 @@ char *cs_results_json(const struct cs_results *r)
         cJSON_AddItemToArray(health, o);
     }
 
+    const struct cs_overload *ov = &r->overload;
+    if (ov->episodes > 0) {
+        cJSON *o = cJSON_AddObjectToObject(root, "overload");
+        add_num(o, "from_s", ov->from_s);
+        add_num(o, "to_s", ov->to_s);
+        add_num(o, "overloaded_s", ov->overloaded_s);
+        cJSON_AddNumberToObject(o, "episodes", ov->episodes);
+        add_num(o, "capacity_rps", ov->capacity_rps);
+        add_num(o, "peak_offered_rps", ov->peak_offered_rps);
+        cJSON_AddNumberToObject(o, "pending_peak", ov->pending_peak);
+        add_num(o, "p99_peak_us", ov->p99_peak_us);
+        cJSON_AddNumberToObject(o, "rejected", (double)ov->rejected);
+    } else {
+        cJSON_AddNullToObject(root, "overload");
+    }
+
     cJSON_AddStringToObject(root, "bottleneck", cs_bottleneck_names[r->bottleneck]);
     cJSON_AddStringToObject(root, "reason", r->reason);
     cJSON *model = cJSON_AddObjectToObject(root, "model");
@@ -309,6 +325,7 @@ void cs_results_table(const struct cs_results *r, FILE *out)
             us(cs_hist_percentile(&r->queue_wait, 99)));
     fprintf(out, "%-18s %10.1f %10s %10s %10.1f   (%.2fx requested)\n", "  service", cs_hist_mean(&r->service) / 1e3,
             "", "", us(cs_hist_percentile(&r->service, 99)), r->service_inflation);
+    const struct cs_overload *ov = &r->overload;
     fprintf(out, "%-18s busy %5.1f%%   %.2f us per request   queue peak %llu\n", "coordinator",
             100 * r->coordinator_utilization, r->coordinator_per_request_us,
             (unsigned long long)c[CS_C_PENDING_MAX]);
@@ -318,6 +335,12 @@ void cs_results_table(const struct cs_results *r, FILE *out)
         fprintf(out, "%-18s %6d %-20.20s %10llu %7.1f%%\n", "", n->rank, r->rank_info[n->rank].host,
                 (unsigned long long)n->coordinator_completed, 100 * n->utilization);
     }
+    if (ov->episodes > 0)
+        fprintf(out,
+                "%-18s %.1f-%.1f s (%.1f s): up to %.0f req/s for a capacity of %.0f; queue peak %d, p99 peak "
+                "%.1f ms\n",
+                "overload", ov->from_s, ov->to_s, ov->overloaded_s, ov->peak_offered_rps, ov->capacity_rps,
+                ov->pending_peak, ov->p99_peak_us / 1e3);
     for (int i = 0; i < r->health_n; i++)
         fprintf(out, "health: service node rank %d %s at %.2f s\n", r->health[i].rank,
                 r->health[i].up ? "answered a probe and is up again" : "marked down (timeouts in a row)",

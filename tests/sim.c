@@ -165,10 +165,17 @@ int sim_run(const struct cs_scenario *sc, int nodes, const struct cs_trace *trac
     if (rc)
         goto out;
 
+    /* Intervals every run.interval_ms, as mpi_run.c rolls them. */
+    int64_t interval_ns = (int64_t)(sc->run.interval_ms * 1e6), next_row = interval_ns;
+    struct cs_interval_row row;
     while (!cs_coord_done(&c)) {
         rc = cs_coord_turn(&c);
         if (rc < 0)
             goto out;
+        if (s.now >= next_row) {
+            cs_coord_interval(&c, s.now, &row);
+            next_row += interval_ns;
+        }
         rc = settle_nodes(&s, ns, nodes, st);
         if (rc)
             goto out;
@@ -182,9 +189,12 @@ int sim_run(const struct cs_scenario *sc, int nodes, const struct cs_trace *trac
         }
         if (next == INT64_MAX)
             continue;
+        if (next > next_row)
+            next = next_row;
         if (next > s.now)
             s.now = next;
     }
+    cs_coord_interval(&c, s.now, &row); /* the last, partial interval */
     rc = settle_nodes(&s, ns, nodes, st); /* the nodes take their shutdown */
     if (rc)
         goto out;

@@ -159,6 +159,11 @@ static void littles_law_is_checked_in_a_steady_run_only(void **state)
     set(d, "in_system_mean", "60");
     set(d, "scenario.load.schedule", "[{\"at_s\":0,\"rate_rps\":1000},{\"at_s\":2,\"rate_rps\":6000}]");
     expect(d, 0, 0, NULL);
+    /* Overloaded for a while (the results say when). */
+    d = doc();
+    set(d, "in_system_mean", "60");
+    set(d, "overload", "{\"from_s\":2,\"to_s\":3}");
+    expect(d, 0, 0, NULL);
     /* Results from before the field existed are not faulted for it. */
     d = doc();
     cJSON_DeleteItemFromObjectCaseSensitive(d, "in_system_mean");

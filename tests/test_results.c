@@ -72,6 +72,7 @@ static void the_json_has_every_documented_key(void **state)
     assert_true(num(root, "throughput_rps") > 0);
     assert_true(num(root, "duration_s") == 2);
     assert_true(num(root, "in_system_mean") > 0);
+    assert_true(cJSON_IsNull(at(root, "overload"))); /* a steady run at 50% */
     const char *lat[] = {"mean", "p50", "p90", "p99", "p999", "max"};
     double prev = 0;
     for (size_t i = 1; i < sizeof(lat) / sizeof(lat[0]); i++) {

@@ -475,6 +475,57 @@ static void admission_control_bounds_latency_in_a_flash_crowd(void **state)
     done(bounded);
 }
 
+/* The ticket rush: 3 nodes serve 3000/s; 1000/s, then 6000/s from 2 s to
+ * 4 s, then 1000/s. Over the 8 s window throughput keeps up and the nodes
+ * average 75%, yet the queue grew by 3000/s to about 6000 and drained at
+ * 2000/s until about 7 s. The verdict must say so, when and how deep; with
+ * admission control, the overload is the crowd's 2 s and the rejections.
+ * A steady run at 90%, even with pull's shared queue, has no overloaded
+ * interval. */
+#define TICKET_RUSH(max_pending)                                                                                  \
+    "{\"load\":{\"duration_s\":8,\"warmup_s\":0,\"seed\":3,\"schedule\":[{\"at_s\":0,\"rate_rps\":1000},"        \
+    "{\"at_s\":2,\"rate_rps\":6000},{\"at_s\":4,\"rate_rps\":1000}]},\"dispatch\":{\"policy\":"                  \
+    "\"least_outstanding\",\"window\":8,\"max_pending\":" max_pending "},\"run\":{\"interval_ms\":250}}"
+
+static void a_transient_overload_is_named_when_the_averages_kept_up(void **state)
+{
+    (void)state;
+    struct run *x = run(TICKET_RUSH("1000000"), 3);
+    const struct cs_overload *o = &x->r.overload;
+    assert_true(x->r.throughput_rps > 0.95 * x->r.offered_rps); /* the averages kept up */
+    assert_int_equal(x->r.bottleneck, CS_BOTTLENECK_SERVICE_NODES);
+    assert_int_equal(o->episodes, 1);
+    assert_close(o->from_s, 2.0, 0.07);
+    assert_close(o->to_s, 7.0, 0.07);
+    assert_close(o->pending_peak, 6000, 0.05);
+    assert_true(o->p99_peak_us > 1.5e6);
+    assert_close(o->capacity_rps, 3000, 1e-9);
+    assert_non_null(strstr(x->r.reason, "overloaded from 2.0 s to"));
+    done(x);
+
+    x = run(TICKET_RUSH("30"), 3);
+    o = &x->r.overload;
+    assert_int_equal(x->r.bottleneck, CS_BOTTLENECK_SERVICE_NODES);
+    assert_close(o->from_s, 2.0, 0.07);
+    assert_close(o->to_s, 4.0, 0.07);
+    assert_true(o->pending_peak <= 30);
+    assert_true(o->rejected > 5000);
+    assert_non_null(strstr(x->r.reason, "requests were turned away"));
+    done(x);
+
+    const char *steady[] = {"{\"load\":{\"utilization\":0.9,\"duration_s\":20,\"warmup_s\":1}}",
+                            "{\"load\":{\"utilization\":0.9,\"duration_s\":20,\"warmup_s\":1},"
+                            "\"dispatch\":{\"policy\":\"pull\"}}"};
+    for (size_t i = 0; i < CS_ARRAY_LEN(steady); i++) {
+        x = run(steady[i], 3);
+        if (x->r.overload.episodes)
+            fail_msg("%zu: %d episodes %.2f-%.2f s, %.2f s, peak %.0f req/s, queue %d, capacity %.0f", i,
+                     x->r.overload.episodes, x->r.overload.from_s, x->r.overload.to_s, x->r.overload.overloaded_s,
+                     x->r.overload.peak_offered_rps, x->r.overload.pending_peak, x->r.overload.capacity_rps);
+        done(x);
+    }
+}
+
 static void time_series_rows_add_up_to_the_run(void **state)
 {
     (void)state;
@@ -768,6 +819,7 @@ int main(void)
         cmocka_unit_test(a_full_node_queue_rejects_and_the_coordinator_counts_it),
         cmocka_unit_test(a_fast_node_serves_faster_and_counts_in_the_capacity),
         cmocka_unit_test(admission_control_bounds_latency_in_a_flash_crowd),
+        cmocka_unit_test(a_transient_overload_is_named_when_the_averages_kept_up),
         cmocka_unit_test(time_series_rows_add_up_to_the_run),
         cmocka_unit_test(a_stopped_node_is_marked_down_then_up_and_nothing_is_lost),
         cmocka_unit_test(a_straggler_hurts_round_robin_more_than_load_aware_policies),

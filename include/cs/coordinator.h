@@ -161,6 +161,24 @@ struct cs_interval_row {
     double coordinator_utilization;
 };
 
+/* Overload during the measured window, from the intervals the driver
+ * rolls (cs_coord_interval): an interval is overloaded when more arrived
+ * than the model's capacity serves (by 5%), or when the coordinator's
+ * queue held more than 50 ms of that capacity's work (at least 50
+ * requests). It catches what the window's averages hide: a flash crowd,
+ * a backlog that outlives it, a node slowed for a while. */
+struct cs_overload {
+    int episodes;             /* runs of consecutive overloaded intervals */
+    double from_s, to_s;      /* the first one's start, the last one's end */
+    double overloaded_s;      /* their total length */
+    double capacity_rps;      /* the capacity they were judged against */
+    double peak_offered_rps;  /* in any overloaded interval */
+    double p99_peak_us;       /* of replies in any overloaded interval */
+    int pending_peak;         /* the coordinator's queue at an interval's end */
+    uint64_t rejected;        /* turned away in overloaded intervals */
+    bool open;                /* the last interval was overloaded */
+};
+
 struct cs_coord {
     const struct cs_scenario *sc;
     const struct cs_transport *tp;
@@ -228,6 +246,7 @@ struct cs_coord {
      * the node (round trip less the node's service time). */
     struct cs_histogram latency, dispatch_wait, node_wait;
     struct cs_interval interval;
+    struct cs_overload overload;
 };
 
 /* Prepare a run that starts at t0 (clk's scale) with `nodes` service
@@ -258,7 +277,9 @@ void cs_coord_stop(struct cs_coord *c, int64_t now, int64_t grace_ns);
  * the run was stopped early. */
 double cs_coord_window_s(const struct cs_coord *c);
 
-/* Close the current time-series interval at now: fill *row, start the next. */
+/* Close the current time-series interval at now: fill *row, start the
+ * next, and judge it for overload (c->overload). A driver calls it every
+ * run.interval_ms, whether or not a time series is written. */
 void cs_coord_interval(struct cs_coord *c, int64_t now, struct cs_interval_row *row);
 
 static inline bool cs_coord_done(const struct cs_coord *c)

@@ -61,6 +61,7 @@ struct cs_results {
     struct cs_node_result *nodes;   /* [service_nodes] */
     int health_n;
     struct cs_health_event health[CS_HEALTH_EVENTS_MAX];
+    struct cs_overload overload; /* overloaded intervals in the window */
 
     /* derived by cs_results_analyze */
     int host_count;

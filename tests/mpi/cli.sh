@@ -14,4 +14,24 @@ if [ "$RC" -eq 0 ] && jq -e '.load.rate_rps == 1234 and .dispatch.policy == "ran
 else
     bad "--print-config: $RC $(cat "$TMP/out" "$TMP/err")"
 fi
+# The live progress line: under mpirun only a rank's stdout reaches the
+# terminal (Open MPI forwards it through a pseudo terminal). At a terminal
+# (util-linux script) it shows; in a pipe it does not, unless --progress.
+run_at_terminal() { # output file, clustersim args...
+    local out=$1
+    shift
+    local cmd="timeout -k 5 60 $MPIEXEC -q -np 3 $CLUSTERSIM $*"
+    script -qec "$cmd" /dev/null </dev/null >"$out" 2>&1 || true
+}
+short="--set load.duration_s=2.5 --set load.warmup_s=0.2"
+run_at_terminal "$TMP/tty.out" $short
+grep -q "running  generated" "$TMP/tty.out" && grep -q "^throughput" "$TMP/tty.out" &&
+    ok "progress line at a terminal under mpirun" || bad "no progress at a terminal: $(head -c 600 "$TMP/tty.out")"
+cs 3 $short
+grep -q "generated [0-9]* *completed" "$TMP/out" "$TMP/err" && bad "progress line in a pipe" ||
+    ok "no progress line in a pipe"
+cs 3 $short --progress
+grep -q "running  generated" "$TMP/err" && ok "--progress draws it in a pipe" || bad "--progress: $(head -c 400 "$TMP/err")"
+run_at_terminal "$TMP/tty-q.out" $short -q
+grep -q "generated [0-9]* *completed" "$TMP/tty-q.out" && bad "progress with -q" || ok "-q: no progress line at a terminal"
 finish
