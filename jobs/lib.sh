@@ -43,9 +43,11 @@ cs_job_run() {
     echo "command:  ${cmd[*]}"
     "${cmd[@]}" &
     local pid=$!
-    # A time limit or scancel sends SIGTERM to this script too: pass it on
-    # and wait for clustersim to drain and write its results.
-    trap 'kill -TERM $pid 2>/dev/null' TERM INT
+    # A warning before the time limit (#SBATCH --signal=B:TERM@60), a
+    # scancel --signal=TERM --batch, or a plain scancel signals this
+    # script: pass it on to clustersim's ranks and wait for them to drain
+    # and write the results.
+    trap "cs_job_forward_stop $pid '$launcher'" TERM INT
     local status=0
     wait $pid || status=$?
     # wait returns early when a trapped signal arrives: wait again.
@@ -53,6 +55,22 @@ cs_job_run() {
     echo "exit:     $status"
     echo "results:  $CS_RESULTS/$name-$id.json"
     return $status
+}
+
+# cs_job_forward_stop PID LAUNCHER: ask a running clustersim to stop
+# gracefully. srun answers SIGTERM by killing its tasks at once ("forcing
+# job termination"), so under srun the signal goes to the job's steps,
+# that is to the ranks themselves (scancel does not signal the batch
+# shell unless told to); mpirun passes a SIGTERM on to its ranks.
+CS_JOB_STOPPED=0
+cs_job_forward_stop() {
+    local pid=$1 launcher=$2
+    CS_JOB_STOPPED=1
+    if [[ "$launcher" == srun* ]] && [ -n "${SLURM_JOB_ID:-}" ] &&
+        scancel --signal=TERM "$SLURM_JOB_ID" 2>/dev/null; then
+        return
+    fi
+    kill -TERM "$pid" 2>/dev/null
 }
 
 # The scenario's name for the results file, from a --config FILE argument.
@@ -77,6 +95,10 @@ CS_LAB_FAILED=0
 cs_lab_run() {
     local np=$1 name=$2
     shift 2
+    if [ "$CS_JOB_STOPPED" -ne 0 ]; then
+        echo "skipped:  $name (the job was asked to stop)"
+        return
+    fi
     CS_JOB_NP=$np cs_job_run "$name" "$@" "${CS_LAB_ARGS[@]}" || CS_LAB_FAILED=$((CS_LAB_FAILED + 1))
     echo
 }

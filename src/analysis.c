@@ -115,10 +115,11 @@ static void transient_verdict(struct cs_results *r)
     if (o->rejected > 0)
         snprintf(turned, sizeof(turned), "; %llu requests were turned away", (unsigned long long)o->rejected);
     snprintf(r->reason, sizeof(r->reason),
-             "overloaded from %.1f s to %.1f s (%.1f s in %d episode%s) though the window's averages kept up: up "
-             "to %.0f req/s arrived for the %s's %.0f, the coordinator's queue reached %d and p99 %.0f ms%s",
+             "overloaded from %.1f s to %.1f s (%.1f s in %d episode%s), which the window's averages hide: up "
+             "to %.0f req/s arrived where the %s serve%s %.0f; the coordinator's queue reached %d and p99 %.0f ms%s",
              o->from_s, o->to_s, o->overloaded_s, o->episodes, o->episodes == 1 ? "" : "s", o->peak_offered_rps,
-             nodes ? "service nodes" : "coordinator", o->capacity_rps, o->pending_peak, o->p99_peak_us / 1e3,
+             nodes ? "service nodes" : "coordinator", nodes ? "" : "s", o->capacity_rps, o->pending_peak,
+             o->p99_peak_us / 1e3,
              turned);
 }
 

@@ -88,10 +88,38 @@ else
     ok "lab4.sbatch: the self-check faults the short runs for their length only"
 fi
 
-# The time limit: SLURM sends SIGTERM 60 to 90 s after the start. (Run
-# alone: two MPI jobs at once on fake nodes that share one hostname have
-# crashed Open MPI's shared-memory transport here.)
-limit=$(sbatch --parsable --time=1 --job-name=cs-limit "$ROOT/jobs/run.sbatch" --set load.duration_s=600 \
+# A stop asked of the batch shell (what #SBATCH --signal=B:TERM@60 does
+# before the time limit, and scancel --signal=TERM --batch by hand), and a
+# plain scancel: the ranks drain and the results are written, marked
+# incomplete. (srun answers a SIGTERM by killing its tasks at once, so the
+# job scripts must not pass the signal to srun.)
+stop_job() { # how (batch|plain) -> sets STOPPED to the job id
+    local how=$1 id t=0
+    id=$(sbatch --parsable --job-name="cs-$how" "$ROOT/jobs/run.sbatch" --set load.duration_s=600 \
+        --set load.warmup_s=0)
+    # Wait until clustersim has been running for a few seconds.
+    while ! grep -q "^command:" "clustersim-$id.out" 2>/dev/null && [ $t -lt 60 ]; do sleep 1; t=$((t + 1)); done
+    sleep 4
+    if [ "$how" = batch ]; then scancel --signal=TERM --batch "$id"; else scancel "$id"; fi
+    t=0
+    while squeue -h -j "$id" 2>/dev/null | grep -q . && [ $t -lt 90 ]; do sleep 1; t=$((t + 1)); done
+    STOPPED=$id
+}
+for how in batch plain; do
+    stop_job $how
+    f=$CS_RESULTS/default-$STOPPED.json
+    valid "$f" "$how stop"
+    jq -e '.complete == false and .requests.completed > 1000' "$f" >/dev/null 2>&1 &&
+        ok "$how stop: the run drained and wrote results marked incomplete" ||
+        bad "$how stop: $(head -c 300 "$f" 2>&1); log: $(tail -5 "clustersim-$STOPPED.out")"
+done
+
+# The time limit: the warning (here 10 s before a 1-minute limit, not the
+# scripts' 60 s, which would come at once) or the limit's own SIGTERM
+# reaches the job 50 to 90 s after the start. (Run alone: two MPI jobs at
+# once on fake nodes that share one hostname have crashed Open MPI's
+# shared-memory transport here.)
+limit=$(sbatch --parsable --time=1 --signal=B:TERM@10 --job-name=cs-limit "$ROOT/jobs/run.sbatch" --set load.duration_s=600 \
     --set load.warmup_s=0)
 while squeue -h -j "$limit" 2>/dev/null | grep -q .; do sleep 2; done
 f=$(ls "$CS_RESULTS"/default-"$limit".json 2>/dev/null | head -1)
