@@ -204,17 +204,36 @@ static int print_config(const struct options *o, bool speak)
     return out ? 0 : 1;
 }
 
+/* Is stdout the user's terminal? Open MPI's mpirun gives its ranks a
+ * pseudo terminal on stdout whatever its own stdout is (a terminal, a
+ * pipe, a file), so under it ask the launcher: mpirun forks the ranks on
+ * its own host, and its stdout is what the user sees. */
+static bool stdout_is_users_terminal(void)
+{
+    if (!isatty(STDOUT_FILENO))
+        return false;
+    if (!getenv("OMPI_COMM_WORLD_RANK"))
+        return true;
+    char path[64], target[256];
+    snprintf(path, sizeof(path), "/proc/%d/fd/1", (int)getppid());
+    ssize_t n = readlink(path, target, sizeof(target) - 1);
+    if (n <= 0)
+        return false;
+    target[n] = '\0';
+    return strncmp(target, "/dev/pts/", 9) == 0 || strncmp(target, "/dev/tty", 8) == 0;
+}
+
 /* Where rank 0 draws the live progress line: at the user's terminal, and
  * nowhere in pipes, files and job logs unless --progress asks. Under
- * mpirun a rank's stderr is a pipe even at a terminal, and only its
- * stdout is the terminal (Open MPI forwards it through a pseudo terminal). */
+ * mpirun a rank's stderr is a pipe even at a terminal, and only stdout
+ * reaches the terminal. */
 static FILE *progress_stream(const struct options *o)
 {
     if (o->quiet)
         return NULL;
     if (o->progress || isatty(STDERR_FILENO))
         return stderr;
-    if (isatty(STDOUT_FILENO))
+    if (stdout_is_users_terminal())
         return stdout;
     return NULL;
 }
