@@ -185,24 +185,6 @@ static int check_writable(const char *flag, const char *path, char *err, size_t 
     return CS_OK;
 }
 
-static int print_config(const struct options *o, bool speak)
-{
-    char err[CS_ERRBUF], *text = NULL;
-    struct cs_scenario sc;
-    if (cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err)) ||
-        cs_scenario_parse(&sc, text, strlen(text), err, sizeof(err))) {
-        free(text);
-        if (speak)
-            fprintf(stderr, "clustersim: %s\n", err);
-        return EXIT_USAGE;
-    }
-    free(text);
-    char *out = cs_scenario_to_json(&sc);
-    if (speak && out)
-        printf("%s\n", out);
-    free(out);
-    return out ? 0 : 1;
-}
 
 /* Is stdout the user's terminal? Open MPI's mpirun gives its ranks a
  * pseudo terminal on stdout whatever its own stdout is (a terminal, a
@@ -249,31 +231,40 @@ struct rank0 {
     FILE *timeseries;
 };
 
-/* Checks of a valid scenario that need the run: rank count, node lists,
- * the trace file, the output files. Rank 0 only. */
+/* Checks of a valid scenario that need the run's rank count: node lists,
+ * the trace file (loaded into trace), the sweep. */
+static int check_for_ranks(const struct options *o, const struct cs_scenario *sc, int size, struct cs_trace *trace,
+                           char *err, size_t errlen)
+{
+    int rc = cs_scenario_check_nodes(sc, size - 1, err, errlen);
+    if (rc == CS_OK && cs_arrival_kinds[sc->load.arrival].source == CS_SOURCE_TRACE) {
+        if (sc->load.trace[0] == '\0') {
+            snprintf(err, errlen, "scenario key 'load.trace': trace arrivals need a CSV file here");
+            rc = CS_E_INVALID;
+        } else {
+            rc = cs_trace_load(trace, sc->load.trace, err, errlen);
+        }
+    }
+    if (rc == CS_OK && is_sweep(o, sc)) {
+        struct cs_sweep_step steps[CS_SWEEP_MAX];
+        int n = cs_sweep_plan(sc, size - 1, steps, err, errlen);
+        rc = n < 0 ? n : CS_OK;
+    }
+    return rc;
+}
+
+/* Checks of a valid scenario that need the run: the above, and the
+ * output files. Rank 0 only. */
 static int prepare_run(const struct options *o, const char *text, int size, struct rank0 *z, char *err,
                        size_t errlen)
 {
     struct cs_scenario sc;
     int rc = cs_scenario_parse(&sc, text, strlen(text), err, errlen);
     if (rc == CS_OK)
-        rc = cs_scenario_check_nodes(&sc, size - 1, err, errlen);
-    if (rc == CS_OK && cs_arrival_kinds[sc.load.arrival].source == CS_SOURCE_TRACE) {
-        if (sc.load.trace[0] == '\0') {
-            snprintf(err, errlen, "scenario key 'load.trace': trace arrivals need a CSV file here");
-            rc = CS_E_INVALID;
-        } else {
-            rc = cs_trace_load(&z->trace, sc.load.trace, err, errlen);
-        }
-    }
-    if (rc == CS_OK && is_sweep(o, &sc)) {
-        struct cs_sweep_step steps[CS_SWEEP_MAX];
-        int n = cs_sweep_plan(&sc, size - 1, steps, err, errlen);
-        rc = n < 0 ? n : CS_OK;
-        if (rc == CS_OK && o->timeseries) {
-            snprintf(err, errlen, "--timeseries '%s': a time series is for single runs, not sweeps", o->timeseries);
-            rc = CS_E_INVALID;
-        }
+        rc = check_for_ranks(o, &sc, size, &z->trace, err, errlen);
+    if (rc == CS_OK && is_sweep(o, &sc) && o->timeseries) {
+        snprintf(err, errlen, "--timeseries '%s': a time series is for single runs, not sweeps", o->timeseries);
+        rc = CS_E_INVALID;
     }
     if (rc == CS_OK && o->json)
         rc = check_writable("--json", o->json, err, errlen);
@@ -287,6 +278,46 @@ static int prepare_run(const struct options *o, const char *text, int size, stru
         }
     }
     return rc;
+}
+
+/* The number of ranks the launcher started, or 0 when not under MPI. */
+static int size_by_env(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE", "SLURM_NTASKS"};
+    for (size_t i = 0; i < CS_ARRAY_LEN(vars); i++) {
+        const char *v = getenv(vars[i]);
+        if (v)
+            return atoi(v);
+    }
+    return 0;
+}
+
+/* --print-config: the effective scenario, validated as a run would be
+ * (node lists, the trace, the sweep) on the ranks the launcher started;
+ * outside a launcher, the checks that need a rank count wait for the run. */
+static int print_config(const struct options *o, bool speak)
+{
+    char err[CS_ERRBUF], *text = NULL;
+    struct cs_scenario sc;
+    struct cs_trace trace = {0};
+    int rc = cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err));
+    if (rc == CS_OK)
+        rc = cs_scenario_parse(&sc, text, strlen(text), err, sizeof(err));
+    free(text);
+    int size = size_by_env();
+    if (rc == CS_OK && size >= 2)
+        rc = check_for_ranks(o, &sc, size, &trace, err, sizeof(err));
+    cs_trace_free(&trace);
+    if (rc != CS_OK) {
+        if (speak)
+            fprintf(stderr, "clustersim: %s\n", err);
+        return EXIT_USAGE;
+    }
+    char *out = cs_scenario_to_json(&sc);
+    if (speak && out)
+        printf("%s\n", out);
+    free(out);
+    return out ? 0 : 1;
 }
 
 /* Rank 0 composes the scenario and checks the run's inputs; every rank

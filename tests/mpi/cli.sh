@@ -14,6 +14,16 @@ if [ "$RC" -eq 0 ] && jq -e '.load.rate_rps == 1234 and .dispatch.policy == "ran
 else
     bad "--print-config: $RC $(cat "$TMP/out" "$TMP/err")"
 fi
+# --print-config validates what the run would: a sweep that does not fit
+# the ranks, a node list of the wrong length.
+cs 4 --print-config --sweep --set 'sweep.nodes=[1,2,4,8]'
+[ "$RC" -eq 2 ] && grep -q "start it with at least 9 ranks" "$TMP/err" && ! grep -q '"name"' "$TMP/out" &&
+    ok "--print-config refuses a sweep the ranks cannot run, naming the ranks it needs" ||
+    bad "--print-config with a sweep too big: $RC $(cat "$TMP/err")"
+cs 4 --print-config --set 'nodes.speed=[1,2]'
+[ "$RC" -eq 2 ] && grep -q "'nodes.speed'" "$TMP/err" && ok "--print-config checks node lists against the ranks" ||
+    bad "--print-config with a short node list: $RC $(cat "$TMP/err")"
+
 # The live progress line: under mpirun only a rank's stdout reaches the
 # terminal (Open MPI forwards it through a pseudo terminal). At a terminal
 # (util-linux script) it shows; in a pipe it does not, unless --progress.
