@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cs/common.h"
+#include "cs/jsonpath.h"
 
 /* Throughput may exceed the offered load by this share, and by what a
  * Poisson count can add by chance (3 standard deviations). */
@@ -76,35 +77,6 @@ static void problem(struct check *k, const char *fmt, ...)
     k->problems++;
 }
 
-/* The item at a dotted path ("latency_us.mean"), or NULL. */
-static const cJSON *at(const cJSON *o, const char *path)
-{
-    char key[64];
-    while (o && *path) {
-        size_t n = strcspn(path, ".");
-        if (n >= sizeof(key))
-            return NULL;
-        memcpy(key, path, n);
-        key[n] = '\0';
-        o = cJSON_GetObjectItemCaseSensitive(o, key);
-        path += n + (path[n] == '.');
-    }
-    return o;
-}
-
-/* The number at path, or NAN when it is missing or not a number. */
-static double num(const cJSON *o, const char *path)
-{
-    const cJSON *v = at(o, path);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static const char *str(const cJSON *o, const char *path)
-{
-    const cJSON *v = at(o, path);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static bool in_list(const char *list, const char *name)
 {
     size_t n = strlen(name);
@@ -121,19 +93,19 @@ static bool in_list(const char *list, const char *name)
 
 static void check_complete(struct check *k)
 {
-    if (cJSON_IsFalse(at(k->doc, "complete")))
+    if (cJSON_IsFalse(cs_json_at(k->doc, "complete")))
         problem(k, "the run was stopped before its end (complete: false): run it again to the end");
 }
 
 static void check_conservation(struct check *k)
 {
     const cJSON *d = k->doc;
-    double gen = num(d, "requests.generated");
-    double ended = num(d, "requests.completed") + num(d, "requests.rejected") + num(d, "requests.timed_out") +
-                   num(d, "requests.failed");
-    double lost = num(d, "requests.lost");
+    double gen = cs_json_num(d, "requests.generated");
+    double ended = cs_json_num(d, "requests.completed") + cs_json_num(d, "requests.rejected") + cs_json_num(d, "requests.timed_out") +
+                   cs_json_num(d, "requests.failed");
+    double lost = cs_json_num(d, "requests.lost");
     if (isnan(ended)) /* results from before the 'failed' outcome */
-        ended = num(d, "requests.completed") + num(d, "requests.rejected") + num(d, "requests.timed_out");
+        ended = cs_json_num(d, "requests.completed") + cs_json_num(d, "requests.rejected") + cs_json_num(d, "requests.timed_out");
     if (isnan(gen) || isnan(ended))
         return;
     if (gen != ended + (isnan(lost) ? 0 : lost))
@@ -165,7 +137,7 @@ static void check_rates(struct check *k, const char *where, double offered, doub
 static void check_cpu(struct check *k, const char *where, double inflation, const char *bottleneck)
 {
     const cJSON *d = k->doc;
-    double ranks = num(d, "mpi.max_ranks_per_host"), cores = num(d, "mpi.cores_on_that_host");
+    double ranks = cs_json_num(d, "mpi.max_ranks_per_host"), cores = cs_json_num(d, "mpi.cores_on_that_host");
     char host[96] = "";
     if (!isnan(ranks) && !isnan(cores))
         snprintf(host, sizeof(host), " (%.0f ranks on %.0f cores)", ranks, cores);
@@ -194,17 +166,17 @@ static double settle_s(double rho, double r_s)
 static void check_steady(struct check *k)
 {
     const cJSON *d = k->doc;
-    double offered = num(d, "offered_rps"), x = num(d, "throughput_rps");
-    double gen = num(d, "requests.generated"), done = num(d, "requests.completed");
-    const cJSON *schedule = at(d, "scenario.load.schedule");
-    const char *arrival = str(d, "scenario.load.arrival");
+    double offered = cs_json_num(d, "offered_rps"), x = cs_json_num(d, "throughput_rps");
+    double gen = cs_json_num(d, "requests.generated"), done = cs_json_num(d, "requests.completed");
+    const cJSON *schedule = cs_json_at(d, "scenario.load.schedule");
+    const char *arrival = cs_json_str(d, "scenario.load.arrival");
     if (isnan(offered) || isnan(x) || isnan(gen) || isnan(done) || gen <= 0)
         return;
     if (x < KEPT_UP * offered || gen - done > UNANSWERED_MAX * gen)
         return; /* overloaded: no steady state, and the verdict says why */
     if ((schedule && !cJSON_IsNull(schedule)) || (arrival && strcmp(arrival, "trace") == 0))
         return; /* the load changes during the run by design */
-    if (cJSON_IsObject(at(d, "overload")))
+    if (cJSON_IsObject(cs_json_at(d, "overload")))
         return; /* overloaded for a while: the averages mix two states */
 
     /* The busiest node tells whether a queue grew all along; the mean
@@ -213,9 +185,9 @@ static void check_steady(struct check *k)
     double rho_max = 0, rho_sum = 0;
     int count = 0;
     const cJSON *n;
-    cJSON_ArrayForEach(n, at(d, "nodes"))
+    cJSON_ArrayForEach(n, cs_json_at(d, "nodes"))
     {
-        double u = num(n, "utilization");
+        double u = cs_json_num(n, "utilization");
         if (isnan(u))
             continue;
         rho_max = u > rho_max ? u : rho_max;
@@ -226,7 +198,7 @@ static void check_steady(struct check *k)
         return; /* one node's queue grows though the whole kept up */
     double rho = count ? rho_sum / count : 0;
 
-    double r_us = num(d, "latency_us.mean"), l = num(d, "in_system_mean");
+    double r_us = cs_json_num(d, "latency_us.mean"), l = cs_json_num(d, "in_system_mean");
     if (!isnan(l) && !isnan(r_us) && l > 0) {
         double xr = x * r_us / 1e6;
         if (fabs(l / xr - 1) > LITTLE_SLACK)
@@ -236,7 +208,7 @@ static void check_steady(struct check *k)
                     l, xr, 100 * (l / xr - 1));
     }
 
-    double warm = num(d, "scenario.load.warmup_s"), window = num(d, "duration_s");
+    double warm = cs_json_num(d, "scenario.load.warmup_s"), window = cs_json_num(d, "duration_s");
     if (isnan(r_us) || isnan(warm) || isnan(window))
         return;
     double settle = settle_s(rho, r_us / 1e6);
@@ -254,7 +226,7 @@ static void check_steady(struct check *k)
 
 static void check_sample(struct check *k)
 {
-    double count = num(k->doc, "latency_us.count");
+    double count = cs_json_num(k->doc, "latency_us.count");
     if (count > 0 && count < P99_MIN_COUNT)
         problem(k, "only %.0f requests were measured: the p99 rests on fewer than 10 of them; run longer or at a "
                    "higher rate before quoting it",
@@ -263,7 +235,7 @@ static void check_sample(struct check *k)
 
 static void check_coordinator_cost(struct check *k, const char *where, double per)
 {
-    double cost = num(k->doc, "scenario.dispatch.cost_us");
+    double cost = cs_json_num(k->doc, "scenario.dispatch.cost_us");
     /* Besides its emulated cost the coordinator pays its own few us per
      * request; a starved one pays far more. */
     if (cost > 0 && per > 1.2 * cost + 25)
@@ -273,8 +245,8 @@ static void check_coordinator_cost(struct check *k, const char *where, double pe
 
 static void check_spin(struct check *k)
 {
-    const char *mode = str(k->doc, "scenario.service.mode");
-    if (cJSON_IsTrue(at(k->doc, "mpi.oversubscribed")) && mode && strcmp(mode, "spin") == 0)
+    const char *mode = cs_json_str(k->doc, "scenario.service.mode");
+    if (cJSON_IsTrue(cs_json_at(k->doc, "mpi.oversubscribed")) && mode && strcmp(mode, "spin") == 0)
         problem(k, "service.mode is spin on a host with more ranks than cores: spinning ranks take turns on the "
                    "cores, so service times measure the host; use service.mode sleep or fewer ranks");
 }
@@ -286,14 +258,14 @@ static void check_sweep(struct check *k, const cJSON *steps)
     cJSON_ArrayForEach(s, steps)
     {
         char where[48];
-        double nodes = num(s, "nodes");
+        double nodes = cs_json_num(s, "nodes");
         if (!isnan(nodes))
             snprintf(where, sizeof(where), "sweep step %d (%.0f nodes): ", i + 1, nodes);
         else
             snprintf(where, sizeof(where), "sweep step %d: ", i + 1);
-        check_rates(k, where, num(s, "offered_rps"), num(s, "throughput_rps"), num(k->doc, "duration_s"), NAN);
-        check_cpu(k, where, num(s, "service_inflation"), str(s, "bottleneck"));
-        check_coordinator_cost(k, where, num(s, "coordinator_per_request_us"));
+        check_rates(k, where, cs_json_num(s, "offered_rps"), cs_json_num(s, "throughput_rps"), cs_json_num(k->doc, "duration_s"), NAN);
+        check_cpu(k, where, cs_json_num(s, "service_inflation"), cs_json_str(s, "bottleneck"));
+        check_coordinator_cost(k, where, cs_json_num(s, "coordinator_per_request_us"));
         i++;
     }
 }
@@ -304,7 +276,7 @@ static void check_sweep(struct check *k, const cJSON *steps)
  * not every node has the same speed. */
 static bool heterogeneous(const cJSON *d)
 {
-    const cJSON *speed = at(d, "scenario.nodes.speed"), *v;
+    const cJSON *speed = cs_json_at(d, "scenario.nodes.speed"), *v;
     double first = NAN;
     if (!cJSON_IsArray(speed))
         return false;
@@ -325,7 +297,7 @@ static void check_setup(struct check *k, int lab, const char *name)
     const cJSON *d = k->doc;
     switch (lab) {
     case 2:
-        if (!(num(d, "scenario.dispatch.cost_us") > 0))
+        if (!(cs_json_num(d, "scenario.dispatch.cost_us") > 0))
             problem(k, "dispatch.cost_us is 0: lab 2's knee comes from the coordinator's cost; keep the "
                        "scenario's 250 us");
         break;
@@ -333,16 +305,16 @@ static void check_setup(struct check *k, int lab, const char *name)
         if (!heterogeneous(d))
             problem(k, "the nodes all have the same speed: lab 3 compares policies on nodes of different speeds; "
                        "keep the scenario's nodes.speed");
-        if (num(d, "mpi.service_nodes") != 3)
-            problem(k, "%.0f service nodes: lab 3 runs on 3 (4 ranks, CS_NP=4)", num(d, "mpi.service_nodes"));
+        if (cs_json_num(d, "mpi.service_nodes") != 3)
+            problem(k, "%.0f service nodes: lab 3 runs on 3 (4 ranks, CS_NP=4)", cs_json_num(d, "mpi.service_nodes"));
         break;
     case 4: {
-        const cJSON *schedule = at(d, "scenario.load.schedule");
+        const cJSON *schedule = cs_json_at(d, "scenario.load.schedule");
         if (!cJSON_IsArray(schedule) || cJSON_GetArraySize(schedule) < 2)
             problem(k, "load.schedule is gone: lab 4's crowd is the schedule's jump from 1000 to 6000 req/s");
-        if (strcmp(name, "ticket-rush-admission") == 0 && !(num(d, "scenario.dispatch.max_pending") <= 1000))
+        if (strcmp(name, "ticket-rush-admission") == 0 && !(cs_json_num(d, "scenario.dispatch.max_pending") <= 1000))
             problem(k, "dispatch.max_pending is %.0f: the admission-control run keeps the scenario's 30",
-                    num(d, "scenario.dispatch.max_pending"));
+                    cs_json_num(d, "scenario.dispatch.max_pending"));
         break;
     }
     default:
@@ -356,12 +328,11 @@ int cs_labcheck(const cJSON *doc, int lab, cs_labcheck_say say, void *ctx, char 
         snprintf(err, errlen, "no lab %d: the labs with checks are 1 to %d", lab, CS_LAB_COUNT);
         return CS_E_INVALID;
     }
-    if (!cJSON_IsObject(doc) || !cJSON_IsObject(at(doc, "requests")) || !cJSON_IsObject(at(doc, "scenario")) ||
-        !cJSON_IsNumber(at(doc, "throughput_rps"))) {
+    if (!cs_json_is_results(doc)) {
         snprintf(err, errlen, "not a clustersim results file (no requests, scenario or throughput_rps)");
         return CS_E_INVALID;
     }
-    const char *name = str(doc, "scenario.name");
+    const char *name = cs_json_str(doc, "scenario.name");
     if (lab > 0 && (!name || !in_list(lab_table[lab].scenarios, name))) {
         snprintf(err, errlen, "scenario '%s' is not one of lab %d's (%s): wrong file or wrong lab?",
                  name ? name : "(none)", lab, lab_table[lab].scenarios);
@@ -371,14 +342,14 @@ int cs_labcheck(const cJSON *doc, int lab, cs_labcheck_say say, void *ctx, char 
     struct check k = {doc, say, ctx, 0};
     check_complete(&k);
     check_conservation(&k);
-    const cJSON *steps = at(doc, "sweep");
+    const cJSON *steps = cs_json_at(doc, "sweep");
     if (cJSON_IsArray(steps)) {
         check_sweep(&k, steps);
     } else {
-        check_rates(&k, "", num(doc, "offered_rps"), num(doc, "throughput_rps"), num(doc, "duration_s"),
-                    num(doc, "model.capacity_rps"));
-        check_cpu(&k, "", num(doc, "service_us.inflation"), str(doc, "bottleneck"));
-        check_coordinator_cost(&k, "", num(doc, "coordinator.per_request_us"));
+        check_rates(&k, "", cs_json_num(doc, "offered_rps"), cs_json_num(doc, "throughput_rps"), cs_json_num(doc, "duration_s"),
+                    cs_json_num(doc, "model.capacity_rps"));
+        check_cpu(&k, "", cs_json_num(doc, "service_us.inflation"), cs_json_str(doc, "bottleneck"));
+        check_coordinator_cost(&k, "", cs_json_num(doc, "coordinator.per_request_us"));
         check_steady(&k);
         check_sample(&k);
     }

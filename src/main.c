@@ -10,12 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cs/arrival.h"
 #include "cs/common.h"
+#include "cs/compare.h"
 #include "cs/config.h"
 #include "cs/fileio.h"
+#include "cs/jsonpath.h"
 #include "cs/mpi_edge.h"
 #include "cs/results.h"
 #include "cs/sweep.h"
@@ -35,6 +38,9 @@ struct options {
     bool print_config;
     bool quiet;
     bool progress;
+    bool compare;
+    char **files; /* --compare's results files */
+    int nfiles;
 };
 
 static void usage(FILE *out)
@@ -65,6 +71,10 @@ static void usage(FILE *out)
             "                        coordinator's own cost per request, and where the\n"
             "                        scenario's knee will be; then exit\n"
             "  -p, --print-config    print the effective scenario and exit\n"
+            "      --compare A.json B.json...\n"
+            "                        results files side by side: what differs in their\n"
+            "                        scenarios, throughput, latency, utilization, verdicts,\n"
+            "                        and each change from the first (no MPI needed)\n"
             "  -q, --quiet           no progress line and no report table\n"
             "  -P, --progress        the live progress line on stderr even when it is not a\n"
             "                        terminal (by default it shows only at a terminal)\n"
@@ -97,6 +107,7 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
         {"timeseries", required_argument, NULL, 't'}, {"sweep", no_argument, NULL, 'w'},
         {"csv", required_argument, NULL, 'C'},       {"calibrate", no_argument, NULL, 'K'},
         {"quiet", no_argument, NULL, 'q'},        {"progress", no_argument, NULL, 'P'},
+        {"compare", no_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
     };
@@ -140,6 +151,9 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
         case 'P':
             o->progress = true;
             break;
+        case 'D':
+            o->compare = true;
+            break;
         case 'h':
             if (speak)
                 usage(stdout);
@@ -157,6 +171,16 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
                 fprintf(stderr, "clustersim: unknown option '%s' (see --help)\n", argv[optind - 1]);
             return EXIT_USAGE;
         }
+    }
+    if (o->compare) {
+        o->files = argv + optind;
+        o->nfiles = argc - optind;
+        if (o->nfiles < 1) {
+            if (speak)
+                fprintf(stderr, "clustersim: --compare needs results files, e.g. --compare a.json b.json\n");
+            return EXIT_USAGE;
+        }
+        return -1;
     }
     if (optind < argc) {
         if (speak)
@@ -218,6 +242,28 @@ static FILE *progress_stream(const struct options *o)
     if (stdout_is_users_terminal())
         return stdout;
     return NULL;
+}
+
+/* Now, as ISO 8601 UTC. */
+static void utc_now(char *out, size_t len)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    if (!gmtime_r(&now, &tm) || !strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        out[0] = '\0';
+}
+
+/* The command line, words separated by spaces (cut at len). */
+static void join_args(int argc, char **argv, char *out, size_t len)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < argc && used + 1 < len; i++) {
+        int n = snprintf(out + used, len - used, "%s%s", i ? " " : "", argv[i]);
+        if (n < 0)
+            break;
+        used += (size_t)n < len - used ? (size_t)n : len - used - 1;
+    }
 }
 
 static bool is_sweep(const struct options *o, const struct cs_scenario *sc)
@@ -290,6 +336,47 @@ static int size_by_env(void)
             return atoi(v);
     }
     return 0;
+}
+
+/* --compare: results files side by side. Reads files only. */
+static int compare(const struct options *o, bool speak)
+{
+    char err[CS_ERRBUF];
+    cJSON *docs[CS_COMPARE_MAX] = {0};
+    int status = 0;
+    if (o->nfiles > CS_COMPARE_MAX) {
+        snprintf(err, sizeof(err), "--compare takes at most %d results files, got %d", CS_COMPARE_MAX, o->nfiles);
+        status = EXIT_USAGE;
+    }
+    for (int i = 0; status == 0 && i < o->nfiles; i++) {
+        char *text = NULL;
+        size_t len = 0;
+        if (cs_read_file(o->files[i], 64u << 20, "results file", &text, &len, err, sizeof(err)) != CS_OK) {
+            status = EXIT_USAGE;
+            break;
+        }
+        docs[i] = cJSON_ParseWithLength(text, len);
+        free(text);
+        if (!docs[i]) {
+            snprintf(err, sizeof(err), "--compare: '%s' is not valid JSON", o->files[i]);
+            status = EXIT_USAGE;
+        }
+    }
+    for (int i = 0; status == 0 && i < o->nfiles; i++) {
+        if (!cs_json_is_results(docs[i])) {
+            snprintf(err, sizeof(err), "--compare: '%s' is not a clustersim results file", o->files[i]);
+            status = EXIT_USAGE;
+        }
+    }
+    if (status == 0 && speak &&
+        cs_compare((const cJSON *const *)docs, (const char *const *)o->files, o->nfiles, stdout, err,
+                   sizeof(err)) != CS_OK)
+        status = EXIT_USAGE;
+    if (status != 0 && speak)
+        fprintf(stderr, "clustersim: %s\n", err);
+    for (int i = 0; i < o->nfiles && i < CS_COMPARE_MAX; i++)
+        cJSON_Delete(docs[i]);
+    return status;
 }
 
 /* --print-config: the effective scenario, validated as a run would be
@@ -506,6 +593,8 @@ int main(int argc, char **argv)
     int status = parse_flags(argc, argv, &o, speak);
     if (status < 0 && o.print_config)
         status = print_config(&o, speak);
+    if (status < 0 && o.compare)
+        status = compare(&o, speak);
     if (status >= 0) {
         /* A launcher kills the other ranks as soon as one exits with an
          * error: meet first, so that rank 0 has had its say. */
@@ -554,11 +643,17 @@ int main(int argc, char **argv)
         MPI_Finalize();
         return 0;
     }
+    char started[32];
+    utc_now(started, sizeof(started));
     if (is_sweep(&o, &sc))
         nrows = run_sweep(&o, &sc, &host, &ro, rank, size, &res, rows, &scaling);
     else
         run_once(&sc, &z, &host, &ro, rank, size, &res, rows, &nrows);
     cs_mpi_host_close(MPI_COMM_WORLD, &host);
+    if (rank == 0) {
+        snprintf(res.started_utc, sizeof(res.started_utc), "%s", started);
+        join_args(argc, argv, res.command, sizeof(res.command));
+    }
 
     status = 0;
     if (rank == 0) {

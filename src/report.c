@@ -55,6 +55,9 @@ char *cs_results_json(const struct cs_results *r)
     if (!root)
         return NULL;
     cJSON_AddStringToObject(root, "version", CS_VERSION);
+    cJSON *run = cJSON_AddObjectToObject(root, "run");
+    cJSON_AddStringToObject(run, "started_utc", r->started_utc);
+    cJSON_AddStringToObject(run, "command", r->command);
     cJSON_AddBoolToObject(root, "complete", r->complete);
 
     char *sc_text = cs_scenario_to_json(&r->scenario);

@@ -55,12 +55,12 @@ blocks() {
          on { print }' "$1"
 }
 
-# A block as the test runs it: the repository's scripts and scenarios by
-# absolute path, every run shortened unless --full, the self-check checked.
+# A block as the test runs it: the repository's scripts, scenarios and
+# build by absolute path, every run shortened unless --full, the self-check checked.
 rewrite() {
     local quick=$QUICK
     $full && quick=""
-    sed -E -e "s#(^|[[:space:];(\"=])(scripts|jobs)/#\\1$ROOT/\\2/#g" \
+    sed -E -e "s#(^|[[:space:];(\"=])(scripts|jobs|build)/#\\1$ROOT/\\2/#g" \
         -e "s#$ROOT/scripts/run.sh#$ROOT/scripts/run.sh $quick#g" \
         -e "$($full || echo "s#$ROOT/scripts/lab-check.sh#lab_check_quick#g")"
 }

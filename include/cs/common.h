@@ -10,7 +10,10 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#define CS_VERSION "0.1.0"
+/* CS_VERSION comes from CMake (project()); a build outside it says so. */
+#ifndef CS_VERSION
+#define CS_VERSION "unknown"
+#endif
 
 enum cs_error {
     CS_OK = 0,

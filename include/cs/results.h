@@ -62,6 +62,8 @@ struct cs_results {
     int health_n;
     struct cs_health_event health[CS_HEALTH_EVENTS_MAX];
     struct cs_overload overload; /* overloaded intervals in the window */
+    char started_utc[32];        /* when the run started, ISO 8601 UTC ("" unknown) */
+    char command[1024];          /* the command line, as given */
 
     /* derived by cs_results_analyze */
     int host_count;

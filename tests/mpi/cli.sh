@@ -24,6 +24,24 @@ cs 4 --print-config --set 'nodes.speed=[1,2]'
 [ "$RC" -eq 2 ] && grep -q "'nodes.speed'" "$TMP/err" && ok "--print-config checks node lists against the ranks" ||
     bad "--print-config with a short node list: $RC $(cat "$TMP/err")"
 
+# --compare, without MPI: two runs side by side, the differing key named.
+cs 3 -q --set load.duration_s=1 --set load.warmup_s=0.2 --json "$TMP/a.json"
+cs 3 -q --set load.duration_s=1 --set load.warmup_s=0.2 --set dispatch.policy=pull --json "$TMP/b.json"
+set +e
+"$CLUSTERSIM" --compare "$TMP/a.json" "$TMP/b.json" >"$TMP/cmp" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 0 ] && grep -q 'dispatch.policy .*"round_robin" .*"pull"' "$TMP/cmp" && grep -q "^throughput (req/s)" "$TMP/cmp" &&
+    ok "--compare: side by side, the scenario difference named" || bad "--compare: $rc $(cat "$TMP/cmp")"
+for f in "$TMP/none.json" "$(dirname "$0")/../../jobs/scenarios/mm1.json"; do
+    set +e
+    "$CLUSTERSIM" --compare "$TMP/a.json" "$f" >"$TMP/cmp" 2>&1
+    rc=$?
+    set -e
+    [ "$rc" -eq 2 ] && [ "$(grep -c . "$TMP/cmp")" -eq 1 ] && ok "--compare refuses $(basename "$f") with one line" ||
+        bad "--compare $(basename "$f"): $rc $(cat "$TMP/cmp")"
+done
+
 # The live progress line: under mpirun only a rank's stdout reaches the
 # terminal (Open MPI forwards it through a pseudo terminal). At a terminal
 # (util-linux script) it shows; in a pipe it does not, unless --progress.

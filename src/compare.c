@@ -1,0 +1,235 @@
+/* Results side by side. See compare.h. */
+#include "cs/compare.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs/common.h"
+#include "cs/jsonpath.h"
+
+#define COL 22 /* width of a value column */
+
+/* A number row: its label, its path, a scale (the value printed is the
+ * number times scale) and its printf format. */
+struct row {
+    const char *label, *path;
+    double scale;
+    const char *fmt;
+};
+
+static const struct row rows[] = {
+    {"offered (req/s)", "offered_rps", 1, "%.1f"},
+    {"throughput (req/s)", "throughput_rps", 1, "%.1f"},
+    {"latency mean (ms)", "latency_us.mean", 1e-3, "%.3f"},
+    {"latency p50 (ms)", "latency_us.p50", 1e-3, "%.3f"},
+    {"latency p90 (ms)", "latency_us.p90", 1e-3, "%.3f"},
+    {"latency p99 (ms)", "latency_us.p99", 1e-3, "%.3f"},
+    {"latency p99.9 (ms)", "latency_us.p999", 1e-3, "%.3f"},
+    {"latency max (ms)", "latency_us.max", 1e-3, "%.3f"},
+    {"at coordinator (ms)", "dispatch_wait_us.mean", 1e-3, "%.3f"},
+    {"queue at node (ms)", "queue_wait_us.mean", 1e-3, "%.3f"},
+    {"coordinator busy (%)", "coordinator.utilization", 100, "%.1f"},
+    {"completed", "requests.completed", 1, "%.0f"},
+    {"rejected", "requests.rejected", 1, "%.0f"},
+    {"timed out", "requests.timed_out", 1, "%.0f"},
+    {"failed", "requests.failed", 1, "%.0f"},
+    {"in system (Little's L)", "in_system_mean", 1, "%.2f"},
+};
+
+static double mean_node_utilization(const cJSON *doc)
+{
+    double sum = 0;
+    int n = 0;
+    const cJSON *node;
+    cJSON_ArrayForEach(node, cs_json_at(doc, "nodes"))
+    {
+        double u = cs_json_num(node, "utilization");
+        if (!isnan(u)) {
+            sum += u;
+            n++;
+        }
+    }
+    return n ? 100 * sum / n : NAN;
+}
+
+/* One value cell, with its change from the first column's. */
+static void cell(FILE *out, const char *fmt, double v, double first, bool show_change)
+{
+    char buf[64], change[32] = "";
+    if (isnan(v)) {
+        fprintf(out, " %*s", COL, "-");
+        return;
+    }
+    snprintf(buf, sizeof(buf), fmt, v);
+    if (show_change && !isnan(first)) {
+        if (first != 0 && v / first >= 10)
+            snprintf(change, sizeof(change), " (x%.0f)", v / first);
+        else if (first != 0)
+            snprintf(change, sizeof(change), " (%+.1f%%)", 100 * (v - first) / fabs(first));
+        else if (v != 0)
+            snprintf(change, sizeof(change), " (was 0)");
+    }
+    char both[96];
+    snprintf(both, sizeof(both), "%s%s", buf, change);
+    fprintf(out, " %*s", COL, both);
+}
+
+static void text_row(FILE *out, const char *label, const cJSON *const *docs, int n, const char *path)
+{
+    fprintf(out, "%-24s", label);
+    for (int i = 0; i < n; i++) {
+        const char *v = cs_json_str(docs[i], path);
+        fprintf(out, " %*.*s", COL, COL, v ? v : "-");
+    }
+    fputc('\n', out);
+}
+
+/* ---- what differs between the scenarios ---- */
+
+/* Leaves of a scenario as "dotted.key" -> compact JSON text. */
+struct leaf {
+    char key[128];
+    char *value;
+};
+struct leaves {
+    struct leaf *v;
+    int n, cap;
+};
+
+static int add_leaf(struct leaves *l, const char *key, const cJSON *item)
+{
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 64;
+        struct leaf *v = realloc(l->v, (size_t)cap * sizeof(*v));
+        if (!v)
+            return CS_E_NOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    char *text = cJSON_PrintUnformatted(item);
+    if (!text)
+        return CS_E_NOMEM;
+    snprintf(l->v[l->n].key, sizeof(l->v[l->n].key), "%s", key);
+    l->v[l->n++].value = text;
+    return CS_OK;
+}
+
+/* Objects are walked; anything else (numbers, strings, lists) is a leaf. */
+static int flatten(struct leaves *l, const char *prefix, const cJSON *o)
+{
+    const cJSON *item;
+    cJSON_ArrayForEach(item, o)
+    {
+        char key[128];
+        snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "", item->string ? item->string : "?");
+        int rc = cJSON_IsObject(item) ? flatten(l, key, item) : add_leaf(l, key, item);
+        if (rc)
+            return rc;
+    }
+    return CS_OK;
+}
+
+static void leaves_free(struct leaves *l)
+{
+    for (int i = 0; i < l->n; i++)
+        cJSON_free(l->v[i].value);
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}
+
+static const char *leaf_value(const struct leaves *l, const char *key)
+{
+    for (int i = 0; i < l->n; i++)
+        if (strcmp(l->v[i].key, key) == 0)
+            return l->v[i].value;
+    return NULL;
+}
+
+/* Print the scenario keys whose values differ between the documents
+ * (name and description excluded: they say what, not how). */
+static int scenario_differences(FILE *out, const cJSON *const *docs, int n)
+{
+    struct leaves all[CS_COMPARE_MAX];
+    memset(all, 0, sizeof(all));
+    int rc = CS_OK, shown = 0;
+    for (int i = 0; i < n && rc == CS_OK; i++)
+        rc = flatten(&all[i], "", cs_json_at(docs[i], "scenario"));
+    for (int k = 0; rc == CS_OK && k < all[0].n; k++) {
+        const char *key = all[0].v[k].key;
+        if (strcmp(key, "name") == 0 || strcmp(key, "description") == 0)
+            continue;
+        bool differs = false;
+        for (int i = 1; i < n && !differs; i++) {
+            const char *v = leaf_value(&all[i], key);
+            differs = !v || strcmp(v, all[0].v[k].value) != 0;
+        }
+        if (!differs)
+            continue;
+        if (shown++ == 0)
+            fprintf(out, "scenario differences\n");
+        fprintf(out, "  %-22s", key);
+        for (int i = 0; i < n; i++) {
+            const char *v = leaf_value(&all[i], key);
+            fprintf(out, " %*.*s", COL, COL, v ? v : "-");
+        }
+        fputc('\n', out);
+    }
+    if (rc == CS_OK && shown == 0)
+        fprintf(out, "scenario differences: none (the same scenario; differences below are the run's)\n");
+    for (int i = 0; i < n; i++)
+        leaves_free(&all[i]);
+    return rc;
+}
+
+int cs_compare(const cJSON *const *docs, const char *const *names, int n, FILE *out, char *err, size_t errlen)
+{
+    if (n < 1 || n > CS_COMPARE_MAX) {
+        snprintf(err, errlen, "--compare takes 1 to %d results files, got %d", CS_COMPARE_MAX, n);
+        return CS_E_INVALID;
+    }
+    for (int i = 0; i < n; i++) {
+        if (!cs_json_is_results(docs[i])) {
+            snprintf(err, errlen, "%s: not a clustersim results file (no requests, scenario or throughput_rps)",
+                     names[i]);
+            return CS_E_INVALID;
+        }
+    }
+    fprintf(out, "%-24s", "");
+    for (int i = 0; i < n; i++) {
+        const char *base = strrchr(names[i], '/');
+        base = base ? base + 1 : names[i];
+        fprintf(out, " %*.*s", COL, COL, base);
+    }
+    fputc('\n', out);
+    text_row(out, "scenario", docs, n, "scenario.name");
+    fprintf(out, "%-24s", "service nodes");
+    for (int i = 0; i < n; i++)
+        cell(out, "%.0f", cs_json_num(docs[i], "mpi.service_nodes"), NAN, false);
+    fputc('\n', out);
+    int rc = scenario_differences(out, docs, n);
+    if (rc)
+        return rc;
+    double first[CS_ARRAY_LEN(rows) + 1];
+    for (size_t r = 0; r < CS_ARRAY_LEN(rows); r++) {
+        fprintf(out, "%-24s", rows[r].label);
+        for (int i = 0; i < n; i++) {
+            double v = cs_json_num(docs[i], rows[r].path) * rows[r].scale;
+            if (i == 0)
+                first[r] = v;
+            cell(out, rows[r].fmt, v, first[r], i > 0);
+        }
+        fputc('\n', out);
+    }
+    fprintf(out, "%-24s", "nodes busy (%)");
+    double nodes_first = mean_node_utilization(docs[0]);
+    for (int i = 0; i < n; i++)
+        cell(out, "%.1f", mean_node_utilization(docs[i]), nodes_first, i > 0);
+    fputc('\n', out);
+    text_row(out, "bottleneck", docs, n, "bottleneck");
+    for (int i = 0; i < n; i++)
+        fprintf(out, "%s: %s\n", names[i], cs_json_str(docs[i], "reason") ? cs_json_str(docs[i], "reason") : "-");
+    return CS_OK;
+}
