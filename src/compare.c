@@ -12,30 +12,30 @@
 #define COL 22 /* width of a value column */
 
 /* A number row: its label, its path, a scale (the value printed is the
- * number times scale) and its printf format. */
+ * number times scale) and the decimals it is printed with. */
 struct row {
     const char *label, *path;
     double scale;
-    const char *fmt;
+    int decimals;
 };
 
 static const struct row rows[] = {
-    {"offered (req/s)", "offered_rps", 1, "%.1f"},
-    {"throughput (req/s)", "throughput_rps", 1, "%.1f"},
-    {"latency mean (ms)", "latency_us.mean", 1e-3, "%.3f"},
-    {"latency p50 (ms)", "latency_us.p50", 1e-3, "%.3f"},
-    {"latency p90 (ms)", "latency_us.p90", 1e-3, "%.3f"},
-    {"latency p99 (ms)", "latency_us.p99", 1e-3, "%.3f"},
-    {"latency p99.9 (ms)", "latency_us.p999", 1e-3, "%.3f"},
-    {"latency max (ms)", "latency_us.max", 1e-3, "%.3f"},
-    {"at coordinator (ms)", "dispatch_wait_us.mean", 1e-3, "%.3f"},
-    {"queue at node (ms)", "queue_wait_us.mean", 1e-3, "%.3f"},
-    {"coordinator busy (%)", "coordinator.utilization", 100, "%.1f"},
-    {"completed", "requests.completed", 1, "%.0f"},
-    {"rejected", "requests.rejected", 1, "%.0f"},
-    {"timed out", "requests.timed_out", 1, "%.0f"},
-    {"failed", "requests.failed", 1, "%.0f"},
-    {"in system (Little's L)", "in_system_mean", 1, "%.2f"},
+    {"offered (req/s)", "offered_rps", 1, 1},
+    {"throughput (req/s)", "throughput_rps", 1, 1},
+    {"latency mean (ms)", "latency_us.mean", 1e-3, 3},
+    {"latency p50 (ms)", "latency_us.p50", 1e-3, 3},
+    {"latency p90 (ms)", "latency_us.p90", 1e-3, 3},
+    {"latency p99 (ms)", "latency_us.p99", 1e-3, 3},
+    {"latency p99.9 (ms)", "latency_us.p999", 1e-3, 3},
+    {"latency max (ms)", "latency_us.max", 1e-3, 3},
+    {"at coordinator (ms)", "dispatch_wait_us.mean", 1e-3, 3},
+    {"queue at node (ms)", "queue_wait_us.mean", 1e-3, 3},
+    {"coordinator busy (%)", "coordinator.utilization", 100, 1},
+    {"completed", "requests.completed", 1, 0},
+    {"rejected", "requests.rejected", 1, 0},
+    {"timed out", "requests.timed_out", 1, 0},
+    {"failed", "requests.failed", 1, 0},
+    {"in system (Little's L)", "in_system_mean", 1, 2},
 };
 
 static double mean_node_utilization(const cJSON *doc)
@@ -55,14 +55,14 @@ static double mean_node_utilization(const cJSON *doc)
 }
 
 /* One value cell, with its change from the first column's. */
-static void cell(FILE *out, const char *fmt, double v, double first, bool show_change)
+static void cell(FILE *out, int decimals, double v, double first, bool show_change)
 {
     char buf[64], change[32] = "";
     if (isnan(v)) {
         fprintf(out, " %*s", COL, "-");
         return;
     }
-    snprintf(buf, sizeof(buf), fmt, v);
+    snprintf(buf, sizeof(buf), "%.*f", decimals, v);
     if (show_change && !isnan(first)) {
         if (first != 0 && v / first >= 10)
             snprintf(change, sizeof(change), " (x%.0f)", v / first);
@@ -207,7 +207,7 @@ int cs_compare(const cJSON *const *docs, const char *const *names, int n, FILE *
     text_row(out, "scenario", docs, n, "scenario.name");
     fprintf(out, "%-24s", "service nodes");
     for (int i = 0; i < n; i++)
-        cell(out, "%.0f", cs_json_num(docs[i], "mpi.service_nodes"), NAN, false);
+        cell(out, 0, cs_json_num(docs[i], "mpi.service_nodes"), NAN, false);
     fputc('\n', out);
     int rc = scenario_differences(out, docs, n);
     if (rc)
@@ -219,14 +219,14 @@ int cs_compare(const cJSON *const *docs, const char *const *names, int n, FILE *
             double v = cs_json_num(docs[i], rows[r].path) * rows[r].scale;
             if (i == 0)
                 first[r] = v;
-            cell(out, rows[r].fmt, v, first[r], i > 0);
+            cell(out, rows[r].decimals, v, first[r], i > 0);
         }
         fputc('\n', out);
     }
     fprintf(out, "%-24s", "nodes busy (%)");
     double nodes_first = mean_node_utilization(docs[0]);
     for (int i = 0; i < n; i++)
-        cell(out, "%.1f", mean_node_utilization(docs[i]), nodes_first, i > 0);
+        cell(out, 1, mean_node_utilization(docs[i]), nodes_first, i > 0);
     fputc('\n', out);
     text_row(out, "bottleneck", docs, n, "bottleneck");
     for (int i = 0; i < n; i++)
