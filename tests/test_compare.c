@@ -28,13 +28,13 @@ static cJSON *results(const char *policy, double throughput, double mean_us, con
     return d;
 }
 
-static char *render(const cJSON *const *docs, const char *const *names, int n, int *rc)
+static char *render(cJSON *const *docs, const char *const *names, int n, int *rc)
 {
     char *text = NULL, err[CS_ERRBUF] = "";
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     assert_non_null(out);
-    *rc = cs_compare(docs, names, n, out, err, sizeof(err));
+    *rc = cs_compare((const cJSON *const *)docs, names, n, out, err, sizeof(err));
     fclose(out);
     if (*rc != CS_OK) {
         free(text);
@@ -46,7 +46,7 @@ static char *render(const cJSON *const *docs, const char *const *names, int n, i
 static void two_runs_side_by_side(void **state)
 {
     (void)state;
-    const cJSON *docs[2] = {results("random", 535.4, 430600, "service_nodes"), results("pull", 554.6, 10300, "none")};
+    cJSON *docs[2] = {results("random", 535.4, 430600, "service_nodes"), results("pull", 554.6, 10300, "none")};
     const char *names[2] = {"lab3/random.json", "lab3/pull.json"};
     int rc;
     char *text = render(docs, names, 2, &rc);
@@ -66,28 +66,28 @@ static void two_runs_side_by_side(void **state)
     assert_non_null(strstr(text, "service_nodes"));
     assert_non_null(strstr(text, "lab3/pull.json: because"));
     free(text);
-    cJSON_Delete((cJSON *)docs[0]);
-    cJSON_Delete((cJSON *)docs[1]);
+    cJSON_Delete(docs[0]);
+    cJSON_Delete(docs[1]);
 }
 
 static void the_same_scenario_says_so(void **state)
 {
     (void)state;
-    const cJSON *docs[2] = {results("pull", 554.6, 10300, "none"), results("pull", 555.0, 10400, "none")};
+    cJSON *docs[2] = {results("pull", 554.6, 10300, "none"), results("pull", 555.0, 10400, "none")};
     const char *names[2] = {"a.json", "b.json"};
     int rc;
     char *text = render(docs, names, 2, &rc);
     assert_int_equal(rc, CS_OK);
     assert_non_null(strstr(text, "scenario differences: none"));
     free(text);
-    cJSON_Delete((cJSON *)docs[0]);
-    cJSON_Delete((cJSON *)docs[1]);
+    cJSON_Delete(docs[0]);
+    cJSON_Delete(docs[1]);
 }
 
 static void what_is_not_results_is_refused(void **state)
 {
     (void)state;
-    const cJSON *docs[2] = {results("pull", 554.6, 10300, "none"), cJSON_Parse("{\"name\":\"mm1\"}")};
+    cJSON *docs[2] = {results("pull", 554.6, 10300, "none"), cJSON_Parse("{\"name\":\"mm1\"}")};
     const char *names[2] = {"a.json", "scenario.json"};
     int rc;
     char *err = render(docs, names, 2, &rc);
@@ -97,8 +97,8 @@ static void what_is_not_results_is_refused(void **state)
     err = render(docs, names, 0, &rc);
     assert_int_equal(rc, CS_E_INVALID);
     free(err);
-    cJSON_Delete((cJSON *)docs[0]);
-    cJSON_Delete((cJSON *)docs[1]);
+    cJSON_Delete(docs[0]);
+    cJSON_Delete(docs[1]);
 }
 
 int main(void)
