@@ -84,18 +84,32 @@ static void usage(FILE *out)
             "Exit status: 0 success, 1 run-time failure, 2 bad input (flag, scenario, rank count).\n");
 }
 
+/* The first of the launchers' variables that is set, as a number, or
+ * missing when none is. */
+static int launcher_env(const char *const *vars, size_t n, int missing)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *v = getenv(vars[i]);
+        if (v)
+            return atoi(v);
+    }
+    return missing;
+}
+
 /* This process's rank as its launcher announced it, or -1 when it was
  * not launched by MPI at all. Used before MPI_Init so that only one rank
  * prints help, versions and flag errors. */
 static int rank_by_env(void)
 {
     static const char *const vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"};
-    for (size_t i = 0; i < CS_ARRAY_LEN(vars); i++) {
-        const char *v = getenv(vars[i]);
-        if (v)
-            return atoi(v);
-    }
-    return -1;
+    return launcher_env(vars, CS_ARRAY_LEN(vars), -1);
+}
+
+/* The number of ranks the launcher started, or 0 when not under MPI. */
+static int size_by_env(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"};
+    return launcher_env(vars, CS_ARRAY_LEN(vars), 0);
 }
 
 /* Returns -1 to go on, or an exit status. */
@@ -324,18 +338,6 @@ static int prepare_run(const struct options *o, const char *text, int size, stru
         }
     }
     return rc;
-}
-
-/* The number of ranks the launcher started, or 0 when not under MPI. */
-static int size_by_env(void)
-{
-    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE", "SLURM_NTASKS"};
-    for (size_t i = 0; i < CS_ARRAY_LEN(vars); i++) {
-        const char *v = getenv(vars[i]);
-        if (v)
-            return atoi(v);
-    }
-    return 0;
 }
 
 /* --compare: results files side by side. Reads files only. */
