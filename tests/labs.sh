@@ -65,6 +65,24 @@ rewrite() {
         -e "$($full || echo "s#$ROOT/scripts/lab-check.sh#lab_check_quick#g")"
 }
 
+# Bad input to the self-check: one line, exit 2.
+bad_input() { # what, lab-check args...
+    local what=$1 out rc=0
+    shift
+    out=$("$ROOT/scripts/lab-check.sh" "$@" 2>&1) || rc=$?
+    [ "$rc" -eq 2 ] && [ "$(grep -c . <<<"$out")" -eq 1 ] && ok "lab-check: $what: exit 2, one line: $out" ||
+        bad "lab-check: $what: exit $rc: $out"
+}
+$full || {
+    printf '{"requests": ' >"$WORK/truncated.json"
+    bad_input "a missing file" "$WORK/none.json"
+    bad_input "malformed JSON" "$WORK/truncated.json"
+    bad_input "a scenario, not results" "$ROOT/jobs/scenarios/mm1.json"
+    bad_input "an unknown lab" --lab 9 "$ROOT/docs/example/coordinator-knee.json"
+    bad_input "another lab's results" --lab 3 "$ROOT/docs/example/coordinator-knee.json"
+    bad_input "no file" --lab 1
+}
+
 for lab in "${labs[@]}"; do
     page=$(ls "$ROOT"/docs/labs/lab"$lab"-*.md 2>/dev/null | head -1)
     [ -n "$page" ] || { bad "lab $lab: no page docs/labs/lab$lab-*.md"; continue; }
