@@ -14,18 +14,28 @@ trap 'rm -rf "$TMP"' EXIT
 FAILS=0
 PASSES=0
 
+# The host's steal and all CPU time so far, in ticks (/proc/stat; steal
+# is time the hypervisor gave this VM's CPUs to someone else).
+cpu_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9 + 0, t }' /proc/stat 2>/dev/null || echo "0 1"; }
+
 # cs NP [clustersim args...]: run under mpirun with a hang guard; sets RC
-# and leaves stdout in $TMP/out and stderr in $TMP/err.
+# and STEAL (the share of CPU time the host stole during the run), and
+# leaves stdout in $TMP/out and stderr in $TMP/err.
 cs() {
     local np=$1
     shift
     local over=()
     [ "$np" -gt "$(nproc)" ] && over=(--oversubscribe)
+    local before after
+    before=$(cpu_ticks)
     set +e
     timeout -k 5 "${CS_TIMEOUT:-120}" "$MPIEXEC" -q -np "$np" "${over[@]}" "$CLUSTERSIM" "$@" \
         >"$TMP/out" 2>"$TMP/err" </dev/null
     RC=$?
     set -e
+    after=$(cpu_ticks)
+    STEAL=$(awk -v b="$before" -v a="$after" 'BEGIN { split(b, x, " "); split(a, y, " ");
+        d = y[2] - x[2]; printf "%.3f", (d > 0 ? (y[1] - x[1]) / d : 0) }')
     if [ "$RC" -eq 124 ] || [ "$RC" -eq 137 ]; then
         echo "HANG: clustersim $* did not finish in ${CS_TIMEOUT:-120} s" >&2
     fi
