@@ -109,7 +109,8 @@ static void placement(struct cs_results *r)
 static void transient_verdict(struct cs_results *r)
 {
     const struct cs_overload *o = &r->overload;
-    bool nodes = r->node_capacity_rps <= r->coordinator_capacity_rps;
+    /* The tier whose capacity the intervals were judged against. */
+    bool nodes = o->capacity_rps >= r->node_capacity_rps;
     r->bottleneck = nodes ? CS_BOTTLENECK_SERVICE_NODES : CS_BOTTLENECK_COORDINATOR;
     char turned[96] = "";
     if (o->rejected > 0)
@@ -119,8 +120,7 @@ static void transient_verdict(struct cs_results *r)
              "to %.0f req/s arrived where the %s serve%s %.0f; the coordinator's queue reached %d and p99 %.0f ms%s",
              o->from_s, o->to_s, o->overloaded_s, o->episodes, o->episodes == 1 ? "" : "s", o->peak_offered_rps,
              nodes ? "service nodes" : "coordinator", nodes ? "" : "s", o->capacity_rps, o->pending_peak,
-             o->p99_peak_us / 1e3,
-             turned);
+             o->p99_peak_us / 1e3, turned);
 }
 
 static void verdict(struct cs_results *r)

@@ -1,8 +1,15 @@
-/* Reading results documents by dotted path. See jsonpath.h. */
+/* Reading results files and documents. See jsonpath.h. */
 #include "cs/jsonpath.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "cs/common.h"
+#include "cs/fileio.h"
+
+#define RESULTS_MAX_BYTES (64u << 20)
 
 const cJSON *cs_json_at(const cJSON *o, const char *path)
 {
@@ -35,4 +42,29 @@ int cs_json_is_results(const cJSON *doc)
 {
     return cJSON_IsObject(doc) && cJSON_IsObject(cs_json_at(doc, "requests")) &&
            cJSON_IsObject(cs_json_at(doc, "scenario")) && cJSON_IsNumber(cs_json_at(doc, "throughput_rps"));
+}
+
+int cs_results_load(const char *path, cJSON **out, char *err, size_t errlen)
+{
+    char *text = NULL;
+    size_t len = 0;
+    *out = NULL;
+    int rc = cs_read_file(path, RESULTS_MAX_BYTES, "results file", &text, &len, err, errlen);
+    if (rc != CS_OK)
+        return rc;
+    const char *end = NULL;
+    cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!doc) {
+        snprintf(err, errlen, "'%s': not valid JSON (near byte %zu)", path, end ? (size_t)(end - text) : (size_t)0);
+        free(text);
+        return CS_E_INVALID;
+    }
+    free(text);
+    if (!cs_json_is_results(doc)) {
+        snprintf(err, errlen, "'%s': not a clustersim results file (no requests, scenario or throughput_rps)", path);
+        cJSON_Delete(doc);
+        return CS_E_INVALID;
+    }
+    *out = doc;
+    return CS_OK;
 }

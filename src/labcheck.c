@@ -42,20 +42,17 @@
 /* The window should span this many settling times. */
 #define WINDOW_SETTLE_TIMES 10.0
 
-struct lab {
-    const char *scenarios; /* comma-separated */
-};
-
-static const struct lab lab_table[CS_LAB_COUNT + 1] = {
-    [1] = {"coffee-shop-fast-machine,coffee-shop-many-machines"},
-    [2] = {"coordinator-knee"},
-    [3] = {"policy-shootout"},
-    [4] = {"ticket-rush,ticket-rush-admission"},
+/* Each lab's scenarios, comma-separated. */
+static const char *const lab_scenarios[CS_LAB_COUNT + 1] = {
+    [1] = "coffee-shop-fast-machine,coffee-shop-many-machines",
+    [2] = "coordinator-knee",
+    [3] = "policy-shootout",
+    [4] = "ticket-rush,ticket-rush-admission",
 };
 
 const char *cs_labcheck_scenarios(int lab)
 {
-    return lab >= 1 && lab <= CS_LAB_COUNT ? lab_table[lab].scenarios : "";
+    return lab >= 1 && lab <= CS_LAB_COUNT ? lab_scenarios[lab] : "";
 }
 
 struct check {
@@ -333,9 +330,9 @@ int cs_labcheck(const cJSON *doc, int lab, cs_labcheck_say say, void *ctx, char 
         return CS_E_INVALID;
     }
     const char *name = cs_json_str(doc, "scenario.name");
-    if (lab > 0 && (!name || !in_list(lab_table[lab].scenarios, name))) {
+    if (lab > 0 && (!name || !in_list(lab_scenarios[lab], name))) {
         snprintf(err, errlen, "scenario '%s' is not one of lab %d's (%s): wrong file or wrong lab?",
-                 name ? name : "(none)", lab, lab_table[lab].scenarios);
+                 name ? name : "(none)", lab, lab_scenarios[lab]);
         return CS_E_INVALID;
     }
 
@@ -346,8 +343,8 @@ int cs_labcheck(const cJSON *doc, int lab, cs_labcheck_say say, void *ctx, char 
     if (cJSON_IsArray(steps)) {
         check_sweep(&k, steps);
     } else {
-        check_rates(&k, "", cs_json_num(doc, "offered_rps"), cs_json_num(doc, "throughput_rps"), cs_json_num(doc, "duration_s"),
-                    cs_json_num(doc, "model.capacity_rps"));
+        check_rates(&k, "", cs_json_num(doc, "offered_rps"), cs_json_num(doc, "throughput_rps"),
+                    cs_json_num(doc, "duration_s"), cs_json_num(doc, "model.capacity_rps"));
         check_cpu(&k, "", cs_json_num(doc, "service_us.inflation"), cs_json_str(doc, "bottleneck"));
         check_coordinator_cost(&k, "", cs_json_num(doc, "coordinator.per_request_us"));
         check_steady(&k);

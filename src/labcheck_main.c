@@ -6,13 +6,11 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cs/common.h"
-#include "cs/fileio.h"
+#include "cs/jsonpath.h"
 #include "cs/labcheck.h"
 
-#define RESULTS_MAX_BYTES (64u << 20)
 
 static void usage(FILE *out)
 {
@@ -27,8 +25,12 @@ static void usage(FILE *out)
             "  -l, --lab N   also check that the results come from lab N's setup (1-%d)\n"
             "  -h, --help    this help\n"
             "\n"
-            "Exit status: 0 all sound, 1 problems (one line each), 2 bad input.\n",
+            "Exit status: 0 all sound, 1 problems (one line each), 2 bad input.\n"
+            "\n"
+            "The labs' scenarios:\n",
             CS_LAB_COUNT);
+    for (int lab = 1; lab <= CS_LAB_COUNT; lab++)
+        fprintf(out, "  lab %d  %s\n", lab, cs_labcheck_scenarios(lab));
 }
 
 static void say(void *ctx, const char *problem)
@@ -41,18 +43,9 @@ static void say(void *ctx, const char *problem)
 static int check_file(const char *path, int lab)
 {
     char err[CS_ERRBUF];
-    char *text = NULL;
-    size_t len = 0;
-    if (cs_read_file(path, RESULTS_MAX_BYTES, "results file", &text, &len, err, sizeof(err)) != CS_OK) {
+    cJSON *doc = NULL;
+    if (cs_results_load(path, &doc, err, sizeof(err)) != CS_OK) {
         fprintf(stderr, "lab-check: %s\n", err);
-        return -1;
-    }
-    const char *end = NULL;
-    cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, false);
-    if (!doc) {
-        size_t off = end ? (size_t)(end - text) : 0;
-        fprintf(stderr, "lab-check: %s: not valid JSON (near byte %zu)\n", path, off);
-        free(text);
         return -1;
     }
     int n = cs_labcheck(doc, lab, say, &path, err, sizeof(err));
@@ -61,7 +54,6 @@ static int check_file(const char *path, int lab)
     else if (n == 0)
         printf("%s: sound\n", path);
     cJSON_Delete(doc);
-    free(text);
     return n < 0 ? -1 : n;
 }
 

@@ -350,32 +350,15 @@ static int compare(const struct options *o, bool speak)
         snprintf(err, sizeof(err), "--compare takes at most %d results files, got %d", CS_COMPARE_MAX, o->nfiles);
         status = EXIT_USAGE;
     }
-    for (int i = 0; status == 0 && i < o->nfiles; i++) {
-        char *text = NULL;
-        size_t len = 0;
-        if (cs_read_file(o->files[i], 64u << 20, "results file", &text, &len, err, sizeof(err)) != CS_OK) {
+    for (int i = 0; status == 0 && i < o->nfiles; i++)
+        if (cs_results_load(o->files[i], &docs[i], err, sizeof(err)) != CS_OK)
             status = EXIT_USAGE;
-            break;
-        }
-        docs[i] = cJSON_ParseWithLength(text, len);
-        free(text);
-        if (!docs[i]) {
-            snprintf(err, sizeof(err), "--compare: '%s' is not valid JSON", o->files[i]);
-            status = EXIT_USAGE;
-        }
-    }
-    for (int i = 0; status == 0 && i < o->nfiles; i++) {
-        if (!cs_json_is_results(docs[i])) {
-            snprintf(err, sizeof(err), "--compare: '%s' is not a clustersim results file", o->files[i]);
-            status = EXIT_USAGE;
-        }
-    }
     if (status == 0 && speak &&
         cs_compare((const cJSON *const *)docs, (const char *const *)o->files, o->nfiles, stdout, err,
                    sizeof(err)) != CS_OK)
         status = EXIT_USAGE;
     if (status != 0 && speak)
-        fprintf(stderr, "clustersim: %s\n", err);
+        fprintf(stderr, "clustersim: --compare: %s\n", err);
     for (int i = 0; i < o->nfiles && i < CS_COMPARE_MAX; i++)
         cJSON_Delete(docs[i]);
     return status;

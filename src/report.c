@@ -328,7 +328,6 @@ void cs_results_table(const struct cs_results *r, FILE *out)
             us(cs_hist_percentile(&r->queue_wait, 99)));
     fprintf(out, "%-18s %10.1f %10s %10s %10.1f   (%.2fx requested)\n", "  service", cs_hist_mean(&r->service) / 1e3,
             "", "", us(cs_hist_percentile(&r->service, 99)), r->service_inflation);
-    const struct cs_overload *ov = &r->overload;
     fprintf(out, "%-18s busy %5.1f%%   %.2f us per request   queue peak %llu\n", "coordinator",
             100 * r->coordinator_utilization, r->coordinator_per_request_us,
             (unsigned long long)c[CS_C_PENDING_MAX]);
@@ -338,6 +337,7 @@ void cs_results_table(const struct cs_results *r, FILE *out)
         fprintf(out, "%-18s %6d %-20.20s %10llu %7.1f%%\n", "", n->rank, r->rank_info[n->rank].host,
                 (unsigned long long)n->coordinator_completed, 100 * n->utilization);
     }
+    const struct cs_overload *ov = &r->overload;
     if (ov->episodes > 0)
         fprintf(out,
                 "%-18s %.1f-%.1f s (%.1f s): up to %.0f req/s for a capacity of %.0f; queue peak %d, p99 peak "

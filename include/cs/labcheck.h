@@ -22,7 +22,7 @@
 typedef void (*cs_labcheck_say)(void *ctx, const char *problem);
 
 /* The scenarios a lab runs, as a comma-separated list ("" for an unknown
- * lab): for messages and the test of the lab pages. */
+ * lab): for messages and lab-check's --help. */
 const char *cs_labcheck_scenarios(int lab);
 
 /* Check one results document; lab is 0 for the general checks alone, or

@@ -44,8 +44,9 @@ cs() {
 # theory_check OUT THEORY_FN WHAT RUN...: run RUN... (which writes OUT)
 # and compare OUT's mean latency with THEORY_FN OUT (us). A VM's host can
 # take its CPUs away for milliseconds at a time (steal, in /proc/stat): on
-# this project's 2-core VM, 5-10% steal during a run put the mean latency
-# 20-50% above theory, with the previous build and this one alike. Such a
+# this project's 2-core VM, while the host was stealing time, M/M/3 and
+# E_3/M/1 means landed 20-50% above theory, with the previous build and
+# this one alike (one M/M/1 run at 5% steal: 17% above). Such a
 # run says nothing about the model, so a run that lands outside the
 # tolerance (10%) is run again, at most 3 times, and the tolerance widens
 # to 25% for a run during which the host stole over 2% of the CPU time. A
