@@ -7,7 +7,7 @@ CS_BUILD=${CS_BUILD:-$CS_ROOT/build}
 # Debian packages a build and a run need.
 CS_RUN_PACKAGES="cmake make gcc libc6-dev pkg-config libopenmpi-dev openmpi-bin libcjson-dev libcmocka-dev"
 # Extra packages the test suite needs.
-CS_TEST_PACKAGES="jq time gnuplot-nox"
+CS_TEST_PACKAGES="jq time gnuplot-nox libxml2-utils"
 
 cs_say() { printf '==> %s\n' "$*" >&2; }
 

@@ -50,8 +50,11 @@ void cs_results_free(struct cs_results *r)
 {
     free(r->rank_info);
     free(r->nodes);
+    free(r->series);
     r->rank_info = NULL;
     r->nodes = NULL;
+    r->series = NULL;
+    r->series_n = 0;
 }
 
 void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord *c,
@@ -69,6 +72,13 @@ void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, cons
     r->health_n = c->health_n;
     memcpy(r->health, c->health, sizeof(r->health));
     r->dispatch_wait = c->dispatch_wait;
+    free(r->series);
+    r->series_n = 0;
+    r->series = c->series_n ? malloc((size_t)c->series_n * sizeof(*r->series)) : NULL;
+    if (r->series) {
+        memcpy(r->series, c->series, (size_t)c->series_n * sizeof(*r->series));
+        r->series_n = c->series_n;
+    }
     r->queue_wait = c->node_wait;
     for (int i = 0; i < r->service_nodes; i++) {
         r->nodes[i].rank = i + 1;

@@ -385,6 +385,7 @@ void cs_coord_free(struct cs_coord *c)
     free(c->node_timeouts);
     free(c->node_down);
     free(c->node_next_probe);
+    free(c->series);
     free(c->node_completed);
     free(c->node_wait_ns);
     c->reqs = NULL;
@@ -1144,6 +1145,16 @@ void cs_coord_interval(struct cs_coord *c, int64_t now, struct cs_interval_row *
         .coordinator_utilization = (double)iv->busy_ns / 1e9 / len,
     };
     judge_overload(c, row, iv->rejected);
+    if (c->series_n == c->series_cap) {
+        int cap = c->series_cap ? 2 * c->series_cap : 64;
+        struct cs_interval_row *grown = realloc(c->series, (size_t)cap * sizeof(*grown));
+        if (grown) {
+            c->series = grown;
+            c->series_cap = cap;
+        }
+    }
+    if (c->series_n < c->series_cap) /* else out of memory: the series is cut short */
+        c->series[c->series_n++] = *row;
     iv->generated = iv->completed = iv->rejected = iv->timed_out = iv->failed = 0;
     iv->busy_ns = 0;
     iv->start_ns = now;

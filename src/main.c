@@ -18,6 +18,7 @@
 #include "cs/compare.h"
 #include "cs/config.h"
 #include "cs/fileio.h"
+#include "cs/html.h"
 #include "cs/jsonpath.h"
 #include "cs/mpi_edge.h"
 #include "cs/results.h"
@@ -31,6 +32,8 @@ struct options {
     const char *json;
     const char *timeseries;
     const char *csv;
+    const char *html;
+    const char *percentiles;
     bool sweep;
     bool calibrate;
     const char *sets[MAX_SETS];
@@ -67,6 +70,13 @@ static void usage(FILE *out)
             "                        nodes, saturated) in this one job; a scenario with\n"
             "                        sweep.enabled runs it without this flag\n"
             "  -C, --csv FILE        write one row per step (or for the run) as CSV\n"
+            "      --html FILE       write one self-contained HTML report: the table, the\n"
+            "                        verdict, and plots (throughput, latency and queues\n"
+            "                        over time, the latency spectrum; a sweep's curves)\n"
+            "      --percentiles FILE\n"
+            "                        write the latency percentile distribution in\n"
+            "                        HdrHistogram's text form (microseconds; a sweep\n"
+            "                        writes one block per step)\n"
             "      --calibrate       measure this machine: raw MPI round trips, the\n"
             "                        coordinator's own cost per request, and where the\n"
             "                        scenario's knee will be; then exit\n"
@@ -122,6 +132,7 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
         {"csv", required_argument, NULL, 'C'},       {"calibrate", no_argument, NULL, 'K'},
         {"quiet", no_argument, NULL, 'q'},        {"progress", no_argument, NULL, 'P'},
         {"compare", no_argument, NULL, 'D'},
+        {"html", required_argument, NULL, 'H'},   {"percentiles", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
     };
@@ -152,6 +163,12 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
             break;
         case 'C':
             o->csv = optarg;
+            break;
+        case 'H':
+            o->html = optarg;
+            break;
+        case 'L':
+            o->percentiles = optarg;
             break;
         case 'K':
             o->calibrate = true;
@@ -330,6 +347,10 @@ static int prepare_run(const struct options *o, const char *text, int size, stru
         rc = check_writable("--json", o->json, err, errlen);
     if (rc == CS_OK && o->csv)
         rc = check_writable("--csv", o->csv, err, errlen);
+    if (rc == CS_OK && o->html)
+        rc = check_writable("--html", o->html, err, errlen);
+    if (rc == CS_OK && o->percentiles)
+        rc = check_writable("--percentiles", o->percentiles, err, errlen);
     if (rc == CS_OK && o->timeseries) {
         z->timeseries = fopen(o->timeseries, "w");
         if (!z->timeseries) {
@@ -466,6 +487,37 @@ static int write_output(const char *flag, const char *path, char *text)
     return status;
 }
 
+/* What fn writes, as a string (caller frees), NULL when out of memory. */
+static char *render(void (*fn)(const struct cs_results *, FILE *), const struct cs_results *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem)
+        return NULL;
+    fn(r, mem);
+    if (fclose(mem) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* --percentiles: the latency distribution of the run, or of each step of
+ * a sweep as a block of its own (gnuplot's "index"). */
+static void write_percentiles(const struct cs_results *r, FILE *out)
+{
+    if (r->sweep_n == 0) {
+        cs_hist_write_percentiles(out, &r->latency, 1e3, 5);
+        return;
+    }
+    for (int i = 0; i < r->sweep_n; i++) {
+        fprintf(out, "%s# step %d of %d: %d service node%s, %.1f req/s offered (latency in us)\n", i ? "\n\n" : "",
+                i + 1, r->sweep_n, r->sweep[i].nodes, r->sweep[i].nodes == 1 ? "" : "s", r->sweep[i].offered_rps);
+        cs_hist_write_percentiles(out, &r->sweep_latency[i], 1e3, 5);
+    }
+}
+
 /* --calibrate: what one request costs here, and where the knee will be. */
 static void calibrate(const struct cs_scenario *sc, const struct cs_host *host, const struct cs_run_options *ro,
                       int rank, int size)
@@ -525,7 +577,7 @@ static void run_once(const struct cs_scenario *sc, struct rank0 *z, const struct
  * full results of the last. Returns the number of steps. */
 static int run_sweep(const struct options *o, const struct cs_scenario *sc, const struct cs_host *host,
                      const struct cs_run_options *ro, int rank, int size, struct cs_results *res,
-                     struct cs_sweep_row *rows, struct cs_scaling *scaling)
+                     struct cs_sweep_row *rows, struct cs_scaling *scaling, struct cs_histogram *latency)
 {
     struct cs_sweep_step steps[CS_SWEEP_MAX];
     char err[CS_ERRBUF];
@@ -548,6 +600,7 @@ static int run_sweep(const struct options *o, const struct cs_scenario *sc, cons
         cs_mpi_wait_quietly(&req);
         if (rank == 0) {
             cs_sweep_row_from(res, &rows[i]);
+            latency[i] = res->latency;
             if (!o->quiet)
                 fprintf(stderr, "  step %d/%d: %d node%s, %.0f req/s, p99 %.0f us, %s\n", i + 1, n, rows[i].nodes,
                         rows[i].nodes == 1 ? "" : "s", rows[i].throughput_rps, rows[i].p99_us,
@@ -561,6 +614,7 @@ static int run_sweep(const struct options *o, const struct cs_scenario *sc, cons
     if (rank == 0) {
         res->sweep = rows;
         res->sweep_n = n;
+        res->sweep_latency = latency;
         /* A scaling curve needs node counts that change. */
         if (sc->sweep.rates_n == 0) {
             cs_scaling_analyze(rows, n, sc->service.time.mean_us, sc->service.servers, scaling);
@@ -630,8 +684,11 @@ int main(int argc, char **argv)
     }
     char started[32];
     utc_now(started, sizeof(started));
+    struct cs_histogram *step_latency = NULL; /* rank 0: each step's latency */
+    if (is_sweep(&o, &sc) && rank == 0 && !(step_latency = calloc(CS_SWEEP_MAX, sizeof(*step_latency))))
+        out_of_memory();
     if (is_sweep(&o, &sc))
-        nrows = run_sweep(&o, &sc, &host, &ro, rank, size, &res, rows, &scaling);
+        nrows = run_sweep(&o, &sc, &host, &ro, rank, size, &res, rows, &scaling, step_latency);
     else
         run_once(&sc, &z, &host, &ro, rank, size, &res, rows, &nrows);
     cs_mpi_host_close(MPI_COMM_WORLD, &host);
@@ -648,6 +705,11 @@ int main(int argc, char **argv)
         status |= write_output("--json", o.json, cs_results_json(&res));
         if (o.csv)
             status |= write_output("--csv", o.csv, cs_sweep_csv(rows, nrows, res.scaling));
+        if (o.html)
+            status |= write_output("--html", o.html, render(cs_results_html, &res));
+        if (o.percentiles)
+            status |= write_output("--percentiles", o.percentiles, render(write_percentiles, &res));
+        free(step_latency);
         cs_results_free(&res);
         cs_trace_free(&z.trace);
         if (z.timeseries && fclose(z.timeseries) != 0) {

@@ -1,6 +1,8 @@
 #include "test_common.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cs/histogram.h"
 #include "cs/rng.h"
@@ -120,6 +122,95 @@ static void an_empty_histogram_reports_zero(void **state)
     free(h);
 }
 
+/* The percentile distribution of 1..1,000,000 ns in microseconds: every
+ * line's value is the exact percentile within the histogram's 1%, levels
+ * and counts only grow, the tail is sampled ever more finely, and the last
+ * line is the maximum at 100%. */
+static void the_percentile_distribution_is_hdrhistogram_text(void **state)
+{
+    (void)state;
+    struct cs_histogram *h = new_hist();
+    for (uint64_t v = 1; v <= 1000000; v++)
+        cs_hist_record(h, v);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    cs_hist_write_percentiles(out, h, 1e3, 5);
+    fclose(out);
+    const char *header = "       Value     Percentile TotalCount 1/(1-Percentile)\n\n";
+    assert_true(strncmp(text, header, strlen(header)) == 0);
+    int lines = 0, above_p999 = 0;
+    double last_p = -1, last_v = -1, p = 0, v = 0, inv;
+    unsigned long long count, last_count = 0;
+    for (char *line = strchr(text, '\n') + 2; *line && *line != '#'; line = strchr(line, '\n') + 1) {
+        int fields = sscanf(line, "%lf %lf %llu %lf", &v, &p, &count, &inv);
+        assert_true(fields == 4 || (fields == 3 && p == 1.0));
+        assert_true(p > last_p && v >= last_v && count > last_count);
+        if (p > 0 && p < 1) {
+            assert_close(v, p * 1000, 0.01);
+            assert_true(fabs(inv - 1 / (1 - p)) <= 0.005 + 1e-9); /* printed to 2 decimals */
+            assert_close((double)count, p * 1e6, 0.01);
+        }
+        above_p999 += p > 0.999;
+        last_p = p, last_v = v, last_count = count;
+        lines++;
+    }
+    assert_true(p == 1.0 && v == 1000.0 && count == 1000000);
+    /* One line per level, at most one per bucket: uniform values fill
+     * buckets 0.4% wide, so the levels stop at about 99.6%. */
+    assert_true(lines >= 30 && lines < 200);
+    assert_int_equal(above_p999, 1); /* the max */
+    assert_non_null(strstr(text, "#[Mean    =      500.000, StdDeviation   =      288."));
+    assert_non_null(strstr(text, "#[Max     =     1000.000, Total count    =      1000000]"));
+    free(text);
+    free(h);
+}
+
+/* Where values spread over many buckets (an exponential tail), the
+ * levels halve the distance to 100% again and again: the tail gets lines
+ * of its own, as many per halving as the body. */
+static void the_distribution_samples_the_tail_finely(void **state)
+{
+    (void)state;
+    struct cs_histogram *h = new_hist();
+    struct cs_rng r;
+    cs_rng_seed(&r, 3, 0);
+    for (int k = 0; k < 1000000; k++)
+        cs_hist_record(h, (uint64_t)(-1e6 * log(cs_rng_uniform_pos(&r))));
+    static struct cs_hist_level levels[CS_HIST_LEVELS_MAX];
+    int n = cs_hist_levels(h, 5, levels, CS_HIST_LEVELS_MAX);
+    int tail = 0;
+    for (int i = 0; i < n; i++) {
+        tail += levels[i].fraction > 0.999;
+        if (i > 0 && levels[i].fraction < 1)
+            assert_close((double)levels[i].value, -1e6 * log(1 - levels[i].fraction), 0.05);
+    }
+    assert_true(tail >= 10);
+    assert_true(levels[n - 1].fraction == 1.0 && levels[n - 1].value == h->max);
+    /* A short buffer ends with the max all the same. */
+    n = cs_hist_levels(h, 5, levels, 4);
+    assert_int_equal(n, 4);
+    assert_true(levels[3].fraction == 1.0 && levels[3].count == h->total);
+    free(h);
+}
+
+static void an_empty_distribution_has_its_header_and_footer(void **state)
+{
+    (void)state;
+    struct cs_histogram *h = new_hist();
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    cs_hist_write_percentiles(out, h, 1e3, 5);
+    fclose(out);
+    assert_non_null(strstr(text, "Percentile"));
+    assert_non_null(strstr(text, "Total count    =            0]"));
+    assert_null(strstr(text, "0.000000000000"));
+    free(text);
+    free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -131,6 +222,9 @@ int main(void)
         cmocka_unit_test(merging_equals_recording_everything_in_one),
         cmocka_unit_test(values_above_the_range_are_clamped_and_counted),
         cmocka_unit_test(an_empty_histogram_reports_zero),
+        cmocka_unit_test(the_percentile_distribution_is_hdrhistogram_text),
+        cmocka_unit_test(the_distribution_samples_the_tail_finely),
+        cmocka_unit_test(an_empty_distribution_has_its_header_and_footer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -247,6 +247,8 @@ struct cs_coord {
     struct cs_histogram latency, dispatch_wait, node_wait;
     struct cs_interval interval;
     struct cs_overload overload;
+    struct cs_interval_row *series; /* every interval closed so far, for --html */
+    int series_n, series_cap;
 };
 
 /* Prepare a run that starts at t0 (clk's scale) with `nodes` service

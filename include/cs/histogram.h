@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define CS_HIST_SUB_BITS 7
 #define CS_HIST_SUB_COUNT (1 << CS_HIST_SUB_BITS) /* 128 */
@@ -40,6 +41,27 @@ void cs_hist_add(struct cs_histogram *dst, const struct cs_histogram *src);
  * clamped to [min, max]. 0 for an empty histogram. */
 uint64_t cs_hist_percentile(const struct cs_histogram *h, double p);
 double cs_hist_mean(const struct cs_histogram *h);
+
+/* Percentile levels as HdrHistogram's percentile iterator visits them:
+ * from 0%, ticks_per_half levels for each halving of the distance to 100%
+ * (so the tail is sampled as finely as the body), one per bucket at most,
+ * the last one the maximum at 100%. Returns how many were written to out
+ * (at most max; 0 for an empty histogram). */
+#define CS_HIST_LEVELS_MAX 512
+struct cs_hist_level {
+    uint64_t value;  /* the value at this level (a bucket's midpoint; the max last) */
+    double fraction; /* the level, 0..1 */
+    uint64_t count;  /* values up to and including value's bucket */
+};
+int cs_hist_levels(const struct cs_histogram *h, int ticks_per_half, struct cs_hist_level *out, int max);
+
+/* The percentile distribution in HdrHistogram's text form
+ * (outputPercentileDistribution): a header, one line per percentile level
+ * (value in units of unit_ns, percentile as a fraction, count of values up
+ * to it, 1/(1-percentile)), levels that halve the distance to 100% in
+ * ticks_per_half steps, the maximum last, then the mean, the standard
+ * deviation (from bucket midpoints), the max and the count. */
+void cs_hist_write_percentiles(FILE *out, const struct cs_histogram *h, double unit_ns, int ticks_per_half);
 
 /* Bucket layout, exposed for tests. */
 int cs_hist_index(uint64_t value);

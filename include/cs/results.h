@@ -64,6 +64,8 @@ struct cs_results {
     struct cs_overload overload; /* overloaded intervals in the window */
     char started_utc[32];        /* when the run started, ISO 8601 UTC ("" unknown) */
     char command[1024];          /* the command line, as given */
+    struct cs_interval_row *series; /* the intervals of the run (owned; NULL when out of memory) */
+    int series_n;
 
     /* derived by cs_results_analyze */
     int host_count;
@@ -87,6 +89,7 @@ struct cs_results {
     const struct cs_sweep_row *sweep;
     int sweep_n;
     const struct cs_scaling *scaling;
+    const struct cs_histogram *sweep_latency; /* [sweep_n]: each step's latency, or NULL */
 };
 
 /* Allocate the per-rank and per-node arrays; zero everything else. */

@@ -42,6 +42,39 @@ for f in "$TMP/none.json" "$(dirname "$0")/../../jobs/scenarios/mm1.json"; do
         bad "--compare $(basename "$f"): $rc $(cat "$TMP/cmp")"
 done
 
+# --html: one self-contained page that an XML parser accepts, with its
+# four plots; --percentiles: HdrHistogram's text form, whose levels agree
+# with the JSON's percentiles and whose count is the JSON's.
+cs 3 -q --set load.duration_s=1.5 --set load.warmup_s=0.5 --set run.interval_ms=250 --json "$TMP/h.json" \
+    --html "$TMP/h.html" --percentiles "$TMP/h.hgrm"
+if [ "$RC" -eq 0 ] && xmllint --noout "$TMP/h.html" && [ "$(grep -c '<svg ' "$TMP/h.html")" -eq 4 ] &&
+    grep -q 'Throughput over time' "$TMP/h.html" && ! grep -q '<script\|src=' "$TMP/h.html"; then
+    ok "--html: a well-formed self-contained page with its four plots"
+else
+    bad "--html: $RC $(cat "$TMP/err") $(xmllint --noout "$TMP/h.html" 2>&1 | head -3)"
+fi
+count=$(jq '.latency_us.count' "$TMP/h.json")
+p50=$(jq '.latency_us.p50' "$TMP/h.json")
+p90=$(jq ".latency_us.p90" "$TMP/h.json")
+if awk -v n="$count" -v p50="$p50" -v p90="$p90" '
+    NR == 1 { ok = ($1 == "Value" && $2 == "Percentile") }
+    NF >= 3 && $1 ~ /^[0-9]/ { last = $2; total = $3; v[$2 + 0] = $1 }
+    END { if (!ok || last != "1.000000000000" || total != n) exit 1
+          if (!(0.5 in v) || v[0.5] - p50 > 0.01 * p50 || p50 - v[0.5] > 0.01 * p50) exit 1
+          if (!(0.9 in v) || v[0.9] - p90 > 0.01 * p90 || p90 - v[0.9] > 0.01 * p90) exit 1 }' "$TMP/h.hgrm" &&
+    grep -q "Total count    = *$count\]" "$TMP/h.hgrm"; then
+    ok "--percentiles: HdrHistogram's form, matching the JSON's count and percentiles"
+else
+    bad "--percentiles (count $count, p50 $p50, p90 $p90): $(head -5 "$TMP/h.hgrm"; tail -4 "$TMP/h.hgrm")"
+fi
+# A sweep: a block per step, and the scaling curve's plots.
+cs 3 -q --sweep --set 'sweep.nodes=[1,2]' --set load.duration_s=0.6 --set load.warmup_s=0.2 \
+    --html "$TMP/s.html" --percentiles "$TMP/s.hgrm"
+[ "$RC" -eq 0 ] && xmllint --noout "$TMP/s.html" && grep -q 'Throughput against service nodes' "$TMP/s.html" &&
+    [ "$(grep -c '^# step [12] of 2: [12] service node' "$TMP/s.hgrm")" -eq 2 ] &&
+    ok "a sweep's --html and --percentiles: its curves, a block per step" ||
+    bad "sweep --html/--percentiles: $RC $(cat "$TMP/err")"
+
 # The live progress line: under mpirun only a rank's stdout reaches the
 # terminal (Open MPI forwards it through a pseudo terminal). At a terminal
 # (util-linux script) it shows; in a pipe it does not, unless --progress.

@@ -44,6 +44,8 @@ for np in 2 4; do
     expect $np "not a regular file" --config "$TMP"
     expect $np "unknown option '--frobnicate'" --frobnicate
     expect $np "--json '$TMP/no/such/dir/r.json': cannot create" --json "$TMP/no/such/dir/r.json"
+    expect $np "--html '$TMP/no/such/dir/r.html': cannot create" --html "$TMP/no/such/dir/r.html"
+    expect $np "--percentiles '$TMP/no/such/dir/p.txt': cannot create" --percentiles "$TMP/no/such/dir/p.txt"
 done
 expect 1 "needs at least 2 MPI ranks" --set load.duration_s=1
 # A singleton (no mpirun at all) says the same.

@@ -1,0 +1,196 @@
+/*
+ * The HTML report: well-formed (checked by a small XML walker here, and by
+ * xmllint on a real run in tests/mpi/cli.sh), every plot present with its
+ * lines, user text escaped, and the verdict the analysis gave.
+ */
+#include "test_common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs/common.h"
+#include "cs/html.h"
+#include "cs/sweep.h"
+#include "sim.h"
+
+static char *page(const struct cs_results *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    cs_results_html(r, out);
+    assert_int_equal(fclose(out), 0);
+    return text;
+}
+
+/* Well-formed XML: every element closed in order, every '&' an entity,
+ * no '<' inside text or attributes. Fails with the offending place. */
+static void assert_well_formed(const char *s)
+{
+    const char *stack[256];
+    size_t lens[256];
+    int depth = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p == '&') {
+            static const char *const entities[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&#39;"};
+            bool ok = false;
+            for (size_t i = 0; i < CS_ARRAY_LEN(entities); i++)
+                ok |= strncmp(p, entities[i], strlen(entities[i])) == 0;
+            if (!ok)
+                fail_msg("a bare '&' at: %.40s", p);
+            continue;
+        }
+        if (*p == '>')
+            fail_msg("a bare '>' at: %.40s", p);
+        if (*p != '<')
+            continue;
+        const char *end = strchr(p, '>');
+        assert_non_null(end);
+        if (memchr(p + 1, '<', (size_t)(end - p - 1)))
+            fail_msg("'<' inside a tag at: %.40s", p);
+        if (p[1] == '!') { /* <!DOCTYPE html> */
+            p = end;
+            continue;
+        }
+        if (p[1] == '/') {
+            size_t n = strcspn(p + 2, " >");
+            if (depth == 0 || lens[depth - 1] != n || strncmp(stack[depth - 1], p + 2, n) != 0)
+                fail_msg("</%.*s> closes %.*s", (int)n, p + 2, depth ? (int)lens[depth - 1] : 4,
+                         depth ? stack[depth - 1] : "none");
+            depth--;
+        } else if (end[-1] != '/') {
+            assert_true(depth < 256);
+            stack[depth] = p + 1;
+            lens[depth++] = strcspn(p + 1, " >");
+        }
+        p = end;
+    }
+    if (depth != 0)
+        fail_msg("<%.*s> is never closed", (int)lens[depth - 1], stack[depth - 1]);
+}
+
+static int count(const char *s, const char *what)
+{
+    int n = 0;
+    for (const char *p = strstr(s, what); p; p = strstr(p + 1, what))
+        n++;
+    return n;
+}
+
+static void a_run_gives_a_well_formed_page_with_its_plots(void **state)
+{
+    (void)state;
+    struct cs_scenario sc;
+    sim_scenario(&sc, "{\"name\":\"a<b & \\\"c\\\"\",\"description\":\"x > y\",\"load\":{\"utilization\":0.7,"
+                      "\"duration_s\":3,\"warmup_s\":0.5},\"run\":{\"interval_ms\":250}}");
+    struct cs_results r;
+    assert_int_equal(cs_results_init(&r, 4), CS_OK);
+    assert_int_equal(sim_run(&sc, 3, NULL, &r, NULL), CS_OK);
+    snprintf(r.command, sizeof(r.command), "clustersim --set 'name=a<b'");
+    assert_true(r.series_n >= 12); /* 3.5 s of 250 ms intervals */
+    char *html = page(&r);
+    assert_well_formed(html);
+    assert_true(strncmp(html, "<!DOCTYPE html>\n<html", 21) == 0);
+    /* Four plots: throughput, latency and queues over time, the spectrum. */
+    assert_int_equal(count(html, "<svg "), 4);
+    assert_non_null(strstr(html, "Throughput over time"));
+    assert_non_null(strstr(html, "Queue depth over time"));
+    assert_non_null(strstr(html, "Latency percentile spectrum"));
+    assert_non_null(strstr(html, ">warm-up<"));
+    assert_true(count(html, "<polyline ") >= 7); /* offered, completed, p50, p99, 2 queues, spectrum */
+    /* User text is escaped, the verdict and the table are there. */
+    assert_non_null(strstr(html, "<title>clustersim: a&lt;b &amp; &quot;c&quot;</title>"));
+    assert_non_null(strstr(html, "x &gt; y"));
+    assert_non_null(strstr(html, "--set &#39;name=a&lt;b&#39;"));
+    assert_non_null(strstr(html, "<strong>bottleneck: none</strong>"));
+    assert_non_null(strstr(html, "latency (us)"));
+    assert_null(strstr(html, "<script"));
+    free(html);
+    cs_results_free(&r);
+}
+
+static void a_run_too_short_for_intervals_says_so(void **state)
+{
+    (void)state;
+    struct cs_scenario sc;
+    sim_scenario(&sc, "{\"load\":{\"utilization\":0.5,\"duration_s\":0.2,\"warmup_s\":0},\"run\":{\"interval_ms\":"
+                      "1000}}");
+    struct cs_results r;
+    assert_int_equal(cs_results_init(&r, 3), CS_OK);
+    assert_int_equal(sim_run(&sc, 2, NULL, &r, NULL), CS_OK);
+    char *html = page(&r);
+    assert_well_formed(html);
+    assert_non_null(strstr(html, "No time series"));
+    assert_int_equal(count(html, "<svg "), 1); /* the spectrum still */
+    free(html);
+    cs_results_free(&r);
+}
+
+static void a_sweep_gives_its_curves_and_each_steps_spectrum(void **state)
+{
+    (void)state;
+    struct cs_scenario sc;
+    sim_scenario(&sc, "{\"name\":\"knee\",\"load\":{\"utilization\":0.5,\"duration_s\":1}}");
+    struct cs_results r;
+    assert_int_equal(cs_results_init(&r, 3), CS_OK);
+    assert_int_equal(sim_run(&sc, 2, NULL, &r, NULL), CS_OK);
+    /* A knee at 4 nodes: the coordinator's ceiling of 4000 req/s. */
+    struct cs_sweep_row rows[6];
+    struct cs_histogram *lat = malloc(6 * sizeof(*lat));
+    assert_non_null(lat);
+    const int nodes[6] = {1, 2, 3, 4, 6, 8};
+    for (int i = 0; i < 6; i++) {
+        double x = nodes[i] < 4 ? 1000.0 * nodes[i] : 3900;
+        rows[i] = (struct cs_sweep_row){.nodes = nodes[i], .offered_rps = x, .throughput_rps = x,
+                                        .p50_us = 900 + 100 * i, .p99_us = 5000 + 1000 * i,
+                                        .coordinator_utilization = x / 4000 > 1 ? 1 : x / 4000,
+                                        .coordinator_per_request_us = 250, .node_utilization_mean = 1,
+                                        .service_inflation = 1,
+                                        .bottleneck = nodes[i] < 4 ? CS_BOTTLENECK_SERVICE_NODES
+                                                                   : CS_BOTTLENECK_COORDINATOR};
+        lat[i] = r.latency;
+    }
+    struct cs_scaling scaling;
+    cs_scaling_analyze(rows, 6, 1000, 1, &scaling);
+    r.sweep = rows;
+    r.sweep_n = 6;
+    r.scaling = &scaling;
+    r.sweep_latency = lat;
+    char *html = page(&r);
+    assert_well_formed(html);
+    assert_non_null(strstr(html, "sweep of scenario &quot;knee&quot;"));
+    assert_non_null(strstr(html, "<strong>knee found</strong>"));
+    assert_non_null(strstr(html, "Throughput against service nodes"));
+    assert_non_null(strstr(html, ">USL fit<"));
+    assert_non_null(strstr(html, ">coordinator&#39;s ceiling<"));
+    assert_non_null(strstr(html, ">8 nodes<")); /* the last step's spectrum */
+    assert_int_equal(count(html, "<svg "), 4);   /* throughput, latency, utilization, spectrum */
+    free(html);
+
+    /* Over offered load instead: the hockey stick, no scaling curve. */
+    sc.sweep.rates_n = 6;
+    r.scenario = sc;
+    r.scenario.sweep.rates_n = 6;
+    r.scaling = NULL;
+    html = page(&r);
+    assert_well_formed(html);
+    assert_non_null(strstr(html, "Latency against offered load"));
+    assert_null(strstr(html, "USL fit"));
+    assert_non_null(strstr(html, ">3900 req/s offered<"));
+    free(html);
+    free(lat);
+    r.sweep = NULL;
+    cs_results_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_run_gives_a_well_formed_page_with_its_plots),
+        cmocka_unit_test(a_run_too_short_for_intervals_says_so),
+        cmocka_unit_test(a_sweep_gives_its_curves_and_each_steps_spectrum),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
