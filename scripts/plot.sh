@@ -1,31 +1,131 @@
 #!/usr/bin/env bash
-# Plot a sweep's results with gnuplot:
-#   scripts/plot.sh RESULTS.json [OUT_DIR]
-# RESULTS.json comes from clustersim --sweep --json. Writes into OUT_DIR
-# (default: the directory of RESULTS.json), for a sweep over node counts:
-#   <name>-throughput.png   throughput against service nodes, with the ideal
-#                           linear scale-out, the coordinator's ceiling, the
-#                           USL fit and the knee
-#   <name>-utilization.png  coordinator and mean node utilization per step
-# and for a sweep over offered load (sweep.rates_rps):
-#   <name>-latency.png      p50 and p99 latency against offered load (the
-#                           "hockey stick"), with throughput beside it
-# Reads only the results file.
+# Plot clustersim's output with gnuplot:
+#   scripts/plot.sh FILE [OUT_DIR]
+# FILE is one of three things, told apart by its contents; the PNGs go
+# into OUT_DIR (default: FILE's directory), named after FILE:
+#   a sweep's results (clustersim --sweep --json FILE), for node counts:
+#     <scenario>-throughput.png   throughput against service nodes, with
+#                                 the ideal linear scale-out, the
+#                                 coordinator's ceiling, the USL fit, the knee
+#     <scenario>-utilization.png  coordinator and mean node utilization
+#   and for offered loads (sweep.rates_rps):
+#     <scenario>-latency.png      p50 and p99 against offered load (the
+#                                 "hockey stick"), throughput beside it;
+#   a time series (clustersim --timeseries FILE, .csv or .jsonl):
+#     <file>-timeseries.png       throughput (offered, completed, turned
+#                                 away), p50 and p99 latency, and queue depth
+#                                 over time (the warm-up included);
+#   a percentile distribution (clustersim --percentiles FILE):
+#     <file>-percentiles.png      the latency percentile spectrum, one line
+#                                 per sweep step.
+# Reads only FILE.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-[ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: scripts/plot.sh RESULTS.json [OUT_DIR]" >&2; exit 2; }
-results=$1
-out=${2:-$(dirname "$results")}
-[ -r "$results" ] || { echo "plot.sh: cannot read '$results'" >&2; exit 2; }
+usage() { echo "usage: scripts/plot.sh RESULTS.json|TIMESERIES.csv|TIMESERIES.jsonl|PERCENTILES [OUT_DIR]" >&2; exit 2; }
+[ $# -ge 1 ] && [ $# -le 2 ] || usage
+file=$1
+out=${2:-$(dirname "$file")}
+[ -f "$file" ] && [ -r "$file" ] || { echo "plot.sh: cannot read '$file'" >&2; exit 2; }
 cs_need_packages gnuplot-nox jq
-jq -e '.sweep | length > 0' "$results" >/dev/null 2>&1 ||
-    { echo "plot.sh: '$results' has no sweep (run clustersim with --sweep --json)" >&2; exit 2; }
 mkdir -p "$out"
-
-name=$(jq -r '.scenario.name' "$results")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+base=$(basename "$file")
+base=${base%.*}
+
+common='set terminal pngcairo size 1000,640 enhanced font "Sans,11"
+set datafile separator "\t"
+set grid
+set style line 1 lc rgb "#1f77b4" lw 2 pt 7 ps 1.3
+set style line 2 lc rgb "#7f7f7f" lw 1.5 dt 2
+set style line 3 lc rgb "#d62728" lw 1.5 dt 3
+set style line 4 lc rgb "#2ca02c" lw 2
+set style line 5 lc rgb "#ff7f0e" lw 2 pt 5 ps 1.2
+set style line 6 lc rgb "#d62728" lw 2 pt 7 ps 1.2'
+
+first=$(head -c 200 "$file" | head -1)
+
+# --- a time series ------------------------------------------------------------
+if [[ $first == t_s,* ]] || [[ $first == '{"t_s"'* ]]; then
+    if [[ $first == t_s,* ]]; then
+        tail -n +2 "$file" | tr ',' '\t' >"$tmp/ts.tsv"
+    else
+        jq -r '[.t_s, .offered_rps, .completed_rps, .rejected_rps, .timed_out_rps, .failed_rps, .p50_us, .p99_us,
+                .in_flight, .pending, .coordinator_utilization] | @tsv' "$file" >"$tmp/ts.tsv" ||
+            { echo "plot.sh: '$file' is not a time series in JSON lines" >&2; exit 2; }
+    fi
+    # The last interval ends with the run, after a few ms of draining: too
+    # short for a rate or a percentile, so it is left out.
+    awk -F'\t' 'NR == 2 { step = $1 - t } { if (NR > 1) print row; row = $0; dt = $1 - t; t = $1 }
+        END { if (NR == 1 || dt >= step / 2) print row }' "$tmp/ts.tsv" >"$tmp/ts.kept" && mv "$tmp/ts.kept" "$tmp/ts.tsv"
+    rows=$(grep -c . "$tmp/ts.tsv" || true)
+    [ "$rows" -ge 2 ] || { echo "plot.sh: '$file' has $rows interval(s); a plot needs 2 (a longer run, or a smaller run.interval_ms)" >&2; exit 2; }
+    gnuplot <<GNUPLOT
+$common
+set terminal pngcairo size 1000,1000 enhanced font "Sans,11"
+set output "$out/$base-timeseries.png"
+set multiplot layout 3,1 title "$base: the run over time"
+set lmargin 12
+set xlabel "time since the start (s)"
+set xrange [0:*]
+set key top right box opaque
+set ylabel "requests/s"
+set yrange [0:*]
+plot "$tmp/ts.tsv" using 1:2 with lines ls 2 title "offered (arrivals)", \
+     "$tmp/ts.tsv" using 1:3 with lines ls 1 title "completed", \
+     "$tmp/ts.tsv" using 1:(\$4 + \$5 + \$6) with lines ls 6 title "rejected, timed out or failed"
+set ylabel "latency (ms)"
+set logscale y
+set yrange [*:*]
+plot "$tmp/ts.tsv" using 1:(\$7 > 0 ? \$7 / 1000 : 1/0) with lines ls 1 title "p50", \
+     "$tmp/ts.tsv" using 1:(\$8 > 0 ? \$8 / 1000 : 1/0) with lines ls 5 title "p99"
+unset logscale y
+set ylabel "requests"
+set yrange [0:*]
+plot "$tmp/ts.tsv" using 1:10 with lines ls 6 title "waiting at the coordinator", \
+     "$tmp/ts.tsv" using 1:9 with lines ls 4 title "in flight at the nodes"
+unset multiplot
+GNUPLOT
+    echo "wrote $out/$base-timeseries.png"
+    exit 0
+fi
+
+# --- a percentile distribution ------------------------------------------------
+if [[ $first == *Percentile*TotalCount* ]] || [[ $first == "# step "* ]]; then
+    # One block per histogram (a sweep has one per step), blocks apart by
+    # two blank lines; the 100% line (1/(1-p) infinite) is left out.
+    awk -v data="$tmp/pct.tsv" -v titles="$tmp/titles" '
+        /^# step / { t = $0; sub(/^# step [0-9]+ of [0-9]+: /, "", t); sub(/ \(latency in us\)$/, "", t); next }
+        /Percentile/ && /TotalCount/ { if (b++) printf "\n\n" >data; print (t != "" ? t : "latency") >titles; t = ""; next }
+        NF == 4 && $1 ~ /^[0-9]/ { printf "%s\t%s\n", $4, $1 >data }' "$file"
+    [ -s "$tmp/pct.tsv" ] || { echo "plot.sh: '$file' has no percentile lines (write it with clustersim --percentiles FILE)" >&2; exit 2; }
+    plots=""
+    i=0
+    while IFS= read -r t; do
+        plots+="${plots:+, }\"$tmp/pct.tsv\" index $i using 1:(\$2 / 1000) with lines lw 2 title \"$t\""
+        i=$((i + 1))
+    done <"$tmp/titles"
+    gnuplot <<GNUPLOT
+$common
+set output "$out/$base-percentiles.png"
+set title "$base: latency by percentile (from each request's intended arrival)"
+set xlabel "percentile"
+set ylabel "latency (ms)"
+set logscale x
+set xtics ("0%%" 1, "90%%" 10, "99%%" 100, "99.9%%" 1000, "99.99%%" 10000, "99.999%%" 100000, "99.9999%%" 1000000)
+set key top left box opaque
+plot $plots
+GNUPLOT
+    echo "wrote $out/$base-percentiles.png"
+    exit 0
+fi
+
+# --- a sweep's results ----------------------------------------------------------
+results=$file
+jq -e '.sweep | length > 0' "$results" >/dev/null 2>&1 ||
+    { echo "plot.sh: '$results' is not a sweep's results, a time series or a percentile distribution (see scripts/plot.sh's header; a single run's plots: clustersim --html FILE)" >&2; exit 2; }
+name=$(jq -r '.scenario.name' "$results")
 jq -r '.sweep[] | [.nodes, .offered_rps, .throughput_rps, .p50_us, .p99_us,
                    .coordinator_utilization * 100, .node_utilization_mean * 100] | @tsv' "$results" >"$tmp/steps.tsv"
 # Analysis numbers, "NaN" where absent (a rate sweep has none).
@@ -41,15 +141,7 @@ first_x=$(head -1 "$tmp/steps.tsv" | cut -f3)
 max_n=$(tail -1 "$tmp/steps.tsv" | cut -f1)
 mode=$(jq -r '.scenario.sweep.mode' "$results")
 
-common='set terminal pngcairo size 1000,640 enhanced font "Sans,11"
-set datafile separator "\t"
-set grid
-set style line 1 lc rgb "#1f77b4" lw 2 pt 7 ps 1.3
-set style line 2 lc rgb "#7f7f7f" lw 1.5 dt 2
-set style line 3 lc rgb "#d62728" lw 1.5 dt 3
-set style line 4 lc rgb "#2ca02c" lw 2
-set style line 5 lc rgb "#ff7f0e" lw 2 pt 5 ps 1.2
-set style line 6 lc rgb "#d62728" lw 2 pt 7 ps 1.2'
+
 
 if jq -e '.scenario.sweep.rates_rps != null' "$results" >/dev/null; then
     nodes=$(head -1 "$tmp/steps.tsv" | cut -f1)

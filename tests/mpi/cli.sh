@@ -46,7 +46,7 @@ done
 # four plots; --percentiles: HdrHistogram's text form, whose levels agree
 # with the JSON's percentiles and whose count is the JSON's.
 cs 3 -q --set load.duration_s=1.5 --set load.warmup_s=0.5 --set run.interval_ms=250 --json "$TMP/h.json" \
-    --html "$TMP/h.html" --percentiles "$TMP/h.hgrm"
+    --html "$TMP/h.html" --percentiles "$TMP/h.hgrm" --timeseries "$TMP/h.csv"
 if [ "$RC" -eq 0 ] && xmllint --noout "$TMP/h.html" && [ "$(grep -c '<svg ' "$TMP/h.html")" -eq 4 ] &&
     grep -q 'Throughput over time' "$TMP/h.html" && ! grep -q '<script\|src=' "$TMP/h.html"; then
     ok "--html: a well-formed self-contained page with its four plots"
@@ -74,6 +74,25 @@ cs 3 -q --sweep --set 'sweep.nodes=[1,2]' --set load.duration_s=0.6 --set load.w
     [ "$(grep -c '^# step [12] of 2: [12] service node' "$TMP/s.hgrm")" -eq 2 ] &&
     ok "a sweep's --html and --percentiles: its curves, a block per step" ||
     bad "sweep --html/--percentiles: $RC $(cat "$TMP/err")"
+
+# scripts/plot.sh tells the three files apart and plots each; anything
+# else is refused with one line.
+plot() { bash "$(dirname "$0")/../../scripts/plot.sh" "$1" "$TMP/plots" >"$TMP/plot.out" 2>&1; }
+for f in h.csv h.hgrm s.hgrm; do
+    if plot "$TMP/$f" && [ -s "$TMP/plots/${f%.*}-$(case $f in *.csv) echo timeseries ;; *) echo percentiles ;; esac).png" ]; then
+        ok "plot.sh $f: $(cat "$TMP/plot.out")"
+    else
+        bad "plot.sh $f: $(cat "$TMP/plot.out")"
+    fi
+done
+for f in h.json h.html; do
+    set +e
+    plot "$TMP/$f"
+    rc=$?
+    set -e
+    [ "$rc" -eq 2 ] && [ "$(grep -c . "$TMP/plot.out")" -eq 1 ] && ok "plot.sh refuses $f with one line" ||
+        bad "plot.sh $f: $rc $(cat "$TMP/plot.out")"
+done
 
 # The live progress line: under mpirun only a rank's stdout reaches the
 # terminal (Open MPI forwards it through a pseudo terminal). At a terminal
