@@ -1,11 +1,26 @@
 # Shared by the job scripts in jobs/: how to launch clustersim inside an
 # allocation, and the bookkeeping every job does. Source it from a job.
 
-# The clustersim binary: $CLUSTERSIM, or build/clustersim under the
-# directory the job was submitted from.
+# Where things are: the tree this file is in (a checkout, or an install's
+# share/clustersim), its scenarios, and the binary: $CLUSTERSIM, else the
+# checkout's build/clustersim, else clustersim on the PATH (installed, or
+# from a module). Results go under the directory the job was submitted
+# from, whichever that is.
+CS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CS_SCENARIOS=$CS_ROOT/jobs/scenarios
 CS_SUBMIT_DIR=${SLURM_SUBMIT_DIR:-$PWD}
-CS_BIN=${CLUSTERSIM:-$CS_SUBMIT_DIR/build/clustersim}
+if [ -n "${CLUSTERSIM:-}" ]; then
+    CS_BIN=$CLUSTERSIM
+elif [ -x "$CS_ROOT/build/clustersim" ]; then
+    CS_BIN=$CS_ROOT/build/clustersim
+else
+    CS_BIN=$(command -v clustersim || echo "$CS_ROOT/build/clustersim")
+fi
 CS_RESULTS=${CS_RESULTS:-$CS_SUBMIT_DIR/results}
+if [ ! -x "$CS_BIN" ]; then
+    echo "clustersim: no binary at $CS_BIN: build it (scripts/run.sh, or cmake), put it on the PATH, or set CLUSTERSIM" >&2
+    exit 2
+fi
 
 # Open MPI refuses to run as root without these (sbatch passes the
 # submitter's environment to the job).

@@ -11,9 +11,46 @@ CS_TEST_PACKAGES="jq time gnuplot-nox libxml2-utils"
 
 cs_say() { printf '==> %s\n' "$*" >&2; }
 
+# The tool each Debian package stands for, on machines without Debian's
+# packages (a cluster's modules, spack, another distribution): a command to
+# look for, and how to get it. Libraries (cJSON, cmocka) are left to
+# CMake, which says what it cannot find.
+cs_tool_of() {
+    case $1 in
+        libopenmpi-dev) echo "mpicc an MPI compiler wrapper (e.g. module load openmpi)" ;;
+        openmpi-bin) echo "mpirun an MPI launcher (e.g. module load openmpi)" ;;
+        cmake) echo "cmake CMake 3.18 or newer (e.g. module load cmake)" ;;
+        gcc) echo "cc a C11 compiler" ;;
+        make) echo "make make" ;;
+        gnuplot-nox) echo "gnuplot gnuplot, for the plots" ;;
+        jq) echo "jq jq, for reading results in the scripts" ;;
+        libxml2-utils) echo "xmllint xmllint (libxml2), for the HTML report's test" ;;
+        time) echo "/usr/bin/time GNU time" ;;
+    esac
+}
+
+# Without dpkg: check for the tools instead, and say what is missing.
+cs_need_tools() {
+    local missing=() p tool what
+    for p in "$@"; do
+        read -r tool what <<<"$(cs_tool_of "$p")"
+        [ -n "$tool" ] && ! command -v "$tool" >/dev/null 2>&1 && missing+=("  $tool: $what")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "clustersim needs these tools, not found on the PATH:" >&2
+    printf '%s\n' "${missing[@]}" >&2
+    echo "cJSON is found by CMake: set CMAKE_PREFIX_PATH to its prefix if it is not in a system path (README: Building on a cluster)" >&2
+    exit 1
+}
+
 # Install whatever of the named packages is missing: with apt-get when
-# root, otherwise print the exact command and fail.
+# root, otherwise print the exact command and fail. On a machine without
+# Debian's packages, check for the tools instead.
 cs_need_packages() {
+    if ! command -v dpkg-query >/dev/null 2>&1 || [ -n "${CS_NO_PACKAGES:-}" ]; then
+        cs_need_tools "$@"
+        return
+    fi
     local missing=() p
     for p in "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

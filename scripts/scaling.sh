@@ -3,7 +3,8 @@
 # sweep over 1 to 8 service nodes in one MPI job, then, on 8 nodes, as a
 # sweep of offered load across the coordinator's ceiling; plot both.
 #   scripts/scaling.sh [OUT_DIR]     (default: results/scaling-<time>)
-# Writes OUT_DIR/coordinator-knee.{json,csv} (the node sweep),
+# Writes OUT_DIR/coordinator-knee.{json,csv,html,hgrm} (the node sweep: results,
+# rows, the HTML report, each step's latency percentiles),
 # OUT_DIR/coordinator-knee-load.{json,csv} (the load sweep), and the plots.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -17,8 +18,10 @@ mkdir -p "$out"
 np=9 # a coordinator and the sweep's largest step, 8 service nodes
 cs_say "mpirun $(cs_mpirun_args $np) clustersim --config jobs/scenarios/coordinator-knee.json --sweep"
 mpirun $(cs_mpirun_args $np) "$CS_BUILD/clustersim" --config "$CS_ROOT/jobs/scenarios/coordinator-knee.json" \
-    --sweep --json "$out/coordinator-knee.json" --csv "$out/coordinator-knee.csv"
+    --sweep --json "$out/coordinator-knee.json" --csv "$out/coordinator-knee.csv" \
+    --html "$out/coordinator-knee.html" --percentiles "$out/coordinator-knee.hgrm"
 "$CS_ROOT/scripts/plot.sh" "$out/coordinator-knee.json" "$out"
+"$CS_ROOT/scripts/plot.sh" "$out/coordinator-knee.hgrm" "$out"
 cs_say "the same on 8 nodes, offered load from 1000 to 5000 req/s"
 mpirun $(cs_mpirun_args $np) "$CS_BUILD/clustersim" --config "$CS_ROOT/jobs/scenarios/coordinator-knee.json" \
     --sweep --set sweep.rates_rps='[1000,2000,3000,3500,4000,5000]' --set load.duration_s=4 \

@@ -194,8 +194,10 @@ char *cs_results_json(const struct cs_results *r)
         add_num(u, "x1_rps", a->usl_x1);
         add_num(u, "sigma", a->usl_sigma);
         add_num(u, "kappa", a->usl_kappa);
+        add_num(u, "kappa_se", a->usl_kappa_se);
         add_num(u, "peak_nodes", a->usl_peak_nodes);
         add_num(u, "r2", a->usl_r2);
+        cJSON_AddStringToObject(an, "curve", cs_curve_names[a->curve]);
         cJSON *am = cJSON_AddObjectToObject(an, "amdahl");
         add_num(am, "x1_rps", a->amdahl_x1);
         add_num(am, "serial_fraction", a->amdahl_serial);
@@ -263,8 +265,20 @@ static void sweep_table(const struct cs_results *r, FILE *out)
     else
         fprintf(out, "knee: none in this range; predicted from the coordinator's cost: %.1f nodes\n",
                 a->predicted_knee_nodes);
-    fprintf(out, "USL fit: X1 %.1f req/s, sigma %.4f, kappa %.5f, peak at %.1f nodes, R^2 %.3f\n", a->usl_x1,
-            a->usl_sigma, a->usl_kappa, a->usl_peak_nodes, a->usl_r2);
+    fprintf(out, "USL fit: X1 %.1f req/s, sigma %.4f, kappa %.5f", a->usl_x1, a->usl_sigma, a->usl_kappa);
+    if (isfinite(a->usl_kappa_se))
+        fprintf(out, " +- %.5f", a->usl_kappa_se);
+    fprintf(out, ", R^2 %.3f", a->usl_r2);
+    int last = r->sweep_n - 1;
+    if (a->curve == CS_CURVE_DECLINES)
+        fprintf(out, "; throughput declines past %.1f nodes (the fit's peak), down to %.0f req/s at %d\n",
+                a->usl_peak_nodes, r->sweep[last].throughput_rps, r->sweep[last].nodes);
+    else if (a->curve == CS_CURVE_PLATEAU)
+        fprintf(out, "; the data show a plateau from %d nodes, not a decline: the fit's peak at %.1f nodes is the "
+                     "model's, not a measurement\n",
+                a->knee_nodes, a->usl_peak_nodes);
+    else
+        fputc('\n', out);
     fprintf(out, "Amdahl fit: serial fraction %.4f, R^2 %.3f\n", a->amdahl_serial, a->amdahl_r2);
     fprintf(out, "%s\n", a->explanation);
 }

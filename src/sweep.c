@@ -193,6 +193,44 @@ double cs_usl_fit(const int *n, const double *x, int count, bool amdahl, double 
     return sst > 0 ? 1.0 - sse(n, x, count, *x1, *sigma, *kappa) / sst : 1.0;
 }
 
+const char *const cs_curve_names[] = {"grows", "plateau", "declines"};
+
+double cs_usl_kappa_se(const int *n, const double *x, int count, double x1, double sigma, double kappa)
+{
+    /* Free parameters: x1 and kappa always, sigma unless held at 0. */
+    bool with_sigma = sigma > 0;
+    int p = with_sigma ? 3 : 2;
+    if (count <= p || !(kappa > 0))
+        return NAN;
+    double jtj[3][3] = {{0}};
+    double e = 0;
+    for (int i = 0; i < count; i++) {
+        double m = n[i], d = 1.0 + sigma * (m - 1.0) + kappa * m * (m - 1.0);
+        double f = x1 * m / d;
+        double g[3] = {m / d, -f * m * (m - 1.0) / d, -f * (m - 1.0) / d}; /* d/dx1, d/dkappa, d/dsigma */
+        for (int a = 0; a < p; a++)
+            for (int b = 0; b < p; b++)
+                jtj[a][b] += g[a] * g[b];
+        e += (x[i] - f) * (x[i] - f);
+    }
+    /* kappa's variance: s^2 times the [1][1] entry of (J^T J)^-1, by
+     * cofactors (2x2 or 3x3). */
+    double det, cof;
+    if (p == 2) {
+        det = jtj[0][0] * jtj[1][1] - jtj[0][1] * jtj[1][0];
+        cof = jtj[0][0];
+    } else {
+        det = jtj[0][0] * (jtj[1][1] * jtj[2][2] - jtj[1][2] * jtj[2][1]) -
+              jtj[0][1] * (jtj[1][0] * jtj[2][2] - jtj[1][2] * jtj[2][0]) +
+              jtj[0][2] * (jtj[1][0] * jtj[2][1] - jtj[1][1] * jtj[2][0]);
+        cof = jtj[0][0] * jtj[2][2] - jtj[0][2] * jtj[2][0];
+    }
+    if (!(fabs(det) > 0))
+        return NAN;
+    double var = e / (count - p) * cof / det;
+    return var >= 0 ? sqrt(var) : NAN;
+}
+
 int cs_knee(const int *n, const double *x, int count)
 {
     if (count < 2 || n[0] <= 0)
@@ -227,6 +265,19 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double mean_
             out->knee_bottleneck = rows[i + 1].bottleneck;
     out->usl_r2 = cs_usl_fit(n, x, count, false, &out->usl_x1, &out->usl_sigma, &out->usl_kappa);
     out->usl_peak_nodes = out->usl_kappa > 0 ? sqrt((1 - out->usl_sigma) / out->usl_kappa) : INFINITY;
+    out->usl_kappa_se = cs_usl_kappa_se(n, x, count, out->usl_x1, out->usl_sigma, out->usl_kappa);
+    int peak = 0;
+    for (int i = 1; i < count; i++)
+        if (x[i] > x[peak])
+            peak = i;
+    double drop = count && x[peak] > 0 ? (x[peak] - x[count - 1]) / x[peak] : 0;
+    bool kappa_clear = !isfinite(out->usl_kappa_se) || out->usl_kappa > 2 * out->usl_kappa_se;
+    if (peak < count - 1 && drop > 0.05 && kappa_clear)
+        out->curve = CS_CURVE_DECLINES;
+    else if (out->knee_nodes > 0)
+        out->curve = CS_CURVE_PLATEAU;
+    else
+        out->curve = CS_CURVE_GROWS;
     double unused;
     out->amdahl_r2 = cs_usl_fit(n, x, count, true, &out->amdahl_x1, &out->amdahl_serial, &unused);
 

@@ -1,6 +1,8 @@
 #include "test_common.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cs/common.h"
 #include "cs/results.h"
@@ -171,10 +173,72 @@ static void a_saturate_sweep_finds_the_coordinators_knee(void **state)
     assert_non_null(strstr(a.explanation, "throughput stops growing at 4 nodes: the coordinator is busy"));
 }
 
+static void rows_of(const int *n, const double *x, int count, struct cs_sweep_row *rows)
+{
+    for (int i = 0; i < count; i++)
+        rows[i] = (struct cs_sweep_row){.nodes = n[i], .throughput_rps = x[i], .coordinator_per_request_us = 250,
+                                        .coordinator_utilization = 0.5, .node_utilization_mean = 0.5,
+                                        .bottleneck = CS_BOTTLENECK_COORDINATOR};
+}
+
+/* A fit to a plateau has a peak (kappa > 0) that the data do not show;
+ * the analysis says plateau, with kappa's uncertainty, and keeps
+ * "declines" for points that do fall. */
+static void the_curve_is_told_from_the_points_not_the_fit(void **state)
+{
+    (void)state;
+    struct cs_sweep_row rows[8];
+    struct cs_scaling a;
+    /* Measured on the 2-core VM (the README's coordinator's knee). */
+    const int n[] = {1, 2, 3, 4, 5, 6, 8};
+    const double plateau[] = {991, 1974, 2973, 3807, 3870, 3811, 3783};
+    rows_of(n, plateau, 7, rows);
+    cs_scaling_analyze(rows, 7, 1000, 1, &a);
+    assert_int_equal(a.curve, CS_CURVE_PLATEAU);
+    assert_true(a.usl_kappa > 0 && a.usl_peak_nodes < 8); /* the fit alone would claim a decline */
+    assert_true(isfinite(a.usl_kappa_se) && a.usl_kappa_se > 0);
+
+    struct cs_results r;
+    assert_int_equal(cs_results_init(&r, 9), CS_OK);
+    r.sweep = rows;
+    r.sweep_n = 7;
+    r.scaling = &a;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    cs_results_table(&r, out);
+    fclose(out);
+    assert_non_null(strstr(text, "the data show a plateau from 4 nodes, not a decline"));
+    assert_non_null(strstr(text, " +- "));
+    free(text);
+    r.sweep = NULL;
+    cs_results_free(&r);
+
+    /* Exact USL points past the peak (sqrt(0.98 / 0.01) = 9.9 nodes). */
+    const int m[] = {1, 2, 4, 8, 16, 24, 32};
+    double x[7];
+    for (int i = 0; i < 7; i++)
+        x[i] = 1000.0 * m[i] / (1 + 0.02 * (m[i] - 1) + 0.01 * m[i] * (m[i] - 1));
+    rows_of(m, x, 7, rows);
+    cs_scaling_analyze(rows, 7, 1000, 1, &a);
+    assert_int_equal(a.curve, CS_CURVE_DECLINES);
+    assert_close(a.usl_kappa, 0.01, 0.01);
+    assert_true(a.usl_kappa_se < 1e-3 * a.usl_kappa); /* exact points: no doubt */
+
+    /* Linear scale-out. */
+    for (int i = 0; i < 7; i++)
+        x[i] = 1000.0 * m[i];
+    rows_of(m, x, 7, rows);
+    cs_scaling_analyze(rows, 7, 1000, 1, &a);
+    assert_int_equal(a.curve, CS_CURVE_GROWS);
+    assert_int_equal(a.knee_nodes, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_usl_fit_recovers_known_parameters),
+        cmocka_unit_test(the_curve_is_told_from_the_points_not_the_fit),
         cmocka_unit_test(the_amdahl_fit_recovers_the_serial_fraction),
         cmocka_unit_test(the_knee_is_found_on_noisy_piecewise_linear_curves),
         cmocka_unit_test(a_default_sweep_doubles_up_to_every_node),

@@ -50,6 +50,19 @@ struct cs_results;
 /* The row of a step, from its analyzed results. */
 void cs_sweep_row_from(const struct cs_results *r, struct cs_sweep_row *row);
 
+/* The shape of a measured scaling curve, told from the points and not
+ * from a fit: a USL fitted to a plateau has a peak too (kappa > 0), but
+ * the data show a decline only when throughput really falls past its
+ * peak (more than 5%) and kappa is clear of its uncertainty (> 2 se). */
+enum cs_curve { CS_CURVE_GROWS, CS_CURVE_PLATEAU, CS_CURVE_DECLINES };
+extern const char *const cs_curve_names[];
+
+/* The standard error of kappa in a USL fit (x1, sigma, kappa) to the
+ * points, from the fit's residuals and its Jacobian (parameters held at
+ * their bound of 0 do not count as free). NAN when the points leave no
+ * degree of freedom. */
+double cs_usl_kappa_se(const int *n, const double *x, int count, double x1, double sigma, double kappa);
+
 /* The scaling analysis of rows sorted by node count (sweep.nodes). */
 struct cs_scaling {
     int n;
@@ -58,6 +71,8 @@ struct cs_scaling {
     int knee_nodes;                  /* 0: no knee in the range */
     int knee_bottleneck;             /* enum cs_bottleneck at the knee */
     double usl_x1, usl_sigma, usl_kappa, usl_peak_nodes, usl_r2;
+    double usl_kappa_se; /* kappa's standard error (NAN: too few points to tell) */
+    int curve;           /* enum cs_curve: what the measured points show */
     double amdahl_x1, amdahl_serial, amdahl_r2;
     double predicted_knee_nodes; /* mean service / coordinator time per request */
     double coordinator_ceiling_rps;

@@ -27,8 +27,7 @@ t0=$(date +%s)
 export SLURM_CONF=$CS_SLURM_DIR/slurm.conf
 # The fake nodes are all this machine: keep MPI's TCP on loopback.
 export OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
-cd "$WORK"
-ln -s "$ROOT/jobs" jobs # the job scripts find jobs/lib.sh under the submit directory
+cd "$WORK" # a submit directory with no jobs/ in it: the scripts find their own
 
 valid() { # file what
     if jq -e '.requests.generated == .requests.completed + .requests.rejected + .requests.timed_out + .requests.failed and .requests.lost == 0' "$1" >/dev/null 2>&1; then
@@ -57,15 +56,27 @@ jq -e '[.sweep[].nodes] == [1,2,4,8] and .analysis.knee_nodes == 4' "${f:-/nonex
 [ -s "$CS_RESULTS/scaling-${f##*scaling-}" ] && ls "$CS_RESULTS"/scaling-*.csv >/dev/null 2>&1 &&
     ok "scaling.sbatch wrote its CSV" || bad "no scaling CSV"
 
+# The array covers every scenario file, each on its own rank count.
+listed=$(sed -n '/^scenarios=(/,/^)/p' "$ROOT/jobs/scenarios.sbatch" | grep -o '[a-z0-9-]*:[0-9]*' | cut -d: -f1 | sort)
+files=$(ls "$ROOT/jobs/scenarios" | sed 's/\.json$//' | sort)
+[ "$listed" = "$files" ] && ok "scenarios.sbatch lists every file in jobs/scenarios" ||
+    bad "scenarios.sbatch and jobs/scenarios differ: $(diff <(echo "$listed") <(echo "$files") | tr '\n' ' ')"
+tasks=$(echo "$files" | wc -l)
+grep -q "^#SBATCH --array=0-$((tasks - 1)) " "$ROOT/jobs/scenarios.sbatch" && ok "the array has one task per scenario" ||
+    bad "scenarios.sbatch's --array is not 0-$((tasks - 1))"
 sbatch --wait "$ROOT/jobs/scenarios.sbatch" "${short[@]}" >/dev/null && ok "scenarios.sbatch (array) exits 0" ||
     bad "array failed: $(cat clustersim-scenarios-*.out)"
 n=0
-for s in mm1 coordinator-bound ticket-rush ticket-rush-admission policy-shootout; do
+for s in $files; do
     f=$(ls "$CS_RESULTS"/$s-*_*.json 2>/dev/null | head -1)
     [ -n "$f" ] && n=$((n + 1))
     valid "${f:-/nonexistent}" "array task $s"
 done
-[ "$n" -eq 5 ] && ok "one results file per array task" || bad "$n of 5 array results"
+[ "$n" -eq "$tasks" ] && ok "one results file per array task" || bad "$n of $tasks array results"
+np=$(jq '.mpi.ranks' "$CS_RESULTS"/coffee-shop-many-machines-*_*.json 2>/dev/null || echo 0)
+[ "$np" -eq 9 ] && ok "each task runs on its scenario's ranks (9 for the many machines)" || bad "many machines ran on $np ranks"
+grep -q '^throughput ' clustersim-scenarios-*_0.out && ok "the report is in the job log" ||
+    bad "no report in the job log: $(head -c 300 clustersim-scenarios-*_0.out)"
 
 # A lab's job script, as an instructor hands it out (shortened): every run
 # of the lab on its own rank count, then the self-check in the job log,

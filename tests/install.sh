@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# A cluster user's build: cmake --install puts the programs, the man page
+# (which documents every option of --help), the job scripts and scenarios
+# where they belong, and an installed job script runs the installed binary
+# from any directory; a configure without cmocka skips the unit tests with
+# a message; scripts/run.sh on a machine without Debian's packages names
+# the missing tools.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+: "${CS_BUILD_DIR:?CS_BUILD_DIR must name the build directory}"
+TMP=$(mktemp -d /tmp/cs_install.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+PASSES=0 FAILS=0
+ok() { PASSES=$((PASSES + 1)); echo "ok: $*"; }
+bad() { FAILS=$((FAILS + 1)); echo "FAIL: $*" >&2; }
+
+P=$TMP/prefix
+cmake --install "$CS_BUILD_DIR" --prefix "$P" >"$TMP/install.log" 2>&1 || bad "cmake --install: $(tail -3 "$TMP/install.log")"
+for f in bin/clustersim bin/clustersim-lab-check share/man/man1/clustersim.1 share/clustersim/jobs/run.sbatch \
+         share/clustersim/jobs/lib.sh share/clustersim/jobs/labs/lab1.sbatch share/clustersim/scripts/plot.sh \
+         share/clustersim/docs/labs/README.md; do
+    [ -e "$P/$f" ] && ok "installed $f" || bad "not installed: $f"
+done
+[ "$(ls "$P/share/clustersim/jobs/scenarios" | wc -l)" -eq "$(ls "$ROOT/jobs/scenarios" | wc -l)" ] &&
+    ok "every scenario installed" || bad "scenarios: $(ls "$P/share/clustersim/jobs/scenarios")"
+[ -x "$P/share/clustersim/jobs/run.sbatch" ] && ok "job scripts stay executable" || bad "run.sbatch lost its mode"
+
+# The man page: it renders, and names every long option of --help.
+man=$P/share/man/man1/clustersim.1
+if command -v groff >/dev/null; then
+    groff -man -Tutf8 -ww -z "$man" 2>"$TMP/groff.err" && [ ! -s "$TMP/groff.err" ] && ok "the man page renders without warnings" ||
+        bad "groff: $(head -3 "$TMP/groff.err")"
+fi
+missing=""
+for o in $("$P/bin/clustersim" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+    sed 's/\\-/-/g' "$man" | grep -q -- "$o" || missing+=" $o"
+done
+[ -z "$missing" ] && ok "the man page documents every option of --help" || bad "not in the man page:$missing"
+grep -q "^.TH CLUSTERSIM 1 .*\"clustersim $("$P/bin/clustersim" --version | cut -d' ' -f2)\"" "$man" &&
+    ok "the man page carries the version" || bad "man page version: $(head -1 "$man")"
+
+# The installed job script, outside SLURM and outside the source tree:
+# it finds clustersim on the PATH and the installed scenarios.
+if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
+mkdir "$TMP/elsewhere"
+(cd "$TMP/elsewhere" && env -u CLUSTERSIM PATH="$P/bin:$PATH" CS_JOB_NP=2 timeout 60 \
+    bash "$P/share/clustersim/jobs/run.sbatch" --config "$P/share/clustersim/jobs/scenarios/mm1.json" \
+    --set load.duration_s=0.5 --set load.warmup_s=0.1 >"$TMP/job.log" 2>&1) || true
+f=$(ls "$TMP/elsewhere/results/"mm1-local.json 2>/dev/null || true)
+if [ -n "$f" ] && jq -e '.requests.lost == 0 and .complete' "$f" >/dev/null &&
+    grep -q "command:  mpirun -np 2 $P/bin/clustersim" "$TMP/job.log" && grep -q '^throughput' "$TMP/job.log"; then
+    ok "the installed run.sbatch runs the installed clustersim from any directory, the report in its log"
+else
+    bad "installed run.sbatch: $(tail -5 "$TMP/job.log")"
+fi
+
+# Without cmocka: the project configures, says the unit tests are skipped,
+# and has none.
+cmake -S "$ROOT" -B "$TMP/nocmocka" -DCMAKE_DISABLE_FIND_PACKAGE_cmocka=ON >"$TMP/cfg.log" 2>&1 &&
+    (cd "$TMP/nocmocka" && ctest -N) >"$TMP/tests.txt" &&
+    grep -q "cmocka not found: the unit tests are skipped" "$TMP/cfg.log" &&
+    ! grep -q 'unit_histogram' "$TMP/tests.txt" && grep -q 'mpi_conservation' "$TMP/tests.txt" &&
+    ok "without cmocka: configured, unit tests skipped with a message, the others kept" ||
+    bad "configure without cmocka: $(tail -5 "$TMP/cfg.log")"
+
+# scripts/run.sh where there is no dpkg: the tools it lacks, by name.
+# (A PATH with the basic tools only.)
+mkdir "$TMP/bin"
+for t in dirname id grep sed cat nproc; do ln -s "$(command -v $t)" "$TMP/bin/$t"; done
+set +e
+env CS_NO_PACKAGES=1 PATH="$TMP/bin" /bin/bash "$ROOT/scripts/run.sh" >"$TMP/run.out" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 1 ] && grep -q "mpicc: an MPI compiler wrapper" "$TMP/run.out" && grep -q "cmake: CMake" "$TMP/run.out" &&
+    ok "run.sh without Debian's packages names the missing tools" || bad "run.sh without tools: $rc $(cat "$TMP/run.out")"
+
+echo "$PASSES passed, $FAILS failed"
+[ "$FAILS" -eq 0 ]
