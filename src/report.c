@@ -1,8 +1,8 @@
 /*
  * Renderers for the results struct: JSON for machines (cJSON, the stable
- * contract documented in the README), a table for people, and the atomic
- * file write both use. Nothing here computes a statistic; analysis.c has
- * already done that.
+ * contract documented in docs/reference.md), a table for people, the sweep
+ * CSV and the time-series rows. Nothing here computes a statistic;
+ * analysis.c has already done that. (Files are written whole by fileio.c.)
  */
 #include <cjson/cJSON.h>
 #include <math.h>

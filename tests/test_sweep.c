@@ -189,7 +189,7 @@ static void the_curve_is_told_from_the_points_not_the_fit(void **state)
     (void)state;
     struct cs_sweep_row rows[8];
     struct cs_scaling a;
-    /* Measured on the 2-core VM (the README's coordinator's knee). */
+    /* Measured on the 2-core VM (an earlier scripts/scaling.sh run). */
     const int n[] = {1, 2, 3, 4, 5, 6, 8};
     const double plateau[] = {991, 1974, 2973, 3807, 3870, 3811, 3783};
     rows_of(n, plateau, 7, rows);
