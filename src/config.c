@@ -127,7 +127,7 @@ static const struct key key_table[] = {
     {"sweep.clients_per_server", K_INT, OFF(sweep.clients_per_server), 1, 1000, false, false, 4, NULL, NULL},
 };
 
-/* Keys of a distribution object (service.time and later think times). */
+/* Keys of a distribution object (service.time and load.think_us). */
 static const char *const dist_keys[] = {"dist", "mean_us", "cv"};
 #define DIST_MEAN_MAX_US 1e9 /* 1000 s */
 

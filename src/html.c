@@ -44,10 +44,15 @@ struct chart {
     int n;
 };
 
-/* Text in XML: the five characters that need it escaped. */
+/* Text in XML: the five characters that need it escaped, and control
+ * characters (which a JSON string may hold and XML may not) as U+FFFD. */
 static void esc(FILE *out, const char *s)
 {
     for (; *s; s++) {
+        if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t') {
+            fputs("\xEF\xBF\xBD", out);
+            continue;
+        }
         switch (*s) {
         case '&': fputs("&amp;", out); break;
         case '<': fputs("&lt;", out); break;
@@ -64,11 +69,11 @@ static bool usable(double v, bool log)
     return isfinite(v) && (!log || v > 0);
 }
 
-static struct line *add_line(struct chart *c, const char *name, const double *x, const double *y, int n,
-                             enum style style, bool marks)
+static void add_line(struct chart *c, const char *name, const double *x, const double *y, int n, enum style style,
+                     bool marks)
 {
     if (c->n == LINES_MAX)
-        return NULL;
+        return;
     struct line *l = &c->lines[c->n];
     snprintf(l->name, sizeof(l->name), "%s", name);
     l->color = palette[c->n % CS_ARRAY_LEN(palette)];
@@ -78,7 +83,6 @@ static struct line *add_line(struct chart *c, const char *name, const double *x,
     l->style = style;
     l->marks = marks;
     c->n++;
-    return l;
 }
 
 /* The axis range over the lines' usable points: from 0 (or the smallest

@@ -271,8 +271,9 @@ static void sweep_table(const struct cs_results *r, FILE *out)
     fprintf(out, ", R^2 %.3f", a->usl_r2);
     int last = r->sweep_n - 1;
     if (a->curve == CS_CURVE_DECLINES)
-        fprintf(out, "; throughput declines past %.1f nodes (the fit's peak), down to %.0f req/s at %d\n",
-                a->usl_peak_nodes, r->sweep[last].throughput_rps, r->sweep[last].nodes);
+        fprintf(out, "; the data show a decline, to %.0f req/s at %d nodes: more nodes make it slower (the fit's peak: "
+                     "%.1f nodes)\n",
+                r->sweep[last].throughput_rps, r->sweep[last].nodes, a->usl_peak_nodes);
     else if (a->curve == CS_CURVE_PLATEAU)
         fprintf(out, "; the data show a plateau from %d nodes, not a decline: the fit's peak at %.1f nodes is the "
                      "model's, not a measurement\n",

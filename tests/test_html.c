@@ -83,7 +83,7 @@ static void a_run_gives_a_well_formed_page_with_its_plots(void **state)
 {
     (void)state;
     struct cs_scenario sc;
-    sim_scenario(&sc, "{\"name\":\"a<b & \\\"c\\\"\",\"description\":\"x > y\",\"load\":{\"utilization\":0.7,"
+    sim_scenario(&sc, "{\"name\":\"a<b & \\\"c\\\"\",\"description\":\"x > y\\u0001\",\"load\":{\"utilization\":0.7,"
                       "\"duration_s\":3,\"warmup_s\":0.5},\"run\":{\"interval_ms\":250}}");
     struct cs_results r;
     assert_int_equal(cs_results_init(&r, 4), CS_OK);
@@ -102,7 +102,7 @@ static void a_run_gives_a_well_formed_page_with_its_plots(void **state)
     assert_true(count(html, "<polyline ") >= 7); /* offered, completed, p50, p99, 2 queues, spectrum */
     /* User text is escaped, the verdict and the table are there. */
     assert_non_null(strstr(html, "<title>clustersim: a&lt;b &amp; &quot;c&quot;</title>"));
-    assert_non_null(strstr(html, "x &gt; y"));
+    assert_non_null(strstr(html, "x &gt; y\xEF\xBF\xBD")); /* a control character, replaced */
     assert_non_null(strstr(html, "--set &#39;name=a&lt;b&#39;"));
     assert_non_null(strstr(html, "<strong>bottleneck: none</strong>"));
     assert_non_null(strstr(html, "latency (us)"));

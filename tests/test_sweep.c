@@ -181,6 +181,24 @@ static void rows_of(const int *n, const double *x, int count, struct cs_sweep_ro
                                         .bottleneck = CS_BOTTLENECK_COORDINATOR};
 }
 
+/* The report of a sweep's rows and analysis (caller frees). */
+static char *sweep_report(const struct cs_sweep_row *rows, int count, const struct cs_scaling *a)
+{
+    struct cs_results r;
+    assert_int_equal(cs_results_init(&r, rows[count - 1].nodes + 1), CS_OK);
+    r.sweep = rows;
+    r.sweep_n = count;
+    r.scaling = a;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    cs_results_table(&r, out);
+    fclose(out);
+    cs_results_free(&r);
+    return text;
+}
+
 /* A fit to a plateau has a peak (kappa > 0) that the data do not show;
  * the analysis says plateau, with kappa's uncertainty, and keeps
  * "declines" for points that do fall. */
@@ -198,21 +216,10 @@ static void the_curve_is_told_from_the_points_not_the_fit(void **state)
     assert_true(a.usl_kappa > 0 && a.usl_peak_nodes < 8); /* the fit alone would claim a decline */
     assert_true(isfinite(a.usl_kappa_se) && a.usl_kappa_se > 0);
 
-    struct cs_results r;
-    assert_int_equal(cs_results_init(&r, 9), CS_OK);
-    r.sweep = rows;
-    r.sweep_n = 7;
-    r.scaling = &a;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    cs_results_table(&r, out);
-    fclose(out);
+    char *text = sweep_report(rows, 7, &a);
     assert_non_null(strstr(text, "the data show a plateau from 4 nodes, not a decline"));
     assert_non_null(strstr(text, " +- "));
     free(text);
-    r.sweep = NULL;
-    cs_results_free(&r);
 
     /* Exact USL points past the peak (sqrt(0.98 / 0.01) = 9.9 nodes). */
     const int m[] = {1, 2, 4, 8, 16, 24, 32};
@@ -224,6 +231,10 @@ static void the_curve_is_told_from_the_points_not_the_fit(void **state)
     assert_int_equal(a.curve, CS_CURVE_DECLINES);
     assert_close(a.usl_kappa, 0.01, 0.01);
     assert_true(a.usl_kappa_se < 1e-3 * a.usl_kappa); /* exact points: no doubt */
+    text = sweep_report(rows, 7, &a);
+    assert_non_null(strstr(text, "the data show a decline, to "));
+    assert_null(strstr(text, "plateau"));
+    free(text);
 
     /* Linear scale-out. */
     for (int i = 0; i < 7; i++)

@@ -1,5 +1,5 @@
 /*
- * Service-time (and, later, think-time) distributions. Each one is a row
+ * Service-time and think-time distributions. Each one is a row
  * in a table: a name, a default shape and a sampler. A distribution is
  * described by its mean and, where it has a shape, its coefficient of
  * variation (cv = standard deviation / mean).

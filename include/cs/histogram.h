@@ -6,7 +6,7 @@
  * that was recorded (the bucket midpoint is reported; half a bucket is at
  * most 2^-8 of the value). Recording is O(1); the layout is fixed, so two
  * histograms merge by adding their count arrays, which is also how ranks
- * merge them with one reduction.
+ * merge them after rank 0 gathers every node's histogram (mpi_run.c).
  */
 #ifndef CS_HISTOGRAM_H
 #define CS_HISTOGRAM_H
