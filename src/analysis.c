@@ -9,6 +9,7 @@
 
 #include "cs/common.h"
 #include "cs/results.h"
+#include "cs/scenario.h"
 
 const char *const cs_bottleneck_names[] = {
     [CS_BOTTLENECK_NONE] = "none",

@@ -20,6 +20,7 @@
 
 #include "cs/arrival.h"
 #include "cs/common.h"
+#include "cs/scenario.h"
 
 const char *const cs_coord_counter_names[CS_C__COUNT] = {
     [CS_C_GENERATED] = "generated",
@@ -301,8 +302,7 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
     c->nodes = nodes;
     c->state = CS_COORD_RUNNING;
     c->t0 = t0;
-    c->window_start = t0 + (int64_t)llround(sc->load.warmup_s * 1e9);
-    c->window_end = c->window_start + (int64_t)llround(sc->load.duration_s * 1e9);
+    cs_scenario_window(sc, t0, &c->window_start, &c->window_end);
     c->cost_ns = (int64_t)llround(sc->dispatch.cost_us * 1e3);
     c->timeout_ns = (int64_t)llround(sc->dispatch.timeout_ms * 1e6);
     c->hedge_after_ns = sc->dispatch.hedge_after_us > 0 ? (int64_t)llround(sc->dispatch.hedge_after_us * 1e3) : INT64_MAX;
@@ -350,9 +350,7 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
         return CS_E_NOMEM;
     }
     for (int i = 0; i < nodes; i++) {
-        double servers = cs_per_node_value(&sc->nodes.servers, i + 1);
-        c->node_limit[i] = c->policy->pull ? (isnan(servers) ? sc->service.servers : (int)servers)
-                                           : sc->dispatch.window;
+        c->node_limit[i] = c->policy->pull ? (int)cs_node_servers(sc, i + 1) : sc->dispatch.window;
         c->node_full_limit[i] = c->node_limit[i];
     }
     c->open_nodes = nodes;

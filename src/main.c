@@ -22,6 +22,7 @@
 #include "cs/jsonpath.h"
 #include "cs/mpi_edge.h"
 #include "cs/results.h"
+#include "cs/scenario.h"
 #include "cs/sweep.h"
 
 #define EXIT_USAGE 2

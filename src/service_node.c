@@ -3,6 +3,7 @@
  * own measurements (queue wait, delivered service time, busy time). It
  * emulates service by deadlines; it does not sleep or spin itself.
  */
+#include "cs/scenario.h"
 #include "cs/service_node.h"
 
 #include <math.h>
@@ -47,11 +48,10 @@ int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacit
 int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, const struct cs_transport *tp,
                   int64_t t0)
 {
-    double servers = cs_per_node_value(&sc->nodes.servers, rank);
-    int64_t ws = t0 + (int64_t)llround(sc->load.warmup_s * 1e9);
-    int64_t we = ws + (int64_t)llround(sc->load.duration_s * 1e9);
-    int rc = cs_node_init(n, isnan(servers) ? sc->service.servers : (int)servers,
-                          cs_per_node_value(&sc->nodes.speed, rank), sc->nodes.queue_capacity, tp, ws, we);
+    int64_t ws, we;
+    cs_scenario_window(sc, t0, &ws, &we);
+    int rc = cs_node_init(n, (int)cs_node_servers(sc, rank), cs_node_speed(sc, rank), sc->nodes.queue_capacity, tp, ws,
+                          we);
     n->t0 = t0;
     for (int i = 0; i < sc->faults_n; i++)
         if (sc->faults[i].rank == rank)

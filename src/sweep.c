@@ -4,6 +4,7 @@
  * knee, Universal Scalability Law and Amdahl fits, the operational law's
  * prediction). Pure arithmetic: main.c runs the steps.
  */
+#include "cs/scenario.h"
 #include "cs/sweep.h"
 
 #include <math.h>
@@ -62,16 +63,10 @@ int cs_sweep_plan(const struct cs_scenario *sc, int max_nodes, struct cs_sweep_s
     for (int i = 0; i < m; i++) {
         struct cs_sweep_step st = {.nodes = counts[i]};
         switch (sc->sweep.mode) {
-        case CS_SWEEP_SATURATE: {
-            double servers = 0;
-            for (int r = 1; r <= counts[i]; r++) {
-                double v = cs_per_node_value(&sc->nodes.servers, r);
-                servers += isnan(v) ? sc->service.servers : v;
-            }
+        case CS_SWEEP_SATURATE:
             st.closed = true;
-            st.clients = (int)(servers * sc->sweep.clients_per_server);
+            st.clients = (int)(cs_scenario_servers(sc, counts[i]) * sc->sweep.clients_per_server);
             break;
-        }
         case CS_SWEEP_STRONG:
             st.rate_rps = top_rate;
             break;

@@ -8,6 +8,7 @@
 #include "cs/common.h"
 #include "cs/config.h"
 #include "cs/policy.h"
+#include "cs/scenario.h"
 
 static int parse(struct cs_scenario *s, const char *json, char *err)
 {

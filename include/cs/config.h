@@ -150,21 +150,4 @@ int cs_scenario_compose(const char *path, const char *const *sets, int nsets, ch
 /* The effective scenario as pretty JSON, every key present (caller frees). */
 char *cs_scenario_to_json(const struct cs_scenario *s);
 
-/* Offered load in requests per second for a run with this many nodes:
- * load.rate_rps, or derived from load.utilization and the nodes' capacity.
- * With a schedule, the time-weighted mean over the run. */
-double cs_scenario_rate(const struct cs_scenario *s, int service_nodes);
-
-/* The value of a per-node setting for service node `rank` (1-based). */
-double cs_per_node_value(const struct cs_per_node *p, int rank);
-
-/* Checks that need the node count: lists match it, overrides name real
- * ranks. CS_E_INVALID with a message naming the key. */
-int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char *err, size_t errlen);
-
-/* Total servers over all nodes, and the capacity in requests per second
- * (sum over nodes of servers x speed / mean service time; INFINITY when
- * the mean service time is 0). */
-double cs_scenario_capacity_rps(const struct cs_scenario *s, int service_nodes);
-
 #endif

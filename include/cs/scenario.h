@@ -1,0 +1,42 @@
+/*
+ * What a scenario means for a run (src/scenario.c): each node's servers
+ * and speed, the measured window, the offered load and the capacity, and
+ * the checks that need the node count. Service nodes are ranks 1..n.
+ */
+#ifndef CS_SCENARIO_H
+#define CS_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cs/config.h"
+
+/* The value of a per-node setting for service node `rank` (1-based). */
+double cs_per_node_value(const struct cs_per_node *p, int rank);
+
+/* Servers of node `rank` (nodes.servers, else service.servers), and its
+ * speed (nodes.speed). */
+double cs_node_servers(const struct cs_scenario *s, int rank);
+double cs_node_speed(const struct cs_scenario *s, int rank);
+
+/* Servers of nodes 1..service_nodes together. */
+double cs_scenario_servers(const struct cs_scenario *s, int service_nodes);
+
+/* The measured window of a run that starts at t0 (ns): after the warm-up,
+ * for load.duration_s. */
+void cs_scenario_window(const struct cs_scenario *s, int64_t t0, int64_t *start, int64_t *end);
+
+/* Offered load in requests per second for a run with this many nodes:
+ * load.rate_rps, or derived from load.utilization and the nodes' capacity.
+ * With a schedule, the time-weighted mean over the run. */
+double cs_scenario_rate(const struct cs_scenario *s, int service_nodes);
+
+/* Checks that need the node count: lists match it, overrides name real
+ * ranks. CS_E_INVALID with a message naming the key. */
+int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char *err, size_t errlen);
+
+/* The capacity in requests per second: the sum over nodes of servers x
+ * speed / mean service time (INFINITY when the mean service time is 0). */
+double cs_scenario_capacity_rps(const struct cs_scenario *s, int service_nodes);
+
+#endif

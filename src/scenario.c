@@ -1,0 +1,118 @@
+/*
+ * What a scenario means for a run, in one place: each node's servers and
+ * speed, the measured window, the offered load, the capacity, and the
+ * checks that need the node count. config.c parses and prints scenarios;
+ * the coordinator, the service node, the sweep planner and the analysis
+ * ask here.
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include "cs/common.h"
+#include "cs/scenario.h"
+
+double cs_per_node_value(const struct cs_per_node *p, int rank)
+{
+    for (int i = 0; i < p->n; i++)
+        if (p->at[i].rank == rank)
+            return p->at[i].value;
+    return p->all;
+}
+
+double cs_node_servers(const struct cs_scenario *s, int rank)
+{
+    double v = cs_per_node_value(&s->nodes.servers, rank);
+    return isnan(v) ? s->service.servers : v;
+}
+
+double cs_node_speed(const struct cs_scenario *s, int rank)
+{
+    return cs_per_node_value(&s->nodes.speed, rank);
+}
+
+double cs_scenario_servers(const struct cs_scenario *s, int service_nodes)
+{
+    double servers = 0;
+    for (int r = 1; r <= service_nodes; r++)
+        servers += cs_node_servers(s, r);
+    return servers;
+}
+
+void cs_scenario_window(const struct cs_scenario *s, int64_t t0, int64_t *start, int64_t *end)
+{
+    *start = t0 + (int64_t)llround(s->load.warmup_s * 1e9);
+    *end = *start + (int64_t)llround(s->load.duration_s * 1e9);
+}
+
+double cs_scenario_capacity_rps(const struct cs_scenario *s, int service_nodes)
+{
+    double mean_s = s->service.time.mean_us * 1e-6;
+    if (mean_s <= 0.0)
+        return INFINITY;
+    double cap = 0;
+    for (int r = 1; r <= service_nodes; r++)
+        cap += cs_node_servers(s, r) * cs_node_speed(s, r) / mean_s;
+    return cap;
+}
+
+int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char *err, size_t errlen)
+{
+    const struct {
+        const char *key;
+        const struct cs_per_node *p;
+    } lists[] = {{"nodes.speed", &s->nodes.speed}, {"nodes.servers", &s->nodes.servers}};
+    for (size_t i = 0; i < CS_ARRAY_LEN(lists); i++) {
+        const struct cs_per_node *p = lists[i].p;
+        if (p->is_list && p->n != service_nodes) {
+            snprintf(err, errlen,
+                 "scenario key '%s': the list has %d entries but the run has %d service nodes (give "
+                 "one per node, or overrides by rank such as {\"default\": 1, \"2\": 0.5})",
+                 lists[i].key, p->n, service_nodes);
+            return CS_E_INVALID;
+        }
+        for (int j = 0; !p->is_list && j < p->n; j++) {
+            if (p->at[j].rank > service_nodes) {
+                snprintf(err, errlen, "scenario key '%s.%d': there is no service node of rank %d (ranks 1 to %d)",
+                     lists[i].key, p->at[j].rank, p->at[j].rank, service_nodes);
+                return CS_E_INVALID;
+            }
+        }
+    }
+    for (int i = 0; i < s->faults_n; i++) {
+        if (s->faults[i].rank > service_nodes) {
+            snprintf(err, errlen, "scenario key 'faults[%d].rank': there is no service node of rank %d (ranks 1 to %d)", i,
+                 s->faults[i].rank, service_nodes);
+            return CS_E_INVALID;
+        }
+    }
+    for (int r = 1; r <= service_nodes; r++) {
+        double v = cs_node_servers(s, r);
+        if (v != floor(v)) {
+            snprintf(err, errlen, "scenario key 'nodes.servers': node %d gets %g servers; expected a whole number", r, v);
+            return CS_E_INVALID;
+        }
+    }
+    return CS_OK;
+}
+
+double cs_scenario_rate(const struct cs_scenario *s, int service_nodes)
+{
+    double base;
+    if (!isnan(s->load.rate_rps)) {
+        base = s->load.rate_rps;
+    } else {
+        double cap = cs_scenario_capacity_rps(s, service_nodes);
+        base = isfinite(cap) ? s->load.utilization * cap : 0.0;
+    }
+    if (s->load.schedule_n == 0)
+        return base;
+    /* The schedule's mean over the measured window. */
+    double a = s->load.warmup_s, b = a + s->load.duration_s, area = 0;
+    for (int i = 0; i < s->load.schedule_n; i++) {
+        double lo = fmax(a, s->load.schedule[i].at_s);
+        double hi = i + 1 < s->load.schedule_n ? fmin(b, s->load.schedule[i + 1].at_s) : b;
+        if (hi > lo)
+            area += (hi - lo) * s->load.schedule[i].rate_rps;
+    }
+    return area / s->load.duration_s;
+}
