@@ -574,53 +574,58 @@ static void run_once(const struct cs_scenario *sc, struct rank0 *z, const struct
     }
 }
 
-/* Every step of the sweep in turn; rank 0 keeps a row per step and the
- * full results of the last. Returns the number of steps. */
+/* What each sweep step needs on this rank. */
+struct sweep_ctx {
+    const struct options *o;
+    const struct cs_host *host;
+    const struct cs_run_options *ro;
+    int rank;
+    struct cs_results *res;      /* rank 0: the results of the step under way */
+    struct cs_histogram *latency; /* rank 0: each step's latency */
+};
+
+/* One step on every rank; rank 0 keeps its row and its full results (the
+ * last step's stay for the report). A signal stops the sweep after this
+ * step: everybody learns it from rank 0, which owns the verdict. */
+static int sweep_step(void *arg, int i, int n, const struct cs_scenario *step, int nodes, struct cs_sweep_row *row)
+{
+    struct sweep_ctx *x = arg;
+    if (x->rank == 0) {
+        if (i > 0)
+            cs_results_free(x->res);
+        if (cs_results_init(x->res, nodes + 1) != CS_OK)
+            out_of_memory();
+    }
+    cs_mpi_run(MPI_COMM_WORLD, step, nodes, NULL, x->host, x->ro, x->rank == 0 ? x->res : NULL);
+    int stop = x->rank == 0 && !x->res->complete;
+    MPI_Request req;
+    CS_MPI_CHECK(MPI_Ibcast(&stop, 1, MPI_INT, 0, MPI_COMM_WORLD, &req));
+    cs_mpi_wait_quietly(&req);
+    if (x->rank == 0) {
+        cs_sweep_row_from(x->res, row);
+        x->latency[i] = x->res->latency;
+        if (!x->o->quiet)
+            fprintf(stderr, "  step %d/%d: %d node%s, %.0f req/s, p99 %.0f us, %s\n", i + 1, n, row->nodes,
+                    row->nodes == 1 ? "" : "s", row->throughput_rps, row->p99_us, cs_bottleneck_names[row->bottleneck]);
+    }
+    return stop;
+}
+
+/* Every step of the sweep in turn (rank 0 checked that the plan fits);
+ * rank 0 keeps a row per step, the full results of the last, and the
+ * analysis. Returns the number of steps. */
 static int run_sweep(const struct options *o, const struct cs_scenario *sc, const struct cs_host *host,
                      const struct cs_run_options *ro, int rank, int size, struct cs_results *res,
                      struct cs_sweep_row *rows, struct cs_scaling *scaling, struct cs_histogram *latency)
 {
-    struct cs_sweep_step steps[CS_SWEEP_MAX];
+    struct sweep_ctx x = {o, host, ro, rank, res, latency};
     char err[CS_ERRBUF];
-    int n = cs_sweep_plan(sc, size - 1, steps, err, sizeof(err)); /* rank 0 checked it */
-    static struct cs_scenario step; /* large: off the stack */
-    for (int i = 0; i < n; i++) {
-        cs_sweep_step_scenario(sc, &steps[i], &step);
-        if (rank == 0) {
-            if (i > 0)
-                cs_results_free(res);
-            if (cs_results_init(res, steps[i].nodes + 1) != CS_OK)
-                out_of_memory();
-        }
-        cs_mpi_run(MPI_COMM_WORLD, &step, steps[i].nodes, NULL, host, ro, rank == 0 ? res : NULL);
-        /* A signal stops the sweep after this step; everybody learns it
-         * from rank 0, which owns the verdict. */
-        int stop = rank == 0 && !res->complete;
-        MPI_Request req;
-        CS_MPI_CHECK(MPI_Ibcast(&stop, 1, MPI_INT, 0, MPI_COMM_WORLD, &req));
-        cs_mpi_wait_quietly(&req);
-        if (rank == 0) {
-            cs_sweep_row_from(res, &rows[i]);
-            latency[i] = res->latency;
-            if (!o->quiet)
-                fprintf(stderr, "  step %d/%d: %d node%s, %.0f req/s, p99 %.0f us, %s\n", i + 1, n, rows[i].nodes,
-                        rows[i].nodes == 1 ? "" : "s", rows[i].throughput_rps, rows[i].p99_us,
-                        cs_bottleneck_names[rows[i].bottleneck]);
-        }
-        if (stop) {
-            n = i + 1;
-            break;
-        }
-    }
+    int n = cs_sweep_run(sc, size - 1, sweep_step, &x, rows, rank == 0 ? scaling : NULL, err, sizeof(err));
     if (rank == 0) {
         res->sweep = rows;
         res->sweep_n = n;
         res->sweep_latency = latency;
-        /* A scaling curve needs node counts that change. */
-        if (sc->sweep.rates_n == 0) {
-            cs_scaling_analyze(rows, n, sc->service.time.mean_us, sc->service.servers, scaling);
-            res->scaling = scaling;
-        }
+        res->scaling = scaling->n > 0 ? scaling : NULL;
     }
     return n;
 }

@@ -313,3 +313,30 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double mean_
                  count ? n[count - 1] : 0, count ? 100 * out->efficiency[count - 1] : 0, out->predicted_knee_nodes);
     }
 }
+
+int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn fn, void *ctx,
+                 struct cs_sweep_row *rows, struct cs_scaling *scaling, char *err, size_t errlen)
+{
+    struct cs_sweep_step steps[CS_SWEEP_MAX];
+    int n = cs_sweep_plan(sc, max_nodes, steps, err, errlen);
+    if (n < 0)
+        return n;
+    static struct cs_scenario step; /* large: off the stack */
+    for (int i = 0; i < n; i++) {
+        cs_sweep_step_scenario(sc, &steps[i], &step);
+        int rc = fn(ctx, i, n, &step, steps[i].nodes, &rows[i]);
+        if (rc < 0)
+            return rc;
+        if (rc > 0) {
+            n = i + 1;
+            break;
+        }
+    }
+    if (scaling) {
+        memset(scaling, 0, sizeof(*scaling));
+        /* A scaling curve needs node counts that change. */
+        if (sc->sweep.rates_n == 0)
+            cs_scaling_analyze(rows, n, sc->service.time.mean_us, sc->service.servers, scaling);
+    }
+    return n;
+}

@@ -132,39 +132,72 @@ static void impossible_sweeps_are_refused_with_the_key(void **state)
     assert_non_null(strstr(err, "'sweep.nodes[1]'"));
 }
 
-/* A whole saturate sweep in virtual time against a coordinator that
- * needs 250 us per request and nodes that serve 1000 req/s: linear to 4
- * nodes, flat after, and the analysis says so. */
+/* One sweep step in virtual time, for cs_sweep_run. */
+static int sim_step(void *ctx, int index, int count, const struct cs_scenario *step, int nodes,
+                    struct cs_sweep_row *row)
+{
+    int *ran = ctx;
+    assert_int_equal(index, *ran);
+    assert_true(count == 7);
+    struct cs_results r;
+    assert_int_equal(cs_results_init(&r, nodes + 1), CS_OK);
+    assert_int_equal(sim_run(step, nodes, NULL, &r, NULL), CS_OK);
+    assert_int_equal(r.lost, 0);
+    cs_sweep_row_from(&r, row);
+    cs_results_free(&r);
+    (*ran)++;
+    return 0;
+}
+
+/* A step that asks to stop after the third (as a signal does). */
+static int stop_after_three(void *ctx, int index, int count, const struct cs_scenario *step, int nodes,
+                            struct cs_sweep_row *row)
+{
+    (void)ctx, (void)count;
+    *row = (struct cs_sweep_row){.nodes = nodes, .offered_rps = step->load.rate_rps, .throughput_rps = 100.0 * nodes};
+    return index == 2;
+}
+
+/* The runner: a stop ends the sweep after its step, a sweep over offered
+ * load has no scaling curve, a plan that does not fit runs nothing. */
+static void the_runner_stops_analyzes_and_refuses(void **state)
+{
+    (void)state;
+    struct cs_scenario sc;
+    struct cs_sweep_row rows[CS_SWEEP_MAX];
+    struct cs_scaling a;
+    char err[CS_ERRBUF];
+    sim_scenario(&sc, "{\"sweep\":{\"nodes\":[1,2,3,4,5]}}");
+    assert_int_equal(cs_sweep_run(&sc, 5, stop_after_three, NULL, rows, &a, err, sizeof(err)), 3);
+    assert_int_equal(a.n, 3);
+    assert_int_equal(rows[2].nodes, 3);
+    sim_scenario(&sc, "{\"sweep\":{\"rates_rps\":[100,200]}}");
+    assert_int_equal(cs_sweep_run(&sc, 4, stop_after_three, NULL, rows, &a, err, sizeof(err)), 2);
+    assert_int_equal(a.n, 0);
+    assert_true(rows[1].offered_rps == 200 && rows[1].nodes == 4);
+    sim_scenario(&sc, "{\"sweep\":{\"nodes\":[1,8]}}");
+    assert_int_equal(cs_sweep_run(&sc, 4, stop_after_three, NULL, rows, &a, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "at least 9 ranks"));
+}
+
+/* A whole saturate sweep in virtual time, through the same runner as the
+ * MPI engine, against a coordinator that needs 250 us per request and
+ * nodes that serve 1000 req/s: linear to 4 nodes, flat after, and the
+ * analysis says so. */
 static void a_saturate_sweep_finds_the_coordinators_knee(void **state)
 {
     (void)state;
     struct cs_scenario base;
     sim_scenario(&base, "{\"load\":{\"duration_s\":5,\"warmup_s\":0.5},\"dispatch\":{\"cost_us\":250,"
                         "\"policy\":\"least_outstanding\"},\"sweep\":{\"nodes\":[1,2,3,4,5,6,8]}}");
-    struct cs_sweep_step st[CS_SWEEP_MAX];
     char err[CS_ERRBUF];
-    int steps = cs_sweep_plan(&base, 8, st, err, sizeof(err));
-    assert_int_equal(steps, 7);
     struct cs_sweep_row rows[CS_SWEEP_MAX];
-    for (int i = 0; i < steps; i++) {
-        struct cs_scenario sc;
-        cs_sweep_step_scenario(&base, &st[i], &sc);
-        struct cs_results r;
-        assert_int_equal(cs_results_init(&r, st[i].nodes + 1), CS_OK);
-        assert_int_equal(sim_run(&sc, st[i].nodes, NULL, &r, NULL), CS_OK);
-        assert_int_equal(r.lost, 0);
-        rows[i] = (struct cs_sweep_row){
-            .nodes = st[i].nodes,
-            .throughput_rps = r.throughput_rps,
-            .coordinator_utilization = r.coordinator_utilization,
-            .coordinator_per_request_us = r.coordinator_per_request_us,
-            .node_utilization_mean = r.node_utilization_mean,
-            .bottleneck = (int)r.bottleneck,
-        };
-        cs_results_free(&r);
-    }
     struct cs_scaling a;
-    cs_scaling_analyze(rows, steps, 1000, 1, &a);
+    int ran = 0;
+    assert_int_equal(cs_sweep_run(&base, 8, sim_step, &ran, rows, &a, err, sizeof(err)), 7);
+    assert_int_equal(ran, 7);
+    assert_int_equal(rows[6].nodes, 8);
+    assert_int_equal(a.n, 7);
     assert_true(a.efficiency[3] > 0.85);
     assert_int_equal(a.knee_nodes, 4);
     assert_int_equal(a.knee_bottleneck, CS_BOTTLENECK_COORDINATOR);
@@ -255,6 +288,7 @@ int main(void)
         cmocka_unit_test(a_default_sweep_doubles_up_to_every_node),
         cmocka_unit_test(strong_and_weak_sweeps_set_the_offered_load),
         cmocka_unit_test(impossible_sweeps_are_refused_with_the_key),
+        cmocka_unit_test(the_runner_stops_analyzes_and_refuses),
         cmocka_unit_test(a_saturate_sweep_finds_the_coordinators_knee),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -51,6 +51,22 @@ struct cs_results;
 /* The row of a step, from its analyzed results. */
 void cs_sweep_row_from(const struct cs_results *r, struct cs_sweep_row *row);
 
+/* One step of a sweep, run by the caller's engine (MPI ranks, or the
+ * virtual-time harness) on the step's scenario with `nodes` service nodes:
+ * fill *row where the caller keeps results, and return 0 to go on, 1 to
+ * stop after this step (a signal), or a negative CS_E code. */
+typedef int (*cs_sweep_step_fn)(void *ctx, int index, int count, const struct cs_scenario *step, int nodes,
+                                struct cs_sweep_row *row);
+
+/* Run sc's sweep for a job with max_nodes service nodes: plan it, run
+ * each step through fn, and, when scaling is not NULL, analyze the rows of
+ * a sweep over node counts (a sweep over offered load has no scaling
+ * curve: scaling->n is then 0). Returns the number of steps run, or a
+ * negative CS_E code (with a message in err when the plan does not fit). */
+struct cs_scaling;
+int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn fn, void *ctx,
+                 struct cs_sweep_row *rows, struct cs_scaling *scaling, char *err, size_t errlen);
+
 /* The shape of a measured scaling curve, told from the points and not
  * from a fit: a USL fitted to a plateau has a peak too (kappa > 0), but
  * the data show a decline only when throughput really falls past its
