@@ -215,80 +215,6 @@ static struct cs_pending take_arrival(struct cs_coord *c)
     return p;
 }
 
-/* ---- rings ---- */
-
-static void ring_init(struct cs_ring *r, size_t size, int max)
-{
-    *r = (struct cs_ring){.size = size, .max = max};
-}
-
-static void *ring_at(const struct cs_ring *r, int i)
-{
-    int k = r->head + i;
-    if (k >= r->cap)
-        k -= r->cap;
-    return r->buf + (size_t)k * r->size;
-}
-
-static void *ring_front(const struct cs_ring *r)
-{
-    return r->buf + (size_t)r->head * r->size;
-}
-
-/* Append e, doubling the ring (and straightening it out) when full, up to
- * max elements: CS_E_FULL beyond that. */
-static int ring_push(struct cs_ring *r, const void *e)
-{
-    if (r->count == r->cap) {
-        if (r->count >= r->max)
-            return CS_E_FULL;
-        int ncap = r->cap ? r->cap * 2 : INITIAL_RING;
-        if (ncap > r->max)
-            ncap = r->max;
-        char *n = malloc((size_t)ncap * r->size);
-        if (!n)
-            return CS_E_NOMEM;
-        for (int i = 0; i < r->count; i++)
-            memcpy(n + (size_t)i * r->size, ring_at(r, i), r->size);
-        free(r->buf);
-        r->buf = n;
-        r->cap = ncap;
-        r->head = 0;
-    }
-    r->count++;
-    memcpy(ring_at(r, r->count - 1), e, r->size);
-    return CS_OK;
-}
-
-static void ring_pop(struct cs_ring *r)
-{
-    if (++r->head == r->cap)
-        r->head = 0;
-    r->count--;
-}
-
-/* Drop the elements keep() rejects, in place and in order. */
-static void ring_compact(struct cs_ring *r, const struct cs_coord *c, bool (*keep)(const struct cs_coord *, const void *))
-{
-    int kept = 0;
-    for (int i = 0; i < r->count; i++) {
-        void *e = ring_at(r, i);
-        if (keep(c, e)) {
-            if (kept != i)
-                memcpy(ring_at(r, kept), e, r->size);
-            kept++;
-        }
-    }
-    r->count = kept;
-}
-
-static void ring_free(struct cs_ring *r)
-{
-    free(r->buf);
-    r->buf = NULL;
-    r->cap = r->head = r->count = 0;
-}
-
 /* ---- set-up ---- */
 
 int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, const struct cs_trace *trace,
@@ -327,11 +253,11 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
     c->overload.capacity_rps = cs_scenario_capacity_rps(sc, nodes);
     if (sc->dispatch.cost_us > 0)
         c->overload.capacity_rps = fmin(c->overload.capacity_rps, 1e6 / sc->dispatch.cost_us);
-    ring_init(&c->pending, sizeof(struct cs_pending), sc->dispatch.max_pending);
-    ring_init(&c->deadlines, sizeof(struct cs_deadline), INT32_MAX);
-    ring_init(&c->resend_deadlines, sizeof(struct cs_deadline), INT32_MAX);
-    ring_init(&c->retries, sizeof(struct cs_retry), INT32_MAX);
-    ring_init(&c->hedges, sizeof(struct cs_deadline), INT32_MAX);
+    cs_ring_init(&c->pending, sizeof(struct cs_pending), INITIAL_RING, sc->dispatch.max_pending);
+    cs_ring_init(&c->deadlines, sizeof(struct cs_deadline), INITIAL_RING, INT32_MAX);
+    cs_ring_init(&c->resend_deadlines, sizeof(struct cs_deadline), INITIAL_RING, INT32_MAX);
+    cs_ring_init(&c->retries, sizeof(struct cs_retry), INITIAL_RING, INT32_MAX);
+    cs_ring_init(&c->hedges, sizeof(struct cs_deadline), INITIAL_RING, INT32_MAX);
 
     c->node_in_flight = calloc((size_t)nodes, sizeof(int));
     c->node_limit = calloc((size_t)nodes, sizeof(int));
@@ -369,11 +295,11 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
 
 void cs_coord_free(struct cs_coord *c)
 {
-    ring_free(&c->pending);
-    ring_free(&c->deadlines);
-    ring_free(&c->resend_deadlines);
-    ring_free(&c->retries);
-    ring_free(&c->hedges);
+    cs_ring_free(&c->pending);
+    cs_ring_free(&c->deadlines);
+    cs_ring_free(&c->resend_deadlines);
+    cs_ring_free(&c->retries);
+    cs_ring_free(&c->hedges);
     free(c->reqs);
     free(c->slots);
     free(c->clients);
@@ -454,7 +380,7 @@ static void give_up(struct cs_coord *c, struct cs_request *rq, int64_t now)
 
 static int pending_push(struct cs_coord *c, const struct cs_pending *p)
 {
-    int rc = ring_push(&c->pending, p);
+    int rc = cs_ring_push(&c->pending, p);
     if (rc == CS_OK && (uint64_t)c->pending.count > c->counters[CS_C_PENDING_MAX])
         c->counters[CS_C_PENDING_MAX] = (uint64_t)c->pending.count;
     return rc;
@@ -462,8 +388,8 @@ static int pending_push(struct cs_coord *c, const struct cs_pending *p)
 
 static struct cs_pending pending_pop(struct cs_coord *c)
 {
-    struct cs_pending p = *(struct cs_pending *)ring_front(&c->pending);
-    ring_pop(&c->pending);
+    struct cs_pending p = *(struct cs_pending *)cs_ring_front(&c->pending);
+    cs_ring_pop(&c->pending);
     return p;
 }
 
@@ -530,16 +456,18 @@ static void slot_release(struct cs_coord *c, int s)
 }
 
 /* Still an attempt in flight that has not timed out. */
-static bool attempt_live(const struct cs_coord *c, const void *e)
+static bool attempt_live(const void *ctx, const void *e)
 {
+    const struct cs_coord *c = ctx;
     const struct cs_deadline *d = e;
     const struct cs_slot *slot = &c->slots[d->slot];
     return slot->node >= 0 && slot->gen == d->gen && !slot->expired;
 }
 
 /* A first attempt still alone and unanswered: a hedge candidate. */
-static bool hedge_wanted(const struct cs_coord *c, const void *e)
+static bool hedge_wanted(const void *ctx, const void *e)
 {
+    const struct cs_coord *c = ctx;
     if (!attempt_live(c, e))
         return false;
     const struct cs_request *rq = &c->reqs[c->slots[((const struct cs_deadline *)e)->slot].req];
@@ -551,11 +479,11 @@ static bool hedge_wanted(const struct cs_coord *c, const void *e)
  * would grow, they are swept out first, so it stays near the number of
  * attempts in flight, however long the timeout or the hedge delay. */
 static int note_attempt(struct cs_coord *c, struct cs_ring *r, int64_t at, int s,
-                        bool (*keep)(const struct cs_coord *, const void *))
+                        bool (*keep)(const void *, const void *))
 {
     if (r->count == r->cap && r->count > 2 * c->in_flight)
-        ring_compact(r, c, keep);
-    return ring_push(r, &(struct cs_deadline){at, s, c->slots[s].gen});
+        cs_ring_compact(r, c, keep);
+    return cs_ring_push(r, &(struct cs_deadline){at, s, c->slots[s].gen});
 }
 
 /* Change a node's limit, keeping open_nodes right. */
@@ -704,7 +632,7 @@ static bool turn_over(const struct cs_coord *c, int64_t start)
 static int dispatch_retries(struct cs_coord *c, int64_t start, int *work)
 {
     while (c->retries.count > 0 && !turn_over(c, start)) {
-        int r = ((struct cs_retry *)ring_front(&c->retries))->req;
+        int r = ((struct cs_retry *)cs_ring_front(&c->retries))->req;
         struct cs_request *rq = &c->reqs[r];
         if (rq->outcome == CS_OPEN) {
             int node = pick_node(c, c->nodes > 1 ? rq->last_node : -1);
@@ -716,7 +644,7 @@ static int dispatch_retries(struct cs_coord *c, int64_t start, int *work)
             count_measured(c, rq->flags, CS_C_RETRIES);
             (*work)++;
         } /* else a late answer to an earlier attempt came first */
-        ring_pop(&c->retries);
+        cs_ring_pop(&c->retries);
         req_put(c, r);
     }
     return CS_OK;
@@ -726,8 +654,8 @@ static int dispatch_retries(struct cs_coord *c, int64_t start, int *work)
  * a late answer ended it meanwhile, fails. */
 static void drop_retry(struct cs_coord *c, int64_t now)
 {
-    int r = ((struct cs_retry *)ring_front(&c->retries))->req;
-    ring_pop(&c->retries);
+    int r = ((struct cs_retry *)cs_ring_front(&c->retries))->req;
+    cs_ring_pop(&c->retries);
     if (c->reqs[r].outcome == CS_OPEN)
         end_request(c, &c->reqs[r], CS_FAILED, now);
     req_put(c, r);
@@ -741,7 +669,7 @@ static int dispatch_pending(struct cs_coord *c, int64_t start, int *work)
     if (rc < 0)
         return rc;
     while (c->pending.count > 0 && !turn_over(c, start)) {
-        rc = dispatch_one(c, ring_front(&c->pending));
+        rc = dispatch_one(c, cs_ring_front(&c->pending));
         if (rc <= 0)
             return rc;
         pending_pop(c);
@@ -756,10 +684,10 @@ static int dispatch_pending(struct cs_coord *c, int64_t start, int *work)
 static int send_hedges(struct cs_coord *c, int64_t start, int *work)
 {
     while (c->hedges.count > 0 && !turn_over(c, start)) {
-        struct cs_deadline h = *(struct cs_deadline *)ring_front(&c->hedges);
+        struct cs_deadline h = *(struct cs_deadline *)cs_ring_front(&c->hedges);
         if (hedge_wanted(c, &h) && start - h.at_ns < c->hedge_after_ns)
             break;
-        ring_pop(&c->hedges);
+        cs_ring_pop(&c->hedges);
         if (!hedge_wanted(c, &h))
             continue;
         int r = c->slots[h.slot].req;
@@ -872,7 +800,7 @@ static int attempt_timed_out(struct cs_coord *c, struct cs_slot *slot, int64_t n
         count_measured(c, rq->flags, CS_C_RETRIES_SKIPPED);
         give_up(c, rq, now);
     } else if (rq->retries < c->sc->dispatch.retries) {
-        int rc = ring_push(&c->retries, &(struct cs_retry){now + c->timeout_ns, r});
+        int rc = cs_ring_push(&c->retries, &(struct cs_retry){now + c->timeout_ns, r});
         if (rc < 0)
             return rc;
         rq->retries++;
@@ -886,10 +814,10 @@ static int attempt_timed_out(struct cs_coord *c, struct cs_slot *slot, int64_t n
 static int expire_attempts(struct cs_coord *c, struct cs_ring *ring, int64_t now, int *work)
 {
     while (ring->count > 0) {
-        struct cs_deadline d = *(struct cs_deadline *)ring_front(ring);
+        struct cs_deadline d = *(struct cs_deadline *)cs_ring_front(ring);
         if (d.at_ns > now)
             break;
-        ring_pop(ring);
+        cs_ring_pop(ring);
         if (!attempt_live(c, &d))
             continue; /* answered in time */
         struct cs_slot *slot = &c->slots[d.slot];
@@ -909,7 +837,7 @@ static int expire_attempts(struct cs_coord *c, struct cs_ring *ring, int64_t now
 static int expire_timeouts(struct cs_coord *c, int64_t now, int *work)
 {
     while (c->pending.count > 0 &&
-           ((struct cs_pending *)ring_front(&c->pending))->intended_ns + c->timeout_ns <= now) {
+           ((struct cs_pending *)cs_ring_front(&c->pending))->intended_ns + c->timeout_ns <= now) {
         struct cs_pending p = pending_pop(c);
         count_outcome(c, p.flags, p.intended_ns, CS_TIMED_OUT, p.client, now);
         (*work)++;
@@ -919,7 +847,7 @@ static int expire_timeouts(struct cs_coord *c, int64_t now, int *work)
         rc = expire_attempts(c, &c->resend_deadlines, now, work);
     if (rc < 0)
         return rc;
-    while (c->retries.count > 0 && ((struct cs_retry *)ring_front(&c->retries))->at_ns <= now) {
+    while (c->retries.count > 0 && ((struct cs_retry *)cs_ring_front(&c->retries))->at_ns <= now) {
         drop_retry(c, now);
         (*work)++;
     }
@@ -1052,16 +980,16 @@ int64_t cs_coord_next_event(const struct cs_coord *c)
     double next = c->state == CS_COORD_DRAINING ? (double)c->drain_deadline : fmin(next_intended(c), (double)c->window_end);
     if (c->timeout_ns > 0) {
         if (c->pending.count > 0)
-            next = fmin(next, (double)(((struct cs_pending *)ring_front(&c->pending))->intended_ns + c->timeout_ns));
+            next = fmin(next, (double)(((struct cs_pending *)cs_ring_front(&c->pending))->intended_ns + c->timeout_ns));
         if (c->deadlines.count > 0)
-            next = fmin(next, (double)((struct cs_deadline *)ring_front(&c->deadlines))->at_ns);
+            next = fmin(next, (double)((struct cs_deadline *)cs_ring_front(&c->deadlines))->at_ns);
         if (c->resend_deadlines.count > 0)
-            next = fmin(next, (double)((struct cs_deadline *)ring_front(&c->resend_deadlines))->at_ns);
+            next = fmin(next, (double)((struct cs_deadline *)cs_ring_front(&c->resend_deadlines))->at_ns);
         if (c->retries.count > 0)
-            next = fmin(next, (double)((struct cs_retry *)ring_front(&c->retries))->at_ns);
+            next = fmin(next, (double)((struct cs_retry *)cs_ring_front(&c->retries))->at_ns);
     }
     if (c->hedges.count > 0)
-        next = fmin(next, (double)((struct cs_deadline *)ring_front(&c->hedges))->at_ns + (double)c->hedge_after_ns);
+        next = fmin(next, (double)((struct cs_deadline *)cs_ring_front(&c->hedges))->at_ns + (double)c->hedge_after_ns);
     return next >= 9.2e18 ? INT64_MAX : (int64_t)ceil(next);
 }
 

@@ -420,7 +420,6 @@ static int share_scenario(const struct options *o, int rank, int size, struct cs
 {
     char err[CS_ERRBUF] = "";
     char *text = NULL;
-    long long len = 0;
     int status = CS_OK;
     if (rank == 0) {
         if (size < 2) {
@@ -434,27 +433,14 @@ static int share_scenario(const struct options *o, int rank, int size, struct cs
             if (status == CS_OK)
                 status = prepare_run(o, text, size, z, err, sizeof(err));
         }
-        if (status == CS_OK)
-            len = (long long)strlen(text) + 1;
-        else
+        if (status != CS_OK)
             fprintf(stderr, "clustersim: %s\n", err);
     }
-    long long head[2] = {status, len};
-    MPI_Request req;
-    CS_MPI_CHECK(MPI_Ibcast(head, 2, MPI_LONG_LONG, 0, MPI_COMM_WORLD, &req));
-    cs_mpi_wait_quietly(&req);
-    if (head[0] != CS_OK) {
+    if (cs_mpi_share_text(MPI_COMM_WORLD, status, &text) != CS_OK) {
         free(text);
         cs_trace_free(&z->trace);
         return EXIT_USAGE;
     }
-    if (rank != 0) {
-        text = malloc((size_t)head[1]);
-        if (!text)
-            MPI_Abort(MPI_COMM_WORLD, 1);
-    }
-    CS_MPI_CHECK(MPI_Ibcast(text, (int)head[1], MPI_CHAR, 0, MPI_COMM_WORLD, &req));
-    cs_mpi_wait_quietly(&req);
     int rc = cs_scenario_parse(sc, text, strlen(text), err, sizeof(err));
     free(text);
     if (rc) {
@@ -540,24 +526,7 @@ static void calibrate(const struct cs_scenario *sc, const struct cs_host *host, 
     cs_mpi_run(MPI_COMM_WORLD, &cal, size - 1, NULL, host, ro, rank == 0 ? &r : NULL);
     if (rank != 0)
         return;
-    double own = r.coordinator_per_request_us, per = own + sc->dispatch.cost_us;
-    double service = sc->service.time.mean_us / sc->service.servers;
-    printf("# clustersim %s calibration on %s (%d ranks, %d cores on this host); %s\n", CS_VERSION,
-           r.rank_info[0].host, size, r.rank_info[0].host_cores, r.library);
-    printf("raw MPI round trips (rank 0 <-> 1)   %12.0f per second (%.2f us each)\n", trips, 1e6 / trips);
-    printf("coordinator's own cost per request   %12.3f us (%.0f req/s flat out, %d service nodes)\n", own,
-           r.throughput_rps, size - 1);
-    printf("with dispatch.cost_us = %-10g   %12.3f us per request: a ceiling of %.0f req/s\n", sc->dispatch.cost_us,
-           per, 1e6 / per);
-    printf("knee for this scenario (service %g us / %d server%s / %.3f us)  at %.1f service nodes\n",
-           sc->service.time.mean_us, sc->service.servers, sc->service.servers == 1 ? "" : "s", per, service / per);
-    printf("%-36s %12s\n", "knee for other mean service times", "nodes");
-    const double times[] = {100, 1000, 10000, 100000};
-    for (size_t i = 0; i < CS_ARRAY_LEN(times); i++)
-        printf("  %8.0f us%25s %12.1f\n", times[i], "", times[i] / sc->service.servers / per);
-    if (r.oversubscribed)
-        printf("note: %d ranks share %d cores; on a real cluster the coordinator has a core of its own\n",
-               r.worst_host_ranks, r.worst_host_cores);
+    cs_calibration_table(sc, trips, &r, stdout);
     cs_results_free(&r);
 }
 
@@ -597,10 +566,7 @@ static int sweep_step(void *arg, int i, int n, const struct cs_scenario *step, i
             out_of_memory();
     }
     cs_mpi_run(MPI_COMM_WORLD, step, nodes, NULL, x->host, x->ro, x->rank == 0 ? x->res : NULL);
-    int stop = x->rank == 0 && !x->res->complete;
-    MPI_Request req;
-    CS_MPI_CHECK(MPI_Ibcast(&stop, 1, MPI_INT, 0, MPI_COMM_WORLD, &req));
-    cs_mpi_wait_quietly(&req);
+    int stop = cs_mpi_share_int(MPI_COMM_WORLD, x->rank == 0 && !x->res->complete);
     if (x->rank == 0) {
         cs_sweep_row_from(x->res, row);
         x->latency[i] = x->res->latency;
@@ -723,9 +689,7 @@ int main(int argc, char **argv)
             status = 1;
         }
     }
-    MPI_Request req;
-    CS_MPI_CHECK(MPI_Ibcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD, &req));
-    cs_mpi_wait_quietly(&req);
+    status = cs_mpi_share_int(MPI_COMM_WORLD, status);
     MPI_Finalize();
     return status;
 }

@@ -65,6 +65,31 @@ void cs_mpi_wait_quietly(MPI_Request *req)
     }
 }
 
+int cs_mpi_share_int(MPI_Comm comm, int value)
+{
+    MPI_Request req;
+    CS_MPI_CHECK(MPI_Ibcast(&value, 1, MPI_INT, 0, comm, &req));
+    cs_mpi_wait_quietly(&req);
+    return value;
+}
+
+int cs_mpi_share_text(MPI_Comm comm, int status, char **text)
+{
+    int rank;
+    CS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
+    long long head[2] = {status, status == CS_OK && rank == 0 ? (long long)strlen(*text) + 1 : 0};
+    MPI_Request req;
+    CS_MPI_CHECK(MPI_Ibcast(head, 2, MPI_LONG_LONG, 0, comm, &req));
+    cs_mpi_wait_quietly(&req);
+    if (head[0] != CS_OK)
+        return (int)head[0];
+    if (rank != 0 && !(*text = malloc((size_t)head[1])))
+        MPI_Abort(comm, 1);
+    CS_MPI_CHECK(MPI_Ibcast(*text, (int)head[1], MPI_CHAR, 0, comm, &req));
+    cs_mpi_wait_quietly(&req);
+    return CS_OK;
+}
+
 static void quiet_barrier(MPI_Comm comm)
 {
     MPI_Request req;
@@ -366,7 +391,7 @@ double cs_mpi_pingpong(MPI_Comm comm, double seconds)
     return rate;
 }
 
-int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const struct cs_trace *trace,
+void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const struct cs_trace *trace,
                const struct cs_host *h, const struct cs_run_options *opt, struct cs_results *r)
 {
     int rank, size;
@@ -428,5 +453,4 @@ int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const str
     } else {
         cs_node_free(&node);
     }
-    return CS_OK;
 }

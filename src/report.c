@@ -366,6 +366,28 @@ void cs_results_table(const struct cs_results *r, FILE *out)
     fprintf(out, "bottleneck: %s: %s\n", cs_bottleneck_names[r->bottleneck], r->reason);
 }
 
+void cs_calibration_table(const struct cs_scenario *sc, double trips, const struct cs_results *r, FILE *out)
+{
+    double own = r->coordinator_per_request_us, per = own + sc->dispatch.cost_us;
+    double service = sc->service.time.mean_us / sc->service.servers;
+    fprintf(out, "# clustersim %s calibration on %s (%d ranks, %d cores on this host); %s\n", CS_VERSION,
+            r->rank_info[0].host, r->ranks, r->rank_info[0].host_cores, r->library);
+    fprintf(out, "raw MPI round trips (rank 0 <-> 1)   %12.0f per second (%.2f us each)\n", trips, 1e6 / trips);
+    fprintf(out, "coordinator's own cost per request   %12.3f us (%.0f req/s flat out, %d service nodes)\n", own,
+            r->throughput_rps, r->service_nodes);
+    fprintf(out, "with dispatch.cost_us = %-10g   %12.3f us per request: a ceiling of %.0f req/s\n",
+            sc->dispatch.cost_us, per, 1e6 / per);
+    fprintf(out, "knee for this scenario (service %g us / %d server%s / %.3f us)  at %.1f service nodes\n",
+            sc->service.time.mean_us, sc->service.servers, sc->service.servers == 1 ? "" : "s", per, service / per);
+    fprintf(out, "%-36s %12s\n", "knee for other mean service times", "nodes");
+    const double times[] = {100, 1000, 10000, 100000};
+    for (size_t i = 0; i < CS_ARRAY_LEN(times); i++)
+        fprintf(out, "  %8.0f us%25s %12.1f\n", times[i], "", times[i] / sc->service.servers / per);
+    if (r->oversubscribed)
+        fprintf(out, "note: %d ranks share %d cores; on a real cluster the coordinator has a core of its own\n",
+                r->worst_host_ranks, r->worst_host_cores);
+}
+
 static const char *sweep_csv_header =
     "nodes,offered_rps,throughput_rps,p50_us,p99_us,coordinator_utilization,node_utilization_mean,bottleneck,"
     "mean_us,coordinator_per_request_us,service_inflation,speedup,efficiency\n";

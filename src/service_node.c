@@ -3,7 +3,6 @@
  * own measurements (queue wait, delivered service time, busy time). It
  * emulates service by deadlines; it does not sleep or spin itself.
  */
-#include "cs/scenario.h"
 #include "cs/service_node.h"
 
 #include <math.h>
@@ -11,6 +10,7 @@
 #include <string.h>
 
 #include "cs/common.h"
+#include "cs/scenario.h"
 
 const char *const cs_node_counter_names[CS_N__COUNT] = {
     [CS_N_RECEIVED] = "received",
@@ -42,6 +42,7 @@ int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacit
     n->counters[CS_N_WINDOW_NS] = (uint64_t)(window_end - window_start);
     n->counters[CS_N_SERVERS] = (uint64_t)servers;
     cs_hist_init(&n->service);
+    cs_ring_init(&n->queue, sizeof(struct cs_queued), 64, INT32_MAX);
     return CS_OK;
 }
 
@@ -90,8 +91,8 @@ static bool fault_state(const struct cs_node *n, int64_t now, double *slow)
 /* A stopped node loses what it holds, as a crashed process would. */
 static void drop_everything(struct cs_node *n)
 {
-    n->counters[CS_N_DROPPED] += (uint64_t)(n->queue_count + n->busy);
-    n->queue_count = 0;
+    n->counters[CS_N_DROPPED] += (uint64_t)(n->queue.count + n->busy);
+    n->queue.count = 0;
     for (int i = 0; i < n->servers_n; i++)
         n->servers[i].busy = false;
     n->busy = 0;
@@ -99,29 +100,9 @@ static void drop_everything(struct cs_node *n)
 
 void cs_node_free(struct cs_node *n)
 {
-    free(n->queue);
+    cs_ring_free(&n->queue);
     free(n->servers);
-    n->queue = NULL;
     n->servers = NULL;
-}
-
-static int enqueue(struct cs_node *n, const struct cs_queued *q)
-{
-    if (n->queue_count == n->queue_cap) {
-        int cap = n->queue_cap ? n->queue_cap * 2 : 64;
-        struct cs_queued *nq = malloc((size_t)cap * sizeof(*nq));
-        if (!nq)
-            return CS_E_NOMEM;
-        for (int i = 0; i < n->queue_count; i++)
-            nq[i] = n->queue[(n->queue_head + i) % n->queue_cap];
-        free(n->queue);
-        n->queue = nq;
-        n->queue_cap = cap;
-        n->queue_head = 0;
-    }
-    n->queue[(n->queue_head + n->queue_count) % n->queue_cap] = *q;
-    n->queue_count++;
-    return CS_OK;
 }
 
 int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int64_t now)
@@ -130,7 +111,7 @@ int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int64_t now)
         n->shutdown = true;
         if ((m->flags & CS_SHUTDOWN_EARLY) && now < n->window_end)
             n->counters[CS_N_WINDOW_NS] = now > n->window_start ? (uint64_t)(now - n->window_start) : 0;
-        n->counters[CS_N_ABANDONED] += (uint64_t)(n->queue_count + n->busy);
+        n->counters[CS_N_ABANDONED] += (uint64_t)(n->queue.count + n->busy);
         return CS_OK;
     }
     if (m->kind != CS_MSG_REQUEST)
@@ -141,13 +122,13 @@ int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int64_t now)
         n->counters[CS_N_DROPPED]++; /* stopped: no answer, ever */
         return CS_OK;
     }
-    if (n->queue_capacity > 0 && n->queue_count >= n->queue_capacity) {
+    if (n->queue_capacity > 0 && n->queue.count >= n->queue_capacity) {
         n->counters[CS_N_REJECTED]++;
         struct cs_msg r = {.kind = CS_MSG_REPLY, .flags = m->flags | CS_REPLY_REJECTED, .id = m->id};
         return n->tp->send(n->tp->ctx, 0, &r);
     }
     struct cs_queued q = {m->id, m->service_ns, now, m->flags};
-    return enqueue(n, &q);
+    return cs_ring_push(&n->queue, &q);
 }
 
 /* Busy time of [a, b) that falls inside the window. */
@@ -196,13 +177,12 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
             cs_hist_record(&n->service, (uint64_t)delivered);
         }
     }
-    for (int i = 0; i < n->servers_n && n->queue_count > 0; i++) {
+    for (int i = 0; i < n->servers_n && n->queue.count > 0; i++) {
         struct cs_server *s = &n->servers[i];
         if (s->busy)
             continue;
-        struct cs_queued q = n->queue[n->queue_head];
-        n->queue_head = (n->queue_head + 1) % n->queue_cap;
-        n->queue_count--;
+        struct cs_queued q = *(const struct cs_queued *)cs_ring_front(&n->queue);
+        cs_ring_pop(&n->queue);
         int64_t requested = (int64_t)llround((double)q.service_ns * slow / n->speed);
         *s = (struct cs_server){
             .busy = true,

@@ -4,7 +4,6 @@
  * knee, Universal Scalability Law and Amdahl fits, the operational law's
  * prediction). Pure arithmetic: main.c runs the steps.
  */
-#include "cs/scenario.h"
 #include "cs/sweep.h"
 
 #include <math.h>
@@ -13,6 +12,7 @@
 
 #include "cs/common.h"
 #include "cs/results.h"
+#include "cs/scenario.h"
 
 int cs_sweep_plan(const struct cs_scenario *sc, int max_nodes, struct cs_sweep_step *steps, char *err,
                   size_t errlen)

@@ -14,54 +14,26 @@
 
 #include "cs/common.h"
 
-static int q_push(struct sim_queue *q, int src, const struct cs_msg *m)
-{
-    if (q->count == q->cap) {
-        int cap = q->cap ? 2 * q->cap : 256;
-        struct cs_msg *nm = malloc((size_t)cap * sizeof(*nm));
-        int *ns = malloc((size_t)cap * sizeof(*ns));
-        if (!nm || !ns) {
-            free(nm);
-            free(ns);
-            return CS_E_NOMEM;
-        }
-        for (int i = 0; i < q->count; i++) {
-            nm[i] = q->msgs[(q->head + i) % q->cap];
-            ns[i] = q->srcs[(q->head + i) % q->cap];
-        }
-        free(q->msgs);
-        free(q->srcs);
-        q->msgs = nm;
-        q->srcs = ns;
-        q->cap = cap;
-        q->head = 0;
-    }
-    int at = (q->head + q->count) % q->cap;
-    q->msgs[at] = *m;
-    q->srcs[at] = src;
-    q->count++;
-    return CS_OK;
-}
-
 static int lb_send(void *ctx, int dest, const struct cs_msg *m)
 {
     struct sim_endpoint *e = ctx;
     if (dest < 0 || dest >= e->sim->ranks)
         return CS_E_TRANSPORT;
     e->sim->sent++;
-    return q_push(&e->sim->inbox[dest], e->rank, m);
+    struct sim_letter l = {*m, e->rank};
+    return cs_ring_push(&e->sim->inbox[dest], &l);
 }
 
 static int lb_poll(void *ctx, struct cs_msg *m, int *src)
 {
     struct sim_endpoint *e = ctx;
-    struct sim_queue *q = &e->sim->inbox[e->rank];
+    struct cs_ring *q = &e->sim->inbox[e->rank];
     if (q->count == 0)
         return 0;
-    *m = q->msgs[q->head];
-    *src = q->srcs[q->head];
-    q->head = (q->head + 1) % q->cap;
-    q->count--;
+    const struct sim_letter *l = cs_ring_front(q);
+    *m = l->msg;
+    *src = l->src;
+    cs_ring_pop(q);
     return 1;
 }
 
@@ -86,6 +58,7 @@ int sim_open(struct sim *s, int ranks)
     if (!s->inbox || !s->endpoints || !s->tps)
         return CS_E_NOMEM;
     for (int i = 0; i < ranks; i++) {
+        cs_ring_init(&s->inbox[i], sizeof(struct sim_letter), 256, INT32_MAX);
         s->endpoints[i] = (struct sim_endpoint){s, i};
         s->tps[i] = (struct cs_transport){&s->endpoints[i], lb_send, lb_poll};
     }
@@ -94,10 +67,8 @@ int sim_open(struct sim *s, int ranks)
 
 void sim_close(struct sim *s)
 {
-    for (int i = 0; s->inbox && i < s->ranks; i++) {
-        free(s->inbox[i].msgs);
-        free(s->inbox[i].srcs);
-    }
+    for (int i = 0; s->inbox && i < s->ranks; i++)
+        cs_ring_free(&s->inbox[i]);
     free(s->inbox);
     free(s->endpoints);
     free(s->tps);
@@ -125,7 +96,7 @@ static int settle_nodes(struct sim *s, struct cs_node *nodes, int n, struct sim_
                 int rc = cs_node_on_message(&nodes[i], &m, s->now);
                 if (rc)
                     return rc;
-                int depth = nodes[i].queue_count + nodes[i].busy;
+                int depth = nodes[i].queue.count + nodes[i].busy;
                 if (depth > st->max_node_depth)
                     st->max_node_depth = depth;
             }

@@ -11,13 +11,14 @@
 #include "cs/config.h"
 #include "cs/coordinator.h"
 #include "cs/results.h"
+#include "cs/ring.h"
 #include "cs/service_node.h"
 #include "cs/transport.h"
 
-struct sim_queue {
-    struct cs_msg *msgs;
-    int *srcs;
-    int head, count, cap;
+/* A message in a rank's inbox, and who sent it. */
+struct sim_letter {
+    struct cs_msg msg;
+    int src;
 };
 
 struct sim_endpoint {
@@ -29,7 +30,7 @@ struct sim {
     int ranks;
     int64_t now;
     struct cs_clock clock;
-    struct sim_queue *inbox;        /* [ranks] */
+    struct cs_ring *inbox;          /* [ranks], of struct sim_letter */
     struct sim_endpoint *endpoints; /* [ranks] */
     struct cs_transport *tps;       /* [ranks] */
     uint64_t sent;                  /* messages sent, all ranks */

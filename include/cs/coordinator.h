@@ -20,6 +20,7 @@
 #include "cs/config.h"
 #include "cs/histogram.h"
 #include "cs/policy.h"
+#include "cs/ring.h"
 #include "cs/trace.h"
 #include "cs/transport.h"
 
@@ -62,13 +63,6 @@ enum cs_coord_state { CS_COORD_RUNNING, CS_COORD_DRAINING, CS_COORD_DONE };
 
 /* How a request ended (0: it has not). */
 enum cs_outcome { CS_OPEN, CS_COMPLETED, CS_REJECTED, CS_TIMED_OUT, CS_FAILED };
-
-/* A FIFO of fixed-size elements that doubles as it fills, up to max. */
-struct cs_ring {
-    char *buf;
-    size_t size; /* bytes per element */
-    int cap, head, count, max;
-};
 
 /* An arrival waiting in the coordinator's queue. */
 struct cs_pending {

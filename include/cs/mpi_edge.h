@@ -57,6 +57,15 @@ void cs_mpi_catch_signals(void);
  * being waited for when ranks outnumber cores. */
 void cs_mpi_wait_quietly(MPI_Request *req);
 
+/* Rank 0's value of an int, on every rank (a quiet broadcast). */
+int cs_mpi_share_int(MPI_Comm comm, int value);
+
+/* Rank 0's text on every rank, or its status: rank 0 passes the status of
+ * composing the text (CS_OK, or a CS_E code with text NULL) and keeps its
+ * text; the others get a malloc'd copy in *text when the status is CS_OK.
+ * Returns the status, on every rank. */
+int cs_mpi_share_text(MPI_Comm comm, int status, char **text);
+
 /* This rank's host: where it runs, how crowded the host is, and the
  * doorbells of the ranks on it (in an MPI shared-memory window). */
 struct cs_host {
@@ -87,8 +96,8 @@ double cs_mpi_pingpong(MPI_Comm comm, double seconds);
  * ranks 1..nodes as service nodes; higher ranks idle until it is over. On
  * rank 0, *r is filled and analyzed (cs_results_init with nodes + 1 ranks
  * first), and trace holds the arrivals of a trace scenario; other ranks
- * pass NULL for both. Returns 0, or a negative CS_E code. */
-int cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const struct cs_trace *trace,
+ * pass NULL for both. A rank that fails aborts the job (MPI_Abort). */
+void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const struct cs_trace *trace,
                const struct cs_host *h, const struct cs_run_options *opt, struct cs_results *r);
 
 #endif

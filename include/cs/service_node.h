@@ -14,6 +14,7 @@
 #include "cs/config.h"
 #include "cs/histogram.h"
 #include "cs/transport.h"
+#include "cs/ring.h"
 
 /* Node counters, gathered to rank 0 as one array per node. Sums and
  * histograms cover measured requests only. */
@@ -55,8 +56,7 @@ struct cs_node {
     int64_t window_start, window_end;
     bool shutdown;
 
-    struct cs_queued *queue;
-    int queue_cap, queue_head, queue_count;
+    struct cs_ring queue; /* of struct cs_queued, waiting for a server */
     struct cs_server *servers;
     int busy;
 
