@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): the coordinator's maximum dispatch rate, with
 # zero service time and zero dispatch.cost_us, at 2, 4 and 8 ranks, next
-# to a minimal raw MPI request/reply loop (tests/rawloop.c) measured in
+# to a minimal raw MPI request/reply loop (tools/rawloop.c) measured in
 # the same run on the same ranks. The offered load is set 25% above what
 # the raw loop reached, so the coordinator, not the schedule, sets the pace.
 # Then rank 0's peak memory over a run of 5 million requests.
@@ -24,7 +24,7 @@ printf '# clustersim dispatch benchmark on %s (%d cores), %s s per measurement\n
 printf '%6s %16s %16s %8s %14s\n' "ranks" "raw_loop_rps" "clustersim_rps" "ratio" "coord_us_req"
 for np in "${counts[@]}"; do
     args=$(cs_mpirun_args "$np")
-    raw=$(mpirun $args "$CS_BUILD/tests/rawloop" "$secs" 128)
+    raw=$(mpirun $args "$CS_BUILD/tools/rawloop" "$secs" 128)
     rate=$(awk -v r="$raw" 'BEGIN { printf "%d", r * 1.25 }')
     mpirun $args "$CS_BUILD/clustersim" -q --set load.duration_s="$secs" --set load.warmup_s=0.5 \
         --set load.arrival=constant --set load.rate_rps="$rate" \

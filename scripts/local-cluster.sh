@@ -5,7 +5,7 @@
 #                                         hosts cs-h0..cs-h(N-1) on a switch in 10.213.7.0/24;
 #                                         RATE (e.g. 100mbit) limits each host's link (tc tbf);
 #                                         US adds one-way delay between hosts (a userspace
-#                                         switch, tests/netdelay.c: this kernel has no netem)
+#                                         switch, tools/netdelay.c: this kernel has no netem)
 #   scripts/local-cluster.sh run NP [clustersim args...]
 #                                         mpirun from cs-h0, 1 coordinator there and NP-1 ranks
 #                                         spread over the other hosts
@@ -34,7 +34,7 @@ up() {
         esac
     done
     [ "$n" -ge 2 ] || { echo "up: need at least 2 hosts" >&2; exit 2; }
-    if [ -n "$delay" ] && [ ! -x "$CS_BUILD/tests/netdelay" ]; then
+    if [ -n "$delay" ] && [ ! -x "$CS_BUILD/tools/netdelay" ]; then
         cs_need_packages $CS_RUN_PACKAGES
         cs_build
     fi
@@ -79,7 +79,7 @@ up() {
     if [ -n "$delay" ]; then
         local ports
         ports=$(seq -f 'p%g' 0 $((n - 1)) | tr '\n' ' ')
-        ip netns exec $SW "$CS_BUILD/tests/netdelay" "$delay" $ports </dev/null >"$DIR/netdelay.log" 2>&1 &
+        ip netns exec $SW "$CS_BUILD/tools/netdelay" "$delay" $ports </dev/null >"$DIR/netdelay.log" 2>&1 &
         echo $! >"$DIR/netdelay.pid"
     fi
     # How mpirun reaches a "host": like ssh, but into its namespace, with

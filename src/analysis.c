@@ -90,6 +90,14 @@ void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, cons
     }
 }
 
+bool cs_results_first_on_host(const struct cs_results *r, int rank)
+{
+    for (int j = 0; j < rank; j++)
+        if (strcmp(r->rank_info[j].host, r->rank_info[rank].host) == 0)
+            return false;
+    return true;
+}
+
 static void placement(struct cs_results *r)
 {
     r->host_count = 0;
@@ -99,10 +107,7 @@ static void placement(struct cs_results *r)
     double worst = 0;
     for (int i = 0; i < r->ranks; i++) {
         const struct cs_rank_info *ri = &r->rank_info[i];
-        bool seen = false;
-        for (int j = 0; j < i && !seen; j++)
-            seen = strcmp(r->rank_info[j].host, ri->host) == 0;
-        if (!seen)
+        if (cs_results_first_on_host(r, i))
             r->host_count++;
         double load = ri->host_cores > 0 ? (double)ri->host_ranks / ri->host_cores : 0;
         if (load > worst) {

@@ -20,10 +20,11 @@
 #include "cs/fileio.h"
 #include "cs/html.h"
 #include "cs/jsonpath.h"
-#include "cs/mpi_edge.h"
 #include "cs/results.h"
 #include "cs/scenario.h"
 #include "cs/sweep.h"
+
+#include "mpi_edge.h"
 
 #define EXIT_USAGE 2
 #define MAX_SETS 256

@@ -18,8 +18,9 @@
 #include "cs/clock.h"
 #include "cs/common.h"
 #include "cs/coordinator.h"
-#include "cs/mpi_edge.h"
 #include "cs/service_node.h"
+
+#include "mpi_edge.h"
 
 /* Without a doorbell, the coordinator sleeps rather than polls only when
  * nothing is outstanding and the next arrival is at least this far away. */

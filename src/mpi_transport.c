@@ -8,7 +8,8 @@
 #include <stdlib.h>
 
 #include "cs/common.h"
-#include "cs/mpi_edge.h"
+
+#include "mpi_edge.h"
 
 void cs_mpi_fail(int rc, const char *what, const char *file, int line)
 {

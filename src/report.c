@@ -41,12 +41,12 @@ static cJSON *latency_object(const struct cs_histogram *h)
     return o;
 }
 
-static bool host_seen_before(const struct cs_results *r, int i)
+/* A counters object: each name with its value. */
+static void add_counters(cJSON *parent, const char *const *names, const uint64_t *values, int n)
 {
-    for (int j = 0; j < i; j++)
-        if (strcmp(r->rank_info[j].host, r->rank_info[i].host) == 0)
-            return true;
-    return false;
+    cJSON *o = cJSON_AddObjectToObject(parent, "counters");
+    for (int i = 0; i < n; i++)
+        cJSON_AddNumberToObject(o, names[i], (double)values[i]);
 }
 
 char *cs_results_json(const struct cs_results *r)
@@ -71,7 +71,7 @@ char *cs_results_json(const struct cs_results *r)
     cJSON_AddStringToObject(mpi, "library", r->library);
     cJSON *hosts = cJSON_AddArrayToObject(mpi, "hosts");
     for (int i = 0; i < r->ranks; i++)
-        if (!host_seen_before(r, i))
+        if (cs_results_first_on_host(r, i))
             cJSON_AddItemToArray(hosts, cJSON_CreateString(r->rank_info[i].host));
     cJSON_AddNumberToObject(mpi, "host_count", r->host_count);
     cJSON *rank_hosts = cJSON_AddArrayToObject(mpi, "rank_hosts");
@@ -132,9 +132,7 @@ char *cs_results_json(const struct cs_results *r)
     add_num(co, "per_request_us", r->coordinator_per_request_us);
     cJSON_AddNumberToObject(co, "pending_max", (double)c[CS_C_PENDING_MAX]);
     cJSON_AddNumberToObject(co, "max_rss_kb", (double)r->max_rss_kb);
-    cJSON *raw = cJSON_AddObjectToObject(co, "counters");
-    for (int i = 0; i < CS_C__COUNT; i++)
-        cJSON_AddNumberToObject(raw, cs_coord_counter_names[i], (double)c[i]);
+    add_counters(co, cs_coord_counter_names, c, CS_C__COUNT);
 
     cJSON *nodes = cJSON_AddArrayToObject(root, "nodes");
     for (int i = 0; i < r->service_nodes; i++) {
@@ -149,9 +147,7 @@ char *cs_results_json(const struct cs_results *r)
         add_num(o, "queue_wait_mean_us", done ? (double)n->queue_wait_ns / 1e3 / (double)done : 0);
         add_num(o, "service_mean_us", m ? (double)n->counters[CS_N_SERVICE_NS] / 1e3 / (double)m : 0);
         cJSON_AddNumberToObject(o, "abandoned", (double)n->counters[CS_N_ABANDONED]);
-        cJSON *nc = cJSON_AddObjectToObject(o, "counters");
-        for (int k = 0; k < CS_N__COUNT; k++)
-            cJSON_AddNumberToObject(nc, cs_node_counter_names[k], (double)n->counters[k]);
+        add_counters(o, cs_node_counter_names, n->counters, CS_N__COUNT);
         cJSON_AddItemToArray(nodes, o);
     }
 
@@ -425,16 +421,30 @@ void cs_timeseries_header(FILE *out, bool json)
 
 void cs_timeseries_row(FILE *out, bool json, const struct cs_interval_row *w)
 {
-    if (json)
-        fprintf(out,
-                "{\"t_s\": %.3f, \"offered_rps\": %.1f, \"completed_rps\": %.1f, \"rejected_rps\": %.1f, "
-                "\"timed_out_rps\": %.1f, \"failed_rps\": %.1f, \"p50_us\": %.1f, \"p99_us\": %.1f, \"in_flight\": %d, \"pending\": %d, "
-                "\"coordinator_utilization\": %.4f}\n",
-                w->t_s, w->offered_rps, w->completed_rps, w->rejected_rps, w->timed_out_rps, w->failed_rps, w->p50_us,
-                w->p99_us, w->in_flight, w->pending, w->coordinator_utilization);
-    else
+    if (json) {
+        /* Rounded as the CSV is: 1 ms, 0.1 req/s and us, 0.01% busy. */
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "t_s", round(w->t_s * 1e3) / 1e3);
+        const struct {
+            const char *k;
+            double v;
+        } tenths[] = {{"offered_rps", w->offered_rps}, {"completed_rps", w->completed_rps},
+                      {"rejected_rps", w->rejected_rps}, {"timed_out_rps", w->timed_out_rps},
+                      {"failed_rps", w->failed_rps}, {"p50_us", w->p50_us}, {"p99_us", w->p99_us}};
+        for (size_t i = 0; i < CS_ARRAY_LEN(tenths); i++)
+            cJSON_AddNumberToObject(o, tenths[i].k, round(tenths[i].v * 10) / 10);
+        cJSON_AddNumberToObject(o, "in_flight", w->in_flight);
+        cJSON_AddNumberToObject(o, "pending", w->pending);
+        cJSON_AddNumberToObject(o, "coordinator_utilization", round(w->coordinator_utilization * 1e4) / 1e4);
+        char *line = o ? cJSON_PrintUnformatted(o) : NULL;
+        if (line)
+            fprintf(out, "%s\n", line);
+        cJSON_free(line);
+        cJSON_Delete(o);
+    } else {
         fprintf(out, "%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%d,%.4f\n", w->t_s, w->offered_rps,
                 w->completed_rps, w->rejected_rps, w->timed_out_rps, w->failed_rps, w->p50_us, w->p99_us, w->in_flight,
                 w->pending, w->coordinator_utilization);
+    }
     fflush(out);
 }

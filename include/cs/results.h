@@ -108,6 +108,9 @@ struct cs_rank_report {
 void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord *c,
                         const struct cs_rank_report *reports);
 
+/* Is rank the first rank of its host (rank_info by host name)? */
+bool cs_results_first_on_host(const struct cs_results *r, int rank);
+
 /* Derive every field below "derived" from the inputs. */
 void cs_results_analyze(struct cs_results *r);
 

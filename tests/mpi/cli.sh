@@ -100,9 +100,8 @@ done
 run_at_terminal() { # output file, clustersim args...
     local out=$1
     shift
-    local over=""
-    [ 3 -gt "$(nproc)" ] && over=--oversubscribe
-    local cmd="timeout -k 5 60 $MPIEXEC -q -np 3 $over $CLUSTERSIM $*"
+    launcher 3
+    local cmd="timeout -k 5 60 ${LAUNCH[*]} $CLUSTERSIM $*"
     script -qec "$cmd" /dev/null </dev/null >"$out" 2>&1 || true
 }
 short="--set load.duration_s=2.5 --set load.warmup_s=0.2"

@@ -8,9 +8,10 @@ source "$(dirname "$0")/lib.sh"
 
 np=12
 slots=(--host "localhost:$np")
+launcher "$np" slots
 run() { # like cs, but with declared slots instead of --oversubscribe
     set +e
-    timeout -k 5 120 "$MPIEXEC" -q -np "$np" "${slots[@]}" "$CLUSTERSIM" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+    timeout -k 5 120 "${LAUNCH[@]}" "${slots[@]}" "$CLUSTERSIM" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
     RC=$?
     set -e
 }
@@ -30,7 +31,7 @@ check "$TMP/crowded.json" '.latency_us.p50 < 1500' "median latency near the 1 ms
 # the difference is what 5 s of idling costs: ranks that busy-poll would
 # use 2 cores x 5 s = 10 CPU-seconds.
 idle_cpu() {
-    /usr/bin/time -f "%U %S" -o "$TMP/cpu" "$MPIEXEC" -q -np "$np" "${slots[@]}" "$CLUSTERSIM" -q \
+    /usr/bin/time -f "%U %S" -o "$TMP/cpu" "${LAUNCH[@]}" "${slots[@]}" "$CLUSTERSIM" -q \
         --set load.rate_rps=5 --set load.arrival=constant --set load.duration_s="$1" --set load.warmup_s=0 \
         >/dev/null 2>"$TMP/err" </dev/null
     awk '{ print $1 + $2 }' "$TMP/cpu"

@@ -4,6 +4,23 @@ set -euo pipefail
 
 : "${CLUSTERSIM:?CLUSTERSIM must name the clustersim binary}"
 : "${MPIEXEC:=mpirun}"
+: "${MPIEXEC_NUMPROC_FLAG:=-np}"
+# Open MPI's own flags (-q: no notice of a non-zero exit, --oversubscribe:
+# more ranks than cores) go to Open MPI's launcher only.
+MPIEXEC_OMPI=0
+"$MPIEXEC" --version 2>&1 | grep -q 'Open MPI\|OpenRTE' && MPIEXEC_OMPI=1
+
+# launcher NP [slots]: LAUNCH becomes the launcher and its flags for NP
+# ranks (CMake's FindMPI: MPIEXEC, MPIEXEC_NUMPROC_FLAG, MPIEXEC_PREFLAGS);
+# with "slots", no --oversubscribe (the caller declares the slots).
+launcher() {
+    LAUNCH=("$MPIEXEC" "$MPIEXEC_NUMPROC_FLAG" "$1")
+    if [ "$MPIEXEC_OMPI" -eq 1 ]; then
+        LAUNCH+=(-q)
+        [ "$1" -gt "$(nproc)" ] && [ "${2:-}" != slots ] && LAUNCH+=(--oversubscribe)
+    fi
+    LAUNCH+=(${MPIEXEC_PREFLAGS:-})
+}
 if [ "$(id -u)" -eq 0 ]; then
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
@@ -24,12 +41,11 @@ cpu_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9 
 cs() {
     local np=$1
     shift
-    local over=()
-    [ "$np" -gt "$(nproc)" ] && over=(--oversubscribe)
     local before after
+    launcher "$np"
     before=$(cpu_ticks)
     set +e
-    timeout -k 5 "${CS_TIMEOUT:-120}" "$MPIEXEC" -q -np "$np" "${over[@]}" "$CLUSTERSIM" "$@" \
+    timeout -k 5 "${CS_TIMEOUT:-120}" "${LAUNCH[@]}" "$CLUSTERSIM" "$@" \
         >"$TMP/out" 2>"$TMP/err" </dev/null
     RC=$?
     set -e

@@ -9,9 +9,10 @@
 source "$(dirname "$0")/lib.sh"
 export OMPI_MCA_odls_base_sigkill_timeout=2
 
+launcher 4
 for sig in TERM INT; do
     rm -f "$TMP/stop.json"
-    "$MPIEXEC" -q -np 4 --oversubscribe "$CLUSTERSIM" -q --set load.duration_s=60 \
+    "${LAUNCH[@]}" "$CLUSTERSIM" -q --set load.duration_s=60 \
         --set load.utilization=0.8 --json "$TMP/stop.json" >"$TMP/out" 2>"$TMP/err" </dev/null &
     pid=$!
     (sleep 60 && kill -9 "$pid") >/dev/null 2>&1 </dev/null & # the hang guard
