@@ -1006,6 +1006,19 @@ void cs_coord_stop(struct cs_coord *c, int64_t now, int64_t grace_ns)
     c->state = CS_COORD_DRAINING;
 }
 
+void cs_coord_progress(const struct cs_coord *c, int64_t now, struct cs_progress *p)
+{
+    double t = (double)(now - c->t0) / 1e9;
+    *p = (struct cs_progress){
+        .t_s = t,
+        .total_s = (double)(c->window_end - c->t0) / 1e9,
+        .phase = c->state == CS_COORD_RUNNING ? (t < c->sc->load.warmup_s ? "warm-up" : "running") : "draining",
+        .generated = c->counters[CS_C_GENERATED] + c->counters[CS_C_WARMUP_GENERATED],
+        .completed = c->counters[CS_C_COMPLETED] + c->counters[CS_C_WARMUP_COMPLETED],
+        .outstanding = cs_coord_outstanding(c),
+    };
+}
+
 double cs_coord_window_s(const struct cs_coord *c)
 {
     return (double)(c->window_end - c->window_start) / 1e9;

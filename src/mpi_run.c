@@ -175,13 +175,10 @@ void cs_mpi_host_close(MPI_Comm comm, struct cs_host *h)
 
 static void progress_line(FILE *out, const struct cs_coord *c, int64_t now, bool final)
 {
-    double t = (double)(now - c->t0) / 1e9;
-    double total = (double)(c->window_end - c->t0) / 1e9;
-    uint64_t gen = c->counters[CS_C_GENERATED] + c->counters[CS_C_WARMUP_GENERATED];
-    uint64_t done = c->counters[CS_C_COMPLETED] + c->counters[CS_C_WARMUP_COMPLETED];
-    fprintf(out, "\r  %5.1f / %.1f s  %s  generated %llu  completed %llu  outstanding %d      ", t, total,
-            c->state == CS_COORD_RUNNING ? (t < c->sc->load.warmup_s ? "warm-up" : "running") : "draining",
-            (unsigned long long)gen, (unsigned long long)done, cs_coord_outstanding(c));
+    struct cs_progress p;
+    cs_coord_progress(c, now, &p);
+    fprintf(out, "\r  %5.1f / %.1f s  %s  generated %llu  completed %llu  outstanding %d      ", p.t_s, p.total_s,
+            p.phase, (unsigned long long)p.generated, (unsigned long long)p.completed, p.outstanding);
     if (final)
         fprintf(out, "\r%*s\r", 100, "");
     fflush(out);
@@ -222,7 +219,7 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
     if (opt->timeseries)
         cs_timeseries_header(opt->timeseries, opt->timeseries_json);
     while (!cs_coord_done(c)) {
-        if (cs_stop_signal && !c->stopped) {
+        if (cs_stop_signal && !cs_coord_stopped(c)) {
             fprintf(stderr, "\nclustersim: stopping on signal %d: draining for %g s; the results will be marked "
                             "incomplete\n",
                     (int)cs_stop_signal, sc->run.stop_grace_s);

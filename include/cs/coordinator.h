@@ -278,6 +278,21 @@ double cs_coord_window_s(const struct cs_coord *c);
  * run.interval_ms, whether or not a time series is written. */
 void cs_coord_interval(struct cs_coord *c, int64_t now, struct cs_interval_row *row);
 
+/* Where a run stands at now, for a progress line. */
+struct cs_progress {
+    double t_s, total_s;  /* since the start; the start to the window's end */
+    const char *phase;    /* "warm-up", "running" or "draining" */
+    uint64_t generated, completed; /* warm-up included */
+    int outstanding;
+};
+void cs_coord_progress(const struct cs_coord *c, int64_t now, struct cs_progress *p);
+
+/* Was the run stopped early (cs_coord_stop)? */
+static inline bool cs_coord_stopped(const struct cs_coord *c)
+{
+    return c->stopped;
+}
+
 static inline bool cs_coord_done(const struct cs_coord *c)
 {
     return c->state == CS_COORD_DONE;
