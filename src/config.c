@@ -19,16 +19,16 @@
 #include "cs/arrival.h"
 #include "cs/common.h"
 #include "cs/fileio.h"
+#include "cs/jsontext.h"
 #include "cs/policy.h"
 
+/* The embedded default scenario: every key at its default (key_table),
+ * with a name and a description. */
 const char cs_default_scenario_json[] =
     "{\n"
     "  \"name\": \"default\",\n"
     "  \"description\": \"Poisson arrivals at 70% of the service nodes' capacity, exponential 1 ms "
-    "service, round-robin dispatch: scale-out below the knee.\",\n"
-    "  \"load\": {\"arrival\": \"poisson\", \"utilization\": 0.7, \"duration_s\": 8, \"warmup_s\": 1, \"seed\": 1},\n"
-    "  \"service\": {\"time\": {\"dist\": \"exponential\", \"mean_us\": 1000}, \"mode\": \"sleep\", \"servers\": 1},\n"
-    "  \"dispatch\": {\"policy\": \"round_robin\", \"cost_us\": 0}\n"
+    "service, round-robin dispatch: scale-out below the knee.\"\n"
     "}\n";
 
 enum key_type {
@@ -58,6 +58,13 @@ struct key {
     const char *(*enum_name)(int i); /* K_ENUM: name of value i, NULL past the end */
 };
 
+/* Names of the enumerated values, from the tables that define them. */
+static const char *const service_mode_names[] = {[CS_MODE_SLEEP] = "sleep", [CS_MODE_SPIN] = "spin"};
+static const char *const sweep_mode_names[] = {
+    [CS_SWEEP_SATURATE] = "saturate", [CS_SWEEP_STRONG] = "strong", [CS_SWEEP_WEAK] = "weak"};
+static const char *const fault_kind_names[] = {
+    [CS_FAULT_SLOW] = "slow", [CS_FAULT_STOP] = "stop", [CS_FAULT_RECOVER] = "recover"};
+
 static const char *arrival_name(int i)
 {
     return i < cs_arrival_kind_count ? cs_arrival_kinds[i].name : NULL;
@@ -68,17 +75,29 @@ static const char *policy_name(int i)
 }
 static const char *mode_name(int i)
 {
-    static const char *const names[] = {"sleep", "spin"};
-    return i < 2 ? names[i] : NULL;
+    return i < (int)CS_ARRAY_LEN(service_mode_names) ? service_mode_names[i] : NULL;
 }
 static const char *sweep_mode_name(int i)
 {
-    static const char *const names[] = {"saturate", "strong", "weak"};
-    return i < 3 ? names[i] : NULL;
+    return i < (int)CS_ARRAY_LEN(sweep_mode_names) ? sweep_mode_names[i] : NULL;
+}
+static const char *fault_kind_name(int i)
+{
+    return i < (int)CS_ARRAY_LEN(fault_kind_names) ? fault_kind_names[i] : NULL;
 }
 static const char *dist_name(int i)
 {
     return i < cs_dist_kind_count ? cs_dist_kinds[i].name : NULL;
+}
+
+/* "a, b, c": the names name(0), name(1), ... */
+static void name_list(const char *(*name)(int i), char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (int j = 0; name(j); j++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, "%s%s", j ? ", " : "", name(j));
+    }
 }
 
 #define OFF(field) offsetof(struct cs_scenario, field)
@@ -139,109 +158,19 @@ static void fail(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-/* A short printable form of a JSON value for messages. */
-static void describe(const cJSON *v, char *buf, size_t len)
-{
-    char *s = cJSON_PrintUnformatted(v);
-    if (!s) {
-        snprintf(buf, len, "(unprintable)");
-        return;
-    }
-    if (strlen(s) > 60)
-        snprintf(buf, len, "%.57s...", s);
-    else
-        snprintf(buf, len, "%s", s);
-    cJSON_free(s);
-}
-
-static const char *type_word(const cJSON *v)
-{
-    if (cJSON_IsNumber(v))
-        return "a number";
-    if (cJSON_IsString(v))
-        return "a string";
-    if (cJSON_IsBool(v))
-        return "a boolean";
-    if (cJSON_IsNull(v))
-        return "null";
-    if (cJSON_IsArray(v))
-        return "an array";
-    if (cJSON_IsObject(v))
-        return "an object";
-    return "an invalid value";
-}
-
-/* "a string \"x\"", "a number 5", "null", "true": what the user gave. */
-static const char *got(const cJSON *v, char *buf, size_t len)
-{
-    char shown[64];
-    describe(v, shown, sizeof(shown));
-    if (cJSON_IsNull(v) || cJSON_IsBool(v))
-        snprintf(buf, len, "%s", shown);
-    else
-        snprintf(buf, len, "%s %s", type_word(v), shown);
-    return buf;
-}
-
 static void *field(struct cs_scenario *s, const struct key *k)
 {
     return (char *)s + k->offset;
-}
-
-void cs_scenario_defaults(struct cs_scenario *s)
-{
-    memset(s, 0, sizeof(*s));
-    for (size_t i = 0; i < CS_ARRAY_LEN(key_table); i++) {
-        const struct key *k = &key_table[i];
-        void *f = field(s, k);
-        switch (k->type) {
-        case K_BOOL:
-            *(bool *)f = k->def != 0;
-            break;
-        case K_DOUBLE:
-            *(double *)f = k->def;
-            break;
-        case K_INT:
-            *(int *)f = (int)k->def;
-            break;
-        case K_SEED:
-            *(uint64_t *)f = (uint64_t)k->def;
-            break;
-        case K_STRING:
-            snprintf((char *)f, (size_t)k->max + 1, "%s", k->sdef);
-            break;
-        case K_ENUM:
-            for (int j = 0; k->enum_name(j); j++)
-                if (strcmp(k->enum_name(j), k->sdef) == 0)
-                    *(int *)f = j;
-            break;
-        case K_DIST: {
-            struct cs_dist *d = f;
-            d->kind = cs_dist_find(k->sdef);
-            d->mean_us = k->def;
-            d->cv = cs_dist_kinds[d->kind].default_cv;
-            break;
-        }
-        case K_PER_NODE:
-            ((struct cs_per_node *)f)->all = k->def;
-            break;
-        case K_SCHEDULE:
-        case K_FAULTS:
-        case K_INT_LIST:
-        case K_DOUBLE_LIST:
-            break; /* empty: the count beside the array is 0 */
-        }
-    }
 }
 
 static int check_number(const struct key *k, const char *path, const cJSON *v, double *out, char *err, size_t errlen)
 {
     char shown[80];
     if (!cJSON_IsNumber(v)) {
-        fail(err, errlen, "scenario key '%s': expected a number, got %s", path, got(v, shown, sizeof(shown)));
+        fail(err, errlen, "scenario key '%s': expected a number, got %s", path, cs_json_got(v, shown, sizeof(shown)));
         return CS_E_INVALID;
     }
-    describe(v, shown, sizeof(shown));
+    cs_json_describe(v, shown, sizeof(shown));
     double x = v->valuedouble;
     if (!isfinite(x)) {
         fail(err, errlen, "scenario key '%s': the number is too large to represent (must be %s %g and <= %g)", path,
@@ -269,7 +198,7 @@ static int parse_dist(struct cs_dist *d, const char *path, const cJSON *v, char 
         fail(err, errlen,
              "scenario key '%s': expected a distribution object such as "
              "{\"dist\": \"exponential\", \"mean_us\": 1000}, got %s",
-             path, got(v, shown, sizeof(shown)));
+             path, cs_json_got(v, shown, sizeof(shown)));
         return CS_E_INVALID;
     }
     const cJSON *c;
@@ -290,7 +219,7 @@ static int parse_dist(struct cs_dist *d, const char *path, const cJSON *v, char 
     if (dist) {
         int kind = cJSON_IsString(dist) ? cs_dist_find(dist->valuestring) : -1;
         if (kind < 0) {
-            describe(dist, shown, sizeof(shown));
+            cs_json_describe(dist, shown, sizeof(shown));
             fail(err, errlen,
                  "scenario key '%s.dist': unknown distribution %s (one of: constant, exponential, "
                  "uniform, lognormal)",
@@ -311,7 +240,7 @@ static int parse_dist(struct cs_dist *d, const char *path, const cJSON *v, char 
     if (cv) {
         snprintf(sub, sizeof(sub), "%s.cv", path);
         if (!dk->has_cv) {
-            describe(cv, shown, sizeof(shown));
+            cs_json_describe(cv, shown, sizeof(shown));
             fail(err, errlen,
                  "scenario key '%s': the %s distribution has no cv (got %s); only uniform and "
                  "lognormal take one",
@@ -342,9 +271,9 @@ static int parse_list(struct cs_scenario *s, const struct key *k, const cJSON *v
     if (cJSON_IsNull(v))
         return CS_OK;
     if (!cJSON_IsArray(v)) {
-        describe(v, shown, sizeof(shown));
+        cs_json_describe(v, shown, sizeof(shown));
         fail(err, errlen, "scenario key '%s': expected a list of numbers such as [1, 2, 4], got %s %s", k->path,
-             type_word(v), shown);
+             cs_json_type_word(v), shown);
         return CS_E_INVALID;
     }
     if (cJSON_GetArraySize(v) > CS_SWEEP_MAX) {
@@ -431,7 +360,7 @@ static int parse_per_node(struct cs_per_node *p, const struct key *k, const cJSO
     fail(err, errlen,
          "scenario key '%s': expected a number, a list with one number per service node, or "
          "overrides by rank such as {\"default\": 1, \"2\": 0.5}; got %s",
-         k->path, got(v, shown, sizeof(shown)));
+         k->path, cs_json_got(v, shown, sizeof(shown)));
     return CS_E_INVALID;
 }
 
@@ -447,7 +376,7 @@ static int parse_schedule(struct cs_scenario *s, const struct key *k, const cJSO
         fail(err, errlen,
              "scenario key '%s': expected a non-empty list such as [{\"at_s\": 0, \"rate_rps\": 500}, "
              "{\"at_s\": 5, \"rate_rps\": 5000}], got %s",
-             k->path, got(v, shown, sizeof(shown)));
+             k->path, cs_json_got(v, shown, sizeof(shown)));
         return CS_E_INVALID;
     }
     if (cJSON_GetArraySize(v) > CS_SCHEDULE_MAX) {
@@ -462,7 +391,7 @@ static int parse_schedule(struct cs_scenario *s, const struct key *k, const cJSO
         const cJSON *at = cJSON_GetObjectItemCaseSensitive(c, "at_s");
         const cJSON *rate = cJSON_GetObjectItemCaseSensitive(c, "rate_rps");
         if (!cJSON_IsObject(c) || !at || !rate || cJSON_GetArraySize(c) != 2) {
-            describe(c, shown, sizeof(shown));
+            cs_json_describe(c, shown, sizeof(shown));
             fail(err, errlen, "scenario key '%s': expected {\"at_s\": seconds, \"rate_rps\": rate}, got %s", sub,
                  shown);
             return CS_E_INVALID;
@@ -495,14 +424,13 @@ static int parse_schedule(struct cs_scenario *s, const struct key *k, const cJSO
 /* [{"rank": 2, "at_s": 8, "kind": "stop"}, {"rank": 3, "at_s": 5, "kind": "slow", "factor": 10, "for_s": 4}] */
 static int parse_faults(struct cs_scenario *s, const struct key *k, const cJSON *v, char *err, size_t errlen)
 {
-    static const char *const kinds[] = {"slow", "stop", "recover"};
     char sub[160], shown[80];
     s->faults_n = 0;
     if (cJSON_IsNull(v))
         return CS_OK;
     if (!cJSON_IsArray(v)) {
         fail(err, errlen, "scenario key '%s': expected a list such as [{\"rank\": 2, \"at_s\": 5, \"kind\": \"stop\"}], got %s",
-             k->path, got(v, shown, sizeof(shown)));
+             k->path, cs_json_got(v, shown, sizeof(shown)));
         return CS_E_INVALID;
     }
     const cJSON *c;
@@ -516,7 +444,7 @@ static int parse_faults(struct cs_scenario *s, const struct key *k, const cJSON 
         struct cs_fault *f = &s->faults[s->faults_n];
         *f = (struct cs_fault){.factor = 1};
         if (!cJSON_IsObject(c)) {
-            fail(err, errlen, "scenario key '%s': expected an object, got %s", sub, got(c, shown, sizeof(shown)));
+            fail(err, errlen, "scenario key '%s': expected an object, got %s", sub, cs_json_got(c, shown, sizeof(shown)));
             return CS_E_INVALID;
         }
         const cJSON *e;
@@ -544,12 +472,14 @@ static int parse_faults(struct cs_scenario *s, const struct key *k, const cJSON 
                     return CS_E_INVALID;
             } else if (strcmp(e->string, "kind") == 0) {
                 f->kind = -1;
-                for (int j = 0; j < 3 && cJSON_IsString(e); j++)
-                    if (strcmp(e->valuestring, kinds[j]) == 0)
+                for (int j = 0; fault_kind_name(j) && cJSON_IsString(e); j++)
+                    if (strcmp(e->valuestring, fault_kind_name(j)) == 0)
                         f->kind = j;
                 if (f->kind < 0) {
-                    fail(err, errlen, "scenario key '%s': unknown value %s (one of: slow, stop, recover)", key,
-                         got(e, shown, sizeof(shown)));
+                    char choices[128];
+                    name_list(fault_kind_name, choices, sizeof(choices));
+                    fail(err, errlen, "scenario key '%s': unknown value %s (one of: %s)", key,
+                         cs_json_got(e, shown, sizeof(shown)), choices);
                     return CS_E_INVALID;
                 }
             } else {
@@ -566,81 +496,320 @@ static int parse_faults(struct cs_scenario *s, const struct key *k, const cJSON 
     return CS_OK;
 }
 
-static int set_value(struct cs_scenario *s, const struct key *k, const cJSON *v, char *err, size_t errlen)
+/* ---- the key types: each one's default, parser and printer ---- */
+
+static void init_none(void *f, const struct key *k)
 {
-    void *f = field(s, k);
+    (void)f, (void)k; /* empty: the scenario starts zeroed, counts at 0 */
+}
+
+static void init_bool(void *f, const struct key *k)
+{
+    *(bool *)f = k->def != 0;
+}
+
+static int parse_bool(struct cs_scenario *s, const struct key *k, void *f, const cJSON *v, char *err, size_t errlen)
+{
+    (void)s;
     char shown[80];
-    double x;
-    if (k->type == K_DOUBLE && k->nullable && cJSON_IsNull(v)) {
+    if (!cJSON_IsBool(v)) {
+        fail(err, errlen, "scenario key '%s': expected true or false, got %s", k->path, cs_json_got(v, shown, sizeof(shown)));
+        return CS_E_INVALID;
+    }
+    *(bool *)f = cJSON_IsTrue(v);
+    return CS_OK;
+}
+
+static cJSON *print_bool(const struct cs_scenario *s, const struct key *k, const void *f)
+{
+    (void)s, (void)k;
+    return cJSON_CreateBool(*(const bool *)f);
+}
+
+static void init_double(void *f, const struct key *k)
+{
+    *(double *)f = k->def;
+}
+
+static int parse_double(struct cs_scenario *s, const struct key *k, void *f, const cJSON *v, char *err, size_t errlen)
+{
+    (void)s;
+    if (k->nullable && cJSON_IsNull(v)) {
         *(double *)f = NAN;
         return CS_OK;
     }
-    switch (k->type) {
-    case K_BOOL:
-        if (!cJSON_IsBool(v)) {
-            fail(err, errlen, "scenario key '%s': expected true or false, got %s", k->path,
-                 got(v, shown, sizeof(shown)));
-            return CS_E_INVALID;
-        }
-        *(bool *)f = cJSON_IsTrue(v);
-        return CS_OK;
-    case K_DOUBLE:
-        if (check_number(k, k->path, v, &x, err, errlen))
-            return CS_E_INVALID;
-        *(double *)f = x;
-        return CS_OK;
-    case K_INT:
-        if (check_number(k, k->path, v, &x, err, errlen))
-            return CS_E_INVALID;
-        *(int *)f = (int)x;
-        return CS_OK;
-    case K_SEED:
-        if (check_number(k, k->path, v, &x, err, errlen))
-            return CS_E_INVALID;
-        *(uint64_t *)f = (uint64_t)x;
-        return CS_OK;
-    case K_STRING:
-        if (!cJSON_IsString(v)) {
-            fail(err, errlen, "scenario key '%s': expected a string, got %s", k->path, got(v, shown, sizeof(shown)));
-            return CS_E_INVALID;
-        }
-        if (strlen(v->valuestring) > (size_t)k->max) {
-            fail(err, errlen, "scenario key '%s': string is longer than %d characters", k->path, (int)k->max);
-            return CS_E_INVALID;
-        }
-        snprintf((char *)f, (size_t)k->max + 1, "%s", v->valuestring);
-        return CS_OK;
-    case K_ENUM: {
-        if (cJSON_IsString(v)) {
-            for (int j = 0; k->enum_name(j); j++) {
-                if (strcmp(k->enum_name(j), v->valuestring) == 0) {
-                    *(int *)f = j;
-                    return CS_OK;
-                }
-            }
-        }
-        char choices[256] = "";
-        for (int j = 0; k->enum_name(j); j++) {
-            size_t used = strlen(choices);
-            snprintf(choices + used, sizeof(choices) - used, "%s%s", j ? ", " : "", k->enum_name(j));
-        }
-        describe(v, shown, sizeof(shown));
-        fail(err, errlen, "scenario key '%s': unknown value %s (one of: %s)", k->path, shown, choices);
+    return check_number(k, k->path, v, (double *)f, err, errlen);
+}
+
+static cJSON *print_double(const struct cs_scenario *s, const struct key *k, const void *f)
+{
+    (void)s, (void)k;
+    double x = *(const double *)f;
+    return isnan(x) ? cJSON_CreateNull() : cJSON_CreateNumber(x);
+}
+
+static void init_int(void *f, const struct key *k)
+{
+    *(int *)f = (int)k->def;
+}
+
+static int parse_int(struct cs_scenario *s, const struct key *k, void *f, const cJSON *v, char *err, size_t errlen)
+{
+    (void)s;
+    double x;
+    if (check_number(k, k->path, v, &x, err, errlen))
+        return CS_E_INVALID;
+    *(int *)f = (int)x;
+    return CS_OK;
+}
+
+static cJSON *print_int(const struct cs_scenario *s, const struct key *k, const void *f)
+{
+    (void)s, (void)k;
+    return cJSON_CreateNumber(*(const int *)f);
+}
+
+static void init_seed(void *f, const struct key *k)
+{
+    *(uint64_t *)f = (uint64_t)k->def;
+}
+
+static int parse_seed(struct cs_scenario *s, const struct key *k, void *f, const cJSON *v, char *err, size_t errlen)
+{
+    (void)s;
+    double x;
+    if (check_number(k, k->path, v, &x, err, errlen))
+        return CS_E_INVALID;
+    *(uint64_t *)f = (uint64_t)x;
+    return CS_OK;
+}
+
+static cJSON *print_seed(const struct cs_scenario *s, const struct key *k, const void *f)
+{
+    (void)s, (void)k;
+    return cJSON_CreateNumber((double)*(const uint64_t *)f);
+}
+
+static void init_string(void *f, const struct key *k)
+{
+    snprintf((char *)f, (size_t)k->max + 1, "%s", k->sdef);
+}
+
+static int parse_string(struct cs_scenario *s, const struct key *k, void *f, const cJSON *v, char *err, size_t errlen)
+{
+    (void)s;
+    char shown[80];
+    if (!cJSON_IsString(v)) {
+        fail(err, errlen, "scenario key '%s': expected a string, got %s", k->path, cs_json_got(v, shown, sizeof(shown)));
         return CS_E_INVALID;
     }
-    case K_DIST:
-        return parse_dist((struct cs_dist *)f, k->path, v, err, errlen);
-    case K_PER_NODE:
-        return parse_per_node((struct cs_per_node *)f, k, v, err, errlen);
-    case K_SCHEDULE:
-        return parse_schedule(s, k, v, err, errlen);
-    case K_FAULTS:
-        return parse_faults(s, k, v, err, errlen);
-    case K_INT_LIST:
-    case K_DOUBLE_LIST:
-        return parse_list(s, k, v, err, errlen);
+    if (strlen(v->valuestring) > (size_t)k->max) {
+        fail(err, errlen, "scenario key '%s': string is longer than %d characters", k->path, (int)k->max);
+        return CS_E_INVALID;
     }
+    snprintf((char *)f, (size_t)k->max + 1, "%s", v->valuestring);
+    return CS_OK;
+}
+
+static cJSON *print_string(const struct cs_scenario *s, const struct key *k, const void *f)
+{
+    (void)s, (void)k;
+    return cJSON_CreateString((const char *)f);
+}
+
+static void init_enum(void *f, const struct key *k)
+{
+    for (int j = 0; k->enum_name(j); j++)
+        if (strcmp(k->enum_name(j), k->sdef) == 0)
+            *(int *)f = j;
+}
+
+static int parse_enum(struct cs_scenario *s, const struct key *k, void *f, const cJSON *v, char *err, size_t errlen)
+{
+    (void)s;
+    if (cJSON_IsString(v)) {
+        for (int j = 0; k->enum_name(j); j++) {
+            if (strcmp(k->enum_name(j), v->valuestring) == 0) {
+                *(int *)f = j;
+                return CS_OK;
+            }
+        }
+    }
+    char choices[256], shown[80];
+    name_list(k->enum_name, choices, sizeof(choices));
+    cs_json_describe(v, shown, sizeof(shown));
+    fail(err, errlen, "scenario key '%s': unknown value %s (one of: %s)", k->path, shown, choices);
     return CS_E_INVALID;
+}
+
+static cJSON *print_enum(const struct cs_scenario *s, const struct key *k, const void *f)
+{
+    (void)s;
+    return cJSON_CreateString(k->enum_name(*(const int *)f));
+}
+
+static void init_dist(void *f, const struct key *k)
+{
+    struct cs_dist *d = f;
+    d->kind = cs_dist_find(k->sdef);
+    d->mean_us = k->def;
+    d->cv = cs_dist_kinds[d->kind].default_cv;
+}
+
+static int parse_dist_key(struct cs_scenario *s, const struct key *k, void *f, const cJSON *v, char *err,
+                          size_t errlen)
+{
+    (void)s;
+    return parse_dist((struct cs_dist *)f, k->path, v, err, errlen);
+}
+
+static cJSON *print_dist(const struct cs_scenario *s, const struct key *k, const void *f)
+{
+    (void)s, (void)k;
+    const struct cs_dist *d = f;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "dist", dist_name(d->kind));
+    cJSON_AddNumberToObject(o, "mean_us", d->mean_us);
+    if (cs_dist_kinds[d->kind].has_cv)
+        cJSON_AddNumberToObject(o, "cv", d->cv);
+    return o;
+}
+
+static void init_per_node(void *f, const struct key *k)
+{
+    ((struct cs_per_node *)f)->all = k->def;
+}
+
+static int parse_per_node_key(struct cs_scenario *s, const struct key *k, void *f, const cJSON *v, char *err,
+                              size_t errlen)
+{
+    (void)s;
+    return parse_per_node((struct cs_per_node *)f, k, v, err, errlen);
+}
+
+static cJSON *print_per_node(const struct cs_scenario *s, const struct key *k, const void *f)
+{
+    (void)s, (void)k;
+    const struct cs_per_node *p = f;
+    if (p->is_list) {
+        cJSON *a = cJSON_CreateArray();
+        for (int j = 0; j < p->n; j++)
+            cJSON_AddItemToArray(a, cJSON_CreateNumber(p->at[j].value));
+        return a;
+    }
+    if (p->n > 0) {
+        cJSON *o = cJSON_CreateObject();
+        if (!isnan(p->all)) /* unset: the nodes not listed keep their default */
+            cJSON_AddNumberToObject(o, "default", p->all);
+        for (int j = 0; j < p->n; j++) {
+            char rank[16];
+            snprintf(rank, sizeof(rank), "%d", p->at[j].rank);
+            cJSON_AddNumberToObject(o, rank, p->at[j].value);
+        }
+        return o;
+    }
+    return isnan(p->all) ? cJSON_CreateNull() : cJSON_CreateNumber(p->all);
+}
+
+static int parse_list_key(struct cs_scenario *s, const struct key *k, void *f, const cJSON *v, char *err,
+                          size_t errlen)
+{
+    (void)f;
+    return parse_list(s, k, v, err, errlen);
+}
+
+static cJSON *print_list(const struct cs_scenario *s, const struct key *k, const void *f)
+{
+    int n = *list_count((struct cs_scenario *)(uintptr_t)s, k);
+    if (n == 0)
+        return cJSON_CreateNull();
+    cJSON *a = cJSON_CreateArray();
+    for (int j = 0; j < n; j++)
+        cJSON_AddItemToArray(a,
+                             cJSON_CreateNumber(k->type == K_INT_LIST ? ((const int *)f)[j] : ((const double *)f)[j]));
+    return a;
+}
+
+static int parse_schedule_key(struct cs_scenario *s, const struct key *k, void *f, const cJSON *v, char *err,
+                              size_t errlen)
+{
+    (void)f;
+    return parse_schedule(s, k, v, err, errlen);
+}
+
+static cJSON *print_schedule(const struct cs_scenario *s, const struct key *k, const void *f)
+{
+    (void)k, (void)f;
+    if (s->load.schedule_n == 0)
+        return cJSON_CreateNull();
+    cJSON *a = cJSON_CreateArray();
+    for (int j = 0; j < s->load.schedule_n; j++) {
+        cJSON *pt = cJSON_CreateObject();
+        cJSON_AddNumberToObject(pt, "at_s", s->load.schedule[j].at_s);
+        cJSON_AddNumberToObject(pt, "rate_rps", s->load.schedule[j].rate_rps);
+        cJSON_AddItemToArray(a, pt);
+    }
+    return a;
+}
+
+static int parse_faults_key(struct cs_scenario *s, const struct key *k, void *f, const cJSON *v, char *err,
+                            size_t errlen)
+{
+    (void)f;
+    return parse_faults(s, k, v, err, errlen);
+}
+
+static cJSON *print_faults(const struct cs_scenario *s, const struct key *k, const void *f)
+{
+    (void)k, (void)f;
+    if (s->faults_n == 0)
+        return cJSON_CreateNull();
+    cJSON *a = cJSON_CreateArray();
+    for (int j = 0; j < s->faults_n; j++) {
+        const struct cs_fault *fl = &s->faults[j];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "rank", fl->rank);
+        cJSON_AddNumberToObject(o, "at_s", fl->at_s);
+        cJSON_AddStringToObject(o, "kind", fault_kind_name(fl->kind));
+        if (fl->kind == CS_FAULT_SLOW)
+            cJSON_AddNumberToObject(o, "factor", fl->factor);
+        if (fl->for_s > 0)
+            cJSON_AddNumberToObject(o, "for_s", fl->for_s);
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
+
+/* Every key type: its default, its parser, its printer. */
+static const struct {
+    void (*init)(void *field, const struct key *k);
+    int (*parse)(struct cs_scenario *s, const struct key *k, void *field, const cJSON *v, char *err, size_t errlen);
+    cJSON *(*print)(const struct cs_scenario *s, const struct key *k, const void *field);
+} key_ops[] = {
+    [K_BOOL] = {init_bool, parse_bool, print_bool},
+    [K_DOUBLE] = {init_double, parse_double, print_double},
+    [K_INT] = {init_int, parse_int, print_int},
+    [K_SEED] = {init_seed, parse_seed, print_seed},
+    [K_ENUM] = {init_enum, parse_enum, print_enum},
+    [K_STRING] = {init_string, parse_string, print_string},
+    [K_DIST] = {init_dist, parse_dist_key, print_dist},
+    [K_PER_NODE] = {init_per_node, parse_per_node_key, print_per_node},
+    [K_SCHEDULE] = {init_none, parse_schedule_key, print_schedule},
+    [K_FAULTS] = {init_none, parse_faults_key, print_faults},
+    [K_INT_LIST] = {init_none, parse_list_key, print_list},
+    [K_DOUBLE_LIST] = {init_none, parse_list_key, print_list},
+};
+
+void cs_scenario_defaults(struct cs_scenario *s)
+{
+    memset(s, 0, sizeof(*s));
+    for (size_t i = 0; i < CS_ARRAY_LEN(key_table); i++)
+        key_ops[key_table[i].type].init(field(s, &key_table[i]), &key_table[i]);
+}
+
+static int set_value(struct cs_scenario *s, const struct key *k, const cJSON *v, char *err, size_t errlen)
+{
+    return key_ops[k->type].parse(s, k, field(s, k), v, err, errlen);
 }
 
 static const struct key *find_key(const char *path)
@@ -705,7 +874,7 @@ static int parse_object(struct cs_scenario *s, const cJSON *obj, const char *pre
         } else if (is_section(path)) {
             if (!cJSON_IsObject(c)) {
                 char shown[80];
-                fail(err, errlen, "scenario key '%s': expected an object, got %s", path, got(c, shown, sizeof(shown)));
+                fail(err, errlen, "scenario key '%s': expected an object, got %s", path, cs_json_got(c, shown, sizeof(shown)));
                 return CS_E_INVALID;
             }
             if (parse_object(s, c, path, err, errlen))
@@ -724,72 +893,6 @@ static int parse_object(struct cs_scenario *s, const cJSON *obj, const char *pre
 /* Parse JSON text; on a syntax error report line and column. */
 /* Length of the valid UTF-8 sequence at p (1 to 4), or 0. NUL counts
  * as invalid: a scenario is text. */
-static size_t utf8_char(const unsigned char *p, const unsigned char *end)
-{
-    if (p[0] == 0)
-        return 0;
-    if (p[0] < 0x80)
-        return 1;
-    size_t n = (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
-    if (n == 0 || (size_t)(end - p) < n)
-        return 0;
-    uint32_t cp = p[0] & (0x7f >> n);
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0; /* overlong, beyond Unicode, or a surrogate */
-    return n;
-}
-
-/* Line and column (1-based, in bytes) of position stop in text. */
-static void line_col(const char *text, const char *stop, int *line, int *col)
-{
-    *line = 1;
-    *col = 1;
-    for (const char *p = text; p < stop; p++) {
-        if (*p == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
-    }
-}
-
-/* Parse JSON text; on invalid UTF-8 or a syntax error report line and column. */
-static cJSON *parse_text(const char *text, size_t len, const char *what, char *err, size_t errlen)
-{
-    int line, col;
-    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) { /* a byte-order mark some editors write */
-        text += 3;
-        len -= 3;
-    }
-    const unsigned char *u = (const unsigned char *)text, *uend = u + len;
-    while (u < uend) {
-        size_t n = utf8_char(u, uend);
-        if (n == 0) {
-            line_col(text, (const char *)u, &line, &col);
-            fail(err, errlen, "%s: byte 0x%02x at line %d, column %d is not UTF-8 text", what, *u, line, col);
-            return NULL;
-        }
-        u += n;
-    }
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
-    if (root)
-        return root;
-    line_col(text, end && end <= text + len ? end : text + len, &line, &col);
-    if (len == 0)
-        fail(err, errlen, "%s: empty input, expected a JSON object", what);
-    else
-        fail(err, errlen, "%s: invalid JSON at line %d, column %d", what, line, col);
-    return NULL;
-}
-
 /* Keys that only make sense together with others. */
 static int check_combinations(const struct cs_scenario *s, char *err, size_t errlen)
 {
@@ -815,7 +918,7 @@ static int parse_tree(struct cs_scenario *s, const cJSON *root, char *err, size_
 {
     if (!cJSON_IsObject(root)) {
         char shown[80];
-        fail(err, errlen, "scenario: expected a JSON object at the top level, got %s", got(root, shown, sizeof(shown)));
+        fail(err, errlen, "scenario: expected a JSON object at the top level, got %s", cs_json_got(root, shown, sizeof(shown)));
         return CS_E_INVALID;
     }
     cs_scenario_defaults(s);
@@ -826,7 +929,7 @@ static int parse_tree(struct cs_scenario *s, const cJSON *root, char *err, size_
 
 int cs_scenario_parse(struct cs_scenario *s, const char *text, size_t len, char *err, size_t errlen)
 {
-    cJSON *root = parse_text(text, len, "scenario", err, errlen);
+    cJSON *root = cs_json_parse_text(text, len, "scenario", err, errlen);
     if (!root)
         return CS_E_INVALID;
     int rc = parse_tree(s, root, err, errlen);
@@ -899,7 +1002,7 @@ int cs_scenario_compose(const char *path, const char *const *sets, int nsets, ch
         if (rc)
             return rc;
     }
-    cJSON *root = path ? parse_text(text, len, path, err, errlen) : cJSON_Parse(cs_default_scenario_json);
+    cJSON *root = path ? cs_json_parse_text(text, len, path, err, errlen) : cJSON_Parse(cs_default_scenario_json);
     free(text);
     if (!root)
         return CS_E_INVALID;
@@ -954,109 +1057,12 @@ char *cs_scenario_to_json(const struct cs_scenario *s)
         const void *f = (const char *)s + k->offset;
         const char *leaf;
         cJSON *obj = section_for(root, k->path, &leaf);
-        switch (k->type) {
-        case K_BOOL:
-            cJSON_AddBoolToObject(obj, leaf, *(const bool *)f);
-            break;
-        case K_DOUBLE:
-            if (isnan(*(const double *)f))
-                cJSON_AddNullToObject(obj, leaf);
-            else
-                cJSON_AddNumberToObject(obj, leaf, *(const double *)f);
-            break;
-        case K_INT:
-            cJSON_AddNumberToObject(obj, leaf, *(const int *)f);
-            break;
-        case K_SEED:
-            cJSON_AddNumberToObject(obj, leaf, (double)*(const uint64_t *)f);
-            break;
-        case K_STRING:
-            cJSON_AddStringToObject(obj, leaf, (const char *)f);
-            break;
-        case K_ENUM:
-            cJSON_AddStringToObject(obj, leaf, k->enum_name(*(const int *)f));
-            break;
-        case K_DIST: {
-            const struct cs_dist *d = f;
-            cJSON *o = cJSON_AddObjectToObject(obj, leaf);
-            cJSON_AddStringToObject(o, "dist", dist_name(d->kind));
-            cJSON_AddNumberToObject(o, "mean_us", d->mean_us);
-            if (cs_dist_kinds[d->kind].has_cv)
-                cJSON_AddNumberToObject(o, "cv", d->cv);
-            break;
+        cJSON *item = key_ops[k->type].print(s, k, f);
+        if (!item) {
+            cJSON_Delete(root);
+            return NULL;
         }
-        case K_PER_NODE: {
-            const struct cs_per_node *p = f;
-            if (p->is_list) {
-                cJSON *a = cJSON_AddArrayToObject(obj, leaf);
-                for (int j = 0; j < p->n; j++)
-                    cJSON_AddItemToArray(a, cJSON_CreateNumber(p->at[j].value));
-            } else if (p->n > 0) {
-                cJSON *o = cJSON_AddObjectToObject(obj, leaf);
-                if (!isnan(p->all)) /* unset: the nodes not listed keep their default */
-                    cJSON_AddNumberToObject(o, "default", p->all);
-                for (int j = 0; j < p->n; j++) {
-                    char rank[16];
-                    snprintf(rank, sizeof(rank), "%d", p->at[j].rank);
-                    cJSON_AddNumberToObject(o, rank, p->at[j].value);
-                }
-            } else if (isnan(p->all)) {
-                cJSON_AddNullToObject(obj, leaf);
-            } else {
-                cJSON_AddNumberToObject(obj, leaf, p->all);
-            }
-            break;
-        }
-        case K_INT_LIST:
-        case K_DOUBLE_LIST: {
-            int n = *list_count((struct cs_scenario *)(uintptr_t)s, k);
-            if (n == 0) {
-                cJSON_AddNullToObject(obj, leaf);
-                break;
-            }
-            cJSON *a = cJSON_AddArrayToObject(obj, leaf);
-            for (int j = 0; j < n; j++)
-                cJSON_AddItemToArray(
-                    a, cJSON_CreateNumber(k->type == K_INT_LIST ? ((const int *)f)[j] : ((const double *)f)[j]));
-            break;
-        }
-        case K_FAULTS: {
-            static const char *const kinds[] = {"slow", "stop", "recover"};
-            if (s->faults_n == 0) {
-                cJSON_AddNullToObject(obj, leaf);
-                break;
-            }
-            cJSON *a = cJSON_AddArrayToObject(obj, leaf);
-            for (int j = 0; j < s->faults_n; j++) {
-                const struct cs_fault *fl = &s->faults[j];
-                cJSON *o = cJSON_CreateObject();
-                cJSON_AddNumberToObject(o, "rank", fl->rank);
-                cJSON_AddNumberToObject(o, "at_s", fl->at_s);
-                cJSON_AddStringToObject(o, "kind", kinds[fl->kind]);
-                if (fl->kind == CS_FAULT_SLOW)
-                    cJSON_AddNumberToObject(o, "factor", fl->factor);
-                if (fl->for_s > 0)
-                    cJSON_AddNumberToObject(o, "for_s", fl->for_s);
-                cJSON_AddItemToArray(a, o);
-            }
-            break;
-        }
-        case K_SCHEDULE: {
-            const struct cs_scenario *sc = s;
-            if (sc->load.schedule_n == 0) {
-                cJSON_AddNullToObject(obj, leaf);
-                break;
-            }
-            cJSON *a = cJSON_AddArrayToObject(obj, leaf);
-            for (int j = 0; j < sc->load.schedule_n; j++) {
-                cJSON *pt = cJSON_CreateObject();
-                cJSON_AddNumberToObject(pt, "at_s", sc->load.schedule[j].at_s);
-                cJSON_AddNumberToObject(pt, "rate_rps", sc->load.schedule[j].rate_rps);
-                cJSON_AddItemToArray(a, pt);
-            }
-            break;
-        }
-        }
+        cJSON_AddItemToObject(obj, leaf, item);
     }
     char *out = cJSON_Print(root);
     cJSON_Delete(root);

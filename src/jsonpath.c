@@ -8,6 +8,7 @@
 
 #include "cs/common.h"
 #include "cs/fileio.h"
+#include "cs/jsontext.h"
 
 #define RESULTS_MAX_BYTES (64u << 20)
 
@@ -52,14 +53,12 @@ int cs_results_load(const char *path, cJSON **out, char *err, size_t errlen)
     int rc = cs_read_file(path, RESULTS_MAX_BYTES, "results file", &text, &len, err, errlen);
     if (rc != CS_OK)
         return rc;
-    const char *end = NULL;
-    cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (!doc) {
-        snprintf(err, errlen, "'%s': not valid JSON (near byte %zu)", path, end ? (size_t)(end - text) : (size_t)0);
-        free(text);
-        return CS_E_INVALID;
-    }
+    char what[1024];
+    snprintf(what, sizeof(what), "'%s'", path);
+    cJSON *doc = cs_json_parse_text(text, len, what, err, errlen);
     free(text);
+    if (!doc)
+        return CS_E_INVALID;
     if (!cs_json_is_results(doc)) {
         snprintf(err, errlen, "'%s': not a clustersim results file (no requests, scenario or throughput_rps)", path);
         cJSON_Delete(doc);

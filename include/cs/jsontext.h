@@ -1,0 +1,27 @@
+/*
+ * JSON text written by people (src/jsontext.c): parsing that says where
+ * the text goes wrong, and short descriptions of values for messages.
+ */
+#ifndef CS_JSONTEXT_H
+#define CS_JSONTEXT_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+/* Parse len bytes of JSON text (a leading byte-order mark is skipped).
+ * On invalid UTF-8, empty input or a syntax error: NULL, with one line in
+ * err that starts with `what` and gives the line and column. */
+cJSON *cs_json_parse_text(const char *text, size_t len, const char *what, char *err, size_t errlen);
+
+/* A short printable form of a value (at most 60 characters). */
+void cs_json_describe(const cJSON *v, char *buf, size_t len);
+
+/* "a number", "a string", "a boolean", "null", "an array", "an object". */
+const char *cs_json_type_word(const cJSON *v);
+
+/* What the user gave, for "expected X, got ...": "a string \"x\"",
+ * "a number 5", "null", "true". Returns buf. */
+const char *cs_json_got(const cJSON *v, char *buf, size_t len);
+
+#endif
