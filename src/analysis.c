@@ -58,35 +58,35 @@ void cs_results_free(struct cs_results *r)
     r->series_n = 0;
 }
 
-void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord *c,
+void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord_measures *m,
                         const struct cs_rank_report *reports)
 {
     for (int i = 0; i < r->ranks; i++)
         r->rank_info[i] = reports[i].info;
     r->scenario = *sc;
-    r->offered_rps = cs_coord_offered_rps(c);
-    r->window_s = cs_coord_window_s(c);
-    r->complete = !c->stopped;
-    memcpy(r->coord, c->counters, sizeof(r->coord));
-    r->latency = c->latency;
-    r->overload = c->overload;
-    r->health_n = c->health_n;
-    memcpy(r->health, c->health, sizeof(r->health));
-    r->dispatch_wait = c->dispatch_wait;
+    r->offered_rps = m->offered_rps;
+    r->window_s = m->window_s;
+    r->complete = !m->stopped;
+    memcpy(r->coord, m->counters, sizeof(r->coord));
+    r->latency = *m->latency;
+    r->overload = *m->overload;
+    r->health_n = m->health_n;
+    memcpy(r->health, m->health, (size_t)m->health_n * sizeof(*r->health));
+    r->dispatch_wait = *m->dispatch_wait;
     free(r->series);
     r->series_n = 0;
-    r->series = c->series_n ? malloc((size_t)c->series_n * sizeof(*r->series)) : NULL;
+    r->series = m->series_n ? malloc((size_t)m->series_n * sizeof(*r->series)) : NULL;
     if (r->series) {
-        memcpy(r->series, c->series, (size_t)c->series_n * sizeof(*r->series));
-        r->series_n = c->series_n;
+        memcpy(r->series, m->series, (size_t)m->series_n * sizeof(*r->series));
+        r->series_n = m->series_n;
     }
-    r->queue_wait = c->node_wait;
+    r->queue_wait = *m->node_wait;
     for (int i = 0; i < r->service_nodes; i++) {
         r->nodes[i].rank = i + 1;
         memcpy(r->nodes[i].counters, reports[i + 1].counters, sizeof(r->nodes[i].counters));
         cs_hist_add(&r->service, &reports[i + 1].service);
-        r->nodes[i].coordinator_completed = c->node_completed[i];
-        r->nodes[i].queue_wait_ns = c->node_wait_ns[i];
+        r->nodes[i].coordinator_completed = m->node_completed[i];
+        r->nodes[i].queue_wait_ns = m->node_wait_ns[i];
     }
 }
 

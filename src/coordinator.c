@@ -1006,6 +1006,26 @@ void cs_coord_stop(struct cs_coord *c, int64_t now, int64_t grace_ns)
     c->state = CS_COORD_DRAINING;
 }
 
+void cs_coord_measures(const struct cs_coord *c, struct cs_coord_measures *m)
+{
+    *m = (struct cs_coord_measures){
+        .counters = c->counters,
+        .node_completed = c->node_completed,
+        .node_wait_ns = c->node_wait_ns,
+        .latency = &c->latency,
+        .dispatch_wait = &c->dispatch_wait,
+        .node_wait = &c->node_wait,
+        .overload = &c->overload,
+        .health = c->health,
+        .health_n = c->health_n,
+        .series = c->series,
+        .series_n = c->series_n,
+        .offered_rps = cs_coord_offered_rps(c),
+        .window_s = cs_coord_window_s(c),
+        .stopped = c->stopped,
+    };
+}
+
 void cs_coord_progress(const struct cs_coord *c, int64_t now, struct cs_progress *p)
 {
     double t = (double)(now - c->t0) / 1e9;

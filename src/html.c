@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cs/common.h"
+#include "cs/sweep.h"
 
 #define W 680.0 /* the chart, in SVG units */
 #define H 340.0

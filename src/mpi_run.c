@@ -437,7 +437,9 @@ void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const st
     free(mine);
 
     if (rank == 0) {
-        cs_results_collect(r, sc, &coord, all);
+        struct cs_coord_measures m;
+        cs_coord_measures(&coord, &m);
+        cs_results_collect(r, sc, &m, all);
         struct rusage ru;
         r->max_rss_kb = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
         int len = 0;

@@ -13,6 +13,7 @@
 #include "cs/arrival.h"
 #include "cs/common.h"
 #include "cs/results.h"
+#include "cs/sweep.h"
 
 static double us(uint64_t ns)
 {

@@ -181,7 +181,9 @@ int sim_run(const struct cs_scenario *sc, int nodes, const struct cs_trace *trac
             reports[i].service = ns[i - 1].service;
         }
     }
-    cs_results_collect(r, sc, &c, reports);
+    struct cs_coord_measures m;
+    cs_coord_measures(&c, &m);
+    cs_results_collect(r, sc, &m, reports);
     cs_results_analyze(r);
     st->messages = s.sent;
     const struct cs_ring *rings[] = {&c.deadlines, &c.resend_deadlines, &c.retries, &c.hedges};

@@ -278,6 +278,21 @@ double cs_coord_window_s(const struct cs_coord *c);
  * run.interval_ms, whether or not a time series is written. */
 void cs_coord_interval(struct cs_coord *c, int64_t now, struct cs_interval_row *row);
 
+/* What the coordinator measured, read-only, for the results. */
+struct cs_coord_measures {
+    const uint64_t *counters;                      /* [CS_C__COUNT] */
+    const uint64_t *node_completed, *node_wait_ns; /* [nodes]: measured replies, round trip less service */
+    const struct cs_histogram *latency, *dispatch_wait, *node_wait;
+    const struct cs_overload *overload;
+    const struct cs_health_event *health;
+    int health_n;
+    const struct cs_interval_row *series; /* every interval of the run */
+    int series_n;
+    double offered_rps, window_s;
+    bool stopped;
+};
+void cs_coord_measures(const struct cs_coord *c, struct cs_coord_measures *m);
+
 /* Where a run stands at now, for a progress line. */
 struct cs_progress {
     double t_s, total_s;  /* since the start; the start to the window's end */

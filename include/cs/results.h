@@ -16,9 +16,11 @@
 #include "cs/coordinator.h"
 #include "cs/histogram.h"
 #include "cs/service_node.h"
-#include "cs/sweep.h"
 
 #define CS_HOST_MAX 64
+
+struct cs_sweep_row;
+struct cs_scaling;
 
 enum cs_bottleneck {
     CS_BOTTLENECK_NONE,
@@ -103,9 +105,10 @@ struct cs_rank_report {
     struct cs_histogram service;    /* a service node's delivered service */
 };
 
-/* Fill r's inputs from the coordinator and every rank's report
- * (reports[0..ranks-1]); node histograms are merged here. */
-void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord *c,
+/* Fill r's inputs from what the coordinator measured (cs_coord_measures)
+ * and every rank's report (reports[0..ranks-1]); node histograms are
+ * merged here. */
+void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord_measures *m,
                         const struct cs_rank_report *reports);
 
 /* Is rank the first rank of its host (rank_info by host name)? */
