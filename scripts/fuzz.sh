@@ -14,7 +14,7 @@ secs=${1:-60}
 cs_need_packages clang libclang-rt-14-dev libcjson-dev
 out=$CS_ROOT/build-fuzz
 mkdir -p "$out"
-core=(config dist arrival fileio policy rng trace)
+core=(scenario/config scenario/jsontext scenario/trace model/dist model/arrival model/fileio model/policy model/rng)
 srcs=()
 for m in "${core[@]}"; do srcs+=("$CS_ROOT/src/$m.c"); done
 

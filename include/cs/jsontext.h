@@ -1,5 +1,5 @@
 /*
- * JSON text written by people (src/jsontext.c): parsing that says where
+ * JSON text written by people (src/scenario/jsontext.c): parsing that says where
  * the text goes wrong, and short descriptions of values for messages.
  */
 #ifndef CS_JSONTEXT_H

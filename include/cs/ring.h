@@ -1,6 +1,6 @@
 /*
  * A FIFO of fixed-size elements that starts at `initial` elements and
- * doubles as it fills, up to `max` (src/ring.c). The coordinator's queues,
+ * doubles as it fills, up to `max` (src/model/ring.c). The coordinator's queues,
  * a service node's queue and the test harness's inboxes are all rings.
  */
 #ifndef CS_RING_H

@@ -1,5 +1,5 @@
 /*
- * What a scenario means for a run (src/scenario.c): each node's servers
+ * What a scenario means for a run (src/scenario/scenario.c): each node's servers
  * and speed, the measured window, the offered load and the capacity, and
  * the checks that need the node count. Service nodes are ranks 1..n.
  */
