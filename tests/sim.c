@@ -165,7 +165,7 @@ int sim_run(const struct cs_scenario *sc, int nodes, const struct cs_trace *trac
         if (next > s.now)
             s.now = next;
     }
-    cs_coord_interval(&c, s.now, &row); /* the last, partial interval */
+    cs_coord_interval(&c, s.now, &row);   /* the last, partial interval */
     rc = settle_nodes(&s, ns, nodes, st); /* the nodes take their shutdown */
     if (rc)
         goto out;

@@ -92,8 +92,9 @@ static void the_printed_scenario_parses_back_to_the_same_values(void **state)
     (void)state;
     struct cs_scenario a, b;
     char err[CS_ERRBUF];
-    assert_int_equal(parse(&a, "{\"load\":{\"rate_rps\":10,\"seed\":7},\"service\":{\"time\":{\"dist\":\"uniform\","
-                               "\"mean_us\":10,\"cv\":0.1}}}",
+    assert_int_equal(parse(&a,
+                           "{\"load\":{\"rate_rps\":10,\"seed\":7},\"service\":{\"time\":{\"dist\":\"uniform\","
+                           "\"mean_us\":10,\"cv\":0.1}}}",
                            err),
                      CS_OK);
     char *text = cs_scenario_to_json(&a);
@@ -116,7 +117,7 @@ static void text_that_is_not_utf8_is_refused_where_it_breaks(void **state)
     (void)state;
     expect_error("{\"name\": \"caf\xe9\"}", "byte 0xe9 at line 1, column 14 is not UTF-8", NULL);
     expect_error("{\n\"name\": \"\xc0\xaf\"}", "byte 0xc0 at line 2, column 10", NULL); /* overlong */
-    expect_error("{\"name\": \"\xed\xa0\x80\"}", "byte 0xed", NULL);                  /* a surrogate */
+    expect_error("{\"name\": \"\xed\xa0\x80\"}", "byte 0xed", NULL);                    /* a surrogate */
     struct cs_scenario s;
     char err[CS_ERRBUF];
     const char nul[] = "{\"name\": \"a\0b\"}";
@@ -168,8 +169,8 @@ static void out_of_range_values_are_named_with_the_bounds(void **state)
     expect_error("{\"load\": {\"rate_rps\": 1e400}}", "'load.rate_rps'", "too large");
     expect_error("{\"service\": {\"servers\": 0}}", "'service.servers'", "out of range");
     expect_error("{\"dispatch\": {\"window\": 1e12}}", "'dispatch.window'", "out of range");
-    expect_error("{\"service\": {\"time\": {\"dist\": \"exponential\", \"mean_us\": -1}}}",
-                 "'service.time.mean_us'", "out of range");
+    expect_error("{\"service\": {\"time\": {\"dist\": \"exponential\", \"mean_us\": -1}}}", "'service.time.mean_us'",
+                 "out of range");
     expect_error("{\"service\": {\"time\": {\"dist\": \"uniform\", \"cv\": 0.9}}}", "'service.time.cv'",
                  "out of range");
 }
@@ -207,8 +208,9 @@ static void a_null_rate_means_derive_it_from_utilization(void **state)
     (void)state;
     struct cs_scenario s;
     char err[CS_ERRBUF];
-    assert_int_equal(parse(&s, "{\"load\":{\"rate_rps\":null,\"utilization\":0.5},\"service\":{\"servers\":2,"
-                               "\"time\":{\"dist\":\"constant\",\"mean_us\":2000}}}",
+    assert_int_equal(parse(&s,
+                           "{\"load\":{\"rate_rps\":null,\"utilization\":0.5},\"service\":{\"servers\":2,"
+                           "\"time\":{\"dist\":\"constant\",\"mean_us\":2000}}}",
                            err),
                      CS_OK);
     assert_close(cs_scenario_rate(&s, 4), 0.5 * 4 * 2 / 0.002, 1e-12);
@@ -217,8 +219,12 @@ static void a_null_rate_means_derive_it_from_utilization(void **state)
 static void set_overrides_apply_in_order_and_read_json_or_strings(void **state)
 {
     (void)state;
-    const char *sets[] = {"load.rate_rps=500", "dispatch.policy=random", "name=my run", "load.rate_rps=700",
-                          "service.time={\"dist\":\"constant\",\"mean_us\":20}", "service.time.mean_us=30"};
+    const char *sets[] = {"load.rate_rps=500",
+                          "dispatch.policy=random",
+                          "name=my run",
+                          "load.rate_rps=700",
+                          "service.time={\"dist\":\"constant\",\"mean_us\":20}",
+                          "service.time.mean_us=30"};
     char *text = NULL, err[CS_ERRBUF];
     assert_int_equal(cs_scenario_compose(NULL, sets, 6, &text, err, sizeof(err)), CS_OK);
     struct cs_scenario s;
@@ -282,7 +288,6 @@ static void a_file_error_names_the_file_and_the_key(void **state)
     unlink(path);
 }
 
-
 static void per_node_values_come_as_a_number_a_list_or_overrides(void **state)
 {
     (void)state;
@@ -295,8 +300,9 @@ static void per_node_values_come_as_a_number_a_list_or_overrides(void **state)
     assert_int_equal(cs_scenario_check_nodes(&s, 3, err, sizeof(err)), CS_OK);
     assert_int_equal(cs_scenario_check_nodes(&s, 4, err, sizeof(err)), CS_E_INVALID);
     assert_non_null(strstr(err, "'nodes.speed': the list has 3 entries but the run has 4 service nodes"));
-    assert_int_equal(parse(&s, "{\"nodes\":{\"speed\":{\"default\":0.5,\"2\":3},\"servers\":{\"1\":4}},"
-                               "\"service\":{\"servers\":2,\"time\":{\"dist\":\"constant\",\"mean_us\":1000}}}",
+    assert_int_equal(parse(&s,
+                           "{\"nodes\":{\"speed\":{\"default\":0.5,\"2\":3},\"servers\":{\"1\":4}},"
+                           "\"service\":{\"servers\":2,\"time\":{\"dist\":\"constant\",\"mean_us\":1000}}}",
                            err),
                      CS_OK);
     assert_true(cs_per_node_value(&s.nodes.speed, 1) == 0.5 && cs_per_node_value(&s.nodes.speed, 2) == 3);
@@ -316,8 +322,9 @@ static void a_schedule_is_checked_and_its_mean_is_the_offered_load(void **state)
     (void)state;
     struct cs_scenario s;
     char err[CS_ERRBUF];
-    assert_int_equal(parse(&s, "{\"load\":{\"duration_s\":4,\"warmup_s\":1,\"schedule\":[{\"at_s\":0,\"rate_rps\":100},"
-                               "{\"at_s\":2,\"rate_rps\":500},{\"at_s\":4,\"rate_rps\":0}]}}",
+    assert_int_equal(parse(&s,
+                           "{\"load\":{\"duration_s\":4,\"warmup_s\":1,\"schedule\":[{\"at_s\":0,\"rate_rps\":100},"
+                           "{\"at_s\":2,\"rate_rps\":500},{\"at_s\":4,\"rate_rps\":0}]}}",
                            err),
                      CS_OK);
     assert_int_equal(s.load.schedule_n, 3);
@@ -337,9 +344,10 @@ static void closed_loop_and_overload_keys_are_read(void **state)
     (void)state;
     struct cs_scenario s;
     char err[CS_ERRBUF];
-    assert_int_equal(parse(&s, "{\"load\":{\"arrival\":\"closed\",\"clients\":50,\"think_us\":{\"dist\":\"exponential\","
-                               "\"mean_us\":2000}},\"dispatch\":{\"policy\":\"power_of_d\",\"d\":3,\"timeout_ms\":25},"
-                               "\"nodes\":{\"queue_capacity\":10},\"run\":{\"interval_ms\":100}}",
+    assert_int_equal(parse(&s,
+                           "{\"load\":{\"arrival\":\"closed\",\"clients\":50,\"think_us\":{\"dist\":\"exponential\","
+                           "\"mean_us\":2000}},\"dispatch\":{\"policy\":\"power_of_d\",\"d\":3,\"timeout_ms\":25},"
+                           "\"nodes\":{\"queue_capacity\":10},\"run\":{\"interval_ms\":100}}",
                            err),
                      CS_OK);
     assert_int_equal(s.load.clients, 50);
@@ -358,8 +366,9 @@ static void faults_are_read_and_checked(void **state)
     (void)state;
     struct cs_scenario s;
     char err[CS_ERRBUF];
-    assert_int_equal(parse(&s, "{\"faults\":[{\"rank\":3,\"at_s\":5,\"kind\":\"slow\",\"factor\":10,\"for_s\":4},"
-                               "{\"rank\":2,\"at_s\":8,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":9,\"kind\":\"recover\"}]}",
+    assert_int_equal(parse(&s,
+                           "{\"faults\":[{\"rank\":3,\"at_s\":5,\"kind\":\"slow\",\"factor\":10,\"for_s\":4},"
+                           "{\"rank\":2,\"at_s\":8,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":9,\"kind\":\"recover\"}]}",
                            err),
                      CS_OK);
     assert_int_equal(s.faults_n, 3);
@@ -369,10 +378,14 @@ static void faults_are_read_and_checked(void **state)
     assert_int_equal(cs_scenario_check_nodes(&s, 3, err, sizeof(err)), CS_OK);
     assert_int_equal(cs_scenario_check_nodes(&s, 2, err, sizeof(err)), CS_E_INVALID);
     assert_non_null(strstr(err, "'faults[0].rank': there is no service node of rank 3"));
-    expect_error("{\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"explode\"}]}", "'faults[0].kind'", "slow, stop, recover");
-    expect_error("{\"faults\":[{\"at_s\":1,\"kind\":\"stop\"}]}", "'faults[0]': a fault needs rank, at_s and kind", NULL);
-    expect_error("{\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"slow\",\"factor\":0}]}", "'faults[0].factor'", "out of range");
-    expect_error("{\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"stop\",\"when\":2}]}", "'faults[0].when': unknown key", NULL);
+    expect_error("{\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"explode\"}]}", "'faults[0].kind'",
+                 "slow, stop, recover");
+    expect_error("{\"faults\":[{\"at_s\":1,\"kind\":\"stop\"}]}", "'faults[0]': a fault needs rank, at_s and kind",
+                 NULL);
+    expect_error("{\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"slow\",\"factor\":0}]}", "'faults[0].factor'",
+                 "out of range");
+    expect_error("{\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"stop\",\"when\":2}]}", "'faults[0].when': unknown key",
+                 NULL);
     expect_error("{\"faults\":{}}", "'faults': expected a list", NULL);
 }
 

@@ -143,13 +143,17 @@ static void a_sweep_gives_its_curves_and_each_steps_spectrum(void **state)
     const int nodes[6] = {1, 2, 3, 4, 6, 8};
     for (int i = 0; i < 6; i++) {
         double x = nodes[i] < 4 ? 1000.0 * nodes[i] : 3900;
-        rows[i] = (struct cs_sweep_row){.nodes = nodes[i], .offered_rps = x, .throughput_rps = x,
-                                        .p50_us = 900 + 100 * i, .p99_us = 5000 + 1000 * i,
-                                        .coordinator_utilization = x / 4000 > 1 ? 1 : x / 4000,
-                                        .coordinator_per_request_us = 250, .node_utilization_mean = 1,
-                                        .service_inflation = 1,
-                                        .bottleneck = nodes[i] < 4 ? CS_BOTTLENECK_SERVICE_NODES
-                                                                   : CS_BOTTLENECK_COORDINATOR};
+        rows[i] =
+            (struct cs_sweep_row){.nodes = nodes[i],
+                                  .offered_rps = x,
+                                  .throughput_rps = x,
+                                  .p50_us = 900 + 100 * i,
+                                  .p99_us = 5000 + 1000 * i,
+                                  .coordinator_utilization = x / 4000 > 1 ? 1 : x / 4000,
+                                  .coordinator_per_request_us = 250,
+                                  .node_utilization_mean = 1,
+                                  .service_inflation = 1,
+                                  .bottleneck = nodes[i] < 4 ? CS_BOTTLENECK_SERVICE_NODES : CS_BOTTLENECK_COORDINATOR};
         lat[i] = r.latency;
     }
     struct cs_scaling scaling;
@@ -166,7 +170,7 @@ static void a_sweep_gives_its_curves_and_each_steps_spectrum(void **state)
     assert_non_null(strstr(html, ">USL fit<"));
     assert_non_null(strstr(html, ">coordinator&#39;s ceiling<"));
     assert_non_null(strstr(html, ">8 nodes<")); /* the last step's spectrum */
-    assert_int_equal(count(html, "<svg "), 4);   /* throughput, latency, utilization, spectrum */
+    assert_int_equal(count(html, "<svg "), 4);  /* throughput, latency, utilization, spectrum */
     free(html);
 
     /* Over offered load instead: the hockey stick, no scaling curve. */

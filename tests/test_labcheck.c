@@ -27,7 +27,8 @@ static const char *const sound_run =
     "\"latency_us\":{\"count\":16781,\"mean\":2389.9,\"p99\":10321.9},"
     "\"service_us\":{\"mean\":1010.4,\"inflation\":1.004},"
     "\"coordinator\":{\"utilization\":0.008,\"per_request_us\":3.76},"
-    "\"nodes\":[{\"rank\":1,\"utilization\":0.695},{\"rank\":2,\"utilization\":0.709},{\"rank\":3,\"utilization\":0.715}],"
+    "\"nodes\":[{\"rank\":1,\"utilization\":0.695},{\"rank\":2,\"utilization\":0.709},{\"rank\":3,\"utilization\":0."
+    "715}],"
     "\"bottleneck\":\"none\",\"model\":{\"capacity_rps\":3000}}";
 
 struct said {

@@ -62,9 +62,10 @@ static void the_json_has_every_documented_key(void **state)
     assert_true(gen == num(root, "requests.completed") + num(root, "requests.rejected") +
                            num(root, "requests.timed_out") + num(root, "requests.failed") + num(root, "requests.lost"));
     assert_true(num(root, "requests.lost") == 0);
-    const char *zero[] = {"requests.failed", "requests.retries", "requests.retried_completed", "requests.retries_skipped",
-                          "requests.hedges", "requests.hedge_wins", "requests.hedges_skipped",
-                          "requests.duplicate_replies", "requests.late_replies", "requests.warmup.failed"};
+    const char *zero[] = {
+        "requests.failed",       "requests.retries",      "requests.retried_completed", "requests.retries_skipped",
+        "requests.hedges",       "requests.hedge_wins",   "requests.hedges_skipped",    "requests.duplicate_replies",
+        "requests.late_replies", "requests.warmup.failed"};
     for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
         if (num(root, zero[i]) != 0)
             fail_msg("%s is not 0", zero[i]);

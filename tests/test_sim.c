@@ -132,8 +132,7 @@ static void a_run_is_reproducible_by_seed(void **state)
     struct run *x = run(a, 3), *y = run(a, 3), *z = run(b, 3);
     assert_memory_equal(x->r.coord, y->r.coord, sizeof(x->r.coord));
     assert_memory_equal(x->r.latency.counts, y->r.latency.counts, sizeof(x->r.latency.counts));
-    assert_true(x->r.coord[CS_C_GENERATED] != z->r.coord[CS_C_GENERATED] ||
-                x->r.latency.sum != z->r.latency.sum);
+    assert_true(x->r.coord[CS_C_GENERATED] != z->r.coord[CS_C_GENERATED] || x->r.latency.sum != z->r.latency.sum);
     done(x);
     done(y);
     done(z);
@@ -276,7 +275,6 @@ static void a_reply_for_no_request_is_counted_not_trusted(void **state)
     cs_coord_free(&c);
     sim_close(&s);
 }
-
 
 /* The pull policy keeps one queue at the coordinator and feeds a node
  * only when its server is free: n single-server nodes form an M/M/n
@@ -452,10 +450,10 @@ static void a_fast_node_serves_faster_and_counts_in_the_capacity(void **state)
  * backlog, and so the latency, keeps growing until the crowd is gone;
  * with a small coordinator queue the excess is rejected and latency stays
  * bounded. */
-#define FLASH_CROWD(max_pending)                                                                             \
-    "{\"load\":{\"duration_s\":6,\"warmup_s\":0,\"schedule\":[{\"at_s\":0,\"rate_rps\":1000},"                 \
-    "{\"at_s\":2,\"rate_rps\":10000},{\"at_s\":5,\"rate_rps\":1000}]},"                                          \
-    "\"service\":{\"time\":{\"dist\":\"exponential\",\"mean_us\":1000}},"                                         \
+#define FLASH_CROWD(max_pending)                                                               \
+    "{\"load\":{\"duration_s\":6,\"warmup_s\":0,\"schedule\":[{\"at_s\":0,\"rate_rps\":1000}," \
+    "{\"at_s\":2,\"rate_rps\":10000},{\"at_s\":5,\"rate_rps\":1000}]},"                        \
+    "\"service\":{\"time\":{\"dist\":\"exponential\",\"mean_us\":1000}},"                      \
     "\"dispatch\":{\"max_pending\":" max_pending ",\"window\":8}}"
 
 static void admission_control_bounds_latency_in_a_flash_crowd(void **state)
@@ -482,9 +480,9 @@ static void admission_control_bounds_latency_in_a_flash_crowd(void **state)
  * admission control, the overload is the crowd's 2 s and the rejections.
  * A steady run at 90%, even with pull's shared queue, has no overloaded
  * interval. */
-#define TICKET_RUSH(max_pending)                                                                                  \
-    "{\"load\":{\"duration_s\":8,\"warmup_s\":0,\"seed\":3,\"schedule\":[{\"at_s\":0,\"rate_rps\":1000},"        \
-    "{\"at_s\":2,\"rate_rps\":6000},{\"at_s\":4,\"rate_rps\":1000}]},\"dispatch\":{\"policy\":"                  \
+#define TICKET_RUSH(max_pending)                                                                          \
+    "{\"load\":{\"duration_s\":8,\"warmup_s\":0,\"seed\":3,\"schedule\":[{\"at_s\":0,\"rate_rps\":1000}," \
+    "{\"at_s\":2,\"rate_rps\":6000},{\"at_s\":4,\"rate_rps\":1000}]},\"dispatch\":{\"policy\":"           \
     "\"least_outstanding\",\"window\":8,\"max_pending\":" max_pending "},\"run\":{\"interval_ms\":250}}"
 
 static void a_transient_overload_is_named_when_the_averages_kept_up(void **state)
@@ -560,10 +558,11 @@ static void time_series_rows_add_up_to_the_run(void **state)
 static void a_stopped_node_is_marked_down_then_up_and_nothing_is_lost(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"utilization\":0.5,\"duration_s\":6,\"warmup_s\":0},"
-                        "\"faults\":[{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":3,\"kind\":\"recover\"}],"
-                        "\"dispatch\":{\"timeout_ms\":50,\"down_after\":3,\"probe_ms\":200}}",
-                        3);
+    struct run *x =
+        run("{\"load\":{\"utilization\":0.5,\"duration_s\":6,\"warmup_s\":0},"
+            "\"faults\":[{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":3,\"kind\":\"recover\"}],"
+            "\"dispatch\":{\"timeout_ms\":50,\"down_after\":3,\"probe_ms\":200}}",
+            3);
     assert_conserved(&x->r);
     const struct cs_results *r = &x->r;
     assert_true(r->coord[CS_C_TIMED_OUT] >= 3 && r->coord[CS_C_TIMED_OUT] < 100);
@@ -602,7 +601,6 @@ static void a_straggler_hurts_round_robin_more_than_load_aware_policies(void **s
     assert_true(p99[0] > 3 * p99[2]);
 }
 
-
 /* Rank 2 stops answering at 1 s and recovers at 3 s. With one retry
  * allowed, every request it swallowed is sent again to another node and
  * completes there: none times out, none fails, none is lost. (A retry to
@@ -610,10 +608,11 @@ static void a_straggler_hurts_round_robin_more_than_load_aware_policies(void **s
 static void a_stopped_nodes_requests_are_retried_elsewhere_and_complete(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"utilization\":0.5,\"duration_s\":6,\"warmup_s\":0},"
-                        "\"faults\":[{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":3,\"kind\":\"recover\"}],"
-                        "\"dispatch\":{\"timeout_ms\":50,\"retries\":1,\"down_after\":3,\"probe_ms\":200}}",
-                        3);
+    struct run *x =
+        run("{\"load\":{\"utilization\":0.5,\"duration_s\":6,\"warmup_s\":0},"
+            "\"faults\":[{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":3,\"kind\":\"recover\"}],"
+            "\"dispatch\":{\"timeout_ms\":50,\"retries\":1,\"down_after\":3,\"probe_ms\":200}}",
+            3);
     assert_conserved(&x->r);
     const uint64_t *c = x->r.coord;
     uint64_t dropped = x->r.nodes[1].counters[CS_N_DROPPED];
@@ -639,10 +638,11 @@ static void a_stopped_nodes_requests_are_retried_elsewhere_and_complete(void **s
 static void without_retries_a_stopped_nodes_requests_time_out(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"utilization\":0.5,\"duration_s\":6,\"warmup_s\":0},"
-                        "\"faults\":[{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":3,\"kind\":\"recover\"}],"
-                        "\"dispatch\":{\"timeout_ms\":50,\"down_after\":3,\"probe_ms\":200}}",
-                        3);
+    struct run *x =
+        run("{\"load\":{\"utilization\":0.5,\"duration_s\":6,\"warmup_s\":0},"
+            "\"faults\":[{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":3,\"kind\":\"recover\"}],"
+            "\"dispatch\":{\"timeout_ms\":50,\"down_after\":3,\"probe_ms\":200}}",
+            3);
     assert_conserved(&x->r);
     assert_int_equal(x->r.coord[CS_C_TIMED_OUT], x->r.nodes[1].counters[CS_N_DROPPED]);
     assert_int_equal(x->r.coord[CS_C_FAILED], 0);
@@ -656,11 +656,12 @@ static void without_retries_a_stopped_nodes_requests_time_out(void **state)
 static void when_every_node_stops_retried_requests_fail(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"utilization\":0.5,\"duration_s\":3,\"warmup_s\":0},"
-                        "\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"}],"
-                        "\"dispatch\":{\"timeout_ms\":20,\"retries\":2,\"down_after\":3,\"probe_ms\":100},"
-                        "\"run\":{\"drain_timeout_s\":1}}",
-                        2);
+    struct run *x =
+        run("{\"load\":{\"utilization\":0.5,\"duration_s\":3,\"warmup_s\":0},"
+            "\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"}],"
+            "\"dispatch\":{\"timeout_ms\":20,\"retries\":2,\"down_after\":3,\"probe_ms\":100},"
+            "\"run\":{\"drain_timeout_s\":1}}",
+            2);
     assert_conserved(&x->r);
     const uint64_t *c = x->r.coord;
     assert_true(c[CS_C_FAILED] > 0);
@@ -672,9 +673,9 @@ static void when_every_node_stops_retried_requests_fail(void **state)
     done(x);
 }
 
-#define STRAGGLER(policy, dispatch_extra)                                                                    \
-    "{\"load\":{\"utilization\":0.6,\"duration_s\":6,\"warmup_s\":0,\"seed\":8},"                                  \
-    "\"faults\":[{\"rank\":3,\"at_s\":1,\"kind\":\"slow\",\"factor\":10,\"for_s\":3}],"                            \
+#define STRAGGLER(policy, dispatch_extra)                                               \
+    "{\"load\":{\"utilization\":0.6,\"duration_s\":6,\"warmup_s\":0,\"seed\":8},"       \
+    "\"faults\":[{\"rank\":3,\"at_s\":1,\"kind\":\"slow\",\"factor\":10,\"for_s\":3}]," \
     "\"dispatch\":{\"policy\":\"" policy "\",\"max_pending\":1000000" dispatch_extra "}}"
 
 /* The straggler under round robin: a duplicate sent to another node after
@@ -742,9 +743,9 @@ static void the_hedge_budget_caps_duplicates(void **state)
     done(x);
 }
 
-#define SPIKE(dispatch_extra)                                                                                \
-    "{\"load\":{\"duration_s\":10,\"warmup_s\":0,\"schedule\":[{\"at_s\":0,\"rate_rps\":3200},"                 \
-    "{\"at_s\":2,\"rate_rps\":6000},{\"at_s\":3,\"rate_rps\":3200}]},"                                           \
+#define SPIKE(dispatch_extra)                                                                   \
+    "{\"load\":{\"duration_s\":10,\"warmup_s\":0,\"schedule\":[{\"at_s\":0,\"rate_rps\":3200}," \
+    "{\"at_s\":2,\"rate_rps\":6000},{\"at_s\":3,\"rate_rps\":3200}]},"                          \
     "\"dispatch\":{\"policy\":\"least_outstanding\",\"timeout_ms\":20,\"max_pending\":100000" dispatch_extra "}}"
 
 /* A retry storm: 4 nodes (4000 req/s) at 80% take a 1 s spike to 150%.

@@ -209,8 +209,11 @@ static void a_saturate_sweep_finds_the_coordinators_knee(void **state)
 static void rows_of(const int *n, const double *x, int count, struct cs_sweep_row *rows)
 {
     for (int i = 0; i < count; i++)
-        rows[i] = (struct cs_sweep_row){.nodes = n[i], .throughput_rps = x[i], .coordinator_per_request_us = 250,
-                                        .coordinator_utilization = 0.5, .node_utilization_mean = 0.5,
+        rows[i] = (struct cs_sweep_row){.nodes = n[i],
+                                        .throughput_rps = x[i],
+                                        .coordinator_per_request_us = 250,
+                                        .coordinator_utilization = 0.5,
+                                        .node_utilization_mean = 0.5,
                                         .bottleneck = CS_BOTTLENECK_COORDINATOR};
 }
 

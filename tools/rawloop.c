@@ -76,8 +76,8 @@ int main(int argc, char **argv)
             MPI_Testsome(NRECV, reqs, &n, idx, MPI_STATUSES_IGNORE);
             for (int j = 0; j < n && n != MPI_UNDEFINED; j++, left--)
                 if (left > NRECV)
-                    MPI_Irecv(&bufs[idx[j]], sizeof(struct msg), MPI_BYTE, MPI_ANY_SOURCE, TAG_REP,
-                              MPI_COMM_WORLD, &reqs[idx[j]]);
+                    MPI_Irecv(&bufs[idx[j]], sizeof(struct msg), MPI_BYTE, MPI_ANY_SOURCE, TAG_REP, MPI_COMM_WORLD,
+                              &reqs[idx[j]]);
         }
         for (int i = 0; i < NRECV; i++)
             if (reqs[i] != MPI_REQUEST_NULL) {

@@ -16,8 +16,8 @@
 #include <stdint.h>
 
 struct cs_clock {
-    int64_t (*now)(void *ctx);            /* ns, monotonic */
-    void (*spin)(void *ctx, int64_t ns);  /* burn CPU (or advance virtual time) */
+    int64_t (*now)(void *ctx);           /* ns, monotonic */
+    void (*spin)(void *ctx, int64_t ns); /* burn CPU (or advance virtual time) */
     void *ctx;
 };
 

@@ -17,11 +17,11 @@
 
 enum cs_error {
     CS_OK = 0,
-    CS_E_INVALID = -1, /* bad input: message in the caller's error buffer */
-    CS_E_NOMEM = -2,   /* allocation failed */
-    CS_E_IO = -3,      /* file could not be read or written */
+    CS_E_INVALID = -1,   /* bad input: message in the caller's error buffer */
+    CS_E_NOMEM = -2,     /* allocation failed */
+    CS_E_IO = -3,        /* file could not be read or written */
     CS_E_TRANSPORT = -4, /* the transport failed to send or receive */
-    CS_E_FULL = -5,    /* a bounded container is full */
+    CS_E_FULL = -5,      /* a bounded container is full */
 };
 
 #define CS_NS_PER_US 1000LL

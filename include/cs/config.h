@@ -18,7 +18,7 @@
 #define CS_TEXT_MAX 1024
 #define CS_SCENARIO_FILE_MAX (16 * 1024 * 1024) /* bytes */
 #define CS_PATH_MAX 512
-#define CS_SCHEDULE_MAX 256 /* points in load.schedule */
+#define CS_SCHEDULE_MAX 256  /* points in load.schedule */
 #define CS_PER_NODE_MAX 1024 /* per-node values in a list or overrides */
 #define CS_SWEEP_MAX 64      /* steps in sweep.nodes or sweep.rates_rps */
 #define CS_FAULTS_MAX 64     /* entries in faults */
@@ -56,9 +56,9 @@ struct cs_rate_point {
  * ({"default": 1, "3": 0.25}).
  */
 struct cs_per_node {
-    double all;    /* the value of nodes not listed */
-    bool is_list;  /* a list: must match the node count */
-    int n;         /* entries below */
+    double all;   /* the value of nodes not listed */
+    bool is_list; /* a list: must match the node count */
+    int n;        /* entries below */
     struct {
         int rank;
         double value;
@@ -75,9 +75,9 @@ struct cs_scenario {
         double duration_s;  /* measured window */
         double warmup_s;    /* before the window, excluded from statistics */
         uint64_t seed;
-        int clients;            /* closed loop: concurrent users */
-        struct cs_dist think;   /* closed loop: think time between requests */
-        int schedule_n;         /* points in schedule; 0: constant rate */
+        int clients;          /* closed loop: concurrent users */
+        struct cs_dist think; /* closed loop: think time between requests */
+        int schedule_n;       /* points in schedule; 0: constant rate */
         struct cs_rate_point schedule[CS_SCHEDULE_MAX];
         char trace[CS_PATH_MAX]; /* trace arrivals: CSV file */
     } load;
@@ -87,20 +87,20 @@ struct cs_scenario {
         int servers; /* concurrency per service node */
     } service;
     struct {
-        int policy;       /* index into cs_policies */
-        double cost_us;   /* emulated coordinator CPU work per request */
-        int window;       /* max requests in flight per service node */
-        int max_pending;  /* max requests queued at the coordinator */
-        int d;            /* power_of_d: nodes sampled per request */
-        double timeout_ms; /* an attempt times out this long after its intended arrival (a retry or
+        int policy;              /* index into cs_policies */
+        double cost_us;          /* emulated coordinator CPU work per request */
+        int window;              /* max requests in flight per service node */
+        int max_pending;         /* max requests queued at the coordinator */
+        int d;                   /* power_of_d: nodes sampled per request */
+        double timeout_ms;       /* an attempt times out this long after its intended arrival (a retry or
                               hedge: after its send); 0: never */
-        int retries;       /* after a timeout, send again to another node up to this many times */
-        double retry_budget; /* retries may add at most this fraction of the requests */
+        int retries;             /* after a timeout, send again to another node up to this many times */
+        double retry_budget;     /* retries may add at most this fraction of the requests */
         double hedge_after_us;   /* send a duplicate to another node after this long unanswered; 0: no */
         double hedge_percentile; /* or after this percentile of recent answer times; 0: no */
         double hedge_budget;     /* hedges may add at most this fraction of the requests */
-        int down_after;   /* mark a node down after this many timeouts in a row; 0: never */
-        double probe_ms;  /* how often a node marked down is sent a probe request */
+        int down_after;          /* mark a node down after this many timeouts in a row; 0: never */
+        double probe_ms;         /* how often a node marked down is sent a probe request */
     } dispatch;
     struct {
         struct cs_per_node speed;   /* service speed: 2 serves in half the time */
@@ -119,8 +119,8 @@ struct cs_scenario {
         bool enabled; /* run the sweep without --sweep */
         int nodes_n;  /* 0: powers of two up to all nodes */
         int nodes[CS_SWEEP_MAX];
-        int mode;     /* enum cs_sweep_mode */
-        int rates_n;  /* > 0: sweep the offered load at a fixed node count */
+        int mode;    /* enum cs_sweep_mode */
+        int rates_n; /* > 0: sweep the offered load at a fixed node count */
         double rates_rps[CS_SWEEP_MAX];
         int clients_per_server; /* saturate: closed-loop clients per server */
     } sweep;
@@ -144,8 +144,7 @@ int cs_scenario_parse(struct cs_scenario *s, const char *text, size_t len, char 
  * taken as JSON when it parses as JSON, else as a string. The result is
  * validated, and returned as compact JSON in *out (caller frees).
  */
-int cs_scenario_compose(const char *path, const char *const *sets, int nsets, char **out, char *err,
-                        size_t errlen);
+int cs_scenario_compose(const char *path, const char *const *sets, int nsets, char **out, char *err, size_t errlen);
 
 /* The effective scenario as pretty JSON, every key present (caller frees). */
 char *cs_scenario_to_json(const struct cs_scenario *s);

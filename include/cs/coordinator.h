@@ -80,11 +80,11 @@ struct cs_request {
     int64_t first_sent_ns;
     uint32_t flags;
     int32_t client;
-    int32_t last_node;  /* node of its latest attempt */
-    int32_t refs;       /* slots of its attempts, plus a queued retry */
-    int16_t live;       /* attempts sent and neither answered nor timed out */
-    int16_t retries;    /* retries decided so far */
-    uint8_t outcome;    /* enum cs_outcome */
+    int32_t last_node; /* node of its latest attempt */
+    int32_t refs;      /* slots of its attempts, plus a queued retry */
+    int16_t live;      /* attempts sent and neither answered nor timed out */
+    int16_t retries;   /* retries decided so far */
+    uint8_t outcome;   /* enum cs_outcome */
     int32_t next_free;
 };
 
@@ -92,11 +92,11 @@ struct cs_request {
  * gen << 32 | slot index, so a reply to a reused slot is recognised. */
 struct cs_slot {
     int64_t sent_ns;
-    int32_t node;   /* -1 when free */
-    uint32_t gen;   /* bumped on every reuse */
-    int32_t req;    /* index into reqs */
-    bool expired;   /* timed out; a late reply may still answer its request */
-    bool hedge;     /* the hedged duplicate */
+    int32_t node; /* -1 when free */
+    uint32_t gen; /* bumped on every reuse */
+    int32_t req;  /* index into reqs */
+    bool expired; /* timed out; a late reply may still answer its request */
+    bool hedge;   /* the hedged duplicate */
     int32_t next_free;
 };
 
@@ -147,7 +147,7 @@ struct cs_interval {
 
 /* One time-series row, as cs_coord_interval() reports it. */
 struct cs_interval_row {
-    double t_s;      /* end of the interval, seconds after the start */
+    double t_s; /* end of the interval, seconds after the start */
     double length_s;
     double offered_rps, completed_rps, rejected_rps, timed_out_rps, failed_rps;
     double p50_us, p99_us; /* of replies received in the interval; 0 if none */
@@ -162,15 +162,15 @@ struct cs_interval_row {
  * requests). It catches what the window's averages hide: a flash crowd,
  * a backlog that outlives it, a node slowed for a while. */
 struct cs_overload {
-    int episodes;             /* runs of consecutive overloaded intervals */
-    double from_s, to_s;      /* the first one's start, the last one's end */
-    double overloaded_s;      /* their total length */
-    double capacity_rps;      /* the capacity they were judged against */
-    double peak_offered_rps;  /* in any overloaded interval */
-    double p99_peak_us;       /* of replies in any overloaded interval */
-    int pending_peak;         /* the coordinator's queue at an interval's end */
-    uint64_t rejected;        /* turned away in overloaded intervals */
-    bool open;                /* the last interval was overloaded */
+    int episodes;            /* runs of consecutive overloaded intervals */
+    double from_s, to_s;     /* the first one's start, the last one's end */
+    double overloaded_s;     /* their total length */
+    double capacity_rps;     /* the capacity they were judged against */
+    double peak_offered_rps; /* in any overloaded interval */
+    double p99_peak_us;      /* of replies in any overloaded interval */
+    int pending_peak;        /* the coordinator's queue at an interval's end */
+    uint64_t rejected;       /* turned away in overloaded intervals */
+    bool open;               /* the last interval was overloaded */
 };
 
 struct cs_coord {
@@ -185,10 +185,10 @@ struct cs_coord {
     bool stopped; /* cs_coord_stop() cut the run short */
     int64_t cost_ns, timeout_ns;
     enum cs_arrival_source source;
-    double base_rps;        /* rate without a schedule */
-    double next_arrival_ns; /* CS_SOURCE_RATE: absolute, on clk */
-    int segment;            /* current load.schedule point */
-    size_t trace_next;      /* CS_SOURCE_TRACE: next line */
+    double base_rps;               /* rate without a schedule */
+    double next_arrival_ns;        /* CS_SOURCE_RATE: absolute, on clk */
+    int segment;                   /* current load.schedule point */
+    size_t trace_next;             /* CS_SOURCE_TRACE: next line */
     struct cs_client_due *clients; /* CS_SOURCE_CLOSED: heap of idle clients */
     int clients_idle;
 
@@ -206,9 +206,9 @@ struct cs_coord {
     struct cs_slot *slots;
     int slot_cap, free_head, in_flight;
     int *node_in_flight;
-    int *node_limit; /* dispatch.window, or the node's servers for a pull policy */
+    int *node_limit;      /* dispatch.window, or the node's servers for a pull policy */
     int *node_full_limit; /* the limit of a healthy node */
-    int open_nodes;  /* nodes below their limit */
+    int open_nodes;       /* nodes below their limit */
 
     /* Health: timeouts in a row per node; a node down gets nothing but a
      * probe every dispatch.probe_ms. */
@@ -295,8 +295,8 @@ void cs_coord_measures(const struct cs_coord *c, struct cs_coord_measures *m);
 
 /* Where a run stands at now, for a progress line. */
 struct cs_progress {
-    double t_s, total_s;  /* since the start; the start to the window's end */
-    const char *phase;    /* "warm-up", "running" or "draining" */
+    double t_s, total_s;           /* since the start; the start to the window's end */
+    const char *phase;             /* "warm-up", "running" or "draining" */
     uint64_t generated, completed; /* warm-up included */
     int outstanding;
 };

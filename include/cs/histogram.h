@@ -26,7 +26,7 @@ struct cs_histogram {
     uint64_t clamped; /* values above CS_HIST_MAX_VALUE, recorded as the max */
     uint64_t min;
     uint64_t max;
-    double sum;       /* exact sum, for the mean */
+    double sum; /* exact sum, for the mean */
     uint64_t counts[CS_HIST_BUCKETS];
 };
 

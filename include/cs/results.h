@@ -60,12 +60,12 @@ struct cs_results {
     struct cs_histogram dispatch_wait; /* ns, coordinator: intended arrival to send */
     struct cs_histogram queue_wait;    /* ns, coordinator: round trip less service */
     struct cs_histogram service;       /* ns, merged over nodes: delivered service */
-    struct cs_node_result *nodes;   /* [service_nodes] */
+    struct cs_node_result *nodes;      /* [service_nodes] */
     int health_n;
     struct cs_health_event health[CS_HEALTH_EVENTS_MAX];
-    struct cs_overload overload; /* overloaded intervals in the window */
-    char started_utc[32];        /* when the run started, ISO 8601 UTC ("" unknown) */
-    char command[1024];          /* the command line, as given */
+    struct cs_overload overload;    /* overloaded intervals in the window */
+    char started_utc[32];           /* when the run started, ISO 8601 UTC ("" unknown) */
+    char command[1024];             /* the command line, as given */
     struct cs_interval_row *series; /* the intervals of the run (owned; NULL when out of memory) */
     int series_n;
 
@@ -135,6 +135,5 @@ char *cs_sweep_csv(const struct cs_sweep_row *rows, int count, const struct cs_s
  * interval, flushed at once so a killed run still leaves its rows. */
 void cs_timeseries_header(FILE *out, bool json);
 void cs_timeseries_row(FILE *out, bool json, const struct cs_interval_row *row);
-
 
 #endif

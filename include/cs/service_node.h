@@ -21,14 +21,14 @@
 enum cs_node_counter {
     CS_N_RECEIVED,
     CS_N_COMPLETED,
-    CS_N_MEASURED,       /* completed requests that were in the window */
-    CS_N_ABANDONED,      /* queued or in service at shutdown */
-    CS_N_BUSY_NS,        /* server-busy time inside the window, all servers */
-    CS_N_WINDOW_NS,      /* length of the window on this node's clock */
-    CS_N_SERVICE_NS,     /* delivered service time, sum */
-    CS_N_REQUESTED_NS,   /* requested service time (/ speed), sum */
-    CS_N_REJECTED,       /* turned away: the queue was at queue_capacity */
-    CS_N_DROPPED,        /* lost to a "stop" fault: never answered */
+    CS_N_MEASURED,     /* completed requests that were in the window */
+    CS_N_ABANDONED,    /* queued or in service at shutdown */
+    CS_N_BUSY_NS,      /* server-busy time inside the window, all servers */
+    CS_N_WINDOW_NS,    /* length of the window on this node's clock */
+    CS_N_SERVICE_NS,   /* delivered service time, sum */
+    CS_N_REQUESTED_NS, /* requested service time (/ speed), sum */
+    CS_N_REJECTED,     /* turned away: the queue was at queue_capacity */
+    CS_N_DROPPED,      /* lost to a "stop" fault: never answered */
     CS_N_SERVERS,
     CS_N__COUNT
 };
@@ -75,8 +75,7 @@ void cs_node_free(struct cs_node *n);
 
 /* cs_node_init for service node `rank` of a scenario whose run starts at
  * t0: its servers, speed and queue capacity, and the measured window. */
-int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, const struct cs_transport *tp,
-                  int64_t t0);
+int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, const struct cs_transport *tp, int64_t t0);
 
 /* Handle one message received at time now. A request that finds the
  * queue full is answered at once with CS_REPLY_REJECTED. */

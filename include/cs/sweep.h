@@ -30,12 +30,10 @@ struct cs_sweep_step {
 
 /* The steps of a sweep for a job with max_nodes service nodes. Returns
  * the number of steps, or CS_E_INVALID with a message naming the key. */
-int cs_sweep_plan(const struct cs_scenario *sc, int max_nodes, struct cs_sweep_step *steps, char *err,
-                  size_t errlen);
+int cs_sweep_plan(const struct cs_scenario *sc, int max_nodes, struct cs_sweep_step *steps, char *err, size_t errlen);
 
 /* The scenario one step runs. */
-void cs_sweep_step_scenario(const struct cs_scenario *base, const struct cs_sweep_step *st,
-                            struct cs_scenario *out);
+void cs_sweep_step_scenario(const struct cs_scenario *base, const struct cs_sweep_step *st, struct cs_scenario *out);
 
 /* One row of a sweep: what a step measured. */
 struct cs_sweep_row {
@@ -64,8 +62,8 @@ typedef int (*cs_sweep_step_fn)(void *ctx, int index, int count, const struct cs
  * curve: scaling->n is then 0). Returns the number of steps run, or a
  * negative CS_E code (with a message in err when the plan does not fit). */
 struct cs_scaling;
-int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn fn, void *ctx,
-                 struct cs_sweep_row *rows, struct cs_scaling *scaling, char *err, size_t errlen);
+int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn fn, void *ctx, struct cs_sweep_row *rows,
+                 struct cs_scaling *scaling, char *err, size_t errlen);
 
 /* The shape of a measured scaling curve, told from the points and not
  * from a fit: a USL fitted to a plateau has a peak too (kappa > 0), but

@@ -250,10 +250,9 @@ void cs_results_analyze(struct cs_results *r)
     r->service_inflation = requested > 0 ? service / requested : 1.0;
 
     r->node_capacity_rps = cs_scenario_capacity_rps(sc, r->service_nodes);
-    r->coordinator_capacity_rps =
-        isnan(r->coordinator_per_request_us) || r->coordinator_per_request_us <= 0
-            ? INFINITY
-            : 1e6 / r->coordinator_per_request_us;
+    r->coordinator_capacity_rps = isnan(r->coordinator_per_request_us) || r->coordinator_per_request_us <= 0
+                                      ? INFINITY
+                                      : 1e6 / r->coordinator_per_request_us;
     r->capacity_rps = fmin(r->node_capacity_rps, r->coordinator_capacity_rps);
     verdict(r);
 }

@@ -43,8 +43,7 @@ static double mean_node_utilization(const cJSON *doc)
     double sum = 0;
     int n = 0;
     const cJSON *node;
-    cJSON_ArrayForEach(node, cs_json_at(doc, "nodes"))
-    {
+    cJSON_ArrayForEach (node, cs_json_at(doc, "nodes")) {
         double u = cs_json_num(node, "utilization");
         if (!isnan(u)) {
             sum += u;
@@ -120,8 +119,7 @@ static int add_leaf(struct leaves *l, const char *key, const cJSON *item)
 static int flatten(struct leaves *l, const char *prefix, const cJSON *o)
 {
     const cJSON *item;
-    cJSON_ArrayForEach(item, o)
-    {
+    cJSON_ArrayForEach (item, o) {
         char key[128];
         snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "", item->string ? item->string : "?");
         int rc = cJSON_IsObject(item) ? flatten(l, key, item) : add_leaf(l, key, item);

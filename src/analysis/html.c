@@ -39,8 +39,8 @@ struct line {
 struct chart {
     const char *title, *xlabel, *ylabel;
     bool xlog, ylog;
-    bool xpercentile;  /* x is 1/(1-p): label its ticks as percentiles */
-    double shade_to;   /* grey band from the x axis' start to here (warm-up); 0: none */
+    bool xpercentile; /* x is 1/(1-p): label its ticks as percentiles */
+    double shade_to;  /* grey band from the x axis' start to here (warm-up); 0: none */
     struct line lines[LINES_MAX];
     int n;
 };
@@ -55,12 +55,23 @@ static void esc(FILE *out, const char *s)
             continue;
         }
         switch (*s) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&#39;", out); break;
-        default: fputc(*s, out);
+        case '&':
+            fputs("&amp;", out);
+            break;
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '"':
+            fputs("&quot;", out);
+            break;
+        case '\'':
+            fputs("&#39;", out);
+            break;
+        default:
+            fputc(*s, out);
         }
     }
 }
@@ -172,8 +183,8 @@ static void ticks(FILE *out, const struct frame *f, bool x_axis, bool percentile
             fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, H - BOTTOM + 16);
         } else {
             double y = py(f, v);
-            fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>\n", LEFT, y,
-                    W - RIGHT, y);
+            fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>\n", LEFT, y, W - RIGHT,
+                    y);
             fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", LEFT - 6, y + 4);
         }
         tick_label(out, v, percentile);
@@ -186,8 +197,9 @@ static void svg_chart(FILE *out, const struct chart *c)
     struct frame f = {.xlog = c->xlog, .ylog = c->ylog};
     range(c, true, &f.xlo, &f.xhi);
     range(c, false, &f.ylo, &f.yhi);
-    fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
-                 "role=\"img\" class=\"chart\">\n<title>",
+    fprintf(out,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
+            "role=\"img\" class=\"chart\">\n<title>",
             W, H, W, H);
     esc(out, c->title);
     fputs("</title>\n", out);
@@ -241,8 +253,8 @@ static void svg_chart(FILE *out, const struct chart *c)
     for (int i = 0; i < c->n; i++)
         longest = strlen(c->lines[i].name) > longest ? strlen(c->lines[i].name) : longest;
     if (c->n > 0)
-        fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"key\"/>\n", kx - 6,
-                TOP + 4, 42 + 6.6 * (double)longest, 16.0 * c->n + 4);
+        fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"key\"/>\n", kx - 6, TOP + 4,
+                42 + 6.6 * (double)longest, 16.0 * c->n + 4);
     for (int i = 0; i < c->n; i++) {
         const struct line *l = &c->lines[i];
         double ky = TOP + 16 + 16 * i;
@@ -307,8 +319,10 @@ static void time_series_plots(FILE *out, const struct cs_results *r)
     }
     n = kept;
     double warm = r->scenario.load.warmup_s;
-    struct chart c = {.title = "Throughput over time", .xlabel = "time since the start (s)",
-                      .ylabel = "requests/s", .shade_to = warm};
+    struct chart c = {.title = "Throughput over time",
+                      .xlabel = "time since the start (s)",
+                      .ylabel = "requests/s",
+                      .shade_to = warm};
     add_line(&c, "offered (arrivals)", col.t, col.offered, n, DASHED, false);
     add_line(&c, "completed", col.t, col.completed, n, SOLID, false);
     if (rejected)
@@ -321,14 +335,17 @@ static void time_series_plots(FILE *out, const struct cs_results *r)
             lo = fmin(lo, col.p50[i] > 0 ? col.p50[i] : col.p99[i]);
             hi = fmax(hi, col.p99[i]);
         }
-    c = (struct chart){.title = "Latency over time (replies in each interval)", .xlabel = "time since the start (s)",
-                       .ylabel = "latency (ms)", .shade_to = warm, .ylog = hi > 30 * lo};
+    c = (struct chart){.title = "Latency over time (replies in each interval)",
+                       .xlabel = "time since the start (s)",
+                       .ylabel = "latency (ms)",
+                       .shade_to = warm,
+                       .ylog = hi > 30 * lo};
     add_line(&c, "p50", col.t, col.p50, n, SOLID, false);
     add_line(&c, "p99", col.t, col.p99, n, SOLID, false);
     svg_chart(out, &c);
 
-    c = (struct chart){.title = "Queue depth over time", .xlabel = "time since the start (s)",
-                       .ylabel = "requests", .shade_to = warm};
+    c = (struct chart){
+        .title = "Queue depth over time", .xlabel = "time since the start (s)", .ylabel = "requests", .shade_to = warm};
     add_line(&c, "waiting at the coordinator", col.t, col.pending, n, SOLID, false);
     add_line(&c, "in flight at the nodes", col.t, col.in_flight, n, SOLID, false);
     svg_chart(out, &c);
@@ -341,8 +358,11 @@ static void spectrum_plot(FILE *out, const struct cs_histogram *const *h, char n
 {
     static struct cs_hist_level levels[CS_HIST_LEVELS_MAX];
     static double x[SPECTRUM_STEPS][CS_HIST_LEVELS_MAX], y[SPECTRUM_STEPS][CS_HIST_LEVELS_MAX];
-    struct chart c = {.title = "Latency percentile spectrum", .xlabel = "percentile",
-                      .ylabel = "latency (ms)", .xlog = true, .xpercentile = true};
+    struct chart c = {.title = "Latency percentile spectrum",
+                      .xlabel = "percentile",
+                      .ylabel = "latency (ms)",
+                      .xlog = true,
+                      .xpercentile = true};
     double lo = INFINITY, hi = 0;
     for (int s = 0; s < count && s < SPECTRUM_STEPS; s++) {
         int n = cs_hist_levels(h[s], 5, levels, CS_HIST_LEVELS_MAX);
@@ -384,8 +404,8 @@ static void sweep_plots(FILE *out, const struct cs_results *r)
     const char *xlabel = by_rate ? "offered load (requests/s)" : "service nodes";
     struct chart c;
     if (by_rate) {
-        c = (struct chart){.title = "Latency against offered load", .xlabel = xlabel, .ylabel = "latency (ms)",
-                           .ylog = true};
+        c = (struct chart){
+            .title = "Latency against offered load", .xlabel = xlabel, .ylabel = "latency (ms)", .ylog = true};
         add_line(&c, "p50", xs, p50, n, SOLID, true);
         add_line(&c, "p99", xs, p99, n, SOLID, true);
         svg_chart(out, &c);
@@ -414,8 +434,8 @@ static void sweep_plots(FILE *out, const struct cs_results *r)
             add_line(&c, "USL fit", fit_n, fit_x, 64, SOLID, false);
         }
         svg_chart(out, &c);
-        c = (struct chart){.title = "Latency against service nodes", .xlabel = xlabel, .ylabel = "latency (ms)",
-                           .ylog = true};
+        c = (struct chart){
+            .title = "Latency against service nodes", .xlabel = xlabel, .ylabel = "latency (ms)", .ylog = true};
         add_line(&c, "p50", xs, p50, n, SOLID, true);
         add_line(&c, "p99", xs, p99, n, SOLID, true);
         svg_chart(out, &c);
@@ -453,7 +473,8 @@ static const char *const style_sheet =
     "pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:.85em}"
     "svg.chart{display:block;margin:1em 0;max-width:100%;height:auto;font-size:12px;background:#fff}"
     "svg .grid{stroke:#e4e4e4}svg .frame{fill:none;stroke:#888}svg .line{fill:none;stroke-width:2}"
-    "svg .title{font-size:14px;font-weight:bold}svg .shade{fill:#eee}svg .key{fill:#fff;fill-opacity:.85;stroke:#ddd}svg .note{fill:#777}";
+    "svg .title{font-size:14px;font-weight:bold}svg .shade{fill:#eee}svg "
+    ".key{fill:#fff;fill-opacity:.85;stroke:#ddd}svg .note{fill:#777}";
 
 void cs_results_html(const struct cs_results *r, FILE *out)
 {

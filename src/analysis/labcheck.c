@@ -98,15 +98,17 @@ static void check_conservation(struct check *k)
 {
     const cJSON *d = k->doc;
     double gen = cs_json_num(d, "requests.generated");
-    double ended = cs_json_num(d, "requests.completed") + cs_json_num(d, "requests.rejected") + cs_json_num(d, "requests.timed_out") +
-                   cs_json_num(d, "requests.failed");
+    double ended = cs_json_num(d, "requests.completed") + cs_json_num(d, "requests.rejected") +
+                   cs_json_num(d, "requests.timed_out") + cs_json_num(d, "requests.failed");
     double lost = cs_json_num(d, "requests.lost");
     if (isnan(ended)) /* results from before the 'failed' outcome */
-        ended = cs_json_num(d, "requests.completed") + cs_json_num(d, "requests.rejected") + cs_json_num(d, "requests.timed_out");
+        ended = cs_json_num(d, "requests.completed") + cs_json_num(d, "requests.rejected") +
+                cs_json_num(d, "requests.timed_out");
     if (isnan(gen) || isnan(ended))
         return;
     if (gen != ended + (isnan(lost) ? 0 : lost))
-        problem(k, "requests do not add up: %.0f generated, but completed + rejected + timed out + failed + lost = %.0f",
+        problem(k,
+                "requests do not add up: %.0f generated, but completed + rejected + timed out + failed + lost = %.0f",
                 gen, ended + (isnan(lost) ? 0 : lost));
     if (lost > 0)
         problem(k, "%.0f requests were lost (never answered nor counted as ending): the run is not trustworthy", lost);
@@ -126,8 +128,9 @@ static void check_rates(struct check *k, const char *where, double offered, doub
                     where, throughput, offered);
     }
     if (capacity > 0 && throughput > capacity * (1 + CAPACITY_SLACK))
-        problem(k, "%sthroughput %.0f req/s is above the model's capacity %.0f req/s: the nodes served faster than "
-                   "their scenario says; check the results were not edited or mixed up",
+        problem(k,
+                "%sthroughput %.0f req/s is above the model's capacity %.0f req/s: the nodes served faster than "
+                "their scenario says; check the results were not edited or mixed up",
                 where, throughput, capacity);
 }
 
@@ -182,8 +185,7 @@ static void check_steady(struct check *k)
     double rho_max = 0, rho_sum = 0;
     int count = 0;
     const cJSON *n;
-    cJSON_ArrayForEach(n, cs_json_at(d, "nodes"))
-    {
+    cJSON_ArrayForEach (n, cs_json_at(d, "nodes")) {
         double u = cs_json_num(n, "utilization");
         if (isnan(u))
             continue;
@@ -225,8 +227,9 @@ static void check_sample(struct check *k)
 {
     double count = cs_json_num(k->doc, "latency_us.count");
     if (count > 0 && count < P99_MIN_COUNT)
-        problem(k, "only %.0f requests were measured: the p99 rests on fewer than 10 of them; run longer or at a "
-                   "higher rate before quoting it",
+        problem(k,
+                "only %.0f requests were measured: the p99 rests on fewer than 10 of them; run longer or at a "
+                "higher rate before quoting it",
                 count);
 }
 
@@ -252,15 +255,15 @@ static void check_sweep(struct check *k, const cJSON *steps)
 {
     int i = 0;
     const cJSON *s;
-    cJSON_ArrayForEach(s, steps)
-    {
+    cJSON_ArrayForEach (s, steps) {
         char where[48];
         double nodes = cs_json_num(s, "nodes");
         if (!isnan(nodes))
             snprintf(where, sizeof(where), "sweep step %d (%.0f nodes): ", i + 1, nodes);
         else
             snprintf(where, sizeof(where), "sweep step %d: ", i + 1);
-        check_rates(k, where, cs_json_num(s, "offered_rps"), cs_json_num(s, "throughput_rps"), cs_json_num(k->doc, "duration_s"), NAN);
+        check_rates(k, where, cs_json_num(s, "offered_rps"), cs_json_num(s, "throughput_rps"),
+                    cs_json_num(k->doc, "duration_s"), NAN);
         check_cpu(k, where, cs_json_num(s, "service_inflation"), cs_json_str(s, "bottleneck"));
         check_coordinator_cost(k, where, cs_json_num(s, "coordinator_per_request_us"));
         i++;
@@ -277,8 +280,7 @@ static bool heterogeneous(const cJSON *d)
     double first = NAN;
     if (!cJSON_IsArray(speed))
         return false;
-    cJSON_ArrayForEach(v, speed)
-    {
+    cJSON_ArrayForEach (v, speed) {
         if (!cJSON_IsNumber(v))
             continue;
         if (isnan(first))

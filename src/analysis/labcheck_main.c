@@ -11,7 +11,6 @@
 #include "cs/jsonpath.h"
 #include "cs/labcheck.h"
 
-
 static void usage(FILE *out)
 {
     fprintf(out,

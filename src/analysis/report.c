@@ -268,12 +268,14 @@ static void sweep_table(const struct cs_results *r, FILE *out)
     fprintf(out, ", R^2 %.3f", a->usl_r2);
     int last = r->sweep_n - 1;
     if (a->curve == CS_CURVE_DECLINES)
-        fprintf(out, "; the data show a decline, to %.0f req/s at %d nodes: more nodes make it slower (the fit's peak: "
-                     "%.1f nodes)\n",
+        fprintf(out,
+                "; the data show a decline, to %.0f req/s at %d nodes: more nodes make it slower (the fit's peak: "
+                "%.1f nodes)\n",
                 r->sweep[last].throughput_rps, r->sweep[last].nodes, a->usl_peak_nodes);
     else if (a->curve == CS_CURVE_PLATEAU)
-        fprintf(out, "; the data show a plateau from %d nodes, not a decline: the fit's peak at %.1f nodes is the "
-                     "model's, not a measurement\n",
+        fprintf(out,
+                "; the data show a plateau from %d nodes, not a decline: the fit's peak at %.1f nodes is the "
+                "model's, not a measurement\n",
                 a->knee_nodes, a->usl_peak_nodes);
     else
         fputc('\n', out);
@@ -296,8 +298,9 @@ static void second_tries_line(const struct cs_results *r, FILE *out)
         fprintf(out, " retries %llu (%llu completed after one, %llu over budget) ", (unsigned long long)c[CS_C_RETRIES],
                 (unsigned long long)c[CS_C_RETRIED_COMPLETED], (unsigned long long)c[CS_C_RETRIES_SKIPPED]);
     if (hedges)
-        fprintf(out, " hedges %llu (%llu won, %llu skipped: no room or over budget) ", (unsigned long long)c[CS_C_HEDGES],
-                (unsigned long long)c[CS_C_HEDGE_WINS], (unsigned long long)c[CS_C_HEDGES_SKIPPED]);
+        fprintf(out, " hedges %llu (%llu won, %llu skipped: no room or over budget) ",
+                (unsigned long long)c[CS_C_HEDGES], (unsigned long long)c[CS_C_HEDGE_WINS],
+                (unsigned long long)c[CS_C_HEDGES_SKIPPED]);
     if (discarded)
         fprintf(out, " answers discarded: %llu duplicate, %llu late", (unsigned long long)c[CS_C_DUPLICATE_REPLIES],
                 (unsigned long long)c[CS_C_LATE_REPLIES]);
@@ -322,27 +325,24 @@ void cs_results_table(const struct cs_results *r, FILE *out)
                 r->worst_host_ranks, r->worst_host_cores);
     fprintf(out, "%-18s %12.1f req/s   %s arrivals, %.1f s measured after %.1f s warm-up\n", "offered load",
             r->offered_rps, cs_arrival_kinds[sc->load.arrival].name, r->duration_s, sc->load.warmup_s);
-    fprintf(out, "%-18s %12.1f req/s   model capacity %.1f req/s\n", "throughput", r->throughput_rps,
-            r->capacity_rps);
+    fprintf(out, "%-18s %12.1f req/s   model capacity %.1f req/s\n", "throughput", r->throughput_rps, r->capacity_rps);
     fprintf(out, "%-18s generated %llu  completed %llu  rejected %llu  timed out %llu  failed %llu  lost %llu\n",
             "requests", (unsigned long long)c[CS_C_GENERATED], (unsigned long long)c[CS_C_COMPLETED],
             (unsigned long long)c[CS_C_REJECTED], (unsigned long long)c[CS_C_TIMED_OUT],
             (unsigned long long)c[CS_C_FAILED], (unsigned long long)r->lost);
     second_tries_line(r, out);
-    fprintf(out, "%-18s %10s %10s %10s %10s %10s %10s\n", "latency (us)", "mean", "p50", "p90", "p99", "p99.9",
-            "max");
+    fprintf(out, "%-18s %10s %10s %10s %10s %10s %10s\n", "latency (us)", "mean", "p50", "p90", "p99", "p99.9", "max");
     fprintf(out, "%-18s %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f\n", "  from arrival", cs_hist_mean(l) / 1e3,
             us(cs_hist_percentile(l, 50)), us(cs_hist_percentile(l, 90)), us(cs_hist_percentile(l, 99)),
             us(cs_hist_percentile(l, 99.9)), l->total ? us(l->max) : 0.0);
-    fprintf(out, "%-18s %10.1f %10s %10s %10.1f\n", "  at coordinator", cs_hist_mean(&r->dispatch_wait) / 1e3,
-            "", "", us(cs_hist_percentile(&r->dispatch_wait, 99)));
+    fprintf(out, "%-18s %10.1f %10s %10s %10.1f\n", "  at coordinator", cs_hist_mean(&r->dispatch_wait) / 1e3, "", "",
+            us(cs_hist_percentile(&r->dispatch_wait, 99)));
     fprintf(out, "%-18s %10.1f %10s %10s %10.1f\n", "  queue at node", cs_hist_mean(&r->queue_wait) / 1e3, "", "",
             us(cs_hist_percentile(&r->queue_wait, 99)));
     fprintf(out, "%-18s %10.1f %10s %10s %10.1f   (%.2fx requested)\n", "  service", cs_hist_mean(&r->service) / 1e3,
             "", "", us(cs_hist_percentile(&r->service, 99)), r->service_inflation);
     fprintf(out, "%-18s busy %5.1f%%   %.2f us per request   queue peak %llu\n", "coordinator",
-            100 * r->coordinator_utilization, r->coordinator_per_request_us,
-            (unsigned long long)c[CS_C_PENDING_MAX]);
+            100 * r->coordinator_utilization, r->coordinator_per_request_us, (unsigned long long)c[CS_C_PENDING_MAX]);
     fprintf(out, "%-18s %6s %-20s %10s %8s\n", "service nodes", "rank", "host", "completed", "busy");
     for (int i = 0; i < r->service_nodes; i++) {
         const struct cs_node_result *n = &r->nodes[i];
@@ -398,13 +398,13 @@ char *cs_sweep_csv(const struct cs_sweep_row *rows, int count, const struct cs_s
     size_t used = (size_t)snprintf(out, cap, "%s", sweep_csv_header);
     for (int i = 0; i < count; i++) {
         const struct cs_sweep_row *w = &rows[i];
-        used += (size_t)snprintf(out + used, cap - used, "%d,%.1f,%.1f,%.1f,%.1f,%.4f,%.4f,%s,%.1f,%.3f,%.4f,", w->nodes,
-                                 w->offered_rps, w->throughput_rps, w->p50_us, w->p99_us, w->coordinator_utilization,
-                                 w->node_utilization_mean, cs_bottleneck_names[w->bottleneck], w->mean_us,
-                                 w->coordinator_per_request_us, w->service_inflation);
+        used += (size_t)snprintf(
+            out + used, cap - used, "%d,%.1f,%.1f,%.1f,%.1f,%.4f,%.4f,%s,%.1f,%.3f,%.4f,", w->nodes, w->offered_rps,
+            w->throughput_rps, w->p50_us, w->p99_us, w->coordinator_utilization, w->node_utilization_mean,
+            cs_bottleneck_names[w->bottleneck], w->mean_us, w->coordinator_per_request_us, w->service_inflation);
         if (scaling)
-            used += (size_t)snprintf(out + used, cap - used, "%.4f,%.4f\n", scaling->speedup[i],
-                                     scaling->efficiency[i]);
+            used +=
+                (size_t)snprintf(out + used, cap - used, "%.4f,%.4f\n", scaling->speedup[i], scaling->efficiency[i]);
         else
             used += (size_t)snprintf(out + used, cap - used, ",\n");
     }
@@ -429,9 +429,13 @@ void cs_timeseries_row(FILE *out, bool json, const struct cs_interval_row *w)
         const struct {
             const char *k;
             double v;
-        } tenths[] = {{"offered_rps", w->offered_rps}, {"completed_rps", w->completed_rps},
-                      {"rejected_rps", w->rejected_rps}, {"timed_out_rps", w->timed_out_rps},
-                      {"failed_rps", w->failed_rps}, {"p50_us", w->p50_us}, {"p99_us", w->p99_us}};
+        } tenths[] = {{"offered_rps", w->offered_rps},
+                      {"completed_rps", w->completed_rps},
+                      {"rejected_rps", w->rejected_rps},
+                      {"timed_out_rps", w->timed_out_rps},
+                      {"failed_rps", w->failed_rps},
+                      {"p50_us", w->p50_us},
+                      {"p99_us", w->p99_us}};
         for (size_t i = 0; i < CS_ARRAY_LEN(tenths); i++)
             cJSON_AddNumberToObject(o, tenths[i].k, round(tenths[i].v * 10) / 10);
         cJSON_AddNumberToObject(o, "in_flight", w->in_flight);
@@ -443,9 +447,9 @@ void cs_timeseries_row(FILE *out, bool json, const struct cs_interval_row *w)
         cJSON_free(line);
         cJSON_Delete(o);
     } else {
-        fprintf(out, "%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%d,%.4f\n", w->t_s, w->offered_rps,
-                w->completed_rps, w->rejected_rps, w->timed_out_rps, w->failed_rps, w->p50_us, w->p99_us, w->in_flight,
-                w->pending, w->coordinator_utilization);
+        fprintf(out, "%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%d,%.4f\n", w->t_s, w->offered_rps, w->completed_rps,
+                w->rejected_rps, w->timed_out_rps, w->failed_rps, w->p50_us, w->p99_us, w->in_flight, w->pending,
+                w->coordinator_utilization);
     }
     fflush(out);
 }

@@ -14,8 +14,7 @@
 #include "cs/results.h"
 #include "cs/scenario.h"
 
-int cs_sweep_plan(const struct cs_scenario *sc, int max_nodes, struct cs_sweep_step *steps, char *err,
-                  size_t errlen)
+int cs_sweep_plan(const struct cs_scenario *sc, int max_nodes, struct cs_sweep_step *steps, char *err, size_t errlen)
 {
     int n = 0;
     if (sc->sweep.rates_n > 0) {
@@ -113,8 +112,7 @@ void cs_sweep_row_from(const struct cs_results *r, struct cs_sweep_row *row)
 
 /* Least squares for sigma, kappa >= 0 in the linearized USL
  * N X1 / X - 1 = sigma (N - 1) + kappa N (N - 1), for a given X1. */
-static void usl_linear(const int *n, const double *x, int count, bool amdahl, double x1, double *sigma,
-                       double *kappa)
+static void usl_linear(const int *n, const double *x, int count, bool amdahl, double x1, double *sigma, double *kappa)
 {
     double saa = 0, sab = 0, sbb = 0, say = 0, sby = 0;
     for (int i = 0; i < count; i++) {
@@ -314,8 +312,8 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double mean_
     }
 }
 
-int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn fn, void *ctx,
-                 struct cs_sweep_row *rows, struct cs_scaling *scaling, char *err, size_t errlen)
+int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn fn, void *ctx, struct cs_sweep_row *rows,
+                 struct cs_scaling *scaling, char *err, size_t errlen)
 {
     struct cs_sweep_step steps[CS_SWEEP_MAX];
     int n = cs_sweep_plan(sc, max_nodes, steps, err, errlen);

@@ -68,8 +68,7 @@ const char *const cs_coord_counter_names[CS_C__COUNT] = {
 /* dispatch.hedge_percentile: answered requests per block of the estimate. */
 #define HEDGE_BLOCK 250
 
-static void count(struct cs_coord *c, uint32_t flags, enum cs_coord_counter measured,
-                  enum cs_coord_counter warmup)
+static void count(struct cs_coord *c, uint32_t flags, enum cs_coord_counter measured, enum cs_coord_counter warmup)
 {
     c->counters[(flags & CS_REQ_MEASURED) ? measured : warmup]++;
 }
@@ -231,7 +230,8 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
     cs_scenario_window(sc, t0, &c->window_start, &c->window_end);
     c->cost_ns = (int64_t)llround(sc->dispatch.cost_us * 1e3);
     c->timeout_ns = (int64_t)llround(sc->dispatch.timeout_ms * 1e6);
-    c->hedge_after_ns = sc->dispatch.hedge_after_us > 0 ? (int64_t)llround(sc->dispatch.hedge_after_us * 1e3) : INT64_MAX;
+    c->hedge_after_ns =
+        sc->dispatch.hedge_after_us > 0 ? (int64_t)llround(sc->dispatch.hedge_after_us * 1e3) : INT64_MAX;
     c->retry_budget = (struct cs_budget){CS_BUDGET_BURST, sc->dispatch.retry_budget};
     c->hedge_budget = (struct cs_budget){CS_BUDGET_BURST, sc->dispatch.hedge_budget};
     c->policy = &cs_policies[sc->dispatch.policy];
@@ -977,7 +977,8 @@ int64_t cs_coord_next_event(const struct cs_coord *c)
 {
     if (c->state == CS_COORD_DONE)
         return INT64_MAX;
-    double next = c->state == CS_COORD_DRAINING ? (double)c->drain_deadline : fmin(next_intended(c), (double)c->window_end);
+    double next =
+        c->state == CS_COORD_DRAINING ? (double)c->drain_deadline : fmin(next_intended(c), (double)c->window_end);
     if (c->timeout_ns > 0) {
         if (c->pending.count > 0)
             next = fmin(next, (double)(((struct cs_pending *)cs_ring_front(&c->pending))->intended_ns + c->timeout_ns));

@@ -13,17 +13,10 @@
 #include "cs/scenario.h"
 
 const char *const cs_node_counter_names[CS_N__COUNT] = {
-    [CS_N_RECEIVED] = "received",
-    [CS_N_COMPLETED] = "completed",
-    [CS_N_MEASURED] = "measured",
-    [CS_N_ABANDONED] = "abandoned",
-    [CS_N_BUSY_NS] = "busy_ns",
-    [CS_N_WINDOW_NS] = "window_ns",
-    [CS_N_SERVICE_NS] = "service_ns",
-    [CS_N_REQUESTED_NS] = "requested_ns",
-    [CS_N_REJECTED] = "rejected",
-    [CS_N_DROPPED] = "dropped",
-    [CS_N_SERVERS] = "servers",
+    [CS_N_RECEIVED] = "received",     [CS_N_COMPLETED] = "completed",       [CS_N_MEASURED] = "measured",
+    [CS_N_ABANDONED] = "abandoned",   [CS_N_BUSY_NS] = "busy_ns",           [CS_N_WINDOW_NS] = "window_ns",
+    [CS_N_SERVICE_NS] = "service_ns", [CS_N_REQUESTED_NS] = "requested_ns", [CS_N_REJECTED] = "rejected",
+    [CS_N_DROPPED] = "dropped",       [CS_N_SERVERS] = "servers",
 };
 
 int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacity, const struct cs_transport *tp,
@@ -46,13 +39,12 @@ int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacit
     return CS_OK;
 }
 
-int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, const struct cs_transport *tp,
-                  int64_t t0)
+int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, const struct cs_transport *tp, int64_t t0)
 {
     int64_t ws, we;
     cs_scenario_window(sc, t0, &ws, &we);
-    int rc = cs_node_init(n, (int)cs_node_servers(sc, rank), cs_node_speed(sc, rank), sc->nodes.queue_capacity, tp, ws,
-                          we);
+    int rc =
+        cs_node_init(n, (int)cs_node_servers(sc, rank), cs_node_speed(sc, rank), sc->nodes.queue_capacity, tp, ws, we);
     n->t0 = t0;
     for (int i = 0; i < sc->faults_n; i++)
         if (sc->faults[i].rank == rank)

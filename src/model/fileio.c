@@ -27,8 +27,8 @@ int cs_read_file(const char *path, size_t max_bytes, const char *what, char **ou
         return CS_E_IO;
     }
     if ((size_t)st.st_size > max_bytes) {
-        snprintf(err, errlen, "%s '%s' is too large (%lld bytes; the limit is %zu)", what, path,
-                 (long long)st.st_size, max_bytes);
+        snprintf(err, errlen, "%s '%s' is too large (%lld bytes; the limit is %zu)", what, path, (long long)st.st_size,
+                 max_bytes);
         return CS_E_INVALID;
     }
     FILE *f = fopen(path, "rb");

@@ -161,6 +161,5 @@ void cs_hist_write_percentiles(FILE *out, const struct cs_histogram *h, double u
     fprintf(out, "#[Mean    = %12.3f, StdDeviation   = %12.3f]\n", mean / unit_ns, sd / unit_ns);
     fprintf(out, "#[Max     = %12.3f, Total count    = %12" PRIu64 "]\n", (double)(h->total ? h->max : 0) / unit_ns,
             h->total);
-    fprintf(out, "#[Buckets = %12d, SubBuckets     = %12d]\n", CS_HIST_BUCKETS / CS_HIST_SUB_COUNT,
-            CS_HIST_SUB_COUNT);
+    fprintf(out, "#[Buckets = %12d, SubBuckets     = %12d]\n", CS_HIST_BUCKETS / CS_HIST_SUB_COUNT, CS_HIST_SUB_COUNT);
 }

@@ -50,50 +50,49 @@ struct options {
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: mpirun -np N clustersim [options]\n"
-            "\n"
-            "Rank 0 is the coordinator: it generates requests on an open-loop schedule and\n"
-            "dispatches them. Ranks 1..N-1 are service nodes that queue, serve and answer.\n"
-            "N must be at least 2.\n"
-            "\n"
-            "options:\n"
-            "  -c, --config FILE     read the scenario from a JSON file (default: the\n"
-            "                        embedded scenario, about 10 s)\n"
-            "  -s, --set KEY=VALUE   override one scenario key, e.g. --set load.rate_rps=5000\n"
-            "                        or --set service.time='{\"dist\":\"constant\",\"mean_us\":500}';\n"
-            "                        VALUE is JSON when it parses as JSON, else a string;\n"
-            "                        repeatable, applied in order\n"
-            "  -j, --json FILE       write the results as JSON to FILE (atomically)\n"
-            "  -t, --timeseries FILE write one row per run.interval_ms to FILE as the run\n"
-            "                        goes: CSV, or JSON lines when FILE ends in .jsonl\n"
-            "  -w, --sweep           run the scenario's sweep (sweep.nodes, sweep.mode,\n"
-            "                        sweep.rates_rps; default: powers of two up to all\n"
-            "                        nodes, saturated) in this one job; a scenario with\n"
-            "                        sweep.enabled runs it without this flag\n"
-            "  -C, --csv FILE        write one row per step (or for the run) as CSV\n"
-            "      --html FILE       write one self-contained HTML report: the table, the\n"
-            "                        verdict, and plots (throughput, latency and queues\n"
-            "                        over time, the latency spectrum; a sweep's curves)\n"
-            "      --percentiles FILE\n"
-            "                        write the latency percentile distribution in\n"
-            "                        HdrHistogram's text form (microseconds; a sweep\n"
-            "                        writes one block per step)\n"
-            "      --calibrate       measure this machine: raw MPI round trips, the\n"
-            "                        coordinator's own cost per request, and where the\n"
-            "                        scenario's knee will be; then exit\n"
-            "  -p, --print-config    print the effective scenario and exit\n"
-            "      --compare A.json B.json...\n"
-            "                        results files side by side: what differs in their\n"
-            "                        scenarios, throughput, latency, utilization, verdicts,\n"
-            "                        and each change from the first (no MPI needed)\n"
-            "  -q, --quiet           no progress line and no report table\n"
-            "  -P, --progress        the live progress line on stderr even when it is not a\n"
-            "                        terminal (by default it shows only at a terminal)\n"
-            "  -h, --help            this help\n"
-            "  -V, --version         the version\n"
-            "\n"
-            "Exit status: 0 success, 1 run-time failure, 2 bad input (flag, scenario, rank count).\n");
+    fprintf(out, "usage: mpirun -np N clustersim [options]\n"
+                 "\n"
+                 "Rank 0 is the coordinator: it generates requests on an open-loop schedule and\n"
+                 "dispatches them. Ranks 1..N-1 are service nodes that queue, serve and answer.\n"
+                 "N must be at least 2.\n"
+                 "\n"
+                 "options:\n"
+                 "  -c, --config FILE     read the scenario from a JSON file (default: the\n"
+                 "                        embedded scenario, about 10 s)\n"
+                 "  -s, --set KEY=VALUE   override one scenario key, e.g. --set load.rate_rps=5000\n"
+                 "                        or --set service.time='{\"dist\":\"constant\",\"mean_us\":500}';\n"
+                 "                        VALUE is JSON when it parses as JSON, else a string;\n"
+                 "                        repeatable, applied in order\n"
+                 "  -j, --json FILE       write the results as JSON to FILE (atomically)\n"
+                 "  -t, --timeseries FILE write one row per run.interval_ms to FILE as the run\n"
+                 "                        goes: CSV, or JSON lines when FILE ends in .jsonl\n"
+                 "  -w, --sweep           run the scenario's sweep (sweep.nodes, sweep.mode,\n"
+                 "                        sweep.rates_rps; default: powers of two up to all\n"
+                 "                        nodes, saturated) in this one job; a scenario with\n"
+                 "                        sweep.enabled runs it without this flag\n"
+                 "  -C, --csv FILE        write one row per step (or for the run) as CSV\n"
+                 "      --html FILE       write one self-contained HTML report: the table, the\n"
+                 "                        verdict, and plots (throughput, latency and queues\n"
+                 "                        over time, the latency spectrum; a sweep's curves)\n"
+                 "      --percentiles FILE\n"
+                 "                        write the latency percentile distribution in\n"
+                 "                        HdrHistogram's text form (microseconds; a sweep\n"
+                 "                        writes one block per step)\n"
+                 "      --calibrate       measure this machine: raw MPI round trips, the\n"
+                 "                        coordinator's own cost per request, and where the\n"
+                 "                        scenario's knee will be; then exit\n"
+                 "  -p, --print-config    print the effective scenario and exit\n"
+                 "      --compare A.json B.json...\n"
+                 "                        results files side by side: what differs in their\n"
+                 "                        scenarios, throughput, latency, utilization, verdicts,\n"
+                 "                        and each change from the first (no MPI needed)\n"
+                 "  -q, --quiet           no progress line and no report table\n"
+                 "  -P, --progress        the live progress line on stderr even when it is not a\n"
+                 "                        terminal (by default it shows only at a terminal)\n"
+                 "  -h, --help            this help\n"
+                 "  -V, --version         the version\n"
+                 "\n"
+                 "Exit status: 0 success, 1 run-time failure, 2 bad input (flag, scenario, rank count).\n");
 }
 
 /* The first of the launchers' variables that is set, as a number, or
@@ -128,15 +127,22 @@ static int size_by_env(void)
 static int parse_flags(int argc, char **argv, struct options *o, bool speak)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"set", required_argument, NULL, 's'},
-        {"json", required_argument, NULL, 'j'},   {"print-config", no_argument, NULL, 'p'},
-        {"timeseries", required_argument, NULL, 't'}, {"sweep", no_argument, NULL, 'w'},
-        {"csv", required_argument, NULL, 'C'},       {"calibrate", no_argument, NULL, 'K'},
-        {"quiet", no_argument, NULL, 'q'},        {"progress", no_argument, NULL, 'P'},
+        {"config", required_argument, NULL, 'c'},
+        {"set", required_argument, NULL, 's'},
+        {"json", required_argument, NULL, 'j'},
+        {"print-config", no_argument, NULL, 'p'},
+        {"timeseries", required_argument, NULL, 't'},
+        {"sweep", no_argument, NULL, 'w'},
+        {"csv", required_argument, NULL, 'C'},
+        {"calibrate", no_argument, NULL, 'K'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"progress", no_argument, NULL, 'P'},
         {"compare", no_argument, NULL, 'D'},
-        {"html", required_argument, NULL, 'H'},   {"percentiles", required_argument, NULL, 'L'},
+        {"html", required_argument, NULL, 'H'},
+        {"percentiles", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
     opterr = 0;
@@ -242,7 +248,6 @@ static int check_writable(const char *flag, const char *path, char *err, size_t 
     return CS_OK;
 }
 
-
 /* Is stdout the user's terminal? Open MPI's mpirun gives its ranks a
  * pseudo terminal on stdout whatever its own stdout is (a terminal, a
  * pipe, a file), so under it ask the launcher: mpirun forks the ranks on
@@ -334,8 +339,7 @@ static int check_for_ranks(const struct options *o, const struct cs_scenario *sc
 
 /* Checks of a valid scenario that need the run: the above, and the
  * output files. Rank 0 only. */
-static int prepare_run(const struct options *o, const char *text, int size, struct rank0 *z, char *err,
-                       size_t errlen)
+static int prepare_run(const struct options *o, const char *text, int size, struct rank0 *z, char *err, size_t errlen)
 {
     struct cs_scenario sc;
     int rc = cs_scenario_parse(&sc, text, strlen(text), err, errlen);
@@ -377,8 +381,8 @@ static int compare(const struct options *o, bool speak)
         if (cs_results_load(o->files[i], &docs[i], err, sizeof(err)) != CS_OK)
             status = EXIT_USAGE;
     if (status == 0 && speak &&
-        cs_compare((const cJSON *const *)docs, (const char *const *)o->files, o->nfiles, stdout, err,
-                   sizeof(err)) != CS_OK)
+        cs_compare((const cJSON *const *)docs, (const char *const *)o->files, o->nfiles, stdout, err, sizeof(err)) !=
+            CS_OK)
         status = EXIT_USAGE;
     if (status != 0 && speak)
         fprintf(stderr, "clustersim: --compare: %s\n", err);
@@ -550,7 +554,7 @@ struct sweep_ctx {
     const struct cs_host *host;
     const struct cs_run_options *ro;
     int rank;
-    struct cs_results *res;      /* rank 0: the results of the step under way */
+    struct cs_results *res;       /* rank 0: the results of the step under way */
     struct cs_histogram *latency; /* rank 0: each step's latency */
 };
 
@@ -642,8 +646,8 @@ int main(int argc, char **argv)
     struct cs_run_options ro = {
         .progress = rank == 0 ? progress_stream(&o) : NULL,
         .timeseries = z.timeseries,
-        .timeseries_json = o.timeseries && strlen(o.timeseries) > 6 &&
-                           strcmp(o.timeseries + strlen(o.timeseries) - 6, ".jsonl") == 0,
+        .timeseries_json =
+            o.timeseries && strlen(o.timeseries) > 6 && strcmp(o.timeseries + strlen(o.timeseries) - 6, ".jsonl") == 0,
     };
     struct cs_results res;
     struct cs_sweep_row rows[CS_SWEEP_MAX];

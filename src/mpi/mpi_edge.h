@@ -21,11 +21,11 @@
 
 /* Abort the job on an MPI failure (never a user mistake): print the MPI
  * error string with file and line, flush, MPI_Abort. */
-#define CS_MPI_CHECK(call)                                                                                    \
-    do {                                                                                                      \
-        int cs_mpi_rc_ = (call);                                                                              \
-        if (cs_mpi_rc_ != MPI_SUCCESS)                                                                        \
-            cs_mpi_fail(cs_mpi_rc_, #call, __FILE__, __LINE__);                                               \
+#define CS_MPI_CHECK(call)                                      \
+    do {                                                        \
+        int cs_mpi_rc_ = (call);                                \
+        if (cs_mpi_rc_ != MPI_SUCCESS)                          \
+            cs_mpi_fail(cs_mpi_rc_, #call, __FILE__, __LINE__); \
     } while (0)
 void cs_mpi_fail(int rc, const char *what, const char *file, int line);
 
@@ -33,10 +33,10 @@ struct cs_mpi_transport {
     struct cs_transport ops;
     MPI_Comm comm;
     struct cs_bell **bells; /* by destination rank; NULL: no doorbell */
-    int nrecv;            /* receives kept posted */
+    int nrecv;              /* receives kept posted */
     MPI_Request *reqs;
     struct cs_msg *bufs;
-    int *ready;           /* indices completed by the last Testsome */
+    int *ready; /* indices completed by the last Testsome */
     int ready_count, ready_pos;
 };
 
@@ -84,8 +84,8 @@ void cs_mpi_host_open(MPI_Comm comm, struct cs_host *h);
 void cs_mpi_host_close(MPI_Comm comm, struct cs_host *h);
 
 struct cs_run_options {
-    FILE *progress;   /* rank 0 draws a live progress line here (NULL: none) */
-    FILE *timeseries; /* rank 0 writes a row every run.interval_ms, or NULL */
+    FILE *progress;       /* rank 0 draws a live progress line here (NULL: none) */
+    FILE *timeseries;     /* rank 0 writes a row every run.interval_ms, or NULL */
     bool timeseries_json; /* JSON lines instead of CSV */
 };
 
@@ -100,6 +100,6 @@ double cs_mpi_pingpong(MPI_Comm comm, double seconds);
  * first), and trace holds the arrivals of a trace scenario; other ranks
  * pass NULL for both. A rank that fails aborts the job (MPI_Abort). */
 void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const struct cs_trace *trace,
-               const struct cs_host *h, const struct cs_run_options *opt, struct cs_results *r);
+                const struct cs_host *h, const struct cs_run_options *opt, struct cs_results *r);
 
 #endif

@@ -220,8 +220,9 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
         cs_timeseries_header(opt->timeseries, opt->timeseries_json);
     while (!cs_coord_done(c)) {
         if (cs_stop_signal && !cs_coord_stopped(c)) {
-            fprintf(stderr, "\nclustersim: stopping on signal %d: draining for %g s; the results will be marked "
-                            "incomplete\n",
+            fprintf(stderr,
+                    "\nclustersim: stopping on signal %d: draining for %g s; the results will be marked "
+                    "incomplete\n",
                     (int)cs_stop_signal, sc->run.stop_grace_s);
             cs_coord_stop(c, cs_now_ns(), (int64_t)(sc->run.stop_grace_s * 1e9));
         }
@@ -279,8 +280,7 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
  * host, else by polling every run.idle_poll_us (scaled up when ranks
  * outnumber cores). In spin mode it burns the CPU while serving.
  */
-static int run_node(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_host *h, int64_t t0,
-                    struct cs_node *n)
+static int run_node(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_host *h, int64_t t0, struct cs_node *n)
 {
     struct cs_mpi_transport tp;
     int rc = cs_mpi_transport_open(&tp, comm, 1, h->bells);
@@ -390,7 +390,7 @@ double cs_mpi_pingpong(MPI_Comm comm, double seconds)
 }
 
 void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const struct cs_trace *trace,
-               const struct cs_host *h, const struct cs_run_options *opt, struct cs_results *r)
+                const struct cs_host *h, const struct cs_run_options *opt, struct cs_results *r)
 {
     int rank, size;
     CS_MPI_CHECK(MPI_Comm_rank(comm, &rank));

@@ -32,8 +32,8 @@ static int mpi_send(void *ctx, int dest, const struct cs_msg *m)
 
 static void post(struct cs_mpi_transport *t, int i)
 {
-    CS_MPI_CHECK(MPI_Irecv(&t->bufs[i], (int)sizeof(struct cs_msg), MPI_BYTE, MPI_ANY_SOURCE, MPI_ANY_TAG,
-                           t->comm, &t->reqs[i]));
+    CS_MPI_CHECK(MPI_Irecv(&t->bufs[i], (int)sizeof(struct cs_msg), MPI_BYTE, MPI_ANY_SOURCE, MPI_ANY_TAG, t->comm,
+                           &t->reqs[i]));
 }
 
 static int mpi_poll(void *ctx, struct cs_msg *m, int *src)

@@ -202,8 +202,7 @@ static int parse_dist(struct cs_dist *d, const char *path, const cJSON *v, char 
         return CS_E_INVALID;
     }
     const cJSON *c;
-    cJSON_ArrayForEach(c, v)
-    {
+    cJSON_ArrayForEach (c, v) {
         bool known = false;
         for (size_t i = 0; i < CS_ARRAY_LEN(dist_keys); i++)
             known |= strcmp(c->string, dist_keys[i]) == 0;
@@ -283,8 +282,7 @@ static int parse_list(struct cs_scenario *s, const struct key *k, const cJSON *v
     struct key item = *k;
     item.type = k->type == K_INT_LIST ? K_INT : K_DOUBLE;
     const cJSON *c;
-    cJSON_ArrayForEach(c, v)
-    {
+    cJSON_ArrayForEach (c, v) {
         double x;
         snprintf(sub, sizeof(sub), "%s[%d]", k->path, *count);
         if (check_number(&item, sub, c, &x, err, errlen))
@@ -314,8 +312,7 @@ static int parse_per_node(struct cs_per_node *p, const struct key *k, const cJSO
     if (cJSON_IsArray(v)) {
         p->is_list = true;
         int i = 0;
-        cJSON_ArrayForEach(c, v)
-        {
+        cJSON_ArrayForEach (c, v) {
             if (i == CS_PER_NODE_MAX) {
                 fail(err, errlen, "scenario key '%s': more than %d entries", k->path, CS_PER_NODE_MAX);
                 return CS_E_INVALID;
@@ -333,8 +330,7 @@ static int parse_per_node(struct cs_per_node *p, const struct key *k, const cJSO
         return CS_OK;
     }
     if (cJSON_IsObject(v)) {
-        cJSON_ArrayForEach(c, v)
-        {
+        cJSON_ArrayForEach (c, v) {
             snprintf(sub, sizeof(sub), "%s.%s", k->path, c->string);
             if (strcmp(c->string, "default") == 0) {
                 if (check_number(k, sub, c, &p->all, err, errlen))
@@ -385,8 +381,7 @@ static int parse_schedule(struct cs_scenario *s, const struct key *k, const cJSO
     }
     int i = 0;
     const cJSON *c;
-    cJSON_ArrayForEach(c, v)
-    {
+    cJSON_ArrayForEach (c, v) {
         snprintf(sub, sizeof(sub), "%s[%d]", k->path, i);
         const cJSON *at = cJSON_GetObjectItemCaseSensitive(c, "at_s");
         const cJSON *rate = cJSON_GetObjectItemCaseSensitive(c, "rate_rps");
@@ -429,13 +424,13 @@ static int parse_faults(struct cs_scenario *s, const struct key *k, const cJSON 
     if (cJSON_IsNull(v))
         return CS_OK;
     if (!cJSON_IsArray(v)) {
-        fail(err, errlen, "scenario key '%s': expected a list such as [{\"rank\": 2, \"at_s\": 5, \"kind\": \"stop\"}], got %s",
+        fail(err, errlen,
+             "scenario key '%s': expected a list such as [{\"rank\": 2, \"at_s\": 5, \"kind\": \"stop\"}], got %s",
              k->path, cs_json_got(v, shown, sizeof(shown)));
         return CS_E_INVALID;
     }
     const cJSON *c;
-    cJSON_ArrayForEach(c, v)
-    {
+    cJSON_ArrayForEach (c, v) {
         snprintf(sub, sizeof(sub), "%s[%d]", k->path, s->faults_n);
         if (s->faults_n == CS_FAULTS_MAX) {
             fail(err, errlen, "scenario key '%s': more than %d faults", k->path, CS_FAULTS_MAX);
@@ -444,12 +439,12 @@ static int parse_faults(struct cs_scenario *s, const struct key *k, const cJSON 
         struct cs_fault *f = &s->faults[s->faults_n];
         *f = (struct cs_fault){.factor = 1};
         if (!cJSON_IsObject(c)) {
-            fail(err, errlen, "scenario key '%s': expected an object, got %s", sub, cs_json_got(c, shown, sizeof(shown)));
+            fail(err, errlen, "scenario key '%s': expected an object, got %s", sub,
+                 cs_json_got(c, shown, sizeof(shown)));
             return CS_E_INVALID;
         }
         const cJSON *e;
-        cJSON_ArrayForEach(e, c)
-        {
+        cJSON_ArrayForEach (e, c) {
             char key[200];
             snprintf(key, sizeof(key), "%s.%s", sub, e->string);
             double x;
@@ -487,7 +482,8 @@ static int parse_faults(struct cs_scenario *s, const struct key *k, const cJSON 
                 return CS_E_INVALID;
             }
         }
-        if (f->rank == 0 || !cJSON_GetObjectItemCaseSensitive(c, "at_s") || !cJSON_GetObjectItemCaseSensitive(c, "kind")) {
+        if (f->rank == 0 || !cJSON_GetObjectItemCaseSensitive(c, "at_s") ||
+            !cJSON_GetObjectItemCaseSensitive(c, "kind")) {
             fail(err, errlen, "scenario key '%s': a fault needs rank, at_s and kind", sub);
             return CS_E_INVALID;
         }
@@ -513,7 +509,8 @@ static int parse_bool(struct cs_scenario *s, const struct key *k, void *f, const
     (void)s;
     char shown[80];
     if (!cJSON_IsBool(v)) {
-        fail(err, errlen, "scenario key '%s': expected true or false, got %s", k->path, cs_json_got(v, shown, sizeof(shown)));
+        fail(err, errlen, "scenario key '%s': expected true or false, got %s", k->path,
+             cs_json_got(v, shown, sizeof(shown)));
         return CS_E_INVALID;
     }
     *(bool *)f = cJSON_IsTrue(v);
@@ -600,7 +597,8 @@ static int parse_string(struct cs_scenario *s, const struct key *k, void *f, con
     (void)s;
     char shown[80];
     if (!cJSON_IsString(v)) {
-        fail(err, errlen, "scenario key '%s': expected a string, got %s", k->path, cs_json_got(v, shown, sizeof(shown)));
+        fail(err, errlen, "scenario key '%s': expected a string, got %s", k->path,
+             cs_json_got(v, shown, sizeof(shown)));
         return CS_E_INVALID;
     }
     if (strlen(v->valuestring) > (size_t)k->max) {
@@ -656,8 +654,7 @@ static void init_dist(void *f, const struct key *k)
     d->cv = cs_dist_kinds[d->kind].default_cv;
 }
 
-static int parse_dist_key(struct cs_scenario *s, const struct key *k, void *f, const cJSON *v, char *err,
-                          size_t errlen)
+static int parse_dist_key(struct cs_scenario *s, const struct key *k, void *f, const cJSON *v, char *err, size_t errlen)
 {
     (void)s;
     return parse_dist((struct cs_dist *)f, k->path, v, err, errlen);
@@ -711,8 +708,7 @@ static cJSON *print_per_node(const struct cs_scenario *s, const struct key *k, c
     return isnan(p->all) ? cJSON_CreateNull() : cJSON_CreateNumber(p->all);
 }
 
-static int parse_list_key(struct cs_scenario *s, const struct key *k, void *f, const cJSON *v, char *err,
-                          size_t errlen)
+static int parse_list_key(struct cs_scenario *s, const struct key *k, void *f, const cJSON *v, char *err, size_t errlen)
 {
     (void)f;
     return parse_list(s, k, v, err, errlen);
@@ -854,8 +850,7 @@ static void list_section(const char *section, char *buf, size_t len)
 static int parse_object(struct cs_scenario *s, const cJSON *obj, const char *prefix, char *err, size_t errlen)
 {
     const cJSON *c;
-    cJSON_ArrayForEach(c, obj)
-    {
+    cJSON_ArrayForEach (c, obj) {
         char path[128];
         if (prefix[0])
             snprintf(path, sizeof(path), "%s.%s", prefix, c->string);
@@ -874,7 +869,8 @@ static int parse_object(struct cs_scenario *s, const cJSON *obj, const char *pre
         } else if (is_section(path)) {
             if (!cJSON_IsObject(c)) {
                 char shown[80];
-                fail(err, errlen, "scenario key '%s': expected an object, got %s", path, cs_json_got(c, shown, sizeof(shown)));
+                fail(err, errlen, "scenario key '%s': expected an object, got %s", path,
+                     cs_json_got(c, shown, sizeof(shown)));
                 return CS_E_INVALID;
             }
             if (parse_object(s, c, path, err, errlen))
@@ -900,8 +896,7 @@ static int check_combinations(const struct cs_scenario *s, char *err, size_t err
         bool retries = s->dispatch.retries > 0;
         fail(err, errlen, "scenario key '%s': %d needs dispatch.timeout_ms (%s follows a timeout), which is 0",
              retries ? "dispatch.retries" : "dispatch.down_after",
-             retries ? s->dispatch.retries : s->dispatch.down_after,
-             retries ? "a retry" : "marking a node down");
+             retries ? s->dispatch.retries : s->dispatch.down_after, retries ? "a retry" : "marking a node down");
         return CS_E_INVALID;
     }
     if (s->dispatch.hedge_after_us > 0 && s->dispatch.hedge_percentile > 0) {
@@ -918,7 +913,8 @@ static int parse_tree(struct cs_scenario *s, const cJSON *root, char *err, size_
 {
     if (!cJSON_IsObject(root)) {
         char shown[80];
-        fail(err, errlen, "scenario: expected a JSON object at the top level, got %s", cs_json_got(root, shown, sizeof(shown)));
+        fail(err, errlen, "scenario: expected a JSON object at the top level, got %s",
+             cs_json_got(root, shown, sizeof(shown)));
         return CS_E_INVALID;
     }
     cs_scenario_defaults(s);

@@ -65,30 +65,31 @@ int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char
         const struct cs_per_node *p = lists[i].p;
         if (p->is_list && p->n != service_nodes) {
             snprintf(err, errlen,
-                 "scenario key '%s': the list has %d entries but the run has %d service nodes (give "
-                 "one per node, or overrides by rank such as {\"default\": 1, \"2\": 0.5})",
-                 lists[i].key, p->n, service_nodes);
+                     "scenario key '%s': the list has %d entries but the run has %d service nodes (give "
+                     "one per node, or overrides by rank such as {\"default\": 1, \"2\": 0.5})",
+                     lists[i].key, p->n, service_nodes);
             return CS_E_INVALID;
         }
         for (int j = 0; !p->is_list && j < p->n; j++) {
             if (p->at[j].rank > service_nodes) {
                 snprintf(err, errlen, "scenario key '%s.%d': there is no service node of rank %d (ranks 1 to %d)",
-                     lists[i].key, p->at[j].rank, p->at[j].rank, service_nodes);
+                         lists[i].key, p->at[j].rank, p->at[j].rank, service_nodes);
                 return CS_E_INVALID;
             }
         }
     }
     for (int i = 0; i < s->faults_n; i++) {
         if (s->faults[i].rank > service_nodes) {
-            snprintf(err, errlen, "scenario key 'faults[%d].rank': there is no service node of rank %d (ranks 1 to %d)", i,
-                 s->faults[i].rank, service_nodes);
+            snprintf(err, errlen, "scenario key 'faults[%d].rank': there is no service node of rank %d (ranks 1 to %d)",
+                     i, s->faults[i].rank, service_nodes);
             return CS_E_INVALID;
         }
     }
     for (int r = 1; r <= service_nodes; r++) {
         double v = cs_node_servers(s, r);
         if (v != floor(v)) {
-            snprintf(err, errlen, "scenario key 'nodes.servers': node %d gets %g servers; expected a whole number", r, v);
+            snprintf(err, errlen, "scenario key 'nodes.servers': node %d gets %g servers; expected a whole number", r,
+                     v);
             return CS_E_INVALID;
         }
     }

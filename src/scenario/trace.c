@@ -96,13 +96,13 @@ int cs_trace_parse(struct cs_trace *t, const char *what, const char *text, size_
             goto fail;
         }
         if (!ok_off || off < 0 || off > 604800) {
-            snprintf(err, errlen, "%s:%ld: offset_s must be a number of seconds from 0 to 604800, got '%.*s'",
-                     what, line, (int)((comma ? comma : eol) - q > 40 ? 40 : (comma ? comma : eol) - q), q);
+            snprintf(err, errlen, "%s:%ld: offset_s must be a number of seconds from 0 to 604800, got '%.*s'", what,
+                     line, (int)((comma ? comma : eol) - q > 40 ? 40 : (comma ? comma : eol) - q), q);
             goto fail;
         }
         if (comma && (!number(comma + 1, eol, &svc) || svc < 0 || svc > 1e9)) {
-            snprintf(err, errlen, "%s:%ld: service_us must be a number of microseconds from 0 to 1e9, got '%.*s'",
-                     what, line, (int)(eol - comma - 1 > 40 ? 40 : eol - comma - 1), comma + 1);
+            snprintf(err, errlen, "%s:%ld: service_us must be a number of microseconds from 0 to 1e9, got '%.*s'", what,
+                     line, (int)(eol - comma - 1 > 40 ? 40 : eol - comma - 1), comma + 1);
             goto fail;
         }
         if (columns <= 0)
