@@ -37,7 +37,6 @@ extern const char *const cs_node_counter_names[CS_N__COUNT];
 struct cs_queued {
     uint64_t id;
     int64_t service_ns;
-    int64_t arrived_ns;
     uint32_t flags;
 };
 

@@ -119,7 +119,7 @@ int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int64_t now)
         struct cs_msg r = {.kind = CS_MSG_REPLY, .flags = m->flags | CS_REPLY_REJECTED, .id = m->id};
         return n->tp->send(n->tp->ctx, 0, &r);
     }
-    struct cs_queued q = {m->id, m->service_ns, now, m->flags};
+    struct cs_queued q = {m->id, m->service_ns, m->flags};
     return cs_ring_push(&n->queue, &q);
 }
 
