@@ -50,6 +50,35 @@ static void add_counters(cJSON *parent, const char *const *names, const uint64_t
         cJSON_AddNumberToObject(o, names[i], (double)values[i]);
 }
 
+/* The requests object: each key and its coordinator counter (-1: lost),
+ * in the documented order; then the warm-up's. */
+struct counter_field {
+    const char *key;
+    int counter;
+};
+static const struct counter_field request_fields[] = {
+    {"generated", CS_C_GENERATED},
+    {"completed", CS_C_COMPLETED},
+    {"rejected", CS_C_REJECTED},
+    {"timed_out", CS_C_TIMED_OUT},
+    {"failed", CS_C_FAILED},
+    {"lost", -1},
+    {"rejected_at_nodes", CS_C_REJECTED_AT_NODES},
+    {"retries", CS_C_RETRIES},
+    {"retried_completed", CS_C_RETRIED_COMPLETED},
+    {"retries_skipped", CS_C_RETRIES_SKIPPED},
+    {"hedges", CS_C_HEDGES},
+    {"hedge_wins", CS_C_HEDGE_WINS},
+    {"hedges_skipped", CS_C_HEDGES_SKIPPED},
+    {"duplicate_replies", CS_C_DUPLICATE_REPLIES},
+    {"late_replies", CS_C_LATE_REPLIES},
+    {"unexpected_replies", CS_C_UNEXPECTED_REPLIES},
+};
+static const struct counter_field warmup_fields[] = {
+    {"generated", CS_C_WARMUP_GENERATED}, {"completed", CS_C_WARMUP_COMPLETED}, {"rejected", CS_C_WARMUP_REJECTED},
+    {"timed_out", CS_C_WARMUP_TIMED_OUT}, {"failed", CS_C_WARMUP_FAILED},
+};
+
 char *cs_results_json(const struct cs_results *r)
 {
     cJSON *root = cJSON_CreateObject();
@@ -88,28 +117,13 @@ char *cs_results_json(const struct cs_results *r)
 
     const uint64_t *c = r->coord;
     cJSON *req = cJSON_AddObjectToObject(root, "requests");
-    cJSON_AddNumberToObject(req, "generated", (double)c[CS_C_GENERATED]);
-    cJSON_AddNumberToObject(req, "completed", (double)c[CS_C_COMPLETED]);
-    cJSON_AddNumberToObject(req, "rejected", (double)c[CS_C_REJECTED]);
-    cJSON_AddNumberToObject(req, "timed_out", (double)c[CS_C_TIMED_OUT]);
-    cJSON_AddNumberToObject(req, "failed", (double)c[CS_C_FAILED]);
-    cJSON_AddNumberToObject(req, "lost", (double)r->lost);
-    cJSON_AddNumberToObject(req, "rejected_at_nodes", (double)c[CS_C_REJECTED_AT_NODES]);
-    cJSON_AddNumberToObject(req, "retries", (double)c[CS_C_RETRIES]);
-    cJSON_AddNumberToObject(req, "retried_completed", (double)c[CS_C_RETRIED_COMPLETED]);
-    cJSON_AddNumberToObject(req, "retries_skipped", (double)c[CS_C_RETRIES_SKIPPED]);
-    cJSON_AddNumberToObject(req, "hedges", (double)c[CS_C_HEDGES]);
-    cJSON_AddNumberToObject(req, "hedge_wins", (double)c[CS_C_HEDGE_WINS]);
-    cJSON_AddNumberToObject(req, "hedges_skipped", (double)c[CS_C_HEDGES_SKIPPED]);
-    cJSON_AddNumberToObject(req, "duplicate_replies", (double)c[CS_C_DUPLICATE_REPLIES]);
-    cJSON_AddNumberToObject(req, "late_replies", (double)c[CS_C_LATE_REPLIES]);
-    cJSON_AddNumberToObject(req, "unexpected_replies", (double)c[CS_C_UNEXPECTED_REPLIES]);
+    for (size_t i = 0; i < CS_ARRAY_LEN(request_fields); i++) {
+        int k = request_fields[i].counter;
+        cJSON_AddNumberToObject(req, request_fields[i].key, (double)(k < 0 ? r->lost : c[k]));
+    }
     cJSON *warm = cJSON_AddObjectToObject(req, "warmup");
-    cJSON_AddNumberToObject(warm, "generated", (double)c[CS_C_WARMUP_GENERATED]);
-    cJSON_AddNumberToObject(warm, "completed", (double)c[CS_C_WARMUP_COMPLETED]);
-    cJSON_AddNumberToObject(warm, "rejected", (double)c[CS_C_WARMUP_REJECTED]);
-    cJSON_AddNumberToObject(warm, "timed_out", (double)c[CS_C_WARMUP_TIMED_OUT]);
-    cJSON_AddNumberToObject(warm, "failed", (double)c[CS_C_WARMUP_FAILED]);
+    for (size_t i = 0; i < CS_ARRAY_LEN(warmup_fields); i++)
+        cJSON_AddNumberToObject(warm, warmup_fields[i].key, (double)c[warmup_fields[i].counter]);
 
     add_num(root, "offered_rps", r->offered_rps);
     add_num(root, "throughput_rps", r->throughput_rps);
