@@ -87,7 +87,7 @@ static void a_run_gives_a_well_formed_page_with_its_plots(void **state)
                       "\"duration_s\":3,\"warmup_s\":0.5},\"run\":{\"interval_ms\":250}}");
     struct cs_results r;
     assert_int_equal(cs_results_init(&r, 4), CS_OK);
-    assert_int_equal(sim_run(&sc, 3, NULL, &r, NULL), CS_OK);
+    assert_int_equal(cs_virtual_run(&sc, 3, NULL, &r, NULL), CS_OK);
     snprintf(r.command, sizeof(r.command), "clustersim --set 'name=a<b'");
     assert_true(r.series_n >= 12); /* 3.5 s of 250 ms intervals */
     char *html = page(&r);
@@ -119,7 +119,7 @@ static void a_run_too_short_for_intervals_says_so(void **state)
                       "1000}}");
     struct cs_results r;
     assert_int_equal(cs_results_init(&r, 3), CS_OK);
-    assert_int_equal(sim_run(&sc, 2, NULL, &r, NULL), CS_OK);
+    assert_int_equal(cs_virtual_run(&sc, 2, NULL, &r, NULL), CS_OK);
     char *html = page(&r);
     assert_well_formed(html);
     assert_non_null(strstr(html, "No time series"));
@@ -135,7 +135,7 @@ static void a_sweep_gives_its_curves_and_each_steps_spectrum(void **state)
     sim_scenario(&sc, "{\"name\":\"knee\",\"load\":{\"utilization\":0.5,\"duration_s\":1}}");
     struct cs_results r;
     assert_int_equal(cs_results_init(&r, 3), CS_OK);
-    assert_int_equal(sim_run(&sc, 2, NULL, &r, NULL), CS_OK);
+    assert_int_equal(cs_virtual_run(&sc, 2, NULL, &r, NULL), CS_OK);
     /* A knee at 4 nodes: the coordinator's ceiling of 4000 req/s. */
     struct cs_sweep_row rows[6];
     struct cs_histogram *lat = malloc(6 * sizeof(*lat));

@@ -42,7 +42,7 @@ static void the_json_has_every_documented_key(void **state)
     sim_scenario(&sc, "{\"name\":\"contract\",\"load\":{\"utilization\":0.5,\"duration_s\":2}}");
     struct cs_results r;
     assert_int_equal(cs_results_init(&r, 4), CS_OK);
-    assert_int_equal(sim_run(&sc, 3, NULL, &r, NULL), CS_OK);
+    assert_int_equal(cs_virtual_run(&sc, 3, NULL, &r, NULL), CS_OK);
     char *text = cs_results_json(&r);
     assert_non_null(text);
     cJSON *root = cJSON_Parse(text);

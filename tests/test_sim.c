@@ -18,7 +18,7 @@
 struct run {
     struct cs_scenario sc;
     struct cs_results r;
-    struct sim_stats st;
+    struct cs_virtual_stats st;
 };
 
 static struct run *run(const char *json, int nodes)
@@ -27,7 +27,7 @@ static struct run *run(const char *json, int nodes)
     assert_non_null(x);
     sim_scenario(&x->sc, json);
     assert_int_equal(cs_results_init(&x->r, nodes + 1), CS_OK);
-    assert_int_equal(sim_run(&x->sc, nodes, NULL, &x->r, &x->st), CS_OK);
+    assert_int_equal(cs_virtual_run(&x->sc, nodes, NULL, &x->r, &x->st), CS_OK);
     return x;
 }
 
@@ -261,8 +261,8 @@ static void multiple_servers_serve_in_parallel(void **state)
 static void a_reply_for_no_request_is_counted_not_trusted(void **state)
 {
     (void)state;
-    struct sim s;
-    assert_int_equal(sim_open(&s, 2), CS_OK);
+    struct cs_vnet s;
+    assert_int_equal(cs_vnet_open(&s, 2), CS_OK);
     struct cs_scenario sc;
     sim_scenario(&sc, "{\"load\":{\"rate_rps\":0,\"duration_s\":1}}");
     struct cs_coord c;
@@ -273,7 +273,7 @@ static void a_reply_for_no_request_is_counted_not_trusted(void **state)
     assert_int_equal(c.counters[CS_C_UNEXPECTED_REPLIES], 1);
     assert_int_equal(c.counters[CS_C_COMPLETED], 0);
     cs_coord_free(&c);
-    sim_close(&s);
+    cs_vnet_close(&s);
 }
 
 /* The pull policy keeps one queue at the coordinator and feeds a node
@@ -387,7 +387,7 @@ static void a_trace_is_replayed_at_its_offsets_with_its_service_times(void **sta
     sim_scenario(&sc, "{\"load\":{\"arrival\":\"trace\",\"duration_s\":1,\"warmup_s\":0}}");
     struct cs_results r;
     assert_int_equal(cs_results_init(&r, 2), CS_OK);
-    assert_int_equal(sim_run(&sc, 1, &t, &r, NULL), CS_OK);
+    assert_int_equal(cs_virtual_run(&sc, 1, &t, &r, NULL), CS_OK);
     assert_conserved(&r);
     /* The line at 5 s is past the window. One node: the third waits for the second. */
     assert_int_equal(r.coord[CS_C_GENERATED], 3);
@@ -527,8 +527,8 @@ static void a_transient_overload_is_named_when_the_averages_kept_up(void **state
 static void time_series_rows_add_up_to_the_run(void **state)
 {
     (void)state;
-    struct sim s;
-    assert_int_equal(sim_open(&s, 2), CS_OK);
+    struct cs_vnet s;
+    assert_int_equal(cs_vnet_open(&s, 2), CS_OK);
     struct cs_scenario sc;
     sim_scenario(&sc, "{\"load\":{\"arrival\":\"constant\",\"rate_rps\":1000,\"duration_s\":1,\"warmup_s\":0},"
                       "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":0}}}");
@@ -548,7 +548,7 @@ static void time_series_rows_add_up_to_the_run(void **state)
     }
     assert_close(total, (double)c.counters[CS_C_GENERATED], 1e-9);
     cs_coord_free(&c);
-    sim_close(&s);
+    cs_vnet_close(&s);
 }
 
 /* A node stops answering at 1 s and recovers at 3 s. Its requests time

@@ -141,7 +141,7 @@ static int sim_step(void *ctx, int index, int count, const struct cs_scenario *s
     assert_true(count == 7);
     struct cs_results r;
     assert_int_equal(cs_results_init(&r, nodes + 1), CS_OK);
-    assert_int_equal(sim_run(step, nodes, NULL, &r, NULL), CS_OK);
+    assert_int_equal(cs_virtual_run(step, nodes, NULL, &r, NULL), CS_OK);
     assert_int_equal(r.lost, 0);
     cs_sweep_row_from(&r, row);
     cs_results_free(&r);

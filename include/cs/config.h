@@ -42,6 +42,10 @@ enum cs_service_mode { CS_MODE_SLEEP = 0, CS_MODE_SPIN = 1 };
 /* How a sweep sets the offered load of each step (see sweep.h). */
 enum cs_sweep_mode { CS_SWEEP_SATURATE = 0, CS_SWEEP_STRONG = 1, CS_SWEEP_WEAK = 2 };
 
+/* Who runs the state machines: MPI ranks, or the virtual-time engine in
+ * one process (cs/virtual.h). */
+enum cs_engine { CS_ENGINE_MPI = 0, CS_ENGINE_VIRTUAL = 1 };
+
 /* A piecewise-constant offered rate: from at_s (seconds after the start of
  * the run, warm-up included) until the next point, rate_rps. */
 struct cs_rate_point {
@@ -112,6 +116,8 @@ struct cs_scenario {
         double idle_poll_us;    /* how often an idle rank looks for messages */
         double interval_ms;     /* time series row length */
         double stop_grace_s;    /* after SIGTERM/SIGINT: time to drain before the results are written */
+        int engine;             /* enum cs_engine */
+        int nodes;              /* service nodes of a virtual run (an MPI run has its ranks' count) */
     } run;
     int faults_n;
     struct cs_fault faults[CS_FAULTS_MAX];

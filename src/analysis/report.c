@@ -331,9 +331,14 @@ void cs_results_table(const struct cs_results *r, FILE *out)
     const uint64_t *c = r->coord;
     const struct cs_histogram *l = &r->latency;
     fprintf(out, "# clustersim %s  scenario \"%s\"%s\n", CS_VERSION, sc->name, r->complete ? "" : "  (INCOMPLETE)");
-    fprintf(out, "# %d ranks: 1 coordinator + %d service node%s x %d server%s on %d host%s; %s\n", r->ranks,
-            r->service_nodes, r->service_nodes == 1 ? "" : "s", sc->service.servers,
-            sc->service.servers == 1 ? "" : "s", r->host_count, r->host_count == 1 ? "" : "s", r->library);
+    if (sc->run.engine == CS_ENGINE_VIRTUAL)
+        fprintf(out, "# virtual time: 1 coordinator + %d service node%s x %d server%s, in one process (no MPI)\n",
+                r->service_nodes, r->service_nodes == 1 ? "" : "s", sc->service.servers,
+                sc->service.servers == 1 ? "" : "s");
+    else
+        fprintf(out, "# %d ranks: 1 coordinator + %d service node%s x %d server%s on %d host%s; %s\n", r->ranks,
+                r->service_nodes, r->service_nodes == 1 ? "" : "s", sc->service.servers,
+                sc->service.servers == 1 ? "" : "s", r->host_count, r->host_count == 1 ? "" : "s", r->library);
     if (r->oversubscribed)
         fprintf(out, "# warning: %d ranks share %d cores on one host; numbers then measure that host's CPU too\n",
                 r->worst_host_ranks, r->worst_host_cores);

@@ -23,6 +23,7 @@
 #include "cs/results.h"
 #include "cs/scenario.h"
 #include "cs/sweep.h"
+#include "cs/virtual.h"
 
 #include "mpi_edge.h"
 
@@ -36,6 +37,8 @@ struct options {
     const char *csv;
     const char *html;
     const char *percentiles;
+    const char *engine_set; /* --virtual, as a --set applied after the others */
+    char nodes_set[64];     /* --nodes N, likewise */
     bool sweep;
     bool calibrate;
     const char *sets[MAX_SETS];
@@ -78,6 +81,10 @@ static void usage(FILE *out)
                  "                        write the latency percentile distribution in\n"
                  "                        HdrHistogram's text form (microseconds; a sweep\n"
                  "                        writes one block per step)\n"
+                 "      --virtual         run in virtual time in this one process, no MPI (the same\n"
+                 "                        state machines, deterministic by seed): predict\n"
+                 "                        what more nodes than you have would do\n"
+                 "      --nodes N         service nodes of a virtual run (run.nodes)\n"
                  "      --calibrate       measure this machine: raw MPI round trips, the\n"
                  "                        coordinator's own cost per request, and where the\n"
                  "                        scenario's knee will be; then exit\n"
@@ -140,6 +147,8 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
         {"compare", no_argument, NULL, 'D'},
         {"html", required_argument, NULL, 'H'},
         {"percentiles", required_argument, NULL, 'L'},
+        {"virtual", no_argument, NULL, 'v'},
+        {"nodes", required_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -174,6 +183,12 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
             break;
         case 'H':
             o->html = optarg;
+            break;
+        case 'v':
+            o->engine_set = "run.engine=virtual";
+            break;
+        case 'N':
+            snprintf(o->nodes_set, sizeof(o->nodes_set), "run.nodes=%s", optarg);
             break;
         case 'L':
             o->percentiles = optarg;
@@ -210,6 +225,17 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
                 fprintf(stderr, "clustersim: unknown option '%s' (see --help)\n", argv[optind - 1]);
             return EXIT_USAGE;
         }
+    }
+    if (o->engine_set || o->nodes_set[0]) {
+        if (o->nsets + 2 > MAX_SETS) {
+            if (speak)
+                fprintf(stderr, "clustersim: too many --set options (at most %d)\n", MAX_SETS - 2);
+            return EXIT_USAGE;
+        }
+        if (o->engine_set)
+            o->sets[o->nsets++] = o->engine_set;
+        if (o->nodes_set[0])
+            o->sets[o->nsets++] = o->nodes_set;
     }
     if (o->compare) {
         o->files = argv + optind;
@@ -601,6 +627,162 @@ static int run_sweep(const struct options *o, const struct cs_scenario *sc, cons
     return n;
 }
 
+/* The report, the results files, and the end of rank 0's run: 0, or 1
+ * when a file could not be written. Frees res, the step latencies and
+ * what z holds. */
+static int finish(const struct options *o, struct rank0 *z, struct cs_results *res, const struct cs_sweep_row *rows,
+                  int nrows, struct cs_histogram *step_latency)
+{
+    int status = 0;
+    if (!o->quiet)
+        cs_results_table(res, stdout);
+    fflush(stdout);
+    status |= write_output("--json", o->json, cs_results_json(res));
+    if (o->csv)
+        status |= write_output("--csv", o->csv, cs_sweep_csv(rows, nrows, res->scaling));
+    if (o->html)
+        status |= write_output("--html", o->html, render(cs_results_html, res));
+    if (o->percentiles)
+        status |= write_output("--percentiles", o->percentiles, render(write_percentiles, res));
+    free(step_latency);
+    cs_results_free(res);
+    cs_trace_free(&z->trace);
+    if (z->timeseries && fclose(z->timeseries) != 0) {
+        fprintf(stderr, "clustersim: --timeseries '%s': %s\n", o->timeseries, strerror(errno));
+        status = 1;
+    }
+    return status;
+}
+
+static bool timeseries_json(const struct options *o)
+{
+    size_t n = o->timeseries ? strlen(o->timeseries) : 0;
+    return n > 6 && strcmp(o->timeseries + n - 6, ".jsonl") == 0;
+}
+
+/* ---- the virtual-time engine: one process, no MPI ---- */
+
+/* Does the run ask for the virtual engine (--virtual, or run.engine in
+ * the scenario)? A scenario that does not parse is left to the run that
+ * reports it. */
+static bool wants_virtual(const struct options *o)
+{
+    if (o->engine_set)
+        return true;
+    char err[CS_ERRBUF], *text = NULL;
+    static struct cs_scenario sc;
+    bool v = cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err)) == CS_OK &&
+             cs_scenario_parse(&sc, text, strlen(text), err, sizeof(err)) == CS_OK &&
+             sc.run.engine == CS_ENGINE_VIRTUAL;
+    free(text);
+    return v;
+}
+
+struct virtual_ctx {
+    const struct options *o;
+    struct cs_results *res;
+    struct cs_histogram *latency;
+};
+
+static int virtual_step(void *arg, int i, int n, const struct cs_scenario *step, int nodes, struct cs_sweep_row *row)
+{
+    struct virtual_ctx *x = arg;
+    if (i > 0)
+        cs_results_free(x->res);
+    if (cs_results_init(x->res, nodes + 1) != CS_OK)
+        return CS_E_NOMEM;
+    int rc = cs_virtual_run(step, nodes, NULL, x->res, NULL);
+    if (rc != CS_OK)
+        return rc;
+    cs_sweep_row_from(x->res, row);
+    x->latency[i] = x->res->latency;
+    if (!x->o->quiet)
+        fprintf(stderr, "  step %d/%d: %d node%s, %.0f req/s, p99 %.0f us, %s\n", i + 1, n, row->nodes,
+                row->nodes == 1 ? "" : "s", row->throughput_rps, row->p99_us, cs_bottleneck_names[row->bottleneck]);
+    return 0;
+}
+
+/* A whole run (or sweep) in virtual time, with the same checks, report
+ * and files as a run on ranks. Under a launcher, rank 0 runs it and the
+ * others have nothing to do. */
+static int run_virtual(const struct options *o, int argc, char **argv, int env_rank, int env_size)
+{
+    if (env_rank > 0)
+        return 0;
+    char err[CS_ERRBUF], *text = NULL;
+    static struct cs_scenario sc;
+    struct rank0 z = {0};
+    int rc = cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err));
+    if (rc == CS_OK)
+        rc = cs_scenario_parse(&sc, text, strlen(text), err, sizeof(err));
+    if (rc == CS_OK && sc.run.nodes < 1) {
+        snprintf(err, sizeof(err),
+                 "the virtual engine needs the number of service nodes: give --nodes N (or the scenario key "
+                 "'run.nodes')");
+        rc = CS_E_INVALID;
+    }
+    if (rc == CS_OK && o->calibrate) {
+        snprintf(err, sizeof(err), "--calibrate measures this machine's MPI: it does not run in virtual time");
+        rc = CS_E_INVALID;
+    }
+    if (rc == CS_OK)
+        rc = prepare_run(o, text, sc.run.nodes + 1, &z, err, sizeof(err));
+    free(text);
+    if (rc != CS_OK) {
+        fprintf(stderr, "clustersim: %s\n", err);
+        cs_trace_free(&z.trace);
+        if (z.timeseries)
+            fclose(z.timeseries);
+        return EXIT_USAGE;
+    }
+    if (env_size > 1)
+        fprintf(stderr,
+                "clustersim: the virtual engine runs in this one process; the other %d rank%s of this "
+                "launch have nothing to do\n",
+                env_size - 1, env_size == 2 ? "" : "s");
+    char started[32];
+    utc_now(started, sizeof(started));
+    struct cs_results res;
+    struct cs_sweep_row rows[CS_SWEEP_MAX];
+    struct cs_scaling scaling;
+    struct cs_histogram *step_latency = NULL;
+    int nrows = 1;
+    if (is_sweep(o, &sc)) {
+        if (!(step_latency = calloc(CS_SWEEP_MAX, sizeof(*step_latency)))) {
+            fprintf(stderr, "clustersim: out of memory\n");
+            return 1;
+        }
+        struct virtual_ctx x = {o, &res, step_latency};
+        nrows = cs_sweep_run(&sc, sc.run.nodes, virtual_step, &x, rows, &scaling, err, sizeof(err));
+        rc = nrows < 0 ? nrows : CS_OK;
+        if (rc == CS_OK) {
+            res.sweep = rows;
+            res.sweep_n = nrows;
+            res.sweep_latency = step_latency;
+            res.scaling = scaling.n > 0 ? &scaling : NULL;
+        }
+    } else {
+        rc = cs_results_init(&res, sc.run.nodes + 1);
+        if (rc == CS_OK)
+            rc = cs_virtual_run(&sc, sc.run.nodes, &z.trace, &res, NULL);
+        if (rc == CS_OK) {
+            cs_sweep_row_from(&res, rows);
+            if (z.timeseries) {
+                cs_timeseries_header(z.timeseries, timeseries_json(o));
+                for (int i = 0; i < res.series_n; i++)
+                    cs_timeseries_row(z.timeseries, timeseries_json(o), &res.series[i]);
+            }
+        }
+    }
+    if (rc != CS_OK) {
+        fprintf(stderr, "clustersim: the virtual run failed (error %d)\n", rc);
+        return 1;
+    }
+    snprintf(res.started_utc, sizeof(res.started_utc), "%s", started);
+    join_args(argc, argv, res.command, sizeof(res.command));
+    return finish(o, &z, &res, rows, nrows, step_latency);
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -611,6 +793,8 @@ int main(int argc, char **argv)
         status = print_config(&o, speak);
     if (status < 0 && o.compare)
         status = compare(&o, speak);
+    if (status < 0 && wants_virtual(&o))
+        return run_virtual(&o, argc, argv, env_rank, size_by_env());
     if (status >= 0) {
         /* A launcher kills the other ranks as soon as one exits with an
          * error: meet first, so that rank 0 has had its say. */
@@ -646,8 +830,7 @@ int main(int argc, char **argv)
     struct cs_run_options ro = {
         .progress = rank == 0 ? progress_stream(&o) : NULL,
         .timeseries = z.timeseries,
-        .timeseries_json =
-            o.timeseries && strlen(o.timeseries) > 6 && strcmp(o.timeseries + strlen(o.timeseries) - 6, ".jsonl") == 0,
+        .timeseries_json = timeseries_json(&o),
     };
     struct cs_results res;
     struct cs_sweep_row rows[CS_SWEEP_MAX];
@@ -674,26 +857,7 @@ int main(int argc, char **argv)
         join_args(argc, argv, res.command, sizeof(res.command));
     }
 
-    status = 0;
-    if (rank == 0) {
-        if (!o.quiet)
-            cs_results_table(&res, stdout);
-        fflush(stdout);
-        status |= write_output("--json", o.json, cs_results_json(&res));
-        if (o.csv)
-            status |= write_output("--csv", o.csv, cs_sweep_csv(rows, nrows, res.scaling));
-        if (o.html)
-            status |= write_output("--html", o.html, render(cs_results_html, &res));
-        if (o.percentiles)
-            status |= write_output("--percentiles", o.percentiles, render(write_percentiles, &res));
-        free(step_latency);
-        cs_results_free(&res);
-        cs_trace_free(&z.trace);
-        if (z.timeseries && fclose(z.timeseries) != 0) {
-            fprintf(stderr, "clustersim: --timeseries '%s': %s\n", o.timeseries, strerror(errno));
-            status = 1;
-        }
-    }
+    status = rank == 0 ? finish(&o, &z, &res, rows, nrows, step_latency) : 0;
     status = cs_mpi_share_int(MPI_COMM_WORLD, status);
     MPI_Finalize();
     return status;

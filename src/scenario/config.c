@@ -62,6 +62,7 @@ struct key {
 static const char *const service_mode_names[] = {[CS_MODE_SLEEP] = "sleep", [CS_MODE_SPIN] = "spin"};
 static const char *const sweep_mode_names[] = {
     [CS_SWEEP_SATURATE] = "saturate", [CS_SWEEP_STRONG] = "strong", [CS_SWEEP_WEAK] = "weak"};
+static const char *const engine_names[] = {[CS_ENGINE_MPI] = "mpi", [CS_ENGINE_VIRTUAL] = "virtual"};
 static const char *const fault_kind_names[] = {
     [CS_FAULT_SLOW] = "slow", [CS_FAULT_STOP] = "stop", [CS_FAULT_RECOVER] = "recover"};
 
@@ -80,6 +81,10 @@ static const char *mode_name(int i)
 static const char *sweep_mode_name(int i)
 {
     return i < (int)CS_ARRAY_LEN(sweep_mode_names) ? sweep_mode_names[i] : NULL;
+}
+static const char *engine_name(int i)
+{
+    return i < (int)CS_ARRAY_LEN(engine_names) ? engine_names[i] : NULL;
 }
 static const char *fault_kind_name(int i)
 {
@@ -138,6 +143,8 @@ static const struct key key_table[] = {
     {"run.idle_poll_us", K_DOUBLE, OFF(run.idle_poll_us), 1, 100000, false, false, 50, NULL, NULL},
     {"run.interval_ms", K_DOUBLE, OFF(run.interval_ms), 1, 3600000, false, false, 500, NULL, NULL},
     {"run.stop_grace_s", K_DOUBLE, OFF(run.stop_grace_s), 0, 3600, false, false, 0.5, NULL, NULL},
+    {"run.engine", K_ENUM, OFF(run.engine), 0, 0, false, false, 0, "mpi", engine_name},
+    {"run.nodes", K_INT, OFF(run.nodes), 0, 1000000, false, false, 0, NULL, NULL},
     {"faults", K_FAULTS, OFF(faults), 0, 0, false, false, 0, NULL, NULL},
     {"sweep.enabled", K_BOOL, OFF(sweep.enabled), 0, 0, false, false, 0, NULL, NULL},
     {"sweep.nodes", K_INT_LIST, OFF(sweep.nodes), 1, 100000, false, true, 0, NULL, NULL},

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The virtual-time engine on the command line: one process, no MPI; the
+# same report and files; deterministic by seed; far more nodes than the
+# machine has cores; sweeps; clear errors; and what happens under mpirun.
+source "$(dirname "$0")/lib.sh"
+
+v() { # clustersim args...: a run without mpirun; sets RC, $TMP/out, $TMP/err
+    set +e
+    timeout -k 5 120 "$CLUSTERSIM" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+    RC=$?
+    set -e
+}
+short=(--set load.duration_s=2 --set load.warmup_s=0.5)
+
+# Deterministic: the same scenario twice gives the same results, all but
+# the run's start time and command line.
+v --virtual --nodes 4 "${short[@]}" -q --json "$TMP/a.json"
+v --virtual --nodes 4 "${short[@]}" -q --json "$TMP/b.json" --set name=default
+if [ "$RC" -eq 0 ] && cmp -s <(jq -S 'del(.run)' "$TMP/a.json") <(jq -S 'del(.run)' "$TMP/b.json"); then
+    ok "two virtual runs of one scenario give identical results"
+else
+    bad "virtual runs differ: $RC $(diff <(jq -S 'del(.run)' "$TMP/a.json") <(jq -S 'del(.run)' "$TMP/b.json") | head -5)"
+fi
+check_valid "$TMP/a.json"
+check "$TMP/a.json" '.mpi.library | test("virtual time")' "the results say virtual time" '.mpi.library'
+check "$TMP/a.json" '.scenario.run.engine == "virtual" and .scenario.run.nodes == 4 and .mpi.service_nodes == 4' \
+    "the scenario records the engine and the nodes" '.scenario.run'
+v --virtual --nodes 4 "${short[@]}" --set load.seed=2 -q --json "$TMP/c.json"
+check "$TMP/c.json" "(.latency_us.mean != $(jq '.latency_us.mean' "$TMP/a.json"))" "another seed, another sample" '.latency_us'
+
+# Far beyond the hardware: 1000 nodes at 70% load, on 2 cores, in seconds.
+start=$(date +%s.%N)
+v --virtual --nodes 1000 --set load.duration_s=1 --set load.warmup_s=0.2 --json "$TMP/k.json"
+secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+[ "$RC" -eq 0 ] && grep -q "virtual time" "$TMP/out" && ok "1000 virtual nodes run ($secs s here), the report says virtual time" ||
+    bad "1000 nodes: $RC $(cat "$TMP/err")"
+check_valid "$TMP/k.json"
+check "$TMP/k.json" '(.throughput_rps / .offered_rps - 1) | fabs < 0.02' "throughput matches the 700 k req/s offered" \
+    '{throughput_rps, offered_rps}'
+
+# A sweep: the coordinator's knee, exact in virtual time (250 us a request,
+# nodes of 1000 req/s: the knee at 4).
+v --virtual --nodes 8 --sweep --set 'sweep.nodes=[1,2,3,4,6,8]' --set dispatch.cost_us=250 \
+    "${short[@]}" -q --json "$TMP/s.json" --html "$TMP/s.html"
+check "$TMP/s.json" '.analysis.knee_nodes == 4 and .analysis.knee_bottleneck == "coordinator"' \
+    "a virtual sweep finds the coordinator's knee at 4 nodes" '.analysis'
+xmllint --noout "$TMP/s.html" && ok "its HTML report is well formed" || bad "virtual sweep HTML"
+
+# Files and the time series.
+v --virtual --nodes 3 "${short[@]}" -q --timeseries "$TMP/ts.csv" --percentiles "$TMP/p.hgrm"
+[ "$RC" -eq 0 ] && [ "$(grep -c . "$TMP/ts.csv")" -ge 6 ] && grep -q 'Total count' "$TMP/p.hgrm" &&
+    ok "a virtual run writes its time series and percentiles" || bad "virtual files: $RC $(cat "$TMP/err")"
+
+# Clear errors, exit 2.
+v --virtual "${short[@]}"
+[ "$RC" -eq 2 ] && grep -q "needs the number of service nodes: give --nodes N" "$TMP/err" &&
+    ok "no node count: one line, exit 2" || bad "no --nodes: $RC $(cat "$TMP/err")"
+v --virtual --nodes many
+[ "$RC" -eq 2 ] && grep -q "'run.nodes'" "$TMP/err" && ok "a bad node count names run.nodes" || bad "--nodes many: $RC $(cat "$TMP/err")"
+v --virtual --nodes 2 --calibrate
+[ "$RC" -eq 2 ] && grep -q "does not run in virtual time" "$TMP/err" && ok "--calibrate refuses virtual time" ||
+    bad "--calibrate --virtual: $RC $(cat "$TMP/err")"
+v --nodes 4 --set run.engine=virtual "${short[@]}" -q --json "$TMP/d.json"
+cmp -s <(jq -S 'del(.run)' "$TMP/a.json") <(jq -S 'del(.run)' "$TMP/d.json") &&
+    ok "run.engine in the scenario does what --virtual does" || bad "run.engine=virtual: $RC $(cat "$TMP/err")"
+
+# Under mpirun with several ranks: rank 0 runs it once and says so.
+cs 3 --virtual --nodes 2 "${short[@]}"
+[ "$RC" -eq 0 ] && [ "$(grep -c '^throughput' "$TMP/out")" -eq 1 ] &&
+    [ "$(grep -c 'other 2 ranks of this launch have nothing to do' "$TMP/err")" -eq 1 ] &&
+    ok "under mpirun: one report, and a note that the other ranks are idle" || bad "mpirun --virtual: $RC $(cat "$TMP/err")"
+finish
