@@ -33,7 +33,7 @@ fi
 # set, it starts that many ranks instead of one per task of the
 # allocation (a lab's runs need different rank counts in one job).
 cs_job_launcher() {
-    if command -v srun >/dev/null && srun --mpi=list 2>&1 | grep -q pmix; then
+    if command -v srun >/dev/null && [[ $(srun --mpi=list 2>&1) == *pmix* ]]; then
         echo "srun --mpi=pmix${CS_JOB_NP:+ -n $CS_JOB_NP}"
     else
         echo "mpirun${CS_JOB_NP:+ -np $CS_JOB_NP}"

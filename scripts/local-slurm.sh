@@ -82,7 +82,7 @@ up() {
     # Wait until every node is idle.
     for _ in $(seq 1 60); do
         if [ "$(sinfo -h -o '%t' 2>/dev/null | grep -c idle)" -ge 1 ] &&
-            ! sinfo -h -o '%t' 2>/dev/null | grep -qvE '^idle$'; then
+            [ -z "$(sinfo -h -o '%t' 2>/dev/null | grep -vE '^idle$')" ]; then
             echo "local SLURM is up in $DIR with $nodes nodes; use:"
             echo "  export SLURM_CONF=$DIR/slurm.conf"
             echo "  export OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo  # keep MPI on loopback"
@@ -103,7 +103,7 @@ down() {
         # after KillWait) before the daemons go.
         SLURM_CONF=$DIR/slurm.conf scancel --quiet --user=root 2>/dev/null || true
         for _ in $(seq 1 40); do
-            SLURM_CONF=$DIR/slurm.conf squeue -h 2>/dev/null | grep -q . || break
+            [ -n "$(SLURM_CONF=$DIR/slurm.conf squeue -h 2>/dev/null)" ] || break
             sleep 0.5
         done
     fi

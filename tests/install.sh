@@ -32,8 +32,9 @@ if command -v groff >/dev/null; then
         bad "groff: $(head -3 "$TMP/groff.err")"
 fi
 missing=""
+sed 's/\\-/-/g' "$man" >"$TMP/man.txt" # (no "| grep -q" under pipefail: an early exit fails the pipe)
 for o in $("$P/bin/clustersim" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
-    sed 's/\\-/-/g' "$man" | grep -q -- "$o" || missing+=" $o"
+    grep -q -- "$o" "$TMP/man.txt" || missing+=" $o"
 done
 [ -z "$missing" ] && ok "the man page documents every option of --help" || bad "not in the man page:$missing"
 grep -q "^.TH CLUSTERSIM 1 .*\"clustersim $("$P/bin/clustersim" --version | cut -d' ' -f2)\"" "$man" &&

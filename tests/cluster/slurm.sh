@@ -94,7 +94,7 @@ done
 log=clustersim-lab4-$lab.out
 grep -q "^self-check: " "$log" && grep -q "^lab 4: exit" "$log" && ok "lab4.sbatch: the self-check ran in the job" ||
     bad "lab4.sbatch: no self-check in the log: $(tail -5 "$log")"
-if grep "lab4-.*\.json: " "$log" | grep -v ': sound$' | grep -Ev 'warm-up \(|measured window \(|requests were measured|delivered service was|the verdict is host_cpu' | grep -q .; then
+if [ -n "$(grep "lab4-.*\.json: " "$log" | grep -v ': sound$' | grep -Ev 'warm-up \(|measured window \(|requests were measured|delivered service was|the verdict is host_cpu')" ]; then
     bad "lab4.sbatch: the self-check found problems beyond short runs: $(grep 'json: ' "$log")"
 else
     ok "lab4.sbatch: the self-check faults the short runs for their length only"
@@ -114,7 +114,7 @@ stop_job() { # how (batch|plain) -> sets STOPPED to the job id
     sleep 4
     if [ "$how" = batch ]; then scancel --signal=TERM --batch "$id"; else scancel "$id"; fi
     t=0
-    while squeue -h -j "$id" 2>/dev/null | grep -q . && [ $t -lt 90 ]; do sleep 1; t=$((t + 1)); done
+    while [ -n "$(squeue -h -j "$id" 2>/dev/null)" ] && [ $t -lt 90 ]; do sleep 1; t=$((t + 1)); done
     STOPPED=$id
 }
 for how in batch plain; do
@@ -133,7 +133,7 @@ done
 # shared-memory transport here.)
 limit=$(sbatch --parsable --time=1 --signal=B:TERM@10 --job-name=cs-limit "$ROOT/jobs/run.sbatch" --set load.duration_s=600 \
     --set load.warmup_s=0)
-while squeue -h -j "$limit" 2>/dev/null | grep -q .; do sleep 2; done
+while [ -n "$(squeue -h -j "$limit" 2>/dev/null)" ]; do sleep 2; done
 f=$(ls "$CS_RESULTS"/default-"$limit".json 2>/dev/null | head -1)
 valid "${f:-/nonexistent}" "time-limit job"
 jq -e '.complete == false and .requests.completed > 1000' "${f:-/nonexistent}" >/dev/null 2>&1 &&

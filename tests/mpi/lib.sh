@@ -8,7 +8,7 @@ set -euo pipefail
 # Open MPI's own flags (-q: no notice of a non-zero exit, --oversubscribe:
 # more ranks than cores) go to Open MPI's launcher only.
 MPIEXEC_OMPI=0
-"$MPIEXEC" --version 2>&1 | grep -q 'Open MPI\|OpenRTE' && MPIEXEC_OMPI=1
+[[ $("$MPIEXEC" --version 2>&1) == *"Open MPI"* || $("$MPIEXEC" --version 2>&1) == *OpenRTE* ]] && MPIEXEC_OMPI=1
 
 # launcher NP [slots]: LAUNCH becomes the launcher and its flags for NP
 # ranks (CMake's FindMPI: MPIEXEC, MPIEXEC_NUMPROC_FLAG, MPIEXEC_PREFLAGS);
