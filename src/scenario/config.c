@@ -144,7 +144,7 @@ static const struct key key_table[] = {
     {"run.interval_ms", K_DOUBLE, OFF(run.interval_ms), 1, 3600000, false, false, 500, NULL, NULL},
     {"run.stop_grace_s", K_DOUBLE, OFF(run.stop_grace_s), 0, 3600, false, false, 0.5, NULL, NULL},
     {"run.engine", K_ENUM, OFF(run.engine), 0, 0, false, false, 0, "mpi", engine_name},
-    {"run.nodes", K_INT, OFF(run.nodes), 0, 1000000, false, false, 0, NULL, NULL},
+    {"run.nodes", K_INT, OFF(run.nodes), 0, 100000, false, false, 0, NULL, NULL},
     {"faults", K_FAULTS, OFF(faults), 0, 0, false, false, 0, NULL, NULL},
     {"sweep.enabled", K_BOOL, OFF(sweep.enabled), 0, 0, false, false, 0, NULL, NULL},
     {"sweep.nodes", K_INT_LIST, OFF(sweep.nodes), 1, 100000, false, true, 0, NULL, NULL},

@@ -57,6 +57,12 @@ v --virtual "${short[@]}"
     ok "no node count: one line, exit 2" || bad "no --nodes: $RC $(cat "$TMP/err")"
 v --virtual --nodes many
 [ "$RC" -eq 2 ] && grep -q "'run.nodes'" "$TMP/err" && ok "a bad node count names run.nodes" || bad "--nodes many: $RC $(cat "$TMP/err")"
+v --virtual --nodes 1000000
+[ "$RC" -eq 2 ] && grep -q "'run.nodes': value 1000000 is out of range (must be >= 0 and <= 100000)" "$TMP/err" &&
+    ok "a million nodes: refused with one line (each node costs memory)" || bad "--nodes 1000000: $RC $(cat "$TMP/err")"
+v --virtual --nodes 0
+[ "$RC" -eq 2 ] && grep -q "needs the number of service nodes" "$TMP/err" && ok "zero nodes: refused" ||
+    bad "--nodes 0: $RC $(cat "$TMP/err")"
 v --virtual --nodes 2 --calibrate
 [ "$RC" -eq 2 ] && grep -q "does not run in virtual time" "$TMP/err" && ok "--calibrate refuses virtual time" ||
     bad "--calibrate --virtual: $RC $(cat "$TMP/err")"
