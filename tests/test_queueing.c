@@ -47,12 +47,42 @@ static void the_response_time_law(void **state)
     assert_close(cs_response_time_law(10, 100, 0.05), 0.05, 1e-12);
 }
 
+/* M/D/1 waits half as long as M/M/1 at the same load. */
+static void md1_waits_half_of_mm1(void **state)
+{
+    (void)state;
+    double mu = 1000, lambda = 800; /* rho 0.8 */
+    double wq_md1 = cs_md1_sojourn(lambda, mu) - 1 / mu, wq_mm1 = cs_mm1_sojourn(lambda, mu) - 1 / mu;
+    assert_close(wq_md1, wq_mm1 / 2, 1e-12);
+    assert_close(cs_md1_sojourn(lambda, mu), 0.003, 1e-12); /* 1 ms + 0.8 / (2 x 1000 x 0.2) */
+    assert_true(isnan(cs_md1_sojourn(1000, 1000)));
+}
+
+/* MVA: one client never queues; many clients saturate the stations. */
+static void mva_spans_no_queue_to_saturation(void **state)
+{
+    (void)state;
+    double x;
+    assert_close(cs_mva_random(1, 0.01, 4, 0.001, &x), 0.001, 1e-12);
+    assert_close(x, 1 / 0.011, 1e-12);
+    /* Two clients, one station, no think time: they take turns, R = 2 s. */
+    assert_close(cs_mva_random(2, 0, 1, 0.001, &x), 0.002, 1e-12);
+    assert_close(x, 1000, 1e-12);
+    /* 1600 clients on 4 stations of 1000/s: throughput near 4000/s and the
+     * response time law holds. */
+    double r = cs_mva_random(1600, 0.05, 4, 0.001, &x);
+    assert_true(x > 3990 && x < 4000);
+    assert_close(r, cs_response_time_law(1600, x, 0.05), 1e-9);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(mm1_is_one_over_mu_minus_lambda), cmocka_unit_test(erlang_c_matches_hand_computed_values),
         cmocka_unit_test(mmc_with_one_server_is_mm1),      cmocka_unit_test(ekm1_spans_mm1_to_dm1),
         cmocka_unit_test(the_response_time_law),
+        cmocka_unit_test(md1_waits_half_of_mm1),
+        cmocka_unit_test(mva_spans_no_queue_to_saturation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -261,9 +261,68 @@ static void the_file_is_written_whole_or_not_at_all(void **state)
     rmdir(dir);
 }
 
+/* The theory beside the measurement: each run gets the model that
+ * describes it, within 3% in long virtual runs; the others say why not. */
+static void theory_picks_the_model_and_agrees(void **state)
+{
+    (void)state;
+    const struct {
+        const char *json, *model;
+    } cases[] = {
+        {"{\"dispatch\":{\"policy\":\"random\"}}", "M/M/1 per node (random split)"},
+        {"{\"dispatch\":{\"policy\":\"round_robin\"}}", "E_n/M/1 per node"},
+        {"{\"dispatch\":{\"policy\":\"pull\"}}", "M/M/c, one queue"},
+        {"{\"dispatch\":{\"policy\":\"random\"},\"service\":{\"time\":{\"dist\":\"constant\"}}}", "M/D/1 per node"},
+        {"{\"dispatch\":{\"policy\":\"random\"},\"service\":{\"servers\":2}}", "M/M/s per node"},
+        {"{\"dispatch\":{\"policy\":\"random\"},\"load\":{\"arrival\":\"closed\",\"clients\":12,"
+         "\"think_us\":{\"dist\":\"exponential\",\"mean_us\":2000}}}",
+         "closed loop, exact mean value analysis"},
+    };
+    for (size_t i = 0; i < CS_ARRAY_LEN(cases); i++) {
+        struct cs_scenario sc;
+        sim_scenario(&sc, cases[i].json);
+        sc.load.duration_s = 60;
+        sc.load.utilization = 0.8;
+        struct cs_results r;
+        assert_int_equal(cs_results_init(&r, 5), CS_OK);
+        assert_int_equal(cs_virtual_run(&sc, 4, NULL, &r, NULL), CS_OK);
+        if (!r.theory.model || strncmp(r.theory.model, cases[i].model, strlen(cases[i].model)) != 0)
+            fail_msg("case %zu: model %s, expected %s (%s)", i, r.theory.model ? r.theory.model : "none",
+                     cases[i].model, r.theory.why);
+        assert_close(cs_hist_mean(&r.latency) / 1e3, r.theory.mean_us, 0.03);
+        cs_results_free(&r);
+    }
+    /* No closed form: say why. */
+    const struct {
+        const char *json, *why;
+    } none[] = {
+        {"{\"dispatch\":{\"policy\":\"least_outstanding\"}}", "least_outstanding dispatch of exponential"},
+        {"{\"dispatch\":{\"cost_us\":10}}", "a second queue (the coordinator)"},
+        {"{\"nodes\":{\"speed\":{\"default\":1,\"2\":2}}}", "the nodes differ"},
+        {"{\"load\":{\"utilization\":1.5},\"dispatch\":{\"policy\":\"random\",\"max_pending\":10000000}}",
+         "no steady state"},
+    };
+    for (size_t i = 0; i < CS_ARRAY_LEN(none); i++) {
+        struct cs_scenario sc;
+        sim_scenario(&sc, none[i].json);
+        sc.load.duration_s = 2;
+        struct cs_results r;
+        assert_int_equal(cs_results_init(&r, 5), CS_OK);
+        assert_int_equal(cs_virtual_run(&sc, 4, NULL, &r, NULL), CS_OK);
+        if (r.theory.model || !strstr(r.theory.why, none[i].why))
+            fail_msg("case %zu: model %s, why '%s', expected '%s'", i, r.theory.model ? r.theory.model : "none",
+                     r.theory.why, none[i].why);
+        char *text = cs_results_json(&r);
+        assert_non_null(strstr(text, "\"why\":"));
+        free(text);
+        cs_results_free(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(theory_picks_the_model_and_agrees),
         cmocka_unit_test(the_json_has_every_documented_key),
         cmocka_unit_test(a_stopped_run_reports_the_window_it_measured),
         cmocka_unit_test(a_saturated_coordinator_is_named_first),

@@ -24,6 +24,17 @@ double cs_mmc_sojourn(double lambda, double mu, int c);
  * and the mean time in system is 1 / (mu (1 - sigma)). */
 double cs_ekm1_sojourn(double lambda, double mu, int k);
 
+/* M/D/1: Poisson arrivals at lambda, constant service 1 / mu: mean time
+ * in system 1 / mu + rho / (2 mu (1 - rho)) (Pollaczek-Khinchine). */
+double cs_md1_sojourn(double lambda, double mu);
+
+/* Exact mean value analysis of a closed loop: n clients, each thinking for
+ * z on average, then visiting one of k identical single-server stations
+ * chosen at random (service s, exponential). Returns the mean response
+ * time (sum over stations of the residence times); *x (when not NULL)
+ * gets the throughput. */
+double cs_mva_random(int n, double z, int k, double s, double *x);
+
 /* The interactive response time law for a closed loop of n clients with
  * mean think time z and throughput x: R = n / x - z. */
 double cs_response_time_law(int n, double x, double z);

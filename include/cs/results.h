@@ -36,6 +36,14 @@ struct cs_rank_info {
     int host_cores; /* cores this rank's host offers */
 };
 
+/* What queueing theory predicts for the run, where it has an answer. */
+struct cs_theory {
+    const char *model;  /* e.g. "M/M/1 per node (random split)"; NULL: no closed form */
+    char why[160];      /* with model NULL: why not */
+    double mean_us;     /* predicted mean latency */
+    double p99_us;      /* predicted p99, NAN where no formula gives it */
+};
+
 struct cs_node_result {
     int rank;
     uint64_t counters[CS_N__COUNT];
@@ -85,6 +93,7 @@ struct cs_results {
     double node_capacity_rps, coordinator_capacity_rps, capacity_rps;
     enum cs_bottleneck bottleneck;
     char reason[448];
+    struct cs_theory theory;
 
     /* A sweep's rows and their analysis, when the run was a sweep (the
      * fields above then describe its last step). */

@@ -7,7 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cs/arrival.h"
 #include "cs/common.h"
+#include "cs/dist.h"
+#include "cs/policy.h"
+#include "cs/queueing.h"
 #include "cs/results.h"
 #include "cs/scenario.h"
 
@@ -221,6 +225,87 @@ static void verdict(struct cs_results *r)
     }
 }
 
+/* Why queueing theory has no closed form for this run, or "" when the
+ * run is one that the models below describe: Poisson (or closed-loop)
+ * arrivals at a steady rate, identical nodes, no faults, timeouts,
+ * retries, hedges, turned-away requests or coordinator cost. */
+static const char *theory_obstacle(const struct cs_results *r)
+{
+    const struct cs_scenario *sc = &r->scenario;
+    const char *arrival = cs_arrival_kinds[sc->load.arrival].name;
+    if (strcmp(arrival, "poisson") != 0 && strcmp(arrival, "closed") != 0)
+        return "the arrivals are not Poisson";
+    if (sc->load.schedule_n > 0)
+        return "the rate changes over time (load.schedule)";
+    if (sc->faults_n > 0)
+        return "faults change the nodes during the run";
+    if (sc->dispatch.timeout_ms > 0 || sc->dispatch.hedge_after_us > 0 || sc->dispatch.hedge_percentile > 0)
+        return "timeouts, retries or hedges change the load";
+    if (sc->dispatch.cost_us > 0)
+        return "dispatch.cost_us puts a second queue (the coordinator) in front of the nodes";
+    if (r->coord[CS_C_REJECTED] > 0)
+        return "requests were turned away";
+    for (int n = 2; n <= r->service_nodes; n++)
+        if (cs_node_speed(sc, n) != cs_node_speed(sc, 1) || cs_node_servers(sc, n) != cs_node_servers(sc, 1))
+            return "the nodes differ in speed or servers";
+    return "";
+}
+
+/* The queueing model of the run and its prediction (see struct cs_theory). */
+static void theory(struct cs_results *r)
+{
+    const struct cs_scenario *sc = &r->scenario;
+    struct cs_theory *t = &r->theory;
+    *t = (struct cs_theory){.mean_us = NAN, .p99_us = NAN};
+    const char *obstacle = theory_obstacle(r);
+    const char *policy = cs_policies[sc->dispatch.policy].name;
+    const char *dist = cs_dist_kinds[sc->service.time.kind].name;
+    bool closed = strcmp(cs_arrival_kinds[sc->load.arrival].name, "closed") == 0;
+    bool random = strcmp(policy, "random") == 0, exp_service = strcmp(dist, "exponential") == 0;
+    int n = r->service_nodes, servers = (int)cs_node_servers(sc, 1);
+    double s = sc->service.time.mean_us * 1e-6 / cs_node_speed(sc, 1); /* mean service, seconds */
+    double mu = 1.0 / s, lambda = r->offered_rps, mean = NAN;
+    bool exponential_sojourn = false;
+    if (obstacle[0]) {
+        snprintf(t->why, sizeof(t->why), "%s", obstacle);
+        return;
+    }
+    if (closed) {
+        if (random && exp_service && servers == 1) {
+            t->model = "closed loop, exact mean value analysis (random split)";
+            mean = cs_mva_random(sc->load.clients, sc->load.think.mean_us * 1e-6, n, s, NULL);
+        }
+    } else if (random && exp_service) {
+        t->model = servers == 1 ? "M/M/1 per node (random split)" : "M/M/s per node (random split, s servers)";
+        mean = servers == 1 ? cs_mm1_sojourn(lambda / n, mu) : cs_mmc_sojourn(lambda / n, mu, servers);
+        exponential_sojourn = servers == 1;
+    } else if (random && strcmp(dist, "constant") == 0 && servers == 1) {
+        t->model = "M/D/1 per node (random split, Pollaczek-Khinchine)";
+        mean = cs_md1_sojourn(lambda / n, mu);
+    } else if (strcmp(policy, "round_robin") == 0 && exp_service && servers == 1) {
+        t->model = "E_n/M/1 per node (round robin splits Poisson arrivals into Erlang-n gaps)";
+        mean = cs_ekm1_sojourn(lambda / n, mu, n);
+        exponential_sojourn = true;
+    } else if (strcmp(policy, "pull") == 0 && exp_service) {
+        t->model = "M/M/c, one queue (pull; c = nodes x servers)";
+        mean = cs_mmc_sojourn(lambda, mu, n * servers);
+    }
+    if (!t->model) {
+        snprintf(t->why, sizeof(t->why), "%s dispatch of %s service%s has none", policy, dist,
+                 closed ? " in a closed loop" : "");
+        return;
+    }
+    if (!isfinite(mean)) {
+        t->model = NULL;
+        snprintf(t->why, sizeof(t->why), "the offered load is at or beyond the nodes' capacity: no steady state");
+        return;
+    }
+    t->mean_us = mean * 1e6;
+    /* The time in an M/M/1 or G/M/1 queue is exponential: p99 = mean ln 100. */
+    if (exponential_sojourn)
+        t->p99_us = t->mean_us * log(100.0);
+}
+
 void cs_results_analyze(struct cs_results *r)
 {
     const struct cs_scenario *sc = &r->scenario;
@@ -255,4 +340,5 @@ void cs_results_analyze(struct cs_results *r)
                                       : 1e6 / r->coordinator_per_request_us;
     r->capacity_rps = fmin(r->node_capacity_rps, r->coordinator_capacity_rps);
     verdict(r);
+    theory(r);
 }

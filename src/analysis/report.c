@@ -242,6 +242,19 @@ char *cs_results_json(const struct cs_results *r)
     }
 
     cJSON_AddStringToObject(root, "bottleneck", cs_bottleneck_names[r->bottleneck]);
+    const struct cs_theory *t = &r->theory;
+    cJSON *th = cJSON_AddObjectToObject(root, "theory");
+    if (t->model) {
+        double mean = cs_hist_mean(&r->latency) / 1e3, p99 = us(cs_hist_percentile(&r->latency, 99));
+        cJSON_AddStringToObject(th, "model", t->model);
+        add_num(th, "mean_us", t->mean_us);
+        add_num(th, "p99_us", t->p99_us);
+        add_num(th, "mean_diff", r->latency.total ? mean / t->mean_us - 1 : NAN);
+        add_num(th, "p99_diff", r->latency.total ? p99 / t->p99_us - 1 : NAN);
+    } else {
+        cJSON_AddNullToObject(th, "model");
+        cJSON_AddStringToObject(th, "why", t->why);
+    }
     cJSON_AddStringToObject(root, "reason", r->reason);
     cJSON *model = cJSON_AddObjectToObject(root, "model");
     add_num(model, "capacity_rps", r->capacity_rps);
@@ -321,6 +334,22 @@ static void second_tries_line(const struct cs_results *r, FILE *out)
     fputc('\n', out);
 }
 
+/* Queueing theory beside the measurement, or why it has no answer. */
+static void theory_line(const struct cs_results *r, FILE *out)
+{
+    const struct cs_theory *t = &r->theory;
+    if (!t->model) {
+        fprintf(out, "%-18s no closed form: %s\n", "theory", t->why);
+        return;
+    }
+    double mean = cs_hist_mean(&r->latency) / 1e3, p99 = us(cs_hist_percentile(&r->latency, 99));
+    fprintf(out, "%-18s %s: mean %.1f us (measured %+.1f%%)", "theory", t->model, t->mean_us,
+            100 * (mean / t->mean_us - 1));
+    if (isfinite(t->p99_us))
+        fprintf(out, ", p99 %.1f us (%+.1f%%)", t->p99_us, 100 * (p99 / t->p99_us - 1));
+    fputc('\n', out);
+}
+
 void cs_results_table(const struct cs_results *r, FILE *out)
 {
     if (r->sweep_n > 0) {
@@ -379,6 +408,7 @@ void cs_results_table(const struct cs_results *r, FILE *out)
         fprintf(out, "health: service node rank %d %s at %.2f s\n", r->health[i].rank,
                 r->health[i].up ? "answered a probe and is up again" : "marked down (timeouts in a row)",
                 r->health[i].at_s);
+    theory_line(r, out);
     fprintf(out, "bottleneck: %s: %s\n", cs_bottleneck_names[r->bottleneck], r->reason);
 }
 

@@ -49,6 +49,31 @@ double cs_ekm1_sojourn(double lambda, double mu, int k)
     return 1.0 / (mu * (1.0 - sigma));
 }
 
+double cs_md1_sojourn(double lambda, double mu)
+{
+    if (!(lambda >= 0) || !(mu > lambda))
+        return NAN;
+    double rho = lambda / mu;
+    return 1.0 / mu + rho / (2.0 * mu * (1.0 - rho));
+}
+
+double cs_mva_random(int n, double z, int k, double s, double *x)
+{
+    if (n < 1 || k < 1 || !(s > 0) || !(z >= 0))
+        return NAN;
+    /* Each station is visited with probability 1 / k: demand s / k. By
+     * symmetry every station has the same queue q. */
+    double d = s / k, q = 0, r = 0, tput = 0;
+    for (int m = 1; m <= n; m++) {
+        r = k * d * (1.0 + q); /* the k stations' residence times */
+        tput = m / (z + r);
+        q = tput * r / k;
+    }
+    if (x)
+        *x = tput;
+    return r;
+}
+
 double cs_response_time_law(int n, double x, double z)
 {
     if (n < 1 || !(x > 0))
