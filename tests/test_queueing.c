@@ -78,8 +78,10 @@ static void mva_spans_no_queue_to_saturation(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(mm1_is_one_over_mu_minus_lambda), cmocka_unit_test(erlang_c_matches_hand_computed_values),
-        cmocka_unit_test(mmc_with_one_server_is_mm1),      cmocka_unit_test(ekm1_spans_mm1_to_dm1),
+        cmocka_unit_test(mm1_is_one_over_mu_minus_lambda),
+        cmocka_unit_test(erlang_c_matches_hand_computed_values),
+        cmocka_unit_test(mmc_with_one_server_is_mm1),
+        cmocka_unit_test(ekm1_spans_mm1_to_dm1),
         cmocka_unit_test(the_response_time_law),
         cmocka_unit_test(md1_waits_half_of_mm1),
         cmocka_unit_test(mva_spans_no_queue_to_saturation),

@@ -38,10 +38,10 @@ struct cs_rank_info {
 
 /* What queueing theory predicts for the run, where it has an answer. */
 struct cs_theory {
-    const char *model;  /* e.g. "M/M/1 per node (random split)"; NULL: no closed form */
-    char why[160];      /* with model NULL: why not */
-    double mean_us;     /* predicted mean latency */
-    double p99_us;      /* predicted p99, NAN where no formula gives it */
+    const char *model; /* e.g. "M/M/1 per node (random split)"; NULL: no closed form */
+    char why[160];     /* with model NULL: why not */
+    double mean_us;    /* predicted mean latency */
+    double p99_us;     /* predicted p99, NAN where no formula gives it */
 };
 
 struct cs_node_result {
