@@ -371,6 +371,15 @@ static int prepare_run(const struct options *o, const char *text, int size, stru
     int rc = cs_scenario_parse(&sc, text, strlen(text), err, errlen);
     if (rc == CS_OK)
         rc = check_for_ranks(o, &sc, size, &z->trace, err, errlen);
+    /* On ranks the node count is the ranks': a different one asked for is
+     * a mistake (--nodes is for --virtual). */
+    if (rc == CS_OK && sc.run.engine == CS_ENGINE_MPI && sc.run.nodes > 0 && sc.run.nodes != size - 1) {
+        snprintf(err, errlen,
+                 "scenario key 'run.nodes': %d service nodes asked for, but this MPI run has %d (ranks - 1); start "
+                 "it with %d ranks, or run it in virtual time (--virtual)",
+                 sc.run.nodes, size - 1, sc.run.nodes + 1);
+        rc = CS_E_INVALID;
+    }
     if (rc == CS_OK && is_sweep(o, &sc) && o->timeseries) {
         snprintf(err, errlen, "--timeseries '%s': a time series is for single runs, not sweeps", o->timeseries);
         rc = CS_E_INVALID;

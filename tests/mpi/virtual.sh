@@ -70,6 +70,15 @@ v --nodes 4 --set run.engine=virtual "${short[@]}" -q --json "$TMP/d.json"
 cmp -s <(jq -S 'del(.run)' "$TMP/a.json") <(jq -S 'del(.run)' "$TMP/d.json") &&
     ok "run.engine in the scenario does what --virtual does" || bad "run.engine=virtual: $RC $(cat "$TMP/err")"
 
+# --nodes on ranks that disagree: one line naming the key, exit 2; when it
+# agrees, the run goes ahead.
+cs 3 --nodes 5 "${short[@]}"
+[ "$RC" -eq 2 ] && [ "$(grep -c . "$TMP/err")" -eq 1 ] &&
+    grep -q "'run.nodes': 5 service nodes asked for, but this MPI run has 2" "$TMP/err" &&
+    ok "--nodes that disagrees with the ranks: one line, exit 2" || bad "--nodes 5 on 3 ranks: $RC $(cat "$TMP/err")"
+cs 3 --nodes 2 "${short[@]}" -q
+[ "$RC" -eq 0 ] && ok "--nodes that agrees with the ranks: the run goes ahead" || bad "--nodes 2 on 3 ranks: $RC"
+
 # Under mpirun with several ranks: rank 0 runs it once and says so.
 cs 3 --virtual --nodes 2 "${short[@]}"
 [ "$RC" -eq 0 ] && [ "$(grep -c '^throughput' "$TMP/out")" -eq 1 ] &&
