@@ -40,8 +40,8 @@ int cs_sweep_plan(const struct cs_scenario *sc, int max_nodes, struct cs_sweep_s
             if (sc->sweep.nodes[i] > max_nodes) {
                 snprintf(err, errlen,
                          "scenario key 'sweep.nodes[%d]': %d nodes asked for but the run has %d service nodes (start "
-                         "it with at least %d ranks)",
-                         i, sc->sweep.nodes[i], max_nodes, largest + 1);
+                         "it with at least %d ranks, or give --nodes %d in virtual time)",
+                         i, sc->sweep.nodes[i], max_nodes, largest + 1, largest);
                 return CS_E_INVALID;
             }
             if (i > 0 && sc->sweep.nodes[i] <= sc->sweep.nodes[i - 1]) {

@@ -46,6 +46,10 @@ check "$TMP/s.json" '.analysis.knee_nodes == 4 and .analysis.knee_bottleneck == 
     "a virtual sweep finds the coordinator's knee at 4 nodes" '.analysis'
 xmllint --noout "$TMP/s.html" && ok "its HTML report is well formed" || bad "virtual sweep HTML"
 
+v --virtual --nodes 4 --sweep --set 'sweep.nodes=[1,8]' "${short[@]}"
+[ "$RC" -eq 2 ] && grep -q "or give --nodes 8 in virtual time" "$TMP/err" &&
+    ok "a sweep beyond --nodes: one line naming the node count it needs" || bad "sweep [1,8] on 4: $RC $(cat "$TMP/err")"
+
 # Files and the time series.
 v --virtual --nodes 3 "${short[@]}" -q --timeseries "$TMP/ts.csv" --percentiles "$TMP/p.hgrm"
 [ "$RC" -eq 0 ] && [ "$(grep -c . "$TMP/ts.csv")" -ge 6 ] && grep -q 'Total count' "$TMP/p.hgrm" &&
