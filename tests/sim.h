@@ -5,10 +5,16 @@
 #ifndef CS_TEST_SIM_H
 #define CS_TEST_SIM_H
 
+#include <stdio.h>
+
 #include "cs/config.h"
 #include "cs/virtual.h"
 
 /* A scenario from JSON text; fails the test on a parse error. */
 void sim_scenario(struct cs_scenario *sc, const char *json);
+
+/* What a renderer (cs_results_table, cs_results_html) writes for r, as a
+ * string the caller frees. */
+char *sim_render(void (*render)(const struct cs_results *, FILE *), const struct cs_results *r);
 
 #endif

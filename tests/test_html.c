@@ -16,13 +16,7 @@
 
 static char *page(const struct cs_results *r)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    assert_non_null(out);
-    cs_results_html(r, out);
-    assert_int_equal(fclose(out), 0);
-    return text;
+    return sim_render(cs_results_html, r);
 }
 
 /* Well-formed XML: every element closed in order, every '&' an entity,

@@ -225,12 +225,7 @@ static char *sweep_report(const struct cs_sweep_row *rows, int count, const stru
     r.sweep = rows;
     r.sweep_n = count;
     r.scaling = a;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    assert_non_null(out);
-    cs_results_table(&r, out);
-    fclose(out);
+    char *text = sim_render(cs_results_table, &r);
     cs_results_free(&r);
     return text;
 }
