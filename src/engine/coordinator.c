@@ -923,19 +923,22 @@ int cs_coord_turn(struct cs_coord *c)
     int work = 0, rc;
     struct cs_msg m;
     int src;
+    /* Deadlines first: a coordinator that comes late to its replies must
+     * not count as completed a request whose deadline passed before it
+     * looked (the reply is then late). */
+    if (c->timeout_ns > 0) {
+        rc = expire_timeouts(c, start, &work);
+        if (rc < 0)
+            return rc;
+    }
     while ((rc = c->tp->poll(c->tp->ctx, &m, &src)) > 0) {
         on_reply(c, &m, cs_clock_now(c->clk));
         work++;
     }
     if (rc < 0)
         return rc;
-    if (c->timeout_ns > 0) {
-        rc = expire_timeouts(c, start, &work);
-        if (rc < 0)
-            return rc;
-        if (c->nodes_down > 0)
-            probe_down_nodes(c, start);
-    }
+    if (c->timeout_ns > 0 && c->nodes_down > 0)
+        probe_down_nodes(c, start);
     rc = send_hedges(c, start, &work);
     if (rc < 0)
         return rc;

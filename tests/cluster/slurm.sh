@@ -64,7 +64,8 @@ files=$(ls "$ROOT/jobs/scenarios" | sed 's/\.json$//' | sort)
 tasks=$(echo "$files" | wc -l)
 grep -q "^#SBATCH --array=0-$((tasks - 1)) " "$ROOT/jobs/scenarios.sbatch" && ok "the array has one task per scenario" ||
     bad "scenarios.sbatch's --array is not 0-$((tasks - 1))"
-sbatch --wait "$ROOT/jobs/scenarios.sbatch" "${short[@]}" >/dev/null && ok "scenarios.sbatch (array) exits 0" ||
+sbatch --wait "$ROOT/jobs/scenarios.sbatch" --set load.duration_s=0.5 --set load.warmup_s=0.1 >/dev/null &&
+    ok "scenarios.sbatch (array) exits 0" ||
     bad "array failed: $(cat clustersim-scenarios-*.out)"
 n=0
 for s in $files; do
@@ -126,12 +127,13 @@ for how in batch plain; do
         bad "$how stop: $(head -c 300 "$f" 2>&1); log: $(tail -5 "clustersim-$STOPPED.out")"
 done
 
-# The time limit: the warning (here 10 s before a 1-minute limit, not the
-# scripts' 60 s, which would come at once) or the limit's own SIGTERM
-# reaches the job 50 to 90 s after the start. (Run alone: two MPI jobs at
+# The time limit: the warning (here 40 s before a 1-minute limit, not the
+# scripts' 60 s, which would come at once; slurmctld looks about every
+# 30 s) or the limit's own SIGTERM reaches the job 20 to 90 s after the
+# start. (Run alone: two MPI jobs at
 # once on fake nodes that share one hostname have crashed Open MPI's
 # shared-memory transport here.)
-limit=$(sbatch --parsable --time=1 --signal=B:TERM@10 --job-name=cs-limit "$ROOT/jobs/run.sbatch" --set load.duration_s=600 \
+limit=$(sbatch --parsable --time=1 --signal=B:TERM@40 --job-name=cs-limit "$ROOT/jobs/run.sbatch" --set load.duration_s=600 \
     --set load.warmup_s=0)
 while [ -n "$(squeue -h -j "$limit" 2>/dev/null)" ]; do sleep 2; done
 f=$(ls "$CS_RESULTS"/default-"$limit".json 2>/dev/null | head -1)

@@ -21,7 +21,11 @@ cs 3 -q --set load.arrival=trace --set load.trace="$TMP/trace.csv" --set load.du
 [ "$RC" -eq 0 ] || bad "trace exited $RC: $(cat "$TMP/err")"
 check_valid "$TMP/trace.json"
 check "$TMP/trace.json" '.requests.generated == 200' "trace: every line replayed"
-check "$TMP/trace.json" '(.service_us.mean / 750 - 1) | fabs < 0.05' "trace: its service times are used" '.service_us'
+# What the nodes were asked to serve (delivered / inflation): the trace's
+# 750 us, however late a busy host delivered it (ASan on a loaded VM
+# measured 1.19x once).
+check "$TMP/trace.json" '(.service_us.mean / .service_us.inflation / 750 - 1) | fabs < 0.05' \
+    "trace: its service times are used" '.service_us'
 
 # Ticket rush: 1000 req/s, then 6000 for 2 s, then 1000 again, on 3 nodes
 # that serve 3000. Without admission control the backlog (and the
