@@ -49,7 +49,10 @@ peak_open=$(awk -F, 'NR > 1 && $7 > m { m = $7 } END { print m }' "$TMP/open.csv
 peak_bounded=$(jq -s 'map(.p99_us) | max' "$TMP/bounded.jsonl")
 rejected=$(jq -s 'map(.rejected_rps) | max' "$TMP/bounded.jsonl")
 echo "ticket rush: peak p99 $peak_open us without admission control, $peak_bounded us with; peak rejections $rejected/s"
-awk -v o="$peak_open" -v b="$peak_bounded" 'BEGIN { exit !(o > 100000 && b < 30000) }' &&
+# With at most 30 waiting at the coordinator the admitted wait tens of ms
+# (25-27 ms here, 32 ms once on a busy host); without it, seconds. The
+# bound is the difference, not a timing: 60 ms and 20x below.
+awk -v o="$peak_open" -v b="$peak_bounded" 'BEGIN { exit !(o > 100000 && b < 60000 && b * 20 < o) }' &&
     ok "admission control bounds latency (p99 peak $peak_bounded us vs $peak_open us)" || bad "latency not bounded"
 check "$TMP/bounded.json" '.requests.rejected > 1000' "admission control rejects the excess" '.requests'
 check "$TMP/open.json" '.requests.rejected == 0' "no admission control: nothing rejected" '.requests'
