@@ -18,6 +18,7 @@
 #include "cs/arrival.h"
 #include "cs/clock.h"
 #include "cs/config.h"
+#include "cs/heap.h"
 #include "cs/histogram.h"
 #include "cs/policy.h"
 #include "cs/ring.h"
@@ -122,12 +123,6 @@ struct cs_budget {
     double tokens, rate;
 };
 
-/* A closed-loop client's next request time, in a min-heap. */
-struct cs_client_due {
-    int64_t at_ns;
-    int32_t client;
-};
-
 /* A node marked down (after dispatch.down_after timeouts in a row) or up
  * again (a probe came back). */
 struct cs_health_event {
@@ -185,11 +180,11 @@ struct cs_coord {
     bool stopped; /* cs_coord_stop() cut the run short */
     int64_t cost_ns, timeout_ns;
     enum cs_arrival_source source;
-    double base_rps;               /* rate without a schedule */
-    double next_arrival_ns;        /* CS_SOURCE_RATE: absolute, on clk */
-    int segment;                   /* current load.schedule point */
-    size_t trace_next;             /* CS_SOURCE_TRACE: next line */
-    struct cs_client_due *clients; /* CS_SOURCE_CLOSED: heap of idle clients */
+    double base_rps;        /* rate without a schedule */
+    double next_arrival_ns; /* CS_SOURCE_RATE: absolute, on clk */
+    int segment;            /* current load.schedule point */
+    size_t trace_next;      /* CS_SOURCE_TRACE: next line */
+    struct cs_due *clients; /* CS_SOURCE_CLOSED: heap of idle clients' next requests (id: client) */
     int clients_idle;
 
     struct cs_rng arrival_rng, service_rng, think_rng;

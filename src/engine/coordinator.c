@@ -95,47 +95,13 @@ static bool budget_spend(struct cs_budget *b)
 
 /* ---- closed-loop clients: a min-heap of when each idle one asks next ---- */
 
-static void client_push(struct cs_coord *c, int64_t at, int client)
-{
-    int i = c->clients_idle++;
-    while (i > 0) {
-        int parent = (i - 1) / 2;
-        if (c->clients[parent].at_ns <= at)
-            break;
-        c->clients[i] = c->clients[parent];
-        i = parent;
-    }
-    c->clients[i] = (struct cs_client_due){at, client};
-}
-
-static struct cs_client_due client_pop(struct cs_coord *c)
-{
-    struct cs_client_due top = c->clients[0];
-    struct cs_client_due last = c->clients[--c->clients_idle];
-    int i = 0;
-    for (;;) {
-        int child = 2 * i + 1;
-        if (child >= c->clients_idle)
-            break;
-        if (child + 1 < c->clients_idle && c->clients[child + 1].at_ns < c->clients[child].at_ns)
-            child++;
-        if (c->clients[child].at_ns >= last.at_ns)
-            break;
-        c->clients[i] = c->clients[child];
-        i = child;
-    }
-    if (c->clients_idle > 0)
-        c->clients[i] = last;
-    return top;
-}
-
 /* A request of this client ended at now: it thinks, then asks again. */
 static void client_done(struct cs_coord *c, int client, int64_t now)
 {
     if (client < 0)
         return;
     int64_t think = cs_dist_sample_ns(&c->sc->load.think, &c->think_rng);
-    client_push(c, now + think, client);
+    cs_heap_push(c->clients, &c->clients_idle, now + think, client);
 }
 
 /* ---- the arrival schedule ---- */
@@ -203,9 +169,9 @@ static struct cs_pending take_arrival(struct cs_coord *c)
         c->trace_next++;
         break;
     case CS_SOURCE_CLOSED: {
-        struct cs_client_due due = client_pop(c);
+        struct cs_due due = cs_heap_pop(c->clients, &c->clients_idle);
         p.intended_ns = due.at_ns;
-        p.client = due.client;
+        p.client = due.id;
         break;
     }
     }

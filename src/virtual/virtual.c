@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cs/common.h"
+#include "cs/heap.h"
 
 static int lb_send(void *ctx, int dest, const struct cs_msg *m)
 {
@@ -81,15 +82,10 @@ void cs_vnet_close(struct cs_vnet *s)
     free(s->flagged);
 }
 
-/* ---- node wake-ups: a binary min-heap of (time, node) ---- */
-
-struct wake {
-    int64_t t;
-    int node;
-};
+/* ---- node wake-ups: a growable min-heap of (time, node) ---- */
 
 struct wakes {
-    struct wake *v;
+    struct cs_due *v;
     int n, cap;
 };
 
@@ -97,39 +93,14 @@ static int wake_push(struct wakes *h, int64_t t, int node)
 {
     if (h->n == h->cap) {
         int cap = h->cap ? 2 * h->cap : 1024;
-        struct wake *v = realloc(h->v, (size_t)cap * sizeof(*v));
+        struct cs_due *v = realloc(h->v, (size_t)cap * sizeof(*v));
         if (!v)
             return CS_E_NOMEM;
         h->v = v;
         h->cap = cap;
     }
-    int i = h->n++;
-    while (i > 0 && h->v[(i - 1) / 2].t > t) {
-        h->v[i] = h->v[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    h->v[i] = (struct wake){t, node};
+    cs_heap_push(h->v, &h->n, t, node);
     return CS_OK;
-}
-
-static struct wake wake_pop(struct wakes *h)
-{
-    struct wake top = h->v[0], last = h->v[--h->n];
-    int i = 0;
-    for (;;) {
-        int c = 2 * i + 1;
-        if (c >= h->n)
-            break;
-        if (c + 1 < h->n && h->v[c + 1].t < h->v[c].t)
-            c++;
-        if (h->v[c].t >= last.t)
-            break;
-        h->v[i] = h->v[c];
-        i = c;
-    }
-    if (h->n > 0)
-        h->v[i] = last;
-    return top;
 }
 
 /* Let the nodes with something to do at this instant do it: those with
@@ -142,8 +113,8 @@ static int settle_nodes(struct cs_vnet *s, struct cs_node *nodes, struct wakes *
                         struct cs_virtual_stats *st)
 {
     for (;;) {
-        while (w->n > 0 && w->v[0].t <= s->now) {
-            int r = wake_pop(w).node + 1;
+        while (w->n > 0 && w->v[0].at_ns <= s->now) {
+            int r = cs_heap_pop(w->v, &w->n).id + 1;
             if (!s->flagged[r]) {
                 s->flagged[r] = true;
                 s->touched[s->touched_n++] = r;
@@ -231,8 +202,8 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
         if (s.inbox[0].count > 0)
             continue; /* replies to take at this instant */
         int64_t next = cs_coord_next_event(&c);
-        if (w.n > 0 && w.v[0].t < next)
-            next = w.v[0].t;
+        if (w.n > 0 && w.v[0].at_ns < next)
+            next = w.v[0].at_ns;
         if (next == INT64_MAX)
             continue;
         if (next > next_row)
