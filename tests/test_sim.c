@@ -794,6 +794,79 @@ static void deadline_and_hedge_rings_stay_near_what_is_in_flight(void **state)
     done(x);
 }
 
+/* The modelled costs of a virtual run. Constant arrivals below capacity
+ * and constant service: nothing queues, so every request's latency is
+ * exactly its service, its overhead and two network crossings. */
+static void modelled_network_and_node_costs_add_exactly(void **state)
+{
+    (void)state;
+    struct run *x = run("{\"load\":{\"arrival\":\"constant\",\"rate_rps\":500,\"duration_s\":4,\"warmup_s\":0},"
+                        "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":1000}},"
+                        "\"network\":{\"latency_us\":250},\"model\":{\"node_overhead_us\":100}}",
+                        2);
+    assert_conserved(&x->r);
+    assert_int_equal(x->r.latency.min, 1600 * 1000);
+    assert_true(x->r.latency.max - x->r.latency.min <= 1000); /* one histogram bucket */
+    /* The delivered service includes the overhead: 1.1x what was asked. */
+    assert_close(x->r.service_inflation, 1.1, 1e-6);
+    assert_close(x->r.node_capacity_rps, 2 / 1100e-6, 1e-9);
+    done(x);
+}
+
+/* Theory knows the network's round trip (a constant) and a constant
+ * overhead on constant service: M/D/1 per node with service 900 + 100 us,
+ * plus 2 x 300 us; and a closed loop whose clients think through the
+ * round trip (exact MVA). Long virtual runs: within 3%. */
+static void theory_takes_the_modelled_costs(void **state)
+{
+    (void)state;
+    struct run *x = run("{\"load\":{\"rate_rps\":3200,\"duration_s\":60,\"warmup_s\":2},"
+                        "\"dispatch\":{\"policy\":\"random\"},"
+                        "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":900}},"
+                        "\"network\":{\"latency_us\":300},\"model\":{\"node_overhead_us\":100}}",
+                        4);
+    assert_non_null(x->r.theory.model);
+    assert_close(x->r.theory.mean_us, 1e6 * cs_md1_sojourn(800, 1000) + 600, 1e-9);
+    assert_close(cs_hist_mean(&x->r.latency) / 1e3, x->r.theory.mean_us, 0.03);
+    done(x);
+    x = run("{\"load\":{\"arrival\":\"closed\",\"clients\":12,\"duration_s\":60,\"warmup_s\":2},"
+            "\"dispatch\":{\"policy\":\"random\"},\"network\":{\"latency_us\":300}}",
+            4);
+    assert_non_null(x->r.theory.model);
+    assert_close(cs_hist_mean(&x->r.latency) / 1e3, x->r.theory.mean_us, 0.03);
+    done(x);
+    /* A pulling node waits a round trip for each request: no formula. */
+    x = run("{\"load\":{\"duration_s\":2},\"dispatch\":{\"policy\":\"pull\"},\"network\":{\"latency_us\":300}}", 4);
+    assert_null(x->r.theory.model);
+    assert_non_null(strstr(x->r.theory.why, "network.latency_us"));
+    done(x);
+}
+
+/* The coordinator's modelled work: per request and per message (one out,
+ * one back), busy time it spends while the nodes go on. At 2000 req/s,
+ * 50 + 2 x 25 us is 20% of its time; 9000 req/s would need 90%: at
+ * 10000 req/s (100%) it is the bottleneck. */
+static void the_coordinator_pays_its_modelled_costs(void **state)
+{
+    (void)state;
+    struct run *x = run("{\"load\":{\"rate_rps\":2000,\"duration_s\":10,\"warmup_s\":1},"
+                        "\"service\":{\"time\":{\"dist\":\"exponential\",\"mean_us\":100}},"
+                        "\"model\":{\"coordinator_request_us\":50,\"coordinator_message_us\":25}}",
+                        8);
+    assert_conserved(&x->r);
+    assert_close(x->r.coordinator_utilization, 0.2, 0.02);
+    assert_close(x->r.coordinator_per_request_us, 100, 0.02);
+    assert_null(x->r.theory.model);
+    done(x);
+    x = run("{\"load\":{\"arrival\":\"closed\",\"clients\":64,\"duration_s\":5,\"warmup_s\":1},"
+            "\"service\":{\"time\":{\"dist\":\"exponential\",\"mean_us\":100}},"
+            "\"model\":{\"coordinator_request_us\":50,\"coordinator_message_us\":25}}",
+            8);
+    assert_close(x->r.throughput_rps, 10000, 0.02);
+    assert_int_equal(x->r.bottleneck, CS_BOTTLENECK_COORDINATOR);
+    done(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -832,6 +905,9 @@ int main(void)
         cmocka_unit_test(the_hedge_budget_caps_duplicates),
         cmocka_unit_test(deadline_and_hedge_rings_stay_near_what_is_in_flight),
         cmocka_unit_test(retries_without_a_budget_turn_a_spike_into_a_collapse),
+        cmocka_unit_test(modelled_network_and_node_costs_add_exactly),
+        cmocka_unit_test(theory_takes_the_modelled_costs),
+        cmocka_unit_test(the_coordinator_pays_its_modelled_costs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

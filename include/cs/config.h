@@ -119,6 +119,17 @@ struct cs_scenario {
         int engine;             /* enum cs_engine */
         int nodes;              /* service nodes of a virtual run (an MPI run has its ranks' count) */
     } run;
+    /* What a virtual run models and a run on ranks pays for real (zero:
+     * free). Only the virtual engine takes nonzero values; a calibration
+     * file (--calibration) sets them to this machine's measured ones. */
+    struct {
+        double latency_us; /* one way, per message */
+    } network;
+    struct {
+        double coordinator_request_us; /* the coordinator's own work per request */
+        double coordinator_message_us; /* and per message it sends or receives */
+        double node_overhead_us;       /* a node's work per request beyond its service */
+    } model;
     int faults_n;
     struct cs_fault faults[CS_FAULTS_MAX];
     struct {

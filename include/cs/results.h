@@ -133,9 +133,11 @@ void cs_results_table(const struct cs_results *r, FILE *out);
 
 /* --calibrate's report: the raw MPI round trips per second, what the
  * coordinator costs per request flat out (flat_out, a run with no service
- * time and no dispatch.cost_us), and where sc's knee and others will be. */
-void cs_calibration_table(const struct cs_scenario *sc, double round_trips_per_s, const struct cs_results *flat_out,
-                          FILE *out);
+ * time and no dispatch.cost_us), a node's overhead (k), and where sc's
+ * knee and others will be. */
+struct cs_calibration;
+void cs_calibration_table(const struct cs_scenario *sc, const struct cs_calibration *k,
+                          const struct cs_results *flat_out, FILE *out);
 
 /* Rows as CSV, one line per step (caller frees); scaling may be NULL. */
 char *cs_sweep_csv(const struct cs_sweep_row *rows, int count, const struct cs_scaling *scaling);

@@ -35,8 +35,19 @@ double cs_scenario_rate(const struct cs_scenario *s, int service_nodes);
  * ranks. CS_E_INVALID with a message naming the key. */
 int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char *err, size_t errlen);
 
-/* The capacity in requests per second: the sum over nodes of servers x
- * speed / mean service time (INFINITY when the mean service time is 0). */
+/* The capacity in requests per second: the sum over nodes of servers /
+ * (mean service time / speed + model.node_overhead_us) (INFINITY when
+ * that is 0). */
 double cs_scenario_capacity_rps(const struct cs_scenario *s, int service_nodes);
+
+/* The coordinator's cost of one request in microseconds: dispatch.cost_us
+ * plus what the model adds (its own work per request, and one message
+ * out and one back). */
+double cs_scenario_coordinator_cost_us(const struct cs_scenario *s);
+
+/* The first modelled cost (network.*, model.*) that is not zero, with its
+ * value in *value; NULL when everything is free. Only a virtual run
+ * models costs: a run on ranks pays its own. */
+const char *cs_scenario_modelled_cost(const struct cs_scenario *s, double *value);
 
 #endif

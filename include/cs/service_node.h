@@ -50,8 +50,9 @@ struct cs_server {
 struct cs_node {
     const struct cs_transport *tp;
     int servers_n;
-    double speed;       /* 2.0 serves in half the requested time */
-    int queue_capacity; /* most requests waiting for a server; 0: unbounded */
+    int64_t overhead_ns; /* model.node_overhead_us: work per request beyond its service */
+    double speed;        /* 2.0 serves in half the requested time */
+    int queue_capacity;  /* most requests waiting for a server; 0: unbounded */
     int64_t window_start, window_end;
     bool shutdown;
 

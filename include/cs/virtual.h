@@ -2,10 +2,13 @@
  * The virtual-time engine (src/virtual/virtual.c): the real coordinator and
  * service-node state machines, driven in one process in virtual time
  * through an in-process loopback transport with the MPI engine's message
- * protocol. Messages arrive at the virtual instant they are sent; service
- * takes exactly its requested time; dispatch.cost_us advances the virtual
- * clock. A run is deterministic: the same scenario and seed give the same
- * results. No MPI, no sleeping.
+ * protocol. A message arrives network.latency_us after it is sent (at once
+ * by default); a node serves for exactly its requested time plus
+ * model.node_overhead_us; the coordinator's work (dispatch.cost_us and
+ * model.coordinator_request_us per request, model.coordinator_message_us
+ * per message sent or taken) advances the virtual clock, during which the
+ * nodes go on at their own times. A run is deterministic: the same
+ * scenario and seed give the same results. No MPI, no sleeping.
  */
 #ifndef CS_VIRTUAL_H
 #define CS_VIRTUAL_H
@@ -16,16 +19,24 @@
 #include "cs/clock.h"
 #include "cs/config.h"
 #include "cs/coordinator.h"
+#include "cs/heap.h"
 #include "cs/results.h"
-#include "cs/ring.h"
 #include "cs/service_node.h"
 #include "cs/trace.h"
 #include "cs/transport.h"
 
-/* A message in a rank's inbox, and who sent it. */
+/* A message in a rank's inbox, who sent it, and when it arrives. */
 struct cs_vletter {
     struct cs_msg msg;
     int src;
+    int64_t at_ns;
+    uint64_t seq; /* sending order: letters due at one instant come in it */
+};
+
+/* A rank's inbox: a min-heap of letters by (at_ns, seq). */
+struct cs_vinbox {
+    struct cs_vletter *v;
+    int n, cap;
 };
 
 struct cs_vendpoint {
@@ -36,17 +47,24 @@ struct cs_vendpoint {
 /* The loopback network of `ranks` ranks and its virtual clock. */
 struct cs_vnet {
     int ranks;
-    int64_t now;
+    int64_t now;        /* the coordinator's time, which its work advances */
+    int64_t node_now;   /* the time of the node event being handled (<= now) */
+    int64_t latency_ns; /* one way, per message */
+    int64_t message_ns; /* the coordinator's work per message sent or taken */
     struct cs_clock clock;
-    struct cs_ring *inbox;          /* [ranks], of struct cs_vletter */
+    struct cs_vinbox *inbox;        /* [ranks] */
     struct cs_vendpoint *endpoints; /* [ranks] */
     struct cs_transport *tps;       /* [ranks] */
     uint64_t sent;                  /* messages sent, all ranks */
     int *touched;                   /* ranks > 0 with mail since they last looked */
     int touched_n;
-    bool *flagged; /* [ranks]: in touched */
+    bool *flagged;        /* [ranks]: in touched */
+    struct cs_due *wakes; /* a min-heap of node wake-ups (id: the node, 0-based) */
+    int wakes_n, wakes_cap;
 };
 
+/* Open a network with free, instant messages (set latency_ns and
+ * message_ns after to model them). */
 int cs_vnet_open(struct cs_vnet *s, int ranks);
 void cs_vnet_close(struct cs_vnet *s);
 

@@ -243,6 +243,12 @@ static const char *theory_obstacle(const struct cs_results *r)
         return "timeouts, retries or hedges change the load";
     if (sc->dispatch.cost_us > 0)
         return "dispatch.cost_us puts a second queue (the coordinator) in front of the nodes";
+    if (sc->model.coordinator_request_us > 0 || sc->model.coordinator_message_us > 0)
+        return "the coordinator's modelled cost (model.coordinator_*) puts a second queue in front of the nodes";
+    if (sc->model.node_overhead_us > 0 && strcmp(cs_dist_kinds[sc->service.time.kind].name, "constant") != 0)
+        return "model.node_overhead_us adds a constant to a random service time";
+    if (sc->network.latency_us > 0 && strcmp(cs_policies[sc->dispatch.policy].name, "pull") == 0)
+        return "network.latency_us holds a pulling node idle for a round trip before each request";
     if (r->coord[CS_C_REJECTED] > 0)
         return "requests were turned away";
     for (int n = 2; n <= r->service_nodes; n++)
@@ -263,8 +269,10 @@ static void theory(struct cs_results *r)
     bool closed = strcmp(cs_arrival_kinds[sc->load.arrival].name, "closed") == 0;
     bool random = strcmp(policy, "random") == 0, exp_service = strcmp(dist, "exponential") == 0;
     int n = r->service_nodes, servers = (int)cs_node_servers(sc, 1);
-    double s = sc->service.time.mean_us * 1e-6 / cs_node_speed(sc, 1); /* mean service, seconds */
+    /* mean service (seconds; a constant overhead only with constant service) */
+    double s = sc->service.time.mean_us * 1e-6 / cs_node_speed(sc, 1) + sc->model.node_overhead_us * 1e-6;
     double mu = 1.0 / s, lambda = r->offered_rps, mean = NAN;
+    double trip = 2 * sc->network.latency_us * 1e-6; /* a request's network round trip, seconds */
     bool exponential_sojourn = false;
     if (obstacle[0]) {
         snprintf(t->why, sizeof(t->why), "%s", obstacle);
@@ -273,7 +281,7 @@ static void theory(struct cs_results *r)
     if (closed) {
         if (random && exp_service && servers == 1) {
             t->model = "closed loop, exact mean value analysis (random split)";
-            mean = cs_mva_random(sc->load.clients, sc->load.think.mean_us * 1e-6, n, s, NULL);
+            mean = cs_mva_random(sc->load.clients, sc->load.think.mean_us * 1e-6 + trip, n, s, NULL);
         }
     } else if (random && exp_service) {
         t->model = servers == 1 ? "M/M/1 per node (random split)" : "M/M/s per node (random split, s servers)";
@@ -300,10 +308,11 @@ static void theory(struct cs_results *r)
         snprintf(t->why, sizeof(t->why), "the offered load is at or beyond the nodes' capacity: no steady state");
         return;
     }
-    t->mean_us = mean * 1e6;
-    /* The time in an M/M/1 or G/M/1 queue is exponential: p99 = mean ln 100. */
+    t->mean_us = (mean + trip) * 1e6;
+    /* The time in an M/M/1 or G/M/1 queue is exponential: p99 = mean ln
+     * 100 (and the network's round trip is a constant). */
     if (exponential_sojourn)
-        t->p99_us = t->mean_us * log(100.0);
+        t->p99_us = (mean * log(100.0) + trip) * 1e6;
 }
 
 void cs_results_analyze(struct cs_results *r)

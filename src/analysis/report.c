@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cs/arrival.h"
+#include "cs/calibration.h"
 #include "cs/common.h"
 #include "cs/results.h"
 #include "cs/sweep.h"
@@ -412,8 +413,10 @@ void cs_results_table(const struct cs_results *r, FILE *out)
     fprintf(out, "bottleneck: %s: %s\n", cs_bottleneck_names[r->bottleneck], r->reason);
 }
 
-void cs_calibration_table(const struct cs_scenario *sc, double trips, const struct cs_results *r, FILE *out)
+void cs_calibration_table(const struct cs_scenario *sc, const struct cs_calibration *k, const struct cs_results *r,
+                          FILE *out)
 {
+    double trips = k->round_trips_per_s;
     double own = r->coordinator_per_request_us, per = own + sc->dispatch.cost_us;
     double service = sc->service.time.mean_us / sc->service.servers;
     fprintf(out, "# clustersim %s calibration on %s (%d ranks, %d cores on this host); %s\n", CS_VERSION,
@@ -421,6 +424,8 @@ void cs_calibration_table(const struct cs_scenario *sc, double trips, const stru
     fprintf(out, "raw MPI round trips (rank 0 <-> 1)   %12.0f per second (%.2f us each)\n", trips, 1e6 / trips);
     fprintf(out, "coordinator's own cost per request   %12.3f us (%.0f req/s flat out, %d service nodes)\n", own,
             r->throughput_rps, r->service_nodes);
+    fprintf(out, "a node's overhead per request        %12.3f us beyond the service asked for (half load)\n",
+            k->node_overhead_us);
     fprintf(out, "with dispatch.cost_us = %-10g   %12.3f us per request: a ceiling of %.0f req/s\n",
             sc->dispatch.cost_us, per, 1e6 / per);
     fprintf(out, "knee for this scenario (service %g us / %d server%s / %.3f us)  at %.1f service nodes\n",

@@ -194,7 +194,9 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
     c->state = CS_COORD_RUNNING;
     c->t0 = t0;
     cs_scenario_window(sc, t0, &c->window_start, &c->window_end);
-    c->cost_ns = (int64_t)llround(sc->dispatch.cost_us * 1e3);
+    /* The modelled per-request cost is zero on ranks (they pay their own);
+     * the virtual engine charges its per-message cost in its transport. */
+    c->cost_ns = (int64_t)llround((sc->dispatch.cost_us + sc->model.coordinator_request_us) * 1e3);
     c->timeout_ns = (int64_t)llround(sc->dispatch.timeout_ms * 1e6);
     c->hedge_after_ns =
         sc->dispatch.hedge_after_us > 0 ? (int64_t)llround(sc->dispatch.hedge_after_us * 1e3) : INT64_MAX;
@@ -217,8 +219,8 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
     cs_hist_init(&c->interval.latency);
     c->interval.start_ns = t0;
     c->overload.capacity_rps = cs_scenario_capacity_rps(sc, nodes);
-    if (sc->dispatch.cost_us > 0)
-        c->overload.capacity_rps = fmin(c->overload.capacity_rps, 1e6 / sc->dispatch.cost_us);
+    if (cs_scenario_coordinator_cost_us(sc) > 0)
+        c->overload.capacity_rps = fmin(c->overload.capacity_rps, 1e6 / cs_scenario_coordinator_cost_us(sc));
     cs_ring_init(&c->pending, sizeof(struct cs_pending), INITIAL_RING, sc->dispatch.max_pending);
     cs_ring_init(&c->deadlines, sizeof(struct cs_deadline), INITIAL_RING, INT32_MAX);
     cs_ring_init(&c->resend_deadlines, sizeof(struct cs_deadline), INITIAL_RING, INT32_MAX);

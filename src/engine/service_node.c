@@ -46,6 +46,7 @@ int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, con
     int rc =
         cs_node_init(n, (int)cs_node_servers(sc, rank), cs_node_speed(sc, rank), sc->nodes.queue_capacity, tp, ws, we);
     n->t0 = t0;
+    n->overhead_ns = (int64_t)llround(sc->model.node_overhead_us * 1e3);
     for (int i = 0; i < sc->faults_n; i++)
         if (sc->faults[i].rank == rank)
             n->faults[n->faults_n++] = sc->faults[i];
@@ -181,7 +182,7 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
             .id = q.id,
             .flags = q.flags,
             .start_ns = now,
-            .deadline_ns = now + requested,
+            .deadline_ns = now + requested + n->overhead_ns,
             .requested_ns = requested,
         };
         n->busy++;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cs/arrival.h"
+#include "cs/calibration.h"
 #include "cs/common.h"
 #include "cs/compare.h"
 #include "cs/config.h"
@@ -41,6 +42,8 @@ struct options {
     char nodes_set[64];     /* --nodes N, likewise */
     bool sweep;
     bool calibrate;
+    const char *calibration;                        /* --calibration FILE */
+    char calibration_sets[CS_CALIBRATION_KEYS][96]; /* its costs, as --set before the others */
     const char *sets[MAX_SETS];
     int nsets;
     bool print_config;
@@ -86,8 +89,13 @@ static void usage(FILE *out)
                  "                        what more nodes than you have would do\n"
                  "      --nodes N         service nodes of a virtual run (run.nodes)\n"
                  "      --calibrate       measure this machine: raw MPI round trips, the\n"
-                 "                        coordinator's own cost per request, and where the\n"
-                 "                        scenario's knee will be; then exit\n"
+                 "                        coordinator's own cost per request, a node's overhead,\n"
+                 "                        and where the scenario's knee will be; with --json FILE\n"
+                 "                        also write them as a calibration file; then exit\n"
+                 "      --calibration FILE\n"
+                 "                        a virtual run models the costs in FILE (written by\n"
+                 "                        --calibrate --json, or by hand): network.latency_us and\n"
+                 "                        model.*, applied before any --set\n"
                  "  -p, --print-config    print the effective scenario and exit\n"
                  "      --compare A.json B.json...\n"
                  "                        results files side by side: what differs in their\n"
@@ -142,6 +150,7 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
         {"sweep", no_argument, NULL, 'w'},
         {"csv", required_argument, NULL, 'C'},
         {"calibrate", no_argument, NULL, 'K'},
+        {"calibration", required_argument, NULL, 'A'},
         {"quiet", no_argument, NULL, 'q'},
         {"progress", no_argument, NULL, 'P'},
         {"compare", no_argument, NULL, 'D'},
@@ -196,6 +205,9 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
         case 'K':
             o->calibrate = true;
             break;
+        case 'A':
+            o->calibration = optarg;
+            break;
         case 'p':
             o->print_config = true;
             break;
@@ -225,6 +237,25 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
                 fprintf(stderr, "clustersim: unknown option '%s' (see --help)\n", argv[optind - 1]);
             return EXIT_USAGE;
         }
+    }
+    if (o->calibration) {
+        struct cs_calibration k;
+        char err[CS_ERRBUF];
+        if (cs_calibration_load(o->calibration, &k, err, sizeof(err)) != CS_OK) {
+            if (speak)
+                fprintf(stderr, "clustersim: --calibration: %s\n", err);
+            return EXIT_USAGE;
+        }
+        if (o->nsets + CS_CALIBRATION_KEYS > MAX_SETS) {
+            if (speak)
+                fprintf(stderr, "clustersim: too many --set options (at most %d)\n", MAX_SETS - CS_CALIBRATION_KEYS);
+            return EXIT_USAGE;
+        }
+        cs_calibration_sets(&k, o->calibration_sets);
+        memmove(o->sets + CS_CALIBRATION_KEYS, o->sets, (size_t)o->nsets * sizeof(o->sets[0]));
+        for (int i = 0; i < CS_CALIBRATION_KEYS; i++)
+            o->sets[i] = o->calibration_sets[i];
+        o->nsets += CS_CALIBRATION_KEYS;
     }
     if (o->engine_set || o->nodes_set[0]) {
         if (o->nsets + 2 > MAX_SETS) {
@@ -378,6 +409,15 @@ static int prepare_run(const struct options *o, const char *text, int size, stru
                  "scenario key 'run.nodes': %d service nodes asked for, but this MPI run has %d (ranks - 1); start "
                  "it with %d ranks, or run it in virtual time (--virtual)",
                  sc.run.nodes, size - 1, sc.run.nodes + 1);
+        rc = CS_E_INVALID;
+    }
+    double cost;
+    const char *modelled = sc.run.engine == CS_ENGINE_MPI ? cs_scenario_modelled_cost(&sc, &cost) : NULL;
+    if (rc == CS_OK && modelled) {
+        snprintf(err, errlen,
+                 "scenario key '%s': %g models a cost in virtual time (from --calibration or the scenario); a run "
+                 "on ranks pays its own: add --virtual, or leave it 0",
+                 modelled, cost);
         rc = CS_E_INVALID;
     }
     if (rc == CS_OK && is_sweep(o, &sc) && o->timeseries) {
@@ -545,9 +585,10 @@ static void write_percentiles(const struct cs_results *r, FILE *out)
     }
 }
 
-/* --calibrate: what one request costs here, and where the knee will be. */
-static void calibrate(const struct cs_scenario *sc, const struct cs_host *host, const struct cs_run_options *ro,
-                      int rank, int size)
+/* --calibrate: what one request costs here, and where the knee will be;
+ * with --json, the calibration file a virtual run can load. */
+static int calibrate(const struct options *o, const struct cs_scenario *sc, const struct cs_host *host,
+                     const struct cs_run_options *ro, int rank, int size)
 {
     double trips = cs_mpi_pingpong(MPI_COMM_WORLD, 1.0);
     /* The coordinator flat out: every node, a closed loop with no think
@@ -560,14 +601,46 @@ static void calibrate(const struct cs_scenario *sc, const struct cs_host *host, 
     cal.dispatch.cost_us = 0;
     cal.load.duration_s = 2;
     cal.load.warmup_s = 0.5;
-    struct cs_results r;
-    if (rank == 0 && cs_results_init(&r, size) != CS_OK)
+    struct cs_results r, served;
+    if (rank == 0 && (cs_results_init(&r, size) != CS_OK || cs_results_init(&served, size) != CS_OK))
         out_of_memory();
     cs_mpi_run(MPI_COMM_WORLD, &cal, size - 1, NULL, host, ro, rank == 0 ? &r : NULL);
+    /* A node's overhead: what it takes beyond the service asked for, with
+     * the scenario's service at half load (timer, wake-up, reply). */
+    struct cs_sweep_step half = {.nodes = size - 1, .rate_rps = 0.5 * cs_scenario_capacity_rps(sc, size - 1)};
+    cs_sweep_step_scenario(sc, &half, &cal);
+    cal.dispatch.cost_us = 0;
+    cal.load.duration_s = 1;
+    cal.load.warmup_s = 0.25;
+    cs_mpi_run(MPI_COMM_WORLD, &cal, size - 1, NULL, host, ro, rank == 0 ? &served : NULL);
     if (rank != 0)
-        return;
-    cs_calibration_table(sc, trips, &r, stdout);
+        return 0;
+    double extra = 0, measured = 0;
+    for (int i = 0; i < served.service_nodes; i++) {
+        const uint64_t *n = served.nodes[i].counters;
+        extra += (double)n[CS_N_SERVICE_NS] - (double)n[CS_N_REQUESTED_NS];
+        measured += (double)n[CS_N_MEASURED];
+    }
+    struct cs_calibration k = {
+        .ranks = size,
+        .cores = r.rank_info[0].host_cores,
+        .round_trips_per_s = trips,
+        .latency_us = 0.5e6 / trips,
+        /* One message each way per request: the coordinator's cost per
+         * request is all of it, its messages included. */
+        .coordinator_request_us = r.coordinator_per_request_us,
+        .node_overhead_us = measured > 0 && extra > 0 ? extra / measured / 1e3 : 0,
+    };
+    utc_now(k.measured_utc, sizeof(k.measured_utc));
+    snprintf(k.host, sizeof(k.host), "%s", r.rank_info[0].host);
+    snprintf(k.library, sizeof(k.library), "%s", r.library);
+    cs_calibration_table(sc, &k, &r, stdout);
+    int status = write_output("--json", o->json, cs_calibration_json(&k));
+    if (o->json && status == 0)
+        printf("calibration file: %s (a virtual run takes it with --calibration %s)\n", o->json, o->json);
     cs_results_free(&r);
+    cs_results_free(&served);
+    return status;
 }
 
 static void run_once(const struct cs_scenario *sc, struct rank0 *z, const struct cs_host *host,
@@ -846,10 +919,11 @@ int main(int argc, char **argv)
     struct cs_scaling scaling;
     int nrows = 0;
     if (o.calibrate) {
-        calibrate(&sc, &host, &ro, rank, size);
+        status = calibrate(&o, &sc, &host, &ro, rank, size);
         cs_mpi_host_close(MPI_COMM_WORLD, &host);
+        status = cs_mpi_share_int(MPI_COMM_WORLD, status);
         MPI_Finalize();
-        return 0;
+        return status;
     }
     char started[32];
     utc_now(started, sizeof(started));

@@ -46,13 +46,37 @@ void cs_scenario_window(const struct cs_scenario *s, int64_t t0, int64_t *start,
 
 double cs_scenario_capacity_rps(const struct cs_scenario *s, int service_nodes)
 {
-    double mean_s = s->service.time.mean_us * 1e-6;
-    if (mean_s <= 0.0)
+    double mean_s = s->service.time.mean_us * 1e-6, overhead_s = s->model.node_overhead_us * 1e-6;
+    if (mean_s <= 0.0 && overhead_s <= 0.0)
         return INFINITY;
     double cap = 0;
     for (int r = 1; r <= service_nodes; r++)
-        cap += cs_node_servers(s, r) * cs_node_speed(s, r) / mean_s;
+        cap += cs_node_servers(s, r) / (mean_s / cs_node_speed(s, r) + overhead_s);
     return cap;
+}
+
+double cs_scenario_coordinator_cost_us(const struct cs_scenario *s)
+{
+    return s->dispatch.cost_us + s->model.coordinator_request_us + 2 * s->model.coordinator_message_us;
+}
+
+const char *cs_scenario_modelled_cost(const struct cs_scenario *s, double *value)
+{
+    const struct {
+        const char *key;
+        double v;
+    } costs[] = {
+        {"network.latency_us", s->network.latency_us},
+        {"model.coordinator_request_us", s->model.coordinator_request_us},
+        {"model.coordinator_message_us", s->model.coordinator_message_us},
+        {"model.node_overhead_us", s->model.node_overhead_us},
+    };
+    for (size_t i = 0; i < sizeof(costs) / sizeof(costs[0]); i++)
+        if (costs[i].v != 0) {
+            *value = costs[i].v;
+            return costs[i].key;
+        }
+    return NULL;
 }
 
 int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char *err, size_t errlen)

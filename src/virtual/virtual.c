@@ -11,33 +11,99 @@
 #include <string.h>
 
 #include "cs/common.h"
-#include "cs/heap.h"
 
+/* ---- inboxes: a min-heap of letters by (arrival time, sending order) ---- */
+
+static bool letter_before(const struct cs_vletter *a, const struct cs_vletter *b)
+{
+    return a->at_ns < b->at_ns || (a->at_ns == b->at_ns && a->seq < b->seq);
+}
+
+static int inbox_push(struct cs_vinbox *h, const struct cs_vletter *l)
+{
+    if (h->n == h->cap) {
+        int cap = h->cap ? 2 * h->cap : 16;
+        struct cs_vletter *v = realloc(h->v, (size_t)cap * sizeof(*v));
+        if (!v)
+            return CS_E_NOMEM;
+        h->v = v;
+        h->cap = cap;
+    }
+    int i = h->n++;
+    while (i > 0 && letter_before(l, &h->v[(i - 1) / 2])) {
+        h->v[i] = h->v[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->v[i] = *l;
+    return CS_OK;
+}
+
+static void inbox_pop(struct cs_vinbox *h)
+{
+    struct cs_vletter last = h->v[--h->n];
+    int i = 0;
+    for (;;) {
+        int child = 2 * i + 1;
+        if (child >= h->n)
+            break;
+        if (child + 1 < h->n && letter_before(&h->v[child + 1], &h->v[child]))
+            child++;
+        if (!letter_before(&h->v[child], &last))
+            break;
+        h->v[i] = h->v[child];
+        i = child;
+    }
+    if (h->n > 0)
+        h->v[i] = last;
+}
+
+/* When the next letter arrives, INT64_MAX when none is on its way. */
+static int64_t inbox_next(const struct cs_vinbox *h)
+{
+    return h->n > 0 ? h->v[0].at_ns : INT64_MAX;
+}
+
+static void flag(struct cs_vnet *s, int rank)
+{
+    if (!s->flagged[rank]) {
+        s->flagged[rank] = true;
+        s->touched[s->touched_n++] = rank;
+    }
+}
+
+static int wake_push(struct cs_vnet *s, int64_t t, int node);
+
+/* A letter is posted at its sender's time: the coordinator's, after its
+ * work for the message, or the node event's. A node is woken when it
+ * arrives. */
 static int lb_send(void *ctx, int dest, const struct cs_msg *m)
 {
     struct cs_vendpoint *e = ctx;
-    if (dest < 0 || dest >= e->net->ranks)
-        return CS_E_TRANSPORT;
     struct cs_vnet *s = e->net;
-    s->sent++;
-    if (dest > 0 && !s->flagged[dest]) {
-        s->flagged[dest] = true;
-        s->touched[s->touched_n++] = dest;
-    }
-    struct cs_vletter l = {*m, e->rank};
-    return cs_ring_push(&s->inbox[dest], &l);
+    if (dest < 0 || dest >= s->ranks)
+        return CS_E_TRANSPORT;
+    if (e->rank == 0)
+        s->now += s->message_ns;
+    struct cs_vletter l = {*m, e->rank, (e->rank == 0 ? s->now : s->node_now) + s->latency_ns, s->sent++};
+    int rc = inbox_push(&s->inbox[dest], &l);
+    if (rc == CS_OK && dest > 0)
+        rc = l.at_ns <= s->now ? (flag(s, dest), CS_OK) : wake_push(s, l.at_ns, dest - 1);
+    return rc;
 }
 
+/* The next letter that has arrived by the receiver's time. */
 static int lb_poll(void *ctx, struct cs_msg *m, int *src)
 {
     struct cs_vendpoint *e = ctx;
-    struct cs_ring *q = &e->net->inbox[e->rank];
-    if (q->count == 0)
+    struct cs_vnet *s = e->net;
+    struct cs_vinbox *q = &s->inbox[e->rank];
+    if (inbox_next(q) > (e->rank == 0 ? s->now : s->node_now))
         return 0;
-    const struct cs_vletter *l = cs_ring_front(q);
-    *m = l->msg;
-    *src = l->src;
-    cs_ring_pop(q);
+    *m = q->v[0].msg;
+    *src = q->v[0].src;
+    inbox_pop(q);
+    if (e->rank == 0)
+        s->now += s->message_ns;
     return 1;
 }
 
@@ -64,7 +130,6 @@ int cs_vnet_open(struct cs_vnet *s, int ranks)
     if (!s->inbox || !s->endpoints || !s->tps || !s->touched || !s->flagged)
         return CS_E_NOMEM;
     for (int i = 0; i < ranks; i++) {
-        cs_ring_init(&s->inbox[i], sizeof(struct cs_vletter), 256, INT32_MAX);
         s->endpoints[i] = (struct cs_vendpoint){s, i};
         s->tps[i] = (struct cs_transport){&s->endpoints[i], lb_send, lb_poll};
     }
@@ -74,75 +139,88 @@ int cs_vnet_open(struct cs_vnet *s, int ranks)
 void cs_vnet_close(struct cs_vnet *s)
 {
     for (int i = 0; s->inbox && i < s->ranks; i++)
-        cs_ring_free(&s->inbox[i]);
+        free(s->inbox[i].v);
     free(s->inbox);
     free(s->endpoints);
     free(s->tps);
     free(s->touched);
     free(s->flagged);
+    free(s->wakes);
 }
 
 /* ---- node wake-ups: a growable min-heap of (time, node) ---- */
 
-struct wakes {
-    struct cs_due *v;
-    int n, cap;
-};
-
-static int wake_push(struct wakes *h, int64_t t, int node)
+static int wake_push(struct cs_vnet *s, int64_t t, int node)
 {
-    if (h->n == h->cap) {
-        int cap = h->cap ? 2 * h->cap : 1024;
-        struct cs_due *v = realloc(h->v, (size_t)cap * sizeof(*v));
+    if (s->wakes_n == s->wakes_cap) {
+        int cap = s->wakes_cap ? 2 * s->wakes_cap : 1024;
+        struct cs_due *v = realloc(s->wakes, (size_t)cap * sizeof(*v));
         if (!v)
             return CS_E_NOMEM;
-        h->v = v;
-        h->cap = cap;
+        s->wakes = v;
+        s->wakes_cap = cap;
     }
-    cs_heap_push(h->v, &h->n, t, node);
+    cs_heap_push(s->wakes, &s->wakes_n, t, node);
     return CS_OK;
 }
 
-/* Let the nodes with something to do at this instant do it: those with
- * mail, and those whose wake-up time has come (a service ends, a fault
- * starts or ends). A node that is not woken is not looked at, so an event
- * costs what it touches, not the number of nodes. due[i] is node i's next
- * service end as last pushed; a wake-up that is no longer due only costs
- * a look. */
-static int settle_nodes(struct cs_vnet *s, struct cs_node *nodes, struct wakes *w, int64_t *due,
-                        struct cs_virtual_stats *st)
+/* One node's events up to the coordinator's time, each at its own time:
+ * service ends and letters, in time order. */
+static int node_catch_up(struct cs_vnet *s, struct cs_node *n, int r, struct cs_virtual_stats *st)
 {
+    struct cs_vinbox *q = &s->inbox[r];
+    int rc;
     for (;;) {
-        while (w->n > 0 && w->v[0].at_ns <= s->now) {
-            int r = cs_heap_pop(w->v, &w->n).id + 1;
-            if (!s->flagged[r]) {
-                s->flagged[r] = true;
-                s->touched[s->touched_n++] = r;
-            }
-        }
-        if (s->touched_n == 0)
-            return CS_OK;
-        int r = s->touched[--s->touched_n];
-        s->flagged[r] = false;
-        struct cs_node *n = &nodes[r - 1];
+        int64_t letter = inbox_next(q), end = cs_node_next_deadline(n);
+        int64_t t = letter < end ? letter : end;
+        if (t > s->now)
+            break;
+        s->node_now = t;
+        if (end <= t && (rc = cs_node_advance(n, t, 0)) < 0)
+            return rc;
         struct cs_msg m;
-        int src, rc;
-        while ((rc = s->tps[r].poll(s->tps[r].ctx, &m, &src)) > 0) {
-            rc = cs_node_on_message(n, &m, s->now);
-            if (rc)
+        int src;
+        while ((rc = lb_poll(&s->endpoints[r], &m, &src)) > 0) {
+            if ((rc = cs_node_on_message(n, &m, t)) != CS_OK)
                 return rc;
             int depth = n->queue.count + n->busy;
             if (depth > st->max_node_depth)
                 st->max_node_depth = depth;
         }
-        while ((rc = cs_node_advance(n, s->now, 0)) > 0)
-            ;
-        if (rc < 0)
+        if ((rc = cs_node_advance(n, t, 0)) < 0)
+            return rc;
+        if (n->shutdown)
+            break;
+    }
+    /* A fault's edge with nothing else due: the node looks at itself. */
+    s->node_now = s->now;
+    rc = cs_node_advance(n, s->now, 0);
+    return rc < 0 ? rc : CS_OK;
+}
+
+/* Let the nodes with something to do by now do it: those with mail, and
+ * those whose wake-up time has come (a letter arrives, a service ends, a
+ * fault starts or ends). A node that is not woken is not looked at, so an
+ * event costs what it touches, not the number of nodes. due[i] is node
+ * i's next service end as last pushed; a wake-up that is no longer due
+ * only costs a look. */
+static int settle_nodes(struct cs_vnet *s, struct cs_node *nodes, int64_t *due, struct cs_virtual_stats *st)
+{
+    for (;;) {
+        while (s->wakes_n > 0 && s->wakes[0].at_ns <= s->now)
+            flag(s, cs_heap_pop(s->wakes, &s->wakes_n).id + 1);
+        if (s->touched_n == 0)
+            return CS_OK;
+        int r = s->touched[--s->touched_n];
+        s->flagged[r] = false;
+        struct cs_node *n = &nodes[r - 1];
+        int rc = node_catch_up(s, n, r, st);
+        if (rc)
             return rc;
         int64_t d = cs_node_next_deadline(n);
         if (d != due[r - 1]) {
             due[r - 1] = d;
-            if (d != INT64_MAX && wake_push(w, d, r - 1) != CS_OK)
+            if (d != INT64_MAX && wake_push(s, d, r - 1) != CS_OK)
                 return CS_E_NOMEM;
         }
     }
@@ -161,11 +239,12 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
     memset(&c, 0, sizeof(c));
     struct cs_rank_report *reports = calloc((size_t)nodes + 1, sizeof(*reports));
     int64_t *due = calloc((size_t)nodes + 1, sizeof(*due));
-    struct wakes w = {0};
     if (rc || !ns || !reports || !due) {
         rc = CS_E_NOMEM;
         goto out;
     }
+    s.latency_ns = (int64_t)llround(sc->network.latency_us * 1e3);
+    s.message_ns = (int64_t)llround(sc->model.coordinator_message_us * 1e3);
     for (int i = 0; i < nodes; i++) {
         rc = cs_node_start(&ns[i], sc, i + 1, &s.tps[i + 1], 0);
         if (rc)
@@ -174,9 +253,9 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
         /* A node looks at its faults when it is woken: at their edges. */
         for (int f = 0; f < ns[i].faults_n && rc == CS_OK; f++) {
             const struct cs_fault *fl = &ns[i].faults[f];
-            rc = wake_push(&w, (int64_t)llround(fl->at_s * 1e9), i);
+            rc = wake_push(&s, (int64_t)llround(fl->at_s * 1e9), i);
             if (rc == CS_OK && fl->for_s > 0)
-                rc = wake_push(&w, (int64_t)llround((fl->at_s + fl->for_s) * 1e9), i);
+                rc = wake_push(&s, (int64_t)llround((fl->at_s + fl->for_s) * 1e9), i);
         }
         if (rc)
             goto out;
@@ -196,14 +275,16 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
             cs_coord_interval(&c, s.now, &row);
             next_row += interval_ns;
         }
-        rc = settle_nodes(&s, ns, &w, due, st);
+        rc = settle_nodes(&s, ns, due, st);
         if (rc)
             goto out;
-        if (s.inbox[0].count > 0)
+        int64_t next = cs_coord_next_event(&c), mail = inbox_next(&s.inbox[0]);
+        if (mail <= s.now)
             continue; /* replies to take at this instant */
-        int64_t next = cs_coord_next_event(&c);
-        if (w.n > 0 && w.v[0].at_ns < next)
-            next = w.v[0].at_ns;
+        if (mail < next)
+            next = mail;
+        if (s.wakes_n > 0 && s.wakes[0].at_ns < next)
+            next = s.wakes[0].at_ns;
         if (next == INT64_MAX)
             continue;
         if (next > next_row)
@@ -211,8 +292,9 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
         if (next > s.now)
             s.now = next;
     }
-    cs_coord_interval(&c, s.now, &row);     /* the last, partial interval */
-    rc = settle_nodes(&s, ns, &w, due, st); /* the nodes take their shutdown */
+    cs_coord_interval(&c, s.now, &row); /* the last, partial interval */
+    s.now += s.latency_ns;              /* the nodes take their shutdown */
+    rc = settle_nodes(&s, ns, due, st);
     if (rc)
         goto out;
 
@@ -242,7 +324,6 @@ out:
     free(ns);
     free(reports);
     free(due);
-    free(w.v);
     cs_coord_free(&c);
     cs_vnet_close(&s);
     return rc;

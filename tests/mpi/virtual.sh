@@ -83,6 +83,45 @@ cs 3 --nodes 5 "${short[@]}"
 cs 3 --nodes 2 "${short[@]}" -q
 [ "$RC" -eq 0 ] && ok "--nodes that agrees with the ranks: the run goes ahead" || bad "--nodes 2 on 3 ranks: $RC"
 
+# Modelled costs: a calibration of this machine, written by --calibrate
+# --json and loaded by a virtual run, which then pays them (the latency
+# shows in every request: 2 x network.latency_us more than a free run).
+cs 3 --calibrate --json "$TMP/calib.json"
+[ "$RC" -eq 0 ] && grep -q "a node's overhead per request" "$TMP/out" &&
+    [ "$(jq '.clustersim_calibration' "$TMP/calib.json")" = 1 ] &&
+    ok "--calibrate --json writes a calibration file" || bad "--calibrate --json: $RC $(cat "$TMP/err")"
+check "$TMP/calib.json" '.network.latency_us > 0 and .model.coordinator_request_us > 0 and .model.node_overhead_us >= 0' \
+    "it holds the measured latency and costs" '{network, model}'
+v --virtual --nodes 3 "${short[@]}" -q --calibration "$TMP/calib.json" --json "$TMP/m.json"
+lat=$(jq '.network.latency_us' "$TMP/calib.json")
+check "$TMP/m.json" ".scenario.network.latency_us == $lat and .scenario.model == $(jq -c .model "$TMP/calib.json")" \
+    "a virtual run takes the calibration's costs into its scenario" '{network: .scenario.network, model: .scenario.model}'
+v --virtual --nodes 3 "${short[@]}" -q --json "$TMP/n0.json"
+v --virtual --nodes 3 "${short[@]}" -q --set network.latency_us=500 --json "$TMP/n.json"
+check "$TMP/n.json" "(.latency_us.mean - $(jq '.latency_us.mean' "$TMP/n0.json")) | . > 990 and . < 1010" \
+    "500 us of network latency each way adds 1 ms to every request" '.latency_us'
+v --virtual --nodes 3 "${short[@]}" -q --calibration "$TMP/calib.json" --set network.latency_us=7 --json "$TMP/o.json"
+check "$TMP/o.json" '.scenario.network.latency_us == 7' "--set after --calibration wins" '.scenario.network'
+for bad_file in missing malformed format negative; do
+    case $bad_file in
+    missing) f=$TMP/none.json want="calibration file" ;;
+    malformed) f=$TMP/bad1.json want="line"; printf '{"clustersim_calibration": 1,' >"$f" ;;
+    format) f=$TMP/bad2.json want="calibration format 7"; echo '{"clustersim_calibration": 7, "version": "9"}' >"$f" ;;
+    negative) f=$TMP/bad3.json want="'model.node_overhead_us' must be a number"
+        jq '.model.node_overhead_us = -3' "$TMP/calib.json" >"$f" ;;
+    esac
+    v --virtual --nodes 3 "${short[@]}" --calibration "$f"
+    [ "$RC" -eq 2 ] && [ "$(grep -c . "$TMP/err")" -eq 1 ] && grep -q -- "--calibration: .*$want" "$TMP/err" &&
+        ok "a $bad_file calibration file: one line, exit 2" || bad "--calibration $bad_file: $RC $(cat "$TMP/err")"
+done
+cs 3 "${short[@]}" --calibration "$TMP/calib.json"
+[ "$RC" -eq 2 ] && [ "$(grep -c . "$TMP/err")" -eq 1 ] &&
+    grep -q "'network.latency_us': .* models a cost in virtual time" "$TMP/err" &&
+    ok "modelled costs on ranks: one line naming the key, exit 2" || bad "--calibration on ranks: $RC $(cat "$TMP/err")"
+v --virtual --nodes 3 --set model.node_overhead_us=-1
+[ "$RC" -eq 2 ] && grep -q "'model.node_overhead_us'" "$TMP/err" && ok "a negative modelled cost names its key" ||
+    bad "negative overhead: $RC $(cat "$TMP/err")"
+
 # Under mpirun with several ranks: rank 0 runs it once and says so.
 cs 3 --virtual --nodes 2 "${short[@]}"
 [ "$RC" -eq 0 ] && [ "$(grep -c '^throughput' "$TMP/out")" -eq 1 ] &&

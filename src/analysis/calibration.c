@@ -1,0 +1,116 @@
+/* Calibration files (calibration.h). */
+#include "cs/calibration.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cs/common.h"
+#include "cs/fileio.h"
+#include "cs/jsonpath.h"
+#include "cs/jsontext.h"
+
+#define CALIBRATION_MAX_BYTES (1024 * 1024)
+
+/* The modelled costs, by their scenario keys. */
+static const struct {
+    const char *key;
+    size_t offset;
+} costs[CS_CALIBRATION_KEYS] = {
+    {"network.latency_us", offsetof(struct cs_calibration, latency_us)},
+    {"model.coordinator_request_us", offsetof(struct cs_calibration, coordinator_request_us)},
+    {"model.coordinator_message_us", offsetof(struct cs_calibration, coordinator_message_us)},
+    {"model.node_overhead_us", offsetof(struct cs_calibration, node_overhead_us)},
+};
+
+static double cost(const struct cs_calibration *k, int i)
+{
+    return *(const double *)((const char *)k + costs[i].offset);
+}
+
+char *cs_calibration_json(const struct cs_calibration *k)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "clustersim_calibration", CS_CALIBRATION_FORMAT);
+    cJSON_AddStringToObject(o, "version", CS_VERSION);
+    cJSON_AddStringToObject(o, "measured_utc", k->measured_utc);
+    cJSON_AddStringToObject(o, "host", k->host);
+    cJSON_AddNumberToObject(o, "ranks", k->ranks);
+    cJSON_AddNumberToObject(o, "cores", k->cores);
+    cJSON_AddStringToObject(o, "library", k->library);
+    cJSON_AddNumberToObject(o, "round_trips_per_s", round(k->round_trips_per_s));
+    cJSON *sections[2] = {cJSON_AddObjectToObject(o, "network"), cJSON_AddObjectToObject(o, "model")};
+    for (int i = 0; i < CS_CALIBRATION_KEYS; i++)
+        cJSON_AddNumberToObject(sections[costs[i].key[0] == 'm'], strchr(costs[i].key, '.') + 1,
+                                round(cost(k, i) * 1e3) / 1e3);
+    char *text = cJSON_Print(o);
+    cJSON_Delete(o);
+    if (!text)
+        return NULL;
+    /* Our callers free with free(); cJSON's allocator is malloc here. */
+    size_t n = strlen(text);
+    char *out = malloc(n + 2);
+    if (out) {
+        memcpy(out, text, n);
+        memcpy(out + n, "\n", 2);
+    }
+    cJSON_free(text);
+    return out;
+}
+
+int cs_calibration_load(const char *path, struct cs_calibration *k, char *err, size_t errlen)
+{
+    memset(k, 0, sizeof(*k));
+    char *text = NULL;
+    size_t len = 0;
+    int rc = cs_read_file(path, CALIBRATION_MAX_BYTES, "calibration file", &text, &len, err, errlen);
+    if (rc != CS_OK)
+        return rc;
+    char what[600];
+    snprintf(what, sizeof(what), "calibration file '%s'", path);
+    cJSON *doc = cs_json_parse_text(text, len, what, err, errlen);
+    free(text);
+    if (!doc)
+        return CS_E_INVALID;
+    rc = CS_OK;
+    double format = cs_json_num(doc, "clustersim_calibration");
+    if (isnan(format)) {
+        snprintf(err, errlen,
+                 "%s: not a clustersim calibration file (no 'clustersim_calibration'; write one with --calibrate "
+                 "--json FILE)",
+                 what);
+        rc = CS_E_INVALID;
+    } else if (format != CS_CALIBRATION_FORMAT) {
+        const char *v = cs_json_str(doc, "version");
+        snprintf(err, errlen, "%s: calibration format %g (from clustersim %s); this clustersim (%s) reads format %d",
+                 what, format, v ? v : "unknown", CS_VERSION, CS_CALIBRATION_FORMAT);
+        rc = CS_E_INVALID;
+    }
+    for (int i = 0; i < CS_CALIBRATION_KEYS && rc == CS_OK; i++) {
+        const cJSON *v = cs_json_at(doc, costs[i].key);
+        char got[80];
+        if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || v->valuedouble > 1e6) {
+            snprintf(err, errlen, "%s: '%s' must be a number of microseconds from 0 to 1e6, got %s", what,
+                     costs[i].key, v ? cs_json_got(v, got, sizeof(got)) : "nothing");
+            rc = CS_E_INVALID;
+        } else {
+            *(double *)((char *)k + costs[i].offset) = v->valuedouble;
+        }
+    }
+    const char *host = cs_json_str(doc, "host"), *utc = cs_json_str(doc, "measured_utc");
+    snprintf(k->host, sizeof(k->host), "%s", host ? host : "");
+    snprintf(k->measured_utc, sizeof(k->measured_utc), "%s", utc ? utc : "");
+    k->round_trips_per_s = cs_json_num(doc, "round_trips_per_s");
+    cJSON_Delete(doc);
+    return rc;
+}
+
+void cs_calibration_sets(const struct cs_calibration *k, char sets[CS_CALIBRATION_KEYS][96])
+{
+    for (int i = 0; i < CS_CALIBRATION_KEYS; i++)
+        snprintf(sets[i], 96, "%s=%.17g", costs[i].key, cost(k, i));
+}
