@@ -267,9 +267,9 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
     /* Intervals every run.interval_ms, as mpi_run.c rolls them. */
     int64_t interval_ns = (int64_t)(sc->run.interval_ms * 1e6), next_row = interval_ns;
     struct cs_interval_row row;
+    bool turn = true;
     while (!cs_coord_done(&c)) {
-        rc = cs_coord_turn(&c);
-        if (rc < 0)
+        if (turn && (rc = cs_coord_turn(&c)) < 0)
             goto out;
         if (s.now >= next_row) {
             cs_coord_interval(&c, s.now, &row);
@@ -279,8 +279,9 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
         if (rc)
             goto out;
         int64_t next = cs_coord_next_event(&c), mail = inbox_next(&s.inbox[0]);
-        if (mail <= s.now)
-            continue; /* replies to take at this instant */
+        turn = true;
+        if (mail <= s.now || next <= s.now)
+            continue; /* replies to take, or work due, at this instant */
         if (mail < next)
             next = mail;
         if (s.wakes_n > 0 && s.wakes[0].at_ns < next)
@@ -291,6 +292,13 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
             next = next_row;
         if (next > s.now)
             s.now = next;
+        /* The nodes due now act first; the coordinator turns only when
+         * that gave it mail or it has something of its own due (a node
+         * marked down is probed on its turns, so those keep coming). */
+        rc = settle_nodes(&s, ns, due, st);
+        if (rc)
+            goto out;
+        turn = inbox_next(&s.inbox[0]) <= s.now || cs_coord_next_event(&c) <= s.now || c.nodes_down > 0;
     }
     cs_coord_interval(&c, s.now, &row); /* the last, partial interval */
     s.now += s.latency_ns;              /* the nodes take their shutdown */
