@@ -4,14 +4,25 @@
 # to a minimal raw MPI request/reply loop (tools/rawloop.c) measured in
 # the same run on the same ranks. The offered load is set 25% above what
 # the raw loop reached, so the coordinator, not the schedule, sets the pace.
-# Then rank 0's peak memory over a run of 5 million requests.
+# Then rank 0's peak memory over a run of 5 million requests. Then the
+# virtual-time engine (no MPI): simulated requests per second of wall time
+# and peak memory for 1000 nodes and 10 million requests, and the same
+# master-workers scenario against SimGrid's S4U (bench/simgrid, built here
+# when Debian's libsimgrid-dev is installed).
 #   scripts/bench.sh [seconds per measurement, default 3] [rank counts...]
+#   scripts/bench.sh --virtual       the virtual engine's part only
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-cs_need_packages $CS_RUN_PACKAGES jq
+cs_need_packages $CS_RUN_PACKAGES jq time
 cs_build
 cs_mpi_env
+
+virtual_only=
+if [ "${1:-}" = --virtual ]; then
+    virtual_only=1
+    shift
+fi
 
 secs=${1:-3}
 shift || true
@@ -19,6 +30,64 @@ counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(2 4 8)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+virtual_bench() {
+    local cs=$CS_BUILD/clustersim
+    printf '# clustersim virtual-time engine on %s, one core\n' "$(hostname)"
+    printf '%-44s %10s %8s %12s %10s\n' "scenario" "requests" "wall_s" "requests/s" "peak_MiB"
+    # wall seconds and peak KiB of a command, from GNU time
+    timed() { /usr/bin/time -f '%e %M' -o "$tmp/time" "$@" >/dev/null; cat "$tmp/time"; }
+    row() { # label results.json "wall kib"
+        local n wall kib
+        n=$(jq '.requests.generated' "$2")
+        read -r wall kib <<<"$3"
+        awk -v l="$1" -v n="$n" -v w="$wall" -v k="$kib" \
+            'BEGIN { printf "%-44s %10d %8.2f %12.0f %10.1f\n", l, n, w, n / w, k / 1024 }'
+    }
+    # 1000 nodes at 70% load (700 k req/s): 1 and 10 million requests, so
+    # that memory that grew with the requests served would show.
+    local secs
+    for secs in 1.43 14.3; do
+        row "poisson 70%, round robin, 1000 nodes" "$tmp/v.json" \
+            "$(timed "$cs" --virtual --nodes 1000 -q --set load.duration_s=$secs --set load.warmup_s=0 --json "$tmp/v.json")"
+    done
+    # Master-workers: 2 tasks in flight at each of 1000 workers, 1 ms each.
+    local tasks=200000 mw=(--set load.arrival=closed --set load.clients=2000 --set load.warmup_s=0
+        --set 'load.think_us={"dist":"constant","mean_us":0}' --set 'service.time={"dist":"constant","mean_us":1000}'
+        --set dispatch.policy=round_robin --set dispatch.window=2)
+    row "master-workers, 1000 workers x 2, clustersim" "$tmp/mw.json" \
+        "$(timed "$cs" --virtual --nodes 1000 -q "${mw[@]}" --set load.duration_s=0.2 --json "$tmp/mw.json")"
+    local ours
+    ours=$(awk -v n="$(jq '.requests.generated' "$tmp/mw.json")" -v w="$(cut -d' ' -f1 "$tmp/time")" 'BEGIN { print n / w }')
+    if ! [ -f /usr/include/simgrid/s4u.hpp ] || ! command -v g++ >/dev/null; then
+        echo "SimGrid: not compared (apt-get install libsimgrid-dev g++)"
+        return
+    fi
+    g++ -O2 -std=c++17 -o "$tmp/masterworkers" "$CS_ROOT/bench/simgrid/masterworkers.cpp" -lsimgrid
+    # A cluster of 1001 hosts at 1 Gflop/s, with links fast enough that the
+    # workers, not the master's network, set the pace (as in clustersim).
+    cat >"$tmp/platform.xml" <<'XML'
+<?xml version='1.0'?>
+<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">
+<platform version="4.1">
+  <cluster id="c" prefix="node-" suffix="" radical="0-1000" speed="1Gf" bw="10GBps" lat="0.05us"/>
+</platform>
+XML
+    local n simulated wall kib
+    /usr/bin/time -f '%e %M' -o "$tmp/time" "$tmp/masterworkers" "$tmp/platform.xml" 1000 "$tasks" 2 1000 \
+        --log=root.thres:critical --cfg=network/crosstraffic:0 >"$tmp/sg.out"
+    read -r n simulated _ <"$tmp/sg.out"
+    read -r wall kib <"$tmp/time"
+    awk -v l="master-workers, 1000 workers x 2, SimGrid" -v n="$n" -v w="$wall" -v k="$kib" -v s="$simulated" \
+        'BEGIN { printf "%-44s %10d %8.2f %12.0f %10.1f  (%.0f tasks/s simulated)\n", l, n, w, n / w, k / 1024, n / s }'
+    awk -v a="$ours" -v b="$(awk -v n="$n" -v w="$wall" 'BEGIN { print n / w }')" \
+        'BEGIN { printf "clustersim / SimGrid, simulated requests per wall second: %.0fx\n", a / b }'
+}
+
+if [ -n "$virtual_only" ]; then
+    virtual_bench
+    exit 0
+fi
 
 printf '# clustersim dispatch benchmark on %s (%d cores), %s s per measurement\n' "$(hostname)" "$(nproc)" "$secs"
 printf '%6s %16s %16s %8s %14s\n' "ranks" "raw_loop_rps" "clustersim_rps" "ratio" "coord_us_req"
@@ -39,3 +108,5 @@ mpirun $(cs_mpirun_args 2) "$CS_BUILD/clustersim" -q --set load.duration_s=5 --s
     --set load.arrival=constant --set load.rate_rps=1000000 --set service.time='{"dist":"constant","mean_us":0}' \
     --json "$tmp/rss.json"
 jq -r '"rank 0 peak RSS over \(.requests.generated) requests (\(.requests.completed) completed, \(.requests.rejected) rejected): \(.coordinator.max_rss_kb / 1024 * 10 | floor / 10) MiB"' "$tmp/rss.json"
+
+virtual_bench
