@@ -25,8 +25,12 @@ static void write_text(const char *text)
 static void what_is_written_is_read_back(void **state)
 {
     (void)state;
-    struct cs_calibration k = {.ranks = 4, .cores = 2, .round_trips_per_s = 543161, .latency_us = 0.921,
-                               .coordinator_request_us = 1.847, .coordinator_message_us = 0.25,
+    struct cs_calibration k = {.ranks = 4,
+                               .cores = 2,
+                               .round_trips_per_s = 543161,
+                               .latency_us = 0.921,
+                               .coordinator_request_us = 1.847,
+                               .coordinator_message_us = 0.25,
                                .node_overhead_us = 91.24};
     snprintf(k.host, sizeof(k.host), "vm");
     snprintf(k.measured_utc, sizeof(k.measured_utc), "2026-12-02T19:26:29Z");
@@ -71,8 +75,7 @@ static void bad_files_are_refused_with_one_line(void **state)
     expect_refused("{\"clustersim_calibration\": 1, \"network\": {\"latency_us\": -1}, \"model\": "
                    "{\"coordinator_request_us\": 1, \"coordinator_message_us\": 0, \"node_overhead_us\": 0}}",
                    "'network.latency_us' must be a number of microseconds from 0 to 1e6, got a number -1");
-    expect_refused("{\"clustersim_calibration\": 1, \"network\": {\"latency_us\": \"fast\"}}",
-                   "got a string");
+    expect_refused("{\"clustersim_calibration\": 1, \"network\": {\"latency_us\": \"fast\"}}", "got a string");
     struct cs_calibration got;
     char err[512] = "";
     assert_int_equal(cs_calibration_load("/nonexistent/calib.json", &got, err, sizeof(err)), CS_E_IO);

@@ -94,8 +94,8 @@ int cs_calibration_load(const char *path, struct cs_calibration *k, char *err, s
         const cJSON *v = cs_json_at(doc, costs[i].key);
         char got[80];
         if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || v->valuedouble > 1e6) {
-            snprintf(err, errlen, "%s: '%s' must be a number of microseconds from 0 to 1e6, got %s", what,
-                     costs[i].key, v ? cs_json_got(v, got, sizeof(got)) : "nothing");
+            snprintf(err, errlen, "%s: '%s' must be a number of microseconds from 0 to 1e6, got %s", what, costs[i].key,
+                     v ? cs_json_got(v, got, sizeof(got)) : "nothing");
             rc = CS_E_INVALID;
         } else {
             *(double *)((char *)k + costs[i].offset) = v->valuedouble;
