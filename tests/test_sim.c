@@ -867,6 +867,31 @@ static void the_coordinator_pays_its_modelled_costs(void **state)
     done(x);
 }
 
+
+/* The handoff: a pulling node that answers while requests wait at the
+ * coordinator sits idle for its reply's trip there and the next
+ * request's trip back: exactly 2 x network.latency_us in virtual time,
+ * and the occupied service (delivered + handoff per request) puts the
+ * same M/M/c back beside the measurement. Random dispatch never holds a
+ * request back for a node, so it has no handoff. */
+static void a_pulling_node_waits_a_round_trip_for_its_next_request(void **state)
+{
+    (void)state;
+    struct run *x = run("{\"load\":{\"utilization\":0.8,\"duration_s\":20,\"warmup_s\":1},"
+                        "\"dispatch\":{\"policy\":\"pull\"},\"network\":{\"latency_us\":100}}",
+                        4);
+    assert_conserved(&x->r);
+    assert_true(x->r.handoffs > 1000);
+    assert_close(x->r.handoff_mean_us, 200, 1e-9);
+    assert_true(x->r.occupied_us > cs_hist_mean(&x->r.service) / 1e3);
+    done(x);
+    x = run("{\"load\":{\"utilization\":0.8,\"duration_s\":5},\"dispatch\":{\"policy\":\"random\"},"
+            "\"network\":{\"latency_us\":100}}",
+            4);
+    assert_int_equal(x->r.handoffs, 0);
+    done(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -908,6 +933,7 @@ int main(void)
         cmocka_unit_test(modelled_network_and_node_costs_add_exactly),
         cmocka_unit_test(theory_takes_the_modelled_costs),
         cmocka_unit_test(the_coordinator_pays_its_modelled_costs),
+        cmocka_unit_test(a_pulling_node_waits_a_round_trip_for_its_next_request),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

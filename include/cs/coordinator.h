@@ -201,6 +201,7 @@ struct cs_coord {
     struct cs_slot *slots;
     int slot_cap, free_head, in_flight;
     int *node_in_flight;
+    int64_t *node_replied_ns; /* when each node's last reply was taken */
     int *node_limit;      /* dispatch.window, or the node's servers for a pull policy */
     int *node_full_limit; /* the limit of a healthy node */
     int open_nodes;       /* nodes below their limit */

@@ -42,6 +42,11 @@ struct cs_theory {
     char why[160];     /* with model NULL: why not */
     double mean_us;    /* predicted mean latency */
     double p99_us;     /* predicted p99, NAN where no formula gives it */
+    /* The same model with the service the nodes occupied (occupied_us)
+     * instead of the one asked for, when the two differ by more than
+     * 0.5% (a run on ranks: inflation, a pulling node's handoff); NAN
+     * otherwise or when that has no steady state. */
+    double occupied_mean_us;
 };
 
 struct cs_node_result {
@@ -89,6 +94,9 @@ struct cs_results {
     double coordinator_per_request_us; /* NAN when nothing completed */
     double node_utilization_mean;
     double service_inflation; /* delivered / requested service time */
+    uint64_t handoffs;        /* measured requests that found their node idle waiting for them */
+    double handoff_mean_us;   /* that idle time, mean over them (NAN: none) */
+    double occupied_us;       /* what a node was taken per request: delivered service + handoff */
     double discarded_share;   /* of the nodes' answers, those discarded as late or duplicate */
     double node_capacity_rps, coordinator_capacity_rps, capacity_rps;
     enum cs_bottleneck bottleneck;

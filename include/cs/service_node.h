@@ -30,6 +30,8 @@ enum cs_node_counter {
     CS_N_REJECTED,     /* turned away: the queue was at queue_capacity */
     CS_N_DROPPED,      /* lost to a "stop" fault: never answered */
     CS_N_SERVERS,
+    CS_N_HANDOFF_NS, /* idle time before measured requests that were waiting for it (CS_REQ_HANDOFF) */
+    CS_N_HANDOFFS,   /* such requests that found the node idle */
     CS_N__COUNT
 };
 extern const char *const cs_node_counter_names[CS_N__COUNT];
@@ -50,6 +52,7 @@ struct cs_server {
 struct cs_node {
     const struct cs_transport *tp;
     int servers_n;
+    int64_t idle_since;  /* when it last ran out of work; -1: never yet */
     int64_t overhead_ns; /* model.node_overhead_us: work per request beyond its service */
     double speed;        /* 2.0 serves in half the requested time */
     int queue_capacity;  /* most requests waiting for a server; 0: unbounded */

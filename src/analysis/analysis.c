@@ -257,27 +257,21 @@ static const char *theory_obstacle(const struct cs_results *r)
     return "";
 }
 
-/* The queueing model of the run and its prediction (see struct cs_theory). */
-static void theory(struct cs_results *r)
+/* The queueing model of the run for mean service s (seconds) and its mean
+ * time in the system (NAN: no steady state); sets t->model (NULL: none)
+ * and says whether that time is exponential. */
+static double model_mean(const struct cs_results *r, double s, struct cs_theory *t, bool *exponential_sojourn)
 {
     const struct cs_scenario *sc = &r->scenario;
-    struct cs_theory *t = &r->theory;
-    *t = (struct cs_theory){.mean_us = NAN, .p99_us = NAN};
-    const char *obstacle = theory_obstacle(r);
     const char *policy = cs_policies[sc->dispatch.policy].name;
     const char *dist = cs_dist_kinds[sc->service.time.kind].name;
     bool closed = strcmp(cs_arrival_kinds[sc->load.arrival].name, "closed") == 0;
     bool random = strcmp(policy, "random") == 0, exp_service = strcmp(dist, "exponential") == 0;
     int n = r->service_nodes, servers = (int)cs_node_servers(sc, 1);
-    /* mean service (seconds; a constant overhead only with constant service) */
-    double s = sc->service.time.mean_us * 1e-6 / cs_node_speed(sc, 1) + sc->model.node_overhead_us * 1e-6;
     double mu = 1.0 / s, lambda = r->offered_rps, mean = NAN;
     double trip = 2 * sc->network.latency_us * 1e-6; /* a request's network round trip, seconds */
-    bool exponential_sojourn = false;
-    if (obstacle[0]) {
-        snprintf(t->why, sizeof(t->why), "%s", obstacle);
-        return;
-    }
+    *exponential_sojourn = false;
+    t->model = NULL;
     if (closed) {
         if (random && exp_service && servers == 1) {
             t->model = "closed loop, exact mean value analysis (random split)";
@@ -286,18 +280,40 @@ static void theory(struct cs_results *r)
     } else if (random && exp_service) {
         t->model = servers == 1 ? "M/M/1 per node (random split)" : "M/M/s per node (random split, s servers)";
         mean = servers == 1 ? cs_mm1_sojourn(lambda / n, mu) : cs_mmc_sojourn(lambda / n, mu, servers);
-        exponential_sojourn = servers == 1;
+        *exponential_sojourn = servers == 1;
     } else if (random && strcmp(dist, "constant") == 0 && servers == 1) {
         t->model = "M/D/1 per node (random split, Pollaczek-Khinchine)";
         mean = cs_md1_sojourn(lambda / n, mu);
     } else if (strcmp(policy, "round_robin") == 0 && exp_service && servers == 1) {
         t->model = "E_n/M/1 per node (round robin splits Poisson arrivals into Erlang-n gaps)";
         mean = cs_ekm1_sojourn(lambda / n, mu, n);
-        exponential_sojourn = true;
+        *exponential_sojourn = true;
     } else if (strcmp(policy, "pull") == 0 && exp_service) {
         t->model = "M/M/c, one queue (pull; c = nodes x servers)";
         mean = cs_mmc_sojourn(lambda, mu, n * servers);
     }
+    return mean;
+}
+
+/* The queueing model of the run and its prediction (see struct cs_theory). */
+static void theory(struct cs_results *r)
+{
+    const struct cs_scenario *sc = &r->scenario;
+    struct cs_theory *t = &r->theory;
+    *t = (struct cs_theory){.mean_us = NAN, .p99_us = NAN, .occupied_mean_us = NAN};
+    const char *obstacle = theory_obstacle(r);
+    const char *policy = cs_policies[sc->dispatch.policy].name;
+    const char *dist = cs_dist_kinds[sc->service.time.kind].name;
+    bool closed = strcmp(cs_arrival_kinds[sc->load.arrival].name, "closed") == 0;
+    /* mean service (seconds; a constant overhead only with constant service) */
+    double s = sc->service.time.mean_us * 1e-6 / cs_node_speed(sc, 1) + sc->model.node_overhead_us * 1e-6;
+    double trip = 2 * sc->network.latency_us * 1e-6; /* a request's network round trip, seconds */
+    bool exponential_sojourn;
+    if (obstacle[0]) {
+        snprintf(t->why, sizeof(t->why), "%s", obstacle);
+        return;
+    }
+    double mean = model_mean(r, s, t, &exponential_sojourn);
     if (!t->model) {
         snprintf(t->why, sizeof(t->why), "%s dispatch of %s service%s has none", policy, dist,
                  closed ? " in a closed loop" : "");
@@ -313,6 +329,14 @@ static void theory(struct cs_results *r)
      * 100 (and the network's round trip is a constant). */
     if (exponential_sojourn)
         t->p99_us = (mean * log(100.0) + trip) * 1e6;
+    /* The nodes were taken longer than asked: the same model with that. */
+    double occupied = r->occupied_us * 1e-6;
+    if (occupied > 0 && fabs(occupied / s - 1) > 0.005) {
+        struct cs_theory o = *t;
+        double m = model_mean(r, occupied, &o, &exponential_sojourn);
+        if (isfinite(m))
+            t->occupied_mean_us = (m + trip) * 1e6;
+    }
 }
 
 void cs_results_analyze(struct cs_results *r)
@@ -342,6 +366,15 @@ void cs_results_analyze(struct cs_results *r)
     r->discarded_share = answered > 0 ? (double)(c[CS_C_LATE_REPLIES] + c[CS_C_DUPLICATE_REPLIES]) / answered : 0;
     r->node_utilization_mean = r->service_nodes ? util_sum / r->service_nodes : 0;
     r->service_inflation = requested > 0 ? service / requested : 1.0;
+    double handoff_ns = 0, measured = 0;
+    r->handoffs = 0;
+    for (int i = 0; i < r->service_nodes; i++) {
+        handoff_ns += (double)r->nodes[i].counters[CS_N_HANDOFF_NS];
+        r->handoffs += r->nodes[i].counters[CS_N_HANDOFFS];
+        measured += (double)r->nodes[i].counters[CS_N_MEASURED];
+    }
+    r->handoff_mean_us = r->handoffs ? handoff_ns / 1e3 / (double)r->handoffs : NAN;
+    r->occupied_us = measured > 0 ? (service + handoff_ns) / 1e3 / measured : NAN;
 
     r->node_capacity_rps = cs_scenario_capacity_rps(sc, r->service_nodes);
     r->coordinator_capacity_rps = isnan(r->coordinator_per_request_us) || r->coordinator_per_request_us <= 0

@@ -142,6 +142,9 @@ char *cs_results_json(const struct cs_results *r)
     add_num(sv, "mean", cs_hist_mean(&r->service) / 1e3);
     add_num(sv, "p99", us(cs_hist_percentile(&r->service, 99)));
     add_num(sv, "inflation", r->service_inflation);
+    cJSON_AddNumberToObject(sv, "handoffs", (double)r->handoffs);
+    add_num(sv, "handoff_mean_us", r->handoff_mean_us);
+    add_num(sv, "occupied_mean", r->occupied_us);
 
     cJSON *co = cJSON_AddObjectToObject(root, "coordinator");
     add_num(co, "utilization", r->coordinator_utilization);
@@ -252,6 +255,8 @@ char *cs_results_json(const struct cs_results *r)
         add_num(th, "p99_us", t->p99_us);
         add_num(th, "mean_diff", r->latency.total ? mean / t->mean_us - 1 : NAN);
         add_num(th, "p99_diff", r->latency.total ? p99 / t->p99_us - 1 : NAN);
+        add_num(th, "occupied_mean_us", t->occupied_mean_us);
+        add_num(th, "occupied_mean_diff", r->latency.total ? mean / t->occupied_mean_us - 1 : NAN);
     } else {
         cJSON_AddNullToObject(th, "model");
         cJSON_AddStringToObject(th, "why", t->why);
@@ -349,6 +354,9 @@ static void theory_line(const struct cs_results *r, FILE *out)
     if (isfinite(t->p99_us))
         fprintf(out, ", p99 %.1f us (%+.1f%%)", t->p99_us, 100 * (p99 / t->p99_us - 1));
     fputc('\n', out);
+    if (isfinite(t->occupied_mean_us))
+        fprintf(out, "%-18s with the service the nodes occupied (%.1f us a request): mean %.1f us (measured %+.1f%%)\n",
+                "", r->occupied_us, t->occupied_mean_us, 100 * (mean / t->occupied_mean_us - 1));
 }
 
 void cs_results_table(const struct cs_results *r, FILE *out)
@@ -390,6 +398,9 @@ void cs_results_table(const struct cs_results *r, FILE *out)
             us(cs_hist_percentile(&r->queue_wait, 99)));
     fprintf(out, "%-18s %10.1f %10s %10s %10.1f   (%.2fx requested)\n", "  service", cs_hist_mean(&r->service) / 1e3,
             "", "", us(cs_hist_percentile(&r->service, 99)), r->service_inflation);
+    if (r->handoffs > 0)
+        fprintf(out, "%-18s %10.1f us idle before each of %llu requests that waited for their node\n", "  handoff",
+                r->handoff_mean_us, (unsigned long long)r->handoffs);
     fprintf(out, "%-18s busy %5.1f%%   %.2f us per request   queue peak %llu\n", "coordinator",
             100 * r->coordinator_utilization, r->coordinator_per_request_us, (unsigned long long)c[CS_C_PENDING_MAX]);
     fprintf(out, "%-18s %6s %-20s %10s %8s\n", "service nodes", "rank", "host", "completed", "busy");

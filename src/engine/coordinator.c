@@ -229,6 +229,7 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
 
     c->node_in_flight = calloc((size_t)nodes, sizeof(int));
     c->node_limit = calloc((size_t)nodes, sizeof(int));
+    c->node_replied_ns = malloc((size_t)nodes * sizeof(int64_t));
     c->node_full_limit = calloc((size_t)nodes, sizeof(int));
     c->node_timeouts = calloc((size_t)nodes, sizeof(int));
     c->node_down = calloc((size_t)nodes, sizeof(bool));
@@ -237,7 +238,7 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
     c->node_wait_ns = calloc((size_t)nodes, sizeof(uint64_t));
     if (c->source == CS_SOURCE_CLOSED)
         c->clients = calloc((size_t)sc->load.clients, sizeof(*c->clients));
-    if (!c->node_in_flight || !c->node_limit || !c->node_full_limit || !c->node_timeouts || !c->node_down ||
+    if (!c->node_in_flight || !c->node_limit || !c->node_replied_ns || !c->node_full_limit || !c->node_timeouts || !c->node_down ||
         !c->node_next_probe || !c->node_completed || !c->node_wait_ns ||
         (c->source == CS_SOURCE_CLOSED && !c->clients)) {
         cs_coord_free(c);
@@ -246,6 +247,7 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
     for (int i = 0; i < nodes; i++) {
         c->node_limit[i] = c->policy->pull ? (int)cs_node_servers(sc, i + 1) : sc->dispatch.window;
         c->node_full_limit[i] = c->node_limit[i];
+        c->node_replied_ns[i] = INT64_MIN;
     }
     c->open_nodes = nodes;
     c->free_head = -1;
@@ -272,6 +274,7 @@ void cs_coord_free(struct cs_coord *c)
     free(c->slots);
     free(c->clients);
     free(c->node_in_flight);
+    free(c->node_replied_ns);
     free(c->node_limit);
     free(c->node_full_limit);
     free(c->node_timeouts);
@@ -537,7 +540,7 @@ static int send_attempt(struct cs_coord *c, int r, int node, bool first, bool he
     rq->last_node = node;
     struct cs_msg m = {
         .kind = CS_MSG_REQUEST,
-        .flags = rq->flags,
+        .flags = rq->flags | (rq->intended_ns <= c->node_replied_ns[node] ? CS_REQ_HANDOFF : 0u),
         .id = ((uint64_t)slot->gen << 32) | (uint32_t)s,
         .service_ns = rq->service_ns,
     };
@@ -730,6 +733,7 @@ static void on_reply(struct cs_coord *c, const struct cs_msg *m, int64_t now)
     struct cs_request *rq = &c->reqs[slot->req];
     int node = slot->node;
     bool rejected = m->flags & CS_REPLY_REJECTED;
+    c->node_replied_ns[node] = now;
     if (!slot->expired) {
         rq->live--;
         if (!rejected) { /* an answer in time: the node is alive */

@@ -16,7 +16,8 @@ const char *const cs_node_counter_names[CS_N__COUNT] = {
     [CS_N_RECEIVED] = "received",     [CS_N_COMPLETED] = "completed",       [CS_N_MEASURED] = "measured",
     [CS_N_ABANDONED] = "abandoned",   [CS_N_BUSY_NS] = "busy_ns",           [CS_N_WINDOW_NS] = "window_ns",
     [CS_N_SERVICE_NS] = "service_ns", [CS_N_REQUESTED_NS] = "requested_ns", [CS_N_REJECTED] = "rejected",
-    [CS_N_DROPPED] = "dropped",       [CS_N_SERVERS] = "servers",
+    [CS_N_DROPPED] = "dropped",       [CS_N_SERVERS] = "servers",       [CS_N_HANDOFF_NS] = "handoff_ns",
+    [CS_N_HANDOFFS] = "handoffs",
 };
 
 int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacity, const struct cs_transport *tp,
@@ -29,6 +30,7 @@ int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacit
     n->queue_capacity = queue_capacity;
     n->window_start = window_start;
     n->window_end = window_end;
+    n->idle_since = -1;
     n->servers = calloc((size_t)servers, sizeof(*n->servers));
     if (!n->servers)
         return CS_E_NOMEM;
@@ -120,6 +122,14 @@ int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int64_t now)
         struct cs_msg r = {.kind = CS_MSG_REPLY, .flags = m->flags | CS_REPLY_REJECTED, .id = m->id};
         return n->tp->send(n->tp->ctx, 0, &r);
     }
+    /* The handoff: a request that was waiting for this node finds it idle
+     * since its last reply (its transit both ways, the coordinator's
+     * turn, and the node's own wake-up). */
+    if ((m->flags & CS_REQ_HANDOFF) && (m->flags & CS_REQ_MEASURED) && n->busy == 0 && n->queue.count == 0 &&
+        n->idle_since >= 0 && now > n->idle_since) {
+        n->counters[CS_N_HANDOFF_NS] += (uint64_t)(now - n->idle_since);
+        n->counters[CS_N_HANDOFFS]++;
+    }
     struct cs_queued q = {m->id, m->service_ns, m->flags};
     return cs_ring_push(&n->queue, &q);
 }
@@ -187,6 +197,8 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
         };
         n->busy++;
     }
+    if (sent > 0 && n->busy == 0 && n->queue.count == 0)
+        n->idle_since = now;
     return sent;
 }
 

@@ -41,6 +41,11 @@ theory_check "$TMP/pull.json" pull_theory \
     "pull: mean latency within tolerance of M/M/3 (Erlang C) for the time its servers are occupied" \
     theory_run pull "$TMP/pull.json"
 check "$TMP/pull.json" ".queue_wait_us.mean < 1000" "pull: the round trip between two requests is under 1 ms" '.queue_wait_us'
+# The nodes measure that handoff themselves, and the results predict with
+# the service they occupied (delivered + handoff per request).
+check "$TMP/pull.json" '.service_us.handoffs > 100 and .service_us.handoff_mean_us > 0 and
+    .service_us.occupied_mean > .service_us.mean and .theory.occupied_mean_us > .theory.mean_us' \
+    "pull: the nodes' handoff is measured and theory takes the occupied service" '{service_us, theory}'
 
 # round robin: each node sees every 3rd Poisson arrival, E_3/M/1.
 rr_theory() {
