@@ -34,7 +34,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 if [ -n "$quick" ]; then
     policies=(random round_robin pull) loads=(0.5 0.8) counts=(4) services=(exponential)
-    vsecs=300 rsecs=4 real_counts=(4)
+    vsecs=150 rsecs=4 real_counts=(4)
 else
     policies=(random round_robin pull) loads=(0.5 0.8 0.9) counts=(2 4 8) services=(exponential constant)
     vsecs=400 rsecs=10 real_counts=(2 4)
@@ -58,8 +58,11 @@ for service in "${services[@]}"; do
         for n in "${counts[@]}"; do
             for load in "${loads[@]}"; do
                 # shellcheck disable=SC2046
+                # As many requests at every node count: a queue near saturation
+                # forgets its past slowly, and fewer nodes give fewer samples.
+                secs=$((vsecs * 8 / n))
                 "$cs" --virtual --nodes "$n" -q $(scenario "$policy" "$load" "$n" "$service") \
-                    --set load.duration_s="$vsecs" --set load.warmup_s=5 --json "$tmp/v.json"
+                    --set load.duration_s="$secs" --set load.warmup_s=5 --json "$tmp/v.json"
                 read -r model theory virtual < <(jq -r '[(.theory.model // "none" | split(" ")[0] | rtrimstr(",")),
                     (.theory.mean_us // "nan"), .latency_us.mean] | @tsv' "$tmp/v.json")
                 vt=$(awk -v v="$virtual" -v t="$theory" 'BEGIN { if (t == "nan") print "-"; else printf "%+.1f%%", 100 * (v / t - 1) }')
@@ -76,7 +79,7 @@ for service in "${services[@]}"; do
                     real=$(jq '.latency_us.mean' "$tmp/r.json")
                     # shellcheck disable=SC2046
                     "$cs" --virtual --nodes "$n" -q $(scenario "$policy" "$load" "$n" "$service") \
-                        --calibration "$tmp/calib$n.json" --set load.duration_s="$vsecs" --set load.warmup_s=5 \
+                        --calibration "$tmp/calib$n.json" --set load.duration_s="$secs" --set load.warmup_s=5 \
                         --json "$tmp/c.json"
                     calibrated=$(jq '.latency_us.mean' "$tmp/c.json")
                     rv=$(awk -v r="$real" -v v="$calibrated" 'BEGIN { printf "%+.1f%%", 100 * (r / v - 1) }')

@@ -867,7 +867,6 @@ static void the_coordinator_pays_its_modelled_costs(void **state)
     done(x);
 }
 
-
 /* The handoff: a pulling node that answers while requests wait at the
  * coordinator sits idle for its reply's trip there and the next
  * request's trip back: exactly 2 x network.latency_us in virtual time,

@@ -202,9 +202,9 @@ struct cs_coord {
     int slot_cap, free_head, in_flight;
     int *node_in_flight;
     int64_t *node_replied_ns; /* when each node's last reply was taken */
-    int *node_limit;      /* dispatch.window, or the node's servers for a pull policy */
-    int *node_full_limit; /* the limit of a healthy node */
-    int open_nodes;       /* nodes below their limit */
+    int *node_limit;          /* dispatch.window, or the node's servers for a pull policy */
+    int *node_full_limit;     /* the limit of a healthy node */
+    int open_nodes;           /* nodes below their limit */
 
     /* Health: timeouts in a row per node; a node down gets nothing but a
      * probe every dispatch.probe_ms. */

@@ -17,6 +17,11 @@ double cs_json_num(const cJSON *o, const char *path);
 const char *cs_json_str(const cJSON *o, const char *path);
 /* Is doc a clustersim results document? (requests, scenario, throughput) */
 int cs_json_is_results(const cJSON *doc);
+/* Read and parse the JSON file at path (at most max_bytes; kind names it
+ * when it cannot be read, what in a syntax error's message); *out: caller
+ * deletes. CS_E_IO, CS_E_INVALID or CS_E_NOMEM with one line in err. */
+int cs_json_load(const char *path, size_t max_bytes, const char *kind, const char *what, cJSON **out, char *err,
+                 size_t errlen);
 /* Read, parse and recognise the results file at path (*out: caller
  * deletes). CS_E_IO, CS_E_INVALID or CS_E_NOMEM with one line in err
  * naming the file. */

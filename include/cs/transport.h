@@ -38,7 +38,8 @@ enum cs_msg_kind {
 #define CS_REQ_MEASURED 1u   /* intended arrival inside the measured window */
 #define CS_REPLY_REJECTED 2u /* the node's queue was full: not served */
 #define CS_SHUTDOWN_EARLY 4u /* on a shutdown: the run was stopped before its window ended */
-#define CS_REQ_HANDOFF 8u    /* the request waited at the coordinator when the node last answered: time the \
+#define CS_REQ_HANDOFF \
+    8u /* the request waited at the coordinator when the node last answered: time the \
                                 node spent idle before it is handoff, not want of work */
 
 struct cs_msg {

@@ -10,7 +10,6 @@
 #include <cjson/cJSON.h>
 
 #include "cs/common.h"
-#include "cs/fileio.h"
 #include "cs/jsonpath.h"
 #include "cs/jsontext.h"
 
@@ -65,18 +64,12 @@ char *cs_calibration_json(const struct cs_calibration *k)
 int cs_calibration_load(const char *path, struct cs_calibration *k, char *err, size_t errlen)
 {
     memset(k, 0, sizeof(*k));
-    char *text = NULL;
-    size_t len = 0;
-    int rc = cs_read_file(path, CALIBRATION_MAX_BYTES, "calibration file", &text, &len, err, errlen);
-    if (rc != CS_OK)
-        return rc;
     char what[600];
     snprintf(what, sizeof(what), "calibration file '%s'", path);
-    cJSON *doc = cs_json_parse_text(text, len, what, err, errlen);
-    free(text);
-    if (!doc)
-        return CS_E_INVALID;
-    rc = CS_OK;
+    cJSON *doc;
+    int rc = cs_json_load(path, CALIBRATION_MAX_BYTES, "calibration file", what, &doc, err, errlen);
+    if (rc != CS_OK)
+        return rc;
     double format = cs_json_num(doc, "clustersim_calibration");
     if (isnan(format)) {
         snprintf(err, errlen,

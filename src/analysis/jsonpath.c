@@ -45,20 +45,29 @@ int cs_json_is_results(const cJSON *doc)
            cJSON_IsObject(cs_json_at(doc, "scenario")) && cJSON_IsNumber(cs_json_at(doc, "throughput_rps"));
 }
 
-int cs_results_load(const char *path, cJSON **out, char *err, size_t errlen)
+int cs_json_load(const char *path, size_t max_bytes, const char *kind, const char *what, cJSON **out, char *err,
+                 size_t errlen)
 {
     char *text = NULL;
     size_t len = 0;
     *out = NULL;
-    int rc = cs_read_file(path, RESULTS_MAX_BYTES, "results file", &text, &len, err, errlen);
+    int rc = cs_read_file(path, max_bytes, kind, &text, &len, err, errlen);
     if (rc != CS_OK)
         return rc;
+    *out = cs_json_parse_text(text, len, what, err, errlen);
+    free(text);
+    return *out ? CS_OK : CS_E_INVALID;
+}
+
+int cs_results_load(const char *path, cJSON **out, char *err, size_t errlen)
+{
     char what[1024];
     snprintf(what, sizeof(what), "'%s'", path);
-    cJSON *doc = cs_json_parse_text(text, len, what, err, errlen);
-    free(text);
-    if (!doc)
-        return CS_E_INVALID;
+    cJSON *doc;
+    int rc = cs_json_load(path, RESULTS_MAX_BYTES, "results file", what, &doc, err, errlen);
+    *out = NULL;
+    if (rc != CS_OK)
+        return rc;
     if (!cs_json_is_results(doc)) {
         snprintf(err, errlen, "'%s': not a clustersim results file (no requests, scenario or throughput_rps)", path);
         cJSON_Delete(doc);

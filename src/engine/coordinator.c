@@ -238,8 +238,8 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
     c->node_wait_ns = calloc((size_t)nodes, sizeof(uint64_t));
     if (c->source == CS_SOURCE_CLOSED)
         c->clients = calloc((size_t)sc->load.clients, sizeof(*c->clients));
-    if (!c->node_in_flight || !c->node_limit || !c->node_replied_ns || !c->node_full_limit || !c->node_timeouts || !c->node_down ||
-        !c->node_next_probe || !c->node_completed || !c->node_wait_ns ||
+    if (!c->node_in_flight || !c->node_limit || !c->node_replied_ns || !c->node_full_limit || !c->node_timeouts ||
+        !c->node_down || !c->node_next_probe || !c->node_completed || !c->node_wait_ns ||
         (c->source == CS_SOURCE_CLOSED && !c->clients)) {
         cs_coord_free(c);
         return CS_E_NOMEM;

@@ -16,7 +16,7 @@ const char *const cs_node_counter_names[CS_N__COUNT] = {
     [CS_N_RECEIVED] = "received",     [CS_N_COMPLETED] = "completed",       [CS_N_MEASURED] = "measured",
     [CS_N_ABANDONED] = "abandoned",   [CS_N_BUSY_NS] = "busy_ns",           [CS_N_WINDOW_NS] = "window_ns",
     [CS_N_SERVICE_NS] = "service_ns", [CS_N_REQUESTED_NS] = "requested_ns", [CS_N_REJECTED] = "rejected",
-    [CS_N_DROPPED] = "dropped",       [CS_N_SERVERS] = "servers",       [CS_N_HANDOFF_NS] = "handoff_ns",
+    [CS_N_DROPPED] = "dropped",       [CS_N_SERVERS] = "servers",           [CS_N_HANDOFF_NS] = "handoff_ns",
     [CS_N_HANDOFFS] = "handoffs",
 };
 
