@@ -3,7 +3,6 @@
 
 #include <math.h>
 #include <stddef.h>
-#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,19 +45,9 @@ char *cs_calibration_json(const struct cs_calibration *k)
     for (int i = 0; i < CS_CALIBRATION_KEYS; i++)
         cJSON_AddNumberToObject(sections[costs[i].key[0] == 'm'], strchr(costs[i].key, '.') + 1,
                                 round(cost(k, i) * 1e3) / 1e3);
-    char *text = cJSON_Print(o);
+    char *text = cJSON_Print(o); /* as cs_results_json: freed with free() */
     cJSON_Delete(o);
-    if (!text)
-        return NULL;
-    /* Our callers free with free(); cJSON's allocator is malloc here. */
-    size_t n = strlen(text);
-    char *out = malloc(n + 2);
-    if (out) {
-        memcpy(out, text, n);
-        memcpy(out + n, "\n", 2);
-    }
-    cJSON_free(text);
-    return out;
+    return text;
 }
 
 int cs_calibration_load(const char *path, struct cs_calibration *k, char *err, size_t errlen)

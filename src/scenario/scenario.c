@@ -71,7 +71,7 @@ const char *cs_scenario_modelled_cost(const struct cs_scenario *s, double *value
         {"model.coordinator_message_us", s->model.coordinator_message_us},
         {"model.node_overhead_us", s->model.node_overhead_us},
     };
-    for (size_t i = 0; i < sizeof(costs) / sizeof(costs[0]); i++)
+    for (size_t i = 0; i < CS_ARRAY_LEN(costs); i++)
         if (costs[i].v != 0) {
             *value = costs[i].v;
             return costs[i].key;

@@ -193,9 +193,12 @@ static int node_catch_up(struct cs_vnet *s, struct cs_node *n, int r, struct cs_
             break;
     }
     /* A fault's edge with nothing else due: the node looks at itself. */
-    s->node_now = s->now;
-    rc = cs_node_advance(n, s->now, 0);
-    return rc < 0 ? rc : CS_OK;
+    if (n->faults_n > 0) {
+        s->node_now = s->now;
+        if ((rc = cs_node_advance(n, s->now, 0)) < 0)
+            return rc;
+    }
+    return CS_OK;
 }
 
 /* Let the nodes with something to do by now do it: those with mail, and
