@@ -276,6 +276,105 @@ static void a_reply_for_no_request_is_counted_not_trusted(void **state)
     cs_vnet_close(&s);
 }
 
+/* Sleep-emulated service keeps the modelled server's schedule when the
+ * node wakes late: the request queued behind the first starts when the
+ * first was due to end, so a 2 ms late wake-up costs both replies time
+ * but the server no capacity. Spin-emulated service needs the CPU, so
+ * there the second request starts when the node gets to it. */
+static void a_late_node_keeps_its_servers_schedule(void **state)
+{
+    (void)state;
+    const char *modes[] = {"sleep", "spin"};
+    for (int k = 0; k < 2; k++) {
+        struct cs_vnet s;
+        assert_int_equal(cs_vnet_open(&s, 2), CS_OK);
+        char json[160];
+        snprintf(json, sizeof(json), "{\"load\":{\"duration_s\":1,\"warmup_s\":0},\"service\":{\"mode\":\"%s\"}}",
+                 modes[k]);
+        struct cs_scenario sc;
+        sim_scenario(&sc, json);
+        struct cs_node n;
+        assert_int_equal(cs_node_start(&n, &sc, 1, &s.tps[1], 0), CS_OK);
+        for (uint64_t id = 1; id <= 2; id++) {
+            struct cs_msg m = {.kind = CS_MSG_REQUEST, .flags = CS_REQ_MEASURED, .id = id, .service_ns = CS_NS_PER_MS};
+            assert_int_equal(cs_node_on_message(&n, &m, 0), CS_OK);
+        }
+        assert_int_equal(cs_node_advance(&n, 0, 0), 0); /* the first starts, due at 1 ms */
+        int sent = 0, r;
+        while ((r = cs_node_advance(&n, 3 * CS_NS_PER_MS, 0)) > 0) /* woken 2 ms late */
+            sent += r;
+        assert_int_equal(r, 0);
+        if (k == 0) {
+            assert_int_equal(sent, 2); /* the second was due at 2 ms: answered at once */
+            assert_int_equal(n.counters[CS_N_SERVICE_NS], 3 * CS_NS_PER_MS + 2 * CS_NS_PER_MS);
+            assert_int_equal(n.counters[CS_N_BUSY_NS], 2 * CS_NS_PER_MS); /* the schedule: 0-1 and 1-2 ms */
+        } else {
+            assert_int_equal(sent, 1);
+            assert_int_equal(cs_node_next_deadline(&n), 4 * CS_NS_PER_MS);
+        }
+        /* Two short requests answered early (a sleeper's early window):
+         * the second never starts later than now, so no delivered time
+         * is negative. */
+        for (uint64_t id = 3; id <= 4; id++) {
+            struct cs_msg m = {.kind = CS_MSG_REQUEST, .flags = CS_REQ_MEASURED, .id = id, .service_ns = 10000};
+            assert_int_equal(cs_node_on_message(&n, &m, 10 * CS_NS_PER_MS), CS_OK);
+        }
+        uint64_t served = n.counters[CS_N_SERVICE_NS];
+        for (int turn = 0; turn < 4; turn++) /* each completes what is due, then starts the next */
+            assert_true(cs_node_advance(&n, 10 * CS_NS_PER_MS, 300000) >= 0);
+        assert_int_equal(n.counters[CS_N_COMPLETED], 4);
+        if (k == 0) {
+            assert_true(n.counters[CS_N_SERVICE_NS] - served < CS_NS_PER_MS);
+            assert_true(n.service.max <= 3 * CS_NS_PER_MS);
+        }
+        cs_node_woke(&n, 0, CS_PAUSE_NS / 2);
+        cs_node_woke(&n, 0, 2 * CS_PAUSE_NS);
+        assert_int_equal(n.counters[CS_N_PAUSES], 1);
+        assert_int_equal(n.counters[CS_N_WAKE_LATE_MAX_NS], 2 * CS_PAUSE_NS);
+        cs_node_free(&n);
+        cs_vnet_close(&s);
+    }
+}
+
+/* A coordinator that the host held past its wait finds, when it looks,
+ * a reply that came in time and a deadline that has passed. Normally the
+ * deadline goes first (a late look must not turn a late reply into a
+ * completion); after a pause it reported (cs_coord_woke) the reply does,
+ * and the request completes instead of timing out. */
+static void after_a_host_pause_replies_go_before_deadlines(void **state)
+{
+    (void)state;
+    for (int paused = 0; paused < 2; paused++) {
+        struct cs_vnet s;
+        assert_int_equal(cs_vnet_open(&s, 2), CS_OK);
+        struct cs_scenario sc;
+        sim_scenario(&sc, "{\"load\":{\"arrival\":\"constant\",\"rate_rps\":100,\"duration_s\":1,"
+                          "\"warmup_s\":0},\"dispatch\":{\"timeout_ms\":10}}");
+        struct cs_coord c;
+        assert_int_equal(cs_coord_init(&c, &sc, 1, NULL, &s.tps[0], &s.clock, 0), CS_OK);
+        struct cs_msg m;
+        int src;
+        do { /* to the first arrival, which goes out at once */
+            s.now += CS_NS_PER_MS;
+            assert_true(cs_coord_turn(&c) >= 0);
+            s.node_now = s.now;
+        } while (s.tps[1].poll(s.tps[1].ctx, &m, &src) == 0);
+        int64_t sent = s.now;
+        s.node_now = sent + CS_NS_PER_MS;
+        struct cs_msg reply = {.kind = CS_MSG_REPLY, .flags = m.flags, .id = m.id, .service_ns = CS_NS_PER_MS};
+        assert_int_equal(s.tps[1].send(s.tps[1].ctx, 0, &reply), CS_OK); /* in time: 1 ms after */
+        if (paused)
+            cs_coord_woke(&c, sent + 2 * CS_NS_PER_MS, sent + 20 * CS_NS_PER_MS);
+        s.now = sent + 20 * CS_NS_PER_MS; /* the look comes after the 10 ms deadline */
+        assert_true(cs_coord_turn(&c) > 0);
+        assert_int_equal(c.counters[CS_C_COMPLETED], paused ? 1 : 0);
+        assert_int_equal(c.counters[CS_C_TIMED_OUT], paused ? 0 : 1);
+        assert_int_equal(c.counters[CS_C_PAUSES], paused ? 1 : 0);
+        cs_coord_free(&c);
+        cs_vnet_close(&s);
+    }
+}
+
 /* The pull policy keeps one queue at the coordinator and feeds a node
  * only when its server is free: n single-server nodes form an M/M/n
  * queue, whose mean latency is given by the Erlang C formula. */
@@ -933,6 +1032,8 @@ int main(void)
         cmocka_unit_test(theory_takes_the_modelled_costs),
         cmocka_unit_test(the_coordinator_pays_its_modelled_costs),
         cmocka_unit_test(a_pulling_node_waits_a_round_trip_for_its_next_request),
+        cmocka_unit_test(a_late_node_keeps_its_servers_schedule),
+        cmocka_unit_test(after_a_host_pause_replies_go_before_deadlines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

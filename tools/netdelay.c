@@ -3,7 +3,10 @@
  * one-way delay, for the emulated hosts of scripts/local-cluster.sh (this
  * kernel has no netem). It reads frames from the given interfaces with
  * packet sockets and, after the delay, sends each out of every other one,
- * as a hub does. Runs until killed.
+ * as a hub does. Runs until killed. On SIGUSR1 it prints how late it sent
+ * the frames since the last SIGUSR1 (a busy or paused host holds them
+ * longer than the delay), so that a test can tell a slow switch from a
+ * slow program.
  *   netdelay DELAY_US IFACE...
  */
 #include <arpa/inet.h>
@@ -12,6 +15,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +35,14 @@ struct frame {
     unsigned char data[FRAME_MAX];
 };
 
+static volatile sig_atomic_t report;
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    report = 1;
+}
+
 static int64_t now_ns(void)
 {
     struct timespec t;
@@ -44,6 +56,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: netdelay DELAY_US IFACE...\n");
         return 2;
     }
+    struct sigaction sa = {.sa_handler = on_usr1};
+    sigaction(SIGUSR1, &sa, NULL);
     int64_t delay = (int64_t)(atof(argv[1]) * 1000);
     int n = argc - 2;
     if (n > MAX_PORTS) {
@@ -66,7 +80,20 @@ int main(int argc, char **argv)
     if (!q)
         return 1;
     size_t head = 0, count = 0;
+    uint64_t sent = 0;
+    int64_t late_sum = 0, late_max = 0;
+    fprintf(stderr, "netdelay: ready, %d ports, %lld us\n", n, (long long)(delay / 1000));
+    fflush(stderr);
     for (;;) {
+        if (report) {
+            fprintf(stderr, "netdelay: %llu frames, late by %.1f us on average, %.1f us at most\n",
+                    (unsigned long long)sent, sent ? (double)late_sum / (double)sent / 1e3 : 0.0,
+                    (double)late_max / 1e3);
+            fflush(stderr);
+            report = 0;
+            sent = 0;
+            late_sum = late_max = 0;
+        }
         int timeout = -1;
         if (count > 0) {
             int64_t wait = q[head].due_ns - now_ns();
@@ -96,6 +123,11 @@ int main(int argc, char **argv)
             struct frame *f = &q[head];
             while (now_ns() < f->due_ns) {
             }
+            int64_t late = now_ns() - f->due_ns;
+            sent++;
+            late_sum += late;
+            if (late > late_max)
+                late_max = late;
             for (int j = 0; j < n; j++) {
                 if (j == f->from)
                     continue;

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "cs/clock.h"
+#include "cs/common.h"
 
 struct cs_bell {
     _Atomic uint32_t state; /* CS_BELL_IDLE or CS_BELL_ARMED */
@@ -38,11 +39,15 @@ void cs_bell_arm(struct cs_bell *b);
 void cs_bell_disarm(struct cs_bell *b);
 /* After a send: wake the receiver if it sleeps on this bell. */
 void cs_bell_ring(struct cs_bell *b);
+/* Even with a doorbell a waiter looks around this often: a bound on the
+ * damage if a wake-up were ever missed. */
+#define CS_BELL_MAX_WAIT_NS (50 * CS_NS_PER_MS)
 /*
  * Sleep on an armed bell until rung or until about deadline_ns (absolute,
- * cs_now_ns scale; INT64_MAX for no deadline), compensating for timer
- * overshoot through s like cs_sleep_until. Disarms before returning.
- * Returns true when woken by a ring (or spuriously) before the deadline.
+ * cs_now_ns scale; INT64_MAX for no deadline) or CS_BELL_MAX_WAIT_NS from
+ * now, whichever comes first, compensating for timer overshoot through s
+ * like cs_sleep_until. Disarms before returning. Returns true when woken
+ * by a ring (or spuriously) before the deadline.
  */
 bool cs_bell_wait(struct cs_bell *b, struct cs_sleeper *s, int64_t deadline_ns);
 

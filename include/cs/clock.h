@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cs/common.h"
+
 struct cs_clock {
     int64_t (*now)(void *ctx);           /* ns, monotonic */
     void (*spin)(void *ctx, int64_t ns); /* burn CPU (or advance virtual time) */
@@ -33,6 +35,12 @@ void cs_spin_ns(int64_t ns);
 
 /* Lower this thread's timer slack to 1 ns (Linux); harmless elsewhere. */
 void cs_clock_tune(void);
+
+/* A timed wait that the host overran by more than this is a pause of the
+ * host (on a VM: a vCPU the hypervisor did not run or wake on time, which
+ * /proc/stat's steal does not always show), not of clustersim. On a quiet
+ * host waits overrun by well under a millisecond. */
+#define CS_PAUSE_NS (5 * CS_NS_PER_MS)
 
 struct cs_sleeper {
     double overshoot_ns; /* running mean of observed overshoot */

@@ -56,6 +56,8 @@ enum cs_coord_counter {
     CS_C_BUSY_NS,            /* time spent working inside the window */
     CS_C_IN_SYSTEM_NS,       /* requests' time in the system inside the window, summed */
     CS_C_PENDING_MAX,        /* deepest the coordinator's queue got */
+    CS_C_WAKE_LATE_MAX_NS,   /* longest the host let a timed wait overrun (cs_coord_woke) */
+    CS_C_PAUSES,             /* timed waits that overran by over CS_PAUSE_NS */
     CS_C__COUNT
 };
 extern const char *const cs_coord_counter_names[CS_C__COUNT];
@@ -178,6 +180,7 @@ struct cs_coord {
 
     int64_t t0, window_start, window_end, drain_deadline;
     bool stopped; /* cs_coord_stop() cut the run short */
+    bool paused;  /* the host held the last wait past its end (cs_coord_woke) */
     int64_t cost_ns, timeout_ns;
     enum cs_arrival_source source;
     double base_rps;        /* rate without a schedule */
@@ -252,6 +255,13 @@ void cs_coord_free(struct cs_coord *c);
  * draining and done as time passes. Returns the number of events handled
  * (0: idle turn), or a negative CS_E code. */
 int cs_coord_turn(struct cs_coord *c);
+
+/* A wait that was to end at due_ns ended at woke_ns. An overrun past
+ * CS_PAUSE_NS (clock.h) is a pause of the host: it is counted, and the
+ * next turn takes the replies that came in meanwhile before it expires
+ * the deadlines that passed during the pause, so that a pause alone does
+ * not time out requests whose answers were waiting. */
+void cs_coord_woke(struct cs_coord *c, int64_t due_ns, int64_t woke_ns);
 
 /* When the coordinator next has timed work (an arrival, a timeout, the end
  * of the window, the drain deadline), or INT64_MAX once done. */

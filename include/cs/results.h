@@ -97,6 +97,9 @@ struct cs_results {
     uint64_t handoffs;        /* measured requests that found their node idle waiting for them */
     double handoff_mean_us;   /* that idle time, mean over them (NAN: none) */
     double occupied_us;       /* what a node was taken per request: delivered service + handoff */
+    uint64_t pauses;          /* timed waits the host overran by over CS_PAUSE_NS, all ranks */
+    double pause_max_ms;      /* the longest overrun of a timed wait, any rank */
+    int pause_rank;           /* the rank it was on */
     double discarded_share;   /* of the nodes' answers, those discarded as late or duplicate */
     double node_capacity_rps, coordinator_capacity_rps, capacity_rps;
     enum cs_bottleneck bottleneck;

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cs/clock.h"
 #include "cs/config.h"
 #include "cs/histogram.h"
 #include "cs/transport.h"
@@ -30,8 +31,10 @@ enum cs_node_counter {
     CS_N_REJECTED,     /* turned away: the queue was at queue_capacity */
     CS_N_DROPPED,      /* lost to a "stop" fault: never answered */
     CS_N_SERVERS,
-    CS_N_HANDOFF_NS, /* idle time before measured requests that were waiting for it (CS_REQ_HANDOFF) */
-    CS_N_HANDOFFS,   /* such requests that found the node idle */
+    CS_N_HANDOFF_NS,       /* idle time before measured requests that were waiting for it (CS_REQ_HANDOFF) */
+    CS_N_HANDOFFS,         /* such requests that found the node idle */
+    CS_N_WAKE_LATE_MAX_NS, /* longest the host let a timed wait overrun (cs_node_woke) */
+    CS_N_PAUSES,           /* timed waits overrun by over CS_PAUSE_NS */
     CS_N__COUNT
 };
 extern const char *const cs_node_counter_names[CS_N__COUNT];
@@ -39,6 +42,7 @@ extern const char *const cs_node_counter_names[CS_N__COUNT];
 struct cs_queued {
     uint64_t id;
     int64_t service_ns;
+    int64_t arrived_ns;
     uint32_t flags;
 };
 
@@ -46,7 +50,7 @@ struct cs_server {
     bool busy;
     uint64_t id;
     uint32_t flags;
-    int64_t start_ns, deadline_ns, requested_ns;
+    int64_t start_ns, deadline_ns, requested_ns; /* deadline_ns stays set once the server is free */
 };
 
 struct cs_node {
@@ -55,6 +59,7 @@ struct cs_node {
     int64_t idle_since;  /* when it last ran out of work; -1: never yet */
     int64_t overhead_ns; /* model.node_overhead_us: work per request beyond its service */
     double speed;        /* 2.0 serves in half the requested time */
+    bool catch_up;       /* sleep-emulated service: see cs_node_advance */
     int queue_capacity;  /* most requests waiting for a server; 0: unbounded */
     int64_t window_start, window_end;
     bool shutdown;
@@ -84,9 +89,20 @@ int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, con
  * queue full is answered at once with CS_REPLY_REJECTED. */
 int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int64_t now);
 
+/* A wait of the driver's that was to end at due_ns ended at woke_ns:
+ * counts the host's pauses (CS_PAUSE_NS) as the coordinator does. */
+void cs_node_woke(struct cs_node *n, int64_t due_ns, int64_t woke_ns);
+
 /* Complete every server whose deadline is within early_ns of now (sending
  * its reply), then start queued requests on free servers. Returns the
- * number of replies sent, or a negative CS_E code. */
+ * number of replies sent, or a negative CS_E code.
+ * With catch_up (service emulated by sleeping, which needs no CPU), a
+ * request that was queued when its server's previous request was due to
+ * end starts at that due time, not when the node woke up to see it: a
+ * host that wakes the node late delays replies (the delivered service
+ * shows it) but does not take capacity from the modelled server, so
+ * lateness does not pile up into queueing. Spin-emulated service needs
+ * the CPU, so a late wake-up is lost time and a request starts at now. */
 int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns);
 
 /* The earliest deadline of a busy server, or INT64_MAX. */

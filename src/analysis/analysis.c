@@ -375,6 +375,17 @@ void cs_results_analyze(struct cs_results *r)
     }
     r->handoff_mean_us = r->handoffs ? handoff_ns / 1e3 / (double)r->handoffs : NAN;
     r->occupied_us = measured > 0 ? (service + handoff_ns) / 1e3 / measured : NAN;
+    r->pauses = c[CS_C_PAUSES];
+    r->pause_max_ms = (double)c[CS_C_WAKE_LATE_MAX_NS] / 1e6;
+    r->pause_rank = 0;
+    for (int i = 0; i < r->service_nodes; i++) {
+        const uint64_t *nc = r->nodes[i].counters;
+        r->pauses += nc[CS_N_PAUSES];
+        if ((double)nc[CS_N_WAKE_LATE_MAX_NS] / 1e6 > r->pause_max_ms) {
+            r->pause_max_ms = (double)nc[CS_N_WAKE_LATE_MAX_NS] / 1e6;
+            r->pause_rank = r->nodes[i].rank;
+        }
+    }
 
     r->node_capacity_rps = cs_scenario_capacity_rps(sc, r->service_nodes);
     r->coordinator_capacity_rps = isnan(r->coordinator_per_request_us) || r->coordinator_per_request_us <= 0

@@ -146,6 +146,11 @@ char *cs_results_json(const struct cs_results *r)
     add_num(sv, "handoff_mean_us", r->handoff_mean_us);
     add_num(sv, "occupied_mean", r->occupied_us);
 
+    cJSON *hp = cJSON_AddObjectToObject(root, "host_pauses");
+    cJSON_AddNumberToObject(hp, "count", (double)r->pauses);
+    add_num(hp, "max_ms", r->pause_max_ms);
+    cJSON_AddNumberToObject(hp, "rank", r->pause_rank);
+
     cJSON *co = cJSON_AddObjectToObject(root, "coordinator");
     add_num(co, "utilization", r->coordinator_utilization);
     add_num(co, "per_request_us", r->coordinator_per_request_us);
@@ -403,6 +408,11 @@ void cs_results_table(const struct cs_results *r, FILE *out)
                 r->handoff_mean_us, (unsigned long long)r->handoffs);
     fprintf(out, "%-18s busy %5.1f%%   %.2f us per request   queue peak %llu\n", "coordinator",
             100 * r->coordinator_utilization, r->coordinator_per_request_us, (unsigned long long)c[CS_C_PENDING_MAX]);
+    if (r->pauses > 0)
+        fprintf(out,
+                "%-18s %llu waits overran by over %.0f ms, the longest %.1f ms (rank %d): the host paused these "
+                "ranks, and timings of that size measure the host, not the design\n",
+                "host pauses", (unsigned long long)r->pauses, CS_PAUSE_NS / 1e6, r->pause_max_ms, r->pause_rank);
     fprintf(out, "%-18s %6s %-20s %10s %8s\n", "service nodes", "rank", "host", "completed", "busy");
     for (int i = 0; i < r->service_nodes; i++) {
         const struct cs_node_result *n = &r->nodes[i];

@@ -47,6 +47,8 @@ const char *const cs_coord_counter_names[CS_C__COUNT] = {
     [CS_C_BUSY_NS] = "busy_ns",
     [CS_C_IN_SYSTEM_NS] = "in_system_ns",
     [CS_C_PENDING_MAX] = "pending_max",
+    [CS_C_WAKE_LATE_MAX_NS] = "wake_late_max_ns",
+    [CS_C_PAUSES] = "pauses",
 };
 
 /* A turn generates at most this many arrivals and stops generating and
@@ -897,8 +899,11 @@ int cs_coord_turn(struct cs_coord *c)
     int src;
     /* Deadlines first: a coordinator that comes late to its replies must
      * not count as completed a request whose deadline passed before it
-     * looked (the reply is then late). */
-    if (c->timeout_ns > 0) {
+     * looked (the reply is then late). After a pause of the host, replies
+     * first (cs_coord_woke). */
+    bool paused = c->paused;
+    c->paused = false;
+    if (c->timeout_ns > 0 && !paused) {
         rc = expire_timeouts(c, start, &work);
         if (rc < 0)
             return rc;
@@ -909,6 +914,11 @@ int cs_coord_turn(struct cs_coord *c)
     }
     if (rc < 0)
         return rc;
+    if (c->timeout_ns > 0 && paused) {
+        rc = expire_timeouts(c, start, &work);
+        if (rc < 0)
+            return rc;
+    }
     if (c->timeout_ns > 0 && c->nodes_down > 0)
         probe_down_nodes(c, start);
     rc = send_hedges(c, start, &work);
@@ -946,6 +956,19 @@ int cs_coord_turn(struct cs_coord *c)
             c->counters[CS_C_BUSY_NS] += (uint64_t)((end < c->window_end ? end : c->window_end) - start);
     }
     return work;
+}
+
+void cs_coord_woke(struct cs_coord *c, int64_t due_ns, int64_t woke_ns)
+{
+    int64_t late = woke_ns - due_ns;
+    if (late <= 0)
+        return;
+    if ((uint64_t)late > c->counters[CS_C_WAKE_LATE_MAX_NS])
+        c->counters[CS_C_WAKE_LATE_MAX_NS] = (uint64_t)late;
+    if (late > CS_PAUSE_NS) {
+        c->counters[CS_C_PAUSES]++;
+        c->paused = true;
+    }
 }
 
 int64_t cs_coord_next_event(const struct cs_coord *c)

@@ -13,11 +13,14 @@
 #include "cs/scenario.h"
 
 const char *const cs_node_counter_names[CS_N__COUNT] = {
-    [CS_N_RECEIVED] = "received",     [CS_N_COMPLETED] = "completed",       [CS_N_MEASURED] = "measured",
-    [CS_N_ABANDONED] = "abandoned",   [CS_N_BUSY_NS] = "busy_ns",           [CS_N_WINDOW_NS] = "window_ns",
-    [CS_N_SERVICE_NS] = "service_ns", [CS_N_REQUESTED_NS] = "requested_ns", [CS_N_REJECTED] = "rejected",
-    [CS_N_DROPPED] = "dropped",       [CS_N_SERVERS] = "servers",           [CS_N_HANDOFF_NS] = "handoff_ns",
-    [CS_N_HANDOFFS] = "handoffs",
+    [CS_N_RECEIVED] = "received",     [CS_N_COMPLETED] = "completed",
+    [CS_N_MEASURED] = "measured",     [CS_N_ABANDONED] = "abandoned",
+    [CS_N_BUSY_NS] = "busy_ns",       [CS_N_WINDOW_NS] = "window_ns",
+    [CS_N_SERVICE_NS] = "service_ns", [CS_N_REQUESTED_NS] = "requested_ns",
+    [CS_N_REJECTED] = "rejected",     [CS_N_DROPPED] = "dropped",
+    [CS_N_SERVERS] = "servers",       [CS_N_HANDOFF_NS] = "handoff_ns",
+    [CS_N_HANDOFFS] = "handoffs",     [CS_N_WAKE_LATE_MAX_NS] = "wake_late_max_ns",
+    [CS_N_PAUSES] = "pauses",
 };
 
 int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacity, const struct cs_transport *tp,
@@ -49,6 +52,7 @@ int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, con
         cs_node_init(n, (int)cs_node_servers(sc, rank), cs_node_speed(sc, rank), sc->nodes.queue_capacity, tp, ws, we);
     n->t0 = t0;
     n->overhead_ns = (int64_t)llround(sc->model.node_overhead_us * 1e3);
+    n->catch_up = sc->service.mode != CS_MODE_SPIN;
     for (int i = 0; i < sc->faults_n; i++)
         if (sc->faults[i].rank == rank)
             n->faults[n->faults_n++] = sc->faults[i];
@@ -130,7 +134,7 @@ int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int64_t now)
         n->counters[CS_N_HANDOFF_NS] += (uint64_t)(now - n->idle_since);
         n->counters[CS_N_HANDOFFS]++;
     }
-    struct cs_queued q = {m->id, m->service_ns, m->flags};
+    struct cs_queued q = {.id = m->id, .service_ns = m->service_ns, .arrived_ns = now, .flags = m->flags};
     return cs_ring_push(&n->queue, &q);
 }
 
@@ -172,7 +176,8 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
         n->busy--;
         sent++;
         n->counters[CS_N_COMPLETED]++;
-        n->counters[CS_N_BUSY_NS] += in_window(n, s->start_ns, now);
+        n->counters[CS_N_BUSY_NS] +=
+            in_window(n, s->start_ns, n->catch_up && s->deadline_ns < now ? s->deadline_ns : now);
         if (s->flags & CS_REQ_MEASURED) {
             n->counters[CS_N_MEASURED]++;
             n->counters[CS_N_SERVICE_NS] += (uint64_t)delivered;
@@ -187,12 +192,15 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
         struct cs_queued q = *(const struct cs_queued *)cs_ring_front(&n->queue);
         cs_ring_pop(&n->queue);
         int64_t requested = (int64_t)llround((double)q.service_ns * slow / n->speed);
+        int64_t start = now; /* never later: a server freed early (early_ns) starts at once */
+        if (n->catch_up && s->deadline_ns < now)
+            start = q.arrived_ns > s->deadline_ns ? q.arrived_ns : s->deadline_ns;
         *s = (struct cs_server){
             .busy = true,
             .id = q.id,
             .flags = q.flags,
-            .start_ns = now,
-            .deadline_ns = now + requested + n->overhead_ns,
+            .start_ns = start,
+            .deadline_ns = start + requested + n->overhead_ns,
             .requested_ns = requested,
         };
         n->busy++;
@@ -200,6 +208,15 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
     if (sent > 0 && n->busy == 0 && n->queue.count == 0)
         n->idle_since = now;
     return sent;
+}
+
+void cs_node_woke(struct cs_node *n, int64_t due_ns, int64_t woke_ns)
+{
+    int64_t late = woke_ns - due_ns;
+    if (late > 0 && (uint64_t)late > n->counters[CS_N_WAKE_LATE_MAX_NS])
+        n->counters[CS_N_WAKE_LATE_MAX_NS] = (uint64_t)late;
+    if (late > CS_PAUSE_NS)
+        n->counters[CS_N_PAUSES]++;
 }
 
 int64_t cs_node_next_deadline(const struct cs_node *n)

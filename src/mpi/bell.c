@@ -15,10 +15,6 @@
 #include <unistd.h>
 #endif
 
-/* Even with a doorbell a waiter looks around this often: a bound on the
- * damage if a wake-up were ever missed. */
-#define MAX_WAIT_NS (50 * CS_NS_PER_MS)
-
 void cs_bell_init(struct cs_bell *b)
 {
     atomic_store(&b->state, CS_BELL_IDLE);
@@ -50,7 +46,7 @@ void cs_bell_ring(struct cs_bell *b)
 bool cs_bell_wait(struct cs_bell *b, struct cs_sleeper *s, int64_t deadline_ns)
 {
     int64_t now = cs_now_ns();
-    int64_t limit = now + MAX_WAIT_NS;
+    int64_t limit = now + CS_BELL_MAX_WAIT_NS;
     bool bounded = deadline_ns < limit;
     int64_t target = bounded ? deadline_ns - (int64_t)s->overshoot_ns : limit;
     bool rung = false;

@@ -249,12 +249,16 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
         if (all_local) {
             cs_bell_arm(h->bell);
             work = cs_coord_turn(c); /* the last look before sleeping */
-            if (work == 0)
-                cs_bell_wait(h->bell, &sleeper, until);
-            else
+            if (work == 0) {
+                int64_t cap = cs_now_ns() + CS_BELL_MAX_WAIT_NS, due = cap < until ? cap : until;
+                if (!cs_bell_wait(h->bell, &sleeper, until))
+                    cs_coord_woke(c, due, cs_now_ns());
+            } else {
                 cs_bell_disarm(h->bell);
+            }
         } else if (cs_coord_outstanding(c) == 0 && until - now > COORD_SLEEP_MIN_NS) {
             cs_sleep_until(&sleeper, until);
+            cs_coord_woke(c, until, cs_now_ns());
         } else if (h->oversubscribed) {
             sched_yield();
         }
@@ -337,6 +341,7 @@ static int run_node(MPI_Comm comm, const struct cs_scenario *sc, const struct cs
             }
         } else if (!cs_node_has_free_server(n)) {
             cs_sleep_until(&sleeper, next);
+            cs_node_woke(n, next, cs_now_ns());
         } else if (doorbell) {
             cs_bell_arm(h->bell);
             if (tp.ops.poll(tp.ops.ctx, &m, &src) > 0) {
@@ -345,10 +350,14 @@ static int run_node(MPI_Comm comm, const struct cs_scenario *sc, const struct cs
                 if (rc)
                     goto out;
             } else {
-                cs_bell_wait(h->bell, &sleeper, next);
+                int64_t cap = cs_now_ns() + CS_BELL_MAX_WAIT_NS, due = cap < next ? cap : next;
+                if (!cs_bell_wait(h->bell, &sleeper, next))
+                    cs_node_woke(n, due, cs_now_ns());
             }
         } else {
-            cs_nap(next - cs_now_ns() < idle_ns ? next - cs_now_ns() : idle_ns);
+            int64_t now = cs_now_ns(), due = next - now < idle_ns ? next : now + idle_ns;
+            cs_nap(due - now);
+            cs_node_woke(n, due, cs_now_ns());
         }
     }
 out:

@@ -43,19 +43,51 @@ awk -v a="$a" -v b="$b" 'BEGIN { exit !((a / b - 1) < 0.05 && (b / a - 1) < 0.05
     ok "throughput agrees within 5%" || bad "throughput $a vs $b"
 # Across hosts the nodes poll for work (no shared-memory doorbell) and TCP
 # adds tens of microseconds per message: latency agrees within 20%.
-awk -v a="$la" -v b="$lb" 'BEGIN { r = a / b; exit !(r < 1.2 && r > 1 / 1.2) }' &&
-    ok "mean latency agrees within 20%" || bad "mean latency $la vs $lb"
+# A VM's host that pauses the ranks for tens of milliseconds (host_pauses
+# in the results) moves a mean of a few milliseconds: such a run is not
+# judged.
+if awk -v a="$la" -v b="$lb" 'BEGIN { r = a / b; exit !(r < 1.2 && r > 1 / 1.2) }'; then
+    ok "mean latency agrees within 20%"
+elif jq -s -e 'any(.[]; .host_pauses.max_ms >= 20)' "$TMP/hosts.json" "$TMP/one.json" >/dev/null 2>&1; then
+    echo "not judged: mean latency $la vs $lb: the host paused ranks: $(jq -c .host_pauses "$TMP/hosts.json" "$TMP/one.json" | tr '\n' ' ')"
+else
+    bad "mean latency $la vs $lb"
+fi
 # A network with 1 ms of one-way delay: with a window of 1 a node waits a
 # round trip between two requests, so its throughput is bounded by
 # 1 / (service time + round trip) = 1 / (1 ms + 2 ms) = 333 req/s, far
 # below the 900 offered; a window of 8 keeps it busy again.
 "$ROOT/scripts/local-cluster.sh" down >/dev/null
 "$ROOT/scripts/local-cluster.sh" up 2 --delay-us 1000
+# The switch says how late it sent the frames of each run (SIGUSR1): when
+# other work or a pausing VM host holds them, the delay is not 1 ms, and
+# the run says nothing about the lesson.
+switch_late() { # prints the switch's mean lateness in us since the last call
+    local i
+    for i in $(seq 20); do grep -q "netdelay: ready" "$CS_CLUSTER_DIR/netdelay.log" 2>/dev/null && break; sleep 0.1; done
+    kill -USR1 "$(cat "$CS_CLUSTER_DIR/netdelay.pid" 2>/dev/null)" 2>/dev/null || true
+    sleep 0.3
+    tail -1 "$CS_CLUSTER_DIR/netdelay.log" 2>/dev/null | sed -n 's/.*late by \([0-9.]*\) us on average.*/\1/p'
+}
 window_run() { # W: one 3 s run with dispatch.window W; prints its throughput
+    switch_late >/dev/null
     timeout -k 5 120 "$ROOT/scripts/local-cluster.sh" run 2 -q --set load.duration_s=3 --set load.warmup_s=1 \
         --set service.time='{"dist":"constant","mean_us":1000}' --set load.rate_rps=900 --set dispatch.window=$1 \
         --set dispatch.max_pending=100 --json "$TMP/window$1.json" >/dev/null 2>&1 || bad "window $1: the run failed"
+    late=$(switch_late)
+    echo "${late:-0}" >"$TMP/window$1.late"
     jq '.throughput_rps' "$TMP/window$1.json" 2>/dev/null || echo 0
+}
+# window_judged W WHAT: fail WHAT unless the switch held run W's frames
+# over 100 us (10% of the delay) late on average.
+window_judged() {
+    local late
+    late=$(cat "$TMP/window$1.late" 2>/dev/null || echo 0)
+    if awk -v l="$late" 'BEGIN { exit !(l > 100) }'; then
+        echo "not judged: $2: the switch sent frames $late us late on average (the host held it)"
+    else
+        bad "$2"
+    fi
 }
 w1=$(window_run 1)
 # The delaying switch is a userspace process: when other work takes the
@@ -69,7 +101,7 @@ for try in 1 2 3; do
 done
 echo "1 ms one-way delay, 1 ms service: window 1 $w1 req/s per node, window 8 $w8 req/s (bound for window 1: 333)"
 awk -v t="$w1" 'BEGIN { exit !(t <= 333 * 1.05 && t >= 333 * 0.6) }' &&
-    ok "window 1: throughput bounded by 1 / (service + round trip)" || bad "window 1: $w1 req/s"
-awk -v t="$w8" 'BEGIN { exit !(t >= 900 * 0.9) }' && ok "window 8: throughput restored" || bad "window 8: $w8 req/s"
+    ok "window 1: throughput bounded by 1 / (service + round trip)" || window_judged 1 "window 1: $w1 req/s"
+awk -v t="$w8" 'BEGIN { exit !(t >= 900 * 0.9) }' && ok "window 8: throughput restored" || window_judged 8 "window 8: $w8 req/s"
 echo "$PASSES passed, $FAILS failed"
 [ "$FAILS" -eq 0 ]

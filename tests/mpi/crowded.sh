@@ -2,29 +2,34 @@
 # Many ranks on few cores, with the slots declared (so Open MPI does not
 # know it is oversubscribed and would let ranks spin): service must still be
 # delivered faithfully, throughput must match the offered load, and ranks
-# with nothing to do must not burn the CPU. Bounds are loose (4x) because
-# they must hold on a loaded 2-core machine.
+# with nothing to do must not burn the CPU. The load is light (30%, 3300
+# req/s over 12 ranks): at 60% this 2-core VM already ran service 13-29%
+# long on quiet runs, which measures the VM, not the doorbells. Bounds
+# that only a quiet host can hold are timed checks (lib.sh).
 source "$(dirname "$0")/lib.sh"
 
 np=12
 slots=(--host "localhost:$np")
 launcher "$np" slots
-run() { # like cs, but with declared slots instead of --oversubscribe
+run() { # like cs, but with declared slots instead of --oversubscribe; $1 is the results file
+    local before
+    before=$(cpu_ticks)
     set +e
-    timeout -k 5 120 "${LAUNCH[@]}" "${slots[@]}" "$CLUSTERSIM" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+    timeout -k 5 120 "${LAUNCH[@]}" "${slots[@]}" "$CLUSTERSIM" --json "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
     RC=$?
     set -e
+    steal_since "$before" >"$1.steal"
 }
 
-run -q --set load.duration_s=4 --set load.utilization=0.6 \
-    --set service.time='{"dist":"constant","mean_us":1000}' --json "$TMP/crowded.json"
+run "$TMP/crowded.json" -q --set load.duration_s=4 --set load.utilization=0.3 \
+    --set service.time='{"dist":"constant","mean_us":1000}'
 [ "$RC" -eq 0 ] && ok "$np ranks with declared slots exit 0" || bad "exit $RC: $(cat "$TMP/err")"
 check_valid "$TMP/crowded.json"
 check "$TMP/crowded.json" '.mpi.oversubscribed == true' "the crowding is detected" '.mpi'
 check "$TMP/crowded.json" '(.throughput_rps / .offered_rps - 1) | fabs < 0.05' \
     "throughput matches the offered load" '{throughput_rps, offered_rps}'
-check "$TMP/crowded.json" '.service_us.inflation < 1.10' "service delivered within 10% of the request" '.service_us'
-check "$TMP/crowded.json" '.latency_us.p50 < 1500' "median latency near the 1 ms service time" '.latency_us'
+timed_check "$TMP/crowded.json" '.service_us.inflation < 1.10' "service delivered within 10% of the request" '.service_us'
+timed_check "$TMP/crowded.json" '.latency_us.p50 < 1500' "median latency near the 1 ms service time" '.latency_us'
 
 # Nearly idle runs: 11 nodes and a coordinator with 5 requests a second,
 # for 1 s and for 6 s. Start-up and shut-down cost the same in both, so

