@@ -96,6 +96,7 @@ struct cs_scenario {
         int window;              /* max requests in flight per service node */
         int max_pending;         /* max requests queued at the coordinator */
         int d;                   /* power_of_d: nodes sampled per request */
+        int prefetch;            /* pull: requests a node may hold per server (1: only the one it serves) */
         double timeout_ms;       /* an attempt times out this long after its intended arrival (a retry or
                               hedge: after its send); 0: never */
         int retries;             /* after a timeout, send again to another node up to this many times */

@@ -247,6 +247,8 @@ static const char *theory_obstacle(const struct cs_results *r)
         return "the coordinator's modelled cost (model.coordinator_*) puts a second queue in front of the nodes";
     if (sc->model.node_overhead_us > 0 && strcmp(cs_dist_kinds[sc->service.time.kind].name, "constant") != 0)
         return "model.node_overhead_us adds a constant to a random service time";
+    if (sc->dispatch.prefetch > 1)
+        return "dispatch.prefetch lets a request wait at a busy node while another is free: not one queue";
     if (sc->network.latency_us > 0 && strcmp(cs_policies[sc->dispatch.policy].name, "pull") == 0)
         return "network.latency_us holds a pulling node idle for a round trip before each request";
     if (r->coord[CS_C_REJECTED] > 0)

@@ -128,6 +128,7 @@ static const struct key key_table[] = {
     {"dispatch.window", K_INT, OFF(dispatch.window), 1, 1000000, false, false, 128, NULL, NULL},
     {"dispatch.max_pending", K_INT, OFF(dispatch.max_pending), 0, 10000000, false, false, 10000, NULL, NULL},
     {"dispatch.d", K_INT, OFF(dispatch.d), 1, 1024, false, false, 2, NULL, NULL},
+    {"dispatch.prefetch", K_INT, OFF(dispatch.prefetch), 1, 1024, false, false, 1, NULL, NULL},
     {"dispatch.down_after", K_INT, OFF(dispatch.down_after), 0, 1000000, false, false, 0, NULL, NULL},
     {"dispatch.probe_ms", K_DOUBLE, OFF(dispatch.probe_ms), 1, 3600000, false, false, 500, NULL, NULL},
     {"dispatch.timeout_ms", K_DOUBLE, OFF(dispatch.timeout_ms), 0, 3600000, false, false, 0, NULL, NULL},
@@ -897,9 +898,6 @@ static int parse_object(struct cs_scenario *s, const cJSON *obj, const char *pre
     return CS_OK;
 }
 
-/* Parse JSON text; on a syntax error report line and column. */
-/* Length of the valid UTF-8 sequence at p (1 to 4), or 0. NUL counts
- * as invalid: a scenario is text. */
 /* Keys that only make sense together with others. */
 static int check_combinations(const struct cs_scenario *s, char *err, size_t errlen)
 {
@@ -908,6 +906,13 @@ static int check_combinations(const struct cs_scenario *s, char *err, size_t err
         fail(err, errlen, "scenario key '%s': %d needs dispatch.timeout_ms (%s follows a timeout), which is 0",
              retries ? "dispatch.retries" : "dispatch.down_after",
              retries ? s->dispatch.retries : s->dispatch.down_after, retries ? "a retry" : "marking a node down");
+        return CS_E_INVALID;
+    }
+    if (s->dispatch.prefetch != 1 && !cs_policies[s->dispatch.policy].pull) {
+        fail(err, errlen,
+             "scenario key 'dispatch.prefetch': %d applies to the pull policy only (dispatch.policy is '%s'; "
+             "other policies bound a node's requests with dispatch.window)",
+             s->dispatch.prefetch, cs_policies[s->dispatch.policy].name);
         return CS_E_INVALID;
     }
     if (s->dispatch.hedge_after_us > 0 && s->dispatch.hedge_percentile > 0) {
