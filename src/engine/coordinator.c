@@ -247,7 +247,8 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
         return CS_E_NOMEM;
     }
     for (int i = 0; i < nodes; i++) {
-        c->node_limit[i] = c->policy->pull ? (int)cs_node_servers(sc, i + 1) * sc->dispatch.prefetch : sc->dispatch.window;
+        c->node_limit[i] =
+            c->policy->pull ? (int)cs_node_servers(sc, i + 1) * sc->dispatch.prefetch : sc->dispatch.window;
         c->node_full_limit[i] = c->node_limit[i];
         c->node_replied_ns[i] = INT64_MIN;
     }
