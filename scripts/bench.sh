@@ -2,8 +2,10 @@
 # Benchmark (not a test): the coordinator's maximum dispatch rate, with
 # zero service time and zero dispatch.cost_us, at 2, 4 and 8 ranks, next
 # to a minimal raw MPI request/reply loop (tools/rawloop.c) measured in
-# the same run on the same ranks. The offered load is set 25% above what
-# the raw loop reached, so the coordinator, not the schedule, sets the pace.
+# the same run on the same ranks, in an open loop (the offered load 25%
+# above what the raw loop reached, so the coordinator, not the schedule,
+# sets the pace) and in a closed one. Then the pull handoff at 5 ranks
+# with and without prefetch, and the CPU time of a lightly loaded run.
 # Then rank 0's peak memory over a run of 5 million requests. Then the
 # virtual-time engine (no MPI): simulated requests per second of wall time
 # and peak memory for 1000 nodes and 10 million requests, and the same
@@ -90,18 +92,46 @@ if [ -n "$virtual_only" ]; then
 fi
 
 printf '# clustersim dispatch benchmark on %s (%d cores), %s s per measurement\n' "$(hostname)" "$(nproc)" "$secs"
-printf '%6s %16s %16s %8s %14s\n' "ranks" "raw_loop_rps" "clustersim_rps" "ratio" "coord_us_req"
+# Open loop: the offered load 25% above the raw loop's rate (128 requests
+# in flight per node). Closed loop: 48 clients with no think time against
+# the raw loop with the same 48 in flight (48 / nodes per node).
+printf '%6s %-6s %16s %16s %8s %14s\n' "ranks" "loop" "raw_loop_rps" "clustersim_rps" "ratio" "coord_us_req"
+zero=(--set 'service.time={"dist":"constant","mean_us":0}' --set dispatch.cost_us=0)
 for np in "${counts[@]}"; do
     args=$(cs_mpirun_args "$np")
     raw=$(mpirun $args "$CS_BUILD/tools/rawloop" "$secs" 128)
     rate=$(awk -v r="$raw" 'BEGIN { printf "%d", r * 1.25 }')
     mpirun $args "$CS_BUILD/clustersim" -q --set load.duration_s="$secs" --set load.warmup_s=0.5 \
-        --set load.arrival=constant --set load.rate_rps="$rate" \
-        --set service.time='{"dist":"constant","mean_us":0}' --set dispatch.cost_us=0 --json "$tmp/r.json"
+        --set load.arrival=constant --set load.rate_rps="$rate" "${zero[@]}" --json "$tmp/r.json"
     read -r got per < <(jq -r '"\(.throughput_rps) \(.coordinator.per_request_us)"' "$tmp/r.json")
     awk -v np="$np" -v raw="$raw" -v got="$got" -v per="$per" \
-        'BEGIN { printf "%6d %16.0f %16.0f %8.2f %14.3f\n", np, raw, got, got / raw, per }'
+        'BEGIN { printf "%6d %-6s %16.0f %16.0f %8.2f %14.3f\n", np, "open", raw, got, got / raw, per }'
+    raw=$(mpirun $args "$CS_BUILD/tools/rawloop" "$secs" $(((48 + np - 2) / (np - 1))))
+    mpirun $args "$CS_BUILD/clustersim" -q --set load.duration_s="$secs" --set load.warmup_s=0.5 \
+        --set load.arrival=closed --set load.clients=48 --set 'load.think_us={"dist":"constant","mean_us":0}' \
+        "${zero[@]}" --json "$tmp/r.json"
+    read -r got per < <(jq -r '"\(.throughput_rps) \(.coordinator.per_request_us)"' "$tmp/r.json")
+    awk -v np="$np" -v raw="$raw" -v got="$got" -v per="$per" \
+        'BEGIN { printf "%6d %-6s %16.0f %16.0f %8.2f %14.3f\n", np, "closed", raw, got, got / raw, per }'
 done
+
+# The pull handoff: how long a node waits idle for its next request, at
+# 5 ranks (4 nodes on 2 cores, 80% load, 1 ms exponential service), with
+# dispatch.prefetch 1 (the next request is sent when the node answers)
+# and 2 (it travels while the node serves).
+printf '%-40s %12s %14s %12s\n' "pull, 5 ranks, 80% load" "handoff_us" "handoffs/req" "mean_us"
+for p in 1 2; do
+    mpirun $(cs_mpirun_args 5) "$CS_BUILD/clustersim" -q --set load.duration_s="$secs" --set load.warmup_s=0.5 \
+        --set load.utilization=0.8 --set dispatch.policy=pull --set dispatch.prefetch=$p --json "$tmp/pull.json"
+    jq -r --arg l "dispatch.prefetch $p" '"\($l)|\(.service_us.handoff_mean_us // 0)|\(.service_us.handoffs / .requests.completed)|\(.latency_us.mean)"' \
+        "$tmp/pull.json" | awk -F'|' '{ printf "%-40s %12.1f %14.3f %12.0f\n", $1, $2, $3, $4 }'
+done
+
+# Idle ranks must stay idle: the CPU time of a 10 s run at 10% load on
+# 4 ranks (all processes, user + system).
+/usr/bin/time -f '%U %S' -o "$tmp/cpu" mpirun $(cs_mpirun_args 4) "$CS_BUILD/clustersim" -q \
+    --set load.duration_s=10 --set load.warmup_s=0 --set load.utilization=0.1 >/dev/null
+awk '{ printf "CPU time of a 10 s run at 10%% load on 4 ranks: %.2f s\n", $1 + $2 }' "$tmp/cpu"
 
 # Rank 0's memory must not grow with the number of requests.
 mpirun $(cs_mpirun_args 2) "$CS_BUILD/clustersim" -q --set load.duration_s=5 --set load.warmup_s=0 \

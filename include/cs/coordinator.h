@@ -179,8 +179,9 @@ struct cs_coord {
     enum cs_coord_state state;
 
     int64_t t0, window_start, window_end, drain_deadline;
-    bool stopped; /* cs_coord_stop() cut the run short */
-    bool paused;  /* the host held the last wait past its end (cs_coord_woke) */
+    uint32_t turn_looks; /* turn_over's looks, to read the clock at every few only */
+    bool stopped;        /* cs_coord_stop() cut the run short */
+    bool paused;         /* the host held the last wait past its end (cs_coord_woke) */
     int64_t cost_ns, timeout_ns;
     enum cs_arrival_source source;
     double base_rps;        /* rate without a schedule */
