@@ -42,9 +42,12 @@ theory_check "$TMP/pull.json" pull_theory \
     theory_run pull "$TMP/pull.json"
 timed_check "$TMP/pull.json" ".queue_wait_us.mean < 1000" "pull: the round trip between two requests is under 1 ms" '.queue_wait_us'
 # The nodes measure that handoff themselves, and the results predict with
-# the service they occupied (delivered + handoff per request).
+# the service they occupied (delivered + handoff per request), where that
+# is over 0.5% from the 2 ms asked for.
 check "$TMP/pull.json" '.service_us.handoffs > 100 and .service_us.handoff_mean_us > 0 and
-    .service_us.occupied_mean > .service_us.mean and .theory.occupied_mean_us > .theory.mean_us' \
+    .service_us.occupied_mean > .service_us.mean and
+    (if (.service_us.occupied_mean / 2000 - 1 | fabs) > 0.005 then .theory.occupied_mean_us > .theory.mean_us
+     else .theory.occupied_mean_us == null end)' \
     "pull: the nodes' handoff is measured and theory takes the occupied service" '{service_us, theory}'
 # dispatch.prefetch 2: the next request travels while the node serves, so
 # few requests find their node idle (only after a service shorter than
