@@ -42,6 +42,19 @@ void cs_clock_tune(void);
  * host waits overrun by well under a millisecond. */
 #define CS_PAUSE_NS (5 * CS_NS_PER_MS)
 
+/* A wait that was to end at due_ns ended at woke_ns: keep the longest
+ * overrun in *late_max_ns and count pauses in *pauses. True for a pause. */
+static inline bool cs_pause_note(uint64_t *late_max_ns, uint64_t *pauses, int64_t due_ns, int64_t woke_ns)
+{
+    int64_t late = woke_ns - due_ns;
+    if (late > 0 && (uint64_t)late > *late_max_ns)
+        *late_max_ns = (uint64_t)late;
+    if (late <= CS_PAUSE_NS)
+        return false;
+    (*pauses)++;
+    return true;
+}
+
 struct cs_sleeper {
     double overshoot_ns; /* running mean of observed overshoot */
 };

@@ -967,15 +967,8 @@ int cs_coord_turn(struct cs_coord *c)
 
 void cs_coord_woke(struct cs_coord *c, int64_t due_ns, int64_t woke_ns)
 {
-    int64_t late = woke_ns - due_ns;
-    if (late <= 0)
-        return;
-    if ((uint64_t)late > c->counters[CS_C_WAKE_LATE_MAX_NS])
-        c->counters[CS_C_WAKE_LATE_MAX_NS] = (uint64_t)late;
-    if (late > CS_PAUSE_NS) {
-        c->counters[CS_C_PAUSES]++;
+    if (cs_pause_note(&c->counters[CS_C_WAKE_LATE_MAX_NS], &c->counters[CS_C_PAUSES], due_ns, woke_ns))
         c->paused = true;
-    }
 }
 
 int64_t cs_coord_next_event(const struct cs_coord *c)

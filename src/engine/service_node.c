@@ -212,11 +212,7 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
 
 void cs_node_woke(struct cs_node *n, int64_t due_ns, int64_t woke_ns)
 {
-    int64_t late = woke_ns - due_ns;
-    if (late > 0 && (uint64_t)late > n->counters[CS_N_WAKE_LATE_MAX_NS])
-        n->counters[CS_N_WAKE_LATE_MAX_NS] = (uint64_t)late;
-    if (late > CS_PAUSE_NS)
-        n->counters[CS_N_PAUSES]++;
+    cs_pause_note(&n->counters[CS_N_WAKE_LATE_MAX_NS], &n->counters[CS_N_PAUSES], due_ns, woke_ns);
 }
 
 int64_t cs_node_next_deadline(const struct cs_node *n)
