@@ -12,12 +12,19 @@ export OMPI_MCA_odls_base_sigkill_timeout=2
 launcher 4
 for sig in TERM INT; do
     rm -f "$TMP/stop.json"
-    "${LAUNCH[@]}" "$CLUSTERSIM" -q --set load.duration_s=60 \
-        --set load.utilization=0.8 --json "$TMP/stop.json" >"$TMP/out" 2>"$TMP/err" </dev/null &
+    rm -f "$TMP/ts.jsonl"
+    "${LAUNCH[@]}" "$CLUSTERSIM" -q --set load.duration_s=60 --set run.interval_ms=100 \
+        --set load.utilization=0.8 --json "$TMP/stop.json" --timeseries "$TMP/ts.jsonl" >"$TMP/out" 2>"$TMP/err" </dev/null &
     pid=$!
     (sleep 60 && kill -9 "$pid") >/dev/null 2>&1 </dev/null & # the hang guard
     guard=$!
-    sleep 3
+    # The signal comes 2.5 s into the run (1.5 s past the warm-up), as the
+    # time series shows it: start-up takes longer under a sanitizer or on a
+    # busy host, and a fixed sleep then left a window under a second.
+    for _ in $(seq 150); do
+        jq -e -s 'any(.[]; .t_s >= 2.5)' "$TMP/ts.jsonl" >/dev/null 2>&1 && break
+        sleep 0.2
+    done
     kill -"$sig" "$pid"
     t0=$(date +%s)
     wait "$pid" || true
