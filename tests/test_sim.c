@@ -258,15 +258,22 @@ static void multiple_servers_serve_in_parallel(void **state)
     done(x);
 }
 
+/* A coordinator for one service node on a virtual network of two ranks,
+ * for a test to drive by hand; sc must outlive c. */
+static void coord_on_vnet(struct cs_vnet *s, struct cs_scenario *sc, struct cs_coord *c, const char *json)
+{
+    assert_int_equal(cs_vnet_open(s, 2), CS_OK);
+    sim_scenario(sc, json);
+    assert_int_equal(cs_coord_init(c, sc, 1, NULL, &s->tps[0], &s->clock, 0), CS_OK);
+}
+
 static void a_reply_for_no_request_is_counted_not_trusted(void **state)
 {
     (void)state;
     struct cs_vnet s;
-    assert_int_equal(cs_vnet_open(&s, 2), CS_OK);
     struct cs_scenario sc;
-    sim_scenario(&sc, "{\"load\":{\"rate_rps\":0,\"duration_s\":1}}");
     struct cs_coord c;
-    assert_int_equal(cs_coord_init(&c, &sc, 1, NULL, &s.tps[0], &s.clock, 0), CS_OK);
+    coord_on_vnet(&s, &sc, &c, "{\"load\":{\"rate_rps\":0,\"duration_s\":1}}");
     struct cs_msg bogus = {.kind = CS_MSG_REPLY, .id = 12345};
     assert_int_equal(s.tps[1].send(s.tps[1].ctx, 0, &bogus), CS_OK);
     assert_true(cs_coord_turn(&c) > 0);
@@ -346,12 +353,11 @@ static void after_a_host_pause_replies_go_before_deadlines(void **state)
     (void)state;
     for (int paused = 0; paused < 2; paused++) {
         struct cs_vnet s;
-        assert_int_equal(cs_vnet_open(&s, 2), CS_OK);
         struct cs_scenario sc;
-        sim_scenario(&sc, "{\"load\":{\"arrival\":\"constant\",\"rate_rps\":100,\"duration_s\":1,"
-                          "\"warmup_s\":0},\"dispatch\":{\"timeout_ms\":10}}");
         struct cs_coord c;
-        assert_int_equal(cs_coord_init(&c, &sc, 1, NULL, &s.tps[0], &s.clock, 0), CS_OK);
+        coord_on_vnet(&s, &sc, &c,
+                      "{\"load\":{\"arrival\":\"constant\",\"rate_rps\":100,\"duration_s\":1,"
+                      "\"warmup_s\":0},\"dispatch\":{\"timeout_ms\":10}}");
         struct cs_msg m;
         int src;
         do { /* to the first arrival, which goes out at once */
@@ -627,12 +633,11 @@ static void time_series_rows_add_up_to_the_run(void **state)
 {
     (void)state;
     struct cs_vnet s;
-    assert_int_equal(cs_vnet_open(&s, 2), CS_OK);
     struct cs_scenario sc;
-    sim_scenario(&sc, "{\"load\":{\"arrival\":\"constant\",\"rate_rps\":1000,\"duration_s\":1,\"warmup_s\":0},"
-                      "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":0}}}");
     struct cs_coord c;
-    assert_int_equal(cs_coord_init(&c, &sc, 1, NULL, &s.tps[0], &s.clock, 0), CS_OK);
+    coord_on_vnet(&s, &sc, &c,
+                  "{\"load\":{\"arrival\":\"constant\",\"rate_rps\":1000,\"duration_s\":1,\"warmup_s\":0},"
+                  "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":0}}}");
     struct cs_interval_row row;
     double total = 0;
     for (int k = 1; k <= 4; k++) {
