@@ -10,6 +10,20 @@
 #include "cs/config.h"
 #include "cs/virtual.h"
 
+/* A whole virtual run of a scenario on `nodes` service nodes. */
+struct sim_run {
+    struct cs_scenario sc;
+    struct cs_results r;
+    struct cs_virtual_stats st;
+};
+struct sim_run *sim_run(const char *json, int nodes);
+void sim_done(struct sim_run *x);
+
+/* Every request ended exactly once, warm-up and window alike, and the
+ * nodes served what the coordinator saw completed (more when it gave up
+ * on some that were then served late, or sent some twice). */
+void sim_assert_conserved(const struct cs_results *r);
+
 /* A scenario from JSON text; fails the test on a parse error. */
 void sim_scenario(struct cs_scenario *sc, const char *json);
 

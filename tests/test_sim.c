@@ -15,66 +15,18 @@
 #include "cs/queueing.h"
 #include "sim.h"
 
-struct run {
-    struct cs_scenario sc;
-    struct cs_results r;
-    struct cs_virtual_stats st;
-};
-
-static struct run *run(const char *json, int nodes)
-{
-    struct run *x = calloc(1, sizeof(*x));
-    assert_non_null(x);
-    sim_scenario(&x->sc, json);
-    assert_int_equal(cs_results_init(&x->r, nodes + 1), CS_OK);
-    assert_int_equal(cs_virtual_run(&x->sc, nodes, NULL, &x->r, &x->st), CS_OK);
-    return x;
-}
-
-static void done(struct run *x)
-{
-    cs_results_free(&x->r);
-    free(x);
-}
-
-static void assert_conserved(const struct cs_results *r)
-{
-    const uint64_t *c = r->coord;
-    assert_int_equal(c[CS_C_GENERATED], c[CS_C_COMPLETED] + c[CS_C_REJECTED] + c[CS_C_TIMED_OUT] + c[CS_C_FAILED]);
-    assert_int_equal(c[CS_C_WARMUP_GENERATED], c[CS_C_WARMUP_COMPLETED] + c[CS_C_WARMUP_REJECTED] +
-                                                   c[CS_C_WARMUP_TIMED_OUT] + c[CS_C_WARMUP_FAILED]);
-    assert_int_equal(r->lost, 0);
-    assert_true(c[CS_C_RETRIED_COMPLETED] <= c[CS_C_COMPLETED]);
-    assert_true(c[CS_C_HEDGE_WINS] <= c[CS_C_HEDGES]);
-    /* The nodes served what the coordinator saw completed, and more when
-     * it gave up on some that were then served late, or sent some twice. */
-    bool second_tries = c[CS_C_TIMED_OUT] || c[CS_C_FAILED] || c[CS_C_RETRIES] || c[CS_C_HEDGES];
-    if (!second_tries)
-        assert_int_equal(c[CS_C_UNEXPECTED_REPLIES], 0);
-    uint64_t measured = 0;
-    for (int i = 0; i < r->service_nodes; i++) {
-        measured += r->nodes[i].counters[CS_N_MEASURED];
-        if (!second_tries)
-            assert_int_equal(r->nodes[i].counters[CS_N_MEASURED], r->nodes[i].coordinator_completed);
-    }
-    if (!second_tries)
-        assert_int_equal(measured, c[CS_C_COMPLETED]);
-    else
-        assert_true(measured >= c[CS_C_COMPLETED]);
-}
-
 static void below_capacity_every_request_completes(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"utilization\":0.6,\"duration_s\":20,\"warmup_s\":1}}", 4);
-    assert_conserved(&x->r);
+    struct sim_run *x = sim_run("{\"load\":{\"utilization\":0.6,\"duration_s\":20,\"warmup_s\":1}}", 4);
+    sim_assert_conserved(&x->r);
     assert_int_equal(x->r.coord[CS_C_REJECTED], 0);
     assert_int_equal(x->r.coord[CS_C_TIMED_OUT], 0);
     assert_close(x->r.coord[CS_C_GENERATED], 2400.0 * 20, 0.03);
     assert_close(x->r.throughput_rps, 2400.0, 0.03);
     assert_close(x->r.node_utilization_mean, 0.6, 0.05);
     assert_int_equal(x->r.bottleneck, CS_BOTTLENECK_NONE);
-    done(x);
+    sim_done(x);
 }
 
 /* Little's law, L = X R, with L measured on its own: the coordinator sums
@@ -85,35 +37,37 @@ static void below_capacity_every_request_completes(void **state)
 static void littles_law_holds_between_the_measured_sides(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"arrival\":\"constant\",\"rate_rps\":1000,\"duration_s\":2,\"warmup_s\":0.5},"
-                        "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":2000}}}",
-                        4);
+    struct sim_run *x =
+        sim_run("{\"load\":{\"arrival\":\"constant\",\"rate_rps\":1000,\"duration_s\":2,\"warmup_s\":0.5},"
+                "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":2000}}}",
+                4);
     assert_close(x->r.in_system_mean, 2.0, 0.001);
-    done(x);
+    sim_done(x);
     const char *steady[] = {"{\"load\":{\"utilization\":0.8,\"duration_s\":20,\"warmup_s\":1}}",
                             "{\"load\":{\"utilization\":0.9,\"duration_s\":20,\"warmup_s\":2},"
                             "\"dispatch\":{\"policy\":\"pull\"}}",
                             "{\"load\":{\"arrival\":\"closed\",\"clients\":12,\"duration_s\":10}}"};
     for (size_t i = 0; i < CS_ARRAY_LEN(steady); i++) {
-        x = run(steady[i], 4);
+        x = sim_run(steady[i], 4);
         double xr = x->r.throughput_rps * cs_hist_mean(&x->r.latency) / 1e9;
         assert_true(x->r.in_system_mean > 1.0);
         assert_close(x->r.in_system_mean, xr, 0.02);
-        done(x);
+        sim_done(x);
     }
     /* A closed loop without think time keeps exactly its clients in it. */
-    x = run("{\"load\":{\"arrival\":\"closed\",\"clients\":12,\"duration_s\":5}}", 3);
+    x = sim_run("{\"load\":{\"arrival\":\"closed\",\"clients\":12,\"duration_s\":5}}", 3);
     assert_close(x->r.in_system_mean, 12.0, 0.001);
-    done(x);
+    sim_done(x);
 }
 
 static void constant_arrivals_generate_exactly_rate_times_duration(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"arrival\":\"constant\",\"rate_rps\":1000,\"duration_s\":2,\"warmup_s\":0.5},"
-                        "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":100}}}",
-                        2);
-    assert_conserved(&x->r);
+    struct sim_run *x =
+        sim_run("{\"load\":{\"arrival\":\"constant\",\"rate_rps\":1000,\"duration_s\":2,\"warmup_s\":0.5},"
+                "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":100}}}",
+                2);
+    sim_assert_conserved(&x->r);
     /* Arrivals come at 1 ms, 2 ms, ...: 499 before the window opens at
      * 500 ms, then 2000 inside it (the one at 2500 ms is past its end). */
     assert_int_equal(x->r.coord[CS_C_GENERATED], 2000);
@@ -121,7 +75,7 @@ static void constant_arrivals_generate_exactly_rate_times_duration(void **state)
     /* Nobody waits: every latency is the service time itself. */
     assert_int_equal(x->r.latency.min, 100000);
     assert_int_equal(x->r.latency.max, 100000);
-    done(x);
+    sim_done(x);
 }
 
 static void a_run_is_reproducible_by_seed(void **state)
@@ -129,13 +83,13 @@ static void a_run_is_reproducible_by_seed(void **state)
     (void)state;
     const char *a = "{\"load\":{\"utilization\":0.8,\"duration_s\":3,\"seed\":5},\"dispatch\":{\"policy\":\"random\"}}";
     const char *b = "{\"load\":{\"utilization\":0.8,\"duration_s\":3,\"seed\":6},\"dispatch\":{\"policy\":\"random\"}}";
-    struct run *x = run(a, 3), *y = run(a, 3), *z = run(b, 3);
+    struct sim_run *x = sim_run(a, 3), *y = sim_run(a, 3), *z = sim_run(b, 3);
     assert_memory_equal(x->r.coord, y->r.coord, sizeof(x->r.coord));
     assert_memory_equal(x->r.latency.counts, y->r.latency.counts, sizeof(x->r.latency.counts));
     assert_true(x->r.coord[CS_C_GENERATED] != z->r.coord[CS_C_GENERATED] || x->r.latency.sum != z->r.latency.sum);
-    done(x);
-    done(y);
-    done(z);
+    sim_done(x);
+    sim_done(y);
+    sim_done(z);
 }
 
 /* Random dispatch of Poisson arrivals splits them into independent
@@ -151,51 +105,51 @@ static void random_dispatch_matches_the_mm1_mean_latency(void **state)
                  "{\"load\":{\"utilization\":%g,\"duration_s\":50,\"warmup_s\":5,\"seed\":3},"
                  "\"dispatch\":{\"policy\":\"random\",\"window\":100000}}",
                  rhos[k]);
-        struct run *x = run(json, 4);
-        assert_conserved(&x->r);
+        struct sim_run *x = sim_run(json, 4);
+        sim_assert_conserved(&x->r);
         double mu = 1000.0, lambda = rhos[k] * mu;
         double theory_us = 1e6 / (mu - lambda);
         assert_close(cs_hist_mean(&x->r.latency) / 1e3, theory_us, 0.03);
         /* The sojourn time of M/M/1 is exponential: p99 = mean x ln 100. */
         assert_close((double)cs_hist_percentile(&x->r.latency, 99) / 1e3, theory_us * log(100.0),
                      rhos[k] < 0.7 ? 0.05 : 0.10);
-        done(x);
+        sim_done(x);
     }
 }
 
 static void windows_bound_what_a_node_holds(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"utilization\":2,\"duration_s\":2},\"dispatch\":{\"window\":3}}", 2);
-    assert_conserved(&x->r);
+    struct sim_run *x = sim_run("{\"load\":{\"utilization\":2,\"duration_s\":2},\"dispatch\":{\"window\":3}}", 2);
+    sim_assert_conserved(&x->r);
     assert_true(x->st.max_node_depth <= 3);
     assert_true(x->st.max_node_depth >= 2);
-    done(x);
+    sim_done(x);
 }
 
 static void overload_is_rejected_at_the_coordinator_and_memory_stays_bounded(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"utilization\":3,\"duration_s\":5},\"dispatch\":{\"max_pending\":50}}", 2);
-    assert_conserved(&x->r);
+    struct sim_run *x = sim_run("{\"load\":{\"utilization\":3,\"duration_s\":5},\"dispatch\":{\"max_pending\":50}}", 2);
+    sim_assert_conserved(&x->r);
     assert_true(x->r.coord[CS_C_REJECTED] > 0);
     assert_true(x->r.coord[CS_C_PENDING_MAX] <= 50);
     /* Capacity is 2000 req/s: that is what gets through. */
     assert_close(x->r.throughput_rps, 2000.0, 0.03);
     assert_int_equal(x->r.bottleneck, CS_BOTTLENECK_SERVICE_NODES);
-    done(x);
+    sim_done(x);
 }
 
 static void with_no_coordinator_queue_what_cannot_be_sent_is_rejected(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"utilization\":2,\"duration_s\":2},\"dispatch\":{\"max_pending\":0,"
-                        "\"window\":1}}",
-                        2);
-    assert_conserved(&x->r);
+    struct sim_run *x = sim_run("{\"load\":{\"utilization\":2,\"duration_s\":2},\"dispatch\":{\"max_pending\":0,"
+                                "\"window\":1}}",
+                                2);
+    sim_assert_conserved(&x->r);
     assert_true(x->r.coord[CS_C_REJECTED] > 0);
     assert_int_equal(x->r.coord[CS_C_PENDING_MAX], 0);
-    done(x);
+    sim_done(x);
 }
 
 /* A coordinator that needs 500 us per request caps throughput at 2000
@@ -204,11 +158,11 @@ static void with_no_coordinator_queue_what_cannot_be_sent_is_rejected(void **sta
 static void a_slow_coordinator_is_the_bottleneck_and_its_backlog_is_latency(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"rate_rps\":2500,\"duration_s\":4,\"warmup_s\":0.5},"
-                        "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":1000}},"
-                        "\"dispatch\":{\"cost_us\":500,\"max_pending\":100000}}",
-                        8);
-    assert_conserved(&x->r);
+    struct sim_run *x = sim_run("{\"load\":{\"rate_rps\":2500,\"duration_s\":4,\"warmup_s\":0.5},"
+                                "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":1000}},"
+                                "\"dispatch\":{\"cost_us\":500,\"max_pending\":100000}}",
+                                8);
+    sim_assert_conserved(&x->r);
     assert_int_equal(x->r.bottleneck, CS_BOTTLENECK_COORDINATOR);
     assert_true(x->r.coordinator_utilization > 0.95);
     assert_close(x->r.throughput_rps, 2000.0, 0.03);
@@ -216,46 +170,46 @@ static void a_slow_coordinator_is_the_bottleneck_and_its_backlog_is_latency(void
     assert_close(x->r.coordinator_capacity_rps, 2000.0, 0.05);
     /* 500 req/s pile up: after 4.5 s the last ones wait over a second. */
     assert_true(cs_hist_percentile(&x->r.latency, 99) > 500 * CS_NS_PER_MS);
-    done(x);
+    sim_done(x);
 }
 
 static void the_drain_deadline_times_out_what_is_left(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"arrival\":\"constant\",\"rate_rps\":10,\"duration_s\":1,\"warmup_s\":0},"
-                        "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":400000}},"
-                        "\"run\":{\"drain_timeout_s\":0.5}}",
-                        1);
-    assert_conserved(&x->r);
+    struct sim_run *x = sim_run("{\"load\":{\"arrival\":\"constant\",\"rate_rps\":10,\"duration_s\":1,\"warmup_s\":0},"
+                                "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":400000}},"
+                                "\"run\":{\"drain_timeout_s\":0.5}}",
+                                1);
+    sim_assert_conserved(&x->r);
     assert_true(x->r.coord[CS_C_TIMED_OUT] > 0);
     uint64_t abandoned = x->r.nodes[0].counters[CS_N_ABANDONED];
     assert_true(abandoned > 0);
     assert_int_equal(abandoned, x->r.coord[CS_C_TIMED_OUT]);
-    done(x);
+    sim_done(x);
 }
 
 static void zero_rate_produces_no_requests_and_no_verdict(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"rate_rps\":0,\"duration_s\":1}}", 2);
-    assert_conserved(&x->r);
+    struct sim_run *x = sim_run("{\"load\":{\"rate_rps\":0,\"duration_s\":1}}", 2);
+    sim_assert_conserved(&x->r);
     assert_int_equal(x->r.coord[CS_C_GENERATED], 0);
     assert_int_equal(x->r.bottleneck, CS_BOTTLENECK_NONE);
-    done(x);
+    sim_done(x);
 }
 
 static void multiple_servers_serve_in_parallel(void **state)
 {
     (void)state;
     /* 1 node, 4 servers, constant 1 ms: capacity 4000 req/s. */
-    struct run *x = run("{\"load\":{\"arrival\":\"constant\",\"rate_rps\":3800,\"duration_s\":2},"
-                        "\"service\":{\"servers\":4,\"time\":{\"dist\":\"constant\",\"mean_us\":1000}}}",
-                        1);
-    assert_conserved(&x->r);
+    struct sim_run *x = sim_run("{\"load\":{\"arrival\":\"constant\",\"rate_rps\":3800,\"duration_s\":2},"
+                                "\"service\":{\"servers\":4,\"time\":{\"dist\":\"constant\",\"mean_us\":1000}}}",
+                                1);
+    sim_assert_conserved(&x->r);
     assert_close(x->r.throughput_rps, 3800.0, 0.02);
     assert_close(x->r.node_utilization_mean, 0.95, 0.02);
     assert_true(x->r.latency.max < 2 * CS_NS_PER_MS);
-    done(x);
+    sim_done(x);
 }
 
 /* A coordinator for one service node on a virtual network of two ranks,
@@ -275,7 +229,7 @@ static void a_reply_for_no_request_is_counted_not_trusted(void **state)
     struct cs_coord c;
     coord_on_vnet(&s, &sc, &c, "{\"load\":{\"rate_rps\":0,\"duration_s\":1}}");
     struct cs_msg bogus = {.kind = CS_MSG_REPLY, .id = 12345};
-    assert_int_equal(s.tps[1].send(s.tps[1].ctx, 0, &bogus), CS_OK);
+    assert_int_equal(s.tps[1].send(s.tps[1].ctx, 0, &bogus, 1), CS_OK);
     assert_true(cs_coord_turn(&c) > 0);
     assert_int_equal(c.counters[CS_C_UNEXPECTED_REPLIES], 1);
     assert_int_equal(c.counters[CS_C_COMPLETED], 0);
@@ -304,7 +258,7 @@ static void a_late_node_keeps_its_servers_schedule(void **state)
         assert_int_equal(cs_node_start(&n, &sc, 1, &s.tps[1], 0), CS_OK);
         for (uint64_t id = 1; id <= 2; id++) {
             struct cs_msg m = {.kind = CS_MSG_REQUEST, .flags = CS_REQ_MEASURED, .id = id, .service_ns = CS_NS_PER_MS};
-            assert_int_equal(cs_node_on_message(&n, &m, 0), CS_OK);
+            assert_int_equal(cs_node_on_message(&n, &m, 1, 0, 0), CS_OK);
         }
         assert_int_equal(cs_node_advance(&n, 0, 0), 0); /* the first starts, due at 1 ms */
         int sent = 0, r;
@@ -324,7 +278,7 @@ static void a_late_node_keeps_its_servers_schedule(void **state)
          * is negative. */
         for (uint64_t id = 3; id <= 4; id++) {
             struct cs_msg m = {.kind = CS_MSG_REQUEST, .flags = CS_REQ_MEASURED, .id = id, .service_ns = 10000};
-            assert_int_equal(cs_node_on_message(&n, &m, 10 * CS_NS_PER_MS), CS_OK);
+            assert_int_equal(cs_node_on_message(&n, &m, 1, 0, 10 * CS_NS_PER_MS), CS_OK);
         }
         uint64_t served = n.counters[CS_N_SERVICE_NS];
         for (int turn = 0; turn < 4; turn++) /* each completes what is due, then starts the next */
@@ -358,17 +312,18 @@ static void after_a_host_pause_replies_go_before_deadlines(void **state)
         coord_on_vnet(&s, &sc, &c,
                       "{\"load\":{\"arrival\":\"constant\",\"rate_rps\":100,\"duration_s\":1,"
                       "\"warmup_s\":0},\"dispatch\":{\"timeout_ms\":10}}");
-        struct cs_msg m;
+        struct cs_msg batch[CS_BATCH_MAX], m;
         int src;
         do { /* to the first arrival, which goes out at once */
             s.now += CS_NS_PER_MS;
             assert_true(cs_coord_turn(&c) >= 0);
             s.node_now = s.now;
-        } while (s.tps[1].poll(s.tps[1].ctx, &m, &src) == 0);
+        } while (s.tps[1].poll(s.tps[1].ctx, batch, &src) == 0);
+        m = batch[0];
         int64_t sent = s.now;
         s.node_now = sent + CS_NS_PER_MS;
         struct cs_msg reply = {.kind = CS_MSG_REPLY, .flags = m.flags, .id = m.id, .service_ns = CS_NS_PER_MS};
-        assert_int_equal(s.tps[1].send(s.tps[1].ctx, 0, &reply), CS_OK); /* in time: 1 ms after */
+        assert_int_equal(s.tps[1].send(s.tps[1].ctx, 0, &reply, 1), CS_OK); /* in time: 1 ms after */
         if (paused)
             cs_coord_woke(&c, sent + 2 * CS_NS_PER_MS, sent + 20 * CS_NS_PER_MS);
         s.now = sent + 20 * CS_NS_PER_MS; /* the look comes after the 10 ms deadline */
@@ -394,11 +349,11 @@ static void pull_matches_erlang_c(void **state)
                  "{\"load\":{\"utilization\":%g,\"duration_s\":40,\"warmup_s\":5,\"seed\":4},"
                  "\"dispatch\":{\"policy\":\"pull\",\"max_pending\":1000000}}",
                  rhos[k]);
-        struct run *x = run(json, 4);
-        assert_conserved(&x->r);
+        struct sim_run *x = sim_run(json, 4);
+        sim_assert_conserved(&x->r);
         double theory_us = 1e6 * cs_mmc_sojourn(rhos[k] * 4000, 1000, 4);
         assert_close(cs_hist_mean(&x->r.latency) / 1e3, theory_us, 0.03);
-        done(x);
+        sim_done(x);
     }
 }
 
@@ -414,11 +369,11 @@ static void round_robin_matches_the_gm1_solution(void **state)
                  "{\"load\":{\"utilization\":%g,\"duration_s\":40,\"warmup_s\":5,\"seed\":5},"
                  "\"dispatch\":{\"policy\":\"round_robin\"}}",
                  rhos[k]);
-        struct run *x = run(json, 4);
-        assert_conserved(&x->r);
+        struct sim_run *x = sim_run(json, 4);
+        sim_assert_conserved(&x->r);
         double theory_us = 1e6 * cs_ekm1_sojourn(rhos[k] * 1000, 1000, 4);
         assert_close(cs_hist_mean(&x->r.latency) / 1e3, theory_us, 0.03);
-        done(x);
+        sim_done(x);
     }
 }
 
@@ -436,10 +391,10 @@ static void power_of_d_beats_random_and_round_robin_and_loses_to_pull(void **sta
                  "\"nodes\":{\"speed\":[2,1,1,0.5,2,1,1,0.5]},"
                  "\"dispatch\":{\"policy\":\"%s\",\"max_pending\":1000000}}",
                  policies[k]);
-        struct run *x = run(json, 8);
-        assert_conserved(&x->r);
+        struct sim_run *x = sim_run(json, 8);
+        sim_assert_conserved(&x->r);
         p99[k] = (double)cs_hist_percentile(&x->r.latency, 99);
-        done(x);
+        sim_done(x);
     }
     assert_true(p99[2] < p99[0]);
     assert_true(p99[2] < p99[1]);
@@ -451,34 +406,34 @@ static void power_of_d_beats_random_and_round_robin_and_loses_to_pull(void **sta
 static void a_closed_loop_obeys_the_response_time_law(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"arrival\":\"closed\",\"clients\":20,\"duration_s\":30,\"warmup_s\":2,"
-                        "\"think_us\":{\"dist\":\"exponential\",\"mean_us\":5000}}}",
-                        3);
-    assert_conserved(&x->r);
+    struct sim_run *x = sim_run("{\"load\":{\"arrival\":\"closed\",\"clients\":20,\"duration_s\":30,\"warmup_s\":2,"
+                                "\"think_us\":{\"dist\":\"exponential\",\"mean_us\":5000}}}",
+                                3);
+    sim_assert_conserved(&x->r);
     double xput = x->r.throughput_rps;
     double r_law = cs_response_time_law(20, xput, 0.005);
     assert_close(cs_hist_mean(&x->r.latency) / 1e9, r_law, 0.02);
     /* 20 clients at 1 / (R + Z) each load 3 nodes heavily but not over. */
     assert_true(x->r.node_utilization_mean > 0.8);
     assert_int_equal(x->r.coord[CS_C_REJECTED], 0);
-    done(x);
+    sim_done(x);
 }
 
 static void a_schedule_changes_the_rate_at_its_points(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"arrival\":\"constant\",\"duration_s\":3,\"warmup_s\":0,"
-                        "\"schedule\":[{\"at_s\":0,\"rate_rps\":100},{\"at_s\":1,\"rate_rps\":1000},"
-                        "{\"at_s\":2,\"rate_rps\":0}]},"
-                        "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":100}}}",
-                        2);
-    assert_conserved(&x->r);
+    struct sim_run *x = sim_run("{\"load\":{\"arrival\":\"constant\",\"duration_s\":3,\"warmup_s\":0,"
+                                "\"schedule\":[{\"at_s\":0,\"rate_rps\":100},{\"at_s\":1,\"rate_rps\":1000},"
+                                "{\"at_s\":2,\"rate_rps\":0}]},"
+                                "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":100}}}",
+                                2);
+    sim_assert_conserved(&x->r);
     /* Arrivals strictly inside each piece: 99 in the first second, 999
      * in the next (the one due exactly at a point starts the next piece
      * over), none after. */
     assert_int_equal(x->r.coord[CS_C_GENERATED], 99 + 999);
     assert_close(x->r.offered_rps, 1100.0 / 3.0, 1e-9);
-    done(x);
+    sim_done(x);
 }
 
 static void a_trace_is_replayed_at_its_offsets_with_its_service_times(void **state)
@@ -493,7 +448,7 @@ static void a_trace_is_replayed_at_its_offsets_with_its_service_times(void **sta
     struct cs_results r;
     assert_int_equal(cs_results_init(&r, 2), CS_OK);
     assert_int_equal(cs_virtual_run(&sc, 1, &t, &r, NULL), CS_OK);
-    assert_conserved(&r);
+    sim_assert_conserved(&r);
     /* The line at 5 s is past the window. One node: the third waits for the second. */
     assert_int_equal(r.coord[CS_C_GENERATED], 3);
     assert_int_equal(r.latency.min, 500000);
@@ -507,23 +462,23 @@ static void timeouts_end_requests_once_and_discard_late_replies(void **state)
     (void)state;
     /* Service is 2 ms but a request is given up 3 ms after arrival; at
      * 150% load the backlog makes most of them late. */
-    struct run *x = run("{\"load\":{\"utilization\":1.5,\"duration_s\":5},"
-                        "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":2000}},"
-                        "\"dispatch\":{\"timeout_ms\":3,\"window\":4}}",
-                        2);
-    assert_conserved(&x->r);
+    struct sim_run *x = sim_run("{\"load\":{\"utilization\":1.5,\"duration_s\":5},"
+                                "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":2000}},"
+                                "\"dispatch\":{\"timeout_ms\":3,\"window\":4}}",
+                                2);
+    sim_assert_conserved(&x->r);
     assert_true(x->r.coord[CS_C_TIMED_OUT] > 1000);
     assert_true(x->r.coord[CS_C_LATE_REPLIES] > 0);
     /* Nothing completes later than the timeout. */
     assert_true(x->r.latency.max <= 3 * CS_NS_PER_MS);
-    done(x);
+    sim_done(x);
 }
 
 static void a_full_node_queue_rejects_and_the_coordinator_counts_it(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"utilization\":2,\"duration_s\":3},\"nodes\":{\"queue_capacity\":2}}", 2);
-    assert_conserved(&x->r);
+    struct sim_run *x = sim_run("{\"load\":{\"utilization\":2,\"duration_s\":3},\"nodes\":{\"queue_capacity\":2}}", 2);
+    sim_assert_conserved(&x->r);
     assert_true(x->r.coord[CS_C_REJECTED_AT_NODES] > 0);
     uint64_t at_nodes = 0;
     for (int i = 0; i < 2; i++)
@@ -531,16 +486,16 @@ static void a_full_node_queue_rejects_and_the_coordinator_counts_it(void **state
     assert_true(at_nodes >= x->r.coord[CS_C_REJECTED_AT_NODES]);
     /* Queued work never exceeds 2 plus the one in service. */
     assert_true(x->st.max_node_depth <= 3);
-    done(x);
+    sim_done(x);
 }
 
 static void a_fast_node_serves_faster_and_counts_in_the_capacity(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"utilization\":0.5,\"duration_s\":10},\"nodes\":{\"speed\":{\"1\":4},"
-                        "\"servers\":{\"default\":1,\"2\":2}},\"dispatch\":{\"policy\":\"least_outstanding\"}}",
-                        2);
-    assert_conserved(&x->r);
+    struct sim_run *x = sim_run("{\"load\":{\"utilization\":0.5,\"duration_s\":10},\"nodes\":{\"speed\":{\"1\":4},"
+                                "\"servers\":{\"default\":1,\"2\":2}},\"dispatch\":{\"policy\":\"least_outstanding\"}}",
+                                2);
+    sim_assert_conserved(&x->r);
     /* Capacity: node 1 at 4 x 1000/s, node 2 with 2 servers at 1000/s. */
     assert_close(x->r.node_capacity_rps, 6000, 1e-9);
     double svc1 = (double)x->r.nodes[0].counters[CS_N_SERVICE_NS] / (double)x->r.nodes[0].counters[CS_N_MEASURED];
@@ -548,7 +503,7 @@ static void a_fast_node_serves_faster_and_counts_in_the_capacity(void **state)
     assert_close(svc1, 250000, 0.05);
     assert_close(svc2, 1000000, 0.05);
     assert_true(x->r.nodes[0].coordinator_completed > x->r.nodes[1].coordinator_completed);
-    done(x);
+    sim_done(x);
 }
 
 /* A flash crowd (5x the capacity for 3 s): without admission control the
@@ -564,18 +519,18 @@ static void a_fast_node_serves_faster_and_counts_in_the_capacity(void **state)
 static void admission_control_bounds_latency_in_a_flash_crowd(void **state)
 {
     (void)state;
-    struct run *open = run(FLASH_CROWD("1000000"), 2);
-    struct run *bounded = run(FLASH_CROWD("20"), 2);
-    assert_conserved(&open->r);
-    assert_conserved(&bounded->r);
+    struct sim_run *open = sim_run(FLASH_CROWD("1000000"), 2);
+    struct sim_run *bounded = sim_run(FLASH_CROWD("20"), 2);
+    sim_assert_conserved(&open->r);
+    sim_assert_conserved(&bounded->r);
     assert_int_equal(open->r.coord[CS_C_REJECTED], 0);
     assert_true(bounded->r.coord[CS_C_REJECTED] > 10000);
     /* 2 nodes serve 2000/s against 10000/s for 3 s: the backlog reaches
      * 24000 requests, 12 s of work; bounded, at most 36 wait. */
     assert_true(cs_hist_percentile(&open->r.latency, 99) > 5 * CS_NS_PER_S);
     assert_true(cs_hist_percentile(&bounded->r.latency, 99) < 50 * CS_NS_PER_MS);
-    done(open);
-    done(bounded);
+    sim_done(open);
+    sim_done(bounded);
 }
 
 /* The ticket rush: 3 nodes serve 3000/s; 1000/s, then 6000/s from 2 s to
@@ -593,7 +548,7 @@ static void admission_control_bounds_latency_in_a_flash_crowd(void **state)
 static void a_transient_overload_is_named_when_the_averages_kept_up(void **state)
 {
     (void)state;
-    struct run *x = run(TICKET_RUSH("1000000"), 3);
+    struct sim_run *x = sim_run(TICKET_RUSH("1000000"), 3);
     const struct cs_overload *o = &x->r.overload;
     assert_true(x->r.throughput_rps > 0.95 * x->r.offered_rps); /* the averages kept up */
     assert_int_equal(x->r.bottleneck, CS_BOTTLENECK_SERVICE_NODES);
@@ -604,9 +559,9 @@ static void a_transient_overload_is_named_when_the_averages_kept_up(void **state
     assert_true(o->p99_peak_us > 1.5e6);
     assert_close(o->capacity_rps, 3000, 1e-9);
     assert_non_null(strstr(x->r.reason, "overloaded from 2.0 s to"));
-    done(x);
+    sim_done(x);
 
-    x = run(TICKET_RUSH("30"), 3);
+    x = sim_run(TICKET_RUSH("30"), 3);
     o = &x->r.overload;
     assert_int_equal(x->r.bottleneck, CS_BOTTLENECK_SERVICE_NODES);
     assert_close(o->from_s, 2.0, 0.07);
@@ -614,18 +569,18 @@ static void a_transient_overload_is_named_when_the_averages_kept_up(void **state
     assert_true(o->pending_peak <= 30);
     assert_true(o->rejected > 5000);
     assert_non_null(strstr(x->r.reason, "requests were turned away"));
-    done(x);
+    sim_done(x);
 
     const char *steady[] = {"{\"load\":{\"utilization\":0.9,\"duration_s\":20,\"warmup_s\":1}}",
                             "{\"load\":{\"utilization\":0.9,\"duration_s\":20,\"warmup_s\":1},"
                             "\"dispatch\":{\"policy\":\"pull\"}}"};
     for (size_t i = 0; i < CS_ARRAY_LEN(steady); i++) {
-        x = run(steady[i], 3);
+        x = sim_run(steady[i], 3);
         if (x->r.overload.episodes)
             fail_msg("%zu: %d episodes %.2f-%.2f s, %.2f s, peak %.0f req/s, queue %d, capacity %.0f", i,
                      x->r.overload.episodes, x->r.overload.from_s, x->r.overload.to_s, x->r.overload.overloaded_s,
                      x->r.overload.peak_offered_rps, x->r.overload.pending_peak, x->r.overload.capacity_rps);
-        done(x);
+        sim_done(x);
     }
 }
 
@@ -662,12 +617,12 @@ static void time_series_rows_add_up_to_the_run(void **state)
 static void a_stopped_node_is_marked_down_then_up_and_nothing_is_lost(void **state)
 {
     (void)state;
-    struct run *x =
-        run("{\"load\":{\"utilization\":0.5,\"duration_s\":6,\"warmup_s\":0},"
-            "\"faults\":[{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":3,\"kind\":\"recover\"}],"
-            "\"dispatch\":{\"timeout_ms\":50,\"down_after\":3,\"probe_ms\":200}}",
-            3);
-    assert_conserved(&x->r);
+    struct sim_run *x =
+        sim_run("{\"load\":{\"utilization\":0.5,\"duration_s\":6,\"warmup_s\":0},"
+                "\"faults\":[{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":3,\"kind\":\"recover\"}],"
+                "\"dispatch\":{\"timeout_ms\":50,\"down_after\":3,\"probe_ms\":200}}",
+                3);
+    sim_assert_conserved(&x->r);
     const struct cs_results *r = &x->r;
     assert_true(r->coord[CS_C_TIMED_OUT] >= 3 && r->coord[CS_C_TIMED_OUT] < 100);
     assert_true(r->nodes[1].counters[CS_N_DROPPED] >= 3);
@@ -679,7 +634,7 @@ static void a_stopped_node_is_marked_down_then_up_and_nothing_is_lost(void **sta
     assert_true(r->health[r->health_n - 1].at_s >= 3.0 && r->health[r->health_n - 1].at_s < 3.3);
     /* 500 req/s for the 4 s it was up. */
     assert_true(r->nodes[1].coordinator_completed > 1500);
-    done(x);
+    sim_done(x);
 }
 
 /* One node ten times slower for 3 s: round robin keeps feeding it and its
@@ -696,10 +651,10 @@ static void a_straggler_hurts_round_robin_more_than_load_aware_policies(void **s
                  "\"faults\":[{\"rank\":3,\"at_s\":1,\"kind\":\"slow\",\"factor\":10,\"for_s\":3}],"
                  "\"dispatch\":{\"policy\":\"%s\",\"max_pending\":1000000}}",
                  policies[k]);
-        struct run *x = run(json, 4);
-        assert_conserved(&x->r);
+        struct sim_run *x = sim_run(json, 4);
+        sim_assert_conserved(&x->r);
         p99[k] = (double)cs_hist_percentile(&x->r.latency, 99);
-        done(x);
+        sim_done(x);
     }
     assert_true(p99[0] > 3 * p99[1]);
     assert_true(p99[0] > 3 * p99[2]);
@@ -712,12 +667,12 @@ static void a_straggler_hurts_round_robin_more_than_load_aware_policies(void **s
 static void a_stopped_nodes_requests_are_retried_elsewhere_and_complete(void **state)
 {
     (void)state;
-    struct run *x =
-        run("{\"load\":{\"utilization\":0.5,\"duration_s\":6,\"warmup_s\":0},"
-            "\"faults\":[{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":3,\"kind\":\"recover\"}],"
-            "\"dispatch\":{\"timeout_ms\":50,\"retries\":1,\"down_after\":3,\"probe_ms\":200}}",
-            3);
-    assert_conserved(&x->r);
+    struct sim_run *x =
+        sim_run("{\"load\":{\"utilization\":0.5,\"duration_s\":6,\"warmup_s\":0},"
+                "\"faults\":[{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":3,\"kind\":\"recover\"}],"
+                "\"dispatch\":{\"timeout_ms\":50,\"retries\":1,\"down_after\":3,\"probe_ms\":200}}",
+                3);
+    sim_assert_conserved(&x->r);
     const uint64_t *c = x->r.coord;
     uint64_t dropped = x->r.nodes[1].counters[CS_N_DROPPED];
     assert_true(dropped >= 3);
@@ -735,23 +690,23 @@ static void a_stopped_nodes_requests_are_retried_elsewhere_and_complete(void **s
     assert_true(x->r.health_n >= 2);
     assert_true(x->r.health[x->r.health_n - 1].up);
     assert_true(x->r.nodes[1].coordinator_completed > 1500);
-    done(x);
+    sim_done(x);
 }
 
 /* Without retries the same requests time out: the retry is what saves them. */
 static void without_retries_a_stopped_nodes_requests_time_out(void **state)
 {
     (void)state;
-    struct run *x =
-        run("{\"load\":{\"utilization\":0.5,\"duration_s\":6,\"warmup_s\":0},"
-            "\"faults\":[{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":3,\"kind\":\"recover\"}],"
-            "\"dispatch\":{\"timeout_ms\":50,\"down_after\":3,\"probe_ms\":200}}",
-            3);
-    assert_conserved(&x->r);
+    struct sim_run *x =
+        sim_run("{\"load\":{\"utilization\":0.5,\"duration_s\":6,\"warmup_s\":0},"
+                "\"faults\":[{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":3,\"kind\":\"recover\"}],"
+                "\"dispatch\":{\"timeout_ms\":50,\"down_after\":3,\"probe_ms\":200}}",
+                3);
+    sim_assert_conserved(&x->r);
     assert_int_equal(x->r.coord[CS_C_TIMED_OUT], x->r.nodes[1].counters[CS_N_DROPPED]);
     assert_int_equal(x->r.coord[CS_C_FAILED], 0);
     assert_int_equal(x->r.coord[CS_C_RETRIES], 0);
-    done(x);
+    sim_done(x);
 }
 
 /* Every node stops at 1 s for good. Requests sent to them are retried,
@@ -760,13 +715,13 @@ static void without_retries_a_stopped_nodes_requests_time_out(void **state)
 static void when_every_node_stops_retried_requests_fail(void **state)
 {
     (void)state;
-    struct run *x =
-        run("{\"load\":{\"utilization\":0.5,\"duration_s\":3,\"warmup_s\":0},"
-            "\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"}],"
-            "\"dispatch\":{\"timeout_ms\":20,\"retries\":2,\"down_after\":3,\"probe_ms\":100},"
-            "\"run\":{\"drain_timeout_s\":1}}",
-            2);
-    assert_conserved(&x->r);
+    struct sim_run *x =
+        sim_run("{\"load\":{\"utilization\":0.5,\"duration_s\":3,\"warmup_s\":0},"
+                "\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"}],"
+                "\"dispatch\":{\"timeout_ms\":20,\"retries\":2,\"down_after\":3,\"probe_ms\":100},"
+                "\"run\":{\"drain_timeout_s\":1}}",
+                2);
+    sim_assert_conserved(&x->r);
     const uint64_t *c = x->r.coord;
     assert_true(c[CS_C_FAILED] > 0);
     assert_true(c[CS_C_TIMED_OUT] > 1000); /* queued, never sent */
@@ -774,7 +729,7 @@ static void when_every_node_stops_retried_requests_fail(void **state)
     assert_int_equal(c[CS_C_RETRIED_COMPLETED], 0);
     /* 1000 req/s answered for the first second only. */
     assert_true(c[CS_C_COMPLETED] > 800 && c[CS_C_COMPLETED] < 1100);
-    done(x);
+    sim_done(x);
 }
 
 #define STRAGGLER(policy, dispatch_extra)                                               \
@@ -792,10 +747,10 @@ static void when_every_node_stops_retried_requests_fail(void **state)
 static void hedging_cuts_a_stragglers_tail(void **state)
 {
     (void)state;
-    struct run *plain = run(STRAGGLER("round_robin", ""), 4);
-    struct run *hedged = run(STRAGGLER("round_robin", ",\"hedge_after_us\":20000"), 4);
-    assert_conserved(&plain->r);
-    assert_conserved(&hedged->r);
+    struct sim_run *plain = sim_run(STRAGGLER("round_robin", ""), 4);
+    struct sim_run *hedged = sim_run(STRAGGLER("round_robin", ",\"hedge_after_us\":20000"), 4);
+    sim_assert_conserved(&plain->r);
+    sim_assert_conserved(&hedged->r);
     const uint64_t *c = hedged->r.coord;
     double p99_plain = (double)cs_hist_percentile(&plain->r.latency, 99);
     double p99_hedged = (double)cs_hist_percentile(&hedged->r.latency, 99);
@@ -807,8 +762,8 @@ static void hedging_cuts_a_stragglers_tail(void **state)
     assert_true(c[CS_C_HEDGES] > c[CS_C_GENERATED] / 50 && c[CS_C_HEDGES] < c[CS_C_GENERATED] / 4);
     assert_true(c[CS_C_HEDGE_WINS] > c[CS_C_HEDGES] / 2);
     assert_int_equal(c[CS_C_DUPLICATE_REPLIES], c[CS_C_HEDGES]);
-    done(plain);
-    done(hedged);
+    sim_done(plain);
+    sim_done(hedged);
 }
 
 /* Hedging at the 95th percentile of recent answer times on a healthy
@@ -819,16 +774,16 @@ static void hedging_cuts_a_stragglers_tail(void **state)
 static void percentile_hedging_duplicates_about_the_tail(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"utilization\":0.5,\"duration_s\":10,\"warmup_s\":0},"
-                        "\"dispatch\":{\"policy\":\"random\",\"hedge_percentile\":95}}",
-                        4);
-    assert_conserved(&x->r);
+    struct sim_run *x = sim_run("{\"load\":{\"utilization\":0.5,\"duration_s\":10,\"warmup_s\":0},"
+                                "\"dispatch\":{\"policy\":\"random\",\"hedge_percentile\":95}}",
+                                4);
+    sim_assert_conserved(&x->r);
     const uint64_t *c = x->r.coord;
     assert_true(c[CS_C_HEDGES] > c[CS_C_GENERATED] / 50);
     assert_true(c[CS_C_HEDGES] <= c[CS_C_GENERATED] / 10 + 200);
     assert_int_equal(c[CS_C_DUPLICATE_REPLIES], c[CS_C_HEDGES]);
     assert_int_equal(c[CS_C_COMPLETED], c[CS_C_GENERATED]);
-    done(x);
+    sim_done(x);
 }
 
 /* Hedging far too early (after 100 us, below any answer) would duplicate
@@ -836,15 +791,15 @@ static void percentile_hedging_duplicates_about_the_tail(void **state)
 static void the_hedge_budget_caps_duplicates(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"utilization\":0.5,\"duration_s\":10,\"warmup_s\":0},"
-                        "\"dispatch\":{\"hedge_after_us\":100,\"hedge_budget\":0.05}}",
-                        4);
-    assert_conserved(&x->r);
+    struct sim_run *x = sim_run("{\"load\":{\"utilization\":0.5,\"duration_s\":10,\"warmup_s\":0},"
+                                "\"dispatch\":{\"hedge_after_us\":100,\"hedge_budget\":0.05}}",
+                                4);
+    sim_assert_conserved(&x->r);
     const uint64_t *c = x->r.coord;
     assert_true(c[CS_C_HEDGES] >= c[CS_C_GENERATED] / 20 - 1);
     assert_true(c[CS_C_HEDGES] <= c[CS_C_GENERATED] / 20 + 200);
     assert_true(c[CS_C_HEDGES_SKIPPED] > c[CS_C_GENERATED] / 2);
-    done(x);
+    sim_done(x);
 }
 
 #define SPIKE(dispatch_extra)                                                                   \
@@ -861,12 +816,12 @@ static void the_hedge_budget_caps_duplicates(void **state)
 static void retries_without_a_budget_turn_a_spike_into_a_collapse(void **state)
 {
     (void)state;
-    struct run *none = run(SPIKE(""), 4);
-    struct run *storm = run(SPIKE(",\"retries\":3,\"retry_budget\":100"), 4);
-    struct run *budget = run(SPIKE(",\"retries\":3"), 4);
-    assert_conserved(&none->r);
-    assert_conserved(&storm->r);
-    assert_conserved(&budget->r);
+    struct sim_run *none = sim_run(SPIKE(""), 4);
+    struct sim_run *storm = sim_run(SPIKE(",\"retries\":3,\"retry_budget\":100"), 4);
+    struct sim_run *budget = sim_run(SPIKE(",\"retries\":3"), 4);
+    sim_assert_conserved(&none->r);
+    sim_assert_conserved(&storm->r);
+    sim_assert_conserved(&budget->r);
     const uint64_t *n = none->r.coord, *s = storm->r.coord, *b = budget->r.coord;
     assert_true(n[CS_C_COMPLETED] > n[CS_C_GENERATED] * 7 / 10);
     assert_true(s[CS_C_COMPLETED] < s[CS_C_GENERATED] * 4 / 10);
@@ -876,9 +831,9 @@ static void retries_without_a_budget_turn_a_spike_into_a_collapse(void **state)
     assert_true(b[CS_C_COMPLETED] > b[CS_C_GENERATED] * 7 / 10);
     assert_true(b[CS_C_RETRIES] <= b[CS_C_GENERATED] / 10 + 200);
     assert_true(b[CS_C_RETRIES_SKIPPED] > 0);
-    done(none);
-    done(storm);
-    done(budget);
+    sim_done(none);
+    sim_done(storm);
+    sim_done(budget);
 }
 
 /* A one-minute timeout and a one-second hedge delay at 100,000 req/s: the
@@ -887,15 +842,16 @@ static void retries_without_a_budget_turn_a_spike_into_a_collapse(void **state)
 static void deadline_and_hedge_rings_stay_near_what_is_in_flight(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"arrival\":\"constant\",\"rate_rps\":100000,\"duration_s\":2,\"warmup_s\":0},"
-                        "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":10}},"
-                        "\"dispatch\":{\"timeout_ms\":60000,\"retries\":1,\"hedge_after_us\":1000000}}",
-                        3);
-    assert_conserved(&x->r);
+    struct sim_run *x =
+        sim_run("{\"load\":{\"arrival\":\"constant\",\"rate_rps\":100000,\"duration_s\":2,\"warmup_s\":0},"
+                "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":10}},"
+                "\"dispatch\":{\"timeout_ms\":60000,\"retries\":1,\"hedge_after_us\":1000000}}",
+                3);
+    sim_assert_conserved(&x->r);
     assert_int_equal(x->r.coord[CS_C_COMPLETED], x->r.coord[CS_C_GENERATED]);
     assert_true(x->r.coord[CS_C_GENERATED] >= 199999);
     assert_true(x->st.ring_cap <= 4096);
-    done(x);
+    sim_done(x);
 }
 
 /* The modelled costs of a virtual run. Constant arrivals below capacity
@@ -904,17 +860,17 @@ static void deadline_and_hedge_rings_stay_near_what_is_in_flight(void **state)
 static void modelled_network_and_node_costs_add_exactly(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"arrival\":\"constant\",\"rate_rps\":500,\"duration_s\":4,\"warmup_s\":0},"
-                        "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":1000}},"
-                        "\"network\":{\"latency_us\":250},\"model\":{\"node_overhead_us\":100}}",
-                        2);
-    assert_conserved(&x->r);
+    struct sim_run *x = sim_run("{\"load\":{\"arrival\":\"constant\",\"rate_rps\":500,\"duration_s\":4,\"warmup_s\":0},"
+                                "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":1000}},"
+                                "\"network\":{\"latency_us\":250},\"model\":{\"node_overhead_us\":100}}",
+                                2);
+    sim_assert_conserved(&x->r);
     assert_int_equal(x->r.latency.min, 1600 * 1000);
     assert_true(x->r.latency.max - x->r.latency.min <= 1000); /* one histogram bucket */
     /* The delivered service includes the overhead: 1.1x what was asked. */
     assert_close(x->r.service_inflation, 1.1, 1e-6);
     assert_close(x->r.node_capacity_rps, 2 / 1100e-6, 1e-9);
-    done(x);
+    sim_done(x);
 }
 
 /* Theory knows the network's round trip (a constant) and a constant
@@ -924,26 +880,26 @@ static void modelled_network_and_node_costs_add_exactly(void **state)
 static void theory_takes_the_modelled_costs(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"rate_rps\":3200,\"duration_s\":60,\"warmup_s\":2},"
-                        "\"dispatch\":{\"policy\":\"random\"},"
-                        "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":900}},"
-                        "\"network\":{\"latency_us\":300},\"model\":{\"node_overhead_us\":100}}",
-                        4);
+    struct sim_run *x = sim_run("{\"load\":{\"rate_rps\":3200,\"duration_s\":60,\"warmup_s\":2},"
+                                "\"dispatch\":{\"policy\":\"random\"},"
+                                "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":900}},"
+                                "\"network\":{\"latency_us\":300},\"model\":{\"node_overhead_us\":100}}",
+                                4);
     assert_non_null(x->r.theory.model);
     assert_close(x->r.theory.mean_us, 1e6 * cs_md1_sojourn(800, 1000) + 600, 1e-9);
     assert_close(cs_hist_mean(&x->r.latency) / 1e3, x->r.theory.mean_us, 0.03);
-    done(x);
-    x = run("{\"load\":{\"arrival\":\"closed\",\"clients\":12,\"duration_s\":60,\"warmup_s\":2},"
-            "\"dispatch\":{\"policy\":\"random\"},\"network\":{\"latency_us\":300}}",
-            4);
+    sim_done(x);
+    x = sim_run("{\"load\":{\"arrival\":\"closed\",\"clients\":12,\"duration_s\":60,\"warmup_s\":2},"
+                "\"dispatch\":{\"policy\":\"random\"},\"network\":{\"latency_us\":300}}",
+                4);
     assert_non_null(x->r.theory.model);
     assert_close(cs_hist_mean(&x->r.latency) / 1e3, x->r.theory.mean_us, 0.03);
-    done(x);
+    sim_done(x);
     /* A pulling node waits a round trip for each request: no formula. */
-    x = run("{\"load\":{\"duration_s\":2},\"dispatch\":{\"policy\":\"pull\"},\"network\":{\"latency_us\":300}}", 4);
+    x = sim_run("{\"load\":{\"duration_s\":2},\"dispatch\":{\"policy\":\"pull\"},\"network\":{\"latency_us\":300}}", 4);
     assert_null(x->r.theory.model);
     assert_non_null(strstr(x->r.theory.why, "network.latency_us"));
-    done(x);
+    sim_done(x);
 }
 
 /* The coordinator's modelled work: per request and per message (one out,
@@ -953,22 +909,22 @@ static void theory_takes_the_modelled_costs(void **state)
 static void the_coordinator_pays_its_modelled_costs(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"rate_rps\":2000,\"duration_s\":10,\"warmup_s\":1},"
-                        "\"service\":{\"time\":{\"dist\":\"exponential\",\"mean_us\":100}},"
-                        "\"model\":{\"coordinator_request_us\":50,\"coordinator_message_us\":25}}",
-                        8);
-    assert_conserved(&x->r);
+    struct sim_run *x = sim_run("{\"load\":{\"rate_rps\":2000,\"duration_s\":10,\"warmup_s\":1},"
+                                "\"service\":{\"time\":{\"dist\":\"exponential\",\"mean_us\":100}},"
+                                "\"model\":{\"coordinator_request_us\":50,\"coordinator_message_us\":25}}",
+                                8);
+    sim_assert_conserved(&x->r);
     assert_close(x->r.coordinator_utilization, 0.2, 0.02);
     assert_close(x->r.coordinator_per_request_us, 100, 0.02);
     assert_null(x->r.theory.model);
-    done(x);
-    x = run("{\"load\":{\"arrival\":\"closed\",\"clients\":64,\"duration_s\":5,\"warmup_s\":1},"
-            "\"service\":{\"time\":{\"dist\":\"exponential\",\"mean_us\":100}},"
-            "\"model\":{\"coordinator_request_us\":50,\"coordinator_message_us\":25}}",
-            8);
+    sim_done(x);
+    x = sim_run("{\"load\":{\"arrival\":\"closed\",\"clients\":64,\"duration_s\":5,\"warmup_s\":1},"
+                "\"service\":{\"time\":{\"dist\":\"exponential\",\"mean_us\":100}},"
+                "\"model\":{\"coordinator_request_us\":50,\"coordinator_message_us\":25}}",
+                8);
     assert_close(x->r.throughput_rps, 10000, 0.02);
     assert_int_equal(x->r.bottleneck, CS_BOTTLENECK_COORDINATOR);
-    done(x);
+    sim_done(x);
 }
 
 /* The handoff: a pulling node that answers while requests wait at the
@@ -980,10 +936,10 @@ static void the_coordinator_pays_its_modelled_costs(void **state)
 static void a_pulling_node_waits_a_round_trip_for_its_next_request(void **state)
 {
     (void)state;
-    struct run *x = run("{\"load\":{\"utilization\":0.8,\"duration_s\":20,\"warmup_s\":1},"
-                        "\"dispatch\":{\"policy\":\"pull\"},\"network\":{\"latency_us\":100}}",
-                        4);
-    assert_conserved(&x->r);
+    struct sim_run *x = sim_run("{\"load\":{\"utilization\":0.8,\"duration_s\":20,\"warmup_s\":1},"
+                                "\"dispatch\":{\"policy\":\"pull\"},\"network\":{\"latency_us\":100}}",
+                                4);
+    sim_assert_conserved(&x->r);
     assert_true(x->r.handoffs > 1000);
     assert_close(x->r.handoff_mean_us, 200, 1e-9);
     assert_true(x->r.occupied_us > cs_hist_mean(&x->r.service) / 1e3);
@@ -991,21 +947,21 @@ static void a_pulling_node_waits_a_round_trip_for_its_next_request(void **state)
      * serves, as a message broker's prefetch does. The handoff mostly
      * disappears (left: a service shorter than the round trip), and with
      * it the 20% of extra occupation that made 80% load nearly 96%. */
-    struct run *y = run("{\"load\":{\"utilization\":0.8,\"duration_s\":20,\"warmup_s\":1},"
-                        "\"dispatch\":{\"policy\":\"pull\",\"prefetch\":2},\"network\":{\"latency_us\":100}}",
-                        4);
-    assert_conserved(&y->r);
+    struct sim_run *y = sim_run("{\"load\":{\"utilization\":0.8,\"duration_s\":20,\"warmup_s\":1},"
+                                "\"dispatch\":{\"policy\":\"pull\",\"prefetch\":2},\"network\":{\"latency_us\":100}}",
+                                4);
+    sim_assert_conserved(&y->r);
     assert_true(y->r.handoffs < x->r.handoffs / 4);
     assert_true(cs_hist_mean(&y->r.latency) < 0.5 * cs_hist_mean(&x->r.latency));
     assert_null(y->r.theory.model);
     assert_non_null(strstr(y->r.theory.why, "prefetch"));
-    done(y);
-    done(x);
-    x = run("{\"load\":{\"utilization\":0.8,\"duration_s\":5},\"dispatch\":{\"policy\":\"random\"},"
-            "\"network\":{\"latency_us\":100}}",
-            4);
+    sim_done(y);
+    sim_done(x);
+    x = sim_run("{\"load\":{\"utilization\":0.8,\"duration_s\":5},\"dispatch\":{\"policy\":\"random\"},"
+                "\"network\":{\"latency_us\":100}}",
+                4);
     assert_int_equal(x->r.handoffs, 0);
-    done(x);
+    sim_done(x);
 }
 
 int main(void)

@@ -20,6 +20,8 @@
 struct cs_clock {
     int64_t (*now)(void *ctx);           /* ns, monotonic */
     void (*spin)(void *ctx, int64_t ns); /* burn CPU (or advance virtual time) */
+    void (*hold)(void *ctx, int64_t ns); /* stay busy without the CPU: sleep, then spin the last of it
+                                            (or advance virtual time) */
     void *ctx;
 };
 
@@ -28,7 +30,8 @@ static inline int64_t cs_clock_now(const struct cs_clock *c)
     return c->now(c->ctx);
 }
 
-/* The real monotonic clock; spin busy-waits. */
+/* The real monotonic clock; spin busy-waits, hold sleeps with
+ * compensation (cs_sleeper) and spins what is left when it wakes early. */
 extern const struct cs_clock cs_real_clock;
 int64_t cs_now_ns(void);
 void cs_spin_ns(int64_t ns);

@@ -39,6 +39,12 @@ struct cs_fault {
 
 enum cs_service_mode { CS_MODE_SLEEP = 0, CS_MODE_SPIN = 1 };
 
+/* How the coordinator's emulated costs (dispatch.cost_us and
+ * message_cost_us) are paid: burning the CPU, or busy without it (a
+ * sleep to the end of the cost, finished with a short spin), so that
+ * several dispatchers on a small host measure the design, not the host. */
+enum cs_cost_mode { CS_COST_SPIN = 0, CS_COST_SLEEP = 1 };
+
 /* How a sweep sets the offered load of each step (see sweep.h). */
 enum cs_sweep_mode { CS_SWEEP_SATURATE = 0, CS_SWEEP_STRONG = 1, CS_SWEEP_WEAK = 2 };
 
@@ -93,6 +99,10 @@ struct cs_scenario {
     struct {
         int policy;              /* index into cs_policies */
         double cost_us;          /* emulated coordinator CPU work per request */
+        double message_cost_us;  /* and per message it sends */
+        int cost_mode;           /* enum cs_cost_mode */
+        int batch;               /* most requests (replies) per message, 1..CS_BATCH_MAX */
+        double batch_wait_us;    /* longest a request (reply) waits for its batch to fill */
         int window;              /* max requests in flight per service node */
         int max_pending;         /* max requests queued at the coordinator */
         int d;                   /* power_of_d: nodes sampled per request */

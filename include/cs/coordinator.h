@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "cs/arrival.h"
+#include "cs/batcher.h"
 #include "cs/clock.h"
 #include "cs/config.h"
 #include "cs/heap.h"
@@ -58,6 +59,10 @@ enum cs_coord_counter {
     CS_C_PENDING_MAX,        /* deepest the coordinator's queue got */
     CS_C_WAKE_LATE_MAX_NS,   /* longest the host let a timed wait overrun (cs_coord_woke) */
     CS_C_PAUSES,             /* timed waits that overran by over CS_PAUSE_NS */
+    CS_C_MESSAGES_SENT,      /* transport messages sent, whole run (a batch is one) */
+    CS_C_ITEMS_SENT,         /* requests (and shutdowns) in them */
+    CS_C_MESSAGES_RECEIVED,  /* transport messages taken, whole run */
+    CS_C_ITEMS_RECEIVED,     /* replies in them */
     CS_C__COUNT
 };
 extern const char *const cs_coord_counter_names[CS_C__COUNT];
@@ -183,6 +188,9 @@ struct cs_coord {
     bool stopped;        /* cs_coord_stop() cut the run short */
     bool paused;         /* the host held the last wait past its end (cs_coord_woke) */
     int64_t cost_ns, timeout_ns;
+    int64_t message_cost_ns; /* dispatch.message_cost_us: per message sent */
+    bool cost_hold;          /* dispatch.cost_mode "sleep": costs hold the clock rather than spin */
+    struct cs_batcher out;   /* requests, batched per node (dispatch.batch) */
     enum cs_arrival_source source;
     double base_rps;        /* rate without a schedule */
     double next_arrival_ns; /* CS_SOURCE_RATE: absolute, on clk */

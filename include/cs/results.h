@@ -93,14 +93,18 @@ struct cs_results {
     double coordinator_utilization;
     double coordinator_per_request_us; /* NAN when nothing completed */
     double node_utilization_mean;
-    double service_inflation; /* delivered / requested service time */
-    uint64_t handoffs;        /* measured requests that found their node idle waiting for them */
-    double handoff_mean_us;   /* that idle time, mean over them (NAN: none) */
-    double occupied_us;       /* what a node was taken per request: delivered service + handoff */
-    uint64_t pauses;          /* timed waits the host overran by over CS_PAUSE_NS, all ranks */
-    double pause_max_ms;      /* the longest overrun of a timed wait, any rank */
-    int pause_rank;           /* the rank it was on */
-    double discarded_share;   /* of the nodes' answers, those discarded as late or duplicate */
+    double service_inflation;    /* delivered / requested service time */
+    uint64_t handoffs;           /* measured requests that found their node idle waiting for them */
+    double handoff_mean_us;      /* that idle time, mean over them (NAN: none) */
+    double occupied_us;          /* what a node was taken per request: delivered service + handoff */
+    uint64_t pauses;             /* timed waits the host overran by over CS_PAUSE_NS, all ranks */
+    double pause_max_ms;         /* the longest overrun of a timed wait, any rank */
+    int pause_rank;              /* the rank it was on */
+    double discarded_share;      /* of the nodes' answers, those discarded as late or duplicate */
+    double requests_per_message; /* items in the coordinator's messages, mean (NAN: none sent) */
+    double replies_per_message;  /* replies in the messages it took, mean (NAN: none taken) */
+    double message_share;        /* of the coordinator's time per request, the part paid per message (NAN: unknown) */
+    char lever[320];             /* with the coordinator the bottleneck: what batching would do, in a line */
     double node_capacity_rps, coordinator_capacity_rps, capacity_rps;
     enum cs_bottleneck bottleneck;
     char reason[448];

@@ -41,8 +41,9 @@ int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char
 double cs_scenario_capacity_rps(const struct cs_scenario *s, int service_nodes);
 
 /* The coordinator's cost of one request in microseconds: dispatch.cost_us
- * plus what the model adds (its own work per request, and one message
- * out and one back). */
+ * plus what the model adds (its own work per request), and its share of
+ * the per-message costs (dispatch.message_cost_us on the message out,
+ * the model's on it and the one back) with full batches. */
 double cs_scenario_coordinator_cost_us(const struct cs_scenario *s);
 
 /* The first modelled cost (network.*, model.*) that is not zero, with its

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cs/batcher.h"
 #include "cs/clock.h"
 #include "cs/config.h"
 #include "cs/histogram.h"
@@ -31,10 +32,12 @@ enum cs_node_counter {
     CS_N_REJECTED,     /* turned away: the queue was at queue_capacity */
     CS_N_DROPPED,      /* lost to a "stop" fault: never answered */
     CS_N_SERVERS,
-    CS_N_HANDOFF_NS,       /* idle time before measured requests that were waiting for it (CS_REQ_HANDOFF) */
-    CS_N_HANDOFFS,         /* such requests that found the node idle */
-    CS_N_WAKE_LATE_MAX_NS, /* longest the host let a timed wait overrun (cs_node_woke) */
-    CS_N_PAUSES,           /* timed waits overrun by over CS_PAUSE_NS */
+    CS_N_HANDOFF_NS,        /* idle time before measured requests that were waiting for it (CS_REQ_HANDOFF) */
+    CS_N_HANDOFFS,          /* such requests that found the node idle */
+    CS_N_WAKE_LATE_MAX_NS,  /* longest the host let a timed wait overrun (cs_node_woke) */
+    CS_N_PAUSES,            /* timed waits overrun by over CS_PAUSE_NS */
+    CS_N_MESSAGES_RECEIVED, /* transport messages, whole run (a batch is one) */
+    CS_N_MESSAGES_SENT,     /* replies' messages, whole run */
     CS_N__COUNT
 };
 extern const char *const cs_node_counter_names[CS_N__COUNT];
@@ -44,12 +47,14 @@ struct cs_queued {
     int64_t service_ns;
     int64_t arrived_ns;
     uint32_t flags;
+    int32_t src; /* the rank to answer */
 };
 
 struct cs_server {
     bool busy;
     uint64_t id;
     uint32_t flags;
+    int32_t src;
     int64_t start_ns, deadline_ns, requested_ns; /* deadline_ns stays set once the server is free */
 };
 
@@ -64,7 +69,8 @@ struct cs_node {
     int64_t window_start, window_end;
     bool shutdown;
 
-    struct cs_ring queue; /* of struct cs_queued, waiting for a server */
+    struct cs_ring queue;  /* of struct cs_queued, waiting for a server */
+    struct cs_batcher out; /* replies, batched per dispatcher (dispatch.batch) */
     struct cs_server *servers;
     int busy;
 
@@ -85,17 +91,19 @@ void cs_node_free(struct cs_node *n);
  * t0: its servers, speed and queue capacity, and the measured window. */
 int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, const struct cs_transport *tp, int64_t t0);
 
-/* Handle one message received at time now. A request that finds the
- * queue full is answered at once with CS_REPLY_REJECTED. */
-int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int64_t now);
+/* Handle one message of `count` items from rank src, received at time
+ * now. A request that finds the queue full is answered at once with
+ * CS_REPLY_REJECTED (in the batch of replies to src). */
+int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int count, int src, int64_t now);
 
 /* A wait of the driver's that was to end at due_ns ended at woke_ns:
  * counts the host's pauses (CS_PAUSE_NS) as the coordinator does. */
 void cs_node_woke(struct cs_node *n, int64_t due_ns, int64_t woke_ns);
 
-/* Complete every server whose deadline is within early_ns of now (sending
- * its reply), then start queued requests on free servers. Returns the
- * number of replies sent, or a negative CS_E code.
+/* Complete every server whose deadline is within early_ns of now (its
+ * reply goes into the batch for its dispatcher), start queued requests on
+ * free servers, and send the batches that are due. Returns the number of
+ * requests completed, or a negative CS_E code.
  * With catch_up (service emulated by sleeping, which needs no CPU), a
  * request that was queued when its server's previous request was due to
  * end starts at that due time, not when the node woke up to see it: a
@@ -105,7 +113,8 @@ void cs_node_woke(struct cs_node *n, int64_t due_ns, int64_t woke_ns);
  * the CPU, so a late wake-up is lost time and a request starts at now. */
 int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns);
 
-/* The earliest deadline of a busy server, or INT64_MAX. */
+/* The earliest deadline of a busy server or a batch of replies, or
+ * INT64_MAX. */
 int64_t cs_node_next_deadline(const struct cs_node *n);
 
 static inline bool cs_node_has_free_server(const struct cs_node *n)

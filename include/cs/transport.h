@@ -20,8 +20,13 @@
  * cannot time its own queue: it sleeps through service and only sees a
  * request when it wakes. After
  * the shutdown all ranks meet in collectives (mpi_run.c) to gather node
- * counters and merge histograms. Each kind has its own MPI tag; a request
- * message could later carry several requests without changing the tags.
+ * counters and merge histograms. Each kind has its own MPI tag.
+ *
+ * Batches. One transport message carries 1..CS_BATCH_MAX items of one
+ * kind (struct cs_msg each), sent together and taken together: requests
+ * to one node (dispatch.batch), replies to the coordinator. A rank
+ * handles the items of a message in order, as if they had come one by
+ * one.
  */
 #ifndef CS_TRANSPORT_H
 #define CS_TRANSPORT_H
@@ -49,12 +54,17 @@ struct cs_msg {
     int64_t service_ns;
 };
 
+/* Most items one message carries (dispatch.batch's upper bound). */
+#define CS_BATCH_MAX 64
+
 struct cs_transport {
     void *ctx;
-    /* Send m to rank dest. 0 or a negative CS_E code. */
-    int (*send)(void *ctx, int dest, const struct cs_msg *m);
-    /* Receive one message if one has arrived: 1 (and *m, *src set), 0 if
-     * none, negative on error. Never blocks. */
+    /* Send the n items m[0..n-1] (1 <= n <= CS_BATCH_MAX, all of one
+     * kind) to rank dest as one message. 0 or a negative CS_E code. */
+    int (*send)(void *ctx, int dest, const struct cs_msg *m, int n);
+    /* Receive one message if one has arrived: its item count (m[] has
+     * room for CS_BATCH_MAX) with *src its sender, 0 if none, negative
+     * on error. Never blocks. */
     int (*poll)(void *ctx, struct cs_msg *m, int *src);
 };
 

@@ -25,10 +25,13 @@
 #include "cs/trace.h"
 #include "cs/transport.h"
 
-/* A message in a rank's inbox, who sent it, and when it arrives. */
+/* An item in a rank's inbox, who sent it, and when it arrives. The items
+ * of one message are letters with one arrival time and consecutive seq,
+ * so they come out of the heap together; the first says how many. */
 struct cs_vletter {
     struct cs_msg msg;
     int src;
+    int items; /* on a message's first letter: its item count; else 0 */
     int64_t at_ns;
     uint64_t seq; /* sending order: letters due at one instant come in it */
 };
@@ -55,7 +58,8 @@ struct cs_vnet {
     struct cs_vinbox *inbox;        /* [ranks] */
     struct cs_vendpoint *endpoints; /* [ranks] */
     struct cs_transport *tps;       /* [ranks] */
-    uint64_t sent;                  /* messages sent, all ranks */
+    uint64_t sent;                  /* items sent, all ranks (their seq) */
+    uint64_t messages;              /* messages sent, all ranks */
     int *touched;                   /* ranks > 0 with mail since they last looked */
     int touched_n;
     bool *flagged;        /* [ranks]: in touched */

@@ -14,6 +14,7 @@
 #include "cs/queueing.h"
 #include "cs/results.h"
 #include "cs/scenario.h"
+#include "cs/transport.h"
 
 const char *const cs_bottleneck_names[] = {
     [CS_BOTTLENECK_NONE] = "none",
@@ -143,6 +144,54 @@ static void transient_verdict(struct cs_results *r)
              o->p99_peak_us / 1e3, turned);
 }
 
+/* The coordinator's cost split into what it pays per request and per
+ * message (the emulated dispatch.message_cost_us and the modelled
+ * model.coordinator_message_us, at the batch sizes the run had), and
+ * what batching would make of its ceiling: the lever line. Its own
+ * overhead (MPI, bookkeeping) counts as per request: batching does not
+ * remove it all, so the prediction errs on the modest side. */
+static void batching_lever(struct cs_results *r)
+{
+    const struct cs_scenario *sc = &r->scenario;
+    double c = r->coordinator_per_request_us;
+    r->message_share = NAN;
+    r->lever[0] = '\0';
+    if (!(c > 0) || !(r->requests_per_message > 0))
+        return;
+    double out_us = sc->dispatch.message_cost_us + sc->model.coordinator_message_us;
+    double in_us = sc->model.coordinator_message_us;
+    double per_message =
+        out_us / r->requests_per_message + (r->replies_per_message > 0 ? in_us / r->replies_per_message : 0);
+    if (per_message > c)
+        per_message = c;
+    double per_request = c - per_message;
+    r->message_share = per_message / c;
+    if (r->bottleneck != CS_BOTTLENECK_COORDINATOR)
+        return;
+    if (r->message_share < 0.2) {
+        snprintf(r->lever, sizeof(r->lever),
+                 "batching cannot help: %.0f%% of the coordinator's cost (%.2f of %.2f us a request) is paid per "
+                 "request, whatever the batch",
+                 100 * (1 - r->message_share), per_request, c);
+        return;
+    }
+    int b = sc->dispatch.batch < 8 ? 8 : sc->dispatch.batch * 2 > CS_BATCH_MAX ? CS_BATCH_MAX : sc->dispatch.batch * 2;
+    double at_b = per_request + (out_us + in_us) / b, ceiling = 1e6 / at_b;
+    double per_node = cs_scenario_capacity_rps(sc, 1);
+    char knee[80] = "";
+    if (per_node > 0 && isfinite(per_node))
+        snprintf(knee, sizeof(knee), ", the knee near %.0f nodes", ceiling / per_node);
+    if (b == sc->dispatch.batch)
+        snprintf(r->lever, sizeof(r->lever),
+                 "batching is at its limit (dispatch.batch %d): %.0f%% of the coordinator's cost is still per message",
+                 b, 100 * r->message_share);
+    else
+        snprintf(r->lever, sizeof(r->lever),
+                 "batching would move it: %.0f%% of the coordinator's cost is per message (%.1f requests a message); "
+                 "full batches of %d would make it %.2f us a request, a ceiling of %.0f req/s%s",
+                 100 * r->message_share, r->requests_per_message, b, at_b, ceiling, knee);
+}
+
 static void verdict(struct cs_results *r)
 {
     const struct cs_scenario *sc = &r->scenario;
@@ -241,8 +290,10 @@ static const char *theory_obstacle(const struct cs_results *r)
         return "faults change the nodes during the run";
     if (sc->dispatch.timeout_ms > 0 || sc->dispatch.hedge_after_us > 0 || sc->dispatch.hedge_percentile > 0)
         return "timeouts, retries or hedges change the load";
-    if (sc->dispatch.cost_us > 0)
-        return "dispatch.cost_us puts a second queue (the coordinator) in front of the nodes";
+    if (sc->dispatch.cost_us > 0 || sc->dispatch.message_cost_us > 0)
+        return "dispatch.cost_us or message_cost_us puts a second queue (the coordinator) in front of the nodes";
+    if (sc->dispatch.batch > 1)
+        return "dispatch.batch holds requests and replies back while a batch fills";
     if (sc->model.coordinator_request_us > 0 || sc->model.coordinator_message_us > 0)
         return "the coordinator's modelled cost (model.coordinator_*) puts a second queue in front of the nodes";
     if (sc->model.node_overhead_us > 0 && strcmp(cs_dist_kinds[sc->service.time.kind].name, "constant") != 0)
@@ -394,6 +445,10 @@ void cs_results_analyze(struct cs_results *r)
                                       ? INFINITY
                                       : 1e6 / r->coordinator_per_request_us;
     r->capacity_rps = fmin(r->node_capacity_rps, r->coordinator_capacity_rps);
+    r->requests_per_message = c[CS_C_MESSAGES_SENT] ? (double)c[CS_C_ITEMS_SENT] / (double)c[CS_C_MESSAGES_SENT] : NAN;
+    r->replies_per_message =
+        c[CS_C_MESSAGES_RECEIVED] ? (double)c[CS_C_ITEMS_RECEIVED] / (double)c[CS_C_MESSAGES_RECEIVED] : NAN;
     verdict(r);
+    batching_lever(r);
     theory(r);
 }

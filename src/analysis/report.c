@@ -156,6 +156,9 @@ char *cs_results_json(const struct cs_results *r)
     add_num(co, "per_request_us", r->coordinator_per_request_us);
     cJSON_AddNumberToObject(co, "pending_max", (double)c[CS_C_PENDING_MAX]);
     cJSON_AddNumberToObject(co, "max_rss_kb", (double)r->max_rss_kb);
+    add_num(co, "requests_per_message", r->requests_per_message);
+    add_num(co, "replies_per_message", r->replies_per_message);
+    add_num(co, "message_share", r->message_share);
     add_counters(co, cs_coord_counter_names, c, CS_C__COUNT);
 
     cJSON *nodes = cJSON_AddArrayToObject(root, "nodes");
@@ -251,6 +254,10 @@ char *cs_results_json(const struct cs_results *r)
     }
 
     cJSON_AddStringToObject(root, "bottleneck", cs_bottleneck_names[r->bottleneck]);
+    if (r->lever[0])
+        cJSON_AddStringToObject(root, "lever", r->lever);
+    else
+        cJSON_AddNullToObject(root, "lever");
     const struct cs_theory *t = &r->theory;
     cJSON *th = cJSON_AddObjectToObject(root, "theory");
     if (t->model) {
@@ -408,6 +415,10 @@ void cs_results_table(const struct cs_results *r, FILE *out)
                 r->handoff_mean_us, (unsigned long long)r->handoffs);
     fprintf(out, "%-18s busy %5.1f%%   %.2f us per request   queue peak %llu\n", "coordinator",
             100 * r->coordinator_utilization, r->coordinator_per_request_us, (unsigned long long)c[CS_C_PENDING_MAX]);
+    if (sc->dispatch.batch > 1 || sc->dispatch.message_cost_us > 0)
+        fprintf(out, "%-18s sent %llu (%.1f requests each), took %llu (%.1f replies each)\n", "  messages",
+                (unsigned long long)c[CS_C_MESSAGES_SENT], r->requests_per_message,
+                (unsigned long long)c[CS_C_MESSAGES_RECEIVED], r->replies_per_message);
     if (r->pauses > 0)
         fprintf(out,
                 "%-18s %llu waits overran by over %.0f ms, the longest %.1f ms (rank %d): the host paused these "
@@ -432,6 +443,8 @@ void cs_results_table(const struct cs_results *r, FILE *out)
                 r->health[i].at_s);
     theory_line(r, out);
     fprintf(out, "bottleneck: %s: %s\n", cs_bottleneck_names[r->bottleneck], r->reason);
+    if (r->lever[0])
+        fprintf(out, "lever: %s\n", r->lever);
 }
 
 void cs_calibration_table(const struct cs_scenario *sc, const struct cs_calibration *k, const struct cs_results *r,

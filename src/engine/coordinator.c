@@ -49,6 +49,10 @@ const char *const cs_coord_counter_names[CS_C__COUNT] = {
     [CS_C_PENDING_MAX] = "pending_max",
     [CS_C_WAKE_LATE_MAX_NS] = "wake_late_max_ns",
     [CS_C_PAUSES] = "pauses",
+    [CS_C_MESSAGES_SENT] = "messages_sent",
+    [CS_C_ITEMS_SENT] = "items_sent",
+    [CS_C_MESSAGES_RECEIVED] = "messages_received",
+    [CS_C_ITEMS_RECEIVED] = "items_received",
 };
 
 /* A turn generates at most this many arrivals and stops generating and
@@ -201,6 +205,8 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
      * the virtual engine charges its per-message cost in its transport. */
     c->cost_ns = (int64_t)llround((sc->dispatch.cost_us + sc->model.coordinator_request_us) * 1e3);
     c->timeout_ns = (int64_t)llround(sc->dispatch.timeout_ms * 1e6);
+    c->message_cost_ns = (int64_t)llround(sc->dispatch.message_cost_us * 1e3);
+    c->cost_hold = sc->dispatch.cost_mode == CS_COST_SLEEP;
     c->hedge_after_ns =
         sc->dispatch.hedge_after_us > 0 ? (int64_t)llround(sc->dispatch.hedge_after_us * 1e3) : INT64_MAX;
     c->retry_budget = (struct cs_budget){CS_BUDGET_BURST, sc->dispatch.retry_budget};
@@ -230,6 +236,8 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
     cs_ring_init(&c->retries, sizeof(struct cs_retry), INITIAL_RING, INT32_MAX);
     cs_ring_init(&c->hedges, sizeof(struct cs_deadline), INITIAL_RING, INT32_MAX);
 
+    if (cs_batcher_init(&c->out, tp, nodes, 1, sc->dispatch.batch, (int64_t)llround(sc->dispatch.batch_wait_us * 1e3)))
+        return CS_E_NOMEM;
     c->node_in_flight = calloc((size_t)nodes, sizeof(int));
     c->node_limit = calloc((size_t)nodes, sizeof(int));
     c->node_replied_ns = malloc((size_t)nodes * sizeof(int64_t));
@@ -269,6 +277,7 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
 
 void cs_coord_free(struct cs_coord *c)
 {
+    cs_batcher_free(&c->out);
     cs_ring_free(&c->pending);
     cs_ring_free(&c->deadlines);
     cs_ring_free(&c->resend_deadlines);
@@ -523,6 +532,14 @@ static int pick_node(struct cs_coord *c, int exclude)
     return c->policy->pick(&c->policy_state, &v);
 }
 
+/* The coordinator's emulated work (dispatch.cost_us, message_cost_us),
+ * paid as dispatch.cost_mode says. */
+static void charge(struct cs_coord *c, int64_t ns)
+{
+    if (ns > 0)
+        (c->cost_hold ? c->clk->hold : c->clk->spin)(c->clk->ctx, ns);
+}
+
 /* Send request r to node as a new attempt: the first (deadline at its
  * intended arrival + timeout), or a retry or hedge (at its send +
  * timeout). Returns the attempt's slot, or <0. */
@@ -548,9 +565,10 @@ static int send_attempt(struct cs_coord *c, int r, int node, bool first, bool he
         .id = ((uint64_t)slot->gen << 32) | (uint32_t)s,
         .service_ns = rq->service_ns,
     };
-    int rc = c->tp->send(c->tp->ctx, node + 1, &m);
+    int rc = cs_batcher_put(&c->out, node + 1, &m, now);
     if (rc < 0)
         return rc;
+    charge(c, c->cost_ns + rc * c->message_cost_ns);
     if (++c->node_in_flight[node] == c->node_limit[node])
         c->open_nodes--;
     c->in_flight++;
@@ -560,8 +578,6 @@ static int send_attempt(struct cs_coord *c, int r, int node, bool first, bool he
         if (rc < 0)
             return rc;
     }
-    if (c->cost_ns > 0)
-        c->clk->spin(c->clk->ctx, c->cost_ns);
     return s;
 }
 
@@ -888,7 +904,7 @@ static int shut_down_nodes(struct cs_coord *c)
 {
     struct cs_msg m = {.kind = CS_MSG_SHUTDOWN, .flags = c->stopped ? CS_SHUTDOWN_EARLY : 0};
     for (int i = 0; i < c->nodes; i++) {
-        int rc = c->tp->send(c->tp->ctx, i + 1, &m);
+        int rc = cs_batcher_send_now(&c->out, i + 1, &m, 1);
         if (rc < 0)
             return rc;
     }
@@ -902,7 +918,7 @@ int cs_coord_turn(struct cs_coord *c)
         return 0;
     int64_t start = cs_clock_now(c->clk);
     int work = 0, rc;
-    struct cs_msg m;
+    struct cs_msg m[CS_BATCH_MAX];
     int src;
     /* Deadlines first: a coordinator that comes late to its replies must
      * not count as completed a request whose deadline passed before it
@@ -915,9 +931,13 @@ int cs_coord_turn(struct cs_coord *c)
         if (rc < 0)
             return rc;
     }
-    while ((rc = c->tp->poll(c->tp->ctx, &m, &src)) > 0) {
-        on_reply(c, &m, cs_clock_now(c->clk));
-        work++;
+    while ((rc = c->tp->poll(c->tp->ctx, m, &src)) > 0) {
+        int64_t now = cs_clock_now(c->clk);
+        c->counters[CS_C_MESSAGES_RECEIVED]++;
+        c->counters[CS_C_ITEMS_RECEIVED] += (uint64_t)rc;
+        for (int i = 0; i < rc; i++)
+            on_reply(c, &m[i], now);
+        work += rc;
     }
     if (rc < 0)
         return rc;
@@ -946,6 +966,13 @@ int cs_coord_turn(struct cs_coord *c)
     rc = dispatch_pending(c, start, &work);
     if (rc < 0)
         return rc;
+    /* Batches due go now (with batch_wait_us 0, whatever this turn
+     * gathered), before the drain may end the run. */
+    rc = cs_batcher_flush(&c->out, cs_clock_now(c->clk));
+    if (rc < 0)
+        return rc;
+    charge(c, rc * c->message_cost_ns);
+    work += rc;
     if (c->state == CS_COORD_DRAINING) {
         if (cs_coord_outstanding(c) > 0 && start >= c->drain_deadline)
             expire_outstanding(c, start);
@@ -956,6 +983,8 @@ int cs_coord_turn(struct cs_coord *c)
             work++;
         }
     }
+    c->counters[CS_C_MESSAGES_SENT] = c->out.messages;
+    c->counters[CS_C_ITEMS_SENT] = c->out.items_sent;
     if (work > 0) {
         int64_t end = cs_clock_now(c->clk);
         c->interval.busy_ns += end - start;
@@ -989,6 +1018,7 @@ int64_t cs_coord_next_event(const struct cs_coord *c)
     }
     if (c->hedges.count > 0)
         next = fmin(next, (double)((struct cs_deadline *)cs_ring_front(&c->hedges))->at_ns + (double)c->hedge_after_ns);
+    next = fmin(next, (double)cs_batcher_due(&c->out));
     return next >= 9.2e18 ? INT64_MAX : (int64_t)ceil(next);
 }
 

@@ -13,14 +13,23 @@
 #include "cs/scenario.h"
 
 const char *const cs_node_counter_names[CS_N__COUNT] = {
-    [CS_N_RECEIVED] = "received",     [CS_N_COMPLETED] = "completed",
-    [CS_N_MEASURED] = "measured",     [CS_N_ABANDONED] = "abandoned",
-    [CS_N_BUSY_NS] = "busy_ns",       [CS_N_WINDOW_NS] = "window_ns",
-    [CS_N_SERVICE_NS] = "service_ns", [CS_N_REQUESTED_NS] = "requested_ns",
-    [CS_N_REJECTED] = "rejected",     [CS_N_DROPPED] = "dropped",
-    [CS_N_SERVERS] = "servers",       [CS_N_HANDOFF_NS] = "handoff_ns",
-    [CS_N_HANDOFFS] = "handoffs",     [CS_N_WAKE_LATE_MAX_NS] = "wake_late_max_ns",
+    [CS_N_RECEIVED] = "received",
+    [CS_N_COMPLETED] = "completed",
+    [CS_N_MEASURED] = "measured",
+    [CS_N_ABANDONED] = "abandoned",
+    [CS_N_BUSY_NS] = "busy_ns",
+    [CS_N_WINDOW_NS] = "window_ns",
+    [CS_N_SERVICE_NS] = "service_ns",
+    [CS_N_REQUESTED_NS] = "requested_ns",
+    [CS_N_REJECTED] = "rejected",
+    [CS_N_DROPPED] = "dropped",
+    [CS_N_SERVERS] = "servers",
+    [CS_N_HANDOFF_NS] = "handoff_ns",
+    [CS_N_HANDOFFS] = "handoffs",
+    [CS_N_WAKE_LATE_MAX_NS] = "wake_late_max_ns",
     [CS_N_PAUSES] = "pauses",
+    [CS_N_MESSAGES_RECEIVED] = "messages_received",
+    [CS_N_MESSAGES_SENT] = "messages_sent",
 };
 
 int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacity, const struct cs_transport *tp,
@@ -41,7 +50,7 @@ int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacit
     n->counters[CS_N_SERVERS] = (uint64_t)servers;
     cs_hist_init(&n->service);
     cs_ring_init(&n->queue, sizeof(struct cs_queued), 64, INT32_MAX);
-    return CS_OK;
+    return cs_batcher_init(&n->out, tp, 1, 0, 1, 0);
 }
 
 int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, const struct cs_transport *tp, int64_t t0)
@@ -53,6 +62,10 @@ int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, con
     n->t0 = t0;
     n->overhead_ns = (int64_t)llround(sc->model.node_overhead_us * 1e3);
     n->catch_up = sc->service.mode != CS_MODE_SPIN;
+    if (rc == CS_OK && sc->dispatch.batch > 1) {
+        cs_batcher_free(&n->out);
+        rc = cs_batcher_init(&n->out, tp, 1, 0, sc->dispatch.batch, (int64_t)llround(sc->dispatch.batch_wait_us * 1e3));
+    }
     for (int i = 0; i < sc->faults_n; i++)
         if (sc->faults[i].rank == rank)
             n->faults[n->faults_n++] = sc->faults[i];
@@ -99,12 +112,13 @@ static void drop_everything(struct cs_node *n)
 
 void cs_node_free(struct cs_node *n)
 {
+    cs_batcher_free(&n->out);
     cs_ring_free(&n->queue);
     free(n->servers);
     n->servers = NULL;
 }
 
-int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int64_t now)
+static int on_item(struct cs_node *n, const struct cs_msg *m, int src, int64_t now)
 {
     if (m->kind == CS_MSG_SHUTDOWN) {
         n->shutdown = true;
@@ -124,7 +138,8 @@ int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int64_t now)
     if (n->queue_capacity > 0 && n->queue.count >= n->queue_capacity) {
         n->counters[CS_N_REJECTED]++;
         struct cs_msg r = {.kind = CS_MSG_REPLY, .flags = m->flags | CS_REPLY_REJECTED, .id = m->id};
-        return n->tp->send(n->tp->ctx, 0, &r);
+        int rc = cs_batcher_put(&n->out, src, &r, now);
+        return rc < 0 ? rc : CS_OK;
     }
     /* The handoff: a request that was waiting for this node finds it idle
      * since its last reply (its transit both ways, the coordinator's
@@ -134,8 +149,19 @@ int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int64_t now)
         n->counters[CS_N_HANDOFF_NS] += (uint64_t)(now - n->idle_since);
         n->counters[CS_N_HANDOFFS]++;
     }
-    struct cs_queued q = {.id = m->id, .service_ns = m->service_ns, .arrived_ns = now, .flags = m->flags};
+    struct cs_queued q = {.id = m->id, .service_ns = m->service_ns, .arrived_ns = now, .flags = m->flags, .src = src};
     return cs_ring_push(&n->queue, &q);
+}
+
+int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int count, int src, int64_t now)
+{
+    n->counters[CS_N_MESSAGES_RECEIVED]++;
+    for (int i = 0; i < count; i++) {
+        int rc = on_item(n, &m[i], src, now);
+        if (rc != CS_OK)
+            return rc;
+    }
+    return CS_OK;
 }
 
 /* Busy time of [a, b) that falls inside the window. */
@@ -169,7 +195,7 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
             .id = s->id,
             .service_ns = delivered,
         };
-        int rc = n->tp->send(n->tp->ctx, 0, &r);
+        int rc = cs_batcher_put(&n->out, s->src, &r, now);
         if (rc < 0)
             return rc;
         s->busy = false;
@@ -199,6 +225,7 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
             .busy = true,
             .id = q.id,
             .flags = q.flags,
+            .src = q.src,
             .start_ns = start,
             .deadline_ns = start + requested + n->overhead_ns,
             .requested_ns = requested,
@@ -207,7 +234,9 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
     }
     if (sent > 0 && n->busy == 0 && n->queue.count == 0)
         n->idle_since = now;
-    return sent;
+    int rc = cs_batcher_flush(&n->out, now + early_ns);
+    n->counters[CS_N_MESSAGES_SENT] = n->out.messages;
+    return rc < 0 ? rc : sent;
 }
 
 void cs_node_woke(struct cs_node *n, int64_t due_ns, int64_t woke_ns)
@@ -217,7 +246,7 @@ void cs_node_woke(struct cs_node *n, int64_t due_ns, int64_t woke_ns)
 
 int64_t cs_node_next_deadline(const struct cs_node *n)
 {
-    int64_t next = INT64_MAX;
+    int64_t next = cs_batcher_due(&n->out);
     for (int i = 0; i < n->servers_n; i++)
         if (n->servers[i].busy && n->servers[i].deadline_ns < next)
             next = n->servers[i].deadline_ns;

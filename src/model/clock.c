@@ -37,7 +37,21 @@ static void real_spin(void *ctx, int64_t ns)
     cs_spin_ns(ns);
 }
 
-const struct cs_clock cs_real_clock = {real_now, real_spin, NULL};
+/* Thread-local: each rank's thread learns its own overshoot. */
+static _Thread_local struct cs_sleeper hold_sleeper = {-1};
+
+static void real_hold(void *ctx, int64_t ns)
+{
+    (void)ctx;
+    int64_t end = cs_now_ns() + ns;
+    if (hold_sleeper.overshoot_ns < 0)
+        cs_sleeper_init(&hold_sleeper);
+    cs_sleep_until(&hold_sleeper, end);
+    while (cs_now_ns() < end) {
+    }
+}
+
+const struct cs_clock cs_real_clock = {real_now, real_spin, real_hold, NULL};
 
 void cs_clock_tune(void)
 {

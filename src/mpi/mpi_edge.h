@@ -35,8 +35,9 @@ struct cs_mpi_transport {
     struct cs_bell **bells; /* by destination rank; NULL: no doorbell */
     int nrecv;              /* receives kept posted */
     MPI_Request *reqs;
-    struct cs_msg *bufs;
-    int *ready; /* indices completed by the last Testsome */
+    struct cs_msg *bufs; /* [nrecv * CS_BATCH_MAX]: a batch each */
+    int *ready;          /* indices completed by the last Testsome */
+    MPI_Status *status;  /* and their statuses: sender and size */
     int ready_count, ready_pos;
 };
 

@@ -346,13 +346,17 @@ static int run_node(MPI_Comm comm, const struct cs_scenario *sc, const struct cs
     struct dry dry = {4 * SPIN_NS};
 
     while (!n->shutdown) {
-        struct cs_msg m;
+        struct cs_msg m[CS_BATCH_MAX];
         int src, got = 0, r;
-        while ((r = tp.ops.poll(tp.ops.ctx, &m, &src)) > 0) {
-            rc = cs_node_on_message(n, &m, cs_now_ns());
+        while ((r = tp.ops.poll(tp.ops.ctx, m, &src)) > 0) {
+            rc = cs_node_on_message(n, m, r, src, cs_now_ns());
             if (rc)
                 goto out;
             got++;
+        }
+        if (r < 0) {
+            rc = r;
+            goto out;
         }
         if (n->shutdown)
             break;
@@ -384,22 +388,22 @@ static int run_node(MPI_Comm comm, const struct cs_scenario *sc, const struct cs
             int64_t dry_start = cs_now_ns();
             if (dry_spin(&dry)) {
                 int64_t spin_end = dry_start + SPIN_NS < next ? dry_start + SPIN_NS : next;
-                while ((r = tp.ops.poll(tp.ops.ctx, &m, &src)) == 0 && cs_now_ns() < spin_end)
+                while ((r = tp.ops.poll(tp.ops.ctx, m, &src)) == 0 && cs_now_ns() < spin_end)
                     if (h->oversubscribed)
                         sched_yield();
                 if (r > 0) {
                     dry_note(&dry, cs_now_ns() - dry_start);
-                    rc = cs_node_on_message(n, &m, cs_now_ns());
+                    rc = cs_node_on_message(n, m, r, src, cs_now_ns());
                     if (rc)
                         goto out;
                     continue;
                 }
             }
             cs_bell_arm(h->bell);
-            if (tp.ops.poll(tp.ops.ctx, &m, &src) > 0) {
+            if ((r = tp.ops.poll(tp.ops.ctx, m, &src)) > 0) {
                 cs_bell_disarm(h->bell);
                 dry_note(&dry, cs_now_ns() - dry_start);
-                rc = cs_node_on_message(n, &m, cs_now_ns());
+                rc = cs_node_on_message(n, m, r, src, cs_now_ns());
                 if (rc)
                     goto out;
             } else {

@@ -1,11 +1,14 @@
 /*
- * The transport over MPI point-to-point: MPI_Send for the small fixed-size
- * messages (eager, so it returns at once), and receives kept posted with
- * MPI_Irecv and harvested with MPI_Testsome. One MPI tag per message kind.
- * A send rings the receiver's doorbell when it shares this host.
+ * The transport over MPI point-to-point: MPI_Send for the small messages
+ * (a batch of at most CS_BATCH_MAX fixed-size items, 1.5 KiB, below the
+ * eager limits, so it returns at once), and receives kept posted with
+ * MPI_Irecv, each with room for a whole batch, harvested with
+ * MPI_Testsome. One MPI tag per message kind. A send rings the receiver's
+ * doorbell when it shares this host.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cs/common.h"
 
@@ -21,10 +24,12 @@ void cs_mpi_fail(int rc, const char *what, const char *file, int line)
     MPI_Abort(MPI_COMM_WORLD, 1);
 }
 
-static int mpi_send(void *ctx, int dest, const struct cs_msg *m)
+static int mpi_send(void *ctx, int dest, const struct cs_msg *m, int n)
 {
     struct cs_mpi_transport *t = ctx;
-    CS_MPI_CHECK(MPI_Send(m, (int)sizeof(*m), MPI_BYTE, dest, (int)m->kind, t->comm));
+    if (n < 1 || n > CS_BATCH_MAX)
+        return CS_E_TRANSPORT;
+    CS_MPI_CHECK(MPI_Send(m, n * (int)sizeof(*m), MPI_BYTE, dest, (int)m->kind, t->comm));
     if (t->bells && t->bells[dest])
         cs_bell_ring(t->bells[dest]);
     return CS_OK;
@@ -32,8 +37,8 @@ static int mpi_send(void *ctx, int dest, const struct cs_msg *m)
 
 static void post(struct cs_mpi_transport *t, int i)
 {
-    CS_MPI_CHECK(MPI_Irecv(&t->bufs[i], (int)sizeof(struct cs_msg), MPI_BYTE, MPI_ANY_SOURCE, MPI_ANY_TAG, t->comm,
-                           &t->reqs[i]));
+    CS_MPI_CHECK(MPI_Irecv(&t->bufs[(size_t)i * CS_BATCH_MAX], CS_BATCH_MAX * (int)sizeof(struct cs_msg), MPI_BYTE,
+                           MPI_ANY_SOURCE, MPI_ANY_TAG, t->comm, &t->reqs[i]));
 }
 
 static int mpi_poll(void *ctx, struct cs_msg *m, int *src)
@@ -41,18 +46,22 @@ static int mpi_poll(void *ctx, struct cs_msg *m, int *src)
     struct cs_mpi_transport *t = ctx;
     if (t->ready_pos == t->ready_count) {
         int outcount = 0;
-        CS_MPI_CHECK(MPI_Testsome(t->nrecv, t->reqs, &outcount, t->ready, MPI_STATUSES_IGNORE));
+        CS_MPI_CHECK(MPI_Testsome(t->nrecv, t->reqs, &outcount, t->ready, t->status));
         if (outcount == MPI_UNDEFINED || outcount == 0)
             return 0;
         t->ready_count = outcount;
         t->ready_pos = 0;
     }
-    int i = t->ready[t->ready_pos++];
-    *m = t->bufs[i];
-    /* The source is not needed by the protocol: replies carry their id. */
-    *src = -1;
+    const MPI_Status *st = &t->status[t->ready_pos];
+    int i = t->ready[t->ready_pos++], bytes = 0;
+    CS_MPI_CHECK(MPI_Get_count(st, MPI_BYTE, &bytes));
+    int n = bytes / (int)sizeof(struct cs_msg);
+    if (n < 1 || n > CS_BATCH_MAX || bytes % (int)sizeof(struct cs_msg) != 0)
+        return CS_E_TRANSPORT;
+    memcpy(m, &t->bufs[(size_t)i * CS_BATCH_MAX], (size_t)n * sizeof(*m));
+    *src = st->MPI_SOURCE;
     post(t, i);
-    return 1;
+    return n;
 }
 
 int cs_mpi_transport_open(struct cs_mpi_transport *t, MPI_Comm comm, int nrecv, struct cs_bell **bells)
@@ -62,10 +71,11 @@ int cs_mpi_transport_open(struct cs_mpi_transport *t, MPI_Comm comm, int nrecv, 
     t->bells = bells;
     t->nrecv = nrecv;
     t->reqs = calloc((size_t)nrecv, sizeof(*t->reqs));
-    t->bufs = calloc((size_t)nrecv, sizeof(*t->bufs));
+    t->bufs = calloc((size_t)nrecv * CS_BATCH_MAX, sizeof(*t->bufs));
     t->ready = calloc((size_t)nrecv, sizeof(*t->ready));
+    t->status = calloc((size_t)nrecv, sizeof(*t->status));
     t->ready_count = t->ready_pos = 0;
-    if (!t->reqs || !t->bufs || !t->ready) {
+    if (!t->reqs || !t->bufs || !t->ready || !t->status) {
         cs_mpi_transport_close(t);
         return CS_E_NOMEM;
     }
@@ -87,7 +97,9 @@ void cs_mpi_transport_close(struct cs_mpi_transport *t)
     free(t->reqs);
     free(t->bufs);
     free(t->ready);
+    free(t->status);
     t->reqs = NULL;
     t->bufs = NULL;
     t->ready = NULL;
+    t->status = NULL;
 }

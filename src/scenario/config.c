@@ -21,6 +21,7 @@
 #include "cs/fileio.h"
 #include "cs/jsontext.h"
 #include "cs/policy.h"
+#include "cs/transport.h"
 
 /* The embedded default scenario: every key at its default (key_table),
  * with a name and a description. */
@@ -60,6 +61,7 @@ struct key {
 
 /* Names of the enumerated values, from the tables that define them. */
 static const char *const service_mode_names[] = {[CS_MODE_SLEEP] = "sleep", [CS_MODE_SPIN] = "spin"};
+static const char *const cost_mode_names[] = {[CS_COST_SPIN] = "spin", [CS_COST_SLEEP] = "sleep"};
 static const char *const sweep_mode_names[] = {
     [CS_SWEEP_SATURATE] = "saturate", [CS_SWEEP_STRONG] = "strong", [CS_SWEEP_WEAK] = "weak"};
 static const char *const engine_names[] = {[CS_ENGINE_MPI] = "mpi", [CS_ENGINE_VIRTUAL] = "virtual"};
@@ -77,6 +79,10 @@ static const char *policy_name(int i)
 static const char *mode_name(int i)
 {
     return i < (int)CS_ARRAY_LEN(service_mode_names) ? service_mode_names[i] : NULL;
+}
+static const char *cost_mode_name(int i)
+{
+    return i < (int)CS_ARRAY_LEN(cost_mode_names) ? cost_mode_names[i] : NULL;
 }
 static const char *sweep_mode_name(int i)
 {
@@ -125,6 +131,10 @@ static const struct key key_table[] = {
     {"service.servers", K_INT, OFF(service.servers), 1, 1024, false, false, 1, NULL, NULL},
     {"dispatch.policy", K_ENUM, OFF(dispatch.policy), 0, 0, false, false, 0, "round_robin", policy_name},
     {"dispatch.cost_us", K_DOUBLE, OFF(dispatch.cost_us), 0, 1e6, false, false, 0, NULL, NULL},
+    {"dispatch.message_cost_us", K_DOUBLE, OFF(dispatch.message_cost_us), 0, 1e6, false, false, 0, NULL, NULL},
+    {"dispatch.cost_mode", K_ENUM, OFF(dispatch.cost_mode), 0, 0, false, false, 0, "spin", cost_mode_name},
+    {"dispatch.batch", K_INT, OFF(dispatch.batch), 1, CS_BATCH_MAX, false, false, 1, NULL, NULL},
+    {"dispatch.batch_wait_us", K_DOUBLE, OFF(dispatch.batch_wait_us), 0, 1e7, false, false, 0, NULL, NULL},
     {"dispatch.window", K_INT, OFF(dispatch.window), 1, 1000000, false, false, 128, NULL, NULL},
     {"dispatch.max_pending", K_INT, OFF(dispatch.max_pending), 0, 10000000, false, false, 10000, NULL, NULL},
     {"dispatch.d", K_INT, OFF(dispatch.d), 1, 1024, false, false, 2, NULL, NULL},
@@ -913,6 +923,12 @@ static int check_combinations(const struct cs_scenario *s, char *err, size_t err
              "scenario key 'dispatch.prefetch': %d applies to the pull policy only (dispatch.policy is '%s'; "
              "other policies bound a node's requests with dispatch.window)",
              s->dispatch.prefetch, cs_policies[s->dispatch.policy].name);
+        return CS_E_INVALID;
+    }
+    if (s->dispatch.batch_wait_us > 0 && s->dispatch.batch == 1) {
+        fail(err, errlen,
+             "scenario key 'dispatch.batch_wait_us': %g needs dispatch.batch above 1 (a batch of one never waits)",
+             s->dispatch.batch_wait_us);
         return CS_E_INVALID;
     }
     if (s->dispatch.hedge_after_us > 0 && s->dispatch.hedge_percentile > 0) {

@@ -57,7 +57,8 @@ double cs_scenario_capacity_rps(const struct cs_scenario *s, int service_nodes)
 
 double cs_scenario_coordinator_cost_us(const struct cs_scenario *s)
 {
-    return s->dispatch.cost_us + s->model.coordinator_request_us + 2 * s->model.coordinator_message_us;
+    return s->dispatch.cost_us + s->model.coordinator_request_us +
+           (s->dispatch.message_cost_us + 2 * s->model.coordinator_message_us) / s->dispatch.batch;
 }
 
 const char *cs_scenario_modelled_cost(const struct cs_scenario *s, double *value)

@@ -76,22 +76,25 @@ static int wake_push(struct cs_vnet *s, int64_t t, int node);
 /* A letter is posted at its sender's time: the coordinator's, after its
  * work for the message, or the node event's. A node is woken when it
  * arrives. */
-static int lb_send(void *ctx, int dest, const struct cs_msg *m)
+static int lb_send(void *ctx, int dest, const struct cs_msg *m, int n)
 {
     struct cs_vendpoint *e = ctx;
     struct cs_vnet *s = e->net;
-    if (dest < 0 || dest >= s->ranks)
+    if (dest < 0 || dest >= s->ranks || n < 1 || n > CS_BATCH_MAX)
         return CS_E_TRANSPORT;
     if (e->rank == 0)
         s->now += s->message_ns;
-    struct cs_vletter l = {*m, e->rank, (e->rank == 0 ? s->now : s->node_now) + s->latency_ns, s->sent++};
-    int rc = inbox_push(&s->inbox[dest], &l);
+    int64_t at = (e->rank == 0 ? s->now : s->node_now) + s->latency_ns;
+    int rc = CS_OK;
+    s->messages++;
+    for (int i = 0; i < n && rc == CS_OK; i++)
+        rc = inbox_push(&s->inbox[dest], &(struct cs_vletter){m[i], e->rank, i == 0 ? n : 0, at, s->sent++});
     if (rc == CS_OK && dest > 0)
-        rc = l.at_ns <= s->now ? (flag(s, dest), CS_OK) : wake_push(s, l.at_ns, dest - 1);
+        rc = at <= s->now ? (flag(s, dest), CS_OK) : wake_push(s, at, dest - 1);
     return rc;
 }
 
-/* The next letter that has arrived by the receiver's time. */
+/* The next message that has arrived by the receiver's time: its letters. */
 static int lb_poll(void *ctx, struct cs_msg *m, int *src)
 {
     struct cs_vendpoint *e = ctx;
@@ -99,12 +102,15 @@ static int lb_poll(void *ctx, struct cs_msg *m, int *src)
     struct cs_vinbox *q = &s->inbox[e->rank];
     if (inbox_next(q) > (e->rank == 0 ? s->now : s->node_now))
         return 0;
-    *m = q->v[0].msg;
+    int n = q->v[0].items;
     *src = q->v[0].src;
-    inbox_pop(q);
+    for (int i = 0; i < n; i++) {
+        m[i] = q->v[0].msg;
+        inbox_pop(q);
+    }
     if (e->rank == 0)
         s->now += s->message_ns;
-    return 1;
+    return n;
 }
 
 static int64_t v_now(void *ctx)
@@ -121,7 +127,7 @@ int cs_vnet_open(struct cs_vnet *s, int ranks)
 {
     memset(s, 0, sizeof(*s));
     s->ranks = ranks;
-    s->clock = (struct cs_clock){v_now, v_spin, s};
+    s->clock = (struct cs_clock){v_now, v_spin, v_spin, s};
     s->inbox = calloc((size_t)ranks, sizeof(*s->inbox));
     s->endpoints = calloc((size_t)ranks, sizeof(*s->endpoints));
     s->tps = calloc((size_t)ranks, sizeof(*s->tps));
@@ -178,10 +184,10 @@ static int node_catch_up(struct cs_vnet *s, struct cs_node *n, int r, struct cs_
         s->node_now = t;
         if (end <= t && (rc = cs_node_advance(n, t, 0)) < 0)
             return rc;
-        struct cs_msg m;
+        struct cs_msg m[CS_BATCH_MAX];
         int src;
-        while ((rc = lb_poll(&s->endpoints[r], &m, &src)) > 0) {
-            if ((rc = cs_node_on_message(n, &m, t)) != CS_OK)
+        while ((rc = lb_poll(&s->endpoints[r], m, &src)) > 0) {
+            if ((rc = cs_node_on_message(n, m, rc, src, t)) != CS_OK)
                 return rc;
             int depth = n->queue.count + n->busy;
             if (depth > st->max_node_depth)
@@ -324,7 +330,7 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
     cs_coord_measures(&c, &m);
     cs_results_collect(r, sc, &m, reports);
     cs_results_analyze(r);
-    st->messages = s.sent;
+    st->messages = s.messages;
     const struct cs_ring *rings[] = {&c.deadlines, &c.resend_deadlines, &c.retries, &c.hedges};
     for (size_t i = 0; i < sizeof(rings) / sizeof(rings[0]); i++)
         if (rings[i]->cap > st->ring_cap)

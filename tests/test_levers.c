@@ -1,0 +1,244 @@
+/*
+ * The levers that move the coordinator's knee, in virtual time: batching
+ * (dispatch.batch, batch_wait_us) against a per-message cost
+ * (dispatch.message_cost_us) and a per-request one (dispatch.cost_us),
+ * and the batcher underneath. Virtual time has no scheduling noise: the
+ * ceilings here are the model's, and the MPI test (tests/mpi/levers.sh)
+ * checks the same on ranks with wider margins.
+ */
+#include "test_common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs/batcher.h"
+#include "cs/common.h"
+#include "sim.h"
+
+/* A transport that records what is sent. */
+struct sent {
+    int dest[16], n[16], count;
+    uint64_t first_id[16];
+};
+
+static int record_send(void *ctx, int dest, const struct cs_msg *m, int n)
+{
+    struct sent *s = ctx;
+    if (s->count == 16)
+        return CS_E_FULL;
+    s->dest[s->count] = dest;
+    s->n[s->count] = n;
+    s->first_id[s->count++] = m[0].id;
+    return CS_OK;
+}
+
+static void a_box_goes_when_full_or_when_its_oldest_has_waited(void **state)
+{
+    (void)state;
+    struct sent s = {0};
+    struct cs_transport tp = {&s, record_send, NULL};
+    struct cs_batcher b;
+    /* Two destinations, ranks 1 and 2; batches of 3; 100 us of patience. */
+    assert_int_equal(cs_batcher_init(&b, &tp, 2, 1, 3, 100 * CS_NS_PER_US), CS_OK);
+    for (uint64_t id = 1; id <= 2; id++)
+        assert_int_equal(cs_batcher_put(&b, 1, &(struct cs_msg){.kind = CS_MSG_REQUEST, .id = id}, 0), 0);
+    assert_int_equal(cs_batcher_put(&b, 2, &(struct cs_msg){.kind = CS_MSG_REQUEST, .id = 10}, 50000), 0);
+    assert_int_equal(cs_batcher_due(&b), 100 * CS_NS_PER_US); /* rank 1's box, opened at 0 */
+    assert_int_equal(cs_batcher_waiting(&b), 3);
+    assert_int_equal(cs_batcher_flush(&b, 99 * CS_NS_PER_US), 0);
+    /* The third item fills rank 1's box: it goes at once, whole. */
+    assert_int_equal(cs_batcher_put(&b, 1, &(struct cs_msg){.kind = CS_MSG_REQUEST, .id = 3}, 60000), 1);
+    assert_int_equal(s.count, 1);
+    assert_int_equal(s.dest[0], 1);
+    assert_int_equal(s.n[0], 3);
+    assert_int_equal(s.first_id[0], 1);
+    /* Its stale entry no longer sets the due time: rank 2's box does. */
+    assert_int_equal(cs_batcher_due(&b), 150 * CS_NS_PER_US);
+    assert_int_equal(cs_batcher_flush(&b, 150 * CS_NS_PER_US), 1);
+    assert_int_equal(s.dest[1], 2);
+    assert_int_equal(s.n[1], 1);
+    assert_int_equal(cs_batcher_due(&b), INT64_MAX);
+    assert_int_equal(b.messages, 2);
+    assert_int_equal(b.items_sent, 4);
+    cs_batcher_free(&b);
+
+    /* No patience (batch_wait_us 0): a flush sends whatever is waiting. */
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(cs_batcher_init(&b, &tp, 2, 1, 8, 0), CS_OK);
+    for (uint64_t id = 1; id <= 5; id++)
+        assert_int_equal(cs_batcher_put(&b, 1 + (int)(id % 2), &(struct cs_msg){.kind = CS_MSG_REQUEST, .id = id}, 0),
+                         0);
+    assert_int_equal(cs_batcher_flush(&b, 0), 2);
+    assert_int_equal(s.n[0] + s.n[1], 5);
+    assert_int_equal(cs_batcher_waiting(&b), 0);
+    cs_batcher_free(&b);
+
+    /* A batch of one sends every item by itself, at once. */
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(cs_batcher_init(&b, &tp, 2, 1, 1, 0), CS_OK);
+    assert_int_equal(cs_batcher_put(&b, 2, &(struct cs_msg){.kind = CS_MSG_REQUEST, .id = 7}, 0), 1);
+    assert_int_equal(s.n[0], 1);
+    assert_int_equal(cs_batcher_due(&b), INT64_MAX);
+    cs_batcher_free(&b);
+}
+
+/* Messages, as the coordinator and the nodes counted them. */
+static void assert_batched(const struct sim_run *x, double at_least)
+{
+    const struct cs_results *r = &x->r;
+    assert_true(r->requests_per_message >= at_least);
+    assert_true(r->replies_per_message >= at_least);
+    uint64_t node_sent = 0, node_received = 0;
+    for (int i = 0; i < r->service_nodes; i++) {
+        node_sent += r->nodes[i].counters[CS_N_MESSAGES_SENT];
+        node_received += r->nodes[i].counters[CS_N_MESSAGES_RECEIVED];
+    }
+    assert_int_equal(node_sent, r->coord[CS_C_MESSAGES_RECEIVED]);
+    assert_int_equal(node_received, r->coord[CS_C_MESSAGES_SENT]);
+}
+
+/* Every request is accounted for with batches on both ways, in every
+ * outcome: completed, rejected at the coordinator and at a full node
+ * queue, timed out, failed after retries on a node that stopped. */
+static void batches_lose_nothing_in_any_outcome(void **state)
+{
+    (void)state;
+    struct sim_run *x = sim_run("{\"load\":{\"utilization\":0.8,\"duration_s\":5,\"warmup_s\":0.5},"
+                                "\"dispatch\":{\"batch\":8,\"batch_wait_us\":2000}}",
+                                4);
+    sim_assert_conserved(&x->r);
+    assert_int_equal(x->r.coord[CS_C_REJECTED] + x->r.coord[CS_C_TIMED_OUT] + x->r.coord[CS_C_FAILED], 0);
+    assert_batched(x, 1.5);
+    sim_done(x);
+
+    /* Overload on small queues: turned away at the coordinator and at nodes. */
+    x = sim_run("{\"load\":{\"utilization\":2,\"duration_s\":3,\"warmup_s\":0.5},"
+                "\"dispatch\":{\"batch\":4,\"batch_wait_us\":200,\"window\":8,\"max_pending\":20},"
+                "\"nodes\":{\"queue_capacity\":2}}",
+                4);
+    sim_assert_conserved(&x->r);
+    assert_true(x->r.coord[CS_C_REJECTED] > 0);
+    assert_true(x->r.coord[CS_C_REJECTED_AT_NODES] > 0);
+    sim_done(x);
+
+    /* A node stops: its requests time out, are retried elsewhere, and
+     * some fail when the retries run out. */
+    x = sim_run("{\"load\":{\"utilization\":0.5,\"duration_s\":3,\"warmup_s\":0.5},"
+                "\"dispatch\":{\"batch\":4,\"batch_wait_us\":300,\"timeout_ms\":20,\"retries\":1,"
+                "\"retry_budget\":1},"
+                "\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"},"
+                "{\"rank\":3,\"at_s\":1,\"kind\":\"stop\"}]}",
+                4);
+    sim_assert_conserved(&x->r);
+    assert_true(x->r.coord[CS_C_COMPLETED] > 0);
+    assert_true(x->r.coord[CS_C_FAILED] > 0);
+    sim_done(x);
+    x = sim_run("{\"load\":{\"utilization\":0.5,\"duration_s\":3,\"warmup_s\":0.5},"
+                "\"dispatch\":{\"batch\":4,\"batch_wait_us\":300,\"timeout_ms\":20},"
+                "\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"stop\"}]}",
+                4);
+    sim_assert_conserved(&x->r);
+    assert_true(x->r.coord[CS_C_TIMED_OUT] > 0);
+    sim_done(x);
+}
+
+/* A saturating closed loop on 4 nodes of 200 us (20,000 req/s): the
+ * coordinator's ceiling decides. */
+static struct sim_run *saturate(double cost_us, double message_cost_us, int batch)
+{
+    char json[512];
+    snprintf(json, sizeof(json),
+             "{\"load\":{\"arrival\":\"closed\",\"clients\":128,\"duration_s\":3,\"warmup_s\":0.5},"
+             "\"service\":{\"time\":{\"dist\":\"exponential\",\"mean_us\":200}},"
+             "\"dispatch\":{\"cost_us\":%g,\"message_cost_us\":%g,\"batch\":%d,\"batch_wait_us\":%g}}",
+             cost_us, message_cost_us, batch, batch > 1 ? 2000.0 : 0.0);
+    struct sim_run *x = sim_run(json, 4);
+    sim_assert_conserved(&x->r);
+    assert_int_equal(x->r.bottleneck, CS_BOTTLENECK_COORDINATOR);
+    return x;
+}
+
+/* Batching amortises what is paid per message, and only that: with 1 ms
+ * a message and 10 us a request, batches of 8 raise the ceiling from
+ * about 990 to about 7,400 req/s (predicted 1/(10 + 1000/8) us); with
+ * 250 us a request and 10 a message, from 3,850 to 3,980 at best. */
+static void batching_moves_a_per_message_ceiling_and_not_a_per_request_one(void **state)
+{
+    (void)state;
+    struct sim_run *one = saturate(10, 1000, 1), *eight = saturate(10, 1000, 8);
+    double gain = eight->r.throughput_rps / one->r.throughput_rps;
+    assert_true(gain >= 4);
+    assert_close(one->r.throughput_rps, 1e6 / 1010, 0.05);
+    assert_true(eight->r.requests_per_message > 7);
+    assert_close(eight->r.throughput_rps, 1e6 / (10 + 1000 / eight->r.requests_per_message), 0.1);
+    assert_batched(eight, 6);
+    /* The report names the lever and what it would give. */
+    assert_true(one->r.message_share > 0.9);
+    assert_non_null(strstr(one->r.lever, "batching would move it"));
+    sim_done(one);
+    sim_done(eight);
+
+    one = saturate(250, 10, 1);
+    eight = saturate(250, 10, 8);
+    gain = eight->r.throughput_rps / one->r.throughput_rps;
+    assert_true(gain < 1.2);
+    assert_true(one->r.message_share < 0.1);
+    assert_non_null(strstr(one->r.lever, "batching cannot help"));
+    assert_non_null(strstr(eight->r.lever, "batching cannot help"));
+    sim_done(one);
+    sim_done(eight);
+}
+
+/* Waiting for a batch to fill costs latency at light load: a lone
+ * request waits batch_wait_us on its way out and its reply as long on
+ * its way back. */
+static void a_batch_that_waits_adds_its_wait_to_the_latency(void **state)
+{
+    (void)state;
+#define LIGHT                                                                                                 \
+    "{\"load\":{\"arrival\":\"constant\",\"rate_rps\":100,\"duration_s\":2,\"warmup_s\":0},\"service\":{\"time\":{" \
+    "\"dist\":\"constant\",\"mean_us\":1000}}%s}"
+    char json[512];
+    snprintf(json, sizeof(json), LIGHT, "");
+    struct sim_run *x = sim_run(json, 2);
+    snprintf(json, sizeof(json), LIGHT, ",\"dispatch\":{\"batch\":8,\"batch_wait_us\":400}");
+    struct sim_run *y = sim_run(json, 2);
+    sim_assert_conserved(&y->r);
+    assert_close(cs_hist_mean(&x->r.latency) / 1e3, 1000, 0.01);
+    assert_close(cs_hist_mean(&y->r.latency) / 1e3, 1800, 0.01);
+    assert_close(y->r.requests_per_message, 1, 0.01);
+    assert_null(y->r.theory.model);
+    sim_done(x);
+    sim_done(y);
+}
+
+/* In virtual time a cost held (cost_mode "sleep") and a cost burnt
+ * ("spin") are the same time: identical runs. */
+static void cost_modes_are_the_same_time_in_virtual_time(void **state)
+{
+    (void)state;
+#define COSTLY \
+    "{\"load\":{\"utilization\":0.5,\"duration_s\":2},\"dispatch\":{\"cost_us\":100,\"message_cost_us\":20,\"cost_mode\":\"%s\"}}"
+    char json[256];
+    snprintf(json, sizeof(json), COSTLY, "spin");
+    struct sim_run *x = sim_run(json, 4);
+    snprintf(json, sizeof(json), COSTLY, "sleep");
+    struct sim_run *y = sim_run(json, 4);
+    assert_memory_equal(x->r.coord, y->r.coord, sizeof(x->r.coord));
+    assert_close(x->r.coordinator_per_request_us, 120, 0.02);
+    sim_done(x);
+    sim_done(y);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_box_goes_when_full_or_when_its_oldest_has_waited),
+        cmocka_unit_test(batches_lose_nothing_in_any_outcome),
+        cmocka_unit_test(batching_moves_a_per_message_ceiling_and_not_a_per_request_one),
+        cmocka_unit_test(a_batch_that_waits_adds_its_wait_to_the_latency),
+        cmocka_unit_test(cost_modes_are_the_same_time_in_virtual_time),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
