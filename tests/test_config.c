@@ -184,12 +184,61 @@ static void keys_that_need_another_say_which(void **state)
                  "'dispatch.hedge_after_us' (500) and 'dispatch.hedge_percentile' (95)", "one or the other");
     expect_error("{\"dispatch\": {\"hedge_percentile\": 100}}", "'dispatch.hedge_percentile'", "out of range");
     expect_error("{\"dispatch\": {\"retries\": -1, \"timeout_ms\": 5}}", "'dispatch.retries'", "out of range");
+    expect_error("{\"dispatch\": {\"batch_wait_us\": 300}}", "'dispatch.batch_wait_us': 300 needs dispatch.batch",
+                 NULL);
+    expect_error("{\"dispatch\": {\"batch\": 0}}", "'dispatch.batch'", "out of range");
+    expect_error("{\"dispatch\": {\"dispatchers\": 0}}", "'dispatch.dispatchers'", "out of range");
+    expect_error("{\"dispatch\": {\"dispatchers\": 2}, \"run\": {\"engine\": \"virtual\"}}",
+                 "'dispatch.dispatchers': 2 dispatchers run on MPI ranks only", NULL);
+    expect_error("{\"dispatch\": {\"dispatchers\": 2}, \"load\": {\"arrival\": \"trace\"}}",
+                 "'dispatch.dispatchers': 2 dispatchers cannot share a trace", NULL);
     struct cs_scenario s;
     char err[CS_ERRBUF];
     assert_int_equal(parse(&s, "{\"dispatch\": {\"retries\": 2, \"timeout_ms\": 5, \"hedge_percentile\": 99}}", err),
                      CS_OK);
     assert_int_equal(s.dispatch.retries, 2);
     assert_true(s.dispatch.hedge_percentile == 99);
+}
+
+/* With k dispatchers the service nodes are ranks k, k+1, ...: lists give
+ * them in that order, overrides and faults name their ranks, and a
+ * sharded dispatcher owns a block of nodes that differs from the others'
+ * by one at most. */
+static void with_several_dispatchers_nodes_start_after_them(void **state)
+{
+    (void)state;
+    struct cs_scenario s;
+    char err[CS_ERRBUF];
+    assert_int_equal(parse(&s, "{\"dispatch\":{\"dispatchers\":3,\"partition\":\"sharded\"},"
+                               "\"nodes\":{\"speed\":[1,2,4,8,16]}}",
+                           err),
+                     CS_OK);
+    assert_int_equal(cs_first_node(&s), 3);
+    assert_true(cs_node_speed(&s, 3) == 1 && cs_node_speed(&s, 7) == 16);
+    assert_int_equal(cs_scenario_check_nodes(&s, 5, err, sizeof(err)), CS_OK);
+    assert_close(cs_scenario_capacity_rps(&s, 5), 31000, 1e-12); /* (1+2+4+8+16) x 1000 */
+    int first, count, total = 0;
+    for (int d = 0; d < 3; d++) {
+        cs_dispatcher_nodes(&s, d, 5, &first, &count);
+        assert_int_equal(first, total);
+        assert_true(count == 1 || count == 2);
+        total += count;
+    }
+    assert_int_equal(total, 5);
+    assert_int_equal(cs_scenario_check_nodes(&s, 2, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'dispatch.dispatchers' (3) and 'dispatch.partition' (\"sharded\")"));
+
+    assert_int_equal(parse(&s, "{\"dispatch\":{\"dispatchers\":2},\"nodes\":{\"servers\":{\"1\":4}}}", err), CS_OK);
+    cs_dispatcher_nodes(&s, 1, 6, &first, &count);
+    assert_true(first == 0 && count == 6); /* shared: every node */
+    assert_int_equal(cs_scenario_check_nodes(&s, 4, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "no service node of rank 1 (ranks 2 to 5)"));
+    assert_int_equal(parse(&s, "{\"dispatch\":{\"dispatchers\":2},\"faults\":[{\"rank\":1,\"at_s\":1,"
+                               "\"kind\":\"stop\"}]}",
+                           err),
+                     CS_OK);
+    assert_int_equal(cs_scenario_check_nodes(&s, 4, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'faults[0].rank': there is no service node of rank 1 (ranks 2 to 5)"));
 }
 
 static void unknown_names_list_the_choices(void **state)
@@ -402,6 +451,7 @@ int main(void)
         cmocka_unit_test(unknown_keys_are_named_with_the_known_ones),
         cmocka_unit_test(wrong_types_are_named_with_the_value),
         cmocka_unit_test(out_of_range_values_are_named_with_the_bounds),
+        cmocka_unit_test(with_several_dispatchers_nodes_start_after_them),
         cmocka_unit_test(unknown_names_list_the_choices),
         cmocka_unit_test(keys_that_need_another_say_which),
         cmocka_unit_test(a_null_rate_means_derive_it_from_utilization),

@@ -14,6 +14,7 @@
 
 #include "cs/batcher.h"
 #include "cs/common.h"
+#include "cs/rng.h"
 #include "sim.h"
 
 /* A transport that records what is sent. */
@@ -175,7 +176,8 @@ static void batching_moves_a_per_message_ceiling_and_not_a_per_request_one(void 
     assert_batched(eight, 6);
     /* The report names the lever and what it would give. */
     assert_true(one->r.message_share > 0.9);
-    assert_non_null(strstr(one->r.lever, "batching would move it"));
+    assert_non_null(strstr(one->r.lever, "2 dispatchers would lift the ceiling"));
+    assert_non_null(strstr(one->r.lever, "batching would too"));
     sim_done(one);
     sim_done(eight);
 
@@ -231,6 +233,107 @@ static void cost_modes_are_the_same_time_in_virtual_time(void **state)
     sim_done(y);
 }
 
+/* Dispatcher 1 of 2 generates half the load on streams of its own, and
+ * its share of a closed loop's clients. */
+static void a_dispatcher_generates_its_share_on_its_own_streams(void **state)
+{
+    (void)state;
+    struct cs_scenario sc;
+    sim_scenario(&sc, "{\"load\":{\"arrival\":\"constant\",\"rate_rps\":1000,\"duration_s\":2,\"warmup_s\":0},"
+                      "\"dispatch\":{\"dispatchers\":2,\"max_pending\":100000}}");
+    struct cs_vnet s;
+    struct cs_coord c;
+    assert_int_equal(cs_vnet_open(&s, 3), CS_OK);
+    struct cs_coord_part part = {1, 2, 2, 1};
+    assert_int_equal(cs_coord_init_part(&c, &sc, &part, 1, NULL, &s.tps[0], &s.clock, 0), CS_OK);
+    assert_close(cs_coord_offered_rps(&c), 500, 1e-12);
+    while (s.now < 2 * CS_NS_PER_S + CS_NS_PER_MS) { /* no node answers: what it generates is what counts */
+        assert_true(cs_coord_turn(&c) >= 0);
+        s.now += CS_NS_PER_MS;
+    }
+    /* Every 2 ms from one gap after the start; none at the window's end. */
+    assert_int_equal(c.counters[CS_C_GENERATED], 999);
+    cs_coord_free(&c);
+    cs_vnet_close(&s);
+
+    sim_scenario(&sc, "{\"load\":{\"arrival\":\"closed\",\"clients\":5},\"dispatch\":{\"dispatchers\":2}}");
+    for (int d = 0; d < 2; d++) {
+        assert_int_equal(cs_vnet_open(&s, 3), CS_OK);
+        part = (struct cs_coord_part){d, 2, 2, 1};
+        assert_int_equal(cs_coord_init_part(&c, &sc, &part, 1, NULL, &s.tps[0], &s.clock, 0), CS_OK);
+        assert_int_equal(c.clients_n, d == 0 ? 3 : 2);
+        assert_int_equal(c.clients_idle, c.clients_n);
+        cs_coord_free(&c);
+        cs_vnet_close(&s);
+    }
+    struct cs_rng a, b;
+    cs_rng_seed(&a, 1, CS_STREAM_ARRIVAL);
+    cs_rng_seed(&b, 1, CS_STREAM_DISPATCHER + CS_STREAM_ARRIVAL);
+    assert_true(cs_rng_next(&a) != cs_rng_next(&b));
+}
+
+/* Rank 0's results take every other dispatcher's: counters summed (the
+ * largest of a maximum), histograms merged, node completions at their
+ * nodes; k saturated dispatchers are the bottleneck at k times one's
+ * ceiling, and the lever line offers twice as many. */
+static void dispatchers_merge_into_one_report(void **state)
+{
+    (void)state;
+    struct sim_run *x = sim_run("{\"load\":{\"utilization\":0.5,\"duration_s\":2,\"warmup_s\":0.5},"
+                                "\"dispatch\":{\"cost_us\":400}}",
+                                4);
+    struct cs_results *r = &x->r;
+    uint64_t generated = r->coord[CS_C_GENERATED], completed = r->coord[CS_C_COMPLETED];
+    uint64_t node0 = r->nodes[2].coordinator_completed, pending = r->coord[CS_C_PENDING_MAX];
+    struct cs_dispatch_report d = {.rank = 1, .first_node = 2, .nodes = 2, .offered_rps = 100};
+    cs_hist_init(&d.latency);
+    cs_hist_init(&d.dispatch_wait);
+    cs_hist_init(&d.node_wait);
+    for (int i = 0; i < 10; i++)
+        cs_hist_record(&d.latency, 1000000);
+    d.counters[CS_C_GENERATED] = d.counters[CS_C_COMPLETED] = d.counters[CS_C_WINDOW_COMPLETIONS] = 10;
+    d.counters[CS_C_PENDING_MAX] = pending + 5;
+    d.counters[CS_C_BUSY_NS] = r->coord[CS_C_BUSY_NS];
+    uint64_t done[2] = {6, 4}, waits[2] = {60, 40};
+    uint64_t latencies = r->latency.total;
+    double offered = r->offered_rps;
+    cs_results_add_dispatcher(r, &d, done, waits);
+    cs_results_analyze(r);
+    assert_int_equal(r->dispatchers, 2);
+    assert_int_equal(r->coord[CS_C_GENERATED], generated + 10);
+    assert_int_equal(r->coord[CS_C_COMPLETED], completed + 10);
+    assert_int_equal(r->coord[CS_C_PENDING_MAX], pending + 5);
+    assert_int_equal(r->latency.total, latencies + 10);
+    assert_int_equal(r->nodes[2].coordinator_completed, node0 + 6);
+    assert_close(r->offered_rps, offered + 100, 1e-12);
+    assert_int_equal(r->dispatcher[1].rank, 1);
+    assert_close(r->dispatcher[1].utilization, r->dispatcher[0].utilization, 1e-12);
+    assert_close(r->coordinator_utilization, r->dispatcher[0].utilization, 1e-12); /* the mean of two alike */
+    sim_done(x);
+
+    /* Two saturated dispatchers: the tier is the bottleneck, at twice
+     * one's ceiling. */
+    x = sim_run("{\"load\":{\"arrival\":\"closed\",\"clients\":32,\"duration_s\":2,\"warmup_s\":0.5},"
+                "\"dispatch\":{\"cost_us\":400}}",
+                4);
+    r = &x->r;
+    assert_int_equal(r->bottleneck, CS_BOTTLENECK_COORDINATOR);
+    d = (struct cs_dispatch_report){.rank = 1, .first_node = 0, .nodes = 4};
+    memcpy(d.counters, r->coord, sizeof(d.counters));
+    uint64_t none[4] = {0};
+    cs_results_add_dispatcher(r, &d, none, none);
+    cs_results_analyze(r);
+    assert_int_equal(r->bottleneck, CS_BOTTLENECK_DISPATCHERS);
+    assert_close(r->coordinator_capacity_rps, 2 * 1e6 / r->coordinator_per_request_us, 1e-12);
+    assert_non_null(strstr(r->reason, "the 2 dispatchers were busy"));
+    assert_non_null(strstr(r->lever, "4 dispatchers would lift the ceiling"));
+    char *table = sim_render(cs_results_table, r);
+    assert_non_null(strstr(table, "dispatchers (mean)"));
+    assert_non_null(strstr(table, "bottleneck: dispatchers"));
+    free(table);
+    sim_done(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +342,8 @@ int main(void)
         cmocka_unit_test(batching_moves_a_per_message_ceiling_and_not_a_per_request_one),
         cmocka_unit_test(a_batch_that_waits_adds_its_wait_to_the_latency),
         cmocka_unit_test(cost_modes_are_the_same_time_in_virtual_time),
+        cmocka_unit_test(a_dispatcher_generates_its_share_on_its_own_streams),
+        cmocka_unit_test(dispatchers_merge_into_one_report),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,6 +45,12 @@ enum cs_service_mode { CS_MODE_SLEEP = 0, CS_MODE_SPIN = 1 };
  * several dispatchers on a small host measure the design, not the host. */
 enum cs_cost_mode { CS_COST_SPIN = 0, CS_COST_SLEEP = 1 };
 
+/* Which service nodes a dispatcher may use when there are several:
+ * every one, or its own block of them. */
+enum cs_partition { CS_PARTITION_SHARED = 0, CS_PARTITION_SHARDED = 1 };
+
+#define CS_DISPATCHERS_MAX 64
+
 /* How a sweep sets the offered load of each step (see sweep.h). */
 enum cs_sweep_mode { CS_SWEEP_SATURATE = 0, CS_SWEEP_STRONG = 1, CS_SWEEP_WEAK = 2 };
 
@@ -103,6 +109,8 @@ struct cs_scenario {
         int cost_mode;           /* enum cs_cost_mode */
         int batch;               /* most requests (replies) per message, 1..CS_BATCH_MAX */
         double batch_wait_us;    /* longest a request (reply) waits for its batch to fill */
+        int dispatchers;         /* ranks 0..dispatchers-1 generate and dispatch, each its share */
+        int partition;           /* enum cs_partition */
         int window;              /* max requests in flight per service node */
         int max_pending;         /* max requests queued at the coordinator */
         int d;                   /* power_of_d: nodes sampled per request */

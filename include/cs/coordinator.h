@@ -175,8 +175,26 @@ struct cs_overload {
     bool open;               /* the last interval was overloaded */
 };
 
+/* A coordinator's part in a run with dispatch.dispatchers of them: it
+ * generates its share of the load (its own seeded streams, 1/count of the
+ * rate or schedule, every count-th trace line, its share of the closed
+ * loop's clients) and dispatches to `nodes` service nodes from rank
+ * first_rank on (all of them, or its block when sharded). The split is
+ * even whatever the blocks' sizes, as DNS in front of several load
+ * balancers splits it. */
+struct cs_coord_part {
+    int index;      /* 0-based */
+    int count;      /* dispatchers */
+    int first_rank; /* rank of its node 0 */
+    int all_nodes;  /* the run's service nodes, all dispatchers' (the load derived from
+                       load.utilization is a share of their capacity) */
+};
+
 struct cs_coord {
     const struct cs_scenario *sc;
+    struct cs_coord_part part;
+    double share;   /* of the load: 1 / part.count */
+    int clients_n;  /* closed loop: its clients */
     const struct cs_transport *tp;
     const struct cs_clock *clk;
     const struct cs_trace *trace;
@@ -257,6 +275,10 @@ struct cs_coord {
  * nodes. trace is required for trace arrivals (and ignored otherwise). */
 int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, const struct cs_trace *trace,
                   const struct cs_transport *tp, const struct cs_clock *clk, int64_t t0);
+/* The same for one dispatcher of several (part), with its `nodes`. */
+int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const struct cs_coord_part *part, int nodes,
+                       const struct cs_trace *trace, const struct cs_transport *tp, const struct cs_clock *clk,
+                       int64_t t0);
 void cs_coord_free(struct cs_coord *c);
 
 /* One turn: take replies, give up on expired requests, generate due
@@ -295,6 +317,7 @@ void cs_coord_interval(struct cs_coord *c, int64_t now, struct cs_interval_row *
 
 /* What the coordinator measured, read-only, for the results. */
 struct cs_coord_measures {
+    int first_node, nodes;                         /* its nodes, 0-based among the run's (a sharded block) */
     const uint64_t *counters;                      /* [CS_C__COUNT] */
     const uint64_t *node_completed, *node_wait_ns; /* [nodes]: measured replies, round trip less service */
     const struct cs_histogram *latency, *dispatch_wait, *node_wait;

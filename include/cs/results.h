@@ -27,6 +27,7 @@ enum cs_bottleneck {
     CS_BOTTLENECK_COORDINATOR,
     CS_BOTTLENECK_SERVICE_NODES,
     CS_BOTTLENECK_HOST_CPU,
+    CS_BOTTLENECK_DISPATCHERS, /* several dispatchers, saturated together: the coordinator tier */
 };
 extern const char *const cs_bottleneck_names[];
 
@@ -49,6 +50,26 @@ struct cs_theory {
     double occupied_mean_us;
 };
 
+/* One dispatcher (rank < dispatch.dispatchers) of the run. */
+struct cs_dispatcher_result {
+    int rank;
+    uint64_t generated, completed; /* measured requests it generated, replies it took in the window */
+    uint64_t busy_ns;              /* inside the window */
+    double utilization;            /* busy / window */
+};
+
+/* What a dispatcher other than rank 0 hands rank 0 at the end of a run,
+ * beside its nodes' completions and waits (cs_results_add_dispatcher). */
+struct cs_dispatch_report {
+    int rank, first_node, nodes;
+    int stopped;
+    double offered_rps;
+    uint64_t counters[CS_C__COUNT];
+    struct cs_histogram latency, dispatch_wait, node_wait;
+    int health_n;
+    struct cs_health_event health[CS_HEALTH_EVENTS_MAX];
+};
+
 struct cs_node_result {
     int rank;
     uint64_t counters[CS_N__COUNT];
@@ -68,7 +89,9 @@ struct cs_results {
     double offered_rps;
     double window_s; /* the measured window: load.duration_s unless stopped early */
     long max_rss_kb; /* rank 0's peak resident memory, KiB (0: unknown) */
-    uint64_t coord[CS_C__COUNT];
+    uint64_t coord[CS_C__COUNT]; /* every dispatcher's, summed (the largest of a maximum) */
+    int dispatchers;             /* dispatch.dispatchers */
+    struct cs_dispatcher_result dispatcher[CS_DISPATCHERS_MAX];
     struct cs_histogram latency;       /* ns, coordinator: intended arrival to reply */
     struct cs_histogram dispatch_wait; /* ns, coordinator: intended arrival to send */
     struct cs_histogram queue_wait;    /* ns, coordinator: round trip less service */
@@ -90,8 +113,9 @@ struct cs_results {
     double duration_s;
     double throughput_rps;
     double in_system_mean; /* requests in the system, time-averaged over the window (Little's L) */
-    double coordinator_utilization;
-    double coordinator_per_request_us; /* NAN when nothing completed */
+    double coordinator_utilization;    /* the dispatchers' mean */
+    double dispatcher_utilization_max; /* the busiest dispatcher's */
+    double coordinator_per_request_us; /* a dispatcher's busy time per request; NAN when nothing completed */
     double node_utilization_mean;
     double service_inflation;    /* delivered / requested service time */
     uint64_t handoffs;           /* measured requests that found their node idle waiting for them */
@@ -134,6 +158,13 @@ struct cs_rank_report {
  * merged here. */
 void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord_measures *m,
                         const struct cs_rank_report *reports);
+
+/* A dispatcher's report (cs_dispatch_report_fill on its rank) and its
+ * nodes' completions and waits, [d->nodes] each: merged into r after
+ * cs_results_collect took rank 0's. */
+void cs_dispatch_report_fill(struct cs_dispatch_report *d, int rank, const struct cs_coord_measures *m);
+void cs_results_add_dispatcher(struct cs_results *r, const struct cs_dispatch_report *d, const uint64_t *node_completed,
+                               const uint64_t *node_wait_ns);
 
 /* Is rank the first rank of its host (rank_info by host name)? */
 bool cs_results_first_on_host(const struct cs_results *r, int rank);

@@ -1,7 +1,9 @@
 /*
  * What a scenario means for a run (src/scenario/scenario.c): each node's servers
  * and speed, the measured window, the offered load and the capacity, and
- * the checks that need the node count. Service nodes are ranks 1..n.
+ * the checks that need the node count. Ranks 0..dispatchers-1 dispatch;
+ * service nodes are the ranks after them (1..n with one dispatcher).
+ * Per-node settings name nodes by rank; a list gives them in rank order.
  */
 #ifndef CS_SCENARIO_H
 #define CS_SCENARIO_H
@@ -11,15 +13,24 @@
 
 #include "cs/config.h"
 
-/* The value of a per-node setting for service node `rank` (1-based). */
+/* The value of a per-node setting for its entry `rank` (a list's
+ * entries are numbered 1, 2, ... in order; overrides by the rank given). */
 double cs_per_node_value(const struct cs_per_node *p, int rank);
+
+/* The rank of the first service node: the number of dispatchers. */
+int cs_first_node(const struct cs_scenario *s);
+
+/* The service nodes dispatcher `d` (0-based) may use, of `service_nodes`:
+ * *first (0-based, among the nodes) and *count. Shared: all of them;
+ * sharded: its block. */
+void cs_dispatcher_nodes(const struct cs_scenario *s, int d, int service_nodes, int *first, int *count);
 
 /* Servers of node `rank` (nodes.servers, else service.servers), and its
  * speed (nodes.speed). */
 double cs_node_servers(const struct cs_scenario *s, int rank);
 double cs_node_speed(const struct cs_scenario *s, int rank);
 
-/* Servers of nodes 1..service_nodes together. */
+/* Servers of the first service_nodes nodes together. */
 double cs_scenario_servers(const struct cs_scenario *s, int service_nodes);
 
 /* The measured window of a run that starts at t0 (ns): after the warm-up,

@@ -68,6 +68,8 @@ struct cs_node {
     int queue_capacity;  /* most requests waiting for a server; 0: unbounded */
     int64_t window_start, window_end;
     bool shutdown;
+    int shutdowns_left; /* the dispatchers that may send it requests each end with a shutdown */
+    bool stopped_early; /* one of them was stopped before its window ended */
 
     struct cs_ring queue;  /* of struct cs_queued, waiting for a server */
     struct cs_batcher out; /* replies, batched per dispatcher (dispatch.batch) */

@@ -38,6 +38,7 @@ void cs_sweep_step_scenario(const struct cs_scenario *base, const struct cs_swee
 /* One row of a sweep: what a step measured. */
 struct cs_sweep_row {
     int nodes;
+    int dispatchers; /* dispatch.dispatchers (0 reads as 1) */
     double offered_rps, throughput_rps;
     double mean_us, p50_us, p99_us;
     double coordinator_utilization, coordinator_per_request_us;

@@ -19,6 +19,7 @@
 const char *const cs_bottleneck_names[] = {
     [CS_BOTTLENECK_NONE] = "none",
     [CS_BOTTLENECK_COORDINATOR] = "coordinator",
+    [CS_BOTTLENECK_DISPATCHERS] = "dispatchers",
     [CS_BOTTLENECK_SERVICE_NODES] = "service_nodes",
     [CS_BOTTLENECK_HOST_CPU] = "host_cpu",
 };
@@ -86,13 +87,68 @@ void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, cons
         r->series_n = m->series_n;
     }
     r->queue_wait = *m->node_wait;
+    int first = cs_first_node(sc);
+    r->service_nodes = r->ranks - first;
     for (int i = 0; i < r->service_nodes; i++) {
-        r->nodes[i].rank = i + 1;
-        memcpy(r->nodes[i].counters, reports[i + 1].counters, sizeof(r->nodes[i].counters));
-        cs_hist_add(&r->service, &reports[i + 1].service);
-        r->nodes[i].coordinator_completed = m->node_completed[i];
-        r->nodes[i].queue_wait_ns = m->node_wait_ns[i];
+        r->nodes[i].rank = first + i;
+        memcpy(r->nodes[i].counters, reports[first + i].counters, sizeof(r->nodes[i].counters));
+        cs_hist_add(&r->service, &reports[first + i].service);
     }
+    for (int i = 0; i < m->nodes; i++) {
+        r->nodes[m->first_node + i].coordinator_completed = m->node_completed[i];
+        r->nodes[m->first_node + i].queue_wait_ns = m->node_wait_ns[i];
+    }
+    r->dispatchers = 1;
+    r->dispatcher[0] = (struct cs_dispatcher_result){
+        .rank = 0,
+        .generated = m->counters[CS_C_GENERATED],
+        .completed = m->counters[CS_C_WINDOW_COMPLETIONS],
+        .busy_ns = m->counters[CS_C_BUSY_NS],
+    };
+}
+
+void cs_dispatch_report_fill(struct cs_dispatch_report *d, int rank, const struct cs_coord_measures *m)
+{
+    memset(d, 0, sizeof(*d));
+    d->rank = rank;
+    d->first_node = m->first_node;
+    d->nodes = m->nodes;
+    d->stopped = m->stopped;
+    d->offered_rps = m->offered_rps;
+    memcpy(d->counters, m->counters, sizeof(d->counters));
+    d->latency = *m->latency;
+    d->dispatch_wait = *m->dispatch_wait;
+    d->node_wait = *m->node_wait;
+    d->health_n = m->health_n;
+    memcpy(d->health, m->health, (size_t)m->health_n * sizeof(*d->health));
+}
+
+void cs_results_add_dispatcher(struct cs_results *r, const struct cs_dispatch_report *d, const uint64_t *node_completed,
+                               const uint64_t *node_wait_ns)
+{
+    for (int k = 0; k < CS_C__COUNT; k++) {
+        bool maximum = k == CS_C_PENDING_MAX || k == CS_C_WAKE_LATE_MAX_NS;
+        r->coord[k] = maximum ? (d->counters[k] > r->coord[k] ? d->counters[k] : r->coord[k])
+                              : r->coord[k] + d->counters[k];
+    }
+    cs_hist_add(&r->latency, &d->latency);
+    cs_hist_add(&r->dispatch_wait, &d->dispatch_wait);
+    cs_hist_add(&r->queue_wait, &d->node_wait);
+    r->offered_rps += d->offered_rps;
+    r->complete = r->complete && !d->stopped;
+    for (int i = 0; i < d->health_n && r->health_n < CS_HEALTH_EVENTS_MAX; i++)
+        r->health[r->health_n++] = d->health[i];
+    for (int i = 0; i < d->nodes && d->first_node + i < r->service_nodes; i++) {
+        r->nodes[d->first_node + i].coordinator_completed += node_completed[i];
+        r->nodes[d->first_node + i].queue_wait_ns += node_wait_ns[i];
+    }
+    if (r->dispatchers < CS_DISPATCHERS_MAX)
+        r->dispatcher[r->dispatchers++] = (struct cs_dispatcher_result){
+            .rank = d->rank,
+            .generated = d->counters[CS_C_GENERATED],
+            .completed = d->counters[CS_C_WINDOW_COMPLETIONS],
+            .busy_ns = d->counters[CS_C_BUSY_NS],
+        };
 }
 
 bool cs_results_first_on_host(const struct cs_results *r, int rank)
@@ -166,30 +222,35 @@ static void batching_lever(struct cs_results *r)
         per_message = c;
     double per_request = c - per_message;
     r->message_share = per_message / c;
-    if (r->bottleneck != CS_BOTTLENECK_COORDINATOR)
+    if (r->bottleneck != CS_BOTTLENECK_COORDINATOR && r->bottleneck != CS_BOTTLENECK_DISPATCHERS)
         return;
+    /* Twice the dispatchers: twice the ceiling, k S / c (they share
+     * nothing but the nodes). */
+    int k = r->dispatchers > 0 ? r->dispatchers : 1;
+    double per_node = cs_scenario_capacity_rps(sc, 1);
+    bool knees = per_node > 0 && isfinite(per_node);
+    int n = snprintf(r->lever, sizeof(r->lever), "%d dispatchers would lift the ceiling to %.0f req/s", 2 * k,
+                     2 * k * 1e6 / c);
+    if (knees)
+        n += snprintf(r->lever + n, sizeof(r->lever) - (size_t)n, " (the knee near %.0f nodes)",
+                      2 * k * 1e6 / c / per_node);
+    size_t left = sizeof(r->lever) - (size_t)n;
+    char *at = r->lever + n;
     if (r->message_share < 0.2) {
-        snprintf(r->lever, sizeof(r->lever),
-                 "batching cannot help: %.0f%% of the coordinator's cost (%.2f of %.2f us a request) is paid per "
-                 "request, whatever the batch",
+        snprintf(at, left, "; batching cannot help: %.0f%% of the cost (%.2f of %.2f us a request) is per request",
                  100 * (1 - r->message_share), per_request, c);
         return;
     }
     int b = sc->dispatch.batch < 8 ? 8 : sc->dispatch.batch * 2 > CS_BATCH_MAX ? CS_BATCH_MAX : sc->dispatch.batch * 2;
-    double at_b = per_request + (out_us + in_us) / b, ceiling = 1e6 / at_b;
-    double per_node = cs_scenario_capacity_rps(sc, 1);
-    char knee[80] = "";
-    if (per_node > 0 && isfinite(per_node))
-        snprintf(knee, sizeof(knee), ", the knee near %.0f nodes", ceiling / per_node);
+    double at_b = per_request + (out_us + in_us) / b, ceiling = k * 1e6 / at_b;
     if (b == sc->dispatch.batch)
-        snprintf(r->lever, sizeof(r->lever),
-                 "batching is at its limit (dispatch.batch %d): %.0f%% of the coordinator's cost is still per message",
+        snprintf(at, left, "; batching is at its limit (dispatch.batch %d) with %.0f%% of the cost still per message",
                  b, 100 * r->message_share);
     else
-        snprintf(r->lever, sizeof(r->lever),
-                 "batching would move it: %.0f%% of the coordinator's cost is per message (%.1f requests a message); "
-                 "full batches of %d would make it %.2f us a request, a ceiling of %.0f req/s%s",
-                 100 * r->message_share, r->requests_per_message, b, at_b, ceiling, knee);
+        snprintf(at, left,
+                 "; batching would too: %.0f%% of the cost is per message (%.1f requests a message), and full "
+                 "batches of %d would make it %.2f us a request, a ceiling of %.0f req/s",
+                 100 * r->message_share, r->requests_per_message, b, at_b, ceiling);
 }
 
 static void verdict(struct cs_results *r)
@@ -208,12 +269,19 @@ static void verdict(struct cs_results *r)
     if (r->coord[CS_C_GENERATED] == 0) {
         r->bottleneck = CS_BOTTLENECK_NONE;
         snprintf(why, len, "no requests arrived in the measured window, so nothing was limited");
-    } else if (cu >= SATURATED) {
+    } else if (cu >= SATURATED && r->dispatchers <= 1) {
         r->bottleneck = CS_BOTTLENECK_COORDINATOR;
         snprintf(why, len,
                  "the coordinator was busy %.0f%% of the time at %.2f us per request, which caps throughput at "
                  "about %.0f req/s; adding service nodes cannot help",
                  100 * cu, r->coordinator_per_request_us, r->coordinator_capacity_rps);
+    } else if (r->dispatchers > 1 && r->dispatcher_utilization_max >= SATURATED) {
+        r->bottleneck = CS_BOTTLENECK_DISPATCHERS;
+        snprintf(why, len,
+                 "the %d dispatchers were busy %.0f%% of the time on average (the busiest %.0f%%) at %.2f us per "
+                 "request each, which caps throughput at about %.0f req/s; adding service nodes cannot help",
+                 r->dispatchers, 100 * cu, 100 * r->dispatcher_utilization_max, r->coordinator_per_request_us,
+                 r->coordinator_capacity_rps);
     } else if (r->oversubscribed && (r->service_inflation > INFLATED || sc->service.mode == CS_MODE_SPIN)) {
         r->bottleneck = CS_BOTTLENECK_HOST_CPU;
         snprintf(why, len,
@@ -294,6 +362,8 @@ static const char *theory_obstacle(const struct cs_results *r)
         return "dispatch.cost_us or message_cost_us puts a second queue (the coordinator) in front of the nodes";
     if (sc->dispatch.batch > 1)
         return "dispatch.batch holds requests and replies back while a batch fills";
+    if (sc->dispatch.dispatchers > 1 && strcmp(cs_policies[sc->dispatch.policy].name, "random") != 0)
+        return "several dispatchers each apply the policy to their own view: a node's arrivals merge their streams";
     if (sc->model.coordinator_request_us > 0 || sc->model.coordinator_message_us > 0)
         return "the coordinator's modelled cost (model.coordinator_*) puts a second queue in front of the nodes";
     if (sc->model.node_overhead_us > 0 && strcmp(cs_dist_kinds[sc->service.time.kind].name, "constant") != 0)
@@ -401,7 +471,14 @@ void cs_results_analyze(struct cs_results *r)
     uint64_t ended = c[CS_C_COMPLETED] + c[CS_C_REJECTED] + c[CS_C_TIMED_OUT] + c[CS_C_FAILED];
     r->lost = c[CS_C_GENERATED] > ended ? c[CS_C_GENERATED] - ended : 0;
     r->throughput_rps = r->duration_s > 0 ? (double)c[CS_C_WINDOW_COMPLETIONS] / r->duration_s : 0;
-    r->coordinator_utilization = r->duration_s > 0 ? (double)c[CS_C_BUSY_NS] / (r->duration_s * 1e9) : 0;
+    int k = r->dispatchers > 0 ? r->dispatchers : 1;
+    r->dispatcher_utilization_max = 0;
+    for (int i = 0; i < r->dispatchers; i++) {
+        struct cs_dispatcher_result *d = &r->dispatcher[i];
+        d->utilization = r->duration_s > 0 ? (double)d->busy_ns / (r->duration_s * 1e9) : 0;
+        r->dispatcher_utilization_max = fmax(r->dispatcher_utilization_max, d->utilization);
+    }
+    r->coordinator_utilization = r->duration_s > 0 ? (double)c[CS_C_BUSY_NS] / (r->duration_s * 1e9) / k : 0;
     r->in_system_mean = r->duration_s > 0 ? (double)c[CS_C_IN_SYSTEM_NS] / (r->duration_s * 1e9) : 0;
     r->coordinator_per_request_us =
         c[CS_C_WINDOW_COMPLETIONS] ? (double)c[CS_C_BUSY_NS] / 1e3 / (double)c[CS_C_WINDOW_COMPLETIONS] : NAN;
@@ -443,7 +520,7 @@ void cs_results_analyze(struct cs_results *r)
     r->node_capacity_rps = cs_scenario_capacity_rps(sc, r->service_nodes);
     r->coordinator_capacity_rps = isnan(r->coordinator_per_request_us) || r->coordinator_per_request_us <= 0
                                       ? INFINITY
-                                      : 1e6 / r->coordinator_per_request_us;
+                                      : k * 1e6 / r->coordinator_per_request_us;
     r->capacity_rps = fmin(r->node_capacity_rps, r->coordinator_capacity_rps);
     r->requests_per_message = c[CS_C_MESSAGES_SENT] ? (double)c[CS_C_ITEMS_SENT] / (double)c[CS_C_MESSAGES_SENT] : NAN;
     r->replies_per_message =

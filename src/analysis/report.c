@@ -161,6 +161,18 @@ char *cs_results_json(const struct cs_results *r)
     add_num(co, "message_share", r->message_share);
     add_counters(co, cs_coord_counter_names, c, CS_C__COUNT);
 
+    cJSON *disp = cJSON_AddArrayToObject(root, "dispatchers");
+    for (int i = 0; i < r->dispatchers; i++) {
+        const struct cs_dispatcher_result *d = &r->dispatcher[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "rank", d->rank);
+        cJSON_AddNumberToObject(o, "generated", (double)d->generated);
+        cJSON_AddNumberToObject(o, "completed", (double)d->completed);
+        add_num(o, "utilization", d->utilization);
+        cJSON_AddItemToArray(disp, o);
+    }
+    add_num(co, "utilization_max", r->dispatcher_utilization_max);
+
     cJSON *nodes = cJSON_AddArrayToObject(root, "nodes");
     for (int i = 0; i < r->service_nodes; i++) {
         const struct cs_node_result *n = &r->nodes[i];
@@ -385,6 +397,11 @@ void cs_results_table(const struct cs_results *r, FILE *out)
         fprintf(out, "# virtual time: 1 coordinator + %d service node%s x %d server%s, in one process (no MPI)\n",
                 r->service_nodes, r->service_nodes == 1 ? "" : "s", sc->service.servers,
                 sc->service.servers == 1 ? "" : "s");
+    else if (r->dispatchers > 1)
+        fprintf(out, "# %d ranks: %d dispatchers (%s nodes) + %d service node%s x %d server%s on %d host%s; %s\n",
+                r->ranks, r->dispatchers, sc->dispatch.partition == CS_PARTITION_SHARED ? "shared" : "sharded",
+                r->service_nodes, r->service_nodes == 1 ? "" : "s", sc->service.servers,
+                sc->service.servers == 1 ? "" : "s", r->host_count, r->host_count == 1 ? "" : "s", r->library);
     else
         fprintf(out, "# %d ranks: 1 coordinator + %d service node%s x %d server%s on %d host%s; %s\n", r->ranks,
                 r->service_nodes, r->service_nodes == 1 ? "" : "s", sc->service.servers,
@@ -413,8 +430,14 @@ void cs_results_table(const struct cs_results *r, FILE *out)
     if (r->handoffs > 0)
         fprintf(out, "%-18s %10.1f us idle before each of %llu requests that waited for their node\n", "  handoff",
                 r->handoff_mean_us, (unsigned long long)r->handoffs);
-    fprintf(out, "%-18s busy %5.1f%%   %.2f us per request   queue peak %llu\n", "coordinator",
-            100 * r->coordinator_utilization, r->coordinator_per_request_us, (unsigned long long)c[CS_C_PENDING_MAX]);
+    fprintf(out, "%-18s busy %5.1f%%   %.2f us per request   queue peak %llu\n",
+            r->dispatchers > 1 ? "dispatchers (mean)" : "coordinator", 100 * r->coordinator_utilization,
+            r->coordinator_per_request_us, (unsigned long long)c[CS_C_PENDING_MAX]);
+    for (int i = 0; r->dispatchers > 1 && i < r->dispatchers; i++) {
+        const struct cs_dispatcher_result *d = &r->dispatcher[i];
+        fprintf(out, "%-18s rank %-4d generated %-9llu completed %-9llu busy %5.1f%%\n", "", d->rank,
+                (unsigned long long)d->generated, (unsigned long long)d->completed, 100 * d->utilization);
+    }
     if (sc->dispatch.batch > 1 || sc->dispatch.message_cost_us > 0)
         fprintf(out, "%-18s sent %llu (%.1f requests each), took %llu (%.1f replies each)\n", "  messages",
                 (unsigned long long)c[CS_C_MESSAGES_SENT], r->requests_per_message,

@@ -97,6 +97,7 @@ void cs_sweep_row_from(const struct cs_results *r, struct cs_sweep_row *row)
 {
     *row = (struct cs_sweep_row){
         .nodes = r->service_nodes,
+        .dispatchers = r->dispatchers,
         .offered_rps = r->offered_rps,
         .throughput_rps = r->throughput_rps,
         .mean_us = cs_hist_mean(&r->latency) / 1e3,
@@ -283,8 +284,10 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double mean_
         if (rows[i].coordinator_utilization > rows[busiest].coordinator_utilization)
             busiest = i;
     double per_req = count ? rows[busiest].coordinator_per_request_us : NAN;
-    out->coordinator_ceiling_rps = per_req > 0 ? 1e6 / per_req : INFINITY;
-    out->predicted_knee_nodes = per_req > 0 ? mean_service_us / servers_per_node / per_req : INFINITY;
+    /* k dispatchers saturate together at k times one's ceiling. */
+    int k = count && rows[busiest].dispatchers > 1 ? rows[busiest].dispatchers : 1;
+    out->coordinator_ceiling_rps = per_req > 0 ? k * 1e6 / per_req : INFINITY;
+    out->predicted_knee_nodes = per_req > 0 ? k * mean_service_us / servers_per_node / per_req : INFINITY;
 
     if (out->knee_nodes > 0) {
         const struct cs_sweep_row *after = NULL;
@@ -295,8 +298,15 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double mean_
             snprintf(out->explanation, sizeof(out->explanation),
                      "throughput stops growing at %d nodes: the coordinator is busy %.0f%% of the time at %.2f us per "
                      "request, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %.1f nodes); a "
-                     "faster coordinator, batching, or more coordinators would",
+                     "faster coordinator, batching, or more dispatchers would",
                      out->knee_nodes, 100 * after->coordinator_utilization, per_req, out->coordinator_ceiling_rps,
+                     out->predicted_knee_nodes);
+        else if (after && after->bottleneck == CS_BOTTLENECK_DISPATCHERS)
+            snprintf(out->explanation, sizeof(out->explanation),
+                     "throughput stops growing at %d nodes: the %d dispatchers are busy %.0f%% of the time at %.2f us "
+                     "per request each, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %.1f "
+                     "nodes); more dispatchers or batching would",
+                     out->knee_nodes, k, 100 * after->coordinator_utilization, per_req, out->coordinator_ceiling_rps,
                      out->predicted_knee_nodes);
         else if (after)
             snprintf(out->explanation, sizeof(out->explanation),

@@ -115,7 +115,7 @@ static void client_done(struct cs_coord *c, int client, int64_t now)
 
 static double rate_at(const struct cs_coord *c, int segment)
 {
-    return c->sc->load.schedule_n ? c->sc->load.schedule[segment].rate_rps : c->base_rps;
+    return c->sc->load.schedule_n ? c->share * c->sc->load.schedule[segment].rate_rps : c->base_rps;
 }
 
 /* Absolute start of the schedule point after `segment`, or INFINITY. */
@@ -173,7 +173,7 @@ static struct cs_pending take_arrival(struct cs_coord *c)
         p.intended_ns = c->t0 + c->trace->offset_ns[c->trace_next];
         if (c->trace->service_ns)
             trace_service = c->trace->service_ns[c->trace_next];
-        c->trace_next++;
+        c->trace_next += (size_t)c->part.count; /* every count-th line is this dispatcher's */
         break;
     case CS_SOURCE_CLOSED: {
         struct cs_due due = cs_heap_pop(c->clients, &c->clients_idle);
@@ -192,8 +192,20 @@ static struct cs_pending take_arrival(struct cs_coord *c)
 int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, const struct cs_trace *trace,
                   const struct cs_transport *tp, const struct cs_clock *clk, int64_t t0)
 {
+    struct cs_coord_part whole = {0, 1, cs_first_node(sc), nodes};
+    return cs_coord_init_part(c, sc, &whole, nodes, trace, tp, clk, t0);
+}
+
+int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const struct cs_coord_part *part, int nodes,
+                       const struct cs_trace *trace, const struct cs_transport *tp, const struct cs_clock *clk,
+                       int64_t t0)
+{
     memset(c, 0, sizeof(*c));
     c->sc = sc;
+    c->part = *part;
+    c->share = 1.0 / part->count;
+    c->clients_n = sc->load.clients / part->count + (part->index < sc->load.clients % part->count);
+    c->trace_next = (size_t)part->index;
     c->tp = tp;
     c->clk = clk;
     c->trace = trace;
@@ -215,10 +227,11 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
     c->source = cs_arrival_kinds[sc->load.arrival].source;
     if (c->source == CS_SOURCE_TRACE && !trace)
         return CS_E_INVALID;
-    cs_rng_seed(&c->arrival_rng, sc->load.seed, CS_STREAM_ARRIVAL);
-    cs_rng_seed(&c->service_rng, sc->load.seed, CS_STREAM_SERVICE);
-    cs_rng_seed(&c->policy_state.rng, sc->load.seed, CS_STREAM_POLICY);
-    cs_rng_seed(&c->think_rng, sc->load.seed, CS_STREAM_THINK);
+    uint64_t streams = (uint64_t)part->index * CS_STREAM_DISPATCHER;
+    cs_rng_seed(&c->arrival_rng, sc->load.seed, streams + CS_STREAM_ARRIVAL);
+    cs_rng_seed(&c->service_rng, sc->load.seed, streams + CS_STREAM_SERVICE);
+    cs_rng_seed(&c->policy_state.rng, sc->load.seed, streams + CS_STREAM_POLICY);
+    cs_rng_seed(&c->think_rng, sc->load.seed, streams + CS_STREAM_THINK);
     c->policy_state.d = sc->dispatch.d;
     cs_hist_init(&c->latency);
     cs_hist_init(&c->dispatch_wait);
@@ -227,7 +240,11 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
     cs_hist_init(&c->round_trips_before);
     cs_hist_init(&c->interval.latency);
     c->interval.start_ns = t0;
-    c->overload.capacity_rps = cs_scenario_capacity_rps(sc, nodes);
+    /* Its share of the capacity: its nodes (or its share of them all),
+     * and its own ceiling. */
+    c->overload.capacity_rps = cs_scenario_capacity_rps(sc, nodes) * (sc->dispatch.partition == CS_PARTITION_SHARED
+                                                                          ? c->share
+                                                                          : 1.0);
     if (cs_scenario_coordinator_cost_us(sc) > 0)
         c->overload.capacity_rps = fmin(c->overload.capacity_rps, 1e6 / cs_scenario_coordinator_cost_us(sc));
     cs_ring_init(&c->pending, sizeof(struct cs_pending), INITIAL_RING, sc->dispatch.max_pending);
@@ -236,7 +253,8 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
     cs_ring_init(&c->retries, sizeof(struct cs_retry), INITIAL_RING, INT32_MAX);
     cs_ring_init(&c->hedges, sizeof(struct cs_deadline), INITIAL_RING, INT32_MAX);
 
-    if (cs_batcher_init(&c->out, tp, nodes, 1, sc->dispatch.batch, (int64_t)llround(sc->dispatch.batch_wait_us * 1e3)))
+    if (cs_batcher_init(&c->out, tp, nodes, part->first_rank, sc->dispatch.batch,
+                        (int64_t)llround(sc->dispatch.batch_wait_us * 1e3)))
         return CS_E_NOMEM;
     c->node_in_flight = calloc((size_t)nodes, sizeof(int));
     c->node_limit = calloc((size_t)nodes, sizeof(int));
@@ -248,7 +266,7 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
     c->node_completed = calloc((size_t)nodes, sizeof(uint64_t));
     c->node_wait_ns = calloc((size_t)nodes, sizeof(uint64_t));
     if (c->source == CS_SOURCE_CLOSED)
-        c->clients = calloc((size_t)sc->load.clients, sizeof(*c->clients));
+        c->clients = calloc((size_t)(c->clients_n > 0 ? c->clients_n : 1), sizeof(*c->clients));
     if (!c->node_in_flight || !c->node_limit || !c->node_replied_ns || !c->node_full_limit || !c->node_timeouts ||
         !c->node_down || !c->node_next_probe || !c->node_completed || !c->node_wait_ns ||
         (c->source == CS_SOURCE_CLOSED && !c->clients)) {
@@ -257,7 +275,8 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
     }
     for (int i = 0; i < nodes; i++) {
         c->node_limit[i] =
-            c->policy->pull ? (int)cs_node_servers(sc, i + 1) * sc->dispatch.prefetch : sc->dispatch.window;
+            c->policy->pull ? (int)cs_node_servers(sc, part->first_rank + i) * sc->dispatch.prefetch
+                            : sc->dispatch.window;
         c->node_full_limit[i] = c->node_limit[i];
         c->node_replied_ns[i] = INT64_MIN;
     }
@@ -266,10 +285,11 @@ int cs_coord_init(struct cs_coord *c, const struct cs_scenario *sc, int nodes, c
     c->req_free = -1;
 
     if (c->source == CS_SOURCE_RATE) {
-        c->base_rps = isnan(sc->load.rate_rps) ? cs_scenario_rate(sc, nodes) : sc->load.rate_rps;
+        c->base_rps = c->share * (isnan(sc->load.rate_rps) ? cs_scenario_rate(sc, c->part.all_nodes)
+                                                            : sc->load.rate_rps);
         schedule_next(c, (double)t0); /* the first arrival comes one gap after the start */
     } else if (c->source == CS_SOURCE_CLOSED) {
-        for (int k = 0; k < sc->load.clients; k++)
+        for (int k = 0; k < c->clients_n; k++)
             client_done(c, k, t0); /* each client thinks first */
     }
     return CS_OK;
@@ -484,7 +504,8 @@ static void health_event(struct cs_coord *c, int node, int64_t now, bool up)
     c->node_down[node] = !up;
     c->nodes_down += up ? -1 : 1;
     if (c->health_n < CS_HEALTH_EVENTS_MAX)
-        c->health[c->health_n++] = (struct cs_health_event){node + 1, (double)(now - c->t0) / 1e9, up};
+        c->health[c->health_n++] =
+            (struct cs_health_event){c->part.first_rank + node, (double)(now - c->t0) / 1e9, up};
 }
 
 /* A request to node timed out in flight. */
@@ -565,7 +586,7 @@ static int send_attempt(struct cs_coord *c, int r, int node, bool first, bool he
         .id = ((uint64_t)slot->gen << 32) | (uint32_t)s,
         .service_ns = rq->service_ns,
     };
-    int rc = cs_batcher_put(&c->out, node + 1, &m, now);
+    int rc = cs_batcher_put(&c->out, c->part.first_rank + node, &m, now);
     if (rc < 0)
         return rc;
     charge(c, c->cost_ns + rc * c->message_cost_ns);
@@ -904,7 +925,7 @@ static int shut_down_nodes(struct cs_coord *c)
 {
     struct cs_msg m = {.kind = CS_MSG_SHUTDOWN, .flags = c->stopped ? CS_SHUTDOWN_EARLY : 0};
     for (int i = 0; i < c->nodes; i++) {
-        int rc = cs_batcher_send_now(&c->out, i + 1, &m, 1);
+        int rc = cs_batcher_send_now(&c->out, c->part.first_rank + i, &m, 1);
         if (rc < 0)
             return rc;
     }
@@ -1038,6 +1059,8 @@ void cs_coord_stop(struct cs_coord *c, int64_t now, int64_t grace_ns)
 void cs_coord_measures(const struct cs_coord *c, struct cs_coord_measures *m)
 {
     *m = (struct cs_coord_measures){
+        .first_node = c->part.first_rank - cs_first_node(c->sc),
+        .nodes = c->nodes,
         .counters = c->counters,
         .node_completed = c->node_completed,
         .node_wait_ns = c->node_wait_ns,
@@ -1076,7 +1099,8 @@ double cs_coord_window_s(const struct cs_coord *c)
 double cs_coord_offered_rps(const struct cs_coord *c)
 {
     if (c->source == CS_SOURCE_RATE)
-        return c->sc->load.schedule_n ? cs_scenario_rate(c->sc, c->nodes) : c->base_rps;
+        return c->sc->load.schedule_n ? c->share * cs_scenario_rate(c->sc, c->part.all_nodes)
+                                      : c->base_rps;
     double window = cs_coord_window_s(c);
     return window > 0 ? (double)c->counters[CS_C_GENERATED] / window : 0;
 }

@@ -43,6 +43,7 @@ int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacit
     n->window_start = window_start;
     n->window_end = window_end;
     n->idle_since = -1;
+    n->shutdowns_left = 1;
     n->servers = calloc((size_t)servers, sizeof(*n->servers));
     if (!n->servers)
         return CS_E_NOMEM;
@@ -62,9 +63,13 @@ int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, con
     n->t0 = t0;
     n->overhead_ns = (int64_t)llround(sc->model.node_overhead_us * 1e3);
     n->catch_up = sc->service.mode != CS_MODE_SPIN;
-    if (rc == CS_OK && sc->dispatch.batch > 1) {
+    /* Replies go back to whichever dispatcher sent: with several, one
+     * batch per dispatcher, and a shutdown from each that may send. */
+    int k = sc->dispatch.dispatchers;
+    n->shutdowns_left = sc->dispatch.partition == CS_PARTITION_SHARED ? k : 1;
+    if (rc == CS_OK && (sc->dispatch.batch > 1 || k > 1)) {
         cs_batcher_free(&n->out);
-        rc = cs_batcher_init(&n->out, tp, 1, 0, sc->dispatch.batch, (int64_t)llround(sc->dispatch.batch_wait_us * 1e3));
+        rc = cs_batcher_init(&n->out, tp, k, 0, sc->dispatch.batch, (int64_t)llround(sc->dispatch.batch_wait_us * 1e3));
     }
     for (int i = 0; i < sc->faults_n; i++)
         if (sc->faults[i].rank == rank)
@@ -121,8 +126,11 @@ void cs_node_free(struct cs_node *n)
 static int on_item(struct cs_node *n, const struct cs_msg *m, int src, int64_t now)
 {
     if (m->kind == CS_MSG_SHUTDOWN) {
+        n->stopped_early |= (m->flags & CS_SHUTDOWN_EARLY) != 0;
+        if (--n->shutdowns_left > 0)
+            return CS_OK; /* another dispatcher may still send */
         n->shutdown = true;
-        if ((m->flags & CS_SHUTDOWN_EARLY) && now < n->window_end)
+        if (n->stopped_early && now < n->window_end)
             n->counters[CS_N_WINDOW_NS] = now > n->window_start ? (uint64_t)(now - n->window_start) : 0;
         n->counters[CS_N_ABANDONED] += (uint64_t)(n->queue.count + n->busy);
         return CS_OK;

@@ -377,7 +377,15 @@ struct rank0 {
 static int check_for_ranks(const struct options *o, const struct cs_scenario *sc, int size, struct cs_trace *trace,
                            char *err, size_t errlen)
 {
-    int rc = cs_scenario_check_nodes(sc, size - 1, err, errlen);
+    int first = cs_first_node(sc);
+    if (size - first < 1) {
+        snprintf(err, errlen,
+                 "scenario key 'dispatch.dispatchers': %d dispatchers and at least one service node need %d MPI "
+                 "ranks or more, got %d",
+                 sc->dispatch.dispatchers, first + 1, size);
+        return CS_E_INVALID;
+    }
+    int rc = cs_scenario_check_nodes(sc, size - first, err, errlen);
     if (rc == CS_OK && cs_arrival_kinds[sc->load.arrival].source == CS_SOURCE_TRACE) {
         if (sc->load.trace[0] == '\0') {
             snprintf(err, errlen, "scenario key 'load.trace': trace arrivals need a CSV file here");
@@ -388,7 +396,7 @@ static int check_for_ranks(const struct options *o, const struct cs_scenario *sc
     }
     if (rc == CS_OK && is_sweep(o, sc)) {
         struct cs_sweep_step steps[CS_SWEEP_MAX];
-        int n = cs_sweep_plan(sc, size - 1, steps, err, errlen);
+        int n = cs_sweep_plan(sc, size - first, steps, err, errlen);
         rc = n < 0 ? n : CS_OK;
     }
     return rc;
@@ -404,11 +412,12 @@ static int prepare_run(const struct options *o, const char *text, int size, stru
         rc = check_for_ranks(o, &sc, size, &z->trace, err, errlen);
     /* On ranks the node count is the ranks': a different one asked for is
      * a mistake (--nodes is for --virtual). */
-    if (rc == CS_OK && sc.run.engine == CS_ENGINE_MPI && sc.run.nodes > 0 && sc.run.nodes != size - 1) {
+    int first = cs_first_node(&sc);
+    if (rc == CS_OK && sc.run.engine == CS_ENGINE_MPI && sc.run.nodes > 0 && sc.run.nodes != size - first) {
         snprintf(err, errlen,
-                 "scenario key 'run.nodes': %d service nodes asked for, but this MPI run has %d (ranks - 1); start "
+                 "scenario key 'run.nodes': %d service nodes asked for, but this MPI run has %d (ranks - %d); start "
                  "it with %d ranks, or run it in virtual time (--virtual)",
-                 sc.run.nodes, size - 1, sc.run.nodes + 1);
+                 sc.run.nodes, size - first, first, sc.run.nodes + first);
         rc = CS_E_INVALID;
     }
     double cost;
@@ -595,7 +604,8 @@ static int calibrate(const struct options *o, const struct cs_scenario *sc, cons
      * and no service time, so the coordinator never waits. */
     static struct cs_scenario cal;
     cal = *sc;
-    struct cs_sweep_step st = {.nodes = size - 1, .closed = true, .clients = 8 * (size - 1)};
+    int nodes = size - cs_first_node(sc);
+    struct cs_sweep_step st = {.nodes = nodes, .closed = true, .clients = 8 * nodes};
     cs_sweep_step_scenario(sc, &st, &cal);
     cal.service.time = (struct cs_dist){cs_dist_find("constant"), 0.0, 0.0};
     cal.dispatch.cost_us = 0;
@@ -604,15 +614,15 @@ static int calibrate(const struct options *o, const struct cs_scenario *sc, cons
     struct cs_results r, served;
     if (rank == 0 && (cs_results_init(&r, size) != CS_OK || cs_results_init(&served, size) != CS_OK))
         out_of_memory();
-    cs_mpi_run(MPI_COMM_WORLD, &cal, size - 1, NULL, host, ro, rank == 0 ? &r : NULL);
+    cs_mpi_run(MPI_COMM_WORLD, &cal, nodes, NULL, host, ro, rank == 0 ? &r : NULL);
     /* A node's overhead: what it takes beyond the service asked for, with
      * the scenario's service at half load (timer, wake-up, reply). */
-    struct cs_sweep_step half = {.nodes = size - 1, .rate_rps = 0.5 * cs_scenario_capacity_rps(sc, size - 1)};
+    struct cs_sweep_step half = {.nodes = nodes, .rate_rps = 0.5 * cs_scenario_capacity_rps(sc, nodes)};
     cs_sweep_step_scenario(sc, &half, &cal);
     cal.dispatch.cost_us = 0;
     cal.load.duration_s = 1;
     cal.load.warmup_s = 0.25;
-    cs_mpi_run(MPI_COMM_WORLD, &cal, size - 1, NULL, host, ro, rank == 0 ? &served : NULL);
+    cs_mpi_run(MPI_COMM_WORLD, &cal, nodes, NULL, host, ro, rank == 0 ? &served : NULL);
     if (rank != 0)
         return 0;
     double extra = 0, measured = 0;
@@ -649,7 +659,8 @@ static void run_once(const struct cs_scenario *sc, struct rank0 *z, const struct
 {
     if (rank == 0 && cs_results_init(res, size) != CS_OK)
         out_of_memory();
-    cs_mpi_run(MPI_COMM_WORLD, sc, size - 1, rank == 0 ? &z->trace : NULL, host, ro, rank == 0 ? res : NULL);
+    cs_mpi_run(MPI_COMM_WORLD, sc, size - cs_first_node(sc), rank == 0 ? &z->trace : NULL, host, ro,
+               rank == 0 ? res : NULL);
     if (rank == 0) {
         cs_sweep_row_from(res, row);
         *nrows = 1;
@@ -675,7 +686,7 @@ static int sweep_step(void *arg, int i, int n, const struct cs_scenario *step, i
     if (x->rank == 0) {
         if (i > 0)
             cs_results_free(x->res);
-        if (cs_results_init(x->res, nodes + 1) != CS_OK)
+        if (cs_results_init(x->res, nodes + cs_first_node(step)) != CS_OK)
             out_of_memory();
     }
     cs_mpi_run(MPI_COMM_WORLD, step, nodes, NULL, x->host, x->ro, x->rank == 0 ? x->res : NULL);
@@ -699,7 +710,8 @@ static int run_sweep(const struct options *o, const struct cs_scenario *sc, cons
 {
     struct sweep_ctx x = {o, host, ro, rank, res, latency};
     char err[CS_ERRBUF];
-    int n = cs_sweep_run(sc, size - 1, sweep_step, &x, rows, rank == 0 ? scaling : NULL, err, sizeof(err));
+    int n = cs_sweep_run(sc, size - cs_first_node(sc), sweep_step, &x, rows, rank == 0 ? scaling : NULL, err,
+                         sizeof(err));
     if (rank == 0) {
         res->sweep = rows;
         res->sweep_n = n;

@@ -18,6 +18,7 @@
 #include "cs/clock.h"
 #include "cs/common.h"
 #include "cs/coordinator.h"
+#include "cs/scenario.h"
 #include "cs/service_node.h"
 
 #include "mpi_edge.h"
@@ -215,21 +216,21 @@ static void progress_line(FILE *out, const struct cs_coord *c, int64_t now, bool
  * when ranks outnumber cores.
  */
 static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_trace *trace,
-                           const struct cs_host *h, const struct cs_run_options *opt, int nodes, int64_t t0,
-                           struct cs_coord *c)
+                           const struct cs_host *h, const struct cs_run_options *opt, const struct cs_coord_part *part,
+                           int nodes, int64_t t0, struct cs_coord *c)
 {
     struct cs_mpi_transport tp;
     int rc = cs_mpi_transport_open(&tp, comm, COORD_RECVS, h->bells);
     if (rc)
         return rc;
-    rc = cs_coord_init(c, sc, nodes, trace, &tp.ops, &cs_real_clock, t0);
+    rc = cs_coord_init_part(c, sc, part, nodes, trace, &tp.ops, &cs_real_clock, t0);
     if (rc) {
         cs_mpi_transport_close(&tp);
         return rc;
     }
     bool all_local = true;
-    for (int i = 1; i <= nodes; i++)
-        all_local &= h->bells[i] != NULL;
+    for (int i = 0; i < nodes; i++)
+        all_local &= h->bells[part->first_rank + i] != NULL;
     struct cs_sleeper sleeper;
     cs_sleeper_init(&sleeper);
     struct dry dry = {4 * SPIN_NS};
@@ -339,7 +340,10 @@ static int run_node(MPI_Comm comm, const struct cs_scenario *sc, const struct cs
         idle_ns = idle_ns * h->ranks / h->cores;
     if (idle_ns > IDLE_POLL_MAX_NS)
         idle_ns = IDLE_POLL_MAX_NS;
-    bool doorbell = h->bells[0] != NULL;
+    /* Its doorbell works when every dispatcher that may wake it shares its host. */
+    bool doorbell = true;
+    for (int d = 0; d < sc->dispatch.dispatchers; d++)
+        doorbell &= h->bells[d] != NULL;
     bool spin = sc->service.mode == CS_MODE_SPIN;
     struct cs_sleeper sleeper;
     cs_sleeper_init(&sleeper);
@@ -457,6 +461,45 @@ double cs_mpi_pingpong(MPI_Comm comm, double seconds)
     return rate;
 }
 
+/* A dispatcher's report travels as two messages, waited for quietly: the
+ * fixed part, then its nodes' completions and waits. */
+#define TAG_REPORT 101
+#define TAG_REPORT_NODES 102
+
+static void send_dispatch_report(MPI_Comm comm, int rank, const struct cs_coord_measures *m)
+{
+    struct cs_dispatch_report *d = malloc(sizeof(*d));
+    uint64_t *nodes = malloc(2 * (size_t)(m->nodes > 0 ? m->nodes : 1) * sizeof(uint64_t));
+    if (!d || !nodes)
+        MPI_Abort(comm, 1);
+    cs_dispatch_report_fill(d, rank, m);
+    memcpy(nodes, m->node_completed, (size_t)m->nodes * sizeof(uint64_t));
+    memcpy(nodes + m->nodes, m->node_wait_ns, (size_t)m->nodes * sizeof(uint64_t));
+    MPI_Request req[2];
+    CS_MPI_CHECK(MPI_Isend(d, (int)sizeof(*d), MPI_BYTE, 0, TAG_REPORT, comm, &req[0]));
+    CS_MPI_CHECK(MPI_Isend(nodes, 2 * m->nodes, MPI_UINT64_T, 0, TAG_REPORT_NODES, comm, &req[1]));
+    cs_mpi_wait_quietly(&req[0]);
+    cs_mpi_wait_quietly(&req[1]);
+    free(d);
+    free(nodes);
+}
+
+static void take_dispatch_report(MPI_Comm comm, int from, struct cs_results *r)
+{
+    struct cs_dispatch_report *d = malloc(sizeof(*d));
+    uint64_t *nodes = malloc(2 * (size_t)(r->service_nodes > 0 ? r->service_nodes : 1) * sizeof(uint64_t));
+    if (!d || !nodes)
+        MPI_Abort(comm, 1);
+    MPI_Request req;
+    CS_MPI_CHECK(MPI_Irecv(d, (int)sizeof(*d), MPI_BYTE, from, TAG_REPORT, comm, &req));
+    cs_mpi_wait_quietly(&req);
+    CS_MPI_CHECK(MPI_Irecv(nodes, 2 * r->service_nodes, MPI_UINT64_T, from, TAG_REPORT_NODES, comm, &req));
+    cs_mpi_wait_quietly(&req);
+    cs_results_add_dispatcher(r, d, nodes, nodes + d->nodes);
+    free(d);
+    free(nodes);
+}
+
 void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const struct cs_trace *trace,
                 const struct cs_host *h, const struct cs_run_options *opt, struct cs_results *r)
 {
@@ -475,11 +518,16 @@ void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const st
     quiet_barrier(comm);
     CS_MPI_CHECK(MPI_Barrier(comm));
     int64_t t0 = cs_now_ns();
-    int rc = CS_OK;
-    if (rank == 0)
-        rc = run_coordinator(comm, sc, trace, h, opt, nodes, t0, &coord);
-    else if (rank <= nodes)
+    int rc = CS_OK, k = sc->dispatch.dispatchers, first = cs_first_node(sc);
+    struct cs_coord_part part = {rank, k, first, nodes};
+    int block_first = 0, block = nodes;
+    if (rank < k) {
+        cs_dispatcher_nodes(sc, rank, nodes, &block_first, &block);
+        part.first_rank = first + block_first;
+        rc = run_coordinator(comm, sc, rank == 0 ? trace : NULL, h, opt, &part, block, t0, &coord);
+    } else if (rank < first + nodes) {
         rc = run_node(comm, sc, h, t0, &node);
+    }
     /* Ranks past the active nodes sit this step out, napping below. */
     if (rc) {
         fprintf(stderr, "clustersim: rank %d failed (error %d)\n", rank, rc);
@@ -504,10 +552,18 @@ void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const st
     cs_mpi_wait_quietly(&req);
     free(mine);
 
+    /* The other dispatchers' measures to rank 0, merged there. */
+    struct cs_coord_measures m;
+    if (rank > 0 && rank < k) {
+        cs_coord_measures(&coord, &m);
+        send_dispatch_report(comm, rank, &m);
+        cs_coord_free(&coord);
+    }
     if (rank == 0) {
-        struct cs_coord_measures m;
         cs_coord_measures(&coord, &m);
         cs_results_collect(r, sc, &m, all);
+        for (int d = 1; d < k; d++)
+            take_dispatch_report(comm, d, r);
         struct rusage ru;
         r->max_rss_kb = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
         int len = 0;
@@ -518,7 +574,7 @@ void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const st
         free(all);
         cs_results_analyze(r);
         cs_coord_free(&coord);
-    } else {
+    } else if (rank >= k) {
         cs_node_free(&node);
     }
 }

@@ -62,6 +62,7 @@ struct key {
 /* Names of the enumerated values, from the tables that define them. */
 static const char *const service_mode_names[] = {[CS_MODE_SLEEP] = "sleep", [CS_MODE_SPIN] = "spin"};
 static const char *const cost_mode_names[] = {[CS_COST_SPIN] = "spin", [CS_COST_SLEEP] = "sleep"};
+static const char *const partition_names[] = {[CS_PARTITION_SHARED] = "shared", [CS_PARTITION_SHARDED] = "sharded"};
 static const char *const sweep_mode_names[] = {
     [CS_SWEEP_SATURATE] = "saturate", [CS_SWEEP_STRONG] = "strong", [CS_SWEEP_WEAK] = "weak"};
 static const char *const engine_names[] = {[CS_ENGINE_MPI] = "mpi", [CS_ENGINE_VIRTUAL] = "virtual"};
@@ -83,6 +84,10 @@ static const char *mode_name(int i)
 static const char *cost_mode_name(int i)
 {
     return i < (int)CS_ARRAY_LEN(cost_mode_names) ? cost_mode_names[i] : NULL;
+}
+static const char *partition_name(int i)
+{
+    return i < (int)CS_ARRAY_LEN(partition_names) ? partition_names[i] : NULL;
 }
 static const char *sweep_mode_name(int i)
 {
@@ -135,6 +140,8 @@ static const struct key key_table[] = {
     {"dispatch.cost_mode", K_ENUM, OFF(dispatch.cost_mode), 0, 0, false, false, 0, "spin", cost_mode_name},
     {"dispatch.batch", K_INT, OFF(dispatch.batch), 1, CS_BATCH_MAX, false, false, 1, NULL, NULL},
     {"dispatch.batch_wait_us", K_DOUBLE, OFF(dispatch.batch_wait_us), 0, 1e7, false, false, 0, NULL, NULL},
+    {"dispatch.dispatchers", K_INT, OFF(dispatch.dispatchers), 1, CS_DISPATCHERS_MAX, false, false, 1, NULL, NULL},
+    {"dispatch.partition", K_ENUM, OFF(dispatch.partition), 0, 0, false, false, 0, "shared", partition_name},
     {"dispatch.window", K_INT, OFF(dispatch.window), 1, 1000000, false, false, 128, NULL, NULL},
     {"dispatch.max_pending", K_INT, OFF(dispatch.max_pending), 0, 10000000, false, false, 10000, NULL, NULL},
     {"dispatch.d", K_INT, OFF(dispatch.d), 1, 1024, false, false, 2, NULL, NULL},
@@ -923,6 +930,20 @@ static int check_combinations(const struct cs_scenario *s, char *err, size_t err
              "scenario key 'dispatch.prefetch': %d applies to the pull policy only (dispatch.policy is '%s'; "
              "other policies bound a node's requests with dispatch.window)",
              s->dispatch.prefetch, cs_policies[s->dispatch.policy].name);
+        return CS_E_INVALID;
+    }
+    if (s->dispatch.dispatchers > 1 && s->run.engine == CS_ENGINE_VIRTUAL) {
+        fail(err, errlen,
+             "scenario key 'dispatch.dispatchers': %d dispatchers run on MPI ranks only for now; the virtual engine "
+             "has one coordinator (set it to 1, or run on ranks)",
+             s->dispatch.dispatchers);
+        return CS_E_INVALID;
+    }
+    if (s->dispatch.dispatchers > 1 && cs_arrival_kinds[s->load.arrival].source == CS_SOURCE_TRACE) {
+        fail(err, errlen,
+             "scenario key 'dispatch.dispatchers': %d dispatchers cannot share a trace yet (load.arrival is "
+             "\"trace\"); replay it with one",
+             s->dispatch.dispatchers);
         return CS_E_INVALID;
     }
     if (s->dispatch.batch_wait_us > 0 && s->dispatch.batch == 1) {

@@ -19,21 +19,44 @@ double cs_per_node_value(const struct cs_per_node *p, int rank)
     return p->all;
 }
 
+int cs_first_node(const struct cs_scenario *s)
+{
+    return s->dispatch.dispatchers;
+}
+
+void cs_dispatcher_nodes(const struct cs_scenario *s, int d, int service_nodes, int *first, int *count)
+{
+    int k = s->dispatch.dispatchers;
+    if (s->dispatch.partition == CS_PARTITION_SHARED || k <= 1) {
+        *first = 0;
+        *count = service_nodes;
+        return;
+    }
+    *first = (int)((long long)d * service_nodes / k);
+    *count = (int)((long long)(d + 1) * service_nodes / k) - *first;
+}
+
+/* A per-node setting of node `rank`: a list counts from the first node. */
+static double per_node(const struct cs_scenario *s, const struct cs_per_node *p, int rank)
+{
+    return cs_per_node_value(p, p->is_list ? rank - cs_first_node(s) + 1 : rank);
+}
+
 double cs_node_servers(const struct cs_scenario *s, int rank)
 {
-    double v = cs_per_node_value(&s->nodes.servers, rank);
+    double v = per_node(s, &s->nodes.servers, rank);
     return isnan(v) ? s->service.servers : v;
 }
 
 double cs_node_speed(const struct cs_scenario *s, int rank)
 {
-    return cs_per_node_value(&s->nodes.speed, rank);
+    return per_node(s, &s->nodes.speed, rank);
 }
 
 double cs_scenario_servers(const struct cs_scenario *s, int service_nodes)
 {
     double servers = 0;
-    for (int r = 1; r <= service_nodes; r++)
+    for (int r = cs_first_node(s); r < cs_first_node(s) + service_nodes; r++)
         servers += cs_node_servers(s, r);
     return servers;
 }
@@ -50,7 +73,7 @@ double cs_scenario_capacity_rps(const struct cs_scenario *s, int service_nodes)
     if (mean_s <= 0.0 && overhead_s <= 0.0)
         return INFINITY;
     double cap = 0;
-    for (int r = 1; r <= service_nodes; r++)
+    for (int r = cs_first_node(s); r < cs_first_node(s) + service_nodes; r++)
         cap += cs_node_servers(s, r) / (mean_s / cs_node_speed(s, r) + overhead_s);
     return cap;
 }
@@ -82,6 +105,14 @@ const char *cs_scenario_modelled_cost(const struct cs_scenario *s, double *value
 
 int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char *err, size_t errlen)
 {
+    int first = cs_first_node(s), last = first + service_nodes - 1;
+    if (s->dispatch.partition == CS_PARTITION_SHARDED && service_nodes < s->dispatch.dispatchers) {
+        snprintf(err, errlen,
+                 "scenario keys 'dispatch.dispatchers' (%d) and 'dispatch.partition' (\"sharded\"): each dispatcher "
+                 "needs a service node of its own, and the run has %d",
+                 s->dispatch.dispatchers, service_nodes);
+        return CS_E_INVALID;
+    }
     const struct {
         const char *key;
         const struct cs_per_node *p;
@@ -96,21 +127,21 @@ int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char
             return CS_E_INVALID;
         }
         for (int j = 0; !p->is_list && j < p->n; j++) {
-            if (p->at[j].rank > service_nodes) {
-                snprintf(err, errlen, "scenario key '%s.%d': there is no service node of rank %d (ranks 1 to %d)",
-                         lists[i].key, p->at[j].rank, p->at[j].rank, service_nodes);
+            if (p->at[j].rank < first || p->at[j].rank > last) {
+                snprintf(err, errlen, "scenario key '%s.%d': there is no service node of rank %d (ranks %d to %d)",
+                         lists[i].key, p->at[j].rank, p->at[j].rank, first, last);
                 return CS_E_INVALID;
             }
         }
     }
     for (int i = 0; i < s->faults_n; i++) {
-        if (s->faults[i].rank > service_nodes) {
-            snprintf(err, errlen, "scenario key 'faults[%d].rank': there is no service node of rank %d (ranks 1 to %d)",
-                     i, s->faults[i].rank, service_nodes);
+        if (s->faults[i].rank < first || s->faults[i].rank > last) {
+            snprintf(err, errlen, "scenario key 'faults[%d].rank': there is no service node of rank %d (ranks %d to %d)",
+                     i, s->faults[i].rank, first, last);
             return CS_E_INVALID;
         }
     }
-    for (int r = 1; r <= service_nodes; r++) {
+    for (int r = first; r <= last; r++) {
         double v = cs_node_servers(s, r);
         if (v != floor(v)) {
             snprintf(err, errlen, "scenario key 'nodes.servers': node %d gets %g servers; expected a whole number", r,

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The levers that move the coordinator's knee, on ranks: several
+# dispatchers (shared and sharded nodes) and batches keep every request
+# accounted for, in every outcome; two dispatchers lift a per-request
+# ceiling about twice; batches of 8 lift a per-message ceiling at least 4x
+# and a per-request one by under 20%; a rank count or a partition that
+# does not fit ends every rank with one line. The ceilings are timing
+# bounds: a run the host disturbed is reported, not judged (lib.sh). The
+# same ceilings hold exactly in virtual time (tests/test_levers.c).
+source "$(dirname "$0")/lib.sh"
+
+short=(--quiet --set load.duration_s=1.5 --set load.warmup_s=0.5)
+
+for part in shared sharded; do
+    f=$TMP/two-$part.json
+    cs 6 "${short[@]}" --json "$f" --set dispatch.dispatchers=2 --set dispatch.partition="$part" \
+        --set dispatch.batch=4 --set dispatch.batch_wait_us=300
+    [ "$RC" -eq 0 ] || bad "2 dispatchers, $part: exit $RC: $(cat "$TMP/err")"
+    check_valid "$f"
+    check "$f" '(.dispatchers | length) == 2 and ([.dispatchers[].generated] | add) == .requests.generated' \
+        "2 dispatchers ($part): their shares add up to the requests" '.dispatchers'
+    check "$f" '(0.4 * .requests.generated / 2) as $low | [.dispatchers[].generated] | min > $low' \
+        "2 dispatchers ($part): each generated its share" '.dispatchers'
+    check "$f" '([.nodes[].counters.messages_received] | add) == .coordinator.counters.messages_sent and
+        ([.nodes[].counters.messages_sent] | add) == .coordinator.counters.messages_received' \
+        "2 dispatchers ($part): every message sent was received" '{c: .coordinator.counters, n: [.nodes[].counters]}'
+    check "$f" '.coordinator.requests_per_message > 1 and .mpi.service_nodes == 4 and .nodes[0].rank == 2' \
+        "2 dispatchers ($part): batches of several requests, nodes from rank 2" '.coordinator'
+done
+
+# Timeouts, retries and a node that stops, with two dispatchers and
+# batches: completed, timed out and failed all add up.
+f=$TMP/two-faults.json
+cs 6 "${short[@]}" --json "$f" --set dispatch.dispatchers=2 --set dispatch.batch=4 \
+    --set dispatch.batch_wait_us=300 --set dispatch.timeout_ms=30 --set dispatch.retries=1 \
+    --set dispatch.retry_budget=1 --set 'faults=[{"rank":2,"at_s":0.8,"kind":"stop"},{"rank":3,"at_s":0.8,"kind":"stop"}]'
+check_valid "$f"
+check "$f" '.requests.timed_out + .requests.failed > 0 and .requests.completed > 0' \
+    "2 dispatchers with stopped nodes: some completed, some timed out or failed"
+
+# Two dispatchers on 6 nodes of 500 us at 250 us a request each, held
+# without the CPU: the ceiling goes from about 4,000 to 8,000 req/s.
+sat=("${short[@]}" --set load.arrival=closed --set load.clients=96 --set service.time.mean_us=500
+    --set dispatch.cost_us=250 --set dispatch.cost_mode=sleep)
+cs 7 "${sat[@]}" --json "$TMP/k1.json"
+cs 8 "${sat[@]}" --json "$TMP/k2.json" --set dispatch.dispatchers=2 --set dispatch.partition=sharded
+check_valid "$TMP/k2.json"
+timed_check "$TMP/k1.json" '.bottleneck == "coordinator"' "1 dispatcher: the coordinator is the bottleneck" \
+    '{bottleneck, reason}'
+timed_check "$TMP/k2.json" '.bottleneck == "dispatchers" and (.lever | test("4 dispatchers"))' \
+    "2 dispatchers: the dispatchers are the bottleneck, and 4 are offered" '{bottleneck, reason, lever}'
+k1=$(jq .throughput_rps "$TMP/k1.json")
+echo "1 dispatcher: $k1 req/s; 2: $(jq .throughput_rps "$TMP/k2.json") req/s"
+timed_check "$TMP/k2.json" ".throughput_rps > 1.6 * $k1" "2 dispatchers lift the ceiling over 1.6x" \
+    '{throughput_rps, coordinator}'
+
+# Batching on 4 nodes of 200 us: 1 ms a message and 10 us a request make
+# batches of 8 worth about 7x; 250 us a request and 10 a message, 3%.
+batch() { # OUT COST MESSAGE_COST BATCH
+    local wait=0
+    [ "$4" -gt 1 ] && wait=2000
+    cs 5 "${short[@]}" --json "$1" --set load.arrival=closed --set load.clients=128 --set service.time.mean_us=200 \
+        --set dispatch.cost_us="$2" --set dispatch.message_cost_us="$3" --set dispatch.cost_mode=sleep \
+        --set dispatch.batch="$4" --set dispatch.batch_wait_us="$wait"
+}
+batch "$TMP/m1.json" 10 1000 1
+batch "$TMP/m8.json" 10 1000 8
+batch "$TMP/r1.json" 250 10 1
+batch "$TMP/r8.json" 250 10 8
+check_valid "$TMP/m8.json"
+for f in m1 m8 r1 r8; do
+    echo "$f: $(jq -c '{throughput_rps, per_request_us: .coordinator.per_request_us,
+        requests_per_message: .coordinator.requests_per_message}' "$TMP/$f.json")"
+done
+m1=$(jq .throughput_rps "$TMP/m1.json")
+r1=$(jq .throughput_rps "$TMP/r1.json")
+timed_check "$TMP/m8.json" ".throughput_rps >= 4 * $m1" "per-message cost: batches of 8 lift the ceiling 4x or more" \
+    '{throughput_rps, coordinator}'
+timed_check "$TMP/r8.json" ".throughput_rps <= 1.2 * $r1" "per-request cost: batches of 8 lift it under 20%" \
+    '{throughput_rps, coordinator}'
+check "$TMP/r1.json" '.lever | test("batching cannot help")' "the report says batching cannot help" '.lever'
+
+# Ranks that do not fit the dispatchers, on every rank, at once.
+for args in "3 dispatch.dispatchers=3" "4 dispatch.dispatchers=3 dispatch.partition=sharded"; do
+    read -r np set1 set2 <<<"$args"
+    sets=(--set "$set1")
+    [ -n "${set2:-}" ] && sets+=(--set "$set2")
+    cs "$np" --quiet "${sets[@]}"
+    msg=$(cat "$TMP/err" "$TMP/out")
+    if [ "$RC" -eq 2 ] && [ "$(grep -c . <<<"$msg")" -eq 1 ] && grep -q "'dispatch.dispatchers'" <<<"$msg"; then
+        ok "np=$np ${sets[*]}: exit 2: $msg"
+    else
+        bad "np=$np ${sets[*]}: exit $RC, expected 2 and one line naming dispatch.dispatchers: $msg"
+    fi
+done
+finish
