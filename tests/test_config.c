@@ -209,8 +209,9 @@ static void with_several_dispatchers_nodes_start_after_them(void **state)
     (void)state;
     struct cs_scenario s;
     char err[CS_ERRBUF];
-    assert_int_equal(parse(&s, "{\"dispatch\":{\"dispatchers\":3,\"partition\":\"sharded\"},"
-                               "\"nodes\":{\"speed\":[1,2,4,8,16]}}",
+    assert_int_equal(parse(&s,
+                           "{\"dispatch\":{\"dispatchers\":3,\"partition\":\"sharded\"},"
+                           "\"nodes\":{\"speed\":[1,2,4,8,16]}}",
                            err),
                      CS_OK);
     assert_int_equal(cs_first_node(&s), 3);
@@ -233,8 +234,9 @@ static void with_several_dispatchers_nodes_start_after_them(void **state)
     assert_true(first == 0 && count == 6); /* shared: every node */
     assert_int_equal(cs_scenario_check_nodes(&s, 4, err, sizeof(err)), CS_E_INVALID);
     assert_non_null(strstr(err, "no service node of rank 1 (ranks 2 to 5)"));
-    assert_int_equal(parse(&s, "{\"dispatch\":{\"dispatchers\":2},\"faults\":[{\"rank\":1,\"at_s\":1,"
-                               "\"kind\":\"stop\"}]}",
+    assert_int_equal(parse(&s,
+                           "{\"dispatch\":{\"dispatchers\":2},\"faults\":[{\"rank\":1,\"at_s\":1,"
+                           "\"kind\":\"stop\"}]}",
                            err),
                      CS_OK);
     assert_int_equal(cs_scenario_check_nodes(&s, 4, err, sizeof(err)), CS_E_INVALID);

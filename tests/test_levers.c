@@ -198,7 +198,7 @@ static void batching_moves_a_per_message_ceiling_and_not_a_per_request_one(void 
 static void a_batch_that_waits_adds_its_wait_to_the_latency(void **state)
 {
     (void)state;
-#define LIGHT                                                                                                 \
+#define LIGHT                                                                                                       \
     "{\"load\":{\"arrival\":\"constant\",\"rate_rps\":100,\"duration_s\":2,\"warmup_s\":0},\"service\":{\"time\":{" \
     "\"dist\":\"constant\",\"mean_us\":1000}}%s}"
     char json[512];
@@ -220,8 +220,9 @@ static void a_batch_that_waits_adds_its_wait_to_the_latency(void **state)
 static void cost_modes_are_the_same_time_in_virtual_time(void **state)
 {
     (void)state;
-#define COSTLY \
-    "{\"load\":{\"utilization\":0.5,\"duration_s\":2},\"dispatch\":{\"cost_us\":100,\"message_cost_us\":20,\"cost_mode\":\"%s\"}}"
+#define COSTLY                                                                                                      \
+    "{\"load\":{\"utilization\":0.5,\"duration_s\":2},\"dispatch\":{\"cost_us\":100,\"message_cost_us\":20,\"cost_" \
+    "mode\":\"%s\"}}"
     char json[256];
     snprintf(json, sizeof(json), COSTLY, "spin");
     struct sim_run *x = sim_run(json, 4);

@@ -24,9 +24,9 @@ struct cs_box {
 
 struct cs_batcher {
     const struct cs_transport *tp;
-    int batch;         /* most items per message, 1..CS_BATCH_MAX */
-    int64_t wait_ns;   /* longest an item waits for its batch to fill */
-    int boxes;         /* destinations: ranks dest_base .. dest_base + boxes - 1 */
+    int batch;       /* most items per message, 1..CS_BATCH_MAX */
+    int64_t wait_ns; /* longest an item waits for its batch to fill */
+    int boxes;       /* destinations: ranks dest_base .. dest_base + boxes - 1 */
     int dest_base;
     struct cs_box *box;   /* [boxes], with batch > 1 */
     struct cs_msg *items; /* [boxes * batch], with batch > 1 */

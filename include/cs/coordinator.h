@@ -193,8 +193,8 @@ struct cs_coord_part {
 struct cs_coord {
     const struct cs_scenario *sc;
     struct cs_coord_part part;
-    double share;   /* of the load: 1 / part.count */
-    int clients_n;  /* closed loop: its clients */
+    double share;  /* of the load: 1 / part.count */
+    int clients_n; /* closed loop: its clients */
     const struct cs_transport *tp;
     const struct cs_clock *clk;
     const struct cs_trace *trace;

@@ -87,8 +87,8 @@ struct cs_results {
     char library[128];
     struct cs_rank_info *rank_info; /* [ranks] */
     double offered_rps;
-    double window_s; /* the measured window: load.duration_s unless stopped early */
-    long max_rss_kb; /* rank 0's peak resident memory, KiB (0: unknown) */
+    double window_s;             /* the measured window: load.duration_s unless stopped early */
+    long max_rss_kb;             /* rank 0's peak resident memory, KiB (0: unknown) */
     uint64_t coord[CS_C__COUNT]; /* every dispatcher's, summed (the largest of a maximum) */
     int dispatchers;             /* dispatch.dispatchers */
     struct cs_dispatcher_result dispatcher[CS_DISPATCHERS_MAX];
@@ -112,7 +112,7 @@ struct cs_results {
     uint64_t lost;
     double duration_s;
     double throughput_rps;
-    double in_system_mean; /* requests in the system, time-averaged over the window (Little's L) */
+    double in_system_mean;             /* requests in the system, time-averaged over the window (Little's L) */
     double coordinator_utilization;    /* the dispatchers' mean */
     double dispatcher_utilization_max; /* the busiest dispatcher's */
     double coordinator_per_request_us; /* a dispatcher's busy time per request; NAN when nothing completed */

@@ -128,8 +128,8 @@ void cs_results_add_dispatcher(struct cs_results *r, const struct cs_dispatch_re
 {
     for (int k = 0; k < CS_C__COUNT; k++) {
         bool maximum = k == CS_C_PENDING_MAX || k == CS_C_WAKE_LATE_MAX_NS;
-        r->coord[k] = maximum ? (d->counters[k] > r->coord[k] ? d->counters[k] : r->coord[k])
-                              : r->coord[k] + d->counters[k];
+        r->coord[k] =
+            maximum ? (d->counters[k] > r->coord[k] ? d->counters[k] : r->coord[k]) : r->coord[k] + d->counters[k];
     }
     cs_hist_add(&r->latency, &d->latency);
     cs_hist_add(&r->dispatch_wait, &d->dispatch_wait);

@@ -242,9 +242,8 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     c->interval.start_ns = t0;
     /* Its share of the capacity: its nodes (or its share of them all),
      * and its own ceiling. */
-    c->overload.capacity_rps = cs_scenario_capacity_rps(sc, nodes) * (sc->dispatch.partition == CS_PARTITION_SHARED
-                                                                          ? c->share
-                                                                          : 1.0);
+    c->overload.capacity_rps =
+        cs_scenario_capacity_rps(sc, nodes) * (sc->dispatch.partition == CS_PARTITION_SHARED ? c->share : 1.0);
     if (cs_scenario_coordinator_cost_us(sc) > 0)
         c->overload.capacity_rps = fmin(c->overload.capacity_rps, 1e6 / cs_scenario_coordinator_cost_us(sc));
     cs_ring_init(&c->pending, sizeof(struct cs_pending), INITIAL_RING, sc->dispatch.max_pending);
@@ -274,9 +273,8 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
         return CS_E_NOMEM;
     }
     for (int i = 0; i < nodes; i++) {
-        c->node_limit[i] =
-            c->policy->pull ? (int)cs_node_servers(sc, part->first_rank + i) * sc->dispatch.prefetch
-                            : sc->dispatch.window;
+        c->node_limit[i] = c->policy->pull ? (int)cs_node_servers(sc, part->first_rank + i) * sc->dispatch.prefetch
+                                           : sc->dispatch.window;
         c->node_full_limit[i] = c->node_limit[i];
         c->node_replied_ns[i] = INT64_MIN;
     }
@@ -285,8 +283,8 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     c->req_free = -1;
 
     if (c->source == CS_SOURCE_RATE) {
-        c->base_rps = c->share * (isnan(sc->load.rate_rps) ? cs_scenario_rate(sc, c->part.all_nodes)
-                                                            : sc->load.rate_rps);
+        c->base_rps =
+            c->share * (isnan(sc->load.rate_rps) ? cs_scenario_rate(sc, c->part.all_nodes) : sc->load.rate_rps);
         schedule_next(c, (double)t0); /* the first arrival comes one gap after the start */
     } else if (c->source == CS_SOURCE_CLOSED) {
         for (int k = 0; k < c->clients_n; k++)
@@ -504,8 +502,7 @@ static void health_event(struct cs_coord *c, int node, int64_t now, bool up)
     c->node_down[node] = !up;
     c->nodes_down += up ? -1 : 1;
     if (c->health_n < CS_HEALTH_EVENTS_MAX)
-        c->health[c->health_n++] =
-            (struct cs_health_event){c->part.first_rank + node, (double)(now - c->t0) / 1e9, up};
+        c->health[c->health_n++] = (struct cs_health_event){c->part.first_rank + node, (double)(now - c->t0) / 1e9, up};
 }
 
 /* A request to node timed out in flight. */
@@ -1099,8 +1096,7 @@ double cs_coord_window_s(const struct cs_coord *c)
 double cs_coord_offered_rps(const struct cs_coord *c)
 {
     if (c->source == CS_SOURCE_RATE)
-        return c->sc->load.schedule_n ? c->share * cs_scenario_rate(c->sc, c->part.all_nodes)
-                                      : c->base_rps;
+        return c->sc->load.schedule_n ? c->share * cs_scenario_rate(c->sc, c->part.all_nodes) : c->base_rps;
     double window = cs_coord_window_s(c);
     return window > 0 ? (double)c->counters[CS_C_GENERATED] / window : 0;
 }

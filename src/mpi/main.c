@@ -710,8 +710,8 @@ static int run_sweep(const struct options *o, const struct cs_scenario *sc, cons
 {
     struct sweep_ctx x = {o, host, ro, rank, res, latency};
     char err[CS_ERRBUF];
-    int n = cs_sweep_run(sc, size - cs_first_node(sc), sweep_step, &x, rows, rank == 0 ? scaling : NULL, err,
-                         sizeof(err));
+    int n =
+        cs_sweep_run(sc, size - cs_first_node(sc), sweep_step, &x, rows, rank == 0 ? scaling : NULL, err, sizeof(err));
     if (rank == 0) {
         res->sweep = rows;
         res->sweep_n = n;

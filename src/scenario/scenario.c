@@ -136,8 +136,9 @@ int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char
     }
     for (int i = 0; i < s->faults_n; i++) {
         if (s->faults[i].rank < first || s->faults[i].rank > last) {
-            snprintf(err, errlen, "scenario key 'faults[%d].rank': there is no service node of rank %d (ranks %d to %d)",
-                     i, s->faults[i].rank, first, last);
+            snprintf(err, errlen,
+                     "scenario key 'faults[%d].rank': there is no service node of rank %d (ranks %d to %d)", i,
+                     s->faults[i].rank, first, last);
             return CS_E_INVALID;
         }
     }

@@ -54,6 +54,25 @@ echo "1 dispatcher: $k1 req/s; 2: $(jq .throughput_rps "$TMP/k2.json") req/s"
 timed_check "$TMP/k2.json" ".throughput_rps > 1.6 * $k1" "2 dispatchers lift the ceiling over 1.6x" \
     '{throughput_rps, coordinator}'
 
+# The knee moves with the dispatchers: 250 us a dispatcher per request
+# (held without the CPU) against 500 us of service puts it at k S / c =
+# 2, 4 and 8 nodes for 1, 2 and 4 dispatchers; the sweep must find it
+# within one of its steps, and predict it from the cost it measured.
+steps='[1,2,4,6,8,10]'
+for k in 1 2 4; do
+    f=$TMP/knee-$k.json
+    cs $((k + 10)) --quiet --sweep --json "$f" --set load.duration_s=1 --set load.warmup_s=0.3 \
+        --set dispatch.dispatchers=$k --set dispatch.cost_us=250 --set dispatch.cost_mode=sleep \
+        --set service.time.mean_us=500 --set 'service.time.dist="constant"' --set "sweep.nodes=$steps"
+    echo "$k dispatcher(s): $(jq -c '{knee: .analysis.knee_nodes, predicted: .analysis.predicted_knee_nodes,
+        rps: [.sweep[].throughput_rps | floor]}' "$f")"
+    timed_check "$f" ".analysis.knee_nodes as \$n | ($steps | index(\$n)) as \$i | ($steps | index($((2 * k)))) as \$j |
+        \$i != null and ((\$i - \$j) | fabs) <= 1" \
+        "$k dispatcher(s): the knee lies within one step of k S / c = $((2 * k)) nodes" '.analysis'
+    timed_check "$f" '(.analysis.predicted_knee_nodes / .analysis.knee_nodes - 1) | fabs < 0.5' \
+        "$k dispatcher(s): the measured cost predicts the knee within 50%" '.analysis'
+done
+
 # Batching on 4 nodes of 200 us: 1 ms a message and 10 us a request make
 # batches of 8 worth about 7x; 250 us a request and 10 a message, 3%.
 batch() { # OUT COST MESSAGE_COST BATCH
