@@ -18,15 +18,33 @@
 #   a percentile distribution (clustersim --percentiles FILE):
 #     <file>-percentiles.png      the latency percentile spectrum, one line
 #                                 per sweep step.
-# Reads only FILE.
+#   several sweeps' results, side by side (scripts/plot.sh A.json B.json
+#   ... [OUT_DIR]; the same sweep with a lever set differently, such as
+#   dispatch.dispatchers or dispatch.batch):
+#     <scenario>-levers.png       throughput against service nodes, a curve
+#                                 per file named by its dispatchers, batch
+#                                 and partition, each knee marked.
+# Reads only its files.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-usage() { echo "usage: scripts/plot.sh RESULTS.json|TIMESERIES.csv|TIMESERIES.jsonl|PERCENTILES [OUT_DIR]" >&2; exit 2; }
-[ $# -ge 1 ] && [ $# -le 2 ] || usage
-file=$1
-out=${2:-$(dirname "$file")}
-[ -f "$file" ] && [ -r "$file" ] || { echo "plot.sh: cannot read '$file'" >&2; exit 2; }
+usage() {
+    echo "usage: scripts/plot.sh RESULTS.json|TIMESERIES.csv|TIMESERIES.jsonl|PERCENTILES [OUT_DIR]" >&2
+    echo "       scripts/plot.sh SWEEP.json SWEEP.json... [OUT_DIR]" >&2
+    exit 2
+}
+[ $# -ge 1 ] || usage
+files=()
+while [ $# -gt 0 ] && { [ -f "$1" ] || [[ $1 == *.json ]]; }; do
+    files+=("$1")
+    shift
+done
+[ $# -le 1 ] && [ ${#files[@]} -ge 1 ] || usage
+file=${files[0]}
+out=${1:-$(dirname "$file")}
+for f in "${files[@]}"; do
+    [ -f "$f" ] && [ -r "$f" ] || { echo "plot.sh: cannot read '$f'" >&2; exit 2; }
+done
 cs_need_packages gnuplot-nox jq
 mkdir -p "$out"
 tmp=$(mktemp -d)
@@ -43,6 +61,41 @@ set style line 3 lc rgb "#d62728" lw 1.5 dt 3
 set style line 4 lc rgb "#2ca02c" lw 2
 set style line 5 lc rgb "#ff7f0e" lw 2 pt 5 ps 1.2
 set style line 6 lc rgb "#d62728" lw 2 pt 7 ps 1.2'
+
+# --- several sweeps, a curve each ------------------------------------------------
+if [ ${#files[@]} -gt 1 ]; then
+    plots=""
+    arrows=""
+    i=0
+    for f in "${files[@]}"; do
+        jq -e '.sweep | length > 0' "$f" >/dev/null 2>&1 && jq -e '.analysis != null' "$f" >/dev/null 2>&1 ||
+            { echo "plot.sh: '$f' is not a node-count sweep's results: several files are compared as sweeps" >&2; exit 2; }
+        jq -r '.sweep[] | [.nodes, .throughput_rps] | @tsv' "$f" >"$tmp/sweep$i.tsv"
+        title=$(jq -r '.scenario.dispatch | "\(.dispatchers) dispatcher\(if .dispatchers > 1 then "s (" + .partition + ")" else "" end), batch \(.batch)"' "$f")
+        knee=$(jq -r '.analysis.knee_nodes // "NaN"' "$f")
+        at=$(jq -r --argjson k "${knee/NaN/null}" '[.sweep[] | select(.nodes == $k) | .throughput_rps][0] // "NaN"' "$f")
+        title+=$([ "$knee" = NaN ] && echo ": no knee" || echo ": knee at $knee nodes")
+        plots+="${plots:+, }\"$tmp/sweep$i.tsv\" using 1:2 with linespoints lw 2 pt 7 ps 1.2 lc $((i + 1)) title \"$title\""
+        [ "$knee" != NaN ] &&
+            arrows+="set arrow from $knee, graph 0 to $knee, $at nohead lc $((i + 1)) lw 1.5 dt 4 front"$'\n'
+        i=$((i + 1))
+    done
+    name=$(jq -r '.scenario.name' "$file")
+    gnuplot <<GNUPLOT
+$common
+set output "$out/$name-levers.png"
+set title "$name: throughput against service nodes, a curve per setting (dotted: each knee)"
+set xlabel "service nodes"
+set ylabel "throughput (requests/s)"
+set xrange [0:*]
+set yrange [0:*]
+set key top left box opaque
+$arrows
+plot $plots
+GNUPLOT
+    echo "wrote $out/$name-levers.png"
+    exit 0
+fi
 
 first=$(head -c 200 "$file" | head -1)
 

@@ -184,8 +184,6 @@ static void keys_that_need_another_say_which(void **state)
                  "'dispatch.hedge_after_us' (500) and 'dispatch.hedge_percentile' (95)", "one or the other");
     expect_error("{\"dispatch\": {\"hedge_percentile\": 100}}", "'dispatch.hedge_percentile'", "out of range");
     expect_error("{\"dispatch\": {\"retries\": -1, \"timeout_ms\": 5}}", "'dispatch.retries'", "out of range");
-    expect_error("{\"dispatch\": {\"batch_wait_us\": 300}}", "'dispatch.batch_wait_us': 300 needs dispatch.batch",
-                 NULL);
     expect_error("{\"dispatch\": {\"batch\": 0}}", "'dispatch.batch'", "out of range");
     expect_error("{\"dispatch\": {\"dispatchers\": 0}}", "'dispatch.dispatchers'", "out of range");
     expect_error("{\"dispatch\": {\"dispatchers\": 2}, \"run\": {\"engine\": \"virtual\"}}",

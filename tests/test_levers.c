@@ -153,7 +153,7 @@ static struct sim_run *saturate(double cost_us, double message_cost_us, int batc
              "{\"load\":{\"arrival\":\"closed\",\"clients\":128,\"duration_s\":3,\"warmup_s\":0.5},"
              "\"service\":{\"time\":{\"dist\":\"exponential\",\"mean_us\":200}},"
              "\"dispatch\":{\"cost_us\":%g,\"message_cost_us\":%g,\"batch\":%d,\"batch_wait_us\":%g}}",
-             cost_us, message_cost_us, batch, batch > 1 ? 2000.0 : 0.0);
+             cost_us, message_cost_us, batch, 2000.0);
     struct sim_run *x = sim_run(json, 4);
     sim_assert_conserved(&x->r);
     assert_int_equal(x->r.bottleneck, CS_BOTTLENECK_COORDINATOR);

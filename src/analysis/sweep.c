@@ -41,7 +41,7 @@ int cs_sweep_plan(const struct cs_scenario *sc, int max_nodes, struct cs_sweep_s
                 snprintf(err, errlen,
                          "scenario key 'sweep.nodes[%d]': %d nodes asked for but the run has %d service nodes (start "
                          "it with at least %d ranks, or give --nodes %d in virtual time)",
-                         i, sc->sweep.nodes[i], max_nodes, largest + 1, largest);
+                         i, sc->sweep.nodes[i], max_nodes, largest + cs_first_node(sc), largest);
                 return CS_E_INVALID;
             }
             if (i > 0 && sc->sweep.nodes[i] <= sc->sweep.nodes[i - 1]) {
@@ -56,6 +56,13 @@ int cs_sweep_plan(const struct cs_scenario *sc, int max_nodes, struct cs_sweep_s
             counts[m++] = k;
         if (counts[m - 1] != max_nodes && m < CS_SWEEP_MAX)
             counts[m++] = max_nodes;
+    }
+    if (sc->dispatch.partition == CS_PARTITION_SHARDED && counts[0] < sc->dispatch.dispatchers) {
+        snprintf(err, errlen,
+                 "scenario key 'sweep.nodes': its first step has %d node%s for %d dispatchers, and sharded "
+                 "(dispatch.partition) each needs one of its own; start the sweep at %d nodes or share them",
+                 counts[0], counts[0] == 1 ? "" : "s", sc->dispatch.dispatchers, sc->dispatch.dispatchers);
+        return CS_E_INVALID;
     }
     int top = counts[m - 1];
     double top_rate = cs_scenario_rate(sc, top);

@@ -946,12 +946,6 @@ static int check_combinations(const struct cs_scenario *s, char *err, size_t err
              s->dispatch.dispatchers);
         return CS_E_INVALID;
     }
-    if (s->dispatch.batch_wait_us > 0 && s->dispatch.batch == 1) {
-        fail(err, errlen,
-             "scenario key 'dispatch.batch_wait_us': %g needs dispatch.batch above 1 (a batch of one never waits)",
-             s->dispatch.batch_wait_us);
-        return CS_E_INVALID;
-    }
     if (s->dispatch.hedge_after_us > 0 && s->dispatch.hedge_percentile > 0) {
         fail(err, errlen,
              "scenario keys 'dispatch.hedge_after_us' (%g) and 'dispatch.hedge_percentile' (%g): give one or "

@@ -75,12 +75,10 @@ done
 
 # Batching on 4 nodes of 200 us: 1 ms a message and 10 us a request make
 # batches of 8 worth about 7x; 250 us a request and 10 a message, 3%.
-batch() { # OUT COST MESSAGE_COST BATCH
-    local wait=0
-    [ "$4" -gt 1 ] && wait=2000
+batch() { # OUT COST MESSAGE_COST BATCH (a batch waits up to 2 ms to fill; one of 1 never waits)
     cs 5 "${short[@]}" --json "$1" --set load.arrival=closed --set load.clients=128 --set service.time.mean_us=200 \
         --set dispatch.cost_us="$2" --set dispatch.message_cost_us="$3" --set dispatch.cost_mode=sleep \
-        --set dispatch.batch="$4" --set dispatch.batch_wait_us="$wait"
+        --set dispatch.batch="$4" --set dispatch.batch_wait_us=2000
 }
 batch "$TMP/m1.json" 10 1000 1
 batch "$TMP/m8.json" 10 1000 8
