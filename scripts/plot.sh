@@ -18,12 +18,11 @@
 #   a percentile distribution (clustersim --percentiles FILE):
 #     <file>-percentiles.png      the latency percentile spectrum, one line
 #                                 per sweep step.
-#   several sweeps' results, side by side (scripts/plot.sh A.json B.json
-#   ... [OUT_DIR]; the same sweep with a lever set differently, such as
-#   dispatch.dispatchers or dispatch.batch):
+#   a lever sweep's results (sweep.dispatchers or sweep.batch), or several
+#   sweeps' results side by side (scripts/plot.sh A.json B.json ...
+#   [OUT_DIR]; the same sweep with a lever set differently):
 #     <scenario>-levers.png       throughput against service nodes, a curve
-#                                 per file named by its dispatchers, batch
-#                                 and partition, each knee marked.
+#                                 per setting (or file), each knee marked.
 # Reads only its files.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -62,24 +61,33 @@ set style line 4 lc rgb "#2ca02c" lw 2
 set style line 5 lc rgb "#ff7f0e" lw 2 pt 5 ps 1.2
 set style line 6 lc rgb "#d62728" lw 2 pt 7 ps 1.2'
 
-# --- several sweeps, a curve each ------------------------------------------------
+# --- a curve per setting of a lever, or per file --------------------------------
+plots="" arrows="" curves=0
+add_curve() { # TSV TITLE KNEE(or NaN)
+    local at
+    at=$(awk -F'\t' -v k="$3" '$1 == k { print $2; exit }' "$1")
+    plots+="${plots:+, }\"$1\" using 1:2 with linespoints lw 2 pt 7 ps 1.2 lc $((curves + 1)) title \"$2$([ "$3" = NaN ] && echo ": no knee" || echo ": knee at $3 nodes")\""
+    [ "$3" = NaN ] || arrows+="set arrow from $3, graph 0 to $3, ${at:-0} nohead lc $((curves + 1)) lw 1.5 dt 4 front"$'\n'
+    curves=$((curves + 1))
+}
 if [ ${#files[@]} -gt 1 ]; then
-    plots=""
-    arrows=""
-    i=0
     for f in "${files[@]}"; do
-        jq -e '.sweep | length > 0' "$f" >/dev/null 2>&1 && jq -e '.analysis != null' "$f" >/dev/null 2>&1 ||
+        jq -e '(.sweep | length > 0) and .analysis != null' "$f" >/dev/null 2>&1 ||
             { echo "plot.sh: '$f' is not a node-count sweep's results: several files are compared as sweeps" >&2; exit 2; }
-        jq -r '.sweep[] | [.nodes, .throughput_rps] | @tsv' "$f" >"$tmp/sweep$i.tsv"
-        title=$(jq -r '.scenario.dispatch | "\(.dispatchers) dispatcher\(if .dispatchers > 1 then "s (" + .partition + ")" else "" end), batch \(.batch)"' "$f")
-        knee=$(jq -r '.analysis.knee_nodes // "NaN"' "$f")
-        at=$(jq -r --argjson k "${knee/NaN/null}" '[.sweep[] | select(.nodes == $k) | .throughput_rps][0] // "NaN"' "$f")
-        title+=$([ "$knee" = NaN ] && echo ": no knee" || echo ": knee at $knee nodes")
-        plots+="${plots:+, }\"$tmp/sweep$i.tsv\" using 1:2 with linespoints lw 2 pt 7 ps 1.2 lc $((i + 1)) title \"$title\""
-        [ "$knee" != NaN ] &&
-            arrows+="set arrow from $knee, graph 0 to $knee, $at nohead lc $((i + 1)) lw 1.5 dt 4 front"$'\n'
-        i=$((i + 1))
+        jq -r '.sweep[] | [.nodes, .throughput_rps] | @tsv' "$f" >"$tmp/curve$curves.tsv"
+        add_curve "$tmp/curve$curves.tsv" \
+            "$(jq -r '.scenario.dispatch | "\(.dispatchers) dispatcher\(if .dispatchers > 1 then "s (" + .partition + ")" else "" end), batch \(.batch)"' "$f")" \
+            "$(jq -r '.analysis.knee_nodes // "NaN"' "$f")"
     done
+elif jq -e '.levers != null' "$file" >/dev/null 2>&1; then
+    for g in $(jq '.levers.settings | keys[]' "$file"); do
+        jq -r --argjson g "$g" '.levers.settings[$g] as $s | .sweep[$s.first_row:$s.first_row + $s.rows][] |
+            [.nodes, .throughput_rps] | @tsv' "$file" >"$tmp/curve$curves.tsv"
+        add_curve "$tmp/curve$curves.tsv" "$(jq -r --argjson g "$g" '"\(.levers.key) \(.levers.settings[$g].value)"' "$file")" \
+            "$(jq -r --argjson g "$g" '.levers.settings[$g].knee_nodes // "NaN"' "$file")"
+    done
+fi
+if [ "$curves" -gt 0 ]; then
     name=$(jq -r '.scenario.name' "$file")
     gnuplot <<GNUPLOT
 $common

@@ -9,4 +9,6 @@ cs_build
 cs_mpi_env
 
 cd "$CS_BUILD"
-ctest --output-on-failure "$@"
+# Two at a time, but the tests that time things run alone (RUN_SERIAL in
+# tests/CMakeLists.txt).
+ctest --output-on-failure -j2 "$@"

@@ -168,15 +168,15 @@ static void the_runner_stops_analyzes_and_refuses(void **state)
     struct cs_scaling a;
     char err[CS_ERRBUF];
     sim_scenario(&sc, "{\"sweep\":{\"nodes\":[1,2,3,4,5]}}");
-    assert_int_equal(cs_sweep_run(&sc, 5, stop_after_three, NULL, rows, &a, err, sizeof(err)), 3);
+    assert_int_equal(cs_sweep_run(&sc, 5, stop_after_three, NULL, rows, &a, NULL, err, sizeof(err)), 3);
     assert_int_equal(a.n, 3);
     assert_int_equal(rows[2].nodes, 3);
     sim_scenario(&sc, "{\"sweep\":{\"rates_rps\":[100,200]}}");
-    assert_int_equal(cs_sweep_run(&sc, 4, stop_after_three, NULL, rows, &a, err, sizeof(err)), 2);
+    assert_int_equal(cs_sweep_run(&sc, 4, stop_after_three, NULL, rows, &a, NULL, err, sizeof(err)), 2);
     assert_int_equal(a.n, 0);
     assert_true(rows[1].offered_rps == 200 && rows[1].nodes == 4);
     sim_scenario(&sc, "{\"sweep\":{\"nodes\":[1,8]}}");
-    assert_int_equal(cs_sweep_run(&sc, 4, stop_after_three, NULL, rows, &a, err, sizeof(err)), CS_E_INVALID);
+    assert_int_equal(cs_sweep_run(&sc, 4, stop_after_three, NULL, rows, &a, NULL, err, sizeof(err)), CS_E_INVALID);
     assert_non_null(strstr(err, "at least 9 ranks"));
 }
 
@@ -194,7 +194,7 @@ static void a_saturate_sweep_finds_the_coordinators_knee(void **state)
     struct cs_sweep_row rows[CS_SWEEP_MAX];
     struct cs_scaling a;
     int ran = 0;
-    assert_int_equal(cs_sweep_run(&base, 8, sim_step, &ran, rows, &a, err, sizeof(err)), 7);
+    assert_int_equal(cs_sweep_run(&base, 8, sim_step, &ran, rows, &a, NULL, err, sizeof(err)), 7);
     assert_int_equal(ran, 7);
     assert_int_equal(rows[6].nodes, 8);
     assert_int_equal(a.n, 7);
@@ -204,6 +204,80 @@ static void a_saturate_sweep_finds_the_coordinators_knee(void **state)
     assert_close(a.predicted_knee_nodes, 4, 0.05);
     assert_close(a.coordinator_ceiling_rps, 4000, 0.05);
     assert_non_null(strstr(a.explanation, "throughput stops growing at 4 nodes: the coordinator is busy"));
+}
+
+/* Any step count: a lever sweep's steps, in virtual time. */
+static int lever_step(void *ctx, int index, int count, const struct cs_scenario *step, int nodes,
+                      struct cs_sweep_row *row)
+{
+    int *ran = ctx;
+    assert_int_equal(index, *ran);
+    assert_int_equal(count, 10);
+    struct cs_results r;
+    assert_int_equal(cs_results_init(&r, nodes + 1), CS_OK);
+    assert_int_equal(cs_virtual_run(step, nodes, NULL, &r, NULL), CS_OK);
+    sim_assert_conserved(&r);
+    cs_sweep_row_from(&r, row);
+    cs_results_free(&r);
+    (*ran)++;
+    return 0;
+}
+
+/* A lever sweep (sweep.batch) runs the node sweep once per setting, in
+ * one go, and analyzes each on its own: with 240 us a message and 10 a
+ * request, batch 1 costs 250 us a request and its knee is at
+ * S / c = 1000 / 250 = 4 nodes; batches of 8 cost 10 + 240 / 8 = 40 us,
+ * a knee predicted at 25 nodes, past the sweep. A batch fills only when
+ * its node gets 8 requests within batch_wait_us: at 1000 req/s a node,
+ * 10 ms (with 2 ms the batches hold about 3 and cost 90 us a request). */
+static void a_lever_sweep_has_a_knee_per_setting(void **state)
+{
+    (void)state;
+    struct cs_scenario sc;
+    sim_scenario(&sc, "{\"load\":{\"duration_s\":2,\"warmup_s\":0.5},\"service\":{\"time\":{\"dist\":"
+                      "\"constant\",\"mean_us\":1000}},\"dispatch\":{\"cost_us\":10,\"message_cost_us\":240,"
+                      "\"batch_wait_us\":10000},\"sweep\":{\"nodes\":[1,2,4,8,16],\"batch\":[1,8],"
+                      "\"clients_per_server\":32}}");
+    char err[CS_ERRBUF];
+    struct cs_sweep_row rows[CS_SWEEP_MAX];
+    struct cs_scaling a, each[CS_LEVER_MAX];
+    struct cs_levers lv = {.scaling = each};
+    int ran = 0;
+    assert_int_equal(cs_sweep_check(&sc, 16, err, sizeof(err)), CS_OK);
+    assert_int_equal(cs_sweep_run(&sc, 16, lever_step, &ran, rows, &a, &lv, err, sizeof(err)), 10);
+    assert_string_equal(lv.key, "dispatch.batch");
+    assert_int_equal(lv.n, 2);
+    assert_true(lv.value[0] == 1 && lv.value[1] == 8);
+    assert_true(lv.first_row[1] == 5 && lv.rows[1] == 5);
+    assert_true(rows[4].batch == 1 && rows[5].batch == 8 && rows[5].nodes == 1);
+    assert_int_equal(each[0].knee_nodes, 4);
+    assert_close(each[0].predicted_knee_nodes, 4, 0.1);
+    assert_int_equal(each[1].knee_nodes, 0);
+    assert_close(each[1].predicted_knee_nodes, 25, 0.15);
+    assert_int_equal(a.knee_nodes, each[0].knee_nodes); /* the first setting's, as "analysis" */
+    assert_true(rows[9].throughput_rps > 3 * rows[4].throughput_rps);
+}
+
+/* A lever sweep that does not fit: one lever at a time, settings whose
+ * plans do not fit the ranks, too many steps in all. */
+static void impossible_lever_sweeps_are_refused_with_the_key(void **state)
+{
+    (void)state;
+    struct cs_scenario sc;
+    char err[CS_ERRBUF];
+    const char *both = "{\"sweep\":{\"batch\":[1,2],\"dispatchers\":[1,2]}}";
+    assert_int_equal(cs_scenario_parse(&sc, both, strlen(both), err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "one lever at a time"));
+    sim_scenario(&sc, "{\"sweep\":{\"nodes\":[1,2,4],\"dispatchers\":[1,2,4]}}");
+    assert_int_equal(cs_sweep_check(&sc, 6, err, sizeof(err)), CS_E_INVALID); /* 4 dispatchers leave 3 nodes */
+    assert_non_null(strstr(err, "sweep.nodes"));
+    assert_int_equal(cs_sweep_check(&sc, 7, err, sizeof(err)), CS_OK);
+    sim_scenario(&sc, "{\"sweep\":{\"nodes\":[1,2,4],\"dispatchers\":[1,8]}}");
+    assert_int_equal(cs_sweep_check(&sc, 7, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'sweep.dispatchers[1]': 8 dispatchers"));
+    sim_scenario(&sc, "{\"sweep\":{\"batch\":[1,2,3,4,5,6,7,8]}}");
+    assert_int_equal(cs_sweep_check(&sc, 300, err, sizeof(err)), CS_E_INVALID); /* 8 x 10 steps */
+    assert_non_null(strstr(err, "more than 64"));
 }
 
 static void rows_of(const int *n, const double *x, int count, struct cs_sweep_row *rows)
@@ -288,6 +362,8 @@ int main(void)
         cmocka_unit_test(impossible_sweeps_are_refused_with_the_key),
         cmocka_unit_test(the_runner_stops_analyzes_and_refuses),
         cmocka_unit_test(a_saturate_sweep_finds_the_coordinators_knee),
+        cmocka_unit_test(a_lever_sweep_has_a_knee_per_setting),
+        cmocka_unit_test(impossible_lever_sweeps_are_refused_with_the_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -62,7 +62,9 @@ enum cs_coord_counter {
     CS_C_MESSAGES_SENT,      /* transport messages sent, whole run (a batch is one) */
     CS_C_ITEMS_SENT,         /* requests (and shutdowns) in them */
     CS_C_MESSAGES_RECEIVED,  /* transport messages taken, whole run */
-    CS_C_ITEMS_RECEIVED,     /* replies in them */
+    CS_C_ITEMS_RECEIVED,     /* replies (and idle tokens) in them */
+    CS_C_IDLE_TOKENS,        /* jiq: a node said a server of its is idle (whole run) */
+    CS_C_IDLE_REDUNDANT,     /* of those: the node was listed as often as it has servers */
     CS_C__COUNT
 };
 extern const char *const cs_coord_counter_names[CS_C__COUNT];

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cs/ring.h"
 #include "cs/rng.h"
 
 struct cs_policy_view {
@@ -23,7 +24,21 @@ struct cs_policy_state {
     uint32_t cursor;   /* round robin position, and where ties start */
     struct cs_rng rng; /* for randomized policies */
     int d;             /* power_of_d: nodes sampled */
+    /* jiq (Join-Idle-Queue): the nodes that told this dispatcher they have
+     * an idle server (ints, oldest first), each listed at most listed_max
+     * times (listed[node]); cs_policy_state_init allocates them. */
+    struct cs_ring idle;
+    int *listed;
+    int listed_max;
 };
+
+/* The idle list for `nodes` nodes of at most listed_max servers each. */
+int cs_policy_state_init(struct cs_policy_state *st, int nodes, int listed_max);
+void cs_policy_state_free(struct cs_policy_state *st);
+
+/* A node said one of its servers is idle: list it, unless it is listed
+ * listed_max times already (then the word is redundant: false). */
+bool cs_policy_idle(struct cs_policy_state *st, int node);
 
 struct cs_policy {
     const char *name;

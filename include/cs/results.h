@@ -21,6 +21,7 @@
 
 struct cs_sweep_row;
 struct cs_scaling;
+struct cs_levers;
 
 enum cs_bottleneck {
     CS_BOTTLENECK_NONE,
@@ -139,6 +140,7 @@ struct cs_results {
     const struct cs_sweep_row *sweep;
     int sweep_n;
     const struct cs_scaling *scaling;
+    const struct cs_levers *levers;           /* a lever sweep's settings, or NULL */
     const struct cs_histogram *sweep_latency; /* [sweep_n]: each step's latency, or NULL */
 };
 
@@ -185,8 +187,10 @@ struct cs_calibration;
 void cs_calibration_table(const struct cs_scenario *sc, const struct cs_calibration *k,
                           const struct cs_results *flat_out, FILE *out);
 
-/* Rows as CSV, one line per step (caller frees); scaling may be NULL. */
-char *cs_sweep_csv(const struct cs_sweep_row *rows, int count, const struct cs_scaling *scaling);
+/* Rows as CSV, one line per step, each with the speedup and efficiency
+ * of r's analysis (of its setting, with a lever), where r has one (caller
+ * frees). A single run is one row. */
+char *cs_sweep_csv(const struct cs_results *r, const struct cs_sweep_row *rows, int count);
 
 /* The time series (--timeseries): a header (CSV only), then one row per
  * interval, flushed at once so a killed run still leaves its rows. */

@@ -15,6 +15,7 @@
 #include "cs/clock.h"
 #include "cs/config.h"
 #include "cs/histogram.h"
+#include "cs/rng.h"
 #include "cs/transport.h"
 #include "cs/ring.h"
 
@@ -37,7 +38,8 @@ enum cs_node_counter {
     CS_N_WAKE_LATE_MAX_NS,  /* longest the host let a timed wait overrun (cs_node_woke) */
     CS_N_PAUSES,            /* timed waits overrun by over CS_PAUSE_NS */
     CS_N_MESSAGES_RECEIVED, /* transport messages, whole run (a batch is one) */
-    CS_N_MESSAGES_SENT,     /* replies' messages, whole run */
+    CS_N_MESSAGES_SENT,     /* replies' messages (and idle tokens), whole run */
+    CS_N_IDLE_SENT,         /* jiq: idle tokens sent, whole run */
     CS_N__COUNT
 };
 extern const char *const cs_node_counter_names[CS_N__COUNT];
@@ -71,6 +73,12 @@ struct cs_node {
     int shutdowns_left; /* the dispatchers that may send it requests each end with a shutdown */
     bool stopped_early; /* one of them was stopped before its window ended */
 
+    /* jiq: a server left idle tells one of the dispatchers (ranks
+     * tell_first .. tell_first + tell_n - 1) chosen at random. */
+    bool tell_idle, told_start;
+    int tell_first, tell_n;
+    struct cs_rng tell_rng;
+
     struct cs_ring queue;  /* of struct cs_queued, waiting for a server */
     struct cs_batcher out; /* replies, batched per dispatcher (dispatch.batch) */
     struct cs_server *servers;
@@ -90,8 +98,10 @@ int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacit
 void cs_node_free(struct cs_node *n);
 
 /* cs_node_init for service node `rank` of a scenario whose run starts at
- * t0: its servers, speed and queue capacity, and the measured window. */
-int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, const struct cs_transport *tp, int64_t t0);
+ * t0 with service_nodes of them: its servers, speed and queue capacity,
+ * the measured window, and the dispatchers that may send to it. */
+int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, int service_nodes,
+                  const struct cs_transport *tp, int64_t t0);
 
 /* Handle one message of `count` items from rank src, received at time
  * now. A request that finds the queue full is answered at once with

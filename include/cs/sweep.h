@@ -39,6 +39,7 @@ void cs_sweep_step_scenario(const struct cs_scenario *base, const struct cs_swee
 struct cs_sweep_row {
     int nodes;
     int dispatchers; /* dispatch.dispatchers (0 reads as 1) */
+    int batch;       /* dispatch.batch */
     double offered_rps, throughput_rps;
     double mean_us, p50_us, p99_us;
     double coordinator_utilization, coordinator_per_request_us;
@@ -57,14 +58,39 @@ void cs_sweep_row_from(const struct cs_results *r, struct cs_sweep_row *row);
 typedef int (*cs_sweep_step_fn)(void *ctx, int index, int count, const struct cs_scenario *step, int nodes,
                                 struct cs_sweep_row *row);
 
-/* Run sc's sweep for a job with max_nodes service nodes: plan it, run
- * each step through fn, and, when scaling is not NULL, analyze the rows of
- * a sweep over node counts (a sweep over offered load has no scaling
- * curve: scaling->n is then 0). Returns the number of steps run, or a
- * negative CS_E code (with a message in err when the plan does not fit). */
+/* A lever sweep (sweep.dispatchers or sweep.batch): the node sweep once
+ * for each setting, in the order given, in one job; each setting's rows
+ * and their own scaling analysis, so each has its knee. */
 struct cs_scaling;
+struct cs_levers {
+    const char *key; /* "dispatch.dispatchers" or "dispatch.batch" */
+    int n;           /* settings */
+    int value[CS_LEVER_MAX];
+    int first_row[CS_LEVER_MAX], rows[CS_LEVER_MAX];
+    struct cs_scaling *scaling; /* [n], the caller's */
+};
+
+/* Settings of sc's lever (0: it has none), and the scenario of setting g
+ * (sc itself with the lever's key set). */
+int cs_lever_count(const struct cs_scenario *sc);
+void cs_lever_scenario(const struct cs_scenario *sc, int g, struct cs_scenario *out);
+
+/* Whether sc's sweep fits a job whose base scenario has max_nodes service
+ * nodes (with a lever, every setting's plan, and all rows together). 0, or
+ * CS_E_INVALID with a message naming the key. */
+int cs_sweep_check(const struct cs_scenario *sc, int max_nodes, char *err, size_t errlen);
+
+/* Run sc's sweep for a job with max_nodes service nodes (under sc's own
+ * dispatchers; a setting with fewer dispatchers has the ranks they leave
+ * as nodes too): plan it, run each step through fn, and, when scaling is
+ * not NULL, analyze the rows of a sweep over node counts (a sweep over
+ * offered load has no scaling curve: scaling->n is then 0). With a lever,
+ * levers (with room for CS_LEVER_MAX analyses in levers->scaling) gets
+ * each setting's rows and analysis, and scaling the first setting's.
+ * Returns the number of rows, or a negative CS_E code (with a message in
+ * err when the plan does not fit). */
 int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn fn, void *ctx, struct cs_sweep_row *rows,
-                 struct cs_scaling *scaling, char *err, size_t errlen);
+                 struct cs_scaling *scaling, struct cs_levers *levers, char *err, size_t errlen);
 
 /* The shape of a measured scaling curve, told from the points and not
  * from a fit: a USL fitted to a plateau has a peak too (kappa > 0), but

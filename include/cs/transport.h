@@ -11,6 +11,12 @@
  *                        was full and it did not serve the request)
  *   coordinator -> node  CS_MSG_SHUTDOWN after the drain: the node stops,
  *                        abandoning (and counting) anything still queued.
+ *   node -> coordinator  CS_MSG_IDLE {} with dispatch.policy "jiq": one of
+ *                        the node's servers is idle and nothing waits for it
+ *                        (at the start, once per server, and whenever a
+ *                        server finishes with nothing queued), told to one
+ *                        dispatcher chosen at random among those that may
+ *                        send to it, as its own message.
  * Messages between two ranks arrive in the order sent, so a node sees
  * SHUTDOWN after every request. The service time in a reply is measured
  * on the node's own clock; clocks of different ranks are never compared.
@@ -37,6 +43,7 @@ enum cs_msg_kind {
     CS_MSG_REQUEST = 1,
     CS_MSG_REPLY = 2,
     CS_MSG_SHUTDOWN = 3,
+    CS_MSG_IDLE = 4,
 };
 
 /* Flags, carried from a request to its reply. */

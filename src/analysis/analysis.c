@@ -523,8 +523,10 @@ void cs_results_analyze(struct cs_results *r)
                                       : k * 1e6 / r->coordinator_per_request_us;
     r->capacity_rps = fmin(r->node_capacity_rps, r->coordinator_capacity_rps);
     r->requests_per_message = c[CS_C_MESSAGES_SENT] ? (double)c[CS_C_ITEMS_SENT] / (double)c[CS_C_MESSAGES_SENT] : NAN;
+    /* idle tokens (jiq) travel alone: they are not replies */
+    uint64_t reply_messages = c[CS_C_MESSAGES_RECEIVED] - c[CS_C_IDLE_TOKENS];
     r->replies_per_message =
-        c[CS_C_MESSAGES_RECEIVED] ? (double)c[CS_C_ITEMS_RECEIVED] / (double)c[CS_C_MESSAGES_RECEIVED] : NAN;
+        reply_messages ? (double)(c[CS_C_ITEMS_RECEIVED] - c[CS_C_IDLE_TOKENS]) / (double)reply_messages : NAN;
     verdict(r);
     batching_lever(r);
     theory(r);

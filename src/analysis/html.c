@@ -413,6 +413,22 @@ static void sweep_plots(FILE *out, const struct cs_results *r)
         add_line(&c, "throughput", xs, x, n, SOLID, true);
         add_line(&c, "offered", xs, offered, n, DASHED, false);
         svg_chart(out, &c);
+    } else if (r->levers) {
+        /* One curve per setting of the lever, each with its knee. */
+        const struct cs_levers *lv = r->levers;
+        c = (struct chart){.title = "Throughput against service nodes, one curve per setting",
+                           .xlabel = xlabel,
+                           .ylabel = "requests/s"};
+        for (int g = 0; g < lv->n; g++) {
+            char name[64];
+            int f = lv->first_row[g];
+            if (lv->scaling[g].knee_nodes > 0)
+                snprintf(name, sizeof(name), "%s %d (knee %d)", lv->key, lv->value[g], lv->scaling[g].knee_nodes);
+            else
+                snprintf(name, sizeof(name), "%s %d (no knee)", lv->key, lv->value[g]);
+            add_line(&c, name, xs + f, x + f, lv->rows[g], SOLID, true);
+        }
+        svg_chart(out, &c);
     } else {
         const struct cs_scaling *a = r->scaling;
         static double fit_n[64], fit_x[64], ceil_n[2], ceil_x[2];
@@ -440,10 +456,12 @@ static void sweep_plots(FILE *out, const struct cs_results *r)
         add_line(&c, "p99", xs, p99, n, SOLID, true);
         svg_chart(out, &c);
     }
-    c = (struct chart){.title = "Utilization per step", .xlabel = xlabel, .ylabel = "busy (%)"};
-    add_line(&c, "coordinator", xs, coord, n, SOLID, true);
-    add_line(&c, "service nodes (mean)", xs, busy, n, SOLID, true);
-    svg_chart(out, &c);
+    if (!r->levers) {
+        c = (struct chart){.title = "Utilization per step", .xlabel = xlabel, .ylabel = "busy (%)"};
+        add_line(&c, "coordinator", xs, coord, n, SOLID, true);
+        add_line(&c, "service nodes (mean)", xs, busy, n, SOLID, true);
+        svg_chart(out, &c);
+    }
 
     if (r->sweep_latency) {
         /* Evenly chosen steps, the first and the last always among them. */

@@ -80,6 +80,50 @@ static const struct counter_field warmup_fields[] = {
     {"timed_out", CS_C_WARMUP_TIMED_OUT}, {"failed", CS_C_WARMUP_FAILED},
 };
 
+/* A scaling analysis, as the "analysis" object of the JSON. */
+static cJSON *analysis_json(const struct cs_scaling *a)
+{
+    cJSON *an = cJSON_CreateObject();
+    if (a->knee_nodes > 0) {
+        cJSON_AddNumberToObject(an, "knee_nodes", a->knee_nodes);
+        cJSON_AddStringToObject(an, "knee_bottleneck", cs_bottleneck_names[a->knee_bottleneck]);
+    } else {
+        cJSON_AddNullToObject(an, "knee_nodes");
+        cJSON_AddNullToObject(an, "knee_bottleneck");
+    }
+    add_num(an, "predicted_knee_nodes", a->predicted_knee_nodes);
+    add_num(an, "coordinator_ceiling_rps", a->coordinator_ceiling_rps);
+    cJSON *u = cJSON_AddObjectToObject(an, "usl");
+    add_num(u, "x1_rps", a->usl_x1);
+    add_num(u, "sigma", a->usl_sigma);
+    add_num(u, "kappa", a->usl_kappa);
+    add_num(u, "kappa_se", a->usl_kappa_se);
+    add_num(u, "peak_nodes", a->usl_peak_nodes);
+    add_num(u, "r2", a->usl_r2);
+    cJSON_AddStringToObject(an, "curve", cs_curve_names[a->curve]);
+    cJSON *am = cJSON_AddObjectToObject(an, "amdahl");
+    add_num(am, "x1_rps", a->amdahl_x1);
+    add_num(am, "serial_fraction", a->amdahl_serial);
+    add_num(am, "r2", a->amdahl_r2);
+    cJSON_AddStringToObject(an, "explanation", a->explanation);
+    return an;
+}
+
+/* The analysis of the setting row i belongs to (the sweep's own without a
+ * lever), and the row's index in it; NULL when there is none. */
+static const struct cs_scaling *row_scaling(const struct cs_results *r, int i, int *j)
+{
+    *j = i;
+    if (!r->levers)
+        return r->scaling;
+    for (int g = 0; g < r->levers->n; g++)
+        if (i >= r->levers->first_row[g] && i < r->levers->first_row[g] + r->levers->rows[g]) {
+            *j = i - r->levers->first_row[g];
+            return &r->levers->scaling[g];
+        }
+    return NULL;
+}
+
 char *cs_results_json(const struct cs_results *r)
 {
     cJSON *root = cJSON_CreateObject();
@@ -194,8 +238,12 @@ char *cs_results_json(const struct cs_results *r)
         cJSON *sw = cJSON_AddArrayToObject(root, "sweep");
         for (int i = 0; i < r->sweep_n; i++) {
             const struct cs_sweep_row *w = &r->sweep[i];
+            int j;
+            const struct cs_scaling *a = row_scaling(r, i, &j);
             cJSON *o = cJSON_CreateObject();
             cJSON_AddNumberToObject(o, "nodes", w->nodes);
+            cJSON_AddNumberToObject(o, "dispatchers", w->dispatchers);
+            cJSON_AddNumberToObject(o, "batch", w->batch);
             add_num(o, "offered_rps", w->offered_rps);
             add_num(o, "throughput_rps", w->throughput_rps);
             add_num(o, "mean_us", w->mean_us);
@@ -206,38 +254,27 @@ char *cs_results_json(const struct cs_results *r)
             add_num(o, "node_utilization_mean", w->node_utilization_mean);
             add_num(o, "service_inflation", w->service_inflation);
             cJSON_AddStringToObject(o, "bottleneck", cs_bottleneck_names[w->bottleneck]);
-            if (r->scaling) {
-                add_num(o, "speedup", r->scaling->speedup[i]);
-                add_num(o, "efficiency", r->scaling->efficiency[i]);
+            if (a) {
+                add_num(o, "speedup", a->speedup[j]);
+                add_num(o, "efficiency", a->efficiency[j]);
             }
             cJSON_AddItemToArray(sw, o);
         }
     }
-    if (r->scaling) {
-        const struct cs_scaling *a = r->scaling;
-        cJSON *an = cJSON_AddObjectToObject(root, "analysis");
-        if (a->knee_nodes > 0) {
-            cJSON_AddNumberToObject(an, "knee_nodes", a->knee_nodes);
-            cJSON_AddStringToObject(an, "knee_bottleneck", cs_bottleneck_names[a->knee_bottleneck]);
-        } else {
-            cJSON_AddNullToObject(an, "knee_nodes");
-            cJSON_AddNullToObject(an, "knee_bottleneck");
+    if (r->scaling)
+        cJSON_AddItemToObject(root, "analysis", analysis_json(r->scaling));
+    if (r->levers) {
+        const struct cs_levers *lv = r->levers;
+        cJSON *l = cJSON_AddObjectToObject(root, "levers");
+        cJSON_AddStringToObject(l, "key", lv->key);
+        cJSON *set = cJSON_AddArrayToObject(l, "settings");
+        for (int g = 0; g < lv->n; g++) {
+            cJSON *o = analysis_json(&lv->scaling[g]);
+            cJSON_AddNumberToObject(o, "value", lv->value[g]);
+            cJSON_AddNumberToObject(o, "first_row", lv->first_row[g]);
+            cJSON_AddNumberToObject(o, "rows", lv->rows[g]);
+            cJSON_AddItemToArray(set, o);
         }
-        add_num(an, "predicted_knee_nodes", a->predicted_knee_nodes);
-        add_num(an, "coordinator_ceiling_rps", a->coordinator_ceiling_rps);
-        cJSON *u = cJSON_AddObjectToObject(an, "usl");
-        add_num(u, "x1_rps", a->usl_x1);
-        add_num(u, "sigma", a->usl_sigma);
-        add_num(u, "kappa", a->usl_kappa);
-        add_num(u, "kappa_se", a->usl_kappa_se);
-        add_num(u, "peak_nodes", a->usl_peak_nodes);
-        add_num(u, "r2", a->usl_r2);
-        cJSON_AddStringToObject(an, "curve", cs_curve_names[a->curve]);
-        cJSON *am = cJSON_AddObjectToObject(an, "amdahl");
-        add_num(am, "x1_rps", a->amdahl_x1);
-        add_num(am, "serial_fraction", a->amdahl_serial);
-        add_num(am, "r2", a->amdahl_r2);
-        cJSON_AddStringToObject(an, "explanation", a->explanation);
     }
 
     cJSON *health = cJSON_AddArrayToObject(root, "health_events");
@@ -296,14 +333,13 @@ char *cs_results_json(const struct cs_results *r)
     return out;
 }
 
-static void sweep_table(const struct cs_results *r, FILE *out)
+/* The rows first..first+n-1 of a sweep with their analysis a (or NULL). */
+static void sweep_rows(const struct cs_results *r, int first, int n, const struct cs_scaling *a, FILE *out)
 {
-    const struct cs_scaling *a = r->scaling;
-    fprintf(out, "# clustersim %s  sweep of scenario \"%s\"; %s\n", CS_VERSION, r->scenario.name, r->library);
     fprintf(out, "%6s %12s %14s %10s %10s %8s %8s %7s  %s\n", "nodes", "offered_rps", "throughput_rps", "p50_us",
             "p99_us", "coord", "nodes", "effic", "bottleneck");
-    for (int i = 0; i < r->sweep_n; i++) {
-        const struct cs_sweep_row *w = &r->sweep[i];
+    for (int i = 0; i < n; i++) {
+        const struct cs_sweep_row *w = &r->sweep[first + i];
         char eff[16] = "-";
         if (a)
             snprintf(eff, sizeof(eff), "%.0f%%", 100 * a->efficiency[i]);
@@ -311,8 +347,11 @@ static void sweep_table(const struct cs_results *r, FILE *out)
                 w->throughput_rps, w->p50_us, w->p99_us, 100 * w->coordinator_utilization,
                 100 * w->node_utilization_mean, eff, cs_bottleneck_names[w->bottleneck]);
     }
-    if (!a)
-        return;
+}
+
+/* What the analysis a of rows first..first+n-1 says. */
+static void scaling_lines(const struct cs_results *r, int first, int n, const struct cs_scaling *a, FILE *out)
+{
     if (a->knee_nodes > 0)
         fprintf(out, "knee: %d nodes (%s); predicted from the coordinator's cost: %.1f nodes\n", a->knee_nodes,
                 cs_bottleneck_names[a->knee_bottleneck], a->predicted_knee_nodes);
@@ -323,12 +362,12 @@ static void sweep_table(const struct cs_results *r, FILE *out)
     if (isfinite(a->usl_kappa_se))
         fprintf(out, " +- %.5f", a->usl_kappa_se);
     fprintf(out, ", R^2 %.3f", a->usl_r2);
-    int last = r->sweep_n - 1;
+    const struct cs_sweep_row *last = &r->sweep[first + n - 1];
     if (a->curve == CS_CURVE_DECLINES)
         fprintf(out,
                 "; the data show a decline, to %.0f req/s at %d nodes: more nodes make it slower (the fit's peak: "
                 "%.1f nodes)\n",
-                r->sweep[last].throughput_rps, r->sweep[last].nodes, a->usl_peak_nodes);
+                last->throughput_rps, last->nodes, a->usl_peak_nodes);
     else if (a->curve == CS_CURVE_PLATEAU)
         fprintf(out,
                 "; the data show a plateau from %d nodes, not a decline: the fit's peak at %.1f nodes is the "
@@ -338,6 +377,34 @@ static void sweep_table(const struct cs_results *r, FILE *out)
         fputc('\n', out);
     fprintf(out, "Amdahl fit: serial fraction %.4f, R^2 %.3f\n", a->amdahl_serial, a->amdahl_r2);
     fprintf(out, "%s\n", a->explanation);
+}
+
+static void sweep_table(const struct cs_results *r, FILE *out)
+{
+    fprintf(out, "# clustersim %s  sweep of scenario \"%s\"; %s\n", CS_VERSION, r->scenario.name, r->library);
+    const struct cs_levers *lv = r->levers;
+    if (!lv) {
+        sweep_rows(r, 0, r->sweep_n, r->scaling, out);
+        if (r->scaling)
+            scaling_lines(r, 0, r->sweep_n, r->scaling, out);
+        return;
+    }
+    for (int g = 0; g < lv->n; g++) {
+        fprintf(out, "%s%s = %d\n", g ? "\n" : "", lv->key, lv->value[g]);
+        sweep_rows(r, lv->first_row[g], lv->rows[g], &lv->scaling[g], out);
+        scaling_lines(r, lv->first_row[g], lv->rows[g], &lv->scaling[g], out);
+    }
+    fprintf(out, "\nthe knee, setting by setting (%s):", lv->key);
+    for (int g = 0; g < lv->n; g++) {
+        const struct cs_scaling *a = &lv->scaling[g];
+        if (a->knee_nodes > 0)
+            fprintf(out, "%s %d: %d nodes (predicted %.1f)", g ? ";" : "", lv->value[g], a->knee_nodes,
+                    a->predicted_knee_nodes);
+        else
+            fprintf(out, "%s %d: none up to %d nodes (predicted %.1f)", g ? ";" : "", lv->value[g],
+                    r->sweep[lv->first_row[g] + lv->rows[g] - 1].nodes, a->predicted_knee_nodes);
+    }
+    fputc('\n', out);
 }
 
 /* Retries, hedges and discarded answers, when there were any. */
@@ -442,6 +509,9 @@ void cs_results_table(const struct cs_results *r, FILE *out)
         fprintf(out, "%-18s sent %llu (%.1f requests each), took %llu (%.1f replies each)\n", "  messages",
                 (unsigned long long)c[CS_C_MESSAGES_SENT], r->requests_per_message,
                 (unsigned long long)c[CS_C_MESSAGES_RECEIVED], r->replies_per_message);
+    if (c[CS_C_IDLE_TOKENS] > 0)
+        fprintf(out, "%-18s %llu taken (%llu redundant): a node said a server of its was idle (jiq)\n", "  idle tokens",
+                (unsigned long long)c[CS_C_IDLE_TOKENS], (unsigned long long)c[CS_C_IDLE_REDUNDANT]);
     if (r->pauses > 0)
         fprintf(out,
                 "%-18s %llu waits overran by over %.0f ms, the longest %.1f ms (rank %d): the host paused these "
@@ -498,9 +568,9 @@ void cs_calibration_table(const struct cs_scenario *sc, const struct cs_calibrat
 
 static const char *sweep_csv_header =
     "nodes,offered_rps,throughput_rps,p50_us,p99_us,coordinator_utilization,node_utilization_mean,bottleneck,"
-    "mean_us,coordinator_per_request_us,service_inflation,speedup,efficiency\n";
+    "mean_us,coordinator_per_request_us,service_inflation,speedup,efficiency,dispatchers,batch\n";
 
-char *cs_sweep_csv(const struct cs_sweep_row *rows, int count, const struct cs_scaling *scaling)
+char *cs_sweep_csv(const struct cs_results *r, const struct cs_sweep_row *rows, int count)
 {
     size_t cap = strlen(sweep_csv_header) + (size_t)count * 256 + 1;
     char *out = malloc(cap);
@@ -509,15 +579,17 @@ char *cs_sweep_csv(const struct cs_sweep_row *rows, int count, const struct cs_s
     size_t used = (size_t)snprintf(out, cap, "%s", sweep_csv_header);
     for (int i = 0; i < count; i++) {
         const struct cs_sweep_row *w = &rows[i];
+        int j;
+        const struct cs_scaling *a = r->sweep_n > 0 ? row_scaling(r, i, &j) : NULL;
         used += (size_t)snprintf(
             out + used, cap - used, "%d,%.1f,%.1f,%.1f,%.1f,%.4f,%.4f,%s,%.1f,%.3f,%.4f,", w->nodes, w->offered_rps,
             w->throughput_rps, w->p50_us, w->p99_us, w->coordinator_utilization, w->node_utilization_mean,
             cs_bottleneck_names[w->bottleneck], w->mean_us, w->coordinator_per_request_us, w->service_inflation);
-        if (scaling)
-            used +=
-                (size_t)snprintf(out + used, cap - used, "%.4f,%.4f\n", scaling->speedup[i], scaling->efficiency[i]);
+        if (a)
+            used += (size_t)snprintf(out + used, cap - used, "%.4f,%.4f,", a->speedup[j], a->efficiency[j]);
         else
-            used += (size_t)snprintf(out + used, cap - used, ",\n");
+            used += (size_t)snprintf(out + used, cap - used, ",,");
+        used += (size_t)snprintf(out + used, cap - used, "%d,%d\n", w->dispatchers, w->batch);
     }
     return out;
 }

@@ -31,6 +31,10 @@ int cs_sweep_plan(const struct cs_scenario *sc, int max_nodes, struct cs_sweep_s
         return n;
     }
     int counts[CS_SWEEP_MAX], m = 0;
+    if (max_nodes < 1) {
+        snprintf(err, errlen, "scenario key 'sweep.nodes': the run has no service node to sweep");
+        return CS_E_INVALID;
+    }
     if (sc->sweep.nodes_n > 0) {
         /* Name the count the whole list needs, not the first step too big. */
         int largest = 0;
@@ -105,6 +109,7 @@ void cs_sweep_row_from(const struct cs_results *r, struct cs_sweep_row *row)
     *row = (struct cs_sweep_row){
         .nodes = r->service_nodes,
         .dispatchers = r->dispatchers,
+        .batch = r->scenario.dispatch.batch,
         .offered_rps = r->offered_rps,
         .throughput_rps = r->throughput_rps,
         .mean_us = cs_hist_mean(&r->latency) / 1e3,
@@ -329,8 +334,67 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double mean_
     }
 }
 
-int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn fn, void *ctx, struct cs_sweep_row *rows,
-                 struct cs_scaling *scaling, char *err, size_t errlen)
+int cs_lever_count(const struct cs_scenario *sc)
+{
+    return sc->sweep.dispatchers_n > 0 ? sc->sweep.dispatchers_n : sc->sweep.batch_n;
+}
+
+void cs_lever_scenario(const struct cs_scenario *sc, int g, struct cs_scenario *out)
+{
+    *out = *sc;
+    if (sc->sweep.dispatchers_n > 0)
+        out->dispatch.dispatchers = sc->sweep.dispatchers[g];
+    else if (sc->sweep.batch_n > 0)
+        out->dispatch.batch = sc->sweep.batch[g];
+}
+
+/* Service nodes a setting has: the base's, and the ranks of dispatchers
+ * it does without. */
+static int setting_nodes(const struct cs_scenario *sc, const struct cs_scenario *setting, int max_nodes)
+{
+    return max_nodes + cs_first_node(sc) - cs_first_node(setting);
+}
+
+int cs_sweep_check(const struct cs_scenario *sc, int max_nodes, char *err, size_t errlen)
+{
+    struct cs_sweep_step steps[CS_SWEEP_MAX];
+    int settings = cs_lever_count(sc);
+    if (settings == 0) {
+        int n = cs_sweep_plan(sc, max_nodes, steps, err, errlen);
+        return n < 0 ? n : CS_OK;
+    }
+    static struct cs_scenario setting; /* large: off the stack */
+    int rows = 0;
+    for (int g = 0; g < settings; g++) {
+        cs_lever_scenario(sc, g, &setting);
+        int nodes = setting_nodes(sc, &setting, max_nodes);
+        if (nodes < 1) {
+            snprintf(err, errlen,
+                     "scenario key 'sweep.dispatchers[%d]': %d dispatchers and at least one service node need %d "
+                     "MPI ranks or more, got %d",
+                     g, setting.dispatch.dispatchers, cs_first_node(&setting) + 1, max_nodes + cs_first_node(sc));
+            return CS_E_INVALID;
+        }
+        int n = cs_sweep_plan(&setting, nodes, steps, err, errlen);
+        if (n < 0)
+            return n;
+        rows += n;
+    }
+    if (rows > CS_SWEEP_MAX) {
+        snprintf(err, errlen,
+                 "scenario key '%s': %d settings of the node sweep make %d steps, more than %d; give fewer node "
+                 "counts (sweep.nodes) or settings",
+                 sc->sweep.dispatchers_n > 0 ? "sweep.dispatchers" : "sweep.batch", settings, rows, CS_SWEEP_MAX);
+        return CS_E_INVALID;
+    }
+    return CS_OK;
+}
+
+/* One node sweep (one setting of a lever) into rows, as steps index.. of
+ * count in all (0: its own); its row count, or a negative CS_E code.
+ * *stopped is set when fn asked to stop. */
+static int run_steps(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn fn, void *ctx,
+                     struct cs_sweep_row *rows, int index, int count, bool *stopped, char *err, size_t errlen)
 {
     struct cs_sweep_step steps[CS_SWEEP_MAX];
     int n = cs_sweep_plan(sc, max_nodes, steps, err, errlen);
@@ -339,19 +403,68 @@ int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn f
     static struct cs_scenario step; /* large: off the stack */
     for (int i = 0; i < n; i++) {
         cs_sweep_step_scenario(sc, &steps[i], &step);
-        int rc = fn(ctx, i, n, &step, steps[i].nodes, &rows[i]);
+        int rc = fn(ctx, index + i, count > 0 ? count : n, &step, steps[i].nodes, &rows[i]);
         if (rc < 0)
             return rc;
         if (rc > 0) {
-            n = i + 1;
-            break;
+            *stopped = true;
+            return i + 1;
         }
     }
-    if (scaling) {
-        memset(scaling, 0, sizeof(*scaling));
-        /* A scaling curve needs node counts that change. */
-        if (sc->sweep.rates_n == 0)
-            cs_scaling_analyze(rows, n, sc->service.time.mean_us, sc->service.servers, scaling);
-    }
     return n;
+}
+
+static void analyze(const struct cs_scenario *sc, const struct cs_sweep_row *rows, int n, struct cs_scaling *scaling)
+{
+    memset(scaling, 0, sizeof(*scaling));
+    /* A scaling curve needs node counts that change. */
+    if (sc->sweep.rates_n == 0)
+        cs_scaling_analyze(rows, n, sc->service.time.mean_us, sc->service.servers, scaling);
+}
+
+int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn fn, void *ctx, struct cs_sweep_row *rows,
+                 struct cs_scaling *scaling, struct cs_levers *levers, char *err, size_t errlen)
+{
+    int rc = cs_sweep_check(sc, max_nodes, err, errlen);
+    if (rc < 0)
+        return rc;
+    bool stopped = false;
+    int settings = cs_lever_count(sc);
+    if (settings == 0) {
+        int n = run_steps(sc, max_nodes, fn, ctx, rows, 0, 0, &stopped, err, errlen);
+        if (n > 0 && scaling)
+            analyze(sc, rows, n, scaling);
+        return n;
+    }
+    /* Every setting's plan, for the step count the progress line shows. */
+    static struct cs_scenario setting; /* large: off the stack */
+    int total = 0, done = 0;
+    for (int g = 0; g < settings; g++) {
+        struct cs_sweep_step steps[CS_SWEEP_MAX];
+        cs_lever_scenario(sc, g, &setting);
+        total += cs_sweep_plan(&setting, setting_nodes(sc, &setting, max_nodes), steps, err, errlen);
+    }
+    if (levers)
+        *levers = (struct cs_levers){
+            .key = sc->sweep.dispatchers_n > 0 ? "dispatch.dispatchers" : "dispatch.batch",
+            .scaling = levers->scaling,
+        };
+    for (int g = 0; g < settings && !stopped; g++) {
+        cs_lever_scenario(sc, g, &setting);
+        int n = run_steps(&setting, setting_nodes(sc, &setting, max_nodes), fn, ctx, rows + done, done, total, &stopped,
+                          err, errlen);
+        if (n < 0)
+            return n;
+        if (levers) {
+            levers->value[g] = sc->sweep.dispatchers_n > 0 ? sc->sweep.dispatchers[g] : sc->sweep.batch[g];
+            levers->first_row[g] = done;
+            levers->rows[g] = n;
+            levers->n = g + 1;
+            analyze(&setting, rows + done, n, &levers->scaling[g]);
+        }
+        if (g == 0 && scaling)
+            analyze(&setting, rows, n, scaling);
+        done += n;
+    }
+    return done;
 }

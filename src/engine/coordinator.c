@@ -53,6 +53,8 @@ const char *const cs_coord_counter_names[CS_C__COUNT] = {
     [CS_C_ITEMS_SENT] = "items_sent",
     [CS_C_MESSAGES_RECEIVED] = "messages_received",
     [CS_C_ITEMS_RECEIVED] = "items_received",
+    [CS_C_IDLE_TOKENS] = "idle_tokens",
+    [CS_C_IDLE_REDUNDANT] = "idle_redundant",
 };
 
 /* A turn generates at most this many arrivals and stops generating and
@@ -233,6 +235,12 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     cs_rng_seed(&c->policy_state.rng, sc->load.seed, streams + CS_STREAM_POLICY);
     cs_rng_seed(&c->think_rng, sc->load.seed, streams + CS_STREAM_THINK);
     c->policy_state.d = sc->dispatch.d;
+    int servers_max = 1;
+    for (int i = 0; i < nodes; i++)
+        if (cs_node_servers(sc, part->first_rank + i) > servers_max)
+            servers_max = (int)cs_node_servers(sc, part->first_rank + i);
+    if (cs_policy_state_init(&c->policy_state, nodes, servers_max) != CS_OK)
+        return CS_E_NOMEM;
     cs_hist_init(&c->latency);
     cs_hist_init(&c->dispatch_wait);
     cs_hist_init(&c->node_wait);
@@ -295,6 +303,7 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
 
 void cs_coord_free(struct cs_coord *c)
 {
+    cs_policy_state_free(&c->policy_state);
     cs_batcher_free(&c->out);
     cs_ring_free(&c->pending);
     cs_ring_free(&c->deadlines);
@@ -764,6 +773,19 @@ static void complete(struct cs_coord *c, const struct cs_slot *slot, struct cs_r
     end_request(c, rq, CS_COMPLETED, now);
 }
 
+/* An idle token (jiq): node src has a server with nothing to do. */
+static void on_idle(struct cs_coord *c, int src)
+{
+    int node = src - c->part.first_rank;
+    if (node < 0 || node >= c->nodes) {
+        c->counters[CS_C_UNEXPECTED_REPLIES]++;
+        return;
+    }
+    c->counters[CS_C_IDLE_TOKENS]++;
+    if (!cs_policy_idle(&c->policy_state, node))
+        c->counters[CS_C_IDLE_REDUNDANT]++;
+}
+
 static void on_reply(struct cs_coord *c, const struct cs_msg *m, int64_t now)
 {
     uint32_t s = (uint32_t)(m->id & 0xffffffffu);
@@ -953,8 +975,12 @@ int cs_coord_turn(struct cs_coord *c)
         int64_t now = cs_clock_now(c->clk);
         c->counters[CS_C_MESSAGES_RECEIVED]++;
         c->counters[CS_C_ITEMS_RECEIVED] += (uint64_t)rc;
-        for (int i = 0; i < rc; i++)
-            on_reply(c, &m[i], now);
+        for (int i = 0; i < rc; i++) {
+            if (m[i].kind == CS_MSG_IDLE)
+                on_idle(c, src);
+            else
+                on_reply(c, &m[i], now);
+        }
         work += rc;
     }
     if (rc < 0)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cs/common.h"
+#include "cs/policy.h"
 #include "cs/scenario.h"
 
 const char *const cs_node_counter_names[CS_N__COUNT] = {
@@ -30,6 +31,7 @@ const char *const cs_node_counter_names[CS_N__COUNT] = {
     [CS_N_PAUSES] = "pauses",
     [CS_N_MESSAGES_RECEIVED] = "messages_received",
     [CS_N_MESSAGES_SENT] = "messages_sent",
+    [CS_N_IDLE_SENT] = "idle_tokens_sent",
 };
 
 int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacity, const struct cs_transport *tp,
@@ -54,7 +56,8 @@ int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacit
     return cs_batcher_init(&n->out, tp, 1, 0, 1, 0);
 }
 
-int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, const struct cs_transport *tp, int64_t t0)
+int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, int service_nodes,
+                  const struct cs_transport *tp, int64_t t0)
 {
     int64_t ws, we;
     cs_scenario_window(sc, t0, &ws, &we);
@@ -67,6 +70,20 @@ int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, con
      * batch per dispatcher, and a shutdown from each that may send. */
     int k = sc->dispatch.dispatchers;
     n->shutdowns_left = sc->dispatch.partition == CS_PARTITION_SHARED ? k : 1;
+    n->tell_idle = strcmp(cs_policies[sc->dispatch.policy].name, "jiq") == 0;
+    n->tell_first = 0;
+    n->tell_n = k;
+    if (sc->dispatch.partition == CS_PARTITION_SHARDED && k > 1) { /* its owner alone */
+        int node = rank - cs_first_node(sc);
+        for (int d = 0; d < k; d++) {
+            int first, count;
+            cs_dispatcher_nodes(sc, d, service_nodes, &first, &count);
+            if (node >= first && node < first + count)
+                n->tell_first = d;
+        }
+        n->tell_n = 1;
+    }
+    cs_rng_seed(&n->tell_rng, sc->load.seed, CS_STREAM_NODE + (uint64_t)rank);
     if (rc == CS_OK && (sc->dispatch.batch > 1 || k > 1)) {
         cs_batcher_free(&n->out);
         rc = cs_batcher_init(&n->out, tp, k, 0, sc->dispatch.batch, (int64_t)llround(sc->dispatch.batch_wait_us * 1e3));
@@ -242,7 +259,20 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
     }
     if (sent > 0 && n->busy == 0 && n->queue.count == 0)
         n->idle_since = now;
-    int rc = cs_batcher_flush(&n->out, now + early_ns);
+    int rc = CS_OK;
+    if (n->tell_idle && n->queue.count == 0) {
+        /* every server at the start; since, each that finished and stays idle */
+        int idle = n->servers_n - n->busy, tell = n->told_start ? (sent < idle ? sent : idle) : idle;
+        n->told_start = true;
+        for (int i = 0; i < tell && rc >= 0; i++) {
+            struct cs_msg t = {.kind = CS_MSG_IDLE};
+            int d = n->tell_first + (int)cs_rng_below(&n->tell_rng, (uint32_t)n->tell_n);
+            rc = cs_batcher_send_now(&n->out, d, &t, 1);
+            n->counters[CS_N_IDLE_SENT]++;
+        }
+    }
+    if (rc >= 0)
+        rc = cs_batcher_flush(&n->out, now + early_ns);
     n->counters[CS_N_MESSAGES_SENT] = n->out.messages;
     return rc < 0 ? rc : sent;
 }

@@ -4,7 +4,10 @@
  */
 #include "cs/policy.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "cs/common.h"
 
 static int has_room(const struct cs_policy_view *v, int i)
 {
@@ -71,6 +74,45 @@ static int pick_power_of_d(struct cs_policy_state *st, const struct cs_policy_vi
     return best >= 0 ? best : pick_random(st, v);
 }
 
+/* Join-Idle-Queue (Lu et al., 2011): the oldest node on this dispatcher's
+ * idle list that still has room (a node another dispatcher has fed since
+ * it said it was idle is dropped); with none, a node at random. Nothing
+ * is asked on the arrival's path: the nodes said it beforehand. */
+static int pick_jiq(struct cs_policy_state *st, const struct cs_policy_view *v)
+{
+    while (st->idle.count > 0) {
+        int i = *(const int *)cs_ring_front(&st->idle);
+        cs_ring_pop(&st->idle);
+        st->listed[i]--;
+        if (i < v->nodes && has_room(v, i))
+            return i;
+    }
+    return pick_random(st, v);
+}
+
+int cs_policy_state_init(struct cs_policy_state *st, int nodes, int listed_max)
+{
+    st->listed_max = listed_max > 0 ? listed_max : 1;
+    st->listed = calloc((size_t)(nodes > 0 ? nodes : 1), sizeof(int));
+    cs_ring_init(&st->idle, sizeof(int), 64, nodes * st->listed_max);
+    return st->listed ? CS_OK : CS_E_NOMEM;
+}
+
+void cs_policy_state_free(struct cs_policy_state *st)
+{
+    cs_ring_free(&st->idle);
+    free(st->listed);
+    st->listed = NULL;
+}
+
+bool cs_policy_idle(struct cs_policy_state *st, int node)
+{
+    if (st->listed[node] >= st->listed_max || cs_ring_push(&st->idle, &node) != CS_OK)
+        return false;
+    st->listed[node]++;
+    return true;
+}
+
 const struct cs_policy cs_policies[] = {
     {"round_robin", "each node in turn", false, pick_round_robin},
     {"random", "a node chosen uniformly at random", false, pick_random},
@@ -79,6 +121,7 @@ const struct cs_policy cs_policies[] = {
     {"power_of_d", "the least loaded of dispatch.d nodes drawn at random", false, pick_power_of_d},
     {"pull", "one central queue; a node gets a request only when a server is free (M/M/c)", true,
      pick_least_outstanding},
+    {"jiq", "Join-Idle-Queue: a node idle since it last told this dispatcher so, else one at random", false, pick_jiq},
 };
 const int cs_policy_count = (int)(sizeof(cs_policies) / sizeof(cs_policies[0]));
 

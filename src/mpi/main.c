@@ -394,11 +394,8 @@ static int check_for_ranks(const struct options *o, const struct cs_scenario *sc
             rc = cs_trace_load(trace, sc->load.trace, err, errlen);
         }
     }
-    if (rc == CS_OK && is_sweep(o, sc)) {
-        struct cs_sweep_step steps[CS_SWEEP_MAX];
-        int n = cs_sweep_plan(sc, size - first, steps, err, errlen);
-        rc = n < 0 ? n : CS_OK;
-    }
+    if (rc == CS_OK && is_sweep(o, sc))
+        rc = cs_sweep_check(sc, size - first, err, errlen);
     return rc;
 }
 
@@ -701,23 +698,37 @@ static int sweep_step(void *arg, int i, int n, const struct cs_scenario *step, i
     return stop;
 }
 
+/* A sweep's analysis: of its node counts, and of each setting of a lever. */
+struct sweep_analysis {
+    struct cs_scaling scaling;
+    struct cs_levers levers;
+    struct cs_scaling lever_scaling[CS_LEVER_MAX];
+};
+
+static void sweep_results(struct cs_results *res, const struct cs_sweep_row *rows, int n,
+                          const struct sweep_analysis *an, const struct cs_histogram *latency)
+{
+    res->sweep = rows;
+    res->sweep_n = n;
+    res->sweep_latency = latency;
+    res->scaling = an->scaling.n > 0 ? &an->scaling : NULL;
+    res->levers = an->levers.n > 0 ? &an->levers : NULL;
+}
+
 /* Every step of the sweep in turn (rank 0 checked that the plan fits);
  * rank 0 keeps a row per step, the full results of the last, and the
  * analysis. Returns the number of steps. */
 static int run_sweep(const struct options *o, const struct cs_scenario *sc, const struct cs_host *host,
                      const struct cs_run_options *ro, int rank, int size, struct cs_results *res,
-                     struct cs_sweep_row *rows, struct cs_scaling *scaling, struct cs_histogram *latency)
+                     struct cs_sweep_row *rows, struct sweep_analysis *an, struct cs_histogram *latency)
 {
     struct sweep_ctx x = {o, host, ro, rank, res, latency};
     char err[CS_ERRBUF];
-    int n =
-        cs_sweep_run(sc, size - cs_first_node(sc), sweep_step, &x, rows, rank == 0 ? scaling : NULL, err, sizeof(err));
-    if (rank == 0) {
-        res->sweep = rows;
-        res->sweep_n = n;
-        res->sweep_latency = latency;
-        res->scaling = scaling->n > 0 ? scaling : NULL;
-    }
+    an->levers.scaling = an->lever_scaling;
+    int n = cs_sweep_run(sc, size - cs_first_node(sc), sweep_step, &x, rows, rank == 0 ? &an->scaling : NULL,
+                         rank == 0 ? &an->levers : NULL, err, sizeof(err));
+    if (rank == 0)
+        sweep_results(res, rows, n, an, latency);
     return n;
 }
 
@@ -733,7 +744,7 @@ static int finish(const struct options *o, struct rank0 *z, struct cs_results *r
     fflush(stdout);
     status |= write_output("--json", o->json, cs_results_json(res));
     if (o->csv)
-        status |= write_output("--csv", o->csv, cs_sweep_csv(rows, nrows, res->scaling));
+        status |= write_output("--csv", o->csv, cs_sweep_csv(res, rows, nrows));
     if (o->html)
         status |= write_output("--html", o->html, render(cs_results_html, res));
     if (o->percentiles)
@@ -838,7 +849,7 @@ static int run_virtual(const struct options *o, int argc, char **argv, int env_r
     utc_now(started, sizeof(started));
     struct cs_results res;
     struct cs_sweep_row rows[CS_SWEEP_MAX];
-    struct cs_scaling scaling;
+    static struct sweep_analysis an; /* zeroed: no lever until a sweep says */
     struct cs_histogram *step_latency = NULL;
     int nrows = 1;
     if (is_sweep(o, &sc)) {
@@ -847,14 +858,11 @@ static int run_virtual(const struct options *o, int argc, char **argv, int env_r
             return 1;
         }
         struct virtual_ctx x = {o, &res, step_latency};
-        nrows = cs_sweep_run(&sc, sc.run.nodes, virtual_step, &x, rows, &scaling, err, sizeof(err));
+        an.levers.scaling = an.lever_scaling;
+        nrows = cs_sweep_run(&sc, sc.run.nodes, virtual_step, &x, rows, &an.scaling, &an.levers, err, sizeof(err));
         rc = nrows < 0 ? nrows : CS_OK;
-        if (rc == CS_OK) {
-            res.sweep = rows;
-            res.sweep_n = nrows;
-            res.sweep_latency = step_latency;
-            res.scaling = scaling.n > 0 ? &scaling : NULL;
-        }
+        if (rc == CS_OK)
+            sweep_results(&res, rows, nrows, &an, step_latency);
     } else {
         rc = cs_results_init(&res, sc.run.nodes + 1);
         if (rc == CS_OK)
@@ -928,7 +936,7 @@ int main(int argc, char **argv)
     };
     struct cs_results res;
     struct cs_sweep_row rows[CS_SWEEP_MAX];
-    struct cs_scaling scaling;
+    static struct sweep_analysis an; /* zeroed: no lever until a sweep says */
     int nrows = 0;
     if (o.calibrate) {
         status = calibrate(&o, &sc, &host, &ro, rank, size);
@@ -943,7 +951,7 @@ int main(int argc, char **argv)
     if (is_sweep(&o, &sc) && rank == 0 && !(step_latency = calloc(CS_SWEEP_MAX, sizeof(*step_latency))))
         out_of_memory();
     if (is_sweep(&o, &sc))
-        nrows = run_sweep(&o, &sc, &host, &ro, rank, size, &res, rows, &scaling, step_latency);
+        nrows = run_sweep(&o, &sc, &host, &ro, rank, size, &res, rows, &an, step_latency);
     else
         run_once(&sc, &z, &host, &ro, rank, size, &res, rows, &nrows);
     cs_mpi_host_close(MPI_COMM_WORLD, &host);

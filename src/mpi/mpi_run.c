@@ -322,7 +322,8 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
  * host, else by polling every run.idle_poll_us (scaled up when ranks
  * outnumber cores). In spin mode it burns the CPU while serving.
  */
-static int run_node(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_host *h, int64_t t0, struct cs_node *n)
+static int run_node(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const struct cs_host *h, int64_t t0,
+                    struct cs_node *n)
 {
     struct cs_mpi_transport tp;
     int rc = cs_mpi_transport_open(&tp, comm, 1, h->bells);
@@ -330,7 +331,7 @@ static int run_node(MPI_Comm comm, const struct cs_scenario *sc, const struct cs
         return rc;
     int rank;
     CS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
-    rc = cs_node_start(n, sc, rank, &tp.ops, t0);
+    rc = cs_node_start(n, sc, rank, nodes, &tp.ops, t0);
     if (rc) {
         cs_mpi_transport_close(&tp);
         return rc;
@@ -526,7 +527,7 @@ void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const st
         part.first_rank = first + block_first;
         rc = run_coordinator(comm, sc, rank == 0 ? trace : NULL, h, opt, &part, block, t0, &coord);
     } else if (rank < first + nodes) {
-        rc = run_node(comm, sc, h, t0, &node);
+        rc = run_node(comm, sc, nodes, h, t0, &node);
     }
     /* Ranks past the active nodes sit this step out, napping below. */
     if (rc) {

@@ -173,6 +173,8 @@ static const struct key key_table[] = {
     {"sweep.mode", K_ENUM, OFF(sweep.mode), 0, 0, false, false, 0, "saturate", sweep_mode_name},
     {"sweep.rates_rps", K_DOUBLE_LIST, OFF(sweep.rates_rps), 0, 1e8, false, true, 0, NULL, NULL},
     {"sweep.clients_per_server", K_INT, OFF(sweep.clients_per_server), 1, 1000, false, false, 4, NULL, NULL},
+    {"sweep.dispatchers", K_INT_LIST, OFF(sweep.dispatchers), 1, CS_DISPATCHERS_MAX, false, true, 0, NULL, NULL},
+    {"sweep.batch", K_INT_LIST, OFF(sweep.batch), 1, CS_BATCH_MAX, false, true, 0, NULL, NULL},
 };
 
 /* Keys of a distribution object (service.time and load.think_us). */
@@ -287,7 +289,16 @@ static int *list_count(struct cs_scenario *s, const struct key *k)
 {
     if (k->offset == OFF(sweep.nodes))
         return &s->sweep.nodes_n;
+    if (k->offset == OFF(sweep.dispatchers))
+        return &s->sweep.dispatchers_n;
+    if (k->offset == OFF(sweep.batch))
+        return &s->sweep.batch_n;
     return &s->sweep.rates_n;
+}
+
+static int list_max(const struct key *k)
+{
+    return k->offset == OFF(sweep.dispatchers) || k->offset == OFF(sweep.batch) ? CS_LEVER_MAX : CS_SWEEP_MAX;
 }
 
 /* A list of numbers ([1, 2, 4]); null or [] is the empty list. */
@@ -304,8 +315,8 @@ static int parse_list(struct cs_scenario *s, const struct key *k, const cJSON *v
              cs_json_type_word(v), shown);
         return CS_E_INVALID;
     }
-    if (cJSON_GetArraySize(v) > CS_SWEEP_MAX) {
-        fail(err, errlen, "scenario key '%s': more than %d entries", k->path, CS_SWEEP_MAX);
+    if (cJSON_GetArraySize(v) > list_max(k)) {
+        fail(err, errlen, "scenario key '%s': more than %d entries", k->path, list_max(k));
         return CS_E_INVALID;
     }
     struct key item = *k;
@@ -945,6 +956,33 @@ static int check_combinations(const struct cs_scenario *s, char *err, size_t err
              "\"trace\"); replay it with one",
              s->dispatch.dispatchers);
         return CS_E_INVALID;
+    }
+    if (s->sweep.dispatchers_n > 0 && s->sweep.batch_n > 0) {
+        fail(err, errlen,
+             "scenario keys 'sweep.dispatchers' and 'sweep.batch': a sweep moves one lever at a time; give one "
+             "of them");
+        return CS_E_INVALID;
+    }
+    if ((s->sweep.dispatchers_n > 0 || s->sweep.batch_n > 0) && s->sweep.rates_n > 0) {
+        fail(err, errlen,
+             "scenario key '%s': a lever sweeps node counts, and sweep.rates_rps sweeps the load; give "
+             "one or the other",
+             s->sweep.dispatchers_n > 0 ? "sweep.dispatchers" : "sweep.batch");
+        return CS_E_INVALID;
+    }
+    for (int i = 0; i < s->sweep.dispatchers_n; i++) {
+        int d = s->sweep.dispatchers[i];
+        if (d > 1 && s->run.engine == CS_ENGINE_VIRTUAL) {
+            fail(err, errlen,
+                 "scenario key 'sweep.dispatchers[%d]': %d dispatchers run on MPI ranks only for now; the virtual "
+                 "engine has one coordinator",
+                 i, d);
+            return CS_E_INVALID;
+        }
+        if (d > 1 && cs_arrival_kinds[s->load.arrival].source == CS_SOURCE_TRACE) {
+            fail(err, errlen, "scenario key 'sweep.dispatchers[%d]': %d dispatchers cannot share a trace yet", i, d);
+            return CS_E_INVALID;
+        }
     }
     if (s->dispatch.hedge_after_us > 0 && s->dispatch.hedge_percentile > 0) {
         fail(err, errlen,

@@ -255,7 +255,11 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
     s.latency_ns = (int64_t)llround(sc->network.latency_us * 1e3);
     s.message_ns = (int64_t)llround(sc->model.coordinator_message_us * 1e3);
     for (int i = 0; i < nodes; i++) {
-        rc = cs_node_start(&ns[i], sc, i + 1, &s.tps[i + 1], 0);
+        rc = cs_node_start(&ns[i], sc, i + 1, nodes, &s.tps[i + 1], 0);
+        if (rc == CS_OK && ns[i].tell_idle) { /* jiq: its servers say they are idle */
+            int told = cs_node_advance(&ns[i], 0, 0);
+            rc = told < 0 ? told : CS_OK;
+        }
         if (rc)
             goto out;
         due[i] = INT64_MAX;
