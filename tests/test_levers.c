@@ -343,13 +343,10 @@ static void dispatchers_merge_into_one_report(void **state)
 static void jiq_sends_to_idle_nodes_and_counts_its_tokens(void **state)
 {
     (void)state;
-    const char *base = "{\"load\":{\"utilization\":0.9,\"duration_s\":5,\"warmup_s\":0.5},"
-                       "\"dispatch\":{\"policy\":\"%s\"}}";
-    char json[256];
-    snprintf(json, sizeof(json), base, "jiq");
-    struct sim_run *jiq = sim_run(json, 8);
-    snprintf(json, sizeof(json), base, "random");
-    struct sim_run *rnd = sim_run(json, 8);
+#define JIQ_LOAD "{\"load\":{\"utilization\":0.9,\"duration_s\":5,\"warmup_s\":0.5},\"dispatch\":"
+    struct sim_run *jiq = sim_run(JIQ_LOAD "{\"policy\":\"jiq\"}}", 8);
+    struct sim_run *rnd = sim_run(JIQ_LOAD "{\"policy\":\"random\"}}", 8);
+#undef JIQ_LOAD
     sim_assert_conserved(&jiq->r);
     uint64_t sent = 0;
     for (int i = 0; i < jiq->r.service_nodes; i++)
