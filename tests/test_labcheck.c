@@ -137,6 +137,12 @@ static void throughput_stays_under_the_offered_load_and_the_capacity(void **stat
     set(d, "throughput_rps", "2400");
     set(d, "in_system_mean", "5.74");
     expect(d, 0, 1, "above the offered 2100");
+    /* 3000 of capacity over 8 s: 5% plus three Poisson deviations is 3208. */
+    d = doc();
+    set(d, "offered_rps", "4000");
+    set(d, "throughput_rps", "3200");
+    set(d, "in_system_mean", "7.7");
+    expect(d, 0, 0, NULL);
     d = doc();
     set(d, "offered_rps", "4000");
     set(d, "throughput_rps", "3300");

@@ -111,6 +111,7 @@ struct cs_scenario {
         int batch;               /* most requests (replies) per message, 1..CS_BATCH_MAX */
         double batch_wait_us;    /* longest a request (reply) waits for its batch to fill */
         int dispatchers;         /* ranks 0..dispatchers-1 generate and dispatch, each its share */
+        int relays;              /* ranks 1..relays forward rank 0's requests, each to its block of nodes */
         int partition;           /* enum cs_partition */
         int window;              /* max requests in flight per service node */
         int max_pending;         /* max requests queued at the coordinator */

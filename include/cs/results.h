@@ -15,6 +15,7 @@
 #include "cs/config.h"
 #include "cs/coordinator.h"
 #include "cs/histogram.h"
+#include "cs/relay.h"
 #include "cs/service_node.h"
 
 #define CS_HOST_MAX 64
@@ -29,6 +30,7 @@ enum cs_bottleneck {
     CS_BOTTLENECK_SERVICE_NODES,
     CS_BOTTLENECK_HOST_CPU,
     CS_BOTTLENECK_DISPATCHERS, /* several dispatchers, saturated together: the coordinator tier */
+    CS_BOTTLENECK_RELAYS,      /* the relay tier under rank 0 */
 };
 extern const char *const cs_bottleneck_names[];
 
@@ -71,6 +73,19 @@ struct cs_dispatch_report {
     struct cs_health_event health[CS_HEALTH_EVENTS_MAX];
 };
 
+/* A relay (ranks 1..dispatch.relays), as it reports to rank 0. */
+struct cs_relay_report {
+    int rank, first_node, nodes;
+    uint64_t counters[CS_R__COUNT];
+};
+
+struct cs_relay_result {
+    int rank, first_node, nodes;
+    uint64_t counters[CS_R__COUNT];
+    double utilization;    /* busy / window */
+    double per_request_us; /* busy time per request received in the window (NAN: none) */
+};
+
 struct cs_node_result {
     int rank;
     uint64_t counters[CS_N__COUNT];
@@ -93,6 +108,8 @@ struct cs_results {
     uint64_t coord[CS_C__COUNT]; /* every dispatcher's, summed (the largest of a maximum) */
     int dispatchers;             /* dispatch.dispatchers */
     struct cs_dispatcher_result dispatcher[CS_DISPATCHERS_MAX];
+    int relays; /* dispatch.relays */
+    struct cs_relay_result relay[CS_DISPATCHERS_MAX];
     struct cs_histogram latency;       /* ns, coordinator: intended arrival to reply */
     struct cs_histogram dispatch_wait; /* ns, coordinator: intended arrival to send */
     struct cs_histogram queue_wait;    /* ns, coordinator: round trip less service */
@@ -117,6 +134,9 @@ struct cs_results {
     double coordinator_utilization;    /* the dispatchers' mean */
     double dispatcher_utilization_max; /* the busiest dispatcher's */
     double coordinator_per_request_us; /* a dispatcher's busy time per request; NAN when nothing completed */
+    double relay_utilization_max;      /* the busiest relay's (0: no relays) */
+    double relay_per_request_us;       /* the relays' busy time per request, all together (NAN: none) */
+    double relay_capacity_rps;         /* what the relays could forward at that cost (INFINITY: no relays) */
     double node_utilization_mean;
     double service_inflation;    /* delivered / requested service time */
     uint64_t handoffs;           /* measured requests that found their node idle waiting for them */
@@ -129,7 +149,7 @@ struct cs_results {
     double requests_per_message; /* items in the coordinator's messages, mean (NAN: none sent) */
     double replies_per_message;  /* replies in the messages it took, mean (NAN: none taken) */
     double message_share;        /* of the coordinator's time per request, the part paid per message (NAN: unknown) */
-    char lever[320];             /* with the coordinator the bottleneck: what batching would do, in a line */
+    char lever[640]; /* with the coordinator the bottleneck: what more dispatchers, batching or relays would do */
     double node_capacity_rps, coordinator_capacity_rps, capacity_rps;
     enum cs_bottleneck bottleneck;
     char reason[448];
@@ -167,6 +187,10 @@ void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, cons
 void cs_dispatch_report_fill(struct cs_dispatch_report *d, int rank, const struct cs_coord_measures *m);
 void cs_results_add_dispatcher(struct cs_results *r, const struct cs_dispatch_report *d, const uint64_t *node_completed,
                                const uint64_t *node_wait_ns);
+/* A relay's report and its nodes' completions and waits ([d->nodes]
+ * each, timed from the relay), after cs_results_collect. */
+void cs_results_add_relay(struct cs_results *r, const struct cs_relay_report *d, const uint64_t *node_completed,
+                          const uint64_t *node_wait_ns);
 
 /* Is rank the first rank of its host (rank_info by host name)? */
 bool cs_results_first_on_host(const struct cs_results *r, int rank);

@@ -21,6 +21,7 @@ enum cs_stream {
     CS_STREAM_POLICY = 3,
     CS_STREAM_THINK = 4,
     CS_STREAM_NODE = 1000,
+    CS_STREAM_RELAY = 1 << 19,      /* relay rank r uses this + r for its policy */
     CS_STREAM_DISPATCHER = 1 << 20, /* dispatcher d > 0 adds d x this to its four streams */
 };
 

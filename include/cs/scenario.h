@@ -17,13 +17,24 @@
  * entries are numbered 1, 2, ... in order; overrides by the rank given). */
 double cs_per_node_value(const struct cs_per_node *p, int rank);
 
-/* The rank of the first service node: the number of dispatchers. */
+/* The rank of the first service node: after the dispatchers and the relays. */
 int cs_first_node(const struct cs_scenario *s);
 
-/* The service nodes dispatcher `d` (0-based) may use, of `service_nodes`:
- * *first (0-based, among the nodes) and *count. Shared: all of them;
- * sharded: its block. */
+/* The ranks that send requests to the service nodes, their feeders: the
+ * relays (ranks 1..dispatch.relays) when there are, else the dispatchers
+ * (ranks 0..dispatch.dispatchers-1). The first one's rank, and how many. */
+int cs_feeder_first(const struct cs_scenario *s);
+int cs_feeders(const struct cs_scenario *s);
+
+/* The service nodes feeder `d` (0-based among the feeders) may use, of
+ * `service_nodes`: *first (0-based, among the nodes) and *count. Shared
+ * dispatchers: all of them; sharded dispatchers and relays: its block. */
 void cs_dispatcher_nodes(const struct cs_scenario *s, int d, int service_nodes, int *first, int *count);
+
+/* The most requests a feeder keeps in flight to the `count` nodes from
+ * rank `rank` on, together: dispatch.window each, or with a pull policy
+ * their servers x dispatch.prefetch. */
+int cs_nodes_limit(const struct cs_scenario *s, int rank, int count);
 
 /* Servers of node `rank` (nodes.servers, else service.servers), and its
  * speed (nodes.speed). */

@@ -40,8 +40,11 @@ struct cs_sweep_row {
     int nodes;
     int dispatchers; /* dispatch.dispatchers (0 reads as 1) */
     int batch;       /* dispatch.batch */
+    int relays;      /* dispatch.relays */
     double offered_rps, throughput_rps;
     double mean_us, p50_us, p99_us;
+    /* The dispatching tier's: the coordinator's (or the dispatchers'
+     * mean), or under relays the busiest relay's and the relays' cost. */
     double coordinator_utilization, coordinator_per_request_us;
     double node_utilization_mean, service_inflation;
     int bottleneck; /* enum cs_bottleneck */

@@ -20,6 +20,7 @@ const char *const cs_bottleneck_names[] = {
     [CS_BOTTLENECK_NONE] = "none",
     [CS_BOTTLENECK_COORDINATOR] = "coordinator",
     [CS_BOTTLENECK_DISPATCHERS] = "dispatchers",
+    [CS_BOTTLENECK_RELAYS] = "relays",
     [CS_BOTTLENECK_SERVICE_NODES] = "service_nodes",
     [CS_BOTTLENECK_HOST_CPU] = "host_cpu",
 };
@@ -99,6 +100,7 @@ void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, cons
         r->nodes[m->first_node + i].queue_wait_ns = m->node_wait_ns[i];
     }
     r->dispatchers = 1;
+    r->relays = 0;
     r->dispatcher[0] = (struct cs_dispatcher_result){
         .rank = 0,
         .generated = m->counters[CS_C_GENERATED],
@@ -149,6 +151,20 @@ void cs_results_add_dispatcher(struct cs_results *r, const struct cs_dispatch_re
             .completed = d->counters[CS_C_WINDOW_COMPLETIONS],
             .busy_ns = d->counters[CS_C_BUSY_NS],
         };
+}
+
+void cs_results_add_relay(struct cs_results *r, const struct cs_relay_report *d, const uint64_t *node_completed,
+                          const uint64_t *node_wait_ns)
+{
+    for (int i = 0; i < d->nodes && d->first_node + i < r->service_nodes; i++) {
+        r->nodes[d->first_node + i].coordinator_completed += node_completed[i];
+        r->nodes[d->first_node + i].queue_wait_ns += node_wait_ns[i];
+    }
+    if (r->relays < CS_DISPATCHERS_MAX) {
+        struct cs_relay_result *x = &r->relay[r->relays++];
+        *x = (struct cs_relay_result){.rank = d->rank, .first_node = d->first_node, .nodes = d->nodes};
+        memcpy(x->counters, d->counters, sizeof(x->counters));
+    }
 }
 
 bool cs_results_first_on_host(const struct cs_results *r, int rank)
@@ -236,21 +252,28 @@ static void batching_lever(struct cs_results *r)
                       2 * k * 1e6 / c / per_node);
     size_t left = sizeof(r->lever) - (size_t)n;
     char *at = r->lever + n;
-    if (r->message_share < 0.2) {
-        snprintf(at, left, "; batching cannot help: %.0f%% of the cost (%.2f of %.2f us a request) is per request",
-                 100 * (1 - r->message_share), per_request, c);
-        return;
-    }
     int b = sc->dispatch.batch < 8 ? 8 : sc->dispatch.batch * 2 > CS_BATCH_MAX ? CS_BATCH_MAX : sc->dispatch.batch * 2;
     double at_b = per_request + (out_us + in_us) / b, ceiling = k * 1e6 / at_b;
-    if (b == sc->dispatch.batch)
-        snprintf(at, left, "; batching is at its limit (dispatch.batch %d) with %.0f%% of the cost still per message",
-                 b, 100 * r->message_share);
+    if (r->message_share < 0.2)
+        n = snprintf(at, left, "; batching cannot help: %.0f%% of the cost (%.2f of %.2f us a request) is per request",
+                     100 * (1 - r->message_share), per_request, c);
+    else if (b == sc->dispatch.batch)
+        n = snprintf(at, left,
+                     "; batching is at its limit (dispatch.batch %d) with %.0f%% of the cost still per message", b,
+                     100 * r->message_share);
     else
-        snprintf(at, left,
-                 "; batching would too: %.0f%% of the cost is per message (%.1f requests a message), and full "
-                 "batches of %d would make it %.2f us a request, a ceiling of %.0f req/s",
-                 100 * r->message_share, r->requests_per_message, b, at_b, ceiling);
+        n = snprintf(at, left,
+                     "; batching would too: %.0f%% of the cost is per message (%.1f requests a message), and full "
+                     "batches of %d would make it %.2f us a request, a ceiling of %.0f req/s",
+                     100 * r->message_share, r->requests_per_message, b, at_b, ceiling);
+    /* Relays take the per-request dispatch work off rank 0 (each costs
+     * about what rank 0 did, counted as c), for one more hop. */
+    double cost = sc->dispatch.cost_us;
+    if (k == 1 && r->relays == 0 && cost > 0.2 * c && n > 0 && (size_t)n < left)
+        snprintf(at + n, left - (size_t)n,
+                 "; 2 relays would too: they would take the dispatch work (dispatch.cost_us %.0f of %.2f us a "
+                 "request) off rank 0, a ceiling near %.0f req/s, each request one hop longer",
+                 cost, c, fmin(c > cost ? 1e6 / (c - cost) : INFINITY, 2e6 / c));
 }
 
 static void verdict(struct cs_results *r)
@@ -282,6 +305,14 @@ static void verdict(struct cs_results *r)
                  "request each, which caps throughput at about %.0f req/s; adding service nodes cannot help",
                  r->dispatchers, 100 * cu, 100 * r->dispatcher_utilization_max, r->coordinator_per_request_us,
                  r->coordinator_capacity_rps);
+    } else if (r->relays > 0 && r->relay_utilization_max >= SATURATED) {
+        r->bottleneck = CS_BOTTLENECK_RELAYS;
+        snprintf(why, len,
+                 "the busiest of the %d relay%s was busy %.0f%% of the time at %.2f us per request (rank 0 %.0f%% "
+                 "at %.2f), which caps throughput at about %.0f req/s; more relays would lift it, more service "
+                 "nodes cannot",
+                 r->relays, r->relays == 1 ? "" : "s", 100 * r->relay_utilization_max, r->relay_per_request_us,
+                 100 * cu, r->coordinator_per_request_us, r->relay_capacity_rps);
     } else if (r->oversubscribed && (r->service_inflation > INFLATED || sc->service.mode == CS_MODE_SPIN)) {
         r->bottleneck = CS_BOTTLENECK_HOST_CPU;
         snprintf(why, len,
@@ -482,6 +513,21 @@ void cs_results_analyze(struct cs_results *r)
     r->in_system_mean = r->duration_s > 0 ? (double)c[CS_C_IN_SYSTEM_NS] / (r->duration_s * 1e9) : 0;
     r->coordinator_per_request_us =
         c[CS_C_WINDOW_COMPLETIONS] ? (double)c[CS_C_BUSY_NS] / 1e3 / (double)c[CS_C_WINDOW_COMPLETIONS] : NAN;
+    /* The relays: each one's share of the window, and the tier's cost per
+     * request (their busy time over what they took in the window). */
+    double relay_busy = 0, relay_taken = 0;
+    r->relay_utilization_max = 0;
+    for (int i = 0; i < r->relays; i++) {
+        struct cs_relay_result *x = &r->relay[i];
+        double taken = (double)x->counters[CS_R_WINDOW_RECEIVED], busy = (double)x->counters[CS_R_BUSY_NS];
+        x->utilization = r->duration_s > 0 ? busy / (r->duration_s * 1e9) : 0;
+        x->per_request_us = taken > 0 ? busy / 1e3 / taken : NAN;
+        r->relay_utilization_max = fmax(r->relay_utilization_max, x->utilization);
+        relay_busy += busy;
+        relay_taken += taken;
+    }
+    r->relay_per_request_us = relay_taken > 0 ? relay_busy / 1e3 / relay_taken : NAN;
+    r->relay_capacity_rps = r->relay_per_request_us > 0 ? r->relays * 1e6 / r->relay_per_request_us : INFINITY;
 
     double util_sum = 0, service = 0, requested = 0, answered = 0;
     for (int i = 0; i < r->service_nodes; i++) {
@@ -521,7 +567,7 @@ void cs_results_analyze(struct cs_results *r)
     r->coordinator_capacity_rps = isnan(r->coordinator_per_request_us) || r->coordinator_per_request_us <= 0
                                       ? INFINITY
                                       : k * 1e6 / r->coordinator_per_request_us;
-    r->capacity_rps = fmin(r->node_capacity_rps, r->coordinator_capacity_rps);
+    r->capacity_rps = fmin(fmin(r->node_capacity_rps, r->coordinator_capacity_rps), r->relay_capacity_rps);
     r->requests_per_message = c[CS_C_MESSAGES_SENT] ? (double)c[CS_C_ITEMS_SENT] / (double)c[CS_C_MESSAGES_SENT] : NAN;
     /* idle tokens (jiq) travel alone: they are not replies */
     uint64_t reply_messages = c[CS_C_MESSAGES_RECEIVED] - c[CS_C_IDLE_TOKENS];

@@ -14,6 +14,7 @@
 #include "cs/calibration.h"
 #include "cs/common.h"
 #include "cs/results.h"
+#include "cs/scenario.h"
 #include "cs/sweep.h"
 
 static double us(uint64_t ns)
@@ -216,6 +217,19 @@ char *cs_results_json(const struct cs_results *r)
         cJSON_AddItemToArray(disp, o);
     }
     add_num(co, "utilization_max", r->dispatcher_utilization_max);
+
+    cJSON *rel = cJSON_AddArrayToObject(root, "relays");
+    for (int i = 0; i < r->relays; i++) {
+        const struct cs_relay_result *x = &r->relay[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "rank", x->rank);
+        cJSON_AddNumberToObject(o, "first_node_rank", x->first_node + cs_first_node(&r->scenario));
+        cJSON_AddNumberToObject(o, "nodes", x->nodes);
+        add_num(o, "utilization", x->utilization);
+        add_num(o, "per_request_us", x->per_request_us);
+        add_counters(o, cs_relay_counter_names, x->counters, CS_R__COUNT);
+        cJSON_AddItemToArray(rel, o);
+    }
 
     cJSON *nodes = cJSON_AddArrayToObject(root, "nodes");
     for (int i = 0; i < r->service_nodes; i++) {
@@ -464,6 +478,11 @@ void cs_results_table(const struct cs_results *r, FILE *out)
         fprintf(out, "# virtual time: 1 coordinator + %d service node%s x %d server%s, in one process (no MPI)\n",
                 r->service_nodes, r->service_nodes == 1 ? "" : "s", sc->service.servers,
                 sc->service.servers == 1 ? "" : "s");
+    else if (r->relays > 0)
+        fprintf(out, "# %d ranks: 1 coordinator + %d relay%s + %d service node%s x %d server%s on %d host%s; %s\n",
+                r->ranks, r->relays, r->relays == 1 ? "" : "s", r->service_nodes, r->service_nodes == 1 ? "" : "s",
+                sc->service.servers, sc->service.servers == 1 ? "" : "s", r->host_count, r->host_count == 1 ? "" : "s",
+                r->library);
     else if (r->dispatchers > 1)
         fprintf(out, "# %d ranks: %d dispatchers (%s nodes) + %d service node%s x %d server%s on %d host%s; %s\n",
                 r->ranks, r->dispatchers, sc->dispatch.partition == CS_PARTITION_SHARED ? "shared" : "sharded",
@@ -504,6 +523,13 @@ void cs_results_table(const struct cs_results *r, FILE *out)
         const struct cs_dispatcher_result *d = &r->dispatcher[i];
         fprintf(out, "%-18s rank %-4d generated %-9llu completed %-9llu busy %5.1f%%\n", "", d->rank,
                 (unsigned long long)d->generated, (unsigned long long)d->completed, 100 * d->utilization);
+    }
+    for (int i = 0; i < r->relays; i++) {
+        const struct cs_relay_result *x = &r->relay[i];
+        fprintf(out, "%-18s rank %-4d nodes %d-%d  forwarded %-9llu busy %5.1f%%   %.2f us per request\n",
+                i == 0 ? "relays" : "", x->rank, x->first_node + cs_first_node(sc),
+                x->first_node + cs_first_node(sc) + x->nodes - 1, (unsigned long long)x->counters[CS_R_FORWARDED],
+                100 * x->utilization, x->per_request_us);
     }
     if (sc->dispatch.batch > 1 || sc->dispatch.message_cost_us > 0)
         fprintf(out, "%-18s sent %llu (%.1f requests each), took %llu (%.1f replies each)\n", "  messages",

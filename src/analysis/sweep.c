@@ -57,8 +57,9 @@ int cs_sweep_plan(const struct cs_scenario *sc, int max_nodes, struct cs_sweep_s
         }
     } else {
         for (int k = 1; k <= max_nodes && m < CS_SWEEP_MAX; k *= 2)
-            counts[m++] = k;
-        if (counts[m - 1] != max_nodes && m < CS_SWEEP_MAX)
+            if (k >= sc->dispatch.relays) /* each relay has a node from the first step */
+                counts[m++] = k;
+        if ((m == 0 || counts[m - 1] != max_nodes) && m < CS_SWEEP_MAX)
             counts[m++] = max_nodes;
     }
     if (sc->dispatch.partition == CS_PARTITION_SHARDED && counts[0] < sc->dispatch.dispatchers) {
@@ -66,6 +67,13 @@ int cs_sweep_plan(const struct cs_scenario *sc, int max_nodes, struct cs_sweep_s
                  "scenario key 'sweep.nodes': its first step has %d node%s for %d dispatchers, and sharded "
                  "(dispatch.partition) each needs one of its own; start the sweep at %d nodes or share them",
                  counts[0], counts[0] == 1 ? "" : "s", sc->dispatch.dispatchers, sc->dispatch.dispatchers);
+        return CS_E_INVALID;
+    }
+    if (counts[0] < sc->dispatch.relays) {
+        snprintf(err, errlen,
+                 "scenario key 'sweep.nodes': its first step has %d node%s for %d relays (dispatch.relays), and each "
+                 "relay needs one of its own; start the sweep at %d nodes",
+                 counts[0], counts[0] == 1 ? "" : "s", sc->dispatch.relays, sc->dispatch.relays);
         return CS_E_INVALID;
     }
     int top = counts[m - 1];
@@ -115,8 +123,9 @@ void cs_sweep_row_from(const struct cs_results *r, struct cs_sweep_row *row)
         .mean_us = cs_hist_mean(&r->latency) / 1e3,
         .p50_us = (double)cs_hist_percentile(&r->latency, 50) / 1e3,
         .p99_us = (double)cs_hist_percentile(&r->latency, 99) / 1e3,
-        .coordinator_utilization = r->coordinator_utilization,
-        .coordinator_per_request_us = r->coordinator_per_request_us,
+        .relays = r->relays,
+        .coordinator_utilization = r->relays > 0 ? r->relay_utilization_max : r->coordinator_utilization,
+        .coordinator_per_request_us = r->relays > 0 ? r->relay_per_request_us : r->coordinator_per_request_us,
         .node_utilization_mean = r->node_utilization_mean,
         .service_inflation = r->service_inflation,
         .bottleneck = (int)r->bottleneck,
@@ -296,8 +305,11 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double mean_
         if (rows[i].coordinator_utilization > rows[busiest].coordinator_utilization)
             busiest = i;
     double per_req = count ? rows[busiest].coordinator_per_request_us : NAN;
-    /* k dispatchers saturate together at k times one's ceiling. */
-    int k = count && rows[busiest].dispatchers > 1 ? rows[busiest].dispatchers : 1;
+    /* k dispatchers (or relays) saturate together at k times one's ceiling. */
+    int k = !count                          ? 1
+            : rows[busiest].relays > 0      ? rows[busiest].relays
+            : rows[busiest].dispatchers > 1 ? rows[busiest].dispatchers
+                                            : 1;
     out->coordinator_ceiling_rps = per_req > 0 ? k * 1e6 / per_req : INFINITY;
     out->predicted_knee_nodes = per_req > 0 ? k * mean_service_us / servers_per_node / per_req : INFINITY;
 
@@ -320,6 +332,13 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double mean_
                      "nodes); more dispatchers or batching would",
                      out->knee_nodes, k, 100 * after->coordinator_utilization, per_req, out->coordinator_ceiling_rps,
                      out->predicted_knee_nodes);
+        else if (after && after->bottleneck == CS_BOTTLENECK_RELAYS)
+            snprintf(out->explanation, sizeof(out->explanation),
+                     "throughput stops growing at %d nodes: the %d relay%s busy %.0f%% of the time (the busiest) at "
+                     "%.2f us per request, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %.1f "
+                     "nodes); more relays would",
+                     out->knee_nodes, k, k == 1 ? " is" : "s are", 100 * after->coordinator_utilization, per_req,
+                     out->coordinator_ceiling_rps, out->predicted_knee_nodes);
         else if (after)
             snprintf(out->explanation, sizeof(out->explanation),
                      "throughput stops growing at %d nodes; the step after it reports bottleneck '%s' (coordinator "

@@ -217,7 +217,11 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     cs_scenario_window(sc, t0, &c->window_start, &c->window_end);
     /* The modelled per-request cost is zero on ranks (they pay their own);
      * the virtual engine charges its per-message cost in its transport. */
-    c->cost_ns = (int64_t)llround((sc->dispatch.cost_us + sc->model.coordinator_request_us) * 1e3);
+    /* Under relays, rank 0 sends to them as if each were one large node
+     * (the fewest outstanding first, up to all its nodes' limits) and the
+     * per-request dispatch work (dispatch.cost_us) is theirs. */
+    bool relays = sc->dispatch.relays > 0;
+    c->cost_ns = (int64_t)llround(((relays ? 0 : sc->dispatch.cost_us) + sc->model.coordinator_request_us) * 1e3);
     c->timeout_ns = (int64_t)llround(sc->dispatch.timeout_ms * 1e6);
     c->message_cost_ns = (int64_t)llround(sc->dispatch.message_cost_us * 1e3);
     c->cost_hold = sc->dispatch.cost_mode == CS_COST_SLEEP;
@@ -225,7 +229,7 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
         sc->dispatch.hedge_after_us > 0 ? (int64_t)llround(sc->dispatch.hedge_after_us * 1e3) : INT64_MAX;
     c->retry_budget = (struct cs_budget){CS_BUDGET_BURST, sc->dispatch.retry_budget};
     c->hedge_budget = (struct cs_budget){CS_BUDGET_BURST, sc->dispatch.hedge_budget};
-    c->policy = &cs_policies[sc->dispatch.policy];
+    c->policy = &cs_policies[relays ? cs_policy_find("least_outstanding") : sc->dispatch.policy];
     c->source = cs_arrival_kinds[sc->load.arrival].source;
     if (c->source == CS_SOURCE_TRACE && !trace)
         return CS_E_INVALID;
@@ -250,8 +254,8 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     c->interval.start_ns = t0;
     /* Its share of the capacity: its nodes (or its share of them all),
      * and its own ceiling. */
-    c->overload.capacity_rps =
-        cs_scenario_capacity_rps(sc, nodes) * (sc->dispatch.partition == CS_PARTITION_SHARED ? c->share : 1.0);
+    c->overload.capacity_rps = cs_scenario_capacity_rps(sc, relays ? part->all_nodes : nodes) *
+                               (sc->dispatch.partition == CS_PARTITION_SHARED ? c->share : 1.0);
     if (cs_scenario_coordinator_cost_us(sc) > 0)
         c->overload.capacity_rps = fmin(c->overload.capacity_rps, 1e6 / cs_scenario_coordinator_cost_us(sc));
     cs_ring_init(&c->pending, sizeof(struct cs_pending), INITIAL_RING, sc->dispatch.max_pending);
@@ -281,8 +285,13 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
         return CS_E_NOMEM;
     }
     for (int i = 0; i < nodes; i++) {
-        c->node_limit[i] = c->policy->pull ? (int)cs_node_servers(sc, part->first_rank + i) * sc->dispatch.prefetch
-                                           : sc->dispatch.window;
+        if (relays) {
+            int block_first, block;
+            cs_dispatcher_nodes(sc, i, part->all_nodes, &block_first, &block);
+            c->node_limit[i] = cs_nodes_limit(sc, cs_first_node(sc) + block_first, block);
+        } else {
+            c->node_limit[i] = cs_nodes_limit(sc, part->first_rank + i, 1);
+        }
         c->node_full_limit[i] = c->node_limit[i];
         c->node_replied_ns[i] = INT64_MIN;
     }
@@ -1082,8 +1091,9 @@ void cs_coord_stop(struct cs_coord *c, int64_t now, int64_t grace_ns)
 void cs_coord_measures(const struct cs_coord *c, struct cs_coord_measures *m)
 {
     *m = (struct cs_coord_measures){
-        .first_node = c->part.first_rank - cs_first_node(c->sc),
-        .nodes = c->nodes,
+        /* Under relays its "nodes" are the relays, which report their own. */
+        .first_node = c->sc->dispatch.relays > 0 ? 0 : c->part.first_rank - cs_first_node(c->sc),
+        .nodes = c->sc->dispatch.relays > 0 ? 0 : c->nodes,
         .counters = c->counters,
         .node_completed = c->node_completed,
         .node_wait_ns = c->node_wait_ns,

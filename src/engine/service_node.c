@@ -66,27 +66,30 @@ int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, int
     n->t0 = t0;
     n->overhead_ns = (int64_t)llround(sc->model.node_overhead_us * 1e3);
     n->catch_up = sc->service.mode != CS_MODE_SPIN;
-    /* Replies go back to whichever dispatcher sent: with several, one
-     * batch per dispatcher, and a shutdown from each that may send. */
-    int k = sc->dispatch.dispatchers;
-    n->shutdowns_left = sc->dispatch.partition == CS_PARTITION_SHARED ? k : 1;
+    /* Replies go back to whichever feeder sent (a dispatcher, or its
+     * relay): with several, one batch per feeder, and a shutdown from
+     * each that may send. */
+    int k = cs_feeders(sc), f0 = cs_feeder_first(sc);
+    bool owned = sc->dispatch.partition == CS_PARTITION_SHARDED || sc->dispatch.relays > 0;
+    n->shutdowns_left = owned ? 1 : k;
     n->tell_idle = strcmp(cs_policies[sc->dispatch.policy].name, "jiq") == 0;
-    n->tell_first = 0;
+    n->tell_first = f0;
     n->tell_n = k;
-    if (sc->dispatch.partition == CS_PARTITION_SHARDED && k > 1) { /* its owner alone */
+    if (owned && k > 1) { /* its owner alone */
         int node = rank - cs_first_node(sc);
         for (int d = 0; d < k; d++) {
             int first, count;
             cs_dispatcher_nodes(sc, d, service_nodes, &first, &count);
             if (node >= first && node < first + count)
-                n->tell_first = d;
+                n->tell_first = f0 + d;
         }
         n->tell_n = 1;
     }
     cs_rng_seed(&n->tell_rng, sc->load.seed, CS_STREAM_NODE + (uint64_t)rank);
-    if (rc == CS_OK && (sc->dispatch.batch > 1 || k > 1)) {
+    if (rc == CS_OK && (sc->dispatch.batch > 1 || f0 + k > 1)) {
         cs_batcher_free(&n->out);
-        rc = cs_batcher_init(&n->out, tp, k, 0, sc->dispatch.batch, (int64_t)llround(sc->dispatch.batch_wait_us * 1e3));
+        rc = cs_batcher_init(&n->out, tp, f0 + k, 0, sc->dispatch.batch,
+                             (int64_t)llround(sc->dispatch.batch_wait_us * 1e3));
     }
     for (int i = 0; i < sc->faults_n; i++)
         if (sc->faults[i].rank == rank)

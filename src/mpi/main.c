@@ -378,6 +378,14 @@ static int check_for_ranks(const struct options *o, const struct cs_scenario *sc
                            char *err, size_t errlen)
 {
     int first = cs_first_node(sc);
+    if (size - first < 1 && sc->dispatch.relays > 0) {
+        snprintf(err, errlen,
+                 "scenario keys 'dispatch.dispatchers' and 'dispatch.relays': %d dispatcher%s, %d relay%s and at "
+                 "least one service node need %d MPI ranks or more, got %d",
+                 sc->dispatch.dispatchers, sc->dispatch.dispatchers == 1 ? "" : "s", sc->dispatch.relays,
+                 sc->dispatch.relays == 1 ? "" : "s", first + 1, size);
+        return CS_E_INVALID;
+    }
     if (size - first < 1) {
         snprintf(err, errlen,
                  "scenario key 'dispatch.dispatchers': %d dispatchers and at least one service node need %d MPI "

@@ -18,6 +18,7 @@
 #include "cs/clock.h"
 #include "cs/common.h"
 #include "cs/coordinator.h"
+#include "cs/relay.h"
 #include "cs/scenario.h"
 #include "cs/service_node.h"
 
@@ -316,6 +317,77 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
 }
 
 /*
+ * A relay between turns: like the coordinator, it spins a moment when its
+ * dry spells are short and otherwise sleeps on its doorbell until a
+ * message or its next batch is due; with a peer on another host it polls.
+ */
+static int run_relay(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const struct cs_host *h, int64_t t0,
+                     struct cs_relay *rl)
+{
+    struct cs_mpi_transport tp;
+    int rc = cs_mpi_transport_open(&tp, comm, COORD_RECVS, h->bells);
+    if (rc)
+        return rc;
+    int rank;
+    CS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
+    rc = cs_relay_start(rl, sc, rank, nodes, &tp.ops, &cs_real_clock, t0);
+    if (rc) {
+        cs_mpi_transport_close(&tp);
+        return rc;
+    }
+    bool all_local = h->bells[0] != NULL;
+    for (int i = 0; i < rl->nodes; i++)
+        all_local &= h->bells[rl->first_rank + i] != NULL;
+    int64_t idle_ns = (int64_t)(sc->run.idle_poll_us * 1e3);
+    if (idle_ns > IDLE_POLL_MAX_NS)
+        idle_ns = IDLE_POLL_MAX_NS;
+    struct cs_sleeper sleeper;
+    cs_sleeper_init(&sleeper);
+    struct dry dry = {4 * SPIN_NS};
+    while (!rl->shutdown) {
+        int work = cs_relay_turn(rl);
+        if (work != 0) {
+            if (work < 0) {
+                rc = work;
+                break;
+            }
+            continue;
+        }
+        int64_t now = cs_now_ns(), until = cs_relay_next_event(rl);
+        if (!all_local) {
+            cs_nap(until - now < idle_ns ? until - now : idle_ns);
+            continue;
+        }
+        if (dry_spin(&dry)) {
+            int64_t spin_end = now + SPIN_NS < until ? now + SPIN_NS : until;
+            while ((work = cs_relay_turn(rl)) == 0 && cs_now_ns() < spin_end)
+                if (h->oversubscribed)
+                    sched_yield();
+            if (work != 0) {
+                dry_note(&dry, cs_now_ns() - now);
+                if (work < 0) {
+                    rc = work;
+                    break;
+                }
+                continue;
+            }
+        }
+        cs_bell_arm(h->bell);
+        if ((work = cs_relay_turn(rl)) != 0) { /* the last look before sleeping */
+            cs_bell_disarm(h->bell);
+            if (work < 0) {
+                rc = work;
+                break;
+            }
+        } else if (cs_bell_wait(h->bell, &sleeper, until)) {
+            dry_note(&dry, cs_now_ns() - now);
+        }
+    }
+    cs_mpi_transport_close(&tp);
+    return rc;
+}
+
+/*
  * A service node between events. With every server busy, new requests
  * could only queue, so it sleeps to the next deadline. With a free server
  * it waits for a request: on its doorbell when the coordinator shares its
@@ -341,9 +413,9 @@ static int run_node(MPI_Comm comm, const struct cs_scenario *sc, int nodes, cons
         idle_ns = idle_ns * h->ranks / h->cores;
     if (idle_ns > IDLE_POLL_MAX_NS)
         idle_ns = IDLE_POLL_MAX_NS;
-    /* Its doorbell works when every dispatcher that may wake it shares its host. */
+    /* Its doorbell works when every feeder that may wake it shares its host. */
     bool doorbell = true;
-    for (int d = 0; d < sc->dispatch.dispatchers; d++)
+    for (int d = cs_feeder_first(sc); d < cs_feeder_first(sc) + cs_feeders(sc); d++)
         doorbell &= h->bells[d] != NULL;
     bool spin = sc->service.mode == CS_MODE_SPIN;
     struct cs_sleeper sleeper;
@@ -501,6 +573,44 @@ static void take_dispatch_report(MPI_Comm comm, int from, struct cs_results *r)
     free(nodes);
 }
 
+/* A relay's report: its counters, then its nodes' completions and waits. */
+static void send_relay_report(MPI_Comm comm, int rank, const struct cs_relay *rl)
+{
+    struct cs_relay_report *d = calloc(1, sizeof(*d));
+    uint64_t *nodes = malloc(2 * (size_t)(rl->nodes > 0 ? rl->nodes : 1) * sizeof(uint64_t));
+    if (!d || !nodes)
+        MPI_Abort(comm, 1);
+    d->rank = rank;
+    d->first_node = rl->first_node;
+    d->nodes = rl->nodes;
+    memcpy(d->counters, rl->counters, sizeof(d->counters));
+    memcpy(nodes, rl->node_completed, (size_t)rl->nodes * sizeof(uint64_t));
+    memcpy(nodes + rl->nodes, rl->node_wait_ns, (size_t)rl->nodes * sizeof(uint64_t));
+    MPI_Request req[2];
+    CS_MPI_CHECK(MPI_Isend(d, (int)sizeof(*d), MPI_BYTE, 0, TAG_REPORT, comm, &req[0]));
+    CS_MPI_CHECK(MPI_Isend(nodes, 2 * rl->nodes, MPI_UINT64_T, 0, TAG_REPORT_NODES, comm, &req[1]));
+    cs_mpi_wait_quietly(&req[0]);
+    cs_mpi_wait_quietly(&req[1]);
+    free(d);
+    free(nodes);
+}
+
+static void take_relay_report(MPI_Comm comm, int from, struct cs_results *r)
+{
+    struct cs_relay_report *d = malloc(sizeof(*d));
+    uint64_t *nodes = malloc(2 * (size_t)(r->service_nodes > 0 ? r->service_nodes : 1) * sizeof(uint64_t));
+    if (!d || !nodes)
+        MPI_Abort(comm, 1);
+    MPI_Request req;
+    CS_MPI_CHECK(MPI_Irecv(d, (int)sizeof(*d), MPI_BYTE, from, TAG_REPORT, comm, &req));
+    cs_mpi_wait_quietly(&req);
+    CS_MPI_CHECK(MPI_Irecv(nodes, 2 * r->service_nodes, MPI_UINT64_T, from, TAG_REPORT_NODES, comm, &req));
+    cs_mpi_wait_quietly(&req);
+    cs_results_add_relay(r, d, nodes, nodes + d->nodes);
+    free(d);
+    free(nodes);
+}
+
 void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const struct cs_trace *trace,
                 const struct cs_host *h, const struct cs_run_options *opt, struct cs_results *r)
 {
@@ -511,6 +621,8 @@ void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const st
 
     struct cs_coord coord;
     struct cs_node node;
+    struct cs_relay relay;
+    memset(&relay, 0, sizeof(relay));
     memset(&coord, 0, sizeof(coord));
     memset(&node, 0, sizeof(node));
     cs_hist_init(&node.service);
@@ -523,9 +635,16 @@ void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const st
     struct cs_coord_part part = {rank, k, first, nodes};
     int block_first = 0, block = nodes;
     if (rank < k) {
-        cs_dispatcher_nodes(sc, rank, nodes, &block_first, &block);
-        part.first_rank = first + block_first;
+        if (sc->dispatch.relays > 0) { /* rank 0 sends to the relays */
+            part.first_rank = cs_feeder_first(sc);
+            block = sc->dispatch.relays;
+        } else {
+            cs_dispatcher_nodes(sc, rank, nodes, &block_first, &block);
+            part.first_rank = first + block_first;
+        }
         rc = run_coordinator(comm, sc, rank == 0 ? trace : NULL, h, opt, &part, block, t0, &coord);
+    } else if (rank < first) {
+        rc = run_relay(comm, sc, nodes, h, t0, &relay);
     } else if (rank < first + nodes) {
         rc = run_node(comm, sc, nodes, h, t0, &node);
     }
@@ -553,18 +672,23 @@ void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const st
     cs_mpi_wait_quietly(&req);
     free(mine);
 
-    /* The other dispatchers' measures to rank 0, merged there. */
+    /* The other dispatchers' measures and the relays' to rank 0, merged there. */
     struct cs_coord_measures m;
     if (rank > 0 && rank < k) {
         cs_coord_measures(&coord, &m);
         send_dispatch_report(comm, rank, &m);
         cs_coord_free(&coord);
+    } else if (rank >= k && rank < first) {
+        send_relay_report(comm, rank, &relay);
+        cs_relay_free(&relay);
     }
     if (rank == 0) {
         cs_coord_measures(&coord, &m);
         cs_results_collect(r, sc, &m, all);
         for (int d = 1; d < k; d++)
             take_dispatch_report(comm, d, r);
+        for (int d = k; d < first; d++)
+            take_relay_report(comm, d, r);
         struct rusage ru;
         r->max_rss_kb = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
         int len = 0;
@@ -575,7 +699,7 @@ void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const st
         free(all);
         cs_results_analyze(r);
         cs_coord_free(&coord);
-    } else if (rank >= k) {
+    } else if (rank >= first) {
         cs_node_free(&node);
     }
 }

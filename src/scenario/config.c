@@ -141,6 +141,7 @@ static const struct key key_table[] = {
     {"dispatch.batch", K_INT, OFF(dispatch.batch), 1, CS_BATCH_MAX, false, false, 1, NULL, NULL},
     {"dispatch.batch_wait_us", K_DOUBLE, OFF(dispatch.batch_wait_us), 0, 1e7, false, false, 0, NULL, NULL},
     {"dispatch.dispatchers", K_INT, OFF(dispatch.dispatchers), 1, CS_DISPATCHERS_MAX, false, false, 1, NULL, NULL},
+    {"dispatch.relays", K_INT, OFF(dispatch.relays), 0, CS_DISPATCHERS_MAX, false, false, 0, NULL, NULL},
     {"dispatch.partition", K_ENUM, OFF(dispatch.partition), 0, 0, false, false, 0, "shared", partition_name},
     {"dispatch.window", K_INT, OFF(dispatch.window), 1, 1000000, false, false, 128, NULL, NULL},
     {"dispatch.max_pending", K_INT, OFF(dispatch.max_pending), 0, 10000000, false, false, 10000, NULL, NULL},
@@ -955,6 +956,20 @@ static int check_combinations(const struct cs_scenario *s, char *err, size_t err
              "scenario key 'dispatch.dispatchers': %d dispatchers cannot share a trace yet (load.arrival is "
              "\"trace\"); replay it with one",
              s->dispatch.dispatchers);
+        return CS_E_INVALID;
+    }
+    if (s->dispatch.relays > 0 && (s->dispatch.dispatchers > 1 || s->sweep.dispatchers_n > 0)) {
+        fail(err, errlen,
+             "scenario keys 'dispatch.relays' (%d) and '%s': a relay tier sits under one dispatcher; give one "
+             "or the other",
+             s->dispatch.relays, s->dispatch.dispatchers > 1 ? "dispatch.dispatchers" : "sweep.dispatchers");
+        return CS_E_INVALID;
+    }
+    if (s->dispatch.relays > 0 && s->run.engine == CS_ENGINE_VIRTUAL) {
+        fail(err, errlen,
+             "scenario key 'dispatch.relays': %d relays run on MPI ranks only for now; the virtual engine has "
+             "one tier (set it to 0, or run on ranks)",
+             s->dispatch.relays);
         return CS_E_INVALID;
     }
     if (s->sweep.dispatchers_n > 0 && s->sweep.batch_n > 0) {

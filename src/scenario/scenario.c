@@ -6,9 +6,11 @@
  * ask here.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cs/common.h"
+#include "cs/policy.h"
 #include "cs/scenario.h"
 
 double cs_per_node_value(const struct cs_per_node *p, int rank)
@@ -21,13 +23,23 @@ double cs_per_node_value(const struct cs_per_node *p, int rank)
 
 int cs_first_node(const struct cs_scenario *s)
 {
-    return s->dispatch.dispatchers;
+    return s->dispatch.dispatchers + s->dispatch.relays;
+}
+
+int cs_feeder_first(const struct cs_scenario *s)
+{
+    return s->dispatch.relays > 0 ? s->dispatch.dispatchers : 0;
+}
+
+int cs_feeders(const struct cs_scenario *s)
+{
+    return s->dispatch.relays > 0 ? s->dispatch.relays : s->dispatch.dispatchers;
 }
 
 void cs_dispatcher_nodes(const struct cs_scenario *s, int d, int service_nodes, int *first, int *count)
 {
-    int k = s->dispatch.dispatchers;
-    if (s->dispatch.partition == CS_PARTITION_SHARED || k <= 1) {
+    int k = cs_feeders(s);
+    if ((s->dispatch.partition == CS_PARTITION_SHARED && s->dispatch.relays == 0) || k <= 1) {
         *first = 0;
         *count = service_nodes;
         return;
@@ -46,6 +58,15 @@ double cs_node_servers(const struct cs_scenario *s, int rank)
 {
     double v = per_node(s, &s->nodes.servers, rank);
     return isnan(v) ? s->service.servers : v;
+}
+
+int cs_nodes_limit(const struct cs_scenario *s, int rank, int count)
+{
+    long long limit = 0;
+    for (int i = 0; i < count; i++)
+        limit += cs_policies[s->dispatch.policy].pull ? (long long)cs_node_servers(s, rank + i) * s->dispatch.prefetch
+                                                      : s->dispatch.window;
+    return limit < INT32_MAX ? (int)limit : INT32_MAX;
 }
 
 double cs_node_speed(const struct cs_scenario *s, int rank)
@@ -106,6 +127,13 @@ const char *cs_scenario_modelled_cost(const struct cs_scenario *s, double *value
 int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char *err, size_t errlen)
 {
     int first = cs_first_node(s), last = first + service_nodes - 1;
+    if (s->dispatch.relays > 0 && service_nodes < s->dispatch.relays) {
+        snprintf(err, errlen,
+                 "scenario key 'dispatch.relays' (%d): each relay needs a service node of its own, and the run has "
+                 "%d",
+                 s->dispatch.relays, service_nodes);
+        return CS_E_INVALID;
+    }
     if (s->dispatch.partition == CS_PARTITION_SHARDED && service_nodes < s->dispatch.dispatchers) {
         snprintf(err, errlen,
                  "scenario keys 'dispatch.dispatchers' (%d) and 'dispatch.partition' (\"sharded\"): each dispatcher "

@@ -1,0 +1,94 @@
+/*
+ * A relay's state machine (ranks 1..dispatch.relays), free of MPI. Rank 0
+ * generates every request and sends it to a relay, as if the relay were
+ * one large node; the relay chooses one of its own block of service nodes
+ * with dispatch.policy, pays the per-request dispatch work
+ * (dispatch.cost_us) that rank 0 no longer does, and forwards the node's
+ * reply back to rank 0 unchanged. It keeps a request it has no room for
+ * in a FIFO until one of its nodes has. It times nothing out: rank 0
+ * does, and a late reply is forwarded all the same. Both directions are
+ * batched as dispatch.batch says, so rank 0 talks to r relays instead of
+ * N nodes and its batches fill N / r times faster.
+ */
+#ifndef CS_RELAY_H
+#define CS_RELAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cs/batcher.h"
+#include "cs/clock.h"
+#include "cs/config.h"
+#include "cs/policy.h"
+#include "cs/ring.h"
+#include "cs/transport.h"
+
+/* Relay counters, whole run unless said. */
+enum cs_relay_counter {
+    CS_R_RECEIVED,          /* requests from the dispatcher */
+    CS_R_WINDOW_RECEIVED,   /* of them, received inside the measured window (its clock) */
+    CS_R_FORWARDED,         /* replies sent back */
+    CS_R_QUEUED,            /* requests that found every node of its full and waited */
+    CS_R_QUEUE_MAX,         /* the most that waited at once */
+    CS_R_ABANDONED,         /* waiting or in flight at the shutdown */
+    CS_R_UNEXPECTED,        /* replies matching no request in flight */
+    CS_R_IDLE_TOKENS,       /* jiq: idle tokens its nodes sent it */
+    CS_R_BUSY_NS,           /* time spent working inside the window */
+    CS_R_MESSAGES_SENT,     /* to the nodes and to the dispatcher (a batch is one) */
+    CS_R_ITEMS_SENT,        /* requests, replies and shutdowns in them */
+    CS_R_MESSAGES_RECEIVED, /* from the dispatcher and from the nodes */
+    CS_R_ITEMS_RECEIVED,    /* requests, replies, tokens and the shutdown in them */
+    CS_R__COUNT
+};
+extern const char *const cs_relay_counter_names[CS_R__COUNT];
+
+/* A request the relay holds: waiting for a node, or in flight to one. */
+struct cs_relay_req {
+    uint64_t up_id; /* the dispatcher's id, carried back in the reply */
+    int64_t service_ns, arrived_ns, sent_ns;
+    uint32_t flags;
+    uint32_t gen; /* bumped at every reuse: the id to the node is gen << 32 | index */
+    int32_t node; /* -1 while it waits */
+    int32_t next_free;
+};
+
+struct cs_relay {
+    const struct cs_transport *tp;
+    const struct cs_clock *clk;
+    int up;                 /* the dispatcher's rank */
+    int first_rank, nodes;  /* its block: ranks first_rank .. first_rank + nodes - 1 */
+    int first_node;         /* its node 0, 0-based among the run's nodes */
+    const struct cs_policy *policy;
+    struct cs_policy_state policy_state;
+    int *node_in_flight, *node_limit; /* [nodes] */
+    int64_t *node_replied_ns;         /* [nodes]: when each last answered */
+    uint64_t *node_completed;         /* [nodes]: measured replies */
+    uint64_t *node_wait_ns;           /* [nodes]: their round trip from here less service, summed */
+    int open_nodes;                   /* below their limit */
+    struct cs_batcher down;           /* requests, per node */
+    struct cs_batcher back;           /* replies, to the dispatcher */
+    struct cs_ring waiting;           /* ints: requests no node had room for, oldest first */
+    struct cs_relay_req *reqs;
+    int req_cap, free_head;
+    int64_t cost_ns, message_cost_ns;
+    bool cost_hold;
+    int64_t window_start, window_end;
+    bool shutdown;
+    uint64_t counters[CS_R__COUNT];
+};
+
+/* Relay `rank` of a scenario whose run starts at t0 with service_nodes. */
+int cs_relay_start(struct cs_relay *rl, const struct cs_scenario *sc, int rank, int service_nodes,
+                   const struct cs_transport *tp, const struct cs_clock *clk, int64_t t0);
+void cs_relay_free(struct cs_relay *rl);
+
+/* One turn: take every message that has come, send what its nodes have
+ * room for, and the batches due. Returns the events handled (0: idle),
+ * or a negative CS_E code. After the dispatcher's shutdown (passed on to
+ * every node) rl->shutdown is set. */
+int cs_relay_turn(struct cs_relay *rl);
+
+/* When a batch next falls due, or INT64_MAX. */
+int64_t cs_relay_next_event(const struct cs_relay *rl);
+
+#endif

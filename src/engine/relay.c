@@ -1,0 +1,323 @@
+/*
+ * The relay's state machine (relay.h): requests down to its nodes through
+ * the policy, replies back up to the dispatcher, each id translated on the
+ * way. Like the coordinator it does not wait, sleep or talk MPI.
+ */
+#include "cs/relay.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs/common.h"
+#include "cs/scenario.h"
+
+const char *const cs_relay_counter_names[CS_R__COUNT] = {
+    [CS_R_RECEIVED] = "received",
+    [CS_R_WINDOW_RECEIVED] = "window_received",
+    [CS_R_FORWARDED] = "forwarded",
+    [CS_R_QUEUED] = "queued",
+    [CS_R_QUEUE_MAX] = "queue_max",
+    [CS_R_ABANDONED] = "abandoned",
+    [CS_R_UNEXPECTED] = "unexpected_replies",
+    [CS_R_IDLE_TOKENS] = "idle_tokens",
+    [CS_R_BUSY_NS] = "busy_ns",
+    [CS_R_MESSAGES_SENT] = "messages_sent",
+    [CS_R_ITEMS_SENT] = "items_sent",
+    [CS_R_MESSAGES_RECEIVED] = "messages_received",
+    [CS_R_ITEMS_RECEIVED] = "items_received",
+};
+
+#define INITIAL_REQS 1024
+
+int cs_relay_start(struct cs_relay *rl, const struct cs_scenario *sc, int rank, int service_nodes,
+                   const struct cs_transport *tp, const struct cs_clock *clk, int64_t t0)
+{
+    memset(rl, 0, sizeof(*rl));
+    rl->tp = tp;
+    rl->clk = clk;
+    rl->up = 0;
+    int block_first, block;
+    cs_dispatcher_nodes(sc, rank - cs_feeder_first(sc), service_nodes, &block_first, &block);
+    rl->first_node = block_first;
+    rl->first_rank = cs_first_node(sc) + block_first;
+    rl->nodes = block;
+    rl->policy = &cs_policies[sc->dispatch.policy];
+    rl->cost_ns = (int64_t)llround(sc->dispatch.cost_us * 1e3);
+    rl->message_cost_ns = (int64_t)llround(sc->dispatch.message_cost_us * 1e3);
+    rl->cost_hold = sc->dispatch.cost_mode == CS_COST_SLEEP;
+    rl->free_head = -1;
+    cs_scenario_window(sc, t0, &rl->window_start, &rl->window_end);
+    cs_rng_seed(&rl->policy_state.rng, sc->load.seed, CS_STREAM_RELAY + (uint64_t)rank);
+    rl->policy_state.d = sc->dispatch.d;
+    int servers_max = 1;
+    for (int i = 0; i < block; i++)
+        if (cs_node_servers(sc, rl->first_rank + i) > servers_max)
+            servers_max = (int)cs_node_servers(sc, rl->first_rank + i);
+    cs_ring_init(&rl->waiting, sizeof(int), INITIAL_REQS, INT32_MAX);
+    rl->node_in_flight = calloc((size_t)block, sizeof(int));
+    rl->node_limit = calloc((size_t)block, sizeof(int));
+    rl->node_replied_ns = calloc((size_t)block, sizeof(int64_t));
+    rl->node_completed = calloc((size_t)block, sizeof(uint64_t));
+    rl->node_wait_ns = calloc((size_t)block, sizeof(uint64_t));
+    int64_t wait_ns = (int64_t)llround(sc->dispatch.batch_wait_us * 1e3);
+    if (!rl->node_in_flight || !rl->node_limit || !rl->node_replied_ns || !rl->node_completed ||
+        !rl->node_wait_ns || cs_policy_state_init(&rl->policy_state, block, servers_max) != CS_OK ||
+        cs_batcher_init(&rl->down, tp, block, rl->first_rank, sc->dispatch.batch, wait_ns) != CS_OK ||
+        cs_batcher_init(&rl->back, tp, 1, rl->up, sc->dispatch.batch, wait_ns) != CS_OK) {
+        cs_relay_free(rl);
+        return CS_E_NOMEM;
+    }
+    for (int i = 0; i < block; i++) {
+        rl->node_limit[i] = cs_nodes_limit(sc, rl->first_rank + i, 1);
+        rl->node_replied_ns[i] = INT64_MIN;
+    }
+    rl->open_nodes = block;
+    return CS_OK;
+}
+
+void cs_relay_free(struct cs_relay *rl)
+{
+    cs_policy_state_free(&rl->policy_state);
+    cs_batcher_free(&rl->down);
+    cs_batcher_free(&rl->back);
+    cs_ring_free(&rl->waiting);
+    free(rl->node_in_flight);
+    free(rl->node_limit);
+    free(rl->node_replied_ns);
+    free(rl->node_completed);
+    free(rl->node_wait_ns);
+    free(rl->reqs);
+    memset(rl, 0, sizeof(*rl));
+}
+
+/* Its emulated work, as dispatch.cost_mode says. */
+static void charge(struct cs_relay *rl, int64_t ns)
+{
+    if (ns > 0)
+        (rl->cost_hold ? rl->clk->hold : rl->clk->spin)(rl->clk->ctx, ns);
+}
+
+static int req_take(struct cs_relay *rl)
+{
+    if (rl->free_head < 0) {
+        int cap = rl->req_cap ? rl->req_cap * 2 : INITIAL_REQS;
+        struct cs_relay_req *n = realloc(rl->reqs, (size_t)cap * sizeof(*n));
+        if (!n)
+            return CS_E_NOMEM;
+        for (int i = rl->req_cap; i < cap; i++)
+            n[i] = (struct cs_relay_req){.node = -1, .next_free = i + 1 < cap ? i + 1 : -1};
+        rl->reqs = n;
+        rl->free_head = rl->req_cap;
+        rl->req_cap = cap;
+    }
+    int r = rl->free_head;
+    rl->free_head = rl->reqs[r].next_free;
+    return r;
+}
+
+static void req_release(struct cs_relay *rl, int r)
+{
+    struct cs_relay_req *q = &rl->reqs[r];
+    if (q->node >= 0 && rl->node_in_flight[q->node]-- == rl->node_limit[q->node])
+        rl->open_nodes++;
+    q->node = -1;
+    q->gen++;
+    q->next_free = rl->free_head;
+    rl->free_head = r;
+}
+
+/* Send request r to a node the policy picks: 1 sent, 0 no node has room,
+ * <0 error. A request that waited here while its node answered another
+ * is a handoff (CS_REQ_HANDOFF), as the coordinator marks its own. */
+static int send_down(struct cs_relay *rl, int r, int64_t now)
+{
+    if (rl->open_nodes == 0)
+        return 0;
+    struct cs_policy_view v = {rl->nodes, rl->node_in_flight, rl->node_limit, 0};
+    int node = rl->policy->pick(&rl->policy_state, &v);
+    if (node < 0)
+        return 0;
+    struct cs_relay_req *q = &rl->reqs[r];
+    q->node = node;
+    q->sent_ns = now;
+    if (q->arrived_ns <= rl->node_replied_ns[node])
+        q->flags |= CS_REQ_HANDOFF;
+    struct cs_msg m = {
+        .kind = CS_MSG_REQUEST,
+        .flags = q->flags,
+        .id = ((uint64_t)q->gen << 32) | (uint32_t)r,
+        .service_ns = q->service_ns,
+    };
+    int rc = cs_batcher_put(&rl->down, rl->first_rank + node, &m, now);
+    if (rc < 0)
+        return rc;
+    charge(rl, rl->cost_ns + rc * rl->message_cost_ns);
+    if (++rl->node_in_flight[node] == rl->node_limit[node])
+        rl->open_nodes--;
+    return 1;
+}
+
+static int on_request(struct cs_relay *rl, const struct cs_msg *m, int64_t now)
+{
+    int r = req_take(rl);
+    if (r < 0)
+        return r;
+    struct cs_relay_req *q = &rl->reqs[r];
+    q->up_id = m->id;
+    q->service_ns = m->service_ns;
+    q->flags = m->flags;
+    q->arrived_ns = now;
+    rl->counters[CS_R_RECEIVED]++;
+    if (now >= rl->window_start && now < rl->window_end)
+        rl->counters[CS_R_WINDOW_RECEIVED]++;
+    int rc = rl->waiting.count > 0 ? 0 : send_down(rl, r, now);
+    if (rc != 0)
+        return rc < 0 ? rc : CS_OK;
+    rc = cs_ring_push(&rl->waiting, &r);
+    if (rc < 0)
+        return rc;
+    rl->counters[CS_R_QUEUED]++;
+    if ((uint64_t)rl->waiting.count > rl->counters[CS_R_QUEUE_MAX])
+        rl->counters[CS_R_QUEUE_MAX] = (uint64_t)rl->waiting.count;
+    return CS_OK;
+}
+
+static int on_reply(struct cs_relay *rl, const struct cs_msg *m, int src, int64_t now)
+{
+    uint32_t r = (uint32_t)(m->id & 0xffffffffu), gen = (uint32_t)(m->id >> 32);
+    int node = src - rl->first_rank;
+    if (r >= (uint32_t)rl->req_cap || rl->reqs[r].node != node || rl->reqs[r].gen != gen) {
+        rl->counters[CS_R_UNEXPECTED]++;
+        return CS_OK;
+    }
+    struct cs_relay_req *q = &rl->reqs[r];
+    rl->node_replied_ns[node] = now;
+    if ((m->flags & CS_REQ_MEASURED) && !(m->flags & CS_REPLY_REJECTED)) {
+        rl->node_completed[node]++;
+        int64_t wait = now - q->sent_ns - m->service_ns;
+        rl->node_wait_ns[node] += (uint64_t)(wait > 0 ? wait : 0);
+    }
+    struct cs_msg up = *m;
+    up.id = q->up_id;
+    req_release(rl, (int)r);
+    int rc = cs_batcher_put(&rl->back, rl->up, &up, now);
+    if (rc < 0)
+        return rc;
+    charge(rl, rc * rl->message_cost_ns);
+    rl->counters[CS_R_FORWARDED]++;
+    return CS_OK;
+}
+
+static void on_idle(struct cs_relay *rl, int src)
+{
+    int node = src - rl->first_rank;
+    if (node < 0 || node >= rl->nodes) {
+        rl->counters[CS_R_UNEXPECTED]++;
+        return;
+    }
+    rl->counters[CS_R_IDLE_TOKENS]++;
+    cs_policy_idle(&rl->policy_state, node);
+}
+
+/* The dispatcher is done: what is still here is abandoned, every node is
+ * told, and so is the relay. */
+static int on_shutdown(struct cs_relay *rl, const struct cs_msg *m)
+{
+    int rc = cs_batcher_flush(&rl->down, INT64_MAX);
+    if (rc >= 0)
+        rc = cs_batcher_flush(&rl->back, INT64_MAX);
+    if (rc < 0)
+        return rc;
+    for (int r = 0; r < rl->req_cap; r++)
+        if (rl->reqs[r].node >= 0)
+            rl->counters[CS_R_ABANDONED]++;
+    rl->counters[CS_R_ABANDONED] += (uint64_t)rl->waiting.count;
+    struct cs_msg down = {.kind = CS_MSG_SHUTDOWN, .flags = m->flags};
+    for (int i = 0; i < rl->nodes; i++)
+        if ((rc = cs_batcher_send_now(&rl->down, rl->first_rank + i, &down, 1)) < 0)
+            return rc;
+    rl->shutdown = true;
+    return CS_OK;
+}
+
+/* The oldest waiting requests first, while a node has room. */
+static int drain_waiting(struct cs_relay *rl, int *work)
+{
+    while (rl->waiting.count > 0) {
+        int r = *(int *)cs_ring_front(&rl->waiting);
+        int rc = send_down(rl, r, cs_clock_now(rl->clk));
+        if (rc <= 0)
+            return rc;
+        cs_ring_pop(&rl->waiting);
+        (*work)++;
+    }
+    return CS_OK;
+}
+
+int cs_relay_turn(struct cs_relay *rl)
+{
+    if (rl->shutdown)
+        return 0;
+    int64_t start = cs_clock_now(rl->clk);
+    int work = 0, got, src, rc = CS_OK;
+    struct cs_msg m[CS_BATCH_MAX];
+    while (!rl->shutdown && (got = rl->tp->poll(rl->tp->ctx, m, &src)) != 0) {
+        if (got < 0)
+            return got;
+        int64_t now = cs_clock_now(rl->clk);
+        rl->counters[CS_R_MESSAGES_RECEIVED]++;
+        rl->counters[CS_R_ITEMS_RECEIVED] += (uint64_t)got;
+        for (int i = 0; i < got && rc == CS_OK; i++) {
+            switch (m[i].kind) {
+            case CS_MSG_REQUEST:
+                rc = src == rl->up ? on_request(rl, &m[i], now) : CS_E_INVALID;
+                break;
+            case CS_MSG_REPLY:
+                rc = on_reply(rl, &m[i], src, now);
+                break;
+            case CS_MSG_IDLE:
+                on_idle(rl, src);
+                break;
+            case CS_MSG_SHUTDOWN:
+                rc = src == rl->up ? on_shutdown(rl, &m[i]) : CS_E_INVALID;
+                break;
+            default:
+                rc = CS_E_INVALID;
+            }
+        }
+        if (rc < 0)
+            return rc;
+        work += got;
+    }
+    if (!rl->shutdown) {
+        rc = drain_waiting(rl, &work);
+        if (rc < 0)
+            return rc;
+        int64_t now = cs_clock_now(rl->clk);
+        int sent = cs_batcher_flush(&rl->down, now);
+        if (sent >= 0) {
+            int more = cs_batcher_flush(&rl->back, now);
+            sent = more < 0 ? more : sent + more;
+        }
+        if (sent < 0)
+            return sent;
+        charge(rl, sent * rl->message_cost_ns);
+        work += sent;
+    } else {
+        work++;
+    }
+    rl->counters[CS_R_MESSAGES_SENT] = rl->down.messages + rl->back.messages;
+    rl->counters[CS_R_ITEMS_SENT] = rl->down.items_sent + rl->back.items_sent;
+    if (work > 0 && start >= rl->window_start && start < rl->window_end) {
+        int64_t end = cs_clock_now(rl->clk);
+        rl->counters[CS_R_BUSY_NS] += (uint64_t)((end < rl->window_end ? end : rl->window_end) - start);
+    }
+    return work;
+}
+
+int64_t cs_relay_next_event(const struct cs_relay *rl)
+{
+    int64_t a = cs_batcher_due(&rl->down), b = cs_batcher_due(&rl->back);
+    return a < b ? a : b;
+}
