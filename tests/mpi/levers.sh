@@ -8,7 +8,8 @@
 # bounds: a run the host disturbed is reported, not judged (lib.sh). The
 # same ceilings hold exactly in virtual time (tests/test_levers.c). The
 # knee at 1, 2 and 4 dispatchers comes from one lever sweep, and JIQ is
-# measured against power of two with 4 dispatchers.
+# measured against power of two with 4 dispatchers. A relay tier keeps
+# every request accounted for and takes the dispatch work off rank 0.
 source "$(dirname "$0")/lib.sh"
 
 short=(--quiet --set load.duration_s=1.5 --set load.warmup_s=0.5)
@@ -126,6 +127,41 @@ timed_check "$TMP/r8.json" ".throughput_rps <= 1.2 * $r1" "per-request cost: bat
     '{throughput_rps, coordinator}'
 check "$TMP/r1.json" '.lever | test("batching cannot help")' "the report says batching cannot help" '.lever'
 
+# The relay tier: rank 0 feeds 2 relays, each its own 2 nodes. At 90%
+# load on node queues of one, with batches, timeouts and a node that
+# stops: completed, rejected and timed out all add up, and every
+# request and reply crossed a relay.
+f=$TMP/relays.json
+cs 7 "${short[@]}" --json "$f" --set dispatch.relays=2 --set dispatch.batch=4 --set dispatch.batch_wait_us=300 \
+    --set load.utilization=0.9 --set nodes.queue_capacity=1 --set dispatch.timeout_ms=30 \
+    --set 'faults=[{"rank":3,"at_s":0.8,"kind":"stop"}]'
+[ "$RC" -eq 0 ] || bad "2 relays: exit $RC: $(cat "$TMP/err")"
+check_valid "$f"
+check "$f" '.requests.completed > 0 and .requests.rejected > 0 and .requests.timed_out + .requests.failed > 0 and
+    .requests.lost == 0' "2 relays, every outcome: completed, rejected, timed out or failed, none lost"
+check "$f" '(.relays | length) == 2 and .relays[0].rank == 1 and .relays[1].first_node_rank == 5 and
+    .nodes[0].rank == 3 and (.nodes | length) == 4' "2 relays on ranks 1-2, each with a block of 2 nodes from rank 3" \
+    '{relays: [.relays[] | {rank, first_node_rank, nodes}], nodes: [.nodes[].rank]}'
+check "$f" '([.relays[].counters.received] | add) + 2 == .coordinator.counters.items_sent and
+    ([.relays[].counters.forwarded] | add) == .coordinator.counters.items_received' \
+    "2 relays: every request rank 0 sent and every reply it took went through a relay (and a shutdown each)" \
+    '{c: .coordinator.counters, r: [.relays[].counters]}'
+
+# A relay tier lowers rank 0's cost per request: 250 us of dispatch work
+# a request (held without the CPU) at 2000 req/s on 4 nodes is rank 0's
+# alone, and with 2 relays theirs; every request then pays one more hop.
+for r in 0 2; do
+    cs $((5 + r)) "${short[@]}" --json "$TMP/relay$r.json" --set dispatch.relays=$r --set dispatch.cost_us=250 \
+        --set dispatch.cost_mode=sleep --set load.rate_rps=2000 --set service.time.mean_us=500
+    [ "$RC" -eq 0 ] || bad "$r relays: exit $RC: $(cat "$TMP/err")"
+    echo "$r relays: $(jq -c '{throughput_rps, rank0_per_request_us: .coordinator.per_request_us, relays_per_request_us:
+        [.relays[].per_request_us], latency_mean_us: .latency_us.mean}' "$TMP/relay$r.json")"
+done
+check "$TMP/relay2.json" '[.relays[].per_request_us] | min >= 250' "2 relays: each pays the 250 us of dispatch work" \
+    '[.relays[] | {per_request_us, utilization}]'
+timed_check "$TMP/relay2.json" ".coordinator.per_request_us < 0.5 * $(jq .coordinator.per_request_us "$TMP/relay0.json")" \
+    "a relay tier lowers rank 0's cost per request (under half)" '.coordinator'
+
 # Ranks that do not fit the dispatchers, on every rank, at once.
 for args in "3 dispatch.dispatchers=3" "4 dispatch.dispatchers=3 dispatch.partition=sharded"; do
     read -r np set1 set2 <<<"$args"
@@ -137,6 +173,17 @@ for args in "3 dispatch.dispatchers=3" "4 dispatch.dispatchers=3 dispatch.partit
         ok "np=$np ${sets[*]}: exit 2: $msg"
     else
         bad "np=$np ${sets[*]}: exit $RC, expected 2 and one line naming dispatch.dispatchers: $msg"
+    fi
+done
+# ... and the relays, each of which needs a node.
+for args in "3 dispatch.relays=2" "4 dispatch.relays=2"; do
+    read -r np set1 <<<"$args"
+    cs "$np" --quiet --set "$set1"
+    msg=$(cat "$TMP/err" "$TMP/out")
+    if [ "$RC" -eq 2 ] && [ "$(grep -c . <<<"$msg")" -eq 1 ] && grep -q "'dispatch.relays'" <<<"$msg"; then
+        ok "np=$np $set1: exit 2: $msg"
+    else
+        bad "np=$np $set1: exit $RC, expected 2 and one line naming dispatch.relays: $msg"
     fi
 done
 finish
