@@ -8,6 +8,7 @@
 #include "cs/config.h"
 #include "cs/relay.h"
 #include "cs/scenario.h"
+#include "cs/sweep.h"
 
 #define SCRIPT_MAX 64
 #define SENT_MAX 256
@@ -178,6 +179,24 @@ static void the_scenario_checks_the_relays(void **state)
     assert_int_equal(count, 3);
     assert_int_equal(cs_scenario_check_nodes(&sc, 1, err, sizeof(err)), CS_E_INVALID);
     assert_non_null(strstr(err, "each relay needs a service node"));
+    /* The relays as a lever: the node sweep again at 0, 1 and 2 relays,
+     * each setting with the nodes its ranks leave. */
+    const char *lever = "{\"sweep\":{\"relays\":[0,1,2],\"nodes\":[1,2]}}";
+    assert_int_equal(cs_scenario_parse(&sc, lever, strlen(lever), err, sizeof(err)), CS_OK);
+    assert_int_equal(cs_lever_count(&sc), 3);
+    static struct cs_scenario setting;
+    cs_lever_scenario(&sc, 2, &setting);
+    assert_int_equal(setting.dispatch.relays, 2);
+    assert_int_equal(cs_sweep_check(&sc, 4, err, sizeof(err)), CS_E_INVALID); /* 2 relays, first step 1 node */
+    assert_non_null(strstr(err, "2 relays"));
+    const char *fits = "{\"sweep\":{\"relays\":[0,1,2],\"nodes\":[2]}}";
+    assert_int_equal(cs_scenario_parse(&sc, fits, strlen(fits), err, sizeof(err)), CS_OK);
+    assert_int_equal(cs_sweep_check(&sc, 5, err, sizeof(err)), CS_OK);
+    assert_int_equal(cs_sweep_check(&sc, 3, err, sizeof(err)), CS_E_INVALID); /* 2 relays leave 1 node */
+    assert_non_null(strstr(err, "'sweep.relays[2]'"));
+    const char *both = "{\"sweep\":{\"relays\":[0,1],\"batch\":[1,8]}}";
+    assert_int_equal(cs_scenario_parse(&sc, both, strlen(both), err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "one lever at a time"));
     const char *neg = "{\"dispatch\":{\"relays\":-1}}";
     assert_int_equal(cs_scenario_parse(&sc, neg, strlen(neg), err, sizeof(err)), CS_E_INVALID);
     assert_non_null(strstr(err, "dispatch.relays"));

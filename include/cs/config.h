@@ -21,7 +21,7 @@
 #define CS_SCHEDULE_MAX 256  /* points in load.schedule */
 #define CS_PER_NODE_MAX 1024 /* per-node values in a list or overrides */
 #define CS_SWEEP_MAX 64      /* steps in sweep.nodes or sweep.rates_rps, and in a whole lever sweep */
-#define CS_LEVER_MAX 8       /* settings in sweep.dispatchers or sweep.batch */
+#define CS_LEVER_MAX 8       /* settings in sweep.dispatchers, sweep.batch or sweep.relays */
 #define CS_FAULTS_MAX 64     /* entries in faults */
 
 enum cs_fault_kind { CS_FAULT_SLOW = 0, CS_FAULT_STOP = 1, CS_FAULT_RECOVER = 2 };
@@ -162,11 +162,13 @@ struct cs_scenario {
         double rates_rps[CS_SWEEP_MAX];
         int clients_per_server; /* saturate: closed-loop clients per server */
         /* A lever (at most one list): the node sweep again for each
-         * setting of dispatch.dispatchers or dispatch.batch. */
+         * setting of dispatch.dispatchers, dispatch.batch or dispatch.relays. */
         int dispatchers_n;
         int dispatchers[CS_LEVER_MAX];
         int batch_n;
         int batch[CS_LEVER_MAX];
+        int relays_n;
+        int relays[CS_LEVER_MAX];
     } sweep;
 };
 

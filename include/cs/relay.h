@@ -55,9 +55,9 @@ struct cs_relay_req {
 struct cs_relay {
     const struct cs_transport *tp;
     const struct cs_clock *clk;
-    int up;                 /* the dispatcher's rank */
-    int first_rank, nodes;  /* its block: ranks first_rank .. first_rank + nodes - 1 */
-    int first_node;         /* its node 0, 0-based among the run's nodes */
+    int up;                /* the dispatcher's rank */
+    int first_rank, nodes; /* its block: ranks first_rank .. first_rank + nodes - 1 */
+    int first_node;        /* its node 0, 0-based among the run's nodes */
     const struct cs_policy *policy;
     struct cs_policy_state policy_state;
     int *node_in_flight, *node_limit; /* [nodes] */

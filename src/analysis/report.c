@@ -258,6 +258,7 @@ char *cs_results_json(const struct cs_results *r)
             cJSON_AddNumberToObject(o, "nodes", w->nodes);
             cJSON_AddNumberToObject(o, "dispatchers", w->dispatchers);
             cJSON_AddNumberToObject(o, "batch", w->batch);
+            cJSON_AddNumberToObject(o, "relays", w->relays);
             add_num(o, "offered_rps", w->offered_rps);
             add_num(o, "throughput_rps", w->throughput_rps);
             add_num(o, "mean_us", w->mean_us);

@@ -353,9 +353,26 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double mean_
     }
 }
 
+/* The lever a sweep moves: the list's key, the key it sets, its values. */
+struct lever {
+    const char *list, *key;
+    const int *values;
+    int n;
+};
+
+static struct lever lever_of(const struct cs_scenario *sc)
+{
+    if (sc->sweep.dispatchers_n > 0)
+        return (struct lever){"sweep.dispatchers", "dispatch.dispatchers", sc->sweep.dispatchers,
+                              sc->sweep.dispatchers_n};
+    if (sc->sweep.batch_n > 0)
+        return (struct lever){"sweep.batch", "dispatch.batch", sc->sweep.batch, sc->sweep.batch_n};
+    return (struct lever){"sweep.relays", "dispatch.relays", sc->sweep.relays, sc->sweep.relays_n};
+}
+
 int cs_lever_count(const struct cs_scenario *sc)
 {
-    return sc->sweep.dispatchers_n > 0 ? sc->sweep.dispatchers_n : sc->sweep.batch_n;
+    return lever_of(sc).n;
 }
 
 void cs_lever_scenario(const struct cs_scenario *sc, int g, struct cs_scenario *out)
@@ -365,10 +382,12 @@ void cs_lever_scenario(const struct cs_scenario *sc, int g, struct cs_scenario *
         out->dispatch.dispatchers = sc->sweep.dispatchers[g];
     else if (sc->sweep.batch_n > 0)
         out->dispatch.batch = sc->sweep.batch[g];
+    else if (sc->sweep.relays_n > 0)
+        out->dispatch.relays = sc->sweep.relays[g];
 }
 
 /* Service nodes a setting has: the base's, and the ranks of dispatchers
- * it does without. */
+ * and relays it does without. */
 static int setting_nodes(const struct cs_scenario *sc, const struct cs_scenario *setting, int max_nodes)
 {
     return max_nodes + cs_first_node(sc) - cs_first_node(setting);
@@ -387,11 +406,14 @@ int cs_sweep_check(const struct cs_scenario *sc, int max_nodes, char *err, size_
     for (int g = 0; g < settings; g++) {
         cs_lever_scenario(sc, g, &setting);
         int nodes = setting_nodes(sc, &setting, max_nodes);
-        if (nodes < 1) {
+        if (nodes < 1 || nodes < setting.dispatch.relays) {
             snprintf(err, errlen,
-                     "scenario key 'sweep.dispatchers[%d]': %d dispatchers and at least one service node need %d "
-                     "MPI ranks or more, got %d",
-                     g, setting.dispatch.dispatchers, cs_first_node(&setting) + 1, max_nodes + cs_first_node(sc));
+                     "scenario key '%s[%d]': %d dispatcher%s, %d relays and a service node for each (at least "
+                     "one) need %d MPI ranks or more, got %d",
+                     lever_of(sc).list, g, setting.dispatch.dispatchers, setting.dispatch.dispatchers == 1 ? "" : "s",
+                     setting.dispatch.relays,
+                     cs_first_node(&setting) + (setting.dispatch.relays > 1 ? setting.dispatch.relays : 1),
+                     max_nodes + cs_first_node(sc));
             return CS_E_INVALID;
         }
         int n = cs_sweep_plan(&setting, nodes, steps, err, errlen);
@@ -403,7 +425,7 @@ int cs_sweep_check(const struct cs_scenario *sc, int max_nodes, char *err, size_
         snprintf(err, errlen,
                  "scenario key '%s': %d settings of the node sweep make %d steps, more than %d; give fewer node "
                  "counts (sweep.nodes) or settings",
-                 sc->sweep.dispatchers_n > 0 ? "sweep.dispatchers" : "sweep.batch", settings, rows, CS_SWEEP_MAX);
+                 lever_of(sc).list, settings, rows, CS_SWEEP_MAX);
         return CS_E_INVALID;
     }
     return CS_OK;
@@ -465,7 +487,7 @@ int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn f
     }
     if (levers)
         *levers = (struct cs_levers){
-            .key = sc->sweep.dispatchers_n > 0 ? "dispatch.dispatchers" : "dispatch.batch",
+            .key = lever_of(sc).key,
             .scaling = levers->scaling,
         };
     for (int g = 0; g < settings && !stopped; g++) {
@@ -475,7 +497,7 @@ int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn f
         if (n < 0)
             return n;
         if (levers) {
-            levers->value[g] = sc->sweep.dispatchers_n > 0 ? sc->sweep.dispatchers[g] : sc->sweep.batch[g];
+            levers->value[g] = lever_of(sc).values[g];
             levers->first_row[g] = done;
             levers->rows[g] = n;
             levers->n = g + 1;

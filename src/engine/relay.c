@@ -61,8 +61,8 @@ int cs_relay_start(struct cs_relay *rl, const struct cs_scenario *sc, int rank, 
     rl->node_completed = calloc((size_t)block, sizeof(uint64_t));
     rl->node_wait_ns = calloc((size_t)block, sizeof(uint64_t));
     int64_t wait_ns = (int64_t)llround(sc->dispatch.batch_wait_us * 1e3);
-    if (!rl->node_in_flight || !rl->node_limit || !rl->node_replied_ns || !rl->node_completed ||
-        !rl->node_wait_ns || cs_policy_state_init(&rl->policy_state, block, servers_max) != CS_OK ||
+    if (!rl->node_in_flight || !rl->node_limit || !rl->node_replied_ns || !rl->node_completed || !rl->node_wait_ns ||
+        cs_policy_state_init(&rl->policy_state, block, servers_max) != CS_OK ||
         cs_batcher_init(&rl->down, tp, block, rl->first_rank, sc->dispatch.batch, wait_ns) != CS_OK ||
         cs_batcher_init(&rl->back, tp, 1, rl->up, sc->dispatch.batch, wait_ns) != CS_OK) {
         cs_relay_free(rl);

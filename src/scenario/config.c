@@ -176,6 +176,7 @@ static const struct key key_table[] = {
     {"sweep.clients_per_server", K_INT, OFF(sweep.clients_per_server), 1, 1000, false, false, 4, NULL, NULL},
     {"sweep.dispatchers", K_INT_LIST, OFF(sweep.dispatchers), 1, CS_DISPATCHERS_MAX, false, true, 0, NULL, NULL},
     {"sweep.batch", K_INT_LIST, OFF(sweep.batch), 1, CS_BATCH_MAX, false, true, 0, NULL, NULL},
+    {"sweep.relays", K_INT_LIST, OFF(sweep.relays), 0, CS_DISPATCHERS_MAX, false, true, 0, NULL, NULL},
 };
 
 /* Keys of a distribution object (service.time and load.think_us). */
@@ -294,12 +295,16 @@ static int *list_count(struct cs_scenario *s, const struct key *k)
         return &s->sweep.dispatchers_n;
     if (k->offset == OFF(sweep.batch))
         return &s->sweep.batch_n;
+    if (k->offset == OFF(sweep.relays))
+        return &s->sweep.relays_n;
     return &s->sweep.rates_n;
 }
 
 static int list_max(const struct key *k)
 {
-    return k->offset == OFF(sweep.dispatchers) || k->offset == OFF(sweep.batch) ? CS_LEVER_MAX : CS_SWEEP_MAX;
+    return k->offset == OFF(sweep.dispatchers) || k->offset == OFF(sweep.batch) || k->offset == OFF(sweep.relays)
+               ? CS_LEVER_MAX
+               : CS_SWEEP_MAX;
 }
 
 /* A list of numbers ([1, 2, 4]); null or [] is the empty list. */
@@ -958,6 +963,23 @@ static int check_combinations(const struct cs_scenario *s, char *err, size_t err
              s->dispatch.dispatchers);
         return CS_E_INVALID;
     }
+    int relays_max = s->dispatch.relays;
+    for (int i = 0; i < s->sweep.relays_n; i++)
+        relays_max = s->sweep.relays[i] > relays_max ? s->sweep.relays[i] : relays_max;
+    if (relays_max > 0 && s->run.engine == CS_ENGINE_VIRTUAL) {
+        fail(err, errlen,
+             "scenario key '%s': %d relays run on MPI ranks only for now; the virtual engine has one tier (set "
+             "it to 0, or run on ranks)",
+             s->dispatch.relays > 0 ? "dispatch.relays" : "sweep.relays", relays_max);
+        return CS_E_INVALID;
+    }
+    if (s->sweep.relays_n > 0 && s->dispatch.dispatchers > 1) {
+        fail(err, errlen,
+             "scenario keys 'sweep.relays' and 'dispatch.dispatchers' (%d): a relay tier sits under one "
+             "dispatcher; give one or the other",
+             s->dispatch.dispatchers);
+        return CS_E_INVALID;
+    }
     if (s->dispatch.relays > 0 && (s->dispatch.dispatchers > 1 || s->sweep.dispatchers_n > 0)) {
         fail(err, errlen,
              "scenario keys 'dispatch.relays' (%d) and '%s': a relay tier sits under one dispatcher; give one "
@@ -965,24 +987,21 @@ static int check_combinations(const struct cs_scenario *s, char *err, size_t err
              s->dispatch.relays, s->dispatch.dispatchers > 1 ? "dispatch.dispatchers" : "sweep.dispatchers");
         return CS_E_INVALID;
     }
-    if (s->dispatch.relays > 0 && s->run.engine == CS_ENGINE_VIRTUAL) {
+    int levers = (s->sweep.dispatchers_n > 0) + (s->sweep.batch_n > 0) + (s->sweep.relays_n > 0);
+    const char *lever = s->sweep.dispatchers_n > 0 ? "sweep.dispatchers"
+                        : s->sweep.batch_n > 0     ? "sweep.batch"
+                                                   : "sweep.relays";
+    if (levers > 1) {
         fail(err, errlen,
-             "scenario key 'dispatch.relays': %d relays run on MPI ranks only for now; the virtual engine has "
-             "one tier (set it to 0, or run on ranks)",
-             s->dispatch.relays);
+             "scenario keys 'sweep.dispatchers', 'sweep.batch' and 'sweep.relays': a sweep moves one lever at a "
+             "time; give one of them");
         return CS_E_INVALID;
     }
-    if (s->sweep.dispatchers_n > 0 && s->sweep.batch_n > 0) {
-        fail(err, errlen,
-             "scenario keys 'sweep.dispatchers' and 'sweep.batch': a sweep moves one lever at a time; give one "
-             "of them");
-        return CS_E_INVALID;
-    }
-    if ((s->sweep.dispatchers_n > 0 || s->sweep.batch_n > 0) && s->sweep.rates_n > 0) {
+    if (levers > 0 && s->sweep.rates_n > 0) {
         fail(err, errlen,
              "scenario key '%s': a lever sweeps node counts, and sweep.rates_rps sweeps the load; give "
              "one or the other",
-             s->sweep.dispatchers_n > 0 ? "sweep.dispatchers" : "sweep.batch");
+             lever);
         return CS_E_INVALID;
     }
     for (int i = 0; i < s->sweep.dispatchers_n; i++) {
