@@ -8,7 +8,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 cs_need_packages $CS_RUN_PACKAGES
-cs_build
+cs_build_programs clustersim
 cs_mpi_env
 
 cores=$(nproc)

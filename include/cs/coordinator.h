@@ -232,6 +232,7 @@ struct cs_coord {
     int req_cap, req_free;
     struct cs_slot *slots;
     int slot_cap, free_head, in_flight;
+    int expired_in_flight; /* of in_flight: attempts that timed out and are still awaited */
     int *node_in_flight;
     int64_t *node_replied_ns; /* when each node's last reply was taken */
     int *node_limit;          /* dispatch.window, or the node's servers for a pull policy */

@@ -467,6 +467,7 @@ static void slot_release(struct cs_coord *c, int s)
     if (c->node_in_flight[slot->node]-- == c->node_limit[slot->node])
         c->open_nodes++;
     c->in_flight--;
+    c->expired_in_flight -= slot->expired;
     req_put(c, slot->req);
     slot->node = -1;
     slot->expired = false;
@@ -839,6 +840,7 @@ static int attempt_timed_out(struct cs_coord *c, struct cs_slot *slot, int64_t n
     int r = slot->req;
     struct cs_request *rq = &c->reqs[r];
     slot->expired = true;
+    c->expired_in_flight++;
     rq->live--;
     if (rq->outcome != CS_OPEN || rq->live > 0)
         return CS_OK;
@@ -1027,6 +1029,13 @@ int cs_coord_turn(struct cs_coord *c)
     charge(c, rc * c->message_cost_ns);
     work += rc;
     if (c->state == CS_COORD_DRAINING) {
+        /* Every request has ended and only attempts that timed out are
+         * still out (a stopped node's, say): their answers can no longer
+         * end anything, so they get one more timeout to come back late,
+         * not the whole drain. */
+        if (c->in_flight > 0 && c->in_flight == c->expired_in_flight && c->pending.count == 0 &&
+            c->retries.count == 0 && start + c->timeout_ns < c->drain_deadline)
+            c->drain_deadline = start + c->timeout_ns;
         if (cs_coord_outstanding(c) > 0 && start >= c->drain_deadline)
             expire_outstanding(c, start);
         if (cs_coord_outstanding(c) == 0) {

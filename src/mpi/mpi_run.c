@@ -534,80 +534,76 @@ double cs_mpi_pingpong(MPI_Comm comm, double seconds)
     return rate;
 }
 
-/* A dispatcher's report travels as two messages, waited for quietly: the
- * fixed part, then its nodes' completions and waits. */
+/* A report to rank 0 (another dispatcher's or a relay's) travels as two
+ * messages, waited for quietly: the fixed part, then its nodes'
+ * completions and waits. */
 #define TAG_REPORT 101
 #define TAG_REPORT_NODES 102
+
+static void send_report(MPI_Comm comm, const void *head, int head_bytes, const uint64_t *completed,
+                        const uint64_t *waits, int nodes)
+{
+    uint64_t *both = malloc(2 * (size_t)(nodes > 0 ? nodes : 1) * sizeof(uint64_t));
+    if (!both)
+        MPI_Abort(comm, 1);
+    memcpy(both, completed, (size_t)nodes * sizeof(uint64_t));
+    memcpy(both + nodes, waits, (size_t)nodes * sizeof(uint64_t));
+    MPI_Request req[2];
+    CS_MPI_CHECK(MPI_Isend(head, head_bytes, MPI_BYTE, 0, TAG_REPORT, comm, &req[0]));
+    CS_MPI_CHECK(MPI_Isend(both, 2 * nodes, MPI_UINT64_T, 0, TAG_REPORT_NODES, comm, &req[1]));
+    cs_mpi_wait_quietly(&req[0]);
+    cs_mpi_wait_quietly(&req[1]);
+    free(both);
+}
+
+/* The report from rank `from` into head, and its nodes' two arrays into
+ * a buffer it returns (room for every node of the run). */
+static uint64_t *take_report(MPI_Comm comm, int from, void *head, int head_bytes, int service_nodes)
+{
+    uint64_t *both = malloc(2 * (size_t)(service_nodes > 0 ? service_nodes : 1) * sizeof(uint64_t));
+    if (!both)
+        MPI_Abort(comm, 1);
+    MPI_Request req;
+    CS_MPI_CHECK(MPI_Irecv(head, head_bytes, MPI_BYTE, from, TAG_REPORT, comm, &req));
+    cs_mpi_wait_quietly(&req);
+    CS_MPI_CHECK(MPI_Irecv(both, 2 * service_nodes, MPI_UINT64_T, from, TAG_REPORT_NODES, comm, &req));
+    cs_mpi_wait_quietly(&req);
+    return both;
+}
 
 static void send_dispatch_report(MPI_Comm comm, int rank, const struct cs_coord_measures *m)
 {
     struct cs_dispatch_report *d = malloc(sizeof(*d));
-    uint64_t *nodes = malloc(2 * (size_t)(m->nodes > 0 ? m->nodes : 1) * sizeof(uint64_t));
-    if (!d || !nodes)
+    if (!d)
         MPI_Abort(comm, 1);
     cs_dispatch_report_fill(d, rank, m);
-    memcpy(nodes, m->node_completed, (size_t)m->nodes * sizeof(uint64_t));
-    memcpy(nodes + m->nodes, m->node_wait_ns, (size_t)m->nodes * sizeof(uint64_t));
-    MPI_Request req[2];
-    CS_MPI_CHECK(MPI_Isend(d, (int)sizeof(*d), MPI_BYTE, 0, TAG_REPORT, comm, &req[0]));
-    CS_MPI_CHECK(MPI_Isend(nodes, 2 * m->nodes, MPI_UINT64_T, 0, TAG_REPORT_NODES, comm, &req[1]));
-    cs_mpi_wait_quietly(&req[0]);
-    cs_mpi_wait_quietly(&req[1]);
+    send_report(comm, d, (int)sizeof(*d), m->node_completed, m->node_wait_ns, m->nodes);
     free(d);
-    free(nodes);
 }
 
 static void take_dispatch_report(MPI_Comm comm, int from, struct cs_results *r)
 {
     struct cs_dispatch_report *d = malloc(sizeof(*d));
-    uint64_t *nodes = malloc(2 * (size_t)(r->service_nodes > 0 ? r->service_nodes : 1) * sizeof(uint64_t));
-    if (!d || !nodes)
+    if (!d)
         MPI_Abort(comm, 1);
-    MPI_Request req;
-    CS_MPI_CHECK(MPI_Irecv(d, (int)sizeof(*d), MPI_BYTE, from, TAG_REPORT, comm, &req));
-    cs_mpi_wait_quietly(&req);
-    CS_MPI_CHECK(MPI_Irecv(nodes, 2 * r->service_nodes, MPI_UINT64_T, from, TAG_REPORT_NODES, comm, &req));
-    cs_mpi_wait_quietly(&req);
+    uint64_t *nodes = take_report(comm, from, d, (int)sizeof(*d), r->service_nodes);
     cs_results_add_dispatcher(r, d, nodes, nodes + d->nodes);
     free(d);
     free(nodes);
 }
 
-/* A relay's report: its counters, then its nodes' completions and waits. */
 static void send_relay_report(MPI_Comm comm, int rank, const struct cs_relay *rl)
 {
-    struct cs_relay_report *d = calloc(1, sizeof(*d));
-    uint64_t *nodes = malloc(2 * (size_t)(rl->nodes > 0 ? rl->nodes : 1) * sizeof(uint64_t));
-    if (!d || !nodes)
-        MPI_Abort(comm, 1);
-    d->rank = rank;
-    d->first_node = rl->first_node;
-    d->nodes = rl->nodes;
-    memcpy(d->counters, rl->counters, sizeof(d->counters));
-    memcpy(nodes, rl->node_completed, (size_t)rl->nodes * sizeof(uint64_t));
-    memcpy(nodes + rl->nodes, rl->node_wait_ns, (size_t)rl->nodes * sizeof(uint64_t));
-    MPI_Request req[2];
-    CS_MPI_CHECK(MPI_Isend(d, (int)sizeof(*d), MPI_BYTE, 0, TAG_REPORT, comm, &req[0]));
-    CS_MPI_CHECK(MPI_Isend(nodes, 2 * rl->nodes, MPI_UINT64_T, 0, TAG_REPORT_NODES, comm, &req[1]));
-    cs_mpi_wait_quietly(&req[0]);
-    cs_mpi_wait_quietly(&req[1]);
-    free(d);
-    free(nodes);
+    struct cs_relay_report d = {.rank = rank, .first_node = rl->first_node, .nodes = rl->nodes};
+    memcpy(d.counters, rl->counters, sizeof(d.counters));
+    send_report(comm, &d, (int)sizeof(d), rl->node_completed, rl->node_wait_ns, rl->nodes);
 }
 
 static void take_relay_report(MPI_Comm comm, int from, struct cs_results *r)
 {
-    struct cs_relay_report *d = malloc(sizeof(*d));
-    uint64_t *nodes = malloc(2 * (size_t)(r->service_nodes > 0 ? r->service_nodes : 1) * sizeof(uint64_t));
-    if (!d || !nodes)
-        MPI_Abort(comm, 1);
-    MPI_Request req;
-    CS_MPI_CHECK(MPI_Irecv(d, (int)sizeof(*d), MPI_BYTE, from, TAG_REPORT, comm, &req));
-    cs_mpi_wait_quietly(&req);
-    CS_MPI_CHECK(MPI_Irecv(nodes, 2 * r->service_nodes, MPI_UINT64_T, from, TAG_REPORT_NODES, comm, &req));
-    cs_mpi_wait_quietly(&req);
-    cs_results_add_relay(r, d, nodes, nodes + d->nodes);
-    free(d);
+    struct cs_relay_report d;
+    uint64_t *nodes = take_report(comm, from, &d, (int)sizeof(d), r->service_nodes);
+    cs_results_add_relay(r, &d, nodes, nodes + d.nodes);
     free(nodes);
 }
 
