@@ -595,7 +595,7 @@ void cs_calibration_table(const struct cs_scenario *sc, const struct cs_calibrat
 
 static const char *sweep_csv_header =
     "nodes,offered_rps,throughput_rps,p50_us,p99_us,coordinator_utilization,node_utilization_mean,bottleneck,"
-    "mean_us,coordinator_per_request_us,service_inflation,speedup,efficiency,dispatchers,batch\n";
+    "mean_us,coordinator_per_request_us,service_inflation,speedup,efficiency,dispatchers,batch,relays\n";
 
 char *cs_sweep_csv(const struct cs_results *r, const struct cs_sweep_row *rows, int count)
 {
@@ -616,7 +616,7 @@ char *cs_sweep_csv(const struct cs_results *r, const struct cs_sweep_row *rows, 
             used += (size_t)snprintf(out + used, cap - used, "%.4f,%.4f,", a->speedup[j], a->efficiency[j]);
         else
             used += (size_t)snprintf(out + used, cap - used, ",,");
-        used += (size_t)snprintf(out + used, cap - used, "%d,%d\n", w->dispatchers, w->batch);
+        used += (size_t)snprintf(out + used, cap - used, "%d,%d,%d\n", w->dispatchers, w->batch, w->relays);
     }
     return out;
 }

@@ -56,7 +56,7 @@ check_valid "$f"
 check "$f" '.levers.key == "dispatch.dispatchers" and ([.levers.settings[].value] == [1,2,4]) and
     (.sweep | length) == 18 and ([.sweep[].dispatchers] | unique) == [1,2,4]' \
     "the lever sweep ran the node sweep at 1, 2 and 4 dispatchers in one job" '.levers'
-[ "$(grep -c . "$TMP/knees.csv")" -eq 19 ] && head -1 "$TMP/knees.csv" | grep -q ',dispatchers,batch$' &&
+[ "$(grep -c . "$TMP/knees.csv")" -eq 19 ] && head -1 "$TMP/knees.csv" | grep -q ',dispatchers,batch,relays$' &&
     ok "its CSV has a row per step, with the dispatchers" || bad "CSV: $(head -3 "$TMP/knees.csv")"
 # At 10 nodes the one dispatcher is the bottleneck, then the dispatchers,
 # two of them lift the ceiling about twice, and the report of the last
