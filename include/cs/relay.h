@@ -29,7 +29,7 @@ enum cs_relay_counter {
     CS_R_WINDOW_RECEIVED,   /* of them, received inside the measured window (its clock) */
     CS_R_FORWARDED,         /* replies sent back */
     CS_R_QUEUED,            /* requests that found every node of its full and waited */
-    CS_R_QUEUE_MAX,         /* the most that waited at once */
+    CS_R_QUEUE_MAX,         /* the most taken and not yet sent at once */
     CS_R_ABANDONED,         /* waiting or in flight at the shutdown */
     CS_R_UNEXPECTED,        /* replies matching no request in flight */
     CS_R_IDLE_TOKENS,       /* jiq: idle tokens its nodes sent it */
@@ -67,7 +67,8 @@ struct cs_relay {
     int open_nodes;                   /* below their limit */
     struct cs_batcher down;           /* requests, per node */
     struct cs_batcher back;           /* replies, to the dispatcher */
-    struct cs_ring waiting;           /* ints: requests no node had room for, oldest first */
+    struct cs_ring waiting;           /* ints: requests taken and not yet sent, oldest first */
+    int queued_seen;                  /* of them, the first ones already counted as queued */
     struct cs_relay_req *reqs;
     int req_cap, free_head;
     int64_t cost_ns, message_cost_ns;

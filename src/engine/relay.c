@@ -171,13 +171,14 @@ static int on_request(struct cs_relay *rl, const struct cs_msg *m, int64_t now)
     rl->counters[CS_R_RECEIVED]++;
     if (now >= rl->window_start && now < rl->window_end)
         rl->counters[CS_R_WINDOW_RECEIVED]++;
-    int rc = rl->waiting.count > 0 ? 0 : send_down(rl, r, now);
-    if (rc != 0)
-        return rc < 0 ? rc : CS_OK;
-    rc = cs_ring_push(&rl->waiting, &r);
+    /* Taken off the transport first, sent after the poll (drain_waiting):
+     * a relay that paid its dispatch work between two looks at its
+     * mailbox left rank 0's messages in MPI's buffers, and rank 0 then
+     * blocked in its sends (perf: opal_progress under MPI_Send) and
+     * looked busy, not the relay. */
+    int rc = cs_ring_push(&rl->waiting, &r);
     if (rc < 0)
         return rc;
-    rl->counters[CS_R_QUEUED]++;
     if ((uint64_t)rl->waiting.count > rl->counters[CS_R_QUEUE_MAX])
         rl->counters[CS_R_QUEUE_MAX] = (uint64_t)rl->waiting.count;
     return CS_OK;
@@ -241,15 +242,30 @@ static int on_shutdown(struct cs_relay *rl, const struct cs_msg *m)
     return CS_OK;
 }
 
-/* The oldest waiting requests first, while a node has room. */
+/* The oldest waiting requests first, while a node has room, for at most
+ * TURN_BUDGET_NS after the first: then the mailbox again. A request that
+ * finds every node full counts as queued, once. */
+#define TURN_BUDGET_NS (100 * CS_NS_PER_US)
 static int drain_waiting(struct cs_relay *rl, int *work)
 {
-    while (rl->waiting.count > 0) {
+    int64_t start = cs_clock_now(rl->clk);
+    for (bool first = true; rl->waiting.count > 0; first = false) {
+        int64_t now = cs_clock_now(rl->clk);
+        if (!first && now - start >= TURN_BUDGET_NS)
+            return CS_OK;
         int r = *(int *)cs_ring_front(&rl->waiting);
-        int rc = send_down(rl, r, cs_clock_now(rl->clk));
-        if (rc <= 0)
+        int rc = send_down(rl, r, now);
+        if (rc < 0)
             return rc;
+        if (rc == 0) {
+            for (int i = rl->queued_seen; i < rl->waiting.count; i++)
+                rl->counters[CS_R_QUEUED]++;
+            rl->queued_seen = rl->waiting.count;
+            return CS_OK;
+        }
         cs_ring_pop(&rl->waiting);
+        if (rl->queued_seen > 0)
+            rl->queued_seen--;
         (*work)++;
     }
     return CS_OK;
