@@ -257,9 +257,8 @@ static int drain_waiting(struct cs_relay *rl, int *work)
         int rc = send_down(rl, r, now);
         if (rc < 0)
             return rc;
-        if (rc == 0) {
-            for (int i = rl->queued_seen; i < rl->waiting.count; i++)
-                rl->counters[CS_R_QUEUED]++;
+        if (rc == 0) { /* every node full: those not yet counted wait */
+            rl->counters[CS_R_QUEUED] += (uint64_t)(rl->waiting.count - rl->queued_seen);
             rl->queued_seen = rl->waiting.count;
             return CS_OK;
         }
