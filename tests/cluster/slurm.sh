@@ -144,7 +144,8 @@ done
 limit=$(sbatch --parsable --time=1 --signal=B:TERM@40 --job-name=cs-limit "$ROOT/jobs/run.sbatch" --set load.duration_s=600 \
     --set load.warmup_s=0)
 while [ -n "$(squeue -h -j "$limit" 2>/dev/null)" ]; do sleep 2; done
-f=$(ls "$CS_RESULTS"/default-"$limit".json 2>/dev/null | head -1)
+f=$(ls "$CS_RESULTS"/default-"$limit".json 2>/dev/null | head -1 || true)
+[ -n "$f" ] || bad "time-limit job: no results file; its log: $(tail -8 "clustersim-$limit.out" 2>&1)"
 valid "${f:-/nonexistent}" "time-limit job"
 jq -e '.complete == false and .requests.completed > 0' "${f:-/nonexistent}" >/dev/null 2>&1 &&
     ok "time-limit job: results marked incomplete ($(jq -c '{window_s: .load.window_s?, completed: .requests.completed}' "$f"))" ||
