@@ -7,6 +7,7 @@
 #include "cs/sweep.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -353,9 +354,11 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double mean_
     }
 }
 
-/* The lever a sweep moves: the list's key, the key it sets, its values. */
+/* The lever a sweep moves: the list's key, the key it sets (and where
+ * that sits in a scenario), its values. */
 struct lever {
     const char *list, *key;
+    size_t field;
     const int *values;
     int n;
 };
@@ -363,11 +366,14 @@ struct lever {
 static struct lever lever_of(const struct cs_scenario *sc)
 {
     if (sc->sweep.dispatchers_n > 0)
-        return (struct lever){"sweep.dispatchers", "dispatch.dispatchers", sc->sweep.dispatchers,
+        return (struct lever){"sweep.dispatchers", "dispatch.dispatchers",
+                              offsetof(struct cs_scenario, dispatch.dispatchers), sc->sweep.dispatchers,
                               sc->sweep.dispatchers_n};
     if (sc->sweep.batch_n > 0)
-        return (struct lever){"sweep.batch", "dispatch.batch", sc->sweep.batch, sc->sweep.batch_n};
-    return (struct lever){"sweep.relays", "dispatch.relays", sc->sweep.relays, sc->sweep.relays_n};
+        return (struct lever){"sweep.batch", "dispatch.batch", offsetof(struct cs_scenario, dispatch.batch),
+                              sc->sweep.batch, sc->sweep.batch_n};
+    return (struct lever){"sweep.relays", "dispatch.relays", offsetof(struct cs_scenario, dispatch.relays),
+                          sc->sweep.relays, sc->sweep.relays_n};
 }
 
 int cs_lever_count(const struct cs_scenario *sc)
@@ -378,12 +384,9 @@ int cs_lever_count(const struct cs_scenario *sc)
 void cs_lever_scenario(const struct cs_scenario *sc, int g, struct cs_scenario *out)
 {
     *out = *sc;
-    if (sc->sweep.dispatchers_n > 0)
-        out->dispatch.dispatchers = sc->sweep.dispatchers[g];
-    else if (sc->sweep.batch_n > 0)
-        out->dispatch.batch = sc->sweep.batch[g];
-    else if (sc->sweep.relays_n > 0)
-        out->dispatch.relays = sc->sweep.relays[g];
+    struct lever l = lever_of(sc);
+    if (g < l.n)
+        *(int *)((char *)out + l.field) = l.values[g];
 }
 
 /* Service nodes a setting has: the base's, and the ranks of dispatchers
