@@ -35,6 +35,8 @@ static inline int64_t cs_clock_now(const struct cs_clock *c)
 extern const struct cs_clock cs_real_clock;
 int64_t cs_now_ns(void);
 void cs_spin_ns(int64_t ns);
+/* CPU time this process has used, every thread's, in ns; -1 if unknown. */
+int64_t cs_cpu_ns(void);
 
 /* Lower this thread's timer slack to 1 ns (Linux); harmless elsewhere. */
 void cs_clock_tune(void);

@@ -38,6 +38,7 @@ struct cs_rank_info {
     char host[CS_HOST_MAX];
     int host_ranks; /* ranks sharing this rank's host */
     int host_cores; /* cores this rank's host offers */
+    int64_t cpu_ns; /* CPU time the rank used in its run step, all threads (-1: unknown) */
 };
 
 /* What queueing theory predicts for the run, where it has an answer. */

@@ -160,6 +160,17 @@ char *cs_results_json(const struct cs_results *r)
     cJSON_AddBoolToObject(mpi, "oversubscribed", r->oversubscribed);
     cJSON_AddNumberToObject(mpi, "max_ranks_per_host", r->worst_host_ranks);
     cJSON_AddNumberToObject(mpi, "cores_on_that_host", r->worst_host_cores);
+    /* The run step's CPU time, per rank and summed (null: not measured). */
+    double cpu = 0;
+    bool cpu_known = r->ranks > 0;
+    cJSON *rank_cpu = cJSON_AddArrayToObject(mpi, "rank_cpu_s");
+    for (int i = 0; i < r->ranks; i++) {
+        int64_t ns = r->rank_info[i].cpu_ns;
+        cJSON_AddItemToArray(rank_cpu, ns < 0 ? cJSON_CreateNull() : cJSON_CreateNumber(ns / 1e9));
+        cpu += ns < 0 ? 0 : ns / 1e9;
+        cpu_known &= ns >= 0;
+    }
+    add_num(mpi, "cpu_s", cpu_known ? cpu : NAN);
 
     const uint64_t *c = r->coord;
     cJSON *req = cJSON_AddObjectToObject(root, "requests");

@@ -18,6 +18,14 @@ int64_t cs_now_ns(void)
     return (int64_t)t.tv_sec * CS_NS_PER_S + t.tv_nsec;
 }
 
+int64_t cs_cpu_ns(void)
+{
+    struct timespec t;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t) != 0)
+        return -1;
+    return (int64_t)t.tv_sec * CS_NS_PER_S + t.tv_nsec;
+}
+
 void cs_spin_ns(int64_t ns)
 {
     int64_t end = cs_now_ns() + ns;

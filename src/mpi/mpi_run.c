@@ -626,7 +626,7 @@ void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const st
     /* Everybody starts the clock together; each rank keeps its own. */
     quiet_barrier(comm);
     CS_MPI_CHECK(MPI_Barrier(comm));
-    int64_t t0 = cs_now_ns();
+    int64_t t0 = cs_now_ns(), cpu0 = cs_cpu_ns();
     int rc = CS_OK, k = sc->dispatch.dispatchers, first = cs_first_node(sc);
     struct cs_coord_part part = {rank, k, first, nodes};
     int block_first = 0, block = nodes;
@@ -661,6 +661,7 @@ void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const st
     snprintf(mine->info.host, sizeof(mine->info.host), "%s", h->name);
     mine->info.host_ranks = h->ranks;
     mine->info.host_cores = h->cores;
+    mine->info.cpu_ns = cpu0 < 0 ? -1 : cs_cpu_ns() - cpu0;
     memcpy(mine->counters, node.counters, sizeof(mine->counters));
     mine->service = node.service;
     MPI_Request req;

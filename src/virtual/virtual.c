@@ -324,6 +324,7 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
         snprintf(reports[i].info.host, sizeof(reports[i].info.host), "virtual");
         reports[i].info.host_ranks = nodes + 1;
         reports[i].info.host_cores = nodes + 1;
+        reports[i].info.cpu_ns = -1; /* no ranks, no CPU time of theirs */
         cs_hist_init(&reports[i].service);
         if (i > 0) {
             memcpy(reports[i].counters, ns[i - 1].counters, sizeof(reports[i].counters));
