@@ -18,6 +18,7 @@
 void cs_bell_init(struct cs_bell *b)
 {
     atomic_store(&b->state, CS_BELL_IDLE);
+    atomic_store(&b->announced, 0);
 }
 
 void cs_bell_arm(struct cs_bell *b)
@@ -33,6 +34,7 @@ void cs_bell_disarm(struct cs_bell *b)
 
 void cs_bell_ring(struct cs_bell *b)
 {
+    atomic_fetch_add(&b->announced, 1);
     atomic_thread_fence(memory_order_seq_cst);
     if (atomic_load_explicit(&b->state, memory_order_relaxed) != CS_BELL_ARMED)
         return;

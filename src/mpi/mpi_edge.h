@@ -39,6 +39,9 @@ struct cs_mpi_transport {
     int *ready;          /* indices completed by the last Testsome */
     MPI_Status *status;  /* and their statuses: sender and size */
     int ready_count, ready_pos;
+    struct cs_bell *mine; /* this rank's doorbell, or NULL */
+    uint32_t taken;       /* messages taken from ranks that ring it (cs_bell_due) */
+    int64_t due_since;    /* when a message was first seen due and not yet taken; -1: none */
 };
 
 /* nrecv receives stay posted from any source with any tag. Use 1 where
@@ -46,6 +49,12 @@ struct cs_mpi_transport {
  * send rings bells[dest] when there is one (bells may be NULL). */
 int cs_mpi_transport_open(struct cs_mpi_transport *t, MPI_Comm comm, int nrecv, struct cs_bell **bells);
 void cs_mpi_transport_close(struct cs_mpi_transport *t);
+/* Has a rank on this host sent a message that this one has not taken
+ * yet? Then it is worth looking again rather than sleeping. A count that
+ * has not come true for CS_MPI_DUE_MAX_NS (the message was taken outside
+ * the transport) is forgotten, so a stale count cannot keep a rank awake. */
+#define CS_MPI_DUE_MAX_NS (2 * CS_NS_PER_MS)
+bool cs_mpi_due(struct cs_mpi_transport *t, int64_t now);
 
 /* Set (to the signal's number) when SIGTERM or SIGINT arrives after
  * cs_mpi_catch_signals(): the coordinator then stops generating, drains

@@ -44,6 +44,11 @@
  * before, so idle ranks stay idle.
  */
 #define SPIN_NS (30 * CS_NS_PER_US)
+/* A message announced on this rank's doorbell but not yet visible to MPI
+ * at the last look before sleeping (cs_mpi_due): the rank chases it,
+ * looking for up to CHASE_NS at a time instead of sleeping on it, until
+ * it comes or the count is forgotten (CS_MPI_DUE_MAX_NS). */
+#define CHASE_NS (100 * CS_NS_PER_US)
 struct dry {
     double mean_ns; /* running mean of this rank's dry spells */
 };
@@ -235,6 +240,7 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
     struct cs_sleeper sleeper;
     cs_sleeper_init(&sleeper);
     struct dry dry = {4 * SPIN_NS};
+    bool chase = false; /* a message is announced that MPI did not show yet */
     /* The clock also wakes the coordinator for the progress line and the
      * intervals (time series and overload), at fixed ticks. */
     int64_t tick_ns = (int64_t)(sc->run.interval_ms * 1e6);
@@ -273,20 +279,23 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
         int64_t until = cs_coord_next_event(c);
         if (until > next_tick)
             until = next_tick;
-        if (all_local && dry_spin(&dry)) {
-            int64_t spin_end = now + SPIN_NS < until ? now + SPIN_NS : until;
+        if (all_local && (dry_spin(&dry) || chase)) {
+            int64_t spin = chase ? CHASE_NS : SPIN_NS, spin_end = now + spin < until ? now + spin : until;
             while ((work = cs_coord_turn(c)) == 0 && cs_now_ns() < spin_end)
                 if (h->oversubscribed)
                     sched_yield();
             if (work != 0) {
                 dry_note(&dry, cs_now_ns() - now);
+                chase = false;
                 goto next_turn;
             }
         }
         if (all_local) {
             cs_bell_arm(h->bell);
             work = cs_coord_turn(c); /* the last look before sleeping */
-            if (work == 0) {
+            if (work == 0 && (chase = cs_mpi_due(&tp, cs_now_ns()))) {
+                cs_bell_disarm(h->bell);
+            } else if (work == 0) {
                 int64_t cap = cs_now_ns() + CS_BELL_MAX_WAIT_NS, due = cap < until ? cap : until;
                 if (cs_bell_wait(h->bell, &sleeper, until))
                     dry_note(&dry, cs_now_ns() - now); /* rung: a reply ended the dry spell */
@@ -344,6 +353,7 @@ static int run_relay(MPI_Comm comm, const struct cs_scenario *sc, int nodes, con
     struct cs_sleeper sleeper;
     cs_sleeper_init(&sleeper);
     struct dry dry = {4 * SPIN_NS};
+    bool chase = false; /* a message is announced that MPI did not show yet */
     while (!rl->shutdown) {
         int work = cs_relay_turn(rl);
         if (work != 0) {
@@ -358,13 +368,14 @@ static int run_relay(MPI_Comm comm, const struct cs_scenario *sc, int nodes, con
             cs_nap(until - now < idle_ns ? until - now : idle_ns);
             continue;
         }
-        if (dry_spin(&dry)) {
-            int64_t spin_end = now + SPIN_NS < until ? now + SPIN_NS : until;
+        if (dry_spin(&dry) || chase) {
+            int64_t spin = chase ? CHASE_NS : SPIN_NS, spin_end = now + spin < until ? now + spin : until;
             while ((work = cs_relay_turn(rl)) == 0 && cs_now_ns() < spin_end)
                 if (h->oversubscribed)
                     sched_yield();
             if (work != 0) {
                 dry_note(&dry, cs_now_ns() - now);
+                chase = false;
                 if (work < 0) {
                     rc = work;
                     break;
@@ -379,6 +390,8 @@ static int run_relay(MPI_Comm comm, const struct cs_scenario *sc, int nodes, con
                 rc = work;
                 break;
             }
+        } else if ((chase = cs_mpi_due(&tp, cs_now_ns()))) {
+            cs_bell_disarm(h->bell);
         } else if (cs_bell_wait(h->bell, &sleeper, until)) {
             dry_note(&dry, cs_now_ns() - now);
         }
@@ -421,6 +434,7 @@ static int run_node(MPI_Comm comm, const struct cs_scenario *sc, int nodes, cons
     struct cs_sleeper sleeper;
     cs_sleeper_init(&sleeper);
     struct dry dry = {4 * SPIN_NS};
+    bool chase = false; /* a message is announced that MPI did not show yet */
 
     while (!n->shutdown) {
         struct cs_msg m[CS_BATCH_MAX];
@@ -463,13 +477,15 @@ static int run_node(MPI_Comm comm, const struct cs_scenario *sc, int nodes, cons
             cs_node_woke(n, next, cs_now_ns());
         } else if (doorbell) {
             int64_t dry_start = cs_now_ns();
-            if (dry_spin(&dry)) {
-                int64_t spin_end = dry_start + SPIN_NS < next ? dry_start + SPIN_NS : next;
+            if (dry_spin(&dry) || chase) {
+                int64_t look = chase ? CHASE_NS : SPIN_NS;
+                int64_t spin_end = dry_start + look < next ? dry_start + look : next;
                 while ((r = tp.ops.poll(tp.ops.ctx, m, &src)) == 0 && cs_now_ns() < spin_end)
                     if (h->oversubscribed)
                         sched_yield();
                 if (r > 0) {
                     dry_note(&dry, cs_now_ns() - dry_start);
+                    chase = false;
                     rc = cs_node_on_message(n, m, r, src, cs_now_ns());
                     if (rc)
                         goto out;
@@ -483,6 +499,8 @@ static int run_node(MPI_Comm comm, const struct cs_scenario *sc, int nodes, cons
                 rc = cs_node_on_message(n, m, r, src, cs_now_ns());
                 if (rc)
                     goto out;
+            } else if ((chase = cs_mpi_due(&tp, cs_now_ns()))) {
+                cs_bell_disarm(h->bell);
             } else {
                 int64_t cap = cs_now_ns() + CS_BELL_MAX_WAIT_NS, due = cap < next ? cap : next;
                 if (cs_bell_wait(h->bell, &sleeper, next))

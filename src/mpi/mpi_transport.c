@@ -60,6 +60,10 @@ static int mpi_poll(void *ctx, struct cs_msg *m, int *src)
         return CS_E_TRANSPORT;
     memcpy(m, &t->bufs[(size_t)i * CS_BATCH_MAX], (size_t)n * sizeof(*m));
     *src = st->MPI_SOURCE;
+    if (t->bells && t->bells[*src]) {
+        t->taken++;
+        t->due_since = -1;
+    }
     post(t, i);
     return n;
 }
@@ -75,6 +79,14 @@ int cs_mpi_transport_open(struct cs_mpi_transport *t, MPI_Comm comm, int nrecv, 
     t->ready = calloc((size_t)nrecv, sizeof(*t->ready));
     t->status = calloc((size_t)nrecv, sizeof(*t->status));
     t->ready_count = t->ready_pos = 0;
+    int me;
+    CS_MPI_CHECK(MPI_Comm_rank(comm, &me));
+    t->mine = bells ? bells[me] : NULL;
+    /* Messages already announced belong to this run step: a peer may
+     * have sent before this rank opened. Counting from here and clamping
+     * in cs_mpi_due errs towards sleeping, as before the count existed. */
+    t->taken = t->mine ? atomic_load(&t->mine->announced) : 0;
+    t->due_since = -1;
     if (!t->reqs || !t->bufs || !t->ready || !t->status) {
         cs_mpi_transport_close(t);
         return CS_E_NOMEM;
@@ -82,6 +94,25 @@ int cs_mpi_transport_open(struct cs_mpi_transport *t, MPI_Comm comm, int nrecv, 
     for (int i = 0; i < nrecv; i++)
         post(t, i);
     return CS_OK;
+}
+
+bool cs_mpi_due(struct cs_mpi_transport *t, int64_t now)
+{
+    if (!t->mine)
+        return false;
+    uint32_t announced = atomic_load_explicit(&t->mine->announced, memory_order_acquire);
+    int32_t ahead = (int32_t)(announced - t->taken);
+    if (ahead < 0)
+        t->taken = announced; /* taken before it was counted */
+    if (ahead <= 0)
+        return false;
+    if (t->due_since < 0)
+        t->due_since = now;
+    if (now - t->due_since <= CS_MPI_DUE_MAX_NS)
+        return true;
+    t->taken = announced;
+    t->due_since = -1;
+    return false;
 }
 
 void cs_mpi_transport_close(struct cs_mpi_transport *t)
