@@ -40,7 +40,7 @@ struct cs_mpi_transport {
     MPI_Status *status;  /* and their statuses: sender and size */
     int ready_count, ready_pos;
     struct cs_bell *mine; /* this rank's doorbell, or NULL */
-    uint32_t taken;       /* messages taken from ranks that ring it (cs_bell_due) */
+    uint32_t taken;       /* messages taken from ranks that ring it (cs_mpi_due) */
     int64_t due_since;    /* when a message was first seen due and not yet taken; -1: none */
 };
 
