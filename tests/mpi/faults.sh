@@ -68,7 +68,11 @@ echo "straggler p99 with hedging after 20 ms: $hd us ($(jq -c '.requests | {gene
 awk -v a="$rr" -v b="$hd" 'BEGIN { exit !(a > 5 * b) }' && ok "hedging cuts round robin's p99 over 5x" ||
     timed "$TMP/slow-round_robin.json $TMP/hedge.json" "hedging cuts round robin's p99 over 5x" "p99 round_robin $rr vs hedged $hd"
 check "$TMP/hedge.json" '.requests.hedges > 0 and .requests.hedges < 0.25 * .requests.generated and
-    .requests.hedge_wins > 0.5 * .requests.hedges' "a few hedges, most of them winning" '.requests'
+    .requests.hedge_wins > 0' "a few hedges, and hedges win" '.requests'
+# Which copy answers first is timing: 72-98% of hedges won in quiet runs
+# here, 47% in one where the host slowed every node (p99 74 ms) and
+# requests queued at healthy nodes past 20 ms were hedged too.
+timed_check "$TMP/hedge.json" '.requests.hedge_wins > 0.5 * .requests.hedges' "most hedges win" '.requests'
 check "$TMP/hedge.json" '.requests.duplicate_replies <= .requests.hedges + .requests.retries and .requests.duplicate_replies > 0' \
     "the losing answers are counted as duplicates" '.requests' 
 
