@@ -7,7 +7,7 @@ CS_BUILD=${CS_BUILD:-$CS_ROOT/build}
 # Debian packages a build and a run need.
 CS_RUN_PACKAGES="cmake make gcc libc6-dev pkg-config libopenmpi-dev openmpi-bin libcjson-dev libcmocka-dev"
 # Extra packages the test suite needs.
-CS_TEST_PACKAGES="jq time gnuplot-nox libxml2-utils"
+CS_TEST_PACKAGES="jq time gnuplot-nox libxml2-utils groff-base"
 
 cs_say() { printf '==> %s\n' "$*" >&2; }
 
@@ -25,6 +25,7 @@ cs_tool_of() {
         gnuplot-nox) echo "gnuplot gnuplot, for the plots" ;;
         jq) echo "jq jq, for reading results in the scripts" ;;
         libxml2-utils) echo "xmllint xmllint (libxml2), for the HTML report's test" ;;
+        groff-base) echo "groff groff, for the man page's test" ;;
         time) echo "/usr/bin/time GNU time" ;;
     esac
 }
@@ -107,4 +108,38 @@ cs_mpirun_args() {
     local args=(-q -np "$np")
     [ "$np" -gt "$(nproc)" ] && args+=(--oversubscribe)
     echo "${args[@]}"
+}
+
+# cs_suite [ctest args...]: the suite in $CS_BUILD, after making sure no
+# test is silently absent (every tests/test_*.c is a unit test ctest
+# knows: without cmocka CMake leaves them out), then one line adding up
+# the checks of the test scripts (tests/checks.sh: CS_TALLY).
+cs_suite() {
+    local defined registered missing=() t
+    cd "$CS_BUILD"
+    registered=$(ctest -N -L unit | sed -n 's/^ *Test *#[0-9]*: //p')
+    for t in "$CS_ROOT"/tests/test_*.c; do
+        t=$(basename "$t" .c)
+        grep -qx "unit_${t#test_}" <<<"$registered" || missing+=("unit_${t#test_}")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "unit tests defined in tests/ but not built (is cmocka installed? libcmocka-dev): ${missing[*]}" >&2
+        return 1
+    fi
+    rm -f "$CS_BUILD/checks.tally"
+    # Two at a time, but the tests that time things run alone (RUN_SERIAL
+    # in tests/CMakeLists.txt).
+    local rc=0
+    ctest --output-on-failure -j2 "$@" || rc=$?
+    cs_tally "$CS_BUILD/checks.tally"
+    return "$rc"
+}
+
+# cs_tally FILE: the suite's checks in one line, from the lines the test
+# scripts appended (script passed failed timed not_judged skipped).
+cs_tally() {
+    [ -s "$1" ] || { echo "checks: no test script reported a count" >&2; return 0; }
+    awk '{ s++; p += $2; f += $3; t += $4; n += $5; k += $6 }
+         END { printf "checks in %d scripts: %d judged (%d passed, %d failed), %d timed checks not judged of %d (%.1f%%)%s\n",
+               s, p + f, p, f, n, t, (t ? 100 * n / t : 0), (k ? sprintf(", %d timed checks skipped", k) : "") }' "$1"
 }

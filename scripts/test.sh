@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up (packages, build) and run the whole test suite with ctest.
+# Set up (packages, build) and run the whole test suite with ctest, then
+# add up the checks of every test script in one line.
 # Arguments go to ctest, e.g. scripts/test.sh -L unit
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -7,8 +8,4 @@ source "$(dirname "$0")/lib.sh"
 cs_need_packages $CS_RUN_PACKAGES $CS_TEST_PACKAGES
 cs_build
 cs_mpi_env
-
-cd "$CS_BUILD"
-# Two at a time, but the tests that time things run alone (RUN_SERIAL in
-# tests/CMakeLists.txt).
-ctest --output-on-failure -j2 "$@"
+cs_suite "$@"

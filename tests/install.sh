@@ -10,9 +10,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 : "${CS_BUILD_DIR:?CS_BUILD_DIR must name the build directory}"
 TMP=$(mktemp -d /tmp/cs_install.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
-PASSES=0 FAILS=0
-ok() { PASSES=$((PASSES + 1)); echo "ok: $*"; }
-bad() { FAILS=$((FAILS + 1)); echo "FAIL: $*" >&2; }
+source "$ROOT/tests/checks.sh"
 
 P=$TMP/prefix
 cmake --install "$CS_BUILD_DIR" --prefix "$P" >"$TMP/install.log" 2>&1 || bad "cmake --install: $(tail -3 "$TMP/install.log")"
@@ -27,9 +25,11 @@ done
 
 # The man page: it renders, and names every long option of --help.
 man=$P/share/man/man1/clustersim.1
-if command -v groff >/dev/null; then
+if command -v groff >/dev/null; then # (scripts/test.sh installs it: groff-base)
     groff -man -Tutf8 -ww -z "$man" 2>"$TMP/groff.err" && [ ! -s "$TMP/groff.err" ] && ok "the man page renders without warnings" ||
         bad "groff: $(head -3 "$TMP/groff.err")"
+else
+    bad "no groff to render the man page with (Debian: groff-base)"
 fi
 missing=""
 sed 's/\\-/-/g' "$man" >"$TMP/man.txt" # (no "| grep -q" under pipefail: an early exit fails the pipe)
@@ -75,5 +75,4 @@ set -e
 [ "$rc" -eq 1 ] && grep -q "mpicc: an MPI compiler wrapper" "$TMP/run.out" && grep -q "cmake: CMake" "$TMP/run.out" &&
     ok "run.sh without Debian's packages names the missing tools" || bad "run.sh without tools: $rc $(cat "$TMP/run.out")"
 
-echo "$PASSES passed, $FAILS failed"
-[ "$FAILS" -eq 0 ]
+finish

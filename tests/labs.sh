@@ -23,9 +23,7 @@ labs=("$@")
 WORK=${CS_LAB_OUT:-$(mktemp -d /tmp/cs_labs.XXXXXX)}
 mkdir -p "$WORK"
 [ -n "${CS_LAB_OUT:-}" ] || $full || trap 'rm -rf "$WORK"' EXIT
-PASSES=0 FAILS=0
-ok() { PASSES=$((PASSES + 1)); echo "ok: $*"; }
-bad() { FAILS=$((FAILS + 1)); echo "FAIL: $*" >&2; }
+source "$ROOT/tests/checks.sh"
 
 # The runs, shortened to a sixteenth of the lab's 8-second windows (the
 # self-check allows a short window's Poisson spread over the capacity).
@@ -51,6 +49,18 @@ lab_check_quick() {
         echo "lab-check found problems a short run does not explain" >&2
         return 1
     fi
+}
+
+# A block runs in its own bash -euo pipefail, outside any condition (where
+# bash would ignore set -e and only the last command would count), with
+# the self-check above at hand.
+export -f lab_check_quick
+export ROOT SHORT_RUN
+
+# The files a block names (lab1/fast.json, 'lab4/p99.png'; not globs or
+# names built from a variable): each must exist once the block has run.
+named_files() {
+    grep -oE "lab[0-9]+/[A-Za-z0-9_.-]+\.(json|csv|png|html|hgrm|jsonl)" | sort -u
 }
 
 # The ```sh blocks of a page, each ended by a line "#--end-of-block--".
@@ -107,10 +117,20 @@ for lab in "${labs[@]}"; do
         script=$(rewrite <<<"$block")
         echo "--- $name, block $n:"
         printf '%s' "$block" | sed 's/^/    /'
-        if (cd "$dir" && set -e && eval "$script") </dev/null >"$dir/block$n.log" 2>&1; then
+        rc=0
+        (cd "$dir" && exec bash -euo pipefail -c "$script") </dev/null >"$dir/block$n.log" 2>&1 || rc=$?
+        if [ "$rc" -eq 0 ]; then
             ok "$name: block $n"
         else
-            bad "$name: block $n failed: $(tail -20 "$dir/block$n.log")"
+            bad "$name: block $n failed (exit $rc): $(tail -20 "$dir/block$n.log")"
+        fi
+        missing=""
+        for f in $(named_files <<<"$block"); do
+            [ -e "$dir/$f" ] || missing+=" $f"
+        done
+        [ -z "$missing" ] || bad "$name: block $n did not write:$missing"
+        if grep -qE 'Sanitizer|runtime error' "$dir/block$n.log"; then
+            bad "$name: block $n: a sanitizer report: $(grep -m3 -E 'Sanitizer|runtime error' "$dir/block$n.log")"
         fi
         block=""
     done < <(blocks "$page")
@@ -130,5 +150,4 @@ done
 if $full; then
     echo "results kept in $WORK"
 fi
-echo "$PASSES passed, $FAILS failed"
-[ "$FAILS" -eq 0 ]
+finish

@@ -11,9 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export CS_CLUSTER_DIR=$(mktemp -d /tmp/cs_cluster.XXXXXX)
 TMP=$(mktemp -d /tmp/cs_hosts.XXXXXX)
-PASSES=0 FAILS=0
-ok() { PASSES=$((PASSES + 1)); echo "ok: $*"; }
-bad() { FAILS=$((FAILS + 1)); echo "FAIL: $*" >&2; }
+source "$ROOT/tests/checks.sh"
 check() { jq -e "$2" "$1" >/dev/null 2>&1 && ok "$3" || bad "$3: $(jq -c "${4:-.mpi}" "$1" 2>&1 | head -c 400)"; }
 cleanup() {
     "$ROOT/scripts/local-cluster.sh" down >/dev/null 2>&1 || true
@@ -23,6 +21,11 @@ trap cleanup EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
 "$ROOT/scripts/local-cluster.sh" up 3
+# The host probe (tools/hostprobe) beside the two runs whose latencies are
+# compared: the evidence, measured outside clustersim, on which that
+# comparison may be left unjudged.
+"$ROOT/build/tools/hostprobe" "$TMP/probe.json" &
+probe=$!
 run=(-q --set load.duration_s=4 --set load.warmup_s=1 --set load.seed=5
     --set service.time='{"dist":"exponential","mean_us":2000}' --set load.utilization=0.6)
 timeout 120 "$ROOT/scripts/local-cluster.sh" run 5 "${run[@]}" --json "$TMP/hosts.json" ||
@@ -35,6 +38,7 @@ check "$TMP/hosts.json" '.requests.lost == 0 and .requests.generated == .request
 
 OMPI_MCA_odls_base_sigkill_timeout=0 timeout 120 mpirun -q -np 5 --oversubscribe "$ROOT/build/clustersim" "${run[@]}" \
     --json "$TMP/one.json" || bad "the same run on one host failed"
+kill -TERM "$probe" && wait "$probe" || bad "the host probe failed"
 check "$TMP/one.json" '.mpi.host_count == 1 and .mpi.crosses_hosts == false' "the one-host run is on one host"
 a=$(jq '.throughput_rps' "$TMP/hosts.json") b=$(jq '.throughput_rps' "$TMP/one.json")
 la=$(jq '.latency_us.mean' "$TMP/hosts.json") lb=$(jq '.latency_us.mean' "$TMP/one.json")
@@ -43,15 +47,18 @@ awk -v a="$a" -v b="$b" 'BEGIN { exit !((a / b - 1) < 0.05 && (b / a - 1) < 0.05
     ok "throughput agrees within 5%" || bad "throughput $a vs $b"
 # Across hosts the nodes poll for work (no shared-memory doorbell) and TCP
 # adds tens of microseconds per message: latency agrees within 20%.
-# A VM's host that pauses the ranks for tens of milliseconds (host_pauses
-# in the results) moves a mean of a few milliseconds: such a run is not
-# judged.
+# A VM's host that pauses the CPUs for tens of milliseconds (the probe
+# woke 20 ms late or more) moves a mean of a few milliseconds: such a run
+# is not judged, within a hard bound of 60%.
+TIMED=$((TIMED + 1))
 if awk -v a="$la" -v b="$lb" 'BEGIN { r = a / b; exit !(r < 1.2 && r > 1 / 1.2) }'; then
     ok "mean latency agrees within 20%"
-elif jq -s -e 'any(.[]; .host_pauses.max_ms >= 20)' "$TMP/hosts.json" "$TMP/one.json" >/dev/null 2>&1; then
-    echo "not judged: mean latency $la vs $lb: the host paused ranks: $(jq -c .host_pauses "$TMP/hosts.json" "$TMP/one.json" | tr '\n' ' ')"
+elif awk -v a="$la" -v b="$lb" 'BEGIN { r = a / b; exit !(r < 1.6 && r > 1 / 1.6) }' &&
+    jq -e '.max_ms >= 20' "$TMP/probe.json" >/dev/null 2>&1; then
+    NOT_JUDGED=$((NOT_JUDGED + 1))
+    echo "not judged: mean latency $la vs $lb: the host probe woke late: $(cat "$TMP/probe.json")"
 else
-    bad "mean latency $la vs $lb"
+    bad "mean latency $la vs $lb (host probe: $(cat "$TMP/probe.json" 2>/dev/null))"
 fi
 # A network with 1 ms of one-way delay: with a window of 1 a node waits a
 # round trip between two requests, so its throughput is bounded by
@@ -69,39 +76,45 @@ switch_late() { # prints the switch's mean lateness in us since the last call
     sleep 0.3
     tail -1 "$CS_CLUSTER_DIR/netdelay.log" 2>/dev/null | sed -n 's/.*late by \([0-9.]*\) us on average.*/\1/p'
 }
-window_run() { # W: one 3 s run with dispatch.window W; prints its throughput
+window_run() { # W: one 3 s run with dispatch.window W; sets WT to its throughput (no subshell, so a bad counts)
     switch_late >/dev/null
     timeout -k 5 120 "$ROOT/scripts/local-cluster.sh" run 2 -q --set load.duration_s=3 --set load.warmup_s=1 \
         --set service.time='{"dist":"constant","mean_us":1000}' --set load.rate_rps=900 --set dispatch.window=$1 \
         --set dispatch.max_pending=100 --json "$TMP/window$1.json" >/dev/null 2>&1 || bad "window $1: the run failed"
     late=$(switch_late)
     echo "${late:-0}" >"$TMP/window$1.late"
-    jq '.throughput_rps' "$TMP/window$1.json" 2>/dev/null || echo 0
+    WT=$(jq '.throughput_rps' "$TMP/window$1.json" 2>/dev/null || echo 0)
 }
-# window_judged W WHAT: fail WHAT unless the switch held run W's frames
-# over 100 us (10% of the delay) late on average.
+# window_judged W WHAT HARD: fail WHAT unless the switch held run W's
+# frames over 100 us (10% of the delay) late on average and the awk
+# condition HARD, a bound no late switch excuses, holds.
 window_judged() {
     local late
     late=$(cat "$TMP/window$1.late" 2>/dev/null || echo 0)
-    if awk -v l="$late" 'BEGIN { exit !(l > 100) }'; then
+    if awk -v l="$late" "BEGIN { exit !(l > 100 && ($3)) }"; then
+        NOT_JUDGED=$((NOT_JUDGED + 1))
         echo "not judged: $2: the switch sent frames $late us late on average (the host held it)"
     else
         bad "$2"
     fi
 }
-w1=$(window_run 1)
+window_run 1
+w1=$WT
 # The delaying switch is a userspace process: when other work takes the
 # host's CPU (a build, another job), frames wait longer than 1 ms and the
 # window-8 run falls short of the load. Such a run says nothing about the
 # lesson, so it is run again, at most 3 times in all.
 for try in 1 2 3; do
-    w8=$(window_run 8)
+    window_run 8
+    w8=$WT
     awk -v t="$w8" 'BEGIN { exit !(t >= 900 * 0.9) }' && break
     echo "window 8, run $try: $w8 req/s, below 90% of 900; again"
 done
 echo "1 ms one-way delay, 1 ms service: window 1 $w1 req/s per node, window 8 $w8 req/s (bound for window 1: 333)"
+TIMED=$((TIMED + 2))
 awk -v t="$w1" 'BEGIN { exit !(t <= 333 * 1.05 && t >= 333 * 0.6) }' &&
-    ok "window 1: throughput bounded by 1 / (service + round trip)" || window_judged 1 "window 1: $w1 req/s"
-awk -v t="$w8" 'BEGIN { exit !(t >= 900 * 0.9) }' && ok "window 8: throughput restored" || window_judged 8 "window 8: $w8 req/s"
-echo "$PASSES passed, $FAILS failed"
-[ "$FAILS" -eq 0 ]
+    ok "window 1: throughput bounded by 1 / (service + round trip)" ||
+    window_judged 1 "window 1: $w1 req/s" "$w1 <= 333 * 1.05 && $w1 > 50"
+awk -v t="$w8" 'BEGIN { exit !(t >= 900 * 0.9) }' && ok "window 8: throughput restored" ||
+    window_judged 8 "window 8: $w8 req/s" "$w8 >= 900 * 0.5"
+finish

@@ -13,9 +13,7 @@ export CLUSTERSIM=${CLUSTERSIM:-$ROOT/build/clustersim}
 export CS_SLURM_DIR=$(mktemp -d /tmp/cs_slurm.XXXXXX)
 WORK=$(mktemp -d /tmp/cs_slurmjobs.XXXXXX)
 export CS_RESULTS=$WORK/results
-PASSES=0 FAILS=0
-ok() { PASSES=$((PASSES + 1)); echo "ok: $*"; }
-bad() { FAILS=$((FAILS + 1)); echo "FAIL: $*" >&2; }
+source "$ROOT/tests/checks.sh"
 cleanup() {
     "$ROOT/scripts/local-slurm.sh" down >/dev/null 2>&1 || true
     rm -rf "$WORK" "$CS_SLURM_DIR"
@@ -153,5 +151,4 @@ jq -e '.complete == false and .requests.completed > 0' "${f:-/nonexistent}" >/de
 grep -q "^exit:" clustersim-"$limit".out && ok "time-limit job reported its exit status" ||
     bad "time-limit job output: $(cat clustersim-"$limit".out)"
 echo "SLURM tests took $(($(date +%s) - t0)) s"
-echo "$PASSES passed, $FAILS failed"
-[ "$FAILS" -eq 0 ]
+finish

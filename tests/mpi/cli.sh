@@ -16,30 +16,24 @@ else
 fi
 # --print-config validates what the run would: a sweep that does not fit
 # the ranks, a node list of the wrong length.
-cs 4 --print-config --sweep --set 'sweep.nodes=[1,2,4,8]'
+EXPECT_RC=2 cs 4 --print-config --sweep --set 'sweep.nodes=[1,2,4,8]'
 [ "$RC" -eq 2 ] && grep -q "start it with at least 9 ranks" "$TMP/err" && ! grep -q '"name"' "$TMP/out" &&
     ok "--print-config refuses a sweep the ranks cannot run, naming the ranks it needs" ||
     bad "--print-config with a sweep too big: $RC $(cat "$TMP/err")"
-cs 4 --print-config --set 'nodes.speed=[1,2]'
+EXPECT_RC=2 cs 4 --print-config --set 'nodes.speed=[1,2]'
 [ "$RC" -eq 2 ] && grep -q "'nodes.speed'" "$TMP/err" && ok "--print-config checks node lists against the ranks" ||
     bad "--print-config with a short node list: $RC $(cat "$TMP/err")"
 
 # --compare, without MPI: two runs side by side, the differing key named.
 cs 3 -q --set load.duration_s=1 --set load.warmup_s=0.2 --json "$TMP/a.json"
 cs 3 -q --set load.duration_s=1 --set load.warmup_s=0.2 --set dispatch.policy=pull --json "$TMP/b.json"
-set +e
-"$CLUSTERSIM" --compare "$TMP/a.json" "$TMP/b.json" >"$TMP/cmp" 2>&1
-rc=$?
-set -e
-[ "$rc" -eq 0 ] && grep -q 'dispatch.policy .*"round_robin" .*"pull"' "$TMP/cmp" && grep -q "^throughput (req/s)" "$TMP/cmp" &&
-    ok "--compare: side by side, the scenario difference named" || bad "--compare: $rc $(cat "$TMP/cmp")"
+guarded "$CLUSTERSIM" --compare "$TMP/a.json" "$TMP/b.json"
+grep -q 'dispatch.policy .*"round_robin" .*"pull"' "$TMP/out" && grep -q "^throughput (req/s)" "$TMP/out" &&
+    ok "--compare: side by side, the scenario difference named" || bad "--compare: $(cat "$TMP/out" "$TMP/err")"
 for f in "$TMP/none.json" "$(dirname "$0")/../../jobs/scenarios/mm1.json"; do
-    set +e
-    "$CLUSTERSIM" --compare "$TMP/a.json" "$f" >"$TMP/cmp" 2>&1
-    rc=$?
-    set -e
-    [ "$rc" -eq 2 ] && [ "$(grep -c . "$TMP/cmp")" -eq 1 ] && ok "--compare refuses $(basename "$f") with one line" ||
-        bad "--compare $(basename "$f"): $rc $(cat "$TMP/cmp")"
+    EXPECT_RC=2 guarded "$CLUSTERSIM" --compare "$TMP/a.json" "$f"
+    [ "$(cat "$TMP/out" "$TMP/err" | grep -c .)" -eq 1 ] && ok "--compare refuses $(basename "$f") with one line" ||
+        bad "--compare $(basename "$f"): $RC $(cat "$TMP/out" "$TMP/err")"
 done
 
 # --html: one self-contained page that an XML parser accepts, with its
@@ -97,22 +91,26 @@ done
 # The live progress line: under mpirun only a rank's stdout reaches the
 # terminal (Open MPI forwards it through a pseudo terminal). At a terminal
 # (util-linux script) it shows; in a pipe it does not, unless --progress.
-run_at_terminal() { # output file, clustersim args...
-    local out=$1
+run_at_terminal() { # output file, clustersim args...: the run must exit 0 and no sanitizer speak
+    local out=$1 rc=0
     shift
     launcher 3
     local cmd="timeout -k 5 60 ${LAUNCH[*]} $CLUSTERSIM $*"
-    script -qec "$cmd" /dev/null </dev/null >"$out" 2>&1 || true
+    script -qec "$cmd" /dev/null </dev/null >"$out" 2>&1 || rc=$?
+    [ "$rc" -eq 0 ] || bad "at a terminal: exit $rc: $cmd: $(head -c 600 "$out")"
+    ! grep -qE 'Sanitizer|runtime error' "$out" || bad "a sanitizer report at a terminal: $(grep -m3 -E 'Sanitizer|runtime error' "$out")"
 }
 short="--set load.duration_s=2.5 --set load.warmup_s=0.2"
 run_at_terminal "$TMP/tty.out" $short
 grep -q "running  generated" "$TMP/tty.out" && grep -q "^throughput" "$TMP/tty.out" &&
     ok "progress line at a terminal under mpirun" || bad "no progress at a terminal: $(head -c 600 "$TMP/tty.out")"
 cs 3 $short
-grep -q "outstanding [0-9]" "$TMP/out" "$TMP/err" && bad "progress line in a pipe" ||
-    ok "no progress line in a pipe"
+# (the report is there, so the run ran: its absence is no proof of a quiet pipe)
+grep -q "^throughput" "$TMP/out" && ! grep -q "outstanding [0-9]" "$TMP/out" "$TMP/err" &&
+    ok "no progress line in a pipe" || bad "progress line in a pipe, or no report: $(head -c 400 "$TMP/out" "$TMP/err")"
 cs 3 $short --progress
 grep -q "running  generated" "$TMP/err" && ok "--progress draws it in a pipe" || bad "--progress: $(head -c 400 "$TMP/err")"
-run_at_terminal "$TMP/tty-q.out" $short -q
-grep -q "outstanding [0-9]" "$TMP/tty-q.out" && bad "progress with -q" || ok "-q: no progress line at a terminal"
+run_at_terminal "$TMP/tty-q.out" $short -q --json "$TMP/tty-q.json"
+jq -e '.complete == true' "$TMP/tty-q.json" >/dev/null 2>&1 && ! grep -q "outstanding [0-9]" "$TMP/tty-q.out" &&
+    ok "-q: no progress line at a terminal" || bad "progress with -q, or the run did not complete: $(head -c 400 "$TMP/tty-q.out")"
 finish

@@ -2,7 +2,7 @@
 # Bad input: one clear message naming the key and the value, exit status 2
 # on every rank, no hang, no MPI abort trace. On 2 and 4 ranks.
 source "$(dirname "$0")/lib.sh"
-export CS_TIMEOUT=20
+export CS_TIMEOUT=20 EXPECT_RC=2
 
 printf '{\n  "load": {\n    "rate_rps": ,\n  }\n}\n' >"$TMP/syntax.json"
 echo '{"load": {"rate_rps": 100}, "dispatch": {"polcy": "random"}}' >"$TMP/unknown.json"
@@ -49,9 +49,6 @@ for np in 2 4; do
 done
 expect 1 "needs at least 2 MPI ranks" --set load.duration_s=1
 # A singleton (no mpirun at all) says the same.
-set +e
-timeout 20 "$CLUSTERSIM" >"$TMP/out" 2>"$TMP/err" </dev/null
-RC=$?
-set -e
+guarded "$CLUSTERSIM"
 [ "$RC" -eq 2 ] && grep -q "mpirun -np" "$TMP/err" && ok "singleton: exit 2 with how to run" || bad "singleton: exit $RC: $(cat "$TMP/err")"
 finish

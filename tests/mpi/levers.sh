@@ -18,7 +18,6 @@ for part in shared sharded; do
     f=$TMP/two-$part.json
     cs 6 "${short[@]}" --json "$f" --set dispatch.dispatchers=2 --set dispatch.partition="$part" \
         --set dispatch.batch=4 --set dispatch.batch_wait_us=300
-    [ "$RC" -eq 0 ] || bad "2 dispatchers, $part: exit $RC: $(cat "$TMP/err")"
     check_valid "$f"
     check "$f" '(.dispatchers | length) == 2 and ([.dispatchers[].generated] | add) == .requests.generated' \
         "2 dispatchers ($part): their shares add up to the requests" '.dispatchers'
@@ -51,7 +50,6 @@ f=$TMP/knees.json
 cs 14 --quiet --sweep --json "$f" --csv "$TMP/knees.csv" --set load.duration_s=0.8 --set load.warmup_s=0.2 \
     --set 'sweep.dispatchers=[1,2,4]' --set dispatch.cost_us=250 --set dispatch.cost_mode=sleep \
     --set service.time.mean_us=500 --set 'service.time.dist="constant"' --set "sweep.nodes=$steps"
-[ "$RC" -eq 0 ] || bad "the lever sweep exited $RC: $(cat "$TMP/err")"
 check_valid "$f"
 check "$f" '.levers.key == "dispatch.dispatchers" and ([.levers.settings[].value] == [1,2,4]) and
     (.sweep | length) == 18 and ([.sweep[].dispatchers] | unique) == [1,2,4]' \
@@ -65,7 +63,7 @@ last() { echo ".sweep[.levers.settings[$1] | .first_row + .rows - 1]"; }
 check "$f" "$(last 0).bottleneck == \"coordinator\" and $(last 1).bottleneck == \"dispatchers\" and
     (.lever | test(\"8 dispatchers\"))" "the verdict names the coordinator, then the dispatchers, and offers more" \
     '{rows: [.sweep[] | {dispatchers, nodes, bottleneck}], lever}'
-timed_check "$f" "$(last 1).throughput_rps > 1.6 * $(last 0).throughput_rps" \
+timed_check "$f" "$(last 1).throughput_rps > 1.6 * $(last 0).throughput_rps" "$(last 1).throughput_rps > 1.2 * $(last 0).throughput_rps" \
     "2 dispatchers lift the ceiling over 1.6x" '[.sweep[] | {dispatchers, nodes, throughput_rps}]'
 for g in 0 1 2; do
     k=$(jq ".levers.settings[$g].value" "$f")
@@ -73,12 +71,17 @@ for g in 0 1 2; do
         predicted: $s.predicted_knee_nodes, rps: [.sweep[$s.first_row:$s.first_row + $s.rows][].throughput_rps | floor]}' "$f")"
     timed_check "$f" ".levers.settings[$g].knee_nodes as \$n | ($steps | index(\$n)) as \$i |
         ($steps | index($((2 * k)))) as \$j | \$i != null and ((\$i - \$j) | fabs) <= 1" \
+        ".levers.settings[$g].knee_nodes as \$n | ($steps | index(\$n)) as \$i |
+        ($steps | index($((2 * k)))) as \$j | \$i != null and ((\$i - \$j) | fabs) <= 2" \
         "$k dispatcher(s): the knee lies within one step of k S / c = $((2 * k)) nodes" ".levers.settings[$g]"
     # A knee at k S / c is a borderline step (throughput there is the
     # ceiling itself), so the prediction is judged by steps too.
     timed_check "$f" ".levers.settings[$g] as \$s | ($steps | index(\$s.knee_nodes)) as \$i |
         ($steps | to_entries | min_by((.value - \$s.predicted_knee_nodes) | fabs) | .key) as \$p |
         \$i != null and ((\$i - \$p) | fabs) <= 1" \
+        ".levers.settings[$g] as \$s | ($steps | index(\$s.knee_nodes)) as \$i |
+        ($steps | to_entries | min_by((.value - \$s.predicted_knee_nodes) | fabs) | .key) as \$p |
+        \$i != null and ((\$i - \$p) | fabs) <= 2" \
         "$k dispatcher(s): the measured cost predicts the knee within one step" ".levers.settings[$g]"
 done
 
@@ -92,7 +95,6 @@ for p in jiq power_of_d; do
     cs 16 "${short[@]}" --json "$TMP/$p.json" --set load.duration_s=5 --set load.utilization=0.9 \
         --set dispatch.dispatchers=4 --set dispatch.policy=$p --set service.time.mean_us=5000 \
         --set dispatch.max_pending=1000000
-    [ "$RC" -eq 0 ] || bad "4 dispatchers, $p: exit $RC: $(cat "$TMP/err")"
     check_valid "$TMP/$p.json"
 done
 echo "mean wait at the nodes with 4 dispatchers at 90%: jiq $(jq .queue_wait_us.mean "$TMP/jiq.json") us," \
@@ -101,6 +103,7 @@ check "$TMP/jiq.json" '.coordinator.counters.idle_tokens > 0.9 * ([.nodes[].coun
     .coordinator.counters.idle_tokens <= ([.nodes[].counters.idle_tokens_sent] | add)' \
     "jiq: the idle tokens are counted where sent and where taken (the last may come after a drain)" '{c: .coordinator.counters.idle_tokens, n: [.nodes[].counters.idle_tokens_sent]}'
 timed_check "$TMP/jiq.json" ".queue_wait_us.mean < $(jq .queue_wait_us.mean "$TMP/power_of_d.json")" \
+    ".queue_wait_us.mean < 1.3 * $(jq .queue_wait_us.mean "$TMP/power_of_d.json")" \
     "jiq: a lower mean wait at the nodes than power_of_d with 4 dispatchers at 90% load" '.queue_wait_us'
 
 # Batching on 4 nodes of 200 us: 1 ms a message and 10 us a request make
@@ -121,9 +124,9 @@ for f in m1 m8 r1 r8; do
 done
 m1=$(jq .throughput_rps "$TMP/m1.json")
 r1=$(jq .throughput_rps "$TMP/r1.json")
-timed_check "$TMP/m8.json" ".throughput_rps >= 4 * $m1" "per-message cost: batches of 8 lift the ceiling 4x or more" \
+timed_check "$TMP/m8.json" ".throughput_rps >= 4 * $m1" ".throughput_rps >= 2 * $m1" "per-message cost: batches of 8 lift the ceiling 4x or more" \
     '{throughput_rps, coordinator}'
-timed_check "$TMP/r8.json" ".throughput_rps <= 1.2 * $r1" "per-request cost: batches of 8 lift it under 20%" \
+timed_check "$TMP/r8.json" ".throughput_rps <= 1.2 * $r1" ".throughput_rps <= 1.6 * $r1" "per-request cost: batches of 8 lift it under 20%" \
     '{throughput_rps, coordinator}'
 check "$TMP/r1.json" '.lever | test("batching cannot help")' "the report says batching cannot help" '.lever'
 
@@ -135,7 +138,6 @@ f=$TMP/relays.json
 cs 7 "${short[@]}" --json "$f" --set dispatch.relays=2 --set dispatch.batch=4 --set dispatch.batch_wait_us=300 \
     --set load.utilization=0.9 --set nodes.queue_capacity=1 --set dispatch.timeout_ms=30 \
     --set 'faults=[{"rank":3,"at_s":0.8,"kind":"stop"}]'
-[ "$RC" -eq 0 ] || bad "2 relays: exit $RC: $(cat "$TMP/err")"
 check_valid "$f"
 check "$f" '.requests.completed > 0 and .requests.rejected > 0 and .requests.timed_out + .requests.failed > 0 and
     .requests.lost == 0' "2 relays, every outcome: completed, rejected, timed out or failed, none lost"
@@ -153,13 +155,13 @@ check "$f" '([.relays[].counters.received] | add) + 2 == .coordinator.counters.i
 for r in 0 2; do
     cs $((5 + r)) "${short[@]}" --json "$TMP/relay$r.json" --set dispatch.relays=$r --set dispatch.cost_us=250 \
         --set dispatch.cost_mode=sleep --set load.rate_rps=2000 --set service.time.mean_us=500
-    [ "$RC" -eq 0 ] || bad "$r relays: exit $RC: $(cat "$TMP/err")"
     echo "$r relays: $(jq -c '{throughput_rps, rank0_per_request_us: .coordinator.per_request_us, relays_per_request_us:
         [.relays[].per_request_us], latency_mean_us: .latency_us.mean}' "$TMP/relay$r.json")"
 done
 check "$TMP/relay2.json" '[.relays[].per_request_us] | min >= 250' "2 relays: each pays the 250 us of dispatch work" \
     '[.relays[] | {per_request_us, utilization}]'
 timed_check "$TMP/relay2.json" ".coordinator.per_request_us < 0.5 * $(jq .coordinator.per_request_us "$TMP/relay0.json")" \
+    ".coordinator.per_request_us < 0.8 * $(jq .coordinator.per_request_us "$TMP/relay0.json")" \
     "a relay tier lowers rank 0's cost per request (under half)" '.coordinator'
 
 # Ranks that do not fit the dispatchers, on every rank, at once.
@@ -167,7 +169,7 @@ for args in "3 dispatch.dispatchers=3" "4 dispatch.dispatchers=3 dispatch.partit
     read -r np set1 set2 <<<"$args"
     sets=(--set "$set1")
     [ -n "${set2:-}" ] && sets+=(--set "$set2")
-    cs "$np" --quiet "${sets[@]}"
+    EXPECT_RC=2 cs "$np" --quiet "${sets[@]}"
     msg=$(cat "$TMP/err" "$TMP/out")
     if [ "$RC" -eq 2 ] && [ "$(grep -c . <<<"$msg")" -eq 1 ] && grep -q "'dispatch.dispatchers'" <<<"$msg"; then
         ok "np=$np ${sets[*]}: exit 2: $msg"
@@ -178,7 +180,7 @@ done
 # ... and the relays, each of which needs a node.
 for args in "3 dispatch.relays=2" "4 dispatch.relays=2"; do
     read -r np set1 <<<"$args"
-    cs "$np" --quiet --set "$set1"
+    EXPECT_RC=2 cs "$np" --quiet --set "$set1"
     msg=$(cat "$TMP/err" "$TMP/out")
     if [ "$RC" -eq 2 ] && [ "$(grep -c . <<<"$msg")" -eq 1 ] && grep -q "'dispatch.relays'" <<<"$msg"; then
         ok "np=$np $set1: exit 2: $msg"

@@ -1,26 +1,24 @@
 #!/usr/bin/env bash
-# Agreement with queueing theory on real MPI runs. Random dispatch of
-# Poisson arrivals gives each node an independent Poisson stream, so with
-# exponential service each node is an M/M/1 queue with mean latency
-# 1 / (mu - lambda/n). At per-node utilization 0.5 and 2 ms mean service
-# the theory is 4 ms. The tolerance is 10%: the seed is fixed (the same
-# sample lands within 2% of theory in virtual time), and the rest covers
-# timer overshoot and scheduling delay on a loaded 2-core machine.
+# Agreement with queueing theory. Random dispatch of Poisson arrivals
+# gives each node an independent Poisson stream, so with exponential
+# service each node is an M/M/1 queue with mean latency 1 / (mu - lambda/n).
+# At per-node utilization 0.5 and 2 ms mean service the theory is 4 ms.
+# Three ways on one seed (theory_check in lib.sh): virtual time within 3%
+# of theory; real ranks within 8% of virtual time with this machine's
+# costs, and never beyond 20% (a loaded 2-core VM: timer overshoot and
+# scheduling delay that a mean cost does not capture).
 source "$(dirname "$0")/lib.sh"
 
-mm1_run() {
-    cs 4 -q --set load.duration_s=20 --set load.warmup_s=2 --set load.utilization=0.5 --set load.seed=11 \
-        --set dispatch.policy=random --set service.time='{"dist":"exponential","mean_us":2000}' --json "$TMP/mm1.json"
-    [ "$RC" -eq 0 ] || bad "exited $RC: $(cat "$TMP/err")"
-    check_valid "$TMP/mm1.json"
-}
+mm1=(--set load.warmup_s=2 --set load.rate_rps=750 --set load.seed=11 --set dispatch.policy=random
+    --set service.time='{"dist":"exponential","mean_us":2000}')
 mm1_theory() { jq '1e6 / (1e6 / .scenario.service.time.mean_us - (.offered_rps / .mpi.service_nodes))' "$1"; }
-# A run the host disturbed is run again (theory_check in lib.sh).
-theory_check "$TMP/mm1.json" mm1_theory "M/M/1: mean latency within tolerance of theory" mm1_run
-timed_check "$TMP/mm1.json" '(.service_us.inflation - 1) | fabs < 0.05' "service times delivered faithfully" '.service_us'
+theory_check mm1 mm1_theory 0.08 0.20 "M/M/1" 4 "${mm1[@]}" --set load.duration_s="$(dur 20)"
+f=$TMP/mm1.json
+timed_check "$f" '(.service_us.inflation - 1) | fabs < 0.05' '(.service_us.inflation - 1) | fabs < 0.25' \
+    "service times delivered faithfully" '.service_us'
 # The report names the model and gives its prediction beside the measure.
-check "$TMP/mm1.json" ".theory.model == \"M/M/1 per node (random split)\" and
-    ((.theory.mean_us / $(mm1_theory "$TMP/mm1.json") - 1) | fabs < 1e-9) and
+check "$f" ".theory.model == \"M/M/1 per node (random split)\" and
+    ((.theory.mean_us / $(mm1_theory "$f") - 1) | fabs < 1e-9) and
     ((.theory.mean_diff - (.latency_us.mean / .theory.mean_us - 1)) | fabs < 1e-6)" \
     "the results carry the M/M/1 prediction and the difference" '.theory'
 finish

@@ -4,12 +4,7 @@
 # machine has cores; sweeps; clear errors; and what happens under mpirun.
 source "$(dirname "$0")/lib.sh"
 
-v() { # clustersim args...: a run without mpirun; sets RC, $TMP/out, $TMP/err
-    set +e
-    timeout -k 5 120 "$CLUSTERSIM" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
-    RC=$?
-    set -e
-}
+v() { guarded "$CLUSTERSIM" "$@"; } # a run without mpirun
 short=(--set load.duration_s=2 --set load.warmup_s=0.5)
 
 # Deterministic: the same scenario twice gives the same results, all but
@@ -46,7 +41,7 @@ check "$TMP/s.json" '.analysis.knee_nodes == 4 and .analysis.knee_bottleneck == 
     "a virtual sweep finds the coordinator's knee at 4 nodes" '.analysis'
 xmllint --noout "$TMP/s.html" && ok "its HTML report is well formed" || bad "virtual sweep HTML"
 
-v --virtual --nodes 4 --sweep --set 'sweep.nodes=[1,8]' "${short[@]}"
+EXPECT_RC=2 v --virtual --nodes 4 --sweep --set 'sweep.nodes=[1,8]' "${short[@]}"
 [ "$RC" -eq 2 ] && grep -q "or give --nodes 8 in virtual time" "$TMP/err" &&
     ok "a sweep beyond --nodes: one line naming the node count it needs" || bad "sweep [1,8] on 4: $RC $(cat "$TMP/err")"
 
@@ -56,18 +51,18 @@ v --virtual --nodes 3 "${short[@]}" -q --timeseries "$TMP/ts.csv" --percentiles 
     ok "a virtual run writes its time series and percentiles" || bad "virtual files: $RC $(cat "$TMP/err")"
 
 # Clear errors, exit 2.
-v --virtual "${short[@]}"
+EXPECT_RC=2 v --virtual "${short[@]}"
 [ "$RC" -eq 2 ] && grep -q "needs the number of service nodes: give --nodes N" "$TMP/err" &&
     ok "no node count: one line, exit 2" || bad "no --nodes: $RC $(cat "$TMP/err")"
-v --virtual --nodes many
+EXPECT_RC=2 v --virtual --nodes many
 [ "$RC" -eq 2 ] && grep -q "'run.nodes'" "$TMP/err" && ok "a bad node count names run.nodes" || bad "--nodes many: $RC $(cat "$TMP/err")"
-v --virtual --nodes 1000000
+EXPECT_RC=2 v --virtual --nodes 1000000
 [ "$RC" -eq 2 ] && grep -q "'run.nodes': value 1000000 is out of range (must be >= 0 and <= 100000)" "$TMP/err" &&
     ok "a million nodes: refused with one line (each node costs memory)" || bad "--nodes 1000000: $RC $(cat "$TMP/err")"
-v --virtual --nodes 0
+EXPECT_RC=2 v --virtual --nodes 0
 [ "$RC" -eq 2 ] && grep -q "needs the number of service nodes" "$TMP/err" && ok "zero nodes: refused" ||
     bad "--nodes 0: $RC $(cat "$TMP/err")"
-v --virtual --nodes 2 --calibrate
+EXPECT_RC=2 v --virtual --nodes 2 --calibrate
 [ "$RC" -eq 2 ] && grep -q "does not run in virtual time" "$TMP/err" && ok "--calibrate refuses virtual time" ||
     bad "--calibrate --virtual: $RC $(cat "$TMP/err")"
 v --nodes 4 --set run.engine=virtual "${short[@]}" -q --json "$TMP/d.json"
@@ -76,7 +71,7 @@ cmp -s <(jq -S 'del(.run)' "$TMP/a.json") <(jq -S 'del(.run)' "$TMP/d.json") &&
 
 # --nodes on ranks that disagree: one line naming the key, exit 2; when it
 # agrees, the run goes ahead.
-cs 3 --nodes 5 "${short[@]}"
+EXPECT_RC=2 cs 3 --nodes 5 "${short[@]}"
 [ "$RC" -eq 2 ] && [ "$(grep -c . "$TMP/err")" -eq 1 ] &&
     grep -q "'run.nodes': 5 service nodes asked for, but this MPI run has 2" "$TMP/err" &&
     ok "--nodes that disagrees with the ranks: one line, exit 2" || bad "--nodes 5 on 3 ranks: $RC $(cat "$TMP/err")"
@@ -110,15 +105,15 @@ for bad_file in missing malformed format negative; do
     negative) f=$TMP/bad3.json want="'model.node_overhead_us' must be a number"
         jq '.model.node_overhead_us = -3' "$TMP/calib.json" >"$f" ;;
     esac
-    v --virtual --nodes 3 "${short[@]}" --calibration "$f"
+    EXPECT_RC=2 v --virtual --nodes 3 "${short[@]}" --calibration "$f"
     [ "$RC" -eq 2 ] && [ "$(grep -c . "$TMP/err")" -eq 1 ] && grep -q -- "--calibration: .*$want" "$TMP/err" &&
         ok "a $bad_file calibration file: one line, exit 2" || bad "--calibration $bad_file: $RC $(cat "$TMP/err")"
 done
-cs 3 "${short[@]}" --calibration "$TMP/calib.json"
+EXPECT_RC=2 cs 3 "${short[@]}" --calibration "$TMP/calib.json"
 [ "$RC" -eq 2 ] && [ "$(grep -c . "$TMP/err")" -eq 1 ] &&
     grep -q "'network.latency_us': .* models a cost in virtual time" "$TMP/err" &&
     ok "modelled costs on ranks: one line naming the key, exit 2" || bad "--calibration on ranks: $RC $(cat "$TMP/err")"
-v --virtual --nodes 3 --set model.node_overhead_us=-1
+EXPECT_RC=2 v --virtual --nodes 3 --set model.node_overhead_us=-1
 [ "$RC" -eq 2 ] && grep -q "'model.node_overhead_us'" "$TMP/err" && ok "a negative modelled cost names its key" ||
     bad "negative overhead: $RC $(cat "$TMP/err")"
 

@@ -6,8 +6,7 @@ source "$(dirname "$0")/lib.sh"
 
 # Closed loop: 12 clients, 5 ms mean think time, 3 nodes at 1 ms.
 cs 4 -q --set load.arrival=closed --set load.clients=12 --set load.think_us='{"dist":"exponential","mean_us":5000}' \
-    --set load.duration_s=8 --set load.warmup_s=1 --json "$TMP/closed.json"
-[ "$RC" -eq 0 ] || bad "closed exited $RC: $(cat "$TMP/err")"
+    --set load.duration_s="$(dur 8)" --set load.warmup_s=1 --json "$TMP/closed.json"
 check_valid "$TMP/closed.json"
 law=$(jq '1e6 * (12 / .throughput_rps - 0.005)' "$TMP/closed.json")
 echo "closed loop: R measured $(jq .latency_us.mean "$TMP/closed.json") us, N/X - Z = $law us"
@@ -18,7 +17,6 @@ check "$TMP/closed.json" '.requests.rejected == 0' "closed loop: no rejections"
 awk 'BEGIN { print "offset_s,service_us"; for (i = 1; i <= 200; i++) printf "%.3f,%d\n", i * 0.01, 500 + (i % 3) * 250 }' >"$TMP/trace.csv"
 cs 3 -q --set load.arrival=trace --set load.trace="$TMP/trace.csv" --set load.duration_s=2.5 --set load.warmup_s=0 \
     --json "$TMP/trace.json"
-[ "$RC" -eq 0 ] || bad "trace exited $RC: $(cat "$TMP/err")"
 check_valid "$TMP/trace.json"
 check "$TMP/trace.json" '.requests.generated == 200' "trace: every line replayed"
 # What the nodes were asked to serve (delivered / inflation): the trace's
@@ -43,7 +41,9 @@ check_valid "$TMP/bounded.json"
 rows=$(($(wc -l <"$TMP/open.csv") - 1))
 [ "$rows" -ge 12 ] && ok "time series has a row per 500 ms ($rows)" || bad "time series has $rows rows"
 # p99 per interval: it keeps climbing through the crowd without admission control...
-climb=$(awk -F, 'NR > 1 && $1 > 2.4 && $1 <= 4.1 { if (prev != "" && $7 <= prev) bad = 1; prev = $7 } END { print bad ? 0 : 1 }' "$TMP/open.csv")
+# (at least 3 intervals of the crowd: none would make the climb vacuous)
+climb=$(awk -F, 'NR > 1 && $1 > 2.4 && $1 <= 4.1 { n++; if (prev != "" && $7 <= prev) bad = 1; prev = $7 }
+    END { print (bad || n < 3) ? 0 : 1 }' "$TMP/open.csv")
 [ "$climb" -eq 1 ] && ok "no admission control: p99 climbs through the crowd" || bad "p99 did not climb: $(cat "$TMP/open.csv")"
 peak_open=$(awk -F, 'NR > 1 && $7 > m { m = $7 } END { print m }' "$TMP/open.csv")
 peak_bounded=$(jq -s 'map(.p99_us) | max' "$TMP/bounded.jsonl")
@@ -59,8 +59,9 @@ check "$TMP/open.json" '.requests.rejected == 0' "no admission control: nothing 
 # The averages keep up (nodes 75% busy), the verdict must not: it names the
 # overload, when and how deep.
 timed_check "$TMP/open.json" '.bottleneck == "service_nodes" and (.overload.from_s - 2 | fabs) < 0.3 and .overload.to_s > 5 and .overload.pending_peak > 4000' \
+    '(.bottleneck | IN("service_nodes", "host_cpu")) and (.overload.from_s - 2 | fabs) < 1 and .overload.pending_peak > 1000' \
     "no admission control: the verdict names the transient overload" '{bottleneck, reason, overload}'
-timed_check "$TMP/bounded.json" '.overload.rejected > 1000 and .overload.to_s < 4.6' \
+timed_check "$TMP/bounded.json" '.overload.rejected > 1000 and .overload.to_s < 4.6' '.overload.rejected > 1000 and .overload.to_s < 5.5' \
     "admission control: the overload lasts the crowd and its rejections are counted" '{reason, overload}'
-timed_check "$TMP/closed.json" '.overload == null' "a steady closed loop has no overload" '.overload'
+timed_check "$TMP/closed.json" '.overload == null' '.overload == null or .overload.pending_peak < 13' "a steady closed loop has no overload" '.overload'
 finish
