@@ -104,6 +104,63 @@ static void the_printed_scenario_parses_back_to_the_same_values(void **state)
     free(text);
 }
 
+static void diff_names_the_first_key_that_differs(void **state)
+{
+    (void)state;
+    static struct cs_scenario a, b;
+    char err[CS_ERRBUF];
+    const char *json = "{\"load\":{\"seed\":7},\"nodes\":{\"speed\":{\"default\":1,\"2\":0.5}},"
+                       "\"sweep\":{\"nodes\":[1,2,4]},\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"stop\"}]}";
+    assert_int_equal(parse(&a, json, err), CS_OK);
+    assert_int_equal(parse(&b, json, err), CS_OK);
+    assert_null(cs_scenario_diff(&a, &b));
+    b.load.seed = 8;
+    assert_string_equal(cs_scenario_diff(&a, &b), "load.seed");
+    b.load.seed = 7;
+    b.nodes.speed.at[0].value = 0.25;
+    assert_string_equal(cs_scenario_diff(&a, &b), "nodes.speed");
+    b.nodes.speed.at[0].value = 0.5;
+    b.sweep.nodes_n = 2;
+    assert_string_equal(cs_scenario_diff(&a, &b), "sweep.nodes");
+    b.sweep.nodes_n = 3;
+    b.faults[0].at_s = 2;
+    assert_string_equal(cs_scenario_diff(&a, &b), "faults");
+    b.faults[0].at_s = 1;
+    /* What no run reads and the printed scenario leaves out does not count:
+     * entries past a list's length, a stop fault's factor, an exponential's
+     * cv; an unset (NAN) value equals another. */
+    b.sweep.nodes[5] = 99;
+    b.faults[0].factor = 3;
+    b.service.time.cv = 0.5;
+    assert_true(isnan(a.load.rate_rps) && isnan(b.load.rate_rps));
+    assert_null(cs_scenario_diff(&a, &b));
+}
+
+static void numbers_print_and_compose_to_the_last_bit(void **state)
+{
+    (void)state;
+    static struct cs_scenario a, b;
+    char err[CS_ERRBUF];
+    /* cJSON 1.7.15 alone prints these as 9.00719925474099e+15 and 0.3. */
+    assert_int_equal(parse(&a, "{\"load\":{\"seed\":9007199254740991,\"utilization\":0.30000000000000004}}", err),
+                     CS_OK);
+    char *text = cs_scenario_to_json(&a);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "9007199254740991"));
+    assert_int_equal(parse(&b, text, err), CS_OK);
+    assert_null(cs_scenario_diff(&a, &b));
+    assert_true(b.load.seed == 9007199254740991ull);
+    assert_true(b.load.utilization == 0.1 + 0.2);
+    free(text);
+    /* What --set gives reaches the run unchanged. */
+    const char *sets[] = {"load.seed=9007199254740991", "load.utilization=0.30000000000000004"};
+    assert_int_equal(cs_scenario_compose(NULL, sets, 2, &text, err, sizeof(err)), CS_OK);
+    assert_int_equal(parse(&b, text, err), CS_OK);
+    assert_true(b.load.seed == 9007199254740991ull);
+    assert_true(b.load.utilization == 0.1 + 0.2);
+    free(text);
+}
+
 static void syntax_errors_give_line_and_column(void **state)
 {
     (void)state;
@@ -445,6 +502,8 @@ int main(void)
         cmocka_unit_test(the_embedded_default_scenario_is_valid),
         cmocka_unit_test(every_key_is_read),
         cmocka_unit_test(the_printed_scenario_parses_back_to_the_same_values),
+        cmocka_unit_test(diff_names_the_first_key_that_differs),
+        cmocka_unit_test(numbers_print_and_compose_to_the_last_bit),
         cmocka_unit_test(syntax_errors_give_line_and_column),
         cmocka_unit_test(text_that_is_not_utf8_is_refused_where_it_breaks),
         cmocka_unit_test(deep_nesting_is_refused_not_crashed_on),

@@ -192,7 +192,19 @@ int cs_scenario_parse(struct cs_scenario *s, const char *text, size_t len, char 
  */
 int cs_scenario_compose(const char *path, const char *const *sets, int nsets, char **out, char *err, size_t errlen);
 
-/* The effective scenario as pretty JSON, every key present (caller frees). */
+/* The effective scenario as pretty JSON, every key present (caller frees).
+ * It parses back to the same values: cs_scenario_diff finds none. */
 char *cs_scenario_to_json(const struct cs_scenario *s);
+
+/*
+ * The first key (in key table order, e.g. "load.seed") whose values differ
+ * between a and b, or NULL when they are equal. Values compare as the
+ * printed scenario carries them: numbers exactly (NAN, unset, equals NAN),
+ * lists entry by entry up to their length, and not what no run reads and
+ * cs_scenario_to_json leaves out (the cv of a distribution without one, the
+ * factor of a fault that is not "slow", the value for nodes not listed in a
+ * per-node list).
+ */
+const char *cs_scenario_diff(const struct cs_scenario *a, const struct cs_scenario *b);
 
 #endif

@@ -24,4 +24,11 @@ const char *cs_json_type_word(const cJSON *v);
  * "a number 5", "null", "true". Returns buf. */
 const char *cs_json_got(const cJSON *v, char *buf, size_t len);
 
+/* Give every number in the tree under v the shortest text that reads back
+ * as the same double, for printing: cJSON's own printing may drop the last
+ * bit (1.7.15 prints 9007199254740991 as 9.00719925474099e+15, and
+ * 0.30000000000000004 as 0.3). The numbers become raw text, which cJSON
+ * prints as it is: call this just before printing, not before reading. */
+void cs_json_exact_numbers(cJSON *v);
+
 #endif

@@ -13,6 +13,7 @@
 #include "cs/arrival.h"
 #include "cs/calibration.h"
 #include "cs/common.h"
+#include "cs/jsontext.h"
 #include "cs/results.h"
 #include "cs/scenario.h"
 #include "cs/sweep.h"
@@ -139,6 +140,7 @@ char *cs_results_json(const struct cs_results *r)
     char *sc_text = cs_scenario_to_json(&r->scenario);
     cJSON *sc = sc_text ? cJSON_Parse(sc_text) : NULL;
     free(sc_text);
+    cs_json_exact_numbers(sc); /* printed again below: keep every bit */
     cJSON_AddItemToObject(root, "scenario", sc ? sc : cJSON_CreateNull());
 
     cJSON *mpi = cJSON_AddObjectToObject(root, "mpi");

@@ -1,9 +1,10 @@
 /*
  * Scenario parsing and validation: the only module that reads scenario
  * JSON. Every key is a row in key_table (path, type, bounds, default,
- * target field); parsing, defaults, --set overrides and the printed
- * effective scenario all come from that table. This module does not know
- * about MPI or about what a scenario means for a run (scenario.c does).
+ * target field); parsing, defaults, --set overrides, the printed
+ * effective scenario and the comparison of two scenarios all come from
+ * that table. This module does not know about MPI or about what a
+ * scenario means for a run (scenario.c does).
  */
 #include "cs/config.h"
 
@@ -194,6 +195,11 @@ static void fail(char *err, size_t errlen, const char *fmt, ...)
 static void *field(struct cs_scenario *s, const struct key *k)
 {
     return (char *)s + k->offset;
+}
+
+static const void *cfield(const struct cs_scenario *s, const struct key *k)
+{
+    return (const char *)s + k->offset;
 }
 
 static int check_number(const struct key *k, const char *path, const cJSON *v, double *out, char *err, size_t errlen)
@@ -822,25 +828,133 @@ static cJSON *print_faults(const struct cs_scenario *s, const struct key *k, con
     return a;
 }
 
-/* Every key type: its default, its parser, its printer. */
+/* ---- the key types' equality: the values a printed scenario carries ---- */
+
+/* Equal numbers, NAN (unset) being equal to NAN. */
+static bool same_double(double x, double y)
+{
+    return x == y || (isnan(x) && isnan(y));
+}
+
+static bool equal_bool(const struct cs_scenario *a, const struct cs_scenario *b, const struct key *k)
+{
+    return *(const bool *)cfield(a, k) == *(const bool *)cfield(b, k);
+}
+
+static bool equal_double(const struct cs_scenario *a, const struct cs_scenario *b, const struct key *k)
+{
+    return same_double(*(const double *)cfield(a, k), *(const double *)cfield(b, k));
+}
+
+/* K_INT and K_ENUM. */
+static bool equal_int(const struct cs_scenario *a, const struct cs_scenario *b, const struct key *k)
+{
+    return *(const int *)cfield(a, k) == *(const int *)cfield(b, k);
+}
+
+static bool equal_seed(const struct cs_scenario *a, const struct cs_scenario *b, const struct key *k)
+{
+    return *(const uint64_t *)cfield(a, k) == *(const uint64_t *)cfield(b, k);
+}
+
+static bool equal_string(const struct cs_scenario *a, const struct cs_scenario *b, const struct key *k)
+{
+    return strncmp(cfield(a, k), cfield(b, k), (size_t)k->max + 1) == 0;
+}
+
+/* The cv counts only for a kind that has one (print_dist leaves it out). */
+static bool equal_dist(const struct cs_scenario *a, const struct cs_scenario *b, const struct key *k)
+{
+    const struct cs_dist *x = cfield(a, k);
+    const struct cs_dist *y = cfield(b, k);
+    return x->kind == y->kind && same_double(x->mean_us, y->mean_us) &&
+           (!cs_dist_kinds[x->kind].has_cv || same_double(x->cv, y->cv));
+}
+
+/* A list's entries are every node's value: the value of nodes not listed
+ * counts only for overrides (print_per_node leaves it out of a list). */
+static bool equal_per_node(const struct cs_scenario *a, const struct cs_scenario *b, const struct key *k)
+{
+    const struct cs_per_node *x = cfield(a, k);
+    const struct cs_per_node *y = cfield(b, k);
+    if (x->is_list != y->is_list || x->n != y->n || (!x->is_list && !same_double(x->all, y->all)))
+        return false;
+    for (int j = 0; j < x->n; j++)
+        if (x->at[j].rank != y->at[j].rank || !same_double(x->at[j].value, y->at[j].value))
+            return false;
+    return true;
+}
+
+static bool equal_schedule(const struct cs_scenario *a, const struct cs_scenario *b, const struct key *k)
+{
+    (void)k;
+    if (a->load.schedule_n != b->load.schedule_n)
+        return false;
+    for (int j = 0; j < a->load.schedule_n; j++)
+        if (!same_double(a->load.schedule[j].at_s, b->load.schedule[j].at_s) ||
+            !same_double(a->load.schedule[j].rate_rps, b->load.schedule[j].rate_rps))
+            return false;
+    return true;
+}
+
+/* The factor counts only for a slow fault (the only kind that uses it,
+ * and the only one print_faults writes it for). */
+static bool equal_faults(const struct cs_scenario *a, const struct cs_scenario *b, const struct key *k)
+{
+    (void)k;
+    if (a->faults_n != b->faults_n)
+        return false;
+    for (int j = 0; j < a->faults_n; j++) {
+        const struct cs_fault *x = &a->faults[j], *y = &b->faults[j];
+        if (x->rank != y->rank || x->kind != y->kind || !same_double(x->at_s, y->at_s) ||
+            !same_double(x->for_s, y->for_s) || (x->kind == CS_FAULT_SLOW && !same_double(x->factor, y->factor)))
+            return false;
+    }
+    return true;
+}
+
+/* K_INT_LIST and K_DOUBLE_LIST. */
+static bool equal_list(const struct cs_scenario *a, const struct cs_scenario *b, const struct key *k)
+{
+    int n = *list_count((struct cs_scenario *)(uintptr_t)a, k);
+    if (n != *list_count((struct cs_scenario *)(uintptr_t)b, k))
+        return false;
+    const void *x = cfield(a, k), *y = cfield(b, k);
+    for (int j = 0; j < n; j++)
+        if (k->type == K_INT_LIST ? ((const int *)x)[j] != ((const int *)y)[j]
+                                  : !same_double(((const double *)x)[j], ((const double *)y)[j]))
+            return false;
+    return true;
+}
+
+/* Every key type: its default, its parser, its printer, its equality. */
 static const struct {
     void (*init)(void *field, const struct key *k);
     int (*parse)(struct cs_scenario *s, const struct key *k, void *field, const cJSON *v, char *err, size_t errlen);
     cJSON *(*print)(const struct cs_scenario *s, const struct key *k, const void *field);
+    bool (*equal)(const struct cs_scenario *a, const struct cs_scenario *b, const struct key *k);
 } key_ops[] = {
-    [K_BOOL] = {init_bool, parse_bool, print_bool},
-    [K_DOUBLE] = {init_double, parse_double, print_double},
-    [K_INT] = {init_int, parse_int, print_int},
-    [K_SEED] = {init_seed, parse_seed, print_seed},
-    [K_ENUM] = {init_enum, parse_enum, print_enum},
-    [K_STRING] = {init_string, parse_string, print_string},
-    [K_DIST] = {init_dist, parse_dist_key, print_dist},
-    [K_PER_NODE] = {init_per_node, parse_per_node_key, print_per_node},
-    [K_SCHEDULE] = {init_none, parse_schedule_key, print_schedule},
-    [K_FAULTS] = {init_none, parse_faults_key, print_faults},
-    [K_INT_LIST] = {init_none, parse_list_key, print_list},
-    [K_DOUBLE_LIST] = {init_none, parse_list_key, print_list},
+    [K_BOOL] = {init_bool, parse_bool, print_bool, equal_bool},
+    [K_DOUBLE] = {init_double, parse_double, print_double, equal_double},
+    [K_INT] = {init_int, parse_int, print_int, equal_int},
+    [K_SEED] = {init_seed, parse_seed, print_seed, equal_seed},
+    [K_ENUM] = {init_enum, parse_enum, print_enum, equal_int},
+    [K_STRING] = {init_string, parse_string, print_string, equal_string},
+    [K_DIST] = {init_dist, parse_dist_key, print_dist, equal_dist},
+    [K_PER_NODE] = {init_per_node, parse_per_node_key, print_per_node, equal_per_node},
+    [K_SCHEDULE] = {init_none, parse_schedule_key, print_schedule, equal_schedule},
+    [K_FAULTS] = {init_none, parse_faults_key, print_faults, equal_faults},
+    [K_INT_LIST] = {init_none, parse_list_key, print_list, equal_list},
+    [K_DOUBLE_LIST] = {init_none, parse_list_key, print_list, equal_list},
 };
+
+const char *cs_scenario_diff(const struct cs_scenario *a, const struct cs_scenario *b)
+{
+    for (size_t i = 0; i < CS_ARRAY_LEN(key_table); i++)
+        if (!key_ops[key_table[i].type].equal(a, b, &key_table[i]))
+            return key_table[i].path;
+    return NULL;
+}
 
 void cs_scenario_defaults(struct cs_scenario *s)
 {
@@ -1134,6 +1248,7 @@ int cs_scenario_compose(const char *path, const char *const *sets, int nsets, ch
     if (rc == CS_OK && nsets > 0)
         rc = parse_tree(&s, root, err, errlen);
     if (rc == CS_OK) {
+        cs_json_exact_numbers(root);
         *out = cJSON_PrintUnformatted(root);
         if (!*out) {
             fail(err, errlen, "out of memory");
@@ -1179,6 +1294,7 @@ char *cs_scenario_to_json(const struct cs_scenario *s)
         }
         cJSON_AddItemToObject(obj, leaf, item);
     }
+    cs_json_exact_numbers(root);
     char *out = cJSON_Print(root);
     cJSON_Delete(root);
     return out;

@@ -5,8 +5,10 @@
  */
 #include "cs/jsontext.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void cs_json_describe(const cJSON *v, char *buf, size_t len)
@@ -49,6 +51,44 @@ const char *cs_json_got(const cJSON *v, char *buf, size_t len)
     else
         snprintf(buf, len, "%s %s", cs_json_type_word(v), shown);
     return buf;
+}
+
+/* The shortest of 15, 16 or 17 significant digits that strtod reads back
+ * as x exactly (17 always does); zero as 0, as cJSON prints it. */
+static void exact_number(double x, char *buf, size_t len)
+{
+    if (!isfinite(x)) {
+        snprintf(buf, len, "null");
+        return;
+    }
+    if (x == 0) {
+        snprintf(buf, len, "0");
+        return;
+    }
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, len, "%.*g", digits, x);
+        if (strtod(buf, NULL) == x)
+            return;
+    }
+}
+
+void cs_json_exact_numbers(cJSON *v)
+{
+    if (!v)
+        return;
+    if (cJSON_IsNumber(v)) {
+        char buf[40];
+        exact_number(v->valuedouble, buf, sizeof(buf));
+        char *text = cJSON_malloc(strlen(buf) + 1);
+        if (!text)
+            return; /* out of memory: cJSON prints it its own way */
+        memcpy(text, buf, strlen(buf) + 1);
+        v->valuestring = text; /* freed by cJSON_Delete, as a raw item's */
+        v->type = cJSON_Raw | (v->type & cJSON_StringIsConst);
+        return;
+    }
+    for (cJSON *c = v->child; c; c = c->next)
+        cs_json_exact_numbers(c);
 }
 
 static size_t utf8_char(const unsigned char *p, const unsigned char *end)

@@ -1,11 +1,14 @@
 /* libFuzzer harness: --set assignments, as NUL-separated strings applied
- * to the embedded default scenario. */
+ * to the embedded default scenario. Composed text must parse (unless a
+ * value was not UTF-8), and the scenario it gives must print and parse
+ * back to the same values (roundtrip.h). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cs/common.h"
 #include "cs/config.h"
+#include "roundtrip.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -20,11 +23,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int n = 0;
     for (char *p = copy; n < 8 && p <= copy + size; p += strlen(p) + 1)
         sets[n++] = p;
-    char err[CS_ERRBUF], *text = NULL;
+    char err[CS_ERRBUF] = "", *text = NULL;
     int rc = cs_scenario_compose(NULL, sets, n, &text, err, sizeof(err));
     if (rc == CS_OK) {
         static struct cs_scenario s;
-        if (cs_scenario_parse(&s, text, strlen(text), err, sizeof(err)) != CS_OK && strstr(err, "UTF-8") == NULL)
+        if (cs_scenario_parse(&s, text, strlen(text), err, sizeof(err)) == CS_OK)
+            roundtrip_scenario("fuzz_set", &s);
+        else if (strstr(err, "UTF-8") == NULL)
             abort(); /* composed text parses, unless a value was not UTF-8 */
         free(text);
     } else if (err[0] == '\0') {

@@ -3,12 +3,28 @@
  * tests, built with the project's compiler.
  *   replay DIR...   exits non-zero if any input aborts or crashes */
 #include <dirent.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *current = "";
+
+/* A harness aborts on what it finds wrong: name the input, then die of it. */
+static void on_abort(int sig)
+{
+    static const char before[] = "replay: the input that aborted: ";
+    ssize_t ignored = write(2, before, sizeof(before) - 1);
+    ignored = write(2, current, strlen(current));
+    ignored = write(2, "\n", 1);
+    (void)ignored;
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
 
 static int replay_file(const char *path)
 {
@@ -23,7 +39,9 @@ static int replay_file(const char *path)
     fclose(f);
     if (!buf)
         return 1;
+    current = path;
     LLVMFuzzerTestOneInput(buf, got);
+    current = "";
     free(buf);
     return 0;
 }
@@ -31,6 +49,7 @@ static int replay_file(const char *path)
 int main(int argc, char **argv)
 {
     int files = 0, failed = 0;
+    signal(SIGABRT, on_abort);
     for (int i = 1; i < argc; i++) {
         DIR *d = opendir(argv[i]);
         if (!d) {
