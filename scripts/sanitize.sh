@@ -28,4 +28,4 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # the labs test runs the lab pages through scripts/run.sh on the plain
 # build: once, in test.sh, is enough.
 export CS_NO_TIMING=1
-CS_BUILD=$CS_ROOT/build-asan cs_suite -LE 'cluster|labs' "$@"
+CS_BUILD=$CS_ROOT/build-asan cs_suite -LE 'cluster|labs' -E '^(validate_quick|examples)$' "$@"

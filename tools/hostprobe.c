@@ -13,7 +13,9 @@
  * the wake-ups at least that late.
  *   hostprobe FILE [PERIOD_US]
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* pthread_setaffinity_np, CPU_SET */
+#endif
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
