@@ -46,7 +46,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 if [ -n "$quick" ]; then
     policies=(random round_robin pull) loads=(0.5 0.8) counts=(4) services=(exponential)
-    vsecs=150 rsecs=4 real_counts=(4)
+    vsecs=150 rsecs=2 real_counts=(4)
 else
     policies=(random round_robin pull) loads=(0.5 0.8 0.9) counts=(2 4 8) services=(exponential constant)
     vsecs=400 rsecs=10 real_counts=(2 4)
