@@ -44,20 +44,28 @@ valid "${f:-/nonexistent}" "run.sbatch"
 grep -q "^launcher: srun --mpi=pmix" clustersim-*.out && ok "run.sbatch chose srun --mpi=pmix and said so" ||
     bad "launcher line: $(grep launcher clustersim-*.out)"
 
+# The host probe (tools/hostprobe) beside the sweep: the only evidence on
+# which its knee, a timing result, may go unjudged.
+"$(dirname "$CLUSTERSIM")/tools/hostprobe" "$WORK/probe.json" &
+probe=$!
 sbatch --wait "$ROOT/jobs/scaling.sbatch" --config "$ROOT/jobs/scenarios/coordinator-knee.json" "${short[@]}" \
     --set sweep.nodes='[1,2,4,8]' >/dev/null && ok "scaling.sbatch exits 0" ||
     bad "scaling.sbatch failed: $(cat clustersim-scaling-*.out)"
+kill -TERM "$probe" && wait "$probe" || bad "the host probe failed"
 f=$(ls "$CS_RESULTS"/scaling-*.json 2>/dev/null | head -1)
 valid "${f:-/nonexistent}" "scaling.sbatch"
-# The knee is a timing result: a step whose own verdict is host_cpu (the
-# VM's host slowed the ranks, as on this project's CI: service 1.34x
-# requested) measured the host, and then the knee is not judged.
+# The knee is a timing result: when the host probe woke 20 ms late or more
+# (the VM's host did not run a CPU), a knee elsewhere than at 4 nodes is
+# not judged; a sweep that does not span the allocation always fails.
+TIMED=$((TIMED + 1))
 if jq -e '[.sweep[].nodes] == [1,2,4,8] and .analysis.knee_nodes == 4' "${f:-/nonexistent}" >/dev/null 2>&1; then
     ok "scaling.sbatch: the sweep spans the allocation and finds the knee"
-elif jq -e '[.sweep[].nodes] == [1,2,4,8] and any(.sweep[]; .bottleneck == "host_cpu")' "${f:-/nonexistent}" >/dev/null 2>&1; then
-    echo "not judged: the knee ($(jq -c .analysis.knee_nodes "$f")): a step's verdict is host_cpu: $(jq -c '[.sweep[] | {nodes, bottleneck, service_inflation}]' "$f")"
+elif jq -e '[.sweep[].nodes] == [1,2,4,8]' "${f:-/nonexistent}" >/dev/null 2>&1 &&
+    jq -e '.max_ms >= 20' "$WORK/probe.json" >/dev/null 2>&1; then
+    NOT_JUDGED=$((NOT_JUDGED + 1))
+    echo "not judged: the knee ($(jq -c .analysis.knee_nodes "$f")): the host probe woke late: $(cat "$WORK/probe.json")"
 else
-    bad "scaling sweep: $(jq -c .analysis "$f")"
+    bad "scaling sweep: $(jq -c .analysis "$f" 2>&1) (host probe: $(cat "$WORK/probe.json" 2>/dev/null))"
 fi
 [ -s "$CS_RESULTS/scaling-${f##*scaling-}" ] && ls "$CS_RESULTS"/scaling-*.csv >/dev/null 2>&1 &&
     ok "scaling.sbatch wrote its CSV" || bad "no scaling CSV"
