@@ -92,7 +92,7 @@ done
 # nodes must be the lower (11.3-12.3 ms against 13.6-14.9 ms for seeds 1
 # and 2 here); the tokens are counted.
 for p in jiq power_of_d; do
-    cs 16 "${short[@]}" --json "$TMP/$p.json" --set load.duration_s=5 --set load.utilization=0.9 \
+    cs 16 "${short[@]}" --json "$TMP/$p.json" --set load.duration_s=3.5 --set load.utilization=0.9 \
         --set dispatch.dispatchers=4 --set dispatch.policy=$p --set service.time.mean_us=5000 \
         --set dispatch.max_pending=1000000
     check_valid "$TMP/$p.json"

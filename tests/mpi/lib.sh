@@ -67,7 +67,23 @@ steal_since() {
 # FILE.probe). Every run is checked: its exit status must be EXPECT_RC
 # (0 unless the caller sets it, e.g. EXPECT_RC=2 cs ...), and no
 # sanitizer may have spoken on its stderr. Both are failures here, once.
+# A run that the evidence says the host disturbed (disturbed, below) is
+# run once more, whatever its results: what the checks then judge is an
+# undisturbed run where the host allows one.
 guarded() {
+    guarded_once "$@"
+    local prev="" arg json=""
+    for arg in "$@"; do
+        [ "$prev" = --json ] && json=$arg
+        prev=$arg
+    done
+    if [ -n "$json" ] && [ "$RC" -eq "${EXPECT_RC:-0}" ] && disturbed "$json"; then
+        echo "run again: $WHY"
+        guarded_once "$@"
+    fi
+}
+
+guarded_once() {
     local before probe_pid
     before=$(cpu_ticks)
     "$HOSTPROBE" "$TMP/probe" &
@@ -206,14 +222,20 @@ theory_check() {
     echo "$what: theory $theory us, virtual time $(jq .latency_us.mean "$TMP/$tag-virtual.json") us"
     check "$TMP/$tag-virtual.json" "(.latency_us.mean / $theory - 1) | fabs < 0.03" "$what: virtual time within 3% of theory" \
         '{latency_us, theory}'
-    [ -f "$TMP/calib$np.json" ] || cs "$np" --calibrate --json "$TMP/calib$np.json"
+    # One calibration of NP ranks per binary, kept beside it for the next
+    # theory check (mm1 and policies share one: 5 s saved).
+    local calib
+    calib=$(dirname "$CLUSTERSIM")/theory-calibration-$np.json
+    if [ ! "$calib" -nt "$CLUSTERSIM" ] || ! jq -e .clustersim_calibration "$calib" >/dev/null 2>&1; then
+        cs "$np" --calibrate --json "$calib"
+    fi
     cs "$np" -q "$@" --json "$TMP/$tag.json"
     check_valid "$TMP/$tag.json"
     # clustersim's own timers: on a host the probe saw run on time, no
     # rank of this light run wakes 20 ms late.
     timed_check "$TMP/$tag.json" '.host_pauses.max_ms < 20' '.host_pauses.max_ms < 1000' \
         "$what: no rank woke 20 ms late" '.host_pauses'
-    guarded "$CLUSTERSIM" --virtual --nodes $((np - 1)) -q --calibration "$TMP/calib$np.json" "$@" \
+    guarded "$CLUSTERSIM" --virtual --nodes $((np - 1)) -q --calibration "$calib" "$@" \
         --json "$TMP/$tag-calibrated.json"
     local real virt
     real=$(jq .latency_us.mean "$TMP/$tag.json") virt=$(jq .latency_us.mean "$TMP/$tag-calibrated.json")
