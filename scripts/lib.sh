@@ -126,7 +126,7 @@ cs_suite() {
         echo "unit tests defined in tests/ but not built (is cmocka installed? libcmocka-dev): ${missing[*]}" >&2
         return 1
     fi
-    rm -f "$CS_BUILD/checks.tally"
+    rm -f "$CS_BUILD/checks.tally" "$CS_BUILD"/theory-calibration-*.json*
     # Two at a time, but the tests that time things run alone (RUN_SERIAL
     # in tests/CMakeLists.txt).
     local rc=0

@@ -6,7 +6,8 @@
 # runs on what the page wrote: it must recognise every file as the lab's
 # (exit 0 or 1, never 2), and the only problems it may report are the ones
 # a shortened run has by design (warm-up, window, sample size) or that the
-# host's CPU causes; conservation, Little's law and throughput must hold.
+# host's CPU causes; conservation and throughput must hold, and Little's law
+# wherever the warm-up was long enough for the load to settle.
 #
 # By hand, to run the labs in full as written and keep the results:
 #   tests/labs.sh --full [LAB...]        # results in $CS_LAB_OUT or a new /tmp folder
@@ -45,8 +46,17 @@ lab_check_quick() {
     local seen
     seen=$(printf '%s\n' "$out" | cut -d: -f1 | sort -u | grep -c .)
     [ "$seen" -eq "$files" ] || { echo "lab-check spoke of $seen of $files files" >&2; return 1; }
-    if [ -n "$(printf '%s\n' "$out" | grep -v ': sound$' | grep -Ev "$SHORT_RUN")" ]; then
-        echo "lab-check found problems a short run does not explain" >&2
+    # Little's law is a steady state's: it may fail only on a file whose
+    # warm-up the self-check also found too short to settle (lab 3's
+    # power of d at 0.25 s: -11%, with a settling time of 0.41 s).
+    local unexplained
+    unexplained=$(printf '%s\n' "$out" | awk -F': ' '
+        { lines[NR] = $0; file[NR] = $1 }
+        /warm-up \(/ { unsettled[$1] = 1 }
+        END { for (i = 1; i <= NR; i++) if (!(lines[i] ~ /Little.s law does not hold/ && unsettled[file[i]])) print lines[i] }' |
+        grep -v ': sound$' | grep -Ev "$SHORT_RUN" || true)
+    if [ -n "$unexplained" ]; then
+        echo "lab-check found problems a short run does not explain: $unexplained" >&2
         return 1
     fi
 }

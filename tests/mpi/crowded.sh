@@ -34,14 +34,13 @@ timed_check "$TMP/crowded.json" '.latency_us.p50 < 1500' '.latency_us.p50 < 3000
 # measured around mpiexec. The first second costs the same in both runs,
 # so the difference is what 5 s of idling costs: ranks that busy-poll
 # would use 2 cores x 5 s = 10 CPU-seconds.
-idle_cpu() {
-    run -q --json "$TMP/idle$1.json" --set load.rate_rps=5 --set load.arrival=constant --set load.duration_s="$1" \
+for s in 1 6; do # (at the top level, not in a $(...): a failure there would not count)
+    run -q --json "$TMP/idle$s.json" --set load.rate_rps=5 --set load.arrival=constant --set load.duration_s="$s" \
         --set load.warmup_s=0
-    jq -r '.mpi.cpu_s // "unknown" | if type == "number" then (. * 1000 | round) / 1000 else . end' \
-        "$TMP/idle$1.json" 2>/dev/null || echo unknown
-}
-short=$(idle_cpu 1)
-long=$(idle_cpu 6)
+done
+cpu_s() { jq -r '.mpi.cpu_s // "unknown" | if type == "number" then (. * 1000 | round) / 1000 else . end' "$1" 2>/dev/null || echo unknown; }
+short=$(cpu_s "$TMP/idle1.json")
+long=$(cpu_s "$TMP/idle6.json")
 extra=$(awk -v a="$short" -v b="$long" 'BEGIN { printf "%.2f", b - a }')
 echo "CPU time of the run steps on $np ranks: $short s (1 s), $long s (6 s); 5 s of idling cost $extra s"
 check "$TMP/idle6.json" "$(holds "$short + 0 > 0 && $long + 0 > 0") == 1" "both idle runs report their CPU time" '.mpi'

