@@ -8,15 +8,20 @@
 source "$(dirname "$0")/lib.sh"
 
 common=(-q --set load.duration_s="$(dur 4)" --set load.warmup_s=1 --set service.time='{"dist":"constant","mean_us":2000}')
+# The node-bound runs serve 5 ms: a host that wakes a node 100-200 us
+# late now and then (measured here: 5% inflation at 2 ms during a pause
+# the probe did not see) then stays well inside the 10% that makes a
+# verdict host_cpu.
+nodes=("${common[@]}" --set service.time='{"dist":"constant","mean_us":5000}')
 
-cs 4 "${common[@]}" --set load.utilization=0.5 --json "$TMP/below.json"
+cs 4 "${nodes[@]}" --set load.utilization=0.5 --json "$TMP/below.json"
 check_valid "$TMP/below.json"
 timed_check "$TMP/below.json" '(.throughput_rps / .offered_rps) > 0.9 and (.throughput_rps / .offered_rps) < 1.1' \
     '(.throughput_rps / .offered_rps) > 0.7 and (.throughput_rps / .offered_rps) < 1.3' \
     "below capacity: throughput matches the offered load" '{throughput_rps, offered_rps}'
 timed_check "$TMP/below.json" '.bottleneck == "none"' '.bottleneck | IN("none", "host_cpu")' "below capacity: no bottleneck" '{bottleneck, reason}'
 
-cs 4 "${common[@]}" --set load.utilization=1.5 --json "$TMP/nodes.json"
+cs 4 "${nodes[@]}" --set load.utilization=1.5 --json "$TMP/nodes.json"
 check_valid "$TMP/nodes.json"
 timed_check "$TMP/nodes.json" '.bottleneck == "service_nodes"' '.bottleneck | IN("service_nodes", "host_cpu")' \
     "overloaded nodes: verdict service_nodes" '{bottleneck, reason}'
