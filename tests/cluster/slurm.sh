@@ -86,6 +86,14 @@ fi
 [ -s "$CS_RESULTS/scaling-${f##*scaling-}" ] && ls "$CS_RESULTS"/scaling-*.csv >/dev/null 2>&1 &&
     ok "scaling.sbatch wrote its CSV" || bad "no scaling CSV"
 
+# The time limit: the warning (here 55 s before a 1-minute limit, not the
+# scripts' 60 s, which would come at once; slurmctld looks about every
+# 30 s) or the limit's own SIGTERM reaches the job 5 to 90 s after the
+# start. The array, the lab and the two stops below run while it waits
+# (none of them is timed).
+limit=$(sbatch --parsable --time=1 --signal=B:TERM@55 --job-name=cs-limit "$ROOT/jobs/run.sbatch" --set load.duration_s=600 \
+    --set load.warmup_s=0)
+
 # The array covers every scenario file, each on its own rank count.
 listed=$(sed -n '/^scenarios=(/,/^)/p' "$ROOT/jobs/scenarios.sbatch" | grep -o '[a-z0-9-]*:[0-9]*' | cut -d: -f1 | sort)
 files=$(ls "$ROOT/jobs/scenarios" | sed 's/\.json$//' | sort)
@@ -129,13 +137,6 @@ if [ -n "$(grep "lab4-.*\.json: " "$log" | grep -v ': sound$' | grep -Ev 'warm-u
 else
     ok "lab4.sbatch: the self-check faults the short runs for their length only"
 fi
-
-# The time limit: the warning (here 50 s before a 1-minute limit, not the
-# scripts' 60 s, which would come at once; slurmctld looks about every
-# 30 s) or the limit's own SIGTERM reaches the job 10 to 90 s after the
-# start. The two stops below run while it waits.
-limit=$(sbatch --parsable --time=1 --signal=B:TERM@50 --job-name=cs-limit "$ROOT/jobs/run.sbatch" --set load.duration_s=600 \
-    --set load.warmup_s=0)
 
 # A stop asked of the batch shell (what #SBATCH --signal=B:TERM@60 does
 # before the time limit, and scancel --signal=TERM --batch by hand), and a
