@@ -139,22 +139,17 @@ check() {
 
 # disturbed FILE...: true when the host shaped one of these runs, on
 # evidence measured beside clustersim, never by it: the hypervisor stole
-# over 2% of the CPU time during it (/proc/stat), or the host probe, a
-# real-time sleeper pinned to each CPU, woke 20 ms or more late (on this
-# project's VMs a vCPU is sometimes not run for 30-90 ms with no steal to
-# show for it). A probe that could not run at real-time priority (not
-# root) could be delayed by the test's own ranks: it is no evidence.
-# Sets WHY.
+# over 2% of the CPU time during it (/proc/stat), or the host probe woke
+# late (probe_late, tests/checks.sh). Sets WHY.
 disturbed() {
-    local f s p
+    local f s
     WHY=""
     for f in "$@"; do
         s=$(cat "$f.steal" 2>/dev/null || echo 0)
-        p=$(jq -r 'if .realtime then .max_ms else 0 end' "$f.probe" 2>/dev/null || echo 0)
         if awk -v s="$s" 'BEGIN { exit !(s > 0.02) }'; then
             WHY="the host stole $(awk -v s="$s" 'BEGIN { printf "%.0f", 100 * s }')% of the CPU during ${f##*/}"
-        elif awk -v p="$p" 'BEGIN { exit !(p >= 20) }'; then
-            WHY="during ${f##*/} the host probe woke $p ms late ($(jq -c 'del(.cpus, .seconds)' "$f.probe"))"
+        elif probe_late "$f.probe"; then
+            WHY="during ${f##*/} the host probe woke late ($(jq -c 'del(.cpus, .seconds)' "$f.probe"))"
         fi
         [ -n "$WHY" ] && return 0
     done
@@ -186,8 +181,17 @@ judged() {
         NOT_JUDGED=$((NOT_JUDGED + 1))
         echo "not judged: $what ($detail): $WHY"
     else
-        bad "$what: $detail"
+        bad "$what: $detail (the host, undisturbed by the evidence: $(evidence $files))"
     fi
+}
+
+# evidence FILE...: the steal and the host probe beside each run, in a line.
+evidence() {
+    local f
+    for f in "$@"; do
+        printf '%s: steal %s, probe %s; ' "${f##*/}" "$(cat "$f.steal" 2>/dev/null || echo none)" \
+            "$(jq -c 'del(.cpus, .seconds)' "$f.probe" 2>/dev/null || echo none)"
+    done
 }
 
 # holds 'awk condition': 1 when it holds, else 0.
