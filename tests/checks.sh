@@ -5,15 +5,26 @@
 # not_judged skipped. Timed checks (tests/mpi/lib.sh) count in TIMED,
 # NOT_JUDGED and SKIPPED.
 PASSES=0 FAILS=0 TIMED=0 NOT_JUDGED=0 SKIPPED=0
+UNJUDGED_RUNS="" # the runs behind the checks not judged, one a line
 
 ok() { PASSES=$((PASSES + 1)); echo "ok: $*"; }
 bad() { FAILS=$((FAILS + 1)); echo "FAIL: $*" >&2; }
 
-# finish: more than one timed check not judged fails the script (one
-# disturbed run is the host; more is a pattern to look at), and so does a
-# script in which no check passed.
+# not_judged RUN WHAT: a timed check on RUN (its results file, or a name)
+# that the host disturbed, reported and not judged.
+not_judged() {
+    NOT_JUDGED=$((NOT_JUDGED + 1))
+    UNJUDGED_RUNS+="$1"$'\n'
+    echo "not judged: $2"
+}
+
+# finish: timed checks not judged on more than one run fail the script
+# (one disturbed run, with all the checks it carries, is the host; more
+# is a pattern to look at), and so does a script in which no check passed.
 finish() {
-    [ "$NOT_JUDGED" -le 1 ] || bad "$NOT_JUDGED timed checks not judged (at most 1 may be)"
+    local runs
+    runs=$(printf '%s' "$UNJUDGED_RUNS" | sort -u | grep -c . || true)
+    [ "$runs" -le 1 ] || bad "timed checks not judged on $runs runs (on at most 1 may they be): $(printf '%s' "$UNJUDGED_RUNS" | sort -u | tr '\n' ' ')"
     [ "$PASSES" -gt 0 ] || bad "no check passed"
     echo "$PASSES passed, $FAILS failed ($TIMED timed: $NOT_JUDGED not judged; $SKIPPED skipped)"
     if [ -n "${CS_TALLY:-}" ]; then

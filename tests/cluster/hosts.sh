@@ -55,8 +55,7 @@ if awk -v a="$la" -v b="$lb" 'BEGIN { r = a / b; exit !(r < 1.2 && r > 1 / 1.2) 
     ok "mean latency agrees within 20%"
 elif awk -v a="$la" -v b="$lb" 'BEGIN { r = a / b; exit !(r < 1.6 && r > 1 / 1.6) }' &&
     probe_late "$TMP/probe.json"; then
-    NOT_JUDGED=$((NOT_JUDGED + 1))
-    echo "not judged: mean latency $la vs $lb: the host probe woke late: $(cat "$TMP/probe.json")"
+    not_judged "across and one host" "mean latency $la vs $lb: the host probe woke late: $(cat "$TMP/probe.json")"
 else
     bad "mean latency $la vs $lb (host probe: $(cat "$TMP/probe.json" 2>/dev/null))"
 fi
@@ -92,8 +91,7 @@ window_judged() {
     local late
     late=$(cat "$TMP/window$1.late" 2>/dev/null || echo 0)
     if awk -v l="$late" "BEGIN { exit !(l > 100 && ($3)) }"; then
-        NOT_JUDGED=$((NOT_JUDGED + 1))
-        echo "not judged: $2: the switch sent frames $late us late on average (the host held it)"
+        not_judged "window $1" "$2: the switch sent frames $late us late on average (the host held it)"
     else
         bad "$2"
     fi

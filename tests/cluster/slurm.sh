@@ -79,8 +79,7 @@ if jq -e '[.sweep[].nodes] == [1,2,4,8] and .analysis.knee_nodes == 4' "${f:-/no
     ok "scaling.sbatch: the sweep spans the allocation and finds the knee"
 elif jq -e '[.sweep[].nodes] == [1,2,4,8]' "${f:-/nonexistent}" >/dev/null 2>&1 &&
     probe_late "$WORK/probe.json"; then
-    NOT_JUDGED=$((NOT_JUDGED + 1))
-    echo "not judged: the knee ($(jq -c .analysis.knee_nodes "$f")): the host probe woke late: $(cat "$WORK/probe.json")"
+    not_judged scaling.sbatch "the knee ($(jq -c .analysis.knee_nodes "$f")): the host probe woke late: $(cat "$WORK/probe.json")"
 else
     bad "scaling sweep: $(jq -c .analysis "$f" 2>&1) (host probe: $(cat "$WORK/probe.json" 2>/dev/null))"
 fi
