@@ -139,12 +139,12 @@ cs_suite() {
         return 1
     fi
     rm -f "$CS_BUILD/checks.tally" "$CS_BUILD"/theory-calibration-*.json*
-    # Three at a time (those side by side check exit codes, messages and
-    # counts, and mostly wait on mpirun's start: 79 s two at a time, 67 s
-    # three), but the tests that time things run alone (RUN_SERIAL in
-    # tests/CMakeLists.txt).
+    # CS_JOBS at a time, 3 by default (those side by side check exit codes,
+    # messages and counts, and mostly wait on mpirun's start: 79 s two at
+    # a time, 67 s three), but the tests that time things run alone
+    # (RUN_SERIAL in tests/CMakeLists.txt).
     local rc=0
-    ctest --output-on-failure -j3 "$@" || rc=$?
+    ctest --output-on-failure -j"${CS_JOBS:-3}" "$@" || rc=$?
     cs_tally "$CS_BUILD/checks.tally"
     return "$rc"
 }

@@ -79,6 +79,16 @@ static void the_same_scenario_says_so(void **state)
     char *text = render(docs, names, 2, &rc);
     assert_int_equal(rc, CS_OK);
     assert_non_null(strstr(text, "scenario differences: none"));
+    assert_null(strstr(text, "incomplete"));
+    free(text);
+    /* A checkpoint left by a sweep that died, and a run a signal stopped. */
+    cJSON_AddFalseToObject(docs[0], "complete");
+    cJSON_AddStringToObject(docs[0], "ended", "running: 2 of 6 steps done");
+    cJSON_AddFalseToObject(docs[1], "complete");
+    text = render(docs, names, 2, &rc);
+    assert_int_equal(rc, CS_OK);
+    assert_non_null(strstr(text, "a.json: incomplete (running: 2 of 6 steps done)"));
+    assert_non_null(strstr(text, "b.json: incomplete (stopped before its end)"));
     free(text);
     cJSON_Delete(docs[0]);
     cJSON_Delete(docs[1]);

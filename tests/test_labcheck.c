@@ -111,6 +111,11 @@ static void a_stopped_run_is_flagged(void **state)
     cJSON *d = doc();
     set(d, "complete", "false");
     expect(d, 0, 1, "stopped before its end");
+    /* A sweep's checkpoint, left by a process that died: said so. */
+    d = doc();
+    set(d, "complete", "false");
+    set(d, "ended", "\"running: 2 of 6 steps done\"");
+    expect(d, 0, 1, "incomplete: the file was written while the run was going (running: 2 of 6 steps done)");
 }
 
 static void requests_must_add_up(void **state)

@@ -121,6 +121,8 @@ struct cs_results {
     struct cs_overload overload;    /* overloaded intervals in the window */
     char started_utc[32];           /* when the run started, ISO 8601 UTC ("" unknown) */
     char command[1024];             /* the command line, as given */
+    char ended[96];                 /* "" when the file holds the whole run; else why it does not (a
+                                     * sweep's checkpoint: "running: 3 of 7 steps done") */
     struct cs_interval_row *series; /* the intervals of the run (owned; NULL when out of memory) */
     int series_n;
 

@@ -229,5 +229,9 @@ int cs_compare(const cJSON *const *docs, const char *const *names, int n, FILE *
     text_row(out, "bottleneck", docs, n, "bottleneck");
     for (int i = 0; i < n; i++)
         fprintf(out, "%s: %s\n", names[i], cs_json_str(docs[i], "reason") ? cs_json_str(docs[i], "reason") : "-");
+    for (int i = 0; i < n; i++)
+        if (cJSON_IsFalse(cs_json_at(docs[i], "complete")))
+            fprintf(out, "%s: incomplete (%s): its numbers cover only part of the run\n", names[i],
+                    cs_json_str(docs[i], "ended") ? cs_json_str(docs[i], "ended") : "stopped before its end");
     return CS_OK;
 }

@@ -93,7 +93,12 @@ static bool in_list(const char *list, const char *name)
 
 static void check_complete(struct check *k)
 {
-    if (cJSON_IsFalse(cs_json_at(k->doc, "complete")))
+    if (cJSON_IsFalse(cs_json_at(k->doc, "complete")) && cs_json_str(k->doc, "ended"))
+        problem(k,
+                "incomplete: the file was written while the run was going (%s) and the run never finished it: "
+                "run it again to the end",
+                cs_json_str(k->doc, "ended"));
+    else if (cJSON_IsFalse(cs_json_at(k->doc, "complete")))
         problem(k, "the run was stopped before its end (complete: false): run it again to the end");
 }
 

@@ -136,6 +136,8 @@ char *cs_results_json(const struct cs_results *r)
     cJSON_AddStringToObject(run, "started_utc", r->started_utc);
     cJSON_AddStringToObject(run, "command", r->command);
     cJSON_AddBoolToObject(root, "complete", r->complete);
+    if (r->ended[0])
+        cJSON_AddStringToObject(root, "ended", r->ended);
 
     char *sc_text = cs_scenario_to_json(&r->scenario);
     cJSON *sc = sc_text ? cJSON_Parse(sc_text) : NULL;

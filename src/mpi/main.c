@@ -680,7 +680,52 @@ struct sweep_ctx {
     int rank;
     struct cs_results *res;       /* rank 0: the results of the step under way */
     struct cs_histogram *latency; /* rank 0: each step's latency */
+    struct cs_sweep_row *rows;    /* rank 0: the rows of the steps done */
+    const char *started, *command;
+    bool checkpoint_failed; /* rank 0: said once */
 };
+
+/*
+ * Rank 0, after a sweep step that is not the last: the results files
+ * (--json, --csv) written again, whole, with every step done so far,
+ * marked incomplete ("ended": "running: 3 of 7 steps done"), so that a
+ * process that dies later (a node's rank killed, the job's time limit
+ * passed without a warning) loses only the step under way. The fits wait
+ * for the end. Writing fails at most with one warning: the sweep goes on.
+ */
+static void sweep_checkpoint(struct sweep_ctx *x, int done, int n)
+{
+    struct cs_results *r = x->res;
+    bool complete = r->complete;
+    r->sweep = x->rows;
+    r->sweep_n = done;
+    r->sweep_latency = x->latency;
+    r->scaling = NULL;
+    r->levers = NULL;
+    r->complete = false;
+    snprintf(r->ended, sizeof(r->ended), "running: %d of %d steps done", done, n);
+    snprintf(r->started_utc, sizeof(r->started_utc), "%s", x->started);
+    snprintf(r->command, sizeof(r->command), "%s", x->command);
+    const char *flag[2] = {"--json", "--csv"}, *path[2] = {x->o->json, x->o->csv};
+    for (int f = 0; f < 2; f++) {
+        char err[CS_ERRBUF], *text = NULL;
+        if (!path[f])
+            continue;
+        text = f == 0 ? cs_results_json(r) : cs_sweep_csv(r, x->rows, done);
+        if ((!text || cs_write_file_atomic(path[f], text, err, sizeof(err)) != CS_OK) && !x->checkpoint_failed) {
+            fprintf(stderr,
+                    "clustersim: %s: the checkpoint after step %d could not be written (%s); the sweep goes on\n",
+                    flag[f], done, text ? err : "out of memory");
+            x->checkpoint_failed = true;
+        }
+        free(text);
+    }
+    r->complete = complete;
+    r->ended[0] = '\0';
+    r->sweep = NULL;
+    r->sweep_n = 0;
+    r->sweep_latency = NULL;
+}
 
 /* One step on every rank; rank 0 keeps its row and its full results (the
  * last step's stay for the report). A signal stops the sweep after this
@@ -702,6 +747,8 @@ static int sweep_step(void *arg, int i, int n, const struct cs_scenario *step, i
         if (!x->o->quiet)
             fprintf(stderr, "  step %d/%d: %d node%s, %.0f req/s, p99 %.0f us, %s\n", i + 1, n, row->nodes,
                     row->nodes == 1 ? "" : "s", row->throughput_rps, row->p99_us, cs_bottleneck_names[row->bottleneck]);
+        if (!stop && i + 1 < n)
+            sweep_checkpoint(x, i + 1, n);
     }
     return stop;
 }
@@ -728,9 +775,10 @@ static void sweep_results(struct cs_results *res, const struct cs_sweep_row *row
  * analysis. Returns the number of steps. */
 static int run_sweep(const struct options *o, const struct cs_scenario *sc, const struct cs_host *host,
                      const struct cs_run_options *ro, int rank, int size, struct cs_results *res,
-                     struct cs_sweep_row *rows, struct sweep_analysis *an, struct cs_histogram *latency)
+                     struct cs_sweep_row *rows, struct sweep_analysis *an, struct cs_histogram *latency,
+                     const char *started, const char *command)
 {
-    struct sweep_ctx x = {o, host, ro, rank, res, latency};
+    struct sweep_ctx x = {o, host, ro, rank, res, latency, rows, started, command, false};
     char err[CS_ERRBUF];
     an->levers.scaling = an->lever_scaling;
     int n = cs_sweep_run(sc, size - cs_first_node(sc), sweep_step, &x, rows, rank == 0 ? &an->scaling : NULL,
@@ -954,18 +1002,20 @@ int main(int argc, char **argv)
         return status;
     }
     char started[32];
+    static char command[sizeof(res.command)];
     utc_now(started, sizeof(started));
+    join_args(argc, argv, command, sizeof(command));
     struct cs_histogram *step_latency = NULL; /* rank 0: each step's latency */
     if (is_sweep(&o, &sc) && rank == 0 && !(step_latency = calloc(CS_SWEEP_MAX, sizeof(*step_latency))))
         out_of_memory();
     if (is_sweep(&o, &sc))
-        nrows = run_sweep(&o, &sc, &host, &ro, rank, size, &res, rows, &an, step_latency);
+        nrows = run_sweep(&o, &sc, &host, &ro, rank, size, &res, rows, &an, step_latency, started, command);
     else
         run_once(&sc, &z, &host, &ro, rank, size, &res, rows, &nrows);
     cs_mpi_host_close(MPI_COMM_WORLD, &host);
     if (rank == 0) {
         snprintf(res.started_utc, sizeof(res.started_utc), "%s", started);
-        join_args(argc, argv, res.command, sizeof(res.command));
+        snprintf(res.command, sizeof(res.command), "%s", command);
     }
 
     status = rank == 0 ? finish(&o, &z, &res, rows, nrows, step_latency) : 0;
