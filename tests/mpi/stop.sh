@@ -59,7 +59,7 @@ done
 # marked incomplete ("ended": "running: ..."), written whole. --compare
 # says the file is incomplete.
 rm -f "$TMP/sweep.json" "$TMP/sweep.csv"
-"${LAUNCH[@]}" "$CLUSTERSIM" -q --sweep --set 'sweep.rates_rps=[300,400,500,600,700,800]' --set load.duration_s=0.5 \
+"${LAUNCH[@]}" "$CLUSTERSIM" -q --sweep --set 'sweep.rates_rps=[300,400,500,600,700,800,900,1000]' --set load.duration_s=1 \
     --set load.warmup_s=0.1 --json "$TMP/sweep.json" --csv "$TMP/sweep.csv" >"$TMP/out" 2>"$TMP/err" </dev/null &
 pid=$!
 (sleep 60 && kill -9 "$pid") >/dev/null 2>&1 </dev/null & # the hang guard
@@ -79,7 +79,7 @@ if [ -n "$victim" ]; then
     pkill -P "$guard" sleep 2>/dev/null || true
     [ "$rc" -ne 0 ] && ok "a killed node's rank ends the sweep with exit $rc" || bad "a killed rank, yet exit 0"
     check "$TMP/sweep.json" '.complete == false and (.ended | startswith("running: ")) and (.sweep | length) >= 2 and
-        (.sweep | length) < 6 and ([.sweep[].offered_rps] == ([300,400,500,600,700,800][0:(.sweep | length)]))' \
+        (.sweep | length) < 8 and ([.sweep[].offered_rps] == ([300,400,500,600,700,800,900,1000][0:(.sweep | length)]))' \
         "kill -9 mid-sweep: the results hold the steps finished before it, marked incomplete" '{complete, ended, n: (.sweep | length)}'
     check "$TMP/sweep.json" '.requests.generated == .requests.completed + .requests.rejected + .requests.timed_out + .requests.failed and .requests.lost == 0' \
         "kill -9 mid-sweep: the last finished step's requests add up" '.requests'
