@@ -551,21 +551,29 @@ static void out_of_memory(void)
     MPI_Abort(MPI_COMM_WORLD, 1);
 }
 
-/* Write text (which this frees) to path, whole or not at all: 0 or 1. */
-static int write_output(const char *flag, const char *path, char *text)
+/* Write text (which this frees; NULL: out of memory rendering it) to
+ * path, whole or not at all; no path, nothing. CS_OK or an error in err. */
+static int write_whole(const char *path, char *text, char *err, size_t errlen)
 {
-    int status = 0;
-    char err[CS_ERRBUF];
-    if (!path) {
-        free(text);
-        return 0;
-    }
-    if (!text || cs_write_file_atomic(path, text, err, sizeof(err)) != CS_OK) {
-        fprintf(stderr, "clustersim: %s: %s\n", flag, text ? err : "out of memory rendering the results");
-        status = 1;
+    int rc = CS_OK;
+    if (path && !text) {
+        snprintf(err, errlen, "out of memory rendering the results");
+        rc = CS_E_NOMEM;
+    } else if (path) {
+        rc = cs_write_file_atomic(path, text, err, errlen);
     }
     free(text);
-    return status;
+    return rc;
+}
+
+/* write_whole, saying why it could not: 0 or 1. */
+static int write_output(const char *flag, const char *path, char *text)
+{
+    char err[CS_ERRBUF];
+    if (write_whole(path, text, err, sizeof(err)) == CS_OK)
+        return 0;
+    fprintf(stderr, "clustersim: %s: %s\n", flag, err);
+    return 1;
 }
 
 /* What fn writes, as a string (caller frees), NULL when out of memory. */
@@ -706,19 +714,13 @@ static void sweep_checkpoint(struct sweep_ctx *x, int done, int n)
     snprintf(r->ended, sizeof(r->ended), "running: %d of %d steps done", done, n);
     snprintf(r->started_utc, sizeof(r->started_utc), "%s", x->started);
     snprintf(r->command, sizeof(r->command), "%s", x->command);
-    const char *flag[2] = {"--json", "--csv"}, *path[2] = {x->o->json, x->o->csv};
-    for (int f = 0; f < 2; f++) {
-        char err[CS_ERRBUF], *text = NULL;
-        if (!path[f])
-            continue;
-        text = f == 0 ? cs_results_json(r) : cs_sweep_csv(r, x->rows, done);
-        if ((!text || cs_write_file_atomic(path[f], text, err, sizeof(err)) != CS_OK) && !x->checkpoint_failed) {
-            fprintf(stderr,
-                    "clustersim: %s: the checkpoint after step %d could not be written (%s); the sweep goes on\n",
-                    flag[f], done, text ? err : "out of memory");
-            x->checkpoint_failed = true;
-        }
-        free(text);
+    char err[2][CS_ERRBUF];
+    int json = write_whole(x->o->json, x->o->json ? cs_results_json(r) : NULL, err[0], sizeof(err[0]));
+    int csv = write_whole(x->o->csv, x->o->csv ? cs_sweep_csv(r, x->rows, done) : NULL, err[1], sizeof(err[1]));
+    if ((json != CS_OK || csv != CS_OK) && !x->checkpoint_failed) {
+        fprintf(stderr, "clustersim: %s: the checkpoint after step %d could not be written (%s); the sweep goes on\n",
+                json != CS_OK ? "--json" : "--csv", done, json != CS_OK ? err[0] : err[1]);
+        x->checkpoint_failed = true;
     }
     r->complete = complete;
     r->ended[0] = '\0';

@@ -40,6 +40,13 @@ valid() { # file what
 
 short=(--set load.duration_s=1 --set load.warmup_s=0.2)
 
+# wait_job ID [SECONDS]: until SLURM no longer lists the job (or SECONDS
+# have passed), looking every 0.2 s.
+wait_job() {
+    local end=$((SECONDS + ${2:-3600}))
+    while squeue -h -j "$1" 2>/dev/null | grep -q . && [ "$SECONDS" -lt "$end" ]; do sleep 0.2; done
+}
+
 # sbatch_wait ARGS...: sbatch --wait, which looks again after 2, 4, 8 s
 # (7 s lost per job here), looking every 0.2 s instead: prints the job
 # id, and fails unless every task of the job completed with exit 0.
@@ -48,7 +55,7 @@ sbatch_wait() {
     id=$(sbatch --parsable "$@") || return 1
     id=${id%%;*}
     echo "$id"
-    while squeue -h -j "$id" 2>/dev/null | grep -q .; do sleep 0.2; done
+    wait_job "$id"
     state=$(scontrol -o show job "$id" 2>/dev/null)
     [ -n "$state" ] && ! grep -v -q 'JobState=COMPLETED .*ExitCode=0:0' <<<"$state"
 }
@@ -151,8 +158,7 @@ stop_job() { # how (batch|plain) -> sets STOPPED to the job id
     while ! grep -q "^command:" "clustersim-$id.out" 2>/dev/null && [ $t -lt 60 ]; do sleep 1; t=$((t + 1)); done
     sleep 4
     if [ "$how" = batch ]; then scancel --signal=TERM --batch "$id"; else scancel "$id"; fi
-    t=0
-    while [ -n "$(squeue -h -j "$id" 2>/dev/null)" ] && [ $t -lt 90 ]; do sleep 1; t=$((t + 1)); done
+    wait_job "$id" 90
     STOPPED=$id
 }
 for how in batch plain; do
@@ -164,7 +170,7 @@ for how in batch plain; do
         bad "$how stop: $(head -c 300 "$f" 2>&1); log: $(tail -5 "clustersim-$STOPPED.out")"
 done
 
-while [ -n "$(squeue -h -j "$limit" 2>/dev/null)" ]; do sleep 0.5; done
+wait_job "$limit"
 f=$(ls "$CS_RESULTS"/default-"$limit".json 2>/dev/null | head -1 || true)
 [ -n "$f" ] || bad "time-limit job: no results file; its log: $(tail -8 "clustersim-$limit.out" 2>&1)"
 valid "${f:-/nonexistent}" "time-limit job"
