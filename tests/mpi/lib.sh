@@ -94,11 +94,7 @@ guarded_once() {
     "$HOSTPROBE" "$TMP/probe" &
     probe_pid=$!
     set +e
-    # The hang guard: CS_TIMEOUT seconds, three times as long under the
-    # sanitizers (an instrumented np=4 error run once took over 20 s there).
-    local limit=${CS_TIMEOUT:-120}
-    [ "$NO_TIMING" = 1 ] && limit=$((limit * 3))
-    timeout -k 5 "$limit" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+    timeout -k 5 "${CS_TIMEOUT:-120}" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
     RC=$?
     set -e
     # Open MPI's launcher (its libevent) now and then warns "[warn] Epoll
@@ -123,7 +119,7 @@ guarded_once() {
     rm -f "$TMP/probe"
     local cmd="${*: -$(( $# < 12 ? $# : 12 ))}"
     if [ "$RC" -eq 124 ] || [ "$RC" -eq 137 ]; then
-        bad "HANG: $cmd did not finish in $limit s"
+        bad "HANG: $cmd did not finish in ${CS_TIMEOUT:-120} s"
     elif [ "$RC" -ne "${EXPECT_RC:-0}" ]; then
         bad "exit $RC, expected ${EXPECT_RC:-0}: $cmd: $(head -c 600 "$TMP/err")"
     fi
