@@ -68,8 +68,11 @@ for _ in $(seq 300); do
     jq -e '.sweep | length >= 2' "$TMP/sweep.json" >/dev/null 2>&1 && break
     sleep 0.1
 done
+# Rank 2 of this job, found among the launcher's descendants (not by
+# name: the tests beside this one run clustersim too).
+descendants() { local c; for c in $(pgrep -P "$1" || true); do echo "$c"; descendants "$c"; done; }
 victim=""
-for p in $(pgrep -f "^$CLUSTERSIM " || true); do
+for p in $(descendants "$pid"); do
     tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=2' && victim=$p
 done
 if [ -n "$victim" ]; then
