@@ -136,6 +136,7 @@ struct cs_scenario {
         double drain_timeout_s; /* max time to wait for replies after the window */
         double idle_poll_us;    /* how often an idle rank looks for messages */
         double interval_ms;     /* time series row length */
+        double checkpoint_s;    /* rank 0 rewrites the results files this often while a run goes (0: never) */
         double stop_grace_s;    /* after SIGTERM/SIGINT: time to drain before the results are written */
         int engine;             /* enum cs_engine */
         int nodes;              /* service nodes of a virtual run (an MPI run has its ranks' count) */

@@ -313,6 +313,10 @@ void cs_coord_stop(struct cs_coord *c, int64_t now, int64_t grace_ns);
  * the run was stopped early. */
 double cs_coord_window_s(const struct cs_coord *c);
 
+/* How much of the measured window lies behind now, seconds (0 in the
+ * warm-up, the window's length once it has ended). */
+double cs_coord_covered_s(const struct cs_coord *c, int64_t now);
+
 /* Close the current time-series interval at now: fill *row, start the
  * next, and judge it for overload (c->overload). A driver calls it every
  * run.interval_ms, whether or not a time series is written. */

@@ -18,4 +18,13 @@ int cs_read_file(const char *path, size_t max_bytes, const char *what, char **ou
  * fsync, rename). 0 or CS_E_IO with a message in err. */
 int cs_write_file_atomic(const char *path, const char *text, char *err, size_t errlen);
 
+/* cs_write_file_atomic for rendered text, which this frees: NULL text
+ * (out of memory rendering it) is an error; no path writes nothing. */
+int cs_write_whole(const char *path, char *text, char *err, size_t errlen);
+
+/* Has the process pid on this host ended? 1: yes, with *wait_status its
+ * status as waitpid(2) gives it while nobody has reaped it yet, else -1;
+ * 0: it is running; -1: this system cannot tell (no /proc). */
+int cs_process_ended(int pid, int *wait_status);
+
 #endif

@@ -121,8 +121,9 @@ struct cs_results {
     struct cs_overload overload;    /* overloaded intervals in the window */
     char started_utc[32];           /* when the run started, ISO 8601 UTC ("" unknown) */
     char command[1024];             /* the command line, as given */
-    char ended[96];                 /* "" when the file holds the whole run; else why it does not (a
+    char ended[160];                /* "" when the file holds the whole run; else why it does not (a
                                      * sweep's checkpoint: "running: 3 of 7 steps done") */
+    bool partial;                   /* rank 0's measures only, the other ranks' reports missing (cs_results_partial) */
     struct cs_interval_row *series; /* the intervals of the run (owned; NULL when out of memory) */
     int series_n;
 
@@ -131,6 +132,7 @@ struct cs_results {
     bool oversubscribed; /* some host runs more ranks than it has cores */
     int worst_host_ranks, worst_host_cores;
     uint64_t lost;
+    uint64_t in_flight; /* partial results: measured requests not ended yet */
     double duration_s;
     double throughput_rps;
     double in_system_mean;             /* requests in the system, time-averaged over the window (Little's L) */
@@ -183,6 +185,16 @@ struct cs_rank_report {
  * merged here. */
 void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord_measures *m,
                         const struct cs_rank_report *reports);
+
+/* Partial results, for a checkpoint or a run cut short: rank 0's
+ * coordinator measures (m) and every rank's placement (info[ranks]),
+ * without the other ranks' reports, over the first covered_s of the
+ * measured window, marked incomplete with why (ended). Analysed
+ * (cs_results_analyze), they have no verdict, and requests not ended yet
+ * are in flight, not lost. r comes from cs_results_init for the run's
+ * ranks. */
+void cs_results_partial(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord_measures *m,
+                        const struct cs_rank_info *info, double covered_s, const char *ended);
 
 /* A dispatcher's report (cs_dispatch_report_fill on its rank) and its
  * nodes' completions and waits, [d->nodes] each: merged into r after

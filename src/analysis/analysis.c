@@ -65,11 +65,10 @@ void cs_results_free(struct cs_results *r)
     r->series_n = 0;
 }
 
-void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord_measures *m,
-                        const struct cs_rank_report *reports)
+/* What rank 0's coordinator measured: everything but the other ranks'
+ * reports. */
+static void collect_coordinator(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord_measures *m)
 {
-    for (int i = 0; i < r->ranks; i++)
-        r->rank_info[i] = reports[i].info;
     r->scenario = *sc;
     r->offered_rps = m->offered_rps;
     r->window_s = m->window_s;
@@ -90,11 +89,8 @@ void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, cons
     r->queue_wait = *m->node_wait;
     int first = cs_first_node(sc);
     r->service_nodes = r->ranks - first;
-    for (int i = 0; i < r->service_nodes; i++) {
+    for (int i = 0; i < r->service_nodes; i++)
         r->nodes[i].rank = first + i;
-        memcpy(r->nodes[i].counters, reports[first + i].counters, sizeof(r->nodes[i].counters));
-        cs_hist_add(&r->service, &reports[first + i].service);
-    }
     for (int i = 0; i < m->nodes; i++) {
         r->nodes[m->first_node + i].coordinator_completed = m->node_completed[i];
         r->nodes[m->first_node + i].queue_wait_ns = m->node_wait_ns[i];
@@ -107,6 +103,33 @@ void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, cons
         .completed = m->counters[CS_C_WINDOW_COMPLETIONS],
         .busy_ns = m->counters[CS_C_BUSY_NS],
     };
+}
+
+void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord_measures *m,
+                        const struct cs_rank_report *reports)
+{
+    for (int i = 0; i < r->ranks; i++)
+        r->rank_info[i] = reports[i].info;
+    collect_coordinator(r, sc, m);
+    int first = cs_first_node(sc);
+    for (int i = 0; i < r->service_nodes; i++) {
+        memcpy(r->nodes[i].counters, reports[first + i].counters, sizeof(r->nodes[i].counters));
+        cs_hist_add(&r->service, &reports[first + i].service);
+    }
+}
+
+void cs_results_partial(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord_measures *m,
+                        const struct cs_rank_info *info, double covered_s, const char *ended)
+{
+    memcpy(r->rank_info, info, (size_t)r->ranks * sizeof(*info));
+    for (int i = 0; i < r->service_nodes; i++)
+        memset(r->nodes[i].counters, 0, sizeof(r->nodes[i].counters));
+    cs_hist_init(&r->service);
+    collect_coordinator(r, sc, m);
+    r->window_s = covered_s < 0 ? 0 : covered_s < r->window_s ? covered_s : r->window_s;
+    r->complete = false;
+    r->partial = true;
+    snprintf(r->ended, sizeof(r->ended), "%s", ended);
 }
 
 void cs_dispatch_report_fill(struct cs_dispatch_report *d, int rank, const struct cs_coord_measures *m)
@@ -500,7 +523,10 @@ void cs_results_analyze(struct cs_results *r)
     r->duration_s = r->window_s;
     const uint64_t *c = r->coord;
     uint64_t ended = c[CS_C_COMPLETED] + c[CS_C_REJECTED] + c[CS_C_TIMED_OUT] + c[CS_C_FAILED];
-    r->lost = c[CS_C_GENERATED] > ended ? c[CS_C_GENERATED] - ended : 0;
+    uint64_t open = c[CS_C_GENERATED] > ended ? c[CS_C_GENERATED] - ended : 0;
+    /* Partial results: what has not ended is under way, not lost. */
+    r->lost = r->partial ? 0 : open;
+    r->in_flight = r->partial ? open : 0;
     r->throughput_rps = r->duration_s > 0 ? (double)c[CS_C_WINDOW_COMPLETIONS] / r->duration_s : 0;
     int k = r->dispatchers > 0 ? r->dispatchers : 1;
     r->dispatcher_utilization_max = 0;
@@ -573,7 +599,16 @@ void cs_results_analyze(struct cs_results *r)
     uint64_t reply_messages = c[CS_C_MESSAGES_RECEIVED] - c[CS_C_IDLE_TOKENS];
     r->replies_per_message =
         reply_messages ? (double)(c[CS_C_ITEMS_RECEIVED] - c[CS_C_IDLE_TOKENS]) / (double)reply_messages : NAN;
-    verdict(r);
-    batching_lever(r);
+    if (r->partial) {
+        r->bottleneck = CS_BOTTLENECK_NONE;
+        r->lever[0] = '\0';
+        snprintf(r->reason, sizeof(r->reason),
+                 "no verdict: partial results (%s) hold what rank 0 measured by itself; the service nodes' "
+                 "own measures come only at the end of a run",
+                 r->ended);
+    } else {
+        verdict(r);
+        batching_lever(r);
+    }
     theory(r);
 }

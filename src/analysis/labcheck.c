@@ -108,7 +108,9 @@ static void check_conservation(struct check *k)
     double gen = cs_json_num(d, "requests.generated");
     double ended = cs_json_num(d, "requests.completed") + cs_json_num(d, "requests.rejected") +
                    cs_json_num(d, "requests.timed_out") + cs_json_num(d, "requests.failed");
-    double lost = cs_json_num(d, "requests.lost");
+    double lost = cs_json_num(d, "requests.lost"), in_flight = cs_json_num(d, "requests.in_flight");
+    if (!isnan(in_flight)) /* partial results: a checkpoint, or a run cut short */
+        ended += in_flight;
     if (isnan(ended)) /* results from before the 'failed' outcome */
         ended = cs_json_num(d, "requests.completed") + cs_json_num(d, "requests.rejected") +
                 cs_json_num(d, "requests.timed_out");

@@ -182,6 +182,8 @@ char *cs_results_json(const struct cs_results *r)
         int k = request_fields[i].counter;
         cJSON_AddNumberToObject(req, request_fields[i].key, (double)(k < 0 ? r->lost : c[k]));
     }
+    if (r->partial)
+        cJSON_AddNumberToObject(req, "in_flight", (double)r->in_flight);
     cJSON *warm = cJSON_AddObjectToObject(req, "warmup");
     for (size_t i = 0; i < CS_ARRAY_LEN(warmup_fields); i++)
         cJSON_AddNumberToObject(warm, warmup_fields[i].key, (double)c[warmup_fields[i].counter]);

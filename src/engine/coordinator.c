@@ -1138,6 +1138,12 @@ double cs_coord_window_s(const struct cs_coord *c)
     return (double)(c->window_end - c->window_start) / 1e9;
 }
 
+double cs_coord_covered_s(const struct cs_coord *c, int64_t now)
+{
+    int64_t end = now < c->window_end ? now : c->window_end;
+    return end > c->window_start ? (double)(end - c->window_start) / 1e9 : 0;
+}
+
 double cs_coord_offered_rps(const struct cs_coord *c)
 {
     if (c->source == CS_SOURCE_RATE)

@@ -96,3 +96,46 @@ int cs_write_file_atomic(const char *path, const char *text, char *err, size_t e
     free(tmp);
     return rc;
 }
+
+int cs_write_whole(const char *path, char *text, char *err, size_t errlen)
+{
+    int rc = CS_OK;
+    if (path && !text) {
+        snprintf(err, errlen, "out of memory rendering '%s'", path);
+        rc = CS_E_NOMEM;
+    } else if (path) {
+        rc = cs_write_file_atomic(path, text, err, errlen);
+    }
+    free(text);
+    return rc;
+}
+
+int cs_process_ended(int pid, int *wait_status)
+{
+    *wait_status = -1;
+    if (access("/proc/self/stat", R_OK) != 0)
+        return -1;
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 1; /* reaped: gone */
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* "pid (comm) state ...": comm may hold anything, so read after the
+     * last ')'. Field 3 is the state; field 52, since Linux 3.5, the
+     * exit status of a process that ended and was not reaped. */
+    char *p = strrchr(buf, ')');
+    if (!p || p[1] != ' ')
+        return 0;
+    p += 2;
+    if (*p != 'Z' && *p != 'X')
+        return 0;
+    int field = 3;
+    char *save = NULL;
+    for (char *tok = strtok_r(p, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save), field++)
+        if (field == 52)
+            *wait_status = atoi(tok);
+    return 1;
+}

@@ -15,6 +15,7 @@
 
 #include "cs/arrival.h"
 #include "cs/calibration.h"
+#include "cs/checkpoint.h"
 #include "cs/common.h"
 #include "cs/compare.h"
 #include "cs/config.h"
@@ -551,26 +552,11 @@ static void out_of_memory(void)
     MPI_Abort(MPI_COMM_WORLD, 1);
 }
 
-/* Write text (which this frees; NULL: out of memory rendering it) to
- * path, whole or not at all; no path, nothing. CS_OK or an error in err. */
-static int write_whole(const char *path, char *text, char *err, size_t errlen)
-{
-    int rc = CS_OK;
-    if (path && !text) {
-        snprintf(err, errlen, "out of memory rendering the results");
-        rc = CS_E_NOMEM;
-    } else if (path) {
-        rc = cs_write_file_atomic(path, text, err, errlen);
-    }
-    free(text);
-    return rc;
-}
-
-/* write_whole, saying why it could not: 0 or 1. */
+/* cs_write_whole, saying why it could not: 0 or 1. */
 static int write_output(const char *flag, const char *path, char *text)
 {
     char err[CS_ERRBUF];
-    if (write_whole(path, text, err, sizeof(err)) == CS_OK)
+    if (cs_write_whole(path, text, err, sizeof(err)) == CS_OK)
         return 0;
     fprintf(stderr, "clustersim: %s: %s\n", flag, err);
     return 1;
@@ -666,14 +652,32 @@ static int calibrate(const struct options *o, const struct cs_scenario *sc, cons
     return status;
 }
 
-static void run_once(const struct cs_scenario *sc, struct rank0 *z, const struct cs_host *host,
+/* One run; rank 0 writes checkpoints of it to the results files
+ * (--json, --csv) as it goes. */
+static void run_once(const struct options *o, const struct cs_scenario *sc, struct rank0 *z, const struct cs_host *host,
                      const struct cs_run_options *ro, int rank, int size, struct cs_results *res,
-                     struct cs_sweep_row *row, int *nrows)
+                     struct cs_sweep_row *row, int *nrows, const char *started, const char *command)
 {
     if (rank == 0 && cs_results_init(res, size) != CS_OK)
         out_of_memory();
-    cs_mpi_run(MPI_COMM_WORLD, sc, size - cs_first_node(sc), rank == 0 ? &z->trace : NULL, host, ro,
+    static struct cs_checkpoint cp;
+    struct cs_run_options with = *ro;
+    /* Without results files too: the writer also tells a rank's death. */
+    if (rank == 0) {
+        cp = (struct cs_checkpoint){.json = o->json,
+                                    .csv = o->csv,
+                                    .started = started,
+                                    .command = command,
+                                    .stop = &cs_stop_signal,
+                                    .died = cs_mpi_rank_died,
+                                    .died_arg = host};
+        if (cs_checkpoint_start(&cp, size) != CS_OK)
+            out_of_memory();
+        with.checkpoint = &cp;
+    }
+    cs_mpi_run(MPI_COMM_WORLD, sc, size - cs_first_node(sc), rank == 0 ? &z->trace : NULL, host, &with,
                rank == 0 ? res : NULL);
+    cs_checkpoint_stop(with.checkpoint);
     if (rank == 0) {
         cs_sweep_row_from(res, row);
         *nrows = 1;
@@ -686,11 +690,10 @@ struct sweep_ctx {
     const struct cs_host *host;
     const struct cs_run_options *ro;
     int rank;
-    struct cs_results *res;       /* rank 0: the results of the step under way */
-    struct cs_histogram *latency; /* rank 0: each step's latency */
-    struct cs_sweep_row *rows;    /* rank 0: the rows of the steps done */
-    const char *started, *command;
-    bool checkpoint_failed; /* rank 0: said once */
+    struct cs_results *res;          /* rank 0: the results of the step under way */
+    struct cs_histogram *latency;    /* rank 0: each step's latency */
+    struct cs_sweep_row *rows;       /* rank 0: the rows of the steps done */
+    struct cs_checkpoint checkpoint; /* rank 0: where, and a failure said once */
 };
 
 /*
@@ -712,16 +715,7 @@ static void sweep_checkpoint(struct sweep_ctx *x, int done, int n)
     r->levers = NULL;
     r->complete = false;
     snprintf(r->ended, sizeof(r->ended), "running: %d of %d steps done", done, n);
-    snprintf(r->started_utc, sizeof(r->started_utc), "%s", x->started);
-    snprintf(r->command, sizeof(r->command), "%s", x->command);
-    char err[2][CS_ERRBUF];
-    int json = write_whole(x->o->json, x->o->json ? cs_results_json(r) : NULL, err[0], sizeof(err[0]));
-    int csv = write_whole(x->o->csv, x->o->csv ? cs_sweep_csv(r, x->rows, done) : NULL, err[1], sizeof(err[1]));
-    if ((json != CS_OK || csv != CS_OK) && !x->checkpoint_failed) {
-        fprintf(stderr, "clustersim: %s: the checkpoint after step %d could not be written (%s); the sweep goes on\n",
-                json != CS_OK ? "--json" : "--csv", done, json != CS_OK ? err[0] : err[1]);
-        x->checkpoint_failed = true;
-    }
+    cs_checkpoint_write(&x->checkpoint, r, x->rows, done);
     r->complete = complete;
     r->ended[0] = '\0';
     r->sweep = NULL;
@@ -780,7 +774,8 @@ static int run_sweep(const struct options *o, const struct cs_scenario *sc, cons
                      struct cs_sweep_row *rows, struct sweep_analysis *an, struct cs_histogram *latency,
                      const char *started, const char *command)
 {
-    struct sweep_ctx x = {o, host, ro, rank, res, latency, rows, started, command, false};
+    struct sweep_ctx x = {o,   host,    ro,   rank,
+                          res, latency, rows, {.json = o->json, .csv = o->csv, .started = started, .command = command}};
     char err[CS_ERRBUF];
     an->levers.scaling = an->lever_scaling;
     int n = cs_sweep_run(sc, size - cs_first_node(sc), sweep_step, &x, rows, rank == 0 ? &an->scaling : NULL,
@@ -971,7 +966,10 @@ int main(int argc, char **argv)
      * poll, which mpirun turns on when ranks outnumber cores, would only
      * cost the coordinator a system call per look for replies. */
     setenv("OMPI_MCA_mpi_yield_when_idle", "0", 1);
-    MPI_Init(&argc, &argv);
+    /* FUNNELED: rank 0's checkpoint writer is a thread of its own; it
+     * never calls MPI. */
+    int provided;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
     int rank, size;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
@@ -1013,7 +1011,7 @@ int main(int argc, char **argv)
     if (is_sweep(&o, &sc))
         nrows = run_sweep(&o, &sc, &host, &ro, rank, size, &res, rows, &an, step_latency, started, command);
     else
-        run_once(&sc, &z, &host, &ro, rank, size, &res, rows, &nrows);
+        run_once(&o, &sc, &z, &host, &ro, rank, size, &res, rows, &nrows, started, command);
     cs_mpi_host_close(MPI_COMM_WORLD, &host);
     if (rank == 0) {
         snprintf(res.started_utc, sizeof(res.started_utc), "%s", started);

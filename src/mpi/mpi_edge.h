@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "cs/bell.h"
+#include "cs/checkpoint.h"
 #include "cs/config.h"
 #include "cs/results.h"
 #include "cs/trace.h"
@@ -82,21 +83,33 @@ int cs_mpi_share_text(MPI_Comm comm, int status, char **text);
  * doorbells of the ranks on it (in an MPI shared-memory window). */
 struct cs_host {
     char name[64];
+    int size;            /* ranks of comm */
     int ranks;           /* ranks of comm on this host */
     int cores;           /* cores they may run on */
     bool oversubscribed; /* ranks > cores */
     MPI_Win win;
     struct cs_bell *bell;   /* this rank's own */
     struct cs_bell **bells; /* by rank of comm; NULL for ranks on other hosts */
+    /* rank 0: every rank's placement and process id, by rank of comm */
+    struct cs_rank_info *info;
+    int *pids;
 };
 /* Collective over comm. */
 void cs_mpi_host_open(MPI_Comm comm, struct cs_host *h);
+/* Rank 0, its host h (a struct cs_host): has a rank on this host died?
+ * Named in why, with its signal or exit status while nobody has reaped
+ * it, and the time into the run. Ranks on other hosts cannot be seen from
+ * here. For the checkpoint writer (cs_checkpoint.died). */
+bool cs_mpi_rank_died(const void *h, char *why, size_t len);
 void cs_mpi_host_close(MPI_Comm comm, struct cs_host *h);
 
 struct cs_run_options {
     FILE *progress;       /* rank 0 draws a live progress line here (NULL: none) */
     FILE *timeseries;     /* rank 0 writes a row every run.interval_ms, or NULL */
     bool timeseries_json; /* JSON lines instead of CSV */
+    /* rank 0, a single run: the results so far, written every
+     * run.checkpoint_s and when a stop signal comes (NULL: none) */
+    struct cs_checkpoint *checkpoint;
 };
 
 /* Raw MPI round trips between ranks 0 and 1 (blocking send and receive

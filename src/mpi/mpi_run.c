@@ -10,6 +10,7 @@
 #include <math.h>
 #include <sched.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "cs/clock.h"
 #include "cs/common.h"
 #include "cs/coordinator.h"
+#include "cs/fileio.h"
 #include "cs/relay.h"
 #include "cs/scenario.h"
 #include "cs/service_node.h"
@@ -134,6 +136,7 @@ void cs_mpi_host_open(MPI_Comm comm, struct cs_host *h)
     memset(h, 0, sizeof(*h));
     int size, len = 0;
     CS_MPI_CHECK(MPI_Comm_size(comm, &size));
+    h->size = size;
     char name[MPI_MAX_PROCESSOR_NAME];
     CS_MPI_CHECK(MPI_Get_processor_name(name, &len));
     snprintf(h->name, sizeof(h->name), "%.63s", name);
@@ -193,6 +196,28 @@ void cs_mpi_host_open(MPI_Comm comm, struct cs_host *h)
     free(locals);
     free(worlds);
     CS_MPI_CHECK(MPI_Comm_free(&local));
+
+    /* Rank 0 knows every rank's placement and process from the start:
+     * its checkpoints need them, and it names a rank that died. */
+    struct placed {
+        struct cs_rank_info info;
+        int pid;
+    } me = {.info = {.host_ranks = h->ranks, .host_cores = h->cores, .cpu_ns = -1}, .pid = (int)getpid()},
+      *placed = NULL;
+    snprintf(me.info.host, sizeof(me.info.host), "%s", h->name);
+    int rank;
+    CS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
+    if (rank == 0 &&
+        (!(placed = calloc((size_t)size, sizeof(*placed))) || !(h->info = calloc((size_t)size, sizeof(*h->info))) ||
+         !(h->pids = calloc((size_t)size, sizeof(*h->pids)))))
+        MPI_Abort(comm, 1);
+    CS_MPI_CHECK(MPI_Igather(&me, (int)sizeof(me), MPI_BYTE, placed, (int)sizeof(me), MPI_BYTE, 0, comm, &req));
+    cs_mpi_wait_quietly(&req);
+    for (int i = 0; rank == 0 && i < size; i++) {
+        h->info[i] = placed[i].info;
+        h->pids[i] = placed[i].pid;
+    }
+    free(placed);
 }
 
 void cs_mpi_host_close(MPI_Comm comm, struct cs_host *h)
@@ -200,7 +225,11 @@ void cs_mpi_host_close(MPI_Comm comm, struct cs_host *h)
     quiet_barrier(comm);
     CS_MPI_CHECK(MPI_Win_free(&h->win));
     free(h->bells);
+    free(h->info);
+    free(h->pids);
     h->bells = NULL;
+    h->info = NULL;
+    h->pids = NULL;
     h->bell = NULL;
 }
 
@@ -213,6 +242,63 @@ static void progress_line(FILE *out, const struct cs_coord *c, int64_t now, bool
     if (final)
         fprintf(out, "\r%*s\r", 100, "");
     fflush(out);
+}
+
+/* Rank 0: its measures so far to the checkpoint writer (unless that is
+ * still busy with the last), why saying what they cover, and the time
+ * series to disk. */
+static void checkpoint(const struct cs_run_options *opt, const struct cs_coord *c, const struct cs_host *h,
+                       const char *why)
+{
+    if (opt->timeseries)
+        fflush(opt->timeseries);
+    struct cs_results *snap = cs_checkpoint_take(opt->checkpoint);
+    if (!snap)
+        return;
+    struct cs_coord_measures m;
+    cs_coord_measures(c, &m);
+    cs_results_partial(snap, c->sc, &m, h->info, cs_coord_covered_s(c, cs_now_ns()), why);
+    cs_checkpoint_post(opt->checkpoint);
+}
+
+/* When the run under way started (cs_now_ns), for cs_mpi_rank_died. */
+static _Atomic int64_t run_t0;
+
+bool cs_mpi_rank_died(const void *host, char *why, size_t len)
+{
+    const struct cs_host *h = host;
+    for (int r = 1; h->pids && r < h->size; r++) {
+        int status;
+        if (!h->bells[r] || cs_process_ended(h->pids[r], &status) != 1)
+            continue;
+        char how[40] = "";
+        if (status >= 0 && WIFSIGNALED(status))
+            snprintf(how, sizeof(how), " (signal %d)", WTERMSIG(status));
+        else if (status >= 0 && WIFEXITED(status))
+            snprintf(how, sizeof(how), " (exit status %d)", WEXITSTATUS(status));
+        snprintf(why, len, "rank %d on host %s died%s by %.1f s", r, h->info[r].host, how,
+                 (double)(cs_now_ns() - run_t0) / 1e9);
+        return true;
+    }
+    return false;
+}
+
+/* Rank 0, at the first stop signal: what it measured so far to the
+ * results files, marked as stopped, in case the drain is cut short (a
+ * rank that died is the checkpoint writer's to tell), then the drain. */
+static void on_stop(const struct cs_run_options *opt, struct cs_coord *c, const struct cs_host *h)
+{
+    int64_t now = cs_now_ns();
+    fprintf(stderr, "\nclustersim: stopping on signal %d: draining for %g s; the results will be marked incomplete\n",
+            (int)cs_stop_signal, c->sc->run.stop_grace_s);
+    if (opt->checkpoint) {
+        char why[96];
+        snprintf(why, sizeof(why), "stopped by signal %d at %.1f s, before the drain", (int)cs_stop_signal,
+                 (double)(now - c->t0) / 1e9);
+        cs_checkpoint_wait(opt->checkpoint);
+        checkpoint(opt, c, h, why);
+    }
+    cs_coord_stop(c, now, (int64_t)(c->sc->run.stop_grace_s * 1e9));
 }
 
 /*
@@ -251,17 +337,25 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
     struct cs_interval_row row;
     if (opt->timeseries)
         cs_timeseries_header(opt->timeseries, opt->timeseries_json);
+    /* The first checkpoint at once, so that a results file exists from
+     * the start. */
+    int64_t checkpoint_ns = (int64_t)(sc->run.checkpoint_s * 1e9), next_checkpoint = t0;
+    run_t0 = t0;
     while (!cs_coord_done(c)) {
-        if (cs_stop_signal && !cs_coord_stopped(c)) {
-            fprintf(stderr,
-                    "\nclustersim: stopping on signal %d: draining for %g s; the results will be marked "
-                    "incomplete\n",
-                    (int)cs_stop_signal, sc->run.stop_grace_s);
-            cs_coord_stop(c, cs_now_ns(), (int64_t)(sc->run.stop_grace_s * 1e9));
-        }
+        if (cs_stop_signal && !cs_coord_stopped(c))
+            on_stop(opt, c, h);
         int work = cs_coord_turn(c);
         int64_t now = cs_now_ns();
         if (now >= next_tick) {
+            if (opt->checkpoint && checkpoint_ns > 0 && now >= next_checkpoint) {
+                char why[64];
+                snprintf(why, sizeof(why), "running: %.1f of %g s measured at %.1f s", cs_coord_covered_s(c, now),
+                         sc->load.duration_s, (double)(now - t0) / 1e9);
+                checkpoint(opt, c, h, why);
+                next_checkpoint += checkpoint_ns;
+                if (next_checkpoint <= now) /* behind (a pause): the next one period from now */
+                    next_checkpoint = now + checkpoint_ns;
+            }
             if (opt->progress && now >= next_progress) {
                 progress_line(opt->progress, c, now, false);
                 next_progress += CS_NS_PER_S;

@@ -162,6 +162,7 @@ static const struct key key_table[] = {
     {"run.drain_timeout_s", K_DOUBLE, OFF(run.drain_timeout_s), 0, 3600, true, false, 30, NULL, NULL},
     {"run.idle_poll_us", K_DOUBLE, OFF(run.idle_poll_us), 1, 100000, false, false, 50, NULL, NULL},
     {"run.interval_ms", K_DOUBLE, OFF(run.interval_ms), 1, 3600000, false, false, 500, NULL, NULL},
+    {"run.checkpoint_s", K_DOUBLE, OFF(run.checkpoint_s), 0, 86400, false, false, 2, NULL, NULL},
     {"run.stop_grace_s", K_DOUBLE, OFF(run.stop_grace_s), 0, 3600, false, false, 0.5, NULL, NULL},
     {"run.engine", K_ENUM, OFF(run.engine), 0, 0, false, false, 0, "mpi", engine_name},
     {"run.nodes", K_INT, OFF(run.nodes), 0, 100000, false, false, 0, NULL, NULL},

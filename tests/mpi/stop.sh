@@ -53,47 +53,4 @@ for sig in TERM INT; do
     [ "$secs" -le 10 ] && ok "SIG$sig: the job ended ${secs}s after the signal" || bad "SIG$sig: took ${secs}s to end"
 done
 
-# A sweep whose service node dies (kill -9 of its rank: the OOM killer, a
-# failed host) mid-way: MPI ends the whole job at once, with no time to
-# write anything, and the results files hold every step finished before,
-# marked incomplete ("ended": "running: ..."), written whole. --compare
-# says the file is incomplete.
-rm -f "$TMP/sweep.json" "$TMP/sweep.csv"
-"${LAUNCH[@]}" "$CLUSTERSIM" -q --sweep --set 'sweep.rates_rps=[300,400,500,600,700,800,900,1000]' --set load.duration_s=1 \
-    --set load.warmup_s=0.1 --json "$TMP/sweep.json" --csv "$TMP/sweep.csv" >"$TMP/out" 2>"$TMP/err" </dev/null &
-pid=$!
-(sleep 60 && kill -9 "$pid") >/dev/null 2>&1 </dev/null & # the hang guard
-guard=$!
-for _ in $(seq 300); do
-    jq -e '.sweep | length >= 2' "$TMP/sweep.json" >/dev/null 2>&1 && break
-    sleep 0.1
-done
-# Rank 2 of this job, found among the launcher's descendants (not by
-# name: the tests beside this one run clustersim too).
-descendants() { local c; for c in $(pgrep -P "$1" || true); do echo "$c"; descendants "$c"; done; }
-victim=""
-for p in $(descendants "$pid"); do
-    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=2' && victim=$p
-done
-if [ -n "$victim" ]; then
-    kill -9 "$victim"
-    rc=0
-    wait "$pid" || rc=$?
-    pkill -P "$guard" sleep 2>/dev/null || true
-    [ "$rc" -ne 0 ] && ok "a killed node's rank ends the sweep with exit $rc" || bad "a killed rank, yet exit 0"
-    check "$TMP/sweep.json" '.complete == false and (.ended | startswith("running: ")) and (.sweep | length) >= 2 and
-        (.sweep | length) < 8 and ([.sweep[].offered_rps] == ([300,400,500,600,700,800,900,1000][0:(.sweep | length)]))' \
-        "kill -9 mid-sweep: the results hold the steps finished before it, marked incomplete" '{complete, ended, n: (.sweep | length)}'
-    check "$TMP/sweep.json" '.requests.generated == .requests.completed + .requests.rejected + .requests.timed_out + .requests.failed and .requests.lost == 0' \
-        "kill -9 mid-sweep: the last finished step's requests add up" '.requests'
-    [ "$(grep -c . "$TMP/sweep.csv")" -eq "$(($(jq '.sweep | length' "$TMP/sweep.json") + 1))" ] &&
-        ok "kill -9 mid-sweep: the CSV has a row per finished step" || bad "CSV: $(cat "$TMP/sweep.csv")"
-    "$CLUSTERSIM" --compare "$TMP/sweep.json" >"$TMP/cmp.out" 2>&1 && grep -q 'incomplete (running: ' "$TMP/cmp.out" &&
-        ok "--compare calls the checkpoint incomplete" || bad "--compare: $(cat "$TMP/cmp.out")"
-else
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    pkill -P "$guard" sleep 2>/dev/null || true
-    bad "kill -9 mid-sweep: no rank 2 to kill (the sweep: $(head -c 300 "$TMP/err"))"
-fi
 finish

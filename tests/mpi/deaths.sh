@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Process deaths (kill -9: the OOM killer, a failed host, an
+# administrator). MPI cannot go on without a rank: the launcher ends the
+# job. Whatever dies, a valid results file is on disk, written whole and
+# marked incomplete, because rank 0 rewrites it as the run goes
+# (run.checkpoint_s; a sweep after every step):
+#   - a service node's rank dies: rank 0 names it ("rank 2 on host vm
+#     died ... by 4.1 s") in the file and on stderr, and exits 1;
+#   - rank 0 dies: its last checkpoint stands ("running: ...");
+#   - killed while a checkpoint is being written: the file is the last
+#     whole one, never a torn one (write to a temporary file, rename);
+#   - the results directory vanishes mid-run: one warning, the run goes on;
+#   - a sweep killed mid-way keeps its finished steps.
+# Each experiment runs CS_TRIES times (default 2); CS_TRIES=50 is the
+# long form, by hand.
+source "$(dirname "$0")/lib.sh"
+# mpirun's grace between its SIGTERM and its SIGKILL to the ranks left
+# when one died: Open MPI's default (lib.sh sets 0 for the other tests).
+export OMPI_MCA_odls_base_sigkill_timeout=1
+TRIES=${CS_TRIES:-2}
+
+# rank_pid LAUNCHER_PID RANK: that rank's process of this job, found among
+# the launcher's descendants (not by name: the tests beside this one run
+# clustersim too), by the rank its launcher gave it (Open MPI, MPICH).
+descendants() { local c; for c in $(pgrep -P "$1" || true); do echo "$c"; descendants "$c"; done; }
+rank_pid() {
+    local p
+    for p in $(descendants "$1"); do
+        tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qxE "(OMPI_COMM_WORLD_RANK|PMI_RANK)=$2" && echo "$p" && return
+    done
+}
+
+# start NP ARGS...: clustersim in the background (PID, with a hang guard).
+start() {
+    local np=$1
+    shift
+    launcher "$np"
+    "${LAUNCH[@]}" "$CLUSTERSIM" -q "$@" >"$TMP/out" 2>"$TMP/err" </dev/null &
+    PID=$!
+    (sleep 60 && kill -9 "$PID") >/dev/null 2>&1 </dev/null &
+    GUARD=$!
+}
+# until FILE 'jq condition': wait (at most 30 s) until FILE holds it.
+until_file() {
+    for _ in $(seq 300); do
+        jq -e "$2" "$1" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+# end: wait for the job; RC its exit status, SECS how long it took.
+end() {
+    local t0=$SECONDS
+    RC=0
+    wait "$PID" || RC=$?
+    SECS=$((SECONDS - t0))
+    pkill -P "$GUARD" sleep 2>/dev/null || true
+}
+accounted='.requests.generated == .requests.completed + .requests.rejected + .requests.timed_out + .requests.failed + (.requests.in_flight // 0) and .requests.lost == 0'
+
+# A service node's rank killed 1.5 s into the measured window.
+for try in $(seq "$TRIES"); do
+    rm -f "$TMP/r.json"
+    start 4 --set load.duration_s=20 --set run.checkpoint_s=0.5 --json "$TMP/r.json"
+    until_file "$TMP/r.json" '.duration_s >= 1.5' || bad "node death $try: no checkpoint came: $(head -c 300 "$TMP/err")"
+    victim=$(rank_pid "$PID" 2)
+    [ -n "$victim" ] && kill -9 "$victim"
+    end
+    [ "$RC" -ne 0 ] && ok "node death $try: exit $RC" || bad "node death $try: a rank killed, yet exit 0"
+    [ "$SECS" -le 10 ] && ok "node death $try: the job ended ${SECS}s after" || bad "node death $try: took ${SECS}s to end"
+    check "$TMP/r.json" '.complete == false and (.ended | test("^rank 2 on host .+ died( \\(signal 9\\))? by [0-9.]+ s; the results stop at the last checkpoint \\(running: "))' \
+        "node death $try: the results name the dead rank" '{complete, ended}'
+    check "$TMP/r.json" "$accounted and .requests.completed > 0 and .duration_s >= 1.5" \
+        "node death $try: the requests up to the last checkpoint add up" '{requests, duration_s}'
+    grep -q 'clustersim: rank 2 on host .* died.*the run cannot finish' "$TMP/err" &&
+        ok "node death $try: stderr says which rank died" || bad "node death $try: stderr: $(head -c 400 "$TMP/err")"
+done
+"$CLUSTERSIM" --compare "$TMP/r.json" >"$TMP/cmp.out" 2>&1 && grep -q 'incomplete (rank 2 on host' "$TMP/cmp.out" &&
+    ok "--compare calls the file incomplete, saying why" || bad "--compare: $(cat "$TMP/cmp.out")"
+
+# Rank 0 killed: the last checkpoint stands.
+for try in $(seq "$TRIES"); do
+    rm -f "$TMP/r.json" "$TMP/r.csv"
+    start 3 --set load.duration_s=20 --set run.checkpoint_s=0.5 --json "$TMP/r.json" --csv "$TMP/r.csv"
+    until_file "$TMP/r.json" '.duration_s >= 1' || bad "rank 0 death $try: no checkpoint came"
+    victim=$(rank_pid "$PID" 0)
+    [ -n "$victim" ] && kill -9 "$victim"
+    end
+    [ "$RC" -ne 0 ] && ok "rank 0 death $try: exit $RC" || bad "rank 0 death $try: exit 0"
+    check "$TMP/r.json" ".complete == false and (.ended | startswith(\"running: \")) and $accounted" \
+        "rank 0 death $try: its last checkpoint stands, valid" '{complete, ended, requests}'
+    [ "$(grep -c . "$TMP/r.csv")" -eq 2 ] && ok "rank 0 death $try: the CSV has its header and row" ||
+        bad "rank 0 death $try: CSV: $(head -c 300 "$TMP/r.csv")"
+done
+"$CLUSTERSIM-lab-check" "$TMP/r.json" >"$TMP/lc.out" 2>&1 || true
+grep -q 'incomplete: the file was written while the run was going (running: ' "$TMP/lc.out" &&
+    ok "lab-check calls a checkpoint incomplete instead of judging it" || bad "lab-check: $(cat "$TMP/lc.out")"
+
+# Killed while checkpoints are written, every 50 ms: the file is always
+# a whole one.
+torn=0
+for try in $(seq "$((TRIES * 2))"); do
+    rm -f "$TMP/w.json"
+    start 3 --set load.duration_s=20 --set run.interval_ms=50 --set run.checkpoint_s=0.05 --json "$TMP/w.json"
+    until_file "$TMP/w.json" '.duration_s > 0' || true
+    sleep "0.$((RANDOM % 10))$((RANDOM % 10))"
+    victim=$(rank_pid "$PID" 0)
+    [ -n "$victim" ] && kill -9 "$victim"
+    end
+    jq -e '.complete == false and (.ended | startswith("running: "))' "$TMP/w.json" >/dev/null 2>&1 || torn=$((torn + 1))
+done
+[ "$torn" -eq 0 ] && ok "killed mid-checkpoint $((TRIES * 2)) times: the file was whole every time" ||
+    bad "killed mid-checkpoint: $torn of $((TRIES * 2)) files not whole"
+
+# The results directory removed mid-run: the checkpoints fail with one
+# warning and the run goes on to its end; the final file cannot be written
+# either, which is an error (exit 1).
+mkdir -p "$TMP/gone"
+start 3 --set load.duration_s=3 --set load.warmup_s=0.2 --set run.checkpoint_s=0.2 --set run.interval_ms=100 \
+    --json "$TMP/gone/r.json"
+until_file "$TMP/gone/r.json" '.complete == false' || true
+rm -rf "$TMP/gone"
+end
+[ "$(grep -c 'a checkpoint could not be written' "$TMP/err")" -eq 1 ] && ok "a vanished directory: said once" ||
+    bad "a vanished directory: $(head -c 600 "$TMP/err")"
+[ "$RC" -eq 1 ] && grep -q "clustersim: --json: cannot write" "$TMP/err" &&
+    ok "a vanished directory: the run went on to its end, and the final write failed with exit 1" ||
+    bad "a vanished directory: exit $RC: $(head -c 600 "$TMP/err")"
+
+# A sweep whose service node dies mid-way keeps every step finished
+# before, marked incomplete ("ended": "running: ..."), written whole.
+rm -f "$TMP/sweep.json" "$TMP/sweep.csv"
+start 3 --sweep --set 'sweep.rates_rps=[300,400,500,600,700,800,900,1000]' --set load.duration_s=1 \
+    --set load.warmup_s=0.1 --json "$TMP/sweep.json" --csv "$TMP/sweep.csv"
+until_file "$TMP/sweep.json" '.sweep | length >= 2' || true
+victim=$(rank_pid "$PID" 2)
+if [ -n "$victim" ]; then
+    kill -9 "$victim"
+    end
+    [ "$RC" -ne 0 ] && ok "a killed node's rank ends the sweep with exit $RC" || bad "a killed rank, yet exit 0"
+    check "$TMP/sweep.json" '.complete == false and (.ended | startswith("running: ")) and (.sweep | length) >= 2 and
+        (.sweep | length) < 8 and ([.sweep[].offered_rps] == ([300,400,500,600,700,800,900,1000][0:(.sweep | length)]))' \
+        "kill -9 mid-sweep: the results hold the steps finished before it, marked incomplete" '{complete, ended, n: (.sweep | length)}'
+    check "$TMP/sweep.json" "$accounted" "kill -9 mid-sweep: the last finished step's requests add up" '.requests'
+    [ "$(grep -c . "$TMP/sweep.csv")" -eq "$(($(jq '.sweep | length' "$TMP/sweep.json") + 1))" ] &&
+        ok "kill -9 mid-sweep: the CSV has a row per finished step" || bad "CSV: $(cat "$TMP/sweep.csv")"
+else
+    kill -9 "$PID" 2>/dev/null || true
+    end
+    bad "kill -9 mid-sweep: no rank 2 to kill (the sweep: $(head -c 300 "$TMP/err"))"
+fi
+finish
