@@ -167,6 +167,9 @@ struct cs_results {
     const struct cs_scaling *scaling;
     const struct cs_levers *levers;           /* a lever sweep's settings, or NULL */
     const struct cs_histogram *sweep_latency; /* [sweep_n]: each step's latency, or NULL */
+    const struct cs_scenario *sweep_scenario; /* the sweep as asked (its steps differ), or NULL */
+    const char *resumed_from;                 /* --resume: the partial results file its first steps came from */
+    int resumed_steps;                        /* how many */
 };
 
 /* Allocate the per-rank and per-node arrays; zero everything else. */
@@ -230,6 +233,12 @@ void cs_calibration_table(const struct cs_scenario *sc, const struct cs_calibrat
  * of r's analysis (of its setting, with a lever), where r has one (caller
  * frees). A single run is one row. */
 char *cs_sweep_csv(const struct cs_results *r, const struct cs_sweep_row *rows, int count);
+
+/* The rows of a results file's sweep (doc: its parsed JSON), as
+ * cs_results_json wrote them: their count, or CS_E_INVALID with the
+ * field at fault in err. */
+struct cJSON;
+int cs_sweep_rows_from_json(const struct cJSON *doc, struct cs_sweep_row *rows, int max, char *err, size_t errlen);
 
 /* The time series (--timeseries): a header (CSV only), then one row per
  * interval, flushed at once so a killed run still leaves its rows. */

@@ -463,13 +463,18 @@ static void sweep_plots(FILE *out, const struct cs_results *r)
         svg_chart(out, &c);
     }
 
-    if (r->sweep_latency) {
-        /* Evenly chosen steps, the first and the last always among them. */
+    /* The steps with a distribution (a resumed sweep's kept steps have
+     * none): evenly chosen, the first and the last always among them. */
+    int with[CS_SWEEP_MAX], m = 0;
+    for (int i = 0; r->sweep_latency && i < n; i++)
+        if (r->sweep_latency[i].total > 0)
+            with[m++] = i;
+    if (m > 0) {
         const struct cs_histogram *h[SPECTRUM_STEPS];
         char names[SPECTRUM_STEPS][64];
-        int shown = n < SPECTRUM_STEPS ? n : SPECTRUM_STEPS;
+        int shown = m < SPECTRUM_STEPS ? m : SPECTRUM_STEPS;
         for (int s = 0; s < shown; s++) {
-            int i = shown > 1 ? s * (n - 1) / (shown - 1) : 0;
+            int i = with[shown > 1 ? s * (m - 1) / (shown - 1) : 0];
             h[s] = &r->sweep_latency[i];
             if (by_rate)
                 snprintf(names[s], sizeof(names[s]), "%.0f req/s offered", offered[i]);

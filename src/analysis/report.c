@@ -6,6 +6,7 @@
  */
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,75 @@ static const struct cs_scaling *row_scaling(const struct cs_results *r, int i, i
     return NULL;
 }
 
+/* A sweep row's fields in the JSON, in order: written here, read back by
+ * cs_sweep_rows_from_json. */
+static const struct row_field {
+    const char *key;
+    size_t offset;
+} row_ints[] =
+    {
+        {"nodes", offsetof(struct cs_sweep_row, nodes)},
+        {"dispatchers", offsetof(struct cs_sweep_row, dispatchers)},
+        {"batch", offsetof(struct cs_sweep_row, batch)},
+        {"relays", offsetof(struct cs_sweep_row, relays)},
+},
+  row_nums[] = {
+      {"offered_rps", offsetof(struct cs_sweep_row, offered_rps)},
+      {"throughput_rps", offsetof(struct cs_sweep_row, throughput_rps)},
+      {"mean_us", offsetof(struct cs_sweep_row, mean_us)},
+      {"p50_us", offsetof(struct cs_sweep_row, p50_us)},
+      {"p99_us", offsetof(struct cs_sweep_row, p99_us)},
+      {"coordinator_utilization", offsetof(struct cs_sweep_row, coordinator_utilization)},
+      {"coordinator_per_request_us", offsetof(struct cs_sweep_row, coordinator_per_request_us)},
+      {"node_utilization_mean", offsetof(struct cs_sweep_row, node_utilization_mean)},
+      {"service_inflation", offsetof(struct cs_sweep_row, service_inflation)},
+};
+
+int cs_sweep_rows_from_json(const cJSON *doc, struct cs_sweep_row *rows, int max, char *err, size_t errlen)
+{
+    const cJSON *sw = cJSON_GetObjectItemCaseSensitive(doc, "sweep");
+    if (!cJSON_IsArray(sw)) {
+        snprintf(err, errlen, "no 'sweep' rows: not the results of a sweep");
+        return CS_E_INVALID;
+    }
+    int n = cJSON_GetArraySize(sw);
+    if (n > max) {
+        snprintf(err, errlen, "'sweep' has %d rows; a sweep has at most %d", n, max);
+        return CS_E_INVALID;
+    }
+    for (int i = 0; i < n; i++) {
+        const cJSON *o = cJSON_GetArrayItem(sw, i);
+        struct cs_sweep_row *w = &rows[i];
+        memset(w, 0, sizeof(*w));
+        for (size_t f = 0; f < CS_ARRAY_LEN(row_ints); f++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, row_ints[f].key);
+            if (!cJSON_IsNumber(v) || v->valuedouble != (int)v->valuedouble) {
+                snprintf(err, errlen, "'sweep[%d].%s': an integer is needed", i, row_ints[f].key);
+                return CS_E_INVALID;
+            }
+            *(int *)((char *)w + row_ints[f].offset) = (int)v->valuedouble;
+        }
+        for (size_t f = 0; f < CS_ARRAY_LEN(row_nums); f++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, row_nums[f].key);
+            if (!cJSON_IsNumber(v) && !cJSON_IsNull(v)) {
+                snprintf(err, errlen, "'sweep[%d].%s': a number (or null) is needed", i, row_nums[f].key);
+                return CS_E_INVALID;
+            }
+            *(double *)((char *)w + row_nums[f].offset) = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+        }
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "bottleneck");
+        w->bottleneck = -1;
+        for (int k = 0; cJSON_IsString(b) && k <= CS_BOTTLENECK_RELAYS; k++)
+            if (strcmp(b->valuestring, cs_bottleneck_names[k]) == 0)
+                w->bottleneck = k;
+        if (w->bottleneck < 0) {
+            snprintf(err, errlen, "'sweep[%d].bottleneck': not a verdict clustersim gives", i);
+            return CS_E_INVALID;
+        }
+    }
+    return n;
+}
+
 char *cs_results_json(const struct cs_results *r)
 {
     cJSON *root = cJSON_CreateObject();
@@ -135,6 +205,10 @@ char *cs_results_json(const struct cs_results *r)
     cJSON *run = cJSON_AddObjectToObject(root, "run");
     cJSON_AddStringToObject(run, "started_utc", r->started_utc);
     cJSON_AddStringToObject(run, "command", r->command);
+    if (r->resumed_from) {
+        cJSON_AddStringToObject(run, "resumed_from", r->resumed_from);
+        cJSON_AddNumberToObject(run, "resumed_steps", r->resumed_steps);
+    }
     cJSON_AddBoolToObject(root, "complete", r->complete);
     if (r->ended[0])
         cJSON_AddStringToObject(root, "ended", r->ended);
@@ -144,6 +218,13 @@ char *cs_results_json(const struct cs_results *r)
     free(sc_text);
     cs_json_exact_numbers(sc); /* printed again below: keep every bit */
     cJSON_AddItemToObject(root, "scenario", sc ? sc : cJSON_CreateNull());
+    if (r->sweep_scenario) {
+        sc_text = cs_scenario_to_json(r->sweep_scenario);
+        sc = sc_text ? cJSON_Parse(sc_text) : NULL;
+        free(sc_text);
+        cs_json_exact_numbers(sc);
+        cJSON_AddItemToObject(root, "sweep_scenario", sc ? sc : cJSON_CreateNull());
+    }
 
     cJSON *mpi = cJSON_AddObjectToObject(root, "mpi");
     cJSON_AddNumberToObject(mpi, "ranks", r->ranks);
@@ -272,19 +353,10 @@ char *cs_results_json(const struct cs_results *r)
             int j;
             const struct cs_scaling *a = row_scaling(r, i, &j);
             cJSON *o = cJSON_CreateObject();
-            cJSON_AddNumberToObject(o, "nodes", w->nodes);
-            cJSON_AddNumberToObject(o, "dispatchers", w->dispatchers);
-            cJSON_AddNumberToObject(o, "batch", w->batch);
-            cJSON_AddNumberToObject(o, "relays", w->relays);
-            add_num(o, "offered_rps", w->offered_rps);
-            add_num(o, "throughput_rps", w->throughput_rps);
-            add_num(o, "mean_us", w->mean_us);
-            add_num(o, "p50_us", w->p50_us);
-            add_num(o, "p99_us", w->p99_us);
-            add_num(o, "coordinator_utilization", w->coordinator_utilization);
-            add_num(o, "coordinator_per_request_us", w->coordinator_per_request_us);
-            add_num(o, "node_utilization_mean", w->node_utilization_mean);
-            add_num(o, "service_inflation", w->service_inflation);
+            for (size_t f = 0; f < CS_ARRAY_LEN(row_ints); f++)
+                cJSON_AddNumberToObject(o, row_ints[f].key, *(const int *)((const char *)w + row_ints[f].offset));
+            for (size_t f = 0; f < CS_ARRAY_LEN(row_nums); f++)
+                add_num(o, row_nums[f].key, *(const double *)((const char *)w + row_nums[f].offset));
             cJSON_AddStringToObject(o, "bottleneck", cs_bottleneck_names[w->bottleneck]);
             if (a) {
                 add_num(o, "speedup", a->speedup[j]);

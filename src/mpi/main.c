@@ -23,6 +23,7 @@
 #include "cs/html.h"
 #include "cs/jsonpath.h"
 #include "cs/results.h"
+#include "cs/resume.h"
 #include "cs/scenario.h"
 #include "cs/sweep.h"
 #include "cs/virtual.h"
@@ -39,6 +40,7 @@ struct options {
     const char *csv;
     const char *html;
     const char *percentiles;
+    const char *resume;     /* --resume FILE */
     const char *engine_set; /* --virtual, as a --set applied after the others */
     char nodes_set[64];     /* --nodes N, likewise */
     bool sweep;
@@ -85,6 +87,9 @@ static void usage(FILE *out)
                  "                        write the latency percentile distribution in\n"
                  "                        HdrHistogram's text form (microseconds; a sweep\n"
                  "                        writes one block per step)\n"
+                 "      --resume FILE     continue a sweep from FILE, the partial results of the\n"
+                 "                        same sweep (a checkpoint its killed run left): its\n"
+                 "                        finished steps are kept as they are, the rest run\n"
                  "      --virtual         run in virtual time in this one process, no MPI (the same\n"
                  "                        state machines, deterministic by seed): predict\n"
                  "                        what more nodes than you have would do\n"
@@ -143,25 +148,16 @@ static int size_by_env(void)
 static int parse_flags(int argc, char **argv, struct options *o, bool speak)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"set", required_argument, NULL, 's'},
-        {"json", required_argument, NULL, 'j'},
-        {"print-config", no_argument, NULL, 'p'},
-        {"timeseries", required_argument, NULL, 't'},
-        {"sweep", no_argument, NULL, 'w'},
-        {"csv", required_argument, NULL, 'C'},
-        {"calibrate", no_argument, NULL, 'K'},
-        {"calibration", required_argument, NULL, 'A'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"progress", no_argument, NULL, 'P'},
-        {"compare", no_argument, NULL, 'D'},
-        {"html", required_argument, NULL, 'H'},
-        {"percentiles", required_argument, NULL, 'L'},
-        {"virtual", no_argument, NULL, 'v'},
-        {"nodes", required_argument, NULL, 'N'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},      {"set", required_argument, NULL, 's'},
+        {"json", required_argument, NULL, 'j'},        {"print-config", no_argument, NULL, 'p'},
+        {"timeseries", required_argument, NULL, 't'},  {"sweep", no_argument, NULL, 'w'},
+        {"csv", required_argument, NULL, 'C'},         {"calibrate", no_argument, NULL, 'K'},
+        {"calibration", required_argument, NULL, 'A'}, {"quiet", no_argument, NULL, 'q'},
+        {"progress", no_argument, NULL, 'P'},          {"compare", no_argument, NULL, 'D'},
+        {"html", required_argument, NULL, 'H'},        {"percentiles", required_argument, NULL, 'L'},
+        {"resume", required_argument, NULL, 'R'},      {"virtual", no_argument, NULL, 'v'},
+        {"nodes", required_argument, NULL, 'N'},       {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},           {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
     opterr = 0;
@@ -199,6 +195,9 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
             break;
         case 'N':
             snprintf(o->nodes_set, sizeof(o->nodes_set), "run.nodes=%s", optarg);
+            break;
+        case 'R':
+            o->resume = optarg;
             break;
         case 'L':
             o->percentiles = optarg;
@@ -371,6 +370,7 @@ static bool is_sweep(const struct options *o, const struct cs_scenario *sc)
 struct rank0 {
     struct cs_trace trace;
     FILE *timeseries;
+    struct cs_resume resume; /* --resume: the steps kept */
 };
 
 /* Checks of a valid scenario that need the run's rank count: node lists,
@@ -435,6 +435,12 @@ static int prepare_run(const struct options *o, const char *text, int size, stru
                  modelled, cost);
         rc = CS_E_INVALID;
     }
+    if (rc == CS_OK && o->resume && !is_sweep(o, &sc)) {
+        snprintf(err, errlen, "--resume '%s': it continues a sweep, and this run is not one (add --sweep)", o->resume);
+        rc = CS_E_INVALID;
+    }
+    if (rc == CS_OK && o->resume)
+        rc = cs_resume_load(&z->resume, o->resume, &sc, size - first, err, errlen);
     if (rc == CS_OK && is_sweep(o, &sc) && o->timeseries) {
         snprintf(err, errlen, "--timeseries '%s': a time series is for single runs, not sweeps", o->timeseries);
         rc = CS_E_INVALID;
@@ -589,7 +595,10 @@ static void write_percentiles(const struct cs_results *r, FILE *out)
     for (int i = 0; i < r->sweep_n; i++) {
         fprintf(out, "%s# step %d of %d: %d service node%s, %.1f req/s offered (latency in us)\n", i ? "\n\n" : "",
                 i + 1, r->sweep_n, r->sweep[i].nodes, r->sweep[i].nodes == 1 ? "" : "s", r->sweep[i].offered_rps);
-        cs_hist_write_percentiles(out, &r->sweep_latency[i], 1e3, 5);
+        if (i < r->resumed_steps)
+            fprintf(out, "# kept from %s (--resume): its distribution was not kept\n", r->resumed_from);
+        else
+            cs_hist_write_percentiles(out, &r->sweep_latency[i], 1e3, 5);
     }
 }
 
@@ -684,35 +693,58 @@ static void run_once(const struct options *o, const struct cs_scenario *sc, stru
     }
 }
 
-/* What each sweep step needs on this rank. */
+/* What each sweep step needs on this rank (ranks or virtual time). */
 struct sweep_ctx {
     const struct options *o;
-    const struct cs_host *host;
+    const struct cs_scenario *sweep; /* the sweep as asked */
+    const struct cs_host *host;      /* NULL: virtual time */
     const struct cs_run_options *ro;
     int rank;
-    struct cs_results *res;          /* rank 0: the results of the step under way */
+    int kept;                        /* --resume: the first steps, kept from the file */
+    const struct cs_resume *resume;  /* rank 0: their rows */
+    struct cs_results *res;          /* rank 0: the results of the last step run */
+    bool res_ready;                  /* res holds a step's results */
     struct cs_histogram *latency;    /* rank 0: each step's latency */
     struct cs_sweep_row *rows;       /* rank 0: the rows of the steps done */
     struct cs_checkpoint checkpoint; /* rank 0: where, and a failure said once */
 };
+
+/* A sweep's analysis: of its node counts, and of each setting of a lever. */
+struct sweep_analysis {
+    struct cs_scaling scaling;
+    struct cs_levers levers;
+    struct cs_scaling lever_scaling[CS_LEVER_MAX];
+};
+
+/* res describes the sweep: its n rows and their analysis (an, NULL while
+ * it runs), beside the last step's full results. */
+static void sweep_results(const struct sweep_ctx *x, int n, const struct sweep_analysis *an)
+{
+    struct cs_results *res = x->res;
+    res->sweep = x->rows;
+    res->sweep_n = n;
+    res->sweep_latency = x->latency;
+    res->sweep_scenario = x->sweep;
+    res->resumed_from = x->kept > 0 ? x->o->resume : NULL;
+    res->resumed_steps = x->kept;
+    res->scaling = an && an->scaling.n > 0 ? &an->scaling : NULL;
+    res->levers = an && an->levers.n > 0 ? &an->levers : NULL;
+}
 
 /*
  * Rank 0, after a sweep step that is not the last: the results files
  * (--json, --csv) written again, whole, with every step done so far,
  * marked incomplete ("ended": "running: 3 of 7 steps done"), so that a
  * process that dies later (a node's rank killed, the job's time limit
- * passed without a warning) loses only the step under way. The fits wait
- * for the end. Writing fails at most with one warning: the sweep goes on.
+ * passed without a warning) loses only the step under way, and the sweep
+ * can be resumed from it (--resume). The fits wait for the end. Writing
+ * fails at most with one warning: the sweep goes on.
  */
 static void sweep_checkpoint(struct sweep_ctx *x, int done, int n)
 {
     struct cs_results *r = x->res;
     bool complete = r->complete;
-    r->sweep = x->rows;
-    r->sweep_n = done;
-    r->sweep_latency = x->latency;
-    r->scaling = NULL;
-    r->levers = NULL;
+    sweep_results(x, done, NULL);
     r->complete = false;
     snprintf(r->ended, sizeof(r->ended), "running: %d of %d steps done", done, n);
     cs_checkpoint_write(&x->checkpoint, r, x->rows, done);
@@ -723,65 +755,87 @@ static void sweep_checkpoint(struct sweep_ctx *x, int done, int n)
     r->sweep_latency = NULL;
 }
 
+/* Rank 0, a step run: its row and latency kept, its line, a checkpoint. */
+static void step_done(struct sweep_ctx *x, int i, int n, bool stop, struct cs_sweep_row *row)
+{
+    cs_sweep_row_from(x->res, row);
+    x->latency[i] = x->res->latency;
+    if (!x->o->quiet)
+        fprintf(stderr, "  step %d/%d: %d node%s, %.0f req/s, p99 %.0f us, %s\n", i + 1, n, row->nodes,
+                row->nodes == 1 ? "" : "s", row->throughput_rps, row->p99_us, cs_bottleneck_names[row->bottleneck]);
+    if (!stop && i + 1 < n)
+        sweep_checkpoint(x, i + 1, n);
+}
+
+/* Rank 0, a step a resumed sweep keeps: its row as the file has it (its
+ * latency distribution was not kept). */
+static void step_kept(struct sweep_ctx *x, int i, int n, struct cs_sweep_row *row)
+{
+    *row = x->resume->rows[i];
+    cs_hist_init(&x->latency[i]);
+    if (!x->o->quiet)
+        fprintf(stderr, "  step %d/%d: %d node%s, %.0f req/s, p99 %.0f us, %s (kept from %s)\n", i + 1, n, row->nodes,
+                row->nodes == 1 ? "" : "s", row->throughput_rps, row->p99_us, cs_bottleneck_names[row->bottleneck],
+                x->o->resume);
+}
+
+/* Rank 0: res, ready for a step's results. */
+static int step_results(struct sweep_ctx *x, int ranks)
+{
+    if (x->res_ready)
+        cs_results_free(x->res);
+    x->res_ready = cs_results_init(x->res, ranks) == CS_OK;
+    return x->res_ready ? CS_OK : CS_E_NOMEM;
+}
+
 /* One step on every rank; rank 0 keeps its row and its full results (the
  * last step's stay for the report). A signal stops the sweep after this
  * step: everybody learns it from rank 0, which owns the verdict. */
 static int sweep_step(void *arg, int i, int n, const struct cs_scenario *step, int nodes, struct cs_sweep_row *row)
 {
     struct sweep_ctx *x = arg;
-    if (x->rank == 0) {
-        if (i > 0)
-            cs_results_free(x->res);
-        if (cs_results_init(x->res, nodes + cs_first_node(step)) != CS_OK)
-            out_of_memory();
+    if (i < x->kept) {
+        if (x->rank == 0)
+            step_kept(x, i, n, row);
+        return 0;
     }
+    if (x->rank == 0 && step_results(x, nodes + cs_first_node(step)) != CS_OK)
+        out_of_memory();
     cs_mpi_run(MPI_COMM_WORLD, step, nodes, NULL, x->host, x->ro, x->rank == 0 ? x->res : NULL);
     int stop = cs_mpi_share_int(MPI_COMM_WORLD, x->rank == 0 && !x->res->complete);
-    if (x->rank == 0) {
-        cs_sweep_row_from(x->res, row);
-        x->latency[i] = x->res->latency;
-        if (!x->o->quiet)
-            fprintf(stderr, "  step %d/%d: %d node%s, %.0f req/s, p99 %.0f us, %s\n", i + 1, n, row->nodes,
-                    row->nodes == 1 ? "" : "s", row->throughput_rps, row->p99_us, cs_bottleneck_names[row->bottleneck]);
-        if (!stop && i + 1 < n)
-            sweep_checkpoint(x, i + 1, n);
-    }
+    if (x->rank == 0)
+        step_done(x, i, n, stop, row);
     return stop;
 }
 
-/* A sweep's analysis: of its node counts, and of each setting of a lever. */
-struct sweep_analysis {
-    struct cs_scaling scaling;
-    struct cs_levers levers;
-    struct cs_scaling lever_scaling[CS_LEVER_MAX];
-};
-
-static void sweep_results(struct cs_results *res, const struct cs_sweep_row *rows, int n,
-                          const struct sweep_analysis *an, const struct cs_histogram *latency)
+/* The same in virtual time, in this one process. */
+static int virtual_step(void *arg, int i, int n, const struct cs_scenario *step, int nodes, struct cs_sweep_row *row)
 {
-    res->sweep = rows;
-    res->sweep_n = n;
-    res->sweep_latency = latency;
-    res->scaling = an->scaling.n > 0 ? &an->scaling : NULL;
-    res->levers = an->levers.n > 0 ? &an->levers : NULL;
+    struct sweep_ctx *x = arg;
+    if (i < x->kept) {
+        step_kept(x, i, n, row);
+        return 0;
+    }
+    int rc = step_results(x, nodes + 1);
+    if (rc == CS_OK)
+        rc = cs_virtual_run(step, nodes, NULL, x->res, NULL);
+    if (rc == CS_OK)
+        step_done(x, i, n, false, row);
+    return rc;
 }
 
-/* Every step of the sweep in turn (rank 0 checked that the plan fits);
- * rank 0 keeps a row per step, the full results of the last, and the
- * analysis. Returns the number of steps. */
-static int run_sweep(const struct options *o, const struct cs_scenario *sc, const struct cs_host *host,
-                     const struct cs_run_options *ro, int rank, int size, struct cs_results *res,
-                     struct cs_sweep_row *rows, struct sweep_analysis *an, struct cs_histogram *latency,
-                     const char *started, const char *command)
+/* Every step of the sweep in turn (rank 0 checked that the plan fits, and
+ * the file a resumed sweep keeps steps from); rank 0 keeps a row per
+ * step, the full results of the last, and the analysis. Returns the
+ * number of steps, or a negative CS_E code. */
+static int run_sweep(struct sweep_ctx *x, int max_nodes, struct sweep_analysis *an)
 {
-    struct sweep_ctx x = {o,   host,    ro,   rank,
-                          res, latency, rows, {.json = o->json, .csv = o->csv, .started = started, .command = command}};
     char err[CS_ERRBUF];
     an->levers.scaling = an->lever_scaling;
-    int n = cs_sweep_run(sc, size - cs_first_node(sc), sweep_step, &x, rows, rank == 0 ? &an->scaling : NULL,
-                         rank == 0 ? &an->levers : NULL, err, sizeof(err));
-    if (rank == 0)
-        sweep_results(res, rows, n, an, latency);
+    int n = cs_sweep_run(x->sweep, max_nodes, x->host ? sweep_step : virtual_step, x, x->rows,
+                         x->rank == 0 ? &an->scaling : NULL, x->rank == 0 ? &an->levers : NULL, err, sizeof(err));
+    if (x->rank == 0 && n >= 0)
+        sweep_results(x, n, an);
     return n;
 }
 
@@ -836,27 +890,11 @@ static bool wants_virtual(const struct options *o)
     return v;
 }
 
-struct virtual_ctx {
-    const struct options *o;
-    struct cs_results *res;
-    struct cs_histogram *latency;
-};
-
-static int virtual_step(void *arg, int i, int n, const struct cs_scenario *step, int nodes, struct cs_sweep_row *row)
+/* --resume of a sweep that is complete already: nothing to run, and
+ * nothing overwritten. */
+static int resumed_complete(const struct options *o)
 {
-    struct virtual_ctx *x = arg;
-    if (i > 0)
-        cs_results_free(x->res);
-    if (cs_results_init(x->res, nodes + 1) != CS_OK)
-        return CS_E_NOMEM;
-    int rc = cs_virtual_run(step, nodes, NULL, x->res, NULL);
-    if (rc != CS_OK)
-        return rc;
-    cs_sweep_row_from(x->res, row);
-    x->latency[i] = x->res->latency;
-    if (!x->o->quiet)
-        fprintf(stderr, "  step %d/%d: %d node%s, %.0f req/s, p99 %.0f us, %s\n", i + 1, n, row->nodes,
-                row->nodes == 1 ? "" : "s", row->throughput_rps, row->p99_us, cs_bottleneck_names[row->bottleneck]);
+    fprintf(stderr, "clustersim: --resume '%s': the sweep in it is complete already: nothing to run\n", o->resume);
     return 0;
 }
 
@@ -893,13 +931,17 @@ static int run_virtual(const struct options *o, int argc, char **argv, int env_r
             fclose(z.timeseries);
         return EXIT_USAGE;
     }
+    if (z.resume.complete)
+        return resumed_complete(o);
     if (env_size > 1)
         fprintf(stderr,
                 "clustersim: the virtual engine runs in this one process; the other %d rank%s of this "
                 "launch have nothing to do\n",
                 env_size - 1, env_size == 2 ? "" : "s");
     char started[32];
+    static char command[1024];
     utc_now(started, sizeof(started));
+    join_args(argc, argv, command, sizeof(command));
     struct cs_results res;
     struct cs_sweep_row rows[CS_SWEEP_MAX];
     static struct sweep_analysis an; /* zeroed: no lever until a sweep says */
@@ -910,12 +952,16 @@ static int run_virtual(const struct options *o, int argc, char **argv, int env_r
             fprintf(stderr, "clustersim: out of memory\n");
             return 1;
         }
-        struct virtual_ctx x = {o, &res, step_latency};
-        an.levers.scaling = an.lever_scaling;
-        nrows = cs_sweep_run(&sc, sc.run.nodes, virtual_step, &x, rows, &an.scaling, &an.levers, err, sizeof(err));
+        struct sweep_ctx x = {.o = o,
+                              .sweep = &sc,
+                              .kept = z.resume.kept,
+                              .resume = &z.resume,
+                              .res = &res,
+                              .latency = step_latency,
+                              .rows = rows,
+                              .checkpoint = {.json = o->json, .csv = o->csv, .started = started, .command = command}};
+        nrows = run_sweep(&x, sc.run.nodes, &an);
         rc = nrows < 0 ? nrows : CS_OK;
-        if (rc == CS_OK)
-            sweep_results(&res, rows, nrows, &an, step_latency);
     } else {
         rc = cs_results_init(&res, sc.run.nodes + 1);
         if (rc == CS_OK)
@@ -934,7 +980,7 @@ static int run_virtual(const struct options *o, int argc, char **argv, int env_r
         return 1;
     }
     snprintf(res.started_utc, sizeof(res.started_utc), "%s", started);
-    join_args(argc, argv, res.command, sizeof(res.command));
+    snprintf(res.command, sizeof(res.command), "%s", command);
     return finish(o, &z, &res, rows, nrows, step_latency);
 }
 
@@ -977,10 +1023,13 @@ int main(int argc, char **argv)
     struct cs_scenario sc;
     struct rank0 z = {0};
     status = share_scenario(&o, rank, size, &sc, &z);
+    if (status < 0 && cs_mpi_share_int(MPI_COMM_WORLD, rank == 0 && z.resume.complete))
+        status = rank == 0 ? resumed_complete(&o) : 0;
     if (status >= 0) {
         MPI_Finalize();
         return status;
     }
+    int kept = cs_mpi_share_int(MPI_COMM_WORLD, z.resume.kept);
 
     cs_mpi_catch_signals();
     struct cs_host host;
@@ -1008,9 +1057,20 @@ int main(int argc, char **argv)
     struct cs_histogram *step_latency = NULL; /* rank 0: each step's latency */
     if (is_sweep(&o, &sc) && rank == 0 && !(step_latency = calloc(CS_SWEEP_MAX, sizeof(*step_latency))))
         out_of_memory();
-    if (is_sweep(&o, &sc))
-        nrows = run_sweep(&o, &sc, &host, &ro, rank, size, &res, rows, &an, step_latency, started, command);
-    else
+    if (is_sweep(&o, &sc)) {
+        struct sweep_ctx x = {.o = &o,
+                              .sweep = &sc,
+                              .host = &host,
+                              .ro = &ro,
+                              .rank = rank,
+                              .kept = kept,
+                              .resume = &z.resume,
+                              .res = &res,
+                              .latency = step_latency,
+                              .rows = rows,
+                              .checkpoint = {.json = o.json, .csv = o.csv, .started = started, .command = command}};
+        nrows = run_sweep(&x, size - cs_first_node(&sc), &an);
+    } else
         run_once(&o, &sc, &z, &host, &ro, rank, size, &res, rows, &nrows, started, command);
     cs_mpi_host_close(MPI_COMM_WORLD, &host);
     if (rank == 0) {

@@ -144,6 +144,24 @@ if [ -n "$victim" ]; then
     check "$TMP/sweep.json" "$accounted" "kill -9 mid-sweep: the last finished step's requests add up" '.requests'
     [ "$(grep -c . "$TMP/sweep.csv")" -eq "$(($(jq '.sweep | length' "$TMP/sweep.json") + 1))" ] &&
         ok "kill -9 mid-sweep: the CSV has a row per finished step" || bad "CSV: $(cat "$TMP/sweep.csv")"
+
+    # Resumed: the finished steps kept as they are, the others run.
+    cp "$TMP/sweep.json" "$TMP/partial.json"
+    kept=$(jq '.sweep | length' "$TMP/partial.json")
+    EXPECT_RC=2 cs 4 -q --sweep --set 'sweep.rates_rps=[300,400,500,600,700,800,900,1000]' --set load.duration_s=1 \
+        --set load.warmup_s=0.1 --json "$TMP/sweep.json" --resume "$TMP/partial.json"
+    grep -q "^clustersim: --resume '.*partial.json': its step 1 ran 2 service nodes .* this sweep's step 1 has 3" "$TMP/err" &&
+        [ "$(grep -c . "$TMP/err")" -eq 1 ] && cmp -s "$TMP/sweep.json" "$TMP/partial.json" &&
+        ok "--resume on another rank count: exit 2, one line, nothing overwritten" || bad "--resume on 4 ranks: $(cat "$TMP/err")"
+    cs 3 -q --sweep --set 'sweep.rates_rps=[300,400,500,600,700,800,900,1000]' --set load.duration_s=1 \
+        --set load.warmup_s=0.1 --json "$TMP/sweep.json" --csv "$TMP/sweep.csv" --resume "$TMP/sweep.json"
+    check "$TMP/sweep.json" ".complete == true and (.sweep | length) == 8 and .run.resumed_steps == $kept and
+        ([.sweep[].offered_rps] == [300,400,500,600,700,800,900,1000])" \
+        "kill -9 mid-sweep, resumed: every step, the sweep complete" '{complete, run, n: (.sweep | length)}'
+    [ "$(jq -c ".sweep[0:$kept] | map(del(.speedup, .efficiency))" "$TMP/sweep.json")" = \
+        "$(jq -c ".sweep | map(del(.speedup, .efficiency))" "$TMP/partial.json")" ] &&
+        ok "resumed: the $kept finished steps kept as they were" || bad "resumed: the kept rows changed"
+    [ "$(grep -c . "$TMP/sweep.csv")" -eq 9 ] && ok "resumed: the CSV has all 8 rows" || bad "resumed CSV: $(cat "$TMP/sweep.csv")"
 else
     kill -9 "$PID" 2>/dev/null || true
     end

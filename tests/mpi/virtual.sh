@@ -45,6 +45,55 @@ EXPECT_RC=2 v --virtual --nodes 4 --sweep --set 'sweep.nodes=[1,8]' "${short[@]}
 [ "$RC" -eq 2 ] && grep -q "or give --nodes 8 in virtual time" "$TMP/err" &&
     ok "a sweep beyond --nodes: one line naming the node count it needs" || bad "sweep [1,8] on 4: $RC $(cat "$TMP/err")"
 
+# A virtual sweep killed mid-way (kill -9 once its checkpoint holds 3
+# steps) and resumed from its checkpoint: every step is deterministic by
+# seed, so the resumed results are those of an uninterrupted sweep, all
+# but the run's metadata (which records the resumption).
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+big=(--virtual --nodes 1000 --sweep --calibration "$ROOT/docs/example/calibration.json")
+v "${big[@]}" --json "$TMP/full.json" --csv "$TMP/full.csv"
+"$CLUSTERSIM" "${big[@]}" --json "$TMP/cut.json" --csv "$TMP/cut.csv" >/dev/null 2>&1 &
+cut=$!
+for _ in $(seq 300); do
+    jq -e '.sweep | length >= 3' "$TMP/cut.json" >/dev/null 2>&1 && break
+    sleep 0.02
+done
+kill -9 "$cut" 2>/dev/null || true
+wait "$cut" 2>/dev/null || true
+if jq -e '.complete == false and (.sweep | length) >= 3 and (.sweep | length) < 11' "$TMP/cut.json" >/dev/null; then
+    kept=$(jq '.sweep | length' "$TMP/cut.json")
+    cp "$TMP/cut.json" "$TMP/partial.json"
+    v "${big[@]}" --json "$TMP/cut.json" --csv "$TMP/cut.csv" --resume "$TMP/cut.json"
+    cmp -s <(jq -S 'del(.run, .version)' "$TMP/full.json") <(jq -S 'del(.run, .version)' "$TMP/cut.json") &&
+        cmp -s "$TMP/full.csv" "$TMP/cut.csv" &&
+        ok "a virtual sweep killed after $kept of 11 steps and resumed: the same JSON and CSV as one that ran through" ||
+        bad "resumed virtual sweep differs: $(diff <(jq -S 'del(.run, .version)' "$TMP/full.json") \
+            <(jq -S 'del(.run, .version)' "$TMP/cut.json") | head -c 400)"
+    check "$TMP/cut.json" ".run.resumed_steps == $kept and (.run.resumed_from | endswith(\"cut.json\"))" \
+        "the resumed file records its resumption" '.run'
+    grep -q "(kept from .*cut.json)" "$TMP/err" && ok "the kept steps say so on the progress lines" ||
+        bad "kept steps: $(head -c 300 "$TMP/err")"
+    # Bad resume files: one line naming the file and what is wrong, exit 2,
+    # nothing written over.
+    echo '{"version":' >"$TMP/torn.json"
+    jq '.version = "0.0.1"' "$TMP/partial.json" >"$TMP/old.json"
+    for bad_case in "torn.json|invalid JSON" "old.json|written by clustersim 0.0.1" \
+        "partial.json --set load.seed=9|its 'load.seed' is 1, this one's is 9" "a.json|not the results of a sweep"; do
+        file=${bad_case%%|*} want=${bad_case#*|}
+        cp "$TMP/partial.json" "$TMP/out.json"
+        # shellcheck disable=SC2086 # file carries its own extra flags
+        EXPECT_RC=2 v "${big[@]}" --json "$TMP/out.json" --resume "$TMP/"$file
+        [ "$RC" -eq 2 ] && [ "$(grep -c . "$TMP/err")" -eq 1 ] && grep -qF "$want" "$TMP/err" &&
+            cmp -s "$TMP/out.json" "$TMP/partial.json" && ok "--resume $file: one line ($want), exit 2, nothing overwritten" ||
+            bad "--resume $file: $RC $(cat "$TMP/err")"
+    done
+    v "${big[@]}" --json "$TMP/again.json" --resume "$TMP/full.json"
+    [ ! -e "$TMP/again.json" ] && grep -q "complete already: nothing to run" "$TMP/err" &&
+        ok "--resume of a complete sweep: nothing to run, exit 0" || bad "--resume complete: $(cat "$TMP/err")"
+else
+    bad "the virtual sweep was not cut mid-way: $(jq -c '{complete, n: (.sweep | length)}' "$TMP/cut.json" 2>&1)"
+fi
+
 # Files and the time series.
 v --virtual --nodes 3 "${short[@]}" -q --timeseries "$TMP/ts.csv" --percentiles "$TMP/p.hgrm"
 [ "$RC" -eq 0 ] && [ "$(grep -c . "$TMP/ts.csv")" -ge 6 ] && grep -q 'Total count' "$TMP/p.hgrm" &&

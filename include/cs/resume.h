@@ -1,0 +1,31 @@
+/*
+ * Resuming a sweep (--resume FILE): the steps a partial results file of
+ * the same sweep finished are kept as they are, and only the others run.
+ * The file must come from this version of clustersim and the same
+ * scenario (its "sweep_scenario", exactly), and its rows must be the
+ * first steps of this sweep's plan on this job (node counts, levers).
+ */
+#ifndef CS_RESUME_H
+#define CS_RESUME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cs/config.h"
+#include "cs/sweep.h"
+
+struct cs_resume {
+    const char *path;
+    int kept;      /* steps finished in the file */
+    bool complete; /* the file holds the whole sweep already */
+    struct cs_sweep_row rows[CS_SWEEP_MAX];
+};
+
+/* Read path for the sweep sc with max_nodes service nodes into *rs:
+ * CS_OK, or CS_E_INVALID / CS_E_IO with one line in err naming the file
+ * and what is wrong (not JSON, another version or scenario, rows that are
+ * not this sweep's steps). */
+int cs_resume_load(struct cs_resume *rs, const char *path, const struct cs_scenario *sc, int max_nodes, char *err,
+                   size_t errlen);
+
+#endif
