@@ -22,6 +22,14 @@ if [ ! -x "$CS_BIN" ]; then
     exit 2
 fi
 
+# The name of this job's results: the job's id (an array task's:
+# JOBID_TASK), or CS_RUN_ID when it is set. A job requeued (sbatch
+# --requeue, scontrol requeue: the id stays) or submitted again with the
+# same CS_RUN_ID writes the same files, and a sweep cut off in them
+# resumes where it stopped (cs_job_run).
+CS_JOB_ID=${CS_RUN_ID:-${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}}}
+CS_JOB_ID=${CS_JOB_ID:-${SLURM_JOB_ID:-local}}
+
 # Open MPI refuses to run as root without these (sbatch passes the
 # submitter's environment to the job).
 if [ "$(id -u)" -eq 0 ]; then
@@ -31,10 +39,13 @@ fi
 # The launcher: srun with PMIx where this SLURM offers it, else mpirun
 # (which reads the allocation from SLURM's environment). With CS_JOB_NP
 # set, it starts that many ranks instead of one per task of the
-# allocation (a lab's runs need different rank counts in one job).
+# allocation (a lab's runs need different rank counts in one job). Under
+# srun, a rank that dies ends the job step (--kill-on-bad-exit): MPI
+# cannot go on without it, and the others would wait for it until the
+# time limit.
 cs_job_launcher() {
     if command -v srun >/dev/null && [[ $(srun --mpi=list 2>&1) == *pmix* ]]; then
-        echo "srun --mpi=pmix${CS_JOB_NP:+ -n $CS_JOB_NP}"
+        echo "srun --mpi=pmix --kill-on-bad-exit=1${CS_JOB_NP:+ -n $CS_JOB_NP}"
     else
         echo "mpirun${CS_JOB_NP:+ -np $CS_JOB_NP}"
     fi
@@ -42,17 +53,24 @@ cs_job_launcher() {
 
 # cs_job_run NAME [clustersim args...]: run, with the job's bookkeeping:
 # the job id, the nodes, the exact command and its exit status, and the
-# results in $CS_RESULTS/NAME-JOBID.json (and .csv where asked for).
+# results in $CS_RESULTS/NAME-$CS_JOB_ID.json (and .csv where asked for).
+# When that file holds a sweep already (this job was requeued, or
+# submitted again with the same CS_RUN_ID), the sweep resumes from it:
+# its finished steps are kept, and a sweep complete already is not run
+# again.
 cs_job_run() {
     local name=$1
     shift
-    local id=${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}}
-    id=${id:-${SLURM_JOB_ID:-local}}
+    local id=$CS_JOB_ID out="$CS_RESULTS/$name-$CS_JOB_ID.json" resume=()
     mkdir -p "$CS_RESULTS"
+    if [ -s "$out" ] && grep -q '"sweep_scenario"' "$out"; then
+        resume=(--resume "$out")
+    fi
     local launcher
     launcher=$(cs_job_launcher)
-    local cmd=($launcher "$CS_BIN" --json "$CS_RESULTS/$name-$id.json" "$@")
+    local cmd=($launcher "$CS_BIN" --json "$out" "${resume[@]}" "$@")
     echo "job:      $id ($name)"
+    [ ${#resume[@]} -eq 0 ] || echo "resumes:  $out (the sweep this job began; its finished steps are kept)"
     echo "nodes:    ${SLURM_JOB_NODELIST:-$(hostname)} (${SLURM_NTASKS:-?} tasks)"
     echo "launcher: $launcher"
     echo "command:  ${cmd[*]}"
@@ -68,7 +86,7 @@ cs_job_run() {
     # wait returns early when a trapped signal arrives: wait again.
     while kill -0 $pid 2>/dev/null; do wait $pid || status=$?; done
     echo "exit:     $status"
-    echo "results:  $CS_RESULTS/$name-$id.json"
+    echo "results:  $out"
     return $status
 }
 
@@ -121,7 +139,7 @@ cs_lab_run() {
 # cs_lab_check LAB: the lab's self-check on every results file this job
 # wrote (lab<LAB>-*-<jobid>.json); the job's exit status.
 cs_lab_check() {
-    local lab=$1 id=${SLURM_JOB_ID:-local}
+    local lab=$1 id=$CS_JOB_ID
     local check=${CS_LABCHECK:-$(dirname "$CS_BIN")/clustersim-lab-check}
     echo "self-check: $check --lab $lab $CS_RESULTS/lab$lab-*-$id.json"
     local status=0

@@ -145,6 +145,35 @@ else
     ok "lab4.sbatch: the self-check faults the short runs for their length only"
 fi
 
+# A sweep job killed outright mid-way (SIGKILL to the batch shell and
+# every process of the job: a lost host) and submitted again under the
+# same CS_RUN_ID: it resumes from its results file, keeping the steps
+# finished before; a third submission finds it complete and runs nothing.
+resumable=(--ntasks=3 "$ROOT/jobs/scaling.sbatch" --set 'sweep.rates_rps=[200,300,400,500,600,700]'
+    --set load.duration_s=1 --set load.warmup_s=0.1)
+f=$CS_RESULTS/scaling-resumable.json
+id=$(CS_RUN_ID=resumable sbatch --parsable "${resumable[@]}")
+for _ in $(seq 600); do
+    jq -e '.sweep | length >= 2' "$f" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+scancel --full --signal=KILL "$id"
+wait_job "$id" 60
+kept=$(jq '.sweep | length' "$f" 2>/dev/null || echo 0)
+jq -e '.complete == false' "$f" >/dev/null 2>&1 && [ "$kept" -ge 2 ] && [ "$kept" -lt 6 ] &&
+    ok "a sweep job killed mid-way left its $kept finished steps" || bad "killed sweep job: $(head -c 300 "$f" 2>&1)"
+again=$(CS_RUN_ID=resumable sbatch_wait "${resumable[@]}") && ok "submitted again, the job exits 0" ||
+    bad "the resumed job failed: $(tail -5 "clustersim-scaling-$again.out" 2>&1)"
+jq -e ".complete == true and (.sweep | length) == 6 and .run.resumed_steps == $kept" "$f" >/dev/null 2>&1 &&
+    grep -q "^resumes:  $f" "clustersim-scaling-$again.out" &&
+    ok "submitted again under the same CS_RUN_ID, the sweep resumed: $kept steps kept, 6 in all" ||
+    bad "resumed sweep: $(jq -c '{complete, run, n: (.sweep | length)}' "$f" 2>&1); log: $(tail -5 "clustersim-scaling-$again.out" 2>&1)"
+cp "$f" "$WORK/done.json"
+third=$(CS_RUN_ID=resumable sbatch_wait "${resumable[@]}") && cmp -s "$f" "$WORK/done.json" &&
+    grep -q "complete already: nothing to run" "clustersim-scaling-$third.out" &&
+    ok "a third time, the sweep is complete: nothing runs, nothing is overwritten" ||
+    bad "third submission: $(tail -5 "clustersim-scaling-$third.out" 2>&1)"
+
 # A stop asked of the batch shell (what #SBATCH --signal=B:TERM@60 does
 # before the time limit, and scancel --signal=TERM --batch by hand), and a
 # plain scancel: the ranks drain and the results are written, marked
