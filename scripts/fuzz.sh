@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Fuzz the scenario parser, the --set parser and the trace reader with
-# libFuzzer (clang, -fsanitize=fuzzer,address,undefined) for SECONDS in all
-# (default 60), a third each, starting from the seed corpus under
-# tests/fuzz/corpus. Fails on any crash, leak, sanitizer report or hang
+# Fuzz the scenario parser, the --set parser, the trace reader and the
+# --resume check with libFuzzer (clang, -fsanitize=fuzzer,address,undefined)
+# for SECONDS in all (default 60), a quarter each, starting from the seed
+# corpus under tests/fuzz/corpus. Fails on any crash, leak, sanitizer report or hang
 # (an input that takes over 5 s). An input that fails is saved as
 # build-fuzz/crash-*; copy it into tests/fuzz/regressions/<harness>/ so it
 # runs as a unit test forever after.
@@ -14,17 +14,27 @@ secs=${1:-60}
 cs_need_packages clang libclang-rt-14-dev libcjson-dev
 out=$CS_ROOT/build-fuzz
 mkdir -p "$out"
-# The whole model layer (so a new building block cannot break the link
-# here unnoticed) and the parts of the scenario layer the harnesses reach.
-srcs=("$CS_ROOT"/src/model/*.c)
-for m in config jsontext trace; do srcs+=("$CS_ROOT/src/scenario/$m.c"); done
+# Every layer below the MPI edge (so a new building block cannot break
+# the link here unnoticed); the resume harness reaches the analysis.
+srcs=()
+for f in "$CS_ROOT"/src/{model,scenario,engine,analysis,virtual}/*.c; do
+    [[ "$f" == */labcheck_main.c ]] || srcs+=("$f")
+done
+version=$(sed -n 's/^project(clustersim VERSION \([0-9.]*\).*/\1/p' "$CS_ROOT/CMakeLists.txt")
 
-each=$((secs / 3))
+flags=(-g -O1 -std=c11 -D_GNU_SOURCE "-DCS_VERSION=\"$version\"" -fsanitize=fuzzer-no-link,address,undefined
+    -fno-sanitize-recover=undefined -I"$CS_ROOT/include")
+# The sources once, two at a time, into one archive the harnesses share.
+rm -rf "$out/obj" && mkdir -p "$out/obj"
+printf '%s\n' "${srcs[@]}" | xargs -P 2 -I{} sh -c 'clang "$@" -c "{}" -o "'"$out"'/obj/$(basename "{}" .c).o"' sh "${flags[@]}"
+rm -f "$out/libcs_fuzz.a" && ar rcs "$out/libcs_fuzz.a" "$out"/obj/*.o
+
+each=$((secs / 4))
 [ "$each" -ge 1 ] || each=1
 status=0
-for h in scenario set trace; do
-    clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        -I"$CS_ROOT/include" "$CS_ROOT/tests/fuzz/fuzz_$h.c" "${srcs[@]}" -lcjson -lm -o "$out/fuzz_$h"
+for h in scenario set trace resume; do
+    clang "${flags[@]}" -fsanitize=fuzzer "$CS_ROOT/tests/fuzz/fuzz_$h.c" "$out/libcs_fuzz.a" -lcjson -lm -pthread \
+        -o "$out/fuzz_$h"
     work="$out/corpus-$h"
     mkdir -p "$work"
     cp -n "$CS_ROOT/tests/fuzz/corpus/$h/"* "$work/" 2>/dev/null || true

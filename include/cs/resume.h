@@ -28,4 +28,10 @@ struct cs_resume {
 int cs_resume_load(struct cs_resume *rs, const char *path, const struct cs_scenario *sc, int max_nodes, char *err,
                    size_t errlen);
 
+/* The same for a results file already read and parsed (doc), named path
+ * in messages. */
+struct cJSON;
+int cs_resume_check(struct cs_resume *rs, const struct cJSON *doc, const char *path, const struct cs_scenario *sc,
+                    int max_nodes, char *err, size_t errlen);
+
 #endif

@@ -21,14 +21,12 @@ static bool first_difference(const cJSON *a, const cJSON *b, char *path, size_t 
     if (cJSON_IsObject(a) && cJSON_IsObject(b)) {
         size_t at = strlen(path);
         const cJSON *x;
-        cJSON_ArrayForEach(x, a)
-        {
+        cJSON_ArrayForEach (x, a) {
             snprintf(path + at, len - at, "%s%s", at ? "." : "", x->string);
             if (first_difference(x, cJSON_GetObjectItemCaseSensitive(b, x->string), path, len))
                 return true;
         }
-        cJSON_ArrayForEach(x, b)
-        {
+        cJSON_ArrayForEach (x, b) {
             snprintf(path + at, len - at, "%s%s", at ? "." : "", x->string);
             if (!cJSON_GetObjectItemCaseSensitive(a, x->string))
                 return true;
@@ -48,18 +46,6 @@ static void value_text(const cJSON *v, char *out, size_t len)
     free(text);
 }
 
-static const cJSON *at_path(const cJSON *v, const char *path)
-{
-    char key[256];
-    while (v && *path) {
-        size_t n = strcspn(path, ".");
-        snprintf(key, sizeof(key), "%.*s", (int)n, path);
-        v = cJSON_GetObjectItemCaseSensitive(v, key);
-        path += n + (path[n] == '.');
-    }
-    return v;
-}
-
 struct plan_check {
     const struct cs_resume *rs;
     int steps; /* of this sweep's plan */
@@ -77,37 +63,31 @@ static int check_step(void *arg, int i, int count, const struct cs_scenario *ste
     int dispatchers = step->dispatch.dispatchers > 0 ? step->dispatch.dispatchers : 1;
     if (w->nodes != nodes || w->dispatchers != dispatchers || w->batch != step->dispatch.batch ||
         w->relays != step->dispatch.relays) {
-        snprintf(p->err, p->errlen,
-                 "--resume '%s': its step %d ran %d service nodes (dispatchers %d, batch %d, relays %d), but this "
-                 "sweep's step %d has %d (dispatchers %d, batch %d, relays %d): not the same sweep on this job (another "
-                 "rank count?)",
-                 p->rs->path, i + 1, w->nodes, w->dispatchers, w->batch, w->relays, i + 1, nodes, dispatchers,
-                 step->dispatch.batch, step->dispatch.relays);
+        snprintf(
+            p->err, p->errlen,
+            "--resume '%s': its step %d ran %d service nodes (dispatchers %d, batch %d, relays %d), but this "
+            "sweep's step %d has %d (dispatchers %d, batch %d, relays %d): not the same sweep on this job (another "
+            "rank count?)",
+            p->rs->path, i + 1, w->nodes, w->dispatchers, w->batch, w->relays, i + 1, nodes, dispatchers,
+            step->dispatch.batch, step->dispatch.relays);
         return CS_E_INVALID;
     }
     *row = *w;
     return i + 1 >= p->rs->kept ? 1 : 0;
 }
 
-int cs_resume_load(struct cs_resume *rs, const char *path, const struct cs_scenario *sc, int max_nodes, char *err,
-                   size_t errlen)
+int cs_resume_check(struct cs_resume *rs, const cJSON *doc, const char *path, const struct cs_scenario *sc,
+                    int max_nodes, char *err, size_t errlen)
 {
     memset(rs, 0, sizeof(*rs));
     rs->path = path;
-    cJSON *doc = NULL;
-    char why[CS_ERRBUF];
-    int rc = cs_results_load(path, &doc, why, sizeof(why));
-    if (rc != CS_OK) {
-        snprintf(err, errlen, "--resume: %s", why);
-        return rc;
-    }
     const char *version = cs_json_str(doc, "version");
     const cJSON *theirs = cJSON_GetObjectItemCaseSensitive(doc, "sweep_scenario");
     char *text = cs_scenario_to_json(sc);
     cJSON *mine = text ? cJSON_Parse(text) : NULL;
     free(text);
-    char key[512] = "", a[64], b[64];
-    rc = CS_E_INVALID;
+    char key[512] = "", a[64], b[64], why[CS_ERRBUF];
+    int rc = CS_E_INVALID;
     if (!mine) {
         snprintf(err, errlen, "--resume '%s': out of memory", path);
         rc = CS_E_NOMEM;
@@ -119,14 +99,15 @@ int cs_resume_load(struct cs_resume *rs, const char *path, const struct cs_scena
     } else if (!cJSON_IsObject(theirs)) {
         snprintf(err, errlen, "--resume '%s': not the results of a sweep (no 'sweep_scenario')", path);
     } else if (first_difference(theirs, mine, key, sizeof(key))) {
-        value_text(at_path(theirs, key), a, sizeof(a));
-        value_text(at_path(mine, key), b, sizeof(b));
+        value_text(cs_json_at(theirs, key), a, sizeof(a));
+        value_text(cs_json_at(mine, key), b, sizeof(b));
         snprintf(err, errlen,
                  "--resume '%s': another scenario's sweep: its '%s' is %s, this one's is %s (resume with the same "
                  "scenario and --set options)",
                  path, key[0] ? key : "(scenario)", a, b);
     } else if ((rs->kept = cs_sweep_rows_from_json(doc, rs->rows, CS_SWEEP_MAX, why, sizeof(why))) < 0) {
         snprintf(err, errlen, "--resume '%s': %s", path, why);
+        rs->kept = 0;
     } else if (rs->kept == 0) {
         snprintf(err, errlen, "--resume '%s': no finished step in it: run the sweep from its start", path);
     } else {
@@ -143,6 +124,21 @@ int cs_resume_load(struct cs_resume *rs, const char *path, const struct cs_scena
             rc = CS_OK;
     }
     cJSON_Delete(mine);
+    return rc;
+}
+
+int cs_resume_load(struct cs_resume *rs, const char *path, const struct cs_scenario *sc, int max_nodes, char *err,
+                   size_t errlen)
+{
+    cJSON *doc = NULL;
+    char why[CS_ERRBUF];
+    int rc = cs_results_load(path, &doc, why, sizeof(why));
+    if (rc != CS_OK) {
+        memset(rs, 0, sizeof(*rs));
+        snprintf(err, errlen, "--resume: %s", why);
+        return rc;
+    }
+    rc = cs_resume_check(rs, doc, path, sc, max_nodes, err, errlen);
     cJSON_Delete(doc);
     return rc;
 }

@@ -94,6 +94,27 @@ else
     bad "the virtual sweep was not cut mid-way: $(jq -c '{complete, n: (.sweep | length)}' "$TMP/cut.json" 2>&1)"
 fi
 
+# The resume files of the fuzz corpus (a 3-step sweep on 4 virtual
+# nodes, cut after 2; the same complete; the same broken in one way each):
+# the good ones resume or find nothing to do, every bad one is refused
+# with one line and exit 2.
+version=$("$CLUSTERSIM" --version | awk '{ print $NF }')
+small=(--virtual --nodes 4 --sweep --set load.duration_s=0.2 --set load.warmup_s=0.05 -q)
+for f in "$ROOT"/tests/fuzz/corpus/resume/*.json; do
+    name=$(basename "$f")
+    want=2
+    case $name in partial.json | complete.json) want=0 ;; esac
+    # this build's version (but in the file that is about the version)
+    [ "$name" = other-version.json ] || jq --arg v "$version" '.version = $v' "$f" >"$TMP/$name"
+    [ "$name" != other-version.json ] || cp "$f" "$TMP/$name"
+    EXPECT_RC=$want v "${small[@]}" --json "$TMP/r.json" --resume "$TMP/$name"
+    if [ "$RC" -eq "$want" ] && { [ "$want" -eq 0 ] || [ "$(grep -c . "$TMP/err")" -eq 1 ]; }; then
+        ok "--resume $name: exit $RC $(head -c 120 "$TMP/err")"
+    else
+        bad "--resume $name: exit $RC, expected $want: $(cat "$TMP/err")"
+    fi
+done
+
 # Files and the time series.
 v --virtual --nodes 3 "${short[@]}" -q --timeseries "$TMP/ts.csv" --percentiles "$TMP/p.hgrm"
 [ "$RC" -eq 0 ] && [ "$(grep -c . "$TMP/ts.csv")" -ge 6 ] && grep -q 'Total count' "$TMP/p.hgrm" &&
