@@ -54,8 +54,8 @@ cs_job_launcher() {
 # cs_job_run NAME [clustersim args...]: run, with the job's bookkeeping:
 # the job id, the nodes, the exact command and its exit status, and the
 # results in $CS_RESULTS/NAME-$CS_JOB_ID.json (and .csv where asked for).
-# When that file holds a sweep already (this job was requeued, or
-# submitted again with the same CS_RUN_ID), the sweep resumes from it:
+# When that file holds a sweep already and this job was requeued, or
+# submitted again with the same CS_RUN_ID, the sweep resumes from it:
 # its finished steps are kept, and a sweep complete already is not run
 # again.
 cs_job_run() {
@@ -63,7 +63,10 @@ cs_job_run() {
     shift
     local id=$CS_JOB_ID out="$CS_RESULTS/$name-$CS_JOB_ID.json" resume=()
     mkdir -p "$CS_RESULTS"
-    if [ -s "$out" ] && grep -q '"sweep_scenario"' "$out"; then
+    # Only a job that runs again on purpose: requeued, or named by hand
+    # (not a second job under the same id, such as "local" outside SLURM).
+    if { [ -n "${CS_RUN_ID:-}" ] || [ "${SLURM_RESTART_COUNT:-0}" -gt 0 ]; } &&
+        [ -s "$out" ] && grep -q '"sweep_scenario"' "$out"; then
         resume=(--resume "$out")
     fi
     local launcher

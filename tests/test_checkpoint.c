@@ -186,7 +186,7 @@ static void the_writer_thread_writes_what_it_is_given(void **state)
     rmdir(dir);
 }
 
-static volatile sig_atomic_t stop_flag;
+static _Atomic int stop_flag;
 static bool a_rank_died(const void *arg, char *why, size_t len)
 {
     (void)arg;
@@ -240,7 +240,10 @@ static void a_process_that_ended_is_seen_with_its_signal(void **state)
 {
     (void)state;
     int status = 0;
-    assert_int_equal(cs_process_ended((int)getpid(), &status), 0);
+    long long me = cs_process_start((int)getpid());
+    assert_true(me >= 0);
+    assert_int_equal(cs_process_ended((int)getpid(), me, &status), 0);
+    assert_int_equal(cs_process_ended((int)getpid(), me + 1, &status), 1); /* its id, another process's */
     pid_t child = fork();
     assert_true(child >= 0);
     if (child == 0) {
@@ -250,7 +253,7 @@ static void a_process_that_ended_is_seen_with_its_signal(void **state)
     kill(child, SIGKILL);
     int seen = 0;
     for (int i = 0; i < 2000; i++) {
-        seen = cs_process_ended((int)child, &status);
+        seen = cs_process_ended((int)child, -1, &status);
         if (seen == 1 && status != -1)
             break;
         struct timespec ms = {0, 1000000};
@@ -261,7 +264,7 @@ static void a_process_that_ended_is_seen_with_its_signal(void **state)
     assert_int_equal(WTERMSIG(status), SIGKILL);
     int reaped;
     assert_int_equal(waitpid(child, &reaped, 0), child);
-    assert_int_equal(cs_process_ended((int)child, &status), 1); /* gone */
+    assert_int_equal(cs_process_ended((int)child, -1, &status), 1); /* gone */
     assert_int_equal(status, -1);
 }
 

@@ -15,7 +15,6 @@
 #define CS_CHECKPOINT_H
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 
 #include "cs/results.h"
@@ -32,7 +31,7 @@ struct cs_checkpoint {
      * did, it rewrites the last checkpoint saying why, says it on stderr
      * and ends this process with exit status 1, whatever the caller's
      * thread is doing (it may be stuck sending to the dead rank). */
-    volatile sig_atomic_t *stop;
+    const _Atomic int *stop;
     bool (*died)(const void *arg, char *why, size_t len);
     const void *died_arg;
     bool threaded;
@@ -55,7 +54,8 @@ int cs_checkpoint_write(struct cs_checkpoint *cp, struct cs_results *r, const st
  * caller's thread. */
 int cs_checkpoint_start(struct cs_checkpoint *cp, int ranks);
 /* The writer's results to fill, or NULL when it is still busy with the
- * last ones (or not started): then this checkpoint is skipped. */
+ * last ones, not started, or has no file to write: then this checkpoint
+ * is skipped. */
 struct cs_results *cs_checkpoint_take(struct cs_checkpoint *cp);
 /* Analyse (cs_results_analyze) and write what cs_checkpoint_take gave,
  * on the writer thread. */

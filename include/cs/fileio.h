@@ -22,9 +22,14 @@ int cs_write_file_atomic(const char *path, const char *text, char *err, size_t e
  * (out of memory rendering it) is an error; no path writes nothing. */
 int cs_write_whole(const char *path, char *text, char *err, size_t errlen);
 
-/* Has the process pid on this host ended? 1: yes, with *wait_status its
- * status as waitpid(2) gives it while nobody has reaped it yet, else -1;
- * 0: it is running; -1: this system cannot tell (no /proc). */
-int cs_process_ended(int pid, int *wait_status);
+/* When the process pid on this host started (field 22 of
+ * /proc/<pid>/stat, clock ticks since boot), or -1 when this process
+ * cannot see it (no /proc, another PID namespace). */
+long long cs_process_start(int pid);
+/* Has the process pid, which started at start (cs_process_start; -1:
+ * unknown), ended? 1: yes (gone, or its id now another process's), with
+ * *wait_status its status as waitpid(2) gives it while nobody has reaped
+ * it yet, else -1; 0: it is running; -1: this system cannot tell. */
+int cs_process_ended(int pid, long long start, int *wait_status);
 
 #endif

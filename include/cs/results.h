@@ -32,6 +32,7 @@ enum cs_bottleneck {
     CS_BOTTLENECK_DISPATCHERS, /* several dispatchers, saturated together: the coordinator tier */
     CS_BOTTLENECK_RELAYS,      /* the relay tier under rank 0 */
 };
+#define CS_BOTTLENECK_COUNT (CS_BOTTLENECK_RELAYS + 1)
 extern const char *const cs_bottleneck_names[];
 
 struct cs_rank_info {
@@ -121,7 +122,7 @@ struct cs_results {
     struct cs_overload overload;    /* overloaded intervals in the window */
     char started_utc[32];           /* when the run started, ISO 8601 UTC ("" unknown) */
     char command[1024];             /* the command line, as given */
-    char ended[160];                /* "" when the file holds the whole run; else why it does not (a
+    char ended[320];                /* "" when the file holds the whole run; else why it does not (a
                                      * sweep's checkpoint: "running: 3 of 7 steps done") */
     bool partial;                   /* rank 0's measures only, the other ranks' reports missing (cs_results_partial) */
     struct cs_interval_row *series; /* the intervals of the run (owned; NULL when out of memory) */
@@ -168,6 +169,7 @@ struct cs_results {
     const struct cs_levers *levers;           /* a lever sweep's settings, or NULL */
     const struct cs_histogram *sweep_latency; /* [sweep_n]: each step's latency, or NULL */
     const struct cs_scenario *sweep_scenario; /* the sweep as asked (its steps differ), or NULL */
+    int sweep_finished;                       /* its first steps that ran whole (not one a signal cut short) */
     const char *resumed_from;                 /* --resume: the partial results file its first steps came from */
     int resumed_steps;                        /* how many */
 };

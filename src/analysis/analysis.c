@@ -603,9 +603,8 @@ void cs_results_analyze(struct cs_results *r)
         r->bottleneck = CS_BOTTLENECK_NONE;
         r->lever[0] = '\0';
         snprintf(r->reason, sizeof(r->reason),
-                 "no verdict: partial results (%s) hold what rank 0 measured by itself; the service nodes' "
-                 "own measures come only at the end of a run",
-                 r->ended);
+                 "no verdict: partial results (see ended) hold what rank 0 measured by itself; the service nodes' "
+                 "own measures come only at the end of a run");
     } else {
         verdict(r);
         batching_lever(r);

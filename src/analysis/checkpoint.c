@@ -45,8 +45,9 @@ static void die(struct cs_checkpoint *cp, const char *why)
     if (cp->have_snap) {
         char was[sizeof(cp->snap.ended)];
         snprintf(was, sizeof(was), "%s", cp->snap.ended);
-        snprintf(cp->snap.ended, sizeof(cp->snap.ended), "%.72s; the results stop at the last checkpoint (%.40s)", why,
-                 was);
+        snprintf(cp->snap.ended, sizeof(cp->snap.ended), "%.150s; the results stop at the last checkpoint (%.120s)",
+                 why, was);
+        cs_results_analyze(&cp->snap); /* its reason quotes ended */
         cs_checkpoint_write(cp, &cp->snap, NULL, 0);
     }
     fprintf(stderr, "\nclustersim: %s: the run cannot finish%s\n", why,
@@ -77,7 +78,7 @@ static void *writer(void *arg)
             continue;
         }
         if (cp->state == IDLE && cp->stop && *cp->stop && cp->died) {
-            char why[sizeof(cp->snap.ended)];
+            char why[160];
             if (cp->died(cp->died_arg, why, sizeof(why))) {
                 cp->state = WRITING; /* for good: nobody fills snap again */
                 pthread_mutex_unlock(&cp->mu);
@@ -128,7 +129,7 @@ int cs_checkpoint_start(struct cs_checkpoint *cp, int ranks)
 
 struct cs_results *cs_checkpoint_take(struct cs_checkpoint *cp)
 {
-    if (!cp || !cp->threaded)
+    if (!cp || !cp->threaded || (!cp->json && !cp->csv))
         return NULL;
     pthread_mutex_lock(&cp->mu);
     bool idle = cp->state == IDLE;

@@ -5,6 +5,7 @@
  * analysis.c has already done that. (Files are written whole by fileio.c.)
  */
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -169,8 +170,9 @@ int cs_sweep_rows_from_json(const cJSON *doc, struct cs_sweep_row *rows, int max
         memset(w, 0, sizeof(*w));
         for (size_t f = 0; f < CS_ARRAY_LEN(row_ints); f++) {
             const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, row_ints[f].key);
-            if (!cJSON_IsNumber(v) || v->valuedouble != (int)v->valuedouble) {
-                snprintf(err, errlen, "'sweep[%d].%s': an integer is needed", i, row_ints[f].key);
+            if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= INT_MAX) ||
+                v->valuedouble != floor(v->valuedouble)) {
+                snprintf(err, errlen, "'sweep[%d].%s': a whole number >= 0 is needed", i, row_ints[f].key);
                 return CS_E_INVALID;
             }
             *(int *)((char *)w + row_ints[f].offset) = (int)v->valuedouble;
@@ -185,7 +187,7 @@ int cs_sweep_rows_from_json(const cJSON *doc, struct cs_sweep_row *rows, int max
         }
         const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "bottleneck");
         w->bottleneck = -1;
-        for (int k = 0; cJSON_IsString(b) && k <= CS_BOTTLENECK_RELAYS; k++)
+        for (int k = 0; cJSON_IsString(b) && k < CS_BOTTLENECK_COUNT; k++)
             if (strcmp(b->valuestring, cs_bottleneck_names[k]) == 0)
                 w->bottleneck = k;
         if (w->bottleneck < 0) {
@@ -219,6 +221,7 @@ char *cs_results_json(const struct cs_results *r)
     cs_json_exact_numbers(sc); /* printed again below: keep every bit */
     cJSON_AddItemToObject(root, "scenario", sc ? sc : cJSON_CreateNull());
     if (r->sweep_scenario) {
+        cJSON_AddNumberToObject(root, "sweep_finished", r->sweep_finished);
         sc_text = cs_scenario_to_json(r->sweep_scenario);
         sc = sc_text ? cJSON_Parse(sc_text) : NULL;
         free(sc_text);

@@ -87,7 +87,9 @@ int cs_resume_check(struct cs_resume *rs, const cJSON *doc, const char *path, co
     cJSON *mine = text ? cJSON_Parse(text) : NULL;
     free(text);
     char key[512] = "", a[64], b[64], why[CS_ERRBUF];
-    int rc = CS_E_INVALID;
+    int rc = CS_E_INVALID, rows;
+    /* The steps that ran whole: a step a signal cut short is not one. */
+    double finished = cs_json_num(doc, "sweep_finished");
     if (!mine) {
         snprintf(err, errlen, "--resume '%s': out of memory", path);
         rc = CS_E_NOMEM;
@@ -105,17 +107,18 @@ int cs_resume_check(struct cs_resume *rs, const cJSON *doc, const char *path, co
                  "--resume '%s': another scenario's sweep: its '%s' is %s, this one's is %s (resume with the same "
                  "scenario and --set options)",
                  path, key[0] ? key : "(scenario)", a, b);
-    } else if ((rs->kept = cs_sweep_rows_from_json(doc, rs->rows, CS_SWEEP_MAX, why, sizeof(why))) < 0) {
+    } else if ((rows = cs_sweep_rows_from_json(doc, rs->rows, CS_SWEEP_MAX, why, sizeof(why))) < 0) {
         snprintf(err, errlen, "--resume '%s': %s", path, why);
-        rs->kept = 0;
-    } else if (rs->kept == 0) {
+    } else if (!(finished >= 0 && finished <= rows && finished == floor(finished))) {
+        snprintf(err, errlen, "--resume '%s': 'sweep_finished' must be a whole number of its %d rows", path, rows);
+    } else if ((rs->kept = (int)finished) == 0) {
         snprintf(err, errlen, "--resume '%s': no finished step in it: run the sweep from its start", path);
     } else {
         rs->complete = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "complete"));
         struct plan_check p = {rs, 0, err, errlen};
-        static struct cs_sweep_row rows[CS_SWEEP_MAX];
-        int n = cs_sweep_run(sc, max_nodes, check_step, &p, rows, NULL, NULL, why, sizeof(why));
-        if (n == CS_E_INVALID && p.steps == 0)
+        static struct cs_sweep_row plan[CS_SWEEP_MAX];
+        int n = cs_sweep_run(sc, max_nodes, check_step, &p, plan, NULL, NULL, why, sizeof(why));
+        if (n < 0 && p.steps == 0) /* the plan itself */
             snprintf(err, errlen, "--resume '%s': %s", path, why);
         if (n >= 0 && (rs->kept > p.steps || (rs->kept == p.steps && !rs->complete)))
             snprintf(err, errlen, "--resume '%s': %d finished steps%s, but this sweep has %d", path, rs->kept,

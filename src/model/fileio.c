@@ -110,32 +110,68 @@ int cs_write_whole(const char *path, char *text, char *err, size_t errlen)
     return rc;
 }
 
-int cs_process_ended(int pid, int *wait_status)
+/* /proc/<pid>/stat's fields after the command (field 3, the state,
+ * first) into buf: 1, 0 when there is no such process, -1 when it cannot
+ * be read (no /proc, another PID namespace, no permission). */
+static int proc_stat(int pid, char *buf, size_t len, char **fields)
 {
-    *wait_status = -1;
-    if (access("/proc/self/stat", R_OK) != 0)
-        return -1;
-    char path[64], buf[1024];
+    char path[64];
     snprintf(path, sizeof(path), "/proc/%d/stat", pid);
     FILE *f = fopen(path, "r");
     if (!f)
-        return 1; /* reaped: gone */
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+        return errno == ENOENT && access("/proc/self/stat", R_OK) == 0 ? 0 : -1;
+    size_t n = fread(buf, 1, len - 1, f);
     fclose(f);
     buf[n] = '\0';
     /* "pid (comm) state ...": comm may hold anything, so read after the
-     * last ')'. Field 3 is the state; field 52, since Linux 3.5, the
-     * exit status of a process that ended and was not reaped. */
+     * last ')'. */
     char *p = strrchr(buf, ')');
     if (!p || p[1] != ' ')
-        return 0;
-    p += 2;
-    if (*p != 'Z' && *p != 'X')
-        return 0;
+        return -1;
+    *fields = p + 2;
+    return 1;
+}
+
+/* Field `want` (3: the state) of the fields proc_stat found, or NULL. */
+static const char *stat_field(char *fields, int want, char *out, size_t len)
+{
     int field = 3;
-    char *save = NULL;
-    for (char *tok = strtok_r(p, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save), field++)
-        if (field == 52)
-            *wait_status = atoi(tok);
+    for (const char *p = fields; *p; field++) {
+        size_t n = strcspn(p, " \n");
+        if (field == want) {
+            snprintf(out, len, "%.*s", (int)n, p);
+            return out;
+        }
+        p += n;
+        while (*p == ' ' || *p == '\n')
+            p++;
+    }
+    return NULL;
+}
+
+long long cs_process_start(int pid)
+{
+    char buf[1024], *fields, start[32];
+    if (proc_stat(pid, buf, sizeof(buf), &fields) != 1 || !stat_field(fields, 22, start, sizeof(start)))
+        return -1;
+    return atoll(start);
+}
+
+int cs_process_ended(int pid, long long start, int *wait_status)
+{
+    *wait_status = -1;
+    char buf[1024], *fields, state[8], value[32];
+    int seen = proc_stat(pid, buf, sizeof(buf), &fields);
+    if (seen <= 0)
+        return seen == 0 ? 1 : -1; /* reaped, or this system cannot tell */
+    /* Another process under the same id: the one asked about ended. */
+    if (start >= 0 && stat_field(fields, 22, value, sizeof(value)) && atoll(value) != start)
+        return 1;
+    if (!stat_field(fields, 3, state, sizeof(state)) || (state[0] != 'Z' && state[0] != 'X'))
+        return 0;
+    /* Field 52, since Linux 3.5: the exit status of a process that ended
+     * and was not reaped. */
+    if (stat_field(fields, 52, value, sizeof(value)))
+        *wait_status = atoi(value);
     return 1;
 }

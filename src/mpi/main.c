@@ -661,6 +661,9 @@ static int calibrate(const struct options *o, const struct cs_scenario *sc, cons
     return status;
 }
 
+/* Does this MPI allow a thread that calls no MPI (MPI_THREAD_FUNNELED)? */
+static bool threads_ok;
+
 /* One run; rank 0 writes checkpoints of it to the results files
  * (--json, --csv) as it goes. */
 static void run_once(const struct options *o, const struct cs_scenario *sc, struct rank0 *z, const struct cs_host *host,
@@ -671,8 +674,9 @@ static void run_once(const struct options *o, const struct cs_scenario *sc, stru
         out_of_memory();
     static struct cs_checkpoint cp;
     struct cs_run_options with = *ro;
-    /* Without results files too: the writer also tells a rank's death. */
-    if (rank == 0) {
+    /* Without results files too: the writer also tells a rank's death. An
+     * MPI that offers no threads at all gets no checkpoints. */
+    if (rank == 0 && threads_ok) {
         cp = (struct cs_checkpoint){.json = o->json,
                                     .csv = o->csv,
                                     .started = started,
@@ -725,6 +729,9 @@ static void sweep_results(const struct sweep_ctx *x, int n, const struct sweep_a
     res->sweep_n = n;
     res->sweep_latency = x->latency;
     res->sweep_scenario = x->sweep;
+    /* The last step a signal cut short is in the rows, but not finished:
+     * a resumed sweep runs it again. */
+    res->sweep_finished = n - (x->res_ready && !res->complete ? 1 : 0);
     res->resumed_from = x->kept > 0 ? x->o->resume : NULL;
     res->resumed_steps = x->kept;
     res->scaling = an && an->scaling.n > 0 ? &an->scaling : NULL;
@@ -755,14 +762,21 @@ static void sweep_checkpoint(struct sweep_ctx *x, int done, int n)
     r->sweep_latency = NULL;
 }
 
+/* Rank 0: a step's line on stderr (unless --quiet); kept says whence. */
+static void step_line(const struct sweep_ctx *x, int i, int n, const struct cs_sweep_row *row, bool kept)
+{
+    if (!x->o->quiet)
+        fprintf(stderr, "  step %d/%d: %d node%s, %.0f req/s, p99 %.0f us, %s%s%s%s\n", i + 1, n, row->nodes,
+                row->nodes == 1 ? "" : "s", row->throughput_rps, row->p99_us, cs_bottleneck_names[row->bottleneck],
+                kept ? " (kept from " : "", kept ? x->o->resume : "", kept ? ")" : "");
+}
+
 /* Rank 0, a step run: its row and latency kept, its line, a checkpoint. */
 static void step_done(struct sweep_ctx *x, int i, int n, bool stop, struct cs_sweep_row *row)
 {
     cs_sweep_row_from(x->res, row);
     x->latency[i] = x->res->latency;
-    if (!x->o->quiet)
-        fprintf(stderr, "  step %d/%d: %d node%s, %.0f req/s, p99 %.0f us, %s\n", i + 1, n, row->nodes,
-                row->nodes == 1 ? "" : "s", row->throughput_rps, row->p99_us, cs_bottleneck_names[row->bottleneck]);
+    step_line(x, i, n, row, false);
     if (!stop && i + 1 < n)
         sweep_checkpoint(x, i + 1, n);
 }
@@ -773,10 +787,7 @@ static void step_kept(struct sweep_ctx *x, int i, int n, struct cs_sweep_row *ro
 {
     *row = x->resume->rows[i];
     cs_hist_init(&x->latency[i]);
-    if (!x->o->quiet)
-        fprintf(stderr, "  step %d/%d: %d node%s, %.0f req/s, p99 %.0f us, %s (kept from %s)\n", i + 1, n, row->nodes,
-                row->nodes == 1 ? "" : "s", row->throughput_rps, row->p99_us, cs_bottleneck_names[row->bottleneck],
-                x->o->resume);
+    step_line(x, i, n, row, true);
 }
 
 /* Rank 0: res, ready for a step's results. */
@@ -1014,8 +1025,9 @@ int main(int argc, char **argv)
     setenv("OMPI_MCA_mpi_yield_when_idle", "0", 1);
     /* FUNNELED: rank 0's checkpoint writer is a thread of its own; it
      * never calls MPI. */
-    int provided;
+    int provided = MPI_THREAD_SINGLE;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    threads_ok = provided >= MPI_THREAD_FUNNELED;
     int rank, size;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
@@ -1070,6 +1082,10 @@ int main(int argc, char **argv)
                               .rows = rows,
                               .checkpoint = {.json = o.json, .csv = o.csv, .started = started, .command = command}};
         nrows = run_sweep(&x, size - cs_first_node(&sc), &an);
+        if (nrows < 0) { /* cannot happen: rank 0 checked the plan, and a step on ranks does not fail */
+            fprintf(stderr, "clustersim: the sweep failed (error %d)\n", nrows);
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        }
     } else
         run_once(&o, &sc, &z, &host, &ro, rank, size, &res, rows, &nrows, started, command);
     cs_mpi_host_close(MPI_COMM_WORLD, &host);

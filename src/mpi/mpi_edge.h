@@ -62,7 +62,7 @@ bool cs_mpi_due(struct cs_mpi_transport *t, int64_t now);
  * for run.stop_grace_s and the results are written marked incomplete.
  * mpirun relays a signal to the ranks after odls_base_sigkill_timeout
  * seconds (1 by default) and kills them as long after that. */
-extern volatile sig_atomic_t cs_stop_signal;
+extern _Atomic int cs_stop_signal;
 void cs_mpi_catch_signals(void);
 
 /* Complete a nonblocking operation, napping between tests rather than
@@ -92,7 +92,8 @@ struct cs_host {
     struct cs_bell **bells; /* by rank of comm; NULL for ranks on other hosts */
     /* rank 0: every rank's placement and process id, by rank of comm */
     struct cs_rank_info *info;
-    int *pids;
+    int *pids;             /* 0: a rank of this host whose process rank 0 cannot see */
+    long long *pid_starts; /* cs_process_start */
 };
 /* Collective over comm. */
 void cs_mpi_host_open(MPI_Comm comm, struct cs_host *h);

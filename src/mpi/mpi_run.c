@@ -66,7 +66,7 @@ static void dry_note(struct dry *d, int64_t ns)
 /* Collectives that nap instead of spinning while they wait: Open MPI's
  * blocking collectives busy-poll, and ranks that spin while others are
  * still working take the cores those need when ranks outnumber cores. */
-volatile sig_atomic_t cs_stop_signal;
+_Atomic int cs_stop_signal; /* lock-free: a handler may set it, any thread read it */
 
 /* Every signal only sets the flag: a rank often gets two (one from the
  * terminal or the batch system, one relayed by mpirun), and the second
@@ -209,13 +209,19 @@ void cs_mpi_host_open(MPI_Comm comm, struct cs_host *h)
     CS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
     if (rank == 0 &&
         (!(placed = calloc((size_t)size, sizeof(*placed))) || !(h->info = calloc((size_t)size, sizeof(*h->info))) ||
-         !(h->pids = calloc((size_t)size, sizeof(*h->pids)))))
+         !(h->pids = calloc((size_t)size, sizeof(*h->pids))) ||
+         !(h->pid_starts = calloc((size_t)size, sizeof(*h->pid_starts)))))
         MPI_Abort(comm, 1);
     CS_MPI_CHECK(MPI_Igather(&me, (int)sizeof(me), MPI_BYTE, placed, (int)sizeof(me), MPI_BYTE, 0, comm, &req));
     cs_mpi_wait_quietly(&req);
     for (int i = 0; rank == 0 && i < size; i++) {
         h->info[i] = placed[i].info;
         h->pids[i] = placed[i].pid;
+        /* A rank of this host that rank 0 cannot see (a container's own
+         * PID namespace) is never taken for dead. */
+        h->pid_starts[i] = h->bells[i] ? cs_process_start(placed[i].pid) : -1;
+        if (h->pid_starts[i] < 0)
+            h->pids[i] = 0;
     }
     free(placed);
 }
@@ -227,9 +233,11 @@ void cs_mpi_host_close(MPI_Comm comm, struct cs_host *h)
     free(h->bells);
     free(h->info);
     free(h->pids);
+    free(h->pid_starts);
     h->bells = NULL;
     h->info = NULL;
     h->pids = NULL;
+    h->pid_starts = NULL;
     h->bell = NULL;
 }
 
@@ -269,7 +277,7 @@ bool cs_mpi_rank_died(const void *host, char *why, size_t len)
     const struct cs_host *h = host;
     for (int r = 1; h->pids && r < h->size; r++) {
         int status;
-        if (!h->bells[r] || cs_process_ended(h->pids[r], &status) != 1)
+        if (!h->bells[r] || !h->pids[r] || cs_process_ended(h->pids[r], h->pid_starts[r], &status) != 1)
             continue;
         char how[40] = "";
         if (status >= 0 && WIFSIGNALED(status))
@@ -347,7 +355,7 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
         int work = cs_coord_turn(c);
         int64_t now = cs_now_ns();
         if (now >= next_tick) {
-            if (opt->checkpoint && checkpoint_ns > 0 && now >= next_checkpoint) {
+            if (opt->checkpoint && checkpoint_ns > 0 && now >= next_checkpoint && !cs_coord_stopped(c)) {
                 char why[64];
                 snprintf(why, sizeof(why), "running: %.1f of %g s measured at %.1f s", cs_coord_covered_s(c, now),
                          sc->load.duration_s, (double)(now - t0) / 1e9);

@@ -64,11 +64,13 @@ for try in $(seq "$TRIES"); do
     start 4 --set load.duration_s=20 --set run.checkpoint_s=0.5 --json "$TMP/r.json"
     until_file "$TMP/r.json" '.duration_s >= 1.5' || bad "node death $try: no checkpoint came: $(head -c 300 "$TMP/err")"
     victim=$(rank_pid "$PID" 2)
-    [ -n "$victim" ] && kill -9 "$victim"
+    [ -n "$victim" ] && kill -9 "$victim" || bad "node death $try: no rank 2 found"
     end
     [ "$RC" -ne 0 ] && ok "node death $try: exit $RC" || bad "node death $try: a rank killed, yet exit 0"
     [ "$SECS" -le 10 ] && ok "node death $try: the job ended ${SECS}s after" || bad "node death $try: took ${SECS}s to end"
-    check "$TMP/r.json" '.complete == false and (.ended | test("^rank 2 on host .+ died( \\(signal 9\\))? by [0-9.]+ s; the results stop at the last checkpoint \\(running: "))' \
+    # The last checkpoint: a periodic one, or the one rank 0 wrote when
+    # mpirun's SIGTERM came, just before it looked for the dead rank.
+    check "$TMP/r.json" '.complete == false and (.ended | test("^rank 2 on host .+ died( \\(signal 9\\))? by [0-9.]+ s; the results stop at the last checkpoint \\((running: |stopped by signal 15 at )"))' \
         "node death $try: the results name the dead rank" '{complete, ended}'
     check "$TMP/r.json" "$accounted and .requests.completed > 0 and .duration_s >= 1.5" \
         "node death $try: the requests up to the last checkpoint add up" '{requests, duration_s}'
@@ -84,7 +86,7 @@ for try in $(seq "$TRIES"); do
     start 3 --set load.duration_s=20 --set run.checkpoint_s=0.5 --json "$TMP/r.json" --csv "$TMP/r.csv"
     until_file "$TMP/r.json" '.duration_s >= 1' || bad "rank 0 death $try: no checkpoint came"
     victim=$(rank_pid "$PID" 0)
-    [ -n "$victim" ] && kill -9 "$victim"
+    [ -n "$victim" ] && kill -9 "$victim" || bad "rank 0 death $try: no rank 0 found"
     end
     [ "$RC" -ne 0 ] && ok "rank 0 death $try: exit $RC" || bad "rank 0 death $try: exit 0"
     check "$TMP/r.json" ".complete == false and (.ended | startswith(\"running: \")) and $accounted" \
@@ -97,20 +99,22 @@ grep -q 'incomplete: the file was written while the run was going (running: ' "$
     ok "lab-check calls a checkpoint incomplete instead of judging it" || bad "lab-check: $(cat "$TMP/lc.out")"
 
 # Killed while checkpoints are written, every 50 ms: the file is always
-# a whole one.
-torn=0
-for try in $(seq "$((TRIES * 2))"); do
-    rm -f "$TMP/w.json"
+# a whole one. A kill that lands mid-write leaves its temporary file
+# behind (counted: the loop does reach the window it is about).
+torn=0 midwrite=0 tries=$((TRIES * 2))
+for try in $(seq "$tries"); do
+    rm -f "$TMP"/w.json*
     start 3 --set load.duration_s=20 --set run.interval_ms=50 --set run.checkpoint_s=0.05 --json "$TMP/w.json"
     until_file "$TMP/w.json" '.duration_s > 0' || true
     sleep "0.$((RANDOM % 10))$((RANDOM % 10))"
     victim=$(rank_pid "$PID" 0)
-    [ -n "$victim" ] && kill -9 "$victim"
+    [ -n "$victim" ] && kill -9 "$victim" || bad "mid-checkpoint $try: no rank 0 found"
     end
     jq -e '.complete == false and (.ended | startswith("running: "))' "$TMP/w.json" >/dev/null 2>&1 || torn=$((torn + 1))
+    ls "$TMP"/w.json.tmp* >/dev/null 2>&1 && midwrite=$((midwrite + 1))
 done
-[ "$torn" -eq 0 ] && ok "killed mid-checkpoint $((TRIES * 2)) times: the file was whole every time" ||
-    bad "killed mid-checkpoint: $torn of $((TRIES * 2)) files not whole"
+[ "$torn" -eq 0 ] && ok "killed mid-checkpoint $tries times ($midwrite mid-write): the file was whole every time" ||
+    bad "killed mid-checkpoint: $torn of $tries files not whole"
 
 # The results directory removed mid-run: the checkpoints fail with one
 # warning and the run goes on to its end; the final file cannot be written
@@ -119,7 +123,7 @@ mkdir -p "$TMP/gone"
 start 3 --set load.duration_s=3 --set load.warmup_s=0.2 --set run.checkpoint_s=0.2 --set run.interval_ms=100 \
     --json "$TMP/gone/r.json"
 until_file "$TMP/gone/r.json" '.complete == false' || true
-rm -rf "$TMP/gone"
+mv "$TMP/gone" "$TMP/gone.moved" # at once: rm -rf races the writer's new files
 end
 [ "$(grep -c 'a checkpoint could not be written' "$TMP/err")" -eq 1 ] && ok "a vanished directory: said once" ||
     bad "a vanished directory: $(head -c 600 "$TMP/err")"
@@ -162,6 +166,26 @@ if [ -n "$victim" ]; then
         "$(jq -c ".sweep | map(del(.speedup, .efficiency))" "$TMP/partial.json")" ] &&
         ok "resumed: the $kept finished steps kept as they were" || bad "resumed: the kept rows changed"
     [ "$(grep -c . "$TMP/sweep.csv")" -eq 9 ] && ok "resumed: the CSV has all 8 rows" || bad "resumed CSV: $(cat "$TMP/sweep.csv")"
+
+    # A sweep a signal stops (SIGTERM: a time limit) mid-step keeps that
+    # step's row, cut short, but not among its finished steps: resumed,
+    # the sweep runs it again.
+    rm -f "$TMP/sweep.json"
+    start 3 --sweep --set 'sweep.rates_rps=[300,400,500,600]' --set load.duration_s=2 --set load.warmup_s=0.1 \
+        --json "$TMP/sweep.json"
+    until_file "$TMP/sweep.json" '.sweep | length >= 1' || true
+    sleep 1
+    kill -TERM "$PID"
+    end
+    cut=$(jq '.sweep | length' "$TMP/sweep.json" 2>/dev/null || echo 0)
+    check "$TMP/sweep.json" ".complete == false and .sweep_finished == $cut - 1 and $cut >= 2" \
+        "SIGTERM mid-sweep: the step it cut short is not a finished one" '{complete, sweep_finished, n: (.sweep | length)}'
+    cs 3 -q --sweep --set 'sweep.rates_rps=[300,400,500,600]' --set load.duration_s=2 --set load.warmup_s=0.1 \
+        --json "$TMP/sweep.json" --resume "$TMP/sweep.json"
+    check "$TMP/sweep.json" ".complete == true and (.sweep | length) == 4 and .sweep_finished == 4 and
+        .run.resumed_steps == $cut - 1" "resumed after SIGTERM: the cut step ran again, the sweep complete" \
+        '{complete, sweep_finished, run}'
+
 else
     kill -9 "$PID" 2>/dev/null || true
     end
