@@ -2,8 +2,10 @@
 # Set up (packages, build) and run clustersim on this machine under
 # mpirun. Arguments go to clustersim, e.g.
 #   scripts/run.sh --config jobs/scenarios/coordinator-knee.json --json out.json
-# CS_NP sets the number of ranks (default: twice the cores, at least 4,
-# at most 16).
+# CS_NP sets the number of ranks. Without it: the count the scenario
+# runs on, where it fixes one (per-node lists, a sweep's node counts,
+# run.nodes: clustersim --ranks), else twice the cores, at least 4, at
+# most 16, and at least what the scenario needs.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -12,8 +14,21 @@ cs_build_programs clustersim
 cs_mpi_env
 
 cores=$(nproc)
-np=${CS_NP:-$((2 * cores))}
-[ -n "${CS_NP:-}" ] || { [ "$np" -lt 4 ] && np=4; [ "$np" -gt 16 ] && np=16; }
+if [ -n "${CS_NP:-}" ]; then
+    np=$CS_NP
+else
+    # A scenario that cannot be read says so itself, in the run below.
+    fits=$("$CS_BUILD/clustersim" --ranks "$@" 2>/dev/null || true)
+    if [[ "$fits" =~ ^[0-9]+$ ]]; then
+        np=$fits
+    else
+        np=$((2 * cores))
+        [ "$np" -lt 4 ] && np=4
+        [ "$np" -gt 16 ] && np=16
+        least=${fits//[^0-9]/}
+        [ -n "$least" ] && [ "$np" -lt "$least" ] && np=$least
+    fi
+fi
 
 cs_say "mpirun $(cs_mpirun_args "$np") clustersim $* (on $cores cores)"
 exec mpirun $(cs_mpirun_args "$np") "$CS_BUILD/clustersim" "$@"

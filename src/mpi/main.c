@@ -50,6 +50,7 @@ struct options {
     const char *sets[MAX_SETS];
     int nsets;
     bool print_config;
+    bool ranks; /* --ranks */
     bool quiet;
     bool progress;
     bool compare;
@@ -103,6 +104,10 @@ static void usage(FILE *out)
                  "                        --calibrate --json, or by hand): network.latency_us and\n"
                  "                        model.*, applied before any --set\n"
                  "  -p, --print-config    print the effective scenario and exit\n"
+                 "      --ranks           print the MPI rank count the scenario runs on (its\n"
+                 "                        per-node lists, sweep, run.nodes and dispatchers\n"
+                 "                        fix it), or \"any (at least N)\" when it does not;\n"
+                 "                        1 for a run in virtual time; then exit\n"
                  "      --compare A.json B.json...\n"
                  "                        results files side by side: what differs in their\n"
                  "                        scenarios, throughput, latency, utilization, verdicts,\n"
@@ -148,16 +153,27 @@ static int size_by_env(void)
 static int parse_flags(int argc, char **argv, struct options *o, bool speak)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'},      {"set", required_argument, NULL, 's'},
-        {"json", required_argument, NULL, 'j'},        {"print-config", no_argument, NULL, 'p'},
-        {"timeseries", required_argument, NULL, 't'},  {"sweep", no_argument, NULL, 'w'},
-        {"csv", required_argument, NULL, 'C'},         {"calibrate", no_argument, NULL, 'K'},
-        {"calibration", required_argument, NULL, 'A'}, {"quiet", no_argument, NULL, 'q'},
-        {"progress", no_argument, NULL, 'P'},          {"compare", no_argument, NULL, 'D'},
-        {"html", required_argument, NULL, 'H'},        {"percentiles", required_argument, NULL, 'L'},
-        {"resume", required_argument, NULL, 'R'},      {"virtual", no_argument, NULL, 'v'},
-        {"nodes", required_argument, NULL, 'N'},       {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},           {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"set", required_argument, NULL, 's'},
+        {"json", required_argument, NULL, 'j'},
+        {"print-config", no_argument, NULL, 'p'},
+        {"timeseries", required_argument, NULL, 't'},
+        {"sweep", no_argument, NULL, 'w'},
+        {"csv", required_argument, NULL, 'C'},
+        {"calibrate", no_argument, NULL, 'K'},
+        {"calibration", required_argument, NULL, 'A'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"progress", no_argument, NULL, 'P'},
+        {"compare", no_argument, NULL, 'D'},
+        {"html", required_argument, NULL, 'H'},
+        {"percentiles", required_argument, NULL, 'L'},
+        {"resume", required_argument, NULL, 'R'},
+        {"virtual", no_argument, NULL, 'v'},
+        {"nodes", required_argument, NULL, 'N'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"ranks", no_argument, NULL, 'r'},
+        {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
     opterr = 0;
@@ -210,6 +226,9 @@ static int parse_flags(int argc, char **argv, struct options *o, bool speak)
             break;
         case 'p':
             o->print_config = true;
+            break;
+        case 'r':
+            o->ranks = true;
             break;
         case 'q':
             o->quiet = true;
@@ -513,6 +532,60 @@ static int print_config(const struct options *o, bool speak)
         printf("%s\n", out);
     free(out);
     return out ? 0 : 1;
+}
+
+/* The service nodes that most nodes a scenario's lists and sweeps are
+ * tried with: a scenario that fits none of 1..RANKS_PROBE fits no laptop. */
+#define RANKS_PROBE 1024
+
+/* --ranks: the rank count the scenario runs on, by the same checks a run
+ * makes (check_for_ranks): "any (at least N)" when every count from N on
+ * passes them (a fault that names rank 3 needs 4 ranks or more), else the
+ * smallest count that does (per-node lists fix one; a sweep's largest
+ * step needs its ranks); 1 in virtual time. Scripts use it to fit their
+ * launch to the scenario (scripts/run.sh). */
+static int print_ranks(const struct options *o, bool speak)
+{
+    char err[CS_ERRBUF], *text = NULL;
+    static struct cs_scenario sc;
+    int rc = cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err));
+    if (rc == CS_OK)
+        rc = cs_scenario_parse(&sc, text, strlen(text), err, sizeof(err));
+    free(text);
+    int first = rc == CS_OK ? cs_first_node(&sc) : 0, fits = 0, smallest = 0;
+    bool differs = false;
+    bool virtual_time = rc == CS_OK && (o->engine_set || sc.run.engine == CS_ENGINE_VIRTUAL);
+    for (int n = 1; rc == CS_OK && !virtual_time && n <= RANKS_PROBE; n++) {
+        char why[CS_ERRBUF];
+        bool ok = (sc.run.nodes <= 0 || sc.run.nodes == n) &&
+                  cs_scenario_check_nodes(&sc, n, why, sizeof(why)) == CS_OK &&
+                  (!is_sweep(o, &sc) || cs_sweep_check(&sc, n, why, sizeof(why)) == CS_OK);
+        fits += ok;
+        if (ok && !smallest)
+            smallest = n;
+        /* Should nothing fit, the reason: one node's, or the first other
+         * one (a list's length fits, and then a fault does not). */
+        if (!ok && (n == 1 || (!differs && strcmp(why, err) != 0))) {
+            differs = n > 1;
+            snprintf(err, sizeof(err), "%s", why);
+        }
+    }
+    if (rc == CS_OK && !virtual_time && !smallest)
+        rc = CS_E_INVALID;
+    if (rc != CS_OK) {
+        if (speak)
+            fprintf(stderr, "clustersim: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (!speak)
+        return 0;
+    if (virtual_time)
+        printf("1\n");
+    else if (fits == RANKS_PROBE - smallest + 1) /* every count from the smallest on */
+        printf("any (at least %d)\n", first + smallest);
+    else
+        printf("%d\n", first + smallest);
+    return 0;
 }
 
 /* Rank 0 composes the scenario and checks the run's inputs; every rank
@@ -1003,6 +1076,8 @@ int main(int argc, char **argv)
     int status = parse_flags(argc, argv, &o, speak);
     if (status < 0 && o.print_config)
         status = print_config(&o, speak);
+    if (status < 0 && o.ranks)
+        status = print_ranks(&o, speak);
     if (status < 0 && o.compare)
         status = compare(&o, speak);
     if (status < 0 && wants_virtual(&o))

@@ -113,4 +113,24 @@ grep -q "running  generated" "$TMP/err" && ok "--progress draws it in a pipe" ||
 run_at_terminal "$TMP/tty-q.out" $short -q --json "$TMP/tty-q.json"
 jq -e '.complete == true' "$TMP/tty-q.json" >/dev/null 2>&1 && ! grep -q "outstanding [0-9]" "$TMP/tty-q.out" &&
     ok "-q: no progress line at a terminal" || bad "progress with -q, or the run did not complete: $(head -c 400 "$TMP/tty-q.out")"
+# --ranks: the rank count a scenario runs on, by the checks a run makes;
+# no MPI. A scenario with per-node lists fixes it, a fault naming a rank
+# or a sweep's largest step sets its least, the others take any.
+SCEN=$(cd "$(dirname "$0")/../../jobs/scenarios" && pwd)
+for want in "ticket-rush.json:4" "policy-shootout.json:4" "coffee-shop-fast-machine.json:2" \
+    "coffee-shop-many-machines.json:9" "mm1.json:any (at least 2)" "straggler.json:any (at least 4)"; do
+    f=${want%%:*} n=${want#*:}
+    got=$("$CLUSTERSIM" --ranks --config "$SCEN/$f" 2>&1)
+    [ "$got" = "$n" ] && ok "--ranks $f: $got" || bad "--ranks $f: '$got', expected '$n'"
+done
+for want in "--sweep --set sweep.nodes=[1,2,6]|any (at least 7)" "--set nodes.speed=[1,1,2]|4" \
+    "--set dispatch.dispatchers=2|any (at least 3)" "--virtual --nodes 500|1"; do
+    args=${want%%|*} n=${want#*|}
+    # shellcheck disable=SC2086 # args is a list of flags
+    got=$("$CLUSTERSIM" --ranks $args 2>&1)
+    [ "$got" = "$n" ] && ok "--ranks $args: $got" || bad "--ranks $args: '$got', expected '$n'"
+done
+got=$("$CLUSTERSIM" --ranks --set 'nodes.speed=[1,1]' --set 'faults=[{"rank":5,"at_s":1,"kind":"stop"}]' 2>&1) && rc=0 || rc=$?
+[ "$rc" -eq 2 ] && [ "$(grep -c . <<<"$got")" -eq 1 ] && grep -q "^clustersim: .*'faults" <<<"$got" &&
+    ok "--ranks of a scenario no count fits: one line naming the key, exit 2" || bad "--ranks, no fit: $rc $got"
 finish

@@ -9,15 +9,18 @@
 #   - rank 0 dies: its last checkpoint stands ("running: ...");
 #   - killed while a checkpoint is being written: the file is the last
 #     whole one, never a torn one (write to a temporary file, rename);
-#   - the results directory vanishes mid-run: one warning, the run goes on;
-#   - a sweep killed mid-way keeps its finished steps.
-# Each experiment runs CS_TRIES times (default 2); CS_TRIES=50 is the
-# long form, by hand.
+#   - the results directory vanishes, or the disk fills, mid-run: one
+#     warning, the run goes on;
+#   - a sweep killed mid-way keeps its finished steps, and --resume goes on
+#     from them (so does one a SIGTERM stopped, running its cut step again).
+# Each experiment runs CS_TRIES times (default 2; 1 under the sanitizers,
+# where the point is the memory checks); CS_TRIES=50 is the long form, by
+# hand.
 source "$(dirname "$0")/lib.sh"
 # mpirun's grace between its SIGTERM and its SIGKILL to the ranks left
 # when one died: Open MPI's default (lib.sh sets 0 for the other tests).
 export OMPI_MCA_odls_base_sigkill_timeout=1
-TRIES=${CS_TRIES:-2}
+TRIES=${CS_TRIES:-$([ "$NO_TIMING" = 1 ] && echo 1 || echo 2)}
 
 # rank_pid LAUNCHER_PID RANK: that rank's process of this job, found among
 # the launcher's descendants (not by name: the tests beside this one run
@@ -131,6 +134,27 @@ end
     ok "a vanished directory: the run went on to its end, and the final write failed with exit 1" ||
     bad "a vanished directory: exit $RC: $(head -c 600 "$TMP/err")"
 
+# A full disk: the results on a 64 KiB file system (a tmpfs: root only)
+# that a file fills after the first checkpoint. The checkpoints fail with
+# one warning, the run goes on to its end, the last whole checkpoint
+# stays, and the final write fails (exit 1).
+if [ "$(id -u)" -eq 0 ] && mkdir -p "$TMP/small" && mount -t tmpfs -o size=64k tmpfs "$TMP/small" 2>/dev/null; then
+    start 3 --set load.duration_s=3 --set load.warmup_s=0.2 --set run.checkpoint_s=0.2 --set run.interval_ms=100 \
+        --json "$TMP/small/r.json"
+    until_file "$TMP/small/r.json" '.complete == false' || true
+    dd if=/dev/zero of="$TMP/small/fill" bs=4k 2>/dev/null || true # until the disk is full
+    end
+    jq -e '.complete == false and (.ended | startswith("running: "))' "$TMP/small/r.json" >/dev/null 2>&1 &&
+        ok "a full disk: the last whole checkpoint stays" || bad "a full disk: $(head -c 300 "$TMP/small/r.json")"
+    umount "$TMP/small"
+    [ "$(grep -c 'a checkpoint could not be written (.*No space left on device)' "$TMP/err")" -eq 1 ] &&
+        [ "$RC" -eq 1 ] && grep -q "clustersim: --json: cannot write" "$TMP/err" &&
+        ok "a full disk: said once, the run went on, and the final write failed with exit 1" ||
+        bad "a full disk: exit $RC: $(head -c 600 "$TMP/err")"
+else
+    ok "a full disk: not tried (it mounts a small tmpfs, which needs root)"
+fi
+
 # A sweep whose service node dies mid-way keeps every step finished
 # before, marked incomplete ("ended": "running: ..."), written whole.
 rm -f "$TMP/sweep.json" "$TMP/sweep.csv"
@@ -171,16 +195,16 @@ if [ -n "$victim" ]; then
     # step's row, cut short, but not among its finished steps: resumed,
     # the sweep runs it again.
     rm -f "$TMP/sweep.json"
-    start 3 --sweep --set 'sweep.rates_rps=[300,400,500,600]' --set load.duration_s=2 --set load.warmup_s=0.1 \
+    start 3 --sweep --set 'sweep.rates_rps=[300,400,500,600]' --set load.duration_s=1 --set load.warmup_s=0.1 \
         --json "$TMP/sweep.json"
     until_file "$TMP/sweep.json" '.sweep | length >= 1' || true
-    sleep 1
+    sleep 0.5
     kill -TERM "$PID"
     end
     cut=$(jq '.sweep | length' "$TMP/sweep.json" 2>/dev/null || echo 0)
     check "$TMP/sweep.json" ".complete == false and .sweep_finished == $cut - 1 and $cut >= 2" \
         "SIGTERM mid-sweep: the step it cut short is not a finished one" '{complete, sweep_finished, n: (.sweep | length)}'
-    cs 3 -q --sweep --set 'sweep.rates_rps=[300,400,500,600]' --set load.duration_s=2 --set load.warmup_s=0.1 \
+    cs 3 -q --sweep --set 'sweep.rates_rps=[300,400,500,600]' --set load.duration_s=1 --set load.warmup_s=0.1 \
         --json "$TMP/sweep.json" --resume "$TMP/sweep.json"
     check "$TMP/sweep.json" ".complete == true and (.sweep | length) == 4 and .sweep_finished == 4 and
         .run.resumed_steps == $cut - 1" "resumed after SIGTERM: the cut step ran again, the sweep complete" \
