@@ -60,13 +60,15 @@ for _ in $(seq 300); do
 done
 kill -9 "$cut" 2>/dev/null || true
 wait "$cut" 2>/dev/null || true
-if jq -e '.complete == false and (.sweep | length) >= 3 and (.sweep | length) < $(jq '.sweep | length' "$TMP/full.json")' "$TMP/cut.json" >/dev/null; then
+steps=$(jq '.sweep | length' "$TMP/full.json")
+if jq -e --argjson steps "$steps" '.complete == false and (.sweep | length) >= 3 and (.sweep | length) < $steps' \
+    "$TMP/cut.json" >/dev/null; then
     kept=$(jq '.sweep | length' "$TMP/cut.json")
     cp "$TMP/cut.json" "$TMP/partial.json"
     v "${big[@]}" --json "$TMP/cut.json" --csv "$TMP/cut.csv" --resume "$TMP/cut.json"
     cmp -s <(jq -S 'del(.run, .version)' "$TMP/full.json") <(jq -S 'del(.run, .version)' "$TMP/cut.json") &&
         cmp -s "$TMP/full.csv" "$TMP/cut.csv" &&
-        ok "a virtual sweep killed after $kept of $(jq '.sweep | length' "$TMP/full.json") steps and resumed: the same JSON and CSV as one that ran through" ||
+        ok "a virtual sweep killed after $kept of $steps steps and resumed: the same JSON and CSV as one that ran through" ||
         bad "resumed virtual sweep differs: $(diff <(jq -S 'del(.run, .version)' "$TMP/full.json") \
             <(jq -S 'del(.run, .version)' "$TMP/cut.json") | head -c 400)"
     check "$TMP/cut.json" ".run.resumed_steps == $kept and (.run.resumed_from | endswith(\"cut.json\"))" \
