@@ -534,8 +534,8 @@ static int print_config(const struct options *o, bool speak)
     return out ? 0 : 1;
 }
 
-/* The service nodes that most nodes a scenario's lists and sweeps are
- * tried with: a scenario that fits none of 1..RANKS_PROBE fits no laptop. */
+/* The most service nodes --ranks tries a scenario with: one that fits
+ * none of 1..RANKS_PROBE fits no machine it will meet. */
 #define RANKS_PROBE 1024
 
 /* --ranks: the rank count the scenario runs on, by the same checks a run
@@ -556,10 +556,16 @@ static int print_ranks(const struct options *o, bool speak)
     bool differs = false;
     bool virtual_time = rc == CS_OK && (o->engine_set || sc.run.engine == CS_ENGINE_VIRTUAL);
     for (int n = 1; rc == CS_OK && !virtual_time && n <= RANKS_PROBE; n++) {
-        char why[CS_ERRBUF];
-        bool ok = (sc.run.nodes <= 0 || sc.run.nodes == n) &&
-                  cs_scenario_check_nodes(&sc, n, why, sizeof(why)) == CS_OK &&
+        char why[CS_ERRBUF] = "";
+        bool ok = cs_scenario_check_nodes(&sc, n, why, sizeof(why)) == CS_OK &&
                   (!is_sweep(o, &sc) || cs_sweep_check(&sc, n, why, sizeof(why)) == CS_OK);
+        if (ok && sc.run.nodes > 0 && sc.run.nodes != n) { /* on ranks, run.nodes must be the ranks' */
+            snprintf(why, sizeof(why),
+                     "scenario key 'run.nodes': %d service nodes asked for, but the rest of the "
+                     "scenario fits %d",
+                     sc.run.nodes, n);
+            ok = false;
+        }
         fits += ok;
         if (ok && !smallest)
             smallest = n;
