@@ -77,7 +77,8 @@ static void collect_coordinator(struct cs_results *r, const struct cs_scenario *
     r->latency = *m->latency;
     r->overload = *m->overload;
     r->health_n = m->health_n;
-    memcpy(r->health, m->health, (size_t)m->health_n * sizeof(*r->health));
+    if (m->health_n > 0)
+        memcpy(r->health, m->health, (size_t)m->health_n * sizeof(*r->health));
     r->dispatch_wait = *m->dispatch_wait;
     free(r->series);
     r->series_n = 0;

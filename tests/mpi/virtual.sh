@@ -45,12 +45,14 @@ EXPECT_RC=2 v --virtual --nodes 4 --sweep --set 'sweep.nodes=[1,8]' "${short[@]}
 [ "$RC" -eq 2 ] && grep -q "or give --nodes 8 in virtual time" "$TMP/err" &&
     ok "a sweep beyond --nodes: one line naming the node count it needs" || bad "sweep [1,8] on 4: $RC $(cat "$TMP/err")"
 
-# A virtual sweep of 300 nodes killed mid-way (kill -9 once its
-# checkpoint holds 3 steps) and resumed from its checkpoint: every step is deterministic by
-# seed, so the resumed results are those of an uninterrupted sweep, all
-# but the run's metadata (which records the resumption).
+# A virtual sweep of 300 nodes (100 under the sanitizers) killed mid-way
+# (kill -9 once its checkpoint holds 3 steps) and resumed from its
+# checkpoint: every step is deterministic by seed, so the resumed results
+# are those of an uninterrupted sweep, all but the run's metadata (which
+# records the resumption).
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-big=(--virtual --nodes 300 --sweep --calibration "$ROOT/docs/example/calibration.json")
+# (100 nodes under the sanitizers, where each step is many times slower)
+big=(--virtual --nodes "$([ "$NO_TIMING" = 1 ] && echo 100 || echo 300)" --sweep --calibration "$ROOT/docs/example/calibration.json")
 v "${big[@]}" --json "$TMP/full.json" --csv "$TMP/full.csv"
 "$CLUSTERSIM" "${big[@]}" --json "$TMP/cut.json" --csv "$TMP/cut.csv" >/dev/null 2>&1 &
 cut=$!
