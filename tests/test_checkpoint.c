@@ -67,6 +67,13 @@ static void fake_coord(struct fake_coord *f)
     };
 }
 
+/* r: f's partial results over covered_s, analysed (r from cs_results_init). */
+static void partial(struct cs_results *r, const struct fake_coord *f, double covered_s, const char *why)
+{
+    cs_results_partial(r, &f->sc, &f->m, f->info, covered_s, why);
+    cs_results_analyze(r);
+}
+
 static cJSON *read_json(const char *path)
 {
     char *text = NULL, err[CS_ERRBUF];
@@ -87,8 +94,7 @@ static void partial_results_hold_rank_0s_measures_and_no_verdict(void **state)
     fake_coord(&f);
     struct cs_results r;
     assert_int_equal(cs_results_init(&r, 5), CS_OK);
-    cs_results_partial(&r, &f.sc, &f.m, f.info, 2.5, "running: 2.5 of 10 s measured at 3.5 s");
-    cs_results_analyze(&r);
+    partial(&r, &f, 2.5, "running: 2.5 of 10 s measured at 3.5 s");
     assert_false(r.complete);
     assert_close(r.duration_s, 2.5, 1e-12);
     assert_close(r.throughput_rps, 90 / 2.5, 1e-12);
@@ -109,8 +115,7 @@ static void partial_results_hold_rank_0s_measures_and_no_verdict(void **state)
     free(text);
 
     /* A window not reached yet (the warm-up) covers nothing. */
-    cs_results_partial(&r, &f.sc, &f.m, f.info, -1, "running: in its warm-up");
-    cs_results_analyze(&r);
+    partial(&r, &f, -1, "running: in its warm-up");
     assert_close(r.duration_s, 0, 0);
     cs_results_free(&r);
 }
@@ -127,8 +132,7 @@ static void a_checkpoint_is_written_whole_and_a_failure_said_once(void **state)
     fake_coord(&f);
     struct cs_results r;
     assert_int_equal(cs_results_init(&r, 5), CS_OK);
-    cs_results_partial(&r, &f.sc, &f.m, f.info, 2.5, "running");
-    cs_results_analyze(&r);
+    partial(&r, &f, 2.5, "running");
 
     struct cs_checkpoint cp = {.json = json, .csv = csv, .started = "2026-12-05T00:00:00Z", .command = "cs -x"};
     assert_int_equal(cs_checkpoint_write(&cp, &r, NULL, 0), CS_OK);
