@@ -345,8 +345,8 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
     struct cs_interval_row row;
     if (opt->timeseries)
         cs_timeseries_header(opt->timeseries, opt->timeseries_json);
-    /* The first checkpoint at once, so that a results file exists from
-     * the start. */
+    /* The first checkpoint at the first tick (within a second), so that
+     * a results file exists from the start. */
     int64_t checkpoint_ns = (int64_t)(sc->run.checkpoint_s * 1e9), next_checkpoint = t0;
     run_t0 = t0;
     while (!cs_coord_done(c)) {
