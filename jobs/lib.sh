@@ -7,14 +7,18 @@
 # from a module). Results go under the directory the job was submitted
 # from, whichever that is.
 CS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The build and the MPI launcher's flags (CS_BUILD, cs_mpi_family,
+# cs_mpi_env), shared with the scripts: scripts/lib.sh in a checkout,
+# share/clustersim/scripts/lib.sh in an install.
+source "$CS_ROOT/scripts/lib.sh"
 CS_SCENARIOS=$CS_ROOT/jobs/scenarios
 CS_SUBMIT_DIR=${SLURM_SUBMIT_DIR:-$PWD}
 if [ -n "${CLUSTERSIM:-}" ]; then
     CS_BIN=$CLUSTERSIM
-elif [ -x "$CS_ROOT/build/clustersim" ]; then
-    CS_BIN=$CS_ROOT/build/clustersim
+elif [ -x "$CS_BUILD/clustersim" ]; then
+    CS_BIN=$CS_BUILD/clustersim
 else
-    CS_BIN=$(command -v clustersim || echo "$CS_ROOT/build/clustersim")
+    CS_BIN=$(command -v clustersim || echo "$CS_BUILD/clustersim")
 fi
 CS_RESULTS=${CS_RESULTS:-$CS_SUBMIT_DIR/results}
 if [ ! -x "$CS_BIN" ]; then
@@ -30,25 +34,41 @@ fi
 CS_JOB_ID=${CS_RUN_ID:-${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}}}
 CS_JOB_ID=${CS_JOB_ID:-${SLURM_JOB_ID:-local}}
 
-# Open MPI refuses to run as root without these (sbatch passes the
-# submitter's environment to the job).
-if [ "$(id -u)" -eq 0 ]; then
-    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-fi
+# Open MPI refuses to run as root without its two variables.
+cs_mpi_env
 
-# The launcher: srun with PMIx where this SLURM offers it, else mpirun
-# (which reads the allocation from SLURM's environment). With CS_JOB_NP
-# set, it starts that many ranks instead of one per task of the
+# The launcher: CS_LAUNCHER=srun or CS_LAUNCHER=mpirun chooses. By
+# default srun where this SLURM offers srun's MPI plugin CS_SRUN_MPI
+# (pmix unless set: srun --mpi=list shows the others, e.g. pmi2; "none"
+# for an MPI that needs none), else mpirun ($CS_MPIEXEC: Open MPI's and
+# MPICH's both read the allocation from SLURM's environment). With
+# CS_JOB_NP set, it starts that many ranks instead of one per task of the
 # allocation (a lab's runs need different rank counts in one job). Under
 # srun, a rank that dies ends the job step (--kill-on-bad-exit): MPI
 # cannot go on without it, and the others would wait for it until the
 # time limit.
 cs_job_launcher() {
-    if command -v srun >/dev/null && [[ $(srun --mpi=list 2>&1) == *pmix* ]]; then
-        echo "srun --mpi=pmix --kill-on-bad-exit=1${CS_JOB_NP:+ -n $CS_JOB_NP}"
-    else
-        echo "mpirun${CS_JOB_NP:+ -np $CS_JOB_NP}"
+    local choice=${CS_LAUNCHER:-} plugin=${CS_SRUN_MPI:-pmix}
+    if [ -z "$choice" ]; then
+        choice=mpirun
+        if command -v srun >/dev/null && { [ "$plugin" = none ] || [[ $(srun --mpi=list 2>&1) == *"$plugin"* ]]; }; then
+            choice=srun
+        fi
     fi
+    case $choice in
+        srun) echo "srun --mpi=$plugin --kill-on-bad-exit=1${CS_JOB_NP:+ -n $CS_JOB_NP}" ;;
+        mpirun)
+            local np=${CS_JOB_NP:-${SLURM_NTASKS:-}}
+            case $(cs_mpi_family "$CS_MPIEXEC") in
+                openmpi) echo "$CS_MPIEXEC${CS_JOB_NP:+ -np $CS_JOB_NP}" ;;
+                *) echo "$CS_MPIEXEC${np:+ -n $np}" ;;
+            esac
+            ;;
+        *)
+            echo "clustersim: CS_LAUNCHER is '$choice': it is srun or mpirun" >&2
+            return 2
+            ;;
+    esac
 }
 
 # cs_job_run NAME [clustersim args...]: run, with the job's bookkeeping:
@@ -70,26 +90,34 @@ cs_job_run() {
         resume=(--resume "$out")
     fi
     local launcher
-    launcher=$(cs_job_launcher)
+    launcher=$(cs_job_launcher) || exit 2
     local cmd=($launcher "$CS_BIN" --json "$out" "${resume[@]}" "$@")
     echo "job:      $id ($name)"
     [ ${#resume[@]} -eq 0 ] || echo "resumes:  $out (the sweep this job began; its finished steps are kept)"
     echo "nodes:    ${SLURM_JOB_NODELIST:-$(hostname)} (${SLURM_NTASKS:-?} tasks)"
     echo "launcher: $launcher"
     echo "command:  ${cmd[*]}"
-    "${cmd[@]}" &
+    local status=0
+    cs_job_exec "${cmd[@]}" || status=$?
+    echo "exit:     $status"
+    echo "results:  $out"
+    return $status
+}
+
+# cs_job_exec LAUNCHER-AND-COMMAND...: run it in the background and wait,
+# passing a stop on. A warning before the time limit (#SBATCH
+# --signal=B:TERM@60), a scancel --signal=TERM --batch, or a plain scancel
+# signals this script: pass it on to clustersim's ranks and wait for them
+# to drain and write the results. Every launch of a job goes through here.
+cs_job_exec() {
+    "$@" &
     local pid=$!
-    # A warning before the time limit (#SBATCH --signal=B:TERM@60), a
-    # scancel --signal=TERM --batch, or a plain scancel signals this
-    # script: pass it on to clustersim's ranks and wait for them to drain
-    # and write the results.
-    trap "cs_job_forward_stop $pid '$launcher'" TERM INT
+    trap "cs_job_forward_stop $pid '$1'" TERM INT
     local status=0
     wait $pid || status=$?
     # wait returns early when a trapped signal arrives: wait again.
     while kill -0 $pid 2>/dev/null; do wait $pid || status=$?; done
-    echo "exit:     $status"
-    echo "results:  $out"
+    trap - TERM INT
     return $status
 }
 

@@ -91,23 +91,23 @@ if [ -n "$virtual_only" ]; then
     exit 0
 fi
 
-printf '# clustersim dispatch benchmark on %s (%d cores), %s s per measurement\n' "$(hostname)" "$(nproc)" "$secs"
+printf '# clustersim dispatch benchmark on %s (%d cores), %s s per measurement\n' "$(hostname)" "$(cs_cores)" "$secs"
 # Open loop: the offered load 25% above the raw loop's rate (128 requests
 # in flight per node). Closed loop: 48 clients with no think time against
 # the raw loop with the same 48 in flight (48 / nodes per node).
 printf '%6s %-6s %16s %16s %8s %14s\n' "ranks" "loop" "raw_loop_rps" "clustersim_rps" "ratio" "coord_us_req"
 zero=(--set 'service.time={"dist":"constant","mean_us":0}' --set dispatch.cost_us=0)
 for np in "${counts[@]}"; do
-    args=$(cs_mpirun_args "$np")
-    raw=$(mpirun $args "$CS_BUILD/tools/rawloop" "$secs" 128)
+    launch=$(cs_launch "$np")
+    raw=$($launch "$CS_BUILD/tools/rawloop" "$secs" 128)
     rate=$(awk -v r="$raw" 'BEGIN { printf "%d", r * 1.25 }')
-    mpirun $args "$CS_BUILD/clustersim" -q --set load.duration_s="$secs" --set load.warmup_s=0.5 \
+    $launch "$CS_BUILD/clustersim" -q --set load.duration_s="$secs" --set load.warmup_s=0.5 \
         --set load.arrival=constant --set load.rate_rps="$rate" "${zero[@]}" --json "$tmp/r.json"
     read -r got per < <(jq -r '"\(.throughput_rps) \(.coordinator.per_request_us)"' "$tmp/r.json")
     awk -v np="$np" -v raw="$raw" -v got="$got" -v per="$per" \
         'BEGIN { printf "%6d %-6s %16.0f %16.0f %8.2f %14.3f\n", np, "open", raw, got, got / raw, per }'
-    raw=$(mpirun $args "$CS_BUILD/tools/rawloop" "$secs" $(((48 + np - 2) / (np - 1))))
-    mpirun $args "$CS_BUILD/clustersim" -q --set load.duration_s="$secs" --set load.warmup_s=0.5 \
+    raw=$($launch "$CS_BUILD/tools/rawloop" "$secs" $(((48 + np - 2) / (np - 1))))
+    $launch "$CS_BUILD/clustersim" -q --set load.duration_s="$secs" --set load.warmup_s=0.5 \
         --set load.arrival=closed --set load.clients=48 --set 'load.think_us={"dist":"constant","mean_us":0}' \
         "${zero[@]}" --json "$tmp/r.json"
     read -r got per < <(jq -r '"\(.throughput_rps) \(.coordinator.per_request_us)"' "$tmp/r.json")
@@ -121,7 +121,7 @@ done
 # and 2 (it travels while the node serves).
 printf '%-40s %12s %14s %12s\n' "pull, 5 ranks, 80% load" "handoff_us" "handoffs/req" "mean_us"
 for p in 1 2; do
-    mpirun $(cs_mpirun_args 5) "$CS_BUILD/clustersim" -q --set load.duration_s="$secs" --set load.warmup_s=0.5 \
+    $(cs_launch 5) "$CS_BUILD/clustersim" -q --set load.duration_s="$secs" --set load.warmup_s=0.5 \
         --set load.utilization=0.8 --set dispatch.policy=pull --set dispatch.prefetch=$p --json "$tmp/pull.json"
     jq -r --arg l "dispatch.prefetch $p" '"\($l)|\(.service_us.handoff_mean_us // 0)|\(.service_us.handoffs / .requests.completed)|\(.latency_us.mean)"' \
         "$tmp/pull.json" | awk -F'|' '{ printf "%-40s %12.1f %14.3f %12.0f\n", $1, $2, $3, $4 }'
@@ -129,12 +129,12 @@ done
 
 # Idle ranks must stay idle: the CPU time of a 10 s run at 10% load on
 # 4 ranks (all processes, user + system).
-/usr/bin/time -f '%U %S' -o "$tmp/cpu" mpirun $(cs_mpirun_args 4) "$CS_BUILD/clustersim" -q \
+/usr/bin/time -f '%U %S' -o "$tmp/cpu" $(cs_launch 4) "$CS_BUILD/clustersim" -q \
     --set load.duration_s=10 --set load.warmup_s=0 --set load.utilization=0.1 >/dev/null
 awk '{ printf "CPU time of a 10 s run at 10%% load on 4 ranks: %.2f s\n", $1 + $2 }' "$tmp/cpu"
 
 # Rank 0's memory must not grow with the number of requests.
-mpirun $(cs_mpirun_args 2) "$CS_BUILD/clustersim" -q --set load.duration_s=5 --set load.warmup_s=0 \
+$(cs_launch 2) "$CS_BUILD/clustersim" -q --set load.duration_s=5 --set load.warmup_s=0 \
     --set load.arrival=constant --set load.rate_rps=1000000 --set service.time='{"dist":"constant","mean_us":0}' \
     --json "$tmp/rss.json"
 jq -r '"rank 0 peak RSS over \(.requests.generated) requests (\(.requests.completed) completed, \(.requests.rejected) rejected): \(.coordinator.max_rss_kb / 1024 * 10 | floor / 10) MiB"' "$tmp/rss.json"

@@ -1,11 +1,49 @@
-# Shared by the scripts in this folder: package checks, the build, and the
-# mpirun command line. Source it; it defines functions and variables only.
+# Shared by the scripts in this folder (and jobs/lib.sh): package checks,
+# the build, and the MPI launcher's command line. Source it; it defines
+# functions and variables only.
 
 CS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-CS_BUILD=${CS_BUILD:-$CS_ROOT/build}
+
+# The MPI to build with and launch under: Open MPI (Debian's default), or
+# CS_MPI=mpich for Debian's MPICH beside it (mpicc.mpich, mpiexec.mpich,
+# and a build of its own in build-mpich/). On a machine without Debian's
+# packages, the MPI is whatever mpicc and mpirun on the PATH are (a
+# module's); CS_MPIEXEC names another launcher. Its flags are its own
+# (cs_launch).
+CS_MPI=${CS_MPI:-openmpi}
+case $CS_MPI in
+    openmpi)
+        CS_MPI_PACKAGES="libopenmpi-dev openmpi-bin"
+        CS_MPIEXEC=${CS_MPIEXEC:-mpirun}
+        CS_BUILD=${CS_BUILD:-$CS_ROOT/build}
+        CS_CMAKE_MPI=()
+        ;;
+    mpich)
+        CS_MPI_PACKAGES="libmpich-dev mpich"
+        CS_MPIEXEC=${CS_MPIEXEC:-mpiexec.mpich}
+        CS_BUILD=${CS_BUILD:-$CS_ROOT/build-mpich}
+        CS_CMAKE_MPI=(-DMPI_C_COMPILER=mpicc.mpich -DMPIEXEC_EXECUTABLE=/usr/bin/mpiexec.mpich)
+        ;;
+    *)
+        echo "clustersim: CS_MPI is '$CS_MPI': it is openmpi or mpich" >&2
+        exit 2
+        ;;
+esac
+
+# CS_RUN_ARGS: clustersim arguments that scripts/run.sh and
+# scripts/scaling.sh add after all others to every run they start, e.g.
+# CS_RUN_ARGS="--set load.seed=7" for another seed everywhere (the docs'
+# test shortens every run of a page with it: tests/docs.sh).
+read -r -a CS_RUN_EXTRA <<<"${CS_RUN_ARGS:-}"
+
+# The number of CPUs: nproc where there is one (GNU), else getconf
+# (macOS, the BSDs).
+cs_cores() {
+    nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1
+}
 
 # Debian packages a build and a run need.
-CS_RUN_PACKAGES="cmake make gcc libc6-dev pkg-config libopenmpi-dev openmpi-bin libcjson-dev libcmocka-dev"
+CS_RUN_PACKAGES="cmake make gcc libc6-dev pkg-config $CS_MPI_PACKAGES libcjson-dev libcmocka-dev"
 # Extra packages the test suite needs.
 CS_TEST_PACKAGES="jq time gnuplot-nox libxml2-utils groff-base"
 
@@ -17,8 +55,8 @@ cs_say() { printf '==> %s\n' "$*" >&2; }
 # CMake, which says what it cannot find.
 cs_tool_of() {
     case $1 in
-        libopenmpi-dev) echo "mpicc an MPI compiler wrapper (e.g. module load openmpi)" ;;
-        openmpi-bin) echo "mpirun an MPI launcher (e.g. module load openmpi)" ;;
+        libopenmpi-dev | libmpich-dev) echo "mpicc an MPI compiler wrapper (e.g. module load openmpi)" ;;
+        openmpi-bin | mpich) echo "$CS_MPIEXEC an MPI launcher (e.g. module load openmpi)" ;;
         cmake) echo "cmake CMake 3.18 or newer (e.g. module load cmake)" ;;
         gcc) echo "cc a C11 compiler" ;;
         make) echo "make make" ;;
@@ -76,8 +114,8 @@ cs_need_packages() {
 
 # Configure and build into $CS_BUILD (extra arguments go to cmake).
 cs_build() {
-    cmake -S "$CS_ROOT" -B "$CS_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null || exit 1
-    cmake --build "$CS_BUILD" -j "$(nproc)" >/dev/null || {
+    cmake -S "$CS_ROOT" -B "$CS_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${CS_CMAKE_MPI[@]+"${CS_CMAKE_MPI[@]}"} "$@" >/dev/null || exit 1
+    cmake --build "$CS_BUILD" -j "$(cs_cores)" >/dev/null || {
         cmake --build "$CS_BUILD" -j 1   # again, so the errors are readable
         exit 1
     }
@@ -98,8 +136,8 @@ cs_build_programs() {
     done
     [ "$newest" -eq 0 ] || return 0
     [ -f "$CS_BUILD/CMakeCache.txt" ] ||
-        cmake -S "$CS_ROOT" -B "$CS_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1
-    cmake --build "$CS_BUILD" -j "$(nproc)" --target "$@" >/dev/null || {
+        cmake -S "$CS_ROOT" -B "$CS_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${CS_CMAKE_MPI[@]+"${CS_CMAKE_MPI[@]}"} >/dev/null || exit 1
+    cmake --build "$CS_BUILD" -j "$(cs_cores)" --target "$@" >/dev/null || {
         cmake --build "$CS_BUILD" -j 1 --target "$@"   # again, so the errors are readable
         exit 1
     }
@@ -114,13 +152,31 @@ cs_mpi_env() {
     fi
 }
 
-# The mpirun arguments for NP ranks on this machine. Always
-# --oversubscribe: Open MPI counts physical cores as its slots, nproc
-# counts hardware threads (8 on a 4-core laptop with hyperthreads), and
-# under -q a shortage of slots ends the run with exit 1 and no message at
-# all. clustersim measures whether its host is oversubscribed itself.
-cs_mpirun_args() {
-    echo -q -np "$1" --oversubscribe
+# Which MPI a launcher belongs to: openmpi, mpich (MPICH's Hydra, and
+# the MPIs built on it: Intel MPI, MVAPICH), or other.
+cs_mpi_family() {
+    local v
+    v=$("$1" --version 2>&1 || true)
+    case $v in
+        *"Open MPI"* | *OpenRTE*) echo openmpi ;;
+        *HYDRA* | *Hydra* | *"Intel(R) MPI"*) echo mpich ;;
+        *) echo other ;;
+    esac
+}
+
+# The launcher and its flags for NP ranks on this machine: cs_launch NP
+# [LAUNCHER]. Open MPI: -q (no notice of a non-zero exit) and always
+# --oversubscribe: it counts physical cores as its slots, nproc counts
+# hardware threads (8 on a 4-core laptop with hyperthreads), and under -q
+# a shortage of slots ends the run with exit 1 and no message at all.
+# MPICH's Hydra starts any number of ranks on one host as it is. (clustersim
+# measures whether its host is oversubscribed itself.)
+cs_launch() {
+    local launcher=${2:-$CS_MPIEXEC}
+    case $(cs_mpi_family "$launcher") in
+        openmpi) echo "$launcher" -q -np "$1" --oversubscribe ;;
+        *) echo "$launcher" -n "$1" ;;
+    esac
 }
 
 # cs_suite [ctest args...]: the suite in $CS_BUILD, after making sure no

@@ -2,7 +2,8 @@
 # Set up (packages, build) and run clustersim on this machine under
 # mpirun. Arguments go to clustersim, e.g.
 #   scripts/run.sh --config jobs/scenarios/coordinator-knee.json --json out.json
-# CS_NP sets the number of ranks. Without it: the count the scenario
+# CS_NP sets the number of ranks; CS_MPI=mpich builds and runs with
+# Debian's MPICH, CS_MPIEXEC names the launcher (scripts/lib.sh). Without it: the count the scenario
 # runs on, where it fixes one (per-node lists, a sweep's node counts,
 # run.nodes: clustersim --ranks), else twice the cores, at least 4, at
 # most 16, and at least what the scenario needs.
@@ -13,12 +14,12 @@ cs_need_packages $CS_RUN_PACKAGES
 cs_build_programs clustersim
 cs_mpi_env
 
-cores=$(nproc)
+cores=$(cs_cores)
 if [ -n "${CS_NP:-}" ]; then
     np=$CS_NP
 else
     # A scenario that cannot be read says so itself, in the run below.
-    fits=$("$CS_BUILD/clustersim" --ranks "$@" 2>/dev/null || true)
+    fits=$("$CS_BUILD/clustersim" --ranks "$@" ${CS_RUN_EXTRA[@]+"${CS_RUN_EXTRA[@]}"} 2>/dev/null || true)
     if [[ "$fits" =~ ^[0-9]+$ ]]; then
         np=$fits
     else
@@ -30,5 +31,5 @@ else
     fi
 fi
 
-cs_say "mpirun $(cs_mpirun_args "$np") clustersim $* (on $cores cores)"
-exec mpirun $(cs_mpirun_args "$np") "$CS_BUILD/clustersim" "$@"
+cs_say "$(cs_launch "$np") clustersim $* (on $cores cores)"
+exec $(cs_launch "$np") "$CS_BUILD/clustersim" "$@" ${CS_RUN_EXTRA[@]+"${CS_RUN_EXTRA[@]}"}

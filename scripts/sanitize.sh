@@ -26,9 +26,11 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # status and stderr are still read, and everything else is checked, with
 # the timed tests' runs shortened. The cluster tests start daemons, and
 # the labs test runs the lab pages through scripts/run.sh on the plain
-# build: once, in test.sh, is enough.
+# build: once, in test.sh, is enough. So are the docs' commands (label
+# docs), which run the plain build the same way, and the builds with
+# MPICH and without MPI (label build), which are not instrumented.
 export CS_NO_TIMING=1
 # Two tests at a time, not three: instrumented ranks keep the CPUs busy
 # (every malloc unwinds its stack), and three at a time on 2 cores put
 # the corpus's 66 runs (6-9 s each) past ctest's 300 s timeout.
-CS_JOBS=2 CS_BUILD=$CS_ROOT/build-asan cs_suite -LE 'cluster|labs' -E '^(validate_quick|examples)$' "$@"
+CS_JOBS=2 CS_BUILD=$CS_ROOT/build-asan cs_suite -LE 'cluster|labs|build|docs' -E '^(validate_quick|examples)$' "$@"

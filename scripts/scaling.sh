@@ -16,14 +16,14 @@ cs_mpi_env
 out=${1:-$CS_ROOT/results/scaling-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
 np=9 # a coordinator and the sweep's largest step, 8 service nodes
-cs_say "mpirun $(cs_mpirun_args $np) clustersim --config jobs/scenarios/coordinator-knee.json --sweep"
-mpirun $(cs_mpirun_args $np) "$CS_BUILD/clustersim" --config "$CS_ROOT/jobs/scenarios/coordinator-knee.json" \
+cs_say "$(cs_launch $np) clustersim --config jobs/scenarios/coordinator-knee.json --sweep"
+$(cs_launch $np) "$CS_BUILD/clustersim" --config "$CS_ROOT/jobs/scenarios/coordinator-knee.json" \
     --sweep --json "$out/coordinator-knee.json" --csv "$out/coordinator-knee.csv" \
-    --html "$out/coordinator-knee.html" --percentiles "$out/coordinator-knee.hgrm"
+    --html "$out/coordinator-knee.html" --percentiles "$out/coordinator-knee.hgrm" ${CS_RUN_EXTRA[@]+"${CS_RUN_EXTRA[@]}"}
 "$CS_ROOT/scripts/plot.sh" "$out/coordinator-knee.json" "$out"
 "$CS_ROOT/scripts/plot.sh" "$out/coordinator-knee.hgrm" "$out"
 cs_say "the same on 8 nodes, offered load from 1000 to 5000 req/s"
-mpirun $(cs_mpirun_args $np) "$CS_BUILD/clustersim" --config "$CS_ROOT/jobs/scenarios/coordinator-knee.json" \
+$(cs_launch $np) "$CS_BUILD/clustersim" --config "$CS_ROOT/jobs/scenarios/coordinator-knee.json" \
     --sweep --set sweep.rates_rps='[1000,2000,3000,3500,4000,5000]' --set load.duration_s=4 \
-    --json "$out/coordinator-knee-load.json" --csv "$out/coordinator-knee-load.csv"
+    --json "$out/coordinator-knee-load.json" --csv "$out/coordinator-knee-load.csv" ${CS_RUN_EXTRA[@]+"${CS_RUN_EXTRA[@]}"}
 "$CS_ROOT/scripts/plot.sh" "$out/coordinator-knee-load.json" "$out"

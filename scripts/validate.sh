@@ -60,10 +60,10 @@ scenario() { # policy load nodes service: the rate is given, so that a calibrati
 
 failed=0
 for n in "${real_counts[@]}"; do
-    mpirun $(cs_mpirun_args $((n + 1))) "$cs" --calibrate --json "$tmp/calib$n.json" >/dev/null
+    $(cs_launch $((n + 1))) "$cs" --calibrate --json "$tmp/calib$n.json" >/dev/null
 done
 printf '# clustersim validation on %s (%d cores): mean latency in us; theory vs virtual time vs real ranks\n' \
-    "$(hostname)" "$(nproc)"
+    "$(hostname)" "$(cs_cores)"
 printf '%-36s %-8s %8s %8s %7s %8s %8s %7s\n' "scenario" "model" "theory" "virtual" "v-t" "v+calib" "real" "r-vc"
 for service in "${services[@]}"; do
     for policy in "${policies[@]}"; do
@@ -86,7 +86,7 @@ for service in "${services[@]}"; do
                 # The real subset: every policy at 50% load on the small node counts.
                 if [ "$load" = 0.5 ] && [[ " ${real_counts[*]} " == *" $n "* ]]; then
                     # shellcheck disable=SC2046
-                    mpirun $(cs_mpirun_args $((n + 1))) "$cs" -q $(scenario "$policy" "$load" "$n" "$service") \
+                    $(cs_launch $((n + 1))) "$cs" -q $(scenario "$policy" "$load" "$n" "$service") \
                         --set load.duration_s="$rsecs" --set load.warmup_s=1 --json "$tmp/r.json"
                     real=$(jq '.latency_us.mean' "$tmp/r.json")
                     # shellcheck disable=SC2046

@@ -16,9 +16,17 @@ P=$TMP/prefix
 cmake --install "$CS_BUILD_DIR" --prefix "$P" >"$TMP/install.log" 2>&1 || bad "cmake --install: $(tail -3 "$TMP/install.log")"
 for f in bin/clustersim bin/clustersim-lab-check share/man/man1/clustersim.1 share/clustersim/jobs/run.sbatch \
          share/clustersim/jobs/lib.sh share/clustersim/jobs/labs/lab1.sbatch share/clustersim/scripts/plot.sh \
-         share/clustersim/docs/labs/README.md; do
+         share/doc/clustersim/README.md share/doc/clustersim/reference.md share/doc/clustersim/troubleshooting.md \
+         share/doc/clustersim/example/coordinator-knee-throughput.png share/doc/clustersim/labs/README.md; do
     [ -e "$P/$f" ] && ok "installed $f" || bad "not installed: $f"
 done
+# Every guide the man page and the README point to, and the handouts
+# without their answers (CS_INSTALL_INSTRUCTOR installs those apart).
+missing=""
+for f in "$ROOT"/docs/*.md; do [ -e "$P/share/doc/clustersim/$(basename "$f")" ] || missing+=" $(basename "$f")"; done
+[ -z "$missing" ] && ok "every guide installed in share/doc/clustersim" || bad "guides not installed:$missing"
+[ ! -e "$P/share/doc/clustersim/labs/instructor" ] && [ ! -e "$P/share/doc/clustersim/instructor" ] &&
+    ok "the instructor notes are not installed with the handouts by default" || bad "instructor notes installed by default"
 [ "$(ls "$P/share/clustersim/jobs/scenarios" | wc -l)" -eq "$(ls "$ROOT/jobs/scenarios" | wc -l)" ] &&
     ok "every scenario installed" || bad "scenarios: $(ls "$P/share/clustersim/jobs/scenarios")"
 [ -x "$P/share/clustersim/jobs/run.sbatch" ] && ok "job scripts stay executable" || bad "run.sbatch lost its mode"

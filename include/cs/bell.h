@@ -44,6 +44,9 @@ struct cs_bell {
 
 enum { CS_BELL_IDLE = 0, CS_BELL_ARMED = 1 };
 
+/* How this build sleeps on a bell: "futex" or "poll" (bell.c). */
+extern const char *const cs_bell_kind;
+
 void cs_bell_init(struct cs_bell *b);
 /* The waiter is about to check for messages one last time. */
 void cs_bell_arm(struct cs_bell *b);

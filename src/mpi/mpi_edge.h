@@ -30,6 +30,10 @@
     } while (0)
 void cs_mpi_fail(int rc, const char *what, const char *file, int line);
 
+/* The MPI library, in a few words ("Open MPI v4.1.4", "MPICH 4.0.2");
+ * callable before MPI_Init. */
+void cs_mpi_library(char *out, size_t len);
+
 struct cs_mpi_transport {
     struct cs_transport ops;
     MPI_Comm comm;

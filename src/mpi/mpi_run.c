@@ -808,11 +808,7 @@ void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const st
             take_relay_report(comm, d, r);
         struct rusage ru;
         r->max_rss_kb = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
-        int len = 0;
-        char lib[MPI_MAX_LIBRARY_VERSION_STRING];
-        MPI_Get_library_version(lib, &len);
-        lib[strcspn(lib, ",\n")] = '\0';
-        snprintf(r->library, sizeof(r->library), "%.127s", lib);
+        cs_mpi_library(r->library, sizeof(r->library));
         free(all);
         cs_results_analyze(r);
         cs_coord_free(&coord);

@@ -14,6 +14,28 @@
 
 #include "mpi_edge.h"
 
+void cs_mpi_library(char *out, size_t len)
+{
+    /* Open MPI: "Open MPI v4.1.4, package: ..."; MPICH: "MPICH Version:\t4.0.2\n
+     * MPICH Release date: ...": the first line, to its first comma, with
+     * "Version:" and its blanks as one space. */
+    char lib[MPI_MAX_LIBRARY_VERSION_STRING];
+    int n = 0;
+    MPI_Get_library_version(lib, &n);
+    lib[strcspn(lib, ",\n")] = '\0';
+    size_t used = 0;
+    for (const char *p = lib; *p && used + 1 < len; p++) {
+        if (strncmp(p, " Version:", 9) == 0)
+            p += 8;
+        else if ((*p == ' ' || *p == '\t') && (used == 0 || out[used - 1] == ' '))
+            continue;
+        out[used++] = *p == '\t' || *p == ':' ? ' ' : *p;
+    }
+    while (used > 0 && out[used - 1] == ' ')
+        used--;
+    out[used] = '\0';
+}
+
 void cs_mpi_fail(int rc, const char *what, const char *file, int line)
 {
     char msg[MPI_MAX_ERROR_STRING];

@@ -6,9 +6,10 @@ set -euo pipefail
 : "${MPIEXEC:=mpirun}"
 : "${MPIEXEC_NUMPROC_FLAG:=-np}"
 # Open MPI's own flags (-q: no notice of a non-zero exit, --oversubscribe:
-# more ranks than cores) go to Open MPI's launcher only.
+# more ranks than cores) go to Open MPI's launcher only (cs_mpi_family).
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 MPIEXEC_OMPI=0
-[[ $("$MPIEXEC" --version 2>&1) == *"Open MPI"* || $("$MPIEXEC" --version 2>&1) == *OpenRTE* ]] && MPIEXEC_OMPI=1
+[ "$(cs_mpi_family "$MPIEXEC")" = openmpi ] && MPIEXEC_OMPI=1
 
 # launcher NP [slots]: LAUNCH becomes the launcher and its flags for NP
 # ranks (CMake's FindMPI: MPIEXEC, MPIEXEC_NUMPROC_FLAG, MPIEXEC_PREFLAGS);
@@ -17,7 +18,7 @@ launcher() {
     LAUNCH=("$MPIEXEC" "$MPIEXEC_NUMPROC_FLAG" "$1")
     if [ "$MPIEXEC_OMPI" -eq 1 ]; then
         LAUNCH+=(-q)
-        [ "$1" -gt "$(nproc)" ] && [ "${2:-}" != slots ] && LAUNCH+=(--oversubscribe)
+        [ "$1" -gt "$(cs_cores)" ] && [ "${2:-}" != slots ] && LAUNCH+=(--oversubscribe)
     fi
     LAUNCH+=(${MPIEXEC_PREFLAGS:-})
 }

@@ -102,7 +102,7 @@ fi
 # nodes, cut after 2; the same complete; the same broken in one way each):
 # the good ones resume or find nothing to do, every bad one is refused
 # with one line and exit 2.
-version=$("$CLUSTERSIM" --version | awk '{ print $NF }')
+version=$("$CLUSTERSIM" --version | awk '{ print $2 }')
 small=(--virtual --nodes 4 --sweep --set load.duration_s=0.2 --set load.warmup_s=0.05 -q)
 for f in "$ROOT"/tests/fuzz/corpus/resume/*.json; do
     name=$(basename "$f")

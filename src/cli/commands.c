@@ -1,0 +1,246 @@
+/*
+ * The commands that need no MPI: the effective scenario (--print-config),
+ * the rank count it runs on (--ranks), results side by side (--compare),
+ * and whole runs and sweeps in virtual time, in this one process.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cs/common.h"
+#include "cs/compare.h"
+#include "cs/jsonpath.h"
+#include "cs/virtual.h"
+
+/* --compare: results files side by side. Reads files only. */
+int cs_cli_compare(const struct cs_options *o, bool speak)
+{
+    char err[CS_ERRBUF];
+    cJSON *docs[CS_COMPARE_MAX] = {0};
+    int status = 0;
+    if (o->nfiles > CS_COMPARE_MAX) {
+        snprintf(err, sizeof(err), "--compare takes at most %d results files, got %d", CS_COMPARE_MAX, o->nfiles);
+        status = EXIT_USAGE;
+    }
+    for (int i = 0; status == 0 && i < o->nfiles; i++)
+        if (cs_results_load(o->files[i], &docs[i], err, sizeof(err)) != CS_OK)
+            status = EXIT_USAGE;
+    if (status == 0 && speak &&
+        cs_compare((const cJSON *const *)docs, (const char *const *)o->files, o->nfiles, stdout, err, sizeof(err)) !=
+            CS_OK)
+        status = EXIT_USAGE;
+    if (status != 0 && speak)
+        fprintf(stderr, "clustersim: --compare: %s\n", err);
+    for (int i = 0; i < o->nfiles && i < CS_COMPARE_MAX; i++)
+        cJSON_Delete(docs[i]);
+    return status;
+}
+
+/* --print-config: the effective scenario, validated as a run would be
+ * (node lists, the trace, the sweep) on the ranks the launcher started;
+ * outside a launcher, the checks that need a rank count wait for the run. */
+int cs_cli_print_config(const struct cs_options *o, bool speak)
+{
+    char err[CS_ERRBUF], *text = NULL;
+    struct cs_scenario sc;
+    struct cs_trace trace = {0};
+    int rc = cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err));
+    if (rc == CS_OK)
+        rc = cs_scenario_parse(&sc, text, strlen(text), err, sizeof(err));
+    free(text);
+    int size = cs_cli_size_by_env();
+    if (rc == CS_OK && size >= 2)
+        rc = cs_cli_check_for_ranks(o, &sc, size, &trace, err, sizeof(err));
+    cs_trace_free(&trace);
+    if (rc != CS_OK) {
+        if (speak)
+            fprintf(stderr, "clustersim: %s\n", err);
+        return EXIT_USAGE;
+    }
+    char *out = cs_scenario_to_json(&sc);
+    if (speak && out)
+        printf("%s\n", out);
+    free(out);
+    return out ? 0 : 1;
+}
+
+/* The most service nodes --ranks tries a scenario with: one that fits
+ * none of 1..RANKS_PROBE fits no machine it will meet. */
+#define RANKS_PROBE 1024
+
+/* --ranks: the rank count the scenario runs on, by the same checks a run
+ * makes (check_for_ranks): "any (at least N)" when every count from N on
+ * passes them (a fault that names rank 3 needs 4 ranks or more), else the
+ * smallest count that does (per-node lists fix one; a sweep's largest
+ * step needs its ranks); 1 in virtual time. Scripts use it to fit their
+ * launch to the scenario (scripts/run.sh). */
+int cs_cli_print_ranks(const struct cs_options *o, bool speak)
+{
+    char err[CS_ERRBUF], *text = NULL;
+    static struct cs_scenario sc;
+    int rc = cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err));
+    if (rc == CS_OK)
+        rc = cs_scenario_parse(&sc, text, strlen(text), err, sizeof(err));
+    free(text);
+    int first = rc == CS_OK ? cs_first_node(&sc) : 0, fits = 0, smallest = 0;
+    bool differs = false;
+    bool virtual_time = rc == CS_OK && (o->engine_set || sc.run.engine == CS_ENGINE_VIRTUAL);
+    for (int n = 1; rc == CS_OK && !virtual_time && n <= RANKS_PROBE; n++) {
+        char why[CS_ERRBUF] = "";
+        bool ok = cs_scenario_check_nodes(&sc, n, why, sizeof(why)) == CS_OK &&
+                  (!cs_cli_is_sweep(o, &sc) || cs_sweep_check(&sc, n, why, sizeof(why)) == CS_OK);
+        if (ok && sc.run.nodes > 0 && sc.run.nodes != n) { /* on ranks, run.nodes must be the ranks' */
+            snprintf(why, sizeof(why),
+                     "scenario key 'run.nodes': %d service nodes asked for, but the rest of the "
+                     "scenario fits %d",
+                     sc.run.nodes, n);
+            ok = false;
+        }
+        fits += ok;
+        if (ok && !smallest)
+            smallest = n;
+        /* Should nothing fit, the reason: one node's, or the first other
+         * one (a list's length fits, and then a fault does not). */
+        if (!ok && (n == 1 || (!differs && strcmp(why, err) != 0))) {
+            differs = n > 1;
+            snprintf(err, sizeof(err), "%s", why);
+        }
+    }
+    if (rc == CS_OK && !virtual_time && !smallest)
+        rc = CS_E_INVALID;
+    if (rc != CS_OK) {
+        if (speak)
+            fprintf(stderr, "clustersim: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (!speak)
+        return 0;
+    if (virtual_time)
+        printf("1\n");
+    else if (fits == RANKS_PROBE - smallest + 1) /* every count from the smallest on */
+        printf("any (at least %d)\n", first + smallest);
+    else
+        printf("%d\n", first + smallest);
+    return 0;
+}
+
+/* ---- the virtual-time engine: one process, no MPI ---- */
+
+/* A sweep's step in virtual time. */
+static int virtual_step(void *arg, int i, int n, const struct cs_scenario *step, int nodes, struct cs_sweep_row *row)
+{
+    struct cs_sweep_ctx *x = arg;
+    if (i < x->kept) {
+        cs_cli_step_kept(x, i, n, row);
+        return 0;
+    }
+    int rc = cs_cli_step_results(x, nodes + 1);
+    if (rc == CS_OK)
+        rc = cs_virtual_run(step, nodes, NULL, x->res, NULL);
+    if (rc == CS_OK)
+        cs_cli_step_done(x, i, n, false, row);
+    return rc;
+}
+
+/* Does the run ask for the virtual engine (--virtual, or run.engine in
+ * the scenario)? A scenario that does not parse is left to the run that
+ * reports it. */
+bool cs_cli_wants_virtual(const struct cs_options *o)
+{
+    if (o->engine_set)
+        return true;
+    char err[CS_ERRBUF], *text = NULL;
+    static struct cs_scenario sc;
+    bool v = cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err)) == CS_OK &&
+             cs_scenario_parse(&sc, text, strlen(text), err, sizeof(err)) == CS_OK &&
+             sc.run.engine == CS_ENGINE_VIRTUAL;
+    free(text);
+    return v;
+}
+/* A whole run (or sweep) in virtual time, with the same checks, report
+ * and files as a run on ranks. Under a launcher, rank 0 runs it and the
+ * others have nothing to do. */
+int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int env_rank, int env_size)
+{
+    if (env_rank > 0)
+        return 0;
+    char err[CS_ERRBUF], *text = NULL;
+    static struct cs_scenario sc;
+    struct cs_rank0 z = {0};
+    int rc = cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err));
+    if (rc == CS_OK)
+        rc = cs_scenario_parse(&sc, text, strlen(text), err, sizeof(err));
+    if (rc == CS_OK && sc.run.nodes < 1) {
+        snprintf(err, sizeof(err),
+                 "the virtual engine needs the number of service nodes: give --nodes N (or the scenario key "
+                 "'run.nodes')");
+        rc = CS_E_INVALID;
+    }
+    if (rc == CS_OK && o->calibrate) {
+        snprintf(err, sizeof(err), "--calibrate measures this machine's MPI: it does not run in virtual time");
+        rc = CS_E_INVALID;
+    }
+    if (rc == CS_OK)
+        rc = cs_cli_prepare_run(o, text, sc.run.nodes + 1, &z, err, sizeof(err));
+    free(text);
+    if (rc != CS_OK) {
+        fprintf(stderr, "clustersim: %s\n", err);
+        cs_trace_free(&z.trace);
+        if (z.timeseries)
+            fclose(z.timeseries);
+        return EXIT_USAGE;
+    }
+    if (z.resume.complete)
+        return cs_cli_resumed_complete(o);
+    if (env_size > 1)
+        fprintf(stderr,
+                "clustersim: the virtual engine runs in this one process; the other %d rank%s of this "
+                "launch have nothing to do\n",
+                env_size - 1, env_size == 2 ? "" : "s");
+    char started[32];
+    static char command[1024];
+    cs_cli_utc_now(started, sizeof(started));
+    cs_cli_join_args(argc, argv, command, sizeof(command));
+    struct cs_results res;
+    struct cs_sweep_row rows[CS_SWEEP_MAX];
+    static struct cs_sweep_analysis an; /* zeroed: no lever until a sweep says */
+    struct cs_histogram *step_latency = NULL;
+    int nrows = 1;
+    if (cs_cli_is_sweep(o, &sc)) {
+        if (!(step_latency = calloc(CS_SWEEP_MAX, sizeof(*step_latency)))) {
+            fprintf(stderr, "clustersim: out of memory\n");
+            return 1;
+        }
+        struct cs_sweep_ctx x = {
+            .o = o,
+            .sweep = &sc,
+            .kept = z.resume.kept,
+            .resume = &z.resume,
+            .res = &res,
+            .latency = step_latency,
+            .rows = rows,
+            .checkpoint = {.json = o->json, .csv = o->csv, .started = started, .command = command}};
+        nrows = cs_cli_run_sweep(&x, sc.run.nodes, &an, virtual_step);
+        rc = nrows < 0 ? nrows : CS_OK;
+    } else {
+        rc = cs_results_init(&res, sc.run.nodes + 1);
+        if (rc == CS_OK)
+            rc = cs_virtual_run(&sc, sc.run.nodes, &z.trace, &res, NULL);
+        if (rc == CS_OK) {
+            cs_sweep_row_from(&res, rows);
+            if (z.timeseries) {
+                cs_timeseries_header(z.timeseries, cs_cli_timeseries_json(o));
+                for (int i = 0; i < res.series_n; i++)
+                    cs_timeseries_row(z.timeseries, cs_cli_timeseries_json(o), &res.series[i]);
+            }
+        }
+    }
+    if (rc != CS_OK) {
+        fprintf(stderr, "clustersim: the virtual run failed (error %d)\n", rc);
+        return 1;
+    }
+    snprintf(res.started_utc, sizeof(res.started_utc), "%s", started);
+    snprintf(res.command, sizeof(res.command), "%s", command);
+    return cs_cli_finish(o, &z, &res, rows, nrows, step_latency);
+}

@@ -1,0 +1,364 @@
+/*
+ * A run as rank 0 sees it, whichever engine runs it: the checks of its
+ * inputs and outputs before it starts, the sweep's bookkeeping (a row
+ * per step, checkpoints, resumed steps), and the report and results files
+ * at the end. No MPI here: the engines pass in how a step runs.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cs/arrival.h"
+#include "cs/common.h"
+#include "cs/fileio.h"
+#include "cs/html.h"
+
+/* Can the results file be created where asked? Checked before the run,
+ * so a typo in a path does not cost the user the run. */
+static int check_writable(const char *flag, const char *path, char *err, size_t errlen)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= (int)sizeof(tmp)) {
+        snprintf(err, errlen, "%s '%s': path is too long", flag, path);
+        return CS_E_INVALID;
+    }
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s '%s': cannot create a file there: %s", flag, path, strerror(errno));
+        return CS_E_INVALID;
+    }
+    close(fd);
+    unlink(tmp);
+    return CS_OK;
+}
+
+/* Is stdout the user's terminal? Open MPI's mpirun gives its ranks a
+ * pseudo terminal on stdout whatever its own stdout is (a terminal, a
+ * pipe, a file), so under it ask the launcher: mpirun forks the ranks on
+ * its own host, and its stdout is what the user sees. */
+static bool stdout_is_users_terminal(void)
+{
+    if (!isatty(STDOUT_FILENO))
+        return false;
+    if (!getenv("OMPI_COMM_WORLD_RANK"))
+        return true;
+    char path[64], target[256];
+    snprintf(path, sizeof(path), "/proc/%d/fd/1", (int)getppid());
+    ssize_t n = readlink(path, target, sizeof(target) - 1);
+    if (n <= 0)
+        return false;
+    target[n] = '\0';
+    return strncmp(target, "/dev/pts/", 9) == 0 || strncmp(target, "/dev/tty", 8) == 0;
+}
+
+/* Where rank 0 draws the live progress line: at the user's terminal, and
+ * nowhere in pipes, files and job logs unless --progress asks. Under
+ * mpirun a rank's stderr is a pipe even at a terminal, and only stdout
+ * reaches the terminal. */
+FILE *cs_cli_progress_stream(const struct cs_options *o)
+{
+    if (o->quiet)
+        return NULL;
+    if (o->progress || isatty(STDERR_FILENO))
+        return stderr;
+    if (stdout_is_users_terminal())
+        return stdout;
+    return NULL;
+}
+
+/* Now, as ISO 8601 UTC. */
+void cs_cli_utc_now(char *out, size_t len)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    if (!gmtime_r(&now, &tm) || !strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        out[0] = '\0';
+}
+
+/* The command line, words separated by spaces (cut at len). */
+void cs_cli_join_args(int argc, char **argv, char *out, size_t len)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < argc && used + 1 < len; i++) {
+        int n = snprintf(out + used, len - used, "%s%s", i ? " " : "", argv[i]);
+        if (n < 0)
+            break;
+        used += (size_t)n < len - used ? (size_t)n : len - used - 1;
+    }
+}
+
+bool cs_cli_is_sweep(const struct cs_options *o, const struct cs_scenario *sc)
+{
+    return o->sweep || sc->sweep.enabled;
+}
+
+/* Checks of a valid scenario that need the run's rank count: node lists,
+ * the trace file (loaded into trace), the sweep. */
+int cs_cli_check_for_ranks(const struct cs_options *o, const struct cs_scenario *sc, int size, struct cs_trace *trace,
+                           char *err, size_t errlen)
+{
+    int first = cs_first_node(sc);
+    if (size - first < 1 && sc->dispatch.relays > 0) {
+        snprintf(err, errlen,
+                 "scenario keys 'dispatch.dispatchers' and 'dispatch.relays': %d dispatcher%s, %d relay%s and at "
+                 "least one service node need %d MPI ranks or more, got %d",
+                 sc->dispatch.dispatchers, sc->dispatch.dispatchers == 1 ? "" : "s", sc->dispatch.relays,
+                 sc->dispatch.relays == 1 ? "" : "s", first + 1, size);
+        return CS_E_INVALID;
+    }
+    if (size - first < 1) {
+        snprintf(err, errlen,
+                 "scenario key 'dispatch.dispatchers': %d dispatchers and at least one service node need %d MPI "
+                 "ranks or more, got %d",
+                 sc->dispatch.dispatchers, first + 1, size);
+        return CS_E_INVALID;
+    }
+    int rc = cs_scenario_check_nodes(sc, size - first, err, errlen);
+    if (rc == CS_OK && cs_arrival_kinds[sc->load.arrival].source == CS_SOURCE_TRACE) {
+        if (sc->load.trace[0] == '\0') {
+            snprintf(err, errlen, "scenario key 'load.trace': trace arrivals need a CSV file here");
+            rc = CS_E_INVALID;
+        } else {
+            rc = cs_trace_load(trace, sc->load.trace, err, errlen);
+        }
+    }
+    if (rc == CS_OK && cs_cli_is_sweep(o, sc))
+        rc = cs_sweep_check(sc, size - first, err, errlen);
+    return rc;
+}
+
+/* Checks of a valid scenario that need the run: the above, and the
+ * output files. Rank 0 only. */
+int cs_cli_prepare_run(const struct cs_options *o, const char *text, int size, struct cs_rank0 *z, char *err,
+                       size_t errlen)
+{
+    struct cs_scenario sc;
+    int rc = cs_scenario_parse(&sc, text, strlen(text), err, errlen);
+    if (rc == CS_OK)
+        rc = cs_cli_check_for_ranks(o, &sc, size, &z->trace, err, errlen);
+    /* On ranks the node count is the ranks': a different one asked for is
+     * a mistake (--nodes is for --virtual). */
+    int first = cs_first_node(&sc);
+    if (rc == CS_OK && sc.run.engine == CS_ENGINE_MPI && sc.run.nodes > 0 && sc.run.nodes != size - first) {
+        snprintf(err, errlen,
+                 "scenario key 'run.nodes': %d service nodes asked for, but this MPI run has %d (ranks - %d); start "
+                 "it with %d ranks, or run it in virtual time (--virtual)",
+                 sc.run.nodes, size - first, first, sc.run.nodes + first);
+        rc = CS_E_INVALID;
+    }
+    double cost;
+    const char *modelled = sc.run.engine == CS_ENGINE_MPI ? cs_scenario_modelled_cost(&sc, &cost) : NULL;
+    if (rc == CS_OK && modelled) {
+        snprintf(err, errlen,
+                 "scenario key '%s': %g models a cost in virtual time (from --calibration or the scenario); a run "
+                 "on ranks pays its own: add --virtual, or leave it 0",
+                 modelled, cost);
+        rc = CS_E_INVALID;
+    }
+    if (rc == CS_OK && o->resume && !cs_cli_is_sweep(o, &sc)) {
+        snprintf(err, errlen, "--resume '%s': it continues a sweep, and this run is not one (add --sweep)", o->resume);
+        rc = CS_E_INVALID;
+    }
+    if (rc == CS_OK && o->resume)
+        rc = cs_resume_load(&z->resume, o->resume, &sc, size - first, err, errlen);
+    if (rc == CS_OK && cs_cli_is_sweep(o, &sc) && o->timeseries) {
+        snprintf(err, errlen, "--timeseries '%s': a time series is for single runs, not sweeps", o->timeseries);
+        rc = CS_E_INVALID;
+    }
+    if (rc == CS_OK && o->json)
+        rc = check_writable("--json", o->json, err, errlen);
+    if (rc == CS_OK && o->csv)
+        rc = check_writable("--csv", o->csv, err, errlen);
+    if (rc == CS_OK && o->html)
+        rc = check_writable("--html", o->html, err, errlen);
+    if (rc == CS_OK && o->percentiles)
+        rc = check_writable("--percentiles", o->percentiles, err, errlen);
+    if (rc == CS_OK && o->timeseries) {
+        z->timeseries = fopen(o->timeseries, "w");
+        if (!z->timeseries) {
+            snprintf(err, errlen, "--timeseries '%s': cannot create it: %s", o->timeseries, strerror(errno));
+            rc = CS_E_INVALID;
+        }
+    }
+    return rc;
+}
+/* cs_write_whole, saying why it could not: 0 or 1. */
+int cs_cli_write_output(const char *flag, const char *path, char *text)
+{
+    char err[CS_ERRBUF];
+    if (cs_write_whole(path, text, err, sizeof(err)) == CS_OK)
+        return 0;
+    fprintf(stderr, "clustersim: %s: %s\n", flag, err);
+    return 1;
+}
+
+/* What fn writes, as a string (caller frees), NULL when out of memory. */
+static char *render(void (*fn)(const struct cs_results *, FILE *), const struct cs_results *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem)
+        return NULL;
+    fn(r, mem);
+    if (fclose(mem) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* --percentiles: the latency distribution of the run, or of each step of
+ * a sweep as a block of its own (gnuplot's "index"). */
+static void write_percentiles(const struct cs_results *r, FILE *out)
+{
+    if (r->sweep_n == 0) {
+        cs_hist_write_percentiles(out, &r->latency, 1e3, 5);
+        return;
+    }
+    for (int i = 0; i < r->sweep_n; i++) {
+        fprintf(out, "%s# step %d of %d: %d service node%s, %.1f req/s offered (latency in us)\n", i ? "\n\n" : "",
+                i + 1, r->sweep_n, r->sweep[i].nodes, r->sweep[i].nodes == 1 ? "" : "s", r->sweep[i].offered_rps);
+        if (i < r->resumed_steps)
+            fprintf(out, "# kept from %s (--resume): its distribution was not kept\n", r->resumed_from);
+        else
+            cs_hist_write_percentiles(out, &r->sweep_latency[i], 1e3, 5);
+    }
+}
+/* res describes the sweep: its n rows and their analysis (an, NULL while
+ * it runs), beside the last step's full results. */
+static void sweep_results(const struct cs_sweep_ctx *x, int n, const struct cs_sweep_analysis *an)
+{
+    struct cs_results *res = x->res;
+    res->sweep = x->rows;
+    res->sweep_n = n;
+    res->sweep_latency = x->latency;
+    res->sweep_scenario = x->sweep;
+    /* The last step a signal cut short is in the rows, but not finished:
+     * a resumed sweep runs it again. */
+    res->sweep_finished = n - (x->res_ready && !res->complete ? 1 : 0);
+    res->resumed_from = x->kept > 0 ? x->o->resume : NULL;
+    res->resumed_steps = x->kept;
+    res->scaling = an && an->scaling.n > 0 ? &an->scaling : NULL;
+    res->levers = an && an->levers.n > 0 ? &an->levers : NULL;
+}
+
+/*
+ * Rank 0, after a sweep step that is not the last: the results files
+ * (--json, --csv) written again, whole, with every step done so far,
+ * marked incomplete ("ended": "running: 3 of 7 steps done"), so that a
+ * process that dies later (a node's rank killed, the job's time limit
+ * passed without a warning) loses only the step under way, and the sweep
+ * can be resumed from it (--resume). The fits wait for the end. Writing
+ * fails at most with one warning: the sweep goes on.
+ */
+static void sweep_checkpoint(struct cs_sweep_ctx *x, int done, int n)
+{
+    struct cs_results *r = x->res;
+    bool complete = r->complete;
+    sweep_results(x, done, NULL);
+    r->complete = false;
+    snprintf(r->ended, sizeof(r->ended), "running: %d of %d steps done", done, n);
+    cs_checkpoint_write(&x->checkpoint, r, x->rows, done);
+    r->complete = complete;
+    r->ended[0] = '\0';
+    r->sweep = NULL;
+    r->sweep_n = 0;
+    r->sweep_latency = NULL;
+}
+
+/* Rank 0: a step's line on stderr (unless --quiet); kept says whence. */
+static void step_line(const struct cs_sweep_ctx *x, int i, int n, const struct cs_sweep_row *row, bool kept)
+{
+    if (!x->o->quiet)
+        fprintf(stderr, "  step %d/%d: %d node%s, %.0f req/s, p99 %.0f us, %s%s%s%s\n", i + 1, n, row->nodes,
+                row->nodes == 1 ? "" : "s", row->throughput_rps, row->p99_us, cs_bottleneck_names[row->bottleneck],
+                kept ? " (kept from " : "", kept ? x->o->resume : "", kept ? ")" : "");
+}
+
+/* Rank 0, a step run: its row and latency kept, its line, a checkpoint. */
+void cs_cli_step_done(struct cs_sweep_ctx *x, int i, int n, bool stop, struct cs_sweep_row *row)
+{
+    cs_sweep_row_from(x->res, row);
+    x->latency[i] = x->res->latency;
+    step_line(x, i, n, row, false);
+    if (!stop && i + 1 < n)
+        sweep_checkpoint(x, i + 1, n);
+}
+
+/* Rank 0, a step a resumed sweep keeps: its row as the file has it (its
+ * latency distribution was not kept). */
+void cs_cli_step_kept(struct cs_sweep_ctx *x, int i, int n, struct cs_sweep_row *row)
+{
+    *row = x->resume->rows[i];
+    cs_hist_init(&x->latency[i]);
+    step_line(x, i, n, row, true);
+}
+
+/* Rank 0: res, ready for a step's results. */
+int cs_cli_step_results(struct cs_sweep_ctx *x, int ranks)
+{
+    if (x->res_ready)
+        cs_results_free(x->res);
+    x->res_ready = cs_results_init(x->res, ranks) == CS_OK;
+    return x->res_ready ? CS_OK : CS_E_NOMEM;
+}
+/* Every step of the sweep in turn (rank 0 checked that the plan fits, and
+ * the file a resumed sweep keeps steps from); rank 0 keeps a row per
+ * step, the full results of the last, and the analysis. Returns the
+ * number of steps, or a negative CS_E code. */
+int cs_cli_run_sweep(struct cs_sweep_ctx *x, int max_nodes, struct cs_sweep_analysis *an, cs_sweep_step_fn step)
+{
+    char err[CS_ERRBUF];
+    an->levers.scaling = an->lever_scaling;
+    int n = cs_sweep_run(x->sweep, max_nodes, step, x, x->rows, x->rank == 0 ? &an->scaling : NULL,
+                         x->rank == 0 ? &an->levers : NULL, err, sizeof(err));
+    if (x->rank == 0 && n >= 0)
+        sweep_results(x, n, an);
+    return n;
+}
+
+/* The report, the results files, and the end of rank 0's run: 0, or 1
+ * when a file could not be written. Frees res, the step latencies and
+ * what z holds. */
+int cs_cli_finish(const struct cs_options *o, struct cs_rank0 *z, struct cs_results *res,
+                  const struct cs_sweep_row *rows, int nrows, struct cs_histogram *step_latency)
+{
+    int status = 0;
+    if (!o->quiet)
+        cs_results_table(res, stdout);
+    fflush(stdout);
+    status |= cs_cli_write_output("--json", o->json, cs_results_json(res));
+    if (o->csv)
+        status |= cs_cli_write_output("--csv", o->csv, cs_sweep_csv(res, rows, nrows));
+    if (o->html)
+        status |= cs_cli_write_output("--html", o->html, render(cs_results_html, res));
+    if (o->percentiles)
+        status |= cs_cli_write_output("--percentiles", o->percentiles, render(write_percentiles, res));
+    free(step_latency);
+    cs_results_free(res);
+    cs_trace_free(&z->trace);
+    if (z->timeseries && fclose(z->timeseries) != 0) {
+        fprintf(stderr, "clustersim: --timeseries '%s': %s\n", o->timeseries, strerror(errno));
+        status = 1;
+    }
+    return status;
+}
+
+bool cs_cli_timeseries_json(const struct cs_options *o)
+{
+    size_t n = o->timeseries ? strlen(o->timeseries) : 0;
+    return n > 6 && strcmp(o->timeseries + n - 6, ".jsonl") == 0;
+}
+/* --resume of a sweep that is complete already: nothing to run, and
+ * nothing overwritten. */
+int cs_cli_resumed_complete(const struct cs_options *o)
+{
+    fprintf(stderr, "clustersim: --resume '%s': the sweep in it is complete already: nothing to run\n", o->resume);
+    return 0;
+}

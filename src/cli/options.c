@@ -1,0 +1,261 @@
+/*
+ * The command line: flags into struct cs_options, the help, and what the
+ * launcher says about this process before MPI starts.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cs/common.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: mpirun -np N clustersim [options]\n"
+                 "\n"
+                 "Rank 0 is the coordinator: it generates requests on an open-loop schedule and\n"
+                 "dispatches them. Ranks 1..N-1 are service nodes that queue, serve and answer.\n"
+                 "N must be at least 2.\n"
+                 "\n"
+                 "options:\n"
+                 "  -c, --config FILE     read the scenario from a JSON file (default: the\n"
+                 "                        embedded scenario, about 10 s)\n"
+                 "  -s, --set KEY=VALUE   override one scenario key, e.g. --set load.rate_rps=5000\n"
+                 "                        or --set service.time='{\"dist\":\"constant\",\"mean_us\":500}';\n"
+                 "                        VALUE is JSON when it parses as JSON, else a string;\n"
+                 "                        repeatable, applied in order\n"
+                 "  -j, --json FILE       write the results as JSON to FILE (atomically)\n"
+                 "  -t, --timeseries FILE write one row per run.interval_ms to FILE as the run\n"
+                 "                        goes: CSV, or JSON lines when FILE ends in .jsonl\n"
+                 "  -w, --sweep           run the scenario's sweep (sweep.nodes, sweep.mode,\n"
+                 "                        sweep.rates_rps; default: powers of two up to all\n"
+                 "                        nodes, saturated) in this one job; a scenario with\n"
+                 "                        sweep.enabled runs it without this flag\n"
+                 "  -C, --csv FILE        write one row per step (or for the run) as CSV\n"
+                 "      --html FILE       write one self-contained HTML report: the table, the\n"
+                 "                        verdict, and plots (throughput, latency and queues\n"
+                 "                        over time, the latency spectrum; a sweep's curves)\n"
+                 "      --percentiles FILE\n"
+                 "                        write the latency percentile distribution in\n"
+                 "                        HdrHistogram's text form (microseconds; a sweep\n"
+                 "                        writes one block per step)\n"
+                 "      --resume FILE     continue a sweep from FILE, the partial results of the\n"
+                 "                        same sweep (a checkpoint its killed run left): its\n"
+                 "                        finished steps are kept as they are, the rest run\n"
+                 "      --virtual         run in virtual time in this one process, no MPI (the same\n"
+                 "                        state machines, deterministic by seed): predict\n"
+                 "                        what more nodes than you have would do\n"
+                 "      --nodes N         service nodes of a virtual run (run.nodes)\n"
+                 "      --calibrate       measure this machine: raw MPI round trips, the\n"
+                 "                        coordinator's own cost per request, a node's overhead,\n"
+                 "                        and where the scenario's knee will be; with --json FILE\n"
+                 "                        also write them as a calibration file; then exit\n"
+                 "      --calibration FILE\n"
+                 "                        a virtual run models the costs in FILE (written by\n"
+                 "                        --calibrate --json, or by hand): network.latency_us and\n"
+                 "                        model.*, applied before any --set\n"
+                 "  -p, --print-config    print the effective scenario and exit\n"
+                 "      --ranks           print the MPI rank count the scenario runs on (its\n"
+                 "                        per-node lists, sweep, run.nodes and dispatchers\n"
+                 "                        fix it), or \"any (at least N)\" when it does not;\n"
+                 "                        1 for a run in virtual time; then exit\n"
+                 "      --compare A.json B.json...\n"
+                 "                        results files side by side: what differs in their\n"
+                 "                        scenarios, throughput, latency, utilization, verdicts,\n"
+                 "                        and each change from the first (no MPI needed)\n"
+                 "  -q, --quiet           no progress line and no report table\n"
+                 "  -P, --progress        the live progress line on stderr even when it is not a\n"
+                 "                        terminal (by default it shows only at a terminal)\n"
+                 "  -h, --help            this help\n"
+                 "  -V, --version         the version\n"
+                 "\n"
+                 "Exit status: 0 success, 1 run-time failure, 2 bad input (flag, scenario, rank count).\n");
+}
+
+/* The first of the launchers' variables that is set, as a number, or
+ * missing when none is. */
+static int launcher_env(const char *const *vars, size_t n, int missing)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *v = getenv(vars[i]);
+        if (v)
+            return atoi(v);
+    }
+    return missing;
+}
+
+/* This process's rank as its launcher announced it, or -1 when it was
+ * not launched by MPI at all. Used before MPI_Init so that only one rank
+ * prints help, versions and flag errors. */
+int cs_cli_rank_by_env(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"};
+    return launcher_env(vars, CS_ARRAY_LEN(vars), -1);
+}
+
+/* The number of ranks the launcher started, or 0 when not under MPI. */
+int cs_cli_size_by_env(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"};
+    return launcher_env(vars, CS_ARRAY_LEN(vars), 0);
+}
+
+/* Returns -1 to go on, or an exit status. */
+int cs_cli_parse(int argc, char **argv, struct cs_options *o, bool speak)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"set", required_argument, NULL, 's'},
+        {"json", required_argument, NULL, 'j'},
+        {"print-config", no_argument, NULL, 'p'},
+        {"timeseries", required_argument, NULL, 't'},
+        {"sweep", no_argument, NULL, 'w'},
+        {"csv", required_argument, NULL, 'C'},
+        {"calibrate", no_argument, NULL, 'K'},
+        {"calibration", required_argument, NULL, 'A'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"progress", no_argument, NULL, 'P'},
+        {"compare", no_argument, NULL, 'D'},
+        {"html", required_argument, NULL, 'H'},
+        {"percentiles", required_argument, NULL, 'L'},
+        {"resume", required_argument, NULL, 'R'},
+        {"virtual", no_argument, NULL, 'v'},
+        {"nodes", required_argument, NULL, 'N'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"ranks", no_argument, NULL, 'r'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof(*o));
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":c:s:j:t:wC:pqPhV", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            o->config = optarg;
+            break;
+        case 's':
+            if (o->nsets == MAX_SETS) {
+                if (speak)
+                    fprintf(stderr, "clustersim: too many --set options (at most %d)\n", MAX_SETS);
+                return EXIT_USAGE;
+            }
+            o->sets[o->nsets++] = optarg;
+            break;
+        case 'j':
+            o->json = optarg;
+            break;
+        case 't':
+            o->timeseries = optarg;
+            break;
+        case 'w':
+            o->sweep = true;
+            break;
+        case 'C':
+            o->csv = optarg;
+            break;
+        case 'H':
+            o->html = optarg;
+            break;
+        case 'v':
+            o->engine_set = "run.engine=virtual";
+            break;
+        case 'N':
+            snprintf(o->nodes_set, sizeof(o->nodes_set), "run.nodes=%s", optarg);
+            break;
+        case 'R':
+            o->resume = optarg;
+            break;
+        case 'L':
+            o->percentiles = optarg;
+            break;
+        case 'K':
+            o->calibrate = true;
+            break;
+        case 'A':
+            o->calibration = optarg;
+            break;
+        case 'p':
+            o->print_config = true;
+            break;
+        case 'r':
+            o->ranks = true;
+            break;
+        case 'q':
+            o->quiet = true;
+            break;
+        case 'P':
+            o->progress = true;
+            break;
+        case 'D':
+            o->compare = true;
+            break;
+        case 'h':
+            if (speak)
+                usage(stdout);
+            return 0;
+        case 'V':
+            if (speak) {
+                char built[256];
+                cs_ranks_describe(built, sizeof(built));
+                printf("clustersim %s (%s)\n", CS_VERSION, built);
+            }
+            return 0;
+        case ':':
+            if (speak)
+                fprintf(stderr, "clustersim: option '%s' needs a value (see --help)\n", argv[optind - 1]);
+            return EXIT_USAGE;
+        default:
+            if (speak)
+                fprintf(stderr, "clustersim: unknown option '%s' (see --help)\n", argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+    }
+    if (o->calibration) {
+        struct cs_calibration k;
+        char err[CS_ERRBUF];
+        if (cs_calibration_load(o->calibration, &k, err, sizeof(err)) != CS_OK) {
+            if (speak)
+                fprintf(stderr, "clustersim: --calibration: %s\n", err);
+            return EXIT_USAGE;
+        }
+        if (o->nsets + CS_CALIBRATION_KEYS > MAX_SETS) {
+            if (speak)
+                fprintf(stderr, "clustersim: too many --set options (at most %d)\n", MAX_SETS - CS_CALIBRATION_KEYS);
+            return EXIT_USAGE;
+        }
+        cs_calibration_sets(&k, o->calibration_sets);
+        memmove(o->sets + CS_CALIBRATION_KEYS, o->sets, (size_t)o->nsets * sizeof(o->sets[0]));
+        for (int i = 0; i < CS_CALIBRATION_KEYS; i++)
+            o->sets[i] = o->calibration_sets[i];
+        o->nsets += CS_CALIBRATION_KEYS;
+    }
+    if (o->engine_set || o->nodes_set[0]) {
+        if (o->nsets + 2 > MAX_SETS) {
+            if (speak)
+                fprintf(stderr, "clustersim: too many --set options (at most %d)\n", MAX_SETS - 2);
+            return EXIT_USAGE;
+        }
+        if (o->engine_set)
+            o->sets[o->nsets++] = o->engine_set;
+        if (o->nodes_set[0])
+            o->sets[o->nsets++] = o->nodes_set;
+    }
+    if (o->compare) {
+        o->files = argv + optind;
+        o->nfiles = argc - optind;
+        if (o->nfiles < 1) {
+            if (speak)
+                fprintf(stderr, "clustersim: --compare needs results files, e.g. --compare a.json b.json\n");
+            return EXIT_USAGE;
+        }
+        return -1;
+    }
+    if (optind < argc) {
+        if (speak)
+            fprintf(stderr, "clustersim: unexpected argument '%s' (see --help)\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    return -1;
+}

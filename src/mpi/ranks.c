@@ -1,0 +1,274 @@
+/*
+ * Runs on MPI ranks: from MPI_Init to MPI_Finalize. Rank 0 composes and
+ * checks the scenario and broadcasts it, every rank plays its role (a
+ * run, each step of a sweep, or --calibrate's measurements), and rank 0
+ * writes the results. User mistakes end every rank with one message and
+ * exit status 2; nothing here aborts the job for them.
+ */
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../cli/cli.h"
+#include "cs/calibration.h"
+#include "cs/common.h"
+#include "mpi_edge.h"
+
+/* Rank 0 composes the scenario and checks the run's inputs; every rank
+ * learns the verdict and the text from one broadcast. */
+static int share_scenario(const struct cs_options *o, int rank, int size, struct cs_scenario *sc, struct cs_rank0 *z)
+{
+    char err[CS_ERRBUF] = "";
+    char *text = NULL;
+    int status = CS_OK;
+    if (rank == 0) {
+        if (size < 2) {
+            snprintf(err, sizeof(err),
+                     "needs at least 2 MPI ranks (1 coordinator + service nodes), got %d; run it as "
+                     "'mpirun -np 4 clustersim' (add --oversubscribe for more ranks than cores)",
+                     size);
+            status = CS_E_INVALID;
+        } else {
+            status = cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err));
+            if (status == CS_OK)
+                status = cs_cli_prepare_run(o, text, size, z, err, sizeof(err));
+        }
+        if (status != CS_OK)
+            fprintf(stderr, "clustersim: %s\n", err);
+    }
+    if (cs_mpi_share_text(MPI_COMM_WORLD, status, &text) != CS_OK) {
+        free(text);
+        cs_trace_free(&z->trace);
+        return EXIT_USAGE;
+    }
+    int rc = cs_scenario_parse(sc, text, strlen(text), err, sizeof(err));
+    free(text);
+    if (rc) {
+        /* Cannot happen: rank 0 validated the same text. */
+        fprintf(stderr, "clustersim: rank %d: %s\n", rank, err);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    return -1;
+}
+
+static void out_of_memory(void)
+{
+    fprintf(stderr, "clustersim: out of memory\n");
+    MPI_Abort(MPI_COMM_WORLD, 1);
+}
+
+/* --calibrate: what one request costs here, and where the knee will be;
+ * with --json, the calibration file a virtual run can load. */
+static int calibrate(const struct cs_options *o, const struct cs_scenario *sc, const struct cs_host *host,
+                     const struct cs_run_options *ro, int rank, int size)
+{
+    double trips = cs_mpi_pingpong(MPI_COMM_WORLD, 1.0);
+    /* The coordinator flat out: every node, a closed loop with no think
+     * and no service time, so the coordinator never waits. */
+    static struct cs_scenario cal;
+    cal = *sc;
+    int nodes = size - cs_first_node(sc);
+    struct cs_sweep_step st = {.nodes = nodes, .closed = true, .clients = 8 * nodes};
+    cs_sweep_step_scenario(sc, &st, &cal);
+    cal.service.time = (struct cs_dist){cs_dist_find("constant"), 0.0, 0.0};
+    cal.dispatch.cost_us = 0;
+    cal.load.duration_s = 2;
+    cal.load.warmup_s = 0.5;
+    struct cs_results r, served;
+    if (rank == 0 && (cs_results_init(&r, size) != CS_OK || cs_results_init(&served, size) != CS_OK))
+        out_of_memory();
+    cs_mpi_run(MPI_COMM_WORLD, &cal, nodes, NULL, host, ro, rank == 0 ? &r : NULL);
+    /* A node's overhead: what it takes beyond the service asked for, with
+     * the scenario's service at half load (timer, wake-up, reply). */
+    struct cs_sweep_step half = {.nodes = nodes, .rate_rps = 0.5 * cs_scenario_capacity_rps(sc, nodes)};
+    cs_sweep_step_scenario(sc, &half, &cal);
+    cal.dispatch.cost_us = 0;
+    cal.load.duration_s = 1;
+    cal.load.warmup_s = 0.25;
+    cs_mpi_run(MPI_COMM_WORLD, &cal, nodes, NULL, host, ro, rank == 0 ? &served : NULL);
+    if (rank != 0)
+        return 0;
+    double extra = 0, measured = 0;
+    for (int i = 0; i < served.service_nodes; i++) {
+        const uint64_t *n = served.nodes[i].counters;
+        extra += (double)n[CS_N_SERVICE_NS] - (double)n[CS_N_REQUESTED_NS];
+        measured += (double)n[CS_N_MEASURED];
+    }
+    struct cs_calibration k = {
+        .ranks = size,
+        .cores = r.rank_info[0].host_cores,
+        .round_trips_per_s = trips,
+        .latency_us = 0.5e6 / trips,
+        /* One message each way per request: the coordinator's cost per
+         * request is all of it, its messages included. */
+        .coordinator_request_us = r.coordinator_per_request_us,
+        .node_overhead_us = measured > 0 && extra > 0 ? extra / measured / 1e3 : 0,
+    };
+    cs_cli_utc_now(k.measured_utc, sizeof(k.measured_utc));
+    snprintf(k.host, sizeof(k.host), "%s", r.rank_info[0].host);
+    snprintf(k.library, sizeof(k.library), "%s", r.library);
+    cs_calibration_table(sc, &k, &r, stdout);
+    int status = cs_cli_write_output("--json", o->json, cs_calibration_json(&k));
+    if (o->json && status == 0)
+        printf("calibration file: %s (a virtual run takes it with --calibration %s)\n", o->json, o->json);
+    cs_results_free(&r);
+    cs_results_free(&served);
+    return status;
+}
+
+/* Does this MPI allow a thread that calls no MPI (MPI_THREAD_FUNNELED)? */
+static bool threads_ok;
+
+/* One run; rank 0 writes checkpoints of it to the results files
+ * (--json, --csv) as it goes. */
+static void run_once(const struct cs_options *o, const struct cs_scenario *sc, struct cs_rank0 *z,
+                     const struct cs_host *host, const struct cs_run_options *ro, int rank, int size,
+                     struct cs_results *res, struct cs_sweep_row *row, int *nrows, const char *started,
+                     const char *command)
+{
+    if (rank == 0 && cs_results_init(res, size) != CS_OK)
+        out_of_memory();
+    static struct cs_checkpoint cp;
+    struct cs_run_options with = *ro;
+    /* Without results files too: the writer also tells a rank's death. An
+     * MPI that offers no threads at all gets no checkpoints. */
+    if (rank == 0 && threads_ok) {
+        cp = (struct cs_checkpoint){.json = o->json,
+                                    .csv = o->csv,
+                                    .started = started,
+                                    .command = command,
+                                    .stop = &cs_stop_signal,
+                                    .died = cs_mpi_rank_died,
+                                    .died_arg = host};
+        if (cs_checkpoint_start(&cp, size) != CS_OK)
+            out_of_memory();
+        with.checkpoint = &cp;
+    }
+    cs_mpi_run(MPI_COMM_WORLD, sc, size - cs_first_node(sc), rank == 0 ? &z->trace : NULL, host, &with,
+               rank == 0 ? res : NULL);
+    cs_checkpoint_stop(with.checkpoint);
+    if (rank == 0) {
+        cs_sweep_row_from(res, row);
+        *nrows = 1;
+    }
+}
+
+/* One step on every rank; rank 0 keeps its row and its full results (the
+ * last step's stay for the report). A signal stops the sweep after this
+ * step: everybody learns it from rank 0, which owns the verdict. */
+static int sweep_step(void *arg, int i, int n, const struct cs_scenario *step, int nodes, struct cs_sweep_row *row)
+{
+    struct cs_sweep_ctx *x = arg;
+    if (i < x->kept) {
+        if (x->rank == 0)
+            cs_cli_step_kept(x, i, n, row);
+        return 0;
+    }
+    if (x->rank == 0 && cs_cli_step_results(x, nodes + cs_first_node(step)) != CS_OK)
+        out_of_memory();
+    cs_mpi_run(MPI_COMM_WORLD, step, nodes, NULL, x->host, x->ro, x->rank == 0 ? x->res : NULL);
+    int stop = cs_mpi_share_int(MPI_COMM_WORLD, x->rank == 0 && !x->res->complete);
+    if (x->rank == 0)
+        cs_cli_step_done(x, i, n, stop, row);
+    return stop;
+}
+
+void cs_ranks_describe(char *out, size_t len)
+{
+    char lib[128];
+    cs_mpi_library(lib, sizeof(lib));
+    snprintf(out, len, "%s, %s doorbell", lib, cs_bell_kind);
+}
+
+void cs_ranks_meet(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    MPI_Barrier(MPI_COMM_WORLD);
+    MPI_Finalize();
+}
+
+int cs_ranks_main(const struct cs_options *o, int argc, char **argv)
+{
+    /* clustersim waits its own way (doorbells, naps) and never blocks in
+     * MPI while a run is going; Open MPI's sched_yield() on every empty
+     * poll, which mpirun turns on when ranks outnumber cores, would only
+     * cost the coordinator a system call per look for replies. */
+    setenv("OMPI_MCA_mpi_yield_when_idle", "0", 1);
+    /* FUNNELED: rank 0's checkpoint writer is a thread of its own; it
+     * never calls MPI. */
+    int provided = MPI_THREAD_SINGLE;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    threads_ok = provided >= MPI_THREAD_FUNNELED;
+    int rank, size;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+
+    struct cs_scenario sc;
+    struct cs_rank0 z = {0};
+    int status = share_scenario(o, rank, size, &sc, &z);
+    if (status < 0 && cs_mpi_share_int(MPI_COMM_WORLD, rank == 0 && z.resume.complete))
+        status = rank == 0 ? cs_cli_resumed_complete(o) : 0;
+    if (status >= 0) {
+        MPI_Finalize();
+        return status;
+    }
+    int kept = cs_mpi_share_int(MPI_COMM_WORLD, z.resume.kept);
+
+    cs_mpi_catch_signals();
+    struct cs_host host;
+    cs_mpi_host_open(MPI_COMM_WORLD, &host);
+    struct cs_run_options ro = {
+        .progress = rank == 0 ? cs_cli_progress_stream(o) : NULL,
+        .timeseries = z.timeseries,
+        .timeseries_json = cs_cli_timeseries_json(o),
+    };
+    struct cs_results res;
+    struct cs_sweep_row rows[CS_SWEEP_MAX];
+    static struct cs_sweep_analysis an; /* zeroed: no lever until a sweep says */
+    int nrows = 0;
+    if (o->calibrate) {
+        status = calibrate(o, &sc, &host, &ro, rank, size);
+        cs_mpi_host_close(MPI_COMM_WORLD, &host);
+        status = cs_mpi_share_int(MPI_COMM_WORLD, status);
+        MPI_Finalize();
+        return status;
+    }
+    char started[32];
+    static char command[sizeof(res.command)];
+    cs_cli_utc_now(started, sizeof(started));
+    cs_cli_join_args(argc, argv, command, sizeof(command));
+    struct cs_histogram *step_latency = NULL; /* rank 0: each step's latency */
+    if (cs_cli_is_sweep(o, &sc) && rank == 0 && !(step_latency = calloc(CS_SWEEP_MAX, sizeof(*step_latency))))
+        out_of_memory();
+    if (cs_cli_is_sweep(o, &sc)) {
+        struct cs_sweep_ctx x = {
+            .o = o,
+            .sweep = &sc,
+            .host = &host,
+            .ro = &ro,
+            .rank = rank,
+            .kept = kept,
+            .resume = &z.resume,
+            .res = &res,
+            .latency = step_latency,
+            .rows = rows,
+            .checkpoint = {.json = o->json, .csv = o->csv, .started = started, .command = command}};
+        nrows = cs_cli_run_sweep(&x, size - cs_first_node(&sc), &an, sweep_step);
+        if (nrows < 0) { /* cannot happen: rank 0 checked the plan, and a step on ranks does not fail */
+            fprintf(stderr, "clustersim: the sweep failed (error %d)\n", nrows);
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        }
+    } else
+        run_once(o, &sc, &z, &host, &ro, rank, size, &res, rows, &nrows, started, command);
+    cs_mpi_host_close(MPI_COMM_WORLD, &host);
+    if (rank == 0) {
+        snprintf(res.started_utc, sizeof(res.started_utc), "%s", started);
+        snprintf(res.command, sizeof(res.command), "%s", command);
+    }
+
+    status = rank == 0 ? cs_cli_finish(o, &z, &res, rows, nrows, step_latency) : 0;
+    status = cs_mpi_share_int(MPI_COMM_WORLD, status);
+    MPI_Finalize();
+    return status;
+}

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Docs that cannot rot: every command of README.md and the guides in docs/
+# (their ```sh blocks; the labs' pages are tests/labs.sh's) runs as a
+# reader would type it, page after page, block after block, from a
+# scratch folder, with every clustersim run shortened (CS_RUN_ARGS for
+# scripts/run.sh and scripts/scaling.sh, the same arguments ahead of a
+# block's own for build/clustersim). Each block must exit 0, write the
+# files it names, and every results file must be whole, complete and
+# account for every request. Then the blocks whose rank count depends on
+# the machine (scripts/run.sh without CS_NP) run again on a machine that
+# says it has 8 cores (OMP_NUM_THREADS=8: nproc prints 8), as on a
+# laptop: a command that works only with this VM's 2 cores fails here.
+#
+# The other tags, not run here: ```sh setup (what scripts/test.sh itself
+# does: packages, builds, the suite), ```sh slurm and ```sh hosts (a
+# cluster: tests/cluster/), ```sh long (a benchmark or the full
+# validation, minutes long: run with CS_DOCS_LONG=1; the suite runs
+# scripts/validate.sh --quick as validate_quick). Every block carries one
+# of the known tags.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=${CS_DOCS_OUT:-$(mktemp -d /tmp/cs_docs.XXXXXX)}
+mkdir -p "$WORK"
+[ -n "${CS_DOCS_OUT:-}" ] || trap 'rm -rf "$WORK"' EXIT
+source "$ROOT/tests/checks.sh"
+pages=("$ROOT/README.md" $(ls "$ROOT"/docs/*.md))
+
+# A fifth of a second measured after a twentieth of warm-up: enough for
+# every line of a report, not for its statistics (nothing is judged).
+QUICK="--set load.duration_s=0.2 --set load.warmup_s=0.05"
+export CS_RUN_ARGS=$QUICK
+if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
+
+# Every fence is a known one: a block without a tag, or with a new one,
+# would be run by nobody.
+for page in "${pages[@]}"; do
+    unknown=$(awk '/^```/ { fence = !fence; if (fence && $0 !~ /^```(sh|sh setup|sh slurm|sh hosts|sh long|text|json)[[:space:]]*$/) print FILENAME ":" NR ": " $0 }' "$page")
+    [ -z "$unknown" ] && ok "$(basename "$page"): every block has a known tag" || bad "blocks with no known tag: $unknown"
+done
+# "long" is for the benchmark and the full validation only.
+misused=$(awk '/^```sh long/ { on = 1; next } /^```/ { on = 0 } on && NF && $1 != "#" && $0 !~ /scripts\/(bench|validate)\.sh/ { print FILENAME ": " $0 }' "${pages[@]}")
+[ -z "$misused" ] && ok "\`\`\`sh long holds only scripts/bench.sh and scripts/validate.sh" || bad "long blocks with other commands: $misused"
+
+# The blocks of a page with a tag (sh, or sh long), each ended by a line
+# "#--end-of-block--".
+blocks() { # page tag
+    awk -v tag="$2" '$0 ~ "^```" tag "[[:space:]]*$" { on = 1; next }
+         /^```/ { if (on) print "#--end-of-block--"; on = 0; next }
+         on { print }' "$1"
+}
+
+# A block as the test runs it: the repository's scripts, scenarios,
+# examples and build by absolute path, build/clustersim shortened.
+rewrite() {
+    sed -E -e "s#(^|[[:space:];(\"=])(scripts|jobs|build|docs)/#\\1$ROOT/\\2/#g" \
+        -e "/--compare/! s#$ROOT/build/clustersim#$ROOT/build/clustersim $QUICK#g"
+}
+
+# The files a block names after an output flag.
+named_files() {
+    grep -oE -- "--(json|csv|html|timeseries|percentiles) +[A-Za-z0-9_./-]+" | awk '{ print $2 }' | sort -u
+}
+
+declare -A done_ok # a block's text -> where it ran and passed (the same text is run once a pass)
+run_pass() { # label, then the environment's assignments
+    local label=$1 page name n block line script rc missing f
+    shift
+    local dir=$WORK/$label
+    mkdir -p "$dir"
+    done_ok=()
+    for page in "${pages[@]}"; do
+        name=$(basename "$page")
+        n=0 block=""
+        while IFS= read -r line; do
+            if [ "$line" != "#--end-of-block--" ]; then
+                block+=$line$'\n'
+                continue
+            fi
+            n=$((n + 1))
+            if [ "$label" = 8-cores ] && ! { grep -q 'scripts/run.sh' <<<"$block" && ! grep -q 'CS_NP=' <<<"$block"; }; then
+                block=""
+                continue
+            fi
+            if [ -n "${done_ok[$block]:-}" ]; then
+                ok "$label: $name block $n: the same as ${done_ok[$block]}"
+                block=""
+                continue
+            fi
+            script=$(rewrite <<<"$block")
+            echo "--- $label: $name, block $n:"
+            printf '%s' "$block" | sed 's/^/    /'
+            rc=0
+            local t0=$SECONDS
+            (cd "$dir" && exec env "$@" bash -euo pipefail -c "$script") </dev/null >"$dir/$name.$n.log" 2>&1 || rc=$?
+            if [ "$rc" -eq 0 ]; then
+                ok "$label: $name block $n ($((SECONDS - t0)) s)"
+                done_ok[$block]="$name block $n"
+            else
+                bad "$label: $name block $n failed (exit $rc): $(tail -15 "$dir/$name.$n.log")"
+            fi
+            missing=""
+            for f in $(named_files <<<"$block"); do
+                [ -e "$dir/$f" ] || missing+=" $f"
+            done
+            [ -z "$missing" ] || bad "$label: $name block $n did not write:$missing"
+            if grep -qE 'Sanitizer|runtime error' "$dir/$name.$n.log"; then
+                bad "$label: $name block $n: a sanitizer report: $(grep -m3 -E 'Sanitizer|runtime error' "$dir/$name.$n.log")"
+            fi
+            block=""
+        done < <(blocks "$page" "sh$([ -n "${CS_DOCS_LONG:-}" ] && echo '( long)?')")
+    done
+    # Every results file the pages wrote: whole, complete, nothing lost.
+    for f in $(find "$dir" -name '*.json'); do
+        jq -e 'if has("requests") then .requests.lost == 0 and .complete == true else true end' "$f" >/dev/null ||
+            bad "$label: $(basename "$f") is not whole, complete results"
+    done
+}
+
+run_pass 2-cores OMP_NUM_THREADS=
+run_pass 8-cores OMP_NUM_THREADS=8
+[ -n "${CS_DOCS_LONG:-}" ] || echo "not run: the \`\`\`sh long blocks (CS_DOCS_LONG=1 runs them)"
+finish
