@@ -100,7 +100,7 @@ example() {
     fi
 }
 
-# README: Predicting beyond your laptop (the 1000-node sweep, its knee).
+# docs/virtual-time.md: the knee of a 1000-node cluster (the sweep).
 example virtual-1000 --virtual --nodes 1000 --sweep --calibration docs/example/calibration.json \
     --set name=virtual-1000 -q
 

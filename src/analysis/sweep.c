@@ -323,21 +323,21 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double mean_
             snprintf(out->explanation, sizeof(out->explanation),
                      "throughput stops growing at %d nodes: the coordinator is busy %.0f%% of the time at %.2f us per "
                      "request, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %.1f nodes); a "
-                     "faster coordinator, batching, or more dispatchers would",
+                     "faster coordinator, batching, or more dispatchers would lift the ceiling",
                      out->knee_nodes, 100 * after->coordinator_utilization, per_req, out->coordinator_ceiling_rps,
                      out->predicted_knee_nodes);
         else if (after && after->bottleneck == CS_BOTTLENECK_DISPATCHERS)
             snprintf(out->explanation, sizeof(out->explanation),
                      "throughput stops growing at %d nodes: the %d dispatchers are busy %.0f%% of the time at %.2f us "
                      "per request each, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %.1f "
-                     "nodes); more dispatchers or batching would",
+                     "nodes); more dispatchers or batching would lift the ceiling",
                      out->knee_nodes, k, 100 * after->coordinator_utilization, per_req, out->coordinator_ceiling_rps,
                      out->predicted_knee_nodes);
         else if (after && after->bottleneck == CS_BOTTLENECK_RELAYS)
             snprintf(out->explanation, sizeof(out->explanation),
                      "throughput stops growing at %d nodes: the %d relay%s busy %.0f%% of the time (the busiest) at "
                      "%.2f us per request, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %.1f "
-                     "nodes); more relays would",
+                     "nodes); more relays would lift the ceiling",
                      out->knee_nodes, k, k == 1 ? " is" : "s are", 100 * after->coordinator_utilization, per_req,
                      out->coordinator_ceiling_rps, out->predicted_knee_nodes);
         else if (after)
