@@ -41,6 +41,39 @@ done
 misused=$(awk '/^```sh long/ { on = 1; next } /^```/ { on = 0 } on && NF && $1 != "#" && $0 !~ /scripts\/(bench|validate)\.sh/ { print FILENAME ": " $0 }' "${pages[@]}")
 [ -z "$misused" ] && ok "\`\`\`sh long holds only scripts/bench.sh and scripts/validate.sh" || bad "long blocks with other commands: $misused"
 
+# Names in step with the code's tables: every scenario key the pages and
+# the man page name (`dispatch.cost_us`) is one clustersim knows (or a
+# results field), every key is in the reference, and every verdict is in
+# the README's table, the reference and the man page.
+cs=$ROOT/build/clustersim
+keys=$("$cs" --print-config | jq -r '[paths | map(select(type == "string")) | join(".")] | unique | .[]')
+fields=$(jq -r '[paths | map(select(type == "string")) | join(".")] | unique | .[]' "$ROOT"/docs/example/*.json | sort -u)
+named=("$ROOT/README.md" "$ROOT"/docs/*.md "$ROOT"/docs/labs/*.md "$ROOT/docs/clustersim.1.in")
+unknown=""
+# (run.resumed_from and run.resumed_steps: results fields of a resumed sweep only)
+for k in $(grep -ohE '(`|\\f[BI])(load|service|dispatch|nodes|run|network|model|sweep|faults)\.[a-z_]+(\.[a-z_]+)*' "${named[@]}" |
+    sed -E 's/^(`|\\f[BI])//' | grep -vE '\.(sbatch|sh|json|csv|md|png|html)$' | sort -u); do
+    grep -qx "$k" <<<"$keys"$'\n'"$fields"$'\nrun.resumed_from\nrun.resumed_steps' || unknown+=" $k"
+done
+[ -z "$unknown" ] && ok "every scenario key the pages name is one clustersim knows" ||
+    bad "keys named in the docs that clustersim does not know:$unknown"
+undocumented=""
+# (the leaves; a distribution's dist and mean_us are its key's: `service.time`)
+for k in $(grep -vxF -f <(sed -E 's/\.[^.]+$//' <<<"$keys" | sort -u) <<<"$keys" | sed -E 's/\.(dist|mean_us)$//' | sort -u); do
+    grep -q "\`$k\`" "$ROOT/docs/reference.md" || undocumented+=" $k"
+done
+[ -z "$undocumented" ] && ok "every scenario key is in docs/reference.md" || bad "keys not in the reference:$undocumented"
+verdicts=$(sed -n '/cs_bottleneck_names\[\] = {/,/^};/p' "$ROOT/src/analysis/analysis.c" | grep -oE '"[a-z_]+"' | tr -d '"')
+[ "$(wc -w <<<"$verdicts")" -ge 5 ] || bad "could not read the verdicts from src/analysis/analysis.c: $verdicts"
+missing=""
+for v in $verdicts; do
+    for page in "$ROOT/README.md" "$ROOT/docs/reference.md" "$ROOT/docs/clustersim.1.in"; do
+        grep -qF -e "\`$v\`" -e "\\fB$v\\fR" -e ".B $v" "$page" || missing+=" $v ($(basename "$page"))"
+    done
+done
+[ -z "$missing" ] && ok "the verdicts ($(echo $verdicts)) are in the README, the reference and the man page" ||
+    bad "verdicts missing:$missing"
+
 # The blocks of a page with a tag (sh, or sh long), each ended by a line
 # "#--end-of-block--".
 blocks() { # page tag
