@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 
 bin=$CS_BUILD/clustersim-lab-check
 if [ ! -x "$bin" ]; then
-    cs_need_packages $CS_RUN_PACKAGES
-    cs_build
+    cs_need_packages $CS_CORE_PACKAGES
+    cs_build_programs clustersim-lab-check
 fi
 exec "$bin" "$@"

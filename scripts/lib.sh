@@ -42,8 +42,10 @@ cs_cores() {
     nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1
 }
 
-# Debian packages a build and a run need.
-CS_RUN_PACKAGES="cmake make gcc libc6-dev pkg-config $CS_MPI_PACKAGES libcjson-dev libcmocka-dev"
+# Debian packages a build without MPI needs (virtual time, the labs'
+# self-check), and a build and a run on ranks.
+CS_CORE_PACKAGES="cmake make gcc libc6-dev pkg-config libcjson-dev"
+CS_RUN_PACKAGES="$CS_CORE_PACKAGES $CS_MPI_PACKAGES libcmocka-dev"
 # Extra packages the test suite needs.
 CS_TEST_PACKAGES="jq time gnuplot-nox libxml2-utils groff-base"
 
@@ -78,7 +80,7 @@ cs_need_tools() {
     [ ${#missing[@]} -eq 0 ] && return 0
     echo "clustersim needs these tools, not found on the PATH:" >&2
     printf '%s\n' "${missing[@]}" >&2
-    echo "cJSON is found by CMake: set CMAKE_PREFIX_PATH to its prefix if it is not in a system path (README: Building on a cluster)" >&2
+    echo "cJSON is found by CMake: set CMAKE_PREFIX_PATH to its prefix if it is not in a system path (docs/cluster.md: Building on a cluster)" >&2
     exit 1
 }
 

@@ -10,6 +10,9 @@
 # the machine (scripts/run.sh without CS_NP) run again on a machine that
 # says it has 8 cores (OMP_NUM_THREADS=8: nproc prints 8), as on a
 # laptop: a command that works only with this VM's 2 cores fails here.
+#   tests/docs.sh [2-cores|8-cores]   one pass (ctest runs them side by
+#                                     side: docs_2cores, docs_8cores), or both
+# The first pass also checks the pages' fences and names (below).
 #
 # The other tags, not run here: ```sh setup (what scripts/test.sh itself
 # does: packages, builds, the suite), ```sh slurm and ```sh hosts (a
@@ -24,55 +27,60 @@ mkdir -p "$WORK"
 [ -n "${CS_DOCS_OUT:-}" ] || trap 'rm -rf "$WORK"' EXIT
 source "$ROOT/tests/checks.sh"
 pages=("$ROOT/README.md" $(ls "$ROOT"/docs/*.md))
+passes=("$@")
+[ ${#passes[@]} -gt 0 ] || passes=(2-cores 8-cores)
 
-# A fifth of a second measured after a twentieth of warm-up: enough for
+# A tenth of a second measured after a fiftieth of warm-up: enough for
 # every line of a report, not for its statistics (nothing is judged).
-QUICK="--set load.duration_s=0.2 --set load.warmup_s=0.05"
+QUICK="--set load.duration_s=0.1 --set load.warmup_s=0.02"
 export CS_RUN_ARGS=$QUICK
 if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 
-# Every fence is a known one: a block without a tag, or with a new one,
-# would be run by nobody.
-for page in "${pages[@]}"; do
-    unknown=$(awk '/^```/ { fence = !fence; if (fence && $0 !~ /^```(sh|sh setup|sh slurm|sh hosts|sh long|text|json)[[:space:]]*$/) print FILENAME ":" NR ": " $0 }' "$page")
-    [ -z "$unknown" ] && ok "$(basename "$page"): every block has a known tag" || bad "blocks with no known tag: $unknown"
-done
-# "long" is for the benchmark and the full validation only.
-misused=$(awk '/^```sh long/ { on = 1; next } /^```/ { on = 0 } on && NF && $1 != "#" && $0 !~ /scripts\/(bench|validate)\.sh/ { print FILENAME ": " $0 }' "${pages[@]}")
-[ -z "$misused" ] && ok "\`\`\`sh long holds only scripts/bench.sh and scripts/validate.sh" || bad "long blocks with other commands: $misused"
-
-# Names in step with the code's tables: every scenario key the pages and
-# the man page name (`dispatch.cost_us`) is one clustersim knows (or a
-# results field), every key is in the reference, and every verdict is in
-# the README's table, the reference and the man page.
-cs=$ROOT/build/clustersim
-keys=$("$cs" --print-config | jq -r '[paths | map(select(type == "string")) | join(".")] | unique | .[]')
-fields=$(jq -r '[paths | map(select(type == "string")) | join(".")] | unique | .[]' "$ROOT"/docs/example/*.json | sort -u)
-named=("$ROOT/README.md" "$ROOT"/docs/*.md "$ROOT"/docs/labs/*.md "$ROOT/docs/clustersim.1.in")
-unknown=""
-# (run.resumed_from and run.resumed_steps: results fields of a resumed sweep only)
-for k in $(grep -ohE '(`|\\f[BI])(load|service|dispatch|nodes|run|network|model|sweep|faults)\.[a-z_]+(\.[a-z_]+)*' "${named[@]}" |
-    sed -E 's/^(`|\\f[BI])//' | grep -vE '\.(sbatch|sh|json|csv|md|png|html)$' | sort -u); do
-    grep -qx "$k" <<<"$keys"$'\n'"$fields"$'\nrun.resumed_from\nrun.resumed_steps' || unknown+=" $k"
-done
-[ -z "$unknown" ] && ok "every scenario key the pages name is one clustersim knows" ||
-    bad "keys named in the docs that clustersim does not know:$unknown"
-undocumented=""
-# (the leaves; a distribution's dist and mean_us are its key's: `service.time`)
-for k in $(grep -vxF -f <(sed -E 's/\.[^.]+$//' <<<"$keys" | sort -u) <<<"$keys" | sed -E 's/\.(dist|mean_us)$//' | sort -u); do
-    grep -q "\`$k\`" "$ROOT/docs/reference.md" || undocumented+=" $k"
-done
-[ -z "$undocumented" ] && ok "every scenario key is in docs/reference.md" || bad "keys not in the reference:$undocumented"
-verdicts=$(sed -n '/cs_bottleneck_names\[\] = {/,/^};/p' "$ROOT/src/analysis/analysis.c" | grep -oE '"[a-z_]+"' | tr -d '"')
-[ "$(wc -w <<<"$verdicts")" -ge 5 ] || bad "could not read the verdicts from src/analysis/analysis.c: $verdicts"
-missing=""
-for v in $verdicts; do
-    for page in "$ROOT/README.md" "$ROOT/docs/reference.md" "$ROOT/docs/clustersim.1.in"; do
-        grep -qF -e "\`$v\`" -e "\\fB$v\\fR" -e ".B $v" "$page" || missing+=" $v ($(basename "$page"))"
+# The pages' fences and names, once.
+page_checks() {
+    # Every fence is a known one: a block without a tag, or with a new one,
+    # would be run by nobody.
+    for page in "${pages[@]}"; do
+        unknown=$(awk '/^```/ { fence = !fence; if (fence && $0 !~ /^```(sh|sh setup|sh slurm|sh hosts|sh long|text|json)[[:space:]]*$/) print FILENAME ":" NR ": " $0 }' "$page")
+        [ -z "$unknown" ] && ok "$(basename "$page"): every block has a known tag" || bad "blocks with no known tag: $unknown"
     done
-done
-[ -z "$missing" ] && ok "the verdicts ($(echo $verdicts)) are in the README, the reference and the man page" ||
-    bad "verdicts missing:$missing"
+    # "long" is for the benchmark and the full validation only.
+    misused=$(awk '/^```sh long/ { on = 1; next } /^```/ { on = 0 } on && NF && $1 != "#" && $0 !~ /scripts\/(bench|validate)\.sh/ { print FILENAME ": " $0 }' "${pages[@]}")
+    [ -z "$misused" ] && ok "\`\`\`sh long holds only scripts/bench.sh and scripts/validate.sh" || bad "long blocks with other commands: $misused"
+
+    # Names in step with the code's tables: every scenario key the pages and
+    # the man page name (`dispatch.cost_us`) is one clustersim knows (or a
+    # results field), every key is in the reference, and every verdict is in
+    # the README's table, the reference and the man page.
+    cs=$ROOT/build/clustersim
+    keys=$("$cs" --print-config | jq -r '[paths | map(select(type == "string")) | join(".")] | unique | .[]')
+    fields=$(jq -r '[paths | map(select(type == "string")) | join(".")] | unique | .[]' "$ROOT"/docs/example/*.json | sort -u)
+    named=("$ROOT/README.md" "$ROOT"/docs/*.md "$ROOT"/docs/labs/*.md "$ROOT/docs/clustersim.1.in")
+    unknown=""
+    # (run.resumed_from and run.resumed_steps: results fields of a resumed sweep only)
+    for k in $(grep -ohE '(`|\\f[BI])(load|service|dispatch|nodes|run|network|model|sweep|faults)\.[a-z_]+(\.[a-z_]+)*' "${named[@]}" |
+        sed -E 's/^(`|\\f[BI])//' | grep -vE '\.(sbatch|sh|json|csv|md|png|html)$' | sort -u); do
+        grep -qx "$k" <<<"$keys"$'\n'"$fields"$'\nrun.resumed_from\nrun.resumed_steps' || unknown+=" $k"
+    done
+    [ -z "$unknown" ] && ok "every scenario key the pages name is one clustersim knows" ||
+        bad "keys named in the docs that clustersim does not know:$unknown"
+    undocumented=""
+    # (the leaves; a distribution's dist and mean_us are its key's: `service.time`)
+    for k in $(grep -vxF -f <(sed -E 's/\.[^.]+$//' <<<"$keys" | sort -u) <<<"$keys" | sed -E 's/\.(dist|mean_us)$//' | sort -u); do
+        grep -q "\`$k\`" "$ROOT/docs/reference.md" || undocumented+=" $k"
+    done
+    [ -z "$undocumented" ] && ok "every scenario key is in docs/reference.md" || bad "keys not in the reference:$undocumented"
+    verdicts=$(sed -n '/cs_bottleneck_names\[\] = {/,/^};/p' "$ROOT/src/analysis/analysis.c" | grep -oE '"[a-z_]+"' | tr -d '"')
+    [ "$(wc -w <<<"$verdicts")" -ge 5 ] || bad "could not read the verdicts from src/analysis/analysis.c: $verdicts"
+    missing=""
+    for v in $verdicts; do
+        for page in "$ROOT/README.md" "$ROOT/docs/reference.md" "$ROOT/docs/clustersim.1.in"; do
+            grep -qF -e "\`$v\`" -e "\\fB$v\\fR" -e ".B $v" "$page" || missing+=" $v ($(basename "$page"))"
+        done
+    done
+    [ -z "$missing" ] && ok "the verdicts ($(echo $verdicts)) are in the README, the reference and the man page" ||
+        bad "verdicts missing:$missing"
+}
 
 # The blocks of a page with a tag (sh, or sh long), each ended by a line
 # "#--end-of-block--".
@@ -149,7 +157,12 @@ run_pass() { # label, then the environment's assignments
     done
 }
 
-run_pass 2-cores OMP_NUM_THREADS=
-run_pass 8-cores OMP_NUM_THREADS=8
+for pass in "${passes[@]}"; do
+    case $pass in
+        2-cores) page_checks; run_pass 2-cores OMP_NUM_THREADS= ;;
+        8-cores) run_pass 8-cores OMP_NUM_THREADS=8 ;;
+        *) echo "tests/docs.sh: unknown pass '$pass' (2-cores or 8-cores)" >&2; exit 2 ;;
+    esac
+done
 [ -n "${CS_DOCS_LONG:-}" ] || echo "not run: the \`\`\`sh long blocks (CS_DOCS_LONG=1 runs them)"
 finish

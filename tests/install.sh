@@ -16,16 +16,22 @@ P=$TMP/prefix
 cmake --install "$CS_BUILD_DIR" --prefix "$P" >"$TMP/install.log" 2>&1 || bad "cmake --install: $(tail -3 "$TMP/install.log")"
 for f in bin/clustersim bin/clustersim-lab-check share/man/man1/clustersim.1 share/clustersim/jobs/run.sbatch \
          share/clustersim/jobs/lib.sh share/clustersim/jobs/labs/lab1.sbatch share/clustersim/scripts/plot.sh \
-         share/doc/clustersim/README.md share/doc/clustersim/reference.md share/doc/clustersim/troubleshooting.md \
-         share/doc/clustersim/example/coordinator-knee-throughput.png share/doc/clustersim/labs/README.md; do
+         share/doc/clustersim/README.md share/doc/clustersim/LICENSE share/doc/clustersim/docs/reference.md \
+         share/doc/clustersim/docs/example/coordinator-knee-throughput.png share/doc/clustersim/docs/labs/README.md; do
     [ -e "$P/$f" ] && ok "installed $f" || bad "not installed: $f"
 done
 # Every guide the man page and the README point to, and the handouts
 # without their answers (CS_INSTALL_INSTRUCTOR installs those apart).
 missing=""
-for f in "$ROOT"/docs/*.md; do [ -e "$P/share/doc/clustersim/$(basename "$f")" ] || missing+=" $(basename "$f")"; done
-[ -z "$missing" ] && ok "every guide installed in share/doc/clustersim" || bad "guides not installed:$missing"
-[ ! -e "$P/share/doc/clustersim/labs/instructor" ] && [ ! -e "$P/share/doc/clustersim/instructor" ] &&
+for f in "$ROOT"/docs/*.md; do [ -e "$P/share/doc/clustersim/docs/$(basename "$f")" ] || missing+=" $(basename "$f")"; done
+[ -z "$missing" ] && ok "every guide installed in share/doc/clustersim/docs" || bad "guides not installed:$missing"
+# ... and the README's links to them and to the examples work there too.
+broken=""
+for l in $(grep -oE '\]\((docs/[^)#]+)' "$P/share/doc/clustersim/README.md" | sed 's/^](//' | sort -u); do
+    [ -e "$P/share/doc/clustersim/$l" ] || broken+=" $l"
+done
+[ -z "$broken" ] && ok "the installed README's links to the guides and examples resolve" || bad "broken links:$broken"
+[ ! -e "$P/share/doc/clustersim/docs/labs/instructor" ] && [ ! -e "$P/share/doc/clustersim/instructor" ] &&
     ok "the instructor notes are not installed with the handouts by default" || bad "instructor notes installed by default"
 [ "$(ls "$P/share/clustersim/jobs/scenarios" | wc -l)" -eq "$(ls "$ROOT/jobs/scenarios" | wc -l)" ] &&
     ok "every scenario installed" || bad "scenarios: $(ls "$P/share/clustersim/jobs/scenarios")"

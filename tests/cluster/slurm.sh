@@ -66,6 +66,18 @@ f=$(ls "$CS_RESULTS"/mm1-*.json 2>/dev/null | head -1)
 valid "${f:-/nonexistent}" "run.sbatch"
 grep -q "^launcher: srun --mpi=pmix" clustersim-*.out && ok "run.sbatch chose srun --mpi=pmix and said so" ||
     bad "launcher line: $(grep launcher clustersim-*.out)"
+# The launcher chosen by hand (CS_LAUNCHER): mpirun inside the
+# allocation, and a choice that is neither said in one line, exit 2.
+if id=$(CS_LAUNCHER=mpirun CS_RUN_ID=by-mpirun sbatch_wait "$ROOT/jobs/run.sbatch" \
+    --config "$ROOT/jobs/scenarios/mm1.json" "${short[@]}") && grep -q "^launcher: mpirun" "clustersim-$id.out"; then
+    valid "$CS_RESULTS/mm1-by-mpirun.json" "CS_LAUNCHER=mpirun: run.sbatch under mpirun"
+else
+    bad "CS_LAUNCHER=mpirun: $(cat "clustersim-${id:-none}.out" 2>&1 | tail -5)"
+fi
+id=$(CS_LAUNCHER=ssh sbatch_wait "$ROOT/jobs/run.sbatch" --config "$ROOT/jobs/scenarios/mm1.json" "${short[@]}") || true
+grep -q "CS_LAUNCHER is 'ssh': it is srun or mpirun" "clustersim-$id.out" &&
+    grep -q 'ExitCode=2:0' <<<"$(scontrol -o show job "$id")" && ok "CS_LAUNCHER=ssh: one line, exit 2" ||
+    bad "CS_LAUNCHER=ssh: $(cat "clustersim-$id.out" 2>&1 | tail -3) $(scontrol -o show job "$id" | grep -o 'ExitCode=[0-9:]*')"
 
 # The host probe (tools/hostprobe) beside the sweep: the only evidence on
 # which its knee, a timing result, may go unjudged.
