@@ -30,9 +30,10 @@ pages=("$ROOT/README.md" $(ls "$ROOT"/docs/*.md))
 passes=("$@")
 [ ${#passes[@]} -gt 0 ] || passes=(2-cores 8-cores)
 
-# A tenth of a second measured after a fiftieth of warm-up: enough for
-# every line of a report, not for its statistics (nothing is judged).
-QUICK="--set load.duration_s=0.1 --set load.warmup_s=0.02"
+# A fifth of a second measured after a fiftieth of warm-up: enough for
+# every line of a report and two intervals of a time series to plot, not
+# for its statistics (nothing is judged).
+QUICK="--set load.duration_s=0.2 --set load.warmup_s=0.02"
 export CS_RUN_ARGS=$QUICK
 if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 

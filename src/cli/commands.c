@@ -158,6 +158,7 @@ bool cs_cli_wants_virtual(const struct cs_options *o)
     free(text);
     return v;
 }
+
 /* A whole run (or sweep) in virtual time, with the same checks, report
  * and files as a run on ranks. Under a launcher, rank 0 runs it and the
  * others have nothing to do. */

@@ -70,7 +70,6 @@ FILE *cs_cli_progress_stream(const struct cs_options *o)
     return NULL;
 }
 
-/* Now, as ISO 8601 UTC. */
 void cs_cli_utc_now(char *out, size_t len)
 {
     time_t now = time(NULL);
@@ -79,7 +78,6 @@ void cs_cli_utc_now(char *out, size_t len)
         out[0] = '\0';
 }
 
-/* The command line, words separated by spaces (cut at len). */
 void cs_cli_join_args(int argc, char **argv, char *out, size_t len)
 {
     size_t used = 0;
@@ -97,8 +95,6 @@ bool cs_cli_is_sweep(const struct cs_options *o, const struct cs_scenario *sc)
     return o->sweep || sc->sweep.enabled;
 }
 
-/* Checks of a valid scenario that need the run's rank count: node lists,
- * the trace file (loaded into trace), the sweep. */
 int cs_cli_check_for_ranks(const struct cs_options *o, const struct cs_scenario *sc, int size, struct cs_trace *trace,
                            char *err, size_t errlen)
 {
@@ -132,8 +128,6 @@ int cs_cli_check_for_ranks(const struct cs_options *o, const struct cs_scenario 
     return rc;
 }
 
-/* Checks of a valid scenario that need the run: the above, and the
- * output files. Rank 0 only. */
 int cs_cli_prepare_run(const struct cs_options *o, const char *text, int size, struct cs_rank0 *z, char *err,
                        size_t errlen)
 {
@@ -187,7 +181,7 @@ int cs_cli_prepare_run(const struct cs_options *o, const char *text, int size, s
     }
     return rc;
 }
-/* cs_write_whole, saying why it could not: 0 or 1. */
+
 int cs_cli_write_output(const char *flag, const char *path, char *text)
 {
     char err[CS_ERRBUF];
@@ -230,6 +224,7 @@ static void write_percentiles(const struct cs_results *r, FILE *out)
             cs_hist_write_percentiles(out, &r->sweep_latency[i], 1e3, 5);
     }
 }
+
 /* res describes the sweep: its n rows and their analysis (an, NULL while
  * it runs), beside the last step's full results. */
 static void sweep_results(const struct cs_sweep_ctx *x, int n, const struct cs_sweep_analysis *an)
@@ -308,6 +303,7 @@ int cs_cli_step_results(struct cs_sweep_ctx *x, int ranks)
     x->res_ready = cs_results_init(x->res, ranks) == CS_OK;
     return x->res_ready ? CS_OK : CS_E_NOMEM;
 }
+
 /* Every step of the sweep in turn (rank 0 checked that the plan fits, and
  * the file a resumed sweep keeps steps from); rank 0 keeps a row per
  * step, the full results of the last, and the analysis. Returns the
@@ -323,9 +319,6 @@ int cs_cli_run_sweep(struct cs_sweep_ctx *x, int max_nodes, struct cs_sweep_anal
     return n;
 }
 
-/* The report, the results files, and the end of rank 0's run: 0, or 1
- * when a file could not be written. Frees res, the step latencies and
- * what z holds. */
 int cs_cli_finish(const struct cs_options *o, struct cs_rank0 *z, struct cs_results *res,
                   const struct cs_sweep_row *rows, int nrows, struct cs_histogram *step_latency)
 {
@@ -355,6 +348,7 @@ bool cs_cli_timeseries_json(const struct cs_options *o)
     size_t n = o->timeseries ? strlen(o->timeseries) : 0;
     return n > 6 && strcmp(o->timeseries + n - 6, ".jsonl") == 0;
 }
+
 /* --resume of a sweep that is complete already: nothing to run, and
  * nothing overwritten. */
 int cs_cli_resumed_complete(const struct cs_options *o)

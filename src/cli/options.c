@@ -85,23 +85,18 @@ static int launcher_env(const char *const *vars, size_t n, int missing)
     return missing;
 }
 
-/* This process's rank as its launcher announced it, or -1 when it was
- * not launched by MPI at all. Used before MPI_Init so that only one rank
- * prints help, versions and flag errors. */
 int cs_cli_rank_by_env(void)
 {
     static const char *const vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"};
     return launcher_env(vars, CS_ARRAY_LEN(vars), -1);
 }
 
-/* The number of ranks the launcher started, or 0 when not under MPI. */
 int cs_cli_size_by_env(void)
 {
     static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"};
     return launcher_env(vars, CS_ARRAY_LEN(vars), 0);
 }
 
-/* Returns -1 to go on, or an exit status. */
 int cs_cli_parse(int argc, char **argv, struct cs_options *o, bool speak)
 {
     static const struct option longopts[] = {

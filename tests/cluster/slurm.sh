@@ -74,10 +74,11 @@ if id=$(CS_LAUNCHER=mpirun CS_RUN_ID=by-mpirun sbatch_wait "$ROOT/jobs/run.sbatc
 else
     bad "CS_LAUNCHER=mpirun: $(cat "clustersim-${id:-none}.out" 2>&1 | tail -5)"
 fi
-id=$(CS_LAUNCHER=ssh sbatch_wait "$ROOT/jobs/run.sbatch" --config "$ROOT/jobs/scenarios/mm1.json" "${short[@]}") || true
-grep -q "CS_LAUNCHER is 'ssh': it is srun or mpirun" "clustersim-$id.out" &&
-    grep -q 'ExitCode=2:0' <<<"$(scontrol -o show job "$id")" && ok "CS_LAUNCHER=ssh: one line, exit 2" ||
-    bad "CS_LAUNCHER=ssh: $(cat "clustersim-$id.out" 2>&1 | tail -3) $(scontrol -o show job "$id" | grep -o 'ExitCode=[0-9:]*')"
+rc=0
+out=$(CS_LAUNCHER=ssh bash -c "source '$ROOT/jobs/lib.sh' && cs_job_run mm1 --config '$ROOT/jobs/scenarios/mm1.json'" 2>&1) ||
+    rc=$?
+[ "$rc" -eq 2 ] && [ "$out" = "clustersim: CS_LAUNCHER is 'ssh': it is srun or mpirun" ] &&
+    ok "CS_LAUNCHER=ssh: one line, exit 2, nothing run" || bad "CS_LAUNCHER=ssh: exit $rc: $out"
 
 # The host probe (tools/hostprobe) beside the sweep: the only evidence on
 # which its knee, a timing result, may go unjudged.
