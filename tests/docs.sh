@@ -6,10 +6,12 @@
 # scripts/run.sh and scripts/scaling.sh, the same arguments ahead of a
 # block's own for build/clustersim). Each block must exit 0, write the
 # files it names, and every results file must be whole, complete and
-# account for every request. Then the blocks whose rank count depends on
-# the machine (scripts/run.sh without CS_NP) run again on a machine that
-# says it has 8 cores (OMP_NUM_THREADS=8: nproc prints 8), as on a
-# laptop: a command that works only with this VM's 2 cores fails here.
+# account for every request. Then the blocks whose rank count the
+# machine chooses (scripts/run.sh without CS_NP, on a scenario that does
+# not fix its count: counts_cores below) run again on a machine that says
+# it has 8 cores (OMP_NUM_THREADS=8: nproc prints 8, and scripts/run.sh
+# starts 16 ranks), as on a laptop: a command that works only with this
+# VM's 2 cores fails there. The other blocks would run as they did.
 #   tests/docs.sh [2-cores|8-cores]   one pass (ctest runs them side by
 #                                     side: docs_2cores, docs_8cores), or both
 # The first pass also checks the pages' fences and names (below).
