@@ -58,7 +58,7 @@ grep -q "^.TH CLUSTERSIM 1 .*\"clustersim $("$P/bin/clustersim" --version | cut 
 # it finds clustersim on the PATH and the installed scenarios.
 if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 mkdir "$TMP/elsewhere"
-(cd "$TMP/elsewhere" && env -u CLUSTERSIM PATH="$P/bin:$PATH" CS_JOB_NP=2 timeout 60 \
+(cd "$TMP/elsewhere" && env -u CLUSTERSIM -u CS_BUILD PATH="$P/bin:$PATH" CS_JOB_NP=2 timeout 60 \
     bash "$P/share/clustersim/jobs/run.sbatch" --config "$P/share/clustersim/jobs/scenarios/mm1.json" \
     --set load.duration_s=0.5 --set load.warmup_s=0.1 >"$TMP/job.log" 2>&1) || true
 f=$(ls "$TMP/elsewhere/results/"mm1-local.json 2>/dev/null || true)
