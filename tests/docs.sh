@@ -33,10 +33,10 @@ passes=("$@")
 cs=$ROOT/build/clustersim
 [ ${#passes[@]} -gt 0 ] || passes=(2-cores 8-cores)
 
-# A fifth of a second measured after a fiftieth of warm-up, in intervals
+# A tenth of a second measured after a fiftieth of warm-up, in intervals
 # of 50 ms: enough for every line of a report and a time series to plot,
 # not for its statistics (nothing is judged).
-QUICK="--set load.duration_s=0.2 --set load.warmup_s=0.02 --set run.interval_ms=50"
+QUICK="--set load.duration_s=0.1 --set load.warmup_s=0.02 --set run.interval_ms=50"
 export CS_RUN_ARGS=$QUICK
 if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 
