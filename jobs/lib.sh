@@ -3,14 +3,15 @@
 
 # Where things are: the tree this file is in (a checkout, or an install's
 # share/clustersim), its scenarios, and the binary: $CLUSTERSIM, else the
-# checkout's build/clustersim, else clustersim on the PATH (installed, or
-# from a module). Results go under the directory the job was submitted
+# checkout's build ($CS_BUILD: build/, or build-mpich/ with CS_MPI=mpich;
+# scripts/lib.sh), else clustersim on the PATH (installed, or from a
+# module). sbatch passes the submitter's environment, these included. Results go under the directory the job was submitted
 # from, whichever that is.
 CS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # The build and the MPI launcher's flags (CS_BUILD, cs_mpi_family,
 # cs_mpi_env), shared with the scripts: scripts/lib.sh in a checkout,
 # share/clustersim/scripts/lib.sh in an install.
-source "$CS_ROOT/scripts/lib.sh"
+source "$CS_ROOT/scripts/lib.sh" || exit 2
 CS_SCENARIOS=$CS_ROOT/jobs/scenarios
 CS_SUBMIT_DIR=${SLURM_SUBMIT_DIR:-$PWD}
 if [ -n "${CLUSTERSIM:-}" ]; then
@@ -117,7 +118,8 @@ cs_job_exec() {
     wait $pid || status=$?
     # wait returns early when a trapped signal arrives: wait again.
     while kill -0 $pid 2>/dev/null; do wait $pid || status=$?; done
-    trap - TERM INT
+    # (the trap stays: a stop between two launches of a job marks it
+    # stopped, and the launches after it are skipped: cs_lab_run)
     return $status
 }
 

@@ -6,6 +6,9 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
+# Without an MPI, in a build of its own (build-nompi/, as the README's),
+# so that build/ stays for the build with MPI.
+command -v mpicc >/dev/null || [ -x "$CS_BUILD/clustersim-lab-check" ] || CS_BUILD=$CS_ROOT/build-nompi
 bin=$CS_BUILD/clustersim-lab-check
 if [ ! -x "$bin" ]; then
     cs_need_packages $CS_CORE_PACKAGES

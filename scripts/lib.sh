@@ -1,6 +1,7 @@
 # Shared by the scripts in this folder (and jobs/lib.sh): package checks,
 # the build, and the MPI launcher's command line. Source it; it defines
-# functions and variables only.
+# functions and variables only, after checking CS_MPI (a wrong one: one
+# line, status 2).
 
 CS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -26,7 +27,7 @@ case $CS_MPI in
         ;;
     *)
         echo "clustersim: CS_MPI is '$CS_MPI': it is openmpi or mpich" >&2
-        exit 2
+        return 2 2>/dev/null || exit 2
         ;;
 esac
 
@@ -195,6 +196,12 @@ cs_suite() {
     done
     if [ ${#missing[@]} -gt 0 ]; then
         echo "unit tests defined in tests/ but not built (is cmocka installed? libcmocka-dev): ${missing[*]}" >&2
+        return 1
+    fi
+    # Without an MPI CMake builds for virtual time only, and leaves out the
+    # tests on ranks: a suite without them is not this suite.
+    if ! ctest -N -L mpi | grep -q 'mpi_conservation'; then
+        echo "the tests on ranks are not in $CS_BUILD: CMake found no MPI there (see its CMakeCache.txt, MPI_C_FOUND)" >&2
         return 1
     fi
     rm -f "$CS_BUILD/checks.tally" "$CS_BUILD"/theory-calibration-*.json*

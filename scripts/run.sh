@@ -2,11 +2,12 @@
 # Set up (packages, build) and run clustersim on this machine under
 # mpirun. Arguments go to clustersim, e.g.
 #   scripts/run.sh --config jobs/scenarios/coordinator-knee.json --json out.json
-# CS_NP sets the number of ranks; CS_MPI=mpich builds and runs with
-# Debian's MPICH, CS_MPIEXEC names the launcher (scripts/lib.sh). Without it: the count the scenario
+# CS_NP sets the number of ranks. Without it: the count the scenario
 # runs on, where it fixes one (per-node lists, a sweep's node counts,
 # run.nodes: clustersim --ranks), else twice the cores, at least 4, at
-# most 16, and at least what the scenario needs.
+# most 16, and at least what the scenario needs. CS_MPI=mpich builds and
+# runs with Debian's MPICH, CS_MPIEXEC names the launcher, CS_RUN_ARGS
+# adds arguments to every run (scripts/lib.sh).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -31,5 +32,5 @@ else
     fi
 fi
 
-cs_say "$(cs_launch "$np") clustersim $* (on $cores cores)"
+cs_say "$(cs_launch "$np") clustersim${*:+ $*} (on $cores cores)"
 exec $(cs_launch "$np") "$CS_BUILD/clustersim" "$@" ${CS_RUN_EXTRA[@]+"${CS_RUN_EXTRA[@]}"}

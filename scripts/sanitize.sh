@@ -32,5 +32,5 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export CS_NO_TIMING=1
 # Two tests at a time, not three: instrumented ranks keep the CPUs busy
 # (every malloc unwinds its stack), and three at a time on 2 cores put
-# the corpus's 66 runs (6-9 s each) past ctest's 300 s timeout.
+# the corpus's 33 runs (6-9 s each) past ctest's 300 s timeout.
 CS_JOBS=2 CS_BUILD=$CS_ROOT/build-asan cs_suite -LE 'cluster|labs|build|docs' -E '^(validate_quick|examples)$' "$@"

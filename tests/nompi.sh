@@ -29,8 +29,8 @@ cs=$B/clustersim
 ldd "$cs" >"$TMP/ldd.txt" || true
 grep -qi 'libmpi' "$TMP/ldd.txt" && bad "a build without MPI links it: $(grep -i mpi "$TMP/ldd.txt")" ||
     ok "no MPI library linked"
-"$cs" --version | grep -q "built without MPI" && ok "--version says it: $("$cs" --version)" ||
-    bad "--version: $("$cs" --version)"
+version=$("$cs" --version)
+grep -q "built without MPI" <<<"$version" && ok "--version says it: $version" || bad "--version: $version"
 
 # What works without MPI.
 cd "$TMP"
@@ -60,4 +60,9 @@ needs_mpi() { # what, args...
 needs_mpi "a run without --virtual"
 needs_mpi "a sweep without --virtual" --sweep
 needs_mpi "--calibrate" --calibrate
+# ... but a mistake in the scenario first, as a build with MPI says it.
+rc=0
+out=$("$cs" --set nosuch=1 2>&1) || rc=$?
+[ "$rc" -eq 2 ] && [ "$(grep -c . <<<"$out")" -eq 1 ] && grep -q "scenario key 'nosuch'" <<<"$out" &&
+    ok "a scenario's mistake before the need for MPI: $out" || bad "--set nosuch=1 without MPI: exit $rc: $out"
 finish

@@ -6,9 +6,10 @@
  * either burns the CPU or delays every message by the polling interval.
  * A doorbell is one word in memory shared by the ranks of a host (an MPI
  * shared-memory window): a waiter arms it, checks for messages once more,
- * then sleeps on it with a futex; a sender rings it after each send, which
- * costs a system call only when the receiver is actually asleep. Ranks on
- * other hosts have no doorbell and poll instead.
+ * then sleeps on it (a futex on Linux; elsewhere short naps that look at
+ * the word, bell.c); a sender rings it after each send, which costs a
+ * system call only when the receiver is actually asleep. Ranks on other
+ * hosts have no doorbell and poll instead.
  *
  * The lost-wake-up race is closed by ordering: the waiter stores ARMED
  * and then checks for messages; the sender makes its message visible and

@@ -1,7 +1,7 @@
 /*
  * Sweeps: a sequence of steps run in one MPI job, each with its own node
  * count and offered load, and the analysis of the scaling curve they
- * make. The plan and the analysis are pure; main.c runs the steps (each
+ * make. The plan and the analysis are pure; src/cli/job.c runs the steps (each
  * through mpi_run.c).
  *
  * Modes (sweep.mode), for each node count n in sweep.nodes:

@@ -2,7 +2,7 @@
  * Sweep planning and scaling analysis: which steps to run, what scenario
  * each runs, and what the resulting curve says (speedup, efficiency, the
  * knee, Universal Scalability Law and Amdahl fits, the operational law's
- * prediction). Pure arithmetic: main.c runs the steps.
+ * prediction). Pure arithmetic: src/cli/job.c runs the steps.
  */
 #include "cs/sweep.h"
 

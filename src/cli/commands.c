@@ -70,7 +70,7 @@ int cs_cli_print_config(const struct cs_options *o, bool speak)
 #define RANKS_PROBE 1024
 
 /* --ranks: the rank count the scenario runs on, by the same checks a run
- * makes (check_for_ranks): "any (at least N)" when every count from N on
+ * makes (cs_cli_check_for_ranks): "any (at least N)" when every count from N on
  * passes them (a fault that names rank 3 needs 4 ranks or more), else the
  * smallest count that does (per-node lists fix one; a sweep's largest
  * step needs its ranks); 1 in virtual time. Scripts use it to fit their

@@ -2,7 +2,8 @@
  * clustersim: what to do, from the command line. The commands in the
  * table below; all but the last need no MPI (the scenario, its rank
  * count, results side by side, runs in virtual time) and run in this
- * process alone, in any build. The last, a run, sweep or calibration on
+ * process alone, in any build (under a launcher, a mistake meets the
+ * other ranks before it exits, in a build with MPI). The last, a run, sweep or calibration on
  * ranks, starts MPI (src/mpi/ranks.c); a build without MPI says there
  * that it cannot (src/cli/no_mpi.c).
  */

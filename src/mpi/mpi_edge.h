@@ -2,7 +2,7 @@
  * The MPI edge: the only header that mentions MPI types. It offers the
  * MPI transport, the per-host placement probe, the roles' run loops and
  * the end-of-run collectives. Everything else in clustersim is MPI-free.
- * Private to src/ (main.c, mpi_run.c, mpi_transport.c): the core's public
+ * Private to src/mpi/ (ranks.c, mpi_run.c, mpi_transport.c): the core's public
  * headers are in include/cs/.
  */
 #ifndef CS_MPI_EDGE_H

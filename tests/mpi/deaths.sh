@@ -135,15 +135,25 @@ end
     bad "a vanished directory: exit $RC: $(head -c 600 "$TMP/err")"
 
 # A full disk: the results on a 64 KiB file system (a tmpfs: root only)
-# that a file fills after the first checkpoint. The checkpoints fail with
-# one warning, the run goes on to its end, the last whole checkpoint
-# stays, and the final write fails (exit 1).
+# that a file fills after the first checkpoint, and keeps full: a
+# checkpoint's rename frees the copy it replaces, and a disk filled once,
+# while both copies stood, left room for every write after it (the run
+# ended complete, exit 0). The checkpoints fail with one warning, the run
+# goes on to its end, the last whole checkpoint stays, and the final
+# write fails (exit 1).
 if [ "$(id -u)" -eq 0 ] && mkdir -p "$TMP/small" && mount -t tmpfs -o size=64k tmpfs "$TMP/small" 2>/dev/null; then
     start 3 --set load.duration_s=3 --set load.warmup_s=0.2 --set run.checkpoint_s=0.2 --set run.interval_ms=100 \
         --json "$TMP/small/r.json"
     until_file "$TMP/small/r.json" '.complete == false' || true
-    dd if=/dev/zero of="$TMP/small/fill" bs=4k 2>/dev/null || true # until the disk is full
+    # until the run ends: whatever space comes free is taken within 10 ms
+    (while [ ! -e "$TMP/filled" ]; do
+        dd if=/dev/zero of="$TMP/small/fill" bs=4k oflag=append conv=notrunc 2>/dev/null
+        sleep 0.01
+    done) &
+    filler=$!
     end
+    touch "$TMP/filled"
+    wait "$filler" || true
     jq -e '.complete == false and (.ended | startswith("running: "))' "$TMP/small/r.json" >/dev/null 2>&1 &&
         ok "a full disk: the last whole checkpoint stays" || bad "a full disk: $(head -c 300 "$TMP/small/r.json")"
     umount "$TMP/small"
