@@ -117,6 +117,10 @@ struct cs_sweep_analysis {
     struct cs_scaling lever_scaling[CS_LEVER_MAX];
 };
 
+/* The scenario the options describe (the config file, then every --set),
+ * composed and parsed into sc: CS_OK, or a CS_E code with err said. Its
+ * JSON text in *text when text is not NULL (the caller frees it). */
+int cs_cli_scenario(const struct cs_options *o, struct cs_scenario *sc, char **text, char *err, size_t errlen);
 bool cs_cli_is_sweep(const struct cs_options *o, const struct cs_scenario *sc);
 /* Checks of a valid scenario that need the run's rank count: node lists,
  * the trace file (loaded into trace), the sweep. */

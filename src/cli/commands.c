@@ -42,13 +42,10 @@ int cs_cli_compare(const struct cs_options *o, bool speak)
  * outside a launcher, the checks that need a rank count wait for the run. */
 int cs_cli_print_config(const struct cs_options *o, bool speak)
 {
-    char err[CS_ERRBUF], *text = NULL;
+    char err[CS_ERRBUF];
     struct cs_scenario sc;
     struct cs_trace trace = {0};
-    int rc = cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err));
-    if (rc == CS_OK)
-        rc = cs_scenario_parse(&sc, text, strlen(text), err, sizeof(err));
-    free(text);
+    int rc = cs_cli_scenario(o, &sc, NULL, err, sizeof(err));
     int size = cs_cli_size_by_env();
     if (rc == CS_OK && size >= 2)
         rc = cs_cli_check_for_ranks(o, &sc, size, &trace, err, sizeof(err));
@@ -77,12 +74,9 @@ int cs_cli_print_config(const struct cs_options *o, bool speak)
  * launch to the scenario (scripts/run.sh). */
 int cs_cli_print_ranks(const struct cs_options *o, bool speak)
 {
-    char err[CS_ERRBUF], *text = NULL;
+    char err[CS_ERRBUF];
     static struct cs_scenario sc;
-    int rc = cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err));
-    if (rc == CS_OK)
-        rc = cs_scenario_parse(&sc, text, strlen(text), err, sizeof(err));
-    free(text);
+    int rc = cs_cli_scenario(o, &sc, NULL, err, sizeof(err));
     int first = rc == CS_OK ? cs_first_node(&sc) : 0, fits = 0, smallest = 0;
     bool differs = false;
     bool virtual_time = rc == CS_OK && (o->engine_set || sc.run.engine == CS_ENGINE_VIRTUAL);
@@ -150,13 +144,9 @@ bool cs_cli_wants_virtual(const struct cs_options *o)
 {
     if (o->engine_set)
         return true;
-    char err[CS_ERRBUF], *text = NULL;
+    char err[CS_ERRBUF];
     static struct cs_scenario sc;
-    bool v = cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err)) == CS_OK &&
-             cs_scenario_parse(&sc, text, strlen(text), err, sizeof(err)) == CS_OK &&
-             sc.run.engine == CS_ENGINE_VIRTUAL;
-    free(text);
-    return v;
+    return cs_cli_scenario(o, &sc, NULL, err, sizeof(err)) == CS_OK && sc.run.engine == CS_ENGINE_VIRTUAL;
 }
 
 /* A whole run (or sweep) in virtual time, with the same checks, report
@@ -169,9 +159,7 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
     char err[CS_ERRBUF], *text = NULL;
     static struct cs_scenario sc;
     struct cs_rank0 z = {0};
-    int rc = cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err));
-    if (rc == CS_OK)
-        rc = cs_scenario_parse(&sc, text, strlen(text), err, sizeof(err));
+    int rc = cs_cli_scenario(o, &sc, &text, err, sizeof(err));
     if (rc == CS_OK && sc.run.nodes < 1) {
         snprintf(err, sizeof(err),
                  "the virtual engine needs the number of service nodes: give --nodes N (or the scenario key "

@@ -90,6 +90,19 @@ void cs_cli_join_args(int argc, char **argv, char *out, size_t len)
     }
 }
 
+int cs_cli_scenario(const struct cs_options *o, struct cs_scenario *sc, char **text, char *err, size_t errlen)
+{
+    char *t = NULL;
+    int rc = cs_scenario_compose(o->config, o->sets, o->nsets, &t, err, errlen);
+    if (rc == CS_OK)
+        rc = cs_scenario_parse(sc, t, strlen(t), err, errlen);
+    if (text && rc == CS_OK)
+        *text = t;
+    else
+        free(t);
+    return rc;
+}
+
 bool cs_cli_is_sweep(const struct cs_options *o, const struct cs_scenario *sc)
 {
     return o->sweep || sc->sweep.enabled;

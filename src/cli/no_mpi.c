@@ -3,8 +3,6 @@
  * -DCS_WITH_MPI=OFF): one line that says so, and what works without it.
  */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
 #include "cs/common.h"
@@ -21,13 +19,9 @@ int cs_ranks_main(const struct cs_options *o, int argc, char **argv)
     if (cs_cli_rank_by_env() > 0) /* one line for a launch, from its first rank */
         return EXIT_USAGE;
     /* A mistake in the scenario first, as a build with MPI would say it. */
-    char err[CS_ERRBUF], *text = NULL;
+    char err[CS_ERRBUF];
     static struct cs_scenario sc;
-    int rc = cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err));
-    if (rc == CS_OK)
-        rc = cs_scenario_parse(&sc, text, strlen(text), err, sizeof(err));
-    free(text);
-    if (rc != CS_OK) {
+    if (cs_cli_scenario(o, &sc, NULL, err, sizeof(err)) != CS_OK) {
         fprintf(stderr, "clustersim: %s\n", err);
         return EXIT_USAGE;
     }
