@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cs/common.h"
+#include "cs/scenario.h"
 
 void sim_scenario(struct cs_scenario *sc, const char *json)
 {
@@ -36,7 +37,7 @@ struct sim_run *sim_run(const char *json, int nodes)
     struct sim_run *x = calloc(1, sizeof(*x));
     assert_non_null(x);
     sim_scenario(&x->sc, json);
-    assert_int_equal(cs_results_init(&x->r, nodes + 1), CS_OK);
+    assert_int_equal(cs_results_init(&x->r, cs_plan_ranks(&x->sc, nodes)), CS_OK);
     assert_int_equal(cs_virtual_run(&x->sc, nodes, NULL, &x->r, &x->st), CS_OK);
     return x;
 }

@@ -243,8 +243,6 @@ static void keys_that_need_another_say_which(void **state)
     expect_error("{\"dispatch\": {\"retries\": -1, \"timeout_ms\": 5}}", "'dispatch.retries'", "out of range");
     expect_error("{\"dispatch\": {\"batch\": 0}}", "'dispatch.batch'", "out of range");
     expect_error("{\"dispatch\": {\"dispatchers\": 0}}", "'dispatch.dispatchers'", "out of range");
-    expect_error("{\"dispatch\": {\"dispatchers\": 2}, \"run\": {\"engine\": \"virtual\"}}",
-                 "'dispatch.dispatchers': 2 dispatchers run on MPI ranks only", NULL);
     expect_error("{\"dispatch\": {\"dispatchers\": 2}, \"load\": {\"arrival\": \"trace\"}}",
                  "'dispatch.dispatchers': 2 dispatchers cannot share a trace", NULL);
     struct cs_scenario s;

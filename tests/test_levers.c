@@ -8,6 +8,8 @@
  */
 #include "test_common.h"
 
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,13 +246,14 @@ static void a_dispatcher_generates_its_share_on_its_own_streams(void **state)
                       "\"dispatch\":{\"dispatchers\":2,\"max_pending\":100000}}");
     struct cs_vnet s;
     struct cs_coord c;
-    assert_int_equal(cs_vnet_open(&s, 3), CS_OK);
+    assert_int_equal(cs_vnet_open(&s, 3, 1), CS_OK);
     struct cs_coord_part part = {1, 2, 2, 1};
-    assert_int_equal(cs_coord_init_part(&c, &sc, &part, 1, NULL, &s.tps[0], &s.clock, 0), CS_OK);
+    assert_int_equal(cs_coord_init_part(&c, &sc, &part, 1, NULL, &s.tps[0], &s.endpoints[0].clock, 0), CS_OK);
     assert_close(cs_coord_offered_rps(&c), 500, 1e-12);
-    while (s.now < 2 * CS_NS_PER_S + CS_NS_PER_MS) { /* no node answers: what it generates is what counts */
+    while (s.endpoints[0].now <
+           2 * CS_NS_PER_S + CS_NS_PER_MS) { /* no node answers: what it generates is what counts */
         assert_true(cs_coord_turn(&c) >= 0);
-        s.now += CS_NS_PER_MS;
+        s.endpoints[0].now += CS_NS_PER_MS;
     }
     /* Every 2 ms from one gap after the start; none at the window's end. */
     assert_int_equal(c.counters[CS_C_GENERATED], 999);
@@ -259,9 +262,9 @@ static void a_dispatcher_generates_its_share_on_its_own_streams(void **state)
 
     sim_scenario(&sc, "{\"load\":{\"arrival\":\"closed\",\"clients\":5},\"dispatch\":{\"dispatchers\":2}}");
     for (int d = 0; d < 2; d++) {
-        assert_int_equal(cs_vnet_open(&s, 3), CS_OK);
+        assert_int_equal(cs_vnet_open(&s, 3, 1), CS_OK);
         part = (struct cs_coord_part){d, 2, 2, 1};
-        assert_int_equal(cs_coord_init_part(&c, &sc, &part, 1, NULL, &s.tps[0], &s.clock, 0), CS_OK);
+        assert_int_equal(cs_coord_init_part(&c, &sc, &part, 1, NULL, &s.tps[0], &s.endpoints[0].clock, 0), CS_OK);
         assert_int_equal(c.clients_n, d == 0 ? 3 : 2);
         assert_int_equal(c.clients_idle, c.clients_n);
         cs_coord_free(&c);
@@ -360,6 +363,161 @@ static void jiq_sends_to_idle_nodes_and_counts_its_tokens(void **state)
     sim_done(rnd);
 }
 
+/* ---- an independent model of Join-Idle-Queue with several dispatchers ----
+ * Written for this test from the model's statement alone (Lu et al.,
+ * 2011), with none of clustersim's code: Poisson arrivals at rate lambda,
+ * each to one of k dispatchers at random; n single-server FIFO nodes with
+ * exponential service of mean s; a node that finishes with nothing queued
+ * tells one dispatcher at random that it is idle (each at the start too),
+ * and a dispatcher holds a node at most once on its list; an arrival goes
+ * to the oldest node on its dispatcher's list, else to a node at random.
+ * Returns the mean response time (arrival to departure) of the requests
+ * arriving in [warmup, warmup + window), in seconds. */
+struct ref_rng {
+    uint64_t s;
+};
+static double ref_uniform(struct ref_rng *r) /* splitmix64, in (0, 1) */
+{
+    uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return ((double)(z >> 11) + 0.5) / 9007199254740992.0;
+}
+static double ref_exp(struct ref_rng *r, double mean)
+{
+    return -mean * log(ref_uniform(r));
+}
+static int ref_below(struct ref_rng *r, int n)
+{
+    return (int)(ref_uniform(r) * n);
+}
+
+struct ref_node {
+    double *arrived; /* a ring of the arrival times queued here, the first in service */
+    int head, count, cap;
+    double ends; /* when the one in service leaves */
+};
+struct ref_list { /* a dispatcher's idle list: a ring of nodes, and who is on it */
+    int *v, head, count;
+    bool *on;
+};
+
+static void ref_tell(struct ref_list *lists, int k, int n, int node, struct ref_rng *rng)
+{
+    struct ref_list *l = &lists[ref_below(rng, k)];
+    if (l->on[node])
+        return;
+    l->on[node] = true;
+    l->v[(l->head + l->count++) % n] = node;
+}
+
+static double jiq_reference(int k, int n, double lambda, double s, double warmup, double window, uint64_t seed)
+{
+    struct ref_rng rng = {seed};
+    struct ref_node *nodes = calloc((size_t)n, sizeof(*nodes));
+    struct ref_list *lists = calloc((size_t)k, sizeof(*lists));
+    assert_non_null(nodes);
+    assert_non_null(lists);
+    for (int d = 0; d < k; d++) {
+        lists[d].v = calloc((size_t)n, sizeof(int));
+        lists[d].on = calloc((size_t)n, sizeof(bool));
+    }
+    for (int i = 0; i < n; i++) {
+        nodes[i].cap = 1024;
+        nodes[i].arrived = malloc((size_t)nodes[i].cap * sizeof(double));
+        nodes[i].ends = INFINITY;
+        ref_tell(lists, k, n, i, &rng);
+    }
+    double t = 0, next_arrival = ref_exp(&rng, 1 / lambda), sum = 0, end = warmup + window;
+    long measured = 0;
+    for (;;) {
+        int leaving = -1; /* the earliest departure: a linear look is enough for a test */
+        for (int i = 0; i < n; i++)
+            if (nodes[i].count > 0 && (leaving < 0 || nodes[i].ends < nodes[leaving].ends))
+                leaving = i;
+        if (next_arrival >= end) /* no arrival after the window: drain */
+            next_arrival = INFINITY;
+        if (leaving < 0 && next_arrival == INFINITY)
+            break;
+        if (leaving >= 0 && nodes[leaving].ends <= next_arrival) {
+            struct ref_node *x = &nodes[leaving];
+            t = x->ends;
+            double a = x->arrived[x->head];
+            if (a >= warmup && a < end) {
+                sum += t - a;
+                measured++;
+            }
+            x->head = (x->head + 1) % x->cap;
+            if (--x->count > 0)
+                x->ends = t + ref_exp(&rng, s);
+            else
+                ref_tell(lists, k, n, leaving, &rng);
+            continue;
+        }
+        t = next_arrival;
+        next_arrival = t + ref_exp(&rng, 1 / lambda);
+        struct ref_list *l = &lists[ref_below(&rng, k)];
+        int to;
+        if (l->count > 0) {
+            to = l->v[l->head];
+            l->head = (l->head + 1) % n;
+            l->count--;
+            l->on[to] = false;
+        } else {
+            to = ref_below(&rng, n);
+        }
+        struct ref_node *x = &nodes[to];
+        assert_true(x->count < x->cap);
+        x->arrived[(x->head + x->count++) % x->cap] = t;
+        if (x->count == 1)
+            x->ends = t + ref_exp(&rng, s);
+    }
+    for (int i = 0; i < n; i++)
+        free(nodes[i].arrived);
+    for (int d = 0; d < k; d++) {
+        free(lists[d].v);
+        free(lists[d].on);
+    }
+    free(nodes);
+    free(lists);
+    return sum / (double)measured;
+}
+
+/* Four dispatchers share 40 nodes at 90% load (exponential 1 ms
+ * service), in virtual time: JIQ's tokens beat power of two, which sees
+ * only a dispatcher's own requests in flight, which beats random (M/M/1
+ * per node, 10 ms); and JIQ's mean latency agrees within 10% with the
+ * independent model above (measured: 2.00 against 1.94 ms; the two
+ * differ in their random streams, and in details the model leaves out:
+ * a dispatcher's window of 128 requests a node, and a token a node sends
+ * at the very instant a request reaches it). */
+static void four_dispatchers_rank_the_policies_and_jiq_meets_an_independent_model(void **state)
+{
+    (void)state;
+    const char *policies[] = {"jiq", "power_of_d", "random"};
+    double mean_ms[3];
+    for (int p = 0; p < 3; p++) {
+        char json[400];
+        snprintf(json, sizeof(json),
+                 "{\"load\":{\"utilization\":0.9,\"duration_s\":10,\"warmup_s\":0.5},"
+                 "\"service\":{\"time\":{\"dist\":\"exponential\",\"mean_us\":1000}},"
+                 "\"dispatch\":{\"dispatchers\":4,\"policy\":\"%s\",\"max_pending\":1000000}}",
+                 policies[p]);
+        struct sim_run *x = sim_run(json, 40);
+        sim_assert_conserved(&x->r);
+        assert_int_equal(x->r.dispatchers, 4);
+        mean_ms[p] = cs_hist_mean(&x->r.latency) / 1e6;
+        print_message("4 dispatchers, 40 nodes, 90%%: %s mean latency %.3f ms\n", policies[p], mean_ms[p]);
+        sim_done(x);
+    }
+    assert_true(mean_ms[0] < mean_ms[1]);
+    assert_true(mean_ms[1] < mean_ms[2]);
+    double ref_ms = 1e3 * jiq_reference(4, 40, 36000, 1e-3, 0.5, 10, 7);
+    print_message("the independent model of JIQ: %.3f ms\n", ref_ms);
+    assert_close(mean_ms[0], ref_ms, 0.10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,6 +529,7 @@ int main(void)
         cmocka_unit_test(a_dispatcher_generates_its_share_on_its_own_streams),
         cmocka_unit_test(dispatchers_merge_into_one_report),
         cmocka_unit_test(jiq_sends_to_idle_nodes_and_counts_its_tokens),
+        cmocka_unit_test(four_dispatchers_rank_the_policies_and_jiq_meets_an_independent_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -216,9 +216,9 @@ static void multiple_servers_serve_in_parallel(void **state)
  * for a test to drive by hand; sc must outlive c. */
 static void coord_on_vnet(struct cs_vnet *s, struct cs_scenario *sc, struct cs_coord *c, const char *json)
 {
-    assert_int_equal(cs_vnet_open(s, 2), CS_OK);
+    assert_int_equal(cs_vnet_open(s, 2, 1), CS_OK);
     sim_scenario(sc, json);
-    assert_int_equal(cs_coord_init(c, sc, 1, NULL, &s->tps[0], &s->clock, 0), CS_OK);
+    assert_int_equal(cs_coord_init(c, sc, 1, NULL, &s->tps[0], &s->endpoints[0].clock, 0), CS_OK);
 }
 
 static void a_reply_for_no_request_is_counted_not_trusted(void **state)
@@ -248,7 +248,7 @@ static void a_late_node_keeps_its_servers_schedule(void **state)
     const char *modes[] = {"sleep", "spin"};
     for (int k = 0; k < 2; k++) {
         struct cs_vnet s;
-        assert_int_equal(cs_vnet_open(&s, 2), CS_OK);
+        assert_int_equal(cs_vnet_open(&s, 2, 1), CS_OK);
         char json[160];
         snprintf(json, sizeof(json), "{\"load\":{\"duration_s\":1,\"warmup_s\":0},\"service\":{\"mode\":\"%s\"}}",
                  modes[k]);
@@ -315,18 +315,18 @@ static void after_a_host_pause_replies_go_before_deadlines(void **state)
         struct cs_msg batch[CS_BATCH_MAX], m;
         int src;
         do { /* to the first arrival, which goes out at once */
-            s.now += CS_NS_PER_MS;
+            s.endpoints[0].now += CS_NS_PER_MS;
             assert_true(cs_coord_turn(&c) >= 0);
-            s.node_now = s.now;
+            s.endpoints[1].now = s.endpoints[0].now;
         } while (s.tps[1].poll(s.tps[1].ctx, batch, &src) == 0);
         m = batch[0];
-        int64_t sent = s.now;
-        s.node_now = sent + CS_NS_PER_MS;
+        int64_t sent = s.endpoints[0].now;
+        s.endpoints[1].now = sent + CS_NS_PER_MS;
         struct cs_msg reply = {.kind = CS_MSG_REPLY, .flags = m.flags, .id = m.id, .service_ns = CS_NS_PER_MS};
         assert_int_equal(s.tps[1].send(s.tps[1].ctx, 0, &reply, 1), CS_OK); /* in time: 1 ms after */
         if (paused)
             cs_coord_woke(&c, sent + 2 * CS_NS_PER_MS, sent + 20 * CS_NS_PER_MS);
-        s.now = sent + 20 * CS_NS_PER_MS; /* the look comes after the 10 ms deadline */
+        s.endpoints[0].now = sent + 20 * CS_NS_PER_MS; /* the look comes after the 10 ms deadline */
         assert_true(cs_coord_turn(&c) > 0);
         assert_int_equal(c.counters[CS_C_COMPLETED], paused ? 1 : 0);
         assert_int_equal(c.counters[CS_C_TIMED_OUT], paused ? 0 : 1);
@@ -596,9 +596,9 @@ static void time_series_rows_add_up_to_the_run(void **state)
     struct cs_interval_row row;
     double total = 0;
     for (int k = 1; k <= 4; k++) {
-        s.now = k * 250 * CS_NS_PER_MS - 1;
+        s.endpoints[0].now = k * 250 * CS_NS_PER_MS - 1;
         assert_true(cs_coord_turn(&c) >= 0);
-        cs_coord_interval(&c, s.now, &row);
+        cs_coord_interval(&c, s.endpoints[0].now, &row);
         total += row.offered_rps * row.length_s;
         assert_close(row.length_s, 0.25, 1e-6);
         assert_close(row.offered_rps, 1000, 0.01);

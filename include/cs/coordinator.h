@@ -298,7 +298,8 @@ int cs_coord_turn(struct cs_coord *c);
 void cs_coord_woke(struct cs_coord *c, int64_t due_ns, int64_t woke_ns);
 
 /* When the coordinator next has timed work (an arrival, a timeout, the end
- * of the window, the drain deadline), or INT64_MAX once done. */
+ * of the window, the drain deadline, a batch, the probe of a node marked
+ * down), or INT64_MAX once done. */
 int64_t cs_coord_next_event(const struct cs_coord *c);
 
 /* The offered load of the measured window, requests per second: the

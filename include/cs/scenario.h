@@ -31,6 +31,21 @@ int cs_feeders(const struct cs_scenario *s);
  * dispatchers: all of them; sharded dispatchers and relays: its block. */
 void cs_dispatcher_nodes(const struct cs_scenario *s, int d, int service_nodes, int *first, int *count);
 
+/* The topology plan of a run with `service_nodes` nodes, one place for
+ * both engines: which rank plays which role, and whom a dispatcher or a
+ * relay sends its requests to. Ranks 0..dispatchers-1 dispatch, the
+ * relays follow, then the service nodes; cs_plan_ranks() counts them. */
+enum cs_role { CS_ROLE_DISPATCHER, CS_ROLE_RELAY, CS_ROLE_NODE };
+struct cs_place {
+    enum cs_role role;
+    int index;      /* among the ranks of its role, 0-based */
+    int first_rank; /* a dispatcher or a relay: the first rank it sends requests to */
+    int count;      /* and how many (a node: 0) */
+};
+int cs_plan_ranks(const struct cs_scenario *s, int service_nodes);
+/* rank < cs_plan_ranks(s, service_nodes). */
+struct cs_place cs_plan_place(const struct cs_scenario *s, int service_nodes, int rank);
+
 /* The most requests a feeder keeps in flight to the `count` nodes from
  * rank `rank` on, together: dispatch.window each, or with a pull policy
  * their servers x dispatch.prefetch. */

@@ -557,6 +557,24 @@ static void theory_line(const struct cs_results *r, FILE *out)
                 "", r->occupied_us, t->occupied_mean_us, 100 * (mean / t->occupied_mean_us - 1));
 }
 
+/* The run's roles as its topology plan made them, in words: "1
+ * coordinator + 2 relays + 8 service nodes x 1 server". */
+static void topology_line(const struct cs_results *r, char *buf, size_t len)
+{
+    const struct cs_scenario *sc = &r->scenario;
+    int n = r->service_nodes, k = sc->service.servers, used = 0;
+    if (r->dispatchers > 1)
+        used = snprintf(buf, len, "%d dispatchers (%s nodes)", r->dispatchers,
+                        sc->dispatch.partition == CS_PARTITION_SHARED ? "shared" : "sharded");
+    else
+        used = snprintf(buf, len, "1 coordinator");
+    if (r->relays > 0 && used >= 0 && (size_t)used < len)
+        used += snprintf(buf + used, len - (size_t)used, " + %d relay%s", r->relays, r->relays == 1 ? "" : "s");
+    if (used >= 0 && (size_t)used < len)
+        snprintf(buf + used, len - (size_t)used, " + %d service node%s x %d server%s", n, n == 1 ? "" : "s", k,
+                 k == 1 ? "" : "s");
+}
+
 void cs_results_table(const struct cs_results *r, FILE *out)
 {
     if (r->sweep_n > 0) {
@@ -567,24 +585,13 @@ void cs_results_table(const struct cs_results *r, FILE *out)
     const uint64_t *c = r->coord;
     const struct cs_histogram *l = &r->latency;
     fprintf(out, "# clustersim %s  scenario \"%s\"%s\n", CS_VERSION, sc->name, r->complete ? "" : "  (INCOMPLETE)");
+    char roles[160];
+    topology_line(r, roles, sizeof(roles));
     if (sc->run.engine == CS_ENGINE_VIRTUAL)
-        fprintf(out, "# virtual time: 1 coordinator + %d service node%s x %d server%s, in one process (no MPI)\n",
-                r->service_nodes, r->service_nodes == 1 ? "" : "s", sc->service.servers,
-                sc->service.servers == 1 ? "" : "s");
-    else if (r->relays > 0)
-        fprintf(out, "# %d ranks: 1 coordinator + %d relay%s + %d service node%s x %d server%s on %d host%s; %s\n",
-                r->ranks, r->relays, r->relays == 1 ? "" : "s", r->service_nodes, r->service_nodes == 1 ? "" : "s",
-                sc->service.servers, sc->service.servers == 1 ? "" : "s", r->host_count, r->host_count == 1 ? "" : "s",
-                r->library);
-    else if (r->dispatchers > 1)
-        fprintf(out, "# %d ranks: %d dispatchers (%s nodes) + %d service node%s x %d server%s on %d host%s; %s\n",
-                r->ranks, r->dispatchers, sc->dispatch.partition == CS_PARTITION_SHARED ? "shared" : "sharded",
-                r->service_nodes, r->service_nodes == 1 ? "" : "s", sc->service.servers,
-                sc->service.servers == 1 ? "" : "s", r->host_count, r->host_count == 1 ? "" : "s", r->library);
+        fprintf(out, "# virtual time: %s, in one process (no MPI)\n", roles);
     else
-        fprintf(out, "# %d ranks: 1 coordinator + %d service node%s x %d server%s on %d host%s; %s\n", r->ranks,
-                r->service_nodes, r->service_nodes == 1 ? "" : "s", sc->service.servers,
-                sc->service.servers == 1 ? "" : "s", r->host_count, r->host_count == 1 ? "" : "s", r->library);
+        fprintf(out, "# %d ranks: %s on %d host%s; %s\n", r->ranks, roles, r->host_count, r->host_count == 1 ? "" : "s",
+                r->library);
     if (r->oversubscribed)
         fprintf(out, "# warning: %d ranks share %d cores on one host; numbers then measure that host's CPU too\n",
                 r->worst_host_ranks, r->worst_host_cores);

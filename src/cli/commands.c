@@ -129,7 +129,7 @@ static int virtual_step(void *arg, int i, int n, const struct cs_scenario *step,
         cs_cli_step_kept(x, i, n, row);
         return 0;
     }
-    int rc = cs_cli_step_results(x, nodes + 1);
+    int rc = cs_cli_step_results(x, cs_plan_ranks(step, nodes));
     if (rc == CS_OK)
         rc = cs_virtual_run(step, nodes, NULL, x->res, NULL);
     if (rc == CS_OK)
@@ -171,7 +171,7 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
         rc = CS_E_INVALID;
     }
     if (rc == CS_OK)
-        rc = cs_cli_prepare_run(o, text, sc.run.nodes + 1, &z, err, sizeof(err));
+        rc = cs_cli_prepare_run(o, text, cs_plan_ranks(&sc, sc.run.nodes), &z, err, sizeof(err));
     free(text);
     if (rc != CS_OK) {
         fprintf(stderr, "clustersim: %s\n", err);
@@ -213,7 +213,7 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
         nrows = cs_cli_run_sweep(&x, sc.run.nodes, &an, virtual_step);
         rc = nrows < 0 ? nrows : CS_OK;
     } else {
-        rc = cs_results_init(&res, sc.run.nodes + 1);
+        rc = cs_results_init(&res, cs_plan_ranks(&sc, sc.run.nodes));
         if (rc == CS_OK)
             rc = cs_virtual_run(&sc, sc.run.nodes, &z.trace, &res, NULL);
         if (rc == CS_OK) {

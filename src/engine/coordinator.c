@@ -1081,6 +1081,10 @@ int64_t cs_coord_next_event(const struct cs_coord *c)
     if (c->hedges.count > 0)
         next = fmin(next, (double)((struct cs_deadline *)cs_ring_front(&c->hedges))->at_ns + (double)c->hedge_after_ns);
     next = fmin(next, (double)cs_batcher_due(&c->out));
+    if (c->timeout_ns > 0 && c->nodes_down > 0) /* a node marked down gets its next probe */
+        for (int i = 0; i < c->nodes; i++)
+            if (c->node_down[i] && c->node_limit[i] == 0)
+                next = fmin(next, (double)c->node_next_probe[i]);
     return next >= 9.2e18 ? INT64_MAX : (int64_t)ceil(next);
 }
 

@@ -37,10 +37,10 @@ int cs_relay_start(struct cs_relay *rl, const struct cs_scenario *sc, int rank, 
     rl->tp = tp;
     rl->clk = clk;
     rl->up = 0;
-    int block_first, block;
-    cs_dispatcher_nodes(sc, rank - cs_feeder_first(sc), service_nodes, &block_first, &block);
-    rl->first_node = block_first;
-    rl->first_rank = cs_first_node(sc) + block_first;
+    struct cs_place p = cs_plan_place(sc, service_nodes, rank);
+    int block = p.count;
+    rl->first_rank = p.first_rank;
+    rl->first_node = p.first_rank - cs_first_node(sc);
     rl->nodes = block;
     rl->policy = &cs_policies[sc->dispatch.policy];
     rl->cost_ns = (int64_t)llround(sc->dispatch.cost_us * 1e3);

@@ -748,21 +748,15 @@ void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const st
     CS_MPI_CHECK(MPI_Barrier(comm));
     int64_t t0 = cs_now_ns(), cpu0 = cs_cpu_ns();
     int rc = CS_OK, k = sc->dispatch.dispatchers, first = cs_first_node(sc);
-    struct cs_coord_part part = {rank, k, first, nodes};
-    int block_first = 0, block = nodes;
-    if (rank < k) {
-        if (sc->dispatch.relays > 0) { /* rank 0 sends to the relays */
-            part.first_rank = cs_feeder_first(sc);
-            block = sc->dispatch.relays;
-        } else {
-            cs_dispatcher_nodes(sc, rank, nodes, &block_first, &block);
-            part.first_rank = first + block_first;
-        }
-        rc = run_coordinator(comm, sc, rank == 0 ? trace : NULL, h, opt, &part, block, t0, &coord);
-    } else if (rank < first) {
-        rc = run_relay(comm, sc, nodes, h, t0, &relay);
-    } else if (rank < first + nodes) {
-        rc = run_node(comm, sc, nodes, h, t0, &node);
+    if (rank < cs_plan_ranks(sc, nodes)) {
+        struct cs_place p = cs_plan_place(sc, nodes, rank);
+        struct cs_coord_part part = {rank, k, p.first_rank, nodes};
+        if (p.role == CS_ROLE_DISPATCHER)
+            rc = run_coordinator(comm, sc, rank == 0 ? trace : NULL, h, opt, &part, p.count, t0, &coord);
+        else if (p.role == CS_ROLE_RELAY)
+            rc = run_relay(comm, sc, nodes, h, t0, &relay);
+        else
+            rc = run_node(comm, sc, nodes, h, t0, &node);
     }
     /* Ranks past the active nodes sit this step out, napping below. */
     if (rc) {

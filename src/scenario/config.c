@@ -1064,28 +1064,11 @@ static int check_combinations(const struct cs_scenario *s, char *err, size_t err
              s->dispatch.prefetch, cs_policies[s->dispatch.policy].name);
         return CS_E_INVALID;
     }
-    if (s->dispatch.dispatchers > 1 && s->run.engine == CS_ENGINE_VIRTUAL) {
-        fail(err, errlen,
-             "scenario key 'dispatch.dispatchers': %d dispatchers run on MPI ranks only for now; the virtual engine "
-             "has one coordinator (set it to 1, or run on ranks)",
-             s->dispatch.dispatchers);
-        return CS_E_INVALID;
-    }
     if (s->dispatch.dispatchers > 1 && cs_arrival_kinds[s->load.arrival].source == CS_SOURCE_TRACE) {
         fail(err, errlen,
              "scenario key 'dispatch.dispatchers': %d dispatchers cannot share a trace yet (load.arrival is "
              "\"trace\"); replay it with one",
              s->dispatch.dispatchers);
-        return CS_E_INVALID;
-    }
-    int relays_max = s->dispatch.relays;
-    for (int i = 0; i < s->sweep.relays_n; i++)
-        relays_max = s->sweep.relays[i] > relays_max ? s->sweep.relays[i] : relays_max;
-    if (relays_max > 0 && s->run.engine == CS_ENGINE_VIRTUAL) {
-        fail(err, errlen,
-             "scenario key '%s': %d relays run on MPI ranks only for now; the virtual engine has one tier (set "
-             "it to 0, or run on ranks)",
-             s->dispatch.relays > 0 ? "dispatch.relays" : "sweep.relays", relays_max);
         return CS_E_INVALID;
     }
     if (s->sweep.relays_n > 0 && s->dispatch.dispatchers > 1) {
@@ -1121,13 +1104,6 @@ static int check_combinations(const struct cs_scenario *s, char *err, size_t err
     }
     for (int i = 0; i < s->sweep.dispatchers_n; i++) {
         int d = s->sweep.dispatchers[i];
-        if (d > 1 && s->run.engine == CS_ENGINE_VIRTUAL) {
-            fail(err, errlen,
-                 "scenario key 'sweep.dispatchers[%d]': %d dispatchers run on MPI ranks only for now; the virtual "
-                 "engine has one coordinator",
-                 i, d);
-            return CS_E_INVALID;
-        }
         if (d > 1 && cs_arrival_kinds[s->load.arrival].source == CS_SOURCE_TRACE) {
             fail(err, errlen, "scenario key 'sweep.dispatchers[%d]': %d dispatchers cannot share a trace yet", i, d);
             return CS_E_INVALID;

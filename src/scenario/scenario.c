@@ -48,6 +48,23 @@ void cs_dispatcher_nodes(const struct cs_scenario *s, int d, int service_nodes, 
     *count = (int)((long long)(d + 1) * service_nodes / k) - *first;
 }
 
+int cs_plan_ranks(const struct cs_scenario *s, int service_nodes)
+{
+    return cs_first_node(s) + service_nodes;
+}
+
+struct cs_place cs_plan_place(const struct cs_scenario *s, int service_nodes, int rank)
+{
+    int k = s->dispatch.dispatchers, first = cs_first_node(s), block_first = 0, block = 0;
+    if (rank >= first)
+        return (struct cs_place){CS_ROLE_NODE, rank - first, 0, 0};
+    if (rank < k && s->dispatch.relays > 0) /* rank 0 sends to the relays */
+        return (struct cs_place){CS_ROLE_DISPATCHER, rank, cs_feeder_first(s), s->dispatch.relays};
+    cs_dispatcher_nodes(s, rank - cs_feeder_first(s), service_nodes, &block_first, &block);
+    return (struct cs_place){rank < k ? CS_ROLE_DISPATCHER : CS_ROLE_RELAY, rank < k ? rank : rank - k,
+                             first + block_first, block};
+}
+
 /* A per-node setting of node `rank`: a list counts from the first node. */
 static double per_node(const struct cs_scenario *s, const struct cs_per_node *p, int rank)
 {

@@ -1,8 +1,8 @@
 /*
  * The virtual-time engine: an in-process loopback transport and a
- * discrete-event driver that runs the real coordinator and service-node
- * state machines, with the same message protocol as the MPI engine, in
- * virtual time. See virtual.h.
+ * discrete-event driver that runs the real dispatcher, relay and
+ * service-node state machines of a run's topology plan, with the same
+ * message protocol as the MPI engine, in virtual time. See virtual.h.
  */
 #include "cs/virtual.h"
 
@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "cs/common.h"
+#include "cs/relay.h"
+#include "cs/scenario.h"
 
 /* ---- inboxes: a min-heap of letters by (arrival time, sending order) ---- */
 
@@ -63,44 +65,92 @@ static int64_t inbox_next(const struct cs_vinbox *h)
     return h->n > 0 ? h->v[0].at_ns : INT64_MAX;
 }
 
-static void flag(struct cs_vnet *s, int rank)
+/* ---- wake-ups: a growable min-heap of (time, rank) ---- */
+
+static int wake_push(struct cs_vnet *s, int64_t t, int32_t id)
 {
-    if (!s->flagged[rank]) {
-        s->flagged[rank] = true;
-        s->touched[s->touched_n++] = rank;
+    if (s->wakes_n == s->wakes_cap) {
+        int cap = s->wakes_cap ? 2 * s->wakes_cap : 1024;
+        struct cs_due *v = realloc(s->wakes, (size_t)cap * sizeof(*v));
+        if (!v)
+            return CS_E_NOMEM;
+        s->wakes = v;
+        s->wakes_cap = cap;
     }
+    cs_heap_push(s->wakes, &s->wakes_n, t, id);
+    return CS_OK;
 }
 
-static int wake_push(struct cs_vnet *s, int64_t t, int node);
+/* A rank is woken for its mail (the next letter to arrive), for its own
+ * work (a service end, an arrival, a batch, a timeout), or at a fault's
+ * edge. Each rank has one live wake-up of each of the first two kinds,
+ * at due[2 * rank + kind]; one that a later look moved is dropped when it
+ * comes (run_events). A wake-up at the instant being handled goes on the
+ * ready stack instead of the heap. */
+enum { WAKE_MAIL, WAKE_WORK, WAKE_EDGE };
 
-/* A letter is posted at its sender's time: the coordinator's, after its
- * work for the message, or the node event's. A node is woken when it
- * arrives. */
+static int32_t wake_id(int rank, int kind)
+{
+    return 4 * rank + kind;
+}
+
+static int wake(struct cs_vnet *s, int64_t t, int rank, int kind)
+{
+    if (t <= s->now) {
+        if (!s->flagged[rank]) {
+            s->flagged[rank] = true;
+            s->ready[s->ready_n++] = rank;
+        }
+        return CS_OK;
+    }
+    int64_t *due = &s->due[2 * rank + kind];
+    if (t == *due)
+        return CS_OK;
+    if (t != INT64_MAX && wake_push(s, t, wake_id(rank, kind)) != CS_OK)
+        return CS_E_NOMEM;
+    *due = t;
+    return CS_OK;
+}
+
+/* After a rank's look: its next letter and its next work. */
+static int wake_next(struct cs_vnet *s, int rank, int64_t work)
+{
+    int rc = wake(s, inbox_next(&s->inbox[rank]), rank, WAKE_MAIL);
+    return rc ? rc : wake(s, work, rank, WAKE_WORK);
+}
+
+/* At a fault's edge, whatever else is due. */
+static int wake_edge(struct cs_vnet *s, int64_t t, int rank)
+{
+    return wake_push(s, t, wake_id(rank, WAKE_EDGE));
+}
+
+/* A letter is posted at its sender's time and wakes its receiver when
+ * it arrives. */
 static int lb_send(void *ctx, int dest, const struct cs_msg *m, int n)
 {
     struct cs_vendpoint *e = ctx;
     struct cs_vnet *s = e->net;
     if (dest < 0 || dest >= s->ranks || n < 1 || n > CS_BATCH_MAX)
         return CS_E_TRANSPORT;
-    if (e->rank == 0)
-        s->now += s->message_ns;
-    int64_t at = (e->rank == 0 ? s->now : s->node_now) + s->latency_ns;
+    if (e->charged)
+        e->now += s->message_ns;
+    int64_t at = e->now + s->latency_ns;
     int rc = CS_OK;
     s->messages++;
     for (int i = 0; i < n && rc == CS_OK; i++)
         rc = inbox_push(&s->inbox[dest], &(struct cs_vletter){m[i], e->rank, i == 0 ? n : 0, at, s->sent++});
-    if (rc == CS_OK && dest > 0)
-        rc = at <= s->now ? (flag(s, dest), CS_OK) : wake_push(s, at, dest - 1);
-    return rc;
+    if (rc != CS_OK || at >= s->due[2 * dest + WAKE_MAIL])
+        return rc; /* it is woken for an earlier letter, and then looks again */
+    return wake(s, at, dest, WAKE_MAIL);
 }
 
 /* The next message that has arrived by the receiver's time: its letters. */
 static int lb_poll(void *ctx, struct cs_msg *m, int *src)
 {
     struct cs_vendpoint *e = ctx;
-    struct cs_vnet *s = e->net;
-    struct cs_vinbox *q = &s->inbox[e->rank];
-    if (inbox_next(q) > (e->rank == 0 ? s->now : s->node_now))
+    struct cs_vinbox *q = &e->net->inbox[e->rank];
+    if (inbox_next(q) > e->now)
         return 0;
     int n = q->v[0].items;
     *src = q->v[0].src;
@@ -108,36 +158,38 @@ static int lb_poll(void *ctx, struct cs_msg *m, int *src)
         m[i] = q->v[0].msg;
         inbox_pop(q);
     }
-    if (e->rank == 0)
-        s->now += s->message_ns;
+    if (e->charged)
+        e->now += e->net->message_ns;
     return n;
 }
 
 static int64_t v_now(void *ctx)
 {
-    return ((struct cs_vnet *)ctx)->now;
+    return ((struct cs_vendpoint *)ctx)->now;
 }
 
 static void v_spin(void *ctx, int64_t ns)
 {
-    ((struct cs_vnet *)ctx)->now += ns;
+    ((struct cs_vendpoint *)ctx)->now += ns;
 }
 
-int cs_vnet_open(struct cs_vnet *s, int ranks)
+int cs_vnet_open(struct cs_vnet *s, int ranks, int charged)
 {
     memset(s, 0, sizeof(*s));
     s->ranks = ranks;
-    s->clock = (struct cs_clock){v_now, v_spin, v_spin, s};
     s->inbox = calloc((size_t)ranks, sizeof(*s->inbox));
     s->endpoints = calloc((size_t)ranks, sizeof(*s->endpoints));
     s->tps = calloc((size_t)ranks, sizeof(*s->tps));
-    s->touched = calloc((size_t)ranks, sizeof(*s->touched));
+    s->due = malloc(2 * (size_t)ranks * sizeof(*s->due));
+    s->ready = malloc((size_t)ranks * sizeof(*s->ready));
     s->flagged = calloc((size_t)ranks, sizeof(*s->flagged));
-    if (!s->inbox || !s->endpoints || !s->tps || !s->touched || !s->flagged)
+    if (!s->inbox || !s->endpoints || !s->tps || !s->due || !s->ready || !s->flagged)
         return CS_E_NOMEM;
     for (int i = 0; i < ranks; i++) {
-        s->endpoints[i] = (struct cs_vendpoint){s, i};
-        s->tps[i] = (struct cs_transport){&s->endpoints[i], lb_send, lb_poll};
+        struct cs_vendpoint *e = &s->endpoints[i];
+        *e = (struct cs_vendpoint){s, i, 0, i < charged, {v_now, v_spin, v_spin, e}};
+        s->tps[i] = (struct cs_transport){e, lb_send, lb_poll};
+        s->due[2 * i] = s->due[2 * i + 1] = INT64_MAX;
     }
     return CS_OK;
 }
@@ -149,204 +201,280 @@ void cs_vnet_close(struct cs_vnet *s)
     free(s->inbox);
     free(s->endpoints);
     free(s->tps);
-    free(s->touched);
+    free(s->due);
+    free(s->ready);
     free(s->flagged);
     free(s->wakes);
 }
 
-/* ---- node wake-ups: a growable min-heap of (time, node) ---- */
+/* ---- the roles, each woken at its own times ---- */
 
-static int wake_push(struct cs_vnet *s, int64_t t, int node)
+struct vrun {
+    const struct cs_scenario *sc;
+    struct cs_vnet net;
+    int dispatchers, relays, nodes, first;
+    struct cs_coord *coords; /* [dispatchers] */
+    int64_t *next_row;       /* [dispatchers]: when each rolls its next interval */
+    struct cs_relay *rls;    /* [relays] */
+    struct cs_node *ns;      /* [nodes] */
+    int64_t interval_ns;
+    struct cs_virtual_stats *st;
+};
+
+/* A dispatcher takes one turn at its own time (its work moves that time
+ * on), rolls its intervals as mpi_run.c does, and is woken again when it
+ * next has mail or work: at once, or when its work is over, if it has
+ * some due already. One turn at a time, so that what the other ranks do
+ * meanwhile (a reply, a token) reaches it when it would on ranks. */
+static int dispatcher_wake(struct vrun *v, int d)
 {
-    if (s->wakes_n == s->wakes_cap) {
-        int cap = s->wakes_cap ? 2 * s->wakes_cap : 1024;
-        struct cs_due *v = realloc(s->wakes, (size_t)cap * sizeof(*v));
-        if (!v)
-            return CS_E_NOMEM;
-        s->wakes = v;
-        s->wakes_cap = cap;
+    struct cs_coord *c = &v->coords[d];
+    struct cs_vendpoint *e = &v->net.endpoints[d];
+    struct cs_interval_row row;
+    if (cs_coord_done(c))
+        return CS_OK;
+    int rc = cs_coord_turn(c);
+    if (rc < 0)
+        return rc;
+    if (e->now >= v->next_row[d]) {
+        cs_coord_interval(c, e->now, &row);
+        v->next_row[d] += v->interval_ns;
     }
-    cs_heap_push(s->wakes, &s->wakes_n, t, node);
-    return CS_OK;
+    if (cs_coord_done(c)) {
+        cs_coord_interval(c, e->now, &row); /* the last, partial interval */
+        return CS_OK;
+    }
+    int64_t next = cs_coord_next_event(c);
+    if (v->next_row[d] < next)
+        next = v->next_row[d];
+    return wake_next(&v->net, d, next > e->now ? next : e->now);
 }
 
-/* One node's events up to the coordinator's time, each at its own time:
- * service ends and letters, in time order. */
-static int node_catch_up(struct cs_vnet *s, struct cs_node *n, int r, struct cs_virtual_stats *st)
+/* A relay likewise, until the dispatcher's shutdown has passed through it. */
+static int relay_wake(struct vrun *v, int i)
 {
-    struct cs_vinbox *q = &s->inbox[r];
+    struct cs_relay *rl = &v->rls[i];
+    int rank = v->dispatchers + i;
+    struct cs_vendpoint *e = &v->net.endpoints[rank];
+    if (rl->shutdown)
+        return CS_OK;
+    int rc = cs_relay_turn(rl);
+    if (rc < 0 || rl->shutdown)
+        return rc < 0 ? rc : CS_OK;
+    int64_t next = cs_relay_next_event(rl);
+    return wake_next(&v->net, rank, next > e->now ? next : e->now);
+}
+
+/* A node handles its events up to t, each at its own time (service ends
+ * and letters, in time order), and says when it next has one. */
+static int node_wake(struct vrun *v, int i, int64_t t)
+{
+    struct cs_node *n = &v->ns[i];
+    int rank = v->first + i;
+    struct cs_vendpoint *e = &v->net.endpoints[rank];
+    struct cs_vinbox *q = &v->net.inbox[rank];
     int rc;
-    for (;;) {
+    while (!n->shutdown) {
         int64_t letter = inbox_next(q), end = cs_node_next_deadline(n);
-        int64_t t = letter < end ? letter : end;
-        if (t > s->now)
+        int64_t at = letter < end ? letter : end;
+        if (at > t)
             break;
-        s->node_now = t;
-        if (end <= t && (rc = cs_node_advance(n, t, 0)) < 0)
+        e->now = at;
+        if (end <= at && (rc = cs_node_advance(n, at, 0)) < 0)
             return rc;
         struct cs_msg m[CS_BATCH_MAX];
         int src;
-        while ((rc = lb_poll(&s->endpoints[r], m, &src)) > 0) {
-            if ((rc = cs_node_on_message(n, m, rc, src, t)) != CS_OK)
+        while ((rc = lb_poll(e, m, &src)) > 0) {
+            if ((rc = cs_node_on_message(n, m, rc, src, at)) != CS_OK)
                 return rc;
             int depth = n->queue.count + n->busy;
-            if (depth > st->max_node_depth)
-                st->max_node_depth = depth;
+            if (depth > v->st->max_node_depth)
+                v->st->max_node_depth = depth;
         }
-        if ((rc = cs_node_advance(n, t, 0)) < 0)
+        if ((rc = cs_node_advance(n, at, 0)) < 0)
             return rc;
-        if (n->shutdown)
-            break;
     }
+    if (n->shutdown)
+        return CS_OK;
     /* A fault's edge with nothing else due: the node looks at itself. */
     if (n->faults_n > 0) {
-        s->node_now = s->now;
-        if ((rc = cs_node_advance(n, s->now, 0)) < 0)
+        e->now = t;
+        if ((rc = cs_node_advance(n, t, 0)) < 0)
+            return rc;
+    }
+    return wake_next(&v->net, rank, cs_node_next_deadline(n));
+}
+
+/* Set up every role of the plan at time 0: the nodes first (with jiq,
+ * their servers say they are idle), their faults' edges as wake-ups,
+ * then the relays and the dispatchers, each due at once. */
+static int start_roles(struct vrun *v, const struct cs_trace *trace)
+{
+    const struct cs_scenario *sc = v->sc;
+    struct cs_vnet *s = &v->net;
+    int rc;
+    for (int i = 0; i < v->nodes; i++) {
+        struct cs_node *n = &v->ns[i];
+        int rank = v->first + i;
+        if ((rc = cs_node_start(n, sc, rank, v->nodes, &s->tps[rank], 0)) != CS_OK)
+            return rc;
+        if (n->tell_idle && (rc = cs_node_advance(n, 0, 0)) < 0)
+            return rc;
+        /* A node looks at its faults when it is woken: at their edges. */
+        for (int f = 0; f < n->faults_n; f++) {
+            const struct cs_fault *fl = &n->faults[f];
+            if ((rc = wake_edge(s, (int64_t)llround(fl->at_s * 1e9), rank)) ||
+                (fl->for_s > 0 && (rc = wake_edge(s, (int64_t)llround((fl->at_s + fl->for_s) * 1e9), rank))))
+                return rc;
+        }
+    }
+    for (int i = 0; i < v->relays; i++) {
+        int rank = v->dispatchers + i;
+        if ((rc = cs_relay_start(&v->rls[i], sc, rank, v->nodes, &s->tps[rank], &s->endpoints[rank].clock, 0)) ||
+            (rc = wake(s, 0, rank, WAKE_WORK)))
+            return rc;
+    }
+    for (int d = 0; d < v->dispatchers; d++) {
+        struct cs_place p = cs_plan_place(sc, v->nodes, d);
+        struct cs_coord_part part = {d, v->dispatchers, p.first_rank, v->nodes};
+        if ((rc = cs_coord_init_part(&v->coords[d], sc, &part, p.count, d == 0 ? trace : NULL, &s->tps[d],
+                                     &s->endpoints[d].clock, 0)) ||
+            (rc = wake(s, 0, d, WAKE_WORK)))
+            return rc;
+        v->next_row[d] = v->interval_ns;
+    }
+    return CS_OK;
+}
+
+/* The wake-ups in time order until none is left: every dispatcher done,
+ * every relay and node shut down. */
+static int run_events(struct vrun *v)
+{
+    struct cs_vnet *s = &v->net;
+    while (s->ready_n > 0 || s->wakes_n > 0) {
+        int r, rc;
+        if (s->ready_n > 0) { /* those woken at this instant first */
+            r = s->ready[--s->ready_n];
+            s->flagged[r] = false;
+        } else {
+            struct cs_due w = cs_heap_pop(s->wakes, &s->wakes_n);
+            int kind = w.id % 4;
+            r = w.id / 4;
+            if (kind != WAKE_EDGE) {
+                if (w.at_ns != s->due[2 * r + kind])
+                    continue; /* a later look moved it */
+                s->due[2 * r + kind] = INT64_MAX;
+            }
+            s->now = w.at_ns;
+        }
+        struct cs_vendpoint *e = &s->endpoints[r];
+        if (e->now < s->now)
+            e->now = s->now;
+        if (r < v->first && e->now > s->now) { /* busy until then: everything before comes first */
+            if ((rc = wake(s, e->now, r, WAKE_WORK)) != CS_OK)
+                return rc;
+            continue;
+        }
+        if (r < v->dispatchers)
+            rc = dispatcher_wake(v, r);
+        else if (r < v->first)
+            rc = relay_wake(v, r - v->dispatchers);
+        else
+            rc = node_wake(v, r - v->first, s->now);
+        if (rc)
             return rc;
     }
     return CS_OK;
 }
 
-/* Let the nodes with something to do by now do it: those with mail, and
- * those whose wake-up time has come (a letter arrives, a service ends, a
- * fault starts or ends). A node that is not woken is not looked at, so an
- * event costs what it touches, not the number of nodes. due[i] is node
- * i's next service end as last pushed; a wake-up that is no longer due
- * only costs a look. */
-static int settle_nodes(struct cs_vnet *s, struct cs_node *nodes, int64_t *due, struct cs_virtual_stats *st)
+/* What each rank reports, gathered as mpi_run.c gathers it: the nodes'
+ * counters and histograms, the first dispatcher's measures, the other
+ * dispatchers' and the relays' added to them. */
+static int collect(struct vrun *v, struct cs_results *r)
 {
-    for (;;) {
-        while (s->wakes_n > 0 && s->wakes[0].at_ns <= s->now)
-            flag(s, cs_heap_pop(s->wakes, &s->wakes_n).id + 1);
-        if (s->touched_n == 0)
-            return CS_OK;
-        int r = s->touched[--s->touched_n];
-        s->flagged[r] = false;
-        struct cs_node *n = &nodes[r - 1];
-        int rc = node_catch_up(s, n, r, st);
-        if (rc)
-            return rc;
-        int64_t d = cs_node_next_deadline(n);
-        if (d != due[r - 1]) {
-            due[r - 1] = d;
-            if (d != INT64_MAX && wake_push(s, d, r - 1) != CS_OK)
-                return CS_E_NOMEM;
+    int ranks = v->net.ranks;
+    struct cs_rank_report *reports = calloc((size_t)ranks, sizeof(*reports));
+    struct cs_dispatch_report *d = malloc(sizeof(*d));
+    if (!reports || !d) {
+        free(reports);
+        free(d);
+        return CS_E_NOMEM;
+    }
+    snprintf(r->library, sizeof(r->library), "virtual time (no MPI)");
+    for (int i = 0; i < ranks; i++) {
+        snprintf(reports[i].info.host, sizeof(reports[i].info.host), "virtual");
+        reports[i].info.host_ranks = ranks;
+        reports[i].info.host_cores = ranks;
+        reports[i].info.cpu_ns = -1; /* no ranks, no CPU time of theirs */
+        cs_hist_init(&reports[i].service);
+        if (i >= v->first) {
+            memcpy(reports[i].counters, v->ns[i - v->first].counters, sizeof(reports[i].counters));
+            reports[i].service = v->ns[i - v->first].service;
         }
     }
+    struct cs_coord_measures m;
+    cs_coord_measures(&v->coords[0], &m);
+    cs_results_collect(r, v->sc, &m, reports);
+    for (int k = 1; k < v->dispatchers; k++) {
+        cs_coord_measures(&v->coords[k], &m);
+        cs_dispatch_report_fill(d, k, &m);
+        cs_results_add_dispatcher(r, d, m.node_completed, m.node_wait_ns);
+    }
+    for (int i = 0; i < v->relays; i++) {
+        const struct cs_relay *rl = &v->rls[i];
+        struct cs_relay_report rr = {.rank = v->dispatchers + i, .first_node = rl->first_node, .nodes = rl->nodes};
+        memcpy(rr.counters, rl->counters, sizeof(rr.counters));
+        cs_results_add_relay(r, &rr, rl->node_completed, rl->node_wait_ns);
+    }
+    cs_results_analyze(r);
+    free(reports);
+    free(d);
+    return CS_OK;
 }
 
 int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trace *trace, struct cs_results *r,
                    struct cs_virtual_stats *stats)
 {
     struct cs_virtual_stats local = {0};
-    struct cs_virtual_stats *st = stats ? stats : &local;
-    memset(st, 0, sizeof(*st));
-    struct cs_vnet s;
-    int rc = cs_vnet_open(&s, nodes + 1);
-    struct cs_node *ns = calloc((size_t)nodes, sizeof(*ns));
-    struct cs_coord c;
-    memset(&c, 0, sizeof(c));
-    struct cs_rank_report *reports = calloc((size_t)nodes + 1, sizeof(*reports));
-    int64_t *due = calloc((size_t)nodes + 1, sizeof(*due));
-    if (rc || !ns || !reports || !due) {
+    struct vrun v = {.sc = sc, .st = stats ? stats : &local};
+    memset(v.st, 0, sizeof(*v.st));
+    v.dispatchers = sc->dispatch.dispatchers;
+    v.relays = sc->dispatch.relays;
+    v.first = cs_first_node(sc);
+    v.nodes = nodes;
+    v.interval_ns = (int64_t)(sc->run.interval_ms * 1e6);
+    int rc = cs_vnet_open(&v.net, cs_plan_ranks(sc, nodes), v.first);
+    v.coords = calloc((size_t)v.dispatchers, sizeof(*v.coords));
+    v.next_row = calloc((size_t)v.dispatchers, sizeof(*v.next_row));
+    v.rls = calloc((size_t)(v.relays > 0 ? v.relays : 1), sizeof(*v.rls));
+    v.ns = calloc((size_t)(nodes > 0 ? nodes : 1), sizeof(*v.ns));
+    if (rc || !v.coords || !v.next_row || !v.rls || !v.ns) {
         rc = CS_E_NOMEM;
         goto out;
     }
-    s.latency_ns = (int64_t)llround(sc->network.latency_us * 1e3);
-    s.message_ns = (int64_t)llround(sc->model.coordinator_message_us * 1e3);
-    for (int i = 0; i < nodes; i++) {
-        rc = cs_node_start(&ns[i], sc, i + 1, nodes, &s.tps[i + 1], 0);
-        if (rc == CS_OK && ns[i].tell_idle) { /* jiq: its servers say they are idle */
-            int told = cs_node_advance(&ns[i], 0, 0);
-            rc = told < 0 ? told : CS_OK;
-        }
-        if (rc)
-            goto out;
-        due[i] = INT64_MAX;
-        /* A node looks at its faults when it is woken: at their edges. */
-        for (int f = 0; f < ns[i].faults_n && rc == CS_OK; f++) {
-            const struct cs_fault *fl = &ns[i].faults[f];
-            rc = wake_push(&s, (int64_t)llround(fl->at_s * 1e9), i);
-            if (rc == CS_OK && fl->for_s > 0)
-                rc = wake_push(&s, (int64_t)llround((fl->at_s + fl->for_s) * 1e9), i);
-        }
-        if (rc)
-            goto out;
-    }
-    rc = cs_coord_init(&c, sc, nodes, trace, &s.tps[0], &s.clock, 0);
-    if (rc)
+    v.net.latency_ns = (int64_t)llround(sc->network.latency_us * 1e3);
+    v.net.message_ns = (int64_t)llround(sc->model.coordinator_message_us * 1e3);
+    if ((rc = start_roles(&v, trace)) || (rc = run_events(&v)) || (rc = collect(&v, r)))
         goto out;
-
-    /* Intervals every run.interval_ms, as mpi_run.c rolls them. */
-    int64_t interval_ns = (int64_t)(sc->run.interval_ms * 1e6), next_row = interval_ns;
-    struct cs_interval_row row;
-    bool turn = true;
-    while (!cs_coord_done(&c)) {
-        if (turn && (rc = cs_coord_turn(&c)) < 0)
-            goto out;
-        if (s.now >= next_row) {
-            cs_coord_interval(&c, s.now, &row);
-            next_row += interval_ns;
-        }
-        rc = settle_nodes(&s, ns, due, st);
-        if (rc)
-            goto out;
-        int64_t next = cs_coord_next_event(&c), mail = inbox_next(&s.inbox[0]);
-        turn = true;
-        if (mail <= s.now || next <= s.now)
-            continue; /* replies to take, or work due, at this instant */
-        if (mail < next)
-            next = mail;
-        if (s.wakes_n > 0 && s.wakes[0].at_ns < next)
-            next = s.wakes[0].at_ns;
-        if (next == INT64_MAX)
-            continue;
-        if (next > next_row)
-            next = next_row;
-        if (next > s.now)
-            s.now = next;
-        /* The nodes due now act first; the coordinator turns only when
-         * that gave it mail or it has something of its own due (a node
-         * marked down is probed on its turns, so those keep coming). */
-        rc = settle_nodes(&s, ns, due, st);
-        if (rc)
-            goto out;
-        turn = inbox_next(&s.inbox[0]) <= s.now || cs_coord_next_event(&c) <= s.now || c.nodes_down > 0;
+    v.st->messages = v.net.messages;
+    for (int d = 0; d < v.dispatchers; d++) {
+        const struct cs_coord *c = &v.coords[d];
+        const struct cs_ring *rings[] = {&c->deadlines, &c->resend_deadlines, &c->retries, &c->hedges};
+        for (size_t i = 0; i < sizeof(rings) / sizeof(rings[0]); i++)
+            if (rings[i]->cap > v.st->ring_cap)
+                v.st->ring_cap = rings[i]->cap;
     }
-    cs_coord_interval(&c, s.now, &row); /* the last, partial interval */
-    s.now += s.latency_ns;              /* the nodes take their shutdown */
-    rc = settle_nodes(&s, ns, due, st);
-    if (rc)
-        goto out;
-
-    snprintf(r->library, sizeof(r->library), "virtual time (no MPI)");
-    for (int i = 0; i <= nodes; i++) {
-        snprintf(reports[i].info.host, sizeof(reports[i].info.host), "virtual");
-        reports[i].info.host_ranks = nodes + 1;
-        reports[i].info.host_cores = nodes + 1;
-        reports[i].info.cpu_ns = -1; /* no ranks, no CPU time of theirs */
-        cs_hist_init(&reports[i].service);
-        if (i > 0) {
-            memcpy(reports[i].counters, ns[i - 1].counters, sizeof(reports[i].counters));
-            reports[i].service = ns[i - 1].service;
-        }
-    }
-    struct cs_coord_measures m;
-    cs_coord_measures(&c, &m);
-    cs_results_collect(r, sc, &m, reports);
-    cs_results_analyze(r);
-    st->messages = s.messages;
-    const struct cs_ring *rings[] = {&c.deadlines, &c.resend_deadlines, &c.retries, &c.hedges};
-    for (size_t i = 0; i < sizeof(rings) / sizeof(rings[0]); i++)
-        if (rings[i]->cap > st->ring_cap)
-            st->ring_cap = rings[i]->cap;
 out:
-    for (int i = 0; ns && i < nodes; i++)
-        cs_node_free(&ns[i]);
-    free(ns);
-    free(reports);
-    free(due);
-    cs_coord_free(&c);
-    cs_vnet_close(&s);
+    for (int i = 0; v.ns && i < nodes; i++)
+        cs_node_free(&v.ns[i]);
+    for (int i = 0; v.rls && i < v.relays; i++)
+        cs_relay_free(&v.rls[i]);
+    for (int d = 0; v.coords && d < v.dispatchers; d++)
+        cs_coord_free(&v.coords[d]);
+    free(v.ns);
+    free(v.rls);
+    free(v.coords);
+    free(v.next_row);
+    cs_vnet_close(&v.net);
     return rc;
 }
