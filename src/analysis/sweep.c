@@ -389,10 +389,13 @@ void cs_lever_scenario(const struct cs_scenario *sc, int g, struct cs_scenario *
         *(int *)((char *)out + l.field) = l.values[g];
 }
 
-/* Service nodes a setting has: the base's, and the ranks of dispatchers
- * and relays it does without. */
+/* Service nodes a setting has: on ranks, the base's, and the ranks of
+ * dispatchers and relays it does without; in virtual time, the nodes
+ * asked for, whatever the roles above them. */
 static int setting_nodes(const struct cs_scenario *sc, const struct cs_scenario *setting, int max_nodes)
 {
+    if (sc->run.engine == CS_ENGINE_VIRTUAL)
+        return max_nodes;
     return max_nodes + cs_first_node(sc) - cs_first_node(setting);
 }
 

@@ -41,6 +41,34 @@ check "$TMP/s.json" '.analysis.knee_nodes == 4 and .analysis.knee_bottleneck == 
     "a virtual sweep finds the coordinator's knee at 4 nodes" '.analysis'
 xmllint --noout "$TMP/s.html" && ok "its HTML report is well formed" || bad "virtual sweep HTML"
 
+# The levers in virtual time. A sweep of the dispatchers (20 us a request
+# at each, nodes of 1000 req/s at 90%: k S / c = 50 k nodes) finds each
+# knee at k S / c, where the dispatchers are the bottleneck.
+v --virtual --nodes 400 --sweep --set 'sweep.dispatchers=[1,2,4]' --set 'sweep.nodes=[25,50,100,200,400]' \
+    --set dispatch.cost_us=20 --set load.utilization=0.9 --set load.duration_s=0.1 --set load.warmup_s=0.05 -q \
+    --json "$TMP/lev.json"
+check "$TMP/lev.json" '[.levers.settings[].knee_nodes] == [50, 100, 200] and
+    ([.levers.settings[].predicted_knee_nodes | . / 50 | round] == [1, 2, 4]) and
+    (.sweep | map(select(.nodes == 400)) | map(.bottleneck)) == ["coordinator", "dispatchers", "dispatchers"]' \
+    "a virtual sweep of 1, 2 and 4 dispatchers finds each knee at k S / c (50, 100, 200 nodes)" \
+    '{settings: [.levers.settings[] | {value, knee_nodes, predicted_knee_nodes}]}'
+# Four dispatchers on shared nodes with jiq: deterministic by seed too.
+for i in 1 2; do
+    v --virtual --nodes 12 --set dispatch.dispatchers=4 --set dispatch.policy=jiq --set load.utilization=0.9 \
+        "${short[@]}" -q --json "$TMP/jiq$i.json"
+done
+check "$TMP/jiq1.json" "(.dispatchers | length) == 4 and .requests.lost == 0 and .coordinator.counters.idle_tokens > 0 and
+    .latency_us == $(jq -c .latency_us "$TMP/jiq2.json")" "4 virtual dispatchers with jiq: nothing lost, the same twice" \
+    '{dispatchers, requests, latency_us}'
+# A relay tier: every request crosses a relay, which pays the dispatch
+# work rank 0 no longer does.
+v --virtual --nodes 8 --set dispatch.relays=2 --set dispatch.cost_us=100 "${short[@]}" -q --json "$TMP/rel.json"
+check "$TMP/rel.json" '(.relays | length) == 2 and .requests.lost == 0 and .requests.completed > 0 and
+    ([.relays[].counters.forwarded] | add) >= .requests.completed and ([.relays[].per_request_us] | min) > 99 and
+    .coordinator.per_request_us < 1 and .relays[1].first_node_rank == 7' \
+    "2 virtual relays: each pays the 100 us of dispatch work (as measured in the window), rank 0 none, nothing lost" \
+    '{relays: [.relays[] | {rank, first_node_rank, per_request_us, counters}], coordinator, requests}'
+
 EXPECT_RC=2 v --virtual --nodes 4 --sweep --set 'sweep.nodes=[1,8]' "${short[@]}"
 [ "$RC" -eq 2 ] && grep -q "or give --nodes 8 in virtual time" "$TMP/err" &&
     ok "a sweep beyond --nodes: one line naming the node count it needs" || bad "sweep [1,8] on 4: $RC $(cat "$TMP/err")"
