@@ -152,6 +152,29 @@ static void with_no_coordinator_queue_what_cannot_be_sent_is_rejected(void **sta
     sim_done(x);
 }
 
+/* A coordinator that cannot keep up generates its arrivals late: with a
+ * warm-up longer than it can catch up on (90,000 req/s offered, 50,000 it
+ * can dispatch), the window's arrivals come after the clock has passed
+ * the window. They are generated all the same, late: the window reports
+ * the load it was offered, a latency (from the intended arrival) that
+ * holds the coordinator's lag, about half a second by then, and names the
+ * coordinator, where it used to report nothing offered, no latency and no
+ * bottleneck. */
+static void a_coordinator_behind_its_arrivals_still_offers_the_whole_window(void **state)
+{
+    (void)state;
+    struct sim_run *x = sim_run("{\"load\":{\"utilization\":0.9,\"duration_s\":0.5,\"warmup_s\":1},"
+                                "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":1000}},"
+                                "\"dispatch\":{\"cost_us\":20}}",
+                                100);
+    sim_assert_conserved(&x->r);
+    assert_close(x->r.coord[CS_C_GENERATED], 45000, 0.02);
+    assert_close(x->r.offered_rps, 90000, 0.02);
+    assert_true(cs_hist_percentile(&x->r.latency, 50) > 300 * CS_NS_PER_MS);
+    assert_int_equal(x->r.bottleneck, CS_BOTTLENECK_COORDINATOR);
+    sim_done(x);
+}
+
 /* A coordinator that needs 500 us per request caps throughput at 2000
  * req/s whatever the nodes can do. Its backlog must show as latency
  * (open loop: latency counts from the intended arrival). */
@@ -1008,6 +1031,7 @@ int main(void)
         cmocka_unit_test(a_pulling_node_waits_a_round_trip_for_its_next_request),
         cmocka_unit_test(a_late_node_keeps_its_servers_schedule),
         cmocka_unit_test(after_a_host_pause_replies_go_before_deadlines),
+        cmocka_unit_test(a_coordinator_behind_its_arrivals_still_offers_the_whole_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,12 @@
 /*
- * A service node's state machine (ranks 1..N-1), free of MPI: a FIFO queue
- * in front of `servers` identical servers. A request starts on a free
- * server with deadline = start + requested service time x speed; its reply
- * goes out when the deadline is reached. The driver decides how to wait
- * until the next deadline or message (sleep or spin).
+ * A service node's state machine (the ranks from cs_first_node() on, after
+ * the dispatchers and the relays), free of MPI: a FIFO queue in front of
+ * `servers` identical servers. It serves the requests of its feeders (the
+ * dispatchers that may use it, or its relay: transport.h) and answers each
+ * to the rank that sent it. A request starts on a free server with
+ * deadline = start + requested service time x speed; its reply goes out
+ * when the deadline is reached. The driver decides how to wait until the
+ * next deadline or message (sleep or spin).
  */
 #ifndef CS_SERVICE_NODE_H
 #define CS_SERVICE_NODE_H
@@ -70,17 +73,17 @@ struct cs_node {
     int queue_capacity;  /* most requests waiting for a server; 0: unbounded */
     int64_t window_start, window_end;
     bool shutdown;
-    int shutdowns_left; /* the dispatchers that may send it requests each end with a shutdown */
+    int shutdowns_left; /* each feeder that may send it requests ends with a shutdown */
     bool stopped_early; /* one of them was stopped before its window ended */
 
-    /* jiq: a server left idle tells one of the dispatchers (ranks
+    /* jiq: a server left idle tells one of its feeders (ranks
      * tell_first .. tell_first + tell_n - 1) chosen at random. */
     bool tell_idle, told_start;
     int tell_first, tell_n;
     struct cs_rng tell_rng;
 
     struct cs_ring queue;  /* of struct cs_queued, waiting for a server */
-    struct cs_batcher out; /* replies, batched per dispatcher (dispatch.batch) */
+    struct cs_batcher out; /* replies, batched per feeder (dispatch.batch) */
     struct cs_server *servers;
     int busy;
 
@@ -97,9 +100,10 @@ int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacit
                  int64_t window_start, int64_t window_end);
 void cs_node_free(struct cs_node *n);
 
-/* cs_node_init for service node `rank` of a scenario whose run starts at
- * t0 with service_nodes of them: its servers, speed and queue capacity,
- * the measured window, and the dispatchers that may send to it. */
+/* cs_node_init for the service node of rank `rank` of a scenario whose
+ * run starts at t0 with service_nodes of them: its servers, speed and
+ * queue capacity, the measured window, and its feeders (the ranks that
+ * may send to it: how many shutdowns end it, whom its idle tokens go to). */
 int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, int service_nodes,
                   const struct cs_transport *tp, int64_t t0);
 
@@ -113,9 +117,10 @@ int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int count, int
 void cs_node_woke(struct cs_node *n, int64_t due_ns, int64_t woke_ns);
 
 /* Complete every server whose deadline is within early_ns of now (its
- * reply goes into the batch for its dispatcher), start queued requests on
- * free servers, and send the batches that are due. Returns the number of
- * requests completed, or a negative CS_E code.
+ * reply goes into the batch for the rank that sent the request), start
+ * queued requests on free servers, and send the batches that are due
+ * (and, with jiq, the idle tokens). Returns the number of requests
+ * completed, or a negative CS_E code.
  * With catch_up (service emulated by sleeping, which needs no CPU), a
  * request that was queued when its server's previous request was due to
  * end starts at that due time, not when the node woke up to see it: a

@@ -1,38 +1,62 @@
 /*
- * The message protocol and the transport interface the coordinator and
- * service nodes talk through. The MPI transport (mpi_transport.c) and the
- * in-process loopback used by the unit tests both implement it.
+ * The message protocol and the transport interface that dispatchers,
+ * relays and service nodes talk through. The MPI transport
+ * (mpi_transport.c) and the virtual engine's in-process loopback
+ * (virtual.c, which the unit tests drive too) both implement it.
  *
- * Protocol. Addresses are MPI ranks: 0 is the coordinator, service node i
- * (0-based) is rank i + 1. Every message is one fixed-size struct cs_msg.
- *   coordinator -> node  CS_MSG_REQUEST  {id, service_ns = requested, flags}
- *   node -> coordinator  CS_MSG_REPLY    {id, service_ns = delivered, flags}
+ * Addresses are ranks: MPI ranks, or the virtual engine's endpoints,
+ * numbered alike by the topology plan (cs_plan_place, scenario.h). Ranks
+ * 0..k-1 are the dispatchers (dispatch.dispatchers = k; rank 0, the
+ * coordinator, also merges the results); then, only with k = 1, ranks
+ * k..k+r-1 are the relays (dispatch.relays = r); service node i (0-based)
+ * is rank cs_first_node() + i = k + r + i. A node's feeders are the ranks
+ * that may send it requests: its relay when there are relays, else the
+ * dispatchers (every one when they share the nodes, its owner alone when
+ * they are sharded). Every item is one fixed-size struct cs_msg.
+ *   feeder -> node       CS_MSG_REQUEST  {id, service_ns = requested, flags}
+ *   node -> feeder       CS_MSG_REPLY    {id, service_ns = delivered, flags}
+ *                        to the rank that sent the request
  *                        (flags | CS_REPLY_REJECTED when the node's queue
  *                        was full and it did not serve the request)
- *   coordinator -> node  CS_MSG_SHUTDOWN after the drain: the node stops,
- *                        abandoning (and counting) anything still queued.
- *   node -> coordinator  CS_MSG_IDLE {} with dispatch.policy "jiq": one of
+ *   feeder -> node       CS_MSG_SHUTDOWN after the drain, one from each
+ *                        feeder that may send to the node; at the last
+ *                        the node stops, abandoning (and counting)
+ *                        anything still queued.
+ *   node -> feeder       CS_MSG_IDLE {} with dispatch.policy "jiq": one of
  *                        the node's servers is idle and nothing waits for it
  *                        (at the start, once per server, and whenever a
  *                        server finishes with nothing queued), told to one
- *                        dispatcher chosen at random among those that may
+ *                        feeder chosen at random among those that may
  *                        send to it, as its own message.
- * Messages between two ranks arrive in the order sent, so a node sees
- * SHUTDOWN after every request. The service time in a reply is measured
- * on the node's own clock; clocks of different ranks are never compared.
- * The coordinator splits each latency on its own clock into the wait in
- * its queue (intended arrival to send), the round trip less the node's
- * service time (queue at the node plus transit), and the service. A node
- * cannot time its own queue: it sleeps through service and only sees a
- * request when it wakes. After
- * the shutdown all ranks meet in collectives (mpi_run.c) to gather node
- * counters and merge histograms. Each kind has its own MPI tag.
+ * With relays, rank 0 is the feeder of the relays and each relay the
+ * feeder of its block of nodes:
+ *   rank 0 -> relay      CS_MSG_REQUEST: the relay picks one of its nodes
+ *                        (dispatch.policy), pays dispatch.cost_us and sends
+ *                        the request on under an id of its own.
+ *   relay -> rank 0      CS_MSG_REPLY: the node's reply, forwarded with
+ *                        rank 0's id restored.
+ *   rank 0 -> relay      CS_MSG_SHUTDOWN, which the relay passes on to
+ *                        every node of its block. A node's idle tokens go
+ *                        to its relay and stop there.
+ * Messages between two ranks arrive in the order sent, so a node sees a
+ * feeder's SHUTDOWN after every request that feeder sent it. The service
+ * time in a reply is measured on the node's own clock; clocks of
+ * different ranks are never compared. Each dispatcher splits the latency
+ * of its requests on its own clock into the wait in its queue (intended
+ * arrival to send), the round trip less the node's service time (queue at
+ * the node plus transit, and the relay's time with relays), and the
+ * service. A node cannot time its own queue: it sleeps through service
+ * and only sees a request when it wakes. After the shutdown every rank's
+ * node counters and histograms, and the other dispatchers' and the
+ * relays' reports, are merged on rank 0 (mpi_run.c's collectives;
+ * virtual.c in one process). Each kind has its own MPI tag.
  *
  * Batches. One transport message carries 1..CS_BATCH_MAX items of one
- * kind (struct cs_msg each), sent together and taken together: requests
- * to one node (dispatch.batch), replies to the coordinator. A rank
- * handles the items of a message in order, as if they had come one by
- * one.
+ * kind (struct cs_msg each), sent together and taken together
+ * (batcher.h): requests to one node or relay, replies to one feeder
+ * (dispatch.batch). Shutdowns and idle tokens go as messages of their
+ * own. A rank handles the items of a message in order, as if they had
+ * come one by one.
  */
 #ifndef CS_TRANSPORT_H
 #define CS_TRANSPORT_H
@@ -51,7 +75,7 @@ enum cs_msg_kind {
 #define CS_REPLY_REJECTED 2u /* the node's queue was full: not served */
 #define CS_SHUTDOWN_EARLY 4u /* on a shutdown: the run was stopped before its window ended */
 #define CS_REQ_HANDOFF \
-    8u /* the request waited at the coordinator when the node last answered: time the \
+    8u /* the request waited at its feeder when the node last answered: time the \
                                 node spent idle before it is handoff, not want of work */
 
 struct cs_msg {

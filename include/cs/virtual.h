@@ -7,10 +7,11 @@
  * letter reaches it or it has work due: a discrete-event simulation. A
  * message arrives network.latency_us after it is sent (at once by
  * default); a node serves for exactly its requested time plus
- * model.node_overhead_us; a dispatcher's or relay's work (dispatch.cost_us
- * and model.coordinator_request_us per request, dispatch.message_cost_us
- * and model.coordinator_message_us per message sent or taken) advances
- * its own clock, during which the other ranks go on at their own times.
+ * model.node_overhead_us; a dispatcher's or relay's work advances its
+ * own clock (dispatch.cost_us and dispatch.message_cost_us at whichever
+ * of them dispatches, model.coordinator_request_us at a dispatcher,
+ * model.coordinator_message_us at both per message sent or taken), during
+ * which the other ranks go on at their own times.
  * A run is deterministic: the same scenario and seed give the same
  * results. No MPI, no sleeping.
  */

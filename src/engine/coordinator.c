@@ -1011,9 +1011,13 @@ int cs_coord_turn(struct cs_coord *c)
         if (rc < 0)
             return rc;
         /* Every arrival intended inside the window is generated, however
-         * late, before the drain begins; closed-loop clients stop asking
-         * when the window ends. */
-        if (start >= c->window_end || (c->source != CS_SOURCE_CLOSED && next_intended(c) >= (double)c->window_end)) {
+         * late, before the drain begins: a coordinator too busy to keep up
+         * with its arrivals still offers them all (and rejects what its
+         * queue cannot hold), so a saturated run reports the load it was
+         * offered, not an empty window. Closed-loop clients stop asking
+         * when the window ends (those that asked inside it are served);
+         * while all of them wait for answers, none is next. */
+        if (next_intended(c) >= (double)c->window_end && (c->source != CS_SOURCE_CLOSED || start >= c->window_end)) {
             c->state = CS_COORD_DRAINING;
             c->drain_deadline = start + (int64_t)llround(c->sc->run.drain_timeout_s * 1e9);
         }

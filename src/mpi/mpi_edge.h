@@ -50,8 +50,9 @@ struct cs_mpi_transport {
 };
 
 /* nrecv receives stay posted from any source with any tag. Use 1 where
- * message order matters (a service node), more on the coordinator. Each
- * send rings bells[dest] when there is one (bells may be NULL). */
+ * message order matters (a service node); a dispatcher or a relay, which
+ * hears from many ranks, keeps more. Each send rings bells[dest] when
+ * there is one (bells may be NULL). */
 int cs_mpi_transport_open(struct cs_mpi_transport *t, MPI_Comm comm, int nrecv, struct cs_bell **bells);
 void cs_mpi_transport_close(struct cs_mpi_transport *t);
 /* Has a rank on this host sent a message that this one has not taken
@@ -62,7 +63,7 @@ void cs_mpi_transport_close(struct cs_mpi_transport *t);
 bool cs_mpi_due(struct cs_mpi_transport *t, int64_t now);
 
 /* Set (to the signal's number) when SIGTERM or SIGINT arrives after
- * cs_mpi_catch_signals(): the coordinator then stops generating, drains
+ * cs_mpi_catch_signals(): each dispatcher then stops generating, drains
  * for run.stop_grace_s and the results are written marked incomplete.
  * mpirun relays a signal to the ranks after odls_base_sigkill_timeout
  * seconds (1 by default) and kills them as long after that. */
@@ -122,11 +123,14 @@ struct cs_run_options {
  * Returns round trips per second on rank 0 (0 elsewhere). */
 double cs_mpi_pingpong(MPI_Comm comm, double seconds);
 
-/* Run one scenario (or one step of a sweep) collectively over comm, with
- * ranks 1..nodes as service nodes; higher ranks idle until it is over. On
- * rank 0, *r is filled and analyzed (cs_results_init with nodes + 1 ranks
- * first), and trace holds the arrivals of a trace scenario; other ranks
- * pass NULL for both. A rank that fails aborts the job (MPI_Abort). */
+/* Run one scenario (or one step of a sweep) collectively over comm with
+ * `nodes` service nodes: each rank below cs_plan_ranks(sc, nodes) plays
+ * the role cs_plan_place gives it (dispatcher, relay or service node,
+ * the nodes from rank cs_first_node(sc) on); higher ranks idle until it
+ * is over. On rank 0, *r is filled and analyzed (cs_results_init with
+ * cs_plan_ranks(sc, nodes) ranks first), and trace holds the arrivals of
+ * a trace scenario; other ranks pass NULL for both. A rank that fails
+ * aborts the job (MPI_Abort). */
 void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const struct cs_trace *trace,
                 const struct cs_host *h, const struct cs_run_options *opt, struct cs_results *r);
 

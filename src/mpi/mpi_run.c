@@ -1,11 +1,19 @@
 /*
- * Roles by rank and the collectives around them. Rank 0 drives the
- * coordinator state machine, every other rank a service node, each with a
- * wait strategy that does not steal the CPU from the others: ranks sleep
- * on doorbells (bell.h) or to deadlines (compensating for timer
- * overshoot), poll only where a peer is on another host, and spin only in
- * "spin" mode. After the run, node counters are gathered and node
- * histograms merged on rank 0.
+ * Roles by rank and the collectives around them. cs_mpi_run gives each
+ * rank the role the topology plan names (cs_plan_place) and runs its wait
+ * loop: run_coordinator for a dispatcher (ranks 0..k-1, k =
+ * dispatch.dispatchers; rank 0 is the coordinator, which merges the
+ * results), run_relay for a relay (the next dispatch.relays ranks, only
+ * with k = 1) and run_node for a service node (the ranks from
+ * cs_first_node() on); ranks past the plan (a sweep step with fewer
+ * nodes) sit the step out. Each loop waits in a way that does not steal
+ * the CPU from the others: ranks sleep on doorbells (bell.h) or to
+ * deadlines (compensating for timer overshoot), poll only where a peer is
+ * on another host, and spin only for a moment when their dry spells are
+ * short or a message is due (SPIN_NS, CHASE_NS) or, a node, while it
+ * serves in "spin" mode. After the run, every rank's placement, node
+ * counters and node histograms are gathered to rank 0, which merges them
+ * with the other dispatchers' and the relays' reports.
  */
 #include <math.h>
 #include <sched.h>
@@ -26,8 +34,8 @@
 
 #include "mpi_edge.h"
 
-/* Without a doorbell, the coordinator sleeps rather than polls only when
- * nothing is outstanding and the next arrival is at least this far away. */
+/* Without a doorbell, a dispatcher sleeps rather than polls only when
+ * nothing is outstanding and its next event is more than this far away. */
 #define COORD_SLEEP_MIN_NS (200 * CS_NS_PER_US)
 /* Idle polling never waits longer than this, however oversubscribed. */
 #define IDLE_POLL_MAX_NS (1 * CS_NS_PER_MS)
@@ -42,8 +50,8 @@
  * time in the scheduler at 2 ranks). So a rank whose recent dry spells
  * were short looks for work for up to SPIN_NS before it arms its
  * doorbell, yielding the core whenever ranks outnumber cores. A rank whose
- * dry spells are long (light load, an idle node) sleeps at once, as
- * before, so idle ranks stay idle.
+ * dry spells are long (light load, an idle node) sleeps at once, so idle
+ * ranks stay idle.
  */
 #define SPIN_NS (30 * CS_NS_PER_US)
 /* A message announced on this rank's doorbell but not yet visible to MPI
@@ -310,10 +318,14 @@ static void on_stop(const struct cs_run_options *opt, struct cs_coord *c, const 
 }
 
 /*
- * The coordinator between turns. When every service node shares its host
- * it sleeps on its doorbell until the next arrival or a reply; otherwise
- * replies can only be found by polling, so it polls, yielding the core
- * when ranks outnumber cores.
+ * A dispatcher between turns (rank 0, the coordinator, and any other
+ * dispatcher). When every rank it sends requests to (its nodes, or the
+ * relays) shares its host, it spins a moment when its dry spells are
+ * short, then sleeps on its doorbell until the next arrival, tick or
+ * reply; otherwise replies can only be found by polling, so it polls,
+ * yielding the core when ranks outnumber cores, and sleeps only when
+ * nothing is outstanding and its next event is over COORD_SLEEP_MIN_NS
+ * away.
  */
 static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_trace *trace,
                            const struct cs_host *h, const struct cs_run_options *opt, const struct cs_coord_part *part,
@@ -505,9 +517,11 @@ static int run_relay(MPI_Comm comm, const struct cs_scenario *sc, int nodes, con
 /*
  * A service node between events. With every server busy, new requests
  * could only queue, so it sleeps to the next deadline. With a free server
- * it waits for a request: on its doorbell when the coordinator shares its
- * host, else by polling every run.idle_poll_us (scaled up when ranks
- * outnumber cores). In spin mode it burns the CPU while serving.
+ * it waits for a request: on its doorbell (after a moment's spin when its
+ * dry spells are short) when every feeder (every dispatcher or, with
+ * relays, every relay) shares its host, else by polling every
+ * run.idle_poll_us (scaled up when ranks outnumber cores).
+ * In spin mode it burns the CPU while serving.
  */
 static int run_node(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const struct cs_host *h, int64_t t0,
                     struct cs_node *n)
