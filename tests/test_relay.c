@@ -6,6 +6,7 @@
 
 #include "cs/common.h"
 #include "cs/config.h"
+#include "cs/book.h"
 #include "cs/relay.h"
 #include "cs/scenario.h"
 #include "cs/sweep.h"
@@ -116,7 +117,7 @@ static void requests_go_down_and_replies_come_back_with_rank_0s_ids(void **state
     assert_true(w.out[7].flags & CS_REQ_HANDOFF); /* it waited while the node answered */
     assert_int_equal(rl.counters[CS_R_FORWARDED], 1);
     assert_int_equal(rl.counters[CS_R_UNEXPECTED], 1);
-    assert_int_equal(rl.node_completed[1], 1);
+    assert_int_equal(rl.book.completed[1], 1);
 
     /* The shutdown: six still in flight are abandoned, each node told. */
     wire_put(&w, 0, CS_MSG_SHUTDOWN, 0, 0);
@@ -202,9 +203,50 @@ static void the_scenario_checks_the_relays(void **state)
     assert_non_null(strstr(err, "dispatch.relays"));
 }
 
+/* The dispatch book a dispatcher and a relay keep: a node is open below
+ * its limit; a node marked down (limit 0) with requests out stays shut
+ * as they end, until a probe gives it room for one more; a wait below 0
+ * counts as 0. */
+static void the_dispatch_book_counts_open_nodes(void **state)
+{
+    (void)state;
+    struct cs_book b;
+    assert_int_equal(cs_book_init(&b, 2), CS_OK);
+    assert_int_equal(b.open, 0);
+    cs_book_set_limit(&b, 0, 2);
+    cs_book_set_limit(&b, 1, 1);
+    assert_int_equal(b.open, 2);
+    cs_book_sent(&b, 1);
+    assert_int_equal(b.open, 1);
+    cs_book_sent(&b, 0);
+    cs_book_sent(&b, 0);
+    assert_int_equal(b.open, 0);
+    cs_book_set_limit(&b, 0, 0); /* down */
+    cs_book_ended(&b, 0);
+    assert_int_equal(b.in_flight[0], 1);
+    assert_int_equal(b.open, 0);
+    cs_book_set_limit(&b, 0, b.in_flight[0] + 1); /* a probe */
+    assert_int_equal(b.open, 1);
+    cs_book_ended(&b, 1);
+    assert_int_equal(b.open, 2);
+    assert_true(b.replied_ns[1] == INT64_MIN);
+    cs_book_replied(&b, 1, 5);
+    assert_int_equal(b.replied_ns[1], 5);
+    cs_book_measured(&b, 1, -3);
+    cs_book_measured(&b, 1, 7);
+    assert_int_equal(b.completed[1], 2);
+    assert_int_equal(b.wait_ns[1], 7);
+    struct cs_policy_view v = cs_book_view(&b, 2);
+    assert_int_equal(v.nodes, 2);
+    assert_int_equal(v.skip, 2);
+    assert_ptr_equal(v.limit, b.limit);
+    cs_book_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(the_dispatch_book_counts_open_nodes),
         cmocka_unit_test(requests_go_down_and_replies_come_back_with_rank_0s_ids),
         cmocka_unit_test(replies_travel_up_in_batches),
         cmocka_unit_test(the_scenario_checks_the_relays),

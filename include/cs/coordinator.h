@@ -17,6 +17,7 @@
 
 #include "cs/arrival.h"
 #include "cs/batcher.h"
+#include "cs/book.h"
 #include "cs/clock.h"
 #include "cs/config.h"
 #include "cs/heap.h"
@@ -233,11 +234,9 @@ struct cs_coord {
     struct cs_slot *slots;
     int slot_cap, free_head, in_flight;
     int expired_in_flight; /* of in_flight: attempts that timed out and are still awaited */
-    int *node_in_flight;
-    int64_t *node_replied_ns; /* when each node's last reply was taken */
-    int *node_limit;          /* dispatch.window, or the node's servers for a pull policy */
-    int *node_full_limit;     /* the limit of a healthy node */
-    int open_nodes;           /* nodes below their limit */
+    struct cs_book book;   /* its nodes: in flight, limits (dispatch.window, or the node's servers
+                             for a pull policy; 0 while a node is down), replies, waits */
+    int *node_full_limit;  /* the limit of a healthy node */
 
     /* Health: timeouts in a row per node; a node down gets nothing but a
      * probe every dispatch.probe_ms. */
@@ -262,8 +261,6 @@ struct cs_coord {
     struct cs_histogram round_trips, round_trips_before;
 
     uint64_t counters[CS_C__COUNT];
-    uint64_t *node_completed; /* measured completions per node */
-    uint64_t *node_wait_ns;   /* their round trip less service, summed per node */
     /* Measured requests, ns: latency from intended arrival to reply, and
      * its parts: waiting in the coordinator's queue (to the send), and at
      * the node (round trip less the node's service time). */

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "cs/batcher.h"
+#include "cs/book.h"
 #include "cs/clock.h"
 #include "cs/config.h"
 #include "cs/policy.h"
@@ -60,15 +61,11 @@ struct cs_relay {
     int first_node;        /* its node 0, 0-based among the run's nodes */
     const struct cs_policy *policy;
     struct cs_policy_state policy_state;
-    int *node_in_flight, *node_limit; /* [nodes] */
-    int64_t *node_replied_ns;         /* [nodes]: when each last answered */
-    uint64_t *node_completed;         /* [nodes]: measured replies */
-    uint64_t *node_wait_ns;           /* [nodes]: their round trip from here less service, summed */
-    int open_nodes;                   /* below their limit */
-    struct cs_batcher down;           /* requests, per node */
-    struct cs_batcher back;           /* replies, to the dispatcher */
-    struct cs_ring waiting;           /* ints: requests taken and not yet sent, oldest first */
-    int queued_seen;                  /* of them, the first ones already counted as queued */
+    struct cs_book book;    /* its nodes: in flight, limits, replies, waits from here */
+    struct cs_batcher down; /* requests, per node */
+    struct cs_batcher back; /* replies, to the dispatcher */
+    struct cs_ring waiting; /* ints: requests taken and not yet sent, oldest first */
+    int queued_seen;        /* of them, the first ones already counted as queued */
     struct cs_relay_req *reqs;
     int req_cap, free_head;
     int64_t cost_ns, message_cost_ns;

@@ -267,20 +267,14 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     if (cs_batcher_init(&c->out, tp, nodes, part->first_rank, sc->dispatch.batch,
                         (int64_t)llround(sc->dispatch.batch_wait_us * 1e3)))
         return CS_E_NOMEM;
-    c->node_in_flight = calloc((size_t)nodes, sizeof(int));
-    c->node_limit = calloc((size_t)nodes, sizeof(int));
-    c->node_replied_ns = malloc((size_t)nodes * sizeof(int64_t));
     c->node_full_limit = calloc((size_t)nodes, sizeof(int));
     c->node_timeouts = calloc((size_t)nodes, sizeof(int));
     c->node_down = calloc((size_t)nodes, sizeof(bool));
     c->node_next_probe = calloc((size_t)nodes, sizeof(int64_t));
-    c->node_completed = calloc((size_t)nodes, sizeof(uint64_t));
-    c->node_wait_ns = calloc((size_t)nodes, sizeof(uint64_t));
     if (c->source == CS_SOURCE_CLOSED)
         c->clients = calloc((size_t)(c->clients_n > 0 ? c->clients_n : 1), sizeof(*c->clients));
-    if (!c->node_in_flight || !c->node_limit || !c->node_replied_ns || !c->node_full_limit || !c->node_timeouts ||
-        !c->node_down || !c->node_next_probe || !c->node_completed || !c->node_wait_ns ||
-        (c->source == CS_SOURCE_CLOSED && !c->clients)) {
+    if (cs_book_init(&c->book, nodes) != CS_OK || !c->node_full_limit || !c->node_timeouts || !c->node_down ||
+        !c->node_next_probe || (c->source == CS_SOURCE_CLOSED && !c->clients)) {
         cs_coord_free(c);
         return CS_E_NOMEM;
     }
@@ -288,14 +282,12 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
         if (relays) {
             int block_first, block;
             cs_dispatcher_nodes(sc, i, part->all_nodes, &block_first, &block);
-            c->node_limit[i] = cs_nodes_limit(sc, cs_first_node(sc) + block_first, block);
+            cs_book_set_limit(&c->book, i, cs_nodes_limit(sc, cs_first_node(sc) + block_first, block));
         } else {
-            c->node_limit[i] = cs_nodes_limit(sc, part->first_rank + i, 1);
+            cs_book_set_limit(&c->book, i, cs_nodes_limit(sc, part->first_rank + i, 1));
         }
-        c->node_full_limit[i] = c->node_limit[i];
-        c->node_replied_ns[i] = INT64_MIN;
+        c->node_full_limit[i] = c->book.limit[i];
     }
-    c->open_nodes = nodes;
     c->free_head = -1;
     c->req_free = -1;
 
@@ -322,23 +314,18 @@ void cs_coord_free(struct cs_coord *c)
     free(c->reqs);
     free(c->slots);
     free(c->clients);
-    free(c->node_in_flight);
-    free(c->node_replied_ns);
-    free(c->node_limit);
+    cs_book_free(&c->book);
     free(c->node_full_limit);
     free(c->node_timeouts);
     free(c->node_down);
     free(c->node_next_probe);
     free(c->series);
-    free(c->node_completed);
-    free(c->node_wait_ns);
     c->reqs = NULL;
     c->slots = NULL;
     c->clients = NULL;
-    c->node_in_flight = c->node_limit = c->node_full_limit = c->node_timeouts = NULL;
+    c->node_full_limit = c->node_timeouts = NULL;
     c->node_down = NULL;
     c->node_next_probe = NULL;
-    c->node_completed = c->node_wait_ns = NULL;
 }
 
 /* ---- ending requests: each exactly once ---- */
@@ -464,8 +451,7 @@ static int slot_take(struct cs_coord *c)
 static void slot_release(struct cs_coord *c, int s)
 {
     struct cs_slot *slot = &c->slots[s];
-    if (c->node_in_flight[slot->node]-- == c->node_limit[slot->node])
-        c->open_nodes++;
+    cs_book_ended(&c->book, slot->node);
     c->in_flight--;
     c->expired_in_flight -= slot->expired;
     req_put(c, slot->req);
@@ -507,15 +493,6 @@ static int note_attempt(struct cs_coord *c, struct cs_ring *r, int64_t at, int s
     return cs_ring_push(r, &(struct cs_deadline){at, s, c->slots[s].gen});
 }
 
-/* Change a node's limit, keeping open_nodes right. */
-static void set_limit(struct cs_coord *c, int node, int limit)
-{
-    bool was_open = c->node_in_flight[node] < c->node_limit[node];
-    c->node_limit[node] = limit;
-    bool is_open = c->node_in_flight[node] < limit;
-    c->open_nodes += (int)is_open - (int)was_open;
-}
-
 static void health_event(struct cs_coord *c, int node, int64_t now, bool up)
 {
     c->node_down[node] = !up;
@@ -541,11 +518,11 @@ static void node_timed_out(struct cs_coord *c, int node, int64_t now)
                 slot_release(c, s);
     }
     if (c->node_down[node]) {
-        set_limit(c, node, 0); /* a failed probe: wait for the next one */
+        cs_book_set_limit(&c->book, node, 0); /* a failed probe: wait for the next one */
         c->node_next_probe[node] = now + (int64_t)(c->sc->dispatch.probe_ms * 1e6);
     } else if (c->node_timeouts[node] >= k) {
         health_event(c, node, now, false);
-        set_limit(c, node, 0);
+        cs_book_set_limit(&c->book, node, 0);
         c->node_next_probe[node] = now + (int64_t)(c->sc->dispatch.probe_ms * 1e6);
     }
 }
@@ -554,8 +531,8 @@ static void node_timed_out(struct cs_coord *c, int node, int64_t now)
 static void probe_down_nodes(struct cs_coord *c, int64_t now)
 {
     for (int i = 0; i < c->nodes; i++) {
-        if (c->node_down[i] && c->node_limit[i] == 0 && now >= c->node_next_probe[i])
-            set_limit(c, i, c->node_in_flight[i] + 1);
+        if (c->node_down[i] && c->book.limit[i] == 0 && now >= c->node_next_probe[i])
+            cs_book_set_limit(&c->book, i, c->book.in_flight[i] + 1);
     }
 }
 
@@ -563,9 +540,9 @@ static void probe_down_nodes(struct cs_coord *c, int64_t now)
  * (-1: any); -1 when none can take a request now. */
 static int pick_node(struct cs_coord *c, int exclude)
 {
-    if (c->open_nodes == 0)
+    if (c->book.open == 0)
         return -1; /* overload: answer in O(1), not by asking the policy */
-    struct cs_policy_view v = {c->nodes, c->node_in_flight, c->node_limit, exclude + 1};
+    struct cs_policy_view v = cs_book_view(&c->book, exclude + 1);
     return c->policy->pick(&c->policy_state, &v);
 }
 
@@ -598,7 +575,7 @@ static int send_attempt(struct cs_coord *c, int r, int node, bool first, bool he
     rq->last_node = node;
     struct cs_msg m = {
         .kind = CS_MSG_REQUEST,
-        .flags = rq->flags | (rq->intended_ns <= c->node_replied_ns[node] ? CS_REQ_HANDOFF : 0u),
+        .flags = rq->flags | (rq->intended_ns <= c->book.replied_ns[node] ? CS_REQ_HANDOFF : 0u),
         .id = ((uint64_t)slot->gen << 32) | (uint32_t)s,
         .service_ns = rq->service_ns,
     };
@@ -606,8 +583,7 @@ static int send_attempt(struct cs_coord *c, int r, int node, bool first, bool he
     if (rc < 0)
         return rc;
     charge(c, c->cost_ns + rc * c->message_cost_ns);
-    if (++c->node_in_flight[node] == c->node_limit[node])
-        c->open_nodes--;
+    cs_book_sent(&c->book, node);
     c->in_flight++;
     if (c->timeout_ns > 0) {
         rc = first ? note_attempt(c, &c->deadlines, rq->intended_ns + c->timeout_ns, s, attempt_live)
@@ -769,8 +745,7 @@ static void complete(struct cs_coord *c, const struct cs_slot *slot, struct cs_r
         cs_hist_record(&c->latency, latency > 0 ? (uint64_t)latency : 0);
         cs_hist_record(&c->dispatch_wait, (uint64_t)(rq->first_sent_ns - rq->intended_ns));
         cs_hist_record(&c->node_wait, (uint64_t)at_node);
-        c->node_completed[slot->node]++;
-        c->node_wait_ns[slot->node] += (uint64_t)at_node;
+        cs_book_measured(&c->book, slot->node, at_node);
         if (rq->retries > 0)
             c->counters[CS_C_RETRIED_COMPLETED]++;
         if (slot->hedge)
@@ -808,14 +783,14 @@ static void on_reply(struct cs_coord *c, const struct cs_msg *m, int64_t now)
     struct cs_request *rq = &c->reqs[slot->req];
     int node = slot->node;
     bool rejected = m->flags & CS_REPLY_REJECTED;
-    c->node_replied_ns[node] = now;
+    cs_book_replied(&c->book, node, now);
     if (!slot->expired) {
         rq->live--;
         if (!rejected) { /* an answer in time: the node is alive */
             c->node_timeouts[node] = 0;
             if (c->node_down[node]) { /* the probe came back */
                 health_event(c, node, now, true);
-                set_limit(c, node, c->node_full_limit[node]);
+                cs_book_set_limit(&c->book, node, c->node_full_limit[node]);
             }
         }
     }
@@ -1087,7 +1062,7 @@ int64_t cs_coord_next_event(const struct cs_coord *c)
     next = fmin(next, (double)cs_batcher_due(&c->out));
     if (c->timeout_ns > 0 && c->nodes_down > 0) /* a node marked down gets its next probe */
         for (int i = 0; i < c->nodes; i++)
-            if (c->node_down[i] && c->node_limit[i] == 0)
+            if (c->node_down[i] && c->book.limit[i] == 0)
                 next = fmin(next, (double)c->node_next_probe[i]);
     return next >= 9.2e18 ? INT64_MAX : (int64_t)ceil(next);
 }
@@ -1112,8 +1087,8 @@ void cs_coord_measures(const struct cs_coord *c, struct cs_coord_measures *m)
         .first_node = c->sc->dispatch.relays > 0 ? 0 : c->part.first_rank - cs_first_node(c->sc),
         .nodes = c->sc->dispatch.relays > 0 ? 0 : c->nodes,
         .counters = c->counters,
-        .node_completed = c->node_completed,
-        .node_wait_ns = c->node_wait_ns,
+        .node_completed = c->book.completed,
+        .node_wait_ns = c->book.wait_ns,
         .latency = &c->latency,
         .dispatch_wait = &c->dispatch_wait,
         .node_wait = &c->node_wait,

@@ -55,24 +55,16 @@ int cs_relay_start(struct cs_relay *rl, const struct cs_scenario *sc, int rank, 
         if (cs_node_servers(sc, rl->first_rank + i) > servers_max)
             servers_max = (int)cs_node_servers(sc, rl->first_rank + i);
     cs_ring_init(&rl->waiting, sizeof(int), INITIAL_REQS, INT32_MAX);
-    rl->node_in_flight = calloc((size_t)block, sizeof(int));
-    rl->node_limit = calloc((size_t)block, sizeof(int));
-    rl->node_replied_ns = calloc((size_t)block, sizeof(int64_t));
-    rl->node_completed = calloc((size_t)block, sizeof(uint64_t));
-    rl->node_wait_ns = calloc((size_t)block, sizeof(uint64_t));
     int64_t wait_ns = (int64_t)llround(sc->dispatch.batch_wait_us * 1e3);
-    if (!rl->node_in_flight || !rl->node_limit || !rl->node_replied_ns || !rl->node_completed || !rl->node_wait_ns ||
+    if (cs_book_init(&rl->book, block) != CS_OK ||
         cs_policy_state_init(&rl->policy_state, block, servers_max) != CS_OK ||
         cs_batcher_init(&rl->down, tp, block, rl->first_rank, sc->dispatch.batch, wait_ns) != CS_OK ||
         cs_batcher_init(&rl->back, tp, 1, rl->up, sc->dispatch.batch, wait_ns) != CS_OK) {
         cs_relay_free(rl);
         return CS_E_NOMEM;
     }
-    for (int i = 0; i < block; i++) {
-        rl->node_limit[i] = cs_nodes_limit(sc, rl->first_rank + i, 1);
-        rl->node_replied_ns[i] = INT64_MIN;
-    }
-    rl->open_nodes = block;
+    for (int i = 0; i < block; i++)
+        cs_book_set_limit(&rl->book, i, cs_nodes_limit(sc, rl->first_rank + i, 1));
     return CS_OK;
 }
 
@@ -82,11 +74,7 @@ void cs_relay_free(struct cs_relay *rl)
     cs_batcher_free(&rl->down);
     cs_batcher_free(&rl->back);
     cs_ring_free(&rl->waiting);
-    free(rl->node_in_flight);
-    free(rl->node_limit);
-    free(rl->node_replied_ns);
-    free(rl->node_completed);
-    free(rl->node_wait_ns);
+    cs_book_free(&rl->book);
     free(rl->reqs);
     memset(rl, 0, sizeof(*rl));
 }
@@ -119,8 +107,8 @@ static int req_take(struct cs_relay *rl)
 static void req_release(struct cs_relay *rl, int r)
 {
     struct cs_relay_req *q = &rl->reqs[r];
-    if (q->node >= 0 && rl->node_in_flight[q->node]-- == rl->node_limit[q->node])
-        rl->open_nodes++;
+    if (q->node >= 0)
+        cs_book_ended(&rl->book, q->node);
     q->node = -1;
     q->gen++;
     q->next_free = rl->free_head;
@@ -132,16 +120,16 @@ static void req_release(struct cs_relay *rl, int r)
  * is a handoff (CS_REQ_HANDOFF), as the coordinator marks its own. */
 static int send_down(struct cs_relay *rl, int r, int64_t now)
 {
-    if (rl->open_nodes == 0)
+    if (rl->book.open == 0)
         return 0;
-    struct cs_policy_view v = {rl->nodes, rl->node_in_flight, rl->node_limit, 0};
+    struct cs_policy_view v = cs_book_view(&rl->book, 0);
     int node = rl->policy->pick(&rl->policy_state, &v);
     if (node < 0)
         return 0;
     struct cs_relay_req *q = &rl->reqs[r];
     q->node = node;
     q->sent_ns = now;
-    if (q->arrived_ns <= rl->node_replied_ns[node])
+    if (q->arrived_ns <= rl->book.replied_ns[node])
         q->flags |= CS_REQ_HANDOFF;
     struct cs_msg m = {
         .kind = CS_MSG_REQUEST,
@@ -153,8 +141,7 @@ static int send_down(struct cs_relay *rl, int r, int64_t now)
     if (rc < 0)
         return rc;
     charge(rl, rl->cost_ns + rc * rl->message_cost_ns);
-    if (++rl->node_in_flight[node] == rl->node_limit[node])
-        rl->open_nodes--;
+    cs_book_sent(&rl->book, node);
     return 1;
 }
 
@@ -193,12 +180,9 @@ static int on_reply(struct cs_relay *rl, const struct cs_msg *m, int src, int64_
         return CS_OK;
     }
     struct cs_relay_req *q = &rl->reqs[r];
-    rl->node_replied_ns[node] = now;
-    if ((m->flags & CS_REQ_MEASURED) && !(m->flags & CS_REPLY_REJECTED)) {
-        rl->node_completed[node]++;
-        int64_t wait = now - q->sent_ns - m->service_ns;
-        rl->node_wait_ns[node] += (uint64_t)(wait > 0 ? wait : 0);
-    }
+    cs_book_replied(&rl->book, node, now);
+    if ((m->flags & CS_REQ_MEASURED) && !(m->flags & CS_REPLY_REJECTED))
+        cs_book_measured(&rl->book, node, now - q->sent_ns - m->service_ns);
     struct cs_msg up = *m;
     up.id = q->up_id;
     req_release(rl, (int)r);

@@ -730,7 +730,7 @@ static void send_relay_report(MPI_Comm comm, int rank, const struct cs_relay *rl
 {
     struct cs_relay_report d = {.rank = rank, .first_node = rl->first_node, .nodes = rl->nodes};
     memcpy(d.counters, rl->counters, sizeof(d.counters));
-    send_report(comm, &d, (int)sizeof(d), rl->node_completed, rl->node_wait_ns, rl->nodes);
+    send_report(comm, &d, (int)sizeof(d), rl->book.completed, rl->book.wait_ns, rl->nodes);
 }
 
 static void take_relay_report(MPI_Comm comm, int from, struct cs_results *r)

@@ -1,0 +1,49 @@
+/*
+ * The dispatch book (src/engine/book.c): what a rank that sends requests
+ * to a block of service nodes keeps about each of them, one and the same
+ * for a dispatcher (coordinator.c) and a relay (relay.c): the requests in
+ * flight and the limit on them, how many nodes are open (below their
+ * limit), when each last answered, and its measured completions and
+ * waits. The policies pick from its view (cs_book_view).
+ */
+#ifndef CS_BOOK_H
+#define CS_BOOK_H
+
+#include <stdint.h>
+
+#include "cs/policy.h"
+
+struct cs_book {
+    int nodes;
+    int *in_flight;      /* [nodes]: requests sent and not yet ended */
+    int *limit;          /* [nodes]: a node with in_flight >= limit takes nothing */
+    int64_t *replied_ns; /* [nodes]: when each last answered (INT64_MIN: never) */
+    uint64_t *completed; /* [nodes]: measured replies */
+    uint64_t *wait_ns;   /* [nodes]: their round trip less the node's service, summed */
+    int open;            /* nodes below their limit */
+};
+
+/* A book of `nodes` nodes, every limit 0 (none open) until set. */
+int cs_book_init(struct cs_book *b, int nodes);
+void cs_book_free(struct cs_book *b);
+
+/* Change a node's limit, keeping the open count right. */
+void cs_book_set_limit(struct cs_book *b, int node, int limit);
+
+/* A request sent to node; one that ended there (answered, or given up). */
+void cs_book_sent(struct cs_book *b, int node);
+void cs_book_ended(struct cs_book *b, int node);
+
+/* Node answered at now; a measured reply adds its wait at the node (the
+ * round trip less the node's service, never below 0) to its books. */
+void cs_book_replied(struct cs_book *b, int node, int64_t now);
+void cs_book_measured(struct cs_book *b, int node, int64_t wait_ns);
+
+/* What a policy sees: the nodes' in-flight counts and limits, leaving
+ * out node skip - 1 (skip 0: none). */
+static inline struct cs_policy_view cs_book_view(const struct cs_book *b, int skip)
+{
+    return (struct cs_policy_view){b->nodes, b->in_flight, b->limit, skip};
+}
+
+#endif

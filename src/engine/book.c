@@ -1,0 +1,65 @@
+/* The dispatch book of book.h. */
+#include "cs/book.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "cs/common.h"
+
+int cs_book_init(struct cs_book *b, int nodes)
+{
+    size_t n = (size_t)(nodes > 0 ? nodes : 1);
+    *b = (struct cs_book){.nodes = nodes};
+    b->in_flight = calloc(n, sizeof(*b->in_flight));
+    b->limit = calloc(n, sizeof(*b->limit));
+    b->replied_ns = malloc(n * sizeof(*b->replied_ns));
+    b->completed = calloc(n, sizeof(*b->completed));
+    b->wait_ns = calloc(n, sizeof(*b->wait_ns));
+    if (!b->in_flight || !b->limit || !b->replied_ns || !b->completed || !b->wait_ns) {
+        cs_book_free(b);
+        return CS_E_NOMEM;
+    }
+    for (int i = 0; i < nodes; i++)
+        b->replied_ns[i] = INT64_MIN;
+    return CS_OK;
+}
+
+void cs_book_free(struct cs_book *b)
+{
+    free(b->in_flight);
+    free(b->limit);
+    free(b->replied_ns);
+    free(b->completed);
+    free(b->wait_ns);
+    *b = (struct cs_book){0};
+}
+
+void cs_book_set_limit(struct cs_book *b, int node, int limit)
+{
+    bool was_open = b->in_flight[node] < b->limit[node];
+    b->limit[node] = limit;
+    b->open += (int)(b->in_flight[node] < limit) - (int)was_open;
+}
+
+void cs_book_sent(struct cs_book *b, int node)
+{
+    if (++b->in_flight[node] == b->limit[node])
+        b->open--;
+}
+
+void cs_book_ended(struct cs_book *b, int node)
+{
+    if (b->in_flight[node]-- == b->limit[node])
+        b->open++;
+}
+
+void cs_book_replied(struct cs_book *b, int node, int64_t now)
+{
+    b->replied_ns[node] = now;
+}
+
+void cs_book_measured(struct cs_book *b, int node, int64_t wait_ns)
+{
+    b->completed[node]++;
+    b->wait_ns[node] += (uint64_t)(wait_ns > 0 ? wait_ns : 0);
+}
