@@ -159,7 +159,7 @@ static void with_no_coordinator_queue_what_cannot_be_sent_is_rejected(void **sta
  * the load it was offered, a latency (from the intended arrival) that
  * holds the coordinator's lag, about half a second by then, and names the
  * coordinator, where it used to report nothing offered, no latency and no
- * bottleneck. */
+ * bottleneck; and the table says that most of them outlived the window. */
 static void a_coordinator_behind_its_arrivals_still_offers_the_whole_window(void **state)
 {
     (void)state;
@@ -172,6 +172,20 @@ static void a_coordinator_behind_its_arrivals_still_offers_the_whole_window(void
     assert_close(x->r.offered_rps, 90000, 0.02);
     assert_true(cs_hist_percentile(&x->r.latency, 50) > 300 * CS_NS_PER_MS);
     assert_int_equal(x->r.bottleneck, CS_BOTTLENECK_COORDINATOR);
+    /* Most of them were still out when the window closed: said so. */
+    assert_true(x->r.coord[CS_C_OUT_AT_WINDOW_END] > x->r.coord[CS_C_GENERATED] / 2);
+    char *table = sim_render(cs_results_table, &x->r);
+    assert_non_null(strstr(table, "outlived window"));
+    assert_non_null(strstr(table, "p99 > the window"));
+    free(table);
+    sim_done(x);
+
+    /* At half load a few are out at the end, far under 1%: nothing said. */
+    x = sim_run("{\"load\":{\"utilization\":0.5,\"duration_s\":2,\"warmup_s\":0.5}}", 4);
+    assert_true(x->r.coord[CS_C_OUT_AT_WINDOW_END] < x->r.coord[CS_C_GENERATED] / 100);
+    table = sim_render(cs_results_table, &x->r);
+    assert_null(strstr(table, "outlived window"));
+    free(table);
     sim_done(x);
 }
 

@@ -66,6 +66,8 @@ enum cs_coord_counter {
     CS_C_ITEMS_RECEIVED,     /* replies (and idle tokens) in them */
     CS_C_IDLE_TOKENS,        /* jiq: a node said a server of its is idle (whole run) */
     CS_C_IDLE_REDUNDANT,     /* of those: the node was listed as often as it has servers */
+    CS_C_OUT_AT_WINDOW_END,  /* measured requests not ended when the window closed (generated
+                                late or still out): they end in the drain, their latency past it */
     CS_C__COUNT
 };
 extern const char *const cs_coord_counter_names[CS_C__COUNT];
@@ -205,9 +207,11 @@ struct cs_coord {
     enum cs_coord_state state;
 
     int64_t t0, window_start, window_end, drain_deadline;
-    uint32_t turn_looks; /* turn_over's looks, to read the clock at every few only */
-    bool stopped;        /* cs_coord_stop() cut the run short */
-    bool paused;         /* the host held the last wait past its end (cs_coord_woke) */
+    uint32_t turn_looks;      /* turn_over's looks, to read the clock at every few only */
+    bool stopped;             /* cs_coord_stop() cut the run short */
+    bool window_noted;        /* a turn has come at or after the window's end */
+    uint64_t ended_in_window; /* the window's requests that had ended by then */
+    bool paused;              /* the host held the last wait past its end (cs_coord_woke) */
     int64_t cost_ns, timeout_ns;
     int64_t message_cost_ns; /* dispatch.message_cost_us: per message sent */
     bool cost_hold;          /* dispatch.cost_mode "sleep": costs hold the clock rather than spin */

@@ -78,6 +78,7 @@ static const struct counter_field request_fields[] = {
     {"duplicate_replies", CS_C_DUPLICATE_REPLIES},
     {"late_replies", CS_C_LATE_REPLIES},
     {"unexpected_replies", CS_C_UNEXPECTED_REPLIES},
+    {"out_at_window_end", CS_C_OUT_AT_WINDOW_END},
 };
 static const struct counter_field warmup_fields[] = {
     {"generated", CS_C_WARMUP_GENERATED}, {"completed", CS_C_WARMUP_COMPLETED}, {"rejected", CS_C_WARMUP_REJECTED},
@@ -557,6 +558,20 @@ static void theory_line(const struct cs_results *r, FILE *out)
                 "", r->occupied_us, t->occupied_mean_us, 100 * (mean / t->occupied_mean_us - 1));
 }
 
+/* Requests that outlived the window: when over 1% of the window's were
+ * still out at its end, say so, and whether the p99 lies past the window
+ * (their latency runs on to their replies in the drain). */
+static void outlived_line(const struct cs_results *r, FILE *out)
+{
+    uint64_t n = r->coord[CS_C_OUT_AT_WINDOW_END], all = r->coord[CS_C_GENERATED];
+    if (n == 0 || 100 * n <= all)
+        return;
+    double p99_s = (double)cs_hist_percentile(&r->latency, 99) / 1e9;
+    fprintf(out, "%-18s %llu of the window's %llu requests were still out at its end%s\n", "  outlived window",
+            (unsigned long long)n, (unsigned long long)all,
+            p99_s > r->duration_s ? "; p99 > the window: their latency runs to their replies in the drain" : "");
+}
+
 /* The run's roles as its topology plan made them, in words: "1
  * coordinator + 2 relays + 8 service nodes x 1 server". */
 static void topology_line(const struct cs_results *r, char *buf, size_t len)
@@ -616,6 +631,7 @@ void cs_results_table(const struct cs_results *r, FILE *out)
     if (r->handoffs > 0)
         fprintf(out, "%-18s %10.1f us idle before each of %llu requests that waited for their node\n", "  handoff",
                 r->handoff_mean_us, (unsigned long long)r->handoffs);
+    outlived_line(r, out);
     fprintf(out, "%-18s busy %5.1f%%   %.2f us per request   queue peak %llu\n",
             r->dispatchers > 1 ? "dispatchers (mean)" : "coordinator", 100 * r->coordinator_utilization,
             r->coordinator_per_request_us, (unsigned long long)c[CS_C_PENDING_MAX]);

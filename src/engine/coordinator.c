@@ -55,6 +55,7 @@ const char *const cs_coord_counter_names[CS_C__COUNT] = {
     [CS_C_ITEMS_RECEIVED] = "items_received",
     [CS_C_IDLE_TOKENS] = "idle_tokens",
     [CS_C_IDLE_REDUNDANT] = "idle_redundant",
+    [CS_C_OUT_AT_WINDOW_END] = "out_at_window_end",
 };
 
 /* A turn generates at most this many arrivals and stops generating and
@@ -946,6 +947,17 @@ int cs_coord_turn(struct cs_coord *c)
     int work = 0, rc;
     struct cs_msg m[CS_BATCH_MAX];
     int src;
+    /* The window's requests that had not ended when it closed: all it
+     * generates but those ended by then (one that comes late, from a
+     * coordinator behind its arrivals, has not). */
+    if (start >= c->window_end) {
+        const uint64_t *k = c->counters;
+        if (!c->window_noted) {
+            c->window_noted = true;
+            c->ended_in_window = k[CS_C_COMPLETED] + k[CS_C_REJECTED] + k[CS_C_TIMED_OUT] + k[CS_C_FAILED];
+        }
+        c->counters[CS_C_OUT_AT_WINDOW_END] = k[CS_C_GENERATED] - c->ended_in_window;
+    }
     /* Deadlines first: a coordinator that comes late to its replies must
      * not count as completed a request whose deadline passed before it
      * looked (the reply is then late). After a pause of the host, replies
