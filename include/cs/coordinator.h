@@ -248,6 +248,7 @@ struct cs_coord {
     bool *node_down;
     int nodes_down;
     int64_t *node_next_probe;
+    int64_t next_probe_ns; /* the earliest of them still to come, as of the last turn */
     int health_n;
     struct cs_health_event health[CS_HEALTH_EVENTS_MAX];
 

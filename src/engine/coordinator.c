@@ -280,10 +280,9 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
         return CS_E_NOMEM;
     }
     for (int i = 0; i < nodes; i++) {
-        if (relays) {
-            int block_first, block;
-            cs_dispatcher_nodes(sc, i, part->all_nodes, &block_first, &block);
-            cs_book_set_limit(&c->book, i, cs_nodes_limit(sc, cs_first_node(sc) + block_first, block));
+        if (relays) { /* "node" i is relay i: the limits of its block together */
+            struct cs_place p = cs_plan_place(sc, part->all_nodes, cs_feeder_first(sc) + i);
+            cs_book_set_limit(&c->book, i, cs_nodes_limit(sc, p.first_rank, p.count));
         } else {
             cs_book_set_limit(&c->book, i, cs_nodes_limit(sc, part->first_rank + i, 1));
         }
@@ -291,6 +290,7 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     }
     c->free_head = -1;
     c->req_free = -1;
+    c->next_probe_ns = INT64_MAX;
 
     if (c->source == CS_SOURCE_RATE) {
         c->base_rps =
@@ -528,12 +528,18 @@ static void node_timed_out(struct cs_coord *c, int node, int64_t now)
     }
 }
 
-/* Time for nodes marked down to get a probe: room for one request. */
+/* Time for nodes marked down to get a probe: room for one request. The
+ * next probe still to come is kept for cs_coord_next_event. */
 static void probe_down_nodes(struct cs_coord *c, int64_t now)
 {
+    c->next_probe_ns = INT64_MAX;
     for (int i = 0; i < c->nodes; i++) {
-        if (c->node_down[i] && c->book.limit[i] == 0 && now >= c->node_next_probe[i])
+        if (!c->node_down[i] || c->book.limit[i] != 0)
+            continue;
+        if (now >= c->node_next_probe[i])
             cs_book_set_limit(&c->book, i, c->book.in_flight[i] + 1);
+        else if (c->node_next_probe[i] < c->next_probe_ns)
+            c->next_probe_ns = c->node_next_probe[i];
     }
 }
 
@@ -1073,9 +1079,7 @@ int64_t cs_coord_next_event(const struct cs_coord *c)
         next = fmin(next, (double)((struct cs_deadline *)cs_ring_front(&c->hedges))->at_ns + (double)c->hedge_after_ns);
     next = fmin(next, (double)cs_batcher_due(&c->out));
     if (c->timeout_ns > 0 && c->nodes_down > 0) /* a node marked down gets its next probe */
-        for (int i = 0; i < c->nodes; i++)
-            if (c->node_down[i] && c->book.limit[i] == 0)
-                next = fmin(next, (double)c->node_next_probe[i]);
+        next = fmin(next, (double)c->next_probe_ns);
     return next >= 9.2e18 ? INT64_MAX : (int64_t)ceil(next);
 }
 

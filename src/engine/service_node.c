@@ -75,13 +75,11 @@ int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, int
     n->tell_idle = strcmp(cs_policies[sc->dispatch.policy].name, "jiq") == 0;
     n->tell_first = f0;
     n->tell_n = k;
-    if (owned && k > 1) { /* its owner alone */
-        int node = rank - cs_first_node(sc);
-        for (int d = 0; d < k; d++) {
-            int first, count;
-            cs_dispatcher_nodes(sc, d, service_nodes, &first, &count);
-            if (node >= first && node < first + count)
-                n->tell_first = f0 + d;
+    if (owned && k > 1) { /* its owner alone: the feeder whose block holds it */
+        for (int d = f0; d < f0 + k; d++) {
+            struct cs_place p = cs_plan_place(sc, service_nodes, d);
+            if (rank >= p.first_rank && rank < p.first_rank + p.count)
+                n->tell_first = d;
         }
         n->tell_n = 1;
     }
