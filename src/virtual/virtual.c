@@ -353,7 +353,10 @@ static int run_events(struct vrun *v)
     struct cs_vnet *s = &v->net;
     while (s->ready_n > 0 || s->wakes_n > 0) {
         int r, rc;
-        if (s->ready_n > 0) { /* those woken at this instant first */
+        /* Those woken at this instant once the heap has none left at it:
+         * a dispatcher then takes at one turn all the replies of the nodes
+         * whose services end at this instant, as on ranks. */
+        if (s->ready_n > 0 && (s->wakes_n == 0 || s->wakes[0].at_ns > s->now)) {
             r = s->ready[--s->ready_n];
             s->flagged[r] = false;
         } else {
