@@ -1,44 +1,16 @@
 #!/usr/bin/env bash
-# The levers that move the coordinator's knee, on ranks: several
-# dispatchers (shared and sharded nodes) and batches keep every request
-# accounted for, in every outcome; two dispatchers lift a per-request
-# ceiling about twice; batches of 8 lift a per-message ceiling at least 4x
-# and a per-request one by under 20%; a rank count or a partition that
-# does not fit ends every rank with one line. The ceilings are timing
-# bounds: a run the host disturbed is reported, not judged (lib.sh). The
-# same ceilings hold exactly in virtual time (tests/test_levers.c). The
-# knee at 1, 2 and 4 dispatchers comes from one lever sweep, and JIQ is
-# measured against power of two with 4 dispatchers. A relay tier keeps
-# every request accounted for and takes the dispatch work off rank 0.
+# The levers that move the coordinator's knee, on ranks, timed: the knee
+# at 1, 2 and 4 dispatchers from one lever sweep (two dispatchers lift a
+# per-request ceiling about twice); JIQ against power of two with 4
+# dispatchers; batches of 8 lift a per-message ceiling at least 4x and a
+# per-request one by under 20%; a relay tier takes the dispatch work off
+# rank 0. The ceilings are timing bounds: a run the host disturbed is
+# reported, not judged (lib.sh). The same ceilings hold exactly in virtual
+# time (tests/test_levers.c). That every request stays accounted for with
+# dispatchers and relays, and what does not fit the ranks: tiers.sh.
 source "$(dirname "$0")/lib.sh"
 
 short=(--quiet --set load.duration_s="$(dur 1.5)" --set load.warmup_s=0.5)
-
-for part in shared sharded; do
-    f=$TMP/two-$part.json
-    cs 6 "${short[@]}" --json "$f" --set dispatch.dispatchers=2 --set dispatch.partition="$part" \
-        --set dispatch.batch=4 --set dispatch.batch_wait_us=300
-    check_valid "$f"
-    check "$f" '(.dispatchers | length) == 2 and ([.dispatchers[].generated] | add) == .requests.generated' \
-        "2 dispatchers ($part): their shares add up to the requests" '.dispatchers'
-    check "$f" '(0.4 * .requests.generated / 2) as $low | [.dispatchers[].generated] | min > $low' \
-        "2 dispatchers ($part): each generated its share" '.dispatchers'
-    check "$f" '([.nodes[].counters.messages_received] | add) == .coordinator.counters.messages_sent and
-        ([.nodes[].counters.messages_sent] | add) == .coordinator.counters.messages_received' \
-        "2 dispatchers ($part): every message sent was received" '{c: .coordinator.counters, n: [.nodes[].counters]}'
-    check "$f" '.coordinator.requests_per_message > 1 and .mpi.service_nodes == 4 and .nodes[0].rank == 2' \
-        "2 dispatchers ($part): batches of several requests, nodes from rank 2" '.coordinator'
-done
-
-# Timeouts, retries and a node that stops, with two dispatchers and
-# batches: completed, timed out and failed all add up.
-f=$TMP/two-faults.json
-cs 6 "${short[@]}" --json "$f" --set dispatch.dispatchers=2 --set dispatch.batch=4 \
-    --set dispatch.batch_wait_us=300 --set dispatch.timeout_ms=30 --set dispatch.retries=1 \
-    --set dispatch.retry_budget=1 --set 'faults=[{"rank":2,"at_s":0.8,"kind":"stop"},{"rank":3,"at_s":0.8,"kind":"stop"}]'
-check_valid "$f"
-check "$f" '.requests.timed_out + .requests.failed > 0 and .requests.completed > 0' \
-    "2 dispatchers with stopped nodes: some completed, some timed out or failed"
 
 # The knee moves with the dispatchers: 250 us a dispatcher per request
 # (held without the CPU) against 500 us of service puts it at k S / c =
@@ -144,25 +116,6 @@ else
 fi
 check "$TMP/r1.json" '.lever | test("batching cannot help")' "the report says batching cannot help" '.lever'
 
-# The relay tier: rank 0 feeds 2 relays, each its own 2 nodes. At 90%
-# load on node queues of one, with batches, timeouts and a node that
-# stops: completed, rejected and timed out all add up, and every
-# request and reply crossed a relay.
-f=$TMP/relays.json
-cs 7 "${short[@]}" --json "$f" --set dispatch.relays=2 --set dispatch.batch=4 --set dispatch.batch_wait_us=300 \
-    --set load.utilization=0.9 --set nodes.queue_capacity=1 --set dispatch.timeout_ms=30 \
-    --set 'faults=[{"rank":3,"at_s":0.8,"kind":"stop"}]'
-check_valid "$f"
-check "$f" '.requests.completed > 0 and .requests.rejected > 0 and .requests.timed_out + .requests.failed > 0 and
-    .requests.lost == 0' "2 relays, every outcome: completed, rejected, timed out or failed, none lost"
-check "$f" '(.relays | length) == 2 and .relays[0].rank == 1 and .relays[1].first_node_rank == 5 and
-    .nodes[0].rank == 3 and (.nodes | length) == 4' "2 relays on ranks 1-2, each with a block of 2 nodes from rank 3" \
-    '{relays: [.relays[] | {rank, first_node_rank, nodes}], nodes: [.nodes[].rank]}'
-check "$f" '([.relays[].counters.received] | add) + 2 == .coordinator.counters.items_sent and
-    ([.relays[].counters.forwarded] | add) == .coordinator.counters.items_received' \
-    "2 relays: every request rank 0 sent and every reply it took went through a relay (and a shutdown each)" \
-    '{c: .coordinator.counters, r: [.relays[].counters]}'
-
 # A relay tier lowers rank 0's cost per request: 250 us of dispatch work
 # a request (held without the CPU) at 2000 req/s on 4 nodes is rank 0's
 # alone, and with 2 relays theirs; every request then pays one more hop.
@@ -184,29 +137,4 @@ else
     timed_check "$TMP/relay2.json" ".coordinator.per_request_us < 0.5 * $c0" \
         ".coordinator.per_request_us < 0.8 * $c0" "$what" '.coordinator'
 fi
-
-# Ranks that do not fit the dispatchers, on every rank, at once.
-for args in "3 dispatch.dispatchers=3" "4 dispatch.dispatchers=3 dispatch.partition=sharded"; do
-    read -r np set1 set2 <<<"$args"
-    sets=(--set "$set1")
-    [ -n "${set2:-}" ] && sets+=(--set "$set2")
-    EXPECT_RC=2 cs "$np" --quiet "${sets[@]}"
-    msg=$(cat "$TMP/err" "$TMP/out")
-    if [ "$RC" -eq 2 ] && [ "$(grep -c . <<<"$msg")" -eq 1 ] && grep -q "'dispatch.dispatchers'" <<<"$msg"; then
-        ok "np=$np ${sets[*]}: exit 2: $msg"
-    else
-        bad "np=$np ${sets[*]}: exit $RC, expected 2 and one line naming dispatch.dispatchers: $msg"
-    fi
-done
-# ... and the relays, each of which needs a node.
-for args in "3 dispatch.relays=2" "4 dispatch.relays=2"; do
-    read -r np set1 <<<"$args"
-    EXPECT_RC=2 cs "$np" --quiet --set "$set1"
-    msg=$(cat "$TMP/err" "$TMP/out")
-    if [ "$RC" -eq 2 ] && [ "$(grep -c . <<<"$msg")" -eq 1 ] && grep -q "'dispatch.relays'" <<<"$msg"; then
-        ok "np=$np $set1: exit 2: $msg"
-    else
-        bad "np=$np $set1: exit $RC, expected 2 and one line naming dispatch.relays: $msg"
-    fi
-done
 finish

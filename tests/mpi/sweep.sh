@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sweeps in one MPI job: the coordinator's knee found and explained, the
-# CSV, the plots, a rate sweep, --calibrate, and a sweep larger than the
-# job refused. The knee is a timing result (timed_check, lib.sh): a VM's
+# CSV, the plots, a rate sweep, and a sweep larger than the job refused
+# (--calibrate's table and file: virtual.sh). The knee is a timing result (timed_check, lib.sh): a VM's
 # host that slows the ranks moves it, and the sweep's steps say so.
 source "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -45,8 +45,4 @@ EXPECT_RC=2 cs 3 --sweep --set sweep.nodes='[1,4]'
 [ "$RC" -eq 2 ] && grep -q "'sweep.nodes\[1\]': 4 nodes asked for but the run has 2 service nodes" "$TMP/err" &&
     ok "a sweep larger than the job is refused" || bad "exit $RC: $(cat "$TMP/err")"
 
-cs 3 "${knee[@]}" --calibrate
-[ "$RC" -eq 0 ] && grep -q "coordinator's own cost per request" "$TMP/out" &&
-    grep -q "knee for this scenario" "$TMP/out" && ok "--calibrate measures and predicts" ||
-    bad "calibrate: $RC $(cat "$TMP/out" "$TMP/err")"
 finish

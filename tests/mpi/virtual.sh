@@ -184,9 +184,11 @@ cs 3 --nodes 2 "${short[@]}" -q
 # --json and loaded by a virtual run, which then pays them (the latency
 # shows in every request: 2 x network.latency_us more than a free run).
 cs 3 --calibrate --json "$TMP/calib.json"
-[ "$RC" -eq 0 ] && grep -q "a node's overhead per request" "$TMP/out" &&
+[ "$RC" -eq 0 ] && grep -q "coordinator's own cost per request" "$TMP/out" &&
+    grep -q "a node's overhead per request" "$TMP/out" && grep -q "knee for this scenario" "$TMP/out" &&
     [ "$(jq '.clustersim_calibration' "$TMP/calib.json")" = 1 ] &&
-    ok "--calibrate --json writes a calibration file" || bad "--calibrate --json: $RC $(cat "$TMP/err")"
+    ok "--calibrate measures, predicts the knee and writes a calibration file" ||
+    bad "--calibrate --json: $RC $(cat "$TMP/out" "$TMP/err")"
 check "$TMP/calib.json" '.network.latency_us > 0 and .model.coordinator_request_us > 0 and .model.node_overhead_us >= 0' \
     "it holds the measured latency and costs" '{network, model}'
 v --virtual --nodes 3 "${short[@]}" -q --calibration "$TMP/calib.json" --json "$TMP/m.json"
