@@ -3,8 +3,7 @@
  * to a block of service nodes keeps about each of them, one and the same
  * for a dispatcher (coordinator.c) and a relay (relay.c): the requests in
  * flight and the limit on them, how many nodes are open (below their
- * limit), when each last answered, and its measured completions and
- * waits. The policies pick from its view (cs_book_view).
+ * limit) and when each last answered. The policies pick from its view (cs_book_view).
  */
 #ifndef CS_BOOK_H
 #define CS_BOOK_H
@@ -18,8 +17,6 @@ struct cs_book {
     int *in_flight;      /* [nodes]: requests sent and not yet ended */
     int *limit;          /* [nodes]: a node with in_flight >= limit takes nothing */
     int64_t *replied_ns; /* [nodes]: when each last answered (INT64_MIN: never) */
-    uint64_t *completed; /* [nodes]: measured replies */
-    uint64_t *wait_ns;   /* [nodes]: their round trip less the node's service, summed */
     int open;            /* nodes below their limit */
 };
 
@@ -34,10 +31,8 @@ void cs_book_set_limit(struct cs_book *b, int node, int limit);
 void cs_book_sent(struct cs_book *b, int node);
 void cs_book_ended(struct cs_book *b, int node);
 
-/* Node answered at now; a measured reply adds its wait at the node (the
- * round trip less the node's service, never below 0) to its books. */
+/* Node answered at now. */
 void cs_book_replied(struct cs_book *b, int node, int64_t now);
-void cs_book_measured(struct cs_book *b, int node, int64_t wait_ns);
 
 /* What a policy sees: the nodes' in-flight counts and limits, leaving
  * out node skip - 1 (skip 0: none). */

@@ -239,8 +239,15 @@ struct cs_coord {
     int slot_cap, free_head, in_flight;
     int expired_in_flight; /* of in_flight: attempts that timed out and are still awaited */
     struct cs_book book;   /* its nodes: in flight, limits (dispatch.window, or the node's servers
-                             for a pull policy; 0 while a node is down), replies, waits */
-    int *node_full_limit;  /* the limit of a healthy node */
+                             for a pull policy; 0 while a node is down), replies */
+    /* The measured completions and waits (round trip less service) of the
+     * nodes that serve it, ranks first_rank.. (its own, or under relays all
+     * of them), by the node each reply names. */
+    struct {
+        int first_rank, n;
+        uint64_t *completed, *wait_ns;
+    } served;
+    int *node_full_limit; /* the limit of a healthy node */
 
     /* Health: timeouts in a row per node; a node down gets nothing but a
      * probe every dispatch.probe_ms. */

@@ -207,10 +207,9 @@ void cs_results_partial(struct cs_results *r, const struct cs_scenario *sc, cons
 void cs_dispatch_report_fill(struct cs_dispatch_report *d, int rank, const struct cs_coord_measures *m);
 void cs_results_add_dispatcher(struct cs_results *r, const struct cs_dispatch_report *d, const uint64_t *node_completed,
                                const uint64_t *node_wait_ns);
-/* A relay's report and its nodes' completions and waits ([d->nodes]
- * each, timed from the relay), after cs_results_collect. */
-void cs_results_add_relay(struct cs_results *r, const struct cs_relay_report *d, const uint64_t *node_completed,
-                          const uint64_t *node_wait_ns);
+/* A relay's report (its counters; its nodes' completions are rank 0's,
+ * by the node each reply names), after cs_results_collect. */
+void cs_results_add_relay(struct cs_results *r, const struct cs_relay_report *d);
 
 /* Is rank the first rank of its host (rank_info by host name)? */
 bool cs_results_first_on_host(const struct cs_results *r, int rank);

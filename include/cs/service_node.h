@@ -65,6 +65,7 @@ struct cs_server {
 
 struct cs_node {
     const struct cs_transport *tp;
+    int rank; /* named in its replies */
     int servers_n;
     int64_t idle_since;  /* when it last ran out of work; -1: never yet */
     int64_t overhead_ns; /* model.node_overhead_us: work per request beyond its service */

@@ -83,6 +83,8 @@ struct cs_msg {
     uint32_t flags;
     uint64_t id;
     int64_t service_ns;
+    int32_t node;  /* a reply: the rank of the node that served it (through a relay too) */
+    int32_t spare; /* zero: no padding goes out unset */
 };
 
 /* Most items one message carries (dispatch.batch's upper bound). */

@@ -177,13 +177,8 @@ void cs_results_add_dispatcher(struct cs_results *r, const struct cs_dispatch_re
         };
 }
 
-void cs_results_add_relay(struct cs_results *r, const struct cs_relay_report *d, const uint64_t *node_completed,
-                          const uint64_t *node_wait_ns)
+void cs_results_add_relay(struct cs_results *r, const struct cs_relay_report *d)
 {
-    for (int i = 0; i < d->nodes && d->first_node + i < r->service_nodes; i++) {
-        r->nodes[d->first_node + i].coordinator_completed += node_completed[i];
-        r->nodes[d->first_node + i].queue_wait_ns += node_wait_ns[i];
-    }
     if (r->relays < CS_DISPATCHERS_MAX) {
         struct cs_relay_result *x = &r->relay[r->relays++];
         *x = (struct cs_relay_result){.rank = d->rank, .first_node = d->first_node, .nodes = d->nodes};

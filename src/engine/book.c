@@ -13,9 +13,7 @@ int cs_book_init(struct cs_book *b, int nodes)
     b->in_flight = calloc(n, sizeof(*b->in_flight));
     b->limit = calloc(n, sizeof(*b->limit));
     b->replied_ns = malloc(n * sizeof(*b->replied_ns));
-    b->completed = calloc(n, sizeof(*b->completed));
-    b->wait_ns = calloc(n, sizeof(*b->wait_ns));
-    if (!b->in_flight || !b->limit || !b->replied_ns || !b->completed || !b->wait_ns) {
+    if (!b->in_flight || !b->limit || !b->replied_ns) {
         cs_book_free(b);
         return CS_E_NOMEM;
     }
@@ -29,8 +27,6 @@ void cs_book_free(struct cs_book *b)
     free(b->in_flight);
     free(b->limit);
     free(b->replied_ns);
-    free(b->completed);
-    free(b->wait_ns);
     *b = (struct cs_book){0};
 }
 
@@ -56,10 +52,4 @@ void cs_book_ended(struct cs_book *b, int node)
 void cs_book_replied(struct cs_book *b, int node, int64_t now)
 {
     b->replied_ns[node] = now;
-}
-
-void cs_book_measured(struct cs_book *b, int node, int64_t wait_ns)
-{
-    b->completed[node]++;
-    b->wait_ns[node] += (uint64_t)(wait_ns > 0 ? wait_ns : 0);
 }

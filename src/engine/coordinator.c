@@ -274,8 +274,12 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     c->node_next_probe = calloc((size_t)nodes, sizeof(int64_t));
     if (c->source == CS_SOURCE_CLOSED)
         c->clients = calloc((size_t)(c->clients_n > 0 ? c->clients_n : 1), sizeof(*c->clients));
-    if (cs_book_init(&c->book, nodes) != CS_OK || !c->node_full_limit || !c->node_timeouts || !c->node_down ||
-        !c->node_next_probe || (c->source == CS_SOURCE_CLOSED && !c->clients)) {
+    c->served.first_rank = relays ? cs_first_node(sc) : part->first_rank;
+    c->served.n = relays ? part->all_nodes : nodes;
+    c->served.completed = calloc((size_t)(c->served.n > 0 ? c->served.n : 1), sizeof(uint64_t));
+    c->served.wait_ns = calloc((size_t)(c->served.n > 0 ? c->served.n : 1), sizeof(uint64_t));
+    if (cs_book_init(&c->book, nodes) != CS_OK || !c->served.completed || !c->served.wait_ns || !c->node_full_limit ||
+        !c->node_timeouts || !c->node_down || !c->node_next_probe || (c->source == CS_SOURCE_CLOSED && !c->clients)) {
         cs_coord_free(c);
         return CS_E_NOMEM;
     }
@@ -316,6 +320,8 @@ void cs_coord_free(struct cs_coord *c)
     free(c->slots);
     free(c->clients);
     cs_book_free(&c->book);
+    free(c->served.completed);
+    free(c->served.wait_ns);
     free(c->node_full_limit);
     free(c->node_timeouts);
     free(c->node_down);
@@ -752,7 +758,11 @@ static void complete(struct cs_coord *c, const struct cs_slot *slot, struct cs_r
         cs_hist_record(&c->latency, latency > 0 ? (uint64_t)latency : 0);
         cs_hist_record(&c->dispatch_wait, (uint64_t)(rq->first_sent_ns - rq->intended_ns));
         cs_hist_record(&c->node_wait, (uint64_t)at_node);
-        cs_book_measured(&c->book, slot->node, at_node);
+        int served = m->node - c->served.first_rank;
+        if (served >= 0 && served < c->served.n) {
+            c->served.completed[served]++;
+            c->served.wait_ns[served] += (uint64_t)at_node;
+        }
         if (rq->retries > 0)
             c->counters[CS_C_RETRIED_COMPLETED]++;
         if (slot->hedge)
@@ -1099,12 +1109,11 @@ void cs_coord_stop(struct cs_coord *c, int64_t now, int64_t grace_ns)
 void cs_coord_measures(const struct cs_coord *c, struct cs_coord_measures *m)
 {
     *m = (struct cs_coord_measures){
-        /* Under relays its "nodes" are the relays, which report their own. */
-        .first_node = c->sc->dispatch.relays > 0 ? 0 : c->part.first_rank - cs_first_node(c->sc),
-        .nodes = c->sc->dispatch.relays > 0 ? 0 : c->nodes,
+        .first_node = c->served.first_rank - cs_first_node(c->sc),
+        .nodes = c->served.n,
         .counters = c->counters,
-        .node_completed = c->book.completed,
-        .node_wait_ns = c->book.wait_ns,
+        .node_completed = c->served.completed,
+        .node_wait_ns = c->served.wait_ns,
         .latency = &c->latency,
         .dispatch_wait = &c->dispatch_wait,
         .node_wait = &c->node_wait,

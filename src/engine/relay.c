@@ -181,8 +181,9 @@ static int on_reply(struct cs_relay *rl, const struct cs_msg *m, int src, int64_
     }
     struct cs_relay_req *q = &rl->reqs[r];
     cs_book_replied(&rl->book, node, now);
-    if ((m->flags & CS_REQ_MEASURED) && !(m->flags & CS_REPLY_REJECTED))
-        cs_book_measured(&rl->book, node, now - q->sent_ns - m->service_ns);
+    /* Whether the reply completes its request is rank 0's to say (it may
+     * come after the request timed out, or after another attempt's): the
+     * node it names counts it there. */
     struct cs_msg up = *m;
     up.id = q->up_id;
     req_release(rl, (int)r);

@@ -64,6 +64,7 @@ int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, int
     int rc =
         cs_node_init(n, (int)cs_node_servers(sc, rank), cs_node_speed(sc, rank), sc->nodes.queue_capacity, tp, ws, we);
     n->t0 = t0;
+    n->rank = rank;
     n->overhead_ns = (int64_t)llround(sc->model.node_overhead_us * 1e3);
     n->catch_up = sc->service.mode != CS_MODE_SPIN;
     /* Replies go back to whichever feeder sent (a dispatcher, or its
@@ -163,7 +164,7 @@ static int on_item(struct cs_node *n, const struct cs_msg *m, int src, int64_t n
     }
     if (n->queue_capacity > 0 && n->queue.count >= n->queue_capacity) {
         n->counters[CS_N_REJECTED]++;
-        struct cs_msg r = {.kind = CS_MSG_REPLY, .flags = m->flags | CS_REPLY_REJECTED, .id = m->id};
+        struct cs_msg r = {.kind = CS_MSG_REPLY, .flags = m->flags | CS_REPLY_REJECTED, .id = m->id, .node = n->rank};
         int rc = cs_batcher_put(&n->out, src, &r, now);
         return rc < 0 ? rc : CS_OK;
     }
@@ -220,6 +221,7 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
             .flags = s->flags,
             .id = s->id,
             .service_ns = delivered,
+            .node = n->rank,
         };
         int rc = cs_batcher_put(&n->out, s->src, &r, now);
         if (rc < 0)

@@ -1,19 +1,19 @@
 /*
  * Roles by rank and the collectives around them. cs_mpi_run gives each
- * rank the role the topology plan names (cs_plan_place) and runs its wait
- * loop: run_coordinator for a dispatcher (ranks 0..k-1, k =
- * dispatch.dispatchers; rank 0 is the coordinator, which merges the
- * results), run_relay for a relay (the next dispatch.relays ranks, only
- * with k = 1) and run_node for a service node (the ranks from
- * cs_first_node() on); ranks past the plan (a sweep step with fewer
- * nodes) sit the step out. Each loop waits in a way that does not steal
- * the CPU from the others: ranks sleep on doorbells (bell.h) or to
- * deadlines (compensating for timer overshoot), poll only where a peer is
- * on another host, and spin only for a moment when their dry spells are
- * short or a message is due (SPIN_NS, CHASE_NS) or, a node, while it
- * serves in "spin" mode. After the run, every rank's placement, node
- * counters and node histograms are gathered to rank 0, which merges them
- * with the other dispatchers' and the relays' reports.
+ * rank the role the topology plan names (cs_plan_place) and drives it with
+ * the one wait loop (wait_loop, through struct role): a dispatcher (ranks
+ * 0..k-1, k = dispatch.dispatchers; rank 0 is the coordinator, which
+ * merges the results), a relay (the next dispatch.relays ranks, only with
+ * k = 1) or a service node (the ranks from cs_first_node() on); ranks
+ * past the plan (a sweep step with fewer nodes) sit the step out. The loop
+ * waits in a way that does not steal the CPU from the other ranks: they
+ * sleep on doorbells (bell.h) or to deadlines (compensating for timer
+ * overshoot), poll only where a peer is on another host, and spin only
+ * for a moment when their dry spells are short or a message is due
+ * (SPIN_NS, CHASE_NS) or, a node, while it serves in "spin" mode. After
+ * the run, every rank's placement, node counters and node histograms are
+ * gathered to rank 0, which merges them with the other dispatchers' and
+ * the relays' reports.
  */
 #include <math.h>
 #include <sched.h>
@@ -318,320 +318,419 @@ static void on_stop(const struct cs_run_options *opt, struct cs_coord *c, const 
 }
 
 /*
- * A dispatcher between turns (rank 0, the coordinator, and any other
- * dispatcher). When every rank it sends requests to (its nodes, or the
- * relays) shares its host, it spins a moment when its dry spells are
- * short, then sleeps on its doorbell until the next arrival, tick or
- * reply; otherwise replies can only be found by polling, so it polls,
- * yielding the core when ranks outnumber cores, and sleeps only when
- * nothing is outstanding and its next event is over COORD_SLEEP_MIN_NS
- * away.
+ * One role as the wait loop drives it: a dispatcher, a relay or a service
+ * node. The loop takes a turn (every message waiting and the work that is
+ * due), and when a turn finds nothing to do waits to the role's next
+ * event in one of four ways:
+ *  - it burns the CPU (a node serving in spin mode);
+ *  - it sleeps to the next event when no message could give it work (a
+ *    node with every server busy);
+ *  - with a doorbell (every rank that sends to it shares its host), it
+ *    spins a moment when its dry spells are short or a message is
+ *    announced but not yet visible (chase), then arms the bell, takes a
+ *    last look, and sleeps until rung or until the next event;
+ *  - without one (a peer on another host) messages can only be found by
+ *    polling: it sleeps at most poll_ns, or, when that is 0, looks again
+ *    at once, yielding the core when ranks outnumber cores.
+ * A timed wait that ends is told to the role (woke: the host's pauses).
  */
+struct role_ops {
+    /* Messages taken and work done: > 0 some, 0 none, < 0 a CS_E code. */
+    int (*turn)(void *self, int64_t early_ns);
+    int64_t (*next_event)(const void *self); /* INT64_MAX: none */
+    bool (*done)(const void *self);
+    /* Optional: */
+    void (*woke)(void *self, int64_t due_ns, int64_t woke_ns);
+    /* Without a doorbell: how long it may go without looking for messages
+     * when its next event is at until (default: until). */
+    int64_t (*poll_ns)(const void *self, int64_t now, int64_t until);
+    /* false: no message could give it work now (default: true). */
+    bool (*listens)(const void *self);
+    /* true: it waits by burning the CPU (default: false). */
+    bool (*burns)(const void *self);
+    /* Rank 0's clockwork (progress, checkpoints, intervals): done at now,
+     * returns when it is next due. */
+    int64_t (*tick)(void *self, int64_t now);
+};
+struct role {
+    const struct role_ops *ops;
+    void *self;
+    int64_t first_tick; /* with tick: when it is first due */
+};
+
+/* What a rank's wait loop keeps between turns. */
+struct waiter {
+    const struct cs_host *h;
+    struct cs_mpi_transport tp;
+    bool doorbell; /* every rank that sends to this one shares its host */
+    struct cs_sleeper sleeper;
+    struct dry dry;
+    bool chase; /* a message is announced that MPI did not show yet */
+};
+
+/* The transport (nrecv receives kept posted) and the wait's state. */
+static int waiter_open(struct waiter *w, MPI_Comm comm, int nrecv, const struct cs_host *h)
+{
+    *w = (struct waiter){.h = h, .doorbell = true, .dry = {4 * SPIN_NS}};
+    cs_sleeper_init(&w->sleeper);
+    return cs_mpi_transport_open(&w->tp, comm, nrecv, h->bells);
+}
+
+/* Does rank r ring this rank's doorbell (does it share the host)? */
+static void waiter_hears(struct waiter *w, int r)
+{
+    w->doorbell &= w->h->bells[r] != NULL;
+}
+
+/* How often a rank without a doorbell looks for messages:
+ * run.idle_poll_us, scaled up when ranks outnumber cores if `scaled`, at
+ * most IDLE_POLL_MAX_NS. */
+static int64_t idle_poll(const struct cs_scenario *sc, const struct cs_host *h, bool scaled)
+{
+    int64_t ns = (int64_t)(sc->run.idle_poll_us * 1e3);
+    if (scaled && h->oversubscribed)
+        ns = ns * h->ranks / h->cores;
+    return ns < IDLE_POLL_MAX_NS ? ns : IDLE_POLL_MAX_NS;
+}
+
+static void woke(const struct role *r, int64_t due, int64_t now)
+{
+    if (r->ops->woke)
+        r->ops->woke(r->self, due, now);
+}
+
+/* Spin for up to SPIN_NS (CHASE_NS when chasing), but not past until. */
+static int spin(struct waiter *w, const struct role *r, int64_t now, int64_t until)
+{
+    int64_t look = w->chase ? CHASE_NS : SPIN_NS, end = now + look < until ? now + look : until;
+    int work;
+    while ((work = r->ops->turn(r->self, cs_sleeper_early_ns(&w->sleeper))) == 0 && cs_now_ns() < end)
+        if (w->h->oversubscribed)
+            sched_yield();
+    return work;
+}
+
+/* On the doorbell: spin a moment, then arm the bell, look once more and
+ * sleep until rung or until. */
+static int wait_on_bell(struct waiter *w, const struct role *r, int64_t now, int64_t until)
+{
+    struct cs_bell *bell = w->h->bell;
+    int work = 0;
+    if (dry_spin(&w->dry) || w->chase) {
+        if ((work = spin(w, r, now, until)) != 0) {
+            dry_note(&w->dry, cs_now_ns() - now);
+            w->chase = false;
+            return work;
+        }
+    }
+    cs_bell_arm(bell);
+    if ((work = r->ops->turn(r->self, cs_sleeper_early_ns(&w->sleeper))) != 0) { /* the last look before sleeping */
+        cs_bell_disarm(bell);
+        dry_note(&w->dry, cs_now_ns() - now);
+    } else if ((w->chase = cs_mpi_due(&w->tp, cs_now_ns()))) {
+        cs_bell_disarm(bell);
+    } else {
+        int64_t cap = cs_now_ns() + CS_BELL_MAX_WAIT_NS, due = cap < until ? cap : until;
+        if (cs_bell_wait(bell, &w->sleeper, until))
+            dry_note(&w->dry, cs_now_ns() - now); /* rung: a message ended the dry spell */
+        else
+            woke(r, due, cs_now_ns());
+    }
+    return work;
+}
+
+/* The one wait loop of every role; returns 0 or a CS_E code. */
+static int wait_loop(struct waiter *w, const struct role *r)
+{
+    const struct cs_host *h = w->h;
+    int64_t next_tick = r->ops->tick ? r->first_tick : INT64_MAX;
+    while (!r->ops->done(r->self)) {
+        int work = r->ops->turn(r->self, cs_sleeper_early_ns(&w->sleeper));
+        int64_t now = cs_now_ns();
+        if (now >= next_tick)
+            next_tick = r->ops->tick(r->self, now);
+        if (work == 0) {
+            int64_t until = r->ops->next_event(r->self);
+            if (until > next_tick)
+                until = next_tick;
+            bool listens = !r->ops->listens || r->ops->listens(r->self);
+            int64_t poll = listens && r->ops->poll_ns ? r->ops->poll_ns(r->self, now, until) : until - now;
+            int64_t due = poll < until - now ? now + poll : until;
+            if (r->ops->burns && r->ops->burns(r->self)) {
+                while (cs_now_ns() < due)
+                    if (h->oversubscribed)
+                        sched_yield();
+            } else if (!listens) {
+                cs_sleep_until(&w->sleeper, until);
+                woke(r, until, cs_now_ns());
+            } else if (w->doorbell) {
+                work = wait_on_bell(w, r, now, until);
+            } else if (poll > 0) {
+                cs_sleep_until(&w->sleeper, due);
+                woke(r, due, cs_now_ns());
+            } else if (h->oversubscribed) {
+                sched_yield();
+            }
+        }
+        if (work < 0)
+            return work;
+    }
+    return 0;
+}
+
+/* A dispatcher (rank 0, the coordinator, or another) as a role. */
+struct dispatcher {
+    struct cs_coord *c;
+    const struct cs_host *h;
+    const struct cs_run_options *opt;
+    int64_t t0, tick_ns, interval_ns, checkpoint_ns;
+    int64_t next_tick, next_progress, next_row, next_checkpoint;
+    struct cs_interval_row row;
+};
+
+static int dispatcher_turn(void *self, int64_t early_ns)
+{
+    (void)early_ns;
+    struct dispatcher *d = self;
+    if (cs_stop_signal && !cs_coord_stopped(d->c))
+        on_stop(d->opt, d->c, d->h);
+    return cs_coord_turn(d->c);
+}
+static int64_t dispatcher_next_event(const void *self)
+{
+    return cs_coord_next_event(((const struct dispatcher *)self)->c);
+}
+static bool dispatcher_done(const void *self)
+{
+    return cs_coord_done(((const struct dispatcher *)self)->c);
+}
+static void dispatcher_woke(void *self, int64_t due_ns, int64_t woke_ns)
+{
+    cs_coord_woke(((struct dispatcher *)self)->c, due_ns, woke_ns);
+}
+/* Polling for replies: it sleeps only when none is outstanding and its
+ * next event is over COORD_SLEEP_MIN_NS away. */
+static int64_t dispatcher_poll_ns(const void *self, int64_t now, int64_t until)
+{
+    const struct dispatcher *d = self;
+    return cs_coord_outstanding(d->c) == 0 && until - now > COORD_SLEEP_MIN_NS ? until - now : 0;
+}
+/* The clock also wakes a dispatcher for the progress line, the
+ * checkpoints and the intervals (time series and overload), at fixed
+ * ticks of at most a second; the first checkpoint comes at the first tick,
+ * so that a results file exists from the start. After a pause the ticks
+ * come one after another until they have caught up. */
+static int64_t dispatcher_tick(void *self, int64_t now)
+{
+    struct dispatcher *d = self;
+    struct cs_coord *c = d->c;
+    const struct cs_run_options *opt = d->opt;
+    if (opt->checkpoint && d->checkpoint_ns > 0 && now >= d->next_checkpoint && !cs_coord_stopped(c)) {
+        char why[64];
+        snprintf(why, sizeof(why), "running: %.1f of %g s measured at %.1f s", cs_coord_covered_s(c, now),
+                 c->sc->load.duration_s, (double)(now - d->t0) / 1e9);
+        checkpoint(opt, c, d->h, why);
+        d->next_checkpoint += d->checkpoint_ns;
+        if (d->next_checkpoint <= now) /* behind (a pause): the next one period from now */
+            d->next_checkpoint = now + d->checkpoint_ns;
+    }
+    if (opt->progress && now >= d->next_progress) {
+        progress_line(opt->progress, c, now, false);
+        d->next_progress += CS_NS_PER_S;
+    }
+    if (now >= d->next_row) { /* always: the overload analysis reads the intervals */
+        cs_coord_interval(c, now, &d->row);
+        if (opt->timeseries)
+            cs_timeseries_row(opt->timeseries, opt->timeseries_json, &d->row);
+        d->next_row += d->interval_ns;
+    }
+    return d->next_tick += d->tick_ns;
+}
+static const struct role_ops dispatcher_ops = {
+    .turn = dispatcher_turn,
+    .next_event = dispatcher_next_event,
+    .done = dispatcher_done,
+    .woke = dispatcher_woke,
+    .poll_ns = dispatcher_poll_ns,
+    .tick = dispatcher_tick,
+};
+
 static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_trace *trace,
                            const struct cs_host *h, const struct cs_run_options *opt, const struct cs_coord_part *part,
                            int nodes, int64_t t0, struct cs_coord *c)
 {
-    struct cs_mpi_transport tp;
-    int rc = cs_mpi_transport_open(&tp, comm, COORD_RECVS, h->bells);
+    struct waiter w;
+    int rc = waiter_open(&w, comm, COORD_RECVS, h);
     if (rc)
         return rc;
-    rc = cs_coord_init_part(c, sc, part, nodes, trace, &tp.ops, &cs_real_clock, t0);
-    if (rc) {
-        cs_mpi_transport_close(&tp);
-        return rc;
+    rc = cs_coord_init_part(c, sc, part, nodes, trace, &w.tp.ops, &cs_real_clock, t0);
+    if (rc == 0) {
+        for (int i = 0; i < nodes; i++)
+            waiter_hears(&w, part->first_rank + i);
+        int64_t interval_ns = (int64_t)(sc->run.interval_ms * 1e6);
+        struct dispatcher d = {.c = c,
+                               .h = h,
+                               .opt = opt,
+                               .t0 = t0,
+                               .tick_ns = interval_ns < CS_NS_PER_S ? interval_ns : CS_NS_PER_S,
+                               .interval_ns = interval_ns,
+                               .checkpoint_ns = (int64_t)(sc->run.checkpoint_s * 1e9),
+                               .next_progress = t0 + CS_NS_PER_S,
+                               .next_row = t0 + interval_ns,
+                               .next_checkpoint = t0};
+        d.next_tick = t0 + d.tick_ns;
+        const struct role r = {&dispatcher_ops, &d, d.next_tick};
+        if (opt->timeseries)
+            cs_timeseries_header(opt->timeseries, opt->timeseries_json);
+        run_t0 = t0;
+        rc = wait_loop(&w, &r);
+        cs_coord_interval(c, cs_now_ns(), &d.row); /* the last, partial interval */
+        if (opt->timeseries)
+            cs_timeseries_row(opt->timeseries, opt->timeseries_json, &d.row);
+        if (opt->progress)
+            progress_line(opt->progress, c, cs_now_ns(), true);
     }
-    bool all_local = true;
-    for (int i = 0; i < nodes; i++)
-        all_local &= h->bells[part->first_rank + i] != NULL;
-    struct cs_sleeper sleeper;
-    cs_sleeper_init(&sleeper);
-    struct dry dry = {4 * SPIN_NS};
-    bool chase = false; /* a message is announced that MPI did not show yet */
-    /* The clock also wakes the coordinator for the progress line and the
-     * intervals (time series and overload), at fixed ticks. */
-    int64_t tick_ns = (int64_t)(sc->run.interval_ms * 1e6);
-    if (tick_ns > CS_NS_PER_S)
-        tick_ns = CS_NS_PER_S;
-    int64_t interval_ns = (int64_t)(sc->run.interval_ms * 1e6);
-    int64_t next_progress = t0 + CS_NS_PER_S, next_row = t0 + interval_ns, next_tick = t0 + tick_ns;
-    struct cs_interval_row row;
-    if (opt->timeseries)
-        cs_timeseries_header(opt->timeseries, opt->timeseries_json);
-    /* The first checkpoint at the first tick (within a second), so that
-     * a results file exists from the start. */
-    int64_t checkpoint_ns = (int64_t)(sc->run.checkpoint_s * 1e9), next_checkpoint = t0;
-    run_t0 = t0;
-    while (!cs_coord_done(c)) {
-        if (cs_stop_signal && !cs_coord_stopped(c))
-            on_stop(opt, c, h);
-        int work = cs_coord_turn(c);
-        int64_t now = cs_now_ns();
-        if (now >= next_tick) {
-            if (opt->checkpoint && checkpoint_ns > 0 && now >= next_checkpoint && !cs_coord_stopped(c)) {
-                char why[64];
-                snprintf(why, sizeof(why), "running: %.1f of %g s measured at %.1f s", cs_coord_covered_s(c, now),
-                         sc->load.duration_s, (double)(now - t0) / 1e9);
-                checkpoint(opt, c, h, why);
-                next_checkpoint += checkpoint_ns;
-                if (next_checkpoint <= now) /* behind (a pause): the next one period from now */
-                    next_checkpoint = now + checkpoint_ns;
-            }
-            if (opt->progress && now >= next_progress) {
-                progress_line(opt->progress, c, now, false);
-                next_progress += CS_NS_PER_S;
-            }
-            if (now >= next_row) { /* always: the overload analysis reads the intervals */
-                cs_coord_interval(c, now, &row);
-                if (opt->timeseries)
-                    cs_timeseries_row(opt->timeseries, opt->timeseries_json, &row);
-                next_row += interval_ns;
-            }
-            next_tick += tick_ns;
-        }
-        if (work != 0)
-            goto next_turn;
-        int64_t until = cs_coord_next_event(c);
-        if (until > next_tick)
-            until = next_tick;
-        if (all_local && (dry_spin(&dry) || chase)) {
-            int64_t spin = chase ? CHASE_NS : SPIN_NS, spin_end = now + spin < until ? now + spin : until;
-            while ((work = cs_coord_turn(c)) == 0 && cs_now_ns() < spin_end)
-                if (h->oversubscribed)
-                    sched_yield();
-            if (work != 0) {
-                dry_note(&dry, cs_now_ns() - now);
-                chase = false;
-                goto next_turn;
-            }
-        }
-        if (all_local) {
-            cs_bell_arm(h->bell);
-            work = cs_coord_turn(c); /* the last look before sleeping */
-            if (work == 0 && (chase = cs_mpi_due(&tp, cs_now_ns()))) {
-                cs_bell_disarm(h->bell);
-            } else if (work == 0) {
-                int64_t cap = cs_now_ns() + CS_BELL_MAX_WAIT_NS, due = cap < until ? cap : until;
-                if (cs_bell_wait(h->bell, &sleeper, until))
-                    dry_note(&dry, cs_now_ns() - now); /* rung: a reply ended the dry spell */
-                else
-                    cs_coord_woke(c, due, cs_now_ns());
-            } else {
-                cs_bell_disarm(h->bell);
-            }
-        } else if (cs_coord_outstanding(c) == 0 && until - now > COORD_SLEEP_MIN_NS) {
-            cs_sleep_until(&sleeper, until);
-            cs_coord_woke(c, until, cs_now_ns());
-        } else if (h->oversubscribed) {
-            sched_yield();
-        }
-    next_turn:
-        if (work < 0) {
-            rc = work;
-            break;
-        }
-    }
-    cs_coord_interval(c, cs_now_ns(), &row); /* the last, partial interval */
-    if (opt->timeseries)
-        cs_timeseries_row(opt->timeseries, opt->timeseries_json, &row);
-    if (opt->progress)
-        progress_line(opt->progress, c, cs_now_ns(), true);
-    cs_mpi_transport_close(&tp);
+    cs_mpi_transport_close(&w.tp);
     return rc;
 }
 
-/*
- * A relay between turns: like the coordinator, it spins a moment when its
- * dry spells are short and otherwise sleeps on its doorbell until a
- * message or its next batch is due; with a peer on another host it polls.
- */
+/* A relay as a role: with a peer on another host it polls every
+ * run.idle_poll_us (at most IDLE_POLL_MAX_NS). */
+struct relay_role {
+    struct cs_relay *rl;
+    int64_t idle_ns;
+};
+static int relay_turn(void *self, int64_t early_ns)
+{
+    (void)early_ns;
+    return cs_relay_turn(((struct relay_role *)self)->rl);
+}
+static int64_t relay_next_event(const void *self)
+{
+    return cs_relay_next_event(((const struct relay_role *)self)->rl);
+}
+static bool relay_done(const void *self)
+{
+    return ((const struct relay_role *)self)->rl->shutdown;
+}
+static int64_t relay_poll_ns(const void *self, int64_t now, int64_t until)
+{
+    (void)now, (void)until;
+    return ((const struct relay_role *)self)->idle_ns;
+}
+static const struct role_ops relay_ops = {
+    .turn = relay_turn,
+    .next_event = relay_next_event,
+    .done = relay_done,
+    .poll_ns = relay_poll_ns,
+};
+
 static int run_relay(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const struct cs_host *h, int64_t t0,
                      struct cs_relay *rl)
 {
-    struct cs_mpi_transport tp;
-    int rc = cs_mpi_transport_open(&tp, comm, COORD_RECVS, h->bells);
+    struct waiter w;
+    int rc = waiter_open(&w, comm, COORD_RECVS, h);
     if (rc)
         return rc;
     int rank;
     CS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
-    rc = cs_relay_start(rl, sc, rank, nodes, &tp.ops, &cs_real_clock, t0);
-    if (rc) {
-        cs_mpi_transport_close(&tp);
-        return rc;
+    rc = cs_relay_start(rl, sc, rank, nodes, &w.tp.ops, &cs_real_clock, t0);
+    if (rc == 0) {
+        waiter_hears(&w, 0);
+        for (int i = 0; i < rl->nodes; i++)
+            waiter_hears(&w, rl->first_rank + i);
+        struct relay_role rr = {rl, idle_poll(sc, h, false)};
+        const struct role r = {&relay_ops, &rr, 0};
+        rc = wait_loop(&w, &r);
     }
-    bool all_local = h->bells[0] != NULL;
-    for (int i = 0; i < rl->nodes; i++)
-        all_local &= h->bells[rl->first_rank + i] != NULL;
-    int64_t idle_ns = (int64_t)(sc->run.idle_poll_us * 1e3);
-    if (idle_ns > IDLE_POLL_MAX_NS)
-        idle_ns = IDLE_POLL_MAX_NS;
-    struct cs_sleeper sleeper;
-    cs_sleeper_init(&sleeper);
-    struct dry dry = {4 * SPIN_NS};
-    bool chase = false; /* a message is announced that MPI did not show yet */
-    while (!rl->shutdown) {
-        int work = cs_relay_turn(rl);
-        if (work != 0) {
-            if (work < 0) {
-                rc = work;
-                break;
-            }
-            continue;
-        }
-        int64_t now = cs_now_ns(), until = cs_relay_next_event(rl);
-        if (!all_local) {
-            cs_nap(until - now < idle_ns ? until - now : idle_ns);
-            continue;
-        }
-        if (dry_spin(&dry) || chase) {
-            int64_t spin = chase ? CHASE_NS : SPIN_NS, spin_end = now + spin < until ? now + spin : until;
-            while ((work = cs_relay_turn(rl)) == 0 && cs_now_ns() < spin_end)
-                if (h->oversubscribed)
-                    sched_yield();
-            if (work != 0) {
-                dry_note(&dry, cs_now_ns() - now);
-                chase = false;
-                if (work < 0) {
-                    rc = work;
-                    break;
-                }
-                continue;
-            }
-        }
-        cs_bell_arm(h->bell);
-        if ((work = cs_relay_turn(rl)) != 0) { /* the last look before sleeping */
-            cs_bell_disarm(h->bell);
-            if (work < 0) {
-                rc = work;
-                break;
-            }
-        } else if ((chase = cs_mpi_due(&tp, cs_now_ns()))) {
-            cs_bell_disarm(h->bell);
-        } else if (cs_bell_wait(h->bell, &sleeper, until)) {
-            dry_note(&dry, cs_now_ns() - now);
-        }
-    }
-    cs_mpi_transport_close(&tp);
+    cs_mpi_transport_close(&w.tp);
     return rc;
 }
 
-/*
- * A service node between events. With every server busy, new requests
- * could only queue, so it sleeps to the next deadline. With a free server
- * it waits for a request: on its doorbell (after a moment's spin when its
- * dry spells are short) when every feeder (every dispatcher or, with
- * relays, every relay) shares its host, else by polling every
- * run.idle_poll_us (scaled up when ranks outnumber cores).
- * In spin mode it burns the CPU while serving.
- */
+/* A service node as a role. With a free server it waits for a request;
+ * with every server busy new requests could only queue, so it sleeps to
+ * the next deadline; in spin mode it burns the CPU while it serves.
+ * Without a doorbell (a feeder, a dispatcher or a relay, on another host)
+ * it polls every run.idle_poll_us, scaled up when ranks outnumber cores
+ * (at most IDLE_POLL_MAX_NS). */
+struct node_role {
+    struct cs_node *n;
+    int64_t idle_ns;
+    const struct cs_transport *tp;
+    bool spin;
+};
+static int node_turn(void *self, int64_t early_ns)
+{
+    struct node_role *nr = self;
+    struct cs_node *n = nr->n;
+    struct cs_msg m[CS_BATCH_MAX];
+    int src, r, work = 0;
+    while ((r = nr->tp->poll(nr->tp->ctx, m, &src)) > 0) {
+        int rc = cs_node_on_message(n, m, r, src, cs_now_ns());
+        if (rc)
+            return rc;
+        work++;
+    }
+    if (r < 0 || n->shutdown)
+        return r < 0 ? r : work;
+    while ((r = cs_node_advance(n, cs_now_ns(), nr->spin ? 0 : early_ns)) > 0)
+        work += r;
+    return r < 0 ? r : work;
+}
+static int64_t node_next_event(const void *self)
+{
+    return cs_node_next_deadline(((const struct node_role *)self)->n);
+}
+static bool node_done(const void *self)
+{
+    return ((const struct node_role *)self)->n->shutdown;
+}
+static void node_woke(void *self, int64_t due_ns, int64_t woke_ns)
+{
+    cs_node_woke(((struct node_role *)self)->n, due_ns, woke_ns);
+}
+static int64_t node_poll_ns(const void *self, int64_t now, int64_t until)
+{
+    (void)now, (void)until;
+    return ((const struct node_role *)self)->idle_ns;
+}
+static bool node_listens(const void *self)
+{
+    return cs_node_has_free_server(((const struct node_role *)self)->n);
+}
+static bool node_burns(const void *self)
+{
+    const struct node_role *nr = self;
+    return nr->spin && nr->n->busy > 0;
+}
+static const struct role_ops node_ops = {
+    .turn = node_turn,
+    .next_event = node_next_event,
+    .done = node_done,
+    .woke = node_woke,
+    .poll_ns = node_poll_ns,
+    .listens = node_listens,
+    .burns = node_burns,
+};
+
 static int run_node(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const struct cs_host *h, int64_t t0,
                     struct cs_node *n)
 {
-    struct cs_mpi_transport tp;
-    int rc = cs_mpi_transport_open(&tp, comm, 1, h->bells);
+    struct waiter w;
+    int rc = waiter_open(&w, comm, 1, h);
     if (rc)
         return rc;
     int rank;
     CS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
-    rc = cs_node_start(n, sc, rank, nodes, &tp.ops, t0);
-    if (rc) {
-        cs_mpi_transport_close(&tp);
-        return rc;
+    rc = cs_node_start(n, sc, rank, nodes, &w.tp.ops, t0);
+    if (rc == 0) {
+        for (int f = cs_feeder_first(sc); f < cs_feeder_first(sc) + cs_feeders(sc); f++)
+            waiter_hears(&w, f);
+        struct node_role nr = {n, idle_poll(sc, h, true), &w.tp.ops, sc->service.mode == CS_MODE_SPIN};
+        const struct role r = {&node_ops, &nr, 0};
+        rc = wait_loop(&w, &r);
     }
-    int64_t idle_ns = (int64_t)(sc->run.idle_poll_us * 1e3);
-    if (h->oversubscribed)
-        idle_ns = idle_ns * h->ranks / h->cores;
-    if (idle_ns > IDLE_POLL_MAX_NS)
-        idle_ns = IDLE_POLL_MAX_NS;
-    /* Its doorbell works when every feeder that may wake it shares its host. */
-    bool doorbell = true;
-    for (int d = cs_feeder_first(sc); d < cs_feeder_first(sc) + cs_feeders(sc); d++)
-        doorbell &= h->bells[d] != NULL;
-    bool spin = sc->service.mode == CS_MODE_SPIN;
-    struct cs_sleeper sleeper;
-    cs_sleeper_init(&sleeper);
-    struct dry dry = {4 * SPIN_NS};
-    bool chase = false; /* a message is announced that MPI did not show yet */
-
-    while (!n->shutdown) {
-        struct cs_msg m[CS_BATCH_MAX];
-        int src, got = 0, r;
-        while ((r = tp.ops.poll(tp.ops.ctx, m, &src)) > 0) {
-            rc = cs_node_on_message(n, m, r, src, cs_now_ns());
-            if (rc)
-                goto out;
-            got++;
-        }
-        if (r < 0) {
-            rc = r;
-            goto out;
-        }
-        if (n->shutdown)
-            break;
-        int sent = 0;
-        int64_t early = spin ? 0 : cs_sleeper_early_ns(&sleeper);
-        while ((r = cs_node_advance(n, cs_now_ns(), early)) > 0)
-            sent += r;
-        if (r < 0) {
-            rc = r;
-            goto out;
-        }
-        if (got || sent)
-            continue;
-        int64_t next = cs_node_next_deadline(n);
-        if (spin && n->busy > 0) {
-            /* Burn the CPU until the next deadline (or the next look for
-             * messages), letting other ranks on the core run if they must. */
-            int64_t until = cs_node_has_free_server(n) ? cs_now_ns() + idle_ns : next;
-            if (until > next)
-                until = next;
-            while (cs_now_ns() < until) {
-                if (h->oversubscribed)
-                    sched_yield();
-            }
-        } else if (!cs_node_has_free_server(n)) {
-            cs_sleep_until(&sleeper, next);
-            cs_node_woke(n, next, cs_now_ns());
-        } else if (doorbell) {
-            int64_t dry_start = cs_now_ns();
-            if (dry_spin(&dry) || chase) {
-                int64_t look = chase ? CHASE_NS : SPIN_NS;
-                int64_t spin_end = dry_start + look < next ? dry_start + look : next;
-                while ((r = tp.ops.poll(tp.ops.ctx, m, &src)) == 0 && cs_now_ns() < spin_end)
-                    if (h->oversubscribed)
-                        sched_yield();
-                if (r > 0) {
-                    dry_note(&dry, cs_now_ns() - dry_start);
-                    chase = false;
-                    rc = cs_node_on_message(n, m, r, src, cs_now_ns());
-                    if (rc)
-                        goto out;
-                    continue;
-                }
-            }
-            cs_bell_arm(h->bell);
-            if ((r = tp.ops.poll(tp.ops.ctx, m, &src)) > 0) {
-                cs_bell_disarm(h->bell);
-                dry_note(&dry, cs_now_ns() - dry_start);
-                rc = cs_node_on_message(n, m, r, src, cs_now_ns());
-                if (rc)
-                    goto out;
-            } else if ((chase = cs_mpi_due(&tp, cs_now_ns()))) {
-                cs_bell_disarm(h->bell);
-            } else {
-                int64_t cap = cs_now_ns() + CS_BELL_MAX_WAIT_NS, due = cap < next ? cap : next;
-                if (cs_bell_wait(h->bell, &sleeper, next))
-                    dry_note(&dry, cs_now_ns() - dry_start);
-                else
-                    cs_node_woke(n, due, cs_now_ns());
-            }
-        } else {
-            int64_t now = cs_now_ns(), due = next - now < idle_ns ? next : now + idle_ns;
-            cs_nap(due - now);
-            cs_node_woke(n, due, cs_now_ns());
-        }
-    }
-out:
-    cs_mpi_transport_close(&tp);
+    cs_mpi_transport_close(&w.tp);
     return rc;
 }
 
@@ -730,15 +829,18 @@ static void send_relay_report(MPI_Comm comm, int rank, const struct cs_relay *rl
 {
     struct cs_relay_report d = {.rank = rank, .first_node = rl->first_node, .nodes = rl->nodes};
     memcpy(d.counters, rl->counters, sizeof(d.counters));
-    send_report(comm, &d, (int)sizeof(d), rl->book.completed, rl->book.wait_ns, rl->nodes);
+    MPI_Request req;
+    CS_MPI_CHECK(MPI_Isend(&d, (int)sizeof(d), MPI_BYTE, 0, TAG_REPORT, comm, &req));
+    cs_mpi_wait_quietly(&req);
 }
 
 static void take_relay_report(MPI_Comm comm, int from, struct cs_results *r)
 {
     struct cs_relay_report d;
-    uint64_t *nodes = take_report(comm, from, &d, (int)sizeof(d), r->service_nodes);
-    cs_results_add_relay(r, &d, nodes, nodes + d.nodes);
-    free(nodes);
+    MPI_Request req;
+    CS_MPI_CHECK(MPI_Irecv(&d, (int)sizeof(d), MPI_BYTE, from, TAG_REPORT, comm, &req));
+    cs_mpi_wait_quietly(&req);
+    cs_results_add_relay(r, &d);
 }
 
 void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const struct cs_trace *trace,

@@ -427,7 +427,7 @@ static int collect(struct vrun *v, struct cs_results *r)
         const struct cs_relay *rl = &v->rls[i];
         struct cs_relay_report rr = {.rank = v->dispatchers + i, .first_node = rl->first_node, .nodes = rl->nodes};
         memcpy(rr.counters, rl->counters, sizeof(rr.counters));
-        cs_results_add_relay(r, &rr, rl->book.completed, rl->book.wait_ns);
+        cs_results_add_relay(r, &rr);
     }
     cs_results_analyze(r);
     free(reports);
