@@ -330,8 +330,8 @@ static void on_stop(const struct cs_run_options *opt, struct cs_coord *c, const 
  *    announced but not yet visible (chase), then arms the bell, takes a
  *    last look, and sleeps until rung or until the next event;
  *  - without one (a peer on another host) messages can only be found by
- *    polling: it sleeps at most poll_ns, or, when that is 0, looks again
- *    at once, yielding the core when ranks outnumber cores.
+ *    polling: it naps at most poll_ns, or, when that is 0, looks again at
+ *    once, yielding the core when ranks outnumber cores.
  * A timed wait that ends is told to the role (woke: the host's pauses).
  */
 struct role_ops {
@@ -466,7 +466,14 @@ static int wait_loop(struct waiter *w, const struct role *r)
             } else if (w->doorbell) {
                 work = wait_on_bell(w, r, now, until);
             } else if (poll > 0) {
-                cs_sleep_until(&w->sleeper, due);
+                /* To an event, a sleep that allows for the timer's overshoot;
+                 * between looks for messages a plain nap, which the
+                 * allowance, as long as a short look, would turn into
+                 * polling without a pause. */
+                if (due == until)
+                    cs_sleep_until(&w->sleeper, due);
+                else
+                    cs_nap(due - now);
                 woke(r, due, cs_now_ns());
             } else if (h->oversubscribed) {
                 sched_yield();
