@@ -60,6 +60,15 @@ sbatch_wait() {
     [ -n "$state" ] && ! grep -v -q 'JobState=COMPLETED .*ExitCode=0:0' <<<"$state"
 }
 
+# The time limit, submitted first: the warning (here 55 s before a
+# 1-minute limit, not the scripts' 60 s, which would come at once;
+# slurmctld looks about every 30 s) or the limit's own SIGTERM reaches the
+# job 5 to 90 s after the start, and the tests below run while it waits.
+# Its load is light (200 requests a second), so that the one timed job,
+# the scaling sweep, keeps the CPU.
+limit=$(sbatch --parsable --time=1 --signal=B:TERM@55 --job-name=cs-limit "$ROOT/jobs/run.sbatch" --set load.duration_s=600 \
+    --set load.warmup_s=0 --set load.rate_rps=200)
+
 sbatch_wait "$ROOT/jobs/run.sbatch" --config "$ROOT/jobs/scenarios/mm1.json" "${short[@]}" >/dev/null &&
     ok "run.sbatch exits 0" || bad "run.sbatch failed: $(cat clustersim-*.out)"
 f=$(ls "$CS_RESULTS"/mm1-*.json 2>/dev/null | head -1)
@@ -106,13 +115,6 @@ fi
 [ -s "$CS_RESULTS/scaling-${f##*scaling-}" ] && ls "$CS_RESULTS"/scaling-*.csv >/dev/null 2>&1 &&
     ok "scaling.sbatch wrote its CSV" || bad "no scaling CSV"
 
-# The time limit: the warning (here 55 s before a 1-minute limit, not the
-# scripts' 60 s, which would come at once; slurmctld looks about every
-# 30 s) or the limit's own SIGTERM reaches the job 5 to 90 s after the
-# start. The array, the lab and the two stops below run while it waits
-# (none of them is timed).
-limit=$(sbatch --parsable --time=1 --signal=B:TERM@55 --job-name=cs-limit "$ROOT/jobs/run.sbatch" --set load.duration_s=600 \
-    --set load.warmup_s=0)
 
 # The array covers every scenario file, each on its own rank count.
 listed=$(sed -n '/^scenarios=(/,/^)/p' "$ROOT/jobs/scenarios.sbatch" | grep -o '[a-z0-9-]*:[0-9]*' | cut -d: -f1 | sort)
@@ -163,7 +165,7 @@ fi
 # same CS_RUN_ID: it resumes from its results file, keeping the steps
 # finished before; a third submission finds it complete and runs nothing.
 resumable=(--ntasks=3 "$ROOT/jobs/scaling.sbatch" --set 'sweep.rates_rps=[200,300,400,500,600,700]'
-    --set load.duration_s=1 --set load.warmup_s=0.1)
+    --set load.duration_s=0.5 --set load.warmup_s=0.1)
 f=$CS_RESULTS/scaling-resumable.json
 id=$(CS_RUN_ID=resumable sbatch --parsable "${resumable[@]}")
 for _ in $(seq 600); do
@@ -194,24 +196,26 @@ third=$(CS_RUN_ID=resumable sbatch_wait "${resumable[@]}") && cmp -s "$f" "$WORK
 # plain scancel: the ranks drain and the results are written, marked
 # incomplete. (srun answers a SIGTERM by killing its tasks at once, so the
 # job scripts must not pass the signal to srun.)
-stop_job() { # how (batch|plain) -> sets STOPPED to the job id
-    local how=$1 id t=0
-    id=$(sbatch --parsable --job-name="cs-$how" "$ROOT/jobs/run.sbatch" --set load.duration_s=600 \
-        --set load.warmup_s=0)
-    # Wait until clustersim has been running for a few seconds.
-    while ! grep -q "^command:" "clustersim-$id.out" 2>/dev/null && [ $t -lt 60 ]; do sleep 1; t=$((t + 1)); done
-    sleep 4
-    if [ "$how" = batch ]; then scancel --signal=TERM --batch "$id"; else scancel "$id"; fi
-    wait_job "$id" 90
-    STOPPED=$id
-}
+# Both stopped side by side, once clustersim has run a moment.
+declare -A stopped
 for how in batch plain; do
-    stop_job $how
-    f=$CS_RESULTS/default-$STOPPED.json
+    stopped[$how]=$(sbatch --parsable --job-name="cs-$how" "$ROOT/jobs/run.sbatch" --set load.duration_s=600 \
+        --set load.warmup_s=0)
+done
+for how in batch plain; do
+    t=0
+    while ! grep -q "^command:" "clustersim-${stopped[$how]}.out" 2>/dev/null && [ $t -lt 60 ]; do sleep 1; t=$((t + 1)); done
+done
+sleep 2 # over 1000 requests completed: 2100 a second at 70% load of 3 nodes
+scancel --signal=TERM --batch "${stopped[batch]}"
+scancel "${stopped[plain]}"
+for how in batch plain; do
+    wait_job "${stopped[$how]}" 90
+    f=$CS_RESULTS/default-${stopped[$how]}.json
     valid "$f" "$how stop"
     jq -e '.complete == false and .requests.completed > 1000' "$f" >/dev/null 2>&1 &&
         ok "$how stop: the run drained and wrote results marked incomplete" ||
-        bad "$how stop: $(head -c 300 "$f" 2>&1); log: $(tail -5 "clustersim-$STOPPED.out")"
+        bad "$how stop: $(head -c 300 "$f" 2>&1); log: $(tail -5 "clustersim-${stopped[$how]}.out")"
 done
 
 wait_job "$limit"
