@@ -18,8 +18,9 @@
 #
 # The other tags, not run here: ```sh setup (what scripts/test.sh itself
 # does: packages, builds, the suite), ```sh slurm and ```sh hosts (a
-# cluster: tests/cluster/), ```sh long (a benchmark or the full
-# validation, minutes long: run with CS_DOCS_LONG=1; the suite runs
+# cluster: tests/cluster/), ```sh long (a benchmark, the full
+# validation or a sweep of 10,000 virtual nodes, a minute or more: run
+# with CS_DOCS_LONG=1; the suite runs
 # scripts/validate.sh --quick as validate_quick). Every block carries one
 # of the known tags.
 set -euo pipefail
@@ -49,8 +50,10 @@ page_checks() {
         [ -z "$unknown" ] && ok "$(basename "$page"): every block has a known tag" || bad "blocks with no known tag: $unknown"
     done
     # "long" is for the benchmark and the full validation only.
-    misused=$(awk '/^```sh long/ { on = 1; next } /^```/ { on = 0 } on && NF && $1 != "#" && $0 !~ /scripts\/(bench|validate)\.sh/ { print FILENAME ": " $0 }' "${pages[@]}")
-    [ -z "$misused" ] && ok "\`\`\`sh long holds only scripts/bench.sh and scripts/validate.sh" || bad "long blocks with other commands: $misused"
+    misused=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "${pages[@]}" | awk '/^```sh long/ { on = 1; next } /^```/ { on = 0 }
+        on && NF && $1 != "#" && $0 !~ /scripts\/(bench|validate|plot)\.sh|--virtual --nodes 10000|^(for|done)/ { print }')
+    [ -z "$misused" ] && ok "\`\`\`sh long holds only scripts/bench.sh, scripts/validate.sh and 10,000-node sweeps" ||
+        bad "long blocks with other commands: $misused"
 
     # Names in step with the code's tables: every scenario key the pages and
     # the man page name (`dispatch.cost_us`) is one clustersim knows (or a
