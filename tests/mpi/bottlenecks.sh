@@ -7,7 +7,7 @@
 # lib.sh): a verdict may then be host_cpu, never another tier.
 source "$(dirname "$0")/lib.sh"
 
-common=(-q --set load.duration_s="$(dur 4)" --set load.warmup_s=1 --set service.time='{"dist":"constant","mean_us":2000}')
+common=(-q --set load.duration_s="$(dur 3)" --set load.warmup_s=0.5 --set service.time='{"dist":"constant","mean_us":2000}')
 # The node-bound runs serve 5 ms: a host that wakes a node 100-200 us
 # late now and then (measured here: 5% inflation at 2 ms during a pause
 # the probe did not see) then stays well inside the 10% that makes a

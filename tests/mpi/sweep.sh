@@ -5,7 +5,7 @@
 # host that slows the ranks moves it, and the sweep's steps say so.
 source "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-knee=(--config "$ROOT/jobs/scenarios/coordinator-knee.json" --set load.duration_s=2 --set load.warmup_s=0.5)
+knee=(--config "$ROOT/jobs/scenarios/coordinator-knee.json" --set load.duration_s=1.5 --set load.warmup_s=0.5)
 
 cs 7 -q "${knee[@]}" --sweep --set sweep.nodes='[1,2,4,6]' --json "$TMP/sweep.json" --csv "$TMP/sweep.csv"
 check "$TMP/sweep.json" '[.sweep[].nodes] == [1,2,4,6]' "one row per step" '.sweep'
@@ -34,7 +34,7 @@ plot() { # results.json expected-count
 plot "$TMP/sweep.json" 2
 
 # A rate sweep at a fixed node count: latency climbs with the load.
-cs 4 -q --set load.duration_s=2 --set load.warmup_s=0.5 --sweep --set sweep.rates_rps='[1000,2000,2800]' \
+cs 4 -q --set load.duration_s=1.5 --set load.warmup_s=0.5 --sweep --set sweep.rates_rps='[1000,2000,2800]' \
     --json "$TMP/rates.json"
 check "$TMP/rates.json" '[.sweep[].nodes] == [3,3,3]' "a rate sweep: every step on the 3 nodes" '.sweep'
 timed_check "$TMP/rates.json" '.sweep[0].p99_us < .sweep[2].p99_us' '.sweep[0].p99_us < 1.5 * .sweep[2].p99_us' \
