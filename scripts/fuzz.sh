@@ -23,7 +23,8 @@ done
 version=$(sed -n 's/^project(clustersim VERSION \([0-9.]*\).*/\1/p' "$CS_ROOT/CMakeLists.txt")
 
 flags=(-g -O1 -std=c11 -D_GNU_SOURCE "-DCS_VERSION=\"$version\"" -fsanitize=fuzzer-no-link,address,undefined
-    -fno-sanitize-recover=undefined -I"$CS_ROOT/include")
+    -fno-sanitize-recover=undefined -I"$CS_ROOT/include/model" -I"$CS_ROOT/include/scenario" -I"$CS_ROOT/include/engine"
+    -I"$CS_ROOT/include/analysis" -I"$CS_ROOT/include/virtual")
 # The sources once, two at a time, into one archive the harnesses share.
 rm -rf "$out/obj" && mkdir -p "$out/obj"
 printf '%s\n' "${srcs[@]}" | xargs -P 2 -I{} sh -c 'clang "$@" -c "{}" -o "'"$out"'/obj/$(basename "{}" .c).o"' sh "${flags[@]}"

@@ -8,7 +8,10 @@
 #include <stdio.h>
 
 #include "cs/config.h"
+#include "cs/coordinator.h"
+#include "cs/service_node.h"
 #include "cs/virtual.h"
+#include "vnet.h" /* src/virtual/: the tests drive state machines on its network */
 
 /* A whole virtual run of a scenario on `nodes` service nodes. */
 struct sim_run {

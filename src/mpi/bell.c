@@ -15,7 +15,7 @@
  *        1.7 s of CPU in a 4.7 s run against 1.0 s with futexes, the
  *        median latency 0.90-0.96 ms against 0.73-0.78.
  */
-#include "cs/bell.h"
+#include "bell.h"
 
 #include <time.h>
 

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "cs/bell.h"
+#include "bell.h"
 #include "cs/checkpoint.h"
 #include "cs/config.h"
 #include "cs/results.h"

@@ -11,8 +11,12 @@
 #include <string.h>
 
 #include "cs/common.h"
+#include "cs/coordinator.h"
+#include "cs/heap.h"
 #include "cs/relay.h"
 #include "cs/scenario.h"
+#include "cs/service_node.h"
+#include "vnet.h"
 
 /* ---- inboxes: a min-heap of letters by (arrival time, sending order) ---- */
 

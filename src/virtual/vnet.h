@@ -1,33 +1,16 @@
 /*
- * The virtual-time engine (src/virtual/virtual.c): the real dispatcher,
- * relay and service-node state machines of every rank the topology plan
- * names (cs_plan_place), driven in one process in virtual time through an
- * in-process loopback transport with the MPI engine's message protocol.
- * Each rank keeps its own clock and is woken, in time order, when a
- * letter reaches it or it has work due: a discrete-event simulation. A
- * message arrives network.latency_us after it is sent (at once by
- * default); a node serves for exactly its requested time plus
- * model.node_overhead_us; a dispatcher's or relay's work advances its
- * own clock (dispatch.cost_us and dispatch.message_cost_us at whichever
- * of them dispatches, model.coordinator_request_us at a dispatcher,
- * model.coordinator_message_us at both per message sent or taken), during
- * which the other ranks go on at their own times.
- * A run is deterministic: the same scenario and seed give the same
- * results. No MPI, no sleeping.
+ * The virtual engine's network (src/virtual/virtual.c), private to it and
+ * to the tests that drive a state machine on it (tests/test_sim.c,
+ * tests/test_levers.c): letters in each rank's inbox, each rank's own
+ * clock, and one event list of wake-ups.
  */
-#ifndef CS_VIRTUAL_H
-#define CS_VIRTUAL_H
+#ifndef CS_VNET_H
+#define CS_VNET_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "cs/clock.h"
-#include "cs/config.h"
-#include "cs/coordinator.h"
-#include "cs/heap.h"
-#include "cs/results.h"
-#include "cs/service_node.h"
-#include "cs/trace.h"
 #include "cs/transport.h"
 
 /* An item in a rank's inbox, who sent it, and when it arrives. The items
@@ -83,19 +66,5 @@ struct cs_vnet {
  * message_ns after to model them); ranks below `charged` pay message_ns. */
 int cs_vnet_open(struct cs_vnet *s, int ranks, int charged);
 void cs_vnet_close(struct cs_vnet *s);
-
-/* What the engine saw that the results do not show. */
-struct cs_virtual_stats {
-    int max_node_depth; /* most requests queued or in service at one node */
-    uint64_t messages;  /* messages sent, all ranks */
-    int ring_cap;       /* the largest of the coordinator's deadline, retry and hedge rings */
-};
-
-/* Run a whole scenario with `nodes` service nodes, and the dispatchers
- * and relays it asks for, and fill *r (cs_results_init(r,
- * cs_plan_ranks(sc, nodes)) first). trace (for trace arrivals) and
- * stats may be NULL. Returns CS_OK or a negative CS_E code. */
-int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trace *trace, struct cs_results *r,
-                   struct cs_virtual_stats *stats);
 
 #endif

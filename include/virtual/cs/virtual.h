@@ -1,0 +1,41 @@
+/*
+ * The virtual-time engine (src/virtual/virtual.c): the real dispatcher,
+ * relay and service-node state machines of every rank the topology plan
+ * names (cs_plan_place), driven in one process in virtual time through an
+ * in-process loopback transport with the MPI engine's message protocol.
+ * Each rank keeps its own clock and is woken, in time order, when a
+ * letter reaches it or it has work due: a discrete-event simulation. A
+ * message arrives network.latency_us after it is sent (at once by
+ * default); a node serves for exactly its requested time plus
+ * model.node_overhead_us; a dispatcher's or relay's work advances its
+ * own clock (dispatch.cost_us and dispatch.message_cost_us at whichever
+ * of them dispatches, model.coordinator_request_us at a dispatcher,
+ * model.coordinator_message_us at both per message sent or taken), during
+ * which the other ranks go on at their own times.
+ * A run is deterministic: the same scenario and seed give the same
+ * results. No MPI, no sleeping.
+ */
+#ifndef CS_VIRTUAL_H
+#define CS_VIRTUAL_H
+
+#include <stdint.h>
+
+#include "cs/config.h"
+#include "cs/results.h"
+#include "cs/trace.h"
+
+/* What the engine saw that the results do not show. */
+struct cs_virtual_stats {
+    int max_node_depth; /* most requests queued or in service at one node */
+    uint64_t messages;  /* messages sent, all ranks */
+    int ring_cap;       /* the largest of the coordinator's deadline, retry and hedge rings */
+};
+
+/* Run a whole scenario with `nodes` service nodes, and the dispatchers
+ * and relays it asks for, and fill *r (cs_results_init(r,
+ * cs_plan_ranks(sc, nodes)) first). trace (for trace arrivals) and
+ * stats may be NULL. Returns CS_OK or a negative CS_E code. */
+int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trace *trace, struct cs_results *r,
+                   struct cs_virtual_stats *stats);
+
+#endif
