@@ -10,7 +10,7 @@
 # dispatchers and relays, and what does not fit the ranks: tiers.sh.
 source "$(dirname "$0")/lib.sh"
 
-short=(--quiet --set load.duration_s="$(dur 1.5)" --set load.warmup_s=0.5)
+short=(--quiet --set load.duration_s="$(dur 1)" --set load.warmup_s=0.5)
 
 # The knee moves with the dispatchers: 250 us a dispatcher per request
 # (held without the CPU) against 500 us of service puts it at k S / c =
@@ -18,7 +18,7 @@ short=(--quiet --set load.duration_s="$(dur 1.5)" --set load.warmup_s=0.5)
 # at each setting (sweep.dispatchers); each knee must lie within one
 # step of k S / c, and be predicted from the cost the sweep measured.
 # Under the sanitizers (NO_TIMING) no knee is judged: three steps, short.
-steps='[1,2,4,6,8,10]' sweep_s=0.8
+steps='[1,2,4,6,8,10]' sweep_s=0.6
 [ "$NO_TIMING" = 1 ] && steps='[1,2,10]' sweep_s=0.3
 rows=$((3 * $(jq length <<<"$steps")))
 f=$TMP/knees.json

@@ -44,7 +44,7 @@ check "$TMP/pull.json" '.service_us.handoffs > 100 and .service_us.handoff_mean_
 # dispatch.prefetch 2: the next request travels while the node serves, so
 # few requests find their node idle (only after a service shorter than
 # the round trip), and theory says it has no closed form.
-cs 4 -q "${policy[@]}" --set load.duration_s="$(dur 3)" --set load.warmup_s=1 --set dispatch.policy=pull \
+cs 4 -q "${policy[@]}" --set load.duration_s="$(dur 2)" --set load.warmup_s=0.5 --set dispatch.policy=pull \
     --set dispatch.prefetch=2 --json "$TMP/prefetch.json"
 check_valid "$TMP/prefetch.json"
 echo "pull handoffs per request: prefetch 1 $(jq '.service_us.handoffs / .requests.completed' "$TMP/pull.json")," \
