@@ -1,9 +1,10 @@
 /*
  * The MPI edge: the only header that mentions MPI types. It offers the
- * MPI transport, the per-host placement probe, the roles' run loops and
- * the end-of-run collectives. Everything else in clustersim is MPI-free.
+ * MPI transport, the per-host placement probe, the run on ranks (each role
+ * driven by one wait loop) and the end-of-run collectives. Everything
+ * else in clustersim is MPI-free.
  * Private to src/mpi/ (ranks.c, mpi_run.c, mpi_transport.c): the core's public
- * headers are in include/cs/.
+ * headers are in include/<layer>/cs/.
  */
 #ifndef CS_MPI_EDGE_H
 #define CS_MPI_EDGE_H
