@@ -292,7 +292,7 @@ static void a_late_node_keeps_its_servers_schedule(void **state)
         struct cs_scenario sc;
         sim_scenario(&sc, json);
         struct cs_node n;
-        assert_int_equal(cs_node_start(&n, &sc, 1, 1, &s.tps[1], 0), CS_OK);
+        assert_int_equal(cs_node_start(&n, &sc, 1, 1, &s.tps[1], 0, NULL), CS_OK);
         for (uint64_t id = 1; id <= 2; id++) {
             struct cs_msg m = {.kind = CS_MSG_REQUEST, .flags = CS_REQ_MEASURED, .id = id, .service_ns = CS_NS_PER_MS};
             assert_int_equal(cs_node_on_message(&n, &m, 1, 0, 0), CS_OK);
@@ -323,7 +323,7 @@ static void a_late_node_keeps_its_servers_schedule(void **state)
         assert_int_equal(n.counters[CS_N_COMPLETED], 4);
         if (k == 0) {
             assert_true(n.counters[CS_N_SERVICE_NS] - served < CS_NS_PER_MS);
-            assert_true(n.service.max <= 3 * CS_NS_PER_MS);
+            assert_true(n.service->max <= 3 * CS_NS_PER_MS);
         }
         cs_node_woke(&n, 0, CS_PAUSE_NS / 2);
         cs_node_woke(&n, 0, 2 * CS_PAUSE_NS);

@@ -107,16 +107,15 @@ static void collect_coordinator(struct cs_results *r, const struct cs_scenario *
 }
 
 void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord_measures *m,
-                        const struct cs_rank_report *reports)
+                        const struct cs_rank_report *reports, const struct cs_histogram *service)
 {
     for (int i = 0; i < r->ranks; i++)
         r->rank_info[i] = reports[i].info;
     collect_coordinator(r, sc, m);
     int first = cs_first_node(sc);
-    for (int i = 0; i < r->service_nodes; i++) {
+    for (int i = 0; i < r->service_nodes; i++)
         memcpy(r->nodes[i].counters, reports[first + i].counters, sizeof(r->nodes[i].counters));
-        cs_hist_add(&r->service, &reports[first + i].service);
-    }
+    r->service = *service;
 }
 
 void cs_results_partial(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord_measures *m,

@@ -35,7 +35,7 @@ const char *const cs_node_counter_names[CS_N__COUNT] = {
 };
 
 int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacity, const struct cs_transport *tp,
-                 int64_t window_start, int64_t window_end)
+                 int64_t window_start, int64_t window_end, struct cs_histogram *service)
 {
     memset(n, 0, sizeof(*n));
     n->tp = tp;
@@ -47,22 +47,25 @@ int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacit
     n->idle_since = -1;
     n->shutdowns_left = 1;
     n->servers = calloc((size_t)servers, sizeof(*n->servers));
-    if (!n->servers)
+    n->owns_service = service == NULL;
+    n->service = service ? service : malloc(sizeof(*n->service));
+    if (!n->servers || !n->service)
         return CS_E_NOMEM;
     n->counters[CS_N_WINDOW_NS] = (uint64_t)(window_end - window_start);
     n->counters[CS_N_SERVERS] = (uint64_t)servers;
-    cs_hist_init(&n->service);
+    if (n->owns_service)
+        cs_hist_init(n->service);
     cs_ring_init(&n->queue, sizeof(struct cs_queued), 64, INT32_MAX);
     return cs_batcher_init(&n->out, tp, 1, 0, 1, 0);
 }
 
 int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, int service_nodes,
-                  const struct cs_transport *tp, int64_t t0)
+                  const struct cs_transport *tp, int64_t t0, struct cs_histogram *service)
 {
     int64_t ws, we;
     cs_scenario_window(sc, t0, &ws, &we);
-    int rc =
-        cs_node_init(n, (int)cs_node_servers(sc, rank), cs_node_speed(sc, rank), sc->nodes.queue_capacity, tp, ws, we);
+    int rc = cs_node_init(n, (int)cs_node_servers(sc, rank), cs_node_speed(sc, rank), sc->nodes.queue_capacity, tp, ws,
+                          we, service);
     n->t0 = t0;
     n->rank = rank;
     n->overhead_ns = (int64_t)llround(sc->model.node_overhead_us * 1e3);
@@ -140,6 +143,9 @@ void cs_node_free(struct cs_node *n)
     cs_ring_free(&n->queue);
     free(n->servers);
     n->servers = NULL;
+    if (n->owns_service)
+        free(n->service);
+    n->service = NULL;
 }
 
 static int on_item(struct cs_node *n, const struct cs_msg *m, int src, int64_t now)
@@ -236,7 +242,7 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
             n->counters[CS_N_MEASURED]++;
             n->counters[CS_N_SERVICE_NS] += (uint64_t)delivered;
             n->counters[CS_N_REQUESTED_NS] += (uint64_t)s->requested_ns;
-            cs_hist_record(&n->service, (uint64_t)delivered);
+            cs_hist_record(n->service, (uint64_t)delivered);
         }
     }
     for (int i = 0; i < n->servers_n && n->queue.count > 0; i++) {

@@ -729,7 +729,7 @@ static int run_node(MPI_Comm comm, const struct cs_scenario *sc, int nodes, cons
         return rc;
     int rank;
     CS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
-    rc = cs_node_start(n, sc, rank, nodes, &w.tp.ops, t0);
+    rc = cs_node_start(n, sc, rank, nodes, &w.tp.ops, t0, NULL);
     if (rc == 0) {
         for (int f = cs_feeder_first(sc); f < cs_feeder_first(sc) + cs_feeders(sc); f++)
             waiter_hears(&w, f);
@@ -864,7 +864,6 @@ void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const st
     memset(&relay, 0, sizeof(relay));
     memset(&coord, 0, sizeof(coord));
     memset(&node, 0, sizeof(node));
-    cs_hist_init(&node.service);
 
     /* Everybody starts the clock together; each rank keeps its own. */
     quiet_barrier(comm);
@@ -888,23 +887,38 @@ void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const st
         MPI_Abort(comm, 1);
     }
 
-    /* Placement, node counters and histograms to rank 0, in one gather
-     * that waits quietly. */
+    /* Placement and node counters to rank 0, then the nodes' histograms,
+     * merged there: two gathers that wait quietly. */
     struct cs_rank_report *mine = calloc(1, sizeof(*mine)), *all = NULL;
-    if (rank == 0)
+    struct cs_histogram *served = malloc(sizeof(*served)), *hists = NULL;
+    if (rank == 0) {
         all = calloc((size_t)size, sizeof(*all));
-    if (!mine || (rank == 0 && !all))
+        hists = malloc((size_t)size * sizeof(*hists));
+    }
+    if (!mine || !served || (rank == 0 && (!all || !hists)))
         MPI_Abort(comm, 1);
     snprintf(mine->info.host, sizeof(mine->info.host), "%s", h->name);
     mine->info.host_ranks = h->ranks;
     mine->info.host_cores = h->cores;
     mine->info.cpu_ns = cpu0 < 0 ? -1 : cs_cpu_ns() - cpu0;
     memcpy(mine->counters, node.counters, sizeof(mine->counters));
-    mine->service = node.service;
+    if (node.service)
+        *served = *node.service;
+    else
+        cs_hist_init(served);
     MPI_Request req;
     CS_MPI_CHECK(MPI_Igather(mine, (int)sizeof(*mine), MPI_BYTE, all, (int)sizeof(*mine), MPI_BYTE, 0, comm, &req));
     cs_mpi_wait_quietly(&req);
+    CS_MPI_CHECK(
+        MPI_Igather(served, (int)sizeof(*served), MPI_BYTE, hists, (int)sizeof(*served), MPI_BYTE, 0, comm, &req));
+    cs_mpi_wait_quietly(&req);
     free(mine);
+    if (rank == 0) {
+        cs_hist_init(served);
+        for (int i = first; i < size; i++)
+            cs_hist_add(served, &hists[i]);
+        free(hists);
+    }
 
     /* The other dispatchers' measures and the relays' to rank 0, merged there. */
     struct cs_coord_measures m;
@@ -918,7 +932,7 @@ void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const st
     }
     if (rank == 0) {
         cs_coord_measures(&coord, &m);
-        cs_results_collect(r, sc, &m, all);
+        cs_results_collect(r, sc, &m, all, served);
         for (int d = 1; d < k; d++)
             take_dispatch_report(comm, d, r);
         for (int d = k; d < first; d++)
@@ -932,4 +946,5 @@ void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const st
     } else if (rank >= first) {
         cs_node_free(&node);
     }
+    free(served);
 }

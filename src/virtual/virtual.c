@@ -217,10 +217,11 @@ struct vrun {
     const struct cs_scenario *sc;
     struct cs_vnet net;
     int dispatchers, relays, nodes, first;
-    struct cs_coord *coords; /* [dispatchers] */
-    int64_t *next_row;       /* [dispatchers]: when each rolls its next interval */
-    struct cs_relay *rls;    /* [relays] */
-    struct cs_node *ns;      /* [nodes] */
+    struct cs_coord *coords;     /* [dispatchers] */
+    int64_t *next_row;           /* [dispatchers]: when each rolls its next interval */
+    struct cs_relay *rls;        /* [relays] */
+    struct cs_node *ns;          /* [nodes] */
+    struct cs_histogram service; /* every node's delivered service: one, shared */
     int64_t interval_ns;
     struct cs_virtual_stats *st;
 };
@@ -320,7 +321,7 @@ static int start_roles(struct vrun *v, const struct cs_trace *trace)
     for (int i = 0; i < v->nodes; i++) {
         struct cs_node *n = &v->ns[i];
         int rank = v->first + i;
-        if ((rc = cs_node_start(n, sc, rank, v->nodes, &s->tps[rank], 0)) != CS_OK)
+        if ((rc = cs_node_start(n, sc, rank, v->nodes, &s->tps[rank], 0, &v->service)) != CS_OK)
             return rc;
         if (n->tell_idle && (rc = cs_node_advance(n, 0, 0)) < 0)
             return rc;
@@ -395,8 +396,8 @@ static int run_events(struct vrun *v)
 }
 
 /* What each rank reports, gathered as mpi_run.c gathers it: the nodes'
- * counters and histograms, the first dispatcher's measures, the other
- * dispatchers' and the relays' added to them. */
+ * counters (their histogram is one already), the first dispatcher's
+ * measures, the other dispatchers' and the relays' added to them. */
 static int collect(struct vrun *v, struct cs_results *r)
 {
     int ranks = v->net.ranks;
@@ -413,15 +414,12 @@ static int collect(struct vrun *v, struct cs_results *r)
         reports[i].info.host_ranks = ranks;
         reports[i].info.host_cores = ranks;
         reports[i].info.cpu_ns = -1; /* no ranks, no CPU time of theirs */
-        cs_hist_init(&reports[i].service);
-        if (i >= v->first) {
+        if (i >= v->first)
             memcpy(reports[i].counters, v->ns[i - v->first].counters, sizeof(reports[i].counters));
-            reports[i].service = v->ns[i - v->first].service;
-        }
     }
     struct cs_coord_measures m;
     cs_coord_measures(&v->coords[0], &m);
-    cs_results_collect(r, v->sc, &m, reports);
+    cs_results_collect(r, v->sc, &m, reports, &v->service);
     for (int k = 1; k < v->dispatchers; k++) {
         cs_coord_measures(&v->coords[k], &m);
         cs_dispatch_report_fill(d, k, &m);
@@ -450,6 +448,7 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
     v.first = cs_first_node(sc);
     v.nodes = nodes;
     v.interval_ns = (int64_t)(sc->run.interval_ms * 1e6);
+    cs_hist_init(&v.service);
     int rc = cs_vnet_open(&v.net, cs_plan_ranks(sc, nodes), v.first);
     v.coords = calloc((size_t)v.dispatchers, sizeof(*v.coords));
     v.next_row = calloc((size_t)v.dispatchers, sizeof(*v.next_row));

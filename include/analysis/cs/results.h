@@ -182,14 +182,13 @@ void cs_results_free(struct cs_results *r);
 struct cs_rank_report {
     struct cs_rank_info info;
     uint64_t counters[CS_N__COUNT]; /* a service node's; zeros from rank 0 */
-    struct cs_histogram service;    /* a service node's delivered service */
 };
 
-/* Fill r's inputs from what the coordinator measured (cs_coord_measures)
- * and every rank's report (reports[0..ranks-1]); node histograms are
- * merged here. */
+/* Fill r's inputs from what the coordinator measured (cs_coord_measures),
+ * every rank's report (reports[0..ranks-1]) and the service nodes'
+ * delivered service, merged. */
 void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord_measures *m,
-                        const struct cs_rank_report *reports);
+                        const struct cs_rank_report *reports, const struct cs_histogram *service);
 
 /* Partial results, for a checkpoint or a run cut short: rank 0's
  * coordinator measures (m) and every rank's placement (info[ranks]),

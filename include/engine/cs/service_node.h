@@ -89,7 +89,9 @@ struct cs_node {
     int busy;
 
     uint64_t counters[CS_N__COUNT];
-    struct cs_histogram service; /* delivered, ns */
+    struct cs_histogram *service; /* delivered, ns: its own, or one that every node of a
+                                     virtual run shares (their merge is all the results use) */
+    bool owns_service;
 
     /* This node's faults (scenario "faults"), on its own clock. */
     int64_t t0;
@@ -97,8 +99,10 @@ struct cs_node {
     struct cs_fault faults[CS_FAULTS_MAX];
 };
 
+/* service: the histogram its delivered service goes into, or NULL for
+ * one of its own. */
 int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacity, const struct cs_transport *tp,
-                 int64_t window_start, int64_t window_end);
+                 int64_t window_start, int64_t window_end, struct cs_histogram *service);
 void cs_node_free(struct cs_node *n);
 
 /* cs_node_init for the service node of rank `rank` of a scenario whose
@@ -106,7 +110,7 @@ void cs_node_free(struct cs_node *n);
  * queue capacity, the measured window, and its feeders (the ranks that
  * may send to it: how many shutdowns end it, whom its idle tokens go to). */
 int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, int service_nodes,
-                  const struct cs_transport *tp, int64_t t0);
+                  const struct cs_transport *tp, int64_t t0, struct cs_histogram *service);
 
 /* Handle one message of `count` items from rank src, received at time
  * now. A request that finds the queue full is answered at once with
