@@ -128,7 +128,6 @@ static int send_down(struct cs_relay *rl, int r, int64_t now)
         return 0;
     struct cs_relay_req *q = &rl->reqs[r];
     q->node = node;
-    q->sent_ns = now;
     if (q->arrived_ns <= rl->book.replied_ns[node])
         q->flags |= CS_REQ_HANDOFF;
     struct cs_msg m = {

@@ -15,7 +15,6 @@
  * gathered to rank 0, which merges them with the other dispatchers' and
  * the relays' reports.
  */
-#include <math.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -348,8 +347,12 @@ struct role_ops {
     bool (*listens)(const void *self);
     /* true: it waits by burning the CPU (default: false). */
     bool (*burns)(const void *self);
-    /* Rank 0's clockwork (progress, checkpoints, intervals): done at now,
-     * returns when it is next due. */
+    /* Without a doorbell, it sleeps to an event allowing for the timer's
+     * overshoot (its turn then takes work due within it, or it looks
+     * again, yielding, until the event); false: a plain nap. */
+    bool exact;
+    /* A dispatcher's clockwork (progress, checkpoints, intervals): done at
+     * now, returns when it is next due. */
     int64_t (*tick)(void *self, int64_t now);
 };
 struct role {
@@ -399,12 +402,13 @@ static void woke(const struct role *r, int64_t due, int64_t now)
         r->ops->woke(r->self, due, now);
 }
 
-/* Spin for up to SPIN_NS (CHASE_NS when chasing), but not past until. */
+/* Spin for up to SPIN_NS (CHASE_NS when chasing), but not past until. On
+ * the CPU there is no timer to allow for: no work is taken early. */
 static int spin(struct waiter *w, const struct role *r, int64_t now, int64_t until)
 {
     int64_t look = w->chase ? CHASE_NS : SPIN_NS, end = now + look < until ? now + look : until;
     int work;
-    while ((work = r->ops->turn(r->self, cs_sleeper_early_ns(&w->sleeper))) == 0 && cs_now_ns() < end)
+    while ((work = r->ops->turn(r->self, 0)) == 0 && cs_now_ns() < end)
         if (w->h->oversubscribed)
             sched_yield();
     return work;
@@ -424,7 +428,7 @@ static int wait_on_bell(struct waiter *w, const struct role *r, int64_t now, int
         }
     }
     cs_bell_arm(bell);
-    if ((work = r->ops->turn(r->self, cs_sleeper_early_ns(&w->sleeper))) != 0) { /* the last look before sleeping */
+    if ((work = r->ops->turn(r->self, 0)) != 0) { /* the last look before sleeping */
         cs_bell_disarm(bell);
         dry_note(&w->dry, cs_now_ns() - now);
     } else if ((w->chase = cs_mpi_due(&w->tp, cs_now_ns()))) {
@@ -467,10 +471,10 @@ static int wait_loop(struct waiter *w, const struct role *r)
                 work = wait_on_bell(w, r, now, until);
             } else if (poll > 0) {
                 /* To an event, a sleep that allows for the timer's overshoot;
-                 * between looks for messages a plain nap, which the
-                 * allowance, as long as a short look, would turn into
-                 * polling without a pause. */
-                if (due == until)
+                 * between looks for messages, or for a role whose turn
+                 * cannot take work early, a plain nap, which the allowance
+                 * would otherwise turn into polling without a pause. */
+                if (due == until && r->ops->exact)
                     cs_sleep_until(&w->sleeper, due);
                 else
                     cs_nap(due - now);
@@ -560,6 +564,7 @@ static const struct role_ops dispatcher_ops = {
     .woke = dispatcher_woke,
     .poll_ns = dispatcher_poll_ns,
     .tick = dispatcher_tick,
+    .exact = true,
 };
 
 static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_trace *trace,
@@ -718,6 +723,7 @@ static const struct role_ops node_ops = {
     .poll_ns = node_poll_ns,
     .listens = node_listens,
     .burns = node_burns,
+    .exact = true,
 };
 
 static int run_node(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const struct cs_host *h, int64_t t0,
@@ -774,9 +780,9 @@ double cs_mpi_pingpong(MPI_Comm comm, double seconds)
     return rate;
 }
 
-/* A report to rank 0 (another dispatcher's or a relay's) travels as two
- * messages, waited for quietly: the fixed part, then its nodes'
- * completions and waits. */
+/* Another dispatcher's report to rank 0 travels as two messages, waited
+ * for quietly: the fixed part, then its nodes' completions and waits (a
+ * relay's is the fixed part alone). */
 #define TAG_REPORT 101
 #define TAG_REPORT_NODES 102
 

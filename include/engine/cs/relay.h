@@ -46,7 +46,7 @@ extern const char *const cs_relay_counter_names[CS_R__COUNT];
 /* A request the relay holds: waiting for a node, or in flight to one. */
 struct cs_relay_req {
     uint64_t up_id; /* the dispatcher's id, carried back in the reply */
-    int64_t service_ns, arrived_ns, sent_ns;
+    int64_t service_ns, arrived_ns;
     uint32_t flags;
     uint32_t gen; /* bumped at every reuse: the id to the node is gen << 32 | index */
     int32_t node; /* -1 while it waits */
