@@ -56,28 +56,22 @@ check "$f" '([.relays[].counters.received] | add) + 2 == .coordinator.counters.i
     "2 relays: every request rank 0 sent and every reply it took went through a relay (and a shutdown each)" \
     '{c: .coordinator.counters, r: [.relays[].counters]}'
 
-# Ranks that do not fit the dispatchers, on every rank, at once.
-for args in "3 dispatch.dispatchers=3" "4 dispatch.dispatchers=3 dispatch.partition=sharded"; do
-    read -r np set1 set2 <<<"$args"
-    sets=(--set "$set1")
-    [ -n "${set2:-}" ] && sets+=(--set "$set2")
+# Ranks that do not fit the dispatchers, or the relays (each of which
+# needs a node), on every rank, at once: one line naming the key, exit 2.
+refused() { # KEY NP SET...
+    local key=$1 np=$2 sets=() set
+    shift 2
+    for set in "$@"; do sets+=(--set "$set"); done
     EXPECT_RC=2 cs "$np" --quiet "${sets[@]}"
     msg=$(cat "$TMP/err" "$TMP/out")
-    if [ "$RC" -eq 2 ] && [ "$(grep -c . <<<"$msg")" -eq 1 ] && grep -q "'dispatch.dispatchers'" <<<"$msg"; then
+    if [ "$RC" -eq 2 ] && [ "$(grep -c . <<<"$msg")" -eq 1 ] && grep -q "'$key'" <<<"$msg"; then
         ok "np=$np ${sets[*]}: exit 2: $msg"
     else
-        bad "np=$np ${sets[*]}: exit $RC, expected 2 and one line naming dispatch.dispatchers: $msg"
+        bad "np=$np ${sets[*]}: exit $RC, expected 2 and one line naming $key: $msg"
     fi
-done
-# ... and the relays, each of which needs a node.
-for args in "3 dispatch.relays=2" "4 dispatch.relays=2"; do
-    read -r np set1 <<<"$args"
-    EXPECT_RC=2 cs "$np" --quiet --set "$set1"
-    msg=$(cat "$TMP/err" "$TMP/out")
-    if [ "$RC" -eq 2 ] && [ "$(grep -c . <<<"$msg")" -eq 1 ] && grep -q "'dispatch.relays'" <<<"$msg"; then
-        ok "np=$np $set1: exit 2: $msg"
-    else
-        bad "np=$np $set1: exit $RC, expected 2 and one line naming dispatch.relays: $msg"
-    fi
-done
+}
+refused dispatch.dispatchers 3 dispatch.dispatchers=3
+refused dispatch.dispatchers 4 dispatch.dispatchers=3 dispatch.partition=sharded
+refused dispatch.relays 3 dispatch.relays=2
+refused dispatch.relays 4 dispatch.relays=2
 finish
