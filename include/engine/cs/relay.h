@@ -61,7 +61,7 @@ struct cs_relay {
     int first_node;        /* its node 0, 0-based among the run's nodes */
     const struct cs_policy *policy;
     struct cs_policy_state policy_state;
-    struct cs_book book;    /* its nodes: in flight, limits, replies, waits from here */
+    struct cs_book book;    /* its nodes: in flight, limits, when each last answered */
     struct cs_batcher down; /* requests, per node */
     struct cs_batcher back; /* replies, to the dispatcher */
     struct cs_ring waiting; /* ints: requests taken and not yet sent, oldest first */

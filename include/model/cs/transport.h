@@ -14,8 +14,10 @@
  * dispatchers (every one when they share the nodes, its owner alone when
  * they are sharded). Every item is one fixed-size struct cs_msg.
  *   feeder -> node       CS_MSG_REQUEST  {id, service_ns = requested, flags}
- *   node -> feeder       CS_MSG_REPLY    {id, service_ns = delivered, flags}
- *                        to the rank that sent the request
+ *   node -> feeder       CS_MSG_REPLY    {id, service_ns = delivered, flags,
+ *                        node = its rank} to the rank that sent the
+ *                        request (a relay passes it up unchanged but for
+ *                        the id)
  *                        (flags | CS_REPLY_REJECTED when the node's queue
  *                        was full and it did not serve the request)
  *   feeder -> node       CS_MSG_SHUTDOWN after the drain, one from each
