@@ -93,7 +93,12 @@ int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, int
         rc = cs_batcher_init(&n->out, tp, f0 + k, 0, sc->dispatch.batch,
                              (int64_t)llround(sc->dispatch.batch_wait_us * 1e3));
     }
+    int mine = 0;
     for (int i = 0; i < sc->faults_n; i++)
+        mine += sc->faults[i].rank == rank;
+    if (rc == CS_OK && mine > 0 && !(n->faults = malloc((size_t)mine * sizeof(*n->faults))))
+        rc = CS_E_NOMEM;
+    for (int i = 0; rc == CS_OK && i < sc->faults_n; i++)
         if (sc->faults[i].rank == rank)
             n->faults[n->faults_n++] = sc->faults[i];
     return rc;
@@ -146,6 +151,9 @@ void cs_node_free(struct cs_node *n)
     if (n->owns_service)
         free(n->service);
     n->service = NULL;
+    free(n->faults);
+    n->faults = NULL;
+    n->faults_n = 0;
 }
 
 static int on_item(struct cs_node *n, const struct cs_msg *m, int src, int64_t now)

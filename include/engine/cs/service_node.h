@@ -96,7 +96,7 @@ struct cs_node {
     /* This node's faults (scenario "faults"), on its own clock. */
     int64_t t0;
     int faults_n;
-    struct cs_fault faults[CS_FAULTS_MAX];
+    struct cs_fault *faults; /* [faults_n], allocated only for a node that has some */
 };
 
 /* service: the histogram its delivered service goes into, or NULL for
