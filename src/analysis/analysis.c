@@ -109,12 +109,19 @@ static void collect_coordinator(struct cs_results *r, const struct cs_scenario *
 void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord_measures *m,
                         const struct cs_rank_report *reports, const struct cs_histogram *service)
 {
-    for (int i = 0; i < r->ranks; i++)
-        r->rank_info[i] = reports[i].info;
-    collect_coordinator(r, sc, m);
     int first = cs_first_node(sc);
-    for (int i = 0; i < r->service_nodes; i++)
-        memcpy(r->nodes[i].counters, reports[first + i].counters, sizeof(r->nodes[i].counters));
+    for (int i = 0; i < r->ranks; i++) {
+        r->rank_info[i] = reports[i].info;
+        if (i >= first)
+            memcpy(r->nodes[i - first].counters, reports[i].counters, sizeof(r->nodes[i - first].counters));
+    }
+    cs_results_collect_placed(r, sc, m, service);
+}
+
+void cs_results_collect_placed(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord_measures *m,
+                               const struct cs_histogram *service)
+{
+    collect_coordinator(r, sc, m);
     r->service = *service;
 }
 
@@ -605,4 +612,71 @@ void cs_results_analyze(struct cs_results *r)
         batching_lever(r);
     }
     theory(r);
+}
+
+bool cs_results_lists_nodes(const struct cs_results *r)
+{
+    return r->all_nodes || r->service_nodes <= CS_NODES_LISTED;
+}
+
+struct ranked {
+    double value;
+    int index;
+};
+
+/* Ascending by value, then by index: the same order on every run. */
+static int ranked_cmp(const void *a, const void *b)
+{
+    const struct ranked *x = a, *y = b;
+    if (x->value != y->value)
+        return x->value < y->value ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* The spread of v[0..n-1], sorted ascending: nearest-rank percentiles. */
+static struct cs_spread spread_of(const struct ranked *v, int n)
+{
+    struct cs_spread s = {0};
+    if (n == 0)
+        return s;
+    double sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += v[i].value;
+    const double q[] = {10, 50, 90};
+    double *at[] = {&s.p10, &s.p50, &s.p90};
+    for (int k = 0; k < 3; k++) {
+        int i = (int)ceil(q[k] / 100 * n) - 1;
+        *at[k] = v[i < 0 ? 0 : i].value;
+    }
+    s.min = v[0].value;
+    s.max = v[n - 1].value;
+    s.mean = sum / n;
+    return s;
+}
+
+int cs_results_node_summary(const struct cs_results *r, struct cs_node_summary *s)
+{
+    int n = r->service_nodes;
+    memset(s, 0, sizeof(*s));
+    s->nodes = n;
+    if (n <= 0)
+        return CS_OK;
+    struct ranked *v = malloc((size_t)n * sizeof(*v));
+    if (!v)
+        return CS_E_NOMEM;
+    for (int i = 0; i < n; i++)
+        v[i] = (struct ranked){(double)r->nodes[i].coordinator_completed, i};
+    qsort(v, (size_t)n, sizeof(*v), ranked_cmp);
+    s->completed = spread_of(v, n);
+    for (int i = 0; i < n; i++)
+        v[i] = (struct ranked){r->nodes[i].utilization, i};
+    qsort(v, (size_t)n, sizeof(*v), ranked_cmp);
+    s->utilization = spread_of(v, n);
+    s->extremes_n = n < CS_NODES_EXTREMES ? n : CS_NODES_EXTREMES;
+    for (int i = 0; i < s->extremes_n; i++) {
+        s->hottest[i] = v[n - 1 - i].index;
+        s->coldest[i] = v[i].index;
+    }
+    free(v);
+    return CS_OK;
 }

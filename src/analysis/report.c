@@ -199,6 +199,55 @@ int cs_sweep_rows_from_json(const cJSON *doc, struct cs_sweep_row *rows, int max
     return n;
 }
 
+/* One service node's results, as "nodes" lists them. */
+static cJSON *node_json(const struct cs_results *r, int i)
+{
+    const struct cs_node_result *n = &r->nodes[i];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "rank", n->rank);
+    cJSON_AddStringToObject(o, "host", r->rank_info[n->rank].host);
+    cJSON_AddNumberToObject(o, "completed", (double)n->coordinator_completed);
+    add_num(o, "utilization", n->utilization);
+    uint64_t m = n->counters[CS_N_MEASURED];
+    uint64_t done = n->coordinator_completed;
+    add_num(o, "queue_wait_mean_us", done ? (double)n->queue_wait_ns / 1e3 / (double)done : 0);
+    add_num(o, "service_mean_us", m ? (double)n->counters[CS_N_SERVICE_NS] / 1e3 / (double)m : 0);
+    cJSON_AddNumberToObject(o, "abandoned", (double)n->counters[CS_N_ABANDONED]);
+    add_counters(o, cs_node_counter_names, n->counters, CS_N__COUNT);
+    return o;
+}
+
+static void spread_json(cJSON *parent, const char *key, const struct cs_spread *s)
+{
+    cJSON *o = cJSON_AddObjectToObject(parent, key);
+    add_num(o, "min", s->min);
+    add_num(o, "p10", s->p10);
+    add_num(o, "p50", s->p50);
+    add_num(o, "p90", s->p90);
+    add_num(o, "max", s->max);
+    add_num(o, "mean", s->mean);
+}
+
+/* "node_summary": the nodes at a glance, at any node count. */
+static void node_summary_json(cJSON *root, const struct cs_results *r)
+{
+    struct cs_node_summary s;
+    if (cs_results_node_summary(r, &s) != CS_OK) {
+        cJSON_AddNullToObject(root, "node_summary");
+        return;
+    }
+    cJSON *o = cJSON_AddObjectToObject(root, "node_summary");
+    cJSON_AddNumberToObject(o, "nodes", s.nodes);
+    cJSON_AddBoolToObject(o, "all_listed", cs_results_lists_nodes(r));
+    spread_json(o, "utilization", &s.utilization);
+    spread_json(o, "completed", &s.completed);
+    cJSON *hot = cJSON_AddArrayToObject(o, "hottest"), *cold = cJSON_AddArrayToObject(o, "coldest");
+    for (int i = 0; i < s.extremes_n; i++) {
+        cJSON_AddItemToArray(hot, node_json(r, s.hottest[i]));
+        cJSON_AddItemToArray(cold, node_json(r, s.coldest[i]));
+    }
+}
+
 char *cs_results_json(const struct cs_results *r)
 {
     cJSON *root = cJSON_CreateObject();
@@ -239,10 +288,12 @@ char *cs_results_json(const struct cs_results *r)
         if (cs_results_first_on_host(r, i))
             cJSON_AddItemToArray(hosts, cJSON_CreateString(r->rank_info[i].host));
     cJSON_AddNumberToObject(mpi, "host_count", r->host_count);
-    cJSON *rank_hosts = cJSON_AddArrayToObject(mpi, "rank_hosts");
-    bool crosses = false;
+    /* Per rank only while the nodes are listed (cs_results_lists_nodes). */
+    bool listed = cs_results_lists_nodes(r), crosses = false;
+    cJSON *rank_hosts = listed ? cJSON_AddArrayToObject(mpi, "rank_hosts") : NULL;
     for (int i = 0; i < r->ranks; i++) {
-        cJSON_AddItemToArray(rank_hosts, cJSON_CreateString(r->rank_info[i].host));
+        if (rank_hosts)
+            cJSON_AddItemToArray(rank_hosts, cJSON_CreateString(r->rank_info[i].host));
         crosses |= strcmp(r->rank_info[i].host, r->rank_info[0].host) != 0;
     }
     cJSON_AddBoolToObject(mpi, "crosses_hosts", crosses);
@@ -252,10 +303,11 @@ char *cs_results_json(const struct cs_results *r)
     /* The run step's CPU time, per rank and summed (null: not measured). */
     double cpu = 0;
     bool cpu_known = r->ranks > 0;
-    cJSON *rank_cpu = cJSON_AddArrayToObject(mpi, "rank_cpu_s");
+    cJSON *rank_cpu = listed ? cJSON_AddArrayToObject(mpi, "rank_cpu_s") : NULL;
     for (int i = 0; i < r->ranks; i++) {
         int64_t ns = r->rank_info[i].cpu_ns;
-        cJSON_AddItemToArray(rank_cpu, ns < 0 ? cJSON_CreateNull() : cJSON_CreateNumber(ns / 1e9));
+        if (rank_cpu)
+            cJSON_AddItemToArray(rank_cpu, ns < 0 ? cJSON_CreateNull() : cJSON_CreateNumber(ns / 1e9));
         cpu += ns < 0 ? 0 : ns / 1e9;
         cpu_known &= ns >= 0;
     }
@@ -333,22 +385,12 @@ char *cs_results_json(const struct cs_results *r)
         cJSON_AddItemToArray(rel, o);
     }
 
-    cJSON *nodes = cJSON_AddArrayToObject(root, "nodes");
-    for (int i = 0; i < r->service_nodes; i++) {
-        const struct cs_node_result *n = &r->nodes[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "rank", n->rank);
-        cJSON_AddStringToObject(o, "host", r->rank_info[n->rank].host);
-        cJSON_AddNumberToObject(o, "completed", (double)n->coordinator_completed);
-        add_num(o, "utilization", n->utilization);
-        uint64_t m = n->counters[CS_N_MEASURED];
-        uint64_t done = n->coordinator_completed;
-        add_num(o, "queue_wait_mean_us", done ? (double)n->queue_wait_ns / 1e3 / (double)done : 0);
-        add_num(o, "service_mean_us", m ? (double)n->counters[CS_N_SERVICE_NS] / 1e3 / (double)m : 0);
-        cJSON_AddNumberToObject(o, "abandoned", (double)n->counters[CS_N_ABANDONED]);
-        add_counters(o, cs_node_counter_names, n->counters, CS_N__COUNT);
-        cJSON_AddItemToArray(nodes, o);
+    if (listed) {
+        cJSON *nodes = cJSON_AddArrayToObject(root, "nodes");
+        for (int i = 0; i < r->service_nodes; i++)
+            cJSON_AddItemToArray(nodes, node_json(r, i));
     }
+    node_summary_json(root, r);
 
     if (r->sweep_n > 0) {
         cJSON *sw = cJSON_AddArrayToObject(root, "sweep");
@@ -590,6 +632,40 @@ static void topology_line(const struct cs_results *r, char *buf, size_t len)
                  k == 1 ? "" : "s");
 }
 
+/* The service nodes, one line each, or beyond CS_NODES_LISTED of them a
+ * summary: how busy, how many replies, the hottest and the coldest. */
+static void nodes_table(const struct cs_results *r, FILE *out)
+{
+    struct cs_node_summary s;
+    if (cs_results_lists_nodes(r) || cs_results_node_summary(r, &s) != CS_OK) {
+        fprintf(out, "%-18s %6s %-20s %10s %8s\n", "service nodes", "rank", "host", "completed", "busy");
+        for (int i = 0; i < r->service_nodes; i++) {
+            const struct cs_node_result *n = &r->nodes[i];
+            fprintf(out, "%-18s %6d %-20.20s %10llu %7.1f%%\n", "", n->rank, r->rank_info[n->rank].host,
+                    (unsigned long long)n->coordinator_completed, 100 * n->utilization);
+        }
+        return;
+    }
+    const struct cs_spread *u = &s.utilization, *c = &s.completed;
+    char count[48];
+    snprintf(count, sizeof(count), "%d (--all-nodes lists each)", s.nodes);
+    fprintf(out, "%-18s %-35s %8s %8s %8s %8s %8s\n", "service nodes", count, "min", "p10", "p50", "p90", "max");
+    fprintf(out, "%-18s %35s %7.1f%% %7.1f%% %7.1f%% %7.1f%% %7.1f%%\n", "  busy", "", 100 * u->min, 100 * u->p10,
+            100 * u->p50, 100 * u->p90, 100 * u->max);
+    fprintf(out, "%-18s %35s %8.0f %8.0f %8.0f %8.0f %8.0f\n", "  completed", "", c->min, c->p10, c->p50, c->p90,
+            c->max);
+    const char *label[] = {"  hottest", "  coldest"};
+    const int *which[] = {s.hottest, s.coldest};
+    for (int k = 0; k < 2; k++) {
+        fprintf(out, "%-18s", label[k]);
+        for (int i = 0; i < s.extremes_n; i++) {
+            const struct cs_node_result *n = &r->nodes[which[k][i]];
+            fprintf(out, " rank %d %.1f%% (%llu)%s", n->rank, 100 * n->utilization,
+                    (unsigned long long)n->coordinator_completed, i + 1 < s.extremes_n ? "," : "\n");
+        }
+    }
+}
+
 void cs_results_table(const struct cs_results *r, FILE *out)
 {
     if (r->sweep_n > 0) {
@@ -659,12 +735,7 @@ void cs_results_table(const struct cs_results *r, FILE *out)
                 "%-18s %llu waits overran by over %.0f ms, the longest %.1f ms (rank %d): the host paused these "
                 "ranks, and timings of that size measure the host, not the design\n",
                 "host pauses", (unsigned long long)r->pauses, CS_PAUSE_NS / 1e6, r->pause_max_ms, r->pause_rank);
-    fprintf(out, "%-18s %6s %-20s %10s %8s\n", "service nodes", "rank", "host", "completed", "busy");
-    for (int i = 0; i < r->service_nodes; i++) {
-        const struct cs_node_result *n = &r->nodes[i];
-        fprintf(out, "%-18s %6d %-20.20s %10llu %7.1f%%\n", "", n->rank, r->rank_info[n->rank].host,
-                (unsigned long long)n->coordinator_completed, 100 * n->utilization);
-    }
+    nodes_table(r, out);
     const struct cs_overload *ov = &r->overload;
     if (ov->episodes > 0)
         fprintf(out,

@@ -43,6 +43,7 @@ struct cs_options {
     bool print_config;
     bool ranks; /* --ranks */
     bool quiet;
+    bool all_nodes; /* --all-nodes */
     bool progress;
     bool compare;
     char **files; /* --compare's results files */

@@ -3,9 +3,11 @@
  * the rank count it runs on (--ranks), results side by side (--compare),
  * and whole runs and sweeps in virtual time, in this one process.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cli.h"
 #include "cs/common.h"
@@ -149,6 +151,81 @@ bool cs_cli_wants_virtual(const struct cs_options *o)
     return cs_cli_scenario(o, &sc, NULL, err, sizeof(err)) == CS_OK && sc.run.engine == CS_ENGINE_VIRTUAL;
 }
 
+/* A number from the first line of a file that starts with key ("" for
+ * the first line), times scale; NAN when there is none (or "max"). */
+static double number_in(const char *path, const char *key, double scale)
+{
+    FILE *f = fopen(path, "r");
+    char line[256];
+    double v = NAN;
+    size_t k = strlen(key);
+    while (f && fgets(line, sizeof(line), f))
+        if (strncmp(line, key, k) == 0) {
+            char *end;
+            double x = strtod(line + k, &end);
+            v = end > line + k ? x * scale : NAN;
+            break;
+        }
+    if (f)
+        fclose(f);
+    return v;
+}
+
+/* How much memory this process may take: the least of what the system
+ * has available, its address-space and data limits (ulimit -v, -d) and
+ * its cgroup's limit (a SLURM job's --mem); *which names the one. */
+static double memory_available(const char **which)
+{
+    double best = number_in("/proc/meminfo", "MemAvailable:", 1024);
+    *which = "the memory this machine has available";
+    const struct {
+        int resource;
+        const char *name;
+    } limits[] = {{RLIMIT_AS, "the address-space limit (ulimit -v)"}, {RLIMIT_DATA, "the data limit (ulimit -d)"}};
+    for (size_t i = 0; i < CS_ARRAY_LEN(limits); i++) {
+        struct rlimit rl;
+        if (getrlimit(limits[i].resource, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+            (isnan(best) || (double)rl.rlim_cur < best)) {
+            best = (double)rl.rlim_cur;
+            *which = limits[i].name;
+        }
+    }
+    char path[512] = "/sys/fs/cgroup";
+    double cg = NAN;
+    FILE *f = fopen("/proc/self/cgroup", "r");
+    char line[400];
+    if (f && fgets(line, sizeof(line), f) && strncmp(line, "0::", 3) == 0) {
+        line[strcspn(line, "\n")] = '\0';
+        snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.max", line + 3);
+        cg = number_in(path, "", 1);
+    }
+    if (f)
+        fclose(f);
+    if (!isnan(cg) && (isnan(best) || cg < best)) {
+        best = cg;
+        *which = "this job's memory limit (its cgroup's memory.max)";
+    }
+    return best;
+}
+
+/* A virtual run too large for this process's memory is refused before it
+ * allocates: CS_OK, or CS_E_INVALID with err said. */
+static int check_memory(const struct cs_options *o, const struct cs_scenario *sc, char *err, size_t errlen)
+{
+    int nodes = sc->run.nodes;
+    for (int i = 0; i < sc->sweep.nodes_n && cs_cli_is_sweep(o, sc); i++)
+        nodes = sc->sweep.nodes[i] > nodes ? sc->sweep.nodes[i] : nodes;
+    const char *which;
+    double need = cs_virtual_bytes(sc, nodes), have = memory_available(&which);
+    if (isnan(have) || need <= have)
+        return CS_OK;
+    snprintf(err, errlen,
+             "a virtual run of %d service nodes at %.3g req/s needs about %.1f GiB, and %s is %.1f GiB: give fewer "
+             "nodes ('run.nodes', 'sweep.nodes') or less load",
+             nodes, cs_scenario_rate(sc, nodes), need / 1073741824.0, which, have / 1073741824.0);
+    return CS_E_INVALID;
+}
+
 /* A whole run (or sweep) in virtual time, with the same checks, report
  * and files as a run on ranks. Under a launcher, rank 0 runs it and the
  * others have nothing to do. */
@@ -170,6 +247,8 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
         snprintf(err, sizeof(err), "--calibrate measures this machine's MPI: it does not run in virtual time");
         rc = CS_E_INVALID;
     }
+    if (rc == CS_OK)
+        rc = check_memory(o, &sc, err, sizeof(err));
     if (rc == CS_OK)
         rc = cs_cli_prepare_run(o, text, cs_plan_ranks(&sc, sc.run.nodes), &z, err, sizeof(err));
     free(text);
@@ -226,7 +305,8 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
         }
     }
     if (rc != CS_OK) {
-        fprintf(stderr, "clustersim: the virtual run failed (error %d)\n", rc);
+        fprintf(stderr, "clustersim: the virtual run failed: %s\n",
+                rc == CS_E_NOMEM ? "out of memory (give fewer nodes or less load)" : "an internal error");
         return 1;
     }
     snprintf(res.started_utc, sizeof(res.started_utc), "%s", started);

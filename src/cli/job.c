@@ -336,10 +336,12 @@ int cs_cli_finish(const struct cs_options *o, struct cs_rank0 *z, struct cs_resu
                   const struct cs_sweep_row *rows, int nrows, struct cs_histogram *step_latency)
 {
     int status = 0;
+    res->all_nodes = o->all_nodes;
     if (!o->quiet)
         cs_results_table(res, stdout);
     fflush(stdout);
-    status |= cs_cli_write_output("--json", o->json, cs_results_json(res));
+    if (o->json)
+        status |= cs_cli_write_output("--json", o->json, cs_results_json(res));
     if (o->csv)
         status |= cs_cli_write_output("--csv", o->csv, cs_sweep_csv(res, rows, nrows));
     if (o->html)

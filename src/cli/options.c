@@ -72,6 +72,9 @@ static void usage(FILE *out)
                  "                        scenarios, throughput, latency, utilization, verdicts,\n"
                  "                        and each change from the first (no MPI needed)\n"
                  "  -q, --quiet           no progress line and no report table\n"
+                 "      --all-nodes       list every service node in the report, the JSON and\n"
+                 "                        the HTML; beyond 32 nodes they show a summary instead\n"
+                 "                        (spreads, the hottest and the coldest)\n"
                  "  -P, --progress        the live progress line on stderr even when it is not a\n"
                  "                        terminal (by default it shows only at a terminal)\n"
                  "  -h, --help            this help\n"
@@ -107,27 +110,17 @@ int cs_cli_size_by_env(void)
 int cs_cli_parse(int argc, char **argv, struct cs_options *o, bool speak)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"set", required_argument, NULL, 's'},
-        {"json", required_argument, NULL, 'j'},
-        {"print-config", no_argument, NULL, 'p'},
-        {"timeseries", required_argument, NULL, 't'},
-        {"sweep", no_argument, NULL, 'w'},
-        {"csv", required_argument, NULL, 'C'},
-        {"calibrate", no_argument, NULL, 'K'},
-        {"calibration", required_argument, NULL, 'A'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"progress", no_argument, NULL, 'P'},
-        {"compare", no_argument, NULL, 'D'},
-        {"html", required_argument, NULL, 'H'},
-        {"percentiles", required_argument, NULL, 'L'},
-        {"resume", required_argument, NULL, 'R'},
-        {"virtual", no_argument, NULL, 'v'},
-        {"nodes", required_argument, NULL, 'N'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {"ranks", no_argument, NULL, 'r'},
-        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},      {"set", required_argument, NULL, 's'},
+        {"json", required_argument, NULL, 'j'},        {"print-config", no_argument, NULL, 'p'},
+        {"timeseries", required_argument, NULL, 't'},  {"sweep", no_argument, NULL, 'w'},
+        {"csv", required_argument, NULL, 'C'},         {"calibrate", no_argument, NULL, 'K'},
+        {"calibration", required_argument, NULL, 'A'}, {"quiet", no_argument, NULL, 'q'},
+        {"progress", no_argument, NULL, 'P'},          {"compare", no_argument, NULL, 'D'},
+        {"html", required_argument, NULL, 'H'},        {"percentiles", required_argument, NULL, 'L'},
+        {"resume", required_argument, NULL, 'R'},      {"virtual", no_argument, NULL, 'v'},
+        {"nodes", required_argument, NULL, 'N'},       {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},           {"ranks", no_argument, NULL, 'r'},
+        {"all-nodes", no_argument, NULL, 'a'},         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
     opterr = 0;
@@ -186,6 +179,9 @@ int cs_cli_parse(int argc, char **argv, struct cs_options *o, bool speak)
             break;
         case 'q':
             o->quiet = true;
+            break;
+        case 'a':
+            o->all_nodes = true;
             break;
         case 'P':
             o->progress = true;

@@ -28,7 +28,7 @@ static bool letter_before(const struct cs_vletter *a, const struct cs_vletter *b
 static int inbox_push(struct cs_vinbox *h, const struct cs_vletter *l)
 {
     if (h->n == h->cap) {
-        int cap = h->cap ? 2 * h->cap : 16;
+        int cap = h->cap ? 2 * h->cap : 2;
         struct cs_vletter *v = realloc(h->v, (size_t)cap * sizeof(*v));
         if (!v)
             return CS_E_NOMEM;
@@ -396,30 +396,26 @@ static int run_events(struct vrun *v)
 }
 
 /* What each rank reports, gathered as mpi_run.c gathers it: the nodes'
- * counters (their histogram is one already), the first dispatcher's
- * measures, the other dispatchers' and the relays' added to them. */
+ * counters, put in place (their histogram is one already), the first
+ * dispatcher's measures, the other dispatchers' and the relays' added to
+ * them. */
 static int collect(struct vrun *v, struct cs_results *r)
 {
-    int ranks = v->net.ranks;
-    struct cs_rank_report *reports = calloc((size_t)ranks, sizeof(*reports));
     struct cs_dispatch_report *d = malloc(sizeof(*d));
-    if (!reports || !d) {
-        free(reports);
-        free(d);
+    if (!d)
         return CS_E_NOMEM;
-    }
     snprintf(r->library, sizeof(r->library), "virtual time (no MPI)");
-    for (int i = 0; i < ranks; i++) {
-        snprintf(reports[i].info.host, sizeof(reports[i].info.host), "virtual");
-        reports[i].info.host_ranks = ranks;
-        reports[i].info.host_cores = ranks;
-        reports[i].info.cpu_ns = -1; /* no ranks, no CPU time of theirs */
+    for (int i = 0; i < v->net.ranks; i++) {
+        struct cs_rank_info *info = &r->rank_info[i];
+        snprintf(info->host, sizeof(info->host), "virtual");
+        info->host_ranks = info->host_cores = v->net.ranks;
+        info->cpu_ns = -1; /* no ranks, no CPU time of theirs */
         if (i >= v->first)
-            memcpy(reports[i].counters, v->ns[i - v->first].counters, sizeof(reports[i].counters));
+            memcpy(r->nodes[i - v->first].counters, v->ns[i - v->first].counters, sizeof(r->nodes[0].counters));
     }
     struct cs_coord_measures m;
     cs_coord_measures(&v->coords[0], &m);
-    cs_results_collect(r, v->sc, &m, reports, &v->service);
+    cs_results_collect_placed(r, v->sc, &m, &v->service);
     for (int k = 1; k < v->dispatchers; k++) {
         cs_coord_measures(&v->coords[k], &m);
         cs_dispatch_report_fill(d, k, &m);
@@ -432,7 +428,6 @@ static int collect(struct vrun *v, struct cs_results *r)
         cs_results_add_relay(r, &rr);
     }
     cs_results_analyze(r);
-    free(reports);
     free(d);
     return CS_OK;
 }
@@ -483,4 +478,15 @@ out:
     free(v.next_row);
     cs_vnet_close(&v.net);
     return rc;
+}
+
+double cs_virtual_bytes(const struct cs_scenario *sc, int nodes)
+{
+    const double per_node = 1400, per_request = 160, fixed = 16e6;
+    int ranks = cs_plan_ranks(sc, nodes);
+    double rate = cs_scenario_rate(sc, nodes);
+    for (int i = 0; i < sc->sweep.rates_n; i++)
+        rate = fmax(rate, sc->sweep.rates_rps[i]);
+    double out = rate * sc->service.time.mean_us * 1e-6 * 2;
+    return fixed + per_node * ranks + per_request * (isfinite(out) ? out : 0);
 }

@@ -100,6 +100,7 @@ struct cs_results {
     /* inputs */
     struct cs_scenario scenario;
     bool complete;
+    bool all_nodes; /* --all-nodes: list every node even beyond CS_NODES_LISTED */
     int ranks;
     int service_nodes;
     char library[128];
@@ -189,6 +190,10 @@ struct cs_rank_report {
  * delivered service, merged. */
 void cs_results_collect(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord_measures *m,
                         const struct cs_rank_report *reports, const struct cs_histogram *service);
+/* The same for a caller that put every rank's report in r itself
+ * (r->rank_info[rank], r->nodes[node].counters): no array of reports. */
+void cs_results_collect_placed(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord_measures *m,
+                               const struct cs_histogram *service);
 
 /* Partial results, for a checkpoint or a run cut short: rank 0's
  * coordinator measures (m) and every rank's placement (info[ranks]),
@@ -212,6 +217,36 @@ void cs_results_add_relay(struct cs_results *r, const struct cs_relay_report *d)
 
 /* Is rank the first rank of its host (rank_info by host name)? */
 bool cs_results_first_on_host(const struct cs_results *r, int rank);
+
+/* Beyond this many service nodes the report, the JSON and the HTML give
+ * a summary of the nodes (cs_node_summary) instead of one line each,
+ * unless the run asked for all of them (cs_results.all_nodes). */
+#define CS_NODES_LISTED 32
+/* How many of the hottest and of the coldest nodes a summary names. */
+#define CS_NODES_EXTREMES 5
+
+/* A spread of one per-node measure: the least, its 10th, 50th and 90th
+ * percentiles, the most, and the mean. */
+struct cs_spread {
+    double min, p10, p50, p90, max, mean;
+};
+
+/* The service nodes at a glance: how busy they were and how many replies
+ * each gave, as spreads, and the hottest and coldest few (indexes into
+ * cs_results.nodes, by utilization: hottest[0] the busiest, coldest[0]
+ * the idlest; hot_n = cold_n = min(nodes, CS_NODES_EXTREMES)). */
+struct cs_node_summary {
+    int nodes;
+    struct cs_spread utilization, completed;
+    int hottest[CS_NODES_EXTREMES], coldest[CS_NODES_EXTREMES];
+    int extremes_n;
+};
+
+/* Fills s from r's analysed per-node results, or returns CS_E_NOMEM
+ * (s then has only the node count). */
+int cs_results_node_summary(const struct cs_results *r, struct cs_node_summary *s);
+/* Whether r lists every node: it has few, or the run asked for all. */
+bool cs_results_lists_nodes(const struct cs_results *r);
 
 /* Derive every field below "derived" from the inputs. */
 void cs_results_analyze(struct cs_results *r);

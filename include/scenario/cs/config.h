@@ -51,6 +51,7 @@ enum cs_cost_mode { CS_COST_SPIN = 0, CS_COST_SLEEP = 1 };
 enum cs_partition { CS_PARTITION_SHARED = 0, CS_PARTITION_SHARDED = 1 };
 
 #define CS_DISPATCHERS_MAX 64
+#define CS_VIRTUAL_NODES_MAX 1000000 /* run.nodes and sweep.nodes: service nodes of a virtual run */
 
 /* How a sweep sets the offered load of each step (see sweep.h). */
 enum cs_sweep_mode { CS_SWEEP_SATURATE = 0, CS_SWEEP_STRONG = 1, CS_SWEEP_WEAK = 2 };
