@@ -219,7 +219,7 @@ static int check_number(const struct key *k, const char *path, const cJSON *v, d
     }
     bool int_type = k->type == K_INT || k->type == K_SEED;
     if (x < k->min || (k->min_open && x <= k->min) || x > k->max) {
-        fail(err, errlen, "scenario key '%s': value %s is out of range (must be %s %g and <= %g)", path, shown,
+        fail(err, errlen, "scenario key '%s': value %s is out of range (must be %s %.15g and <= %.15g)", path, shown,
              k->min_open ? ">" : ">=", k->min, k->max);
         return CS_E_INVALID;
     }

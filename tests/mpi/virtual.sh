@@ -161,15 +161,39 @@ v --virtual --nodes 3 "${short[@]}" -q --timeseries "$TMP/ts.csv" --percentiles 
 [ "$RC" -eq 0 ] && [ "$(grep -c . "$TMP/ts.csv")" -ge 6 ] && grep -q 'Total count' "$TMP/p.hgrm" &&
     ok "a virtual run writes its time series and percentiles" || bad "virtual files: $RC $(cat "$TMP/err")"
 
+# Beyond 32 nodes the report and the JSON summarise the nodes; --all-nodes
+# lists each, and the summary agrees with the list (nearest-rank p50).
+v --virtual --nodes 40 --set load.duration_s=0.2 --set load.warmup_s=0.05 --json "$TMP/s40.json"
+grep -q "^service nodes      40 (--all-nodes lists each)" "$TMP/out" && grep -q "^  hottest          rank [0-9]* " "$TMP/out" &&
+    ok "40 nodes: the report summarises them" || bad "no summary in the report: $(head -c 600 "$TMP/out")"
+check "$TMP/s40.json" '.nodes == null and .mpi.rank_hosts == null and .node_summary.nodes == 40 and
+    .node_summary.all_listed == false and (.node_summary.hottest | length) == 5 and (.node_summary.coldest | length) == 5 and
+    .node_summary.hottest[0].utilization == .node_summary.utilization.max' "40 nodes: the JSON summarises them" '.node_summary'
+v --virtual --nodes 40 --set load.duration_s=0.2 --set load.warmup_s=0.05 -q --all-nodes --json "$TMP/a40.json"
+check "$TMP/a40.json" '(.nodes | length) == 40 and .node_summary.all_listed and
+    ([.nodes[].utilization] | sort) as $u | .node_summary.utilization.min == $u[0] and
+    .node_summary.utilization.p50 == $u[19] and .node_summary.utilization.max == $u[39] and
+    .node_summary.completed.p90 == ([.nodes[].completed] | sort)[35]' \
+    "--all-nodes lists all 40, and the summary agrees with them" '.node_summary'
+cmp -s <(jq -S 'del(.nodes, .mpi, .run, .node_summary.all_listed)' "$TMP/s40.json") \
+    <(jq -S 'del(.nodes, .mpi, .run, .node_summary.all_listed)' "$TMP/a40.json") &&
+    ok "--all-nodes changes only what is listed" || bad "--all-nodes changed results"
+
 # Clear errors, exit 2.
 EXPECT_RC=2 v --virtual "${short[@]}"
 [ "$RC" -eq 2 ] && grep -q "needs the number of service nodes: give --nodes N" "$TMP/err" &&
     ok "no node count: one line, exit 2" || bad "no --nodes: $RC $(cat "$TMP/err")"
 EXPECT_RC=2 v --virtual --nodes many
 [ "$RC" -eq 2 ] && grep -q "'run.nodes'" "$TMP/err" && ok "a bad node count names run.nodes" || bad "--nodes many: $RC $(cat "$TMP/err")"
-EXPECT_RC=2 v --virtual --nodes 1000000
-[ "$RC" -eq 2 ] && grep -q "'run.nodes': value 1000000 is out of range (must be >= 0 and <= 100000)" "$TMP/err" &&
-    ok "a million nodes: refused with one line (each node costs memory)" || bad "--nodes 1000000: $RC $(cat "$TMP/err")"
+EXPECT_RC=2 v --virtual --nodes 1000001
+[ "$RC" -eq 2 ] && grep -q "'run.nodes': value 1000001 is out of range (must be >= 0 and <= 1000000)" "$TMP/err" &&
+    ok "over a million nodes: refused with one line" || bad "--nodes 1000001: $RC $(cat "$TMP/err")"
+# A run larger than the memory at hand (here 10^10 requests a second of
+# 1 s each, billions out at once) is refused before it allocates.
+EXPECT_RC=2 v --virtual --nodes 1000000 --set load.rate_rps=1e10 --set service.time.mean_us=1000000
+[ "$RC" -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] &&
+    grep -q "a virtual run of 1000000 service nodes at 1e+10 req/s needs about [0-9.]* GiB, and the memory this machine has available is" "$TMP/err" &&
+    ok "a run too large for memory: one line with what it needs, exit 2" || bad "too large: $RC $(cat "$TMP/err")"
 EXPECT_RC=2 v --virtual --nodes 0
 [ "$RC" -eq 2 ] && grep -q "needs the number of service nodes" "$TMP/err" && ok "zero nodes: refused" ||
     bad "--nodes 0: $RC $(cat "$TMP/err")"
