@@ -515,3 +515,29 @@ int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn f
     }
     return done;
 }
+
+double cs_sweep_assign(const double *cost, int n, int ranks, int *rank_of)
+{
+    double load[CS_SWEEP_MAX] = {0}, most = 0;
+    bool placed[CS_SWEEP_MAX] = {false};
+    if (ranks > CS_SWEEP_MAX)
+        ranks = CS_SWEEP_MAX; /* no more ranks can have a step */
+    for (int k = 0; k < n && k < CS_SWEEP_MAX; k++) {
+        int i = n - 1; /* first the last step, on rank 0 */
+        if (k > 0) {
+            i = -1;
+            for (int j = 0; j < n; j++)
+                if (!placed[j] && (i < 0 || cost[j] > cost[i]))
+                    i = j;
+        }
+        int r = 0;
+        for (int q = 1; k > 0 && q < ranks; q++)
+            if (load[q] < load[r])
+                r = q;
+        placed[i] = true;
+        rank_of[i] = r;
+        load[r] += cost[i];
+        most = load[r] > most ? load[r] : most;
+    }
+    return most;
+}

@@ -83,6 +83,27 @@ void cs_ranks_meet(int argc, char **argv);
  * --version), or that it has none. */
 void cs_ranks_describe(char *out, size_t len);
 
+/* Independent jobs spread over a launch's ranks (the steps of a virtual
+ * sweep): job j runs on the rank cs_sweep_assign gives it for its cost,
+ * writes `size` bytes of output, and every job's output ends on rank 0,
+ * at out + j * size (out: rank 0's; the others' is not used). */
+struct cs_share {
+    int n;
+    int first;          /* rank 0's: the jobs before it are not run (a sweep's steps --resume kept) */
+    const double *cost; /* [n] */
+    size_t size;
+    void *out;
+    /* CS_OK or a negative CS_E code; rank is the one running it. */
+    int (*job)(void *ctx, int j, int rank, void *out);
+    void *ctx;
+};
+/* Every rank of the launch calls it, with rank 0's verdict on the input
+ * (status 0: go on; > 0: every rank returns it at once; < 0: every rank
+ * returns 0 at once, there is nothing to do). From MPI_Init to
+ * MPI_Finalize; without MPI, every job here in turn. Returns 0, the
+ * status, or 1 when a job failed (said on stderr by its rank). */
+int cs_ranks_share(int argc, char **argv, int status, struct cs_share *s);
+
 /* ---- job.c: a run's inputs, sweep and outputs, on rank 0 ---- */
 
 /* What only rank 0 holds for a run. */
@@ -94,6 +115,8 @@ struct cs_rank0 {
 
 struct cs_host;
 struct cs_run_options;
+
+struct cs_spread_out;
 
 /* What each sweep step needs on this rank (ranks or virtual time). */
 struct cs_sweep_ctx {
@@ -109,6 +132,15 @@ struct cs_sweep_ctx {
     struct cs_histogram *latency;    /* rank 0: each step's latency */
     struct cs_sweep_row *rows;       /* rank 0: the rows of the steps done */
     struct cs_checkpoint checkpoint; /* rank 0: where, and a failure said once */
+    struct cs_spread_out *spread;    /* a virtual sweep whose ranks ran its steps: what each gave */
+};
+
+/* A step of a virtual sweep that the launch's ranks share (cs_ranks_share):
+ * what the rank that ran it hands rank 0. */
+struct cs_spread_out {
+    int rc; /* CS_OK, or the step failed */
+    struct cs_sweep_row row;
+    struct cs_histogram latency;
 };
 
 /* A sweep's analysis: of its node counts, and of each setting of a lever. */
@@ -151,6 +183,9 @@ int cs_cli_run_sweep(struct cs_sweep_ctx *x, int max_nodes, struct cs_sweep_anal
 void cs_cli_step_kept(struct cs_sweep_ctx *x, int i, int n, struct cs_sweep_row *row);
 int cs_cli_step_results(struct cs_sweep_ctx *x, int ranks);
 void cs_cli_step_done(struct cs_sweep_ctx *x, int i, int n, bool stop, struct cs_sweep_row *row);
+/* Any rank of a virtual sweep whose ranks share the steps: the line of a
+ * step it ran. */
+void cs_cli_step_line(const struct cs_sweep_ctx *x, int i, int n, const struct cs_sweep_row *row, int rank);
 
 /* The report, the results files, and the end of rank 0's run: 0, or 1
  * when a file could not be written. Frees res, the step latencies and

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include "cli.h"
+#include "cs/arrival.h"
 #include "cs/common.h"
 #include "cs/compare.h"
 #include "cs/jsonpath.h"
@@ -123,12 +124,18 @@ int cs_cli_print_ranks(const struct cs_options *o, bool speak)
 
 /* ---- the virtual-time engine: one process, no MPI ---- */
 
-/* A sweep's step in virtual time. */
+/* A sweep's step in virtual time: run here, or (spread) run already by
+ * the rank the launch gave it. */
 static int virtual_step(void *arg, int i, int n, const struct cs_scenario *step, int nodes, struct cs_sweep_row *row)
 {
     struct cs_sweep_ctx *x = arg;
     if (i < x->kept) {
         cs_cli_step_kept(x, i, n, row);
+        return 0;
+    }
+    if (x->spread) {
+        *row = x->spread[i].row;
+        x->latency[i] = x->spread[i].latency;
         return 0;
     }
     int rc = cs_cli_step_results(x, cs_plan_ranks(step, nodes));
@@ -137,6 +144,111 @@ static int virtual_step(void *arg, int i, int n, const struct cs_scenario *step,
     if (rc == CS_OK)
         cs_cli_step_done(x, i, n, false, row);
     return rc;
+}
+
+/* ---- a virtual sweep whose steps the launch's ranks share ---- */
+
+struct spread {
+    struct cs_sweep_ctx *x; /* rank 0's: the last step's results are its */
+    int steps;
+    double cost[CS_SWEEP_MAX]; /* the requests each step simulates, and its nodes */
+    int target;                /* the step to run in this pass of the plan */
+    int rank;
+    struct cs_spread_out *out;
+};
+
+/* A pass of the plan that only weighs the steps. */
+static int weigh_step(void *arg, int i, int n, const struct cs_scenario *step, int nodes, struct cs_sweep_row *row)
+{
+    struct spread *sp = arg;
+    bool closed = cs_arrival_kinds[step->load.arrival].source == CS_SOURCE_CLOSED;
+    double rate = closed ? cs_scenario_capacity_rps(step, nodes) : cs_scenario_rate(step, nodes);
+    /* At most what the dispatching tier can send at its modelled cost. */
+    double per_us = cs_scenario_coordinator_cost_us(step);
+    int tier = step->dispatch.relays > 0 ? step->dispatch.relays : step->dispatch.dispatchers;
+    if (per_us > 0)
+        rate = fmin(rate, (tier > 0 ? tier : 1) * 1e6 / per_us);
+    double requests = rate * (step->load.warmup_s + step->load.duration_s);
+    /* A node's set-up and report cost about as much as 25 requests. */
+    sp->cost[i] = (isfinite(requests) ? requests : 0) + 25.0 * nodes;
+    sp->steps = n;
+    memset(row, 0, sizeof(*row));
+    return 0;
+}
+
+/* A pass of the plan that runs one step (sp->target) and skips the rest. */
+static int one_step(void *arg, int i, int n, const struct cs_scenario *step, int nodes, struct cs_sweep_row *row)
+{
+    struct spread *sp = arg;
+    memset(row, 0, sizeof(*row));
+    if (i != sp->target)
+        return 0;
+    /* The last step on rank 0 stays in its results, for the report. */
+    struct cs_results own, *res = &own;
+    int rc;
+    if (sp->rank == 0 && i == n - 1) {
+        res = sp->x->res;
+        rc = cs_cli_step_results(sp->x, cs_plan_ranks(step, nodes));
+    } else {
+        rc = cs_results_init(res, cs_plan_ranks(step, nodes));
+    }
+    if (rc == CS_OK)
+        rc = cs_virtual_run(step, nodes, NULL, res, NULL);
+    sp->out->rc = rc;
+    if (rc == CS_OK) {
+        cs_sweep_row_from(res, &sp->out->row);
+        sp->out->latency = res->latency;
+        cs_cli_step_line(sp->x, i, n, &sp->out->row, sp->rank);
+    } else {
+        fprintf(stderr, "clustersim: rank %d: step %d of the sweep failed: %s\n", sp->rank, i + 1,
+                rc == CS_E_NOMEM ? "out of memory (give fewer nodes or less load)" : "an internal error");
+    }
+    if (res == &own)
+        cs_results_free(res);
+    return rc;
+}
+
+static int spread_job(void *ctx, int j, int rank, void *out)
+{
+    struct spread *sp = ctx;
+    char err[CS_ERRBUF];
+    sp->target = j;
+    sp->rank = rank;
+    sp->out = out;
+    sp->out->rc = CS_OK;
+    static struct cs_sweep_row scratch[CS_SWEEP_MAX];
+    int n = cs_sweep_run(sp->x->sweep, sp->x->sweep->run.nodes, one_step, sp, scratch, NULL, NULL, err, sizeof(err));
+    return n < 0 ? n : sp->out->rc;
+}
+
+/* Every rank: the sweep's steps shared by the launch's ranks (status:
+ * rank 0's verdict on the input, as cs_ranks_share takes it; the others
+ * pass 0). On rank 0, x->spread then holds what every step gave (but
+ * those --resume kept). Returns 0, or an exit status. */
+static int spread_sweep(struct cs_sweep_ctx *x, int argc, char **argv, int status)
+{
+    static struct spread sp;
+    static struct cs_sweep_row scratch[CS_SWEEP_MAX];
+    char err[CS_ERRBUF];
+    sp = (struct spread){.x = x};
+    if (status == 0 &&
+        cs_sweep_run(x->sweep, x->sweep->run.nodes, weigh_step, &sp, scratch, NULL, NULL, err, sizeof(err)) < 0) {
+        if (x->rank == 0) /* every rank finds it: one says it */
+            fprintf(stderr, "clustersim: %s\n", err);
+        status = EXIT_USAGE;
+    }
+    struct cs_spread_out *out = x->rank == 0 ? calloc((size_t)(sp.steps > 0 ? sp.steps : 1), sizeof(*out)) : NULL;
+    if (x->rank == 0 && !out && status == 0) {
+        fprintf(stderr, "clustersim: out of memory\n");
+        status = 1;
+    }
+    struct cs_share share = {sp.steps, x->kept, sp.cost, sizeof(*out), out, spread_job, &sp};
+    status = cs_ranks_share(argc, argv, status, &share);
+    if (status == 0 && x->rank == 0)
+        x->spread = out;
+    else
+        free(out);
+    return status;
 }
 
 /* Does the run ask for the virtual engine (--virtual, or run.engine in
@@ -227,16 +339,25 @@ static int check_memory(const struct cs_options *o, const struct cs_scenario *sc
 }
 
 /* A whole run (or sweep) in virtual time, with the same checks, report
- * and files as a run on ranks. Under a launcher, rank 0 runs it and the
- * others have nothing to do. */
+ * and files as a run on ranks. Under a launcher, the ranks share a
+ * sweep's steps (each is deterministic by seed: the rows are the ones a
+ * single process makes); a single run is rank 0's, and the other ranks
+ * have nothing to do. */
 int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int env_rank, int env_size)
 {
-    if (env_rank > 0)
-        return 0;
     char err[CS_ERRBUF], *text = NULL;
     static struct cs_scenario sc;
     struct cs_rank0 z = {0};
     int rc = cs_cli_scenario(o, &sc, &text, err, sizeof(err));
+    bool spread = rc == CS_OK && env_size > 1 && cs_cli_is_sweep(o, &sc);
+    struct cs_results res;
+    struct cs_sweep_row rows[CS_SWEEP_MAX];
+    static struct cs_sweep_analysis an; /* zeroed: no lever until a sweep says */
+    struct cs_sweep_ctx x = {.o = o, .sweep = &sc, .rank = env_rank > 0 ? env_rank : 0, .res = &res, .rows = rows};
+    if (env_rank > 0) { /* rank 0 checks the input and says what is wrong */
+        free(text);
+        return !spread ? (rc == CS_OK ? 0 : EXIT_USAGE) : spread_sweep(&x, argc, argv, 0);
+    }
     if (rc == CS_OK && sc.run.nodes < 1) {
         snprintf(err, sizeof(err),
                  "the virtual engine needs the number of service nodes: give --nodes N (or the scenario key "
@@ -257,39 +378,39 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
         cs_trace_free(&z.trace);
         if (z.timeseries)
             fclose(z.timeseries);
-        return EXIT_USAGE;
+        return spread ? spread_sweep(&x, argc, argv, EXIT_USAGE) : EXIT_USAGE;
     }
-    if (z.resume.complete)
-        return cs_cli_resumed_complete(o);
-    if (env_size > 1)
+    if (z.resume.complete) {
+        int done = cs_cli_resumed_complete(o);
+        return spread ? spread_sweep(&x, argc, argv, done ? done : -1) : done;
+    }
+    if (env_size > 1 && !spread)
         fprintf(stderr,
-                "clustersim: the virtual engine runs in this one process; the other %d rank%s of this "
-                "launch have nothing to do\n",
+                "clustersim: the virtual engine runs a single run in this one process; the other %d rank%s of "
+                "this launch have nothing to do (a sweep's steps would share them)\n",
                 env_size - 1, env_size == 2 ? "" : "s");
     char started[32];
     static char command[1024];
     cs_cli_utc_now(started, sizeof(started));
     cs_cli_join_args(argc, argv, command, sizeof(command));
-    struct cs_results res;
-    struct cs_sweep_row rows[CS_SWEEP_MAX];
-    static struct cs_sweep_analysis an; /* zeroed: no lever until a sweep says */
     struct cs_histogram *step_latency = NULL;
     int nrows = 1;
     if (cs_cli_is_sweep(o, &sc)) {
-        if (!(step_latency = calloc(CS_SWEEP_MAX, sizeof(*step_latency)))) {
+        step_latency = calloc(CS_SWEEP_MAX, sizeof(*step_latency));
+        x.kept = z.resume.kept;
+        x.resume = &z.resume;
+        x.latency = step_latency;
+        x.checkpoint = (struct cs_checkpoint){.json = o->json, .csv = o->csv, .started = started, .command = command};
+        if (spread && spread_sweep(&x, argc, argv, step_latency ? 0 : 1) != 0) {
+            free(step_latency);
+            return 1;
+        }
+        if (!step_latency) {
             fprintf(stderr, "clustersim: out of memory\n");
             return 1;
         }
-        struct cs_sweep_ctx x = {
-            .o = o,
-            .sweep = &sc,
-            .kept = z.resume.kept,
-            .resume = &z.resume,
-            .res = &res,
-            .latency = step_latency,
-            .rows = rows,
-            .checkpoint = {.json = o->json, .csv = o->csv, .started = started, .command = command}};
         nrows = cs_cli_run_sweep(&x, sc.run.nodes, &an, virtual_step);
+        free(x.spread);
         rc = nrows < 0 ? nrows : CS_OK;
     } else {
         rc = cs_results_init(&res, cs_plan_ranks(&sc, sc.run.nodes));

@@ -280,13 +280,22 @@ static void sweep_checkpoint(struct cs_sweep_ctx *x, int done, int n)
     r->sweep_latency = NULL;
 }
 
-/* Rank 0: a step's line on stderr (unless --quiet); kept says whence. */
-static void step_line(const struct cs_sweep_ctx *x, int i, int n, const struct cs_sweep_row *row, bool kept)
+/* A step's line on stderr (unless --quiet); kept says whence, and rank
+ * (>= 0) which rank ran it when a virtual sweep's ranks share the steps. */
+static void step_line(const struct cs_sweep_ctx *x, int i, int n, const struct cs_sweep_row *row, bool kept, int rank)
 {
+    char by[32] = "";
+    if (rank >= 0)
+        snprintf(by, sizeof(by), " (rank %d)", rank);
     if (!x->o->quiet)
-        fprintf(stderr, "  step %d/%d: %d node%s, %.0f req/s, p99 %.0f us, %s%s%s%s\n", i + 1, n, row->nodes,
+        fprintf(stderr, "  step %d/%d: %d node%s, %.0f req/s, p99 %.0f us, %s%s%s%s%s\n", i + 1, n, row->nodes,
                 row->nodes == 1 ? "" : "s", row->throughput_rps, row->p99_us, cs_bottleneck_names[row->bottleneck],
-                kept ? " (kept from " : "", kept ? x->o->resume : "", kept ? ")" : "");
+                kept ? " (kept from " : "", kept ? x->o->resume : "", kept ? ")" : "", by);
+}
+
+void cs_cli_step_line(const struct cs_sweep_ctx *x, int i, int n, const struct cs_sweep_row *row, int rank)
+{
+    step_line(x, i, n, row, false, rank);
 }
 
 /* Rank 0, a step run: its row and latency kept, its line, a checkpoint. */
@@ -294,7 +303,7 @@ void cs_cli_step_done(struct cs_sweep_ctx *x, int i, int n, bool stop, struct cs
 {
     cs_sweep_row_from(x->res, row);
     x->latency[i] = x->res->latency;
-    step_line(x, i, n, row, false);
+    step_line(x, i, n, row, false, -1);
     if (!stop && i + 1 < n)
         sweep_checkpoint(x, i + 1, n);
 }
@@ -305,7 +314,7 @@ void cs_cli_step_kept(struct cs_sweep_ctx *x, int i, int n, struct cs_sweep_row 
 {
     *row = x->resume->rows[i];
     cs_hist_init(&x->latency[i]);
-    step_line(x, i, n, row, true);
+    step_line(x, i, n, row, true, -1);
 }
 
 /* Rank 0: res, ready for a step's results. */

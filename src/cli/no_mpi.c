@@ -40,3 +40,15 @@ void cs_ranks_meet(int argc, char **argv)
     (void)argc;
     (void)argv;
 }
+
+int cs_ranks_share(int argc, char **argv, int status, struct cs_share *s)
+{
+    (void)argc;
+    (void)argv;
+    if (status != 0 || cs_cli_rank_by_env() > 0) /* no MPI: the first rank runs them all */
+        return status < 0 ? 0 : status;
+    int failed = 0;
+    for (int j = s->first; j < s->n; j++)
+        failed |= s->job(s->ctx, j, 0, (char *)s->out + (size_t)j * s->size) != CS_OK;
+    return failed ? 1 : 0;
+}

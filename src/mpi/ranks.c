@@ -188,6 +188,68 @@ void cs_ranks_meet(int argc, char **argv)
     MPI_Finalize();
 }
 
+int cs_ranks_share(int argc, char **argv, int status, struct cs_share *s)
+{
+    int rank, size, provided;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_SINGLE, &provided);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    int verdict[2] = {status, s->first};
+    MPI_Bcast(verdict, 2, MPI_INT, 0, MPI_COMM_WORLD);
+    if (verdict[0] != 0) {
+        MPI_Finalize();
+        return verdict[0] < 0 ? 0 : verdict[0];
+    }
+    int of[CS_SWEEP_MAX], order[CS_SWEEP_MAX], mine = 0;
+    cs_sweep_assign(s->cost, s->n, size, of);
+    /* This rank's jobs, largest first, as they were assigned. */
+    for (int j = verdict[1]; j < s->n; j++)
+        if (of[j] == rank)
+            order[mine++] = j;
+    for (int a = 1; a < mine; a++)
+        for (int b = a; b > 0 && s->cost[order[b]] > s->cost[order[b - 1]]; b--) {
+            int t = order[b];
+            order[b] = order[b - 1];
+            order[b - 1] = t;
+        }
+    /* The other ranks keep their outputs until their last job is done:
+     * a send now would wait for rank 0, busy with its own jobs. */
+    int failed = 0;
+    char *kept = rank != 0 && mine > 0 ? malloc((size_t)mine * s->size) : NULL;
+    if (rank != 0 && mine > 0 && !kept) {
+        fprintf(stderr, "clustersim: rank %d: out of memory\n", rank);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    for (int k = 0; k < mine; k++) {
+        int j = order[k];
+        char *out = rank == 0 ? (char *)s->out + (size_t)j * s->size : kept + (size_t)k * s->size;
+        failed |= s->job(s->ctx, j, rank, out) != CS_OK;
+    }
+    for (int k = 0; rank != 0 && k < mine; k++)
+        MPI_Send(kept + (size_t)k * s->size, (int)s->size, MPI_BYTE, 0, order[k], MPI_COMM_WORLD);
+    free(kept);
+    /* Rank 0 takes them as they come (each rank sends in its own order),
+     * each to its place by its tag, the job's index. */
+    int others = 0;
+    for (int j = verdict[1]; rank == 0 && j < s->n; j++)
+        others += of[j] != 0;
+    char *in = others > 0 ? malloc(s->size) : NULL;
+    if (others > 0 && !in) {
+        fprintf(stderr, "clustersim: out of memory\n");
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    for (int k = 0; k < others; k++) {
+        MPI_Status st;
+        MPI_Recv(in, (int)s->size, MPI_BYTE, MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
+        memcpy((char *)s->out + (size_t)st.MPI_TAG * s->size, in, s->size);
+    }
+    free(in);
+    int any = 0;
+    MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD);
+    MPI_Finalize();
+    return any ? 1 : 0;
+}
+
 int cs_ranks_main(const struct cs_options *o, int argc, char **argv)
 {
     /* clustersim waits its own way (doorbells, naps) and never blocks in

@@ -161,6 +161,25 @@ else
     ok "lab4.sbatch: the self-check faults the short runs for their length only"
 fi
 
+# A virtual sweep on the allocation (jobs/virtual-sweep.sbatch, shortened):
+# its 2 ranks share the steps, and the results are those of the same
+# script on one rank, outside SLURM, row for row.
+vs=(--nodes 400 --set 'sweep.dispatchers=[1,2,4]' --set 'sweep.nodes=[50,100,200,400]' --set dispatch.cost_us=20
+    --set load.duration_s=0.1)
+if id=$(sbatch_wait --ntasks=2 "$ROOT/jobs/virtual-sweep.sbatch" "${vs[@]}") &&
+    CS_RUN_ID=one-rank CS_LAUNCHER=mpirun CS_JOB_NP=1 bash "$ROOT/jobs/virtual-sweep.sbatch" "${vs[@]}" >one-rank.out 2>&1; then
+    ok "virtual-sweep.sbatch exits 0, and on one rank outside SLURM too"
+else
+    bad "virtual-sweep.sbatch failed: $(tail -5 "clustersim-virtual-sweep-${id:-none}.out" one-rank.out 2>&1)"
+fi
+cmp -s "$CS_RESULTS/virtual-sweep-${id:-none}.csv" "$CS_RESULTS/virtual-sweep-one-rank.csv" &&
+    cmp -s <(jq -S 'del(.run)' "$CS_RESULTS/virtual-sweep-${id:-none}.json" 2>&1) \
+        <(jq -S 'del(.run)' "$CS_RESULTS/virtual-sweep-one-rank.json" 2>&1) &&
+    grep -q ' (rank 1)$' "clustersim-virtual-sweep-$id.out" &&
+    ok "virtual-sweep.sbatch: both ranks ran steps, and the results are one rank's" ||
+    bad "virtual-sweep.sbatch: $(grep -c '^  step' "clustersim-virtual-sweep-${id:-none}.out" 2>&1) steps; $(diff \
+        "$CS_RESULTS/virtual-sweep-${id:-none}.csv" "$CS_RESULTS/virtual-sweep-one-rank.csv" 2>&1 | head -3)"
+
 # A sweep job killed outright mid-way (SIGKILL to the batch shell and
 # every process of the job: a lost host) and submitted again under the
 # same CS_RUN_ID: it resumes from its results file, keeping the steps

@@ -179,6 +179,26 @@ cmp -s <(jq -S 'del(.nodes, .mpi, .run, .node_summary.all_listed)' "$TMP/s40.jso
     <(jq -S 'del(.nodes, .mpi, .run, .node_summary.all_listed)' "$TMP/a40.json") &&
     ok "--all-nodes changes only what is listed" || bad "--all-nodes changed results"
 
+# A sweep under a launcher: the ranks share its steps (both run some), and
+# the rows, the analysis and the last step's results are the ones a single
+# process writes (each step is deterministic by seed). How much sooner it
+# ends is a timing: scripts/bench.sh --virtual measures it.
+lever=(--virtual --nodes 400 --sweep --set 'sweep.dispatchers=[1,2,4]' --set 'sweep.nodes=[50,100,200,400]'
+    --set dispatch.cost_us=20 --set load.duration_s=0.1 --set load.warmup_s=0.05)
+v "${lever[@]}" -q --json "$TMP/lever1.json" --csv "$TMP/lever1.csv"
+cs 2 "${lever[@]}" --json "$TMP/lever2.json" --csv "$TMP/lever2.csv"
+cmp -s "$TMP/lever1.csv" "$TMP/lever2.csv" &&
+    cmp -s <(jq -S 'del(.run)' "$TMP/lever1.json") <(jq -S 'del(.run)' "$TMP/lever2.json") &&
+    ok "a virtual sweep on 2 ranks writes the rows and results of one process" ||
+    bad "spread sweep differs: $(diff <(jq -S 'del(.run)' "$TMP/lever1.json") <(jq -S 'del(.run)' "$TMP/lever2.json") | head -5)"
+[ "$(grep -c '^  step .* (rank 0)$' "$TMP/err")" -ge 1 ] && [ "$(grep -c '^  step .* (rank 1)$' "$TMP/err")" -ge 1 ] &&
+    [ "$(grep -c '^  step ' "$TMP/err")" -eq 12 ] && ok "both ranks ran steps, each step once" ||
+    bad "steps by rank: $(grep '^  step' "$TMP/err" | head -12)"
+# A mistake is said once, by rank 0, and every rank exits 2.
+EXPECT_RC=2 cs 2 "${lever[@]}" --set 'sweep.nodes=[50,100,800]'
+[ "$RC" -eq 2 ] && [ "$(grep -c '^clustersim: ' "$TMP/err")" -eq 1 ] && ok "a bad spread sweep: one line, exit 2" ||
+    bad "bad spread sweep: $RC $(cat "$TMP/err")"
+
 # Clear errors, exit 2.
 EXPECT_RC=2 v --virtual "${short[@]}"
 [ "$RC" -eq 2 ] && grep -q "needs the number of service nodes: give --nodes N" "$TMP/err" &&
