@@ -1,5 +1,8 @@
 #include "test_common.h"
 
+#include <limits.h>
+
+#include "cs/common.h"
 #include "cs/policy.h"
 
 static const int room[8] = {100, 100, 100, 100, 100, 100, 100, 100};
@@ -15,7 +18,7 @@ static void every_policy_returns_no_node_when_all_are_full(void **state_)
 {
     (void)state_;
     int in_flight[5] = {3, 3, 3, 3, 3}, limit[5] = {3, 3, 3, 3, 3};
-    struct cs_policy_view v = {5, in_flight, limit, 0};
+    struct cs_policy_view v = {5, in_flight, limit, 0, NULL};
     for (int p = 0; p < cs_policy_count; p++) {
         struct cs_policy_state st = state(1);
         assert_int_equal(cs_policies[p].pick(&st, &v), -1);
@@ -26,7 +29,7 @@ static void every_policy_only_picks_nodes_with_room(void **state_)
 {
     (void)state_;
     int in_flight[6] = {2, 0, 2, 1, 4, 2}, limit[6] = {2, 2, 2, 2, 5, 2};
-    struct cs_policy_view v = {6, in_flight, limit, 0};
+    struct cs_policy_view v = {6, in_flight, limit, 0, NULL};
     for (int p = 0; p < cs_policy_count; p++) {
         struct cs_policy_state st = state(2);
         for (int k = 0; k < 1000; k++) {
@@ -43,7 +46,7 @@ static void every_policy_avoids_the_skipped_node(void **state_)
 {
     (void)state_;
     int in_flight[4] = {5, 0, 5, 5}, limit[4] = {9, 9, 9, 9};
-    struct cs_policy_view v = {4, in_flight, limit, 2}; /* skip node 1 */
+    struct cs_policy_view v = {4, in_flight, limit, 2, NULL}; /* skip node 1 */
     for (int p = 0; p < cs_policy_count; p++) {
         struct cs_policy_state st = state(3);
         for (int k = 0; k < 1000; k++) {
@@ -52,7 +55,7 @@ static void every_policy_avoids_the_skipped_node(void **state_)
                 fail_msg("policy %s picked %d with node 1 skipped", cs_policies[p].name, i);
         }
         int full[4] = {9, 0, 9, 9};
-        struct cs_policy_view only = {4, full, limit, 2};
+        struct cs_policy_view only = {4, full, limit, 2, NULL};
         assert_int_equal(cs_policies[p].pick(&st, &only), -1);
     }
 }
@@ -73,7 +76,7 @@ static void round_robin_visits_every_node_once_per_cycle(void **state_)
 {
     (void)state_;
     int in_flight[4] = {0};
-    struct cs_policy_view v = {4, in_flight, room, 0};
+    struct cs_policy_view v = {4, in_flight, room, 0, NULL};
     struct cs_policy_state st = state(0);
     const struct cs_policy *rr = &cs_policies[cs_policy_find("round_robin")];
     for (int cycle = 0; cycle < 3; cycle++) {
@@ -89,7 +92,7 @@ static void round_robin_skips_full_nodes_and_keeps_its_order(void **state_)
 {
     (void)state_;
     int in_flight[4] = {0, 5, 0, 0}, limit[4] = {5, 5, 5, 5};
-    struct cs_policy_view v = {4, in_flight, limit, 0};
+    struct cs_policy_view v = {4, in_flight, limit, 0, NULL};
     struct cs_policy_state st = state(0);
     const struct cs_policy *rr = &cs_policies[cs_policy_find("round_robin")];
     int want[] = {0, 2, 3, 0, 2, 3};
@@ -102,7 +105,7 @@ static void random_spreads_uniformly_over_nodes(void **state_)
     (void)state_;
     enum { N = 8, DRAWS = 80000 };
     int in_flight[N] = {0}, hits[N] = {0};
-    struct cs_policy_view v = {N, in_flight, room, 0};
+    struct cs_policy_view v = {N, in_flight, room, 0, NULL};
     struct cs_policy_state st = state(4);
     const struct cs_policy *rnd = &cs_policies[cs_policy_find("random")];
     for (int k = 0; k < DRAWS; k++)
@@ -118,7 +121,7 @@ static void least_outstanding_joins_the_shortest_queue_and_shares_ties(void **st
 {
     (void)state_;
     int in_flight[4] = {3, 1, 2, 1};
-    struct cs_policy_view v = {4, in_flight, room, 0};
+    struct cs_policy_view v = {4, in_flight, room, 0, NULL};
     struct cs_policy_state st = state(0);
     const struct cs_policy *lo = &cs_policies[cs_policy_find("least_outstanding")];
     int first = lo->pick(&st, &v);
@@ -137,7 +140,7 @@ static void power_of_two_choices_never_picks_the_worse_of_its_sample(void **stat
     (void)state_;
     /* With d equal to a huge number it sees every node: least loaded. */
     int in_flight[5] = {4, 2, 7, 1, 3};
-    struct cs_policy_view v = {5, in_flight, room, 0};
+    struct cs_policy_view v = {5, in_flight, room, 0, NULL};
     struct cs_policy_state st = state(9);
     st.d = 64;
     const struct cs_policy *pd = &cs_policies[cs_policy_find("power_of_d")];
@@ -158,12 +161,53 @@ static void pull_only_feeds_nodes_with_a_free_server(void **state_)
     (void)state_;
     /* For pull the limit is the node's servers. */
     int in_flight[3] = {2, 1, 4}, servers[3] = {2, 2, 4};
-    struct cs_policy_view v = {3, in_flight, servers, 0};
+    struct cs_policy_view v = {3, in_flight, servers, 0, NULL};
     struct cs_policy_state st = state(0);
     const struct cs_policy *pull = &cs_policies[cs_policy_find("pull")];
     assert_int_equal(pull->pick(&st, &v), 1);
     in_flight[1]++;
     assert_int_equal(pull->pick(&st, &v), -1);
+}
+
+/* The tree the book keeps gives least_outstanding (and pull) the node a
+ * scan gives, at every count, limit, skipped node and cursor. */
+static void least_outstanding_from_the_tree_picks_what_the_scan_picks(void **state)
+{
+    (void)state;
+    const struct cs_policy *p = &cs_policies[cs_policy_find("least_outstanding")];
+    struct cs_rng rng;
+    cs_rng_seed(&rng, 42, 0);
+    for (int n = 1; n <= 37; n += 3) {
+        int in_flight[37], limit[37];
+        struct cs_mintree t;
+        assert_int_equal(cs_mintree_init(&t, n), CS_OK);
+        for (int round = 0; round < 300; round++) {
+            for (int i = 0; i < n; i++) {
+                in_flight[i] = (int)cs_rng_below(&rng, 4);
+                limit[i] = (int)cs_rng_below(&rng, 5);
+                cs_mintree_set(&t, i, in_flight[i] < limit[i] ? in_flight[i] : CS_MINTREE_NONE);
+            }
+            int skip = (int)cs_rng_below(&rng, (uint32_t)n + 1); /* 0: none */
+            uint32_t cursor = cs_rng_below(&rng, (uint32_t)n);
+            struct cs_policy_state a = {.cursor = cursor}, b = {.cursor = cursor};
+            struct cs_policy_view scan = {n, in_flight, limit, skip, NULL}, tree = {n, in_flight, limit, skip, &t};
+            int want = p->pick(&a, &scan);
+            assert_int_equal(p->pick(&b, &tree), want);
+            assert_int_equal(a.cursor, b.cursor);
+            /* and the tree's ranges agree with a look at every key */
+            int lo = (int)cs_rng_below(&rng, (uint32_t)n + 1), hi = (int)cs_rng_below(&rng, (uint32_t)n + 1),
+                m = INT_MAX, first = -1, key = (int)cs_rng_below(&rng, 4);
+            for (int i = lo; i < hi; i++) {
+                int k = in_flight[i] < limit[i] ? in_flight[i] : CS_MINTREE_NONE;
+                m = k < m ? k : m;
+                if (first < 0 && k <= key)
+                    first = i;
+            }
+            assert_int_equal(cs_mintree_min(&t, lo, hi), m);
+            assert_int_equal(cs_mintree_first(&t, lo, hi, key), first);
+        }
+        cs_mintree_free(&t);
+    }
 }
 
 int main(void)
@@ -179,6 +223,7 @@ int main(void)
         cmocka_unit_test(least_outstanding_joins_the_shortest_queue_and_shares_ties),
         cmocka_unit_test(power_of_two_choices_never_picks_the_worse_of_its_sample),
         cmocka_unit_test(pull_only_feeds_nodes_with_a_free_server),
+        cmocka_unit_test(least_outstanding_from_the_tree_picks_what_the_scan_picks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -211,7 +211,7 @@ static void the_dispatch_book_counts_open_nodes(void **state)
 {
     (void)state;
     struct cs_book b;
-    assert_int_equal(cs_book_init(&b, 2), CS_OK);
+    assert_int_equal(cs_book_init(&b, 2, false), CS_OK);
     assert_int_equal(b.open, 0);
     cs_book_set_limit(&b, 0, 2);
     cs_book_set_limit(&b, 1, 1);

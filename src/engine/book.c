@@ -6,14 +6,14 @@
 
 #include "cs/common.h"
 
-int cs_book_init(struct cs_book *b, int nodes)
+int cs_book_init(struct cs_book *b, int nodes, bool least)
 {
     size_t n = (size_t)(nodes > 0 ? nodes : 1);
     *b = (struct cs_book){.nodes = nodes};
     b->in_flight = calloc(n, sizeof(*b->in_flight));
     b->limit = calloc(n, sizeof(*b->limit));
     b->replied_ns = malloc(n * sizeof(*b->replied_ns));
-    if (!b->in_flight || !b->limit || !b->replied_ns) {
+    if (!b->in_flight || !b->limit || !b->replied_ns || (least && cs_mintree_init(&b->least, nodes) != CS_OK)) {
         cs_book_free(b);
         return CS_E_NOMEM;
     }
@@ -27,7 +27,15 @@ void cs_book_free(struct cs_book *b)
     free(b->in_flight);
     free(b->limit);
     free(b->replied_ns);
+    cs_mintree_free(&b->least);
     *b = (struct cs_book){0};
+}
+
+/* The node's key in the tree: its count, or none when it is full. */
+static void index_node(struct cs_book *b, int node)
+{
+    if (b->least.v)
+        cs_mintree_set(&b->least, node, b->in_flight[node] < b->limit[node] ? b->in_flight[node] : CS_MINTREE_NONE);
 }
 
 void cs_book_set_limit(struct cs_book *b, int node, int limit)
@@ -35,18 +43,21 @@ void cs_book_set_limit(struct cs_book *b, int node, int limit)
     bool was_open = b->in_flight[node] < b->limit[node];
     b->limit[node] = limit;
     b->open += (int)(b->in_flight[node] < limit) - (int)was_open;
+    index_node(b, node);
 }
 
 void cs_book_sent(struct cs_book *b, int node)
 {
     if (++b->in_flight[node] == b->limit[node])
         b->open--;
+    index_node(b, node);
 }
 
 void cs_book_ended(struct cs_book *b, int node)
 {
     if (b->in_flight[node]-- == b->limit[node])
         b->open++;
+    index_node(b, node);
 }
 
 void cs_book_replied(struct cs_book *b, int node, int64_t now)

@@ -278,8 +278,9 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     c->served.n = relays ? part->all_nodes : nodes;
     c->served.completed = calloc((size_t)(c->served.n > 0 ? c->served.n : 1), sizeof(uint64_t));
     c->served.wait_ns = calloc((size_t)(c->served.n > 0 ? c->served.n : 1), sizeof(uint64_t));
-    if (cs_book_init(&c->book, nodes) != CS_OK || !c->served.completed || !c->served.wait_ns || !c->node_full_limit ||
-        !c->node_timeouts || !c->node_down || !c->node_next_probe || (c->source == CS_SOURCE_CLOSED && !c->clients)) {
+    if (cs_book_init(&c->book, nodes, c->policy->least) != CS_OK || !c->served.completed || !c->served.wait_ns ||
+        !c->node_full_limit || !c->node_timeouts || !c->node_down || !c->node_next_probe ||
+        (c->source == CS_SOURCE_CLOSED && !c->clients)) {
         cs_coord_free(c);
         return CS_E_NOMEM;
     }

@@ -56,7 +56,7 @@ int cs_relay_start(struct cs_relay *rl, const struct cs_scenario *sc, int rank, 
             servers_max = (int)cs_node_servers(sc, rl->first_rank + i);
     cs_ring_init(&rl->waiting, sizeof(int), INITIAL_REQS, INT32_MAX);
     int64_t wait_ns = (int64_t)llround(sc->dispatch.batch_wait_us * 1e3);
-    if (cs_book_init(&rl->book, block) != CS_OK ||
+    if (cs_book_init(&rl->book, block, rl->policy->least) != CS_OK ||
         cs_policy_state_init(&rl->policy_state, block, servers_max) != CS_OK ||
         cs_batcher_init(&rl->down, tp, block, rl->first_rank, sc->dispatch.batch, wait_ns) != CS_OK ||
         cs_batcher_init(&rl->back, tp, 1, rl->up, sc->dispatch.batch, wait_ns) != CS_OK) {

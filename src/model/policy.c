@@ -48,8 +48,38 @@ static int pick_random(struct cs_policy_state *st, const struct cs_policy_view *
 
 /* Fewest requests in flight; ties go to the first found from a rotating
  * start, so equal nodes share the work. */
+/* The first node from i (cyclically) whose key is at most m, skipping
+ * node skip (-1: none). */
+static int first_from(const struct cs_mintree *t, int i, int m, int skip)
+{
+    const int span[][2] = {{i, t->n}, {0, i}};
+    for (int k = 0; k < 2; k++) {
+        int lo = span[k][0], hi = span[k][1], found = -1;
+        if (skip >= lo && skip < hi)
+            found = cs_mintree_first(t, lo, skip, m) >= 0 ? cs_mintree_first(t, lo, skip, m)
+                                                          : cs_mintree_first(t, skip + 1, hi, m);
+        else
+            found = cs_mintree_first(t, lo, hi, m);
+        if (found >= 0)
+            return found;
+    }
+    return -1;
+}
+
 static int pick_least_outstanding(struct cs_policy_state *st, const struct cs_policy_view *v)
 {
+    if (v->least) { /* the same node as the scan below, from the tree */
+        int skip = v->skip - 1, n = v->nodes;
+        int m = skip < 0 ? cs_mintree_min(v->least, 0, n)
+                         : (cs_mintree_min(v->least, 0, skip) < cs_mintree_min(v->least, skip + 1, n)
+                                ? cs_mintree_min(v->least, 0, skip)
+                                : cs_mintree_min(v->least, skip + 1, n));
+        if (m == CS_MINTREE_NONE)
+            return -1;
+        int best = first_from(v->least, (int)(st->cursor % (uint32_t)n), m, skip);
+        st->cursor = (uint32_t)(best + 1) % (uint32_t)n;
+        return best;
+    }
     int best = -1;
     for (int k = 0; k < v->nodes; k++) {
         int i = (int)((st->cursor + (uint32_t)k) % (uint32_t)v->nodes);
@@ -114,14 +144,15 @@ bool cs_policy_idle(struct cs_policy_state *st, int node)
 }
 
 const struct cs_policy cs_policies[] = {
-    {"round_robin", "each node in turn", false, pick_round_robin},
-    {"random", "a node chosen uniformly at random", false, pick_random},
-    {"least_outstanding", "the node with the fewest requests in flight (join the shortest queue)", false,
+    {"round_robin", "each node in turn", false, false, pick_round_robin},
+    {"random", "a node chosen uniformly at random", false, false, pick_random},
+    {"least_outstanding", "the node with the fewest requests in flight (join the shortest queue)", false, true,
      pick_least_outstanding},
-    {"power_of_d", "the least loaded of dispatch.d nodes drawn at random", false, pick_power_of_d},
-    {"pull", "one central queue; a node gets a request only when a server is free (M/M/c)", true,
+    {"power_of_d", "the least loaded of dispatch.d nodes drawn at random", false, false, pick_power_of_d},
+    {"pull", "one central queue; a node gets a request only when a server is free (M/M/c)", true, true,
      pick_least_outstanding},
-    {"jiq", "Join-Idle-Queue: a node idle since it last told this dispatcher so, else one at random", false, pick_jiq},
+    {"jiq", "Join-Idle-Queue: a node idle since it last told this dispatcher so, else one at random", false, false,
+     pick_jiq},
 };
 const int cs_policy_count = (int)(sizeof(cs_policies) / sizeof(cs_policies[0]));
 

@@ -8,20 +8,23 @@
 #ifndef CS_BOOK_H
 #define CS_BOOK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cs/policy.h"
 
 struct cs_book {
     int nodes;
-    int *in_flight;      /* [nodes]: requests sent and not yet ended */
-    int *limit;          /* [nodes]: a node with in_flight >= limit takes nothing */
-    int64_t *replied_ns; /* [nodes]: when each last answered (INT64_MIN: never) */
-    int open;            /* nodes below their limit */
+    int *in_flight;          /* [nodes]: requests sent and not yet ended */
+    int *limit;              /* [nodes]: a node with in_flight >= limit takes nothing */
+    int64_t *replied_ns;     /* [nodes]: when each last answered (INT64_MIN: never) */
+    int open;                /* nodes below their limit */
+    struct cs_mintree least; /* with `least` at init: the view's tree (policy.h) */
 };
 
-/* A book of `nodes` nodes, every limit 0 (none open) until set. */
-int cs_book_init(struct cs_book *b, int nodes);
+/* A book of `nodes` nodes, every limit 0 (none open) until set; least:
+ * keep the tree least_outstanding and pull pick from. */
+int cs_book_init(struct cs_book *b, int nodes, bool least);
 void cs_book_free(struct cs_book *b);
 
 /* Change a node's limit, keeping the open count right. */
@@ -38,7 +41,7 @@ void cs_book_replied(struct cs_book *b, int node, int64_t now);
  * out node skip - 1 (skip 0: none). */
 static inline struct cs_policy_view cs_book_view(const struct cs_book *b, int skip)
 {
-    return (struct cs_policy_view){b->nodes, b->in_flight, b->limit, skip};
+    return (struct cs_policy_view){b->nodes, b->in_flight, b->limit, skip, b->least.v ? &b->least : NULL};
 }
 
 #endif

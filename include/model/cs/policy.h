@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cs/mintree.h"
 #include "cs/ring.h"
 #include "cs/rng.h"
 
@@ -18,6 +19,10 @@ struct cs_policy_view {
     const int *in_flight; /* requests sent and not yet answered, per node */
     const int *limit;     /* a node with in_flight >= limit takes nothing */
     int skip;             /* 1 + a node not to pick (a retry's or hedge's last one); 0: none */
+    /* The nodes' in-flight counts, a full node's CS_MINTREE_NONE, in a
+     * tree (the book keeps one for least_outstanding and pull): they then
+     * pick in O(log nodes), the same node a scan would. NULL: scan. */
+    const struct cs_mintree *least;
 };
 
 struct cs_policy_state {
@@ -47,6 +52,9 @@ struct cs_policy {
      * has a free server: its limit per node is the node's servers, not
      * dispatch.window. */
     bool pull;
+    /* It picks the node with the fewest in flight: a view may give it
+     * the tree of them (least), kept by the dispatch book. */
+    bool least;
     /* Index of the node to send to, or -1 when no node can take a request
      * now (every limit reached). */
     int (*pick)(struct cs_policy_state *st, const struct cs_policy_view *v);
