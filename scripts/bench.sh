@@ -8,9 +8,11 @@
 # with and without prefetch, and the CPU time of a lightly loaded run.
 # Then rank 0's peak memory over a run of 5 million requests. Then the
 # virtual-time engine (no MPI): simulated requests per second of wall time
-# and peak memory for 1000 nodes and 10 million requests, and the same
-# master-workers scenario against SimGrid's S4U (bench/simgrid, built here
-# when Debian's libsimgrid-dev is installed).
+# and peak memory for 1000 nodes and 10 million requests, the ratio to a
+# bare event-list simulation of the same model (tools/baresim) at 1000 and
+# 100,000 nodes, a million nodes, a lever sweep on one rank and on two,
+# and the master-workers scenario against SimGrid's S4U (bench/simgrid,
+# built here when Debian's libsimgrid-dev is installed).
 #   scripts/bench.sh [seconds per measurement, default 3] [rank counts...]
 #   scripts/bench.sh --virtual       the virtual engine's part only
 set -euo pipefail
@@ -53,6 +55,51 @@ virtual_bench() {
         row "poisson 70%, round robin, 1000 nodes" "$tmp/v.json" \
             "$(timed "$cs" --virtual --nodes 1000 -q --set load.duration_s=$secs --set load.warmup_s=0 --json "$tmp/v.json")"
     done
+    # Against a bare event-list simulation of the same model (tools/baresim:
+    # Poisson arrivals at 70%, random dispatch, FIFO nodes, exponential
+    # 1 ms service, a binary heap; no clustersim code), 2 million requests,
+    # side by side: 3 rounds at 1000 nodes, 1 at 100,000 (the bare one is
+    # random dispatch only: each policy's ratio is to it).
+    local bare=$CS_BUILD/tools/baresim reps n policy k
+    printf '%-44s %26s %26s %16s\n' "2 M requests, 70% load" "clustersim req/s (min-max)" "bare req/s (min-max)" \
+        "ratio (min-max)"
+    for n in 1000 100000; do
+        for policy in random power_of_d least_outstanding; do
+            [ "$n" = 1000 ] && [ "$policy" = least_outstanding ] && continue
+            reps=3
+            [ "$n" = 1000 ] || reps=1
+            : >"$tmp/ratio"
+            for k in $(seq $reps); do
+                local t0 t1 ours_rps bare_rps
+                read -r _ _ bare_rps _ < <("$bare" "$n" 0.7 2000000 "$k")
+                timed "$cs" --virtual --nodes "$n" -q --set dispatch.policy="$policy" --set load.utilization=0.7 \
+                    --set load.warmup_s=0 --set load.duration_s="$(awk -v n="$n" 'BEGIN { print 2000000 / (700 * n) }')" \
+                    --set load.seed="$k" --json "$tmp/b.json" >/dev/null
+                ours_rps=$(awk -v n="$(jq '.requests.generated' "$tmp/b.json")" -v w="$(cut -d' ' -f1 "$tmp/time")" \
+                    'BEGIN { print n / w }')
+                echo "$ours_rps $bare_rps" >>"$tmp/ratio"
+            done
+            awk -v l="$policy, $n nodes" '{ o[NR] = $1; b[NR] = $2; r[NR] = $1 / $2 }
+                function lo(a) { m = a[1]; for (i in a) if (a[i] < m) m = a[i]; return m }
+                function hi(a) { m = a[1]; for (i in a) if (a[i] > m) m = a[i]; return m }
+                END { printf "%-44s %12.0f-%-13.0f %12.0f-%-13.0f %7.2f-%-8.2f\n", l, lo(o), hi(o), lo(b), hi(b), lo(r), hi(r) }' \
+                "$tmp/ratio"
+        done
+    done
+    # A million nodes at 80% load: set-up, 4 million requests, the summary.
+    row "poisson 80%, round robin, 1,000,000 nodes" "$tmp/m.json" \
+        "$(timed "$cs" --virtual --nodes 1000000 -q --set load.utilization=0.8 --set load.warmup_s=0.003 \
+            --set load.duration_s=0.002 --json "$tmp/m.json")"
+    # A lever sweep at 10,000 nodes (35 steps), on one rank and shared by
+    # two (mpirun -np 2): the same rows, in less wall time.
+    local sweep=(--virtual --nodes 10000 --sweep --set 'sweep.dispatchers=[1,2,4,8,16]'
+        --set 'sweep.nodes=[250,500,1000,2000,4000,8000,10000]' --set dispatch.cost_us=2
+        --set load.duration_s=0.2 --set load.warmup_s=0.05 -q)
+    local one two
+    one=$(timed "$cs" "${sweep[@]}" --csv "$tmp/one.csv" | cut -d' ' -f1)
+    two=$(timed $(cs_launch 2) "$cs" "${sweep[@]}" --csv "$tmp/two.csv" | cut -d' ' -f1)
+    awk -v a="$one" -v b="$two" -v same="$(cmp -s "$tmp/one.csv" "$tmp/two.csv" && echo identical || echo DIFFERENT)" \
+        'BEGIN { printf "lever sweep at 10,000 nodes: %.2f s on one rank, %.2f s on 2 (%.2f of it), rows %s\n", a, b, b / a, same }'
     # Master-workers: 2 tasks in flight at each of 1000 workers, 1 ms each.
     local tasks=200000 mw=(--set load.arrival=closed --set load.clients=2000 --set load.warmup_s=0
         --set 'load.think_us={"dist":"constant","mean_us":0}' --set 'service.time={"dist":"constant","mean_us":1000}'

@@ -9,6 +9,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "cs/common.h"
 #include "cs/coordinator.h"
@@ -17,6 +19,23 @@
 #include "cs/scenario.h"
 #include "cs/service_node.h"
 #include "vnet.h"
+
+/* calloc for an array of one entry per rank: at 1,000,000 nodes these
+ * are hundreds of MB, touched at random by the events, so they ask for
+ * huge pages where the kernel gives them on request (transparent huge
+ * pages "madvise"): a fault per 2 MB instead of per 4 KB at set-up, and
+ * fewer TLB misses in the run. */
+static void *per_rank(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    const uintptr_t huge = 2u << 20;
+    if (p && n * size >= 2 * huge) {
+        uintptr_t from = ((uintptr_t)p + huge - 1) & ~(huge - 1), to = ((uintptr_t)p + n * size) & ~(huge - 1);
+        if (to > from)
+            (void)madvise((void *)from, to - from, MADV_HUGEPAGE); /* advice: without it, small pages */
+    }
+    return p;
+}
 
 /* ---- inboxes: a min-heap of letters by (arrival time, sending order) ---- */
 
@@ -181,12 +200,12 @@ int cs_vnet_open(struct cs_vnet *s, int ranks, int charged)
 {
     memset(s, 0, sizeof(*s));
     s->ranks = ranks;
-    s->inbox = calloc((size_t)ranks, sizeof(*s->inbox));
-    s->endpoints = calloc((size_t)ranks, sizeof(*s->endpoints));
-    s->tps = calloc((size_t)ranks, sizeof(*s->tps));
-    s->due = malloc(2 * (size_t)ranks * sizeof(*s->due));
-    s->ready = malloc((size_t)ranks * sizeof(*s->ready));
-    s->flagged = calloc((size_t)ranks, sizeof(*s->flagged));
+    s->inbox = per_rank((size_t)ranks, sizeof(*s->inbox));
+    s->endpoints = per_rank((size_t)ranks, sizeof(*s->endpoints));
+    s->tps = per_rank((size_t)ranks, sizeof(*s->tps));
+    s->due = per_rank(2 * (size_t)ranks, sizeof(*s->due));
+    s->ready = per_rank((size_t)ranks, sizeof(*s->ready));
+    s->flagged = per_rank((size_t)ranks, sizeof(*s->flagged));
     if (!s->inbox || !s->endpoints || !s->tps || !s->due || !s->ready || !s->flagged)
         return CS_E_NOMEM;
     for (int i = 0; i < ranks; i++) {
@@ -448,7 +467,7 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
     v.coords = calloc((size_t)v.dispatchers, sizeof(*v.coords));
     v.next_row = calloc((size_t)v.dispatchers, sizeof(*v.next_row));
     v.rls = calloc((size_t)(v.relays > 0 ? v.relays : 1), sizeof(*v.rls));
-    v.ns = calloc((size_t)(nodes > 0 ? nodes : 1), sizeof(*v.ns));
+    v.ns = per_rank((size_t)nodes, sizeof(*v.ns));
     if (rc || !v.coords || !v.next_row || !v.rls || !v.ns) {
         rc = CS_E_NOMEM;
         goto out;
