@@ -27,8 +27,12 @@ const char *const cs_bottleneck_names[] = {
 
 /* A component busy at least this fraction of the window is saturated. */
 #define SATURATED 0.9
-/* One node busy this much, with the others less so, is a hot spot. */
+/* One node busy this much, with the others less so, is a hot spot, if it
+ * served this many requests in the window: with fewer (a window of a few
+ * service times, or a million nodes), the busiest of many nodes is busy
+ * all the time by chance. */
 #define NODE_SATURATED 0.97
+#define HOT_SAMPLE 20
 /* Busy nodes with this share of their answers discarded (late or
  * duplicate) are busy with work nobody waits for. */
 #define WASTED 0.2
@@ -344,7 +348,7 @@ static void verdict(struct cs_results *r)
                  "%d ranks share %d cores and service ran %.0f%% longer than requested: the host's CPU, not the "
                  "design, limits this run; use fewer ranks per host or more hosts",
                  r->worst_host_ranks, r->worst_host_cores, 100 * (r->service_inflation - 1));
-    } else if (bu >= NODE_SATURATED && nu < SATURATED) {
+    } else if (bu >= NODE_SATURATED && nu < SATURATED && r->nodes[busiest].coordinator_completed >= HOT_SAMPLE) {
         r->bottleneck = CS_BOTTLENECK_SERVICE_NODES;
         snprintf(why, len,
                  "service node rank %d was busy %.0f%% of the time while the nodes averaged %.0f%%: the dispatch "
