@@ -20,6 +20,7 @@ int cs_checkpoint_write(struct cs_checkpoint *cp, struct cs_results *r, const st
 {
     snprintf(r->started_utc, sizeof(r->started_utc), "%s", cp->started ? cp->started : "");
     snprintf(r->command, sizeof(r->command), "%s", cp->command ? cp->command : "");
+    r->all_nodes = cp->all_nodes;
     struct cs_sweep_row own;
     if (nrows == 0) {
         cs_sweep_row_from(r, &own);

@@ -40,9 +40,11 @@ static const struct row rows[] = {
 
 static double mean_node_utilization(const cJSON *doc)
 {
-    double sum = 0;
+    double sum = 0, summary = cs_json_num(doc, "node_summary.utilization.mean");
     int n = 0;
     const cJSON *node;
+    if (!isnan(summary)) /* any node count: the nodes' summary */
+        return 100 * summary;
     cJSON_ArrayForEach (node, cs_json_at(doc, "nodes")) {
         double u = cs_json_num(node, "utilization");
         if (!isnan(u)) {

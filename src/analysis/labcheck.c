@@ -203,9 +203,13 @@ static void check_steady(struct check *k)
         rho_sum += u;
         count++;
     }
+    double rho = count ? rho_sum / count : 0;
+    if (!isnan(cs_json_num(d, "node_summary.utilization.max"))) { /* beyond 32 nodes, only this */
+        rho_max = cs_json_num(d, "node_summary.utilization.max");
+        rho = cs_json_num(d, "node_summary.utilization.mean");
+    }
     if (rho_max >= SATURATED)
         return; /* one node's queue grows though the whole kept up */
-    double rho = count ? rho_sum / count : 0;
 
     double r_us = cs_json_num(d, "latency_us.mean"), l = cs_json_num(d, "in_system_mean");
     if (!isnan(l) && !isnan(r_us) && l > 0) {

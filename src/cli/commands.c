@@ -10,7 +10,6 @@
 #include <sys/resource.h>
 
 #include "cli.h"
-#include "cs/arrival.h"
 #include "cs/common.h"
 #include "cs/compare.h"
 #include "cs/jsonpath.h"
@@ -124,6 +123,12 @@ int cs_cli_print_ranks(const struct cs_options *o, bool speak)
 
 /* ---- the virtual-time engine: one process, no MPI ---- */
 
+/* Why a virtual run failed, in words. */
+static const char *failure(int rc)
+{
+    return rc == CS_E_NOMEM ? "out of memory (give fewer nodes or less load)" : "an internal error";
+}
+
 /* A sweep's step in virtual time: run here, or (spread) run already by
  * the rank the launch gave it. */
 static int virtual_step(void *arg, int i, int n, const struct cs_scenario *step, int nodes, struct cs_sweep_row *row)
@@ -161,16 +166,9 @@ struct spread {
 static int weigh_step(void *arg, int i, int n, const struct cs_scenario *step, int nodes, struct cs_sweep_row *row)
 {
     struct spread *sp = arg;
-    bool closed = cs_arrival_kinds[step->load.arrival].source == CS_SOURCE_CLOSED;
-    double rate = closed ? cs_scenario_capacity_rps(step, nodes) : cs_scenario_rate(step, nodes);
-    /* At most what the dispatching tier can send at its modelled cost. */
-    double per_us = cs_scenario_coordinator_cost_us(step);
-    int tier = step->dispatch.relays > 0 ? step->dispatch.relays : step->dispatch.dispatchers;
-    if (per_us > 0)
-        rate = fmin(rate, (tier > 0 ? tier : 1) * 1e6 / per_us);
-    double requests = rate * (step->load.warmup_s + step->load.duration_s);
+    double requests = cs_scenario_handled_rps(step, nodes) * (step->load.warmup_s + step->load.duration_s);
     /* A node's set-up and report cost about as much as 25 requests. */
-    sp->cost[i] = (isfinite(requests) ? requests : 0) + 25.0 * nodes;
+    sp->cost[i] = requests + 25.0 * nodes;
     sp->steps = n;
     memset(row, 0, sizeof(*row));
     return 0;
@@ -200,8 +198,7 @@ static int one_step(void *arg, int i, int n, const struct cs_scenario *step, int
         sp->out->latency = res->latency;
         cs_cli_step_line(sp->x, i, n, &sp->out->row, sp->rank);
     } else {
-        fprintf(stderr, "clustersim: rank %d: step %d of the sweep failed: %s\n", sp->rank, i + 1,
-                rc == CS_E_NOMEM ? "out of memory (give fewer nodes or less load)" : "an internal error");
+        fprintf(stderr, "clustersim: rank %d: step %d of the sweep failed: %s\n", sp->rank, i + 1, failure(rc));
     }
     if (res == &own)
         cs_results_free(res);
@@ -218,6 +215,8 @@ static int spread_job(void *ctx, int j, int rank, void *out)
     sp->out->rc = CS_OK;
     static struct cs_sweep_row scratch[CS_SWEEP_MAX];
     int n = cs_sweep_run(sp->x->sweep, sp->x->sweep->run.nodes, one_step, sp, scratch, NULL, NULL, err, sizeof(err));
+    if (n < 0 && sp->out->rc == CS_OK) /* the plan itself: weigh_step found it fine on every rank */
+        fprintf(stderr, "clustersim: rank %d: %s\n", rank, err);
     return n < 0 ? n : sp->out->rc;
 }
 
@@ -302,14 +301,19 @@ static double memory_available(const char **which)
             *which = limits[i].name;
         }
     }
-    char path[512] = "/sys/fs/cgroup";
+    /* cgroup v2: the least memory.max of this process's cgroup and those
+     * above it (SLURM sets a job's on the job's, above its steps'). */
     double cg = NAN;
     FILE *f = fopen("/proc/self/cgroup", "r");
-    char line[400];
+    char line[400], path[512];
     if (f && fgets(line, sizeof(line), f) && strncmp(line, "0::", 3) == 0) {
         line[strcspn(line, "\n")] = '\0';
-        snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.max", line + 3);
-        cg = number_in(path, "", 1);
+        for (char *cut = line + strlen(line); cut > line + 3; cut = strrchr(line + 3, '/')) {
+            *cut = '\0';
+            snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.max", line + 3);
+            double v = number_in(path, "", 1);
+            cg = !isnan(v) && (isnan(cg) || v < cg) ? v : cg;
+        }
     }
     if (f)
         fclose(f);
@@ -349,6 +353,7 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
     static struct cs_scenario sc;
     struct cs_rank0 z = {0};
     int rc = cs_cli_scenario(o, &sc, &text, err, sizeof(err));
+    bool parsed = rc == CS_OK;
     bool spread = rc == CS_OK && env_size > 1 && cs_cli_is_sweep(o, &sc);
     struct cs_results res;
     struct cs_sweep_row rows[CS_SWEEP_MAX];
@@ -356,7 +361,11 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
     struct cs_sweep_ctx x = {.o = o, .sweep = &sc, .rank = env_rank > 0 ? env_rank : 0, .res = &res, .rows = rows};
     if (env_rank > 0) { /* rank 0 checks the input and says what is wrong */
         free(text);
-        return !spread ? (rc == CS_OK ? 0 : EXIT_USAGE) : spread_sweep(&x, argc, argv, 0);
+        if (spread)
+            return spread_sweep(&x, argc, argv, 0);
+        if (rc != CS_OK) /* as rank 0 found too: meet it once it has said so */
+            cs_ranks_meet(argc, argv);
+        return rc == CS_OK ? 0 : EXIT_USAGE;
     }
     if (rc == CS_OK && sc.run.nodes < 1) {
         snprintf(err, sizeof(err),
@@ -378,7 +387,11 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
         cs_trace_free(&z.trace);
         if (z.timeseries)
             fclose(z.timeseries);
-        return spread ? spread_sweep(&x, argc, argv, EXIT_USAGE) : EXIT_USAGE;
+        if (spread)
+            return spread_sweep(&x, argc, argv, EXIT_USAGE);
+        if (!parsed && env_size > 1) /* every rank found it: they meet */
+            cs_ranks_meet(argc, argv);
+        return EXIT_USAGE;
     }
     if (z.resume.complete) {
         int done = cs_cli_resumed_complete(o);
@@ -400,15 +413,16 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
         x.kept = z.resume.kept;
         x.resume = &z.resume;
         x.latency = step_latency;
-        x.checkpoint = (struct cs_checkpoint){.json = o->json, .csv = o->csv, .started = started, .command = command};
+        x.checkpoint = (struct cs_checkpoint){
+            .json = o->json, .csv = o->csv, .started = started, .command = command, .all_nodes = o->all_nodes};
+        if (!step_latency)
+            fprintf(stderr, "clustersim: out of memory\n");
         if (spread && spread_sweep(&x, argc, argv, step_latency ? 0 : 1) != 0) {
             free(step_latency);
             return 1;
         }
-        if (!step_latency) {
-            fprintf(stderr, "clustersim: out of memory\n");
+        if (!step_latency)
             return 1;
-        }
         nrows = cs_cli_run_sweep(&x, sc.run.nodes, &an, virtual_step);
         free(x.spread);
         rc = nrows < 0 ? nrows : CS_OK;
@@ -426,8 +440,7 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
         }
     }
     if (rc != CS_OK) {
-        fprintf(stderr, "clustersim: the virtual run failed: %s\n",
-                rc == CS_E_NOMEM ? "out of memory (give fewer nodes or less load)" : "an internal error");
+        fprintf(stderr, "clustersim: the virtual run failed: %s\n", failure(rc));
         return 1;
     }
     snprintf(res.started_utc, sizeof(res.started_utc), "%s", started);

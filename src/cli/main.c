@@ -60,7 +60,8 @@ static int compare(const struct cs_options *o, const struct launch *l)
     return settled(cs_cli_compare(o, l->speak), l);
 }
 
-/* Under a launcher, rank 0 runs it and the others have nothing to do. */
+/* Under a launcher, rank 0 runs a single run and the others have nothing
+ * to do; the ranks share a sweep's steps (cs_ranks_share). */
 static int run_virtual(const struct cs_options *o, const struct launch *l)
 {
     return cs_cli_run_virtual(o, l->argc, l->argv, l->env_rank, cs_cli_size_by_env());

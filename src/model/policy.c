@@ -46,37 +46,38 @@ static int pick_random(struct cs_policy_state *st, const struct cs_policy_view *
     return -1;
 }
 
-/* Fewest requests in flight; ties go to the first found from a rotating
- * start, so equal nodes share the work. */
-/* The first node from i (cyclically) whose key is at most m, skipping
- * node skip (-1: none). */
-static int first_from(const struct cs_mintree *t, int i, int m, int skip)
+/* In the tree, over lo..hi-1 leaving out node skip (-1: none): the least
+ * key, and the first node whose key is at most m (-1: none). */
+static int least_but(const struct cs_mintree *t, int lo, int hi, int skip)
 {
-    const int span[][2] = {{i, t->n}, {0, i}};
-    for (int k = 0; k < 2; k++) {
-        int lo = span[k][0], hi = span[k][1], found = -1;
-        if (skip >= lo && skip < hi)
-            found = cs_mintree_first(t, lo, skip, m) >= 0 ? cs_mintree_first(t, lo, skip, m)
-                                                          : cs_mintree_first(t, skip + 1, hi, m);
-        else
-            found = cs_mintree_first(t, lo, hi, m);
-        if (found >= 0)
-            return found;
-    }
-    return -1;
+    if (skip < lo || skip >= hi)
+        return cs_mintree_min(t, lo, hi);
+    int a = cs_mintree_min(t, lo, skip), b = cs_mintree_min(t, skip + 1, hi);
+    return a < b ? a : b;
 }
 
+static int first_but(const struct cs_mintree *t, int lo, int hi, int m, int skip)
+{
+    if (skip < lo || skip >= hi)
+        return cs_mintree_first(t, lo, hi, m);
+    int i = cs_mintree_first(t, lo, skip, m);
+    return i >= 0 ? i : cs_mintree_first(t, skip + 1, hi, m);
+}
+
+/* Fewest requests in flight; ties go to the first found from a rotating
+ * start, so equal nodes share the work. With the book's tree, the same
+ * node in O(log nodes): the least key, then its first node from the
+ * start, wrapping around. */
 static int pick_least_outstanding(struct cs_policy_state *st, const struct cs_policy_view *v)
 {
-    if (v->least) { /* the same node as the scan below, from the tree */
-        int skip = v->skip - 1, n = v->nodes;
-        int m = skip < 0 ? cs_mintree_min(v->least, 0, n)
-                         : (cs_mintree_min(v->least, 0, skip) < cs_mintree_min(v->least, skip + 1, n)
-                                ? cs_mintree_min(v->least, 0, skip)
-                                : cs_mintree_min(v->least, skip + 1, n));
+    if (v->least) {
+        int n = v->nodes, skip = v->skip - 1, from = (int)(st->cursor % (uint32_t)n);
+        int m = least_but(v->least, 0, n, skip);
         if (m == CS_MINTREE_NONE)
             return -1;
-        int best = first_from(v->least, (int)(st->cursor % (uint32_t)n), m, skip);
+        int best = first_but(v->least, from, n, m, skip);
+        if (best < 0)
+            best = first_but(v->least, 0, from, m, skip);
         st->cursor = (uint32_t)(best + 1) % (uint32_t)n;
         return best;
     }

@@ -138,6 +138,7 @@ static void run_once(const struct cs_options *o, const struct cs_scenario *sc, s
                                     .csv = o->csv,
                                     .started = started,
                                     .command = command,
+                                    .all_nodes = o->all_nodes,
                                     .stop = &cs_stop_signal,
                                     .died = cs_mpi_rank_died,
                                     .died_arg = host};
@@ -181,10 +182,20 @@ void cs_ranks_describe(char *out, size_t len)
     snprintf(out, len, "%s, %s doorbell", lib, cs_bell_kind);
 }
 
+/* The first collective of a launch that ends before its run
+ * (cs_ranks_meet) or shares jobs (cs_ranks_share): the most of every
+ * rank's {exit status, nothing to do}, so that ranks that disagree (one
+ * could not read a file the others could) still meet, and all stop. */
+static void verdicts(const int mine[2], int all[2])
+{
+    MPI_Allreduce(mine, all, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+}
+
 void cs_ranks_meet(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
-    MPI_Barrier(MPI_COMM_WORLD);
+    int all[2];
+    verdicts((const int[2]){EXIT_USAGE, 0}, all);
     MPI_Finalize();
 }
 
@@ -194,20 +205,26 @@ int cs_ranks_share(int argc, char **argv, int status, struct cs_share *s)
     MPI_Init_thread(&argc, &argv, MPI_THREAD_SINGLE, &provided);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    int verdict[2] = {status, s->first};
-    MPI_Bcast(verdict, 2, MPI_INT, 0, MPI_COMM_WORLD);
-    if (verdict[0] != 0) {
+    int all[2];
+    verdicts((const int[2]){status > 0 ? status : 0, status < 0}, all);
+    if (all[0] != 0 || all[1] != 0) {
         MPI_Finalize();
-        return verdict[0] < 0 ? 0 : verdict[0];
+        return all[0];
     }
+    /* Rank 0's: the jobs before first are done already, and weigh nothing. */
+    int first = s->first;
+    MPI_Bcast(&first, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    double cost[CS_SWEEP_MAX];
+    for (int j = 0; j < s->n && j < CS_SWEEP_MAX; j++)
+        cost[j] = j < first ? 0 : s->cost[j];
     int of[CS_SWEEP_MAX], order[CS_SWEEP_MAX], mine = 0;
-    cs_sweep_assign(s->cost, s->n, size, of);
+    cs_sweep_assign(cost, s->n, size, of);
     /* This rank's jobs, largest first, as they were assigned. */
-    for (int j = verdict[1]; j < s->n; j++)
+    for (int j = first; j < s->n; j++)
         if (of[j] == rank)
             order[mine++] = j;
     for (int a = 1; a < mine; a++)
-        for (int b = a; b > 0 && s->cost[order[b]] > s->cost[order[b - 1]]; b--) {
+        for (int b = a; b > 0 && cost[order[b]] > cost[order[b - 1]]; b--) {
             int t = order[b];
             order[b] = order[b - 1];
             order[b - 1] = t;
@@ -231,7 +248,7 @@ int cs_ranks_share(int argc, char **argv, int status, struct cs_share *s)
     /* Rank 0 takes them as they come (each rank sends in its own order),
      * each to its place by its tag, the job's index. */
     int others = 0;
-    for (int j = verdict[1]; rank == 0 && j < s->n; j++)
+    for (int j = first; rank == 0 && j < s->n; j++)
         others += of[j] != 0;
     char *in = others > 0 ? malloc(s->size) : NULL;
     if (others > 0 && !in) {
@@ -315,7 +332,8 @@ int cs_ranks_main(const struct cs_options *o, int argc, char **argv)
             .res = &res,
             .latency = step_latency,
             .rows = rows,
-            .checkpoint = {.json = o->json, .csv = o->csv, .started = started, .command = command}};
+            .checkpoint = {
+                .json = o->json, .csv = o->csv, .started = started, .command = command, .all_nodes = o->all_nodes}};
         nrows = cs_cli_run_sweep(&x, size - cs_first_node(&sc), &an, sweep_step);
         if (nrows < 0) { /* cannot happen: rank 0 checked the plan, and a step on ranks does not fail */
             fprintf(stderr, "clustersim: the sweep failed (error %d)\n", nrows);

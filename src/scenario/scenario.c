@@ -6,9 +6,11 @@
  * ask here.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cs/arrival.h"
 #include "cs/common.h"
 #include "cs/policy.h"
 #include "cs/scenario.h"
@@ -218,4 +220,15 @@ double cs_scenario_rate(const struct cs_scenario *s, int service_nodes)
             area += (hi - lo) * s->load.schedule[i].rate_rps;
     }
     return area / s->load.duration_s;
+}
+
+double cs_scenario_handled_rps(const struct cs_scenario *s, int service_nodes)
+{
+    bool closed = cs_arrival_kinds[s->load.arrival].source == CS_SOURCE_CLOSED;
+    double rate = closed ? cs_scenario_capacity_rps(s, service_nodes) : cs_scenario_rate(s, service_nodes);
+    double per_us = cs_scenario_coordinator_cost_us(s);
+    int tier = s->dispatch.relays > 0 ? s->dispatch.relays : s->dispatch.dispatchers;
+    if (per_us > 0)
+        rate = fmin(rate, (tier > 0 ? tier : 1) * 1e6 / per_us);
+    return isfinite(rate) ? rate : 0;
 }

@@ -503,7 +503,7 @@ double cs_virtual_bytes(const struct cs_scenario *sc, int nodes)
 {
     const double per_node = 1400, per_request = 160, fixed = 16e6;
     int ranks = cs_plan_ranks(sc, nodes);
-    double rate = cs_scenario_rate(sc, nodes);
+    double rate = cs_scenario_handled_rps(sc, nodes);
     for (int i = 0; i < sc->sweep.rates_n; i++)
         rate = fmax(rate, sc->sweep.rates_rps[i]);
     double out = rate * sc->service.time.mean_us * 1e-6 * 2;

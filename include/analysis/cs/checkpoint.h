@@ -24,6 +24,7 @@ struct cs_sweep_row;
 struct cs_checkpoint {
     const char *json, *csv;        /* where (NULL: not written) */
     const char *started, *command; /* the run's metadata, into every file */
+    bool all_nodes;                /* --all-nodes: list every node (cs_results.all_nodes) */
     bool failed;                   /* a write failed: said once on stderr */
     /* the writer thread, after cs_checkpoint_start */
     /* Watched by the writer thread: once *stop is set (a stop signal),

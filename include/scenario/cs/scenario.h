@@ -67,6 +67,10 @@ void cs_scenario_window(const struct cs_scenario *s, int64_t t0, int64_t *start,
  * load.rate_rps, or derived from load.utilization and the nodes' capacity.
  * With a schedule, the time-weighted mean over the run. */
 double cs_scenario_rate(const struct cs_scenario *s, int service_nodes);
+/* The requests a second a run of s with service_nodes nodes handles: its
+ * offered rate (a closed loop: what the nodes serve), at most what its
+ * dispatching tier (dispatchers, or relays) sends at its modelled cost. */
+double cs_scenario_handled_rps(const struct cs_scenario *s, int service_nodes);
 
 /* Checks that need the node count: lists match it, overrides name real
  * ranks. CS_E_INVALID with a message naming the key. */

@@ -39,9 +39,10 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
                    struct cs_virtual_stats *stats);
 
 /* About how many bytes a run of sc with `nodes` service nodes takes at
- * its peak: every node's state and results (measured: 1.1-1.4 KB a node,
- * docs/virtual-time.md), and the requests out at once at its offered
- * rate (two mean service times' worth, about 160 bytes each). */
+ * its peak: every node's state and results (measured: about 1.3 KB a
+ * node, docs/virtual-time.md; 1.4 KB here), and the requests out at once
+ * at the rate it handles (two mean service times' worth, about 160 bytes
+ * each). */
 double cs_virtual_bytes(const struct cs_scenario *sc, int nodes);
 
 #endif
