@@ -219,13 +219,14 @@ static cJSON *node_json(const struct cs_results *r, int i)
 
 static void spread_json(cJSON *parent, const char *key, const struct cs_spread *s)
 {
+    const struct {
+        const char *name;
+        double value;
+    } fields[] = {{"min", s->min}, {"p10", s->p10}, {"p50", s->p50},
+                  {"p90", s->p90}, {"max", s->max}, {"mean", s->mean}};
     cJSON *o = cJSON_AddObjectToObject(parent, key);
-    add_num(o, "min", s->min);
-    add_num(o, "p10", s->p10);
-    add_num(o, "p50", s->p50);
-    add_num(o, "p90", s->p90);
-    add_num(o, "max", s->max);
-    add_num(o, "mean", s->mean);
+    for (size_t i = 0; i < CS_ARRAY_LEN(fields); i++)
+        add_num(o, fields[i].name, fields[i].value);
 }
 
 /* "node_summary": the nodes at a glance, at any node count. */
