@@ -265,8 +265,8 @@ static void a_dispatcher_generates_its_share_on_its_own_streams(void **state)
         assert_int_equal(cs_vnet_open(&s, 3, 1), CS_OK);
         part = (struct cs_coord_part){d, 2, 2, 1};
         assert_int_equal(cs_coord_init_part(&c, &sc, &part, 1, NULL, &s.tps[0], &s.endpoints[0].clock, 0), CS_OK);
-        assert_int_equal(c.clients_n, d == 0 ? 3 : 2);
-        assert_int_equal(c.clients_idle, c.clients_n);
+        assert_int_equal(c.load.clients_n, d == 0 ? 3 : 2);
+        assert_int_equal(c.load.clients_idle, c.load.clients_n);
         cs_coord_free(&c);
         cs_vnet_close(&s);
     }

@@ -103,91 +103,12 @@ static bool budget_spend(struct cs_budget *b)
     return true;
 }
 
-/* ---- closed-loop clients: a min-heap of when each idle one asks next ---- */
-
-/* A request of this client ended at now: it thinks, then asks again. */
-static void client_done(struct cs_coord *c, int client, int64_t now)
-{
-    if (client < 0)
-        return;
-    int64_t think = cs_dist_sample_ns(&c->sc->load.think, &c->think_rng);
-    cs_heap_push(c->clients, &c->clients_idle, now + think, client);
-}
-
-/* ---- the arrival schedule ---- */
-
-static double rate_at(const struct cs_coord *c, int segment)
-{
-    return c->sc->load.schedule_n ? c->share * c->sc->load.schedule[segment].rate_rps : c->base_rps;
-}
-
-/* Absolute start of the schedule point after `segment`, or INFINITY. */
-static double segment_end(const struct cs_coord *c, int segment)
-{
-    if (segment + 1 >= c->sc->load.schedule_n)
-        return INFINITY;
-    return (double)c->t0 + c->sc->load.schedule[segment + 1].at_s * 1e9;
-}
-
-/* Place the next arrival after time `from`: a gap at the current rate; a
- * gap that crosses into the next schedule point is drawn again from that
- * point at its rate (exact for Poisson arrivals, which are memoryless). */
-static void schedule_next(struct cs_coord *c, double from)
-{
-    const struct cs_arrival_kind *ak = &cs_arrival_kinds[c->sc->load.arrival];
-    for (;;) {
-        double rate = rate_at(c, c->segment);
-        double end = segment_end(c, c->segment);
-        double at = rate > 0 ? from + ak->gap_ns(rate, &c->arrival_rng) : INFINITY;
-        if (at < end || !isfinite(end)) {
-            c->next_arrival_ns = at;
-            return;
-        }
-        from = end;
-        c->segment++;
-    }
-}
-
-/* When the next arrival is intended, whatever the source (INFINITY: none). */
-static double next_intended(const struct cs_coord *c)
-{
-    switch (c->source) {
-    case CS_SOURCE_RATE:
-        return c->next_arrival_ns;
-    case CS_SOURCE_TRACE:
-        return c->trace_next < c->trace->n ? (double)(c->t0 + c->trace->offset_ns[c->trace_next]) : INFINITY;
-    case CS_SOURCE_CLOSED:
-        return c->clients_idle > 0 ? (double)c->clients[0].at_ns : INFINITY;
-    }
-    return INFINITY;
-}
-
-/* Take the next arrival (which next_intended() announced) off its source. */
+/* The next arrival off the load generator, as a request to dispatch. */
 static struct cs_pending take_arrival(struct cs_coord *c)
 {
-    struct cs_pending p = {.client = -1};
-    int64_t trace_service = -1;
-    switch (c->source) {
-    case CS_SOURCE_RATE:
-        p.intended_ns = (int64_t)c->next_arrival_ns;
-        schedule_next(c, c->next_arrival_ns);
-        break;
-    case CS_SOURCE_TRACE:
-        p.intended_ns = c->t0 + c->trace->offset_ns[c->trace_next];
-        if (c->trace->service_ns)
-            trace_service = c->trace->service_ns[c->trace_next];
-        c->trace_next += (size_t)c->part.count; /* every count-th line is this dispatcher's */
-        break;
-    case CS_SOURCE_CLOSED: {
-        struct cs_due due = cs_heap_pop(c->clients, &c->clients_idle);
-        p.intended_ns = due.at_ns;
-        p.client = due.id;
-        break;
-    }
-    }
-    p.service_ns = trace_service >= 0 ? trace_service : cs_dist_sample_ns(&c->sc->service.time, &c->service_rng);
-    p.flags = p.intended_ns >= c->window_start ? CS_REQ_MEASURED : 0;
-    return p;
+    struct cs_arrival a = cs_loadgen_take(&c->load);
+    return (struct cs_pending){a.intended_ns, a.service_ns, a.intended_ns >= c->window_start ? CS_REQ_MEASURED : 0,
+                               a.client};
 }
 
 /* ---- set-up ---- */
@@ -206,12 +127,8 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     memset(c, 0, sizeof(*c));
     c->sc = sc;
     c->part = *part;
-    c->share = 1.0 / part->count;
-    c->clients_n = sc->load.clients / part->count + (part->index < sc->load.clients % part->count);
-    c->trace_next = (size_t)part->index;
     c->tp = tp;
     c->clk = clk;
-    c->trace = trace;
     c->nodes = nodes;
     c->state = CS_COORD_RUNNING;
     c->t0 = t0;
@@ -231,14 +148,13 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     c->retry_budget = (struct cs_budget){CS_BUDGET_BURST, sc->dispatch.retry_budget};
     c->hedge_budget = (struct cs_budget){CS_BUDGET_BURST, sc->dispatch.hedge_budget};
     c->policy = &cs_policies[relays ? cs_policy_find("least_outstanding") : sc->dispatch.policy];
-    c->source = cs_arrival_kinds[sc->load.arrival].source;
-    if (c->source == CS_SOURCE_TRACE && !trace)
-        return CS_E_INVALID;
     uint64_t streams = (uint64_t)part->index * CS_STREAM_DISPATCHER;
-    cs_rng_seed(&c->arrival_rng, sc->load.seed, streams + CS_STREAM_ARRIVAL);
-    cs_rng_seed(&c->service_rng, sc->load.seed, streams + CS_STREAM_SERVICE);
+    int rc = cs_loadgen_init(&c->load, sc, part->index, part->count, part->all_nodes, trace, t0, streams);
+    if (rc != CS_OK) {
+        cs_loadgen_free(&c->load);
+        return rc;
+    }
     cs_rng_seed(&c->policy_state.rng, sc->load.seed, streams + CS_STREAM_POLICY);
-    cs_rng_seed(&c->think_rng, sc->load.seed, streams + CS_STREAM_THINK);
     c->policy_state.d = sc->dispatch.d;
     int servers_max = 1;
     for (int i = 0; i < nodes; i++)
@@ -256,7 +172,7 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     /* Its share of the capacity: its nodes (or its share of them all),
      * and its own ceiling. */
     c->overload.capacity_rps = cs_scenario_capacity_rps(sc, relays ? part->all_nodes : nodes) *
-                               (sc->dispatch.partition == CS_PARTITION_SHARED ? c->share : 1.0);
+                               (sc->dispatch.partition == CS_PARTITION_SHARED ? c->load.share : 1.0);
     if (cs_scenario_coordinator_cost_us(sc) > 0)
         c->overload.capacity_rps = fmin(c->overload.capacity_rps, 1e6 / cs_scenario_coordinator_cost_us(sc));
     cs_ring_init(&c->pending, sizeof(struct cs_pending), INITIAL_RING, sc->dispatch.max_pending);
@@ -272,15 +188,12 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     c->node_timeouts = calloc((size_t)nodes, sizeof(int));
     c->node_down = calloc((size_t)nodes, sizeof(bool));
     c->node_next_probe = calloc((size_t)nodes, sizeof(int64_t));
-    if (c->source == CS_SOURCE_CLOSED)
-        c->clients = calloc((size_t)(c->clients_n > 0 ? c->clients_n : 1), sizeof(*c->clients));
     c->served.first_rank = relays ? cs_first_node(sc) : part->first_rank;
     c->served.n = relays ? part->all_nodes : nodes;
     c->served.completed = calloc((size_t)(c->served.n > 0 ? c->served.n : 1), sizeof(uint64_t));
     c->served.wait_ns = calloc((size_t)(c->served.n > 0 ? c->served.n : 1), sizeof(uint64_t));
     if (cs_book_init(&c->book, nodes, c->policy->least) != CS_OK || !c->served.completed || !c->served.wait_ns ||
-        !c->node_full_limit || !c->node_timeouts || !c->node_down || !c->node_next_probe ||
-        (c->source == CS_SOURCE_CLOSED && !c->clients)) {
+        !c->node_full_limit || !c->node_timeouts || !c->node_down || !c->node_next_probe) {
         cs_coord_free(c);
         return CS_E_NOMEM;
     }
@@ -296,15 +209,6 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     c->free_head = -1;
     c->req_free = -1;
     c->next_probe_ns = INT64_MAX;
-
-    if (c->source == CS_SOURCE_RATE) {
-        c->base_rps =
-            c->share * (isnan(sc->load.rate_rps) ? cs_scenario_rate(sc, c->part.all_nodes) : sc->load.rate_rps);
-        schedule_next(c, (double)t0); /* the first arrival comes one gap after the start */
-    } else if (c->source == CS_SOURCE_CLOSED) {
-        for (int k = 0; k < c->clients_n; k++)
-            client_done(c, k, t0); /* each client thinks first */
-    }
     return CS_OK;
 }
 
@@ -319,7 +223,7 @@ void cs_coord_free(struct cs_coord *c)
     cs_ring_free(&c->hedges);
     free(c->reqs);
     free(c->slots);
-    free(c->clients);
+    cs_loadgen_free(&c->load);
     cs_book_free(&c->book);
     free(c->served.completed);
     free(c->served.wait_ns);
@@ -330,7 +234,6 @@ void cs_coord_free(struct cs_coord *c)
     free(c->series);
     c->reqs = NULL;
     c->slots = NULL;
-    c->clients = NULL;
     c->node_full_limit = c->node_timeouts = NULL;
     c->node_down = NULL;
     c->node_next_probe = NULL;
@@ -375,7 +278,8 @@ static void count_outcome(struct cs_coord *c, uint32_t flags, int64_t intended_n
     case CS_OPEN:
         return;
     }
-    client_done(c, client, now);
+    if (client >= 0)
+        cs_loadgen_client_done(&c->load, client, now);
 }
 
 static void end_request(struct cs_coord *c, struct cs_request *rq, enum cs_outcome how, int64_t now)
@@ -898,7 +802,7 @@ static int expire_timeouts(struct cs_coord *c, int64_t now, int *work)
 static int generate(struct cs_coord *c, int64_t now, int *work)
 {
     for (int n = 0; n < MAX_ARRIVALS_PER_TURN && !turn_over(c, now); n++) {
-        double next = next_intended(c);
+        double next = cs_loadgen_next(&c->load);
         if (next > (double)now || next >= (double)c->window_end)
             break;
         struct cs_pending p = take_arrival(c);
@@ -1021,7 +925,8 @@ int cs_coord_turn(struct cs_coord *c)
          * offered, not an empty window. Closed-loop clients stop asking
          * when the window ends (those that asked inside it are served);
          * while all of them wait for answers, none is next. */
-        if (next_intended(c) >= (double)c->window_end && (c->source != CS_SOURCE_CLOSED || start >= c->window_end)) {
+        if (cs_loadgen_next(&c->load) >= (double)c->window_end &&
+            (c->load.source != CS_SOURCE_CLOSED || start >= c->window_end)) {
             c->state = CS_COORD_DRAINING;
             c->drain_deadline = start + (int64_t)llround(c->sc->run.drain_timeout_s * 1e9);
         }
@@ -1074,8 +979,8 @@ int64_t cs_coord_next_event(const struct cs_coord *c)
 {
     if (c->state == CS_COORD_DONE)
         return INT64_MAX;
-    double next =
-        c->state == CS_COORD_DRAINING ? (double)c->drain_deadline : fmin(next_intended(c), (double)c->window_end);
+    double next = c->state == CS_COORD_DRAINING ? (double)c->drain_deadline
+                                                : fmin(cs_loadgen_next(&c->load), (double)c->window_end);
     if (c->timeout_ns > 0) {
         if (c->pending.count > 0)
             next = fmin(next, (double)(((struct cs_pending *)cs_ring_front(&c->pending))->intended_ns + c->timeout_ns));
@@ -1155,8 +1060,8 @@ double cs_coord_covered_s(const struct cs_coord *c, int64_t now)
 
 double cs_coord_offered_rps(const struct cs_coord *c)
 {
-    if (c->source == CS_SOURCE_RATE)
-        return c->sc->load.schedule_n ? c->share * cs_scenario_rate(c->sc, c->part.all_nodes) : c->base_rps;
+    if (c->load.source == CS_SOURCE_RATE)
+        return cs_loadgen_offered_rps(&c->load, c->part.all_nodes);
     double window = cs_coord_window_s(c);
     return window > 0 ? (double)c->counters[CS_C_GENERATED] / window : 0;
 }

@@ -1,7 +1,8 @@
 /*
- * The coordinator's state machine (rank 0), free of MPI: it generates
- * arrivals (open loop on a rate or schedule, a trace, or a closed loop of
- * clients), admits or rejects them, dispatches them through a policy and a
+ * The coordinator's state machine (rank 0, and any other dispatcher), free
+ * of MPI: it takes arrivals from its load generator (loadgen.h: open loop
+ * on a rate or schedule, a trace, or a closed loop of clients), admits or
+ * rejects them, dispatches them through a policy and a
  * transport, times them out after dispatch.timeout_ms and retries them on
  * another node (dispatch.retries), sends hedged duplicates
  * (dispatch.hedge_after_us or hedge_percentile), takes the first answer,
@@ -22,6 +23,7 @@
 #include "cs/config.h"
 #include "cs/heap.h"
 #include "cs/histogram.h"
+#include "cs/loadgen.h"
 #include "cs/policy.h"
 #include "cs/ring.h"
 #include "cs/trace.h"
@@ -198,11 +200,8 @@ struct cs_coord_part {
 struct cs_coord {
     const struct cs_scenario *sc;
     struct cs_coord_part part;
-    double share;  /* of the load: 1 / part.count */
-    int clients_n; /* closed loop: its clients */
     const struct cs_transport *tp;
     const struct cs_clock *clk;
-    const struct cs_trace *trace;
     int nodes;
     enum cs_coord_state state;
 
@@ -216,15 +215,7 @@ struct cs_coord {
     int64_t message_cost_ns; /* dispatch.message_cost_us: per message sent */
     bool cost_hold;          /* dispatch.cost_mode "sleep": costs hold the clock rather than spin */
     struct cs_batcher out;   /* requests, batched per node (dispatch.batch) */
-    enum cs_arrival_source source;
-    double base_rps;        /* rate without a schedule */
-    double next_arrival_ns; /* CS_SOURCE_RATE: absolute, on clk */
-    int segment;            /* current load.schedule point */
-    size_t trace_next;      /* CS_SOURCE_TRACE: next line */
-    struct cs_due *clients; /* CS_SOURCE_CLOSED: heap of idle clients' next requests (id: client) */
-    int clients_idle;
-
-    struct cs_rng arrival_rng, service_rng, think_rng;
+    struct cs_loadgen load;  /* its share of the arrivals (loadgen.h) */
     struct cs_policy_state policy_state;
     const struct cs_policy *policy;
 
