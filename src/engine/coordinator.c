@@ -67,14 +67,6 @@ const char *const cs_coord_counter_names[CS_C__COUNT] = {
 #define TURN_BUDGET_NS (50 * CS_NS_PER_US)
 #define TURN_CHECK 16
 #define INITIAL_RING 1024
-/* Overload (struct cs_overload): arrivals above this share of the
- * capacity, in an interval with at least this many of them; or a queue
- * of more than this many seconds of the capacity's work, and at least
- * this many requests. */
-#define OVERLOAD_ARRIVALS 1.05
-#define OVERLOAD_MIN_ARRIVALS 20
-#define OVERLOAD_QUEUE_S 0.05
-#define OVERLOAD_QUEUE_MIN 50
 /* dispatch.hedge_percentile: answered requests per block of the estimate. */
 #define HEDGE_BLOCK 250
 
@@ -167,14 +159,13 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     cs_hist_init(&c->node_wait);
     cs_hist_init(&c->round_trips);
     cs_hist_init(&c->round_trips_before);
-    cs_hist_init(&c->interval.latency);
-    c->interval.start_ns = t0;
     /* Its share of the capacity: its nodes (or its share of them all),
-     * and its own ceiling. */
-    c->overload.capacity_rps = cs_scenario_capacity_rps(sc, relays ? part->all_nodes : nodes) *
-                               (sc->dispatch.partition == CS_PARTITION_SHARED ? c->load.share : 1.0);
+     * and its own ceiling: what its intervals are judged against. */
+    double capacity = cs_scenario_capacity_rps(sc, relays ? part->all_nodes : nodes) *
+                      (sc->dispatch.partition == CS_PARTITION_SHARED ? c->load.share : 1.0);
     if (cs_scenario_coordinator_cost_us(sc) > 0)
-        c->overload.capacity_rps = fmin(c->overload.capacity_rps, 1e6 / cs_scenario_coordinator_cost_us(sc));
+        capacity = fmin(capacity, 1e6 / cs_scenario_coordinator_cost_us(sc));
+    cs_intervals_init(&c->intervals, t0, c->window_start, c->window_end, capacity);
     cs_ring_init(&c->pending, sizeof(struct cs_pending), INITIAL_RING, sc->dispatch.max_pending);
     cs_ring_init(&c->deadlines, sizeof(struct cs_deadline), INITIAL_RING, INT32_MAX);
     cs_ring_init(&c->resend_deadlines, sizeof(struct cs_deadline), INITIAL_RING, INT32_MAX);
@@ -231,7 +222,7 @@ void cs_coord_free(struct cs_coord *c)
     free(c->node_timeouts);
     free(c->node_down);
     free(c->node_next_probe);
-    free(c->series);
+    cs_intervals_free(&c->intervals);
     c->reqs = NULL;
     c->slots = NULL;
     c->node_full_limit = c->node_timeouts = NULL;
@@ -261,19 +252,19 @@ static void count_outcome(struct cs_coord *c, uint32_t flags, int64_t intended_n
     switch (how) {
     case CS_COMPLETED:
         count(c, flags, CS_C_COMPLETED, CS_C_WARMUP_COMPLETED);
-        c->interval.completed++;
+        c->intervals.cur.completed++;
         break;
     case CS_REJECTED:
         count(c, flags, CS_C_REJECTED, CS_C_WARMUP_REJECTED);
-        c->interval.rejected++;
+        c->intervals.cur.rejected++;
         break;
     case CS_TIMED_OUT:
         count(c, flags, CS_C_TIMED_OUT, CS_C_WARMUP_TIMED_OUT);
-        c->interval.timed_out++;
+        c->intervals.cur.timed_out++;
         break;
     case CS_FAILED:
         count(c, flags, CS_C_FAILED, CS_C_WARMUP_FAILED);
-        c->interval.failed++;
+        c->intervals.cur.failed++;
         break;
     case CS_OPEN:
         return;
@@ -675,7 +666,7 @@ static void complete(struct cs_coord *c, const struct cs_slot *slot, struct cs_r
     }
     if (now >= c->window_start && now < c->window_end)
         c->counters[CS_C_WINDOW_COMPLETIONS]++;
-    cs_hist_record(&c->interval.latency, latency > 0 ? (uint64_t)latency : 0);
+    cs_hist_record(&c->intervals.cur.latency, latency > 0 ? (uint64_t)latency : 0);
     learn_round_trip(c, now - rq->first_sent_ns);
     end_request(c, rq, CS_COMPLETED, now);
 }
@@ -807,7 +798,7 @@ static int generate(struct cs_coord *c, int64_t now, int *work)
             break;
         struct cs_pending p = take_arrival(c);
         count(c, p.flags, CS_C_GENERATED, CS_C_WARMUP_GENERATED);
-        c->interval.generated++;
+        c->intervals.cur.generated++;
         (*work)++;
         /* Keep FIFO order: the queue goes first, then the new arrival is
          * sent directly if a node has room, else queued, else rejected. */
@@ -962,7 +953,7 @@ int cs_coord_turn(struct cs_coord *c)
     c->counters[CS_C_ITEMS_SENT] = c->out.items_sent;
     if (work > 0) {
         int64_t end = cs_clock_now(c->clk);
-        c->interval.busy_ns += end - start;
+        c->intervals.cur.busy_ns += end - start;
         if (start >= c->window_start && start < c->window_end)
             c->counters[CS_C_BUSY_NS] += (uint64_t)((end < c->window_end ? end : c->window_end) - start);
     }
@@ -1023,11 +1014,11 @@ void cs_coord_measures(const struct cs_coord *c, struct cs_coord_measures *m)
         .latency = &c->latency,
         .dispatch_wait = &c->dispatch_wait,
         .node_wait = &c->node_wait,
-        .overload = &c->overload,
+        .overload = &c->intervals.overload,
         .health = c->health,
         .health_n = c->health_n,
-        .series = c->series,
-        .series_n = c->series_n,
+        .series = c->intervals.series,
+        .series_n = c->intervals.series_n,
         .offered_rps = cs_coord_offered_rps(c),
         .window_s = cs_coord_window_s(c),
         .stopped = c->stopped,
@@ -1066,70 +1057,7 @@ double cs_coord_offered_rps(const struct cs_coord *c)
     return window > 0 ? (double)c->counters[CS_C_GENERATED] / window : 0;
 }
 
-/* Is the interval that ends with row overloaded? See struct cs_overload. */
-static void judge_overload(struct cs_coord *c, const struct cs_interval_row *row, uint64_t rejected)
-{
-    struct cs_overload *o = &c->overload;
-    double window_from = (double)(c->window_start - c->t0) / 1e9;
-    double window_to = (double)(c->window_end - c->t0) / 1e9;
-    double from = row->t_s - row->length_s;
-    double cap = o->capacity_rps;
-    bool measured = row->t_s > window_from && from < window_to;
-    bool too_many = cap > 0 && isfinite(cap) && row->offered_rps > OVERLOAD_ARRIVALS * cap &&
-                    row->offered_rps * row->length_s >= OVERLOAD_MIN_ARRIVALS;
-    double backlog = isfinite(cap) && cap > 0 ? fmax(OVERLOAD_QUEUE_MIN, cap * OVERLOAD_QUEUE_S) : INFINITY;
-    bool backed_up = row->pending > backlog;
-    if (!measured || !(too_many || backed_up)) {
-        o->open = false;
-        return;
-    }
-    if (!o->open) {
-        if (o->episodes++ == 0)
-            o->from_s = from;
-        o->open = true;
-    }
-    o->to_s = row->t_s;
-    o->overloaded_s += row->length_s;
-    o->peak_offered_rps = fmax(o->peak_offered_rps, row->offered_rps);
-    o->p99_peak_us = fmax(o->p99_peak_us, row->p99_us);
-    if (row->pending > o->pending_peak)
-        o->pending_peak = row->pending;
-    o->rejected += rejected;
-}
-
 void cs_coord_interval(struct cs_coord *c, int64_t now, struct cs_interval_row *row)
 {
-    struct cs_interval *iv = &c->interval;
-    double len = (double)(now - iv->start_ns) / 1e9;
-    if (len <= 0)
-        len = 1e-9;
-    *row = (struct cs_interval_row){
-        .t_s = (double)(now - c->t0) / 1e9,
-        .length_s = len,
-        .offered_rps = (double)iv->generated / len,
-        .completed_rps = (double)iv->completed / len,
-        .rejected_rps = (double)iv->rejected / len,
-        .timed_out_rps = (double)iv->timed_out / len,
-        .failed_rps = (double)iv->failed / len,
-        .p50_us = (double)cs_hist_percentile(&iv->latency, 50) / 1e3,
-        .p99_us = (double)cs_hist_percentile(&iv->latency, 99) / 1e3,
-        .in_flight = c->in_flight,
-        .pending = c->pending.count,
-        .coordinator_utilization = (double)iv->busy_ns / 1e9 / len,
-    };
-    judge_overload(c, row, iv->rejected);
-    if (c->series_n == c->series_cap) {
-        int cap = c->series_cap ? 2 * c->series_cap : 64;
-        struct cs_interval_row *grown = realloc(c->series, (size_t)cap * sizeof(*grown));
-        if (grown) {
-            c->series = grown;
-            c->series_cap = cap;
-        }
-    }
-    if (c->series_n < c->series_cap) /* else out of memory: the series is cut short */
-        c->series[c->series_n++] = *row;
-    iv->generated = iv->completed = iv->rejected = iv->timed_out = iv->failed = 0;
-    iv->busy_ns = 0;
-    iv->start_ns = now;
-    cs_hist_init(&iv->latency);
+    cs_intervals_close(&c->intervals, now, c->in_flight, c->pending.count, row);
 }

@@ -23,6 +23,7 @@
 #include "cs/config.h"
 #include "cs/heap.h"
 #include "cs/histogram.h"
+#include "cs/intervals.h"
 #include "cs/loadgen.h"
 #include "cs/policy.h"
 #include "cs/ring.h"
@@ -146,42 +147,6 @@ struct cs_health_event {
 };
 #define CS_HEALTH_EVENTS_MAX 256
 
-/* What happened in one time-series interval (all requests, warm-up too). */
-struct cs_interval {
-    int64_t start_ns;
-    uint64_t generated, completed, rejected, timed_out, failed;
-    int64_t busy_ns;
-    struct cs_histogram latency;
-};
-
-/* One time-series row, as cs_coord_interval() reports it. */
-struct cs_interval_row {
-    double t_s; /* end of the interval, seconds after the start */
-    double length_s;
-    double offered_rps, completed_rps, rejected_rps, timed_out_rps, failed_rps;
-    double p50_us, p99_us; /* of replies received in the interval; 0 if none */
-    int in_flight, pending;
-    double coordinator_utilization;
-};
-
-/* Overload during the measured window, from the intervals the driver
- * rolls (cs_coord_interval): an interval is overloaded when more arrived
- * than the model's capacity serves (by 5%), or when the coordinator's
- * queue held more than 50 ms of that capacity's work (at least 50
- * requests). It catches what the window's averages hide: a flash crowd,
- * a backlog that outlives it, a node slowed for a while. */
-struct cs_overload {
-    int episodes;            /* runs of consecutive overloaded intervals */
-    double from_s, to_s;     /* the first one's start, the last one's end */
-    double overloaded_s;     /* their total length */
-    double capacity_rps;     /* the capacity they were judged against */
-    double peak_offered_rps; /* in any overloaded interval */
-    double p99_peak_us;      /* of replies in any overloaded interval */
-    int pending_peak;        /* the coordinator's queue at an interval's end */
-    uint64_t rejected;       /* turned away in overloaded intervals */
-    bool open;               /* the last interval was overloaded */
-};
-
 /* A coordinator's part in a run with dispatch.dispatchers of them: it
  * generates its share of the load (its own seeded streams, 1/count of the
  * rate or schedule, every count-th trace line, its share of the closed
@@ -268,10 +233,7 @@ struct cs_coord {
      * its parts: waiting in the coordinator's queue (to the send), and at
      * the node (round trip less the node's service time). */
     struct cs_histogram latency, dispatch_wait, node_wait;
-    struct cs_interval interval;
-    struct cs_overload overload;
-    struct cs_interval_row *series; /* every interval closed so far, for --html */
-    int series_n, series_cap;
+    struct cs_intervals intervals; /* the time series and its overload judge (intervals.h) */
 };
 
 /* Prepare a run that starts at t0 (clk's scale) with `nodes` service
@@ -319,7 +281,7 @@ double cs_coord_window_s(const struct cs_coord *c);
 double cs_coord_covered_s(const struct cs_coord *c, int64_t now);
 
 /* Close the current time-series interval at now: fill *row, start the
- * next, and judge it for overload (c->overload). A driver calls it every
+ * next, and judge it for overload (c->intervals). A driver calls it every
  * run.interval_ms, whether or not a time series is written. */
 void cs_coord_interval(struct cs_coord *c, int64_t now, struct cs_interval_row *row);
 
