@@ -50,9 +50,9 @@ struct cs_overload {
 };
 
 struct cs_intervals {
-    int64_t t0;                      /* the run's start */
+    int64_t t0;                        /* the run's start */
     double window_from_s, window_to_s; /* the measured window, seconds after t0 */
-    struct cs_interval cur;          /* the interval under way */
+    struct cs_interval cur;            /* the interval under way */
     struct cs_overload overload;
     struct cs_interval_row *series; /* every interval closed so far */
     int series_n, series_cap;
