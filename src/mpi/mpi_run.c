@@ -138,27 +138,11 @@ static void quiet_barrier(MPI_Comm comm)
     cs_mpi_wait_quietly(&req);
 }
 
-void cs_mpi_host_open(MPI_Comm comm, struct cs_host *h)
+/* The cores this host's ranks may run on (h->cores): the union of their
+ * affinity masks over local, the host's ranks (a launcher may bind each
+ * rank to one core). */
+static void host_cores(MPI_Comm local, struct cs_host *h)
 {
-    memset(h, 0, sizeof(*h));
-    int size, len = 0;
-    CS_MPI_CHECK(MPI_Comm_size(comm, &size));
-    h->size = size;
-    char name[MPI_MAX_PROCESSOR_NAME];
-    CS_MPI_CHECK(MPI_Get_processor_name(name, &len));
-    snprintf(h->name, sizeof(h->name), "%.63s", name);
-
-    /* Every rank arrives before each blocking collective, so none spins
-     * long while the others it waits for are off the CPU. */
-    quiet_barrier(comm);
-    MPI_Comm local;
-    CS_MPI_CHECK(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local));
-    int local_size;
-    CS_MPI_CHECK(MPI_Comm_size(local, &local_size));
-    h->ranks = local_size;
-
-    /* The cores this host's ranks may run on: the union of their affinity
-     * masks (a launcher may bind each rank to one core). */
     cpu_set_t mine, all;
     CPU_ZERO(&mine);
     if (sched_getaffinity(0, sizeof(mine), &mine) != 0) {
@@ -171,8 +155,12 @@ void cs_mpi_host_open(MPI_Comm comm, struct cs_host *h)
     cs_mpi_wait_quietly(&req);
     h->cores = CPU_COUNT(&all) > 0 ? CPU_COUNT(&all) : 1;
     h->oversubscribed = h->ranks > h->cores;
+}
 
-    /* One doorbell per rank, in memory the host's ranks share. */
+/* One doorbell per rank, in memory the host's ranks (local) share:
+ * h->bell is this rank's, h->bells[r] rank r's where it shares the host. */
+static void host_bells(MPI_Comm comm, MPI_Comm local, struct cs_host *h)
+{
     MPI_Info info;
     CS_MPI_CHECK(MPI_Info_create(&info));
     CS_MPI_CHECK(MPI_Info_set(info, "alloc_shared_noncontig", "true"));
@@ -181,7 +169,8 @@ void cs_mpi_host_open(MPI_Comm comm, struct cs_host *h)
     cs_bell_init(h->bell);
     quiet_barrier(local);
 
-    h->bells = calloc((size_t)size, sizeof(*h->bells));
+    int local_size = h->ranks;
+    h->bells = calloc((size_t)h->size, sizeof(*h->bells));
     int *locals = malloc((size_t)local_size * sizeof(int)), *worlds = malloc((size_t)local_size * sizeof(int));
     if (!h->bells || !locals || !worlds)
         MPI_Abort(comm, 1);
@@ -202,23 +191,26 @@ void cs_mpi_host_open(MPI_Comm comm, struct cs_host *h)
     MPI_Group_free(&wg);
     free(locals);
     free(worlds);
-    CS_MPI_CHECK(MPI_Comm_free(&local));
+}
 
-    /* Rank 0 knows every rank's placement and process from the start:
-     * its checkpoints need them, and it names a rank that died. */
+/* Rank 0 knows every rank's placement and process from the start: its
+ * checkpoints need them, and it names a rank that died. */
+static void host_placement(MPI_Comm comm, struct cs_host *h)
+{
     struct placed {
         struct cs_rank_info info;
         int pid;
     } me = {.info = {.host_ranks = h->ranks, .host_cores = h->cores, .cpu_ns = -1}, .pid = (int)getpid()},
       *placed = NULL;
     snprintf(me.info.host, sizeof(me.info.host), "%s", h->name);
-    int rank;
+    int rank, size = h->size;
     CS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
     if (rank == 0 &&
         (!(placed = calloc((size_t)size, sizeof(*placed))) || !(h->info = calloc((size_t)size, sizeof(*h->info))) ||
          !(h->pids = calloc((size_t)size, sizeof(*h->pids))) ||
          !(h->pid_starts = calloc((size_t)size, sizeof(*h->pid_starts)))))
         MPI_Abort(comm, 1);
+    MPI_Request req;
     CS_MPI_CHECK(MPI_Igather(&me, (int)sizeof(me), MPI_BYTE, placed, (int)sizeof(me), MPI_BYTE, 0, comm, &req));
     cs_mpi_wait_quietly(&req);
     for (int i = 0; rank == 0 && i < size; i++) {
@@ -231,6 +223,30 @@ void cs_mpi_host_open(MPI_Comm comm, struct cs_host *h)
             h->pids[i] = 0;
     }
     free(placed);
+}
+
+void cs_mpi_host_open(MPI_Comm comm, struct cs_host *h)
+{
+    memset(h, 0, sizeof(*h));
+    int size, len = 0;
+    CS_MPI_CHECK(MPI_Comm_size(comm, &size));
+    h->size = size;
+    char name[MPI_MAX_PROCESSOR_NAME];
+    CS_MPI_CHECK(MPI_Get_processor_name(name, &len));
+    snprintf(h->name, sizeof(h->name), "%.63s", name);
+
+    /* Every rank arrives before each blocking collective, so none spins
+     * long while the others it waits for are off the CPU. */
+    quiet_barrier(comm);
+    MPI_Comm local;
+    CS_MPI_CHECK(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local));
+    int local_size;
+    CS_MPI_CHECK(MPI_Comm_size(local, &local_size));
+    h->ranks = local_size;
+    host_cores(local, h);
+    host_bells(comm, local, h);
+    CS_MPI_CHECK(MPI_Comm_free(&local));
+    host_placement(comm, h);
 }
 
 void cs_mpi_host_close(MPI_Comm comm, struct cs_host *h)
@@ -637,26 +653,65 @@ static const struct role_ops relay_ops = {
     .poll_ns = relay_poll_ns,
 };
 
+/* A service node as a role (below). */
+struct node_role {
+    struct cs_node *n;
+    int64_t idle_ns;
+    const struct cs_transport *tp;
+    bool spin;
+};
+
+/* What a relay or a node on this rank starts from. */
+struct role_run {
+    const struct cs_scenario *sc;
+    int nodes; /* the run's service nodes */
+    const struct cs_host *h;
+    int64_t t0;
+    void *machine; /* its state machine: struct cs_relay or struct cs_node */
+    union {
+        struct relay_role relay;
+        struct node_role node;
+    } role;
+};
+
+/* One role's run on this rank: the waiter, the role started on its
+ * transport by start (which names the peers it hears and fills *r), the
+ * one wait loop, and the waiter closed. */
+static int run_role(MPI_Comm comm, int nrecv, struct role_run *x,
+                    int (*start)(struct role_run *x, struct waiter *w, int rank, struct role *r))
+{
+    struct waiter w;
+    int rank, rc = waiter_open(&w, comm, nrecv, x->h);
+    if (rc)
+        return rc;
+    CS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
+    struct role r;
+    if ((rc = start(x, &w, rank, &r)) == CS_OK)
+        rc = wait_loop(&w, &r);
+    cs_mpi_transport_close(&w.tp);
+    return rc;
+}
+
+/* A relay hears rank 0 and its nodes. */
+static int relay_start(struct role_run *x, struct waiter *w, int rank, struct role *r)
+{
+    struct cs_relay *rl = x->machine;
+    int rc = cs_relay_start(rl, x->sc, rank, x->nodes, &w->tp.ops, &cs_real_clock, x->t0);
+    if (rc)
+        return rc;
+    waiter_hears(w, 0);
+    for (int i = 0; i < rl->nodes; i++)
+        waiter_hears(w, rl->first_rank + i);
+    x->role.relay = (struct relay_role){rl, idle_poll(x->sc, x->h, false)};
+    *r = (struct role){&relay_ops, &x->role.relay, 0};
+    return CS_OK;
+}
+
 static int run_relay(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const struct cs_host *h, int64_t t0,
                      struct cs_relay *rl)
 {
-    struct waiter w;
-    int rc = waiter_open(&w, comm, COORD_RECVS, h);
-    if (rc)
-        return rc;
-    int rank;
-    CS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
-    rc = cs_relay_start(rl, sc, rank, nodes, &w.tp.ops, &cs_real_clock, t0);
-    if (rc == 0) {
-        waiter_hears(&w, 0);
-        for (int i = 0; i < rl->nodes; i++)
-            waiter_hears(&w, rl->first_rank + i);
-        struct relay_role rr = {rl, idle_poll(sc, h, false)};
-        const struct role r = {&relay_ops, &rr, 0};
-        rc = wait_loop(&w, &r);
-    }
-    cs_mpi_transport_close(&w.tp);
-    return rc;
+    struct role_run x = {sc, nodes, h, t0, rl, {{0}}};
+    return run_role(comm, COORD_RECVS, &x, relay_start);
 }
 
 /* A service node as a role. With a free server it waits for a request;
@@ -665,12 +720,6 @@ static int run_relay(MPI_Comm comm, const struct cs_scenario *sc, int nodes, con
  * Without a doorbell (a feeder, a dispatcher or a relay, on another host)
  * it polls every run.idle_poll_us, scaled up when ranks outnumber cores
  * (at most IDLE_POLL_MAX_NS). */
-struct node_role {
-    struct cs_node *n;
-    int64_t idle_ns;
-    const struct cs_transport *tp;
-    bool spin;
-};
 static int node_turn(void *self, int64_t early_ns)
 {
     struct node_role *nr = self;
@@ -726,25 +775,25 @@ static const struct role_ops node_ops = {
     .exact = true,
 };
 
+/* A node hears its feeders (the dispatchers, or the relays). */
+static int node_start(struct role_run *x, struct waiter *w, int rank, struct role *r)
+{
+    struct cs_node *n = x->machine;
+    int rc = cs_node_start(n, x->sc, rank, x->nodes, &w->tp.ops, x->t0, NULL);
+    if (rc)
+        return rc;
+    for (int f = cs_feeder_first(x->sc); f < cs_feeder_first(x->sc) + cs_feeders(x->sc); f++)
+        waiter_hears(w, f);
+    x->role.node = (struct node_role){n, idle_poll(x->sc, x->h, true), &w->tp.ops, x->sc->service.mode == CS_MODE_SPIN};
+    *r = (struct role){&node_ops, &x->role.node, 0};
+    return CS_OK;
+}
+
 static int run_node(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const struct cs_host *h, int64_t t0,
                     struct cs_node *n)
 {
-    struct waiter w;
-    int rc = waiter_open(&w, comm, 1, h);
-    if (rc)
-        return rc;
-    int rank;
-    CS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
-    rc = cs_node_start(n, sc, rank, nodes, &w.tp.ops, t0, NULL);
-    if (rc == 0) {
-        for (int f = cs_feeder_first(sc); f < cs_feeder_first(sc) + cs_feeders(sc); f++)
-            waiter_hears(&w, f);
-        struct node_role nr = {n, idle_poll(sc, h, true), &w.tp.ops, sc->service.mode == CS_MODE_SPIN};
-        const struct role r = {&node_ops, &nr, 0};
-        rc = wait_loop(&w, &r);
-    }
-    cs_mpi_transport_close(&w.tp);
-    return rc;
+    struct role_run x = {sc, nodes, h, t0, n, {{0}}};
+    return run_role(comm, 1, &x, node_start);
 }
 
 double cs_mpi_pingpong(MPI_Comm comm, double seconds)

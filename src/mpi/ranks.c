@@ -175,6 +175,18 @@ static int sweep_step(void *arg, int i, int n, const struct cs_scenario *step, i
     return stop;
 }
 
+/* A sweep on ranks: every step, rank 0 keeping the rows, each step's
+ * latency and the last step's results (x). Returns the rows. */
+static int run_sweep(struct cs_sweep_ctx *x, int size, struct cs_sweep_analysis *an)
+{
+    int nrows = cs_cli_run_sweep(x, size - cs_first_node(x->sweep), an, sweep_step);
+    if (nrows < 0) { /* cannot happen: rank 0 checked the plan, and a step on ranks does not fail */
+        fprintf(stderr, "clustersim: the sweep failed (error %d)\n", nrows);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    return nrows;
+}
+
 void cs_ranks_describe(char *out, size_t len)
 {
     char lib[128];
@@ -267,7 +279,8 @@ int cs_ranks_share(int argc, char **argv, int status, struct cs_share *s)
     return any ? 1 : 0;
 }
 
-int cs_ranks_main(const struct cs_options *o, int argc, char **argv)
+/* MPI for a run on ranks: this rank and their count. */
+static void start_mpi(int *argc, char ***argv, int *rank, int *size)
 {
     /* clustersim waits its own way (doorbells, naps) and never blocks in
      * MPI while a run is going; Open MPI's sched_yield() on every empty
@@ -277,11 +290,16 @@ int cs_ranks_main(const struct cs_options *o, int argc, char **argv)
     /* FUNNELED: rank 0's checkpoint writer is a thread of its own; it
      * never calls MPI. */
     int provided = MPI_THREAD_SINGLE;
-    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
     threads_ok = provided >= MPI_THREAD_FUNNELED;
+    MPI_Comm_rank(MPI_COMM_WORLD, rank);
+    MPI_Comm_size(MPI_COMM_WORLD, size);
+}
+
+int cs_ranks_main(const struct cs_options *o, int argc, char **argv)
+{
     int rank, size;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    start_mpi(&argc, &argv, &rank, &size);
 
     struct cs_scenario sc;
     struct cs_rank0 z = {0};
@@ -334,13 +352,10 @@ int cs_ranks_main(const struct cs_options *o, int argc, char **argv)
             .rows = rows,
             .checkpoint = {
                 .json = o->json, .csv = o->csv, .started = started, .command = command, .all_nodes = o->all_nodes}};
-        nrows = cs_cli_run_sweep(&x, size - cs_first_node(&sc), &an, sweep_step);
-        if (nrows < 0) { /* cannot happen: rank 0 checked the plan, and a step on ranks does not fail */
-            fprintf(stderr, "clustersim: the sweep failed (error %d)\n", nrows);
-            MPI_Abort(MPI_COMM_WORLD, 1);
-        }
-    } else
+        nrows = run_sweep(&x, size, &an);
+    } else {
         run_once(o, &sc, &z, &host, &ro, rank, size, &res, rows, &nrows, started, command);
+    }
     cs_mpi_host_close(MPI_COMM_WORLD, &host);
     if (rank == 0) {
         snprintf(res.started_utc, sizeof(res.started_utc), "%s", started);
