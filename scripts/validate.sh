@@ -120,7 +120,8 @@ for service in "${services[@]}"; do
 done
 # Internet scale: 100,000 nodes under random dispatch are 100,000 M/M/1
 # queues. Half a million requests in a 10 ms window, after 30 mean service
-# times of warm-up (a queue at 50% load forgets its start in about 12).
+# times of warm-up (a queue at 50% load forgets its start on the scale of
+# S / (1 - sqrt(0.5))^2, about 12).
 row exponential random 100000 0.5 0.01 0.03
 echo "'~': pull on real ranks pays a handoff per request (the node's wake-up) that no calibration models"
 [ "${CS_NO_TIMING:-0}" = 0 ] || echo "'?': not judged: CS_NO_TIMING is set (an instrumented build's timings)"

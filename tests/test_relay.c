@@ -239,6 +239,42 @@ static void the_dispatch_book_counts_open_nodes(void **state)
     cs_book_free(&b);
 }
 
+/* Beyond CS_BOOK_TREE_MIN nodes the book keeps least_outstanding's tree
+ * as requests come and go and limits change: its view picks what a scan
+ * of the same counts picks. At the bound and below it keeps none. */
+static void the_book_keeps_the_least_tree_in_step(void **state)
+{
+    (void)state;
+    const struct cs_policy *p = &cs_policies[cs_policy_find("least_outstanding")];
+    struct cs_book b, small;
+    int n = CS_BOOK_TREE_MIN + 36;
+    assert_int_equal(cs_book_init(&b, n, true), CS_OK);
+    assert_int_equal(cs_book_init(&small, CS_BOOK_TREE_MIN, true), CS_OK);
+    assert_null(cs_book_view(&small, 0).least);
+    cs_book_free(&small);
+    for (int i = 0; i < n; i++)
+        cs_book_set_limit(&b, i, 3);
+    struct cs_rng rng;
+    cs_rng_seed(&rng, 7, 0);
+    struct cs_policy_state a = {0}, s = {0};
+    for (int k = 0; k < 5000; k++) {
+        int node = (int)cs_rng_below(&rng, (uint32_t)n);
+        uint32_t what = cs_rng_below(&rng, 10);
+        if (what < 5 && b.in_flight[node] < 5)
+            cs_book_sent(&b, node);
+        else if (what < 9 && b.in_flight[node] > 0)
+            cs_book_ended(&b, node);
+        else
+            cs_book_set_limit(&b, node, (int)cs_rng_below(&rng, 4));
+        int skip = (int)cs_rng_below(&rng, (uint32_t)n + 1);
+        struct cs_policy_view tree = cs_book_view(&b, skip), scan = tree;
+        assert_non_null(tree.least);
+        scan.least = NULL;
+        assert_int_equal(p->pick(&a, &tree), p->pick(&s, &scan));
+    }
+    cs_book_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -246,6 +282,7 @@ int main(void)
         cmocka_unit_test(requests_go_down_and_replies_come_back_with_rank_0s_ids),
         cmocka_unit_test(replies_travel_up_in_batches),
         cmocka_unit_test(the_scenario_checks_the_relays),
+        cmocka_unit_test(the_book_keeps_the_least_tree_in_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -192,21 +192,22 @@ static void check_steady(struct check *k)
     /* The busiest node tells whether a queue grew all along; the mean
      * utilization, with the mean latency, how long the whole took to
      * settle (a load-aware policy keeps a busy node's queue short). */
-    double rho_max = 0, rho_sum = 0;
-    int count = 0;
-    const cJSON *n;
-    cJSON_ArrayForEach (n, cs_json_at(d, "nodes")) {
-        double u = cs_json_num(n, "utilization");
-        if (isnan(u))
-            continue;
-        rho_max = u > rho_max ? u : rho_max;
-        rho_sum += u;
-        count++;
-    }
-    double rho = count ? rho_sum / count : 0;
-    if (!isnan(cs_json_num(d, "node_summary.utilization.max"))) { /* beyond 32 nodes, only this */
-        rho_max = cs_json_num(d, "node_summary.utilization.max");
-        rho = cs_json_num(d, "node_summary.utilization.mean");
+    double rho_max = cs_json_num(d, "node_summary.utilization.max");
+    double rho = cs_json_num(d, "node_summary.utilization.mean");
+    if (isnan(rho_max) || isnan(rho)) { /* a file from before the summary: its nodes, one by one */
+        double rho_sum = 0;
+        int count = 0;
+        const cJSON *n;
+        rho_max = 0;
+        cJSON_ArrayForEach (n, cs_json_at(d, "nodes")) {
+            double u = cs_json_num(n, "utilization");
+            if (isnan(u))
+                continue;
+            rho_max = u > rho_max ? u : rho_max;
+            rho_sum += u;
+            count++;
+        }
+        rho = count ? rho_sum / count : 0;
     }
     if (rho_max >= SATURATED)
         return; /* one node's queue grows though the whole kept up */

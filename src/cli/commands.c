@@ -160,6 +160,7 @@ struct spread {
     int target;                /* the step to run in this pass of the plan */
     int rank;
     struct cs_spread_out *out;
+    struct cs_sweep_row scratch[CS_SWEEP_MAX]; /* the rows of a pass that weighs or picks steps: unused */
 };
 
 /* A pass of the plan that only weighs the steps. */
@@ -213,8 +214,8 @@ static int spread_job(void *ctx, int j, int rank, void *out)
     sp->rank = rank;
     sp->out = out;
     sp->out->rc = CS_OK;
-    static struct cs_sweep_row scratch[CS_SWEEP_MAX];
-    int n = cs_sweep_run(sp->x->sweep, sp->x->sweep->run.nodes, one_step, sp, scratch, NULL, NULL, err, sizeof(err));
+    int n =
+        cs_sweep_run(sp->x->sweep, sp->x->sweep->run.nodes, one_step, sp, sp->scratch, NULL, NULL, err, sizeof(err));
     if (n < 0 && sp->out->rc == CS_OK) /* the plan itself: weigh_step found it fine on every rank */
         fprintf(stderr, "clustersim: rank %d: %s\n", rank, err);
     return n < 0 ? n : sp->out->rc;
@@ -227,11 +228,10 @@ static int spread_job(void *ctx, int j, int rank, void *out)
 static int spread_sweep(struct cs_sweep_ctx *x, int argc, char **argv, int status)
 {
     static struct spread sp;
-    static struct cs_sweep_row scratch[CS_SWEEP_MAX];
     char err[CS_ERRBUF];
     sp = (struct spread){.x = x};
     if (status == 0 &&
-        cs_sweep_run(x->sweep, x->sweep->run.nodes, weigh_step, &sp, scratch, NULL, NULL, err, sizeof(err)) < 0) {
+        cs_sweep_run(x->sweep, x->sweep->run.nodes, weigh_step, &sp, sp.scratch, NULL, NULL, err, sizeof(err)) < 0) {
         if (x->rank == 0) /* every rank finds it: one says it */
             fprintf(stderr, "clustersim: %s\n", err);
         status = EXIT_USAGE;

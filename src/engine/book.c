@@ -13,7 +13,8 @@ int cs_book_init(struct cs_book *b, int nodes, bool least)
     b->in_flight = calloc(n, sizeof(*b->in_flight));
     b->limit = calloc(n, sizeof(*b->limit));
     b->replied_ns = malloc(n * sizeof(*b->replied_ns));
-    if (!b->in_flight || !b->limit || !b->replied_ns || (least && cs_mintree_init(&b->least, nodes) != CS_OK)) {
+    if (!b->in_flight || !b->limit || !b->replied_ns ||
+        (least && nodes > CS_BOOK_TREE_MIN && cs_mintree_init(&b->least, nodes) != CS_OK)) {
         cs_book_free(b);
         return CS_E_NOMEM;
     }

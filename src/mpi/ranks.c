@@ -211,12 +211,28 @@ void cs_ranks_meet(int argc, char **argv)
     MPI_Finalize();
 }
 
+/* MPI for a run on ranks (or ranks sharing jobs): this rank and their
+ * count. */
+static void start_mpi(int *argc, char ***argv, int *rank, int *size)
+{
+    /* clustersim waits its own way (doorbells, naps) and never blocks in
+     * MPI while a run is going; Open MPI's sched_yield() on every empty
+     * poll, which mpirun turns on when ranks outnumber cores, would only
+     * cost the coordinator a system call per look for replies. */
+    setenv("OMPI_MCA_mpi_yield_when_idle", "0", 1);
+    /* FUNNELED: rank 0's checkpoint writer is a thread of its own; it
+     * never calls MPI. */
+    int provided = MPI_THREAD_SINGLE;
+    MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+    threads_ok = provided >= MPI_THREAD_FUNNELED;
+    MPI_Comm_rank(MPI_COMM_WORLD, rank);
+    MPI_Comm_size(MPI_COMM_WORLD, size);
+}
+
 int cs_ranks_share(int argc, char **argv, int status, struct cs_share *s)
 {
-    int rank, size, provided;
-    MPI_Init_thread(&argc, &argv, MPI_THREAD_SINGLE, &provided);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    int rank, size;
+    start_mpi(&argc, &argv, &rank, &size);
     int all[2];
     verdicts((const int[2]){status > 0 ? status : 0, status < 0}, all);
     if (all[0] != 0 || all[1] != 0) {
@@ -277,23 +293,6 @@ int cs_ranks_share(int argc, char **argv, int status, struct cs_share *s)
     MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD);
     MPI_Finalize();
     return any ? 1 : 0;
-}
-
-/* MPI for a run on ranks: this rank and their count. */
-static void start_mpi(int *argc, char ***argv, int *rank, int *size)
-{
-    /* clustersim waits its own way (doorbells, naps) and never blocks in
-     * MPI while a run is going; Open MPI's sched_yield() on every empty
-     * poll, which mpirun turns on when ranks outnumber cores, would only
-     * cost the coordinator a system call per look for replies. */
-    setenv("OMPI_MCA_mpi_yield_when_idle", "0", 1);
-    /* FUNNELED: rank 0's checkpoint writer is a thread of its own; it
-     * never calls MPI. */
-    int provided = MPI_THREAD_SINGLE;
-    MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
-    threads_ok = provided >= MPI_THREAD_FUNNELED;
-    MPI_Comm_rank(MPI_COMM_WORLD, rank);
-    MPI_Comm_size(MPI_COMM_WORLD, size);
 }
 
 int cs_ranks_main(const struct cs_options *o, int argc, char **argv)

@@ -234,7 +234,7 @@ struct cs_spread {
 /* The service nodes at a glance: how busy they were and how many replies
  * each gave, as spreads, and the hottest and coldest few (indexes into
  * cs_results.nodes, by utilization: hottest[0] the busiest, coldest[0]
- * the idlest; hot_n = cold_n = min(nodes, CS_NODES_EXTREMES)). */
+ * the idlest; extremes_n = min(nodes, CS_NODES_EXTREMES) of each). */
 struct cs_node_summary {
     int nodes;
     struct cs_spread utilization, completed;

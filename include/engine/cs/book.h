@@ -23,7 +23,10 @@ struct cs_book {
 };
 
 /* A book of `nodes` nodes, every limit 0 (none open) until set; least:
- * keep the tree least_outstanding and pull pick from. */
+ * keep the tree least_outstanding and pull pick from, where it pays: for
+ * more than CS_BOOK_TREE_MIN nodes (fewer are scanned, as fast, and the
+ * tree's upkeep would cost every request on ranks). */
+#define CS_BOOK_TREE_MIN 64
 int cs_book_init(struct cs_book *b, int nodes, bool least);
 void cs_book_free(struct cs_book *b);
 
