@@ -211,16 +211,20 @@ static void the_dispatch_book_counts_open_nodes(void **state)
 {
     (void)state;
     struct cs_book b;
-    assert_int_equal(cs_book_init(&b, 2, false), CS_OK);
+    assert_int_equal(cs_book_init(&b, 2, &cs_policies[cs_policy_find("least_outstanding")], 2, 1), CS_OK);
     assert_int_equal(b.open, 0);
+    assert_int_equal(cs_book_pick(&b, 0), -1); /* none open */
     cs_book_set_limit(&b, 0, 2);
     cs_book_set_limit(&b, 1, 1);
     assert_int_equal(b.open, 2);
     cs_book_sent(&b, 1);
     assert_int_equal(b.open, 1);
+    assert_int_equal(cs_book_pick(&b, 0), 0); /* the only one open */
     cs_book_sent(&b, 0);
+    assert_int_equal(cs_book_pick(&b, 1), -1); /* node 0 open but left out */
     cs_book_sent(&b, 0);
     assert_int_equal(b.open, 0);
+    assert_int_equal(cs_book_pick(&b, 0), -1);
     cs_book_set_limit(&b, 0, 0); /* down */
     cs_book_ended(&b, 0);
     assert_int_equal(b.in_flight[0], 1);
@@ -248,8 +252,8 @@ static void the_book_keeps_the_least_tree_in_step(void **state)
     const struct cs_policy *p = &cs_policies[cs_policy_find("least_outstanding")];
     struct cs_book b, small;
     int n = CS_BOOK_TREE_MIN + 36;
-    assert_int_equal(cs_book_init(&b, n, true), CS_OK);
-    assert_int_equal(cs_book_init(&small, CS_BOOK_TREE_MIN, true), CS_OK);
+    assert_int_equal(cs_book_init(&b, n, p, 2, 1), CS_OK);
+    assert_int_equal(cs_book_init(&small, CS_BOOK_TREE_MIN, p, 2, 1), CS_OK);
     assert_null(cs_book_view(&small, 0).least);
     cs_book_free(&small);
     for (int i = 0; i < n; i++)

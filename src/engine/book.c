@@ -6,14 +6,15 @@
 
 #include "cs/common.h"
 
-int cs_book_init(struct cs_book *b, int nodes, bool least)
+int cs_book_init(struct cs_book *b, int nodes, const struct cs_policy *policy, int d, int servers_max)
 {
     size_t n = (size_t)(nodes > 0 ? nodes : 1);
-    *b = (struct cs_book){.nodes = nodes};
+    bool least = policy && policy->least;
+    *b = (struct cs_book){.nodes = nodes, .policy = policy, .state = {.d = d}};
     b->in_flight = calloc(n, sizeof(*b->in_flight));
     b->limit = calloc(n, sizeof(*b->limit));
     b->replied_ns = malloc(n * sizeof(*b->replied_ns));
-    if (!b->in_flight || !b->limit || !b->replied_ns ||
+    if (!b->in_flight || !b->limit || !b->replied_ns || cs_policy_state_init(&b->state, nodes, servers_max) != CS_OK ||
         (least && nodes > CS_BOOK_TREE_MIN && cs_mintree_init(&b->least, nodes) != CS_OK)) {
         cs_book_free(b);
         return CS_E_NOMEM;
@@ -25,6 +26,7 @@ int cs_book_init(struct cs_book *b, int nodes, bool least)
 
 void cs_book_free(struct cs_book *b)
 {
+    cs_policy_state_free(&b->state);
     free(b->in_flight);
     free(b->limit);
     free(b->replied_ns);

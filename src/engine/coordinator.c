@@ -15,6 +15,7 @@
 #include "cs/coordinator.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +68,7 @@ const char *const cs_coord_counter_names[CS_C__COUNT] = {
 #define TURN_BUDGET_NS (50 * CS_NS_PER_US)
 #define TURN_CHECK 16
 #define INITIAL_RING 1024
+static const struct cs_slot free_slot = {.node = -1};
 /* dispatch.hedge_percentile: answered requests per block of the estimate. */
 #define HEDGE_BLOCK 250
 
@@ -146,14 +148,6 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
         cs_loadgen_free(&c->load);
         return rc;
     }
-    cs_rng_seed(&c->policy_state.rng, sc->load.seed, streams + CS_STREAM_POLICY);
-    c->policy_state.d = sc->dispatch.d;
-    int servers_max = 1;
-    for (int i = 0; i < nodes; i++)
-        if (cs_node_servers(sc, part->first_rank + i) > servers_max)
-            servers_max = (int)cs_node_servers(sc, part->first_rank + i);
-    if (cs_policy_state_init(&c->policy_state, nodes, servers_max) != CS_OK)
-        return CS_E_NOMEM;
     cs_hist_init(&c->latency);
     cs_hist_init(&c->dispatch_wait);
     cs_hist_init(&c->node_wait);
@@ -171,6 +165,8 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     cs_ring_init(&c->resend_deadlines, sizeof(struct cs_deadline), INITIAL_RING, INT32_MAX);
     cs_ring_init(&c->retries, sizeof(struct cs_retry), INITIAL_RING, INT32_MAX);
     cs_ring_init(&c->hedges, sizeof(struct cs_deadline), INITIAL_RING, INT32_MAX);
+    cs_pool_init(&c->reqs, sizeof(struct cs_request), offsetof(struct cs_request, next_free), INITIAL_RING, NULL);
+    cs_pool_init(&c->slots, sizeof(struct cs_slot), offsetof(struct cs_slot, next_free), INITIAL_RING, &free_slot);
 
     if (cs_batcher_init(&c->out, tp, nodes, part->first_rank, sc->dispatch.batch,
                         (int64_t)llround(sc->dispatch.batch_wait_us * 1e3)))
@@ -183,8 +179,10 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     c->served.n = relays ? part->all_nodes : nodes;
     c->served.completed = calloc((size_t)(c->served.n > 0 ? c->served.n : 1), sizeof(uint64_t));
     c->served.wait_ns = calloc((size_t)(c->served.n > 0 ? c->served.n : 1), sizeof(uint64_t));
-    if (cs_book_init(&c->book, nodes, c->policy->least) != CS_OK || !c->served.completed || !c->served.wait_ns ||
-        !c->node_full_limit || !c->node_timeouts || !c->node_down || !c->node_next_probe) {
+    if (cs_book_init(&c->book, nodes, c->policy, sc->dispatch.d, cs_nodes_servers_max(sc, part->first_rank, nodes)) !=
+            CS_OK ||
+        !c->served.completed || !c->served.wait_ns || !c->node_full_limit || !c->node_timeouts || !c->node_down ||
+        !c->node_next_probe) {
         cs_coord_free(c);
         return CS_E_NOMEM;
     }
@@ -197,23 +195,21 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
         }
         c->node_full_limit[i] = c->book.limit[i];
     }
-    c->free_head = -1;
-    c->req_free = -1;
+    cs_rng_seed(&c->book.state.rng, sc->load.seed, streams + CS_STREAM_POLICY);
     c->next_probe_ns = INT64_MAX;
     return CS_OK;
 }
 
 void cs_coord_free(struct cs_coord *c)
 {
-    cs_policy_state_free(&c->policy_state);
     cs_batcher_free(&c->out);
     cs_ring_free(&c->pending);
     cs_ring_free(&c->deadlines);
     cs_ring_free(&c->resend_deadlines);
     cs_ring_free(&c->retries);
     cs_ring_free(&c->hedges);
-    free(c->reqs);
-    free(c->slots);
+    cs_pool_free(&c->reqs);
+    cs_pool_free(&c->slots);
     cs_loadgen_free(&c->load);
     cs_book_free(&c->book);
     free(c->served.completed);
@@ -223,8 +219,6 @@ void cs_coord_free(struct cs_coord *c)
     free(c->node_down);
     free(c->node_next_probe);
     cs_intervals_free(&c->intervals);
-    c->reqs = NULL;
-    c->slots = NULL;
     c->node_full_limit = c->node_timeouts = NULL;
     c->node_down = NULL;
     c->node_next_probe = NULL;
@@ -305,55 +299,27 @@ static struct cs_pending pending_pop(struct cs_coord *c)
 
 /* ---- requests and their attempts ---- */
 
-static int req_take(struct cs_coord *c)
+static struct cs_request *req_at(const struct cs_coord *c, int r)
 {
-    if (c->req_free < 0) {
-        int cap = c->req_cap ? c->req_cap * 2 : INITIAL_RING;
-        struct cs_request *n = realloc(c->reqs, (size_t)cap * sizeof(*n));
-        if (!n)
-            return CS_E_NOMEM;
-        for (int i = c->req_cap; i < cap; i++)
-            n[i].next_free = i + 1 < cap ? i + 1 : -1;
-        c->reqs = n;
-        c->req_free = c->req_cap;
-        c->req_cap = cap;
-    }
-    int r = c->req_free;
-    c->req_free = c->reqs[r].next_free;
-    return r;
+    return cs_pool_at(&c->reqs, r);
+}
+
+static struct cs_slot *slot_at(const struct cs_coord *c, int s)
+{
+    return cs_pool_at(&c->slots, s);
 }
 
 /* Drop one reference; the record is free once nothing refers to it (by
  * then the request has ended). */
 static void req_put(struct cs_coord *c, int r)
 {
-    if (--c->reqs[r].refs == 0) {
-        c->reqs[r].next_free = c->req_free;
-        c->req_free = r;
-    }
-}
-
-static int slot_take(struct cs_coord *c)
-{
-    if (c->free_head < 0) {
-        int cap = c->slot_cap ? c->slot_cap * 2 : INITIAL_RING;
-        struct cs_slot *n = realloc(c->slots, (size_t)cap * sizeof(*n));
-        if (!n)
-            return CS_E_NOMEM;
-        for (int i = c->slot_cap; i < cap; i++)
-            n[i] = (struct cs_slot){.node = -1, .next_free = i + 1 < cap ? i + 1 : -1};
-        c->slots = n;
-        c->free_head = c->slot_cap;
-        c->slot_cap = cap;
-    }
-    int s = c->free_head;
-    c->free_head = c->slots[s].next_free;
-    return s;
+    if (--req_at(c, r)->refs == 0)
+        cs_pool_put(&c->reqs, r);
 }
 
 static void slot_release(struct cs_coord *c, int s)
 {
-    struct cs_slot *slot = &c->slots[s];
+    struct cs_slot *slot = slot_at(c, s);
     cs_book_ended(&c->book, slot->node);
     c->in_flight--;
     c->expired_in_flight -= slot->expired;
@@ -361,8 +327,7 @@ static void slot_release(struct cs_coord *c, int s)
     slot->node = -1;
     slot->expired = false;
     slot->gen++;
-    slot->next_free = c->free_head;
-    c->free_head = s;
+    cs_pool_put(&c->slots, s);
 }
 
 /* Still an attempt in flight that has not timed out. */
@@ -370,7 +335,7 @@ static bool attempt_live(const void *ctx, const void *e)
 {
     const struct cs_coord *c = ctx;
     const struct cs_deadline *d = e;
-    const struct cs_slot *slot = &c->slots[d->slot];
+    const struct cs_slot *slot = slot_at(c, d->slot);
     return slot->node >= 0 && slot->gen == d->gen && !slot->expired;
 }
 
@@ -380,7 +345,7 @@ static bool hedge_wanted(const void *ctx, const void *e)
     const struct cs_coord *c = ctx;
     if (!attempt_live(c, e))
         return false;
-    const struct cs_request *rq = &c->reqs[c->slots[((const struct cs_deadline *)e)->slot].req];
+    const struct cs_request *rq = req_at(c, slot_at(c, ((const struct cs_deadline *)e)->slot)->req);
     return rq->outcome == CS_OPEN && rq->live == 1;
 }
 
@@ -393,7 +358,7 @@ static int note_attempt(struct cs_coord *c, struct cs_ring *r, int64_t at, int s
 {
     if (r->count == r->cap && r->count > 2 * c->in_flight)
         cs_ring_compact(r, c, keep);
-    return cs_ring_push(r, &(struct cs_deadline){at, s, c->slots[s].gen});
+    return cs_ring_push(r, &(struct cs_deadline){at, s, slot_at(c, s)->gen});
 }
 
 static void health_event(struct cs_coord *c, int node, int64_t now, bool up)
@@ -416,9 +381,11 @@ static void node_timed_out(struct cs_coord *c, int node, int64_t now)
          * answering will not answer them, and their slots would hold its
          * window shut after it recovers. A late answer then counts as
          * unexpected. */
-        for (int s = 0; s < c->slot_cap; s++)
-            if (c->slots[s].node == node && c->slots[s].expired)
+        for (int s = 0; s < c->slots.cap; s++) {
+            const struct cs_slot *slot = slot_at(c, s);
+            if (slot->node == node && slot->expired)
                 slot_release(c, s);
+        }
     }
     if (c->node_down[node]) {
         cs_book_set_limit(&c->book, node, 0); /* a failed probe: wait for the next one */
@@ -449,10 +416,7 @@ static void probe_down_nodes(struct cs_coord *c, int64_t now)
  * (-1: any); -1 when none can take a request now. */
 static int pick_node(struct cs_coord *c, int exclude)
 {
-    if (c->book.open == 0)
-        return -1; /* overload: answer in O(1), not by asking the policy */
-    struct cs_policy_view v = cs_book_view(&c->book, exclude + 1);
-    return c->policy->pick(&c->policy_state, &v);
+    return cs_book_pick(&c->book, exclude + 1);
 }
 
 /* The coordinator's emulated work (dispatch.cost_us, message_cost_us),
@@ -468,11 +432,11 @@ static void charge(struct cs_coord *c, int64_t ns)
  * timeout). Returns the attempt's slot, or <0. */
 static int send_attempt(struct cs_coord *c, int r, int node, bool first, bool hedge)
 {
-    int s = slot_take(c);
+    int s = cs_pool_take(&c->slots);
     if (s < 0)
         return s;
-    struct cs_slot *slot = &c->slots[s];
-    struct cs_request *rq = &c->reqs[r];
+    struct cs_slot *slot = slot_at(c, s);
+    struct cs_request *rq = req_at(c, r);
     int64_t now = cs_clock_now(c->clk);
     slot->sent_ns = now;
     slot->node = node;
@@ -510,10 +474,10 @@ static int dispatch_one(struct cs_coord *c, const struct cs_pending *p)
     int node = pick_node(c, -1);
     if (node < 0)
         return 0;
-    int r = req_take(c);
+    int r = cs_pool_take(&c->reqs);
     if (r < 0)
         return r;
-    c->reqs[r] = (struct cs_request){
+    *req_at(c, r) = (struct cs_request){
         .intended_ns = p->intended_ns,
         .service_ns = p->service_ns,
         .flags = p->flags,
@@ -522,12 +486,12 @@ static int dispatch_one(struct cs_coord *c, const struct cs_pending *p)
     int s = send_attempt(c, r, node, true, false);
     if (s < 0)
         return s;
-    c->reqs[r].first_sent_ns = c->slots[s].sent_ns;
+    req_at(c, r)->first_sent_ns = slot_at(c, s)->sent_ns;
     if (c->sc->dispatch.retries > 0)
         budget_earn(&c->retry_budget);
     if (c->hedge_after_ns != INT64_MAX && c->nodes > 1) {
         budget_earn(&c->hedge_budget);
-        int rc = note_attempt(c, &c->hedges, c->slots[s].sent_ns, s, hedge_wanted);
+        int rc = note_attempt(c, &c->hedges, slot_at(c, s)->sent_ns, s, hedge_wanted);
         if (rc < 0)
             return rc;
     }
@@ -551,7 +515,7 @@ static int dispatch_retries(struct cs_coord *c, int64_t start, int *work)
 {
     while (c->retries.count > 0 && !turn_over(c, start)) {
         int r = ((struct cs_retry *)cs_ring_front(&c->retries))->req;
-        struct cs_request *rq = &c->reqs[r];
+        struct cs_request *rq = req_at(c, r);
         if (rq->outcome == CS_OPEN) {
             int node = pick_node(c, c->nodes > 1 ? rq->last_node : -1);
             if (node < 0)
@@ -574,8 +538,8 @@ static void drop_retry(struct cs_coord *c, int64_t now)
 {
     int r = ((struct cs_retry *)cs_ring_front(&c->retries))->req;
     cs_ring_pop(&c->retries);
-    if (c->reqs[r].outcome == CS_OPEN)
-        end_request(c, &c->reqs[r], CS_FAILED, now);
+    if (req_at(c, r)->outcome == CS_OPEN)
+        end_request(c, req_at(c, r), CS_FAILED, now);
     req_put(c, r);
 }
 
@@ -608,9 +572,9 @@ static int send_hedges(struct cs_coord *c, int64_t start, int *work)
         cs_ring_pop(&c->hedges);
         if (!hedge_wanted(c, &h))
             continue;
-        int r = c->slots[h.slot].req;
-        struct cs_request *rq = &c->reqs[r];
-        int node = pick_node(c, c->slots[h.slot].node);
+        int r = slot_at(c, h.slot)->req;
+        struct cs_request *rq = req_at(c, r);
+        int node = pick_node(c, slot_at(c, h.slot)->node);
         if (node < 0 || !budget_spend(&c->hedge_budget)) {
             count_measured(c, rq->flags, CS_C_HEDGES_SKIPPED);
             continue;
@@ -680,7 +644,7 @@ static void on_idle(struct cs_coord *c, int src)
         return;
     }
     c->counters[CS_C_IDLE_TOKENS]++;
-    if (!cs_policy_idle(&c->policy_state, node))
+    if (!cs_policy_idle(&c->book.state, node))
         c->counters[CS_C_IDLE_REDUNDANT]++;
 }
 
@@ -688,12 +652,12 @@ static void on_reply(struct cs_coord *c, const struct cs_msg *m, int64_t now)
 {
     uint32_t s = (uint32_t)(m->id & 0xffffffffu);
     uint32_t gen = (uint32_t)(m->id >> 32);
-    if (m->kind != CS_MSG_REPLY || s >= (uint32_t)c->slot_cap || c->slots[s].node < 0 || c->slots[s].gen != gen) {
+    struct cs_slot *slot = s < (uint32_t)c->slots.cap ? slot_at(c, (int)s) : NULL;
+    if (m->kind != CS_MSG_REPLY || !slot || slot->node < 0 || slot->gen != gen) {
         c->counters[CS_C_UNEXPECTED_REPLIES]++;
         return;
     }
-    struct cs_slot *slot = &c->slots[s];
-    struct cs_request *rq = &c->reqs[slot->req];
+    struct cs_request *rq = req_at(c, slot->req);
     int node = slot->node;
     bool rejected = m->flags & CS_REPLY_REJECTED;
     cs_book_replied(&c->book, node, now);
@@ -726,7 +690,7 @@ static void on_reply(struct cs_coord *c, const struct cs_msg *m, int64_t now)
 static int attempt_timed_out(struct cs_coord *c, struct cs_slot *slot, int64_t now)
 {
     int r = slot->req;
-    struct cs_request *rq = &c->reqs[r];
+    struct cs_request *rq = req_at(c, r);
     slot->expired = true;
     c->expired_in_flight++;
     rq->live--;
@@ -756,7 +720,7 @@ static int expire_attempts(struct cs_coord *c, struct cs_ring *ring, int64_t now
         cs_ring_pop(ring);
         if (!attempt_live(c, &d))
             continue; /* answered in time */
-        struct cs_slot *slot = &c->slots[d.slot];
+        struct cs_slot *slot = slot_at(c, d.slot);
         int node = slot->node;
         int rc = attempt_timed_out(c, slot, now);
         if (rc < 0)
@@ -828,9 +792,9 @@ static void expire_outstanding(struct cs_coord *c, int64_t now)
     }
     while (c->retries.count > 0)
         drop_retry(c, now);
-    for (int s = 0; s < c->slot_cap; s++) {
-        if (c->slots[s].node >= 0) {
-            struct cs_request *rq = &c->reqs[c->slots[s].req];
+    for (int s = 0; s < c->slots.cap; s++) {
+        if (slot_at(c, s)->node >= 0) {
+            struct cs_request *rq = req_at(c, slot_at(c, s)->req);
             if (rq->outcome == CS_OPEN)
                 give_up(c, rq, now);
             slot_release(c, s);

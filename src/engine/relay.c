@@ -6,6 +6,7 @@
 #include "cs/relay.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,7 @@ const char *const cs_relay_counter_names[CS_R__COUNT] = {
 };
 
 #define INITIAL_REQS 1024
+static const struct cs_relay_req waiting_req = {.node = -1};
 
 int cs_relay_start(struct cs_relay *rl, const struct cs_scenario *sc, int rank, int service_nodes,
                    const struct cs_transport *tp, const struct cs_clock *clk, int64_t t0)
@@ -46,23 +48,19 @@ int cs_relay_start(struct cs_relay *rl, const struct cs_scenario *sc, int rank, 
     rl->cost_ns = (int64_t)llround(sc->dispatch.cost_us * 1e3);
     rl->message_cost_ns = (int64_t)llround(sc->dispatch.message_cost_us * 1e3);
     rl->cost_hold = sc->dispatch.cost_mode == CS_COST_SLEEP;
-    rl->free_head = -1;
     cs_scenario_window(sc, t0, &rl->window_start, &rl->window_end);
-    cs_rng_seed(&rl->policy_state.rng, sc->load.seed, CS_STREAM_RELAY + (uint64_t)rank);
-    rl->policy_state.d = sc->dispatch.d;
-    int servers_max = 1;
-    for (int i = 0; i < block; i++)
-        if (cs_node_servers(sc, rl->first_rank + i) > servers_max)
-            servers_max = (int)cs_node_servers(sc, rl->first_rank + i);
     cs_ring_init(&rl->waiting, sizeof(int), INITIAL_REQS, INT32_MAX);
+    cs_pool_init(&rl->reqs, sizeof(struct cs_relay_req), offsetof(struct cs_relay_req, next_free), INITIAL_REQS,
+                 &waiting_req);
     int64_t wait_ns = (int64_t)llround(sc->dispatch.batch_wait_us * 1e3);
-    if (cs_book_init(&rl->book, block, rl->policy->least) != CS_OK ||
-        cs_policy_state_init(&rl->policy_state, block, servers_max) != CS_OK ||
+    if (cs_book_init(&rl->book, block, rl->policy, sc->dispatch.d, cs_nodes_servers_max(sc, rl->first_rank, block)) !=
+            CS_OK ||
         cs_batcher_init(&rl->down, tp, block, rl->first_rank, sc->dispatch.batch, wait_ns) != CS_OK ||
         cs_batcher_init(&rl->back, tp, 1, rl->up, sc->dispatch.batch, wait_ns) != CS_OK) {
         cs_relay_free(rl);
         return CS_E_NOMEM;
     }
+    cs_rng_seed(&rl->book.state.rng, sc->load.seed, CS_STREAM_RELAY + (uint64_t)rank);
     for (int i = 0; i < block; i++)
         cs_book_set_limit(&rl->book, i, cs_nodes_limit(sc, rl->first_rank + i, 1));
     return CS_OK;
@@ -70,12 +68,11 @@ int cs_relay_start(struct cs_relay *rl, const struct cs_scenario *sc, int rank, 
 
 void cs_relay_free(struct cs_relay *rl)
 {
-    cs_policy_state_free(&rl->policy_state);
     cs_batcher_free(&rl->down);
     cs_batcher_free(&rl->back);
     cs_ring_free(&rl->waiting);
     cs_book_free(&rl->book);
-    free(rl->reqs);
+    cs_pool_free(&rl->reqs);
     memset(rl, 0, sizeof(*rl));
 }
 
@@ -86,33 +83,19 @@ static void charge(struct cs_relay *rl, int64_t ns)
         (rl->cost_hold ? rl->clk->hold : rl->clk->spin)(rl->clk->ctx, ns);
 }
 
-static int req_take(struct cs_relay *rl)
+static struct cs_relay_req *req_at(const struct cs_relay *rl, int r)
 {
-    if (rl->free_head < 0) {
-        int cap = rl->req_cap ? rl->req_cap * 2 : INITIAL_REQS;
-        struct cs_relay_req *n = realloc(rl->reqs, (size_t)cap * sizeof(*n));
-        if (!n)
-            return CS_E_NOMEM;
-        for (int i = rl->req_cap; i < cap; i++)
-            n[i] = (struct cs_relay_req){.node = -1, .next_free = i + 1 < cap ? i + 1 : -1};
-        rl->reqs = n;
-        rl->free_head = rl->req_cap;
-        rl->req_cap = cap;
-    }
-    int r = rl->free_head;
-    rl->free_head = rl->reqs[r].next_free;
-    return r;
+    return cs_pool_at(&rl->reqs, r);
 }
 
 static void req_release(struct cs_relay *rl, int r)
 {
-    struct cs_relay_req *q = &rl->reqs[r];
+    struct cs_relay_req *q = req_at(rl, r);
     if (q->node >= 0)
         cs_book_ended(&rl->book, q->node);
     q->node = -1;
     q->gen++;
-    q->next_free = rl->free_head;
-    rl->free_head = r;
+    cs_pool_put(&rl->reqs, r);
 }
 
 /* Send request r to a node the policy picks: 1 sent, 0 no node has room,
@@ -120,13 +103,10 @@ static void req_release(struct cs_relay *rl, int r)
  * is a handoff (CS_REQ_HANDOFF), as the coordinator marks its own. */
 static int send_down(struct cs_relay *rl, int r, int64_t now)
 {
-    if (rl->book.open == 0)
-        return 0;
-    struct cs_policy_view v = cs_book_view(&rl->book, 0);
-    int node = rl->policy->pick(&rl->policy_state, &v);
+    int node = cs_book_pick(&rl->book, 0);
     if (node < 0)
         return 0;
-    struct cs_relay_req *q = &rl->reqs[r];
+    struct cs_relay_req *q = req_at(rl, r);
     q->node = node;
     if (q->arrived_ns <= rl->book.replied_ns[node])
         q->flags |= CS_REQ_HANDOFF;
@@ -146,10 +126,10 @@ static int send_down(struct cs_relay *rl, int r, int64_t now)
 
 static int on_request(struct cs_relay *rl, const struct cs_msg *m, int64_t now)
 {
-    int r = req_take(rl);
+    int r = cs_pool_take(&rl->reqs);
     if (r < 0)
         return r;
-    struct cs_relay_req *q = &rl->reqs[r];
+    struct cs_relay_req *q = req_at(rl, r);
     q->up_id = m->id;
     q->service_ns = m->service_ns;
     q->flags = m->flags;
@@ -174,11 +154,11 @@ static int on_reply(struct cs_relay *rl, const struct cs_msg *m, int src, int64_
 {
     uint32_t r = (uint32_t)(m->id & 0xffffffffu), gen = (uint32_t)(m->id >> 32);
     int node = src - rl->first_rank;
-    if (r >= (uint32_t)rl->req_cap || rl->reqs[r].node != node || rl->reqs[r].gen != gen) {
+    struct cs_relay_req *q = r < (uint32_t)rl->reqs.cap ? req_at(rl, (int)r) : NULL;
+    if (!q || q->node != node || q->gen != gen) {
         rl->counters[CS_R_UNEXPECTED]++;
         return CS_OK;
     }
-    struct cs_relay_req *q = &rl->reqs[r];
     cs_book_replied(&rl->book, node, now);
     /* Whether the reply completes its request is rank 0's to say (it may
      * come after the request timed out, or after another attempt's): the
@@ -202,7 +182,7 @@ static void on_idle(struct cs_relay *rl, int src)
         return;
     }
     rl->counters[CS_R_IDLE_TOKENS]++;
-    cs_policy_idle(&rl->policy_state, node);
+    cs_policy_idle(&rl->book.state, node);
 }
 
 /* The dispatcher is done: what is still here is abandoned, every node is
@@ -214,8 +194,8 @@ static int on_shutdown(struct cs_relay *rl, const struct cs_msg *m)
         rc = cs_batcher_flush(&rl->back, INT64_MAX);
     if (rc < 0)
         return rc;
-    for (int r = 0; r < rl->req_cap; r++)
-        if (rl->reqs[r].node >= 0)
+    for (int r = 0; r < rl->reqs.cap; r++)
+        if (req_at(rl, r)->node >= 0)
             rl->counters[CS_R_ABANDONED]++;
     rl->counters[CS_R_ABANDONED] += (uint64_t)rl->waiting.count;
     struct cs_msg down = {.kind = CS_MSG_SHUTDOWN, .flags = m->flags};

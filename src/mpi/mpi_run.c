@@ -257,11 +257,7 @@ void cs_mpi_host_close(MPI_Comm comm, struct cs_host *h)
     free(h->info);
     free(h->pids);
     free(h->pid_starts);
-    h->bells = NULL;
-    h->info = NULL;
-    h->pids = NULL;
-    h->pid_starts = NULL;
-    h->bell = NULL;
+    *h = (struct cs_host){0};
 }
 
 static void progress_line(FILE *out, const struct cs_coord *c, int64_t now, bool final)
@@ -349,24 +345,26 @@ static void on_stop(const struct cs_run_options *opt, struct cs_coord *c, const 
  *    once, yielding the core when ranks outnumber cores.
  * A timed wait that ends is told to the role (woke: the host's pauses).
  */
-struct role_ops {
-    /* Messages taken and work done: > 0 some, 0 none, < 0 a CS_E code. */
-    int (*turn)(void *self, int64_t early_ns);
-    int64_t (*next_event)(const void *self); /* INT64_MAX: none */
-    bool (*done)(const void *self);
-    /* Optional: */
-    void (*woke)(void *self, int64_t due_ns, int64_t woke_ns);
-    /* Without a doorbell: how long it may go without looking for messages
-     * when its next event is at until (default: until). */
-    int64_t (*poll_ns)(const void *self, int64_t now, int64_t until);
-    /* false: no message could give it work now (default: true). */
-    bool (*listens)(const void *self);
-    /* true: it waits by burning the CPU (default: false). */
-    bool (*burns)(const void *self);
+/* How a role waits after a turn that found nothing to do. */
+struct wait_plan {
+    int64_t until;   /* its next event; no later than when its clockwork is next due */
+    int64_t poll_ns; /* without a doorbell: how long it may go without looking for messages */
+    bool deaf;       /* no message could give it work now: it sleeps to until */
+    bool burn;       /* it waits by burning the CPU */
     /* Without a doorbell, it sleeps to an event allowing for the timer's
      * overshoot (its turn then takes work due within it, or it looks
      * again, yielding, until the event); false: a plain nap. */
     bool exact;
+};
+struct role_ops {
+    /* Messages taken and work done: > 0 some, 0 none, < 0 a CS_E code. */
+    int (*turn)(void *self, int64_t early_ns);
+    bool (*done)(const void *self);
+    /* Its wait at now: p->until comes holding when its clockwork is next
+     * due (INT64_MAX: never), the rest zeroed. */
+    void (*wait)(const void *self, int64_t now, struct wait_plan *p);
+    /* Optional: */
+    void (*woke)(void *self, int64_t due_ns, int64_t woke_ns);
     /* A dispatcher's clockwork (progress, checkpoints, intervals): done at
      * now, returns when it is next due. */
     int64_t (*tick)(void *self, int64_t now);
@@ -470,27 +468,24 @@ static int wait_loop(struct waiter *w, const struct role *r)
         if (now >= next_tick)
             next_tick = r->ops->tick(r->self, now);
         if (work == 0) {
-            int64_t until = r->ops->next_event(r->self);
-            if (until > next_tick)
-                until = next_tick;
-            bool listens = !r->ops->listens || r->ops->listens(r->self);
-            int64_t poll = listens && r->ops->poll_ns ? r->ops->poll_ns(r->self, now, until) : until - now;
-            int64_t due = poll < until - now ? now + poll : until;
-            if (r->ops->burns && r->ops->burns(r->self)) {
+            struct wait_plan p = {.until = next_tick};
+            r->ops->wait(r->self, now, &p);
+            int64_t until = p.until, due = p.poll_ns < until - now ? now + p.poll_ns : until;
+            if (p.burn) {
                 while (cs_now_ns() < due)
                     if (h->oversubscribed)
                         sched_yield();
-            } else if (!listens) {
+            } else if (p.deaf) {
                 cs_sleep_until(&w->sleeper, until);
                 woke(r, until, cs_now_ns());
             } else if (w->doorbell) {
                 work = wait_on_bell(w, r, now, until);
-            } else if (poll > 0) {
+            } else if (p.poll_ns > 0) {
                 /* To an event, a sleep that allows for the timer's overshoot;
                  * between looks for messages, or for a role whose turn
                  * cannot take work early, a plain nap, which the allowance
                  * would otherwise turn into polling without a pause. */
-                if (due == until && r->ops->exact)
+                if (due == until && p.exact)
                     cs_sleep_until(&w->sleeper, due);
                 else
                     cs_nap(due - now);
@@ -523,10 +518,6 @@ static int dispatcher_turn(void *self, int64_t early_ns)
         on_stop(d->opt, d->c, d->h);
     return cs_coord_turn(d->c);
 }
-static int64_t dispatcher_next_event(const void *self)
-{
-    return cs_coord_next_event(((const struct dispatcher *)self)->c);
-}
 static bool dispatcher_done(const void *self)
 {
     return cs_coord_done(((const struct dispatcher *)self)->c);
@@ -537,10 +528,13 @@ static void dispatcher_woke(void *self, int64_t due_ns, int64_t woke_ns)
 }
 /* Polling for replies: it sleeps only when none is outstanding and its
  * next event is over COORD_SLEEP_MIN_NS away. */
-static int64_t dispatcher_poll_ns(const void *self, int64_t now, int64_t until)
+static void dispatcher_wait(const void *self, int64_t now, struct wait_plan *p)
 {
-    const struct dispatcher *d = self;
-    return cs_coord_outstanding(d->c) == 0 && until - now > COORD_SLEEP_MIN_NS ? until - now : 0;
+    const struct cs_coord *c = ((const struct dispatcher *)self)->c;
+    int64_t next = cs_coord_next_event(c);
+    p->until = next < p->until ? next : p->until;
+    p->poll_ns = cs_coord_outstanding(c) == 0 && p->until - now > COORD_SLEEP_MIN_NS ? p->until - now : 0;
+    p->exact = true;
 }
 /* The clock also wakes a dispatcher for the progress line, the
  * checkpoints and the intervals (time series and overload), at fixed
@@ -575,12 +569,10 @@ static int64_t dispatcher_tick(void *self, int64_t now)
 }
 static const struct role_ops dispatcher_ops = {
     .turn = dispatcher_turn,
-    .next_event = dispatcher_next_event,
     .done = dispatcher_done,
+    .wait = dispatcher_wait,
     .woke = dispatcher_woke,
-    .poll_ns = dispatcher_poll_ns,
     .tick = dispatcher_tick,
-    .exact = true,
 };
 
 static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const struct cs_trace *trace,
@@ -633,25 +625,19 @@ static int relay_turn(void *self, int64_t early_ns)
     (void)early_ns;
     return cs_relay_turn(((struct relay_role *)self)->rl);
 }
-static int64_t relay_next_event(const void *self)
-{
-    return cs_relay_next_event(((const struct relay_role *)self)->rl);
-}
 static bool relay_done(const void *self)
 {
     return ((const struct relay_role *)self)->rl->shutdown;
 }
-static int64_t relay_poll_ns(const void *self, int64_t now, int64_t until)
+static void relay_wait(const void *self, int64_t now, struct wait_plan *p)
 {
-    (void)now, (void)until;
-    return ((const struct relay_role *)self)->idle_ns;
+    (void)now;
+    const struct relay_role *rr = self;
+    int64_t next = cs_relay_next_event(rr->rl);
+    p->until = next < p->until ? next : p->until;
+    p->poll_ns = rr->idle_ns;
 }
-static const struct role_ops relay_ops = {
-    .turn = relay_turn,
-    .next_event = relay_next_event,
-    .done = relay_done,
-    .poll_ns = relay_poll_ns,
-};
+static const struct role_ops relay_ops = {.turn = relay_turn, .done = relay_done, .wait = relay_wait};
 
 /* A service node as a role (below). */
 struct node_role {
@@ -738,10 +724,6 @@ static int node_turn(void *self, int64_t early_ns)
         work += r;
     return r < 0 ? r : work;
 }
-static int64_t node_next_event(const void *self)
-{
-    return cs_node_next_deadline(((const struct node_role *)self)->n);
-}
 static bool node_done(const void *self)
 {
     return ((const struct node_role *)self)->n->shutdown;
@@ -750,29 +732,21 @@ static void node_woke(void *self, int64_t due_ns, int64_t woke_ns)
 {
     cs_node_woke(((struct node_role *)self)->n, due_ns, woke_ns);
 }
-static int64_t node_poll_ns(const void *self, int64_t now, int64_t until)
-{
-    (void)now, (void)until;
-    return ((const struct node_role *)self)->idle_ns;
-}
-static bool node_listens(const void *self)
-{
-    return cs_node_has_free_server(((const struct node_role *)self)->n);
-}
-static bool node_burns(const void *self)
+static void node_wait(const void *self, int64_t now, struct wait_plan *p)
 {
     const struct node_role *nr = self;
-    return nr->spin && nr->n->busy > 0;
+    int64_t next = cs_node_next_deadline(nr->n);
+    p->until = next < p->until ? next : p->until;
+    p->deaf = !cs_node_has_free_server(nr->n);
+    p->poll_ns = p->deaf ? p->until - now : nr->idle_ns;
+    p->burn = nr->spin && nr->n->busy > 0;
+    p->exact = true;
 }
 static const struct role_ops node_ops = {
     .turn = node_turn,
-    .next_event = node_next_event,
     .done = node_done,
+    .wait = node_wait,
     .woke = node_woke,
-    .poll_ns = node_poll_ns,
-    .listens = node_listens,
-    .burns = node_burns,
-    .exact = true,
 };
 
 /* A node hears its feeders (the dispatchers, or the relays). */

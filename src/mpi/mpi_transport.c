@@ -151,8 +151,5 @@ void cs_mpi_transport_close(struct cs_mpi_transport *t)
     free(t->bufs);
     free(t->ready);
     free(t->status);
-    t->reqs = NULL;
-    t->bufs = NULL;
-    t->ready = NULL;
-    t->status = NULL;
+    *t = (struct cs_mpi_transport){0};
 }

@@ -79,6 +79,14 @@ double cs_node_servers(const struct cs_scenario *s, int rank)
     return isnan(v) ? s->service.servers : v;
 }
 
+int cs_nodes_servers_max(const struct cs_scenario *s, int rank, int count)
+{
+    double most = 1;
+    for (int i = 0; i < count; i++)
+        most = fmax(most, cs_node_servers(s, rank + i));
+    return (int)most;
+}
+
 int cs_nodes_limit(const struct cs_scenario *s, int rank, int count)
 {
     long long limit = 0;

@@ -26,6 +26,7 @@
 #include "cs/intervals.h"
 #include "cs/loadgen.h"
 #include "cs/policy.h"
+#include "cs/pool.h"
 #include "cs/ring.h"
 #include "cs/trace.h"
 #include "cs/transport.h"
@@ -101,19 +102,19 @@ struct cs_request {
     int16_t live;      /* attempts sent and neither answered nor timed out */
     int16_t retries;   /* retries decided so far */
     uint8_t outcome;   /* enum cs_outcome */
-    int32_t next_free;
+    int32_t next_free; /* the pool's link */
 };
 
 /* One attempt in flight: a request sent to a node. Its message id is
  * gen << 32 | slot index, so a reply to a reused slot is recognised. */
 struct cs_slot {
     int64_t sent_ns;
-    int32_t node; /* -1 when free */
-    uint32_t gen; /* bumped on every reuse */
-    int32_t req;  /* index into reqs */
-    bool expired; /* timed out; a late reply may still answer its request */
-    bool hedge;   /* the hedged duplicate */
-    int32_t next_free;
+    int32_t node;      /* -1 when free */
+    uint32_t gen;      /* bumped on every reuse */
+    int32_t req;       /* index into reqs */
+    bool expired;      /* timed out; a late reply may still answer its request */
+    bool hedge;        /* the hedged duplicate */
+    int32_t next_free; /* the pool's link */
 };
 
 /* An attempt's deadline (for dispatch.timeout_ms), or for the hedge ring
@@ -181,7 +182,6 @@ struct cs_coord {
     bool cost_hold;          /* dispatch.cost_mode "sleep": costs hold the clock rather than spin */
     struct cs_batcher out;   /* requests, batched per node (dispatch.batch) */
     struct cs_loadgen load;  /* its share of the arrivals (loadgen.h) */
-    struct cs_policy_state policy_state;
     const struct cs_policy *policy;
 
     /* The coordinator's own queue (struct cs_pending), up to max_pending. */
@@ -189,10 +189,9 @@ struct cs_coord {
 
     /* Requests sent and not yet ended or still awaited by an attempt, and
      * the attempts in flight; both grow with the sum of the nodes' limits. */
-    struct cs_request *reqs;
-    int req_cap, req_free;
-    struct cs_slot *slots;
-    int slot_cap, free_head, in_flight;
+    struct cs_pool reqs;  /* struct cs_request */
+    struct cs_pool slots; /* struct cs_slot */
+    int in_flight;
     int expired_in_flight; /* of in_flight: attempts that timed out and are still awaited */
     struct cs_book book;   /* its nodes: in flight, limits (dispatch.window, or the node's servers
                              for a pull policy; 0 while a node is down), replies */

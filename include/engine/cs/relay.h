@@ -21,6 +21,7 @@
 #include "cs/clock.h"
 #include "cs/config.h"
 #include "cs/policy.h"
+#include "cs/pool.h"
 #include "cs/ring.h"
 #include "cs/transport.h"
 
@@ -48,9 +49,9 @@ struct cs_relay_req {
     uint64_t up_id; /* the dispatcher's id, carried back in the reply */
     int64_t service_ns, arrived_ns;
     uint32_t flags;
-    uint32_t gen; /* bumped at every reuse: the id to the node is gen << 32 | index */
-    int32_t node; /* -1 while it waits */
-    int32_t next_free;
+    uint32_t gen;      /* bumped at every reuse: the id to the node is gen << 32 | index */
+    int32_t node;      /* -1 while it waits */
+    int32_t next_free; /* the pool's link */
 };
 
 struct cs_relay {
@@ -60,14 +61,12 @@ struct cs_relay {
     int first_rank, nodes; /* its block: ranks first_rank .. first_rank + nodes - 1 */
     int first_node;        /* its node 0, 0-based among the run's nodes */
     const struct cs_policy *policy;
-    struct cs_policy_state policy_state;
     struct cs_book book;    /* its nodes: in flight, limits, when each last answered */
     struct cs_batcher down; /* requests, per node */
     struct cs_batcher back; /* replies, to the dispatcher */
     struct cs_ring waiting; /* ints: requests taken and not yet sent, oldest first */
     int queued_seen;        /* of them, the first ones already counted as queued */
-    struct cs_relay_req *reqs;
-    int req_cap, free_head;
+    struct cs_pool reqs;    /* struct cs_relay_req */
     int64_t cost_ns, message_cost_ns;
     bool cost_hold;
     int64_t window_start, window_end;

@@ -54,6 +54,8 @@ int cs_nodes_limit(const struct cs_scenario *s, int rank, int count);
 /* Servers of node `rank` (nodes.servers, else service.servers), and its
  * speed (nodes.speed). */
 double cs_node_servers(const struct cs_scenario *s, int rank);
+/* The most servers of any of the `count` nodes from rank `rank` on (at least 1). */
+int cs_nodes_servers_max(const struct cs_scenario *s, int rank, int count);
 double cs_node_speed(const struct cs_scenario *s, int rank);
 
 /* Servers of the first service_nodes nodes together. */
