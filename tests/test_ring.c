@@ -1,9 +1,15 @@
 /* The growable FIFO: order kept across wrap-around and growth, the cap,
- * and compaction in place. */
+ * and compaction in place. The record pool: records keep their index and
+ * contents as it grows, a record given back is the next one taken, new
+ * ones start blank. */
 #include "test_common.h"
 
 #include "cs/common.h"
+#include "cs/pool.h"
 #include "cs/ring.h"
+
+#include <stddef.h>
+#include <stdlib.h>
 
 static void order_survives_wrapping_and_growing(void **state)
 {
@@ -60,12 +66,60 @@ static void compaction_keeps_order_in_place(void **state)
     cs_ring_free(&r);
 }
 
+struct rec {
+    int64_t value;
+    int32_t node;
+    int32_t next_free;
+};
+
+static void the_pool_keeps_records_by_index(void **state)
+{
+    (void)state;
+    static const struct rec blank = {.node = -1};
+    struct cs_pool p;
+    cs_pool_init(&p, sizeof(struct rec), offsetof(struct rec, next_free), 2, &blank);
+    int taken[100];
+    for (int i = 0; i < 100; i++) { /* grows 2, 4, ..., 128 */
+        taken[i] = cs_pool_take(&p);
+        assert_true(taken[i] >= 0 && taken[i] < p.cap);
+        struct rec *r = cs_pool_at(&p, taken[i]);
+        assert_int_equal(r->node, -1); /* new: blank */
+        r->value = 1000 + i;
+        r->node = i;
+    }
+    assert_int_equal(p.cap, 128);
+    for (int i = 0; i < 100; i++) { /* every index distinct, every record as written */
+        const struct rec *r = cs_pool_at(&p, taken[i]);
+        assert_int_equal(r->value, 1000 + i);
+        assert_int_equal(r->node, i);
+        for (int j = 0; j < i; j++)
+            assert_int_not_equal(taken[i], taken[j]);
+    }
+    cs_pool_put(&p, taken[17]);
+    cs_pool_put(&p, taken[42]);
+    assert_int_equal(cs_pool_take(&p), taken[42]); /* the last given back first */
+    int again = cs_pool_take(&p);
+    assert_int_equal(again, taken[17]);
+    assert_int_equal(((struct rec *)cs_pool_at(&p, again))->value, 1017); /* as it was given back */
+    assert_int_equal(p.cap, 128);
+    cs_pool_free(&p);
+
+    int cap = 0;
+    int *v = cs_grow(NULL, &cap, sizeof(int), 3);
+    assert_non_null(v);
+    assert_int_equal(cap, 3);
+    v = cs_grow(v, &cap, sizeof(int), 3);
+    assert_int_equal(cap, 6);
+    free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(order_survives_wrapping_and_growing),
         cmocka_unit_test(the_ring_stops_at_its_max),
         cmocka_unit_test(compaction_keeps_order_in_place),
+        cmocka_unit_test(the_pool_keeps_records_by_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

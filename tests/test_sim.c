@@ -292,7 +292,7 @@ static void a_late_node_keeps_its_servers_schedule(void **state)
         struct cs_scenario sc;
         sim_scenario(&sc, json);
         struct cs_node n;
-        assert_int_equal(cs_node_start(&n, &sc, 1, 1, &s.tps[1], 0, NULL), CS_OK);
+        assert_int_equal(cs_node_start(&n, &sc, 1, 1, &s.tps[1], &s.endpoints[1].clock, 0, NULL), CS_OK);
         for (uint64_t id = 1; id <= 2; id++) {
             struct cs_msg m = {.kind = CS_MSG_REQUEST, .flags = CS_REQ_MEASURED, .id = id, .service_ns = CS_NS_PER_MS};
             assert_int_equal(cs_node_on_message(&n, &m, 1, 0, 0), CS_OK);

@@ -8,6 +8,7 @@
 
 #include "cs/common.h"
 #include "cs/jsonpath.h"
+#include "cs/pool.h"
 
 #define COL 22 /* width of a value column */
 
@@ -102,12 +103,10 @@ struct leaves {
 static int add_leaf(struct leaves *l, const char *key, const cJSON *item)
 {
     if (l->n == l->cap) {
-        int cap = l->cap ? 2 * l->cap : 64;
-        struct leaf *v = realloc(l->v, (size_t)cap * sizeof(*v));
+        struct leaf *v = cs_grow(l->v, &l->cap, sizeof(*v), 64);
         if (!v)
             return CS_E_NOMEM;
         l->v = v;
-        l->cap = cap;
     }
     char *text = cJSON_PrintUnformatted(item);
     if (!text)

@@ -13,6 +13,7 @@
  * the node is still working on it.
  */
 #include "cs/coordinator.h"
+#include "cs/role.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -1025,3 +1026,24 @@ void cs_coord_interval(struct cs_coord *c, int64_t now, struct cs_interval_row *
 {
     cs_intervals_close(&c->intervals, now, c->in_flight, c->pending.count, row);
 }
+
+/* ---- the coordinator as a role (role.h) ---- */
+
+static int coord_turn(void *self, int64_t early_ns)
+{
+    (void)early_ns; /* its work is due at its own times: arrivals, deadlines, batches */
+    return cs_coord_turn(self);
+}
+static int64_t coord_next_event(const void *self)
+{
+    return cs_coord_next_event(self);
+}
+static bool coord_done(const void *self)
+{
+    return cs_coord_done(self);
+}
+static void coord_woke(void *self, int64_t due_ns, int64_t woke_ns)
+{
+    cs_coord_woke(self, due_ns, woke_ns);
+}
+const struct cs_role_ops cs_coord_role = {coord_turn, coord_next_event, coord_done, coord_woke};

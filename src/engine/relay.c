@@ -4,6 +4,7 @@
  * way. Like the coordinator it does not wait, sleep or talk MPI.
  */
 #include "cs/relay.h"
+#include "cs/role.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -300,3 +301,20 @@ int64_t cs_relay_next_event(const struct cs_relay *rl)
     int64_t a = cs_batcher_due(&rl->down), b = cs_batcher_due(&rl->back);
     return a < b ? a : b;
 }
+
+/* ---- the relay as a role (role.h) ---- */
+
+static int relay_turn(void *self, int64_t early_ns)
+{
+    (void)early_ns;
+    return cs_relay_turn(self);
+}
+static int64_t relay_next_event(const void *self)
+{
+    return cs_relay_next_event(self);
+}
+static bool relay_done(const void *self)
+{
+    return ((const struct cs_relay *)self)->shutdown;
+}
+const struct cs_role_ops cs_relay_role = {relay_turn, relay_next_event, relay_done, NULL};

@@ -4,6 +4,7 @@
  * emulates service by deadlines; it does not sleep or spin itself.
  */
 #include "cs/service_node.h"
+#include "cs/role.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -60,12 +61,13 @@ int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacit
 }
 
 int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, int service_nodes,
-                  const struct cs_transport *tp, int64_t t0, struct cs_histogram *service)
+                  const struct cs_transport *tp, const struct cs_clock *clk, int64_t t0, struct cs_histogram *service)
 {
     int64_t ws, we;
     cs_scenario_window(sc, t0, &ws, &we);
     int rc = cs_node_init(n, (int)cs_node_servers(sc, rank), cs_node_speed(sc, rank), sc->nodes.queue_capacity, tp, ws,
                           we, service);
+    n->clk = clk;
     n->t0 = t0;
     n->rank = rank;
     n->overhead_ns = (int64_t)llround(sc->model.node_overhead_us * 1e3);
@@ -202,6 +204,8 @@ int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int count, int
         if (rc != CS_OK)
             return rc;
     }
+    if (n->queue.count + n->busy > n->depth_max)
+        n->depth_max = n->queue.count + n->busy;
     return CS_OK;
 }
 
@@ -307,3 +311,49 @@ int64_t cs_node_next_deadline(const struct cs_node *n)
             next = n->servers[i].deadline_ns;
     return next;
 }
+
+/* ---- the node as a role (role.h) ---- */
+
+/* A turn at its clock's now: the service ends and batches due first, then
+ * every message that has arrived, then the servers' next requests. A
+ * node serving in spin mode burns the CPU to its deadlines, so it takes
+ * nothing early. */
+static int node_turn(void *self, int64_t early_ns)
+{
+    struct cs_node *n = self;
+    const struct cs_clock *clk = n->clk;
+    if (!n->catch_up)
+        early_ns = 0;
+    int r, work = 0;
+    if (cs_node_next_deadline(n) <= cs_clock_now(clk) + early_ns) {
+        if ((r = cs_node_advance(n, cs_clock_now(clk), early_ns)) < 0)
+            return r;
+        work += r;
+    }
+    struct cs_msg m[CS_BATCH_MAX];
+    int src;
+    while ((r = n->tp->poll(n->tp->ctx, m, &src)) > 0) {
+        int rc = cs_node_on_message(n, m, r, src, cs_clock_now(clk));
+        if (rc)
+            return rc;
+        work++;
+    }
+    if (r < 0 || n->shutdown)
+        return r < 0 ? r : work;
+    while ((r = cs_node_advance(n, cs_clock_now(clk), early_ns)) > 0)
+        work += r;
+    return r < 0 ? r : work;
+}
+static int64_t node_next_event(const void *self)
+{
+    return cs_node_next_deadline(self);
+}
+static bool node_done(const void *self)
+{
+    return ((const struct cs_node *)self)->shutdown;
+}
+static void node_woke(void *self, int64_t due_ns, int64_t woke_ns)
+{
+    cs_node_woke(self, due_ns, woke_ns);
+}
+const struct cs_role_ops cs_node_role = {node_turn, node_next_event, node_done, node_woke};

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cs/pool.h"
+
 /* Overloaded: arrivals over the capacity by this factor, with at least
  * this many in the interval, or a queue of this many seconds of the
  * capacity's work (and at least this many requests). */
@@ -83,12 +85,9 @@ void cs_intervals_close(struct cs_intervals *v, int64_t now, int in_flight, int 
     };
     judge(v, row, iv->rejected);
     if (v->series_n == v->series_cap) {
-        int cap = v->series_cap ? 2 * v->series_cap : 64;
-        struct cs_interval_row *grown = realloc(v->series, (size_t)cap * sizeof(*grown));
-        if (grown) {
+        struct cs_interval_row *grown = cs_grow(v->series, &v->series_cap, sizeof(*grown), 64);
+        if (grown)
             v->series = grown;
-            v->series_cap = cap;
-        }
     }
     if (v->series_n < v->series_cap) /* else out of memory: the series is cut short */
         v->series[v->series_n++] = *row;

@@ -4,6 +4,7 @@
  */
 #include "cs/pool.h"
 
+#include <limits.h>
 #include <stdlib.h>
 
 #include "cs/common.h"
@@ -21,16 +22,26 @@ void cs_pool_free(struct cs_pool *p)
     p->free = -1;
 }
 
+void *cs_grow(void *items, int *cap, size_t size, int initial)
+{
+    if (*cap > INT_MAX / 2)
+        return NULL;
+    int more = *cap ? 2 * *cap : (initial > 0 ? initial : 1);
+    void *v = realloc(items, (size_t)more * size);
+    if (v)
+        *cap = more;
+    return v;
+}
+
 int cs_pool_grow(struct cs_pool *p)
 {
-    if (p->cap > INT32_MAX / 2)
-        return CS_E_NOMEM;
-    int32_t cap = p->cap ? p->cap * 2 : p->initial;
-    char *n = realloc(p->items, (size_t)cap * p->size);
+    int old = p->cap;
+    char *n = cs_grow(p->items, &p->cap, p->size, p->initial);
     if (!n)
         return CS_E_NOMEM;
     p->items = n;
-    for (int32_t i = p->cap; i < cap; i++) { /* chained in index order, the first new one first */
+    int cap = p->cap;
+    for (int i = old; i < cap; i++) { /* chained in index order, the first new one first */
         void *rec = cs_pool_at(p, i);
         if (p->blank)
             memcpy(rec, p->blank, p->size);
@@ -39,7 +50,6 @@ int cs_pool_grow(struct cs_pool *p)
         int32_t next = i + 1 < cap ? i + 1 : p->free;
         memcpy((char *)rec + p->link, &next, sizeof(next));
     }
-    p->free = p->cap;
-    p->cap = cap;
+    p->free = old;
     return CS_OK;
 }

@@ -28,6 +28,7 @@
 #include "cs/coordinator.h"
 #include "cs/fileio.h"
 #include "cs/relay.h"
+#include "cs/role.h"
 #include "cs/scenario.h"
 #include "cs/service_node.h"
 
@@ -329,10 +330,11 @@ static void on_stop(const struct cs_run_options *opt, struct cs_coord *c, const 
 }
 
 /*
- * One role as the wait loop drives it: a dispatcher, a relay or a service
- * node. The loop takes a turn (every message waiting and the work that is
- * due), and when a turn finds nothing to do waits to the role's next
- * event in one of four ways:
+ * One role (role.h: a dispatcher, a relay or a service node) as the wait
+ * loop drives it on a rank. The loop takes a turn (every message waiting
+ * and the work that is due), and when a turn finds nothing to do waits to
+ * the role's next event in one of four ways, as the rank's side of the
+ * role plans it (struct wait_plan):
  *  - it burns the CPU (a node serving in spin mode);
  *  - it sleeps to the next event when no message could give it work (a
  *    node with every server busy);
@@ -356,22 +358,23 @@ struct wait_plan {
      * again, yielding, until the event); false: a plain nap. */
     bool exact;
 };
-struct role_ops {
-    /* Messages taken and work done: > 0 some, 0 none, < 0 a CS_E code. */
-    int (*turn)(void *self, int64_t early_ns);
-    bool (*done)(const void *self);
-    /* Its wait at now: p->until comes holding when its clockwork is next
-     * due (INT64_MAX: never), the rest zeroed. */
+/* What a rank adds to its role. */
+struct rank_ops {
+    /* Its wait at now: p->until comes holding its next event (the
+     * role's, or its clockwork's if earlier; INT64_MAX: none), the rest
+     * zeroed. */
     void (*wait)(const void *self, int64_t now, struct wait_plan *p);
-    /* Optional: */
-    void (*woke)(void *self, int64_t due_ns, int64_t woke_ns);
-    /* A dispatcher's clockwork (progress, checkpoints, intervals): done at
-     * now, returns when it is next due. */
+    /* Optional: before each turn (a dispatcher: a stop signal). */
+    void (*before_turn)(void *self);
+    /* Optional: a dispatcher's clockwork (progress, checkpoints,
+     * intervals): done at now, returns when it is next due. */
     int64_t (*tick)(void *self, int64_t now);
 };
 struct role {
-    const struct role_ops *ops;
-    void *self;
+    const struct cs_role_ops *ops; /* the state machine's (role.h) */
+    void *machine;
+    const struct rank_ops *rank;
+    void *self;         /* the rank's side of it */
     int64_t first_tick; /* with tick: when it is first due */
 };
 
@@ -413,7 +416,14 @@ static int64_t idle_poll(const struct cs_scenario *sc, const struct cs_host *h, 
 static void woke(const struct role *r, int64_t due, int64_t now)
 {
     if (r->ops->woke)
-        r->ops->woke(r->self, due, now);
+        r->ops->woke(r->machine, due, now);
+}
+
+static int turn(const struct role *r, int64_t early_ns)
+{
+    if (r->rank->before_turn)
+        r->rank->before_turn(r->self);
+    return r->ops->turn(r->machine, early_ns);
 }
 
 /* Spin for up to SPIN_NS (CHASE_NS when chasing), but not past until. On
@@ -422,7 +432,7 @@ static int spin(struct waiter *w, const struct role *r, int64_t now, int64_t unt
 {
     int64_t look = w->chase ? CHASE_NS : SPIN_NS, end = now + look < until ? now + look : until;
     int work;
-    while ((work = r->ops->turn(r->self, 0)) == 0 && cs_now_ns() < end)
+    while ((work = turn(r, 0)) == 0 && cs_now_ns() < end)
         if (w->h->oversubscribed)
             sched_yield();
     return work;
@@ -442,7 +452,7 @@ static int wait_on_bell(struct waiter *w, const struct role *r, int64_t now, int
         }
     }
     cs_bell_arm(bell);
-    if ((work = r->ops->turn(r->self, 0)) != 0) { /* the last look before sleeping */
+    if ((work = turn(r, 0)) != 0) { /* the last look before sleeping */
         cs_bell_disarm(bell);
         dry_note(&w->dry, cs_now_ns() - now);
     } else if ((w->chase = cs_mpi_due(&w->tp, cs_now_ns()))) {
@@ -461,15 +471,16 @@ static int wait_on_bell(struct waiter *w, const struct role *r, int64_t now, int
 static int wait_loop(struct waiter *w, const struct role *r)
 {
     const struct cs_host *h = w->h;
-    int64_t next_tick = r->ops->tick ? r->first_tick : INT64_MAX;
-    while (!r->ops->done(r->self)) {
-        int work = r->ops->turn(r->self, cs_sleeper_early_ns(&w->sleeper));
+    int64_t next_tick = r->rank->tick ? r->first_tick : INT64_MAX;
+    while (!r->ops->done(r->machine)) {
+        int work = turn(r, cs_sleeper_early_ns(&w->sleeper));
         int64_t now = cs_now_ns();
         if (now >= next_tick)
-            next_tick = r->ops->tick(r->self, now);
+            next_tick = r->rank->tick(r->self, now);
         if (work == 0) {
-            struct wait_plan p = {.until = next_tick};
-            r->ops->wait(r->self, now, &p);
+            int64_t next = r->ops->next_event(r->machine);
+            struct wait_plan p = {.until = next < next_tick ? next : next_tick};
+            r->rank->wait(r->self, now, &p);
             int64_t until = p.until, due = p.poll_ns < until - now ? now + p.poll_ns : until;
             if (p.burn) {
                 while (cs_now_ns() < due)
@@ -510,29 +521,17 @@ struct dispatcher {
     struct cs_interval_row row;
 };
 
-static int dispatcher_turn(void *self, int64_t early_ns)
+static void dispatcher_before_turn(void *self)
 {
-    (void)early_ns;
     struct dispatcher *d = self;
     if (cs_stop_signal && !cs_coord_stopped(d->c))
         on_stop(d->opt, d->c, d->h);
-    return cs_coord_turn(d->c);
-}
-static bool dispatcher_done(const void *self)
-{
-    return cs_coord_done(((const struct dispatcher *)self)->c);
-}
-static void dispatcher_woke(void *self, int64_t due_ns, int64_t woke_ns)
-{
-    cs_coord_woke(((struct dispatcher *)self)->c, due_ns, woke_ns);
 }
 /* Polling for replies: it sleeps only when none is outstanding and its
  * next event is over COORD_SLEEP_MIN_NS away. */
 static void dispatcher_wait(const void *self, int64_t now, struct wait_plan *p)
 {
     const struct cs_coord *c = ((const struct dispatcher *)self)->c;
-    int64_t next = cs_coord_next_event(c);
-    p->until = next < p->until ? next : p->until;
     p->poll_ns = cs_coord_outstanding(c) == 0 && p->until - now > COORD_SLEEP_MIN_NS ? p->until - now : 0;
     p->exact = true;
 }
@@ -567,11 +566,9 @@ static int64_t dispatcher_tick(void *self, int64_t now)
     }
     return d->next_tick += d->tick_ns;
 }
-static const struct role_ops dispatcher_ops = {
-    .turn = dispatcher_turn,
-    .done = dispatcher_done,
+static const struct rank_ops dispatcher_ops = {
     .wait = dispatcher_wait,
-    .woke = dispatcher_woke,
+    .before_turn = dispatcher_before_turn,
     .tick = dispatcher_tick,
 };
 
@@ -599,7 +596,7 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
                                .next_row = t0 + interval_ns,
                                .next_checkpoint = t0};
         d.next_tick = t0 + d.tick_ns;
-        const struct role r = {&dispatcher_ops, &d, d.next_tick};
+        const struct role r = {&cs_coord_role, c, &dispatcher_ops, &d, d.next_tick};
         if (opt->timeseries)
             cs_timeseries_header(opt->timeseries, opt->timeseries_json);
         run_t0 = t0;
@@ -617,33 +614,19 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
 /* A relay as a role: with a peer on another host it polls every
  * run.idle_poll_us (at most IDLE_POLL_MAX_NS). */
 struct relay_role {
-    struct cs_relay *rl;
     int64_t idle_ns;
 };
-static int relay_turn(void *self, int64_t early_ns)
-{
-    (void)early_ns;
-    return cs_relay_turn(((struct relay_role *)self)->rl);
-}
-static bool relay_done(const void *self)
-{
-    return ((const struct relay_role *)self)->rl->shutdown;
-}
 static void relay_wait(const void *self, int64_t now, struct wait_plan *p)
 {
     (void)now;
-    const struct relay_role *rr = self;
-    int64_t next = cs_relay_next_event(rr->rl);
-    p->until = next < p->until ? next : p->until;
-    p->poll_ns = rr->idle_ns;
+    p->poll_ns = ((const struct relay_role *)self)->idle_ns;
 }
-static const struct role_ops relay_ops = {.turn = relay_turn, .done = relay_done, .wait = relay_wait};
+static const struct rank_ops relay_ops = {.wait = relay_wait};
 
 /* A service node as a role (below). */
 struct node_role {
     struct cs_node *n;
     int64_t idle_ns;
-    const struct cs_transport *tp;
     bool spin;
 };
 
@@ -688,8 +671,8 @@ static int relay_start(struct role_run *x, struct waiter *w, int rank, struct ro
     waiter_hears(w, 0);
     for (int i = 0; i < rl->nodes; i++)
         waiter_hears(w, rl->first_rank + i);
-    x->role.relay = (struct relay_role){rl, idle_poll(x->sc, x->h, false)};
-    *r = (struct role){&relay_ops, &x->role.relay, 0};
+    x->role.relay = (struct relay_role){idle_poll(x->sc, x->h, false)};
+    *r = (struct role){&cs_relay_role, rl, &relay_ops, &x->role.relay, 0};
     return CS_OK;
 }
 
@@ -706,60 +689,27 @@ static int run_relay(MPI_Comm comm, const struct cs_scenario *sc, int nodes, con
  * Without a doorbell (a feeder, a dispatcher or a relay, on another host)
  * it polls every run.idle_poll_us, scaled up when ranks outnumber cores
  * (at most IDLE_POLL_MAX_NS). */
-static int node_turn(void *self, int64_t early_ns)
-{
-    struct node_role *nr = self;
-    struct cs_node *n = nr->n;
-    struct cs_msg m[CS_BATCH_MAX];
-    int src, r, work = 0;
-    while ((r = nr->tp->poll(nr->tp->ctx, m, &src)) > 0) {
-        int rc = cs_node_on_message(n, m, r, src, cs_now_ns());
-        if (rc)
-            return rc;
-        work++;
-    }
-    if (r < 0 || n->shutdown)
-        return r < 0 ? r : work;
-    while ((r = cs_node_advance(n, cs_now_ns(), nr->spin ? 0 : early_ns)) > 0)
-        work += r;
-    return r < 0 ? r : work;
-}
-static bool node_done(const void *self)
-{
-    return ((const struct node_role *)self)->n->shutdown;
-}
-static void node_woke(void *self, int64_t due_ns, int64_t woke_ns)
-{
-    cs_node_woke(((struct node_role *)self)->n, due_ns, woke_ns);
-}
 static void node_wait(const void *self, int64_t now, struct wait_plan *p)
 {
     const struct node_role *nr = self;
-    int64_t next = cs_node_next_deadline(nr->n);
-    p->until = next < p->until ? next : p->until;
     p->deaf = !cs_node_has_free_server(nr->n);
     p->poll_ns = p->deaf ? p->until - now : nr->idle_ns;
     p->burn = nr->spin && nr->n->busy > 0;
     p->exact = true;
 }
-static const struct role_ops node_ops = {
-    .turn = node_turn,
-    .done = node_done,
-    .wait = node_wait,
-    .woke = node_woke,
-};
+static const struct rank_ops node_ops = {.wait = node_wait};
 
 /* A node hears its feeders (the dispatchers, or the relays). */
 static int node_start(struct role_run *x, struct waiter *w, int rank, struct role *r)
 {
     struct cs_node *n = x->machine;
-    int rc = cs_node_start(n, x->sc, rank, x->nodes, &w->tp.ops, x->t0, NULL);
+    int rc = cs_node_start(n, x->sc, rank, x->nodes, &w->tp.ops, &cs_real_clock, x->t0, NULL);
     if (rc)
         return rc;
     for (int f = cs_feeder_first(x->sc); f < cs_feeder_first(x->sc) + cs_feeders(x->sc); f++)
         waiter_hears(w, f);
-    x->role.node = (struct node_role){n, idle_poll(x->sc, x->h, true), &w->tp.ops, x->sc->service.mode == CS_MODE_SPIN};
-    *r = (struct role){&node_ops, &x->role.node, 0};
+    x->role.node = (struct node_role){n, idle_poll(x->sc, x->h, true), x->sc->service.mode == CS_MODE_SPIN};
+    *r = (struct role){&cs_node_role, n, &node_ops, &x->role.node, 0};
     return CS_OK;
 }
 

@@ -15,7 +15,9 @@
 #include "cs/common.h"
 #include "cs/coordinator.h"
 #include "cs/heap.h"
+#include "cs/pool.h"
 #include "cs/relay.h"
+#include "cs/role.h"
 #include "cs/scenario.h"
 #include "cs/service_node.h"
 #include "vnet.h"
@@ -47,12 +49,10 @@ static bool letter_before(const struct cs_vletter *a, const struct cs_vletter *b
 static int inbox_push(struct cs_vinbox *h, const struct cs_vletter *l)
 {
     if (h->n == h->cap) {
-        int cap = h->cap ? 2 * h->cap : 2;
-        struct cs_vletter *v = realloc(h->v, (size_t)cap * sizeof(*v));
+        struct cs_vletter *v = cs_grow(h->v, &h->cap, sizeof(*v), 2);
         if (!v)
             return CS_E_NOMEM;
         h->v = v;
-        h->cap = cap;
     }
     int i = h->n++;
     while (i > 0 && letter_before(l, &h->v[(i - 1) / 2])) {
@@ -93,12 +93,10 @@ static int64_t inbox_next(const struct cs_vinbox *h)
 static int wake_push(struct cs_vnet *s, int64_t t, int32_t id)
 {
     if (s->wakes_n == s->wakes_cap) {
-        int cap = s->wakes_cap ? 2 * s->wakes_cap : 1024;
-        struct cs_due *v = realloc(s->wakes, (size_t)cap * sizeof(*v));
+        struct cs_due *v = cs_grow(s->wakes, &s->wakes_cap, sizeof(*v), 1024);
         if (!v)
             return CS_E_NOMEM;
         s->wakes = v;
-        s->wakes_cap = cap;
     }
     cs_heap_push(s->wakes, &s->wakes_n, t, id);
     return CS_OK;
@@ -245,88 +243,54 @@ struct vrun {
     struct cs_virtual_stats *st;
 };
 
-/* A dispatcher takes one turn at its own time (its work moves that time
- * on), rolls its intervals as mpi_run.c does, and is woken again when it
- * next has mail or work: at once, or when its work is over, if it has
- * some due already. One turn at a time, so that what the other ranks do
- * meanwhile (a reply, a token) reaches it when it would on ranks. */
-static int dispatcher_wake(struct vrun *v, int d)
+/* The role of rank r (role.h): its table and its state machine. */
+static const struct cs_role_ops *role_of(const struct vrun *v, int r, void **self)
 {
-    struct cs_coord *c = &v->coords[d];
-    struct cs_vendpoint *e = &v->net.endpoints[d];
-    struct cs_interval_row row;
-    if (cs_coord_done(c))
+    if (r < v->dispatchers) {
+        *self = &v->coords[r];
+        return &cs_coord_role;
+    }
+    if (r < v->first) {
+        *self = &v->rls[r - v->dispatchers];
+        return &cs_relay_role;
+    }
+    *self = &v->ns[r - v->first];
+    return &cs_node_role;
+}
+
+/* A rank takes one turn at its own time (a dispatcher's or a relay's work
+ * moves that time on) and is woken again when it next has mail or work:
+ * at once, or when its work is over, if it has some due already. One turn
+ * at a time, so that what the other ranks do meanwhile (a reply, a token)
+ * reaches it when it would on ranks. A dispatcher also rolls its
+ * intervals, as mpi_run.c's clockwork does. */
+static int role_wake(struct vrun *v, int r)
+{
+    void *self;
+    const struct cs_role_ops *ops = role_of(v, r, &self);
+    struct cs_vendpoint *e = &v->net.endpoints[r];
+    if (ops->done(self))
         return CS_OK;
-    int rc = cs_coord_turn(c);
+    int rc = ops->turn(self, 0);
     if (rc < 0)
         return rc;
-    if (e->now >= v->next_row[d]) {
-        cs_coord_interval(c, e->now, &row);
-        v->next_row[d] += v->interval_ns;
-    }
-    if (cs_coord_done(c)) {
-        cs_coord_interval(c, e->now, &row); /* the last, partial interval */
-        return CS_OK;
-    }
-    int64_t next = cs_coord_next_event(c);
-    if (v->next_row[d] < next)
-        next = v->next_row[d];
-    return wake_next(&v->net, d, next > e->now ? next : e->now);
-}
-
-/* A relay likewise, until the dispatcher's shutdown has passed through it. */
-static int relay_wake(struct vrun *v, int i)
-{
-    struct cs_relay *rl = &v->rls[i];
-    int rank = v->dispatchers + i;
-    struct cs_vendpoint *e = &v->net.endpoints[rank];
-    if (rl->shutdown)
-        return CS_OK;
-    int rc = cs_relay_turn(rl);
-    if (rc < 0 || rl->shutdown)
-        return rc < 0 ? rc : CS_OK;
-    int64_t next = cs_relay_next_event(rl);
-    return wake_next(&v->net, rank, next > e->now ? next : e->now);
-}
-
-/* A node handles its events up to t, each at its own time (service ends
- * and letters, in time order), and says when it next has one. */
-static int node_wake(struct vrun *v, int i, int64_t t)
-{
-    struct cs_node *n = &v->ns[i];
-    int rank = v->first + i;
-    struct cs_vendpoint *e = &v->net.endpoints[rank];
-    struct cs_vinbox *q = &v->net.inbox[rank];
-    int rc;
-    while (!n->shutdown) {
-        int64_t letter = inbox_next(q), end = cs_node_next_deadline(n);
-        int64_t at = letter < end ? letter : end;
-        if (at > t)
-            break;
-        e->now = at;
-        if (end <= at && (rc = cs_node_advance(n, at, 0)) < 0)
-            return rc;
-        struct cs_msg m[CS_BATCH_MAX];
-        int src;
-        while ((rc = lb_poll(e, m, &src)) > 0) {
-            if ((rc = cs_node_on_message(n, m, rc, src, at)) != CS_OK)
-                return rc;
-            int depth = n->queue.count + n->busy;
-            if (depth > v->st->max_node_depth)
-                v->st->max_node_depth = depth;
+    int64_t next = INT64_MAX;
+    if (r < v->dispatchers) {
+        struct cs_interval_row row;
+        if (e->now >= v->next_row[r]) {
+            cs_coord_interval(&v->coords[r], e->now, &row);
+            v->next_row[r] += v->interval_ns;
         }
-        if ((rc = cs_node_advance(n, at, 0)) < 0)
-            return rc;
+        if (ops->done(self))
+            cs_coord_interval(&v->coords[r], e->now, &row); /* the last, partial interval */
+        next = v->next_row[r];
     }
-    if (n->shutdown)
+    if (ops->done(self))
         return CS_OK;
-    /* A fault's edge with nothing else due: the node looks at itself. */
-    if (n->faults_n > 0) {
-        e->now = t;
-        if ((rc = cs_node_advance(n, t, 0)) < 0)
-            return rc;
-    }
-    return wake_next(&v->net, rank, cs_node_next_deadline(n));
+    int64_t due = ops->next_event(self);
+    if (due < next)
+        next = due;
+    return wake_next(&v->net, r, next > e->now ? next : e->now);
 }
 
 /* Set up every role of the plan at time 0: the nodes first (with jiq,
@@ -340,7 +304,8 @@ static int start_roles(struct vrun *v, const struct cs_trace *trace)
     for (int i = 0; i < v->nodes; i++) {
         struct cs_node *n = &v->ns[i];
         int rank = v->first + i;
-        if ((rc = cs_node_start(n, sc, rank, v->nodes, &s->tps[rank], 0, &v->service)) != CS_OK)
+        if ((rc = cs_node_start(n, sc, rank, v->nodes, &s->tps[rank], &s->endpoints[rank].clock, 0, &v->service)) !=
+            CS_OK)
             return rc;
         if (n->tell_idle && (rc = cs_node_advance(n, 0, 0)) < 0)
             return rc;
@@ -402,13 +367,7 @@ static int run_events(struct vrun *v)
                 return rc;
             continue;
         }
-        if (r < v->dispatchers)
-            rc = dispatcher_wake(v, r);
-        else if (r < v->first)
-            rc = relay_wake(v, r - v->dispatchers);
-        else
-            rc = node_wake(v, r - v->first, s->now);
-        if (rc)
+        if ((rc = role_wake(v, r)) != CS_OK)
             return rc;
     }
     return CS_OK;
@@ -477,6 +436,9 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
     if ((rc = start_roles(&v, trace)) || (rc = run_events(&v)) || (rc = collect(&v, r)))
         goto out;
     v.st->messages = v.net.messages;
+    for (int i = 0; i < nodes; i++)
+        if (v.ns[i].depth_max > v.st->max_node_depth)
+            v.st->max_node_depth = v.ns[i].depth_max;
     for (int d = 0; d < v.dispatchers; d++) {
         const struct cs_coord *c = &v.coords[d];
         const struct cs_ring *rings[] = {&c->deadlines, &c->resend_deadlines, &c->retries, &c->hedges};

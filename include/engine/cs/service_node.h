@@ -65,7 +65,8 @@ struct cs_server {
 
 struct cs_node {
     const struct cs_transport *tp;
-    int rank; /* named in its replies */
+    const struct cs_clock *clk; /* its time as a role (cs_node_role); the calls below take now */
+    int rank;                   /* named in its replies */
     int servers_n;
     int64_t idle_since;  /* when it last ran out of work; -1: never yet */
     int64_t overhead_ns; /* model.node_overhead_us: work per request beyond its service */
@@ -87,6 +88,7 @@ struct cs_node {
     struct cs_batcher out; /* replies, batched per feeder (dispatch.batch) */
     struct cs_server *servers;
     int busy;
+    int depth_max; /* most requests queued or in service at once, taking a message */
 
     uint64_t counters[CS_N__COUNT];
     struct cs_histogram *service; /* delivered, ns: its own, or one that every node of a
@@ -110,7 +112,7 @@ void cs_node_free(struct cs_node *n);
  * queue capacity, the measured window, and its feeders (the ranks that
  * may send to it: how many shutdowns end it, whom its idle tokens go to). */
 int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, int service_nodes,
-                  const struct cs_transport *tp, int64_t t0, struct cs_histogram *service);
+                  const struct cs_transport *tp, const struct cs_clock *clk, int64_t t0, struct cs_histogram *service);
 
 /* Handle one message of `count` items from rank src, received at time
  * now. A request that finds the queue full is answered at once with

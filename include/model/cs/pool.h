@@ -4,7 +4,8 @@
  * slots, a relay's requests. It starts at `initial` records and doubles when
  * none is free; a free record keeps the index of the next free one in an
  * int32_t at `link` bytes into it. An index stays valid as the pool grows,
- * a pointer from cs_pool_at only until the next take.
+ * a pointer from cs_pool_at only until the next take. And cs_grow, the
+ * doubling every growable array here uses.
  */
 #ifndef CS_POOL_H
 #define CS_POOL_H
@@ -17,8 +18,15 @@ struct cs_pool {
     char *items;
     size_t size, link;
     const void *blank; /* what a record starts as (NULL: zeroes) */
-    int32_t cap, free, initial;
+    int cap;
+    int32_t free;
+    int initial;
 };
+
+/* Room for one more element in an array of *cap elements of size bytes
+ * that doubles as it fills (`initial` at first): the array, moved perhaps,
+ * with *cap raised; NULL when out of memory (items and *cap as they were). */
+void *cs_grow(void *items, int *cap, size_t size, int initial);
 
 /* An empty pool; it allocates on the first take. */
 void cs_pool_init(struct cs_pool *p, size_t size, size_t link, int initial, const void *blank);
