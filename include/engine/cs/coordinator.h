@@ -6,9 +6,10 @@
  * transport, times them out after dispatch.timeout_ms and retries them on
  * another node (dispatch.retries), sends hedged duplicates
  * (dispatch.hedge_after_us or hedge_percentile), takes the first answer,
- * and records its latency from the request's intended arrival time. The driver
- * (mpi_run.c, or a test) calls cs_coord_turn() repeatedly and waits
- * between turns until cs_coord_next_event().
+ * and records its latency from the request's intended arrival time. The
+ * engine (or a test) calls cs_coord_turn() repeatedly and waits between
+ * turns until cs_coord_next_event(): both engines drive it as a role
+ * (cs_coord_role, role.h).
  */
 #ifndef CS_COORDINATOR_H
 #define CS_COORDINATOR_H

@@ -8,7 +8,8 @@
  * in a FIFO until one of its nodes has. It times nothing out: rank 0
  * does, and a late reply is forwarded all the same. Both directions are
  * batched as dispatch.batch says, so rank 0 talks to r relays instead of
- * N nodes and its batches fill N / r times faster.
+ * N nodes and its batches fill N / r times faster. Both engines drive it
+ * as a role (cs_relay_role, role.h).
  */
 #ifndef CS_RELAY_H
 #define CS_RELAY_H

@@ -5,8 +5,9 @@
  * dispatchers that may use it, or its relay: transport.h) and answers each
  * to the rank that sent it. A request starts on a free server with
  * deadline = start + requested service time x speed; its reply goes out
- * when the deadline is reached. The driver decides how to wait until the
- * next deadline or message (sleep or spin).
+ * when the deadline is reached. Both engines drive it as a role
+ * (cs_node_role, role.h); the engine decides how to wait until the next
+ * deadline or message (sleep or spin).
  */
 #ifndef CS_SERVICE_NODE_H
 #define CS_SERVICE_NODE_H
