@@ -90,7 +90,7 @@ static int64_t inbox_next(const struct cs_vinbox *h)
 
 /* ---- wake-ups: a growable min-heap of (time, rank) ---- */
 
-static int wake_push(struct cs_vnet *s, int64_t t, int32_t id)
+static int heap_push(struct cs_vnet *s, struct cs_due d)
 {
     if (s->wakes_n == s->wakes_cap) {
         struct cs_due *v = cs_grow(s->wakes, &s->wakes_cap, sizeof(*v), 1024);
@@ -98,8 +98,45 @@ static int wake_push(struct cs_vnet *s, int64_t t, int32_t id)
             return CS_E_NOMEM;
         s->wakes = v;
     }
-    cs_heap_push(s->wakes, &s->wakes_n, t, id);
+    cs_heap_push(s->wakes, &s->wakes_n, d.at_ns, d.id);
     return CS_OK;
+}
+
+/* A wake-up earlier than every other goes in front (the one there, if
+ * any, into the heap); the front is always the earliest. */
+static int wake_push(struct cs_vnet *s, int64_t t, int32_t id)
+{
+    struct cs_due d = {t, id};
+    if (s->has_front ? t >= s->front.at_ns : s->wakes_n > 0 && t >= s->wakes[0].at_ns)
+        return heap_push(s, d);
+    if (s->has_front) {
+        int rc = heap_push(s, s->front);
+        if (rc)
+            return rc;
+    }
+    s->front = d;
+    s->has_front = true;
+    return CS_OK;
+}
+
+static bool wakes_left(const struct cs_vnet *s)
+{
+    return s->has_front || s->wakes_n > 0;
+}
+
+/* When the earliest wake-up is due (wakes_left). */
+static int64_t wakes_next(const struct cs_vnet *s)
+{
+    return s->has_front ? s->front.at_ns : s->wakes[0].at_ns;
+}
+
+static struct cs_due wakes_pop(struct cs_vnet *s)
+{
+    if (s->has_front) {
+        s->has_front = false;
+        return s->front;
+    }
+    return cs_heap_pop(s->wakes, &s->wakes_n);
 }
 
 /* A rank is woken for its mail (the next letter to arrive), for its own
@@ -340,16 +377,16 @@ static int start_roles(struct vrun *v, const struct cs_trace *trace)
 static int run_events(struct vrun *v)
 {
     struct cs_vnet *s = &v->net;
-    while (s->ready_n > 0 || s->wakes_n > 0) {
+    while (s->ready_n > 0 || wakes_left(s)) {
         int r, rc;
         /* Those woken at this instant once the heap has none left at it:
          * a dispatcher then takes at one turn all the replies of the nodes
          * whose services end at this instant, as on ranks. */
-        if (s->ready_n > 0 && (s->wakes_n == 0 || s->wakes[0].at_ns > s->now)) {
+        if (s->ready_n > 0 && (!wakes_left(s) || wakes_next(s) > s->now)) {
             r = s->ready[--s->ready_n];
             s->flagged[r] = false;
         } else {
-            struct cs_due w = cs_heap_pop(s->wakes, &s->wakes_n);
+            struct cs_due w = wakes_pop(s);
             int kind = w.id % 4;
             r = w.id / 4;
             if (kind != WAKE_EDGE) {

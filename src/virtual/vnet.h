@@ -52,7 +52,13 @@ struct cs_vnet {
     struct cs_transport *tps;       /* [ranks] */
     uint64_t sent;                  /* items sent, all ranks (their seq) */
     uint64_t messages;              /* messages sent, all ranks */
-    struct cs_due *wakes;           /* a min-heap of wake-ups (id: the rank and the kind, virtual.c) */
+    /* The wake-ups (id: the rank and the kind, virtual.c): the earliest
+     * in front, when it came earlier than all the others, the rest in a
+     * min-heap. Most requests' next arrival is the earliest of all, and
+     * goes in front and out again without a walk through the heap. */
+    struct cs_due front;
+    bool has_front;
+    struct cs_due *wakes;
     int wakes_n, wakes_cap;
     int64_t *due; /* [2 * ranks]: each rank's live wake-up of each kind (its mail, its own
                      work) in the heap, INT64_MAX: none */
