@@ -142,7 +142,6 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
         sc->dispatch.hedge_after_us > 0 ? (int64_t)llround(sc->dispatch.hedge_after_us * 1e3) : INT64_MAX;
     c->retry_budget = (struct cs_budget){CS_BUDGET_BURST, sc->dispatch.retry_budget};
     c->hedge_budget = (struct cs_budget){CS_BUDGET_BURST, sc->dispatch.hedge_budget};
-    c->policy = &cs_policies[relays ? cs_policy_find("least_outstanding") : sc->dispatch.policy];
     uint64_t streams = (uint64_t)part->index * CS_STREAM_DISPATCHER;
     int rc = cs_loadgen_init(&c->load, sc, part->index, part->count, part->all_nodes, trace, t0, streams);
     if (rc != CS_OK) {
@@ -170,8 +169,10 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     cs_pool_init(&c->slots, sizeof(struct cs_slot), offsetof(struct cs_slot, next_free), INITIAL_RING, &free_slot);
 
     if (cs_batcher_init(&c->out, tp, nodes, part->first_rank, sc->dispatch.batch,
-                        (int64_t)llround(sc->dispatch.batch_wait_us * 1e3)))
+                        (int64_t)llround(sc->dispatch.batch_wait_us * 1e3))) {
+        cs_coord_free(c);
         return CS_E_NOMEM;
+    }
     c->node_full_limit = calloc((size_t)nodes, sizeof(int));
     c->node_timeouts = calloc((size_t)nodes, sizeof(int));
     c->node_down = calloc((size_t)nodes, sizeof(bool));
@@ -180,7 +181,8 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     c->served.n = relays ? part->all_nodes : nodes;
     c->served.completed = calloc((size_t)(c->served.n > 0 ? c->served.n : 1), sizeof(uint64_t));
     c->served.wait_ns = calloc((size_t)(c->served.n > 0 ? c->served.n : 1), sizeof(uint64_t));
-    if (cs_book_init(&c->book, nodes, c->policy, sc->dispatch.d, cs_nodes_servers_max(sc, part->first_rank, nodes)) !=
+    const struct cs_policy *policy = &cs_policies[relays ? cs_policy_find("least_outstanding") : sc->dispatch.policy];
+    if (cs_book_init(&c->book, nodes, policy, sc->dispatch.d, cs_nodes_servers_max(sc, part->first_rank, nodes)) !=
             CS_OK ||
         !c->served.completed || !c->served.wait_ns || !c->node_full_limit || !c->node_timeouts || !c->node_down ||
         !c->node_next_probe) {

@@ -45,7 +45,6 @@ int cs_relay_start(struct cs_relay *rl, const struct cs_scenario *sc, int rank, 
     rl->first_rank = p.first_rank;
     rl->first_node = p.first_rank - cs_first_node(sc);
     rl->nodes = block;
-    rl->policy = &cs_policies[sc->dispatch.policy];
     rl->cost_ns = (int64_t)llround(sc->dispatch.cost_us * 1e3);
     rl->message_cost_ns = (int64_t)llround(sc->dispatch.message_cost_us * 1e3);
     rl->cost_hold = sc->dispatch.cost_mode == CS_COST_SLEEP;
@@ -54,8 +53,8 @@ int cs_relay_start(struct cs_relay *rl, const struct cs_scenario *sc, int rank, 
     cs_pool_init(&rl->reqs, sizeof(struct cs_relay_req), offsetof(struct cs_relay_req, next_free), INITIAL_REQS,
                  &waiting_req);
     int64_t wait_ns = (int64_t)llround(sc->dispatch.batch_wait_us * 1e3);
-    if (cs_book_init(&rl->book, block, rl->policy, sc->dispatch.d, cs_nodes_servers_max(sc, rl->first_rank, block)) !=
-            CS_OK ||
+    if (cs_book_init(&rl->book, block, &cs_policies[sc->dispatch.policy], sc->dispatch.d,
+                     cs_nodes_servers_max(sc, rl->first_rank, block)) != CS_OK ||
         cs_batcher_init(&rl->down, tp, block, rl->first_rank, sc->dispatch.batch, wait_ns) != CS_OK ||
         cs_batcher_init(&rl->back, tp, 1, rl->up, sc->dispatch.batch, wait_ns) != CS_OK) {
         cs_relay_free(rl);

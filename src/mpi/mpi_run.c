@@ -350,7 +350,8 @@ static void on_stop(const struct cs_run_options *opt, struct cs_coord *c, const 
 /* How a role waits after a turn that found nothing to do. */
 struct wait_plan {
     int64_t until;   /* its next event; no later than when its clockwork is next due */
-    int64_t poll_ns; /* without a doorbell: how long it may go without looking for messages */
+    int64_t poll_ns; /* without a doorbell: how long it may go without looking for messages (0:
+                        it looks again at once) */
     bool deaf;       /* no message could give it work now: it sleeps to until */
     bool burn;       /* it waits by burning the CPU */
     /* Without a doorbell, it sleeps to an event allowing for the timer's

@@ -183,7 +183,6 @@ struct cs_coord {
     bool cost_hold;          /* dispatch.cost_mode "sleep": costs hold the clock rather than spin */
     struct cs_batcher out;   /* requests, batched per node (dispatch.batch) */
     struct cs_loadgen load;  /* its share of the arrivals (loadgen.h) */
-    const struct cs_policy *policy;
 
     /* The coordinator's own queue (struct cs_pending), up to max_pending. */
     struct cs_ring pending;

@@ -58,10 +58,9 @@ struct cs_relay_req {
 struct cs_relay {
     const struct cs_transport *tp;
     const struct cs_clock *clk;
-    int up;                /* the dispatcher's rank */
-    int first_rank, nodes; /* its block: ranks first_rank .. first_rank + nodes - 1 */
-    int first_node;        /* its node 0, 0-based among the run's nodes */
-    const struct cs_policy *policy;
+    int up;                 /* the dispatcher's rank */
+    int first_rank, nodes;  /* its block: ranks first_rank .. first_rank + nodes - 1 */
+    int first_node;         /* its node 0, 0-based among the run's nodes */
     struct cs_book book;    /* its nodes: in flight, limits, when each last answered */
     struct cs_batcher down; /* requests, per node */
     struct cs_batcher back; /* replies, to the dispatcher */

@@ -66,7 +66,8 @@ struct cs_server {
 
 struct cs_node {
     const struct cs_transport *tp;
-    const struct cs_clock *clk; /* its time as a role (cs_node_role); the calls below take now */
+    const struct cs_clock *clk; /* its time as a role (cs_node_role: set by cs_node_start, not
+                                   cs_node_init); the calls below take now */
     int rank;                   /* named in its replies */
     int servers_n;
     int64_t idle_since;  /* when it last ran out of work; -1: never yet */
