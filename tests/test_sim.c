@@ -279,6 +279,38 @@ static void a_reply_for_no_request_is_counted_not_trusted(void **state)
  * first was due to end, so a 2 ms late wake-up costs both replies time
  * but the server no capacity. Spin-emulated service needs the CPU, so
  * there the second request starts when the node gets to it. */
+/* An early wake-up adds no capacity to sleep-emulated service: a node
+ * woken 20 us before each deadline, with a 30 us early window, answers
+ * each request early, but the next starts when the last was due to end,
+ * so ten 100 us requests still take the server 1 ms. (Starting the next
+ * at once put an overloaded 125 us node 4-9% above its capacity on
+ * ranks.) */
+static void an_early_node_keeps_its_servers_schedule(void **state)
+{
+    (void)state;
+    struct cs_vnet s;
+    assert_int_equal(cs_vnet_open(&s, 2, 1), CS_OK);
+    struct cs_scenario sc;
+    sim_scenario(&sc, "{\"load\":{\"duration_s\":1,\"warmup_s\":0},\"service\":{\"mode\":\"sleep\"}}");
+    struct cs_node n;
+    assert_int_equal(cs_node_start(&n, &sc, 1, 1, &s.tps[1], &s.endpoints[1].clock, 0, NULL), CS_OK);
+    for (uint64_t id = 1; id <= 10; id++) {
+        struct cs_msg m = {.kind = CS_MSG_REQUEST, .flags = CS_REQ_MEASURED, .id = id, .service_ns = 100000};
+        assert_int_equal(cs_node_on_message(&n, &m, 1, 0, 0), CS_OK);
+    }
+    assert_int_equal(cs_node_advance(&n, 0, 0), 0); /* the first starts, due at 100 us */
+    for (int k = 1; k <= 10; k++) {
+        int64_t due = cs_node_next_deadline(&n);
+        assert_int_equal(due, k * 100000); /* the schedule, never pulled earlier */
+        assert_int_equal(cs_node_advance(&n, due - 20000, 30000), 1);
+    }
+    assert_int_equal(n.counters[CS_N_COMPLETED], 10);
+    assert_int_equal(n.counters[CS_N_SERVICE_NS], 10 * 100000);
+    assert_int_equal(n.counters[CS_N_BUSY_NS], 10 * 100000);
+    cs_node_free(&n);
+    cs_vnet_close(&s);
+}
+
 static void a_late_node_keeps_its_servers_schedule(void **state)
 {
     (void)state;
@@ -322,7 +354,8 @@ static void a_late_node_keeps_its_servers_schedule(void **state)
             assert_true(cs_node_advance(&n, 10 * CS_NS_PER_MS, 300000) >= 0);
         assert_int_equal(n.counters[CS_N_COMPLETED], 4);
         if (k == 0) {
-            assert_true(n.counters[CS_N_SERVICE_NS] - served < CS_NS_PER_MS);
+            /* each was done at its deadline: exactly the 10 us asked */
+            assert_int_equal(n.counters[CS_N_SERVICE_NS] - served, 2 * 10000);
             assert_true(n.service->max <= 3 * CS_NS_PER_MS);
         }
         cs_node_woke(&n, 0, CS_PAUSE_NS / 2);
@@ -1044,6 +1077,7 @@ int main(void)
         cmocka_unit_test(the_coordinator_pays_its_modelled_costs),
         cmocka_unit_test(a_pulling_node_waits_a_round_trip_for_its_next_request),
         cmocka_unit_test(a_late_node_keeps_its_servers_schedule),
+        cmocka_unit_test(an_early_node_keeps_its_servers_schedule),
         cmocka_unit_test(after_a_host_pause_replies_go_before_deadlines),
         cmocka_unit_test(a_coordinator_behind_its_arrivals_still_offers_the_whole_window),
     };

@@ -233,7 +233,12 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
         struct cs_server *s = &n->servers[i];
         if (!s->busy || s->deadline_ns > now + early_ns)
             continue;
-        int64_t delivered = now - s->start_ns;
+        /* Sleep-emulated service keeps the modelled server's schedule
+         * both ways: one finished early (the sleeper's early window) is
+         * done at its deadline, so that early wake-ups add no capacity;
+         * one finished late took the time it took (the host's). */
+        int64_t end = n->catch_up && s->deadline_ns > now ? s->deadline_ns : now;
+        int64_t delivered = end - s->start_ns;
         struct cs_msg r = {
             .kind = CS_MSG_REPLY,
             .flags = s->flags,
@@ -248,8 +253,7 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
         n->busy--;
         sent++;
         n->counters[CS_N_COMPLETED]++;
-        n->counters[CS_N_BUSY_NS] +=
-            in_window(n, s->start_ns, n->catch_up && s->deadline_ns < now ? s->deadline_ns : now);
+        n->counters[CS_N_BUSY_NS] += in_window(n, s->start_ns, n->catch_up ? s->deadline_ns : now);
         if (s->flags & CS_REQ_MEASURED) {
             n->counters[CS_N_MEASURED]++;
             n->counters[CS_N_SERVICE_NS] += (uint64_t)delivered;
@@ -264,8 +268,12 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
         struct cs_queued q = *(const struct cs_queued *)cs_ring_front(&n->queue);
         cs_ring_pop(&n->queue);
         int64_t requested = (int64_t)llround((double)q.service_ns * slow / n->speed);
-        int64_t start = now; /* never later: a server freed early (early_ns) starts at once */
-        if (n->catch_up && s->deadline_ns < now)
+        /* Sleep-emulated: when the request came, or when the server's last
+         * one was due to end, if later (before now after a late wake-up,
+         * after it after an early one). Spin-emulated service needs the
+         * CPU: it starts when the node gets to it. */
+        int64_t start = now;
+        if (n->catch_up)
             start = q.arrived_ns > s->deadline_ns ? q.arrived_ns : s->deadline_ns;
         *s = (struct cs_server){
             .busy = true,
