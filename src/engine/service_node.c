@@ -56,7 +56,7 @@ int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacit
     n->counters[CS_N_SERVERS] = (uint64_t)servers;
     if (n->owns_service)
         cs_hist_init(n->service);
-    cs_ring_init(&n->queue, sizeof(struct cs_queued), 4, INT32_MAX);
+    cs_ring_init(&n->queue, sizeof(struct cs_queued), 2, INT32_MAX);
     return cs_batcher_init(&n->out, tp, 1, 0, 1, 0);
 }
 

@@ -49,7 +49,7 @@ static bool letter_before(const struct cs_vletter *a, const struct cs_vletter *b
 static int inbox_push(struct cs_vinbox *h, const struct cs_vletter *l)
 {
     if (h->n == h->cap) {
-        struct cs_vletter *v = cs_grow(h->v, &h->cap, sizeof(*v), 2);
+        struct cs_vletter *v = cs_grow(h->v, &h->cap, sizeof(*v), 1);
         if (!v)
             return CS_E_NOMEM;
         h->v = v;
