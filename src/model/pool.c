@@ -11,7 +11,7 @@
 
 void cs_pool_init(struct cs_pool *p, size_t size, size_t link, int initial, const void *blank)
 {
-    *p = (struct cs_pool){.size = size, .link = link, .blank = blank, .free = -1, .initial = initial > 0 ? initial : 1};
+    *p = (struct cs_pool){.size = size, .link = link, .blank = blank, .free = -1, .initial = initial};
 }
 
 void cs_pool_free(struct cs_pool *p)

@@ -628,7 +628,6 @@ static const struct rank_ops relay_ops = {.wait = relay_wait};
 struct node_role {
     struct cs_node *n;
     int64_t idle_ns;
-    bool spin;
 };
 
 /* What a relay or a node on this rank starts from. */
@@ -695,7 +694,7 @@ static void node_wait(const void *self, int64_t now, struct wait_plan *p)
     const struct node_role *nr = self;
     p->deaf = !cs_node_has_free_server(nr->n);
     p->poll_ns = p->deaf ? p->until - now : nr->idle_ns;
-    p->burn = nr->spin && nr->n->busy > 0;
+    p->burn = !nr->n->catch_up && nr->n->busy > 0; /* spin-emulated service */
     p->exact = true;
 }
 static const struct rank_ops node_ops = {.wait = node_wait};
@@ -709,7 +708,7 @@ static int node_start(struct role_run *x, struct waiter *w, int rank, struct rol
         return rc;
     for (int f = cs_feeder_first(x->sc); f < cs_feeder_first(x->sc) + cs_feeders(x->sc); f++)
         waiter_hears(w, f);
-    x->role.node = (struct node_role){n, idle_poll(x->sc, x->h, true), x->sc->service.mode == CS_MODE_SPIN};
+    x->role.node = (struct node_role){n, idle_poll(x->sc, x->h, true)};
     *r = (struct role){&cs_node_role, n, &node_ops, &x->role.node, 0};
     return CS_OK;
 }

@@ -88,7 +88,7 @@ static int64_t inbox_next(const struct cs_vinbox *h)
     return h->n > 0 ? h->v[0].at_ns : INT64_MAX;
 }
 
-/* ---- wake-ups: a growable min-heap of (time, rank) ---- */
+/* ---- wake-ups: the earliest in front, the rest in a growable min-heap (vnet.h) ---- */
 
 static int heap_push(struct cs_vnet *s, struct cs_due d)
 {
