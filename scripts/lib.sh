@@ -95,7 +95,9 @@ cs_need_packages() {
     fi
     local missing=() p installed
     # One dpkg-query for all of them (one each cost a quarter second a run).
-    installed=" $(dpkg-query -W -f='${Package}:${Status}\n' "$@" 2>/dev/null |
+    # It exits 1 when one of them was never installed: under pipefail that
+    # must not end the script here, before it says what is missing.
+    installed=" $({ dpkg-query -W -f='${Package}:${Status}\n' "$@" 2>/dev/null || true; } |
         sed -n 's/^\([^:]*\):.*install ok installed$/\1/p' | tr '\n' ' ')"
     for p in "$@"; do
         [[ $installed == *" $p "* ]] || missing+=("$p")
