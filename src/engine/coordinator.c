@@ -24,41 +24,7 @@
 #include "cs/common.h"
 #include "cs/scenario.h"
 
-const char *const cs_coord_counter_names[CS_C__COUNT] = {
-    [CS_C_GENERATED] = "generated",
-    [CS_C_COMPLETED] = "completed",
-    [CS_C_REJECTED] = "rejected",
-    [CS_C_TIMED_OUT] = "timed_out",
-    [CS_C_FAILED] = "failed",
-    [CS_C_WARMUP_GENERATED] = "warmup_generated",
-    [CS_C_WARMUP_COMPLETED] = "warmup_completed",
-    [CS_C_WARMUP_REJECTED] = "warmup_rejected",
-    [CS_C_WARMUP_TIMED_OUT] = "warmup_timed_out",
-    [CS_C_WARMUP_FAILED] = "warmup_failed",
-    [CS_C_REJECTED_AT_NODES] = "rejected_at_nodes",
-    [CS_C_RETRIES] = "retries",
-    [CS_C_RETRIED_COMPLETED] = "retried_completed",
-    [CS_C_RETRIES_SKIPPED] = "retries_skipped",
-    [CS_C_HEDGES] = "hedges",
-    [CS_C_HEDGE_WINS] = "hedge_wins",
-    [CS_C_HEDGES_SKIPPED] = "hedges_skipped",
-    [CS_C_DUPLICATE_REPLIES] = "duplicate_replies",
-    [CS_C_LATE_REPLIES] = "late_replies",
-    [CS_C_WINDOW_COMPLETIONS] = "window_completions",
-    [CS_C_UNEXPECTED_REPLIES] = "unexpected_replies",
-    [CS_C_BUSY_NS] = "busy_ns",
-    [CS_C_IN_SYSTEM_NS] = "in_system_ns",
-    [CS_C_PENDING_MAX] = "pending_max",
-    [CS_C_WAKE_LATE_MAX_NS] = "wake_late_max_ns",
-    [CS_C_PAUSES] = "pauses",
-    [CS_C_MESSAGES_SENT] = "messages_sent",
-    [CS_C_ITEMS_SENT] = "items_sent",
-    [CS_C_MESSAGES_RECEIVED] = "messages_received",
-    [CS_C_ITEMS_RECEIVED] = "items_received",
-    [CS_C_IDLE_TOKENS] = "idle_tokens",
-    [CS_C_IDLE_REDUNDANT] = "idle_redundant",
-    [CS_C_OUT_AT_WINDOW_END] = "out_at_window_end",
-};
+const char *const cs_coord_counter_names[CS_C__COUNT] = {CS_COORD_COUNTERS(CS_COUNTER_NAME)};
 
 /* A turn generates at most this many arrivals and stops generating and
  * dispatching once it has worked this long, so that replies keep being

@@ -14,21 +14,7 @@
 #include "cs/common.h"
 #include "cs/scenario.h"
 
-const char *const cs_relay_counter_names[CS_R__COUNT] = {
-    [CS_R_RECEIVED] = "received",
-    [CS_R_WINDOW_RECEIVED] = "window_received",
-    [CS_R_FORWARDED] = "forwarded",
-    [CS_R_QUEUED] = "queued",
-    [CS_R_QUEUE_MAX] = "queue_max",
-    [CS_R_ABANDONED] = "abandoned",
-    [CS_R_UNEXPECTED] = "unexpected_replies",
-    [CS_R_IDLE_TOKENS] = "idle_tokens",
-    [CS_R_BUSY_NS] = "busy_ns",
-    [CS_R_MESSAGES_SENT] = "messages_sent",
-    [CS_R_ITEMS_SENT] = "items_sent",
-    [CS_R_MESSAGES_RECEIVED] = "messages_received",
-    [CS_R_ITEMS_RECEIVED] = "items_received",
-};
+const char *const cs_relay_counter_names[CS_R__COUNT] = {CS_RELAY_COUNTERS(CS_COUNTER_NAME)};
 
 #define INITIAL_REQS 1024
 static const struct cs_relay_req waiting_req = {.node = -1};

@@ -14,26 +14,7 @@
 #include "cs/policy.h"
 #include "cs/scenario.h"
 
-const char *const cs_node_counter_names[CS_N__COUNT] = {
-    [CS_N_RECEIVED] = "received",
-    [CS_N_COMPLETED] = "completed",
-    [CS_N_MEASURED] = "measured",
-    [CS_N_ABANDONED] = "abandoned",
-    [CS_N_BUSY_NS] = "busy_ns",
-    [CS_N_WINDOW_NS] = "window_ns",
-    [CS_N_SERVICE_NS] = "service_ns",
-    [CS_N_REQUESTED_NS] = "requested_ns",
-    [CS_N_REJECTED] = "rejected",
-    [CS_N_DROPPED] = "dropped",
-    [CS_N_SERVERS] = "servers",
-    [CS_N_HANDOFF_NS] = "handoff_ns",
-    [CS_N_HANDOFFS] = "handoffs",
-    [CS_N_WAKE_LATE_MAX_NS] = "wake_late_max_ns",
-    [CS_N_PAUSES] = "pauses",
-    [CS_N_MESSAGES_RECEIVED] = "messages_received",
-    [CS_N_MESSAGES_SENT] = "messages_sent",
-    [CS_N_IDLE_SENT] = "idle_tokens_sent",
-};
+const char *const cs_node_counter_names[CS_N__COUNT] = {CS_NODE_COUNTERS(CS_COUNTER_NAME)};
 
 int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacity, const struct cs_transport *tp,
                  int64_t window_start, int64_t window_end, struct cs_histogram *service)

@@ -32,49 +32,51 @@
 #include "cs/trace.h"
 #include "cs/transport.h"
 
-/* Coordinator counters, indexed by enum, named by cs_coord_counter_names.
+/* Coordinator counters, indexed by enum, named by cs_coord_counter_names
+ * (both made from one list: CS_COUNTER_NAME).
  * The request counters cover requests whose intended arrival lies in the
  * measured window; WARMUP_* cover the warm-up. Every request ends exactly
  * once: completed, rejected (by the coordinator's queue or by a node),
  * timed out (dispatch.timeout_ms with no retry, or the drain deadline) or
  * failed (it was retried, and no attempt was answered in time). */
-enum cs_coord_counter {
-    CS_C_GENERATED,
-    CS_C_COMPLETED,
-    CS_C_REJECTED,
-    CS_C_TIMED_OUT,
-    CS_C_FAILED,
-    CS_C_WARMUP_GENERATED,
-    CS_C_WARMUP_COMPLETED,
-    CS_C_WARMUP_REJECTED,
-    CS_C_WARMUP_TIMED_OUT,
-    CS_C_WARMUP_FAILED,
-    CS_C_REJECTED_AT_NODES,  /* of CS_C_REJECTED: a node's queue was full */
-    CS_C_RETRIES,            /* retry attempts sent (measured requests) */
-    CS_C_RETRIED_COMPLETED,  /* of CS_C_COMPLETED: answered after a retry was decided */
-    CS_C_RETRIES_SKIPPED,    /* retries due over dispatch.retry_budget */
-    CS_C_HEDGES,             /* hedged duplicates sent (measured requests) */
-    CS_C_HEDGE_WINS,         /* of CS_C_COMPLETED: the hedge answered first */
-    CS_C_HEDGES_SKIPPED,     /* hedges due when no other node had room, or over budget */
-    CS_C_DUPLICATE_REPLIES,  /* answers to requests already completed, discarded */
-    CS_C_LATE_REPLIES,       /* answers to requests that ended unanswered, discarded */
-    CS_C_WINDOW_COMPLETIONS, /* replies received inside the window, any request */
-    CS_C_UNEXPECTED_REPLIES, /* replies matching no attempt in flight */
-    CS_C_BUSY_NS,            /* time spent working inside the window */
-    CS_C_IN_SYSTEM_NS,       /* requests' time in the system inside the window, summed */
-    CS_C_PENDING_MAX,        /* deepest the coordinator's queue got */
-    CS_C_WAKE_LATE_MAX_NS,   /* longest the host let a timed wait overrun (cs_coord_woke) */
-    CS_C_PAUSES,             /* timed waits that overran by over CS_PAUSE_NS */
-    CS_C_MESSAGES_SENT,      /* transport messages sent, whole run (a batch is one) */
-    CS_C_ITEMS_SENT,         /* requests (and shutdowns) in them */
-    CS_C_MESSAGES_RECEIVED,  /* transport messages taken, whole run */
-    CS_C_ITEMS_RECEIVED,     /* replies (and idle tokens) in them */
-    CS_C_IDLE_TOKENS,        /* jiq: a node said a server of its is idle (whole run) */
-    CS_C_IDLE_REDUNDANT,     /* of those: the node was listed as often as it has servers */
-    CS_C_OUT_AT_WINDOW_END,  /* measured requests not ended when the window closed (generated
-                                late or still out): they end in the drain, their latency past it */
-    CS_C__COUNT
-};
+#define CS_COORD_COUNTERS(X)                                                                                    \
+    X(GENERATED, "generated")                                                                                   \
+    X(COMPLETED, "completed")                                                                                   \
+    X(REJECTED, "rejected")                                                                                     \
+    X(TIMED_OUT, "timed_out")                                                                                   \
+    X(FAILED, "failed")                                                                                         \
+    X(WARMUP_GENERATED, "warmup_generated")                                                                     \
+    X(WARMUP_COMPLETED, "warmup_completed")                                                                     \
+    X(WARMUP_REJECTED, "warmup_rejected")                                                                       \
+    X(WARMUP_TIMED_OUT, "warmup_timed_out")                                                                     \
+    X(WARMUP_FAILED, "warmup_failed")                                                                           \
+    X(REJECTED_AT_NODES, "rejected_at_nodes")   /* of CS_C_REJECTED: a node's queue was full */                 \
+    X(RETRIES, "retries")                       /* retry attempts sent (measured requests) */                   \
+    X(RETRIED_COMPLETED, "retried_completed")   /* of CS_C_COMPLETED: answered after a retry was decided */     \
+    X(RETRIES_SKIPPED, "retries_skipped")       /* retries due over dispatch.retry_budget */                    \
+    X(HEDGES, "hedges")                         /* hedged duplicates sent (measured requests) */                \
+    X(HEDGE_WINS, "hedge_wins")                 /* of CS_C_COMPLETED: the hedge answered first */               \
+    X(HEDGES_SKIPPED, "hedges_skipped")         /* hedges due when no other node had room, or over budget */    \
+    X(DUPLICATE_REPLIES, "duplicate_replies")   /* answers to requests already completed, discarded */          \
+    X(LATE_REPLIES, "late_replies")             /* answers to requests that ended unanswered, discarded */      \
+    X(WINDOW_COMPLETIONS, "window_completions") /* replies received inside the window, any request */           \
+    X(UNEXPECTED_REPLIES, "unexpected_replies") /* replies matching no attempt in flight */                     \
+    X(BUSY_NS, "busy_ns")                       /* time spent working inside the window */                      \
+    X(IN_SYSTEM_NS, "in_system_ns")             /* requests' time in the system inside the window, summed */    \
+    X(PENDING_MAX, "pending_max")               /* deepest the coordinator's queue got */                       \
+    X(WAKE_LATE_MAX_NS, "wake_late_max_ns")     /* longest the host let a timed wait overrun (cs_coord_woke) */ \
+    X(PAUSES, "pauses")                         /* timed waits that overran by over CS_PAUSE_NS */              \
+    X(MESSAGES_SENT, "messages_sent")           /* transport messages sent, whole run (a batch is one) */       \
+    X(ITEMS_SENT, "items_sent")                 /* requests (and shutdowns) in them */                          \
+    X(MESSAGES_RECEIVED, "messages_received")   /* transport messages taken, whole run */                       \
+    X(ITEMS_RECEIVED, "items_received")         /* replies (and idle tokens) in them */                         \
+    X(IDLE_TOKENS, "idle_tokens")               /* jiq: a node said a server of its is idle (whole run) */      \
+    X(IDLE_REDUNDANT, "idle_redundant")         /* of those: the node was listed as often as it has servers */  \
+    X(OUT_AT_WINDOW_END, "out_at_window_end")   /* measured requests not ended when the window closed \
+                                                (generated late or still out): they end in the \
+                                                drain, their latency past it */
+#define CS_C_ENUM(e, name) CS_C_##e,
+enum cs_coord_counter { CS_COORD_COUNTERS(CS_C_ENUM) CS_C__COUNT };
 extern const char *const cs_coord_counter_names[CS_C__COUNT];
 
 enum cs_coord_state { CS_COORD_RUNNING, CS_COORD_DRAINING, CS_COORD_DONE };

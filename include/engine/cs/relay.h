@@ -27,22 +27,22 @@
 #include "cs/transport.h"
 
 /* Relay counters, whole run unless said. */
-enum cs_relay_counter {
-    CS_R_RECEIVED,          /* requests from the dispatcher */
-    CS_R_WINDOW_RECEIVED,   /* of them, received inside the measured window (its clock) */
-    CS_R_FORWARDED,         /* replies sent back */
-    CS_R_QUEUED,            /* requests that found every node of its full and waited */
-    CS_R_QUEUE_MAX,         /* the most taken and not yet sent at once */
-    CS_R_ABANDONED,         /* waiting or in flight at the shutdown */
-    CS_R_UNEXPECTED,        /* replies matching no request in flight */
-    CS_R_IDLE_TOKENS,       /* jiq: idle tokens its nodes sent it */
-    CS_R_BUSY_NS,           /* time spent working inside the window */
-    CS_R_MESSAGES_SENT,     /* to the nodes and to the dispatcher (a batch is one) */
-    CS_R_ITEMS_SENT,        /* requests, replies and shutdowns in them */
-    CS_R_MESSAGES_RECEIVED, /* from the dispatcher and from the nodes */
-    CS_R_ITEMS_RECEIVED,    /* requests, replies, tokens and the shutdown in them */
-    CS_R__COUNT
-};
+#define CS_RELAY_COUNTERS(X)                                                                                 \
+    X(RECEIVED, "received")                   /* requests from the dispatcher */                             \
+    X(WINDOW_RECEIVED, "window_received")     /* of them, received inside the measured window (its clock) */ \
+    X(FORWARDED, "forwarded")                 /* replies sent back */                                        \
+    X(QUEUED, "queued")                       /* requests that found every node of its full and waited */    \
+    X(QUEUE_MAX, "queue_max")                 /* the most taken and not yet sent at once */                  \
+    X(ABANDONED, "abandoned")                 /* waiting or in flight at the shutdown */                     \
+    X(UNEXPECTED, "unexpected_replies")       /* replies matching no request in flight */                    \
+    X(IDLE_TOKENS, "idle_tokens")             /* jiq: idle tokens its nodes sent it */                       \
+    X(BUSY_NS, "busy_ns")                     /* time spent working inside the window */                     \
+    X(MESSAGES_SENT, "messages_sent")         /* to the nodes and to the dispatcher (a batch is one) */      \
+    X(ITEMS_SENT, "items_sent")               /* requests, replies and shutdowns in them */                  \
+    X(MESSAGES_RECEIVED, "messages_received") /* from the dispatcher and from the nodes */                   \
+    X(ITEMS_RECEIVED, "items_received")       /* requests, replies, tokens and the shutdown in them */
+#define CS_R_ENUM(e, name) CS_R_##e,
+enum cs_relay_counter { CS_RELAY_COUNTERS(CS_R_ENUM) CS_R__COUNT };
 extern const char *const cs_relay_counter_names[CS_R__COUNT];
 
 /* A request the relay holds: waiting for a node, or in flight to one. */

@@ -25,27 +25,27 @@
 
 /* Node counters, gathered to rank 0 as one array per node. Sums and
  * histograms cover measured requests only. */
-enum cs_node_counter {
-    CS_N_RECEIVED,
-    CS_N_COMPLETED,
-    CS_N_MEASURED,     /* completed requests that were in the window */
-    CS_N_ABANDONED,    /* queued or in service at shutdown */
-    CS_N_BUSY_NS,      /* server-busy time inside the window, all servers */
-    CS_N_WINDOW_NS,    /* length of the window on this node's clock */
-    CS_N_SERVICE_NS,   /* delivered service time, sum */
-    CS_N_REQUESTED_NS, /* requested service time (/ speed), sum */
-    CS_N_REJECTED,     /* turned away: the queue was at queue_capacity */
-    CS_N_DROPPED,      /* lost to a "stop" fault: never answered */
-    CS_N_SERVERS,
-    CS_N_HANDOFF_NS,        /* idle time before measured requests that were waiting for it (CS_REQ_HANDOFF) */
-    CS_N_HANDOFFS,          /* such requests that found the node idle */
-    CS_N_WAKE_LATE_MAX_NS,  /* longest the host let a timed wait overrun (cs_node_woke) */
-    CS_N_PAUSES,            /* timed waits overrun by over CS_PAUSE_NS */
-    CS_N_MESSAGES_RECEIVED, /* transport messages, whole run (a batch is one) */
-    CS_N_MESSAGES_SENT,     /* replies' messages (and idle tokens), whole run */
-    CS_N_IDLE_SENT,         /* jiq: idle tokens sent, whole run */
-    CS_N__COUNT
-};
+#define CS_NODE_COUNTERS(X)                                                                                        \
+    X(RECEIVED, "received")                                                                                        \
+    X(COMPLETED, "completed")                                                                                      \
+    X(MEASURED, "measured")         /* completed requests that were in the window */                               \
+    X(ABANDONED, "abandoned")       /* queued or in service at shutdown */                                         \
+    X(BUSY_NS, "busy_ns")           /* server-busy time inside the window, all servers */                          \
+    X(WINDOW_NS, "window_ns")       /* length of the window on this node's clock */                                \
+    X(SERVICE_NS, "service_ns")     /* delivered service time, sum */                                              \
+    X(REQUESTED_NS, "requested_ns") /* requested service time (/ speed), sum */                                    \
+    X(REJECTED, "rejected")         /* turned away: the queue was at queue_capacity */                             \
+    X(DROPPED, "dropped")           /* lost to a "stop" fault: never answered */                                   \
+    X(SERVERS, "servers")                                                                                          \
+    X(HANDOFF_NS, "handoff_ns") /* idle time before measured requests that were waiting for it (CS_REQ_HANDOFF) */ \
+    X(HANDOFFS, "handoffs")     /* such requests that found the node idle */                                       \
+    X(WAKE_LATE_MAX_NS, "wake_late_max_ns")   /* longest the host let a timed wait overrun (cs_node_woke) */       \
+    X(PAUSES, "pauses")                       /* timed waits overrun by over CS_PAUSE_NS */                        \
+    X(MESSAGES_RECEIVED, "messages_received") /* transport messages, whole run (a batch is one) */                 \
+    X(MESSAGES_SENT, "messages_sent")         /* replies' messages (and idle tokens), whole run */                 \
+    X(IDLE_SENT, "idle_tokens_sent")          /* jiq: idle tokens sent, whole run */
+#define CS_N_ENUM(e, name) CS_N_##e,
+enum cs_node_counter { CS_NODE_COUNTERS(CS_N_ENUM) CS_N__COUNT };
 extern const char *const cs_node_counter_names[CS_N__COUNT];
 
 struct cs_queued {

@@ -33,4 +33,9 @@ enum cs_error {
 
 #define CS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* A role's counters are listed once, as X(ENUM, "name") rows: the list
+ * makes both its enum and its table of names (the keys results use), so
+ * that the two cannot fall out of step. This makes a table's entry. */
+#define CS_COUNTER_NAME(e, name) name,
+
 #endif
