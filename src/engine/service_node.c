@@ -313,7 +313,7 @@ static int node_turn(void *self, int64_t early_ns)
     const struct cs_clock *clk = n->clk;
     if (!n->catch_up)
         early_ns = 0;
-    int r, work = 0;
+    int r, work = 0, took = 0;
     if (cs_node_next_deadline(n) <= cs_clock_now(clk) + early_ns) {
         if ((r = cs_node_advance(n, cs_clock_now(clk), early_ns)) < 0)
             return r;
@@ -325,13 +325,23 @@ static int node_turn(void *self, int64_t early_ns)
         int rc = cs_node_on_message(n, m, r, src, cs_clock_now(clk));
         if (rc)
             return rc;
-        work++;
+        took++;
     }
+    work += took;
     if (r < 0 || n->shutdown)
         return r < 0 ? r : work;
-    while ((r = cs_node_advance(n, cs_clock_now(clk), early_ns)) > 0)
+    /* Again while that finishes something: to start what came, a service
+     * started already due (none long, or one begun at a past deadline), a
+     * fault's edge, jiq's first idle tokens. Nothing came and nothing is
+     * due: the look above did it all. */
+    while (took > 0 || n->faults_n > 0 || (n->tell_idle && !n->told_start) ||
+           cs_node_next_deadline(n) <= cs_clock_now(clk) + early_ns) {
+        if ((r = cs_node_advance(n, cs_clock_now(clk), early_ns)) <= 0)
+            return r < 0 ? r : work;
         work += r;
-    return r < 0 ? r : work;
+        took = 0;
+    }
+    return work;
 }
 static int64_t node_next_event(const void *self)
 {
