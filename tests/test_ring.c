@@ -1,10 +1,13 @@
 /* The growable FIFO: order kept across wrap-around and growth, the cap,
  * and compaction in place. The record pool: records keep their index and
  * contents as it grows, a record given back is the next one taken, new
- * ones start blank. */
+ * ones start blank. The min-heap of wake-ups: it pops in time order, and
+ * among equal times in the order the plain sift-down gives (the virtual
+ * engine's results depend on it). */
 #include "test_common.h"
 
 #include "cs/common.h"
+#include "cs/heap.h"
 #include "cs/pool.h"
 #include "cs/ring.h"
 
@@ -113,6 +116,62 @@ static void the_pool_keeps_records_by_index(void **state)
     free(v);
 }
 
+/* The textbook pop (sift the last entry down from the top, stopping above
+ * the first smaller child not below it), for the heap's to match. */
+static struct cs_due plain_pop(struct cs_due *v, int *n)
+{
+    struct cs_due top = v[0], last = v[--*n];
+    int i = 0;
+    for (int child = 1; child < *n; child = 2 * i + 1) {
+        if (child + 1 < *n && v[child + 1].at_ns < v[child].at_ns)
+            child++;
+        if (v[child].at_ns >= last.at_ns)
+            break;
+        v[i] = v[child];
+        i = child;
+    }
+    if (*n > 0)
+        v[i] = last;
+    return top;
+}
+
+static void the_heap_pops_in_time_order_ties_as_the_plain_sift_down(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    struct cs_due *a = malloc(N * sizeof(*a)), *b = malloc(N * sizeof(*b));
+    assert_non_null(a);
+    assert_non_null(b);
+    int na = 0, nb = 0, id = 0;
+    uint64_t x = 12345;
+    int64_t last = INT64_MIN;
+    /* Pushes and pops mixed, times from a few values (many ties), every
+     * pushed time at or after the last popped, as in an event list. */
+    for (int step = 0; step < 40000; step++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        if (na < N && (na == 0 || (x >> 33) % 3 != 0)) {
+            int64_t at = (last == INT64_MIN ? 0 : last) + (int64_t)((x >> 40) % 8);
+            cs_heap_push(a, &na, at, id);
+            cs_heap_push(b, &nb, at, id);
+            id++;
+        } else {
+            struct cs_due p = cs_heap_pop(a, &na), q = plain_pop(b, &nb);
+            assert_true(p.at_ns >= last);
+            assert_int_equal(p.at_ns, q.at_ns);
+            assert_int_equal(p.id, q.id);
+            last = p.at_ns;
+        }
+    }
+    while (na > 0) {
+        struct cs_due p = cs_heap_pop(a, &na), q = plain_pop(b, &nb);
+        assert_true(p.at_ns >= last);
+        assert_int_equal(p.id, q.id);
+        last = p.at_ns;
+    }
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -120,6 +179,7 @@ int main(void)
         cmocka_unit_test(the_ring_stops_at_its_max),
         cmocka_unit_test(compaction_keeps_order_in_place),
         cmocka_unit_test(the_pool_keeps_records_by_index),
+        cmocka_unit_test(the_heap_pops_in_time_order_ties_as_the_plain_sift_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,22 +14,30 @@ void cs_heap_push(struct cs_due *v, int *n, int64_t at_ns, int32_t id)
     v[i] = (struct cs_due){at_ns, id};
 }
 
+/* Floyd's pop: the hole left at the top goes down the path of smaller
+ * children to a leaf (one comparison a level), then the last entry comes
+ * up that path past every entry not below it. That places it where the
+ * plain sift-down (stop above the first child not below it) would, ties
+ * included, at about half the comparisons: the last entry belongs near
+ * the bottom. */
 struct cs_due cs_heap_pop(struct cs_due *v, int *n)
 {
-    struct cs_due top = v[0], last = v[--*n];
+    struct cs_due top = v[0];
+    int len = --*n;
+    if (len == 0)
+        return top;
+    struct cs_due last = v[len];
     int i = 0;
-    for (;;) {
-        int child = 2 * i + 1;
-        if (child >= *n)
-            break;
-        if (child + 1 < *n && v[child + 1].at_ns < v[child].at_ns)
+    for (int child = 1; child < len; child = 2 * i + 1) {
+        if (child + 1 < len && v[child + 1].at_ns < v[child].at_ns)
             child++;
-        if (v[child].at_ns >= last.at_ns)
-            break;
         v[i] = v[child];
         i = child;
     }
-    if (*n > 0)
-        v[i] = last;
+    while (i > 0 && v[(i - 1) / 2].at_ns >= last.at_ns) {
+        v[i] = v[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    v[i] = last;
     return top;
 }
