@@ -899,28 +899,39 @@ void cs_coord_woke(struct cs_coord *c, int64_t due_ns, int64_t woke_ns)
         c->paused = true;
 }
 
+/* fmin for times (never NaN), inline: this runs at every look. */
+static inline double sooner(double a, double b)
+{
+    return b < a ? b : a;
+}
+
 int64_t cs_coord_next_event(const struct cs_coord *c)
 {
     if (c->state == CS_COORD_DONE)
         return INT64_MAX;
     double next = c->state == CS_COORD_DRAINING ? (double)c->drain_deadline
-                                                : fmin(cs_loadgen_next(&c->load), (double)c->window_end);
+                                                : sooner(cs_loadgen_next(&c->load), (double)c->window_end);
     if (c->timeout_ns > 0) {
         if (c->pending.count > 0)
-            next = fmin(next, (double)(((struct cs_pending *)cs_ring_front(&c->pending))->intended_ns + c->timeout_ns));
+            next =
+                sooner(next, (double)(((struct cs_pending *)cs_ring_front(&c->pending))->intended_ns + c->timeout_ns));
         if (c->deadlines.count > 0)
-            next = fmin(next, (double)((struct cs_deadline *)cs_ring_front(&c->deadlines))->at_ns);
+            next = sooner(next, (double)((struct cs_deadline *)cs_ring_front(&c->deadlines))->at_ns);
         if (c->resend_deadlines.count > 0)
-            next = fmin(next, (double)((struct cs_deadline *)cs_ring_front(&c->resend_deadlines))->at_ns);
+            next = sooner(next, (double)((struct cs_deadline *)cs_ring_front(&c->resend_deadlines))->at_ns);
         if (c->retries.count > 0)
-            next = fmin(next, (double)((struct cs_retry *)cs_ring_front(&c->retries))->at_ns);
+            next = sooner(next, (double)((struct cs_retry *)cs_ring_front(&c->retries))->at_ns);
     }
     if (c->hedges.count > 0)
-        next = fmin(next, (double)((struct cs_deadline *)cs_ring_front(&c->hedges))->at_ns + (double)c->hedge_after_ns);
-    next = fmin(next, (double)cs_batcher_due(&c->out));
+        next =
+            sooner(next, (double)((struct cs_deadline *)cs_ring_front(&c->hedges))->at_ns + (double)c->hedge_after_ns);
+    next = sooner(next, (double)cs_batcher_due(&c->out));
     if (c->timeout_ns > 0 && c->nodes_down > 0) /* a node marked down gets its next probe */
-        next = fmin(next, (double)c->next_probe_ns);
-    return next >= 9.2e18 ? INT64_MAX : (int64_t)ceil(next);
+        next = sooner(next, (double)c->next_probe_ns);
+    if (next >= 9.2e18)
+        return INT64_MAX;
+    int64_t at = (int64_t)next; /* ceil(next), without a call to libm */
+    return (double)at < next ? at + 1 : at;
 }
 
 void cs_coord_stop(struct cs_coord *c, int64_t now, int64_t grace_ns)
