@@ -151,7 +151,7 @@ static void a_sweep_gives_its_curves_and_each_steps_spectrum(void **state)
         lat[i] = r.latency;
     }
     struct cs_scaling scaling;
-    cs_scaling_analyze(rows, 6, 1000, 1, &scaling);
+    cs_scaling_analyze(rows, 6, 1000, &scaling);
     r.sweep = rows;
     r.sweep_n = 6;
     r.scaling = &scaling;

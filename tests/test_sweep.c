@@ -206,6 +206,30 @@ static void a_saturate_sweep_finds_the_coordinators_knee(void **state)
     assert_non_null(strstr(a.explanation, "throughput stops growing at 4 nodes: the coordinator is busy"));
 }
 
+/* The predicted knee is the coordinator's ceiling over one node's model
+ * capacity, speed and overhead included: nodes twice as fast (500 us of
+ * a 1 ms service) that spend 250 us more on each request serve
+ * 1 / 750 us = 1333 req/s, so a coordinator of 250 us (4000 req/s)
+ * saturates at 3 of them, not at the 4 that S / c alone would say. */
+static void the_predicted_knee_counts_node_speed_and_overhead(void **state)
+{
+    (void)state;
+    struct cs_scenario base;
+    sim_scenario(&base,
+                 "{\"load\":{\"duration_s\":5,\"warmup_s\":0.5},\"dispatch\":{\"cost_us\":250,"
+                 "\"policy\":\"least_outstanding\"},\"nodes\":{\"speed\":2},\"model\":{\"node_overhead_us\":250},"
+                 "\"sweep\":{\"nodes\":[1,2,3,4,5,6,8]}}");
+    char err[CS_ERRBUF];
+    struct cs_sweep_row rows[CS_SWEEP_MAX];
+    struct cs_scaling a;
+    int ran = 0;
+    assert_int_equal(cs_sweep_run(&base, 8, sim_step, &ran, rows, &a, NULL, err, sizeof(err)), 7);
+    assert_close(a.coordinator_ceiling_rps, 4000, 0.05);
+    assert_close(a.predicted_knee_nodes, 3, 0.05);
+    assert_int_equal(a.knee_nodes, 3);
+    assert_close(rows[1].throughput_rps, 2 * 1333.3, 0.05); /* two nodes: their capacity, below the ceiling */
+}
+
 /* Any step count: a lever sweep's steps, in virtual time. */
 static int lever_step(void *ctx, int index, int count, const struct cs_scenario *step, int nodes,
                       struct cs_sweep_row *row)
@@ -316,7 +340,7 @@ static void the_curve_is_told_from_the_points_not_the_fit(void **state)
     const int n[] = {1, 2, 3, 4, 5, 6, 8};
     const double plateau[] = {991, 1974, 2973, 3807, 3870, 3811, 3783};
     rows_of(n, plateau, 7, rows);
-    cs_scaling_analyze(rows, 7, 1000, 1, &a);
+    cs_scaling_analyze(rows, 7, 1000, &a);
     assert_int_equal(a.curve, CS_CURVE_PLATEAU);
     assert_true(a.usl_kappa > 0 && a.usl_peak_nodes < 8); /* the fit alone would claim a decline */
     assert_true(isfinite(a.usl_kappa_se) && a.usl_kappa_se > 0);
@@ -332,7 +356,7 @@ static void the_curve_is_told_from_the_points_not_the_fit(void **state)
     for (int i = 0; i < 7; i++)
         x[i] = 1000.0 * m[i] / (1 + 0.02 * (m[i] - 1) + 0.01 * m[i] * (m[i] - 1));
     rows_of(m, x, 7, rows);
-    cs_scaling_analyze(rows, 7, 1000, 1, &a);
+    cs_scaling_analyze(rows, 7, 1000, &a);
     assert_int_equal(a.curve, CS_CURVE_DECLINES);
     assert_close(a.usl_kappa, 0.01, 0.01);
     assert_true(a.usl_kappa_se < 1e-3 * a.usl_kappa); /* exact points: no doubt */
@@ -345,7 +369,7 @@ static void the_curve_is_told_from_the_points_not_the_fit(void **state)
     for (int i = 0; i < 7; i++)
         x[i] = 1000.0 * m[i];
     rows_of(m, x, 7, rows);
-    cs_scaling_analyze(rows, 7, 1000, 1, &a);
+    cs_scaling_analyze(rows, 7, 1000, &a);
     assert_int_equal(a.curve, CS_CURVE_GROWS);
     assert_int_equal(a.knee_nodes, 0);
 }
@@ -397,6 +421,7 @@ int main(void)
         cmocka_unit_test(impossible_sweeps_are_refused_with_the_key),
         cmocka_unit_test(the_runner_stops_analyzes_and_refuses),
         cmocka_unit_test(a_saturate_sweep_finds_the_coordinators_knee),
+        cmocka_unit_test(the_predicted_knee_counts_node_speed_and_overhead),
         cmocka_unit_test(a_lever_sweep_has_a_knee_per_setting),
         cmocka_unit_test(impossible_lever_sweeps_are_refused_with_the_key),
         cmocka_unit_test(spread_steps_go_largest_first_to_the_least_loaded_rank),

@@ -261,8 +261,7 @@ int cs_knee(const int *n, const double *x, int count)
     return 0;
 }
 
-void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double mean_service_us, double servers_per_node,
-                        struct cs_scaling *out)
+void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_rps, struct cs_scaling *out)
 {
     memset(out, 0, sizeof(*out));
     out->n = count;
@@ -299,7 +298,8 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double mean_
 
     /* The operational bottleneck law: the coordinator saturates when n
      * nodes' demand reaches 1 / (its time per request), that is at
-     * n* = (service time / servers) / coordinator time per request. Its
+     * n* = its ceiling / one node's capacity (servers / (service time /
+     * speed + overhead): the model capacity's, so that the two agree). Its
      * time per request is taken where it was busiest. */
     int busiest = 0;
     for (int i = 1; i < count; i++)
@@ -312,7 +312,7 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double mean_
             : rows[busiest].dispatchers > 1 ? rows[busiest].dispatchers
                                             : 1;
     out->coordinator_ceiling_rps = per_req > 0 ? k * 1e6 / per_req : INFINITY;
-    out->predicted_knee_nodes = per_req > 0 ? k * mean_service_us / servers_per_node / per_req : INFINITY;
+    out->predicted_knee_nodes = per_req > 0 && node_rps > 0 ? out->coordinator_ceiling_rps / node_rps : INFINITY;
 
     if (out->knee_nodes > 0) {
         const struct cs_sweep_row *after = NULL;
@@ -465,8 +465,12 @@ static void analyze(const struct cs_scenario *sc, const struct cs_sweep_row *row
 {
     memset(scaling, 0, sizeof(*scaling));
     /* A scaling curve needs node counts that change. */
-    if (sc->sweep.rates_n == 0)
-        cs_scaling_analyze(rows, n, sc->service.time.mean_us, sc->service.servers, scaling);
+    if (sc->sweep.rates_n == 0) {
+        int most = 1; /* one node's capacity: the mean over the largest step's (speeds may differ by rank) */
+        for (int i = 0; i < n; i++)
+            most = rows[i].nodes > most ? rows[i].nodes : most;
+        cs_scaling_analyze(rows, n, cs_scenario_capacity_rps(sc, most) / most, scaling);
+    }
 }
 
 int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn fn, void *ctx, struct cs_sweep_row *rows,

@@ -144,9 +144,8 @@ double cs_usl_fit(const int *n, const double *x, int count, bool amdahl, double 
  * nodes added), or 0. */
 int cs_knee(const int *n, const double *x, int count);
 
-/* Everything above, for rows of a node sweep; mean_service_us is the
- * scenario's mean service time at speed 1. */
-void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double mean_service_us, double servers_per_node,
-                        struct cs_scaling *out);
+/* Everything above, for rows of a node sweep; node_rps is one node's
+ * capacity in requests a second (cs_scenario_capacity_rps of one node). */
+void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_rps, struct cs_scaling *out);
 
 #endif
