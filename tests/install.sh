@@ -4,7 +4,8 @@
 # where they belong, and an installed job script runs the installed binary
 # from any directory; a configure without cmocka skips the unit tests with
 # a message; scripts/run.sh on a machine without Debian's packages names
-# the missing tools.
+# the missing tools, and where one of them is missing, as a user without
+# root, prints the apt-get line that installs it.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 : "${CS_BUILD_DIR:?CS_BUILD_DIR must name the build directory}"

@@ -272,7 +272,7 @@ static void batching_lever(struct cs_results *r)
     /* Twice the dispatchers: twice the ceiling, k S / c (they share
      * nothing but the nodes). */
     int k = r->dispatchers > 0 ? r->dispatchers : 1;
-    double per_node = cs_scenario_capacity_rps(sc, 1);
+    double per_node = cs_scenario_node_rps(sc, r->service_nodes);
     bool knees = per_node > 0 && isfinite(per_node);
     int n = snprintf(r->lever, sizeof(r->lever), "%d dispatchers would lift the ceiling to %.0f req/s", 2 * k,
                      2 * k * 1e6 / c);

@@ -759,7 +759,10 @@ void cs_calibration_table(const struct cs_scenario *sc, const struct cs_calibrat
 {
     double trips = k->round_trips_per_s;
     double own = r->coordinator_per_request_us, per = own + sc->dispatch.cost_us;
-    double service = sc->service.time.mean_us / sc->service.servers;
+    /* A node as the virtual run with this file would model it: its speed
+     * and servers, and the overhead measured here (cs_node_rps). */
+    int first = cs_first_node(sc);
+    double servers = cs_node_servers(sc, first), speed = cs_node_speed(sc, first), ovh = k->node_overhead_us;
     fprintf(out, "# clustersim %s calibration on %s (%d ranks, %d cores on this host); %s\n", CS_VERSION,
             r->rank_info[0].host, r->ranks, r->rank_info[0].host_cores, r->library);
     fprintf(out, "raw MPI round trips (rank 0 <-> 1)   %12.0f per second (%.2f us each)\n", trips, 1e6 / trips);
@@ -769,12 +772,15 @@ void cs_calibration_table(const struct cs_scenario *sc, const struct cs_calibrat
             k->node_overhead_us);
     fprintf(out, "with dispatch.cost_us = %-10g   %12.3f us per request: a ceiling of %.0f req/s\n",
             sc->dispatch.cost_us, per, 1e6 / per);
-    fprintf(out, "knee for this scenario (service %g us / %d server%s / %.3f us)  at %.1f service nodes\n",
-            sc->service.time.mean_us, sc->service.servers, sc->service.servers == 1 ? "" : "s", per, service / per);
+    fprintf(
+        out,
+        "knee for this scenario (service %g us + %.1f us overhead, %g server%s, at %.3f us)  at %.1f service nodes\n",
+        sc->service.time.mean_us, ovh, servers, servers == 1 ? "" : "s", per,
+        1e6 / per / cs_node_rps(servers, speed, sc->service.time.mean_us, ovh));
     fprintf(out, "%-36s %12s\n", "knee for other mean service times", "nodes");
     const double times[] = {100, 1000, 10000, 100000};
     for (size_t i = 0; i < CS_ARRAY_LEN(times); i++)
-        fprintf(out, "  %8.0f us%25s %12.1f\n", times[i], "", times[i] / sc->service.servers / per);
+        fprintf(out, "  %8.0f us%25s %12.1f\n", times[i], "", 1e6 / per / cs_node_rps(servers, speed, times[i], ovh));
     if (r->oversubscribed)
         fprintf(out, "note: %d ranks share %d cores; on a real cluster the coordinator has a core of its own\n",
                 r->worst_host_ranks, r->worst_host_cores);

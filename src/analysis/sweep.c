@@ -312,7 +312,8 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
             : rows[busiest].dispatchers > 1 ? rows[busiest].dispatchers
                                             : 1;
     out->coordinator_ceiling_rps = per_req > 0 ? k * 1e6 / per_req : INFINITY;
-    out->predicted_knee_nodes = per_req > 0 && node_rps > 0 ? out->coordinator_ceiling_rps / node_rps : INFINITY;
+    out->predicted_knee_nodes =
+        per_req > 0 && node_rps > 0 && isfinite(node_rps) ? out->coordinator_ceiling_rps / node_rps : INFINITY;
 
     if (out->knee_nodes > 0) {
         const struct cs_sweep_row *after = NULL;
@@ -466,10 +467,10 @@ static void analyze(const struct cs_scenario *sc, const struct cs_sweep_row *row
     memset(scaling, 0, sizeof(*scaling));
     /* A scaling curve needs node counts that change. */
     if (sc->sweep.rates_n == 0) {
-        int most = 1; /* one node's capacity: the mean over the largest step's (speeds may differ by rank) */
+        int most = 1; /* one node's capacity: the mean over the largest step's */
         for (int i = 0; i < n; i++)
             most = rows[i].nodes > most ? rows[i].nodes : most;
-        cs_scaling_analyze(rows, n, cs_scenario_capacity_rps(sc, most) / most, scaling);
+        cs_scaling_analyze(rows, n, cs_scenario_node_rps(sc, most), scaling);
     }
 }
 

@@ -115,15 +115,25 @@ void cs_scenario_window(const struct cs_scenario *s, int64_t t0, int64_t *start,
     *end = *start + (int64_t)llround(s->load.duration_s * 1e9);
 }
 
+double cs_node_rps(double servers, double speed, double mean_us, double overhead_us)
+{
+    double per_us = mean_us / speed + overhead_us;
+    return per_us > 0 ? servers * 1e6 / per_us : INFINITY;
+}
+
 double cs_scenario_capacity_rps(const struct cs_scenario *s, int service_nodes)
 {
-    double mean_s = s->service.time.mean_us * 1e-6, overhead_s = s->model.node_overhead_us * 1e-6;
-    if (mean_s <= 0.0 && overhead_s <= 0.0)
-        return INFINITY;
     double cap = 0;
     for (int r = cs_first_node(s); r < cs_first_node(s) + service_nodes; r++)
-        cap += cs_node_servers(s, r) / (mean_s / cs_node_speed(s, r) + overhead_s);
+        cap +=
+            cs_node_rps(cs_node_servers(s, r), cs_node_speed(s, r), s->service.time.mean_us, s->model.node_overhead_us);
     return cap;
+}
+
+double cs_scenario_node_rps(const struct cs_scenario *s, int service_nodes)
+{
+    int n = service_nodes > 0 ? service_nodes : 1;
+    return cs_scenario_capacity_rps(s, n) / n;
 }
 
 double cs_scenario_coordinator_cost_us(const struct cs_scenario *s)

@@ -127,7 +127,7 @@ struct cs_scaling {
     double usl_kappa_se; /* kappa's standard error (NAN: too few points to tell) */
     int curve;           /* enum cs_curve: what the measured points show */
     double amdahl_x1, amdahl_serial, amdahl_r2;
-    double predicted_knee_nodes; /* mean service / coordinator time per request */
+    double predicted_knee_nodes; /* coordinator_ceiling_rps / one node's capacity (INFINITY: none) */
     double coordinator_ceiling_rps;
     char explanation[512];
 };
@@ -145,7 +145,7 @@ double cs_usl_fit(const int *n, const double *x, int count, bool amdahl, double 
 int cs_knee(const int *n, const double *x, int count);
 
 /* Everything above, for rows of a node sweep; node_rps is one node's
- * capacity in requests a second (cs_scenario_capacity_rps of one node). */
+ * capacity in requests a second (cs_scenario_node_rps). */
 void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_rps, struct cs_scaling *out);
 
 #endif

@@ -32,8 +32,9 @@
 #include "cs/trace.h"
 #include "cs/transport.h"
 
-/* Coordinator counters, indexed by enum, named by cs_coord_counter_names
- * (both made from one list: CS_COUNTER_NAME).
+/* Coordinator counters (CS_C_GENERATED, ...), indexed by enum, named by
+ * cs_coord_counter_names: both made from the one list CS_COORD_COUNTERS
+ * below (common.h: CS_COUNTER_NAME).
  * The request counters cover requests whose intended arrival lies in the
  * measured window; WARMUP_* cover the warm-up. Every request ends exactly
  * once: completed, rejected (by the coordinator's queue or by a node),

@@ -78,10 +78,18 @@ double cs_scenario_handled_rps(const struct cs_scenario *s, int service_nodes);
  * ranks. CS_E_INVALID with a message naming the key. */
 int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char *err, size_t errlen);
 
-/* The capacity in requests per second: the sum over nodes of servers /
- * (mean service time / speed + model.node_overhead_us) (INFINITY when
- * that is 0). */
+/* One node's capacity in requests per second: servers / (mean_us / speed
+ * + overhead_us); INFINITY when a request takes no time. */
+double cs_node_rps(double servers, double speed, double mean_us, double overhead_us);
+
+/* The capacity in requests per second: cs_node_rps summed over the nodes,
+ * with the scenario's service time and model.node_overhead_us (INFINITY
+ * when a request takes no time). */
 double cs_scenario_capacity_rps(const struct cs_scenario *s, int service_nodes);
+
+/* One node's capacity, the mean over service_nodes (their speeds and
+ * servers may differ by rank): what a knee is counted in, nodes of it. */
+double cs_scenario_node_rps(const struct cs_scenario *s, int service_nodes);
 
 /* The coordinator's cost of one request in microseconds: dispatch.cost_us
  * plus what the model adds (its own work per request), and its share of
