@@ -248,7 +248,7 @@ static void a_dispatcher_generates_its_share_on_its_own_streams(void **state)
     struct cs_coord c;
     assert_int_equal(cs_vnet_open(&s, 3, 1), CS_OK);
     struct cs_coord_part part = {1, 2, 2, 1};
-    assert_int_equal(cs_coord_init_part(&c, &sc, &part, 1, NULL, &s.tps[0], &s.endpoints[0].clock, 0), CS_OK);
+    assert_int_equal(cs_coord_init_part(&c, &sc, &part, 1, NULL, &s.endpoints[0].tp, &s.endpoints[0].clock, 0), CS_OK);
     assert_close(cs_coord_offered_rps(&c), 500, 1e-12);
     while (s.endpoints[0].now <
            2 * CS_NS_PER_S + CS_NS_PER_MS) { /* no node answers: what it generates is what counts */
@@ -264,7 +264,8 @@ static void a_dispatcher_generates_its_share_on_its_own_streams(void **state)
     for (int d = 0; d < 2; d++) {
         assert_int_equal(cs_vnet_open(&s, 3, 1), CS_OK);
         part = (struct cs_coord_part){d, 2, 2, 1};
-        assert_int_equal(cs_coord_init_part(&c, &sc, &part, 1, NULL, &s.tps[0], &s.endpoints[0].clock, 0), CS_OK);
+        assert_int_equal(cs_coord_init_part(&c, &sc, &part, 1, NULL, &s.endpoints[0].tp, &s.endpoints[0].clock, 0),
+                         CS_OK);
         assert_int_equal(c.load.clients_n, d == 0 ? 3 : 2);
         assert_int_equal(c.load.clients_idle, c.load.clients_n);
         cs_coord_free(&c);

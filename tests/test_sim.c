@@ -255,7 +255,7 @@ static void coord_on_vnet(struct cs_vnet *s, struct cs_scenario *sc, struct cs_c
 {
     assert_int_equal(cs_vnet_open(s, 2, 1), CS_OK);
     sim_scenario(sc, json);
-    assert_int_equal(cs_coord_init(c, sc, 1, NULL, &s->tps[0], &s->endpoints[0].clock, 0), CS_OK);
+    assert_int_equal(cs_coord_init(c, sc, 1, NULL, &s->endpoints[0].tp, &s->endpoints[0].clock, 0), CS_OK);
 }
 
 static void a_reply_for_no_request_is_counted_not_trusted(void **state)
@@ -266,7 +266,7 @@ static void a_reply_for_no_request_is_counted_not_trusted(void **state)
     struct cs_coord c;
     coord_on_vnet(&s, &sc, &c, "{\"load\":{\"rate_rps\":0,\"duration_s\":1}}");
     struct cs_msg bogus = {.kind = CS_MSG_REPLY, .id = 12345};
-    assert_int_equal(s.tps[1].send(s.tps[1].ctx, 0, &bogus, 1), CS_OK);
+    assert_int_equal(s.endpoints[1].tp.send(s.endpoints[1].tp.ctx, 0, &bogus, 1), CS_OK);
     assert_true(cs_coord_turn(&c) > 0);
     assert_int_equal(c.counters[CS_C_UNEXPECTED_REPLIES], 1);
     assert_int_equal(c.counters[CS_C_COMPLETED], 0);
@@ -293,7 +293,7 @@ static void an_early_node_keeps_its_servers_schedule(void **state)
     struct cs_scenario sc;
     sim_scenario(&sc, "{\"load\":{\"duration_s\":1,\"warmup_s\":0},\"service\":{\"mode\":\"sleep\"}}");
     struct cs_node n;
-    assert_int_equal(cs_node_start(&n, &sc, 1, 1, &s.tps[1], &s.endpoints[1].clock, 0, NULL), CS_OK);
+    assert_int_equal(cs_node_start(&n, &sc, 1, 1, &s.endpoints[1].tp, &s.endpoints[1].clock, 0, NULL), CS_OK);
     for (uint64_t id = 1; id <= 10; id++) {
         struct cs_msg m = {.kind = CS_MSG_REQUEST, .flags = CS_REQ_MEASURED, .id = id, .service_ns = 100000};
         assert_int_equal(cs_node_on_message(&n, &m, 1, 0, 0), CS_OK);
@@ -324,7 +324,7 @@ static void a_late_node_keeps_its_servers_schedule(void **state)
         struct cs_scenario sc;
         sim_scenario(&sc, json);
         struct cs_node n;
-        assert_int_equal(cs_node_start(&n, &sc, 1, 1, &s.tps[1], &s.endpoints[1].clock, 0, NULL), CS_OK);
+        assert_int_equal(cs_node_start(&n, &sc, 1, 1, &s.endpoints[1].tp, &s.endpoints[1].clock, 0, NULL), CS_OK);
         for (uint64_t id = 1; id <= 2; id++) {
             struct cs_msg m = {.kind = CS_MSG_REQUEST, .flags = CS_REQ_MEASURED, .id = id, .service_ns = CS_NS_PER_MS};
             assert_int_equal(cs_node_on_message(&n, &m, 1, 0, 0), CS_OK);
@@ -388,12 +388,12 @@ static void after_a_host_pause_replies_go_before_deadlines(void **state)
             s.endpoints[0].now += CS_NS_PER_MS;
             assert_true(cs_coord_turn(&c) >= 0);
             s.endpoints[1].now = s.endpoints[0].now;
-        } while (s.tps[1].poll(s.tps[1].ctx, batch, &src) == 0);
+        } while (s.endpoints[1].tp.poll(s.endpoints[1].tp.ctx, batch, &src) == 0);
         m = batch[0];
         int64_t sent = s.endpoints[0].now;
         s.endpoints[1].now = sent + CS_NS_PER_MS;
         struct cs_msg reply = {.kind = CS_MSG_REPLY, .flags = m.flags, .id = m.id, .service_ns = CS_NS_PER_MS};
-        assert_int_equal(s.tps[1].send(s.tps[1].ctx, 0, &reply, 1), CS_OK); /* in time: 1 ms after */
+        assert_int_equal(s.endpoints[1].tp.send(s.endpoints[1].tp.ctx, 0, &reply, 1), CS_OK); /* in time: 1 ms after */
         if (paused)
             cs_coord_woke(&c, sent + 2 * CS_NS_PER_MS, sent + 20 * CS_NS_PER_MS);
         s.endpoints[0].now = sent + 20 * CS_NS_PER_MS; /* the look comes after the 10 ms deadline */
