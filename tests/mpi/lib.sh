@@ -72,15 +72,18 @@ steal_since() {
 # run once more, whatever its results: what the checks then judge is an
 # undisturbed run where the host allows one. Not in NO_TIMING mode: there
 # no timed check is judged, and an instrumented build on a busy host
-# would run most of its runs twice.
+# would run most of its runs twice. Nor with --resume: the run may have
+# rewritten the file it resumed, and would not be the same run again.
 guarded() {
     guarded_once "$@"
-    local prev="" arg json=""
+    local prev="" arg json="" resumes=0
     for arg in "$@"; do
         [ "$prev" = --json ] && json=$arg
+        [ "$arg" = --resume ] && resumes=1
         prev=$arg
     done
-    if [ "$NO_TIMING" != 1 ] && [ -n "$json" ] && [ "${EXPECT_RC:-0}" -eq 0 ] && [ "$RC" -eq 0 ] && disturbed "$json"; then
+    if [ "$NO_TIMING" != 1 ] && [ -n "$json" ] && [ "$resumes" -eq 0 ] && [ "${EXPECT_RC:-0}" -eq 0 ] && [ "$RC" -eq 0 ] &&
+        disturbed "$json"; then
         echo "run again: $WHY" >&2
         guarded_once "$@"
     fi
