@@ -180,22 +180,33 @@ static void the_runner_stops_analyzes_and_refuses(void **state)
     assert_non_null(strstr(err, "at least 9 ranks"));
 }
 
-/* A whole saturate sweep in virtual time, through the same runner as the
- * MPI engine, against a coordinator that needs 250 us per request and
- * nodes that serve 1000 req/s: linear to 4 nodes, flat after, and the
+/* A whole saturate sweep of 1 to 8 nodes in virtual time, through the
+ * same runner as the MPI engine, against a coordinator that needs 250 us
+ * per request; nodes as the scenario keys in `nodes_json` (JSON members
+ * after the others, or "") make them. All 7 steps run. */
+static void saturate_sweep(const char *nodes_json, struct cs_sweep_row *rows, struct cs_scaling *a)
+{
+    char json[512];
+    snprintf(json, sizeof(json),
+             "{\"load\":{\"duration_s\":5,\"warmup_s\":0.5},\"dispatch\":{\"cost_us\":250,"
+             "\"policy\":\"least_outstanding\"},\"sweep\":{\"nodes\":[1,2,3,4,5,6,8]}%s}",
+             nodes_json);
+    struct cs_scenario base;
+    sim_scenario(&base, json);
+    char err[CS_ERRBUF];
+    int ran = 0;
+    assert_int_equal(cs_sweep_run(&base, 8, sim_step, &ran, rows, a, NULL, err, sizeof(err)), 7);
+    assert_int_equal(ran, 7);
+}
+
+/* Nodes that serve 1000 req/s: linear to 4 nodes, flat after, and the
  * analysis says so. */
 static void a_saturate_sweep_finds_the_coordinators_knee(void **state)
 {
     (void)state;
-    struct cs_scenario base;
-    sim_scenario(&base, "{\"load\":{\"duration_s\":5,\"warmup_s\":0.5},\"dispatch\":{\"cost_us\":250,"
-                        "\"policy\":\"least_outstanding\"},\"sweep\":{\"nodes\":[1,2,3,4,5,6,8]}}");
-    char err[CS_ERRBUF];
     struct cs_sweep_row rows[CS_SWEEP_MAX];
     struct cs_scaling a;
-    int ran = 0;
-    assert_int_equal(cs_sweep_run(&base, 8, sim_step, &ran, rows, &a, NULL, err, sizeof(err)), 7);
-    assert_int_equal(ran, 7);
+    saturate_sweep("", rows, &a);
     assert_int_equal(rows[6].nodes, 8);
     assert_int_equal(a.n, 7);
     assert_true(a.efficiency[3] > 0.85);
@@ -214,16 +225,9 @@ static void a_saturate_sweep_finds_the_coordinators_knee(void **state)
 static void the_predicted_knee_counts_node_speed_and_overhead(void **state)
 {
     (void)state;
-    struct cs_scenario base;
-    sim_scenario(&base,
-                 "{\"load\":{\"duration_s\":5,\"warmup_s\":0.5},\"dispatch\":{\"cost_us\":250,"
-                 "\"policy\":\"least_outstanding\"},\"nodes\":{\"speed\":2},\"model\":{\"node_overhead_us\":250},"
-                 "\"sweep\":{\"nodes\":[1,2,3,4,5,6,8]}}");
-    char err[CS_ERRBUF];
     struct cs_sweep_row rows[CS_SWEEP_MAX];
     struct cs_scaling a;
-    int ran = 0;
-    assert_int_equal(cs_sweep_run(&base, 8, sim_step, &ran, rows, &a, NULL, err, sizeof(err)), 7);
+    saturate_sweep(",\"nodes\":{\"speed\":2},\"model\":{\"node_overhead_us\":250}", rows, &a);
     assert_close(a.coordinator_ceiling_rps, 4000, 0.05);
     assert_close(a.predicted_knee_nodes, 3, 0.05);
     assert_int_equal(a.knee_nodes, 3);

@@ -33,8 +33,8 @@ struct cs_vinbox {
 /* A rank's end of the network, with its own virtual clock (a dispatcher
  * or a relay advances it by its work, a node's is the time of the event
  * it handles), its inbox and its wake-ups: all a request touches of a
- * rank in two cache lines, one fetch where five arrays took five (at a
- * million nodes each was a miss). What a sender touches comes first. */
+ * rank in two cache lines, where five arrays took five (at 100,000 nodes
+ * and more, each a cache miss). What a sender touches comes first. */
 struct cs_vendpoint {
     _Alignas(64) struct cs_vinbox inbox;
     int64_t due[2]; /* its live wake-up of each kind (its mail, its own work) in the heap;
