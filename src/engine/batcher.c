@@ -94,11 +94,9 @@ static void skip_stale(struct cs_batcher *b)
     }
 }
 
-int cs_batcher_flush(struct cs_batcher *b, int64_t now)
+int cs_batcher_flush_open(struct cs_batcher *b, int64_t now)
 {
     int sent = 0;
-    if (b->batch == 1)
-        return 0;
     for (skip_stale(b); b->open.count > 0; skip_stale(b)) {
         const struct opened *o = cs_ring_front(&b->open);
         if (b->box[o->box].opened_ns + b->wait_ns > now)
@@ -113,7 +111,7 @@ int cs_batcher_flush(struct cs_batcher *b, int64_t now)
     return sent;
 }
 
-int64_t cs_batcher_due(const struct cs_batcher *b)
+int64_t cs_batcher_due_open(const struct cs_batcher *b)
 {
     for (int k = 0; k < b->open.count; k++) {
         const struct opened *o = cs_ring_at(&b->open, k);

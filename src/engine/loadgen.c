@@ -82,7 +82,7 @@ void cs_loadgen_free(struct cs_loadgen *g)
     g->clients_idle = 0;
 }
 
-double cs_loadgen_next(const struct cs_loadgen *g)
+double cs_loadgen_next_other(const struct cs_loadgen *g)
 {
     switch (g->source) {
     case CS_SOURCE_RATE:

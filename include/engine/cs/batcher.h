@@ -44,15 +44,24 @@ void cs_batcher_free(struct cs_batcher *b);
 int cs_batcher_put(struct cs_batcher *b, int dest, const struct cs_msg *m, int64_t now);
 
 /* Send every box whose oldest item has waited wait_ns by now (with
- * wait_ns 0: every box). Returns the messages sent or a negative CS_E code. */
-int cs_batcher_flush(struct cs_batcher *b, int64_t now);
+ * wait_ns 0: every box). Returns the messages sent or a negative CS_E code.
+ * Inline where no box is open (always with batch 1): it runs at every turn. */
+int cs_batcher_flush_open(struct cs_batcher *b, int64_t now);
+static inline int cs_batcher_flush(struct cs_batcher *b, int64_t now)
+{
+    return b->open.count > 0 ? cs_batcher_flush_open(b, now) : 0;
+}
 
 /* Send m[0..n-1] to dest at once as one message, bypassing the boxes
  * (control messages). Counted like the rest. */
 int cs_batcher_send_now(struct cs_batcher *b, int dest, const struct cs_msg *m, int n);
 
 /* When the next box falls due, INT64_MAX when none waits. */
-int64_t cs_batcher_due(const struct cs_batcher *b);
+int64_t cs_batcher_due_open(const struct cs_batcher *b);
+static inline int64_t cs_batcher_due(const struct cs_batcher *b)
+{
+    return b->open.count > 0 ? cs_batcher_due_open(b) : INT64_MAX;
+}
 
 /* Items waiting in boxes. */
 int cs_batcher_waiting(const struct cs_batcher *b);

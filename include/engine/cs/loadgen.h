@@ -52,8 +52,13 @@ int cs_loadgen_init(struct cs_loadgen *g, const struct cs_scenario *sc, int inde
                     const struct cs_trace *trace, int64_t t0, uint64_t streams);
 void cs_loadgen_free(struct cs_loadgen *g);
 
-/* When the next arrival is intended (INFINITY: none is coming now). */
-double cs_loadgen_next(const struct cs_loadgen *g);
+/* When the next arrival is intended (INFINITY: none is coming now).
+ * Inline for an open loop at a rate: the coordinator asks at every look. */
+double cs_loadgen_next_other(const struct cs_loadgen *g);
+static inline double cs_loadgen_next(const struct cs_loadgen *g)
+{
+    return g->source == CS_SOURCE_RATE ? g->next_arrival_ns : cs_loadgen_next_other(g);
+}
 /* Take the arrival cs_loadgen_next announced. */
 struct cs_arrival cs_loadgen_take(struct cs_loadgen *g);
 /* Client `client` (>= 0) had its request end at now: it thinks, then asks
