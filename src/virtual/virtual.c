@@ -112,7 +112,7 @@ static int heap_push(struct cs_vnet *s, struct cs_due d)
 static int wake_push(struct cs_vnet *s, int64_t t, int32_t id)
 {
     struct cs_due d = {t, id};
-    if (s->has_front ? t >= s->front.at_ns : s->wakes_n > 0 && t >= s->wakes[0].at_ns)
+    if (s->has_front ? !cs_due_before(d, s->front) : s->wakes_n > 0 && !cs_due_before(d, s->wakes[0]))
         return heap_push(s, d);
     if (s->has_front) {
         int rc = heap_push(s, s->front);
@@ -147,14 +147,25 @@ static struct cs_due wakes_pop(struct cs_vnet *s)
 /* A rank is woken for its mail (the next letter to arrive), for its own
  * work (a service end, an arrival, a batch, a timeout), or at a fault's
  * edge. Each rank has one live wake-up of each of the first two kinds,
- * at due[2 * rank + kind]; one that a later look moved is dropped when it
- * comes (run_events). A wake-up at the instant being handled goes on the
- * ready stack instead of the heap. */
+ * at its endpoint's due[kind]; one that a later look moved is dropped
+ * when it comes (run_events), or is due again if a look puts it back
+ * (wake). A wake-up at the instant being handled goes on the ready stack
+ * instead of the heap.
+ *
+ * Wake-ups at one instant come in the order of their ids (heap.h): the
+ * service nodes first, the last rank first, then the relays, then the
+ * dispatchers, so that a dispatcher's look at an instant finds the
+ * replies of the services that end at it, as the ready stack does. */
 enum { WAKE_MAIL, WAKE_WORK, WAKE_EDGE };
 
-static int32_t wake_id(int rank, int kind)
+static int32_t wake_id(const struct cs_vnet *s, int rank, int kind)
 {
-    return 4 * rank + kind;
+    return 4 * (s->ranks - 1 - rank) + kind;
+}
+
+static int wake_rank(const struct cs_vnet *s, int32_t id)
+{
+    return s->ranks - 1 - id / 4;
 }
 
 static inline __attribute__((always_inline)) int wake(struct cs_vnet *s, int64_t t, int rank, int kind)
@@ -166,12 +177,15 @@ static inline __attribute__((always_inline)) int wake(struct cs_vnet *s, int64_t
         }
         return CS_OK;
     }
-    int64_t *due = &s->endpoints[rank].due[kind];
-    if (t == *due)
+    struct cs_vendpoint *e = &s->endpoints[rank];
+    int64_t old = e->due[kind];
+    if (t == old)
         return CS_OK;
-    if (t != INT64_MAX && wake_push(s, t, wake_id(rank, kind)) != CS_OK)
+    /* Back to the time of the one it left behind: that one is due again. */
+    if (t != INT64_MAX && t != e->left[kind] && wake_push(s, t, wake_id(s, rank, kind)) != CS_OK)
         return CS_E_NOMEM;
-    *due = t;
+    e->left[kind] = old;
+    e->due[kind] = t;
     return CS_OK;
 }
 
@@ -185,7 +199,7 @@ static int wake_next(struct cs_vnet *s, int rank, int64_t work)
 /* At a fault's edge, whatever else is due. */
 static int wake_edge(struct cs_vnet *s, int64_t t, int rank)
 {
-    return wake_push(s, t, wake_id(rank, WAKE_EDGE));
+    return wake_push(s, t, wake_id(s, rank, WAKE_EDGE));
 }
 
 /* A letter is posted at its sender's time and wakes its receiver when
@@ -252,6 +266,7 @@ int cs_vnet_open(struct cs_vnet *s, int ranks, int charged)
     for (int i = 0; i < ranks; i++) {
         struct cs_vendpoint *e = &s->endpoints[i];
         *e = (struct cs_vendpoint){.due = {INT64_MAX, INT64_MAX},
+                                   .left = {INT64_MAX, INT64_MAX},
                                    .charged = i < charged,
                                    .rank = i,
                                    .net = s,
@@ -394,10 +409,13 @@ static int run_events(struct vrun *v)
         } else {
             struct cs_due w = wakes_pop(s);
             int kind = w.id % 4;
-            r = w.id / 4;
+            r = wake_rank(s, w.id);
             if (kind != WAKE_EDGE) {
-                if (w.at_ns != s->endpoints[r].due[kind])
-                    continue; /* a later look moved it */
+                if (w.at_ns != s->endpoints[r].due[kind]) { /* a later look moved it */
+                    if (w.at_ns == s->endpoints[r].left[kind])
+                        s->endpoints[r].left[kind] = INT64_MAX;
+                    continue;
+                }
                 s->endpoints[r].due[kind] = INT64_MAX;
             }
             s->now = w.at_ns;
