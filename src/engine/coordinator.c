@@ -514,7 +514,7 @@ static void drop_retry(struct cs_coord *c, int64_t now)
 
 /* Dispatch queued retries, then from the head of the queue, while nodes
  * have room and the turn has time left. */
-static int dispatch_pending(struct cs_coord *c, int64_t start, int *work)
+static int dispatch_queued(struct cs_coord *c, int64_t start, int *work)
 {
     int rc = c->retries.count > 0 ? dispatch_retries(c, start, work) : CS_OK;
     if (rc < 0)
@@ -527,6 +527,12 @@ static int dispatch_pending(struct cs_coord *c, int64_t start, int *work)
         (*work)++;
     }
     return CS_OK;
+}
+
+/* dispatch_queued, asked at every look, and most find nothing queued. */
+static inline int dispatch_pending(struct cs_coord *c, int64_t start, int *work)
+{
+    return c->retries.count > 0 || c->pending.count > 0 ? dispatch_queued(c, start, work) : CS_OK;
 }
 
 /* Hedges: a first attempt unanswered for hedge_after_ns gets a duplicate

@@ -27,6 +27,7 @@ int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacit
     n->window_start = window_start;
     n->window_end = window_end;
     n->idle_since = -1;
+    n->soonest_ns = INT64_MAX;
     n->shutdowns_left = 1;
     n->servers = calloc((size_t)servers, sizeof(*n->servers));
     n->owns_service = service == NULL;
@@ -123,6 +124,7 @@ static void drop_everything(struct cs_node *n)
     for (int i = 0; i < n->servers_n; i++)
         n->servers[i].busy = false;
     n->busy = 0;
+    n->soonest_ns = INT64_MAX;
 }
 
 void cs_node_free(struct cs_node *n)
@@ -210,10 +212,15 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
         return 0;
     }
     int sent = 0;
+    int64_t soonest = INT64_MAX; /* of the servers busy after this look */
     for (int i = 0; i < n->servers_n; i++) {
         struct cs_server *s = &n->servers[i];
-        if (!s->busy || s->deadline_ns > now + early_ns)
+        if (!s->busy)
             continue;
+        if (s->deadline_ns > now + early_ns) {
+            soonest = s->deadline_ns < soonest ? s->deadline_ns : soonest;
+            continue;
+        }
         /* Sleep-emulated service keeps the modelled server's schedule
          * both ways: one finished early (the sleeper's early window) is
          * done at its deadline, so that early wake-ups add no capacity;
@@ -267,7 +274,9 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
             .requested_ns = requested,
         };
         n->busy++;
+        soonest = s->deadline_ns < soonest ? s->deadline_ns : soonest;
     }
+    n->soonest_ns = soonest;
     if (sent > 0 && n->busy == 0 && n->queue.count == 0)
         n->idle_since = now;
     int rc = CS_OK;
@@ -295,11 +304,8 @@ void cs_node_woke(struct cs_node *n, int64_t due_ns, int64_t woke_ns)
 
 int64_t cs_node_next_deadline(const struct cs_node *n)
 {
-    int64_t next = cs_batcher_due(&n->out);
-    for (int i = 0; i < n->servers_n; i++)
-        if (n->servers[i].busy && n->servers[i].deadline_ns < next)
-            next = n->servers[i].deadline_ns;
-    return next;
+    int64_t batch = cs_batcher_due(&n->out);
+    return batch < n->soonest_ns ? batch : n->soonest_ns;
 }
 
 /* ---- the node as a role (role.h) ---- */

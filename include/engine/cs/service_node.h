@@ -90,7 +90,9 @@ struct cs_node {
     struct cs_batcher out; /* replies, batched per feeder (dispatch.batch) */
     struct cs_server *servers;
     int busy;
-    int depth_max; /* most requests queued or in service at once, taking a message */
+    int64_t soonest_ns; /* the earliest deadline of a busy server (INT64_MAX: none), kept by
+                           cs_node_advance: a node is asked at every look */
+    int depth_max;      /* most requests queued or in service at once, taking a message */
 
     uint64_t counters[CS_N__COUNT];
     struct cs_histogram *service; /* delivered, ns: its own, or one that every node of a
