@@ -353,6 +353,8 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
     static struct cs_scenario sc;
     struct cs_rank0 z = {0};
     int rc = cs_cli_scenario(o, &sc, &text, err, sizeof(err));
+    if (rc == CS_OK && sc.run.nodes < 1) /* a per-node list names every node */
+        sc.run.nodes = cs_scenario_listed_nodes(&sc);
     bool parsed = rc == CS_OK;
     bool spread = rc == CS_OK && env_size > 1 && cs_cli_is_sweep(o, &sc);
     struct cs_results res;
@@ -370,7 +372,7 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
     if (rc == CS_OK && sc.run.nodes < 1) {
         snprintf(err, sizeof(err),
                  "the virtual engine needs the number of service nodes: give --nodes N (or the scenario key "
-                 "'run.nodes')");
+                 "'run.nodes', or a list of one 'nodes.speed' a node)");
         rc = CS_E_INVALID;
     }
     if (rc == CS_OK && o->calibrate) {

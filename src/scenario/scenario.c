@@ -161,6 +161,11 @@ const char *cs_scenario_modelled_cost(const struct cs_scenario *s, double *value
     return NULL;
 }
 
+int cs_scenario_listed_nodes(const struct cs_scenario *s)
+{
+    return s->nodes.speed.is_list ? s->nodes.speed.n : s->nodes.servers.is_list ? s->nodes.servers.n : 0;
+}
+
 int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char *err, size_t errlen)
 {
     int first = cs_first_node(s), last = first + service_nodes - 1;

@@ -210,6 +210,10 @@ EXPECT_RC=2 cs 2 "${lever[@]}" --set 'sweep.nodes=[50,100,800]'
 EXPECT_RC=2 v --virtual "${short[@]}"
 [ "$RC" -eq 2 ] && grep -q "needs the number of service nodes: give --nodes N" "$TMP/err" &&
     ok "no node count: one line, exit 2" || bad "no --nodes: $RC $(cat "$TMP/err")"
+# A per-node list names every node: its length is the count.
+v --virtual --set 'nodes.speed=[1,2,0.5]' "${short[@]}" -q --json "$TMP/listed.json"
+check "$TMP/listed.json" '.scenario.run.nodes == 3 and .mpi.service_nodes == 3 and (.nodes | length) == 3' \
+    "no --nodes, nodes.speed a list of 3: a run of 3 nodes" '.scenario.run.nodes, .mpi.service_nodes'
 EXPECT_RC=2 v --virtual --nodes many
 [ "$RC" -eq 2 ] && grep -q "'run.nodes'" "$TMP/err" && ok "a bad node count names run.nodes" || bad "--nodes many: $RC $(cat "$TMP/err")"
 EXPECT_RC=2 v --virtual --nodes 1000001

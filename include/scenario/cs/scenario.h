@@ -74,6 +74,9 @@ double cs_scenario_rate(const struct cs_scenario *s, int service_nodes);
  * dispatching tier (dispatchers, or relays) sends at its modelled cost. */
 double cs_scenario_handled_rps(const struct cs_scenario *s, int service_nodes);
 
+/* The service nodes a per-node list given in full (nodes.speed or
+ * nodes.servers as an array) fixes: its length; 0 when none is a list. */
+int cs_scenario_listed_nodes(const struct cs_scenario *s);
 /* Checks that need the node count: lists match it, overrides name real
  * ranks. CS_E_INVALID with a message naming the key. */
 int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char *err, size_t errlen);
