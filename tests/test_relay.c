@@ -62,7 +62,7 @@ static void fake_clock_pass(void *ctx, int64_t ns)
     (void)ctx;
     fake_now += ns;
 }
-static const struct cs_clock fake_clock = {fake_clock_now, fake_clock_pass, fake_clock_pass, NULL};
+static const struct cs_clock fake_clock = {fake_clock_now, fake_clock_pass, fake_clock_pass, NULL, NULL};
 
 /* One relay (rank 1) over 3 nodes (ranks 2-4) of window 2. */
 static void start(struct cs_relay *rl, struct cs_scenario *sc, struct wire *w, struct cs_transport *tp,

@@ -72,7 +72,7 @@ static void real_hold(void *ctx, int64_t ns)
     }
 }
 
-const struct cs_clock cs_real_clock = {real_now, real_spin, real_hold, NULL};
+const struct cs_clock cs_real_clock = {real_now, real_spin, real_hold, NULL, NULL};
 
 void cs_clock_tune(void)
 {

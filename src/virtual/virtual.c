@@ -165,7 +165,7 @@ static int32_t wake_id(const struct cs_vnet *s, int rank, int kind)
 
 static int wake_rank(const struct cs_vnet *s, int32_t id)
 {
-    return s->ranks - 1 - id / 4;
+    return s->ranks - 1 - (int)((uint32_t)id / 4);
 }
 
 static inline __attribute__((always_inline)) int wake(struct cs_vnet *s, int64_t t, int rank, int kind)
@@ -270,7 +270,7 @@ int cs_vnet_open(struct cs_vnet *s, int ranks, int charged)
                                    .charged = i < charged,
                                    .rank = i,
                                    .net = s,
-                                   .clock = {v_now, v_spin, v_spin, e},
+                                   .clock = {v_now, v_spin, v_spin, e, &e->now},
                                    .tp = {e, lb_send, lb_poll}};
     }
     return CS_OK;
@@ -332,17 +332,18 @@ static int role_wake(struct vrun *v, int r)
     if (rc < 0)
         return rc;
     int64_t next = INT64_MAX;
+    bool done = ops->done(self);
     if (r < v->dispatchers) {
         struct cs_interval_row row;
         if (e->now >= v->next_row[r]) {
             cs_coord_interval(&v->coords[r], e->now, &row);
             v->next_row[r] += v->interval_ns;
         }
-        if (ops->done(self))
+        if (done)
             cs_coord_interval(&v->coords[r], e->now, &row); /* the last, partial interval */
         next = v->next_row[r];
     }
-    if (ops->done(self))
+    if (done)
         return CS_OK;
     int64_t due = ops->next_event(self);
     if (due < next)
@@ -408,7 +409,7 @@ static int run_events(struct vrun *v)
             s->endpoints[r].flagged = false;
         } else {
             struct cs_due w = wakes_pop(s);
-            int kind = w.id % 4;
+            int kind = (int)((uint32_t)w.id % 4);
             r = wake_rank(s, w.id);
             if (kind != WAKE_EDGE) {
                 if (w.at_ns != s->endpoints[r].due[kind]) { /* a later look moved it */
