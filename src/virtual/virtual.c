@@ -181,10 +181,14 @@ static inline __attribute__((always_inline)) int wake(struct cs_vnet *s, int64_t
     int64_t old = e->due[kind];
     if (t == old)
         return CS_OK;
-    /* Back to the time of the one it left behind: that one is due again. */
-    if (t != INT64_MAX && t != e->left[kind] && wake_push(s, t, wake_id(s, rank, kind)) != CS_OK)
+    /* Work back at the time of the wake-up it left behind: that one is due
+     * again. (A saturated dispatcher's work goes to the end of its busy
+     * time and back to the window's end at every turn.) */
+    bool back = kind == WAKE_WORK && t == e->left;
+    if (t != INT64_MAX && !back && wake_push(s, t, wake_id(s, rank, kind)) != CS_OK)
         return CS_E_NOMEM;
-    e->left[kind] = old;
+    if (kind == WAKE_WORK)
+        e->left = old;
     e->due[kind] = t;
     return CS_OK;
 }
@@ -266,7 +270,7 @@ int cs_vnet_open(struct cs_vnet *s, int ranks, int charged)
     for (int i = 0; i < ranks; i++) {
         struct cs_vendpoint *e = &s->endpoints[i];
         *e = (struct cs_vendpoint){.due = {INT64_MAX, INT64_MAX},
-                                   .left = {INT64_MAX, INT64_MAX},
+                                   .left = INT64_MAX,
                                    .charged = i < charged,
                                    .rank = i,
                                    .net = s,
@@ -413,8 +417,8 @@ static int run_events(struct vrun *v)
             r = wake_rank(s, w.id);
             if (kind != WAKE_EDGE) {
                 if (w.at_ns != s->endpoints[r].due[kind]) { /* a later look moved it */
-                    if (w.at_ns == s->endpoints[r].left[kind])
-                        s->endpoints[r].left[kind] = INT64_MAX;
+                    if (kind == WAKE_WORK && w.at_ns == s->endpoints[r].left)
+                        s->endpoints[r].left = INT64_MAX;
                     continue;
                 }
                 s->endpoints[r].due[kind] = INT64_MAX;

@@ -37,9 +37,9 @@ struct cs_vinbox {
  * and more, each a cache miss). What a sender touches comes first. */
 struct cs_vendpoint {
     _Alignas(64) struct cs_vinbox inbox;
-    int64_t due[2];  /* its live wake-up of each kind (its mail, its own work) in the heap;
+    int64_t due[2]; /* its live wake-up of each kind (its mail, its own work) in the heap;
                        INT64_MAX: none */
-    int64_t left[2]; /* a wake-up of each kind that a look moved, still in the heap; INT64_MAX: none */
+    int64_t left;   /* a wake-up for its work that a look moved, still in the heap; INT64_MAX: none */
     int64_t now;
     bool flagged; /* in the network's ready stack */
     bool charged; /* pays message_ns per message sent or taken (a dispatcher or a relay) */
