@@ -29,7 +29,7 @@ int cs_node_init(struct cs_node *n, int servers, double speed, int queue_capacit
     n->idle_since = -1;
     n->soonest_ns = INT64_MAX;
     n->shutdowns_left = 1;
-    n->servers = calloc((size_t)servers, sizeof(*n->servers));
+    n->servers = servers == 1 ? &n->one : calloc((size_t)servers, sizeof(*n->servers));
     n->owns_service = service == NULL;
     n->service = service ? service : malloc(sizeof(*n->service));
     if (!n->servers || !n->service)
@@ -76,6 +76,7 @@ int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, int
         cs_batcher_free(&n->out);
         rc = cs_batcher_init(&n->out, tp, f0 + k, 0, sc->dispatch.batch,
                              (int64_t)llround(sc->dispatch.batch_wait_us * 1e3));
+        n->batching = n->out.batch > 1;
     }
     int mine = 0;
     for (int i = 0; i < sc->faults_n; i++)
@@ -131,7 +132,8 @@ void cs_node_free(struct cs_node *n)
 {
     cs_batcher_free(&n->out);
     cs_ring_free(&n->queue);
-    free(n->servers);
+    if (n->servers != &n->one)
+        free(n->servers);
     n->servers = NULL;
     if (n->owns_service)
         free(n->service);
@@ -148,6 +150,7 @@ static int on_item(struct cs_node *n, const struct cs_msg *m, int src, int64_t n
         if (--n->shutdowns_left > 0)
             return CS_OK; /* another dispatcher may still send */
         n->shutdown = true;
+        n->counters[CS_N_MESSAGES_SENT] = n->out.messages; /* it sends no more */
         if (n->stopped_early && now < n->window_end)
             n->counters[CS_N_WINDOW_NS] = now > n->window_start ? (uint64_t)(now - n->window_start) : 0;
         n->counters[CS_N_ABANDONED] += (uint64_t)(n->queue.count + n->busy);
@@ -291,9 +294,8 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
             n->counters[CS_N_IDLE_SENT]++;
         }
     }
-    if (rc >= 0)
+    if (rc >= 0 && n->batching)
         rc = cs_batcher_flush(&n->out, now + early_ns);
-    n->counters[CS_N_MESSAGES_SENT] = n->out.messages;
     return rc < 0 ? rc : sent;
 }
 
@@ -304,6 +306,8 @@ void cs_node_woke(struct cs_node *n, int64_t due_ns, int64_t woke_ns)
 
 int64_t cs_node_next_deadline(const struct cs_node *n)
 {
+    if (!n->batching)
+        return n->soonest_ns; /* without reading out's line */
     int64_t batch = cs_batcher_due(&n->out);
     return batch < n->soonest_ns ? batch : n->soonest_ns;
 }

@@ -23,16 +23,17 @@ struct cs_box {
 };
 
 struct cs_batcher {
+    /* What every message touches first (a node's look reads these 56 bytes). */
     const struct cs_transport *tp;
-    int batch;       /* most items per message, 1..CS_BATCH_MAX */
-    int64_t wait_ns; /* longest an item waits for its batch to fill */
-    int boxes;       /* destinations: ranks dest_base .. dest_base + boxes - 1 */
+    int batch;           /* most items per message, 1..CS_BATCH_MAX */
+    int boxes;           /* destinations: ranks dest_base .. dest_base + boxes - 1 */
+    uint64_t messages;   /* sent, any kind */
+    uint64_t items_sent; /* items in them */
+    struct cs_ring open; /* (box, gen) of boxes in the order they opened */
+    int64_t wait_ns;     /* longest an item waits for its batch to fill */
     int dest_base;
     struct cs_box *box;   /* [boxes], with batch > 1 */
     struct cs_msg *items; /* [boxes * batch], with batch > 1 */
-    struct cs_ring open;  /* (box, gen) of boxes in the order they opened */
-    uint64_t messages;    /* sent, any kind */
-    uint64_t items_sent;  /* items in them */
 };
 
 int cs_batcher_init(struct cs_batcher *b, const struct cs_transport *tp, int boxes, int dest_base, int batch,

@@ -25,25 +25,26 @@
 
 /* Node counters, gathered to rank 0 as one array per node. Sums and
  * histograms cover measured requests only. */
+/* The counters a look at a node updates come first: one cache line. */
 #define CS_NODE_COUNTERS(X)                                                                                        \
     X(RECEIVED, "received")                                                                                        \
+    X(MESSAGES_RECEIVED, "messages_received") /* transport messages, whole run (a batch is one) */                 \
     X(COMPLETED, "completed")                                                                                      \
-    X(MEASURED, "measured")         /* completed requests that were in the window */                               \
-    X(ABANDONED, "abandoned")       /* queued or in service at shutdown */                                         \
-    X(BUSY_NS, "busy_ns")           /* server-busy time inside the window, all servers */                          \
-    X(WINDOW_NS, "window_ns")       /* length of the window on this node's clock */                                \
-    X(SERVICE_NS, "service_ns")     /* delivered service time, sum */                                              \
-    X(REQUESTED_NS, "requested_ns") /* requested service time (/ speed), sum */                                    \
-    X(REJECTED, "rejected")         /* turned away: the queue was at queue_capacity */                             \
-    X(DROPPED, "dropped")           /* lost to a "stop" fault: never answered */                                   \
+    X(MEASURED, "measured")           /* completed requests that were in the window */                             \
+    X(BUSY_NS, "busy_ns")             /* server-busy time inside the window, all servers */                        \
+    X(SERVICE_NS, "service_ns")       /* delivered service time, sum */                                            \
+    X(REQUESTED_NS, "requested_ns")   /* requested service time (/ speed), sum */                                  \
+    X(MESSAGES_SENT, "messages_sent") /* replies' messages (and idle tokens), whole run */                         \
+    X(ABANDONED, "abandoned")         /* queued or in service at shutdown */                                       \
+    X(WINDOW_NS, "window_ns")         /* length of the window on this node's clock */                              \
+    X(REJECTED, "rejected")           /* turned away: the queue was at queue_capacity */                           \
+    X(DROPPED, "dropped")             /* lost to a "stop" fault: never answered */                                 \
     X(SERVERS, "servers")                                                                                          \
     X(HANDOFF_NS, "handoff_ns") /* idle time before measured requests that were waiting for it (CS_REQ_HANDOFF) */ \
     X(HANDOFFS, "handoffs")     /* such requests that found the node idle */                                       \
-    X(WAKE_LATE_MAX_NS, "wake_late_max_ns")   /* longest the host let a timed wait overrun (cs_node_woke) */       \
-    X(PAUSES, "pauses")                       /* timed waits overrun by over CS_PAUSE_NS */                        \
-    X(MESSAGES_RECEIVED, "messages_received") /* transport messages, whole run (a batch is one) */                 \
-    X(MESSAGES_SENT, "messages_sent")         /* replies' messages (and idle tokens), whole run */                 \
-    X(IDLE_SENT, "idle_tokens_sent")          /* jiq: idle tokens sent, whole run */
+    X(WAKE_LATE_MAX_NS, "wake_late_max_ns") /* longest the host let a timed wait overrun (cs_node_woke) */         \
+    X(PAUSES, "pauses")                     /* timed waits overrun by over CS_PAUSE_NS */                          \
+    X(IDLE_SENT, "idle_tokens_sent")        /* jiq: idle tokens sent, whole run */
 #define CS_N_ENUM(e, name) CS_N_##e,
 enum cs_node_counter { CS_NODE_COUNTERS(CS_N_ENUM) CS_N__COUNT };
 extern const char *const cs_node_counter_names[CS_N__COUNT];
@@ -64,44 +65,51 @@ struct cs_server {
     int64_t start_ns, deadline_ns, requested_ns; /* deadline_ns stays set once the server is free */
 };
 
+/* What a look at a node reads comes first, in lines of 64 bytes (the
+ * virtual engine's nodes start on one): at 100,000 nodes and more each
+ * cache line a request touches is a miss (cachegrind: the node's fields
+ * were spread over eight lines, its one server over a ninth). */
 struct cs_node {
+    /* line 0 */
     const struct cs_transport *tp;
     const struct cs_clock *clk; /* its time as a role (cs_node_role: set by cs_node_start, not
                                    cs_node_init); the calls below take now */
-    int rank;                   /* named in its replies */
+    struct cs_server *servers;  /* [servers_n]: &one, with one server */
+    int64_t soonest_ns;         /* the earliest deadline of a busy server (INT64_MAX: none), kept by
+                                   cs_node_advance: a node is asked at every look */
     int servers_n;
-    int64_t idle_since;  /* when it last ran out of work; -1: never yet */
-    int64_t overhead_ns; /* model.node_overhead_us: work per request beyond its service */
-    double speed;        /* 2.0 serves in half the requested time */
-    bool catch_up;       /* sleep-emulated service: see cs_node_advance */
-    int queue_capacity;  /* most requests waiting for a server; 0: unbounded */
-    int64_t window_start, window_end;
+    int busy;
+    int faults_n;
+    int queue_capacity; /* most requests waiting for a server; 0: unbounded */
+    int rank;           /* named in its replies */
+    int depth_max;      /* most requests queued or in service at once, taking a message */
     bool shutdown;
-    int shutdowns_left; /* each feeder that may send it requests ends with a shutdown */
-    bool stopped_early; /* one of them was stopped before its window ended */
-
+    bool catch_up; /* sleep-emulated service: see cs_node_advance */
     /* jiq: a server left idle tells one of its feeders (ranks
      * tell_first .. tell_first + tell_n - 1) chosen at random. */
     bool tell_idle, told_start;
-    int tell_first, tell_n;
-    struct cs_rng tell_rng;
-
-    struct cs_ring queue;  /* of struct cs_queued, waiting for a server */
-    struct cs_batcher out; /* replies, batched per feeder (dispatch.batch) */
-    struct cs_server *servers;
-    int busy;
-    int64_t soonest_ns; /* the earliest deadline of a busy server (INT64_MAX: none), kept by
-                           cs_node_advance: a node is asked at every look */
-    int depth_max;      /* most requests queued or in service at once, taking a message */
-
-    uint64_t counters[CS_N__COUNT];
+    bool batching; /* its replies wait for a batch (out.batch > 1) */
+    /* line 1 */
+    struct cs_ring queue; /* of struct cs_queued, waiting for a server */
+    int64_t idle_since;   /* when it last ran out of work; -1: never yet */
+    int64_t overhead_ns;  /* model.node_overhead_us: work per request beyond its service */
+    double speed;         /* 2.0 serves in half the requested time */
+    /* line 2 */
+    struct cs_server one;
+    int64_t window_start, window_end;
+    /* line 3: and the first 56 bytes of out */
     struct cs_histogram *service; /* delivered, ns: its own, or one that every node of a
                                      virtual run shares (their merge is all the results use) */
+    struct cs_batcher out;        /* replies, batched per feeder (dispatch.batch) */
+    int shutdowns_left;           /* each feeder that may send it requests ends with a shutdown */
+    bool stopped_early;           /* one of them was stopped before its window ended */
     bool owns_service;
-
+    int tell_first, tell_n;
+    /* line 5: the first 8 counters */
+    uint64_t counters[CS_N__COUNT];
+    struct cs_rng tell_rng;
     /* This node's faults (scenario "faults"), on its own clock. */
     int64_t t0;
-    int faults_n;
     struct cs_fault *faults; /* [faults_n], allocated only for a node that has some */
 };
 
