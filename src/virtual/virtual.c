@@ -93,55 +93,45 @@ static int64_t inbox_next(const struct cs_vinbox *h)
     return h->n > 0 ? h->v[0].at_ns : INT64_MAX;
 }
 
-/* ---- wake-ups: the earliest in front, the rest in a growable min-heap (vnet.h) ---- */
+/* ---- wake-ups: two min-heaps, the feeders' and the nodes' (vnet.h) ---- */
 
-static int heap_push(struct cs_vnet *s, struct cs_due d)
+static int heap_push(struct cs_vwakes *h, int64_t t, int32_t id)
 {
-    if (s->wakes_n == s->wakes_cap) {
-        struct cs_due *v = cs_grow(s->wakes, &s->wakes_cap, sizeof(*v), 1024);
+    if (h->n == h->cap) {
+        struct cs_due *v = cs_grow(h->v, &h->cap, sizeof(*v), 64);
         if (!v)
             return CS_E_NOMEM;
-        s->wakes = v;
+        h->v = v;
     }
-    cs_heap_push(s->wakes, &s->wakes_n, d.at_ns, d.id);
-    return CS_OK;
-}
-
-/* A wake-up earlier than every other goes in front (the one there, if
- * any, into the heap); the front is always the earliest. */
-static int wake_push(struct cs_vnet *s, int64_t t, int32_t id)
-{
-    struct cs_due d = {t, id};
-    if (s->has_front ? !cs_due_before(d, s->front) : s->wakes_n > 0 && !cs_due_before(d, s->wakes[0]))
-        return heap_push(s, d);
-    if (s->has_front) {
-        int rc = heap_push(s, s->front);
-        if (rc)
-            return rc;
-    }
-    s->front = d;
-    s->has_front = true;
+    cs_heap_push(h->v, &h->n, t, id);
     return CS_OK;
 }
 
 static bool wakes_left(const struct cs_vnet *s)
 {
-    return s->has_front || s->wakes_n > 0;
+    return s->feeders.n > 0 || s->nodes.n > 0;
+}
+
+/* The heap whose first wake-up is the first of all (wakes_left). */
+static struct cs_vwakes *wakes_first(struct cs_vnet *s)
+{
+    if (s->nodes.n == 0)
+        return &s->feeders;
+    if (s->feeders.n == 0)
+        return &s->nodes;
+    return cs_due_before(s->feeders.v[0], s->nodes.v[0]) ? &s->feeders : &s->nodes;
 }
 
 /* When the earliest wake-up is due (wakes_left). */
-static int64_t wakes_next(const struct cs_vnet *s)
+static int64_t wakes_next(struct cs_vnet *s)
 {
-    return s->has_front ? s->front.at_ns : s->wakes[0].at_ns;
+    return wakes_first(s)->v[0].at_ns;
 }
 
 static struct cs_due wakes_pop(struct cs_vnet *s)
 {
-    if (s->has_front) {
-        s->has_front = false;
-        return s->front;
-    }
-    return cs_heap_pop(s->wakes, &s->wakes_n);
+    struct cs_vwakes *h = wakes_first(s);
+    return cs_heap_pop(h->v, &h->n);
 }
 
 /* A rank is woken for its mail (the next letter to arrive), for its own
@@ -185,7 +175,8 @@ static inline __attribute__((always_inline)) int wake(struct cs_vnet *s, int64_t
      * again. (A saturated dispatcher's work goes to the end of its busy
      * time and back to the window's end at every turn.) */
     bool back = kind == WAKE_WORK && t == e->left;
-    if (t != INT64_MAX && !back && wake_push(s, t, wake_id(s, rank, kind)) != CS_OK)
+    if (t != INT64_MAX && !back &&
+        heap_push(rank < s->lanes ? &s->feeders : &s->nodes, t, wake_id(s, rank, kind)) != CS_OK)
         return CS_E_NOMEM;
     if (kind == WAKE_WORK)
         e->left = old;
@@ -203,7 +194,7 @@ static int wake_next(struct cs_vnet *s, int rank, int64_t work)
 /* At a fault's edge, whatever else is due. */
 static int wake_edge(struct cs_vnet *s, int64_t t, int rank)
 {
-    return wake_push(s, t, wake_id(s, rank, WAKE_EDGE));
+    return heap_push(rank < s->lanes ? &s->feeders : &s->nodes, t, wake_id(s, rank, WAKE_EDGE));
 }
 
 /* A letter is posted at its sender's time and wakes its receiver when
@@ -263,6 +254,7 @@ int cs_vnet_open(struct cs_vnet *s, int ranks, int charged)
 {
     memset(s, 0, sizeof(*s));
     s->ranks = ranks;
+    s->lanes = charged;
     s->endpoints = per_rank((size_t)ranks, sizeof(*s->endpoints));
     s->ready = per_rank((size_t)ranks, sizeof(*s->ready));
     if (!s->endpoints || !s->ready)
@@ -286,7 +278,8 @@ void cs_vnet_close(struct cs_vnet *s)
         free(s->endpoints[i].inbox.v);
     free(s->endpoints);
     free(s->ready);
-    free(s->wakes);
+    free(s->feeders.v);
+    free(s->nodes.v);
 }
 
 /* ---- the roles, each woken at its own times ---- */

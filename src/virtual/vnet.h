@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "cs/clock.h"
+#include "cs/heap.h"
 #include "cs/transport.h"
 
 /* An item in a rank's inbox, who sent it, and when it arrives. The items
@@ -49,6 +50,12 @@ struct cs_vendpoint {
     struct cs_transport tp; /* its transport: ctx is this endpoint */
 };
 
+/* A min-heap of wake-ups (heap.h), growable. */
+struct cs_vwakes {
+    struct cs_due *v;
+    int n, cap;
+};
+
 /* The loopback network of `ranks` ranks. Every letter posted wakes its
  * receiver when it arrives (a wake-up, below). */
 struct cs_vnet {
@@ -58,14 +65,13 @@ struct cs_vnet {
     struct cs_vendpoint *endpoints; /* [ranks] */
     uint64_t sent;                  /* items sent, all ranks (their seq) */
     uint64_t messages;              /* messages sent, all ranks */
-    /* The wake-ups (id: the rank and the kind, virtual.c): the earliest
-     * in front, when it came earlier than all the others, the rest in a
-     * min-heap. Most requests' next arrival is the earliest of all, and
-     * goes in front and out again without a walk through the heap. */
-    struct cs_due front;
-    bool has_front;
-    struct cs_due *wakes;
-    int wakes_n, wakes_cap;
+    /* The wake-ups (id: the rank and the kind, virtual.c), in two
+     * min-heaps: the dispatchers' and relays' (ranks below lanes: a few,
+     * among them the next arrival, most often the first of all), and the
+     * service nodes' (their service ends, one a busy node). An arrival
+     * then goes in and out of a heap of a few, not of every busy node. */
+    int lanes;
+    struct cs_vwakes feeders, nodes;
     int64_t now; /* the time of the wake-up being handled */
     int *ready;  /* ranks to wake at `now`, not through the heap (a stack; their endpoints
                     are flagged) */
