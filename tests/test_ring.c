@@ -1,9 +1,8 @@
 /* The growable FIFO: order kept across wrap-around and growth, the cap,
  * and compaction in place. The record pool: records keep their index and
  * contents as it grows, a record given back is the next one taken, new
- * ones start blank. The min-heap of wake-ups: it pops in time order, and
- * among equal times in the order the plain sift-down gives (the virtual
- * engine's results depend on it). */
+ * ones start blank. The min-heap of wake-ups: it pops by time, and at
+ * one time by id (the virtual engine's order at one instant). */
 #include "test_common.h"
 
 #include "cs/common.h"

@@ -516,7 +516,7 @@ static void drop_retry(struct cs_coord *c, int64_t now)
  * have room and the turn has time left. */
 static int dispatch_queued(struct cs_coord *c, int64_t start, int *work)
 {
-    int rc = c->retries.count > 0 ? dispatch_retries(c, start, work) : CS_OK;
+    int rc = dispatch_retries(c, start, work);
     if (rc < 0)
         return rc;
     while (c->pending.count > 0 && !turn_over(c, start)) {

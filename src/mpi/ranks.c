@@ -203,8 +203,20 @@ static void verdicts(const int mine[2], int all[2])
     MPI_Allreduce(mine, all, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
 }
 
+/* Ranks that meet or share jobs pass a message a job at most. Open MPI's
+ * default transport on a machine with UCX (pml ucx) takes 0.2 s to start
+ * on this project's VM, the plain one (ob1, over shared memory or TCP)
+ * 0.02 s: a tenth of a lever sweep's time on two ranks. Every rank of a
+ * launch that meets or shares asks for the same one (Open MPI stops ranks
+ * that pick different ones); OMPI_MCA_pml, set by the user, stands. */
+static void plain_transport(void)
+{
+    setenv("OMPI_MCA_pml", "ob1", 0);
+}
+
 void cs_ranks_meet(int argc, char **argv)
 {
+    plain_transport();
     MPI_Init(&argc, &argv);
     int all[2];
     verdicts((const int[2]){EXIT_USAGE, 0}, all);
@@ -232,11 +244,7 @@ static void start_mpi(int *argc, char ***argv, int *rank, int *size)
 int cs_ranks_share(int argc, char **argv, int status, struct cs_share *s)
 {
     int rank, size;
-    /* Sharing jobs takes a message a job. Open MPI's default transport on
-     * a machine with UCX (pml ucx) takes 0.2 s to start on this project's
-     * VM, the plain one (ob1, over shared memory or TCP) 0.02 s: a tenth of
-     * a lever sweep's time on two ranks. A choice of the user's stands. */
-    setenv("OMPI_MCA_pml", "ob1", 0);
+    plain_transport();
     start_mpi(&argc, &argv, &rank, &size);
     int all[2];
     verdicts((const int[2]){status > 0 ? status : 0, status < 0}, all);

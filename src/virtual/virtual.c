@@ -140,7 +140,7 @@ static struct cs_due wakes_pop(struct cs_vnet *s)
  * at its endpoint's due[kind]; one that a later look moved is dropped
  * when it comes (run_events), or is due again if a look puts it back
  * (wake). A wake-up at the instant being handled goes on the ready stack
- * instead of the heap.
+ * instead of a heap.
  *
  * Wake-ups at one instant come in the order of their ids (heap.h): the
  * service nodes first, the last rank first, then the relays, then the
@@ -398,7 +398,7 @@ static int run_events(struct vrun *v)
     struct cs_vnet *s = &v->net;
     while (s->ready_n > 0 || wakes_left(s)) {
         int r, rc;
-        /* Those woken at this instant once the heap has none left at it:
+        /* Those woken at this instant once the heaps have none left at it:
          * a dispatcher then takes at one turn all the replies of the nodes
          * whose services end at this instant, as on ranks. */
         if (s->ready_n > 0 && (!wakes_left(s) || wakes_next(s) > s->now)) {

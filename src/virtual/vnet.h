@@ -2,7 +2,7 @@
  * The virtual engine's network (src/virtual/virtual.c), private to it and
  * to the tests that drive a state machine on it (tests/test_sim.c,
  * tests/test_levers.c): letters in each rank's inbox, each rank's own
- * clock, and one event list of wake-ups.
+ * clock, and the wake-ups (two heaps, one order).
  */
 #ifndef CS_VNET_H
 #define CS_VNET_H

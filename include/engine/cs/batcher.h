@@ -23,7 +23,8 @@ struct cs_box {
 };
 
 struct cs_batcher {
-    /* What every message touches first (a node's look reads these 56 bytes). */
+    /* What every message touches first: a node's look reads the first 32
+     * bytes, and open's count when it batches. */
     const struct cs_transport *tp;
     int batch;           /* most items per message, 1..CS_BATCH_MAX */
     int boxes;           /* destinations: ranks dest_base .. dest_base + boxes - 1 */

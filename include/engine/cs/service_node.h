@@ -25,7 +25,8 @@
 
 /* Node counters, gathered to rank 0 as one array per node. Sums and
  * histograms cover measured requests only. */
-/* The counters a look at a node updates come first: one cache line. */
+/* The counters a look at a node updates come first, then messages_sent
+ * (set at the shutdown): one cache line. */
 #define CS_NODE_COUNTERS(X)                                                                                        \
     X(RECEIVED, "received")                                                                                        \
     X(MESSAGES_RECEIVED, "messages_received") /* transport messages, whole run (a batch is one) */                 \
