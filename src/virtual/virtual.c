@@ -158,6 +158,12 @@ static int wake_rank(const struct cs_vnet *s, int32_t id)
     return s->ranks - 1 - (int)((uint32_t)id / 4);
 }
 
+/* Into the heap of rank's kind: a dispatcher's or relay's, or a node's. */
+static int wake_push(struct cs_vnet *s, int64_t t, int rank, int kind)
+{
+    return heap_push(rank < s->lanes ? &s->feeders : &s->nodes, t, wake_id(s, rank, kind));
+}
+
 static inline __attribute__((always_inline)) int wake(struct cs_vnet *s, int64_t t, int rank, int kind)
 {
     if (t <= s->now) {
@@ -175,8 +181,7 @@ static inline __attribute__((always_inline)) int wake(struct cs_vnet *s, int64_t
      * again. (A saturated dispatcher's work goes to the end of its busy
      * time and back to the window's end at every turn.) */
     bool back = kind == WAKE_WORK && t == e->left;
-    if (t != INT64_MAX && !back &&
-        heap_push(rank < s->lanes ? &s->feeders : &s->nodes, t, wake_id(s, rank, kind)) != CS_OK)
+    if (t != INT64_MAX && !back && wake_push(s, t, rank, kind) != CS_OK)
         return CS_E_NOMEM;
     if (kind == WAKE_WORK)
         e->left = old;
@@ -194,7 +199,7 @@ static int wake_next(struct cs_vnet *s, int rank, int64_t work)
 /* At a fault's edge, whatever else is due. */
 static int wake_edge(struct cs_vnet *s, int64_t t, int rank)
 {
-    return heap_push(rank < s->lanes ? &s->feeders : &s->nodes, t, wake_id(s, rank, WAKE_EDGE));
+    return wake_push(s, t, rank, WAKE_EDGE);
 }
 
 /* A letter is posted at its sender's time and wakes its receiver when
