@@ -372,7 +372,7 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
     if (rc == CS_OK && sc.run.nodes < 1) {
         snprintf(err, sizeof(err),
                  "the virtual engine needs the number of service nodes: give --nodes N (or the scenario key "
-                 "'run.nodes', or a list of one 'nodes.speed' a node)");
+                 "'run.nodes', or 'nodes.speed' as a list with one entry per node)");
         rc = CS_E_INVALID;
     }
     if (rc == CS_OK && o->calibrate) {

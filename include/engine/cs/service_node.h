@@ -13,6 +13,7 @@
 #define CS_SERVICE_NODE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cs/batcher.h"
@@ -113,6 +114,10 @@ struct cs_node {
     int64_t t0;
     struct cs_fault *faults; /* [faults_n], allocated only for a node that has some */
 };
+/* The lines above stay lines: an edit that moves them fails to compile. */
+_Static_assert(offsetof(struct cs_node, one) == 128 && offsetof(struct cs_node, counters) % 64 == 0 &&
+                   sizeof(struct cs_node) % 64 == 0,
+               "struct cs_node: its hot fields no longer fall on the cache lines its comments give");
 
 /* service: the histogram its delivered service goes into, or NULL for
  * one of its own. */
