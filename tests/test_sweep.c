@@ -378,39 +378,27 @@ static void the_curve_is_told_from_the_points_not_the_fit(void **state)
     assert_int_equal(a.knee_nodes, 0);
 }
 
-static void spread_steps_go_largest_first_to_the_least_loaded_rank(void **state)
+static void spread_steps_are_taken_last_first_then_largest_first(void **state)
 {
     (void)state;
-    int of[8];
-    /* A doubling sweep on 2 ranks: the last (largest) on rank 0, the rest
-     * on rank 1, which then has less. */
+    int order[8];
+    /* A doubling sweep: the last (largest) first, then down. */
     const double doubling[] = {1, 2, 4, 8, 16};
-    assert_true(cs_sweep_assign(doubling, 5, 2, of) == 16);
-    assert_int_equal(of[4], 0);
-    for (int i = 0; i < 4; i++)
-        assert_int_equal(of[i], 1);
-    /* Equal steps on 3 ranks: round and round, the last on rank 0. */
-    const double equal[] = {5, 5, 5, 5, 5, 5};
-    assert_true(cs_sweep_assign(equal, 6, 3, of) == 10);
-    int per[3] = {0};
-    for (int i = 0; i < 6; i++)
-        per[of[i]]++;
-    assert_int_equal(of[5], 0);
-    assert_int_equal(per[0], 2);
-    assert_int_equal(per[1], 2);
-    assert_int_equal(per[2], 2);
-    /* The last step small: it still goes to rank 0, and the others fill
-     * the ranks in turn. */
-    const double small_last[] = {9, 7, 3, 1};
-    assert_true(cs_sweep_assign(small_last, 4, 2, of) == 11);
-    assert_int_equal(of[3], 0);
-    assert_int_equal(of[0], 1); /* rank 1 had none */
-    assert_int_equal(of[1], 0); /* 1 < 9 */
-    assert_int_equal(of[2], 0); /* 8 < 9 */
-    /* One rank: every step on it. */
-    assert_true(cs_sweep_assign(doubling, 5, 1, of) == 31);
-    for (int i = 0; i < 5; i++)
-        assert_int_equal(of[i], 0);
+    assert_int_equal(cs_sweep_order(doubling, 5, 0, order), 5);
+    const int want_doubling[] = {4, 3, 2, 1, 0};
+    assert_memory_equal(order, want_doubling, sizeof(want_doubling));
+    /* The last step small: it still comes first (rank 0 reports it), and
+     * the others come largest first, the earlier one on a tie. */
+    const double small_last[] = {3, 9, 3, 7, 1};
+    assert_int_equal(cs_sweep_order(small_last, 5, 0, order), 5);
+    const int want_small[] = {4, 1, 3, 0, 2};
+    assert_memory_equal(order, want_small, sizeof(want_small));
+    /* Resumed after the first two: those are left out. */
+    assert_int_equal(cs_sweep_order(small_last, 5, 2, order), 3);
+    const int want_resumed[] = {4, 3, 2};
+    assert_memory_equal(order, want_resumed, sizeof(want_resumed));
+    /* Every step done: nothing to take. */
+    assert_int_equal(cs_sweep_order(small_last, 5, 5, order), 0);
 }
 
 int main(void)
@@ -428,7 +416,7 @@ int main(void)
         cmocka_unit_test(the_predicted_knee_counts_node_speed_and_overhead),
         cmocka_unit_test(a_lever_sweep_has_a_knee_per_setting),
         cmocka_unit_test(impossible_lever_sweeps_are_refused_with_the_key),
-        cmocka_unit_test(spread_steps_go_largest_first_to_the_least_loaded_rank),
+        cmocka_unit_test(spread_steps_are_taken_last_first_then_largest_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

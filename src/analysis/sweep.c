@@ -521,28 +521,19 @@ int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn f
     return done;
 }
 
-double cs_sweep_assign(const double *cost, int n, int ranks, int *rank_of)
+int cs_sweep_order(const double *cost, int n, int first, int *order)
 {
-    double load[CS_SWEEP_MAX] = {0}, most = 0;
-    bool placed[CS_SWEEP_MAX] = {false};
-    if (ranks > CS_SWEEP_MAX)
-        ranks = CS_SWEEP_MAX; /* no more ranks can have a step */
-    for (int k = 0; k < n && k < CS_SWEEP_MAX; k++) {
-        int i = n - 1; /* first the last step, on rank 0 */
-        if (k > 0) {
-            i = -1;
-            for (int j = 0; j < n; j++)
-                if (!placed[j] && (i < 0 || cost[j] > cost[i]))
-                    i = j;
+    int k = 0;
+    if (first < n)
+        order[k++] = n - 1;
+    for (int i = first; i < n - 1; i++) { /* insertion by cost, largest first, stable */
+        int at = k;
+        while (at > 1 && cost[order[at - 1]] < cost[i]) {
+            order[at] = order[at - 1];
+            at--;
         }
-        int r = 0;
-        for (int q = 1; k > 0 && q < ranks; q++)
-            if (load[q] < load[r])
-                r = q;
-        placed[i] = true;
-        rank_of[i] = r;
-        load[r] += cost[i];
-        most = load[r] > most ? load[r] : most;
+        order[at] = i;
+        k++;
     }
-    return most;
+    return k;
 }

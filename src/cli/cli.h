@@ -84,13 +84,14 @@ void cs_ranks_meet(int argc, char **argv);
 void cs_ranks_describe(char *out, size_t len);
 
 /* Independent jobs spread over a launch's ranks (the steps of a virtual
- * sweep): job j runs on the rank cs_sweep_assign gives it for its cost,
- * writes `size` bytes of output, and every job's output ends on rank 0,
- * at out + j * size (out: rank 0's; the others' is not used). */
+ * sweep): rank 0 hands them out in cs_sweep_order's order (its own the
+ * last job, then the largest first), one to each rank as it comes free;
+ * job j writes `size` bytes of output, and every job's output ends on
+ * rank 0, at out + j * size (out: rank 0's; the others' is not used). */
 struct cs_share {
     int n;
     int first;          /* rank 0's: the jobs before it are not run (a sweep's steps --resume kept) */
-    const double *cost; /* [n] */
+    const double *cost; /* rank 0's, [n]: the order jobs are handed out in */
     size_t size;
     void *out;
     /* CS_OK or a negative CS_E code; rank is the one running it. */

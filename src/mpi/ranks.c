@@ -6,6 +6,8 @@
  * exit status 2; nothing here aborts the job for them.
  */
 #include <mpi.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,6 +243,142 @@ static void start_mpi(int *argc, char ***argv, int *rank, int *size)
     MPI_Comm_size(MPI_COMM_WORLD, size);
 }
 
+/* ---- jobs shared by a launch's ranks, each handed out as a rank comes
+ * free: a rank slower than the others (a busy core, an older node, a
+ * step that costs more than its weight said) takes fewer, and none waits
+ * for another's plan ---- */
+
+enum { TAG_JOB = 1, TAG_DONE, TAG_VERDICT };
+
+/* The jobs not yet handed out, in the order they are taken
+ * (cs_sweep_order); rank 0's thread and its hand-outs take from it. */
+struct job_queue {
+    const int *order;
+    int n;
+    _Atomic int next;
+};
+
+static int take_job(struct job_queue *q)
+{
+    int k = atomic_fetch_add(&q->next, 1);
+    return k < q->n ? q->order[k] : -1;
+}
+
+/* A rank waits for a message without spinning a core (MPI's blocking
+ * calls poll): with ranks beyond the cores, a waiting rank would take the
+ * CPU from one that works. A millisecond at most is lost per job. */
+static void wait_napping(MPI_Request *req)
+{
+    int done = 0;
+    while (MPI_Test(req, &done, MPI_STATUS_IGNORE), !done)
+        cs_nap(1000000);
+}
+
+/* Rank 0's own jobs: the one it keeps (the last step, which stays in its
+ * results for the report), then, in its thread, more from the queue. */
+struct own_jobs {
+    struct cs_share *s;
+    struct job_queue *q;
+    int first; /* the job it keeps, -1 none */
+    bool more;
+    int failed;
+};
+
+static void *run_own(void *arg)
+{
+    struct own_jobs *w = arg;
+    for (int j = w->first; j >= 0; j = w->more ? take_job(w->q) : -1)
+        w->failed |= w->s->job(w->s->ctx, j, 0, (char *)w->s->out + (size_t)j * w->s->size) != CS_OK;
+    return NULL;
+}
+
+/* What a rank sends back with a job's output: which job, and whether it
+ * failed. */
+struct job_done {
+    int job, failed;
+};
+
+/* Rank 0: hand one job to each other rank, run its own (in a thread of
+ * its own, which calls no MPI, where the MPI allows one: FUNNELED), and
+ * hand the next job to each rank that sends an output back, until none
+ * is left; then tell every rank whether any job failed. */
+static int share_from_rank0(struct cs_share *s, struct job_queue *q, int size)
+{
+    struct own_jobs own = {.s = s, .q = q, .first = take_job(q), .more = threads_ok};
+    int busy = 0;
+    for (int r = 1; r < size; r++) {
+        int j = take_job(q);
+        MPI_Send(&j, 1, MPI_INT, r, TAG_JOB, MPI_COMM_WORLD);
+        busy += j >= 0;
+    }
+    pthread_t thread;
+    bool threaded = threads_ok && pthread_create(&thread, NULL, run_own, &own) == 0;
+    if (!threaded) { /* its kept job here, the rest to the others */
+        own.more = false;
+        run_own(&own);
+    }
+    size_t len = sizeof(struct job_done) + s->size;
+    char *in = busy > 0 ? malloc(len) : NULL;
+    if (busy > 0 && !in) {
+        fprintf(stderr, "clustersim: out of memory\n");
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    int failed = 0;
+    while (busy > 0) {
+        int there = 0;
+        MPI_Status st;
+        MPI_Iprobe(MPI_ANY_SOURCE, TAG_DONE, MPI_COMM_WORLD, &there, &st);
+        if (!there) {
+            cs_nap(1000000);
+            continue;
+        }
+        MPI_Recv(in, (int)len, MPI_BYTE, st.MPI_SOURCE, TAG_DONE, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        struct job_done d;
+        memcpy(&d, in, sizeof(d));
+        memcpy((char *)s->out + (size_t)d.job * s->size, in + sizeof(d), s->size);
+        failed |= d.failed;
+        int j = take_job(q);
+        MPI_Send(&j, 1, MPI_INT, st.MPI_SOURCE, TAG_JOB, MPI_COMM_WORLD);
+        busy -= j < 0;
+    }
+    free(in);
+    if (threaded)
+        pthread_join(thread, NULL);
+    failed |= own.failed;
+    for (int r = 1; r < size; r++)
+        MPI_Send(&failed, 1, MPI_INT, r, TAG_VERDICT, MPI_COMM_WORLD);
+    return failed;
+}
+
+/* Every other rank: run the jobs rank 0 hands out, sending each output
+ * back, until it says there are none left; then learn whether any job
+ * (on any rank) failed. */
+static int share_to_rank0(struct cs_share *s, int rank)
+{
+    size_t len = sizeof(struct job_done) + s->size;
+    char *out = malloc(len);
+    if (!out) {
+        fprintf(stderr, "clustersim: rank %d: out of memory\n", rank);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    MPI_Request req;
+    for (;;) {
+        int j;
+        MPI_Irecv(&j, 1, MPI_INT, 0, TAG_JOB, MPI_COMM_WORLD, &req);
+        wait_napping(&req);
+        if (j < 0)
+            break;
+        struct job_done d = {j, s->job(s->ctx, j, rank, out + sizeof(d)) != CS_OK};
+        memcpy(out, &d, sizeof(d));
+        MPI_Send(out, (int)len, MPI_BYTE, 0, TAG_DONE, MPI_COMM_WORLD);
+    }
+    free(out);
+    int failed;
+    MPI_Irecv(&failed, 1, MPI_INT, 0, TAG_VERDICT, MPI_COMM_WORLD, &req);
+    wait_napping(&req);
+    return failed;
+}
+
 int cs_ranks_share(int argc, char **argv, int status, struct cs_share *s)
 {
     int rank, size;
@@ -252,60 +390,16 @@ int cs_ranks_share(int argc, char **argv, int status, struct cs_share *s)
         MPI_Finalize();
         return all[0];
     }
-    /* Rank 0's: the jobs before first are done already, and weigh nothing. */
-    int first = s->first;
-    MPI_Bcast(&first, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    double cost[CS_SWEEP_MAX];
-    for (int j = 0; j < s->n && j < CS_SWEEP_MAX; j++)
-        cost[j] = j < first ? 0 : s->cost[j];
-    int of[CS_SWEEP_MAX], order[CS_SWEEP_MAX], mine = 0;
-    cs_sweep_assign(cost, s->n, size, of);
-    /* This rank's jobs, largest first, as they were assigned. */
-    for (int j = first; j < s->n; j++)
-        if (of[j] == rank)
-            order[mine++] = j;
-    for (int a = 1; a < mine; a++)
-        for (int b = a; b > 0 && cost[order[b]] > cost[order[b - 1]]; b--) {
-            int t = order[b];
-            order[b] = order[b - 1];
-            order[b - 1] = t;
-        }
-    /* The other ranks keep their outputs until their last job is done:
-     * a send now would wait for rank 0, busy with its own jobs. */
-    int failed = 0;
-    char *kept = rank != 0 && mine > 0 ? malloc((size_t)mine * s->size) : NULL;
-    if (rank != 0 && mine > 0 && !kept) {
-        fprintf(stderr, "clustersim: rank %d: out of memory\n", rank);
-        MPI_Abort(MPI_COMM_WORLD, 1);
+    int failed;
+    if (rank == 0) {
+        int order[CS_SWEEP_MAX];
+        struct job_queue q = {.order = order, .n = cs_sweep_order(s->cost, s->n, s->first, order)};
+        failed = share_from_rank0(s, &q, size);
+    } else {
+        failed = share_to_rank0(s, rank);
     }
-    for (int k = 0; k < mine; k++) {
-        int j = order[k];
-        char *out = rank == 0 ? (char *)s->out + (size_t)j * s->size : kept + (size_t)k * s->size;
-        failed |= s->job(s->ctx, j, rank, out) != CS_OK;
-    }
-    for (int k = 0; rank != 0 && k < mine; k++)
-        MPI_Send(kept + (size_t)k * s->size, (int)s->size, MPI_BYTE, 0, order[k], MPI_COMM_WORLD);
-    free(kept);
-    /* Rank 0 takes them as they come (each rank sends in its own order),
-     * each to its place by its tag, the job's index. */
-    int others = 0;
-    for (int j = first; rank == 0 && j < s->n; j++)
-        others += of[j] != 0;
-    char *in = others > 0 ? malloc(s->size) : NULL;
-    if (others > 0 && !in) {
-        fprintf(stderr, "clustersim: out of memory\n");
-        MPI_Abort(MPI_COMM_WORLD, 1);
-    }
-    for (int k = 0; k < others; k++) {
-        MPI_Status st;
-        MPI_Recv(in, (int)s->size, MPI_BYTE, MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
-        memcpy((char *)s->out + (size_t)st.MPI_TAG * s->size, in, s->size);
-    }
-    free(in);
-    int any = 0;
-    MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD);
     MPI_Finalize();
-    return any ? 1 : 0;
+    return failed ? 1 : 0;
 }
 
 int cs_ranks_main(const struct cs_options *o, int argc, char **argv)

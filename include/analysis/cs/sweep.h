@@ -95,13 +95,13 @@ int cs_sweep_check(const struct cs_scenario *sc, int max_nodes, char *err, size_
 int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn fn, void *ctx, struct cs_sweep_row *rows,
                  struct cs_scaling *scaling, struct cs_levers *levers, char *err, size_t errlen);
 
-/* Which of `ranks` ranks runs each of a sweep's n steps (rank_of[i]),
- * when the ranks run steps side by side (a virtual sweep under a
- * launcher): the last step on rank 0, which reports it in full; the
- * others largest first (cost[i], e.g. the requests a step simulates),
- * each to the rank with the least so far (the lowest rank on a tie).
- * Returns the largest sum of costs a rank gets. */
-double cs_sweep_assign(const double *cost, int n, int ranks, int *rank_of);
+/* The order in which ranks that run a sweep's steps side by side (a
+ * virtual sweep under a launcher) take them, each as it comes free: of
+ * the steps first..n-1, the last one first (rank 0 runs it: it reports it
+ * in full), then the others largest first (cost[i], e.g. the requests a
+ * step simulates; the earlier step on a tie). Writes them to order and
+ * returns how many. */
+int cs_sweep_order(const double *cost, int n, int first, int *order);
 
 /* The shape of a measured scaling curve, told from the points and not
  * from a fit: a USL fitted to a plateau has a peak too (kappa > 0), but
