@@ -397,6 +397,11 @@ static void spread_steps_are_taken_last_first_then_largest_first(void **state)
     assert_int_equal(cs_sweep_order(small_last, 5, 2, order), 3);
     const int want_resumed[] = {4, 3, 2};
     assert_memory_equal(order, want_resumed, sizeof(want_resumed));
+    /* Only the last left, or a sweep of one step: that one. */
+    assert_int_equal(cs_sweep_order(small_last, 5, 4, order), 1);
+    assert_int_equal(order[0], 4);
+    assert_int_equal(cs_sweep_order(doubling, 1, 0, order), 1);
+    assert_int_equal(order[0], 0);
     /* Every step done: nothing to take. */
     assert_int_equal(cs_sweep_order(small_last, 5, 5, order), 0);
 }

@@ -91,7 +91,7 @@ void cs_ranks_describe(char *out, size_t len);
 struct cs_share {
     int n;
     int first;          /* rank 0's: the jobs before it are not run (a sweep's steps --resume kept) */
-    const double *cost; /* rank 0's, [n]: the order jobs are handed out in */
+    const double *cost; /* rank 0's, [n]: each job's weight (cs_sweep_order hands out the heaviest first) */
     size_t size;
     void *out;
     /* CS_OK or a negative CS_E code; rank is the one running it. */

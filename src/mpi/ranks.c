@@ -205,7 +205,7 @@ static void verdicts(const int mine[2], int all[2])
     MPI_Allreduce(mine, all, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
 }
 
-/* Ranks that meet or share jobs pass a message a job at most. Open MPI's
+/* Ranks that meet or share jobs pass a few messages a job. Open MPI's
  * default transport on a machine with UCX (pml ucx) takes 0.2 s to start
  * on this project's VM, the plain one (ob1, over shared memory or TCP)
  * 0.02 s: a tenth of a lever sweep's time on two ranks. Every rank of a
@@ -313,8 +313,8 @@ static int share_from_rank0(struct cs_share *s, struct job_queue *q, int size)
     }
     pthread_t thread;
     bool threaded = threads_ok && pthread_create(&thread, NULL, run_own, &own) == 0;
-    if (!threaded) { /* its kept job here, the rest to the others */
-        own.more = false;
+    if (!threaded) { /* its kept job here, the rest to the others (if there are others) */
+        own.more = size == 1;
         run_own(&own);
     }
     size_t len = sizeof(struct job_done) + s->size;
@@ -370,7 +370,10 @@ static int share_to_rank0(struct cs_share *s, int rank)
             break;
         struct job_done d = {j, s->job(s->ctx, j, rank, out + sizeof(d)) != CS_OK};
         memcpy(out, &d, sizeof(d));
-        MPI_Send(out, (int)len, MPI_BYTE, 0, TAG_DONE, MPI_COMM_WORLD);
+        /* (an output of tens of KB goes when rank 0 takes it: a blocking
+         * send would spin until then) */
+        MPI_Isend(out, (int)len, MPI_BYTE, 0, TAG_DONE, MPI_COMM_WORLD, &req);
+        wait_napping(&req);
     }
     free(out);
     int failed;
