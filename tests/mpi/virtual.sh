@@ -201,6 +201,14 @@ cmp -s "$TMP/lever1.csv" "$TMP/lever2.csv" &&
 [ "$(grep -c '^  step .* (rank 0)$' "$TMP/err")" -ge 1 ] && [ "$(grep -c '^  step .* (rank 1)$' "$TMP/err")" -ge 1 ] &&
     [ "$(grep -c '^  step ' "$TMP/err")" -eq 12 ] && ok "both ranks ran steps, each step once" ||
     bad "steps by rank: $(grep '^  step' "$TMP/err" | head -12)"
+# More ranks than steps: those left without one wait (napping) and end
+# with the others; the rows are one process's.
+few=(--virtual --nodes 100 --sweep --set 'sweep.nodes=[50,100]' --set load.duration_s=0.05 --set load.warmup_s=0.01)
+v "${few[@]}" -q --csv "$TMP/few1.csv"
+cs 4 "${few[@]}" --csv "$TMP/few4.csv"
+cmp -s "$TMP/few1.csv" "$TMP/few4.csv" && [ "$(grep -c '^  step ' "$TMP/err")" -eq 2 ] &&
+    ok "a 2-step virtual sweep on 4 ranks: each step once, the rows of one process" ||
+    bad "2 steps on 4 ranks: $(grep '^  step' "$TMP/err") $(diff "$TMP/few1.csv" "$TMP/few4.csv" | head -4)"
 # A mistake is said once, by rank 0, and every rank exits 2.
 EXPECT_RC=2 cs 2 "${lever[@]}" --set 'sweep.nodes=[50,100,800]'
 [ "$RC" -eq 2 ] && [ "$(grep -c '^clustersim: ' "$TMP/err")" -eq 1 ] && ok "a bad spread sweep: one line, exit 2" ||
