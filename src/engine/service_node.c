@@ -179,7 +179,7 @@ static int on_item(struct cs_node *n, const struct cs_msg *m, int src, int64_t n
         n->counters[CS_N_HANDOFFS]++;
     }
     struct cs_queued q = {.id = m->id, .service_ns = m->service_ns, .arrived_ns = now, .flags = m->flags, .src = src};
-    return cs_ring_push(&n->queue, &q);
+    return cs_ring_push_sized(&n->queue, &q, sizeof(q));
 }
 
 int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int count, int src, int64_t now)

@@ -16,16 +16,6 @@ void cs_hist_init(struct cs_histogram *h)
     h->min = UINT64_MAX;
 }
 
-int cs_hist_index(uint64_t v)
-{
-    if (v < EXACT_LIMIT)
-        return (int)v;
-    int msb = 63 - __builtin_clzll(v); /* >= SUB_BITS + 1 */
-    int shift = msb - CS_HIST_SUB_BITS;
-    uint64_t sub = (v >> shift) - CS_HIST_SUB_COUNT; /* 0 .. SUB_COUNT-1 */
-    return (int)(EXACT_LIMIT + (uint64_t)(msb - CS_HIST_SUB_BITS - 1) * CS_HIST_SUB_COUNT + sub);
-}
-
 uint64_t cs_hist_bucket_low(int index)
 {
     if (index < (int)EXACT_LIMIT)
@@ -42,24 +32,6 @@ uint64_t cs_hist_bucket_width(int index)
         return 1;
     int msb = (index - (int)EXACT_LIMIT) / CS_HIST_SUB_COUNT + CS_HIST_SUB_BITS + 1;
     return UINT64_C(1) << (msb - CS_HIST_SUB_BITS);
-}
-
-bool cs_hist_record(struct cs_histogram *h, uint64_t v)
-{
-    bool in_range = true;
-    if (v > CS_HIST_MAX_VALUE) {
-        v = CS_HIST_MAX_VALUE;
-        h->clamped++;
-        in_range = false;
-    }
-    h->counts[cs_hist_index(v)]++;
-    h->total++;
-    h->sum += (double)v;
-    if (v < h->min)
-        h->min = v;
-    if (v > h->max)
-        h->max = v;
-    return in_range;
 }
 
 void cs_hist_add(struct cs_histogram *dst, const struct cs_histogram *src)

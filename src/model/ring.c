@@ -21,47 +21,25 @@ void cs_ring_free(struct cs_ring *r)
     r->cap = r->head = r->count = 0;
 }
 
-void *cs_ring_at(const struct cs_ring *r, int i)
+int cs_ring_push_grown(struct cs_ring *r, const void *e)
 {
-    int k = r->head + i;
-    if (k >= r->cap)
-        k -= r->cap;
-    return r->buf + (size_t)k * r->size;
-}
-
-void *cs_ring_front(const struct cs_ring *r)
-{
-    return r->buf + (size_t)r->head * r->size;
-}
-
-int cs_ring_push(struct cs_ring *r, const void *e)
-{
-    if (r->count == r->cap) {
-        if (r->count >= r->max)
-            return CS_E_FULL;
-        int ncap = r->cap ? r->cap * 2 : r->initial;
-        if (ncap > r->max)
-            ncap = r->max;
-        char *n = malloc((size_t)ncap * r->size);
-        if (!n)
-            return CS_E_NOMEM;
-        for (int i = 0; i < r->count; i++)
-            memcpy(n + (size_t)i * r->size, cs_ring_at(r, i), r->size);
-        free(r->buf);
-        r->buf = n;
-        r->cap = ncap;
-        r->head = 0;
-    }
+    if (r->count >= r->max)
+        return CS_E_FULL;
+    int ncap = r->cap ? r->cap * 2 : r->initial;
+    if (ncap > r->max)
+        ncap = r->max;
+    char *n = malloc((size_t)ncap * r->size);
+    if (!n)
+        return CS_E_NOMEM;
+    for (int i = 0; i < r->count; i++)
+        memcpy(n + (size_t)i * r->size, cs_ring_at(r, i), r->size);
+    free(r->buf);
+    r->buf = n;
+    r->cap = ncap;
+    r->head = 0;
+    memcpy(cs_ring_at(r, r->count), e, r->size);
     r->count++;
-    memcpy(cs_ring_at(r, r->count - 1), e, r->size);
     return CS_OK;
-}
-
-void cs_ring_pop(struct cs_ring *r)
-{
-    if (++r->head == r->cap)
-        r->head = 0;
-    r->count--;
 }
 
 void cs_ring_compact(struct cs_ring *r, const void *ctx, bool (*keep)(const void *ctx, const void *e))

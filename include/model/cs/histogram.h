@@ -31,9 +31,39 @@ struct cs_histogram {
 };
 
 void cs_hist_init(struct cs_histogram *h);
+
+/* The bucket of a value (the layout above; exposed for tests). */
+static inline int cs_hist_index(uint64_t v)
+{
+    const uint64_t exact = UINT64_C(2) << CS_HIST_SUB_BITS; /* 256: exact below */
+    if (v < exact)
+        return (int)v;
+    int msb = 63 - __builtin_clzll(v); /* >= SUB_BITS + 1 */
+    int shift = msb - CS_HIST_SUB_BITS;
+    uint64_t sub = (v >> shift) - CS_HIST_SUB_COUNT; /* 0 .. SUB_COUNT-1 */
+    return (int)(exact + (uint64_t)(msb - CS_HIST_SUB_BITS - 1) * CS_HIST_SUB_COUNT + sub);
+}
+
 /* Record one value; returns false when it was above the range and was
- * clamped to CS_HIST_MAX_VALUE (it is still counted). */
-bool cs_hist_record(struct cs_histogram *h, uint64_t value);
+ * clamped to CS_HIST_MAX_VALUE (it is still counted). Inline: a virtual
+ * run records six a request. */
+static inline bool cs_hist_record(struct cs_histogram *h, uint64_t v)
+{
+    bool in_range = true;
+    if (v > CS_HIST_MAX_VALUE) {
+        v = CS_HIST_MAX_VALUE;
+        h->clamped++;
+        in_range = false;
+    }
+    h->counts[cs_hist_index(v)]++;
+    h->total++;
+    h->sum += (double)v;
+    if (v < h->min)
+        h->min = v;
+    if (v > h->max)
+        h->max = v;
+    return in_range;
+}
 /* dst += src. */
 void cs_hist_add(struct cs_histogram *dst, const struct cs_histogram *src);
 /* The value at percentile p (0..100]: the smallest recorded bucket whose
@@ -63,8 +93,7 @@ int cs_hist_levels(const struct cs_histogram *h, int ticks_per_half, struct cs_h
  * deviation (from bucket midpoints), the max and the count. */
 void cs_hist_write_percentiles(FILE *out, const struct cs_histogram *h, double unit_ns, int ticks_per_half);
 
-/* Bucket layout, exposed for tests. */
-int cs_hist_index(uint64_t value);
+/* Bucket layout, exposed for tests (and cs_hist_index, above). */
 uint64_t cs_hist_bucket_low(int index);
 uint64_t cs_hist_bucket_width(int index);
 
