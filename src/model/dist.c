@@ -60,7 +60,7 @@ int64_t cs_dist_sample_ns(const struct cs_dist *d, struct cs_rng *r)
      * request): halves away from zero, as llround, since ns - trunc(ns)
      * is exact for a positive double; past int64's range, the most. */
     double ns = us * 1000.0;
-    if (ns >= 9.2e18)
+    if (ns >= 0x1p63)
         return INT64_MAX;
     int64_t whole = (int64_t)ns;
     return ns - (double)whole >= 0.5 ? whole + 1 : whole;
