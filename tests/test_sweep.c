@@ -7,6 +7,7 @@
 #include "cs/common.h"
 #include "cs/results.h"
 #include "cs/sweep.h"
+#include "cs/virtual.h"
 #include "sim.h"
 
 /* Deterministic noise in [-amp, amp]. */
@@ -406,6 +407,37 @@ static void spread_steps_are_taken_last_first_then_largest_first(void **state)
     assert_int_equal(cs_sweep_order(small_last, 5, 5, order), 0);
 }
 
+static void a_shared_sweep_needs_its_largest_steps_at_once(void **state)
+{
+    (void)state;
+    struct cs_scenario sc;
+    double largest;
+    int nodes;
+    /* A node sweep: one process needs its largest step; 2 ranks of a host
+     * the two largest together; more ranks than steps, all of them. */
+    sim_scenario(&sc, "{\"run\":{\"nodes\":4000},\"sweep\":{\"nodes\":[1000,4000,2000]}}");
+    double b1 = cs_virtual_bytes(&sc, 1000), b2 = cs_virtual_bytes(&sc, 2000), b4 = cs_virtual_bytes(&sc, 4000);
+    assert_true(b1 < b2 && b2 < b4);
+    assert_true(cs_virtual_sweep_bytes(&sc, true, 1, &largest, &nodes) == b4);
+    assert_true(largest == b4);
+    assert_int_equal(nodes, 4000);
+    assert_true(cs_virtual_sweep_bytes(&sc, true, 2, &largest, &nodes) == b4 + b2);
+    assert_true(cs_virtual_sweep_bytes(&sc, true, 8, &largest, &nodes) == b4 + b2 + b1);
+    assert_true(largest == b4);
+    /* Not a sweep: its one run, however many ranks. */
+    assert_true(cs_virtual_sweep_bytes(&sc, false, 8, &largest, &nodes) == b4);
+    /* A lever sweep: each setting's steps count (4 dispatchers take more
+     * ranks than 1: a larger step at the same nodes). */
+    sim_scenario(&sc, "{\"run\":{\"nodes\":4000},\"sweep\":{\"nodes\":[1000,4000],\"dispatchers\":[1,4]}}");
+    double one = cs_virtual_sweep_bytes(&sc, true, 1, &largest, &nodes);
+    double two = cs_virtual_sweep_bytes(&sc, true, 2, &largest, &nodes);
+    assert_true(one == largest && two > 1.9 * b4 && two < 2.1 * largest);
+    /* A sweep of rates: every step runs run.nodes. */
+    sim_scenario(&sc, "{\"run\":{\"nodes\":2000},\"sweep\":{\"rates_rps\":[1000,2000,3000]}}");
+    assert_true(cs_virtual_sweep_bytes(&sc, true, 3, &largest, &nodes) == 3 * largest);
+    assert_int_equal(nodes, 2000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -422,6 +454,7 @@ int main(void)
         cmocka_unit_test(a_lever_sweep_has_a_knee_per_setting),
         cmocka_unit_test(impossible_lever_sweeps_are_refused_with_the_key),
         cmocka_unit_test(spread_steps_are_taken_last_first_then_largest_first),
+        cmocka_unit_test(a_shared_sweep_needs_its_largest_steps_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

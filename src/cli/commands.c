@@ -282,25 +282,13 @@ static double number_in(const char *path, const char *key, double scale)
     return v;
 }
 
-/* How much memory this process may take: the least of what the system
- * has available, its address-space and data limits (ulimit -v, -d) and
- * its cgroup's limit (a SLURM job's --mem); *which names the one. */
-static double memory_available(const char **which)
+/* How much memory the ranks of this host may take together: the least of
+ * what the system has available and their cgroup's limit (a SLURM job's
+ * --mem); NAN when neither says. *which names the one. */
+static double memory_of_host(const char **which)
 {
     double best = number_in("/proc/meminfo", "MemAvailable:", 1024);
     *which = "the memory this machine has available";
-    const struct {
-        int resource;
-        const char *name;
-    } limits[] = {{RLIMIT_AS, "the address-space limit (ulimit -v)"}, {RLIMIT_DATA, "the data limit (ulimit -d)"}};
-    for (size_t i = 0; i < CS_ARRAY_LEN(limits); i++) {
-        struct rlimit rl;
-        if (getrlimit(limits[i].resource, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-            (isnan(best) || (double)rl.rlim_cur < best)) {
-            best = (double)rl.rlim_cur;
-            *which = limits[i].name;
-        }
-    }
     /* cgroup v2: the least memory.max of this process's cgroup and those
      * above it (SLURM sets a job's on the job's, above its steps'). */
     double cg = NAN;
@@ -324,21 +312,53 @@ static double memory_available(const char **which)
     return best;
 }
 
-/* A virtual run too large for this process's memory is refused before it
- * allocates: CS_OK, or CS_E_INVALID with err said. */
-static int check_memory(const struct cs_options *o, const struct cs_scenario *sc, char *err, size_t errlen)
+/* How much memory one process may take: its address-space and data
+ * limits (ulimit -v, -d); NAN when neither is set. */
+static double memory_of_process(const char **which)
 {
-    int nodes = sc->run.nodes;
-    for (int i = 0; i < sc->sweep.nodes_n && cs_cli_is_sweep(o, sc); i++)
-        nodes = sc->sweep.nodes[i] > nodes ? sc->sweep.nodes[i] : nodes;
-    const char *which;
-    double need = cs_virtual_bytes(sc, nodes), have = memory_available(&which);
-    if (isnan(have) || need <= have)
+    double best = NAN;
+    const struct {
+        int resource;
+        const char *name;
+    } limits[] = {{RLIMIT_AS, "the address-space limit (ulimit -v)"}, {RLIMIT_DATA, "the data limit (ulimit -d)"}};
+    for (size_t i = 0; i < CS_ARRAY_LEN(limits); i++) {
+        struct rlimit rl;
+        if (getrlimit(limits[i].resource, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+            (isnan(best) || (double)rl.rlim_cur < best)) {
+            best = (double)rl.rlim_cur;
+            *which = limits[i].name;
+        }
+    }
+    return best;
+}
+
+/* A virtual run too large for this process's memory is refused before it
+ * allocates: CS_OK, or CS_E_INVALID with err said. A sweep that `local`
+ * ranks of this host share (1: none) holds a step on each at once. */
+static int check_memory(const struct cs_options *o, const struct cs_scenario *sc, int local, char *err, size_t errlen)
+{
+    /* Each rank's own limits hold its step; the host holds them all. */
+    double one;
+    int most;
+    double together = cs_virtual_sweep_bytes(sc, cs_cli_is_sweep(o, sc), local, &one, &most);
+    const char *proc_which = "", *host_which = "";
+    double proc = memory_of_process(&proc_which), host = memory_of_host(&host_which);
+    bool proc_short = !isnan(proc) && one > proc, host_short = !isnan(host) && together > host;
+    if (!proc_short && !host_short)
         return CS_OK;
-    snprintf(err, errlen,
-             "a virtual run of %d service nodes at %.3g req/s needs about %.1f GiB, and %s is %.1f GiB: give fewer "
-             "nodes ('run.nodes', 'sweep.nodes') or less load",
-             nodes, cs_scenario_rate(sc, nodes), need / 1073741824.0, which, have / 1073741824.0);
+    bool by_host = host_short && (!proc_short || host <= proc); /* the tighter limit it breaks */
+    if (by_host && local > 1)
+        snprintf(err, errlen,
+                 "the %d ranks on this host that share this virtual sweep run a step each at once, the largest first: "
+                 "they need about %.1f GiB together, and %s is %.1f GiB: start fewer ranks on this host, or give "
+                 "fewer nodes ('sweep.nodes') or less load",
+                 local, together / 1073741824.0, host_which, host / 1073741824.0);
+    else
+        snprintf(err, errlen,
+                 "a virtual run of %d service nodes at %.3g req/s needs about %.1f GiB, and %s is %.1f GiB: give "
+                 "fewer nodes ('run.nodes', 'sweep.nodes') or less load",
+                 most, cs_scenario_rate(sc, most), one / 1073741824.0, by_host ? host_which : proc_which,
+                 (by_host ? host : proc) / 1073741824.0);
     return CS_E_INVALID;
 }
 
@@ -380,7 +400,7 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
         rc = CS_E_INVALID;
     }
     if (rc == CS_OK)
-        rc = check_memory(o, &sc, err, sizeof(err));
+        rc = check_memory(o, &sc, spread ? cs_cli_local_size_by_env() : 1, err, sizeof(err));
     if (rc == CS_OK)
         rc = cs_cli_prepare_run(o, text, cs_plan_ranks(&sc, sc.run.nodes), &z, err, sizeof(err));
     free(text);

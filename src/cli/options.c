@@ -108,6 +108,20 @@ int cs_cli_size_by_env(void)
     return launcher_env(vars, CS_ARRAY_LEN(vars), 0);
 }
 
+int cs_cli_local_size_by_env(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"};
+    int n = launcher_env(vars, CS_ARRAY_LEN(vars), 0);
+    /* srun: tasks per node as "4", "4,2" or "8(x2),4": the most of them */
+    const char *v = n > 0 ? NULL : getenv("SLURM_STEP_TASKS_PER_NODE");
+    for (const char *p = v; p && *p; p++)
+        if (p == v || p[-1] == ',') {
+            int k = atoi(p);
+            n = k > n ? k : n;
+        }
+    return n > 0 ? n : 1;
+}
+
 int cs_cli_parse(int argc, char **argv, struct cs_options *o, bool speak)
 {
     static const struct option longopts[] = {

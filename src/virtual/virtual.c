@@ -20,6 +20,7 @@
 #include "cs/role.h"
 #include "cs/scenario.h"
 #include "cs/service_node.h"
+#include "cs/sweep.h"
 #include "vnet.h"
 
 /* A zeroed array of one entry per rank, on cache lines (a rank's
@@ -534,4 +535,35 @@ double cs_virtual_bytes(const struct cs_scenario *sc, int nodes)
         rate = fmax(rate, sc->sweep.rates_rps[i]);
     double out = rate * sc->service.time.mean_us * 1e-6 * 2;
     return fixed + per_node * ranks + per_request * (isfinite(out) ? out : 0);
+}
+
+static int larger_first(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+double cs_virtual_sweep_bytes(const struct cs_scenario *sc, bool sweep, int local, double *largest, int *nodes)
+{
+    static double step[CS_SWEEP_MAX];
+    static struct cs_scenario setting;
+    int steps = 0, settings = sweep && cs_lever_count(sc) > 0 ? cs_lever_count(sc) : 1;
+    bool by_nodes = sweep && sc->sweep.nodes_n > 0; /* else every step runs run.nodes (a sweep of rates) */
+    int per_setting = by_nodes ? sc->sweep.nodes_n : sweep && sc->sweep.rates_n > 0 ? sc->sweep.rates_n : 1;
+    *nodes = sc->run.nodes;
+    for (int g = 0; g < settings; g++) {
+        if (settings > 1)
+            cs_lever_scenario(sc, g, &setting);
+        for (int i = 0; i < per_setting && steps < CS_SWEEP_MAX; i++) {
+            int n = by_nodes ? sc->sweep.nodes[i] : sc->run.nodes;
+            *nodes = n > *nodes ? n : *nodes;
+            step[steps++] = cs_virtual_bytes(settings > 1 ? &setting : sc, n);
+        }
+    }
+    qsort(step, (size_t)steps, sizeof(step[0]), larger_first);
+    double together = 0;
+    for (int i = 0; i < local && i < steps; i++)
+        together += step[i];
+    *largest = step[0];
+    return together;
 }

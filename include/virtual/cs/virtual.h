@@ -18,6 +18,8 @@
 #ifndef CS_VIRTUAL_H
 #define CS_VIRTUAL_H
 
+#include <stdbool.h>
+
 #include <stdint.h>
 
 #include "cs/config.h"
@@ -44,5 +46,13 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
  * at the rate it handles (two mean service times' worth, about 160 bytes
  * each). */
 double cs_virtual_bytes(const struct cs_scenario *sc, int nodes);
+
+/* The same for a sweep's steps (sweep: sc is run as one; else its single
+ * run) when `local` ranks of one host share them (1: one process runs
+ * them in turn): each rank holds one step at a time, and they take the
+ * largest first, so the host needs the `local` largest steps at once.
+ * Returns that; *largest is the largest step's, which each rank's own
+ * limits must hold, and *nodes its service nodes. */
+double cs_virtual_sweep_bytes(const struct cs_scenario *sc, bool sweep, int local, double *largest, int *nodes);
 
 #endif
