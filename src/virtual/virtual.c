@@ -52,7 +52,9 @@ static bool letter_before(const struct cs_vletter *a, const struct cs_vletter *b
     return a->at_ns < b->at_ns || (a->at_ns == b->at_ns && a->seq < b->seq);
 }
 
-static int inbox_push(struct cs_vinbox *h, const struct cs_vletter *l)
+/* Post a letter: its place found by its key (at_ns, seq) first, then the
+ * letter written there once. */
+static int inbox_push(struct cs_vinbox *h, const struct cs_msg *msg, int src, int items, int64_t at_ns, uint64_t seq)
 {
     if (h->n == h->cap) {
         struct cs_vletter *v = cs_grow(h->v, &h->cap, sizeof(*v), 1);
@@ -60,18 +62,21 @@ static int inbox_push(struct cs_vinbox *h, const struct cs_vletter *l)
             return CS_E_NOMEM;
         h->v = v;
     }
+    struct cs_vletter key = {.at_ns = at_ns, .seq = seq};
     int i = h->n++;
-    while (i > 0 && letter_before(l, &h->v[(i - 1) / 2])) {
+    while (i > 0 && letter_before(&key, &h->v[(i - 1) / 2])) {
         h->v[i] = h->v[(i - 1) / 2];
         i = (i - 1) / 2;
     }
-    h->v[i] = *l;
+    h->v[i] = (struct cs_vletter){*msg, src, items, at_ns, seq};
     return CS_OK;
 }
 
 static void inbox_pop(struct cs_vinbox *h)
 {
-    struct cs_vletter last = h->v[--h->n];
+    if (--h->n == 0) /* most inboxes hold one letter at a time */
+        return;
+    struct cs_vletter last = h->v[h->n];
     int i = 0;
     for (;;) {
         int child = 2 * i + 1;
@@ -84,8 +89,7 @@ static void inbox_pop(struct cs_vinbox *h)
         h->v[i] = h->v[child];
         i = child;
     }
-    if (h->n > 0)
-        h->v[i] = last;
+    h->v[i] = last;
 }
 
 /* When the next letter arrives, INT64_MAX when none is on its way. */
@@ -108,31 +112,15 @@ static int heap_push(struct cs_vwakes *h, int64_t t, int32_t id)
     return CS_OK;
 }
 
-static bool wakes_left(const struct cs_vnet *s)
-{
-    return s->feeders.n > 0 || s->nodes.n > 0;
-}
-
-/* The heap whose first wake-up is the first of all (wakes_left). */
+/* The heap whose first wake-up is the first of all; NULL when neither
+ * holds one. */
 static struct cs_vwakes *wakes_first(struct cs_vnet *s)
 {
     if (s->nodes.n == 0)
-        return &s->feeders;
+        return s->feeders.n > 0 ? &s->feeders : NULL;
     if (s->feeders.n == 0)
         return &s->nodes;
     return cs_due_before(s->feeders.v[0], s->nodes.v[0]) ? &s->feeders : &s->nodes;
-}
-
-/* When the earliest wake-up is due (wakes_left). */
-static int64_t wakes_next(struct cs_vnet *s)
-{
-    return wakes_first(s)->v[0].at_ns;
-}
-
-static struct cs_due wakes_pop(struct cs_vnet *s)
-{
-    struct cs_vwakes *h = wakes_first(s);
-    return cs_heap_pop(h->v, &h->n);
 }
 
 /* A rank is woken for its mail (the next letter to arrive), for its own
@@ -209,7 +197,8 @@ static int lb_send(void *ctx, int dest, const struct cs_msg *m, int n)
 {
     struct cs_vendpoint *e = ctx;
     struct cs_vnet *s = e->net;
-    if (dest < 0 || dest >= s->ranks || n < 1 || n > CS_BATCH_MAX)
+    if ((unsigned)dest >= (unsigned)s->ranks ||
+        (unsigned)(n - 1) >= CS_BATCH_MAX) /* 0 <= dest < ranks, 1 <= n <= max */
         return CS_E_TRANSPORT;
     if (e->charged)
         e->now += s->message_ns;
@@ -217,7 +206,7 @@ static int lb_send(void *ctx, int dest, const struct cs_msg *m, int n)
     int rc = CS_OK;
     s->messages++;
     for (int i = 0; i < n && rc == CS_OK; i++)
-        rc = inbox_push(&s->endpoints[dest].inbox, &(struct cs_vletter){m[i], e->rank, i == 0 ? n : 0, at, s->sent++});
+        rc = inbox_push(&s->endpoints[dest].inbox, &m[i], e->rank, i == 0 ? n : 0, at, s->sent++);
     if (rc != CS_OK || at >= s->endpoints[dest].due[WAKE_MAIL])
         return rc; /* it is woken for an earlier letter, and then looks again */
     return wake(s, at, dest, WAKE_MAIL);
@@ -402,16 +391,19 @@ static int start_roles(struct vrun *v, const struct cs_trace *trace)
 static int run_events(struct vrun *v)
 {
     struct cs_vnet *s = &v->net;
-    while (s->ready_n > 0 || wakes_left(s)) {
+    for (;;) {
+        struct cs_vwakes *first = wakes_first(s);
+        if (!first && s->ready_n == 0)
+            break;
         int r, rc;
         /* Those woken at this instant once the heaps have none left at it:
          * a dispatcher then takes at one turn all the replies of the nodes
          * whose services end at this instant, as on ranks. */
-        if (s->ready_n > 0 && (!wakes_left(s) || wakes_next(s) > s->now)) {
+        if (s->ready_n > 0 && (!first || first->v[0].at_ns > s->now)) {
             r = s->ready[--s->ready_n];
             s->endpoints[r].flagged = false;
         } else {
-            struct cs_due w = wakes_pop(s);
+            struct cs_due w = cs_heap_pop(first->v, &first->n);
             int kind = (int)((uint32_t)w.id % 4);
             r = wake_rank(s, w.id);
             if (kind != WAKE_EDGE) {
