@@ -411,31 +411,39 @@ static void a_shared_sweep_needs_its_largest_steps_at_once(void **state)
 {
     (void)state;
     struct cs_scenario sc;
-    double largest;
-    int nodes;
-    /* A node sweep: one process needs its largest step; 2 ranks of a host
-     * the two largest together; more ranks than steps, all of them. */
-    sim_scenario(&sc, "{\"run\":{\"nodes\":4000},\"sweep\":{\"nodes\":[1000,4000,2000]}}");
-    double b1 = cs_virtual_bytes(&sc, 1000), b2 = cs_virtual_bytes(&sc, 2000), b4 = cs_virtual_bytes(&sc, 4000);
-    assert_true(b1 < b2 && b2 < b4);
-    assert_true(cs_virtual_sweep_bytes(&sc, true, 1, &largest, &nodes) == b4);
-    assert_true(largest == b4);
-    assert_int_equal(nodes, 4000);
-    assert_true(cs_virtual_sweep_bytes(&sc, true, 2, &largest, &nodes) == b4 + b2);
-    assert_true(cs_virtual_sweep_bytes(&sc, true, 8, &largest, &nodes) == b4 + b2 + b1);
-    assert_true(largest == b4);
-    /* Not a sweep: its one run, however many ranks. */
-    assert_true(cs_virtual_sweep_bytes(&sc, false, 8, &largest, &nodes) == b4);
-    /* A lever sweep: each setting's steps count (4 dispatchers take more
-     * ranks than 1: a larger step at the same nodes). */
-    sim_scenario(&sc, "{\"run\":{\"nodes\":4000},\"sweep\":{\"nodes\":[1000,4000],\"dispatchers\":[1,4]}}");
-    double one = cs_virtual_sweep_bytes(&sc, true, 1, &largest, &nodes);
-    double two = cs_virtual_sweep_bytes(&sc, true, 2, &largest, &nodes);
-    assert_true(one == largest && two > 1.9 * b4 && two < 2.1 * largest);
-    /* A sweep of rates: every step runs run.nodes. */
-    sim_scenario(&sc, "{\"run\":{\"nodes\":2000},\"sweep\":{\"rates_rps\":[1000,2000,3000]}}");
-    assert_true(cs_virtual_sweep_bytes(&sc, true, 3, &largest, &nodes) == 3 * largest);
-    assert_int_equal(nodes, 2000);
+    struct cs_virtual_step big;
+    /* A node sweep of 3 steps: one process needs its largest step; 2
+     * ranks of a host the two largest together; 3 or more, all three. */
+    sim_scenario(&sc, "{\"run\":{\"engine\":\"virtual\",\"nodes\":4000},\"sweep\":{\"nodes\":[1000,2000,4000]}}");
+    double one = cs_virtual_sweep_bytes(&sc, true, 1, &big);
+    assert_true(one == big.bytes && big.nodes == 4000 && big.rate_rps > 0);
+    double two = cs_virtual_sweep_bytes(&sc, true, 2, &big), three = cs_virtual_sweep_bytes(&sc, true, 3, &big);
+    assert_true(two > one && two < 2 * one && three > two && three < 3 * one);
+    assert_true(cs_virtual_sweep_bytes(&sc, true, 8, &big) == three);
+    /* Not a sweep: its one run (its own load), however many ranks. */
+    assert_true(cs_virtual_sweep_bytes(&sc, false, 8, &big) == cs_virtual_bytes(&sc, 4000));
+    /* The default sweep doubles up to run.nodes: 1, 2, 4, ..., 2048, 4000,
+     * 13 steps. */
+    sim_scenario(&sc, "{\"run\":{\"engine\":\"virtual\",\"nodes\":4000}}");
+    double all = cs_virtual_sweep_bytes(&sc, true, 13, &big);
+    assert_true(cs_virtual_sweep_bytes(&sc, true, 2, &big) > big.bytes && big.nodes == 4000);
+    assert_true(cs_virtual_sweep_bytes(&sc, true, 12, &big) < all &&
+                cs_virtual_sweep_bytes(&sc, true, 20, &big) == all);
+    /* A lever sweep: each setting's steps, each with its own dispatchers
+     * (4 add ranks: a larger step at the same nodes), 4 steps. */
+    sim_scenario(&sc, "{\"run\":{\"engine\":\"virtual\",\"nodes\":4000},\"sweep\":{\"nodes\":[1000,4000]}}");
+    double plain = cs_virtual_sweep_bytes(&sc, true, 1, &big);
+    sim_scenario(
+        &sc,
+        "{\"run\":{\"engine\":\"virtual\",\"nodes\":4000},\"sweep\":{\"nodes\":[1000,4000],\"dispatchers\":[1,4]}}");
+    assert_true(cs_virtual_sweep_bytes(&sc, true, 1, &big) > plain);
+    assert_true(cs_virtual_sweep_bytes(&sc, true, 2, &big) > plain + big.bytes * 0.99);
+    assert_true(cs_virtual_sweep_bytes(&sc, true, 3, &big) < cs_virtual_sweep_bytes(&sc, true, 4, &big));
+    /* Rates at one node count: every rate a step of its own. */
+    sim_scenario(&sc, "{\"run\":{\"engine\":\"virtual\",\"nodes\":2000},\"sweep\":{\"nodes\":[2000],\"rates_rps\":["
+                      "1000,2000,3000]}}");
+    assert_true(cs_virtual_sweep_bytes(&sc, true, 3, &big) == 3 * big.bytes);
+    assert_true(cs_virtual_sweep_bytes(&sc, true, 4, &big) == 3 * big.bytes && big.nodes == 2000);
 }
 
 int main(void)

@@ -61,8 +61,8 @@ int cs_cli_parse(int argc, char **argv, struct cs_options *o, bool speak);
 int cs_cli_rank_by_env(void);
 /* The number of ranks the launcher started, or 0 when not under MPI. */
 int cs_cli_size_by_env(void);
-/* The most ranks the launcher started on one host (1 when it does not
- * say, or not under MPI). */
+/* The ranks the launcher started on this rank's host (1 when it does
+ * not say, or not under MPI). */
 int cs_cli_local_size_by_env(void);
 
 /* ---- commands.c: the commands that need no MPI ---- */

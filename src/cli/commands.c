@@ -338,12 +338,11 @@ static double memory_of_process(const char **which)
 static int check_memory(const struct cs_options *o, const struct cs_scenario *sc, int local, char *err, size_t errlen)
 {
     /* Each rank's own limits hold its step; the host holds them all. */
-    double one;
-    int most;
-    double together = cs_virtual_sweep_bytes(sc, cs_cli_is_sweep(o, sc), local, &one, &most);
+    struct cs_virtual_step one;
+    double together = cs_virtual_sweep_bytes(sc, cs_cli_is_sweep(o, sc), local, &one);
     const char *proc_which = "", *host_which = "";
     double proc = memory_of_process(&proc_which), host = memory_of_host(&host_which);
-    bool proc_short = !isnan(proc) && one > proc, host_short = !isnan(host) && together > host;
+    bool proc_short = !isnan(proc) && one.bytes > proc, host_short = !isnan(host) && together > host;
     if (!proc_short && !host_short)
         return CS_OK;
     bool by_host = host_short && (!proc_short || host <= proc); /* the tighter limit it breaks */
@@ -351,13 +350,13 @@ static int check_memory(const struct cs_options *o, const struct cs_scenario *sc
         snprintf(err, errlen,
                  "the %d ranks on this host that share this virtual sweep run a step each at once, the largest first: "
                  "they need about %.1f GiB together, and %s is %.1f GiB: start fewer ranks on this host, or give "
-                 "fewer nodes ('sweep.nodes') or less load",
+                 "the sweep fewer nodes or less load",
                  local, together / 1073741824.0, host_which, host / 1073741824.0);
     else
         snprintf(err, errlen,
                  "a virtual run of %d service nodes at %.3g req/s needs about %.1f GiB, and %s is %.1f GiB: give "
                  "fewer nodes ('run.nodes', 'sweep.nodes') or less load",
-                 most, cs_scenario_rate(sc, most), one / 1073741824.0, by_host ? host_which : proc_which,
+                 one.nodes, one.rate_rps, one.bytes / 1073741824.0, by_host ? host_which : proc_which,
                  (by_host ? host : proc) / 1073741824.0);
     return CS_E_INVALID;
 }

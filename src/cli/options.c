@@ -112,13 +112,11 @@ int cs_cli_local_size_by_env(void)
 {
     static const char *const vars[] = {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"};
     int n = launcher_env(vars, CS_ARRAY_LEN(vars), 0);
-    /* srun: tasks per node as "4", "4,2" or "8(x2),4": the most of them */
-    const char *v = n > 0 ? NULL : getenv("SLURM_STEP_TASKS_PER_NODE");
-    for (const char *p = v; p && *p; p++)
-        if (p == v || p[-1] == ',') {
-            int k = atoi(p);
-            n = k > n ? k : n;
-        }
+    /* srun: tasks per node as "4", "4,2" or "8(x2),4", the first node's
+     * first (rank 0's) */
+    const char *v = getenv("SLURM_STEP_TASKS_PER_NODE");
+    if (n == 0 && v)
+        n = atoi(v);
     return n > 0 ? n : 1;
 }
 

@@ -8,8 +8,6 @@
 #include <math.h>
 #include <string.h>
 
-#define EXACT_LIMIT (UINT64_C(2) << CS_HIST_SUB_BITS) /* 256: exact below */
-
 void cs_hist_init(struct cs_histogram *h)
 {
     memset(h, 0, sizeof(*h));
@@ -18,9 +16,9 @@ void cs_hist_init(struct cs_histogram *h)
 
 uint64_t cs_hist_bucket_low(int index)
 {
-    if (index < (int)EXACT_LIMIT)
+    if (index < (int)CS_HIST_EXACT)
         return (uint64_t)index;
-    int rel = index - (int)EXACT_LIMIT;
+    int rel = index - (int)CS_HIST_EXACT;
     int msb = rel / CS_HIST_SUB_COUNT + CS_HIST_SUB_BITS + 1;
     uint64_t sub = (uint64_t)(rel % CS_HIST_SUB_COUNT) + CS_HIST_SUB_COUNT;
     return sub << (msb - CS_HIST_SUB_BITS);
@@ -28,9 +26,9 @@ uint64_t cs_hist_bucket_low(int index)
 
 uint64_t cs_hist_bucket_width(int index)
 {
-    if (index < (int)EXACT_LIMIT)
+    if (index < (int)CS_HIST_EXACT)
         return 1;
-    int msb = (index - (int)EXACT_LIMIT) / CS_HIST_SUB_COUNT + CS_HIST_SUB_BITS + 1;
+    int msb = (index - (int)CS_HIST_EXACT) / CS_HIST_SUB_COUNT + CS_HIST_SUB_BITS + 1;
     return UINT64_C(1) << (msb - CS_HIST_SUB_BITS);
 }
 

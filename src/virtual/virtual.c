@@ -535,27 +535,40 @@ static int larger_first(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-double cs_virtual_sweep_bytes(const struct cs_scenario *sc, bool sweep, int local, double *largest, int *nodes)
+/* The sizes of a sweep's steps, as its plan makes them (cs_sweep_run). */
+struct step_sizes {
+    double bytes[CS_SWEEP_MAX];
+    int n;
+    struct cs_virtual_step largest;
+};
+
+static int size_step(void *arg, int i, int n, const struct cs_scenario *step, int nodes, struct cs_sweep_row *row)
 {
-    static double step[CS_SWEEP_MAX];
-    static struct cs_scenario setting;
-    int steps = 0, settings = sweep && cs_lever_count(sc) > 0 ? cs_lever_count(sc) : 1;
-    bool by_nodes = sweep && sc->sweep.nodes_n > 0; /* else every step runs run.nodes (a sweep of rates) */
-    int per_setting = by_nodes ? sc->sweep.nodes_n : sweep && sc->sweep.rates_n > 0 ? sc->sweep.rates_n : 1;
-    *nodes = sc->run.nodes;
-    for (int g = 0; g < settings; g++) {
-        if (settings > 1)
-            cs_lever_scenario(sc, g, &setting);
-        for (int i = 0; i < per_setting && steps < CS_SWEEP_MAX; i++) {
-            int n = by_nodes ? sc->sweep.nodes[i] : sc->run.nodes;
-            *nodes = n > *nodes ? n : *nodes;
-            step[steps++] = cs_virtual_bytes(settings > 1 ? &setting : sc, n);
-        }
+    (void)i;
+    (void)n;
+    struct step_sizes *z = arg;
+    memset(row, 0, sizeof(*row));
+    double b = cs_virtual_bytes(step, nodes);
+    if (z->n == 0 || b > z->largest.bytes)
+        z->largest = (struct cs_virtual_step){b, nodes, cs_scenario_rate(step, nodes)};
+    z->bytes[z->n++] = b;
+    return 0;
+}
+
+double cs_virtual_sweep_bytes(const struct cs_scenario *sc, bool sweep, int local, struct cs_virtual_step *largest)
+{
+    static struct step_sizes z;
+    static struct cs_sweep_row rows[CS_SWEEP_MAX];
+    char err[CS_ERRBUF];
+    z.n = 0;
+    if (!sweep || cs_sweep_run(sc, sc->run.nodes, size_step, &z, rows, NULL, NULL, err, sizeof(err)) <= 0) {
+        z.n = 0; /* one run (or a plan that is wrong: the sweep itself says so) */
+        size_step(&z, 0, 1, sc, sc->run.nodes, rows);
     }
-    qsort(step, (size_t)steps, sizeof(step[0]), larger_first);
+    *largest = z.largest;
+    qsort(z.bytes, (size_t)z.n, sizeof(z.bytes[0]), larger_first);
     double together = 0;
-    for (int i = 0; i < local && i < steps; i++)
-        together += step[i];
-    *largest = step[0];
+    for (int i = 0; i < local && i < z.n; i++)
+        together += z.bytes[i];
     return together;
 }

@@ -20,6 +20,7 @@
 #define CS_HIST_MAX_BITS 42                       /* values < 2^42 ns, ~73 min */
 #define CS_HIST_BUCKETS (2 * CS_HIST_SUB_COUNT + (CS_HIST_MAX_BITS - CS_HIST_SUB_BITS - 1) * CS_HIST_SUB_COUNT)
 #define CS_HIST_MAX_VALUE ((UINT64_C(1) << CS_HIST_MAX_BITS) - 1)
+#define CS_HIST_EXACT (UINT64_C(2) << CS_HIST_SUB_BITS) /* 256: values below are their own bucket */
 
 struct cs_histogram {
     uint64_t total;   /* values recorded */
@@ -35,13 +36,12 @@ void cs_hist_init(struct cs_histogram *h);
 /* The bucket of a value (the layout above; exposed for tests). */
 static inline int cs_hist_index(uint64_t v)
 {
-    const uint64_t exact = UINT64_C(2) << CS_HIST_SUB_BITS; /* 256: exact below */
-    if (v < exact)
+    if (v < CS_HIST_EXACT)
         return (int)v;
     int msb = 63 - __builtin_clzll(v); /* >= SUB_BITS + 1 */
     int shift = msb - CS_HIST_SUB_BITS;
     uint64_t sub = (v >> shift) - CS_HIST_SUB_COUNT; /* 0 .. SUB_COUNT-1 */
-    return (int)(exact + (uint64_t)(msb - CS_HIST_SUB_BITS - 1) * CS_HIST_SUB_COUNT + sub);
+    return (int)(CS_HIST_EXACT + (uint64_t)(msb - CS_HIST_SUB_BITS - 1) * CS_HIST_SUB_COUNT + sub);
 }
 
 /* Record one value; returns false when it was above the range and was

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "cs/common.h"
+
 struct cs_ring {
     char *buf;
     size_t size; /* bytes per element */
@@ -46,7 +48,7 @@ static inline int cs_ring_push_sized(struct cs_ring *r, const void *e, size_t si
         return cs_ring_push_grown(r, e);
     memcpy(cs_ring_at(r, r->count), e, size);
     r->count++;
-    return 0; /* CS_OK */
+    return CS_OK;
 }
 
 static inline int cs_ring_push(struct cs_ring *r, const void *e)

@@ -47,12 +47,18 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
  * each). */
 double cs_virtual_bytes(const struct cs_scenario *sc, int nodes);
 
-/* The same for a sweep's steps (sweep: sc is run as one; else its single
- * run) when `local` ranks of one host share them (1: one process runs
- * them in turn): each rank holds one step at a time, and they take the
- * largest first, so the host needs the `local` largest steps at once.
- * Returns that; *largest is the largest step's, which each rank's own
- * limits must hold, and *nodes its service nodes. */
-double cs_virtual_sweep_bytes(const struct cs_scenario *sc, bool sweep, int local, double *largest, int *nodes);
+/* The same for a sweep's steps, as its plan makes them (sweep: sc is
+ * run as one; else its single run), when `local` ranks of one host share
+ * them (1: one process runs them in turn): each rank holds one step at a
+ * time, and they take the largest first, so the host needs the `local`
+ * largest steps at once. Returns that; *largest is the largest step,
+ * which each rank's own limits must hold. (Steps --resume would keep
+ * count too: the check is made before the resume file is read.) */
+struct cs_virtual_step {
+    double bytes;
+    int nodes;
+    double rate_rps;
+};
+double cs_virtual_sweep_bytes(const struct cs_scenario *sc, bool sweep, int local, struct cs_virtual_step *largest);
 
 #endif
