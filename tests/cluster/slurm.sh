@@ -125,7 +125,7 @@ files=$(ls "$ROOT/jobs/scenarios" | sed 's/\.json$//' | sort)
 tasks=$(echo "$files" | wc -l)
 grep -q "^#SBATCH --array=0-$((tasks - 1)) " "$ROOT/jobs/scenarios.sbatch" && ok "the array has one task per scenario" ||
     bad "scenarios.sbatch's --array is not 0-$((tasks - 1))"
-sbatch_wait "$ROOT/jobs/scenarios.sbatch" --set load.duration_s=0.5 --set load.warmup_s=0.1 >/dev/null &&
+sbatch_wait "$ROOT/jobs/scenarios.sbatch" --set load.duration_s=0.2 --set load.warmup_s=0.05 >/dev/null &&
     ok "scenarios.sbatch (array) exits 0" ||
     bad "array failed: $(cat clustersim-scenarios-*.out)"
 n=0
