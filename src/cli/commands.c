@@ -346,7 +346,7 @@ static int check_memory(const struct cs_options *o, const struct cs_scenario *sc
     if (!proc_short && !host_short)
         return CS_OK;
     bool by_host = host_short && (!proc_short || host <= proc); /* the tighter limit it breaks */
-    if (by_host && local > 1)
+    if (by_host && local > 1 && one.bytes <= host)              /* each step fits; not all at once */
         snprintf(err, errlen,
                  "the %d ranks on this host that share this virtual sweep run a step each at once, the largest first: "
                  "they need about %.1f GiB together, and %s is %.1f GiB: start fewer ranks on this host, or give "
