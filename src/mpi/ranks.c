@@ -304,7 +304,7 @@ struct job_done {
  * is left; then tell every rank whether any job failed. */
 static int share_from_rank0(struct cs_share *s, struct job_queue *q, int size)
 {
-    struct own_jobs own = {.s = s, .q = q, .first = take_job(q), .more = threads_ok};
+    struct own_jobs own = {.s = s, .q = q, .first = take_job(q), .more = true};
     int busy = 0;
     for (int r = 1; r < size; r++) {
         int j = take_job(q);
