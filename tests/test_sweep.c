@@ -395,16 +395,25 @@ static void spread_steps_are_taken_last_first_then_largest_first(void **state)
     const int want_small[] = {4, 1, 3, 0, 2};
     assert_memory_equal(order, want_small, sizeof(want_small));
     /* Resumed after the first two: those are left out. */
-    assert_int_equal(cs_sweep_order(small_last, 5, 2, order), 3);
+    assert_int_equal(cs_sweep_order(small_last, 5, 0x3, order), 3);
     const int want_resumed[] = {4, 3, 2};
     assert_memory_equal(order, want_resumed, sizeof(want_resumed));
+    /* Resumed from a shared sweep's checkpoint, steps 2 and 4 done: the
+     * others, the last first. */
+    assert_int_equal(cs_sweep_order(small_last, 5, 0xa, order), 3);
+    const int want_holes[] = {4, 0, 2};
+    assert_memory_equal(order, want_holes, sizeof(want_holes));
+    /* The last one kept (a complete file's): the others largest first. */
+    assert_int_equal(cs_sweep_order(small_last, 5, 0x10, order), 4);
+    const int want_no_last[] = {1, 3, 0, 2};
+    assert_memory_equal(order, want_no_last, sizeof(want_no_last));
     /* Only the last left, or a sweep of one step: that one. */
-    assert_int_equal(cs_sweep_order(small_last, 5, 4, order), 1);
+    assert_int_equal(cs_sweep_order(small_last, 5, 0xf, order), 1);
     assert_int_equal(order[0], 4);
     assert_int_equal(cs_sweep_order(doubling, 1, 0, order), 1);
     assert_int_equal(order[0], 0);
     /* Every step done: nothing to take. */
-    assert_int_equal(cs_sweep_order(small_last, 5, 5, order), 0);
+    assert_int_equal(cs_sweep_order(small_last, 5, 0x1f, order), 0);
 }
 
 static void a_shared_sweep_needs_its_largest_steps_at_once(void **state)

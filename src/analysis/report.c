@@ -119,8 +119,8 @@ static cJSON *analysis_json(const struct cs_scaling *a)
 static const struct cs_scaling *row_scaling(const struct cs_results *r, int i, int *j)
 {
     *j = i;
-    if (!r->levers)
-        return r->scaling;
+    if (!r->levers) /* (not past the rows it fitted: a stopped sweep lists the steps it kept after them) */
+        return r->scaling && i < r->scaling->n ? r->scaling : NULL;
     for (int g = 0; g < r->levers->n; g++)
         if (i >= r->levers->first_row[g] && i < r->levers->first_row[g] + r->levers->rows[g]) {
             *j = i - r->levers->first_row[g];
@@ -136,6 +136,7 @@ static const struct row_field {
     size_t offset;
 } row_ints[] =
     {
+        {"step", offsetof(struct cs_sweep_row, step)},
         {"nodes", offsetof(struct cs_sweep_row, nodes)},
         {"dispatchers", offsetof(struct cs_sweep_row, dispatchers)},
         {"batch", offsetof(struct cs_sweep_row, batch)},
@@ -260,7 +261,7 @@ char *cs_results_json(const struct cs_results *r)
     cJSON_AddStringToObject(run, "command", r->command);
     if (r->resumed_from) {
         cJSON_AddStringToObject(run, "resumed_from", r->resumed_from);
-        cJSON_AddNumberToObject(run, "resumed_steps", r->resumed_steps);
+        cJSON_AddNumberToObject(run, "resumed_steps", __builtin_popcountll(r->resumed));
     }
     cJSON_AddBoolToObject(root, "complete", r->complete);
     if (r->ended[0])

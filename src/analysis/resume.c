@@ -48,21 +48,22 @@ static void value_text(const cJSON *v, char *out, size_t len)
 
 struct plan_check {
     const struct cs_resume *rs;
+    int last;  /* the last step the file finished, from 1 */
     int steps; /* of this sweep's plan */
     char *err;
     size_t errlen;
 };
 
-/* The plan, step by step, without running anything: the file's rows must
- * be its first steps. */
+/* The plan, step by step, without running anything: each step the file
+ * finished must be the same step of this plan. */
 static int check_step(void *arg, int i, int count, const struct cs_scenario *step, int nodes, struct cs_sweep_row *row)
 {
     struct plan_check *p = arg;
     p->steps = count;
     const struct cs_sweep_row *w = &p->rs->rows[i];
     int dispatchers = step->dispatch.dispatchers > 0 ? step->dispatch.dispatchers : 1;
-    if (w->nodes != nodes || w->dispatchers != dispatchers || w->batch != step->dispatch.batch ||
-        w->relays != step->dispatch.relays) {
+    if ((p->rs->steps >> i & 1) && (w->nodes != nodes || w->dispatchers != dispatchers ||
+                                    w->batch != step->dispatch.batch || w->relays != step->dispatch.relays)) {
         snprintf(
             p->err, p->errlen,
             "--resume '%s': its step %d ran %d service nodes (dispatchers %d, batch %d, relays %d), but this "
@@ -72,8 +73,29 @@ static int check_step(void *arg, int i, int count, const struct cs_scenario *ste
             step->dispatch.batch, step->dispatch.relays);
         return CS_E_INVALID;
     }
-    *row = *w;
-    return i + 1 >= p->rs->kept ? 1 : 0;
+    memset(row, 0, sizeof(*row));
+    return i + 1 >= p->last ? 1 : 0;
+}
+
+/* The file's first `finished` rows into rs, each at its step: CS_OK, or
+ * CS_E_INVALID with why. */
+static int place_rows(struct cs_resume *rs, const struct cs_sweep_row *rows, int finished, int *last, char *why,
+                      size_t len)
+{
+    *last = 0;
+    for (int k = 0; k < finished; k++) {
+        int s = rows[k].step;
+        if (s < 1 || s > CS_SWEEP_MAX || (rs->steps >> (s - 1) & 1)) {
+            snprintf(why, len, "'sweep[%d].step' is %d: %s", k, s,
+                     s < 1 || s > CS_SWEEP_MAX ? "a sweep's steps are numbered from 1 to 64" : "another row has it");
+            return CS_E_INVALID;
+        }
+        rs->rows[s - 1] = rows[k];
+        rs->steps |= UINT64_C(1) << (s - 1);
+        *last = s > *last ? s : *last;
+    }
+    rs->kept = finished;
+    return CS_OK;
 }
 
 int cs_resume_check(struct cs_resume *rs, const cJSON *doc, const char *path, const struct cs_scenario *sc,
@@ -87,7 +109,8 @@ int cs_resume_check(struct cs_resume *rs, const cJSON *doc, const char *path, co
     cJSON *mine = text ? cJSON_Parse(text) : NULL;
     free(text);
     char key[512] = "", a[64], b[64], why[CS_ERRBUF];
-    int rc = CS_E_INVALID, rows;
+    int rc = CS_E_INVALID, rows, last = 0;
+    static struct cs_sweep_row file_rows[CS_SWEEP_MAX];
     /* The steps that ran whole: a step a signal cut short is not one. */
     double finished = cs_json_num(doc, "sweep_finished");
     if (!mine) {
@@ -107,24 +130,30 @@ int cs_resume_check(struct cs_resume *rs, const cJSON *doc, const char *path, co
                  "--resume '%s': another scenario's sweep: its '%s' is %s, this one's is %s (resume with the same "
                  "scenario and --set options)",
                  path, key[0] ? key : "(scenario)", a, b);
-    } else if ((rows = cs_sweep_rows_from_json(doc, rs->rows, CS_SWEEP_MAX, why, sizeof(why))) < 0) {
+    } else if ((rows = cs_sweep_rows_from_json(doc, file_rows, CS_SWEEP_MAX, why, sizeof(why))) < 0) {
         snprintf(err, errlen, "--resume '%s': %s", path, why);
     } else if (!(finished >= 0 && finished <= rows && finished == floor(finished))) {
         snprintf(err, errlen, "--resume '%s': 'sweep_finished' must be a whole number of its %d rows", path, rows);
-    } else if ((rs->kept = (int)finished) == 0) {
+    } else if (finished == 0) {
         snprintf(err, errlen, "--resume '%s': no finished step in it: run the sweep from its start", path);
+    } else if (place_rows(rs, file_rows, (int)finished, &last, why, sizeof(why)) != CS_OK) {
+        snprintf(err, errlen, "--resume '%s': %s", path, why);
     } else {
         rs->complete = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "complete"));
-        struct plan_check p = {rs, 0, err, errlen};
+        struct plan_check p = {rs, last, 0, err, errlen};
         static struct cs_sweep_row plan[CS_SWEEP_MAX];
         int n = cs_sweep_run(sc, max_nodes, check_step, &p, plan, NULL, NULL, why, sizeof(why));
         if (n < 0 && p.steps == 0) /* the plan itself */
             snprintf(err, errlen, "--resume '%s': %s", path, why);
-        if (n >= 0 && (rs->kept > p.steps || (rs->kept == p.steps && !rs->complete)))
-            snprintf(err, errlen, "--resume '%s': %d finished steps%s, but this sweep has %d", path, rs->kept,
-                     rs->complete ? "" : " and not complete", p.steps);
+        if (n >= 0 && (last > p.steps || (rs->complete && rs->kept != p.steps)))
+            snprintf(err, errlen, "--resume '%s': %d finished steps, the last step %d, but this sweep has %d", path,
+                     rs->kept, last, p.steps);
         else if (n >= 0)
             rc = CS_OK;
+        if (rc == CS_OK && !rs->complete && (rs->steps >> (p.steps - 1) & 1)) { /* it runs again */
+            rs->steps &= ~(UINT64_C(1) << (p.steps - 1));
+            rs->kept--;
+        }
     }
     cJSON_Delete(mine);
     return rc;

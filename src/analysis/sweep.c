@@ -454,6 +454,7 @@ static int run_steps(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_
         int rc = fn(ctx, index + i, count > 0 ? count : n, &step, steps[i].nodes, &rows[i]);
         if (rc < 0)
             return rc;
+        rows[i].step = index + i + 1;
         if (rc > 0) {
             *stopped = true;
             return i + 1;
@@ -521,14 +522,16 @@ int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn f
     return done;
 }
 
-int cs_sweep_order(const double *cost, int n, int first, int *order)
+int cs_sweep_order(const double *cost, int n, uint64_t skip, int *order)
 {
-    int k = 0;
-    if (first < n)
+    int k = 0, last = n > 0 && !(skip >> (n - 1) & 1);
+    if (last)
         order[k++] = n - 1;
-    for (int i = first; i < n - 1; i++) { /* insertion by cost, largest first, stable */
+    for (int i = 0; i < n - 1; i++) { /* insertion by cost, largest first, stable */
+        if (skip >> i & 1)
+            continue;
         int at = k;
-        while (at > 1 && cost[order[at - 1]] < cost[i]) {
+        while (at > last && cost[order[at - 1]] < cost[i]) {
             order[at] = order[at - 1];
             at--;
         }

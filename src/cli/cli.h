@@ -93,12 +93,15 @@ void cs_ranks_describe(char *out, size_t len);
  * rank 0, at out + j * size (out: rank 0's; the others' is not used). */
 struct cs_share {
     int n;
-    int first;          /* rank 0's: the jobs before it are not run (a sweep's steps --resume kept) */
+    uint64_t skip;      /* rank 0's: the jobs not run (bit j: job j; a sweep's steps --resume kept) */
     const double *cost; /* rank 0's, [n]: each job's weight (cs_sweep_order hands out the heaviest first) */
     size_t size;
     void *out;
     /* CS_OK or a negative CS_E code; rank is the one running it. */
     int (*job)(void *ctx, int j, int rank, void *out);
+    /* Rank 0's main thread, once job j's output is in out (from any
+     * rank): a checkpoint of the jobs done so far. */
+    void (*landed)(void *ctx, int j);
     void *ctx;
 };
 /* Every rank of the launch calls it, with rank 0's verdict on the input
@@ -129,7 +132,7 @@ struct cs_sweep_ctx {
     const struct cs_host *host;      /* on ranks: this rank's host */
     const struct cs_run_options *ro; /* on ranks: progress, time series */
     int rank;
-    int kept;                        /* --resume: the first steps, kept from the file */
+    uint64_t kept;                   /* --resume: the steps kept from the file (bit i: step i + 1) */
     const struct cs_resume *resume;  /* rank 0: their rows */
     struct cs_results *res;          /* rank 0: the results of the last step run */
     bool res_ready;                  /* res holds a step's results */
@@ -182,6 +185,10 @@ int cs_cli_resumed_complete(const struct cs_options *o);
 /* The sweep's steps, each run by step (the engine's), rank 0 keeping a
  * row per step, the full results of the last, and the analysis. */
 int cs_cli_run_sweep(struct cs_sweep_ctx *x, int max_nodes, struct cs_sweep_analysis *an, cs_sweep_step_fn step);
+/* Rank 0: the results files written again with every step finished so
+ * far (done, bit i: x->rows[i] holds step i + 1's row; and the steps
+ * --resume keeps), marked incomplete, in r's other fields. */
+void cs_cli_sweep_checkpoint(struct cs_sweep_ctx *x, struct cs_results *r, uint64_t done, int n);
 /* Rank 0, in a step function: a step kept from --resume; res made ready
  * for a step on ranks ranks; a step run (stop: the sweep stops after it). */
 void cs_cli_step_kept(struct cs_sweep_ctx *x, int i, int n, struct cs_sweep_row *row);

@@ -134,7 +134,7 @@ static const char *failure(int rc)
 static int virtual_step(void *arg, int i, int n, const struct cs_scenario *step, int nodes, struct cs_sweep_row *row)
 {
     struct cs_sweep_ctx *x = arg;
-    if (i < x->kept) {
+    if (x->kept >> i & 1) {
         cs_cli_step_kept(x, i, n, row);
         return 0;
     }
@@ -161,6 +161,11 @@ struct spread {
     int rank;
     struct cs_spread_out *out;
     struct cs_sweep_row scratch[CS_SWEEP_MAX]; /* the rows of a pass that weighs or picks steps: unused */
+    /* rank 0's main thread: */
+    struct cs_spread_out *outs; /* [steps]: what each step gave */
+    uint64_t landed;            /* bit i: step i's output is in outs */
+    struct cs_results frame;    /* the checkpoints' results but for their rows (none: no step of its own) */
+    bool framed;
 };
 
 /* A pass of the plan that only weighs the steps. */
@@ -221,6 +226,30 @@ static int spread_job(void *ctx, int j, int rank, void *out)
     return n < 0 ? n : sp->out->rc;
 }
 
+/* Rank 0's main thread, once step j's output is in: the results files
+ * written again with every step finished so far, as a sweep on one rank
+ * writes them after each step, so that a rank or a job that dies (a time
+ * limit, a node lost) loses only the steps under way. Their other fields
+ * are those of no step (all zero: the ranks keep their steps' full
+ * results to themselves); "ended" says it is running. */
+static void step_landed(void *ctx, int j)
+{
+    struct spread *sp = ctx;
+    struct cs_sweep_ctx *x = sp->x;
+    if (sp->outs[j].rc != CS_OK)
+        return;
+    x->rows[j] = sp->outs[j].row;
+    sp->landed |= UINT64_C(1) << j;
+    if (!x->o->json && !x->o->csv)
+        return;
+    if (!sp->framed && cs_results_init(&sp->frame, cs_first_node(x->sweep) + 1) != CS_OK)
+        return; /* out of memory: no checkpoint, the sweep goes on */
+    sp->framed = true;
+    sp->frame.scenario = *x->sweep;
+    snprintf(sp->frame.library, sizeof(sp->frame.library), "virtual time (no MPI)");
+    cs_cli_sweep_checkpoint(x, &sp->frame, sp->landed, sp->steps);
+}
+
 /* Every rank: the sweep's steps shared by the launch's ranks (status:
  * rank 0's verdict on the input, as cs_ranks_share takes it; the others
  * pass 0). On rank 0, x->spread then holds what every step gave (but
@@ -241,8 +270,11 @@ static int spread_sweep(struct cs_sweep_ctx *x, int argc, char **argv, int statu
         fprintf(stderr, "clustersim: out of memory\n");
         status = 1;
     }
-    struct cs_share share = {sp.steps, x->kept, sp.cost, sizeof(*out), out, spread_job, &sp};
+    sp.outs = out;
+    struct cs_share share = {sp.steps, x->kept, sp.cost, sizeof(*out), out, spread_job, step_landed, &sp};
     status = cs_ranks_share(argc, argv, status, &share);
+    if (sp.framed)
+        cs_results_free(&sp.frame);
     if (status == 0 && x->rank == 0)
         x->spread = out;
     else
@@ -431,7 +463,7 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
     int nrows = 1;
     if (cs_cli_is_sweep(o, &sc)) {
         step_latency = calloc(CS_SWEEP_MAX, sizeof(*step_latency));
-        x.kept = z.resume.kept;
+        x.kept = z.resume.steps;
         x.resume = &z.resume;
         x.latency = step_latency;
         x.checkpoint = (struct cs_checkpoint){

@@ -228,14 +228,52 @@ static void write_percentiles(const struct cs_results *r, FILE *out)
         cs_hist_write_percentiles(out, &r->latency, 1e3, 5);
         return;
     }
+    int steps = r->sweep_n; /* (a sweep a signal stopped lists its steps kept further on: it has more) */
+    for (int i = 0; i < r->sweep_n; i++)
+        steps = r->sweep[i].step > steps ? r->sweep[i].step : steps;
     for (int i = 0; i < r->sweep_n; i++) {
+        int step = r->sweep[i].step;
         fprintf(out, "%s# step %d of %d: %d service node%s, %.1f req/s offered (latency in us)\n", i ? "\n\n" : "",
-                i + 1, r->sweep_n, r->sweep[i].nodes, r->sweep[i].nodes == 1 ? "" : "s", r->sweep[i].offered_rps);
-        if (i < r->resumed_steps)
+                step, steps, r->sweep[i].nodes, r->sweep[i].nodes == 1 ? "" : "s", r->sweep[i].offered_rps);
+        if (r->resumed >> (step - 1) & 1)
             fprintf(out, "# kept from %s (--resume): its distribution was not kept\n", r->resumed_from);
         else
             cs_hist_write_percentiles(out, &r->sweep_latency[i], 1e3, 5);
     }
+}
+
+/* The last step a signal cut short is in the rows, but not finished: a
+ * resumed sweep runs it again. */
+static bool cut_short(const struct cs_sweep_ctx *x)
+{
+    return x->res_ready && !x->res->complete;
+}
+
+/* A sweep a signal stopped after n rows: the steps --resume keeps further
+ * on stay in its rows, after the finished ones and before the one the
+ * signal cut short (if it cut one), so that nothing finished is lost.
+ * Returns the row count. */
+static int keep_the_rest(struct cs_sweep_ctx *x, int n)
+{
+    uint64_t rest = n < 64 ? x->kept >> n << n : 0;
+    if (!rest)
+        return n;
+    bool cut = cut_short(x);
+    struct cs_sweep_row last = x->rows[n - 1];
+    static struct cs_histogram last_latency;
+    last_latency = x->latency[n - 1];
+    int k = cut ? n - 1 : n;
+    for (int i = n; i < 64; i++)
+        if (rest >> i & 1) {
+            x->rows[k] = x->resume->rows[i];
+            x->rows[k].step = i + 1;
+            cs_hist_init(&x->latency[k++]);
+        }
+    if (cut) {
+        x->rows[k] = last;
+        x->latency[k++] = last_latency;
+    }
+    return k;
 }
 
 /* res describes the sweep: its n rows and their analysis (an, NULL while
@@ -247,37 +285,46 @@ static void sweep_results(const struct cs_sweep_ctx *x, int n, const struct cs_s
     res->sweep_n = n;
     res->sweep_latency = x->latency;
     res->sweep_scenario = x->sweep;
-    /* The last step a signal cut short is in the rows, but not finished:
-     * a resumed sweep runs it again. */
-    res->sweep_finished = n - (x->res_ready && !res->complete ? 1 : 0);
-    res->resumed_from = x->kept > 0 ? x->o->resume : NULL;
-    res->resumed_steps = x->kept;
+    res->sweep_finished = n - cut_short(x);
+    res->resumed_from = x->kept ? x->o->resume : NULL;
+    res->resumed = x->kept;
     res->scaling = an && an->scaling.n > 0 ? &an->scaling : NULL;
     res->levers = an && an->levers.n > 0 ? &an->levers : NULL;
 }
 
 /*
- * Rank 0, after a sweep step that is not the last: the results files
- * (--json, --csv) written again, whole, with every step done so far,
- * marked incomplete ("ended": "running: 3 of 7 steps done"), so that a
- * process that dies later (a node's rank killed, the job's time limit
- * passed without a warning) loses only the step under way, and the sweep
- * can be resumed from it (--resume). The fits wait for the end. Writing
- * fails at most with one warning: the sweep goes on.
+ * Rank 0, as a sweep goes on: the results files (--json, --csv) written
+ * again, whole, into r, with the rows of every step finished so far
+ * (done, bit i: x->rows[i] is step i + 1's, and those --resume keeps) in
+ * the plan's order, each with its step, marked incomplete ("ended":
+ * "running: 3 of 7 steps done"), so that a process that dies later (a
+ * node's rank killed, the job's time limit passed without a warning)
+ * loses only the steps under way, and the sweep can be resumed from it
+ * (--resume). The fits wait for the end. Writing fails at most with one
+ * warning: the sweep goes on.
  */
-static void sweep_checkpoint(struct cs_sweep_ctx *x, int done, int n)
+void cs_cli_sweep_checkpoint(struct cs_sweep_ctx *x, struct cs_results *r, uint64_t done, int n)
 {
-    struct cs_results *r = x->res;
-    bool complete = r->complete;
-    sweep_results(x, done, NULL);
-    r->complete = false;
-    snprintf(r->ended, sizeof(r->ended), "running: %d of %d steps done", done, n);
-    cs_checkpoint_write(&x->checkpoint, r, x->rows, done);
-    r->complete = complete;
-    r->ended[0] = '\0';
-    r->sweep = NULL;
-    r->sweep_n = 0;
+    static struct cs_sweep_row rows[CS_SWEEP_MAX];
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if ((done | x->kept) >> i & 1) {
+            rows[k] = done >> i & 1 ? x->rows[i] : x->resume->rows[i];
+            rows[k++].step = i + 1;
+        }
+    struct cs_results keep = *r;
+    r->sweep = rows;
+    r->sweep_n = r->sweep_finished = k;
     r->sweep_latency = NULL;
+    r->sweep_scenario = x->sweep;
+    r->resumed_from = x->kept ? x->o->resume : NULL;
+    r->resumed = x->kept;
+    r->scaling = NULL;
+    r->levers = NULL;
+    r->complete = false;
+    snprintf(r->ended, sizeof(r->ended), "running: %d of %d steps done", k, n);
+    cs_checkpoint_write(&x->checkpoint, r, rows, k);
+    *r = keep;
 }
 
 /* A step's line on stderr (unless --quiet); kept says whence, and rank
@@ -305,7 +352,7 @@ void cs_cli_step_done(struct cs_sweep_ctx *x, int i, int n, bool stop, struct cs
     x->latency[i] = x->res->latency;
     step_line(x, i, n, row, false, -1);
     if (!stop && i + 1 < n)
-        sweep_checkpoint(x, i + 1, n);
+        cs_cli_sweep_checkpoint(x, x->res, i + 1 < 64 ? (UINT64_C(1) << (i + 1)) - 1 : ~UINT64_C(0), n);
 }
 
 /* Rank 0, a step a resumed sweep keeps: its row as the file has it (its
@@ -336,8 +383,10 @@ int cs_cli_run_sweep(struct cs_sweep_ctx *x, int max_nodes, struct cs_sweep_anal
     an->levers.scaling = an->lever_scaling;
     int n = cs_sweep_run(x->sweep, max_nodes, step, x, x->rows, x->rank == 0 ? &an->scaling : NULL,
                          x->rank == 0 ? &an->levers : NULL, err, sizeof(err));
-    if (x->rank == 0 && n >= 0)
+    if (x->rank == 0 && n > 0) {
+        n = keep_the_rest(x, n);
         sweep_results(x, n, an);
+    }
     return n;
 }
 

@@ -48,7 +48,10 @@ int cs_ranks_share(int argc, char **argv, int status, struct cs_share *s)
     if (status != 0 || cs_cli_rank_by_env() > 0) /* no MPI: the first rank runs them all */
         return status < 0 ? 0 : status;
     int failed = 0;
-    for (int j = s->first; j < s->n; j++)
-        failed |= s->job(s->ctx, j, 0, (char *)s->out + (size_t)j * s->size) != CS_OK;
+    for (int j = 0; j < s->n; j++)
+        if (!(s->skip >> j & 1)) {
+            failed |= s->job(s->ctx, j, 0, (char *)s->out + (size_t)j * s->size) != CS_OK;
+            s->landed(s->ctx, j);
+        }
     return failed ? 1 : 0;
 }

@@ -78,6 +78,8 @@ void cs_mpi_wait_quietly(MPI_Request *req);
 
 /* Rank 0's value of an int, on every rank (a quiet broadcast). */
 int cs_mpi_share_int(MPI_Comm comm, int value);
+/* The same for a 64-bit mask. */
+uint64_t cs_mpi_share_mask(MPI_Comm comm, uint64_t value);
 
 /* Rank 0's text on every rank, or its status: rank 0 passes the status of
  * composing the text (CS_OK, or a CS_E code with text NULL) and keeps its

@@ -115,6 +115,14 @@ int cs_mpi_share_int(MPI_Comm comm, int value)
     return value;
 }
 
+uint64_t cs_mpi_share_mask(MPI_Comm comm, uint64_t value)
+{
+    MPI_Request req;
+    CS_MPI_CHECK(MPI_Ibcast(&value, 1, MPI_UINT64_T, 0, comm, &req));
+    cs_mpi_wait_quietly(&req);
+    return value;
+}
+
 int cs_mpi_share_text(MPI_Comm comm, int status, char **text)
 {
     int rank;

@@ -163,7 +163,7 @@ static void run_once(const struct cs_options *o, const struct cs_scenario *sc, s
 static int sweep_step(void *arg, int i, int n, const struct cs_scenario *step, int nodes, struct cs_sweep_row *row)
 {
     struct cs_sweep_ctx *x = arg;
-    if (i < x->kept) {
+    if (x->kept >> i & 1) {
         if (x->rank == 0)
             cs_cli_step_kept(x, i, n, row);
         return 0;
@@ -282,14 +282,29 @@ struct own_jobs {
     int first; /* the job it keeps, -1 none */
     bool more;
     int failed;
+    _Atomic uint64_t done; /* bit j: job j's output is in place */
+    uint64_t landed;       /* the main thread's: those it has told s->landed of */
 };
 
 static void *run_own(void *arg)
 {
     struct own_jobs *w = arg;
-    for (int j = w->first; j >= 0; j = w->more ? take_job(w->q) : -1)
+    for (int j = w->first; j >= 0; j = w->more ? take_job(w->q) : -1) {
         w->failed |= w->s->job(w->s->ctx, j, 0, (char *)w->s->out + (size_t)j * w->s->size) != CS_OK;
+        atomic_fetch_or(&w->done, UINT64_C(1) << j);
+    }
     return NULL;
+}
+
+/* The main thread: tell s->landed of rank 0's jobs done since it last
+ * looked. */
+static void own_landed(struct own_jobs *w)
+{
+    uint64_t fresh = atomic_load(&w->done) & ~w->landed;
+    w->landed |= fresh;
+    for (int j = 0; fresh; j++, fresh >>= 1)
+        if (fresh & 1)
+            w->s->landed(w->s->ctx, j);
 }
 
 /* What a rank sends back with a job's output: which job, and whether it
@@ -329,6 +344,7 @@ static int share_from_rank0(struct cs_share *s, struct job_queue *q, int size)
         MPI_Status st;
         MPI_Iprobe(MPI_ANY_SOURCE, TAG_DONE, MPI_COMM_WORLD, &there, &st);
         if (!there) {
+            own_landed(&own);
             cs_nap(1000000);
             continue;
         }
@@ -337,6 +353,7 @@ static int share_from_rank0(struct cs_share *s, struct job_queue *q, int size)
         memcpy(&d, in, sizeof(d));
         memcpy((char *)s->out + (size_t)d.job * s->size, in + sizeof(d), s->size);
         failed |= d.failed;
+        s->landed(s->ctx, d.job);
         int j = take_job(q);
         MPI_Send(&j, 1, MPI_INT, st.MPI_SOURCE, TAG_JOB, MPI_COMM_WORLD);
         busy -= j < 0;
@@ -344,6 +361,7 @@ static int share_from_rank0(struct cs_share *s, struct job_queue *q, int size)
     free(in);
     if (threaded)
         pthread_join(thread, NULL);
+    own_landed(&own);
     failed |= own.failed;
     for (int r = 1; r < size; r++)
         MPI_Send(&failed, 1, MPI_INT, r, TAG_VERDICT, MPI_COMM_WORLD);
@@ -396,7 +414,7 @@ int cs_ranks_share(int argc, char **argv, int status, struct cs_share *s)
     int failed;
     if (rank == 0) {
         int order[CS_SWEEP_MAX];
-        struct job_queue q = {.order = order, .n = cs_sweep_order(s->cost, s->n, s->first, order)};
+        struct job_queue q = {.order = order, .n = cs_sweep_order(s->cost, s->n, s->skip, order)};
         failed = share_from_rank0(s, &q, size);
     } else {
         failed = share_to_rank0(s, rank);
@@ -419,7 +437,7 @@ int cs_ranks_main(const struct cs_options *o, int argc, char **argv)
         MPI_Finalize();
         return status;
     }
-    int kept = cs_mpi_share_int(MPI_COMM_WORLD, z.resume.kept);
+    uint64_t kept = cs_mpi_share_mask(MPI_COMM_WORLD, z.resume.steps);
 
     cs_mpi_catch_signals();
     struct cs_host host;

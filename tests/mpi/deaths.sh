@@ -25,7 +25,6 @@ TRIES=${CS_TRIES:-1}
 # rank_pid LAUNCHER_PID RANK: that rank's process of this job, found among
 # the launcher's descendants (not by name: the tests beside this one run
 # clustersim too), by the rank its launcher gave it (Open MPI, MPICH).
-descendants() { local c; for c in $(pgrep -P "$1" || true); do echo "$c"; descendants "$c"; done; }
 rank_pid() {
     local p
     for p in $(descendants "$1"); do

@@ -22,6 +22,10 @@ launcher() {
     fi
     LAUNCH+=(${MPIEXEC_PREFLAGS:-})
 }
+# descendants PID: the processes under PID (a launcher's ranks, found by
+# their parents, not by name: the tests beside this one run clustersim
+# too).
+descendants() { local c; for c in $(pgrep -P "$1" || true); do echo "$c"; descendants "$c"; done; }
 if [ "$(id -u)" -eq 0 ]; then
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi

@@ -209,6 +209,38 @@ cs 4 "${few[@]}" --csv "$TMP/few4.csv"
 cmp -s "$TMP/few1.csv" "$TMP/few4.csv" && [ "$(grep -c '^  step ' "$TMP/err")" -eq 2 ] &&
     ok "a 2-step virtual sweep on 4 ranks: each step once, the rows of one process" ||
     bad "2 steps on 4 ranks: $(grep '^  step' "$TMP/err") $(diff "$TMP/few1.csv" "$TMP/few4.csv" | head -4)"
+# A shared sweep killed (kill -9, the launcher and every rank) once its
+# checkpoint holds 3 steps, and resumed on 2 ranks: rank 0 writes the
+# results files again as each step's output comes in, from any rank in any
+# order (the rows: the steps finished, each with its step), and the
+# resumed results are those of a sweep that ran through.
+# (Steps of about one size, so that 3 are done well before the end.)
+shared=(--virtual --nodes 390 --sweep --set 'sweep.nodes=[300,310,320,330,340,350,360,370,380,390]'
+    --set load.duration_s=3 --set load.warmup_s=0.1 -q)
+cs 2 "${shared[@]}" --json "$TMP/sh-full.json" --csv "$TMP/sh-full.csv"
+launcher 2
+"${LAUNCH[@]}" "$CLUSTERSIM" "${shared[@]}" --json "$TMP/sh.json" --csv "$TMP/sh.csv" >/dev/null 2>&1 &
+job=$!
+for _ in $(seq 1500); do
+    jq -e '.sweep_finished >= 3' "$TMP/sh.json" >/dev/null 2>&1 && break
+    sleep 0.02
+done
+# shellcheck disable=SC2046 # one pid a word
+kill -9 $(descendants "$job") "$job" 2>/dev/null || true
+wait "$job" 2>/dev/null || true
+if jq -e '.complete == false and (.ended | startswith("running: ")) and .sweep_finished == (.sweep | length) and
+    (.sweep | length) >= 3 and (.sweep | length) < 10 and all(.sweep[]; .nodes == 290 + 10 * .step)' "$TMP/sh.json" >/dev/null; then
+    ok "a shared sweep killed mid-way left a checkpoint of its finished steps: $(jq -c '[.sweep[].step]' "$TMP/sh.json")"
+    cs 2 "${shared[@]}" --json "$TMP/sh.json" --csv "$TMP/sh.csv" --resume "$TMP/sh.json"
+    cmp -s <(jq -S 'del(.run)' "$TMP/sh-full.json") <(jq -S 'del(.run)' "$TMP/sh.json") &&
+        cmp -s "$TMP/sh-full.csv" "$TMP/sh.csv" &&
+        ok "resumed on 2 ranks: the JSON and CSV of a shared sweep that ran through" ||
+        bad "resumed shared sweep differs: $(diff <(jq -S 'del(.run)' "$TMP/sh-full.json") \
+            <(jq -S 'del(.run)' "$TMP/sh.json") | head -c 400)"
+else
+    bad "no checkpoint of a shared sweep cut mid-way: $(jq -c '{complete, ended, sweep_finished, s: [.sweep[]?.step]}' \
+        "$TMP/sh.json" 2>&1)"
+fi
 # A mistake is said once, by rank 0, and every rank exits 2.
 EXPECT_RC=2 cs 2 "${lever[@]}" --set 'sweep.nodes=[50,100,800]'
 [ "$RC" -eq 2 ] && [ "$(grep -c '^clustersim: ' "$TMP/err")" -eq 1 ] && ok "a bad spread sweep: one line, exit 2" ||

@@ -170,9 +170,9 @@ struct cs_results {
     const struct cs_levers *levers;           /* a lever sweep's settings, or NULL */
     const struct cs_histogram *sweep_latency; /* [sweep_n]: each step's latency, or NULL */
     const struct cs_scenario *sweep_scenario; /* the sweep as asked (its steps differ), or NULL */
-    int sweep_finished;                       /* its first steps that ran whole (not one a signal cut short) */
-    const char *resumed_from;                 /* --resume: the partial results file its first steps came from */
-    int resumed_steps;                        /* how many */
+    int sweep_finished;                       /* its first rows that ran whole (not one a signal cut short) */
+    const char *resumed_from;                 /* --resume: the partial results file some steps came from */
+    uint64_t resumed;                         /* which (bit i: the plan's step i + 1) */
 };
 
 /* Allocate the per-rank and per-node arrays; zero everything else. */

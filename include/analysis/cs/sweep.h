@@ -18,6 +18,7 @@
 #define CS_SWEEP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "cs/config.h"
 
@@ -37,6 +38,7 @@ void cs_sweep_step_scenario(const struct cs_scenario *base, const struct cs_swee
 
 /* One row of a sweep: what a step measured. */
 struct cs_sweep_row {
+    int step; /* its place in the sweep's plan, from 1 (cs_sweep_run sets it) */
     int nodes;
     int dispatchers; /* dispatch.dispatchers (0 reads as 1) */
     int batch;       /* dispatch.batch */
@@ -97,11 +99,11 @@ int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn f
 
 /* The order in which ranks that run a sweep's steps side by side (a
  * virtual sweep under a launcher) take them, each as it comes free: of
- * the steps first..n-1, the last one first (rank 0 runs it: it reports it
- * in full), then the others largest first (cost[i], e.g. the requests a
- * step simulates; the earlier step on a tie). Writes them to order and
- * returns how many. */
-int cs_sweep_order(const double *cost, int n, int first, int *order);
+ * the steps 0..n-1 but those in skip (bit i: step i, kept by --resume),
+ * the last one first (rank 0 runs it: it reports it in full), then the
+ * others largest first (cost[i], e.g. the requests a step simulates; the
+ * earlier step on a tie). Writes them to order and returns how many. */
+int cs_sweep_order(const double *cost, int n, uint64_t skip, int *order);
 
 /* The shape of a measured scaling curve, told from the points and not
  * from a fit: a USL fitted to a plateau has a peak too (kappa > 0), but
