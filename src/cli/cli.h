@@ -140,6 +140,8 @@ struct cs_sweep_ctx {
     struct cs_sweep_row *rows;       /* rank 0: the rows of the steps done */
     struct cs_checkpoint checkpoint; /* rank 0: where, and a failure said once */
     struct cs_spread_out *spread;    /* a virtual sweep whose ranks ran its steps: what each gave */
+    cs_sweep_step_fn step;           /* the engine's step (cs_cli_run_sweep) */
+    int steps;                       /* the plan's steps */
 };
 
 /* A step of a virtual sweep that the launch's ranks share (cs_ranks_share):

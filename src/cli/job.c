@@ -228,13 +228,10 @@ static void write_percentiles(const struct cs_results *r, FILE *out)
         cs_hist_write_percentiles(out, &r->latency, 1e3, 5);
         return;
     }
-    int steps = r->sweep_n; /* (a sweep a signal stopped lists its steps kept further on: it has more) */
-    for (int i = 0; i < r->sweep_n; i++)
-        steps = r->sweep[i].step > steps ? r->sweep[i].step : steps;
     for (int i = 0; i < r->sweep_n; i++) {
         int step = r->sweep[i].step;
         fprintf(out, "%s# step %d of %d: %d service node%s, %.1f req/s offered (latency in us)\n", i ? "\n\n" : "",
-                step, steps, r->sweep[i].nodes, r->sweep[i].nodes == 1 ? "" : "s", r->sweep[i].offered_rps);
+                step, r->sweep_steps, r->sweep[i].nodes, r->sweep[i].nodes == 1 ? "" : "s", r->sweep[i].offered_rps);
         if (r->resumed >> (step - 1) & 1)
             fprintf(out, "# kept from %s (--resume): its distribution was not kept\n", r->resumed_from);
         else
@@ -286,6 +283,7 @@ static void sweep_results(const struct cs_sweep_ctx *x, int n, const struct cs_s
     res->sweep_latency = x->latency;
     res->sweep_scenario = x->sweep;
     res->sweep_finished = n - cut_short(x);
+    res->sweep_steps = x->steps;
     res->resumed_from = x->kept ? x->o->resume : NULL;
     res->resumed = x->kept;
     res->scaling = an && an->scaling.n > 0 ? &an->scaling : NULL;
@@ -377,11 +375,20 @@ int cs_cli_step_results(struct cs_sweep_ctx *x, int ranks)
  * the file a resumed sweep keeps steps from); rank 0 keeps a row per
  * step, the full results of the last, and the analysis. Returns the
  * number of steps, or a negative CS_E code. */
+/* The engine's step, the plan's step count noted. */
+static int counted_step(void *arg, int i, int n, const struct cs_scenario *step, int nodes, struct cs_sweep_row *row)
+{
+    struct cs_sweep_ctx *x = arg;
+    x->steps = n;
+    return x->step(x, i, n, step, nodes, row);
+}
+
 int cs_cli_run_sweep(struct cs_sweep_ctx *x, int max_nodes, struct cs_sweep_analysis *an, cs_sweep_step_fn step)
 {
     char err[CS_ERRBUF];
     an->levers.scaling = an->lever_scaling;
-    int n = cs_sweep_run(x->sweep, max_nodes, step, x, x->rows, x->rank == 0 ? &an->scaling : NULL,
+    x->step = step;
+    int n = cs_sweep_run(x->sweep, max_nodes, counted_step, x, x->rows, x->rank == 0 ? &an->scaling : NULL,
                          x->rank == 0 ? &an->levers : NULL, err, sizeof(err));
     if (x->rank == 0 && n > 0) {
         n = keep_the_rest(x, n);

@@ -219,6 +219,36 @@ if [ -n "$victim" ]; then
         .run.resumed_steps == $cut - 1" "resumed after SIGTERM: the cut step ran again, the sweep complete" \
         '{complete, sweep_finished, run}'
 
+    # A file whose finished steps are not the first ones (a shared virtual
+    # sweep's checkpoint): here the sweep above with its step 2 taken out.
+    # Its last step runs again (the report is its results); a SIGTERM in
+    # step 2 leaves the finished steps, the one kept further on, then the
+    # cut one; resumed again, the sweep ends complete, kept rows unchanged.
+    jq '.sweep |= [.[0], .[2], .[3]] | .sweep_finished = 3 | .complete = false' "$TMP/sweep.json" >"$TMP/holes.json"
+    cp "$TMP/holes.json" "$TMP/h.json"
+    # (without -q: its line for step 1, kept, comes as step 2 starts, and
+    # step 2 runs 1.1 s. The signal goes to rank 0, as SLURM sends it to
+    # every task: Open MPI's mpirun passed it on up to a second late here,
+    # in step 4.)
+    launcher 3
+    "${LAUNCH[@]}" "$CLUSTERSIM" --sweep --set 'sweep.rates_rps=[300,400,500,600]' --set load.duration_s=1 \
+        --set load.warmup_s=0.1 --json "$TMP/h.json" --resume "$TMP/h.json" >/dev/null 2>"$TMP/err" </dev/null &
+    PID=$!
+    for _ in $(seq 300); do grep -q 'step 1/4: .*(kept from' "$TMP/err" && break; sleep 0.05; done
+    sleep 0.5
+    kill -TERM "$(rank_pid "$PID" 0)"
+    wait "$PID" || true
+    check "$TMP/h.json" '.complete == false and [.sweep[].step] == [1, 3, 2] and .sweep_finished == 2 and
+        .run.resumed_steps == 2' "SIGTERM in a sweep resumed from steps 1 and 3 of 4: their rows, then the cut step 2" \
+        '{complete, sweep_finished, s: [.sweep[].step], run}'
+    cs 3 -q --sweep --set 'sweep.rates_rps=[300,400,500,600]' --set load.duration_s=1 --set load.warmup_s=0.1 \
+        --json "$TMP/h.json" --resume "$TMP/h.json"
+    check "$TMP/h.json" '.complete == true and [.sweep[].step] == [1, 2, 3, 4] and .run.resumed_steps == 2' \
+        "resumed again: steps 2 and 4 ran, the sweep complete" '{complete, s: [.sweep[].step], run}'
+    [ "$(jq -c '.sweep | [.[0], .[1]] | map(del(.speedup, .efficiency))' "$TMP/holes.json")" = \
+        "$(jq -c '.sweep | [.[0], .[2]] | map(del(.speedup, .efficiency))' "$TMP/h.json")" ] &&
+        ok "steps 1 and 3 kept as they were" || bad "the kept rows changed"
+
 else
     kill -9 "$PID" 2>/dev/null || true
     end

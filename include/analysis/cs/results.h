@@ -171,6 +171,7 @@ struct cs_results {
     const struct cs_histogram *sweep_latency; /* [sweep_n]: each step's latency, or NULL */
     const struct cs_scenario *sweep_scenario; /* the sweep as asked (its steps differ), or NULL */
     int sweep_finished;                       /* its first rows that ran whole (not one a signal cut short) */
+    int sweep_steps;                          /* the steps of its plan (a stopped sweep has fewer rows) */
     const char *resumed_from;                 /* --resume: the partial results file some steps came from */
     uint64_t resumed;                         /* which (bit i: the plan's step i + 1) */
 };
