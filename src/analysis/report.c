@@ -119,8 +119,8 @@ static cJSON *analysis_json(const struct cs_scaling *a)
 static const struct cs_scaling *row_scaling(const struct cs_results *r, int i, int *j)
 {
     *j = i;
-    if (!r->levers) /* (not past the rows it fitted: a stopped sweep lists the steps it kept after them) */
-        return r->scaling && i < r->scaling->n ? r->scaling : NULL;
+    if (!r->levers)
+        return r->scaling;
     for (int g = 0; g < r->levers->n; g++)
         if (i >= r->levers->first_row[g] && i < r->levers->first_row[g] + r->levers->rows[g]) {
             *j = i - r->levers->first_row[g];
@@ -172,6 +172,10 @@ int cs_sweep_rows_from_json(const cJSON *doc, struct cs_sweep_row *rows, int max
         memset(w, 0, sizeof(*w));
         for (size_t f = 0; f < CS_ARRAY_LEN(row_ints); f++) {
             const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, row_ints[f].key);
+            if (!v && row_ints[f].offset == offsetof(struct cs_sweep_row, step)) {
+                w->step = i + 1; /* a file from before rows had it: in the plan's order */
+                continue;
+            }
             if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= INT_MAX) ||
                 v->valuedouble != floor(v->valuedouble)) {
                 snprintf(err, errlen, "'sweep[%d].%s': a whole number >= 0 is needed", i, row_ints[f].key);

@@ -221,8 +221,10 @@ static int spread_job(void *ctx, int j, int rank, void *out)
     sp->out->rc = CS_OK;
     int n =
         cs_sweep_run(sp->x->sweep, sp->x->sweep->run.nodes, one_step, sp, sp->scratch, NULL, NULL, err, sizeof(err));
-    if (n < 0 && sp->out->rc == CS_OK) /* the plan itself: weigh_step found it fine on every rank */
+    if (n < 0 && sp->out->rc == CS_OK) { /* the plan itself: weigh_step found it fine on every rank */
         fprintf(stderr, "clustersim: rank %d: %s\n", rank, err);
+        sp->out->rc = n;
+    }
     return n < 0 ? n : sp->out->rc;
 }
 
@@ -246,7 +248,7 @@ static void step_landed(void *ctx, int j)
         return; /* out of memory: no checkpoint, the sweep goes on */
     sp->framed = true;
     sp->frame.scenario = *x->sweep;
-    snprintf(sp->frame.library, sizeof(sp->frame.library), "virtual time (no MPI)");
+    cs_virtual_label(&sp->frame);
     cs_cli_sweep_checkpoint(x, &sp->frame, sp->landed, sp->steps);
 }
 

@@ -246,48 +246,68 @@ static bool cut_short(const struct cs_sweep_ctx *x)
     return x->res_ready && !x->res->complete;
 }
 
-/* A sweep a signal stopped after n rows: the steps --resume keeps further
- * on stay in its rows, after the finished ones and before the one the
- * signal cut short (if it cut one), so that nothing finished is lost.
- * Returns the row count. */
-static int keep_the_rest(struct cs_sweep_ctx *x, int n)
+/* The rows of the steps finished (done, bit i: x->rows[i] holds step
+ * i + 1's) and of those --resume keeps, in the plan's order, each with
+ * its step, into out (which may be x->rows: a row only moves down), and
+ * their latency into lat where it is given (none for a kept step): how
+ * many. */
+static int finished_rows(const struct cs_sweep_ctx *x, uint64_t done, struct cs_sweep_row *out,
+                         struct cs_histogram *lat)
 {
-    uint64_t rest = n < 64 ? x->kept >> n << n : 0;
-    if (!rest)
-        return n;
-    bool cut = cut_short(x);
-    struct cs_sweep_row last = x->rows[n - 1];
-    static struct cs_histogram last_latency;
-    last_latency = x->latency[n - 1];
-    int k = cut ? n - 1 : n;
-    for (int i = n; i < 64; i++)
-        if (rest >> i & 1) {
-            x->rows[k] = x->resume->rows[i];
-            x->rows[k].step = i + 1;
-            cs_hist_init(&x->latency[k++]);
+    int k = 0;
+    for (int i = 0; i < CS_SWEEP_MAX; i++) {
+        if (done >> i & 1) {
+            out[k] = x->rows[i];
+            if (lat && k != i)
+                lat[k] = x->latency[i];
+        } else if (x->kept >> i & 1) {
+            out[k] = x->resume->rows[i];
+            if (lat)
+                cs_hist_init(&lat[k]);
+        } else {
+            continue;
         }
-    if (cut) {
-        x->rows[k] = last;
-        x->latency[k++] = last_latency;
+        out[k++].step = i + 1;
     }
     return k;
 }
 
-/* res describes the sweep: its n rows and their analysis (an, NULL while
- * it runs), beside the last step's full results. */
-static void sweep_results(const struct cs_sweep_ctx *x, int n, const struct cs_sweep_analysis *an)
+/* r describes the sweep beside its other fields: its n rows (the first
+ * `finished` ran whole), each step's latency (lat, or NULL), the plan's
+ * step count, what --resume kept, and the analysis (an, or NULL). */
+static void describe_sweep(const struct cs_sweep_ctx *x, struct cs_results *r, const struct cs_sweep_row *rows, int n,
+                           int finished, const struct cs_histogram *lat, int steps, const struct cs_sweep_analysis *an)
 {
-    struct cs_results *res = x->res;
-    res->sweep = x->rows;
-    res->sweep_n = n;
-    res->sweep_latency = x->latency;
-    res->sweep_scenario = x->sweep;
-    res->sweep_finished = n - cut_short(x);
-    res->sweep_steps = x->steps;
-    res->resumed_from = x->kept ? x->o->resume : NULL;
-    res->resumed = x->kept;
-    res->scaling = an && an->scaling.n > 0 ? &an->scaling : NULL;
-    res->levers = an && an->levers.n > 0 ? &an->levers : NULL;
+    r->sweep = rows;
+    r->sweep_n = n;
+    r->sweep_finished = finished;
+    r->sweep_latency = lat;
+    r->sweep_steps = steps;
+    r->sweep_scenario = x->sweep;
+    r->resumed_from = x->kept ? x->o->resume : NULL;
+    r->resumed = x->kept;
+    r->scaling = an && an->scaling.n > 0 ? &an->scaling : NULL;
+    r->levers = an && an->levers.n > 0 ? &an->levers : NULL;
+}
+
+/* Rank 0, the sweep over after n rows: res describes them, beside the
+ * last step's full results. A sweep resumed from a file whose finished
+ * steps are not the first ones (a shared virtual sweep's checkpoint) and
+ * stopped by a signal lists the steps finished, its own and those kept
+ * further on, in the plan's order, and not the step the signal cut short
+ * (whose results are still the top-level fields), and no fits: nothing
+ * finished is lost. */
+static int sweep_results(struct cs_sweep_ctx *x, int n, const struct cs_sweep_analysis *an)
+{
+    uint64_t beyond = n < 64 ? x->kept >> n << n : 0;
+    if (!beyond) {
+        describe_sweep(x, x->res, x->rows, n, n - cut_short(x), x->latency, x->steps, an);
+        return n;
+    }
+    uint64_t run = (UINT64_C(1) << (n - cut_short(x))) - 1; /* n < 64 here */
+    int k = finished_rows(x, run & ~x->kept, x->rows, x->latency);
+    describe_sweep(x, x->res, x->rows, k, k, x->latency, x->steps, NULL);
+    return k;
 }
 
 /*
@@ -304,21 +324,9 @@ static void sweep_results(const struct cs_sweep_ctx *x, int n, const struct cs_s
 void cs_cli_sweep_checkpoint(struct cs_sweep_ctx *x, struct cs_results *r, uint64_t done, int n)
 {
     static struct cs_sweep_row rows[CS_SWEEP_MAX];
-    int k = 0;
-    for (int i = 0; i < n; i++)
-        if ((done | x->kept) >> i & 1) {
-            rows[k] = done >> i & 1 ? x->rows[i] : x->resume->rows[i];
-            rows[k++].step = i + 1;
-        }
+    int k = finished_rows(x, done, rows, NULL);
     struct cs_results keep = *r;
-    r->sweep = rows;
-    r->sweep_n = r->sweep_finished = k;
-    r->sweep_latency = NULL;
-    r->sweep_scenario = x->sweep;
-    r->resumed_from = x->kept ? x->o->resume : NULL;
-    r->resumed = x->kept;
-    r->scaling = NULL;
-    r->levers = NULL;
+    describe_sweep(x, r, rows, k, k, NULL, n, NULL);
     r->complete = false;
     snprintf(r->ended, sizeof(r->ended), "running: %d of %d steps done", k, n);
     cs_checkpoint_write(&x->checkpoint, r, rows, k);
@@ -390,10 +398,8 @@ int cs_cli_run_sweep(struct cs_sweep_ctx *x, int max_nodes, struct cs_sweep_anal
     x->step = step;
     int n = cs_sweep_run(x->sweep, max_nodes, counted_step, x, x->rows, x->rank == 0 ? &an->scaling : NULL,
                          x->rank == 0 ? &an->levers : NULL, err, sizeof(err));
-    if (x->rank == 0 && n > 0) {
-        n = keep_the_rest(x, n);
-        sweep_results(x, n, an);
-    }
+    if (x->rank == 0 && n > 0)
+        n = sweep_results(x, n, an);
     return n;
 }
 

@@ -353,10 +353,11 @@ static int share_from_rank0(struct cs_share *s, struct job_queue *q, int size)
         memcpy(&d, in, sizeof(d));
         memcpy((char *)s->out + (size_t)d.job * s->size, in + sizeof(d), s->size);
         failed |= d.failed;
-        s->landed(s->ctx, d.job);
         int j = take_job(q);
         MPI_Send(&j, 1, MPI_INT, st.MPI_SOURCE, TAG_JOB, MPI_COMM_WORLD);
         busy -= j < 0;
+        if (!d.failed) /* (after the rank has its next job: a checkpoint may take a while on a shared disk) */
+            s->landed(s->ctx, d.job);
     }
     free(in);
     if (threaded)

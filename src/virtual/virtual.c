@@ -430,6 +430,17 @@ static int run_events(struct vrun *v)
     return CS_OK;
 }
 
+void cs_virtual_label(struct cs_results *r)
+{
+    snprintf(r->library, sizeof(r->library), "virtual time (no MPI)");
+    for (int i = 0; i < r->ranks; i++) {
+        struct cs_rank_info *info = &r->rank_info[i];
+        snprintf(info->host, sizeof(info->host), "virtual");
+        info->host_ranks = info->host_cores = r->ranks;
+        info->cpu_ns = -1; /* no ranks, no CPU time of theirs */
+    }
+}
+
 /* What each rank reports, gathered as mpi_run.c gathers it: the nodes'
  * counters, put in place (their histogram is one already), the first
  * dispatcher's measures, the other dispatchers' and the relays' added to
@@ -439,15 +450,9 @@ static int collect(struct vrun *v, struct cs_results *r)
     struct cs_dispatch_report *d = malloc(sizeof(*d));
     if (!d)
         return CS_E_NOMEM;
-    snprintf(r->library, sizeof(r->library), "virtual time (no MPI)");
-    for (int i = 0; i < v->net.ranks; i++) {
-        struct cs_rank_info *info = &r->rank_info[i];
-        snprintf(info->host, sizeof(info->host), "virtual");
-        info->host_ranks = info->host_cores = v->net.ranks;
-        info->cpu_ns = -1; /* no ranks, no CPU time of theirs */
-        if (i >= v->first)
-            memcpy(r->nodes[i - v->first].counters, v->ns[i - v->first].counters, sizeof(r->nodes[0].counters));
-    }
+    cs_virtual_label(r);
+    for (int i = 0; i < v->nodes; i++)
+        memcpy(r->nodes[i].counters, v->ns[i].counters, sizeof(r->nodes[0].counters));
     struct cs_coord_measures m;
     cs_coord_measures(&v->coords[0], &m);
     cs_results_collect_placed(r, v->sc, &m, &v->service);

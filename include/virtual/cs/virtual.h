@@ -47,6 +47,10 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
  * each). */
 double cs_virtual_bytes(const struct cs_scenario *sc, int nodes);
 
+/* Results r (cs_results_init) marked as virtual time's: its library, and
+ * every rank on one virtual host, with no CPU time. */
+void cs_virtual_label(struct cs_results *r);
+
 /* The same for a sweep's steps, as its plan makes them (sweep: sc is
  * run as one; else its single run), when `local` ranks of one host share
  * them (1: one process runs them in turn): each rank holds one step at a
