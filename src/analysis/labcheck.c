@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cs/common.h"
+#include "cs/config.h"
 #include "cs/jsonpath.h"
 
 /* Throughput may exceed the offered load by this share, and by what a
@@ -272,11 +273,12 @@ static void check_sweep(struct check *k, const cJSON *steps)
     const cJSON *s;
     cJSON_ArrayForEach (s, steps) {
         char where[48];
-        double nodes = cs_json_num(s, "nodes");
+        double nodes = cs_json_num(s, "nodes"), step = cs_json_num(s, "step");
+        int at = step >= 1 && step <= CS_SWEEP_MAX ? (int)step : i + 1; /* (a checkpoint's rows have gaps) */
         if (!isnan(nodes))
-            snprintf(where, sizeof(where), "sweep step %d (%.0f nodes): ", i + 1, nodes);
+            snprintf(where, sizeof(where), "sweep step %d (%.0f nodes): ", at, nodes);
         else
-            snprintf(where, sizeof(where), "sweep step %d: ", i + 1);
+            snprintf(where, sizeof(where), "sweep step %d: ", at);
         check_rates(k, where, cs_json_num(s, "offered_rps"), cs_json_num(s, "throughput_rps"),
                     cs_json_num(k->doc, "duration_s"), NAN);
         check_cpu(k, where, cs_json_num(s, "service_inflation"), cs_json_str(s, "bottleneck"));
