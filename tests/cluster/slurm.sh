@@ -161,31 +161,13 @@ else
     ok "lab4.sbatch: the self-check faults the short runs for their length only"
 fi
 
-# A virtual sweep on the allocation (jobs/virtual-sweep.sbatch, shortened):
-# its 2 ranks share the steps, and the results are those of the same
-# script on one rank, outside SLURM, row for row.
-vs=(--nodes 400 --set 'sweep.dispatchers=[1,2,4]' --set 'sweep.nodes=[50,100,200,400]' --set dispatch.cost_us=20
-    --set load.duration_s=0.1)
-if id=$(sbatch_wait --ntasks=2 "$ROOT/jobs/virtual-sweep.sbatch" "${vs[@]}") &&
-    CS_RUN_ID=one-rank CS_LAUNCHER=mpirun CS_JOB_NP=1 bash "$ROOT/jobs/virtual-sweep.sbatch" "${vs[@]}" >one-rank.out 2>&1; then
-    ok "virtual-sweep.sbatch exits 0, and on one rank outside SLURM too"
-else
-    bad "virtual-sweep.sbatch failed: $(tail -5 "clustersim-virtual-sweep-${id:-none}.out" one-rank.out 2>&1)"
-fi
-cmp -s "$CS_RESULTS/virtual-sweep-${id:-none}.csv" "$CS_RESULTS/virtual-sweep-one-rank.csv" &&
-    cmp -s <(jq -S 'del(.run)' "$CS_RESULTS/virtual-sweep-${id:-none}.json" 2>&1) \
-        <(jq -S 'del(.run)' "$CS_RESULTS/virtual-sweep-one-rank.json" 2>&1) &&
-    grep -q ' (rank 1)$' "clustersim-virtual-sweep-$id.out" &&
-    ok "virtual-sweep.sbatch: both ranks ran steps, and the results are one rank's" ||
-    bad "virtual-sweep.sbatch: $(grep -c '^  step' "clustersim-virtual-sweep-${id:-none}.out" 2>&1) steps; $(diff \
-        "$CS_RESULTS/virtual-sweep-${id:-none}.csv" "$CS_RESULTS/virtual-sweep-one-rank.csv" 2>&1 | head -3)"
-
-# A virtual sweep job killed outright (SIGKILL to every process of the
-# job) once its checkpoint holds 3 steps, and submitted again under the
-# same CS_RUN_ID: it resumes from the steps its ranks finished (any of
-# them: they end out of order), and its results are those of the same
-# sweep on one rank outside SLURM. (Steps of about one size, so that 3
-# are done well before the end.)
+# A virtual sweep on the allocation (jobs/virtual-sweep.sbatch, shortened),
+# killed outright (SIGKILL to every process of the job) once its
+# checkpoint holds 3 steps, and submitted again under the same CS_RUN_ID:
+# its 2 ranks share the steps (both run some), it resumes from the steps
+# they finished (any of them: they end out of order), and its results are
+# those of the same script on one rank, outside SLURM, row for row.
+# (Steps of about one size, so that 3 are done well before the end.)
 vk=(--nodes 390 --set 'sweep.dispatchers=[1]' --set 'sweep.nodes=[300,310,320,330,340,350,360,370,380,390]'
     --set load.duration_s=2 --set load.warmup_s=0.1)
 f=$CS_RESULTS/virtual-sweep-vkill.json
@@ -198,17 +180,22 @@ scancel --full --signal=KILL "$id"
 wait_job "$id" 60
 kept=$(jq '.sweep_finished' "$f" 2>/dev/null || echo 0)
 jq -e '.complete == false' "$f" >/dev/null 2>&1 && [ "$kept" -ge 3 ] && [ "$kept" -lt 10 ] &&
-    ok "a shared virtual sweep job killed mid-way left its $kept finished steps: $(jq -c '[.sweep[].step]' "$f")" ||
+    ok "virtual-sweep.sbatch killed mid-way left its $kept finished steps: $(jq -c '[.sweep[].step]' "$f")" ||
     bad "killed virtual sweep job: $(jq -c '{complete, ended, s: [.sweep[]?.step]}' "$f" 2>&1)"
-again=$(CS_RUN_ID=vkill sbatch_wait --ntasks=2 "$ROOT/jobs/virtual-sweep.sbatch" "${vk[@]}") &&
-    CS_RUN_ID=vkill-one CS_LAUNCHER=mpirun CS_JOB_NP=1 bash "$ROOT/jobs/virtual-sweep.sbatch" "${vk[@]}" \
-        >vkill-one.out 2>&1 &&
-    grep -q "^resumes:  $f" "clustersim-virtual-sweep-$again.out" &&
-    cmp -s "$CS_RESULTS/virtual-sweep-vkill.csv" "$CS_RESULTS/virtual-sweep-vkill-one.csv" &&
-    cmp -s <(jq -S 'del(.run)' "$f") <(jq -S 'del(.run)' "$CS_RESULTS/virtual-sweep-vkill-one.json") &&
-    ok "submitted again, it resumed: the results of the sweep on one rank" ||
-    bad "resumed virtual sweep job: $(tail -3 "clustersim-virtual-sweep-${again:-none}.out" 2>&1) $(diff \
-        <(jq -S 'del(.run)' "$f") <(jq -S 'del(.run)' "$CS_RESULTS/virtual-sweep-vkill-one.json") 2>&1 | head -5)"
+if again=$(CS_RUN_ID=vkill sbatch_wait --ntasks=2 "$ROOT/jobs/virtual-sweep.sbatch" "${vk[@]}") &&
+    CS_RUN_ID=one-rank CS_LAUNCHER=mpirun CS_JOB_NP=1 bash "$ROOT/jobs/virtual-sweep.sbatch" "${vk[@]}" \
+        >one-rank.out 2>&1; then
+    ok "virtual-sweep.sbatch submitted again exits 0, and on one rank outside SLURM too"
+else
+    bad "virtual-sweep.sbatch failed: $(tail -5 "clustersim-virtual-sweep-${again:-none}.out" one-rank.out 2>&1)"
+fi
+grep -q "^resumes:  $f" "clustersim-virtual-sweep-${again:-none}.out" &&
+    cmp -s "$CS_RESULTS/virtual-sweep-vkill.csv" "$CS_RESULTS/virtual-sweep-one-rank.csv" &&
+    cmp -s <(jq -S 'del(.run)' "$f" 2>&1) <(jq -S 'del(.run)' "$CS_RESULTS/virtual-sweep-one-rank.json" 2>&1) &&
+    grep -q ' (rank 1)$' "clustersim-virtual-sweep-$id.out" "clustersim-virtual-sweep-$again.out" &&
+    ok "virtual-sweep.sbatch: both ranks ran steps, it resumed, and the results are one rank's" ||
+    bad "virtual-sweep.sbatch: $(grep -c '^  step' "clustersim-virtual-sweep-${again:-none}.out" 2>&1) steps; $(diff \
+        <(jq -S 'del(.run)' "$f") <(jq -S 'del(.run)' "$CS_RESULTS/virtual-sweep-one-rank.json") 2>&1 | head -5)"
 
 # A sweep job killed outright mid-way (SIGKILL to the batch shell and
 # every process of the job: a lost host) and submitted again under the
