@@ -235,9 +235,16 @@ if [ -n "$victim" ]; then
     "${LAUNCH[@]}" "$CLUSTERSIM" --sweep --set 'sweep.rates_rps=[300,400,500,600]' --set load.duration_s=1 \
         --set load.warmup_s=0.1 --json "$TMP/h.json" --resume "$TMP/h.json" >/dev/null 2>"$TMP/err" </dev/null &
     PID=$!
-    for _ in $(seq 300); do grep -q 'step 1/4: .*(kept from' "$TMP/err" && break; sleep 0.05; done
-    sleep 0.5
-    kill -TERM "$(rank_pid "$PID" 0)"
+    # (rank 0 found first: looking for it among the job's processes took
+    # long enough under load for the signal to come after step 2's window)
+    rank0=""
+    for _ in $(seq 300); do
+        [ -n "$rank0" ] || rank0=$(rank_pid "$PID" 0)
+        [ -n "$rank0" ] && grep -q 'step 1/4: .*(kept from' "$TMP/err" && break
+        sleep 0.05
+    done
+    sleep 0.3
+    kill -TERM "$rank0" 2>/dev/null || true
     wait "$PID" || true
     check "$TMP/h.json" '.complete == false and [.sweep[].step] == [1, 3] and .sweep_finished == 2 and
         .run.resumed_steps == 2 and .analysis == null' "SIGTERM in a sweep resumed from steps 1 and 3 of 4: their rows" \
