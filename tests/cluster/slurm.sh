@@ -60,6 +60,23 @@ sbatch_wait() {
     [ -n "$state" ] && ! grep -v -q 'JobState=COMPLETED .*ExitCode=0:0' <<<"$state"
 }
 
+# killed_when FILE 'jq condition' ARGS...: a job submitted (sbatch ARGS),
+# killed outright once FILE holds the condition (at most 60 s): SIGKILL
+# to the batch shell and every process of the job, a lost host. Prints
+# the job id once the job is gone.
+killed_when() {
+    local file=$1 cond=$2 id
+    shift 2
+    id=$(sbatch --parsable "$@") || return 1
+    for _ in $(seq 600); do
+        jq -e "$cond" "$file" >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    scancel --full --signal=KILL "$id"
+    wait_job "$id" 60
+    echo "$id"
+}
+
 sbatch_wait "$ROOT/jobs/run.sbatch" --config "$ROOT/jobs/scenarios/mm1.json" "${short[@]}" >/dev/null &&
     ok "run.sbatch exits 0" || bad "run.sbatch failed: $(cat clustersim-*.out)"
 f=$(ls "$CS_RESULTS"/mm1-*.json 2>/dev/null | head -1)
@@ -171,13 +188,7 @@ fi
 vk=(--nodes 390 --set 'sweep.dispatchers=[1]' --set 'sweep.nodes=[300,310,320,330,340,350,360,370,380,390]'
     --set load.duration_s=2 --set load.warmup_s=0.1)
 f=$CS_RESULTS/virtual-sweep-vkill.json
-id=$(CS_RUN_ID=vkill sbatch --parsable --ntasks=2 "$ROOT/jobs/virtual-sweep.sbatch" "${vk[@]}")
-for _ in $(seq 600); do
-    jq -e '.sweep_finished >= 3' "$f" >/dev/null 2>&1 && break
-    sleep 0.1
-done
-scancel --full --signal=KILL "$id"
-wait_job "$id" 60
+id=$(CS_RUN_ID=vkill killed_when "$f" '.sweep_finished >= 3' --ntasks=2 "$ROOT/jobs/virtual-sweep.sbatch" "${vk[@]}")
 kept=$(jq '.sweep_finished' "$f" 2>/dev/null || echo 0)
 jq -e '.complete == false' "$f" >/dev/null 2>&1 && [ "$kept" -ge 3 ] && [ "$kept" -lt 10 ] &&
     ok "virtual-sweep.sbatch killed mid-way left its $kept finished steps: $(jq -c '[.sweep[].step]' "$f")" ||
@@ -204,13 +215,7 @@ grep -q "^resumes:  $f" "clustersim-virtual-sweep-${again:-none}.out" &&
 resumable=(--ntasks=3 "$ROOT/jobs/scaling.sbatch" --set 'sweep.rates_rps=[200,300,400,500,600,700]'
     --set load.duration_s=0.5 --set load.warmup_s=0.1)
 f=$CS_RESULTS/scaling-resumable.json
-id=$(CS_RUN_ID=resumable sbatch --parsable "${resumable[@]}")
-for _ in $(seq 600); do
-    jq -e '.sweep | length >= 2' "$f" >/dev/null 2>&1 && break
-    sleep 0.1
-done
-scancel --full --signal=KILL "$id"
-wait_job "$id" 60
+id=$(CS_RUN_ID=resumable killed_when "$f" '.sweep | length >= 2' "${resumable[@]}")
 # Its finished steps: those of its last checkpoint, or, when mpirun
 # outlived the kill long enough to stop the sweep, all but the step cut.
 kept=$(jq '.sweep_finished' "$f" 2>/dev/null || echo 0)
