@@ -244,11 +244,13 @@ static void step_landed(void *ctx, int j)
     sp->landed |= UINT64_C(1) << j;
     if (!x->o->json && !x->o->csv)
         return;
-    if (!sp->framed && cs_results_init(&sp->frame, cs_first_node(x->sweep) + 1) != CS_OK)
-        return; /* out of memory: no checkpoint, the sweep goes on */
-    sp->framed = true;
-    sp->frame.scenario = *x->sweep;
-    cs_virtual_label(&sp->frame);
+    if (!sp->framed) {
+        if (cs_results_init(&sp->frame, cs_first_node(x->sweep) + 1) != CS_OK)
+            return; /* out of memory: no checkpoint, the sweep goes on */
+        sp->framed = true;
+        sp->frame.scenario = *x->sweep;
+        cs_virtual_label(&sp->frame);
+    }
     cs_cli_sweep_checkpoint(x, &sp->frame, sp->landed, sp->steps);
 }
 
