@@ -793,7 +793,7 @@ void cs_calibration_table(const struct cs_scenario *sc, const struct cs_calibrat
 
 static const char *sweep_csv_header =
     "nodes,offered_rps,throughput_rps,p50_us,p99_us,coordinator_utilization,node_utilization_mean,bottleneck,"
-    "mean_us,coordinator_per_request_us,service_inflation,speedup,efficiency,dispatchers,batch,relays\n";
+    "mean_us,coordinator_per_request_us,service_inflation,speedup,efficiency,dispatchers,batch,relays,step\n";
 
 char *cs_sweep_csv(const struct cs_results *r, const struct cs_sweep_row *rows, int count)
 {
@@ -814,7 +814,11 @@ char *cs_sweep_csv(const struct cs_results *r, const struct cs_sweep_row *rows, 
             used += (size_t)snprintf(out + used, cap - used, "%.4f,%.4f,", a->speedup[j], a->efficiency[j]);
         else
             used += (size_t)snprintf(out + used, cap - used, ",,");
-        used += (size_t)snprintf(out + used, cap - used, "%d,%d,%d\n", w->dispatchers, w->batch, w->relays);
+        used += (size_t)snprintf(out + used, cap - used, "%d,%d,%d,", w->dispatchers, w->batch, w->relays);
+        /* its place in the sweep's plan (a checkpoint's rows have gaps);
+         * none for a single run */
+        used += (size_t)(w->step > 0 ? snprintf(out + used, cap - used, "%d\n", w->step)
+                                     : snprintf(out + used, cap - used, "\n"));
     }
     return out;
 }

@@ -231,6 +231,12 @@ wait "$job" 2>/dev/null || true
 if jq -e '.complete == false and (.ended | startswith("running: ")) and .sweep_finished == (.sweep | length) and
     (.sweep | length) >= 3 and (.sweep | length) < 10 and all(.sweep[]; .nodes == 290 + 10 * .step)' "$TMP/sh.json" >/dev/null; then
     ok "a shared sweep killed mid-way left a checkpoint of its finished steps: $(jq -c '[.sweep[].step]' "$TMP/sh.json")"
+    # Its CSV names the same steps in its last column, each row's nodes
+    # those of its step.
+    [ "$(awk -F, 'NR > 1 { printf "%s%s", sep, $NF; sep = "," }' "$TMP/sh.csv")" = \
+        "$(jq -r '[.sweep[].step] | join(",")' "$TMP/sh.json")" ] &&
+        awk -F, 'NR == 1 { ok = $NF == "step" } NR > 1 && $1 != 290 + 10 * $NF { ok = 0 } END { exit !ok }' "$TMP/sh.csv" &&
+        ok "its CSV has the same steps, in its step column" || bad "the checkpoint's CSV: $(cat "$TMP/sh.csv")"
     cs 2 "${shared[@]}" --json "$TMP/sh.json" --csv "$TMP/sh.csv" --resume "$TMP/sh.json"
     cmp -s <(jq -S 'del(.run)' "$TMP/sh-full.json") <(jq -S 'del(.run)' "$TMP/sh.json") &&
         cmp -s "$TMP/sh-full.csv" "$TMP/sh.csv" &&
