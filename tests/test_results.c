@@ -5,6 +5,8 @@
 #include "test_common.h"
 
 #include <cjson/cJSON.h>
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -12,6 +14,7 @@
 
 #include "cs/common.h"
 #include "cs/fileio.h"
+#include "cs/sweep.h"
 #include "sim.h"
 
 static const cJSON *at(const cJSON *root, const char *path)
@@ -151,6 +154,54 @@ static void a_stopped_run_reports_the_window_it_measured(void **state)
     if (!strstr(text, "2.3 s measured") || strstr(text, "10.0 s measured"))
         fail_msg("the report does not say the measured window:\n%s", text);
     free(text);
+    cs_results_free(&r);
+}
+
+/* The sweep CSV: one line per row, 17 fields each, whatever the numbers
+ * (a resumed file's rows are read back as they are: huge, or not finite,
+ * they must neither overflow the buffer nor print "nan"), step last. */
+static void the_sweep_csv_has_every_field_whatever_the_numbers(void **state)
+{
+    (void)state;
+    struct cs_results r;
+    fake(&r, 0.1, 0.5, 1.0, 1, 8);
+    struct cs_sweep_row rows[3] = {
+        {.nodes = 1,
+         .offered_rps = 1e300,
+         .throughput_rps = -1e300,
+         .p50_us = 1e30,
+         .p99_us = DBL_MAX,
+         .mean_us = 1e300,
+         .coordinator_per_request_us = 1e299,
+         .service_inflation = 1e298,
+         .dispatchers = 1,
+         .batch = 1,
+         .step = 1},
+        {.nodes = 2,
+         .offered_rps = NAN,
+         .p99_us = INFINITY,
+         .coordinator_per_request_us = NAN,
+         .dispatchers = 1,
+         .batch = 1,
+         .step = 2},
+        {.nodes = 3, .offered_rps = 2.5, .dispatchers = 1, .batch = 1}, /* a single run's: no step */
+    };
+    char *csv = cs_sweep_csv(&r, rows, 3);
+    assert_non_null(csv);
+    int lines = 0;
+    for (char *line = strtok(csv, "\n"); line; line = strtok(NULL, "\n"), lines++) {
+        int commas = 0;
+        for (const char *c = line; *c; c++)
+            commas += *c == ',';
+        if (commas != 16 || (lines > 0 && (strstr(line, "nan") || strstr(line, "inf"))))
+            fail_msg("CSV line %d: %s", lines, line);
+        const char *last = strrchr(line, ',') + 1;
+        const char *want[] = {"step", "1", "2", ""};
+        if (strcmp(last, want[lines]) != 0)
+            fail_msg("CSV line %d ends in '%s', not '%s'", lines, last, want[lines]);
+    }
+    assert_int_equal(lines, 4);
+    free(csv);
     cs_results_free(&r);
 }
 
@@ -327,6 +378,7 @@ int main(void)
         cmocka_unit_test(theory_picks_the_model_and_agrees),
         cmocka_unit_test(the_json_has_every_documented_key),
         cmocka_unit_test(a_stopped_run_reports_the_window_it_measured),
+        cmocka_unit_test(the_sweep_csv_has_every_field_whatever_the_numbers),
         cmocka_unit_test(a_saturated_coordinator_is_named_first),
         cmocka_unit_test(busy_nodes_are_the_bottleneck),
         cmocka_unit_test(busy_nodes_serving_discarded_work_are_explained),

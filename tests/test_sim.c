@@ -406,6 +406,52 @@ static void after_a_host_pause_replies_go_before_deadlines(void **state)
     }
 }
 
+/* A stop (a signal) in the drain, after the measured window: the window
+ * is whole, and so is the run when every reply comes within the grace;
+ * past the grace what is left times out, and the run is cut short. A stop
+ * in the window always cuts it. */
+static void a_stop_in_the_drain_cuts_the_run_only_past_its_grace(void **state)
+{
+    (void)state;
+    for (int late = 0; late < 3; late++) { /* 0: replies in the grace, 1: past it, 2: a stop in the window */
+        struct cs_vnet s;
+        struct cs_scenario sc;
+        struct cs_coord c;
+        coord_on_vnet(&s, &sc, &c,
+                      "{\"load\":{\"arrival\":\"constant\",\"rate_rps\":100,\"duration_s\":0.05,\"warmup_s\":0}}");
+        struct cs_msg sent[64];
+        int n = 0, k, src;
+        while (c.state == CS_COORD_RUNNING && !(late == 2 && n == 2)) {
+            s.endpoints[0].now += CS_NS_PER_MS;
+            assert_true(cs_coord_turn(&c) >= 0);
+            s.endpoints[1].now = s.endpoints[0].now;
+            while (n < 32 && (k = s.endpoints[1].tp.poll(s.endpoints[1].tp.ctx, sent + n, &src)) > 0)
+                n += k;
+        }
+        assert_int_equal(n, late == 2 ? 2 : 4); /* at 10, 20 (30, 40) ms */
+        int64_t now = s.endpoints[0].now;
+        cs_coord_stop(&c, now, 10 * CS_NS_PER_MS);
+        assert_true(cs_coord_stop_asked(&c));
+        int64_t answer = now + (late == 1 ? 20 : 5) * CS_NS_PER_MS;
+        s.endpoints[1].now = answer;
+        for (int i = 0; late != 1 && i < n; i++) {
+            struct cs_msg reply = {.kind = CS_MSG_REPLY, .flags = sent[i].flags, .id = sent[i].id, .service_ns = 0};
+            assert_int_equal(s.endpoints[1].tp.send(s.endpoints[1].tp.ctx, 0, &reply, 1), CS_OK);
+        }
+        s.endpoints[0].now = answer;
+        for (int turn = 0; turn < 4 && c.state != CS_COORD_DONE; turn++)
+            assert_true(cs_coord_turn(&c) >= 0);
+        assert_int_equal(c.state, CS_COORD_DONE);
+        struct cs_coord_measures m;
+        cs_coord_measures(&c, &m);
+        assert_int_equal(m.stopped, late != 0);
+        assert_int_equal(c.counters[CS_C_COMPLETED], late == 1 ? 0 : n);
+        assert_int_equal(c.counters[CS_C_TIMED_OUT], late == 1 ? n : 0);
+        cs_coord_free(&c);
+        cs_vnet_close(&s);
+    }
+}
+
 /* The pull policy keeps one queue at the coordinator and feeds a node
  * only when its server is free: n single-server nodes form an M/M/n
  * queue, whose mean latency is given by the Erlang C formula. */
@@ -1079,6 +1125,7 @@ int main(void)
         cmocka_unit_test(a_late_node_keeps_its_servers_schedule),
         cmocka_unit_test(an_early_node_keeps_its_servers_schedule),
         cmocka_unit_test(after_a_host_pause_replies_go_before_deadlines),
+        cmocka_unit_test(a_stop_in_the_drain_cuts_the_run_only_past_its_grace),
         cmocka_unit_test(a_coordinator_behind_its_arrivals_still_offers_the_whole_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -795,9 +795,22 @@ static const char *sweep_csv_header =
     "nodes,offered_rps,throughput_rps,p50_us,p99_us,coordinator_utilization,node_utilization_mean,bottleneck,"
     "mean_us,coordinator_per_request_us,service_inflation,speedup,efficiency,dispatchers,batch,relays,step\n";
 
+/* A CSV field: a number with prec decimals (beyond 1e15, in %g: at most
+ * 24 characters either way), or nothing when it is not finite (a
+ * coordinator's cost per request with no request served), then sep. */
+static size_t csv_num(char *out, size_t room, double v, int prec, char sep)
+{
+    if (!isfinite(v))
+        return (size_t)snprintf(out, room, "%c", sep);
+    return (size_t)(fabs(v) < 1e15 ? snprintf(out, room, "%.*f%c", prec, v, sep)
+                                   : snprintf(out, room, "%.6g%c", v, sep));
+}
+
 char *cs_sweep_csv(const struct cs_results *r, const struct cs_sweep_row *rows, int count)
 {
-    size_t cap = strlen(sweep_csv_header) + (size_t)count * 256 + 1;
+    /* a row: 11 numbers of at most 25 characters with their commas, a
+     * bottleneck's name, 4 ints */
+    size_t cap = strlen(sweep_csv_header) + (size_t)count * 512 + 1;
     char *out = malloc(cap);
     if (!out)
         return NULL;
@@ -806,14 +819,18 @@ char *cs_sweep_csv(const struct cs_results *r, const struct cs_sweep_row *rows, 
         const struct cs_sweep_row *w = &rows[i];
         int j;
         const struct cs_scaling *a = r->sweep_n > 0 ? row_scaling(r, i, &j) : NULL;
-        used += (size_t)snprintf(
-            out + used, cap - used, "%d,%.1f,%.1f,%.1f,%.1f,%.4f,%.4f,%s,%.1f,%.3f,%.4f,", w->nodes, w->offered_rps,
-            w->throughput_rps, w->p50_us, w->p99_us, w->coordinator_utilization, w->node_utilization_mean,
-            cs_bottleneck_names[w->bottleneck], w->mean_us, w->coordinator_per_request_us, w->service_inflation);
-        if (a)
-            used += (size_t)snprintf(out + used, cap - used, "%.4f,%.4f,", a->speedup[j], a->efficiency[j]);
-        else
-            used += (size_t)snprintf(out + used, cap - used, ",,");
+        const double head[] = {w->offered_rps, w->throughput_rps,          w->p50_us,
+                               w->p99_us,      w->coordinator_utilization, w->node_utilization_mean};
+        const int head_prec[] = {1, 1, 1, 1, 4, 4};
+        used += (size_t)snprintf(out + used, cap - used, "%d,", w->nodes);
+        for (size_t k = 0; k < CS_ARRAY_LEN(head); k++)
+            used += csv_num(out + used, cap - used, head[k], head_prec[k], ',');
+        used += (size_t)snprintf(out + used, cap - used, "%s,", cs_bottleneck_names[w->bottleneck]);
+        used += csv_num(out + used, cap - used, w->mean_us, 1, ',');
+        used += csv_num(out + used, cap - used, w->coordinator_per_request_us, 3, ',');
+        used += csv_num(out + used, cap - used, w->service_inflation, 4, ',');
+        used += csv_num(out + used, cap - used, a ? a->speedup[j] : NAN, 4, ',');
+        used += csv_num(out + used, cap - used, a ? a->efficiency[j] : NAN, 4, ',');
         used += (size_t)snprintf(out + used, cap - used, "%d,%d,%d,", w->dispatchers, w->batch, w->relays);
         /* its place in the sweep's plan (a checkpoint's rows have gaps);
          * none for a single run */

@@ -299,14 +299,23 @@ static void describe_sweep(const struct cs_sweep_ctx *x, struct cs_results *r, c
  * finished is lost. */
 static int sweep_results(struct cs_sweep_ctx *x, int n, const struct cs_sweep_analysis *an)
 {
+    bool cut = cut_short(x);
     uint64_t beyond = n < 64 ? x->kept >> n << n : 0;
+    int k = n;
     if (!beyond) {
-        describe_sweep(x, x->res, x->rows, n, n - cut_short(x), x->latency, x->steps, an);
-        return n;
+        describe_sweep(x, x->res, x->rows, n, n - cut, x->latency, x->steps, an);
+    } else {
+        uint64_t run = (UINT64_C(1) << (n - cut)) - 1; /* n < 64 here */
+        k = finished_rows(x, run & ~x->kept, x->rows, x->latency);
+        describe_sweep(x, x->res, x->rows, k, k, x->latency, x->steps, NULL);
     }
-    uint64_t run = (UINT64_C(1) << (n - cut_short(x))) - 1; /* n < 64 here */
-    int k = finished_rows(x, run & ~x->kept, x->rows, x->latency);
-    describe_sweep(x, x->res, x->rows, k, k, x->latency, x->steps, NULL);
+    /* A signal after a whole step: the sweep stopped there, its last step
+     * whole (the top-level fields), the steps after it not run. */
+    if (!cut && n < x->steps) {
+        x->res->complete = false;
+        snprintf(x->res->ended, sizeof(x->res->ended),
+                 "stopped by a signal after step %d of %d (that step whole): --resume runs the rest", n, x->steps);
+    }
     return k;
 }
 

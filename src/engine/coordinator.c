@@ -879,8 +879,10 @@ int cs_coord_turn(struct cs_coord *c)
         if (c->in_flight > 0 && c->in_flight == c->expired_in_flight && c->pending.count == 0 &&
             c->retries.count == 0 && start + c->timeout_ns < c->drain_deadline)
             c->drain_deadline = start + c->timeout_ns;
-        if (cs_coord_outstanding(c) > 0 && start >= c->drain_deadline)
+        if (cs_coord_outstanding(c) > 0 && start >= c->drain_deadline) {
+            c->stopped |= c->drain_cut; /* a stop's grace ended the drain: requests end unanswered */
             expire_outstanding(c, start);
+        }
         if (cs_coord_outstanding(c) == 0) {
             rc = shut_down_nodes(c);
             if (rc < 0)
@@ -942,14 +944,21 @@ int64_t cs_coord_next_event(const struct cs_coord *c)
 
 void cs_coord_stop(struct cs_coord *c, int64_t now, int64_t grace_ns)
 {
-    if (c->state == CS_COORD_DONE || c->stopped)
+    if (c->state == CS_COORD_DONE || c->stop_asked)
         return;
-    c->stopped = true;
-    if (now < c->window_end)
-        c->window_end = now > c->window_start ? now : c->window_start;
+    c->stop_asked = true;
     int64_t deadline = now + grace_ns;
-    if (c->state == CS_COORD_RUNNING || deadline < c->drain_deadline)
+    if (c->state == CS_COORD_RUNNING) {
+        c->stopped = true;
+        if (now < c->window_end)
+            c->window_end = now > c->window_start ? now : c->window_start;
         c->drain_deadline = deadline;
+    } else if (deadline < c->drain_deadline) {
+        /* Draining: the window is whole, and the run stays whole unless
+         * the grace ends before the drain (cs_coord_turn). */
+        c->drain_deadline = deadline;
+        c->drain_cut = true;
+    }
     c->state = CS_COORD_DRAINING;
 }
 

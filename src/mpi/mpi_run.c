@@ -325,12 +325,20 @@ bool cs_mpi_rank_died(const void *host, char *why, size_t len)
 static void on_stop(const struct cs_run_options *opt, struct cs_coord *c, const struct cs_host *h)
 {
     int64_t now = cs_now_ns();
-    fprintf(stderr, "\nclustersim: stopping on signal %d: draining for %g s; the results will be marked incomplete\n",
-            (int)cs_stop_signal, c->sc->run.stop_grace_s);
+    bool window_over = c->state == CS_COORD_DRAINING;
+    if (window_over)
+        fprintf(stderr,
+                "\nclustersim: stopping on signal %d: the measured window is over; draining for at most %g s, "
+                "and the results are whole if the drain ends by then\n",
+                (int)cs_stop_signal, c->sc->run.stop_grace_s);
+    else
+        fprintf(stderr,
+                "\nclustersim: stopping on signal %d: draining for %g s; the results will be marked incomplete\n",
+                (int)cs_stop_signal, c->sc->run.stop_grace_s);
     if (opt->checkpoint) {
         char why[96];
-        snprintf(why, sizeof(why), "stopped by signal %d at %.1f s, before the drain", (int)cs_stop_signal,
-                 (double)(now - c->t0) / 1e9);
+        snprintf(why, sizeof(why), "stopped by signal %d at %.1f s, %s the drain", (int)cs_stop_signal,
+                 (double)(now - c->t0) / 1e9, window_over ? "in" : "before");
         cs_checkpoint_wait(opt->checkpoint);
         checkpoint(opt, c, h, why);
     }
@@ -533,7 +541,7 @@ struct dispatcher {
 static void dispatcher_before_turn(void *self)
 {
     struct dispatcher *d = self;
-    if (cs_stop_signal && !cs_coord_stopped(d->c))
+    if (cs_stop_signal && !cs_coord_stop_asked(d->c))
         on_stop(d->opt, d->c, d->h);
 }
 /* Polling for replies: it sleeps only when none is outstanding and its
@@ -554,7 +562,7 @@ static int64_t dispatcher_tick(void *self, int64_t now)
     struct dispatcher *d = self;
     struct cs_coord *c = d->c;
     const struct cs_run_options *opt = d->opt;
-    if (opt->checkpoint && d->checkpoint_ns > 0 && now >= d->next_checkpoint && !cs_coord_stopped(c)) {
+    if (opt->checkpoint && d->checkpoint_ns > 0 && now >= d->next_checkpoint && !cs_coord_stop_asked(c)) {
         char why[64];
         snprintf(why, sizeof(why), "running: %.1f of %g s measured at %.1f s", cs_coord_covered_s(c, now),
                  c->sc->load.duration_s, (double)(now - d->t0) / 1e9);

@@ -159,7 +159,9 @@ static void run_once(const struct cs_options *o, const struct cs_scenario *sc, s
 
 /* One step on every rank; rank 0 keeps its row and its full results (the
  * last step's stay for the report). A signal stops the sweep after this
- * step: everybody learns it from rank 0, which owns the verdict. */
+ * step, whether it cut the step short or came after its window (in its
+ * drain, or after it: the step is then whole): everybody learns it from
+ * rank 0, which owns the verdict. */
 static int sweep_step(void *arg, int i, int n, const struct cs_scenario *step, int nodes, struct cs_sweep_row *row)
 {
     struct cs_sweep_ctx *x = arg;
@@ -171,7 +173,7 @@ static int sweep_step(void *arg, int i, int n, const struct cs_scenario *step, i
     if (x->rank == 0 && cs_cli_step_results(x, nodes + cs_first_node(step)) != CS_OK)
         out_of_memory();
     cs_mpi_run(MPI_COMM_WORLD, step, nodes, NULL, x->host, x->ro, x->rank == 0 ? x->res : NULL);
-    int stop = cs_mpi_share_int(MPI_COMM_WORLD, x->rank == 0 && !x->res->complete);
+    int stop = cs_mpi_share_int(MPI_COMM_WORLD, x->rank == 0 && (!x->res->complete || (cs_stop_signal && i + 1 < n)));
     if (x->rank == 0)
         cs_cli_step_done(x, i, n, stop, row);
     return stop;

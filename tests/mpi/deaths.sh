@@ -22,16 +22,6 @@ source "$(dirname "$0")/lib.sh"
 export OMPI_MCA_odls_base_sigkill_timeout=1
 TRIES=${CS_TRIES:-1}
 
-# rank_pid LAUNCHER_PID RANK: that rank's process of this job, found among
-# the launcher's descendants (not by name: the tests beside this one run
-# clustersim too), by the rank its launcher gave it (Open MPI, MPICH).
-rank_pid() {
-    local p
-    for p in $(descendants "$1"); do
-        tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qxE "(OMPI_COMM_WORLD_RANK|PMI_RANK)=$2" && echo "$p" && return
-    done
-}
-
 # start NP ARGS...: clustersim in the background (PID, with a hang guard).
 start() {
     local np=$1

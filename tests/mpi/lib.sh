@@ -26,6 +26,15 @@ launcher() {
 # their parents, not by name: the tests beside this one run clustersim
 # too).
 descendants() { local c; for c in $(pgrep -P "$1" || true); do echo "$c"; descendants "$c"; done; }
+# rank_pid LAUNCHER_PID RANK: that rank's process of this job, found among
+# the launcher's descendants, by the rank its launcher gave it (Open MPI,
+# MPICH).
+rank_pid() {
+    local p
+    for p in $(descendants "$1"); do
+        tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qxE "(OMPI_COMM_WORLD_RANK|PMI_RANK)=$2" && echo "$p" && return
+    done
+}
 if [ "$(id -u)" -eq 0 ]; then
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi

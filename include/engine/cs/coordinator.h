@@ -177,7 +177,9 @@ struct cs_coord {
 
     int64_t t0, window_start, window_end, drain_deadline;
     uint32_t turn_looks;      /* turn_over's looks, to read the clock at every few only */
-    bool stopped;             /* cs_coord_stop() cut the run short */
+    bool stop_asked;          /* cs_coord_stop() was called */
+    bool stopped;             /* it cut the run short: in the window, or the drain at its grace */
+    bool drain_cut;           /* called while draining, it moved the drain's deadline sooner */
     bool window_noted;        /* a turn has come at or after the window's end */
     uint64_t ended_in_window; /* the window's requests that had ended by then */
     bool paused;              /* the host held the last wait past its end (cs_coord_woke) */
@@ -271,7 +273,9 @@ int64_t cs_coord_next_event(const struct cs_coord *c);
 double cs_coord_offered_rps(const struct cs_coord *c);
 
 /* Stop early (a signal): generate no more, end the measured window at now,
- * and give outstanding requests until now + grace_ns before they time out. */
+ * and give outstanding requests until now + grace_ns before they time out.
+ * Once the window is over (draining), the run is whole unless that grace
+ * ends before the drain does. */
 void cs_coord_stop(struct cs_coord *c, int64_t now, int64_t grace_ns);
 
 /* Length of the measured window, seconds: load.duration_s, or less when
@@ -312,10 +316,11 @@ struct cs_progress {
 };
 void cs_coord_progress(const struct cs_coord *c, int64_t now, struct cs_progress *p);
 
-/* Was the run stopped early (cs_coord_stop)? */
-static inline bool cs_coord_stopped(const struct cs_coord *c)
+/* Has a stop been asked (cs_coord_stop)? Whether it cut the run short
+ * is the results' `complete` (cs_coord_measures: stopped). */
+static inline bool cs_coord_stop_asked(const struct cs_coord *c)
 {
-    return c->stopped;
+    return c->stop_asked;
 }
 
 static inline bool cs_coord_done(const struct cs_coord *c)
