@@ -192,9 +192,12 @@ int cs_cli_run_sweep(struct cs_sweep_ctx *x, int max_nodes, struct cs_sweep_anal
  * --resume keeps), marked incomplete, in r's other fields. */
 void cs_cli_sweep_checkpoint(struct cs_sweep_ctx *x, struct cs_results *r, uint64_t done, int n);
 /* Rank 0, in a step function: a step kept from --resume; res made ready
- * for a step on ranks ranks; a step run (stop: the sweep stops after it). */
+ * for a step on ranks ranks; whether the sweep stops after step i of n,
+ * run (a stop signal cut it short, or came after its window, and a step
+ * is left); a step run (stop: the sweep stops after it). */
 void cs_cli_step_kept(struct cs_sweep_ctx *x, int i, int n, struct cs_sweep_row *row);
 int cs_cli_step_results(struct cs_sweep_ctx *x, int ranks);
+bool cs_cli_step_stops(const struct cs_sweep_ctx *x, int i, int n);
 void cs_cli_step_done(struct cs_sweep_ctx *x, int i, int n, bool stop, struct cs_sweep_row *row);
 /* Any rank of a virtual sweep whose ranks share the steps: the line of a
  * step it ran. */

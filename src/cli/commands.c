@@ -13,6 +13,7 @@
 #include "cs/common.h"
 #include "cs/compare.h"
 #include "cs/jsonpath.h"
+#include "cs/stop.h"
 #include "cs/virtual.h"
 
 /* --compare: results files side by side. Reads files only. */
@@ -146,9 +147,11 @@ static int virtual_step(void *arg, int i, int n, const struct cs_scenario *step,
     int rc = cs_cli_step_results(x, cs_plan_ranks(step, nodes));
     if (rc == CS_OK)
         rc = cs_virtual_run(step, nodes, NULL, x->res, NULL);
-    if (rc == CS_OK)
-        cs_cli_step_done(x, i, n, false, row);
-    return rc;
+    if (rc != CS_OK)
+        return rc;
+    bool stop = cs_cli_step_stops(x, i, n);
+    cs_cli_step_done(x, i, n, stop, row);
+    return stop;
 }
 
 /* ---- a virtual sweep whose steps the launch's ranks share ---- */
@@ -459,6 +462,13 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
                 "clustersim: the virtual engine runs a single run in this one process; the other %d rank%s of "
                 "this launch have nothing to do (a sweep's steps would share them)\n",
                 env_size - 1, env_size == 2 ? "" : "s");
+    /* A stop signal (Ctrl-C, a time limit) ends the run (a sweep: after
+     * the step under way) in virtual time, with its results written,
+     * marked incomplete; a second Ctrl-C ends the process. Not when the
+     * launch's ranks share a sweep: each checkpoint stands, and a killed
+     * sweep resumes from it. */
+    if (!spread)
+        cs_catch_stop_signals(env_size <= 1); /* under a launcher, it kills a drain that takes too long */
     char started[32];
     static char command[1024];
     cs_cli_utc_now(started, sizeof(started));
@@ -500,6 +510,16 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
         fprintf(stderr, "clustersim: the virtual run failed: %s\n", failure(rc));
         return 1;
     }
+    if (cs_stop_signal && res.complete)
+        fprintf(stderr, "\nclustersim: signal %d came after the run: the results are whole\n", (int)cs_stop_signal);
+    else if (cs_stop_signal && res.sweep_n > 0)
+        fprintf(stderr,
+                "\nclustersim: signal %d stopped the sweep in virtual time, %d of its %d steps finished: the "
+                "results are marked incomplete, and --resume goes on from them\n",
+                (int)cs_stop_signal, res.sweep_finished, res.sweep_steps);
+    else if (cs_stop_signal)
+        fprintf(stderr, "\nclustersim: signal %d stopped the run in virtual time: the results are marked incomplete\n",
+                (int)cs_stop_signal);
     snprintf(res.started_utc, sizeof(res.started_utc), "%s", started);
     snprintf(res.command, sizeof(res.command), "%s", command);
     return cs_cli_finish(o, &z, &res, rows, nrows, step_latency);

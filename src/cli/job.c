@@ -16,6 +16,7 @@
 #include "cs/common.h"
 #include "cs/fileio.h"
 #include "cs/html.h"
+#include "cs/stop.h"
 
 /* Can the results file be created where asked? Checked before the run,
  * so a typo in a path does not cost the user the run. */
@@ -358,6 +359,11 @@ static void step_line(const struct cs_sweep_ctx *x, int i, int n, const struct c
 void cs_cli_step_line(const struct cs_sweep_ctx *x, int i, int n, const struct cs_sweep_row *row, int rank)
 {
     step_line(x, i, n, row, false, rank);
+}
+
+bool cs_cli_step_stops(const struct cs_sweep_ctx *x, int i, int n)
+{
+    return !x->res->complete || (cs_stop_signal && i + 1 < n);
 }
 
 /* Rank 0, a step run: its row and latency kept, its line, a checkpoint. */

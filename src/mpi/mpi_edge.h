@@ -18,6 +18,7 @@
 #include "cs/checkpoint.h"
 #include "cs/config.h"
 #include "cs/results.h"
+#include "cs/stop.h" /* cs_stop_signal: each dispatcher then stops generating and drains */
 #include "cs/trace.h"
 #include "cs/transport.h"
 
@@ -62,14 +63,6 @@ void cs_mpi_transport_close(struct cs_mpi_transport *t);
  * the transport) is forgotten, so a stale count cannot keep a rank awake. */
 #define CS_MPI_DUE_MAX_NS (2 * CS_NS_PER_MS)
 bool cs_mpi_due(struct cs_mpi_transport *t, int64_t now);
-
-/* Set (to the signal's number) when SIGTERM or SIGINT arrives after
- * cs_mpi_catch_signals(): each dispatcher then stops generating, drains
- * for run.stop_grace_s and the results are written marked incomplete.
- * mpirun relays a signal to the ranks after odls_base_sigkill_timeout
- * seconds (1 by default) and kills them as long after that. */
-extern _Atomic int cs_stop_signal;
-void cs_mpi_catch_signals(void);
 
 /* Complete a nonblocking operation, napping between tests rather than
  * spinning: Open MPI's blocking calls busy-poll, which starves the ranks

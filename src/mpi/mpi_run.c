@@ -74,28 +74,6 @@ static void dry_note(struct dry *d, int64_t ns)
 /* Collectives that nap instead of spinning while they wait: Open MPI's
  * blocking collectives busy-poll, and ranks that spin while others are
  * still working take the cores those need when ranks outnumber cores. */
-_Atomic int cs_stop_signal; /* lock-free: a handler may set it, any thread read it */
-
-/* Every signal only sets the flag: a rank often gets two (one from the
- * terminal or the batch system, one relayed by mpirun), and the second
- * must not kill it while it drains. mpirun's SIGKILL ends a drain that
- * takes too long. */
-static void on_stop_signal(int sig)
-{
-    cs_stop_signal = sig;
-}
-
-void cs_mpi_catch_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0; /* no SA_RESTART: a sleep ends when the signal comes */
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-}
-
 void cs_mpi_wait_quietly(MPI_Request *req)
 {
     int done = 0;

@@ -173,7 +173,7 @@ static int sweep_step(void *arg, int i, int n, const struct cs_scenario *step, i
     if (x->rank == 0 && cs_cli_step_results(x, nodes + cs_first_node(step)) != CS_OK)
         out_of_memory();
     cs_mpi_run(MPI_COMM_WORLD, step, nodes, NULL, x->host, x->ro, x->rank == 0 ? x->res : NULL);
-    int stop = cs_mpi_share_int(MPI_COMM_WORLD, x->rank == 0 && (!x->res->complete || (cs_stop_signal && i + 1 < n)));
+    int stop = cs_mpi_share_int(MPI_COMM_WORLD, x->rank == 0 && cs_cli_step_stops(x, i, n));
     if (x->rank == 0)
         cs_cli_step_done(x, i, n, stop, row);
     return stop;
@@ -342,11 +342,11 @@ static int share_from_rank0(struct cs_share *s, struct job_queue *q, int size)
     }
     int failed = 0;
     while (busy > 0) {
+        own_landed(&own); /* at every look, not only when no output waits: others' may keep coming */
         int there = 0;
         MPI_Status st;
         MPI_Iprobe(MPI_ANY_SOURCE, TAG_DONE, MPI_COMM_WORLD, &there, &st);
         if (!there) {
-            own_landed(&own);
             cs_nap(1000000);
             continue;
         }
@@ -442,7 +442,7 @@ int cs_ranks_main(const struct cs_options *o, int argc, char **argv)
     }
     uint64_t kept = cs_mpi_share_mask(MPI_COMM_WORLD, z.resume.steps);
 
-    cs_mpi_catch_signals();
+    cs_catch_stop_signals(false); /* mpirun relays a signal to the ranks, and kills a drain that takes too long */
     struct cs_host host;
     cs_mpi_host_open(MPI_COMM_WORLD, &host);
     struct cs_run_options ro = {

@@ -7,6 +7,7 @@
 #include "cs/virtual.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -20,6 +21,7 @@
 #include "cs/role.h"
 #include "cs/scenario.h"
 #include "cs/service_node.h"
+#include "cs/stop.h"
 #include "cs/sweep.h"
 #include "vnet.h"
 
@@ -326,6 +328,11 @@ static int role_wake(struct vrun *v, int r)
     int64_t next = INT64_MAX;
     bool done = ops->done(self);
     if (r < v->dispatchers) {
+        /* A stop signal (once the caller catches them, cs_stop_signal):
+         * each dispatcher stops after its turn, at its own virtual time,
+         * as on ranks, and drains for run.stop_grace_s of virtual time. */
+        if (atomic_load_explicit(&cs_stop_signal, memory_order_relaxed) && !done && !cs_coord_stop_asked(&v->coords[r]))
+            cs_coord_stop(&v->coords[r], e->now, (int64_t)(v->sc->run.stop_grace_s * 1e9));
         struct cs_interval_row row;
         if (e->now >= v->next_row[r]) {
             cs_coord_interval(&v->coords[r], e->now, &row);

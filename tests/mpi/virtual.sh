@@ -139,6 +139,54 @@ else
     bad "the virtual sweep was not cut mid-way: $(jq -c '{complete, n: (.sweep | length)}' "$TMP/cut.json" 2>&1)"
 fi
 
+# A stop signal (Ctrl-C, a time limit): a virtual run stops in virtual
+# time, drains, and writes its results marked incomplete, every request
+# accounted for, and exits 0 at once; a sweep stops in the step under way,
+# and --resume goes on from its finished steps to the results of a sweep
+# that ran through. (The signal comes once the process catches it: its
+# SigCgt in /proc holds SIGTERM.)
+catching() { local m; m=$(awk '/^SigCgt:/ { print $2 }' "/proc/$1/status" 2>/dev/null) && [ -n "$m" ] && ((16#$m & 0x4000)); }
+signal_when_caught() { # PID SIGNAL [SECONDS after | a results FILE and a jq condition to wait for]
+    for _ in $(seq 600); do catching "$1" && break; sleep 0.01; done
+    if [ $# -gt 3 ]; then
+        for _ in $(seq 1500); do jq -e "$4" "$3" >/dev/null 2>&1 && break; sleep 0.02; done
+    else
+        sleep "${3:-0}"
+    fi
+    kill -"$2" "$1" 2>/dev/null || true
+}
+"$CLUSTERSIM" --virtual --nodes 1000 --set load.duration_s=100000 --set load.warmup_s=0.1 -q --json "$TMP/int.json" \
+    >/dev/null 2>"$TMP/err" &
+pid=$!
+signal_when_caught "$pid" INT 0.5
+rc=0
+wait "$pid" || rc=$?
+check "$TMP/int.json" '.complete == false and .duration_s > 0 and .duration_s < 100000 and .requests.lost == 0 and
+    .requests.generated == .requests.completed + .requests.rejected + .requests.timed_out + .requests.failed and
+    .requests.completed > 0' "Ctrl-C in a virtual run: its results, marked incomplete, every request accounted for" \
+    '{complete, duration_s, requests}'
+[ "$rc" -eq 0 ] && grep -q "signal 2 stopped the run in virtual time" "$TMP/err" &&
+    ok "Ctrl-C in a virtual run: exit 0, and stderr says so" || bad "Ctrl-C in a virtual run: exit $rc: $(cat "$TMP/err")"
+"$CLUSTERSIM" "${big[@]}" --json "$TMP/term.json" --csv "$TMP/term.csv" >/dev/null 2>"$TMP/err" &
+pid=$!
+signal_when_caught "$pid" TERM "$TMP/term.json" '.sweep | length >= 2'
+rc=0
+wait "$pid" || rc=$?
+if [ "$rc" -eq 0 ] && jq -e --argjson steps "$steps" '.complete == false and .sweep_finished < $steps and
+    [.sweep[].step] == [range(1; (.sweep | length) + 1)]' "$TMP/term.json" >/dev/null 2>&1 &&
+    grep -q "signal 15 stopped the sweep in virtual time" "$TMP/err"; then
+    kept=$(jq .sweep_finished "$TMP/term.json")
+    v "${big[@]}" --json "$TMP/term.json" --csv "$TMP/term.csv" --resume "$TMP/term.json"
+    cmp -s <(jq -S 'del(.run, .version)' "$TMP/full.json") <(jq -S 'del(.run, .version)' "$TMP/term.json") &&
+        cmp -s "$TMP/full.csv" "$TMP/term.csv" &&
+        ok "SIGTERM in a virtual sweep: it stopped with $kept of $steps steps finished, and resumed gave the sweep that ran through" ||
+        bad "the resumed sweep after SIGTERM differs: $(diff <(jq -S 'del(.run, .version)' "$TMP/full.json") \
+            <(jq -S 'del(.run, .version)' "$TMP/term.json") | head -c 400)"
+else
+    bad "SIGTERM in a virtual sweep: exit $rc, $(jq -c '{complete, ended, sweep_finished, s: [.sweep[]?.step]}' \
+        "$TMP/term.json" 2>&1); $(tail -3 "$TMP/err")"
+fi
+
 # The resume files of the fuzz corpus (a 3-step sweep on 4 virtual
 # nodes, cut after 2; the same complete; the same broken in one way each):
 # the good ones resume or find nothing to do, every bad one is refused
