@@ -56,23 +56,14 @@ done
 # A signal after the measured window, in the drain: the window is whole,
 # and so are the results when the drain ends within run.stop_grace_s
 # (here 5 s; each request is served for 2 s, so the drain lasts about 2 s
-# and the signal comes 0.6 s into it). It goes to rank 0 alone, as SLURM
-# sends it to every task (mpirun would pass it on late, and kill).
+# and the signal comes 0.6 s into it), to rank 0 alone (term_rank0_when).
 drain=(--set load.arrival='"constant"' --set load.warmup_s=0 --set load.duration_s=1 --set nodes.servers=10
     --set 'service.time.dist="constant"' --set service.time.mean_us=2000000 --set run.stop_grace_s=5)
 launcher 3
 rm -f "$TMP/drain.json" "$TMP/drain.jsonl"
 "${LAUNCH[@]}" "$CLUSTERSIM" -q "${drain[@]}" --set load.rate_rps=4 --set run.interval_ms=100 --json "$TMP/drain.json" \
     --timeseries "$TMP/drain.jsonl" >/dev/null 2>"$TMP/err" </dev/null &
-pid=$!
-rank0=""
-for _ in $(seq 300); do
-    [ -n "$rank0" ] || rank0=$(rank_pid "$pid" 0)
-    [ -n "$rank0" ] && jq -e -s 'any(.[]; .t_s >= 1.6)' "$TMP/drain.jsonl" >/dev/null 2>&1 && break
-    sleep 0.05
-done
-kill -TERM "$rank0" 2>/dev/null || true
-wait "$pid" || true
+term_rank0_when $! 0 jq -e -s 'any(.[]; .t_s >= 1.6)' "$TMP/drain.jsonl"
 check "$TMP/drain.json" '.complete == true and .ended == null and .requests.generated == 3 and .requests.completed == 3' \
     "SIGTERM in the drain: the run is whole, every request answered" '{complete, ended, requests}'
 grep -q "the measured window is over; draining for at most 5 s" "$TMP/err" &&
@@ -84,16 +75,7 @@ grep -q "the measured window is over; draining for at most 5 s" "$TMP/err" &&
 rm -f "$TMP/ds.json"
 sweep=(--sweep --set 'sweep.rates_rps=[2,3,4]' --json "$TMP/ds.json" --csv "$TMP/ds.csv")
 "${LAUNCH[@]}" "$CLUSTERSIM" "${drain[@]}" "${sweep[@]}" >/dev/null 2>"$TMP/err" </dev/null &
-pid=$!
-rank0=""
-for _ in $(seq 600); do
-    [ -n "$rank0" ] || rank0=$(rank_pid "$pid" 0)
-    [ -n "$rank0" ] && grep -q 'step 1/3: ' "$TMP/err" && break
-    sleep 0.05
-done
-sleep 1.6
-kill -TERM "$rank0" 2>/dev/null || true
-wait "$pid" || true
+term_rank0_when $! 1.6 grep -q 'step 1/3: ' "$TMP/err"
 check "$TMP/ds.json" '.complete == false and (.ended | startswith("stopped by a signal after step 2 of 3")) and
     .sweep_finished == 2 and [.sweep[].step] == [1, 2] and .requests.completed == .requests.generated' \
     "SIGTERM in the drain of step 2 of 3: the sweep stops after it, whole" '{complete, ended, sweep_finished, requests}'

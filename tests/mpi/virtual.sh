@@ -104,16 +104,20 @@ done
 kill -9 "$cut" 2>/dev/null || true
 wait "$cut" 2>/dev/null || true
 steps=$(jq '.sweep | length' "$TMP/full.json")
+# like_full NAME WHAT: NAME.json (all but the run's metadata) and NAME.csv
+# are those of the sweep that ran through.
+like_full() {
+    cmp -s <(jq -S 'del(.run, .version)' "$TMP/full.json") <(jq -S 'del(.run, .version)' "$TMP/$1.json") &&
+        cmp -s "$TMP/full.csv" "$TMP/$1.csv" && ok "$2: the same JSON and CSV as one that ran through" ||
+        bad "$2: differs: $(diff <(jq -S 'del(.run, .version)' "$TMP/full.json") \
+            <(jq -S 'del(.run, .version)' "$TMP/$1.json") | head -c 400)"
+}
 if jq -e --argjson steps "$steps" '.complete == false and (.sweep | length) >= 3 and (.sweep | length) < $steps' \
     "$TMP/cut.json" >/dev/null; then
     kept=$(jq '.sweep | length' "$TMP/cut.json")
     cp "$TMP/cut.json" "$TMP/partial.json"
     v "${big[@]}" --json "$TMP/cut.json" --csv "$TMP/cut.csv" --resume "$TMP/cut.json"
-    cmp -s <(jq -S 'del(.run, .version)' "$TMP/full.json") <(jq -S 'del(.run, .version)' "$TMP/cut.json") &&
-        cmp -s "$TMP/full.csv" "$TMP/cut.csv" &&
-        ok "a virtual sweep killed after $kept of $steps steps and resumed: the same JSON and CSV as one that ran through" ||
-        bad "resumed virtual sweep differs: $(diff <(jq -S 'del(.run, .version)' "$TMP/full.json") \
-            <(jq -S 'del(.run, .version)' "$TMP/cut.json") | head -c 400)"
+    like_full cut "a virtual sweep killed after $kept of $steps steps and resumed"
     check "$TMP/cut.json" ".run.resumed_steps == $kept and (.run.resumed_from | endswith(\"cut.json\"))" \
         "the resumed file records its resumption" '.run'
     grep -q "(kept from .*cut.json)" "$TMP/err" && ok "the kept steps say so on the progress lines" ||
@@ -177,11 +181,7 @@ if [ "$rc" -eq 0 ] && jq -e --argjson steps "$steps" '.complete == false and .sw
     grep -q "signal 15 stopped the sweep in virtual time" "$TMP/err"; then
     kept=$(jq .sweep_finished "$TMP/term.json")
     v "${big[@]}" --json "$TMP/term.json" --csv "$TMP/term.csv" --resume "$TMP/term.json"
-    cmp -s <(jq -S 'del(.run, .version)' "$TMP/full.json") <(jq -S 'del(.run, .version)' "$TMP/term.json") &&
-        cmp -s "$TMP/full.csv" "$TMP/term.csv" &&
-        ok "SIGTERM in a virtual sweep: it stopped with $kept of $steps steps finished, and resumed gave the sweep that ran through" ||
-        bad "the resumed sweep after SIGTERM differs: $(diff <(jq -S 'del(.run, .version)' "$TMP/full.json") \
-            <(jq -S 'del(.run, .version)' "$TMP/term.json") | head -c 400)"
+    like_full term "SIGTERM in a virtual sweep stopped it with $kept of $steps steps finished; resumed"
 else
     bad "SIGTERM in a virtual sweep: exit $rc, $(jq -c '{complete, ended, sweep_finished, s: [.sweep[]?.step]}' \
         "$TMP/term.json" 2>&1); $(tail -3 "$TMP/err")"
