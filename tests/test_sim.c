@@ -450,6 +450,35 @@ static void a_stop_in_the_drain_cuts_the_run_only_past_its_grace(void **state)
         cs_coord_free(&c);
         cs_vnet_close(&s);
     }
+    /* With dispatch.timeout_ms, requests that had all timed out (a node
+     * that never answers) leave only expired attempts out: the drain gives
+     * up on them as it would without a stop, and nothing is cut. */
+    struct cs_vnet s;
+    struct cs_scenario sc;
+    struct cs_coord c;
+    coord_on_vnet(&s, &sc, &c,
+                  "{\"load\":{\"arrival\":\"constant\",\"rate_rps\":100,\"duration_s\":0.05,\"warmup_s\":0},"
+                  "\"dispatch\":{\"timeout_ms\":5}}");
+    while (c.state == CS_COORD_RUNNING) {
+        s.endpoints[0].now += CS_NS_PER_MS;
+        assert_true(cs_coord_turn(&c) >= 0);
+    }
+    s.endpoints[0].now += 10 * CS_NS_PER_MS; /* every attempt past its deadline */
+    assert_true(cs_coord_turn(&c) >= 0);
+    assert_int_equal(c.counters[CS_C_TIMED_OUT], 4);
+    /* (a grace shorter than the one more timeout the drain gives them) */
+    cs_coord_stop(&c, s.endpoints[0].now, CS_NS_PER_MS);
+    assert_true(c.drain_cut);
+    for (int turn = 0; turn < 8 && c.state != CS_COORD_DONE; turn++) {
+        s.endpoints[0].now += 2 * CS_NS_PER_MS;
+        assert_true(cs_coord_turn(&c) >= 0);
+    }
+    assert_int_equal(c.state, CS_COORD_DONE);
+    struct cs_coord_measures m;
+    cs_coord_measures(&c, &m);
+    assert_false(m.stopped);
+    cs_coord_free(&c);
+    cs_vnet_close(&s);
 }
 
 /* The pull policy keeps one queue at the coordinator and feeds a node

@@ -468,7 +468,7 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
      * launch's ranks share a sweep: each checkpoint stands, and a killed
      * sweep resumes from it. */
     if (!spread)
-        cs_catch_stop_signals(env_size <= 1); /* under a launcher, it kills a drain that takes too long */
+        cs_catch_stop_signals(env_rank < 0); /* a launcher relays a second, and kills a drain that takes too long */
     char started[32];
     static char command[1024];
     cs_cli_utc_now(started, sizeof(started));
@@ -511,7 +511,10 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
         return 1;
     }
     if (cs_stop_signal && res.complete)
-        fprintf(stderr, "\nclustersim: signal %d came after the run: the results are whole\n", (int)cs_stop_signal);
+        fprintf(stderr,
+                "\nclustersim: signal %d came after the measured window, and the drain ended in time: the "
+                "results are whole\n",
+                (int)cs_stop_signal);
     else if (cs_stop_signal && res.sweep_n > 0)
         fprintf(stderr,
                 "\nclustersim: signal %d stopped the sweep in virtual time, %d of its %d steps finished: the "

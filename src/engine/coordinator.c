@@ -880,7 +880,12 @@ int cs_coord_turn(struct cs_coord *c)
             c->retries.count == 0 && start + c->timeout_ns < c->drain_deadline)
             c->drain_deadline = start + c->timeout_ns;
         if (cs_coord_outstanding(c) > 0 && start >= c->drain_deadline) {
-            c->stopped |= c->drain_cut; /* a stop's grace ended the drain: requests end unanswered */
+            /* A stop's grace ended the drain with requests still open (an
+             * attempt live, queued or waiting to retry): they end
+             * unanswered, and the run is cut. Attempts that only timed out
+             * already are given up on as without a stop. */
+            c->stopped |=
+                c->drain_cut && (c->in_flight > c->expired_in_flight || c->pending.count > 0 || c->retries.count > 0);
             expire_outstanding(c, start);
         }
         if (cs_coord_outstanding(c) == 0) {

@@ -306,8 +306,8 @@ static void on_stop(const struct cs_run_options *opt, struct cs_coord *c, const 
     bool window_over = c->state == CS_COORD_DRAINING;
     if (window_over)
         fprintf(stderr,
-                "\nclustersim: stopping on signal %d: the measured window is over; draining for at most %g s, "
-                "and the results are whole if the drain ends by then\n",
+                "\nclustersim: stopping on signal %d: the measured window is over; the drain may go on for "
+                "%g s more, and the results are whole if it ends by then\n",
                 (int)cs_stop_signal, c->sc->run.stop_grace_s);
     else
         fprintf(stderr,

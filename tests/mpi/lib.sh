@@ -35,22 +35,32 @@ rank_pid() {
         tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qxE "(OMPI_COMM_WORLD_RANK|PMI_RANK)=$2" && echo "$p" && return
     done
 }
-# term_rank0_when LAUNCHER_PID SECONDS COMMAND...: once the launch's rank 0
-# is found and COMMAND holds (looking for 30 s at most), SECONDS later
-# SIGTERM to rank 0 alone, as SLURM sends it to every task (Open MPI's
-# mpirun passed one on up to a second late here); then the launch's end.
-# (Rank 0 is found first: under load, looking for it took long enough to
-# put the signal past the moment the caller chose.)
+# signal_when PID SIGNAL SECONDS COMMAND...: once COMMAND holds (looking
+# every 50 ms, for 30 s at most), SECONDS later, SIGNAL to PID.
+signal_when() {
+    local pid=$1 sig=$2 after=$3
+    shift 3
+    for _ in $(seq 600); do
+        "$@" >/dev/null 2>&1 && break
+        sleep 0.05
+    done
+    sleep "$after"
+    kill -"$sig" "$pid" 2>/dev/null || true
+}
+# term_rank0_when LAUNCHER_PID SECONDS COMMAND...: signal_when, with
+# SIGTERM to the launch's rank 0 alone, as SLURM sends it to every task
+# (Open MPI's mpirun passed one on up to a second late here); then the
+# launch's end. (Rank 0 is found first: under load, looking for it took
+# long enough to put the signal past the moment the caller chose.)
 term_rank0_when() {
     local pid=$1 after=$2 rank0=""
     shift 2
     for _ in $(seq 600); do
-        [ -n "$rank0" ] || rank0=$(rank_pid "$pid" 0)
-        [ -n "$rank0" ] && "$@" >/dev/null 2>&1 && break
+        rank0=$(rank_pid "$pid" 0)
+        [ -n "$rank0" ] && break
         sleep 0.05
     done
-    sleep "$after"
-    kill -TERM "$rank0" 2>/dev/null || true
+    signal_when "$rank0" TERM "$after" "$@"
     wait "$pid" || true
 }
 if [ "$(id -u)" -eq 0 ]; then

@@ -1,9 +1,10 @@
 /*
  * Stop signals: SIGTERM (a batch system's time limit, scancel, kill) and
  * SIGINT (Ctrl-C) only set a flag that the engines look at, so that a run
- * stops generating, drains for run.stop_grace_s and writes its results,
- * marked incomplete, instead of dying with nothing written. One flag for
- * the ranks (src/mpi/) and for virtual time (src/virtual/).
+ * stops generating, drains for run.stop_grace_s and writes its results
+ * (marked incomplete, unless the signal came after the measured window
+ * and the drain ended in time), instead of dying with nothing written.
+ * One flag for the ranks (src/mpi/) and for virtual time (src/virtual/).
  */
 #ifndef CS_STOP_H
 #define CS_STOP_H
