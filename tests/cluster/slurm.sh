@@ -1,81 +1,13 @@
 #!/usr/bin/env bash
-# The job scripts under a real SLURM (scripts/local-slurm.sh: munge,
-# slurmctld, 2 slurmd nodes on this machine): each job's exit status and
-# results; the array job; and a job killed at its time limit, which must
-# still leave valid, incomplete results. Needs root; skipped otherwise.
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-if [ "$(id -u)" -ne 0 ]; then
-    echo "SKIPPED: the SLURM tests need root (they start munged, slurmctld and slurmd)"
-    exit 77
-fi
-export CLUSTERSIM=${CLUSTERSIM:-$ROOT/build/clustersim}
-export CS_SLURM_DIR=$(mktemp -d /tmp/cs_slurm.XXXXXX)
-WORK=$(mktemp -d /tmp/cs_slurmjobs.XXXXXX)
-export CS_RESULTS=$WORK/results
-source "$ROOT/tests/checks.sh"
-cleanup() {
-    "$ROOT/scripts/local-slurm.sh" down >/dev/null 2>&1 || true
-    rm -rf "$WORK" "$CS_SLURM_DIR"
-}
-trap cleanup EXIT
-
-t0=$(date +%s)
-# Each fake node declares 48 CPUs, so that the array's 12 tasks of up to
-# 9 ranks run side by side (39 s one after another, 10 s so); no timing
-# of theirs is judged, and the one timed job (the scaling sweep) runs alone.
-CS_SLURM_CPUS=48 "$ROOT/scripts/local-slurm.sh" up 2
-export SLURM_CONF=$CS_SLURM_DIR/slurm.conf
-# The fake nodes are all this machine: keep MPI's TCP on loopback.
-export OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
-cd "$WORK" # a submit directory with no jobs/ in it: the scripts find their own
-
-valid() { # file what
-    if jq -e '.requests.generated == .requests.completed + .requests.rejected + .requests.timed_out + .requests.failed and .requests.lost == 0' "$1" >/dev/null 2>&1; then
-        ok "$2: valid results, every request accounted for"
-    else
-        bad "$2: results missing or invalid: $(head -c 300 "$1" 2>&1)"
-    fi
-}
-
-short=(--set load.duration_s=1 --set load.warmup_s=0.2)
-
-# wait_job ID [SECONDS]: until SLURM no longer lists the job (or SECONDS
-# have passed), looking every 0.2 s.
-wait_job() {
-    local end=$((SECONDS + ${2:-3600}))
-    while squeue -h -j "$1" 2>/dev/null | grep -q . && [ "$SECONDS" -lt "$end" ]; do sleep 0.2; done
-}
-
-# sbatch_wait ARGS...: sbatch --wait, which looks again after 2, 4, 8 s
-# (7 s lost per job here), looking every 0.2 s instead: prints the job
-# id, and fails unless every task of the job completed with exit 0.
-sbatch_wait() {
-    local id state
-    id=$(sbatch --parsable "$@") || return 1
-    id=${id%%;*}
-    echo "$id"
-    wait_job "$id"
-    state=$(scontrol -o show job "$id" 2>/dev/null)
-    [ -n "$state" ] && ! grep -v -q 'JobState=COMPLETED .*ExitCode=0:0' <<<"$state"
-}
-
-# killed_when FILE 'jq condition' ARGS...: a job submitted (sbatch ARGS),
-# killed outright once FILE holds the condition (at most 60 s): SIGKILL
-# to the batch shell and every process of the job, a lost host. Prints
-# the job id once the job is gone.
-killed_when() {
-    local file=$1 cond=$2 id
-    shift 2
-    id=$(sbatch --parsable "$@") || return 1
-    for _ in $(seq 600); do
-        jq -e "$cond" "$file" >/dev/null 2>&1 && break
-        sleep 0.1
-    done
-    scancel --full --signal=KILL "$id"
-    wait_job "$id" 60
-    echo "$id"
-}
+# The job scripts under a real SLURM (tests/cluster/slurm_lib.sh), the
+# part that runs alone (RUN_SERIAL): each job's exit status and results;
+# the scaling sweep, whose knee is a timing result; a lab's job, whose
+# self-check judges its runs; and stops: asked of the batch shell, a
+# plain scancel, and a job killed at its time limit, each of which must
+# still leave valid, incomplete results. The jobs that time nothing (the
+# array, the sweeps killed and resumed) are slurm_jobs.sh's, beside the
+# other tests.
+source "$(dirname "$0")/slurm_lib.sh"
 
 sbatch_wait "$ROOT/jobs/run.sbatch" --config "$ROOT/jobs/scenarios/mm1.json" "${short[@]}" >/dev/null &&
     ok "run.sbatch exits 0" || bad "run.sbatch failed: $(cat clustersim-*.out)"
@@ -124,38 +56,17 @@ fi
     ok "scaling.sbatch wrote its CSV" || bad "no scaling CSV"
 
 
+
 # The time limit: the warning (here 55 s before a 1-minute limit, not the
 # scripts' 60 s, which would come at once; slurmctld looks about every
 # 30 s) or the limit's own SIGTERM reaches the job 5 to 90 s after the
-# start. Submitted after the one timed job (beside it, even at 200
-# requests a second, it slowed the sweep's coordinator 10% once: a knee
-# at 2 nodes); the array, the lab, the resumed sweep and the stops run
-# while it waits (none of them is timed).
+# start (slurmctld looks at the job's time limits every 30 s from its own
+# start, so here at about 30 s into the test). Submitted after the one
+# timed job (beside it, even at 200 requests a second, it slowed the
+# sweep's coordinator 10% once: a knee at 2 nodes); the lab and the stops
+# run while it waits.
 limit=$(sbatch --parsable --time=1 --signal=B:TERM@55 --job-name=cs-limit "$ROOT/jobs/run.sbatch" --set load.duration_s=600 \
     --set load.warmup_s=0 --set load.rate_rps=200)
-
-# The array covers every scenario file, each on its own rank count.
-listed=$(sed -n '/^scenarios=(/,/^)/p' "$ROOT/jobs/scenarios.sbatch" | grep -o '[a-z0-9-]*:[0-9]*' | cut -d: -f1 | sort)
-files=$(ls "$ROOT/jobs/scenarios" | sed 's/\.json$//' | sort)
-[ "$listed" = "$files" ] && ok "scenarios.sbatch lists every file in jobs/scenarios" ||
-    bad "scenarios.sbatch and jobs/scenarios differ: $(diff <(echo "$listed") <(echo "$files") | tr '\n' ' ')"
-tasks=$(echo "$files" | wc -l)
-grep -q "^#SBATCH --array=0-$((tasks - 1)) " "$ROOT/jobs/scenarios.sbatch" && ok "the array has one task per scenario" ||
-    bad "scenarios.sbatch's --array is not 0-$((tasks - 1))"
-sbatch_wait "$ROOT/jobs/scenarios.sbatch" --set load.duration_s=0.2 --set load.warmup_s=0.05 >/dev/null &&
-    ok "scenarios.sbatch (array) exits 0" ||
-    bad "array failed: $(cat clustersim-scenarios-*.out)"
-n=0
-for s in $files; do
-    f=$(ls "$CS_RESULTS"/$s-*_*.json 2>/dev/null | head -1)
-    [ -n "$f" ] && n=$((n + 1))
-    valid "${f:-/nonexistent}" "array task $s"
-done
-[ "$n" -eq "$tasks" ] && ok "one results file per array task" || bad "$n of $tasks array results"
-np=$(jq '.mpi.ranks' "$CS_RESULTS"/coffee-shop-many-machines-*_*.json 2>/dev/null || echo 0)
-[ "$np" -eq 9 ] && ok "each task runs on its scenario's ranks (9 for the many machines)" || bad "many machines ran on $np ranks"
-grep -q '^throughput ' clustersim-scenarios-*_0.out && ok "the report is in the job log" ||
-    bad "no report in the job log: $(head -c 300 clustersim-scenarios-*_0.out)"
 
 # A lab's job script, as an instructor hands it out (shortened): every run
 # of the lab on its own rank count, then the self-check in the job log,
@@ -177,61 +88,6 @@ if [ -n "$(grep "lab4-.*\.json: " "$log" | grep -v ': sound$' | grep -Ev 'warm-u
 else
     ok "lab4.sbatch: the self-check faults the short runs for their length only"
 fi
-
-# A virtual sweep on the allocation (jobs/virtual-sweep.sbatch, shortened),
-# killed outright (SIGKILL to every process of the job) once its
-# checkpoint holds 3 steps, and submitted again under the same CS_RUN_ID:
-# its 2 ranks share the steps (both run some), it resumes from the steps
-# they finished (any of them: they end out of order), and its results are
-# those of the same script on one rank, outside SLURM, row for row.
-# (Steps of about one size, so that 3 are done well before the end.)
-vk=(--nodes 390 --set 'sweep.dispatchers=[1]' --set 'sweep.nodes=[300,310,320,330,340,350,360,370,380,390]'
-    --set load.duration_s=2 --set load.warmup_s=0.1)
-f=$CS_RESULTS/virtual-sweep-vkill.json
-id=$(CS_RUN_ID=vkill killed_when "$f" '.sweep_finished >= 3' --ntasks=2 "$ROOT/jobs/virtual-sweep.sbatch" "${vk[@]}")
-kept=$(jq '.sweep_finished' "$f" 2>/dev/null || echo 0)
-jq -e '.complete == false' "$f" >/dev/null 2>&1 && [ "$kept" -ge 3 ] && [ "$kept" -lt 10 ] &&
-    ok "virtual-sweep.sbatch killed mid-way left its $kept finished steps: $(jq -c '[.sweep[].step]' "$f")" ||
-    bad "killed virtual sweep job: $(jq -c '{complete, ended, s: [.sweep[]?.step]}' "$f" 2>&1)"
-if again=$(CS_RUN_ID=vkill sbatch_wait --ntasks=2 "$ROOT/jobs/virtual-sweep.sbatch" "${vk[@]}") &&
-    CS_RUN_ID=one-rank CS_LAUNCHER=mpirun CS_JOB_NP=1 bash "$ROOT/jobs/virtual-sweep.sbatch" "${vk[@]}" \
-        >one-rank.out 2>&1; then
-    ok "virtual-sweep.sbatch submitted again exits 0, and on one rank outside SLURM too"
-else
-    bad "virtual-sweep.sbatch failed: $(tail -5 "clustersim-virtual-sweep-${again:-none}.out" one-rank.out 2>&1)"
-fi
-grep -q "^resumes:  $f" "clustersim-virtual-sweep-${again:-none}.out" &&
-    cmp -s "$CS_RESULTS/virtual-sweep-vkill.csv" "$CS_RESULTS/virtual-sweep-one-rank.csv" &&
-    cmp -s <(jq -S 'del(.run)' "$f" 2>&1) <(jq -S 'del(.run)' "$CS_RESULTS/virtual-sweep-one-rank.json" 2>&1) &&
-    grep -q ' (rank 1)$' "clustersim-virtual-sweep-$id.out" "clustersim-virtual-sweep-$again.out" &&
-    ok "virtual-sweep.sbatch: both ranks ran steps, it resumed, and the results are one rank's" ||
-    bad "virtual-sweep.sbatch: $(grep -c '^  step' "clustersim-virtual-sweep-${again:-none}.out" 2>&1) steps; $(diff \
-        <(jq -S 'del(.run)' "$f") <(jq -S 'del(.run)' "$CS_RESULTS/virtual-sweep-one-rank.json") 2>&1 | head -5)"
-
-# A sweep job killed outright mid-way (SIGKILL to the batch shell and
-# every process of the job: a lost host) and submitted again under the
-# same CS_RUN_ID: it resumes from its results file, keeping the steps
-# finished before; a third submission finds it complete and runs nothing.
-resumable=(--ntasks=3 "$ROOT/jobs/scaling.sbatch" --set 'sweep.rates_rps=[200,300,400,500,600,700]'
-    --set load.duration_s=0.5 --set load.warmup_s=0.1)
-f=$CS_RESULTS/scaling-resumable.json
-id=$(CS_RUN_ID=resumable killed_when "$f" '.sweep | length >= 2' "${resumable[@]}")
-# Its finished steps: those of its last checkpoint, or, when mpirun
-# outlived the kill long enough to stop the sweep, all but the step cut.
-kept=$(jq '.sweep_finished' "$f" 2>/dev/null || echo 0)
-jq -e '.complete == false' "$f" >/dev/null 2>&1 && [ "$kept" -ge 1 ] && [ "$kept" -lt 6 ] &&
-    ok "a sweep job killed mid-way left its $kept finished steps" || bad "killed sweep job: $(head -c 300 "$f" 2>&1)"
-again=$(CS_RUN_ID=resumable sbatch_wait "${resumable[@]}") && ok "submitted again, the job exits 0" ||
-    bad "the resumed job failed: $(tail -5 "clustersim-scaling-$again.out" 2>&1)"
-jq -e ".complete == true and (.sweep | length) == 6 and .run.resumed_steps == $kept" "$f" >/dev/null 2>&1 &&
-    grep -q "^resumes:  $f" "clustersim-scaling-$again.out" &&
-    ok "submitted again under the same CS_RUN_ID, the sweep resumed: $kept steps kept, 6 in all" ||
-    bad "resumed sweep: $(jq -c '{complete, run, n: (.sweep | length)}' "$f" 2>&1); log: $(tail -5 "clustersim-scaling-$again.out" 2>&1)"
-cp "$f" "$WORK/done.json"
-third=$(CS_RUN_ID=resumable sbatch_wait "${resumable[@]}") && cmp -s "$f" "$WORK/done.json" &&
-    grep -q "complete already: nothing to run" "clustersim-scaling-$third.out" &&
-    ok "a third time, the sweep is complete: nothing runs, nothing is overwritten" ||
-    bad "third submission: $(tail -5 "clustersim-scaling-$third.out" 2>&1)"
 
 # A stop asked of the batch shell (what #SBATCH --signal=B:TERM@60 does
 # before the time limit, and scancel --signal=TERM --batch by hand), and a
