@@ -27,6 +27,15 @@ up() {
         return 0
     fi
     cs_need_packages slurmctld slurmd slurm-client munge
+    # Its ports are fixed: another local SLURM (one left running by a
+    # killed test, say) would hold them, and this one would not start.
+    local port
+    for port in 16817 $(seq 16819 $((16818 + nodes))); do
+        if command -v ss >/dev/null && ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then
+            echo "local-slurm.sh: port $port is in use (another local SLURM? scripts/local-slurm.sh down, or kill it)" >&2
+            exit 1
+        fi
+    done
     rm -rf "$DIR"
     mkdir -p "$DIR"/{run,state,log,spool,tmp}
     chmod 755 "$DIR"

@@ -4,10 +4,11 @@
 # the scaling sweep, whose knee is a timing result; a lab's job, whose
 # self-check judges its runs; and stops: asked of the batch shell, a
 # plain scancel, and a job killed at its time limit, each of which must
-# still leave valid, incomplete results. The jobs that time nothing (the
-# array, the sweeps killed and resumed) are slurm_jobs.sh's, beside the
-# other tests.
-source "$(dirname "$0")/slurm_lib.sh"
+# still leave valid, incomplete results; the array over every scenario;
+# and a virtual sweep killed outright and submitted again. A sweep job on
+# ranks killed and resumed, which leaves the CPUs idle and times nothing,
+# is slurm_jobs.sh's, beside the other tests.
+source "$(dirname "$0")/slurm_lib.sh" || exit 1
 
 sbatch_wait "$ROOT/jobs/run.sbatch" --config "$ROOT/jobs/scenarios/mm1.json" "${short[@]}" >/dev/null &&
     ok "run.sbatch exits 0" || bad "run.sbatch failed: $(cat clustersim-*.out)"
@@ -63,10 +64,63 @@ fi
 # start (slurmctld looks at the job's time limits every 30 s from its own
 # start, so here at about 30 s into the test). Submitted after the one
 # timed job (beside it, even at 200 requests a second, it slowed the
-# sweep's coordinator 10% once: a knee at 2 nodes); the lab and the stops
-# run while it waits.
+# sweep's coordinator 10% once: a knee at 2 nodes); the array, the virtual
+# sweep, the lab and the stops run while it waits.
 limit=$(sbatch --parsable --time=1 --signal=B:TERM@55 --job-name=cs-limit "$ROOT/jobs/run.sbatch" --set load.duration_s=600 \
     --set load.warmup_s=0 --set load.rate_rps=200)
+
+# The array covers every scenario file, each on its own rank count.
+listed=$(sed -n '/^scenarios=(/,/^)/p' "$ROOT/jobs/scenarios.sbatch" | grep -o '[a-z0-9-]*:[0-9]*' | cut -d: -f1 | sort)
+files=$(ls "$ROOT/jobs/scenarios" | sed 's/\.json$//' | sort)
+[ "$listed" = "$files" ] && ok "scenarios.sbatch lists every file in jobs/scenarios" ||
+    bad "scenarios.sbatch and jobs/scenarios differ: $(diff <(echo "$listed") <(echo "$files") | tr '\n' ' ')"
+tasks=$(echo "$files" | wc -l)
+grep -q "^#SBATCH --array=0-$((tasks - 1)) " "$ROOT/jobs/scenarios.sbatch" && ok "the array has one task per scenario" ||
+    bad "scenarios.sbatch's --array is not 0-$((tasks - 1))"
+sbatch_wait "$ROOT/jobs/scenarios.sbatch" --set load.duration_s=0.2 --set load.warmup_s=0.05 >/dev/null &&
+    ok "scenarios.sbatch (array) exits 0" ||
+    bad "array failed: $(cat clustersim-scenarios-*.out)"
+n=0
+for s in $files; do
+    f=$(ls "$CS_RESULTS"/$s-*_*.json 2>/dev/null | head -1)
+    [ -n "$f" ] && n=$((n + 1))
+    valid "${f:-/nonexistent}" "array task $s"
+done
+[ "$n" -eq "$tasks" ] && ok "one results file per array task" || bad "$n of $tasks array results"
+np=$(jq '.mpi.ranks' "$CS_RESULTS"/coffee-shop-many-machines-*_*.json 2>/dev/null || echo 0)
+[ "$np" -eq 9 ] && ok "each task runs on its scenario's ranks (9 for the many machines)" || bad "many machines ran on $np ranks"
+grep -q '^throughput ' clustersim-scenarios-*_0.out && ok "the report is in the job log" ||
+    bad "no report in the job log: $(head -c 300 clustersim-scenarios-*_0.out)"
+
+# A virtual sweep on the allocation (jobs/virtual-sweep.sbatch, shortened),
+# killed outright (SIGKILL to every process of the job) once its
+# checkpoint holds 3 steps, and submitted again under the same CS_RUN_ID:
+# its 2 ranks share the steps (both run some), it resumes from the steps
+# they finished (any of them: they end out of order), and its results are
+# those of the same script on one rank, outside SLURM, row for row.
+# (Steps of about one size, so that 3 are done well before the end.)
+vk=(--nodes 390 --set 'sweep.dispatchers=[1]' --set 'sweep.nodes=[300,310,320,330,340,350,360,370,380,390]'
+    --set load.duration_s=2 --set load.warmup_s=0.1)
+f=$CS_RESULTS/virtual-sweep-vkill.json
+id=$(CS_RUN_ID=vkill killed_when "$f" '.sweep_finished >= 3' --ntasks=2 "$ROOT/jobs/virtual-sweep.sbatch" "${vk[@]}")
+kept=$(jq '.sweep_finished' "$f" 2>/dev/null || echo 0)
+jq -e '.complete == false' "$f" >/dev/null 2>&1 && [ "$kept" -ge 3 ] && [ "$kept" -lt 10 ] &&
+    ok "virtual-sweep.sbatch killed mid-way left its $kept finished steps: $(jq -c '[.sweep[].step]' "$f")" ||
+    bad "killed virtual sweep job: $(jq -c '{complete, ended, s: [.sweep[]?.step]}' "$f" 2>&1)"
+if again=$(CS_RUN_ID=vkill sbatch_wait --ntasks=2 "$ROOT/jobs/virtual-sweep.sbatch" "${vk[@]}") &&
+    CS_RUN_ID=one-rank CS_LAUNCHER=mpirun CS_JOB_NP=1 bash "$ROOT/jobs/virtual-sweep.sbatch" "${vk[@]}" \
+        >one-rank.out 2>&1; then
+    ok "virtual-sweep.sbatch submitted again exits 0, and on one rank outside SLURM too"
+else
+    bad "virtual-sweep.sbatch failed: $(tail -5 "clustersim-virtual-sweep-${again:-none}.out" one-rank.out 2>&1)"
+fi
+grep -q "^resumes:  $f" "clustersim-virtual-sweep-${again:-none}.out" &&
+    cmp -s "$CS_RESULTS/virtual-sweep-vkill.csv" "$CS_RESULTS/virtual-sweep-one-rank.csv" &&
+    cmp -s <(jq -S 'del(.run)' "$f" 2>&1) <(jq -S 'del(.run)' "$CS_RESULTS/virtual-sweep-one-rank.json" 2>&1) &&
+    grep -q ' (rank 1)$' "clustersim-virtual-sweep-$id.out" "clustersim-virtual-sweep-$again.out" &&
+    ok "virtual-sweep.sbatch: both ranks ran steps, it resumed, and the results are one rank's" ||
+    bad "virtual-sweep.sbatch: $(grep -c '^  step' "clustersim-virtual-sweep-${again:-none}.out" 2>&1) steps; $(diff \
+        <(jq -S 'del(.run)' "$f") <(jq -S 'del(.run)' "$CS_RESULTS/virtual-sweep-one-rank.json") 2>&1 | head -5)"
 
 # A lab's job script, as an instructor hands it out (shortened): every run
 # of the lab on its own rank count, then the self-check in the job log,
