@@ -100,8 +100,22 @@ up() {
         sleep 0.5
     done
     echo "local SLURM did not come up; logs in $DIR/log:" >&2
-    tail -5 "$DIR"/log/*.log >&2
+    tail -n 5 "$DIR"/log/*.log >&2
+    stop_daemons # what it started; the logs stay
     return 1
+}
+
+# Stop every daemon up started (SIGTERM, then SIGKILL after 5 s).
+stop_daemons() {
+    local p
+    for p in $(pids); do kill "$p" 2>/dev/null || true; done
+    for _ in $(seq 1 20); do
+        local left=0
+        for p in $(pids); do kill -0 "$p" 2>/dev/null && left=1; done
+        [ "$left" -eq 0 ] && break
+        sleep 0.25
+    done
+    for p in $(pids); do kill -9 "$p" 2>/dev/null || true; done
 }
 
 down() {
@@ -116,15 +130,7 @@ down() {
             sleep 0.5
         done
     fi
-    local p
-    for p in $(pids); do kill "$p" 2>/dev/null || true; done
-    for _ in $(seq 1 20); do
-        local left=0
-        for p in $(pids); do kill -0 "$p" 2>/dev/null && left=1; done
-        [ "$left" -eq 0 ] && break
-        sleep 0.25
-    done
-    for p in $(pids); do kill -9 "$p" 2>/dev/null || true; done
+    stop_daemons
     rm -rf "$DIR"
     echo "local SLURM is down"
 }
