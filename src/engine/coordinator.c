@@ -884,8 +884,7 @@ int cs_coord_turn(struct cs_coord *c)
              * attempt live, queued or waiting to retry): they end
              * unanswered, and the run is cut. Attempts that only timed out
              * already are given up on as without a stop. */
-            c->stopped |=
-                c->drain_cut && (c->in_flight > c->expired_in_flight || c->pending.count > 0 || c->retries.count > 0);
+            c->stopped |= c->drain_cut && cs_coord_outstanding(c) > c->expired_in_flight;
             expire_outstanding(c, start);
         }
         if (cs_coord_outstanding(c) == 0) {
