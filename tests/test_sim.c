@@ -7,12 +7,15 @@
  */
 #include "test_common.h"
 
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cs/common.h"
 #include "cs/queueing.h"
+#include "cs/stop.h"
 #include "sim.h"
 
 static void below_capacity_every_request_completes(void **state)
@@ -444,7 +447,8 @@ static void a_stop_in_the_drain_cuts_the_run_only_past_its_grace(void **state)
         assert_int_equal(c.state, CS_COORD_DONE);
         struct cs_coord_measures m;
         cs_coord_measures(&c, &m);
-        assert_int_equal(m.stopped, late != 0);
+        const enum cs_stop_phase where[] = {CS_STOP_NONE, CS_STOP_DRAIN, CS_STOP_WINDOW};
+        assert_int_equal(m.stopped, where[late]);
         assert_int_equal(c.counters[CS_C_COMPLETED], late == 1 ? 0 : n);
         assert_int_equal(c.counters[CS_C_TIMED_OUT], late == 1 ? n : 0);
         cs_coord_free(&c);
@@ -476,9 +480,44 @@ static void a_stop_in_the_drain_cuts_the_run_only_past_its_grace(void **state)
     assert_int_equal(c.state, CS_COORD_DONE);
     struct cs_coord_measures m;
     cs_coord_measures(&c, &m);
-    assert_false(m.stopped);
+    assert_int_equal(m.stopped, CS_STOP_NONE);
     cs_coord_free(&c);
     cs_vnet_close(&s);
+}
+
+/* A stop signal in the warm-up, in virtual time: nothing was measured,
+ * and the results and the report say so in words, with no number made
+ * of nothing (a cost per request of no request, theory -100% off); a
+ * stop in the window says how much of it was measured. */
+static void a_stop_says_where_it_came(void **state)
+{
+    (void)state;
+    const char *json[] = {"{\"load\":{\"warmup_s\":0.5,\"duration_s\":1}}",
+                          "{\"load\":{\"warmup_s\":0,\"duration_s\":1}}"};
+    for (int k = 0; k < 2; k++) {
+        atomic_store(&cs_stop_signal, SIGINT); /* as the handler sets it: each dispatcher stops after its first turn */
+        struct sim_run *x = sim_run(json[k], 2);
+        atomic_store(&cs_stop_signal, 0);
+        struct cs_results *r = &x->r;
+        sim_assert_conserved(r);
+        assert_false(r->complete);
+        char *table = sim_render(cs_results_table, r);
+        if (k == 0) {
+            assert_string_equal(r->ended, "stopped by a signal in the warm-up: nothing was measured");
+            assert_int_equal(r->coord[CS_C_GENERATED], 0);
+            assert_non_null(
+                strstr(table, "\n# INCOMPLETE: stopped by a signal in the warm-up: nothing was measured\n"));
+            assert_non_null(strstr(table, "busy   0.0%   - us per request"));
+            assert_non_null(strstr(table, "(no request measured to compare)"));
+        } else {
+            assert_string_equal(r->ended, "stopped by a signal 0 s into the 1 s measured window");
+            assert_non_null(strstr(table, "\n# INCOMPLETE: stopped by a signal 0 s into the 1 s measured window\n"));
+        }
+        if (strstr(table, "nan") || strstr(table, "-100.0%"))
+            fail_msg("a number of nothing in the report:\n%s", table);
+        free(table);
+        sim_done(x);
+    }
 }
 
 /* The pull policy keeps one queue at the coordinator and feeds a node
@@ -1155,6 +1194,7 @@ int main(void)
         cmocka_unit_test(an_early_node_keeps_its_servers_schedule),
         cmocka_unit_test(after_a_host_pause_replies_go_before_deadlines),
         cmocka_unit_test(a_stop_in_the_drain_cuts_the_run_only_past_its_grace),
+        cmocka_unit_test(a_stop_says_where_it_came),
         cmocka_unit_test(a_coordinator_behind_its_arrivals_still_offers_the_whole_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

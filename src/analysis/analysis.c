@@ -69,6 +69,27 @@ void cs_results_free(struct cs_results *r)
     r->series_n = 0;
 }
 
+/* A dispatcher's part cut short by a stop (a signal): the run is
+ * incomplete, and "ended" says where the stop came, the first such. */
+static void note_stop(struct cs_results *r, int phase)
+{
+    if (phase == CS_STOP_NONE)
+        return;
+    r->complete = false;
+    if (r->ended[0])
+        return;
+    if (phase == CS_STOP_WARMUP)
+        snprintf(r->ended, sizeof(r->ended), "stopped by a signal in the warm-up: nothing was measured");
+    else if (phase == CS_STOP_WINDOW)
+        snprintf(r->ended, sizeof(r->ended), "stopped by a signal %.3g s into the %g s measured window", r->window_s,
+                 r->scenario.load.duration_s);
+    else
+        snprintf(r->ended, sizeof(r->ended),
+                 "stopped by a signal in the drain: the requests still open when run.stop_grace_s (%g s) ran out "
+                 "count as timed out",
+                 r->scenario.run.stop_grace_s);
+}
+
 /* What rank 0's coordinator measured: everything but the other ranks'
  * reports. */
 static void collect_coordinator(struct cs_results *r, const struct cs_scenario *sc, const struct cs_coord_measures *m)
@@ -76,7 +97,9 @@ static void collect_coordinator(struct cs_results *r, const struct cs_scenario *
     r->scenario = *sc;
     r->offered_rps = m->offered_rps;
     r->window_s = m->window_s;
-    r->complete = !m->stopped;
+    r->complete = true;
+    r->ended[0] = '\0';
+    note_stop(r, m->stopped);
     memcpy(r->coord, m->counters, sizeof(r->coord));
     r->latency = *m->latency;
     r->overload = *m->overload;
@@ -171,7 +194,7 @@ void cs_results_add_dispatcher(struct cs_results *r, const struct cs_dispatch_re
     cs_hist_add(&r->dispatch_wait, &d->dispatch_wait);
     cs_hist_add(&r->queue_wait, &d->node_wait);
     r->offered_rps += d->offered_rps;
-    r->complete = r->complete && !d->stopped;
+    note_stop(r, d->stopped);
     for (int i = 0; i < d->health_n && r->health_n < CS_HEALTH_EVENTS_MAX; i++)
         r->health[r->health_n++] = d->health[i];
     for (int i = 0; i < d->nodes && d->first_node + i < r->service_nodes; i++) {

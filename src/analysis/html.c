@@ -537,8 +537,11 @@ void cs_results_html(const struct cs_results *r, FILE *out)
     else
         fprintf(out, "bottleneck: %s", cs_bottleneck_names[r->bottleneck]);
     fputs("</strong>", out);
-    if (!r->complete)
-        fputs(" (INCOMPLETE: the run was stopped)", out);
+    if (!r->complete) {
+        fputs(" (INCOMPLETE: ", out);
+        esc(out, r->ended[0] ? r->ended : "stopped before its end");
+        fputs(")", out);
+    }
     fputs("</p><p>", out);
     esc(out, verdict[0] ? verdict : "(no explanation: see the report)");
     fputs("</p></div>\n<h2>Report</h2>\n<pre>", out);

@@ -535,9 +535,28 @@ static void scaling_lines(const struct cs_results *r, int first, int n, const st
     fprintf(out, "%s\n", a->explanation);
 }
 
+/* Results that do not hold the whole run or sweep: why, under the
+ * header. */
+static void incomplete_line(const struct cs_results *r, FILE *out)
+{
+    if (!r->complete)
+        fprintf(out, "# INCOMPLETE: %s\n", r->ended[0] ? r->ended : "stopped before its end");
+}
+
+/* A per-request cost, or a dash where nothing was measured to divide. */
+static const char *per_request(double v, char *buf, size_t len)
+{
+    if (isfinite(v))
+        snprintf(buf, len, "%.2f", v);
+    else
+        snprintf(buf, len, "-");
+    return buf;
+}
+
 static void sweep_table(const struct cs_results *r, FILE *out)
 {
     fprintf(out, "# clustersim %s  sweep of scenario \"%s\"; %s\n", CS_VERSION, r->scenario.name, r->library);
+    incomplete_line(r, out);
     const struct cs_levers *lv = r->levers;
     if (!lv) {
         sweep_rows(r, 0, r->sweep_n, r->scaling, out);
@@ -593,6 +612,13 @@ static void theory_line(const struct cs_results *r, FILE *out)
     const struct cs_theory *t = &r->theory;
     if (!t->model) {
         fprintf(out, "%-18s no closed form: %s\n", "theory", t->why);
+        return;
+    }
+    if (r->latency.total == 0) { /* nothing measured to set beside it */
+        fprintf(out, "%-18s %s: mean %.1f us", "theory", t->model, t->mean_us);
+        if (isfinite(t->p99_us))
+            fprintf(out, ", p99 %.1f us", t->p99_us);
+        fputs(" (no request measured to compare)\n", out);
         return;
     }
     double mean = cs_hist_mean(&r->latency) / 1e3, p99 = us(cs_hist_percentile(&r->latency, 99));
@@ -681,7 +707,8 @@ void cs_results_table(const struct cs_results *r, FILE *out)
     const struct cs_scenario *sc = &r->scenario;
     const uint64_t *c = r->coord;
     const struct cs_histogram *l = &r->latency;
-    fprintf(out, "# clustersim %s  scenario \"%s\"%s\n", CS_VERSION, sc->name, r->complete ? "" : "  (INCOMPLETE)");
+    fprintf(out, "# clustersim %s  scenario \"%s\"\n", CS_VERSION, sc->name);
+    incomplete_line(r, out);
     char roles[160];
     topology_line(r, roles, sizeof(roles));
     if (sc->run.engine == CS_ENGINE_VIRTUAL)
@@ -714,9 +741,10 @@ void cs_results_table(const struct cs_results *r, FILE *out)
         fprintf(out, "%-18s %10.1f us idle before each of %llu requests that waited for their node\n", "  handoff",
                 r->handoff_mean_us, (unsigned long long)r->handoffs);
     outlived_line(r, out);
-    fprintf(out, "%-18s busy %5.1f%%   %.2f us per request   queue peak %llu\n",
+    char per[32];
+    fprintf(out, "%-18s busy %5.1f%%   %s us per request   queue peak %llu\n",
             r->dispatchers > 1 ? "dispatchers (mean)" : "coordinator", 100 * r->coordinator_utilization,
-            r->coordinator_per_request_us, (unsigned long long)c[CS_C_PENDING_MAX]);
+            per_request(r->coordinator_per_request_us, per, sizeof(per)), (unsigned long long)c[CS_C_PENDING_MAX]);
     for (int i = 0; r->dispatchers > 1 && i < r->dispatchers; i++) {
         const struct cs_dispatcher_result *d = &r->dispatcher[i];
         fprintf(out, "%-18s rank %-4d generated %-9llu completed %-9llu busy %5.1f%%\n", "", d->rank,
@@ -724,10 +752,10 @@ void cs_results_table(const struct cs_results *r, FILE *out)
     }
     for (int i = 0; i < r->relays; i++) {
         const struct cs_relay_result *x = &r->relay[i];
-        fprintf(out, "%-18s rank %-4d nodes %d-%d  forwarded %-9llu busy %5.1f%%   %.2f us per request\n",
+        fprintf(out, "%-18s rank %-4d nodes %d-%d  forwarded %-9llu busy %5.1f%%   %s us per request\n",
                 i == 0 ? "relays" : "", x->rank, x->first_node + cs_first_node(sc),
                 x->first_node + cs_first_node(sc) + x->nodes - 1, (unsigned long long)x->counters[CS_R_FORWARDED],
-                100 * x->utilization, x->per_request_us);
+                100 * x->utilization, per_request(x->per_request_us, per, sizeof(per)));
     }
     if (sc->dispatch.batch > 1 || sc->dispatch.message_cost_us > 0)
         fprintf(out, "%-18s sent %llu (%.1f requests each), took %llu (%.1f replies each)\n", "  messages",

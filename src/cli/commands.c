@@ -521,8 +521,9 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
                 "results are marked incomplete, and --resume goes on from them\n",
                 (int)cs_stop_signal, res.sweep_finished, res.sweep_steps);
     else if (cs_stop_signal)
-        fprintf(stderr, "\nclustersim: signal %d stopped the run in virtual time: the results are marked incomplete\n",
-                (int)cs_stop_signal);
+        fprintf(stderr,
+                "\nclustersim: signal %d stopped the run in virtual time: the results are marked incomplete (%s)\n",
+                (int)cs_stop_signal, res.ended);
     snprintf(res.started_utc, sizeof(res.started_utc), "%s", started);
     snprintf(res.command, sizeof(res.command), "%s", command);
     return cs_cli_finish(o, &z, &res, rows, nrows, step_latency);

@@ -310,6 +310,14 @@ static int sweep_results(struct cs_sweep_ctx *x, int n, const struct cs_sweep_an
         k = finished_rows(x, run & ~x->kept, x->rows, x->latency);
         describe_sweep(x, x->res, x->rows, k, k, x->latency, x->steps, NULL);
     }
+    /* A signal in a step: the top-level fields are that step's, and say
+     * where it came. */
+    if (cut && x->res->ended[0]) {
+        char why[sizeof(x->res->ended)];
+        snprintf(why, sizeof(why), "%s", x->res->ended);
+        snprintf(x->res->ended, sizeof(x->res->ended), "step %d of %d %.200s: --resume runs it again", n, x->steps,
+                 why);
+    }
     /* A signal after a whole step: the sweep stopped there, its last step
      * whole (the top-level fields), the steps after it not run. */
     if (!cut && n < x->steps) {

@@ -954,14 +954,18 @@ void cs_coord_stop(struct cs_coord *c, int64_t now, int64_t grace_ns)
     int64_t deadline = now + grace_ns;
     if (c->state == CS_COORD_RUNNING) {
         c->stopped = true;
+        c->stop_phase = now < c->window_start ? CS_STOP_WARMUP : CS_STOP_WINDOW;
         if (now < c->window_end)
             c->window_end = now > c->window_start ? now : c->window_start;
         c->drain_deadline = deadline;
-    } else if (deadline < c->drain_deadline) {
+    } else {
         /* Draining: the window is whole, and the run stays whole unless
          * the grace ends before the drain (cs_coord_turn). */
-        c->drain_deadline = deadline;
-        c->drain_cut = true;
+        c->stop_phase = CS_STOP_DRAIN;
+        if (deadline < c->drain_deadline) {
+            c->drain_deadline = deadline;
+            c->drain_cut = true;
+        }
     }
     c->state = CS_COORD_DRAINING;
 }
@@ -984,7 +988,7 @@ void cs_coord_measures(const struct cs_coord *c, struct cs_coord_measures *m)
         .series_n = c->intervals.series_n,
         .offered_rps = cs_coord_offered_rps(c),
         .window_s = cs_coord_window_s(c),
-        .stopped = c->stopped,
+        .stopped = c->stopped ? c->stop_phase : CS_STOP_NONE,
     };
 }
 

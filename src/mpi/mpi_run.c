@@ -311,8 +311,9 @@ static void on_stop(const struct cs_run_options *opt, struct cs_coord *c, const 
                 (int)cs_stop_signal, c->sc->run.stop_grace_s);
     else
         fprintf(stderr,
-                "\nclustersim: stopping on signal %d: draining for %g s; the results will be marked incomplete\n",
-                (int)cs_stop_signal, c->sc->run.stop_grace_s);
+                "\nclustersim: stopping on signal %d%s: draining for %g s; the results will be marked incomplete\n",
+                (int)cs_stop_signal, now < c->window_start ? " in the warm-up, before anything was measured" : "",
+                c->sc->run.stop_grace_s);
     if (opt->checkpoint) {
         char why[96];
         snprintf(why, sizeof(why), "stopped by signal %d at %.1f s, %s the drain", (int)cs_stop_signal,

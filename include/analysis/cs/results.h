@@ -67,7 +67,7 @@ struct cs_dispatcher_result {
  * beside its nodes' completions and waits (cs_results_add_dispatcher). */
 struct cs_dispatch_report {
     int rank, first_node, nodes;
-    int stopped;
+    int stopped; /* enum cs_stop_phase: CS_STOP_NONE, or where a stop cut this dispatcher's part */
     double offered_rps;
     uint64_t counters[CS_C__COUNT];
     struct cs_histogram latency, dispatch_wait, node_wait;

@@ -167,6 +167,10 @@ struct cs_coord_part {
                        load.utilization is a share of their capacity) */
 };
 
+/* Where a stop (cs_coord_stop) found the run: nothing measured yet, part
+ * of the window measured, or the window whole and its requests draining. */
+enum cs_stop_phase { CS_STOP_NONE, CS_STOP_WARMUP, CS_STOP_WINDOW, CS_STOP_DRAIN };
+
 struct cs_coord {
     const struct cs_scenario *sc;
     struct cs_coord_part part;
@@ -183,6 +187,8 @@ struct cs_coord {
     bool window_noted;        /* a turn has come at or after the window's end */
     uint64_t ended_in_window; /* the window's requests that had ended by then */
     bool paused;              /* the host held the last wait past its end (cs_coord_woke) */
+
+    enum cs_stop_phase stop_phase; /* where cs_coord_stop() found the run */
     int64_t cost_ns, timeout_ns;
     int64_t message_cost_ns; /* dispatch.message_cost_us: per message sent */
     bool cost_hold;          /* dispatch.cost_mode "sleep": costs hold the clock rather than spin */
@@ -303,7 +309,7 @@ struct cs_coord_measures {
     const struct cs_interval_row *series; /* every interval of the run */
     int series_n;
     double offered_rps, window_s;
-    bool stopped;
+    enum cs_stop_phase stopped; /* CS_STOP_NONE, or where the stop that cut the run came */
 };
 void cs_coord_measures(const struct cs_coord *c, struct cs_coord_measures *m);
 
