@@ -69,6 +69,13 @@ bool cs_mpi_due(struct cs_mpi_transport *t, int64_t now);
  * being waited for when ranks outnumber cores. */
 void cs_mpi_wait_quietly(MPI_Request *req);
 
+/* Whether MPI's own blocking calls (communicator and window set-up,
+ * barriers, MPI_Finalize) give up the CPU after each empty poll: on
+ * before and after a run, off during it (start_mpi turns Open MPI's
+ * option off for the runs' looks). Does nothing where the MPI offers no
+ * switch (MPICH). */
+void cs_mpi_yield_idle(bool on);
+
 /* Rank 0's value of an int, on every rank (a quiet broadcast). */
 int cs_mpi_share_int(MPI_Comm comm, int value);
 /* The same for a 64-bit mask. */

@@ -15,6 +15,7 @@
  * gathered to rank 0, which merges them with the other dispatchers' and
  * the relays' reports.
  */
+#include <dlfcn.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -83,6 +84,28 @@ void cs_mpi_wait_quietly(MPI_Request *req)
             return;
         cs_nap(QUIET_BARRIER_NAP_NS);
     }
+}
+
+/* Open MPI's blocking calls poll its transports in a loop, yielding the
+ * CPU after each empty poll only if mpi_yield_when_idle says so, read at
+ * MPI_Init; clustersim sets it off (start_mpi), so that a run's looks for
+ * messages cost no system call. But with ranks beyond the cores, a set-up
+ * call that spins without yielding holds a core for a whole time slice
+ * while the rank it waits for cannot run: 8 ranks on this project's 2-core
+ * VM took 150 ms in MPI_Comm_split_type and 250 ms in
+ * MPI_Win_allocate_shared, both cores busy. So the switch is turned at
+ * run time, through the library's own setter where the library has one
+ * (Open MPI's libopen-pal; looked up, never linked). */
+void cs_mpi_yield_idle(bool on)
+{
+    static bool looked;
+    static bool (*set)(bool);
+    if (!looked) {
+        looked = true;
+        *(void **)&set = dlsym(RTLD_DEFAULT, "opal_progress_set_yield_when_idle");
+    }
+    if (set)
+        (void)set(on);
 }
 
 int cs_mpi_share_int(MPI_Comm comm, int value)
@@ -842,6 +865,7 @@ void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const st
     /* Everybody starts the clock together; each rank keeps its own. */
     quiet_barrier(comm);
     CS_MPI_CHECK(MPI_Barrier(comm));
+    cs_mpi_yield_idle(false); /* the run's looks: no system call each */
     int64_t t0 = cs_now_ns(), cpu0 = cs_cpu_ns();
     int rc = CS_OK, k = sc->dispatch.dispatchers, first = cs_first_node(sc);
     if (rank < cs_plan_ranks(sc, nodes)) {
@@ -860,6 +884,7 @@ void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const st
         fflush(stderr);
         MPI_Abort(comm, 1);
     }
+    cs_mpi_yield_idle(true);
 
     /* Placement and node counters to rank 0, then the nodes' histograms,
      * merged there: two gathers that wait quietly. */

@@ -240,6 +240,7 @@ static void start_mpi(int *argc, char ***argv, int *rank, int *size)
      * never calls MPI. */
     int provided = MPI_THREAD_SINGLE;
     MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+    cs_mpi_yield_idle(true); /* until a run starts (cs_mpi_run) */
     threads_ok = provided >= MPI_THREAD_FUNNELED;
     MPI_Comm_rank(MPI_COMM_WORLD, rank);
     MPI_Comm_size(MPI_COMM_WORLD, size);
