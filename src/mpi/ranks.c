@@ -222,6 +222,7 @@ void cs_ranks_meet(int argc, char **argv)
 {
     plain_transport();
     MPI_Init(&argc, &argv);
+    cs_mpi_yield_idle(true);
     int all[2];
     verdicts((const int[2]){EXIT_USAGE, 0}, all);
     MPI_Finalize();
