@@ -101,6 +101,15 @@ static void a_run_gives_a_well_formed_page_with_its_plots(void **state)
     assert_non_null(strstr(html, "<strong>bottleneck: none</strong>"));
     assert_non_null(strstr(html, "latency (us)"));
     assert_null(strstr(html, "<script"));
+    assert_null(strstr(html, "INCOMPLETE"));
+    free(html);
+    /* Stopped: the verdict says where, escaped, and so does the report. */
+    r.complete = false;
+    snprintf(r.ended, sizeof(r.ended), "stopped by a signal <here>");
+    html = page(&r);
+    assert_well_formed(html);
+    assert_non_null(strstr(html, "</strong> (INCOMPLETE: stopped by a signal &lt;here&gt;)</p>"));
+    assert_non_null(strstr(html, "# INCOMPLETE: stopped by a signal &lt;here&gt;\n"));
     free(html);
     cs_results_free(&r);
 }

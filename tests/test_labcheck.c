@@ -116,6 +116,18 @@ static void a_stopped_run_is_flagged(void **state)
     set(d, "complete", "false");
     set(d, "ended", "\"running: 2 of 6 steps done\"");
     expect(d, 0, 1, "incomplete: the file was written while the run was going (running: 2 of 6 steps done)");
+    /* rank 0's measures alone, rewritten when a rank died */
+    d = doc();
+    set(d, "complete", "false");
+    set(d, "ended", "\"rank 2 on host vm died by 4.1 s; the results stop at the last checkpoint (running: 3)\"");
+    set(d, "requests.completed", "16769");
+    set(d, "requests.in_flight", "12");
+    expect(d, 0, 1, "incomplete: the file was written while the run was going (rank 2 on host vm died");
+    /* A run a signal stopped, whole as far as it went: where it stopped. */
+    d = doc();
+    set(d, "complete", "false");
+    set(d, "ended", "\"stopped by a signal 3.2 s into the 10 s measured window\"");
+    expect(d, 0, 1, "the run was stopped before its end (stopped by a signal 3.2 s into the 10 s measured window)");
 }
 
 static void requests_must_add_up(void **state)

@@ -487,13 +487,17 @@ static void a_stop_in_the_drain_cuts_the_run_only_past_its_grace(void **state)
 
 /* A stop signal in the warm-up, in virtual time: nothing was measured,
  * and the results and the report say so in words, with no number made
- * of nothing (a cost per request of no request, theory -100% off); a
- * stop in the window says how much of it was measured. */
+ * of nothing (a cost per request of no request, theory -100% off); so
+ * does one as the window begins. A stop in the window says how much of
+ * it was measured (cs_coord_stop at a time of the test's choosing, on
+ * the virtual network). */
 static void a_stop_says_where_it_came(void **state)
 {
     (void)state;
     const char *json[] = {"{\"load\":{\"warmup_s\":0.5,\"duration_s\":1}}",
                           "{\"load\":{\"warmup_s\":0,\"duration_s\":1}}"};
+    const char *said[] = {"stopped by a signal in the warm-up: nothing was measured",
+                          "stopped by a signal as the measured window began: nothing was measured"};
     for (int k = 0; k < 2; k++) {
         atomic_store(&cs_stop_signal, SIGINT); /* as the handler sets it: each dispatcher stops after its first turn */
         struct sim_run *x = sim_run(json[k], 2);
@@ -502,21 +506,58 @@ static void a_stop_says_where_it_came(void **state)
         sim_assert_conserved(r);
         assert_false(r->complete);
         char *table = sim_render(cs_results_table, r);
-        if (k == 0) {
-            assert_string_equal(r->ended, "stopped by a signal in the warm-up: nothing was measured");
-            assert_int_equal(r->coord[CS_C_GENERATED], 0);
-            assert_non_null(
-                strstr(table, "\n# INCOMPLETE: stopped by a signal in the warm-up: nothing was measured\n"));
-            assert_non_null(strstr(table, "busy   0.0%   - us per request"));
-            assert_non_null(strstr(table, "(no request measured to compare)"));
-        } else {
-            assert_string_equal(r->ended, "stopped by a signal 0 s into the 1 s measured window");
-            assert_non_null(strstr(table, "\n# INCOMPLETE: stopped by a signal 0 s into the 1 s measured window\n"));
-        }
+        char line[160];
+        snprintf(line, sizeof(line), "\n# INCOMPLETE: %s\n", said[k]);
+        assert_string_equal(r->ended, said[k]);
+        assert_string_equal(cs_results_incomplete_why(r), said[k]);
+        assert_int_equal(r->coord[CS_C_GENERATED], 0);
+        assert_non_null(strstr(table, line));
+        assert_non_null(strstr(table, "busy   0.0%   - us per request"));
+        assert_non_null(strstr(table, "(no request measured to compare)"));
         if (strstr(table, "nan") || strstr(table, "-100.0%"))
             fail_msg("a number of nothing in the report:\n%s", table);
         free(table);
         sim_done(x);
+    }
+    /* 0.3 s into a 1 s window, batched (its message line too), and in the
+     * drain past the grace: each says so. */
+    for (int drain = 0; drain < 2; drain++) {
+        struct cs_vnet s;
+        struct cs_scenario sc;
+        struct cs_coord c;
+        coord_on_vnet(&s, &sc, &c,
+                      "{\"load\":{\"arrival\":\"constant\",\"rate_rps\":100,\"duration_s\":1,\"warmup_s\":0},"
+                      "\"dispatch\":{\"batch\":4},\"run\":{\"stop_grace_s\":0.01}}");
+        while (s.endpoints[0].now < (drain ? 1100 : 300) * CS_NS_PER_MS) {
+            s.endpoints[0].now += CS_NS_PER_MS;
+            assert_true(cs_coord_turn(&c) >= 0);
+        }
+        assert_int_equal(cs_coord_stop_phase(&c, s.endpoints[0].now), drain ? CS_STOP_DRAIN : CS_STOP_WINDOW);
+        cs_coord_stop(&c, s.endpoints[0].now, 10 * CS_NS_PER_MS);
+        for (int turn = 0; turn < 40 && c.state != CS_COORD_DONE; turn++) { /* no node answers */
+            s.endpoints[0].now += CS_NS_PER_MS;
+            assert_true(cs_coord_turn(&c) >= 0);
+        }
+        assert_int_equal(c.state, CS_COORD_DONE);
+        struct cs_coord_measures m;
+        cs_coord_measures(&c, &m);
+        struct cs_results r;
+        assert_int_equal(cs_results_init(&r, 2), CS_OK);
+        struct cs_histogram none;
+        cs_hist_init(&none);
+        cs_results_collect_placed(&r, &sc, &m, &none);
+        cs_results_analyze(&r);
+        assert_false(r.complete);
+        assert_string_equal(r.ended, drain ? "stopped by a signal in the drain: the requests still open when "
+                                             "run.stop_grace_s (0.01 s) ran out count as timed out"
+                                           : "stopped by a signal 0.3 s into the 1 s measured window");
+        char *table = sim_render(cs_results_table, &r);
+        if (strstr(table, "nan"))
+            fail_msg("nan in the report:\n%s", table);
+        free(table);
+        cs_results_free(&r);
+        cs_coord_free(&c);
+        cs_vnet_close(&s);
     }
 }
 

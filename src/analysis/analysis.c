@@ -70,24 +70,36 @@ void cs_results_free(struct cs_results *r)
 }
 
 /* A dispatcher's part cut short by a stop (a signal): the run is
- * incomplete, and "ended" says where the stop came, the first such. */
-static void note_stop(struct cs_results *r, int phase)
+ * incomplete, and "ended" says where the stop came: rank 0's, whose
+ * window the results hold, or else the first other dispatcher's. */
+static void note_stop(struct cs_results *r, int phase, int rank)
 {
     if (phase == CS_STOP_NONE)
         return;
     r->complete = false;
     if (r->ended[0])
         return;
-    if (phase == CS_STOP_WARMUP)
-        snprintf(r->ended, sizeof(r->ended), "stopped by a signal in the warm-up: nothing was measured");
-    else if (phase == CS_STOP_WINDOW)
-        snprintf(r->ended, sizeof(r->ended), "stopped by a signal %.3g s into the %g s measured window", r->window_s,
-                 r->scenario.load.duration_s);
+    const struct cs_scenario *sc = &r->scenario;
+    if (rank != 0)
+        snprintf(r->ended, sizeof(r->ended), "stopped by a signal: dispatcher rank %d was cut short in its %s", rank,
+                 phase == CS_STOP_WARMUP   ? "warm-up"
+                 : phase == CS_STOP_WINDOW ? "measured window"
+                                           : "drain");
+    else if (phase == CS_STOP_WARMUP || (phase == CS_STOP_WINDOW && r->window_s <= 0))
+        snprintf(r->ended, sizeof(r->ended), "stopped by a signal %s: nothing was measured",
+                 phase == CS_STOP_WARMUP ? "in the warm-up" : "as the measured window began");
+    else if (phase == CS_STOP_WINDOW && r->window_s < sc->load.duration_s)
+        snprintf(r->ended, sizeof(r->ended), "stopped by a signal %.1f s into the %g s measured window", r->window_s,
+                 sc->load.duration_s);
+    else if (phase == CS_STOP_WINDOW) /* a coordinator behind its arrivals, at the window's end */
+        snprintf(r->ended, sizeof(r->ended),
+                 "stopped by a signal as the measured window ended, before the coordinator, behind its "
+                 "arrivals, had made them all");
     else
         snprintf(r->ended, sizeof(r->ended),
                  "stopped by a signal in the drain: the requests still open when run.stop_grace_s (%g s) ran out "
                  "count as timed out",
-                 r->scenario.run.stop_grace_s);
+                 sc->run.stop_grace_s);
 }
 
 /* What rank 0's coordinator measured: everything but the other ranks'
@@ -99,7 +111,7 @@ static void collect_coordinator(struct cs_results *r, const struct cs_scenario *
     r->window_s = m->window_s;
     r->complete = true;
     r->ended[0] = '\0';
-    note_stop(r, m->stopped);
+    note_stop(r, m->stopped, 0);
     memcpy(r->coord, m->counters, sizeof(r->coord));
     r->latency = *m->latency;
     r->overload = *m->overload;
@@ -194,7 +206,7 @@ void cs_results_add_dispatcher(struct cs_results *r, const struct cs_dispatch_re
     cs_hist_add(&r->dispatch_wait, &d->dispatch_wait);
     cs_hist_add(&r->queue_wait, &d->node_wait);
     r->offered_rps += d->offered_rps;
-    note_stop(r, d->stopped);
+    note_stop(r, d->stopped, d->rank);
     for (int i = 0; i < d->health_n && r->health_n < CS_HEALTH_EVENTS_MAX; i++)
         r->health[r->health_n++] = d->health[i];
     for (int i = 0; i < d->nodes && d->first_node + i < r->service_nodes; i++) {
@@ -639,6 +651,13 @@ void cs_results_analyze(struct cs_results *r)
         batching_lever(r);
     }
     theory(r);
+}
+
+const char *cs_results_incomplete_why(const struct cs_results *r)
+{
+    if (r->complete)
+        return NULL;
+    return r->ended[0] ? r->ended : "stopped before its end";
 }
 
 bool cs_results_lists_nodes(const struct cs_results *r)

@@ -539,7 +539,7 @@ void cs_results_html(const struct cs_results *r, FILE *out)
     fputs("</strong>", out);
     if (!r->complete) {
         fputs(" (INCOMPLETE: ", out);
-        esc(out, r->ended[0] ? r->ended : "stopped before its end");
+        esc(out, cs_results_incomplete_why(r));
         fputs(")", out);
     }
     fputs("</p><p>", out);

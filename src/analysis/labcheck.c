@@ -92,15 +92,23 @@ static bool in_list(const char *list, const char *name)
 
 /* ---- the general checks ---- */
 
+/* An incomplete file is a checkpoint (written while the run went on,
+ * which then never finished it: "ended" says "running: ...", or the file
+ * holds rank 0's measures alone, requests.in_flight) or the results of a
+ * run a signal stopped ("ended" says where). */
 static void check_complete(struct check *k)
 {
-    if (cJSON_IsFalse(cs_json_at(k->doc, "complete")) && cs_json_str(k->doc, "ended"))
+    if (!cJSON_IsFalse(cs_json_at(k->doc, "complete")))
+        return;
+    const char *ended = cs_json_str(k->doc, "ended");
+    if (ended && (strncmp(ended, "running", 7) == 0 || cs_json_at(k->doc, "requests.in_flight")))
         problem(k,
                 "incomplete: the file was written while the run was going (%s) and the run never finished it: "
                 "run it again to the end",
-                cs_json_str(k->doc, "ended"));
-    else if (cJSON_IsFalse(cs_json_at(k->doc, "complete")))
-        problem(k, "the run was stopped before its end (complete: false): run it again to the end");
+                ended);
+    else
+        problem(k, "the run was stopped before its end (%s): run it again to the end",
+                ended ? ended : "complete: false");
 }
 
 static void check_conservation(struct check *k)

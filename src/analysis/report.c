@@ -540,14 +540,15 @@ static void scaling_lines(const struct cs_results *r, int first, int n, const st
 static void incomplete_line(const struct cs_results *r, FILE *out)
 {
     if (!r->complete)
-        fprintf(out, "# INCOMPLETE: %s\n", r->ended[0] ? r->ended : "stopped before its end");
+        fprintf(out, "# INCOMPLETE: %s\n", cs_results_incomplete_why(r));
 }
 
-/* A per-request cost, or a dash where nothing was measured to divide. */
-static const char *per_request(double v, char *buf, size_t len)
+/* A ratio to 1 or 2 decimals, or a dash where nothing was measured to
+ * divide (a cost per request of no request). */
+static const char *ratio(double v, int decimals, char *buf, size_t len)
 {
     if (isfinite(v))
-        snprintf(buf, len, "%.2f", v);
+        snprintf(buf, len, "%.*f", decimals, v);
     else
         snprintf(buf, len, "-");
     return buf;
@@ -744,7 +745,7 @@ void cs_results_table(const struct cs_results *r, FILE *out)
     char per[32];
     fprintf(out, "%-18s busy %5.1f%%   %s us per request   queue peak %llu\n",
             r->dispatchers > 1 ? "dispatchers (mean)" : "coordinator", 100 * r->coordinator_utilization,
-            per_request(r->coordinator_per_request_us, per, sizeof(per)), (unsigned long long)c[CS_C_PENDING_MAX]);
+            ratio(r->coordinator_per_request_us, 2, per, sizeof(per)), (unsigned long long)c[CS_C_PENDING_MAX]);
     for (int i = 0; r->dispatchers > 1 && i < r->dispatchers; i++) {
         const struct cs_dispatcher_result *d = &r->dispatcher[i];
         fprintf(out, "%-18s rank %-4d generated %-9llu completed %-9llu busy %5.1f%%\n", "", d->rank,
@@ -755,12 +756,14 @@ void cs_results_table(const struct cs_results *r, FILE *out)
         fprintf(out, "%-18s rank %-4d nodes %d-%d  forwarded %-9llu busy %5.1f%%   %s us per request\n",
                 i == 0 ? "relays" : "", x->rank, x->first_node + cs_first_node(sc),
                 x->first_node + cs_first_node(sc) + x->nodes - 1, (unsigned long long)x->counters[CS_R_FORWARDED],
-                100 * x->utilization, per_request(x->per_request_us, per, sizeof(per)));
+                100 * x->utilization, ratio(x->per_request_us, 2, per, sizeof(per)));
     }
+    char each[2][32];
     if (sc->dispatch.batch > 1 || sc->dispatch.message_cost_us > 0)
-        fprintf(out, "%-18s sent %llu (%.1f requests each), took %llu (%.1f replies each)\n", "  messages",
-                (unsigned long long)c[CS_C_MESSAGES_SENT], r->requests_per_message,
-                (unsigned long long)c[CS_C_MESSAGES_RECEIVED], r->replies_per_message);
+        fprintf(out, "%-18s sent %llu (%s requests each), took %llu (%s replies each)\n", "  messages",
+                (unsigned long long)c[CS_C_MESSAGES_SENT], ratio(r->requests_per_message, 1, each[0], sizeof(each[0])),
+                (unsigned long long)c[CS_C_MESSAGES_RECEIVED],
+                ratio(r->replies_per_message, 1, each[1], sizeof(each[1])));
     if (c[CS_C_IDLE_TOKENS] > 0)
         fprintf(out, "%-18s %llu taken (%llu redundant): a node said a server of its was idle (jiq)\n", "  idle tokens",
                 (unsigned long long)c[CS_C_IDLE_TOKENS], (unsigned long long)c[CS_C_IDLE_REDUNDANT]);

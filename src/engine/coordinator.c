@@ -946,22 +946,28 @@ int64_t cs_coord_next_event(const struct cs_coord *c)
     return (double)at < next ? at + 1 : at;
 }
 
+enum cs_stop_phase cs_coord_stop_phase(const struct cs_coord *c, int64_t now)
+{
+    if (c->state != CS_COORD_RUNNING)
+        return CS_STOP_DRAIN;
+    return now < c->window_start ? CS_STOP_WARMUP : CS_STOP_WINDOW;
+}
+
 void cs_coord_stop(struct cs_coord *c, int64_t now, int64_t grace_ns)
 {
     if (c->state == CS_COORD_DONE || c->stop_asked)
         return;
     c->stop_asked = true;
+    c->stop_phase = cs_coord_stop_phase(c, now);
     int64_t deadline = now + grace_ns;
     if (c->state == CS_COORD_RUNNING) {
         c->stopped = true;
-        c->stop_phase = now < c->window_start ? CS_STOP_WARMUP : CS_STOP_WINDOW;
         if (now < c->window_end)
             c->window_end = now > c->window_start ? now : c->window_start;
         c->drain_deadline = deadline;
     } else {
         /* Draining: the window is whole, and the run stays whole unless
          * the grace ends before the drain (cs_coord_turn). */
-        c->stop_phase = CS_STOP_DRAIN;
         if (deadline < c->drain_deadline) {
             c->drain_deadline = deadline;
             c->drain_cut = true;

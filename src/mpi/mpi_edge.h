@@ -70,11 +70,12 @@ bool cs_mpi_due(struct cs_mpi_transport *t, int64_t now);
 void cs_mpi_wait_quietly(MPI_Request *req);
 
 /* Whether MPI's own blocking calls (communicator and window set-up,
- * barriers, MPI_Finalize) give up the CPU after each empty poll: on
- * before and after a run, off during it (start_mpi turns Open MPI's
- * option off for the runs' looks). Does nothing where the MPI offers no
- * switch (MPICH). */
+ * barriers, MPI_Finalize) give up the CPU after each empty poll: on from
+ * MPI_Init, off during a run and the calibration's ping-pong, whose looks
+ * are timed. Nothing changes where the MPI has no such switch (MPICH):
+ * cs_mpi_has_yield_switch() says whether it has (Open MPI's libopen-pal). */
 void cs_mpi_yield_idle(bool on);
+bool cs_mpi_has_yield_switch(void);
 
 /* Rank 0's value of an int, on every rank (a quiet broadcast). */
 int cs_mpi_share_int(MPI_Comm comm, int value);

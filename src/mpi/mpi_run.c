@@ -96,14 +96,26 @@ void cs_mpi_wait_quietly(MPI_Request *req)
  * MPI_Win_allocate_shared, both cores busy. So the switch is turned at
  * run time, through the library's own setter where the library has one
  * (Open MPI's libopen-pal; looked up, never linked). */
-void cs_mpi_yield_idle(bool on)
+typedef bool (*yield_setter)(bool);
+static yield_setter find_yield_setter(void)
 {
     static bool looked;
-    static bool (*set)(bool);
+    static yield_setter set;
     if (!looked) {
         looked = true;
         *(void **)&set = dlsym(RTLD_DEFAULT, "opal_progress_set_yield_when_idle");
     }
+    return set;
+}
+
+bool cs_mpi_has_yield_switch(void)
+{
+    return find_yield_setter() != NULL;
+}
+
+void cs_mpi_yield_idle(bool on)
+{
+    yield_setter set = find_yield_setter();
     if (set)
         (void)set(on);
 }
@@ -326,7 +338,8 @@ bool cs_mpi_rank_died(const void *host, char *why, size_t len)
 static void on_stop(const struct cs_run_options *opt, struct cs_coord *c, const struct cs_host *h)
 {
     int64_t now = cs_now_ns();
-    bool window_over = c->state == CS_COORD_DRAINING;
+    enum cs_stop_phase phase = cs_coord_stop_phase(c, now);
+    bool window_over = phase == CS_STOP_DRAIN;
     if (window_over)
         fprintf(stderr,
                 "\nclustersim: stopping on signal %d: the measured window is over; the drain may go on for "
@@ -335,7 +348,7 @@ static void on_stop(const struct cs_run_options *opt, struct cs_coord *c, const 
     else
         fprintf(stderr,
                 "\nclustersim: stopping on signal %d%s: draining for %g s; the results will be marked incomplete\n",
-                (int)cs_stop_signal, now < c->window_start ? " in the warm-up, before anything was measured" : "",
+                (int)cs_stop_signal, phase == CS_STOP_WARMUP ? " in the warm-up, before anything was measured" : "",
                 c->sc->run.stop_grace_s);
     if (opt->checkpoint) {
         char why[96];
@@ -743,6 +756,7 @@ double cs_mpi_pingpong(MPI_Comm comm, double seconds)
     int rank;
     CS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
     quiet_barrier(comm);
+    cs_mpi_yield_idle(false); /* timed, as a run's looks are */
     struct cs_msg m = {.kind = CS_MSG_REQUEST};
     double rate = 0;
     if (rank == 0) {
@@ -767,6 +781,7 @@ double cs_mpi_pingpong(MPI_Comm comm, double seconds)
             CS_MPI_CHECK(MPI_Send(&m, (int)sizeof(m), MPI_BYTE, 0, CS_MSG_REPLY, comm));
         }
     }
+    cs_mpi_yield_idle(true);
     quiet_barrier(comm);
     return rate;
 }

@@ -195,7 +195,8 @@ void cs_ranks_describe(char *out, size_t len)
 {
     char lib[128];
     cs_mpi_library(lib, sizeof(lib));
-    snprintf(out, len, "%s, %s doorbell", lib, cs_bell_kind);
+    snprintf(out, len, "%s, %s doorbell%s", lib, cs_bell_kind,
+             cs_mpi_has_yield_switch() ? ", yields in MPI's own waits" : "");
 }
 
 /* The first collective of a launch that ends before its run
@@ -235,7 +236,9 @@ static void start_mpi(int *argc, char ***argv, int *rank, int *size)
     /* clustersim waits its own way (doorbells, naps) and never blocks in
      * MPI while a run is going; Open MPI's sched_yield() on every empty
      * poll, which mpirun turns on when ranks outnumber cores, would only
-     * cost the coordinator a system call per look for replies. */
+     * cost the coordinator a system call per look for replies. So it is
+     * off at MPI_Init (an option read there), and cs_mpi_yield_idle turns
+     * it on outside the runs, where MPI's own blocking calls wait. */
     setenv("OMPI_MCA_mpi_yield_when_idle", "0", 1);
     /* FUNNELED: rank 0's checkpoint writer is a thread of its own; it
      * never calls MPI. */

@@ -201,8 +201,10 @@ if [ -n "$victim" ]; then
     kill -TERM "$PID"
     end
     cut=$(jq '.sweep | length' "$TMP/sweep.json" 2>/dev/null || echo 0)
-    check "$TMP/sweep.json" ".complete == false and .sweep_finished == $cut - 1 and $cut >= 2" \
-        "SIGTERM mid-sweep: the step it cut short is not a finished one" '{complete, sweep_finished, n: (.sweep | length)}'
+    check "$TMP/sweep.json" ".complete == false and .sweep_finished == $cut - 1 and $cut >= 2 and
+        (.ended | test(\"^step $cut of 4 stopped by a signal .*: --resume runs it again$\"))" \
+        "SIGTERM mid-sweep: the step it cut short is not a finished one, and ended says which" \
+        '{complete, ended, sweep_finished, n: (.sweep | length)}'
     cs 3 -q --sweep --set 'sweep.rates_rps=[300,400,500,600]' --set load.duration_s=1 --set load.warmup_s=0.1 \
         --json "$TMP/sweep.json" --resume "$TMP/sweep.json"
     check "$TMP/sweep.json" ".complete == true and (.sweep | length) == 4 and .sweep_finished == 4 and

@@ -32,7 +32,8 @@ for sig in TERM INT; do
         continue
     fi
     check_valid_partial() {
-        check "$TMP/stop.json" '.complete == false' "SIG$sig: results marked incomplete"
+        check "$TMP/stop.json" '.complete == false and (.ended | test("^stopped by a signal [0-9.]+ s into the 60 s measured window$"))' \
+            "SIG$sig: results marked incomplete, and ended says where the signal came" '{complete, ended}'
         check "$TMP/stop.json" '.requests.generated == .requests.completed + .requests.rejected + .requests.timed_out + .requests.failed and .requests.lost == 0' \
             "SIG$sig: every request accounted for" '.requests'
         check "$TMP/stop.json" '.requests.completed > 1000 and .duration_s > 1 and .duration_s < 5' \

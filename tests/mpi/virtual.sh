@@ -164,9 +164,10 @@ rc=0
 wait "$pid" || rc=$?
 pkill -P "$guard" sleep 2>/dev/null || true
 check "$TMP/int.json" '.complete == false and .duration_s > 0 and .duration_s < 100000 and .requests.lost == 0 and
+    (.ended | test("^stopped by a signal [0-9.]+ s into the 100000 s measured window$")) and
     .requests.generated == .requests.completed + .requests.rejected + .requests.timed_out + .requests.failed and
     .requests.completed > 0' "Ctrl-C in a virtual run: its results, marked incomplete, every request accounted for" \
-    '{complete, duration_s, requests}'
+    '{complete, ended, duration_s, requests}'
 [ "$rc" -eq 0 ] && grep -q "signal 2 stopped the run in virtual time" "$TMP/err" &&
     ok "Ctrl-C in a virtual run: exit 0, and stderr says so" || bad "Ctrl-C in a virtual run: exit $rc: $(cat "$TMP/err")"
 "$CLUSTERSIM" "${big[@]}" --json "$TMP/term.json" --csv "$TMP/term.csv" >/dev/null 2>"$TMP/err" &

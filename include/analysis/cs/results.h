@@ -249,6 +249,10 @@ int cs_results_node_summary(const struct cs_results *r, struct cs_node_summary *
 /* Whether r lists every node: it has few, or the run asked for all. */
 bool cs_results_lists_nodes(const struct cs_results *r);
 
+/* Why results are incomplete, in words ("ended", or a general phrase
+ * where none was given); NULL when they are complete. */
+const char *cs_results_incomplete_why(const struct cs_results *r);
+
 /* Derive every field below "derived" from the inputs. */
 void cs_results_analyze(struct cs_results *r);
 

@@ -284,6 +284,9 @@ double cs_coord_offered_rps(const struct cs_coord *c);
  * ends before the drain does. */
 void cs_coord_stop(struct cs_coord *c, int64_t now, int64_t grace_ns);
 
+/* Where a stop at now would find the run (cs_coord_stop keeps it). */
+enum cs_stop_phase cs_coord_stop_phase(const struct cs_coord *c, int64_t now);
+
 /* Length of the measured window, seconds: load.duration_s, or less when
  * the run was stopped early. */
 double cs_coord_window_s(const struct cs_coord *c);
