@@ -320,17 +320,26 @@ static void rows_of(const int *n, const double *x, int count, struct cs_sweep_ro
                                         .bottleneck = CS_BOTTLENECK_COORDINATOR};
 }
 
-/* The report of a sweep's rows and analysis (caller frees). */
-static char *sweep_report(const struct cs_sweep_row *rows, int count, const struct cs_scaling *a)
+/* The report of a sweep's rows and analysis (caller frees): complete,
+ * or ended as `ended` says. */
+static char *sweep_report_ended(const struct cs_sweep_row *rows, int count, const struct cs_scaling *a,
+                                const char *ended)
 {
     struct cs_results r;
     assert_int_equal(cs_results_init(&r, rows[count - 1].nodes + 1), CS_OK);
     r.sweep = rows;
     r.sweep_n = count;
     r.scaling = a;
+    r.complete = !ended;
+    snprintf(r.ended, sizeof(r.ended), "%s", ended ? ended : "");
     char *text = sim_render(cs_results_table, &r);
     cs_results_free(&r);
     return text;
+}
+
+static char *sweep_report(const struct cs_sweep_row *rows, int count, const struct cs_scaling *a)
+{
+    return sweep_report_ended(rows, count, a, NULL);
 }
 
 /* A fit to a plateau has a peak (kappa > 0) that the data do not show;
@@ -353,6 +362,14 @@ static void the_curve_is_told_from_the_points_not_the_fit(void **state)
     char *text = sweep_report(rows, 7, &a);
     assert_non_null(strstr(text, "the data show a plateau from 4 nodes, not a decline"));
     assert_non_null(strstr(text, " +- "));
+    assert_null(strstr(text, "INCOMPLETE"));
+    free(text);
+    /* A sweep a signal stopped says so under its first line. */
+    text = sweep_report_ended(rows, 7, &a,
+                              "stopped by a signal after step 7 of 9 (that step whole): --resume runs the rest");
+    if (!strstr(text,
+                "\n# INCOMPLETE: stopped by a signal after step 7 of 9 (that step whole): --resume runs the rest\n"))
+        fail_msg("%s", text);
     free(text);
 
     /* Exact USL points past the peak (sqrt(0.98 / 0.01) = 9.9 nodes). */
