@@ -42,23 +42,25 @@ timed_check "$TMP/retry.json" '.requests.retried_completed >= 0.9 * .nodes[1].co
     "and nearly all of them completed on another node" '[.requests, .nodes[1].counters]'
 timed_check "$TMP/retry.json" '.nodes[1].completed > 1000' '.nodes[1].completed > 200' "the recovered node takes work again" '.nodes[1]'
 
+# (A 3.5 s window, the straggler slow for 2 s of it: 5 s and 3 s measured
+# 37x and 46x below, 1187 ms against 32 and 26, where 3x and 5x are asked.)
 for p in round_robin least_outstanding; do
-    cs 5 -q --set load.duration_s=5 --set load.warmup_s=0 --set load.utilization=0.6 --set load.seed=8 \
-        --set faults='[{"rank":3,"at_s":1,"kind":"slow","factor":10,"for_s":3}]' \
+    cs 5 -q --set load.duration_s=3.5 --set load.warmup_s=0 --set load.utilization=0.6 --set load.seed=8 \
+        --set faults='[{"rank":3,"at_s":1,"kind":"slow","factor":10,"for_s":2}]' \
         --set dispatch.policy=$p --set dispatch.max_pending=1000000 --json "$TMP/slow-$p.json"
     check_valid "$TMP/slow-$p.json"
 done
 rr=$(jq .latency_us.p99 "$TMP/slow-round_robin.json") lo=$(jq .latency_us.p99 "$TMP/slow-least_outstanding.json")
-echo "straggler (x10 for 3 s) p99: round_robin $rr us, least_outstanding $lo us"
+echo "straggler (x10 for 2 s) p99: round_robin $rr us, least_outstanding $lo us"
 timed "$TMP/slow-round_robin.json $TMP/slow-least_outstanding.json" "$rr > 3 * $lo" "$rr > 1.5 * $lo" \
     "a straggler hurts round robin's p99 over 3x more" "p99 round_robin $rr vs least_outstanding $lo"
 
 # Hedging: round robin again, but a request unanswered after 20 ms (about
 # the p99 of the healthy nodes carrying the straggler's share) gets a
-# duplicate on another node. Virtual time gives 1162 ms against 25 ms;
+# duplicate on another node. Virtual time gives 1137 ms against 27 ms;
 # the bound here is 5x, for a busy 2-core machine.
-cs 5 -q --set load.duration_s=5 --set load.warmup_s=0 --set load.utilization=0.6 --set load.seed=8 \
-    --set faults='[{"rank":3,"at_s":1,"kind":"slow","factor":10,"for_s":3}]' \
+cs 5 -q --set load.duration_s=3.5 --set load.warmup_s=0 --set load.utilization=0.6 --set load.seed=8 \
+    --set faults='[{"rank":3,"at_s":1,"kind":"slow","factor":10,"for_s":2}]' \
     --set dispatch.policy=round_robin --set dispatch.max_pending=1000000 --set dispatch.hedge_after_us=20000 \
     --json "$TMP/hedge.json"
 check_valid "$TMP/hedge.json"

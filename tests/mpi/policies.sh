@@ -69,7 +69,7 @@ theory_check rr rr_theory 0.10 0.40 "round_robin: E3/M/1 (G/M/1)" 4 "${policy[@]
 # on average so that pull's round trip between two requests (tens of
 # microseconds here) stays small next to the fast node's 2.5 ms.
 for p in random round_robin power_of_d pull; do
-    cs 4 -q --set load.duration_s="$(dur 2)" --set load.warmup_s=0.5 --set load.utilization=0.8 --set load.seed=6 \
+    cs 4 -q --set load.duration_s="$(dur 1.5)" --set load.warmup_s=0.5 --set load.utilization=0.8 --set load.seed=6 \
         --set nodes.speed='[2,1,0.5]' --set dispatch.policy="$p" --set dispatch.max_pending=1000000 \
         --set service.time.mean_us=5000 \
         --json "$TMP/shoot-$p.json"
