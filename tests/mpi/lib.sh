@@ -306,9 +306,15 @@ theory_check() {
     cs "$np" -q "$@" --json "$TMP/$tag.json"
     check_valid "$TMP/$tag.json"
     # clustersim's own timers: on a host the probe saw run on time, no
-    # rank of this light run wakes 20 ms late.
-    timed_check "$TMP/$tag.json" '.host_pauses.max_ms < 20' '.host_pauses.max_ms < 1000' \
-        "$what: no rank woke 20 ms late" '.host_pauses'
+    # rank of this light run wakes 20 ms late, nor later than 3 ms past
+    # the probe's own worst lateness (a pause of the host that the probe
+    # measured at 19.3 ms, just short of calling the run disturbed, woke
+    # a rank 21.0 ms late in CI; a timer of clustersim's that oversleeps
+    # 20 ms, tests/mutations/10, still fails it beside a quiet probe).
+    local probe_ms
+    probe_ms=$(jq '.max_ms // 0' "$TMP/$tag.json.probe" 2>/dev/null || echo 0)
+    timed_check "$TMP/$tag.json" ".host_pauses.max_ms < ([20, $probe_ms + 3] | max)" '.host_pauses.max_ms < 1000' \
+        "$what: no rank woke 20 ms late (or 3 ms past the host probe)" '.host_pauses'
     guarded "$CLUSTERSIM" --virtual --nodes $((np - 1)) -q --calibration "$calib" "$@" \
         --json "$TMP/$tag-calibrated.json"
     local real virt
