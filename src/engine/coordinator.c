@@ -965,13 +965,11 @@ void cs_coord_stop(struct cs_coord *c, int64_t now, int64_t grace_ns)
         if (now < c->window_end)
             c->window_end = now > c->window_start ? now : c->window_start;
         c->drain_deadline = deadline;
-    } else {
+    } else if (deadline < c->drain_deadline) {
         /* Draining: the window is whole, and the run stays whole unless
          * the grace ends before the drain (cs_coord_turn). */
-        if (deadline < c->drain_deadline) {
-            c->drain_deadline = deadline;
-            c->drain_cut = true;
-        }
+        c->drain_deadline = deadline;
+        c->drain_cut = true;
     }
     c->state = CS_COORD_DRAINING;
 }
