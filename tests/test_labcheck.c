@@ -105,29 +105,31 @@ static void a_sound_run_passes(void **state)
     expect(doc(), 0, 0, NULL);
 }
 
+/* The sound document, marked incomplete, with "ended" when given (JSON). */
+static cJSON *incomplete(const char *ended)
+{
+    cJSON *d = doc();
+    set(d, "complete", "false");
+    if (ended)
+        set(d, "ended", ended);
+    return d;
+}
+
 static void a_stopped_run_is_flagged(void **state)
 {
     (void)state;
-    cJSON *d = doc();
-    set(d, "complete", "false");
-    expect(d, 0, 1, "stopped before its end");
+    expect(incomplete(NULL), 0, 1, "stopped before its end");
     /* A sweep's checkpoint, left by a process that died: said so. */
-    d = doc();
-    set(d, "complete", "false");
-    set(d, "ended", "\"running: 2 of 6 steps done\"");
-    expect(d, 0, 1, "incomplete: the file was written while the run was going (running: 2 of 6 steps done)");
+    expect(incomplete("\"running: 2 of 6 steps done\""), 0, 1,
+           "incomplete: the file was written while the run was going (running: 2 of 6 steps done)");
     /* rank 0's measures alone, rewritten when a rank died */
-    d = doc();
-    set(d, "complete", "false");
-    set(d, "ended", "\"rank 2 on host vm died by 4.1 s; the results stop at the last checkpoint (running: 3)\"");
+    cJSON *d = incomplete("\"rank 2 on host vm died by 4.1 s; the results stop at the last checkpoint (running: 3)\"");
     set(d, "requests.completed", "16769");
     set(d, "requests.in_flight", "12");
     expect(d, 0, 1, "incomplete: the file was written while the run was going (rank 2 on host vm died");
     /* A run a signal stopped, whole as far as it went: where it stopped. */
-    d = doc();
-    set(d, "complete", "false");
-    set(d, "ended", "\"stopped by a signal 3.2 s into the 10 s measured window\"");
-    expect(d, 0, 1, "the run was stopped before its end (stopped by a signal 3.2 s into the 10 s measured window)");
+    expect(incomplete("\"stopped by a signal 3.2 s into the 10 s measured window\""), 0, 1,
+           "the run was stopped before its end (stopped by a signal 3.2 s into the 10 s measured window)");
 }
 
 static void requests_must_add_up(void **state)

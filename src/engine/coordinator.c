@@ -780,7 +780,7 @@ static void expire_outstanding(struct cs_coord *c, int64_t now)
 
 static int shut_down_nodes(struct cs_coord *c)
 {
-    struct cs_msg m = {.kind = CS_MSG_SHUTDOWN, .flags = c->stopped ? CS_SHUTDOWN_EARLY : 0};
+    struct cs_msg m = {.kind = CS_MSG_SHUTDOWN, .flags = c->cut != CS_STOP_NONE ? CS_SHUTDOWN_EARLY : 0};
     for (int i = 0; i < c->nodes; i++) {
         int rc = cs_batcher_send_now(&c->out, c->part.first_rank + i, &m, 1);
         if (rc < 0)
@@ -884,7 +884,8 @@ int cs_coord_turn(struct cs_coord *c)
              * attempt live, queued or waiting to retry): they end
              * unanswered, and the run is cut. Attempts that only timed out
              * already are given up on as without a stop. */
-            c->stopped |= c->drain_cut && cs_coord_outstanding(c) > c->expired_in_flight;
+            if (c->drain_cut && cs_coord_outstanding(c) > c->expired_in_flight)
+                c->cut = CS_STOP_DRAIN;
             expire_outstanding(c, start);
         }
         if (cs_coord_outstanding(c) == 0) {
@@ -958,10 +959,9 @@ void cs_coord_stop(struct cs_coord *c, int64_t now, int64_t grace_ns)
     if (c->state == CS_COORD_DONE || c->stop_asked)
         return;
     c->stop_asked = true;
-    c->stop_phase = cs_coord_stop_phase(c, now);
     int64_t deadline = now + grace_ns;
     if (c->state == CS_COORD_RUNNING) {
-        c->stopped = true;
+        c->cut = cs_coord_stop_phase(c, now);
         if (now < c->window_end)
             c->window_end = now > c->window_start ? now : c->window_start;
         c->drain_deadline = deadline;
@@ -992,7 +992,7 @@ void cs_coord_measures(const struct cs_coord *c, struct cs_coord_measures *m)
         .series_n = c->intervals.series_n,
         .offered_rps = cs_coord_offered_rps(c),
         .window_s = cs_coord_window_s(c),
-        .stopped = c->stopped ? c->stop_phase : CS_STOP_NONE,
+        .stopped = c->cut,
     };
 }
 

@@ -219,18 +219,8 @@ static void plain_transport(void)
     setenv("OMPI_MCA_pml", "ob1", 0);
 }
 
-void cs_ranks_meet(int argc, char **argv)
-{
-    plain_transport();
-    MPI_Init(&argc, &argv);
-    cs_mpi_yield_idle(true);
-    int all[2];
-    verdicts((const int[2]){EXIT_USAGE, 0}, all);
-    MPI_Finalize();
-}
-
-/* MPI for a run on ranks (or ranks sharing jobs): this rank and their
- * count. */
+/* MPI for a run on ranks (or ranks sharing jobs, or meeting to stop):
+ * this rank and their count. */
 static void start_mpi(int *argc, char ***argv, int *rank, int *size)
 {
     /* clustersim waits its own way (doorbells, naps) and never blocks in
@@ -248,6 +238,15 @@ static void start_mpi(int *argc, char ***argv, int *rank, int *size)
     threads_ok = provided >= MPI_THREAD_FUNNELED;
     MPI_Comm_rank(MPI_COMM_WORLD, rank);
     MPI_Comm_size(MPI_COMM_WORLD, size);
+}
+
+void cs_ranks_meet(int argc, char **argv)
+{
+    int rank, size, all[2];
+    plain_transport();
+    start_mpi(&argc, &argv, &rank, &size);
+    verdicts((const int[2]){EXIT_USAGE, 0}, all);
+    MPI_Finalize();
 }
 
 /* ---- jobs shared by a launch's ranks, each handed out as a rank comes

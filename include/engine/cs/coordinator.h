@@ -182,13 +182,12 @@ struct cs_coord {
     int64_t t0, window_start, window_end, drain_deadline;
     uint32_t turn_looks;      /* turn_over's looks, to read the clock at every few only */
     bool stop_asked;          /* cs_coord_stop() was called */
-    bool stopped;             /* it cut the run short: in the window, or the drain at its grace */
+    enum cs_stop_phase cut;   /* where a stop cut the run short (its warm-up or window, or the drain at its
+                                 grace); CS_STOP_NONE: it did not */
     bool drain_cut;           /* called while draining, it moved the drain's deadline sooner */
     bool window_noted;        /* a turn has come at or after the window's end */
     uint64_t ended_in_window; /* the window's requests that had ended by then */
     bool paused;              /* the host held the last wait past its end (cs_coord_woke) */
-
-    enum cs_stop_phase stop_phase; /* where cs_coord_stop() found the run */
     int64_t cost_ns, timeout_ns;
     int64_t message_cost_ns; /* dispatch.message_cost_us: per message sent */
     bool cost_hold;          /* dispatch.cost_mode "sleep": costs hold the clock rather than spin */
@@ -284,7 +283,7 @@ double cs_coord_offered_rps(const struct cs_coord *c);
  * ends before the drain does. */
 void cs_coord_stop(struct cs_coord *c, int64_t now, int64_t grace_ns);
 
-/* Where a stop at now would find the run (cs_coord_stop keeps it). */
+/* Where a stop at now would find the run. */
 enum cs_stop_phase cs_coord_stop_phase(const struct cs_coord *c, int64_t now);
 
 /* Length of the measured window, seconds: load.duration_s, or less when
