@@ -235,6 +235,29 @@ static void the_predicted_knee_counts_node_speed_and_overhead(void **state)
     assert_close(rows[1].throughput_rps, 2 * 1333.3, 0.05); /* two nodes: their capacity, below the ceiling */
 }
 
+/* A coordinator that costs nothing (virtual time without modelled
+ * costs) predicts no knee: the analysis says so in words, and no text
+ * prints an infinite node count. */
+static void a_coordinator_of_no_cost_predicts_no_knee(void **state)
+{
+    (void)state;
+    struct cs_sweep_row rows[3];
+    for (int i = 0; i < 3; i++)
+        rows[i] = (struct cs_sweep_row){.nodes = 1 << i,
+                                        .offered_rps = 700.0 * (1 << i),
+                                        .throughput_rps = 700.0 * (1 << i),
+                                        .node_utilization_mean = 0.7};
+    struct cs_scaling a;
+    cs_scaling_analyze(rows, 3, 1000, &a);
+    assert_int_equal(a.knee_nodes, 0);
+    assert_false(isfinite(a.predicted_knee_nodes));
+    assert_non_null(strstr(a.explanation, "the coordinator measured no cost per request, so nothing predicts a knee"));
+    assert_null(strstr(a.explanation, "inf"));
+    char words[48];
+    assert_string_equal(cs_knee_words(a.predicted_knee_nodes, words, sizeof(words)), "none (no cost per request)");
+    assert_string_equal(cs_knee_words(3.94, words, sizeof(words)), "3.9 nodes");
+}
+
 /* Any step count: a lever sweep's steps, in virtual time. */
 static int lever_step(void *ctx, int index, int count, const struct cs_scenario *step, int nodes,
                       struct cs_sweep_row *row)
@@ -485,6 +508,7 @@ int main(void)
         cmocka_unit_test(the_runner_stops_analyzes_and_refuses),
         cmocka_unit_test(a_saturate_sweep_finds_the_coordinators_knee),
         cmocka_unit_test(the_predicted_knee_counts_node_speed_and_overhead),
+        cmocka_unit_test(a_coordinator_of_no_cost_predicts_no_knee),
         cmocka_unit_test(a_lever_sweep_has_a_knee_per_setting),
         cmocka_unit_test(impossible_lever_sweeps_are_refused_with_the_key),
         cmocka_unit_test(spread_steps_are_taken_last_first_then_largest_first),

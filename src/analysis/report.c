@@ -508,12 +508,13 @@ static void sweep_rows(const struct cs_results *r, int first, int n, const struc
 /* What the analysis a of rows first..first+n-1 says. */
 static void scaling_lines(const struct cs_results *r, int first, int n, const struct cs_scaling *a, FILE *out)
 {
+    char knee[48];
+    cs_knee_words(a->predicted_knee_nodes, knee, sizeof(knee));
     if (a->knee_nodes > 0)
-        fprintf(out, "knee: %d nodes (%s); predicted from the coordinator's cost: %.1f nodes\n", a->knee_nodes,
-                cs_bottleneck_names[a->knee_bottleneck], a->predicted_knee_nodes);
+        fprintf(out, "knee: %d nodes (%s); predicted from the coordinator's cost: %s\n", a->knee_nodes,
+                cs_bottleneck_names[a->knee_bottleneck], knee);
     else
-        fprintf(out, "knee: none in this range; predicted from the coordinator's cost: %.1f nodes\n",
-                a->predicted_knee_nodes);
+        fprintf(out, "knee: none in this range; predicted from the coordinator's cost: %s\n", knee);
     fprintf(out, "USL fit: X1 %.1f req/s, sigma %.4f, kappa %.5f", a->usl_x1, a->usl_sigma, a->usl_kappa);
     if (isfinite(a->usl_kappa_se))
         fprintf(out, " +- %.5f", a->usl_kappa_se);
@@ -573,12 +574,13 @@ static void sweep_table(const struct cs_results *r, FILE *out)
     fprintf(out, "\nthe knee, setting by setting (%s):", lv->key);
     for (int g = 0; g < lv->n; g++) {
         const struct cs_scaling *a = &lv->scaling[g];
+        char knee[48];
+        cs_knee_words(a->predicted_knee_nodes, knee, sizeof(knee));
         if (a->knee_nodes > 0)
-            fprintf(out, "%s %d: %d nodes (predicted %.1f)", g ? ";" : "", lv->value[g], a->knee_nodes,
-                    a->predicted_knee_nodes);
+            fprintf(out, "%s %d: %d nodes (predicted %s)", g ? ";" : "", lv->value[g], a->knee_nodes, knee);
         else
-            fprintf(out, "%s %d: none up to %d nodes (predicted %.1f)", g ? ";" : "", lv->value[g],
-                    r->sweep[lv->first_row[g] + lv->rows[g] - 1].nodes, a->predicted_knee_nodes);
+            fprintf(out, "%s %d: none up to %d nodes (predicted %s)", g ? ";" : "", lv->value[g],
+                    r->sweep[lv->first_row[g] + lv->rows[g] - 1].nodes, knee);
     }
     fputc('\n', out);
 }

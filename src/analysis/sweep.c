@@ -261,6 +261,15 @@ int cs_knee(const int *n, const double *x, int count)
     return 0;
 }
 
+const char *cs_knee_words(double predicted_knee_nodes, char *buf, size_t n)
+{
+    if (isfinite(predicted_knee_nodes))
+        snprintf(buf, n, "%.1f nodes", predicted_knee_nodes);
+    else
+        snprintf(buf, n, "none (no cost per request)");
+    return buf;
+}
+
 void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_rps, struct cs_scaling *out)
 {
     memset(out, 0, sizeof(*out));
@@ -315,6 +324,8 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
     out->predicted_knee_nodes =
         per_req > 0 && node_rps > 0 && isfinite(node_rps) ? out->coordinator_ceiling_rps / node_rps : INFINITY;
 
+    char knee[48];
+    cs_knee_words(out->predicted_knee_nodes, knee, sizeof(knee));
     if (out->knee_nodes > 0) {
         const struct cs_sweep_row *after = NULL;
         for (int i = 0; i < count; i++)
@@ -323,35 +334,40 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
         if (after && after->bottleneck == CS_BOTTLENECK_COORDINATOR)
             snprintf(out->explanation, sizeof(out->explanation),
                      "throughput stops growing at %d nodes: the coordinator is busy %.0f%% of the time at %.2f us per "
-                     "request, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %.1f nodes); a "
+                     "request, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %s); a "
                      "faster coordinator, batching, or more dispatchers would lift the ceiling",
                      out->knee_nodes, 100 * after->coordinator_utilization, per_req, out->coordinator_ceiling_rps,
-                     out->predicted_knee_nodes);
+                     knee);
         else if (after && after->bottleneck == CS_BOTTLENECK_DISPATCHERS)
             snprintf(out->explanation, sizeof(out->explanation),
                      "throughput stops growing at %d nodes: the %d dispatchers are busy %.0f%% of the time at %.2f us "
-                     "per request each, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %.1f "
-                     "nodes); more dispatchers or batching would lift the ceiling",
+                     "per request each, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %s); "
+                     "more dispatchers or batching would lift the ceiling",
                      out->knee_nodes, k, 100 * after->coordinator_utilization, per_req, out->coordinator_ceiling_rps,
-                     out->predicted_knee_nodes);
+                     knee);
         else if (after && after->bottleneck == CS_BOTTLENECK_RELAYS)
             snprintf(out->explanation, sizeof(out->explanation),
                      "throughput stops growing at %d nodes: the %d relay%s busy %.0f%% of the time (the busiest) at "
-                     "%.2f us per request, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %.1f "
-                     "nodes); more relays would lift the ceiling",
+                     "%.2f us per request, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %s); "
+                     "more relays would lift the ceiling",
                      out->knee_nodes, k, k == 1 ? " is" : "s are", 100 * after->coordinator_utilization, per_req,
-                     out->coordinator_ceiling_rps, out->predicted_knee_nodes);
+                     out->coordinator_ceiling_rps, knee);
         else if (after)
             snprintf(out->explanation, sizeof(out->explanation),
                      "throughput stops growing at %d nodes; the step after it reports bottleneck '%s' (coordinator "
                      "busy %.0f%%, nodes busy %.0f%%, service %.2fx requested)",
                      out->knee_nodes, cs_bottleneck_names[after->bottleneck], 100 * after->coordinator_utilization,
                      100 * after->node_utilization_mean, after->service_inflation);
-    } else {
+    } else if (isfinite(out->predicted_knee_nodes)) {
         snprintf(out->explanation, sizeof(out->explanation),
                  "throughput grows with every node up to %d (efficiency %.0f%%); the coordinator's measured cost "
-                 "predicts its knee at %.1f nodes",
-                 count ? n[count - 1] : 0, count ? 100 * out->efficiency[count - 1] : 0, out->predicted_knee_nodes);
+                 "predicts its knee at %s",
+                 count ? n[count - 1] : 0, count ? 100 * out->efficiency[count - 1] : 0, knee);
+    } else {
+        snprintf(out->explanation, sizeof(out->explanation),
+                 "throughput grows with every node up to %d (efficiency %.0f%%); the coordinator measured no cost per "
+                 "request, so nothing predicts a knee",
+                 count ? n[count - 1] : 0, count ? 100 * out->efficiency[count - 1] : 0);
     }
 }
 

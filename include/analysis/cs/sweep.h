@@ -97,6 +97,12 @@ int cs_sweep_check(const struct cs_scenario *sc, int max_nodes, char *err, size_
 int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn fn, void *ctx, struct cs_sweep_row *rows,
                  struct cs_scaling *scaling, struct cs_levers *levers, char *err, size_t errlen);
 
+/* The knee the coordinator's cost predicts, in words: "12.3 nodes", or,
+ * where it is infinite (the coordinator measured no cost per request, as
+ * in virtual time without modelled costs), "none (no cost per request)".
+ * Returns buf. */
+const char *cs_knee_words(double predicted_knee_nodes, char *buf, size_t n);
+
 /* The order in which ranks that run a sweep's steps side by side (a
  * virtual sweep under a launcher) take them, each as it comes free: of
  * the steps 0..n-1 but those in skip (bit i: step i, kept by --resume),
