@@ -1098,6 +1098,22 @@ static void modelled_network_and_node_costs_add_exactly(void **state)
     sim_done(x);
 }
 
+/* A modelled overhead of 20% lengthens every service in virtual time:
+ * that is the model, not a host's CPU, which cannot slow a virtual node;
+ * the nodes, busy 36%, are no bottleneck. */
+static void a_modelled_overhead_is_not_the_host_cpu(void **state)
+{
+    (void)state;
+    struct sim_run *x = sim_run("{\"load\":{\"arrival\":\"constant\",\"rate_rps\":600,\"duration_s\":2,\"warmup_s\":0},"
+                                "\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":1000}},"
+                                "\"model\":{\"node_overhead_us\":200}}",
+                                2);
+    assert_close(x->r.service_inflation, 1.2, 1e-6);
+    assert_int_equal(x->r.bottleneck, CS_BOTTLENECK_NONE);
+    assert_null(strstr(x->r.reason, "host"));
+    sim_done(x);
+}
+
 /* Theory knows the network's round trip (a constant) and a constant
  * overhead on constant service: M/D/1 per node with service 900 + 100 us,
  * plus 2 x 300 us; and a closed loop whose clients think through the
@@ -1228,6 +1244,7 @@ int main(void)
         cmocka_unit_test(deadline_and_hedge_rings_stay_near_what_is_in_flight),
         cmocka_unit_test(retries_without_a_budget_turn_a_spike_into_a_collapse),
         cmocka_unit_test(modelled_network_and_node_costs_add_exactly),
+        cmocka_unit_test(a_modelled_overhead_is_not_the_host_cpu),
         cmocka_unit_test(theory_takes_the_modelled_costs),
         cmocka_unit_test(the_coordinator_pays_its_modelled_costs),
         cmocka_unit_test(a_pulling_node_waits_a_round_trip_for_its_next_request),

@@ -507,7 +507,7 @@ void cs_results_html(const struct cs_results *r, FILE *out)
           out);
     esc(out, sc->name);
     fprintf(out, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>clustersim %s: %s of scenario &quot;", style_sheet,
-            CS_VERSION, r->sweep_n > 0 ? "sweep" : "run");
+            CS_VERSION, cs_results_is_sweep(r) ? "sweep" : "run");
     esc(out, sc->name);
     fputs("&quot;</h1>\n<p class=\"meta\">", out);
     if (sc->description[0]) {
@@ -524,7 +524,7 @@ void cs_results_html(const struct cs_results *r, FILE *out)
 
     bool bad;
     const char *verdict;
-    if (r->sweep_n > 0 && r->scaling) {
+    if (cs_results_is_sweep(r) && r->scaling) {
         bad = r->scaling->knee_nodes > 0;
         verdict = r->scaling->explanation;
     } else {
@@ -532,8 +532,11 @@ void cs_results_html(const struct cs_results *r, FILE *out)
         verdict = r->reason;
     }
     fprintf(out, "<div class=\"verdict%s\"><p><strong>", bad ? " bad" : "");
-    if (r->sweep_n > 0)
-        fputs(r->scaling ? (bad ? "knee found" : "no knee in this range") : "at the highest offered load", out);
+    if (cs_results_is_sweep(r))
+        fputs(r->scaling    ? (bad ? "knee found" : "no knee in this range")
+              : r->complete ? "at the highest offered load"
+                            : "stopped",
+              out);
     else
         fprintf(out, "bottleneck: %s", cs_bottleneck_names[r->bottleneck]);
     fputs("</strong>", out);
@@ -555,7 +558,7 @@ void cs_results_html(const struct cs_results *r, FILE *out)
     esc(out, table ? table : "(out of memory)");
     free(table);
     fputs("</pre>\n<h2>Plots</h2>\n", out);
-    if (r->sweep_n > 0) {
+    if (cs_results_is_sweep(r)) {
         sweep_plots(out, r);
     } else {
         time_series_plots(out, r);

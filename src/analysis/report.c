@@ -398,7 +398,7 @@ char *cs_results_json(const struct cs_results *r)
     }
     node_summary_json(root, r);
 
-    if (r->sweep_n > 0) {
+    if (cs_results_is_sweep(r)) {
         cJSON *sw = cJSON_AddArrayToObject(root, "sweep");
         for (int i = 0; i < r->sweep_n; i++) {
             const struct cs_sweep_row *w = &r->sweep[i];
@@ -703,7 +703,7 @@ static void nodes_table(const struct cs_results *r, FILE *out)
 
 void cs_results_table(const struct cs_results *r, FILE *out)
 {
-    if (r->sweep_n > 0) {
+    if (cs_results_is_sweep(r)) {
         sweep_table(r, out);
         return;
     }

@@ -97,7 +97,9 @@ struct cs_share {
     const double *cost; /* rank 0's, [n]: each job's weight (cs_sweep_order hands out the heaviest first) */
     size_t size;
     void *out;
-    /* CS_OK or a negative CS_E code; rank is the one running it. */
+    /* CS_OK, 1 when a stop signal cut it short (no job is handed out
+     * after it, on any rank; nor after a stop signal here), or a
+     * negative CS_E code; rank is the one running it. */
     int (*job)(void *ctx, int j, int rank, void *out);
     /* Rank 0's main thread, once job j's output is in out (from any
      * rank): a checkpoint of the jobs done so far. */
@@ -107,9 +109,14 @@ struct cs_share {
 /* Every rank of the launch calls it, with rank 0's verdict on the input
  * (status 0: go on; > 0: every rank returns it at once; < 0: every rank
  * returns 0 at once, there is nothing to do). From MPI_Init to
- * MPI_Finalize; without MPI, every job here in turn. Returns 0, the
- * status, or 1 when a job failed (said on stderr by its rank). */
+ * MPI_Finalize; without MPI, every job here in turn. Rank 0 returns 0,
+ * the status, or 1 when a job failed (said on stderr by its rank); once
+ * the jobs ran, it then writes what they gave and calls
+ * cs_ranks_share_end with its exit status, which the other ranks wait
+ * for and return (a launcher that a signal stopped ends the job when a
+ * rank exits: none exits before rank 0 has written). */
 int cs_ranks_share(int argc, char **argv, int status, struct cs_share *s);
+void cs_ranks_share_end(int status);
 
 /* ---- job.c: a run's inputs, sweep and outputs, on rank 0 ---- */
 
@@ -147,7 +154,8 @@ struct cs_sweep_ctx {
 /* A step of a virtual sweep that the launch's ranks share (cs_ranks_share):
  * what the rank that ran it hands rank 0. */
 struct cs_spread_out {
-    int rc; /* CS_OK, or the step failed */
+    int rc;     /* CS_OK, or the step failed */
+    bool whole; /* it ran to its end (a stop signal did not cut it short) */
     struct cs_sweep_row row;
     struct cs_histogram latency;
 };
@@ -191,6 +199,11 @@ int cs_cli_run_sweep(struct cs_sweep_ctx *x, int max_nodes, struct cs_sweep_anal
  * far (done, bit i: x->rows[i] holds step i + 1's row; and the steps
  * --resume keeps), marked incomplete, in r's other fields. */
 void cs_cli_sweep_checkpoint(struct cs_sweep_ctx *x, struct cs_results *r, uint64_t done, int n);
+/* Rank 0, a virtual sweep whose ranks shared its steps, stopped by a
+ * signal before every step was whole: r (no step's own fields) describes
+ * the steps finished (done, as above) and those --resume keeps, marked
+ * incomplete, for the report and the files. Returns their count. */
+int cs_cli_sweep_stopped(struct cs_sweep_ctx *x, struct cs_results *r, uint64_t done, int n);
 /* Rank 0, in a step function: a step kept from --resume; res made ready
  * for a step on ranks ranks; whether the sweep stops after step i of n,
  * run (a stop signal cut it short, or came after its window, and a step
@@ -200,8 +213,9 @@ int cs_cli_step_results(struct cs_sweep_ctx *x, int ranks);
 bool cs_cli_step_stops(const struct cs_sweep_ctx *x, int i, int n);
 void cs_cli_step_done(struct cs_sweep_ctx *x, int i, int n, bool stop, struct cs_sweep_row *row);
 /* Any rank of a virtual sweep whose ranks share the steps: the line of a
- * step it ran. */
-void cs_cli_step_line(const struct cs_sweep_ctx *x, int i, int n, const struct cs_sweep_row *row, int rank);
+ * step it ran; cut (NULL: none) says where a stop signal cut it short. */
+void cs_cli_step_line(const struct cs_sweep_ctx *x, int i, int n, const struct cs_sweep_row *row, int rank,
+                      const char *cut);
 
 /* The report, the results files, and the end of rank 0's run: 0, or 1
  * when a file could not be written. Frees res, the step latencies and

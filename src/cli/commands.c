@@ -205,7 +205,8 @@ static int one_step(void *arg, int i, int n, const struct cs_scenario *step, int
     if (rc == CS_OK) {
         cs_sweep_row_from(res, &sp->out->row);
         sp->out->latency = res->latency;
-        cs_cli_step_line(sp->x, i, n, &sp->out->row, sp->rank);
+        sp->out->whole = res->complete;
+        cs_cli_step_line(sp->x, i, n, &sp->out->row, sp->rank, res->complete ? NULL : res->ended);
     } else {
         fprintf(stderr, "clustersim: rank %d: step %d of the sweep failed: %s\n", sp->rank, i + 1, failure(rc));
     }
@@ -228,7 +229,22 @@ static int spread_job(void *ctx, int j, int rank, void *out)
         fprintf(stderr, "clustersim: rank %d: %s\n", rank, err);
         sp->out->rc = n;
     }
-    return n < 0 ? n : sp->out->rc;
+    if (n < 0 || sp->out->rc != CS_OK)
+        return n < 0 ? n : sp->out->rc;
+    return sp->out->whole ? CS_OK : 1; /* cut short by a stop: no step is handed out after it */
+}
+
+/* Rank 0: results that hold no step's own fields (a checkpoint's, or a
+ * stopped sweep's), for the rows of a virtual sweep whose ranks shared
+ * its steps. */
+static int frame_results(struct cs_results *r, const struct cs_scenario *sc)
+{
+    int rc = cs_results_init(r, cs_first_node(sc) + 1);
+    if (rc == CS_OK) {
+        r->scenario = *sc;
+        cs_virtual_label(r);
+    }
+    return rc;
 }
 
 /* Rank 0's main thread, once step j's output is in: the results files
@@ -241,18 +257,17 @@ static void step_landed(void *ctx, int j)
 {
     struct spread *sp = ctx;
     struct cs_sweep_ctx *x = sp->x;
-    if (sp->outs[j].rc != CS_OK)
+    if (sp->outs[j].rc != CS_OK || !sp->outs[j].whole)
         return;
     x->rows[j] = sp->outs[j].row;
+    x->latency[j] = sp->outs[j].latency;
     sp->landed |= UINT64_C(1) << j;
     if (!x->o->json && !x->o->csv)
         return;
     if (!sp->framed) {
-        if (cs_results_init(&sp->frame, cs_first_node(x->sweep) + 1) != CS_OK)
+        if (frame_results(&sp->frame, x->sweep) != CS_OK)
             return; /* out of memory: no checkpoint, the sweep goes on */
         sp->framed = true;
-        sp->frame.scenario = *x->sweep;
-        cs_virtual_label(&sp->frame);
     }
     cs_cli_sweep_checkpoint(x, &sp->frame, sp->landed, sp->steps);
 }
@@ -260,7 +275,8 @@ static void step_landed(void *ctx, int j)
 /* Every rank: the sweep's steps shared by the launch's ranks (status:
  * rank 0's verdict on the input, as cs_ranks_share takes it; the others
  * pass 0). On rank 0, x->spread then holds what every step gave (but
- * those --resume kept). Returns 0, or an exit status. */
+ * those --resume kept, and those a stop signal cut short or left not
+ * run: spread_stopped). Returns 0, or an exit status. */
 static int spread_sweep(struct cs_sweep_ctx *x, int argc, char **argv, int status)
 {
     static struct spread sp;
@@ -278,6 +294,11 @@ static int spread_sweep(struct cs_sweep_ctx *x, int argc, char **argv, int statu
         status = 1;
     }
     sp.outs = out;
+    x->steps = sp.steps;
+    /* A stop signal (Ctrl-C, a time limit), which the launcher relays to
+     * every rank, cuts the steps under way short in virtual time, and no
+     * step starts after it: rank 0 writes the steps finished. */
+    cs_catch_stop_signals(false);
     struct cs_share share = {sp.steps, x->kept, sp.cost, sizeof(*out), out, spread_job, step_landed, &sp};
     status = cs_ranks_share(argc, argv, status, &share);
     if (sp.framed)
@@ -287,6 +308,21 @@ static int spread_sweep(struct cs_sweep_ctx *x, int argc, char **argv, int statu
     else
         free(out);
     return status;
+}
+
+/* Rank 0, after a shared sweep: whether a stop signal left steps not
+ * whole (cut short, or not run), and in *whole those that are. */
+static bool spread_stopped(const struct cs_sweep_ctx *x, uint64_t *whole)
+{
+    bool stopped = false;
+    *whole = 0;
+    for (int i = 0; i < x->steps; i++) {
+        if (x->spread[i].whole)
+            *whole |= UINT64_C(1) << i;
+        else if (!(x->kept >> i & 1))
+            stopped = true;
+    }
+    return stopped;
 }
 
 /* Does the run ask for the virtual engine (--virtual, or run.engine in
@@ -405,7 +441,7 @@ static int check_memory(const struct cs_options *o, const struct cs_scenario *sc
  * sweep's steps (each is deterministic by seed: the rows are the ones a
  * single process makes); a single run is rank 0's, and the other ranks
  * have nothing to do. */
-int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int env_rank, int env_size)
+static int run_virtual(const struct cs_options *o, int argc, char **argv, int env_rank, int env_size)
 {
     char err[CS_ERRBUF], *text = NULL;
     static struct cs_scenario sc;
@@ -464,9 +500,8 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
                 env_size - 1, env_size == 2 ? "" : "s");
     /* A stop signal (Ctrl-C, a time limit) ends the run (a sweep: after
      * the step under way) in virtual time, with its results written,
-     * marked incomplete; a second Ctrl-C ends the process. Not when the
-     * launch's ranks share a sweep: each checkpoint stands, and a killed
-     * sweep resumes from it. */
+     * marked incomplete; a second Ctrl-C ends the process. (When the
+     * launch's ranks share a sweep, spread_sweep catches them.) */
     if (!spread)
         cs_catch_stop_signals(env_rank < 0); /* a launcher relays a second, and kills a drain that takes too long */
     char started[32];
@@ -490,7 +525,13 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
         }
         if (!step_latency)
             return 1;
-        nrows = cs_cli_run_sweep(&x, sc.run.nodes, &an, virtual_step);
+        uint64_t whole;
+        if (x.spread && spread_stopped(&x, &whole)) {
+            rc = frame_results(&res, &sc);
+            nrows = rc == CS_OK ? cs_cli_sweep_stopped(&x, &res, whole, x.steps) : rc;
+        } else {
+            nrows = cs_cli_run_sweep(&x, sc.run.nodes, &an, virtual_step);
+        }
         free(x.spread);
         rc = nrows < 0 ? nrows : CS_OK;
     } else {
@@ -515,11 +556,12 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
                 "\nclustersim: signal %d came after the measured window, and the drain ended in time: the "
                 "results are whole\n",
                 (int)cs_stop_signal);
-    else if (cs_stop_signal && res.sweep_n > 0)
+    else if (cs_stop_signal && res.sweep_steps > 0)
         fprintf(stderr,
                 "\nclustersim: signal %d stopped the sweep in virtual time, %d of its %d steps finished: the "
-                "results are marked incomplete, and --resume goes on from them\n",
-                (int)cs_stop_signal, res.sweep_finished, res.sweep_steps);
+                "results are marked incomplete%s\n",
+                (int)cs_stop_signal, res.sweep_finished, res.sweep_steps,
+                res.sweep_finished > 0 ? ", and --resume goes on from them" : "");
     else if (cs_stop_signal)
         fprintf(stderr,
                 "\nclustersim: signal %d stopped the run in virtual time: the results are marked incomplete (%s)\n",
@@ -527,4 +569,11 @@ int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int en
     snprintf(res.started_utc, sizeof(res.started_utc), "%s", started);
     snprintf(res.command, sizeof(res.command), "%s", command);
     return cs_cli_finish(o, &z, &res, rows, nrows, step_latency);
+}
+
+int cs_cli_run_virtual(const struct cs_options *o, int argc, char **argv, int env_rank, int env_size)
+{
+    int status = run_virtual(o, argc, argv, env_rank, env_size);
+    cs_ranks_share_end(status); /* rank 0 has written: the ranks that shared a sweep may end */
+    return status;
 }

@@ -225,7 +225,7 @@ static char *render(void (*fn)(const struct cs_results *, FILE *), const struct 
  * a sweep as a block of its own (gnuplot's "index"). */
 static void write_percentiles(const struct cs_results *r, FILE *out)
 {
-    if (r->sweep_n == 0) {
+    if (!cs_results_is_sweep(r)) {
         cs_hist_write_percentiles(out, &r->latency, 1e3, 5);
         return;
     }
@@ -351,6 +351,24 @@ void cs_cli_sweep_checkpoint(struct cs_sweep_ctx *x, struct cs_results *r, uint6
     *r = keep;
 }
 
+int cs_cli_sweep_stopped(struct cs_sweep_ctx *x, struct cs_results *r, uint64_t done, int n)
+{
+    int k = finished_rows(x, done, x->rows, x->latency);
+    describe_sweep(x, r, x->rows, k, k, x->latency, n, NULL);
+    r->complete = false;
+    if (k == 0)
+        snprintf(r->ended, sizeof(r->ended),
+                 "stopped by a signal before any of its %d steps finished (those under way were cut short): nothing "
+                 "to resume",
+                 n);
+    else
+        snprintf(r->ended, sizeof(r->ended),
+                 "stopped by a signal with %d of %d steps finished (those under way were cut short): --resume runs "
+                 "the rest",
+                 k, n);
+    return k;
+}
+
 /* A step's line on stderr (unless --quiet); kept says whence, and rank
  * (>= 0) which rank ran it when a virtual sweep's ranks share the steps. */
 static void step_line(const struct cs_sweep_ctx *x, int i, int n, const struct cs_sweep_row *row, bool kept, int rank)
@@ -364,9 +382,14 @@ static void step_line(const struct cs_sweep_ctx *x, int i, int n, const struct c
                 kept ? " (kept from " : "", kept ? x->o->resume : "", kept ? ")" : "", by);
 }
 
-void cs_cli_step_line(const struct cs_sweep_ctx *x, int i, int n, const struct cs_sweep_row *row, int rank)
+void cs_cli_step_line(const struct cs_sweep_ctx *x, int i, int n, const struct cs_sweep_row *row, int rank,
+                      const char *cut)
 {
-    step_line(x, i, n, row, false, rank);
+    if (!cut)
+        step_line(x, i, n, row, false, rank);
+    else if (!x->o->quiet)
+        fprintf(stderr, "  step %d/%d: %d node%s, %s (rank %d): --resume runs it again\n", i + 1, n, row->nodes,
+                row->nodes == 1 ? "" : "s", cut, rank);
 }
 
 bool cs_cli_step_stops(const struct cs_sweep_ctx *x, int i, int n)

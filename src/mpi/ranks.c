@@ -7,7 +7,9 @@
  */
 #include <mpi.h>
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,10 +264,15 @@ struct job_queue {
     const int *order;
     int n;
     _Atomic int next;
+    _Atomic bool stopped; /* a job was cut short by a stop (on any rank): none is handed out after it */
 };
 
+/* The next job, -1 when none is left, or once a stop signal came (here,
+ * or to the rank whose job it cut short). */
 static int take_job(struct job_queue *q)
 {
+    if (atomic_load(&q->stopped) || cs_stop_signal)
+        return -1;
     int k = atomic_fetch_add(&q->next, 1);
     return k < q->n ? q->order[k] : -1;
 }
@@ -296,7 +303,10 @@ static void *run_own(void *arg)
 {
     struct own_jobs *w = arg;
     for (int j = w->first; j >= 0; j = w->more ? take_job(w->q) : -1) {
-        w->failed |= w->s->job(w->s->ctx, j, 0, (char *)w->s->out + (size_t)j * w->s->size) != CS_OK;
+        int rc = w->s->job(w->s->ctx, j, 0, (char *)w->s->out + (size_t)j * w->s->size);
+        w->failed |= rc < 0;
+        if (rc > 0)
+            atomic_store(&w->q->stopped, true);
         atomic_fetch_or(&w->done, UINT64_C(1) << j);
     }
     return NULL;
@@ -314,10 +324,12 @@ static void own_landed(struct own_jobs *w)
 }
 
 /* What a rank sends back with a job's output: which job, and whether it
- * failed. */
+ * failed, or a stop cut it short. */
 struct job_done {
-    int job, failed;
+    int job, failed, stopped;
 };
+/* The output follows it in one message, on the alignment malloc gives. */
+#define DONE_HEAD ((sizeof(struct job_done) + alignof(max_align_t) - 1) / alignof(max_align_t) * alignof(max_align_t))
 
 /* Rank 0: hand one job to each other rank, run its own (in a thread of
  * its own, which calls no MPI, where the MPI allows one: FUNNELED), and
@@ -338,7 +350,7 @@ static int share_from_rank0(struct cs_share *s, struct job_queue *q, int size)
         own.more = size == 1;
         run_own(&own);
     }
-    size_t len = sizeof(struct job_done) + s->size;
+    size_t len = DONE_HEAD + s->size;
     char *in = busy > 0 ? malloc(len) : NULL;
     if (busy > 0 && !in) {
         fprintf(stderr, "clustersim: out of memory\n");
@@ -357,8 +369,10 @@ static int share_from_rank0(struct cs_share *s, struct job_queue *q, int size)
         MPI_Recv(in, (int)len, MPI_BYTE, st.MPI_SOURCE, TAG_DONE, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         struct job_done d;
         memcpy(&d, in, sizeof(d));
-        memcpy((char *)s->out + (size_t)d.job * s->size, in + sizeof(d), s->size);
+        memcpy((char *)s->out + (size_t)d.job * s->size, in + DONE_HEAD, s->size);
         failed |= d.failed;
+        if (d.stopped)
+            atomic_store(&q->stopped, true);
         int j = take_job(q);
         MPI_Send(&j, 1, MPI_INT, st.MPI_SOURCE, TAG_JOB, MPI_COMM_WORLD);
         busy -= j < 0;
@@ -369,18 +383,15 @@ static int share_from_rank0(struct cs_share *s, struct job_queue *q, int size)
     if (threaded)
         pthread_join(thread, NULL);
     own_landed(&own);
-    failed |= own.failed;
-    for (int r = 1; r < size; r++)
-        MPI_Send(&failed, 1, MPI_INT, r, TAG_VERDICT, MPI_COMM_WORLD);
-    return failed;
+    return failed | own.failed;
 }
 
 /* Every other rank: run the jobs rank 0 hands out, sending each output
- * back, until it says there are none left; then learn whether any job
- * (on any rank) failed. */
+ * back, until it says there are none left; then wait for rank 0's exit
+ * status (cs_ranks_share_end). */
 static int share_to_rank0(struct cs_share *s, int rank)
 {
-    size_t len = sizeof(struct job_done) + s->size;
+    size_t len = DONE_HEAD + s->size;
     char *out = malloc(len);
     if (!out) {
         fprintf(stderr, "clustersim: rank %d: out of memory\n", rank);
@@ -393,7 +404,8 @@ static int share_to_rank0(struct cs_share *s, int rank)
         wait_napping(&req);
         if (j < 0)
             break;
-        struct job_done d = {j, s->job(s->ctx, j, rank, out + sizeof(d)) != CS_OK};
+        int rc = s->job(s->ctx, j, rank, out + DONE_HEAD);
+        struct job_done d = {j, rc<0, rc> 0};
         memcpy(out, &d, sizeof(d));
         /* (an output of tens of KB goes when rank 0 takes it: a blocking
          * send would spin until then) */
@@ -401,11 +413,15 @@ static int share_to_rank0(struct cs_share *s, int rank)
         wait_napping(&req);
     }
     free(out);
-    int failed;
-    MPI_Irecv(&failed, 1, MPI_INT, 0, TAG_VERDICT, MPI_COMM_WORLD, &req);
+    int status;
+    MPI_Irecv(&status, 1, MPI_INT, 0, TAG_VERDICT, MPI_COMM_WORLD, &req);
     wait_napping(&req);
-    return failed;
+    return status;
 }
+
+/* Rank 0, between the jobs and cs_ranks_share_end: the launch's size (0:
+ * nothing to end). */
+static int share_open;
 
 int cs_ranks_share(int argc, char **argv, int status, struct cs_share *s)
 {
@@ -418,16 +434,26 @@ int cs_ranks_share(int argc, char **argv, int status, struct cs_share *s)
         MPI_Finalize();
         return all[0];
     }
-    int failed;
     if (rank == 0) {
         int order[CS_SWEEP_MAX];
         struct job_queue q = {.order = order, .n = cs_sweep_order(s->cost, s->n, s->skip, order)};
-        failed = share_from_rank0(s, &q, size);
-    } else {
-        failed = share_to_rank0(s, rank);
+        int failed = share_from_rank0(s, &q, size);
+        share_open = size; /* the others wait until rank 0 has written (cs_ranks_share_end) */
+        return failed ? 1 : 0;
     }
+    int rank0s = share_to_rank0(s, rank);
     MPI_Finalize();
-    return failed ? 1 : 0;
+    return rank0s;
+}
+
+void cs_ranks_share_end(int status)
+{
+    if (share_open == 0)
+        return;
+    for (int r = 1; r < share_open; r++)
+        MPI_Send(&status, 1, MPI_INT, r, TAG_VERDICT, MPI_COMM_WORLD);
+    share_open = 0;
+    MPI_Finalize();
 }
 
 int cs_ranks_main(const struct cs_options *o, int argc, char **argv)

@@ -463,6 +463,7 @@ static int collect(struct vrun *v, struct cs_results *r)
     struct cs_coord_measures m;
     cs_coord_measures(&v->coords[0], &m);
     cs_results_collect_placed(r, v->sc, &m, &v->service);
+    r->scenario.run.engine = CS_ENGINE_VIRTUAL; /* (a test's scenario may not say so) */
     for (int k = 1; k < v->dispatchers; k++) {
         cs_coord_measures(&v->coords[k], &m);
         cs_dispatch_report_fill(d, k, &m);

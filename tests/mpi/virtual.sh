@@ -294,6 +294,41 @@ else
     bad "no checkpoint of a shared sweep cut mid-way: $(jq -c '{complete, ended, sweep_finished, s: [.sweep[]?.step]}' \
         "$TMP/sh.json" 2>&1)"
 fi
+# A shared sweep stopped by a Ctrl-C (SIGINT to the launcher, which
+# relays a SIGTERM to every rank, here about a second later) once a step
+# is in: the steps under way are cut short in virtual time and no step
+# starts after them; the ranks wait until rank 0 has written the steps
+# finished (before, the launch died at once, saying nothing), and
+# --resume runs the rest (the same file as a checkpoint, above). With
+# mpirun's own odls_base_sigkill_timeout (1 s, where these tests set 0),
+# as a user has it. (Steps of about a second each.)
+stopped=(--virtual --nodes 390 --sweep --set 'sweep.nodes=[300,310,320,330,340,350,360,370,380,390]'
+    --set load.duration_s=20 --set load.warmup_s=0.1)
+env -u OMPI_MCA_odls_base_sigkill_timeout "${LAUNCH[@]}" "$CLUSTERSIM" "${stopped[@]}" --json "$TMP/st.json" \
+    --csv "$TMP/st.csv" >/dev/null 2>"$TMP/st.err" &
+job=$!
+for _ in $(seq 1500); do
+    jq -e '.sweep_finished >= 1' "$TMP/st.json" >/dev/null 2>&1 && break
+    sleep 0.02
+done
+kill -INT "$job" 2>/dev/null || true
+for _ in $(seq 300); do kill -0 "$job" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$job" 2>/dev/null; then
+    # shellcheck disable=SC2046 # one pid a word
+    kill -9 $(descendants "$job") "$job" 2>/dev/null || true
+    bad "HANG: a shared sweep still running 30 s after a Ctrl-C"
+fi
+wait "$job" 2>/dev/null || true
+if jq -e '.complete == false and .sweep_finished == (.sweep | length) and (.sweep | length) < 10 and
+    (.ended | test("^stopped by a signal with [0-9]+ of 10 steps finished \\(those under way were cut short\\): --resume runs the rest$")) and
+    all(.sweep[]; .nodes == 290 + 10 * .step)' "$TMP/st.json" >/dev/null &&
+    [ "$(($(wc -l <"$TMP/st.csv") - 1))" = "$(jq '.sweep | length' "$TMP/st.json")" ] &&
+    grep -q "^clustersim: signal 15 stopped the sweep in virtual time, [0-9]* of its 10 steps finished" "$TMP/st.err" &&
+    grep -q "^  step [0-9]*/10: [0-9]* nodes, stopped by a signal .* (rank [01]): --resume runs it again$" "$TMP/st.err"; then
+    ok "a Ctrl-C to a shared sweep: the steps under way cut short, the finished ones written: $(jq -c '[.sweep[].step]' "$TMP/st.json")"
+else
+    bad "a Ctrl-C to a shared sweep: $(jq -c '{complete, ended, sweep_finished, s: [.sweep[]?.step]}' "$TMP/st.json" 2>&1) $(tail -c 600 "$TMP/st.err")"
+fi
 # A mistake is said once, by rank 0, and every rank exits 2.
 EXPECT_RC=2 cs 2 "${lever[@]}" --set 'sweep.nodes=[50,100,800]'
 [ "$RC" -eq 2 ] && [ "$(grep -c '^clustersim: ' "$TMP/err")" -eq 1 ] && ok "a bad spread sweep: one line, exit 2" ||

@@ -249,6 +249,13 @@ int cs_results_node_summary(const struct cs_results *r, struct cs_node_summary *
 /* Whether r lists every node: it has few, or the run asked for all. */
 bool cs_results_lists_nodes(const struct cs_results *r);
 
+/* Results of a sweep (the fields of its rows), not of one run: also a
+ * sweep stopped before any step finished, which has no row. */
+static inline bool cs_results_is_sweep(const struct cs_results *r)
+{
+    return r->sweep_n > 0 || r->sweep_scenario != NULL;
+}
+
 /* Why results are incomplete, in words ("ended", or a general phrase
  * where none was given); NULL when they are complete. */
 const char *cs_results_incomplete_why(const struct cs_results *r);
