@@ -93,20 +93,25 @@ grep -q '^throughput ' clustersim-scenarios-*_0.out && ok "the report is in the 
     bad "no report in the job log: $(head -c 300 clustersim-scenarios-*_0.out)"
 
 # A virtual sweep on the allocation (jobs/virtual-sweep.sbatch, shortened),
-# killed outright (SIGKILL to every process of the job) once its
-# checkpoint holds 3 steps, and submitted again under the same CS_RUN_ID:
-# its 2 ranks share the steps (both run some), it resumes from the steps
-# they finished (any of them: they end out of order), and its results are
-# those of the same script on one rank, outside SLURM, row for row.
-# (Steps of about one size, so that 3 are done well before the end.)
+# stopped as by its time limit's warning (SIGTERM to the batch shell,
+# passed on to the ranks) once its checkpoint holds a step, and submitted
+# again under the same CS_RUN_ID: its 2 ranks share the steps (both run
+# some), cut the steps under way short and write the steps finished; it
+# resumes from them (any of them: they end out of order), and its results
+# are those of the same script on one rank, outside SLURM, row for row.
+# (A sweep killed outright leaves its checkpoint instead: mpi_virtual.)
+# (Steps of about one size and a third of a second each, so that the stop
+# comes well before the end.)
 vk=(--nodes 390 --set 'sweep.dispatchers=[1]' --set 'sweep.nodes=[300,310,320,330,340,350,360,370,380,390]'
-    --set load.duration_s=2 --set load.warmup_s=0.1)
+    --set load.duration_s=6 --set load.warmup_s=0.1)
 f=$CS_RESULTS/virtual-sweep-vkill.json
-id=$(CS_RUN_ID=vkill killed_when "$f" '.sweep_finished >= 3' --ntasks=2 "$ROOT/jobs/virtual-sweep.sbatch" "${vk[@]}")
+id=$(CS_RUN_ID=vkill stopped_when "$f" '.sweep_finished >= 1' --ntasks=2 "$ROOT/jobs/virtual-sweep.sbatch" "${vk[@]}")
 kept=$(jq '.sweep_finished' "$f" 2>/dev/null || echo 0)
-jq -e '.complete == false' "$f" >/dev/null 2>&1 && [ "$kept" -ge 3 ] && [ "$kept" -lt 10 ] &&
-    ok "virtual-sweep.sbatch killed mid-way left its $kept finished steps: $(jq -c '[.sweep[].step]' "$f")" ||
-    bad "killed virtual sweep job: $(jq -c '{complete, ended, s: [.sweep[]?.step]}' "$f" 2>&1)"
+jq -e '.complete == false and (.ended | startswith("stopped by a signal with "))' "$f" >/dev/null 2>&1 &&
+    [ "$kept" -ge 1 ] && [ "$kept" -lt 10 ] &&
+    grep -q "^  step [0-9]*/10: [0-9]* nodes, stopped by a signal .*: --resume runs it again$" "clustersim-virtual-sweep-$id.out" &&
+    ok "virtual-sweep.sbatch stopped mid-way wrote the steps it had finished ($kept): $(jq -c '[.sweep[].step]' "$f")" ||
+    bad "stopped virtual sweep job: $(jq -c '{complete, ended, s: [.sweep[]?.step]}' "$f" 2>&1) $(tail -5 "clustersim-virtual-sweep-$id.out" 2>&1)"
 if again=$(CS_RUN_ID=vkill sbatch_wait --ntasks=2 "$ROOT/jobs/virtual-sweep.sbatch" "${vk[@]}") &&
     CS_RUN_ID=one-rank CS_LAUNCHER=mpirun CS_JOB_NP=1 bash "$ROOT/jobs/virtual-sweep.sbatch" "${vk[@]}" \
         >one-rank.out 2>&1; then

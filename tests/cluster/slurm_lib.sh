@@ -67,7 +67,17 @@ sbatch_wait() {
 # killed outright once FILE holds the condition (at most 60 s): SIGKILL
 # to the batch shell and every process of the job, a lost host. Prints
 # the job id once the job is gone.
-killed_when() {
+killed_when() { ended_when --full --signal=KILL "$@"; }
+
+# stopped_when FILE 'jq condition' ARGS...: the same, stopped instead as
+# by its time limit's warning (#SBATCH --signal=B:TERM@60): SIGTERM to
+# the batch shell, which asks the ranks to stop (jobs/lib.sh).
+stopped_when() { ended_when --signal=TERM --batch "$@"; }
+
+# ended_when SCANCEL_OPTION... FILE 'jq condition' ARGS...: the two above.
+ended_when() {
+    local how=()
+    while [[ "$1" == --* ]]; do how+=("$1"); shift; done
     local file=$1 cond=$2 id
     shift 2
     id=$(sbatch --parsable "$@") || return 1
@@ -75,7 +85,7 @@ killed_when() {
         jq -e "$cond" "$file" >/dev/null 2>&1 && break
         sleep 0.1
     done
-    scancel --full --signal=KILL "$id"
+    scancel "${how[@]}" "$id"
     wait_job "$id" 60
     echo "$id"
 }
