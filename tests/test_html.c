@@ -188,7 +188,22 @@ static void a_sweep_gives_its_curves_and_each_steps_spectrum(void **state)
     assert_non_null(strstr(html, ">3900 req/s offered<"));
     free(html);
     free(lat);
+
+    /* A sweep whose ranks shared its steps, stopped before any finished:
+     * still a sweep's page, saying so, with nothing to plot. */
     r.sweep = NULL;
+    r.sweep_n = 0;
+    r.sweep_latency = NULL;
+    r.sweep_scenario = &sc;
+    r.complete = false;
+    snprintf(r.ended, sizeof(r.ended), "stopped by a signal before any of its 6 steps finished");
+    html = page(&r);
+    assert_well_formed(html);
+    assert_non_null(strstr(html, "sweep of scenario &quot;knee&quot;"));
+    assert_non_null(strstr(html, "<strong>stopped</strong> (INCOMPLETE: stopped by a signal before any"));
+    assert_non_null(strstr(html, "No step finished: nothing to plot."));
+    assert_int_equal(count(html, "<svg "), 0);
+    free(html);
     cs_results_free(&r);
 }
 

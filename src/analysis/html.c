@@ -386,6 +386,10 @@ static void spectrum_plot(FILE *out, const struct cs_histogram *const *h, char n
 static void sweep_plots(FILE *out, const struct cs_results *r)
 {
     int n = r->sweep_n;
+    if (n == 0) { /* a sweep stopped before any step finished */
+        fputs("<p>No step finished: nothing to plot.</p>\n", out);
+        return;
+    }
     double nodes[CS_SWEEP_MAX], offered[CS_SWEEP_MAX], x[CS_SWEEP_MAX], p50[CS_SWEEP_MAX], p99[CS_SWEEP_MAX];
     double coord[CS_SWEEP_MAX], busy[CS_SWEEP_MAX], ideal[CS_SWEEP_MAX];
     for (int i = 0; i < n; i++) {
