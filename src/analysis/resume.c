@@ -134,8 +134,6 @@ int cs_resume_check(struct cs_resume *rs, const cJSON *doc, const char *path, co
         snprintf(err, errlen, "--resume '%s': %s", path, why);
     } else if (!(finished >= 0 && finished <= rows && finished == floor(finished))) {
         snprintf(err, errlen, "--resume '%s': 'sweep_finished' must be a whole number of its %d rows", path, rows);
-    } else if (finished == 0) {
-        snprintf(err, errlen, "--resume '%s': no finished step in it: run the sweep from its start", path);
     } else if (place_rows(rs, file_rows, (int)finished, &last, why, sizeof(why)) != CS_OK) {
         snprintf(err, errlen, "--resume '%s': %s", path, why);
     } else {

@@ -147,6 +147,7 @@ struct cs_sweep_ctx {
     struct cs_sweep_row *rows;       /* rank 0: the rows of the steps done */
     struct cs_checkpoint checkpoint; /* rank 0: where, and a failure said once */
     struct cs_spread_out *spread;    /* a virtual sweep whose ranks ran its steps: what each gave */
+    uint64_t spread_whole;           /* and the steps they finished whole (bit i: step i + 1) */
     cs_sweep_step_fn step;           /* the engine's step (cs_cli_run_sweep) */
     int steps;                       /* the plan's steps */
 };
@@ -155,7 +156,8 @@ struct cs_sweep_ctx {
  * what the rank that ran it hands rank 0. */
 struct cs_spread_out {
     int rc;     /* CS_OK, or the step failed */
-    bool whole; /* it ran to its end (a stop signal did not cut it short) */
+    bool whole; /* it ran to its end */
+    bool cut;   /* a stop signal cut it short (neither: a stop came first, and it did not run) */
     struct cs_sweep_row row;
     struct cs_histogram latency;
 };
@@ -199,11 +201,13 @@ int cs_cli_run_sweep(struct cs_sweep_ctx *x, int max_nodes, struct cs_sweep_anal
  * far (done, bit i: x->rows[i] holds step i + 1's row; and the steps
  * --resume keeps), marked incomplete, in r's other fields. */
 void cs_cli_sweep_checkpoint(struct cs_sweep_ctx *x, struct cs_results *r, uint64_t done, int n);
-/* Rank 0, a virtual sweep whose ranks shared its steps, stopped by a
- * signal before every step was whole: r (no step's own fields) describes
- * the steps finished (done, as above) and those --resume keeps, marked
- * incomplete, for the report and the files. Returns their count. */
-int cs_cli_sweep_stopped(struct cs_sweep_ctx *x, struct cs_results *r, uint64_t done, int n);
+/* Rank 0, a virtual sweep whose ranks shared its steps: whether a stop
+ * signal left some not whole (cut short, or not run); and then r (no
+ * step's own fields) describing the steps finished and those --resume
+ * keeps, marked incomplete, for the report and the files (returns their
+ * count). */
+bool cs_cli_spread_stopped(const struct cs_sweep_ctx *x);
+int cs_cli_sweep_stopped(struct cs_sweep_ctx *x, struct cs_results *r);
 /* Rank 0, in a step function: a step kept from --resume; res made ready
  * for a step on ranks ranks; whether the sweep stops after step i of n,
  * run (a stop signal cut it short, or came after its window, and a step

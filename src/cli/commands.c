@@ -139,9 +139,8 @@ static int virtual_step(void *arg, int i, int n, const struct cs_scenario *step,
         cs_cli_step_kept(x, i, n, row);
         return 0;
     }
-    if (x->spread) {
+    if (x->spread) { /* (its latency is in place: step_landed) */
         *row = x->spread[i].row;
-        x->latency[i] = x->spread[i].latency;
         return 0;
     }
     int rc = cs_cli_step_results(x, cs_plan_ranks(step, nodes));
@@ -206,6 +205,7 @@ static int one_step(void *arg, int i, int n, const struct cs_scenario *step, int
         cs_sweep_row_from(res, &sp->out->row);
         sp->out->latency = res->latency;
         sp->out->whole = res->complete;
+        sp->out->cut = !res->complete;
         cs_cli_step_line(sp->x, i, n, &sp->out->row, sp->rank, res->complete ? NULL : res->ended);
     } else {
         fprintf(stderr, "clustersim: rank %d: step %d of the sweep failed: %s\n", sp->rank, i + 1, failure(rc));
@@ -223,6 +223,9 @@ static int spread_job(void *ctx, int j, int rank, void *out)
     sp->rank = rank;
     sp->out = out;
     sp->out->rc = CS_OK;
+    sp->out->whole = sp->out->cut = false;
+    if (cs_stop_signal) /* (it came after the job was handed out): not begun */
+        return 1;
     int n =
         cs_sweep_run(sp->x->sweep, sp->x->sweep->run.nodes, one_step, sp, sp->scratch, NULL, NULL, err, sizeof(err));
     if (n < 0 && sp->out->rc == CS_OK) { /* the plan itself: weigh_step found it fine on every rank */
@@ -231,7 +234,7 @@ static int spread_job(void *ctx, int j, int rank, void *out)
     }
     if (n < 0 || sp->out->rc != CS_OK)
         return n < 0 ? n : sp->out->rc;
-    return sp->out->whole ? CS_OK : 1; /* cut short by a stop: no step is handed out after it */
+    return sp->out->cut ? 1 : CS_OK; /* cut short by a stop: no step is handed out after it */
 }
 
 /* Rank 0: results that hold no step's own fields (a checkpoint's, or a
@@ -276,7 +279,7 @@ static void step_landed(void *ctx, int j)
  * rank 0's verdict on the input, as cs_ranks_share takes it; the others
  * pass 0). On rank 0, x->spread then holds what every step gave (but
  * those --resume kept, and those a stop signal cut short or left not
- * run: spread_stopped). Returns 0, or an exit status. */
+ * run: cs_cli_spread_stopped). Returns 0, or an exit status. */
 static int spread_sweep(struct cs_sweep_ctx *x, int argc, char **argv, int status)
 {
     static struct spread sp;
@@ -303,26 +306,13 @@ static int spread_sweep(struct cs_sweep_ctx *x, int argc, char **argv, int statu
     status = cs_ranks_share(argc, argv, status, &share);
     if (sp.framed)
         cs_results_free(&sp.frame);
-    if (status == 0 && x->rank == 0)
+    if (status == 0 && x->rank == 0) {
         x->spread = out;
-    else
+        x->spread_whole = sp.landed;
+    } else {
         free(out);
-    return status;
-}
-
-/* Rank 0, after a shared sweep: whether a stop signal left steps not
- * whole (cut short, or not run), and in *whole those that are. */
-static bool spread_stopped(const struct cs_sweep_ctx *x, uint64_t *whole)
-{
-    bool stopped = false;
-    *whole = 0;
-    for (int i = 0; i < x->steps; i++) {
-        if (x->spread[i].whole)
-            *whole |= UINT64_C(1) << i;
-        else if (!(x->kept >> i & 1))
-            stopped = true;
     }
-    return stopped;
+    return status;
 }
 
 /* Does the run ask for the virtual engine (--virtual, or run.engine in
@@ -525,10 +515,12 @@ static int run_virtual(const struct cs_options *o, int argc, char **argv, int en
         }
         if (!step_latency)
             return 1;
-        uint64_t whole;
-        if (x.spread && spread_stopped(&x, &whole)) {
+        if (x.spread && cs_cli_spread_stopped(&x)) {
+            if (x.res_ready) /* the last step's, cut short: the results hold no step's own fields */
+                cs_results_free(&res);
+            x.res_ready = false;
             rc = frame_results(&res, &sc);
-            nrows = rc == CS_OK ? cs_cli_sweep_stopped(&x, &res, whole, x.steps) : rc;
+            nrows = rc == CS_OK ? cs_cli_sweep_stopped(&x, &res) : rc;
         } else {
             nrows = cs_cli_run_sweep(&x, sc.run.nodes, &an, virtual_step);
         }
@@ -551,17 +543,20 @@ static int run_virtual(const struct cs_options *o, int argc, char **argv, int en
         fprintf(stderr, "clustersim: the virtual run failed: %s\n", failure(rc));
         return 1;
     }
+    /* (a sweep the ranks shared may have stopped at another rank's signal) */
+    char sig[32] = "a signal to another rank";
+    if (cs_stop_signal)
+        snprintf(sig, sizeof(sig), "signal %d", (int)cs_stop_signal);
     if (cs_stop_signal && res.complete)
         fprintf(stderr,
                 "\nclustersim: signal %d came after the measured window, and the drain ended in time: the "
                 "results are whole\n",
                 (int)cs_stop_signal);
-    else if (cs_stop_signal && res.sweep_steps > 0)
+    else if ((cs_stop_signal || !res.complete) && res.sweep_steps > 0)
         fprintf(stderr,
-                "\nclustersim: signal %d stopped the sweep in virtual time, %d of its %d steps finished: the "
-                "results are marked incomplete%s\n",
-                (int)cs_stop_signal, res.sweep_finished, res.sweep_steps,
-                res.sweep_finished > 0 ? ", and --resume goes on from them" : "");
+                "\nclustersim: %s stopped the sweep in virtual time, %d of its %d steps finished: the results are "
+                "marked incomplete, and --resume goes on from them\n",
+                sig, res.sweep_finished, res.sweep_steps);
     else if (cs_stop_signal)
         fprintf(stderr,
                 "\nclustersim: signal %d stopped the run in virtual time: the results are marked incomplete (%s)\n",

@@ -174,6 +174,8 @@ int cs_cli_prepare_run(const struct cs_options *o, const char *text, int size, s
     }
     if (rc == CS_OK && o->resume)
         rc = cs_resume_load(&z->resume, o->resume, &sc, size - first, err, errlen);
+    if (rc == CS_OK && o->resume && z->resume.kept == 0) /* (a sweep stopped in its first steps) */
+        fprintf(stderr, "clustersim: --resume '%s': nothing in it to keep: the sweep runs from its start\n", o->resume);
     if (rc == CS_OK && cs_cli_is_sweep(o, &sc) && o->timeseries) {
         snprintf(err, errlen, "--timeseries '%s': a time series is for single runs, not sweeps", o->timeseries);
         rc = CS_E_INVALID;
@@ -291,6 +293,19 @@ static void describe_sweep(const struct cs_sweep_ctx *x, struct cs_results *r, c
     r->levers = an && an->levers.n > 0 ? &an->levers : NULL;
 }
 
+/* r describes the steps of a sweep of n that finished (done, as in
+ * finished_rows, and those --resume keeps) with their rows in rows (and
+ * their latency in lat, or NULL), without fits, marked incomplete: how
+ * many rows. */
+static int describe_finished(const struct cs_sweep_ctx *x, struct cs_results *r, uint64_t done,
+                             struct cs_sweep_row *rows, struct cs_histogram *lat, int n)
+{
+    int k = finished_rows(x, done, rows, lat);
+    describe_sweep(x, r, rows, k, k, lat, n, NULL);
+    r->complete = false;
+    return k;
+}
+
 /* Rank 0, the sweep over after n rows: res describes them, beside the
  * last step's full results. A sweep resumed from a file whose finished
  * steps are not the first ones (a shared virtual sweep's checkpoint) and
@@ -307,8 +322,7 @@ static int sweep_results(struct cs_sweep_ctx *x, int n, const struct cs_sweep_an
         describe_sweep(x, x->res, x->rows, n, n - cut, x->latency, x->steps, an);
     } else {
         uint64_t run = (UINT64_C(1) << (n - cut)) - 1; /* n < 64 here */
-        k = finished_rows(x, run & ~x->kept, x->rows, x->latency);
-        describe_sweep(x, x->res, x->rows, k, k, x->latency, x->steps, NULL);
+        k = describe_finished(x, x->res, run & ~x->kept, x->rows, x->latency, x->steps);
     }
     /* A signal in a step: the top-level fields are that step's, and say
      * where it came. */
@@ -342,30 +356,38 @@ static int sweep_results(struct cs_sweep_ctx *x, int n, const struct cs_sweep_an
 void cs_cli_sweep_checkpoint(struct cs_sweep_ctx *x, struct cs_results *r, uint64_t done, int n)
 {
     static struct cs_sweep_row rows[CS_SWEEP_MAX];
-    int k = finished_rows(x, done, rows, NULL);
     struct cs_results keep = *r;
-    describe_sweep(x, r, rows, k, k, NULL, n, NULL);
-    r->complete = false;
+    int k = describe_finished(x, r, done, rows, NULL, n);
     snprintf(r->ended, sizeof(r->ended), "running: %d of %d steps done", k, n);
     cs_checkpoint_write(&x->checkpoint, r, rows, k);
     *r = keep;
 }
 
-int cs_cli_sweep_stopped(struct cs_sweep_ctx *x, struct cs_results *r, uint64_t done, int n)
+bool cs_cli_spread_stopped(const struct cs_sweep_ctx *x)
 {
-    int k = finished_rows(x, done, x->rows, x->latency);
-    describe_sweep(x, r, x->rows, k, k, x->latency, n, NULL);
-    r->complete = false;
+    uint64_t all = x->steps < 64 ? (UINT64_C(1) << x->steps) - 1 : ~UINT64_C(0);
+    return ((x->spread_whole | x->kept) & all) != all;
+}
+
+int cs_cli_sweep_stopped(struct cs_sweep_ctx *x, struct cs_results *r)
+{
+    int n = x->steps, cut = 0;
+    for (int i = 0; i < n; i++)
+        cut += x->spread[i].cut;
+    int k = describe_finished(x, r, x->spread_whole, x->rows, x->latency, n);
+    char also[48] = "";
+    if (cut > 0)
+        snprintf(also, sizeof(also), " and %d cut short", cut);
     if (k == 0)
         snprintf(r->ended, sizeof(r->ended),
-                 "stopped by a signal before any of its %d steps finished (those under way were cut short): nothing "
-                 "to resume",
-                 n);
+                 "stopped by a signal before any of its %d steps finished%s: --resume "
+                 "runs them all",
+                 n, also);
     else
         snprintf(r->ended, sizeof(r->ended),
-                 "stopped by a signal with %d of %d steps finished (those under way were cut short): --resume runs "
-                 "the rest",
-                 k, n);
+                 "stopped by a signal with %d of %d steps finished%s: --resume runs the "
+                 "rest",
+                 k, n, also);
     return k;
 }
 

@@ -6,7 +6,6 @@
 
 #include "cli.h"
 #include "cs/common.h"
-#include "cs/stop.h"
 
 void cs_ranks_describe(char *out, size_t len)
 {
@@ -54,12 +53,12 @@ int cs_ranks_share(int argc, char **argv, int status, struct cs_share *s)
     if (status != 0 || cs_cli_rank_by_env() > 0) /* no MPI: the first rank runs them all */
         return status < 0 ? 0 : status;
     int failed = 0;
-    for (int j = 0; j < s->n && !cs_stop_signal; j++)
+    for (int j = 0; j < s->n; j++)
         if (!(s->skip >> j & 1)) {
             int rc = s->job(s->ctx, j, 0, (char *)s->out + (size_t)j * s->size);
             failed |= rc < 0;
             s->landed(s->ctx, j);
-            if (rc > 0) /* cut short by a stop */
+            if (rc > 0) /* a stop: no job after it */
                 break;
         }
     return failed ? 1 : 0;

@@ -299,13 +299,28 @@ struct own_jobs {
     uint64_t landed;       /* the main thread's: those it has told s->landed of */
 };
 
+/* What a rank sends back with a job's output: which job, and whether it
+ * failed, or a stop cut it short. */
+struct job_done {
+    int job, failed, stopped;
+};
+/* The output follows it in one message, on the alignment malloc gives. */
+#define DONE_HEAD ((sizeof(struct job_done) + alignof(max_align_t) - 1) / alignof(max_align_t) * alignof(max_align_t))
+
+/* Job j on this rank, its output into out: how it went. */
+static struct job_done run_job(const struct cs_share *s, int j, int rank, void *out)
+{
+    int rc = s->job(s->ctx, j, rank, out);
+    return (struct job_done){j, rc<0, rc> 0};
+}
+
 static void *run_own(void *arg)
 {
     struct own_jobs *w = arg;
     for (int j = w->first; j >= 0; j = w->more ? take_job(w->q) : -1) {
-        int rc = w->s->job(w->s->ctx, j, 0, (char *)w->s->out + (size_t)j * w->s->size);
-        w->failed |= rc < 0;
-        if (rc > 0)
+        struct job_done d = run_job(w->s, j, 0, (char *)w->s->out + (size_t)j * w->s->size);
+        w->failed |= d.failed;
+        if (d.stopped)
             atomic_store(&w->q->stopped, true);
         atomic_fetch_or(&w->done, UINT64_C(1) << j);
     }
@@ -323,18 +338,11 @@ static void own_landed(struct own_jobs *w)
             w->s->landed(w->s->ctx, j);
 }
 
-/* What a rank sends back with a job's output: which job, and whether it
- * failed, or a stop cut it short. */
-struct job_done {
-    int job, failed, stopped;
-};
-/* The output follows it in one message, on the alignment malloc gives. */
-#define DONE_HEAD ((sizeof(struct job_done) + alignof(max_align_t) - 1) / alignof(max_align_t) * alignof(max_align_t))
-
 /* Rank 0: hand one job to each other rank, run its own (in a thread of
  * its own, which calls no MPI, where the MPI allows one: FUNNELED), and
  * hand the next job to each rank that sends an output back, until none
- * is left; then tell every rank whether any job failed. */
+ * is left (or a stop came): whether any job failed. The other ranks then
+ * wait for rank 0's exit status (cs_ranks_share_end). */
 static int share_from_rank0(struct cs_share *s, struct job_queue *q, int size)
 {
     struct own_jobs own = {.s = s, .q = q, .first = take_job(q), .more = true};
@@ -404,8 +412,7 @@ static int share_to_rank0(struct cs_share *s, int rank)
         wait_napping(&req);
         if (j < 0)
             break;
-        int rc = s->job(s->ctx, j, rank, out + DONE_HEAD);
-        struct job_done d = {j, rc<0, rc> 0};
+        struct job_done d = run_job(s, j, rank, out + DONE_HEAD);
         memcpy(out, &d, sizeof(d));
         /* (an output of tens of KB goes when rank 0 takes it: a blocking
          * send would spin until then) */

@@ -188,14 +188,14 @@ fi
 
 # The resume files of the fuzz corpus (a 3-step sweep on 4 virtual
 # nodes, cut after 2; the same complete; the same broken in one way each):
-# the good ones resume or find nothing to do, every bad one is refused
-# with one line and exit 2.
+# the good ones resume, or find nothing to do, or (no rows) run from the
+# start; every bad one is refused with one line and exit 2.
 version=$("$CLUSTERSIM" --version | awk '{ print $2 }')
 small=(--virtual --nodes 4 --sweep --set load.duration_s=0.2 --set load.warmup_s=0.05 -q)
 for f in "$ROOT"/tests/fuzz/corpus/resume/*.json; do
     name=$(basename "$f")
     want=2
-    case $name in partial.json | complete.json) want=0 ;; esac
+    case $name in partial.json | complete.json | no-rows.json) want=0 ;; esac
     # this build's version (but in the file that is about the version)
     [ "$name" = other-version.json ] || jq --arg v "$version" '.version = $v' "$f" >"$TMP/$name"
     [ "$name" != other-version.json ] || cp "$f" "$TMP/$name"
@@ -251,11 +251,19 @@ cmp -s "$TMP/lever1.csv" "$TMP/lever2.csv" &&
 # More ranks than steps: those left without one wait (napping) and end
 # with the others; the rows are one process's.
 few=(--virtual --nodes 100 --sweep --set 'sweep.nodes=[50,100]' --set load.duration_s=0.05 --set load.warmup_s=0.01)
-v "${few[@]}" -q --csv "$TMP/few1.csv"
+v "${few[@]}" -q --csv "$TMP/few1.csv" --json "$TMP/few1.json"
 cs 4 "${few[@]}" --csv "$TMP/few4.csv"
 cmp -s "$TMP/few1.csv" "$TMP/few4.csv" && [ "$(grep -c '^  step ' "$TMP/err")" -eq 2 ] &&
     ok "a 2-step virtual sweep on 4 ranks: each step once, the rows of one process" ||
     bad "2 steps on 4 ranks: $(grep '^  step' "$TMP/err") $(diff "$TMP/few1.csv" "$TMP/few4.csv" | head -4)"
+# A sweep's file with no step finished (one stopped in its first steps)
+# resumes from the start, as the job scripts resume any sweep's file.
+jq '.complete = false | .ended = "stopped by a signal before any of its 2 steps finished" | .sweep = [] |
+    .sweep_finished = 0' "$TMP/few1.json" >"$TMP/few0.json"
+v "${few[@]}" -q --csv "$TMP/few0.csv" --resume "$TMP/few0.json"
+cmp -s "$TMP/few1.csv" "$TMP/few0.csv" && grep -q "^clustersim: --resume '.*few0.json': nothing in it to keep: the sweep runs from its start$" "$TMP/err" &&
+    ok "--resume of a sweep with no step finished runs it from its start, and says so" ||
+    bad "--resume of a file with no step finished: $RC $(cat "$TMP/err") $(diff "$TMP/few1.csv" "$TMP/few0.csv" | head -4)"
 # A shared sweep killed (kill -9, the launcher and every rank) once its
 # checkpoint holds 3 steps, and resumed on 2 ranks: rank 0 writes the
 # results files again as each step's output comes in, from any rank in any
@@ -319,8 +327,11 @@ if kill -0 "$job" 2>/dev/null; then
     bad "HANG: a shared sweep still running 30 s after a Ctrl-C"
 fi
 wait "$job" 2>/dev/null || true
+if grep -qE 'Sanitizer|runtime error' "$TMP/st.err"; then
+    bad "a sanitizer report from the stopped shared sweep: $(grep -m3 -E 'Sanitizer|runtime error|#[0-9]' "$TMP/st.err")"
+fi
 if jq -e '.complete == false and .sweep_finished == (.sweep | length) and (.sweep | length) < 10 and
-    (.ended | test("^stopped by a signal with [0-9]+ of 10 steps finished \\(those under way were cut short\\): --resume runs the rest$")) and
+    (.ended | test("^stopped by a signal with [0-9]+ of 10 steps finished and [12] cut short: --resume runs the rest$")) and
     all(.sweep[]; .nodes == 290 + 10 * .step)' "$TMP/st.json" >/dev/null &&
     [ "$(($(wc -l <"$TMP/st.csv") - 1))" = "$(jq '.sweep | length' "$TMP/st.json")" ] &&
     grep -q "^clustersim: signal 15 stopped the sweep in virtual time, [0-9]* of its 10 steps finished" "$TMP/st.err" &&
