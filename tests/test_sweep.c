@@ -159,6 +159,17 @@ static int stop_after_three(void *ctx, int index, int count, const struct cs_sce
     return index == 2;
 }
 
+static char *sweep_report(const struct cs_sweep_row *rows, int count, const struct cs_scaling *a);
+
+/* A signal that cut the fourth step short in its warm-up: nothing measured. */
+static int cut_the_fourth(void *ctx, int index, int count, const struct cs_scenario *step, int nodes,
+                          struct cs_sweep_row *row)
+{
+    (void)ctx, (void)count, (void)step;
+    *row = (struct cs_sweep_row){.nodes = nodes, .throughput_rps = index == 3 ? 0 : 100.0 * nodes};
+    return index == 3 ? 2 : 0;
+}
+
 /* The runner: a stop ends the sweep after its step, a sweep over offered
  * load has no scaling curve, a plan that does not fit runs nothing. */
 static void the_runner_stops_analyzes_and_refuses(void **state)
@@ -172,6 +183,20 @@ static void the_runner_stops_analyzes_and_refuses(void **state)
     assert_int_equal(cs_sweep_run(&sc, 5, stop_after_three, NULL, rows, &a, NULL, err, sizeof(err)), 3);
     assert_int_equal(a.n, 3);
     assert_int_equal(rows[2].nodes, 3);
+    /* A step cut short stays, last, and the analysis leaves it out: no
+     * decline to 0 req/s, no knee, and no efficiency in its row. */
+    assert_int_equal(cs_sweep_run(&sc, 5, cut_the_fourth, NULL, rows, &a, NULL, err, sizeof(err)), 4);
+    assert_int_equal(a.n, 3);
+    assert_int_equal(a.knee_nodes, 0);
+    assert_int_equal(a.curve, CS_CURVE_GROWS);
+    assert_int_equal(rows[3].step, 4);
+    char *text = sweep_report(rows, 4, &a);
+    if (!strstr(text, "\n     4 "))
+        fail_msg("%s", text);
+    assert_non_null(strstr(text, "      -  none\n"));
+    assert_null(strstr(text, "decline"));
+    assert_null(strstr(text, "inf"));
+    free(text);
     sim_scenario(&sc, "{\"sweep\":{\"rates_rps\":[100,200]}}");
     assert_int_equal(cs_sweep_run(&sc, 4, stop_after_three, NULL, rows, &a, NULL, err, sizeof(err)), 2);
     assert_int_equal(a.n, 0);

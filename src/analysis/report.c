@@ -118,15 +118,14 @@ static cJSON *analysis_json(const struct cs_scaling *a)
  * lever), and the row's index in it; NULL when there is none. */
 static const struct cs_scaling *row_scaling(const struct cs_results *r, int i, int *j)
 {
+    const struct cs_scaling *a = r->levers ? NULL : r->scaling;
     *j = i;
-    if (!r->levers)
-        return r->scaling;
-    for (int g = 0; g < r->levers->n; g++)
+    for (int g = 0; r->levers && g < r->levers->n; g++)
         if (i >= r->levers->first_row[g] && i < r->levers->first_row[g] + r->levers->rows[g]) {
             *j = i - r->levers->first_row[g];
-            return &r->levers->scaling[g];
+            a = &r->levers->scaling[g];
         }
-    return NULL;
+    return a && *j < a->n ? a : NULL; /* (a step a signal cut short is not in the analysis) */
 }
 
 /* A sweep row's fields in the JSON, in order: written here, read back by
@@ -497,7 +496,7 @@ static void sweep_rows(const struct cs_results *r, int first, int n, const struc
     for (int i = 0; i < n; i++) {
         const struct cs_sweep_row *w = &r->sweep[first + i];
         char eff[16] = "-";
-        if (a)
+        if (a && i < a->n) /* (a step a signal cut short is not in the analysis) */
             snprintf(eff, sizeof(eff), "%.0f%%", 100 * a->efficiency[i]);
         fprintf(out, "%6d %12.1f %14.1f %10.1f %10.1f %7.1f%% %7.1f%% %7s  %s\n", w->nodes, w->offered_rps,
                 w->throughput_rps, w->p50_us, w->p99_us, 100 * w->coordinator_utilization,
@@ -519,17 +518,18 @@ static void scaling_lines(const struct cs_results *r, int first, int n, const st
     if (isfinite(a->usl_kappa_se))
         fprintf(out, " +- %.5f", a->usl_kappa_se);
     fprintf(out, ", R^2 %.3f", a->usl_r2);
-    const struct cs_sweep_row *last = &r->sweep[first + n - 1];
+    const struct cs_sweep_row *last = &r->sweep[first + (a->n > 0 ? a->n : n) - 1];
+    char peak[96] = ""; /* (none where the fit has no peak: kappa 0) */
+    if (a->curve == CS_CURVE_DECLINES && isfinite(a->usl_peak_nodes))
+        snprintf(peak, sizeof(peak), " (the fit's peak: %.1f nodes)", a->usl_peak_nodes);
+    else if (isfinite(a->usl_peak_nodes))
+        snprintf(peak, sizeof(peak), ": the fit's peak at %.1f nodes is the model's, not a measurement",
+                 a->usl_peak_nodes);
     if (a->curve == CS_CURVE_DECLINES)
-        fprintf(out,
-                "; the data show a decline, to %.0f req/s at %d nodes: more nodes make it slower (the fit's peak: "
-                "%.1f nodes)\n",
-                last->throughput_rps, last->nodes, a->usl_peak_nodes);
+        fprintf(out, "; the data show a decline, to %.0f req/s at %d nodes: more nodes make it slower%s\n",
+                last->throughput_rps, last->nodes, peak);
     else if (a->curve == CS_CURVE_PLATEAU)
-        fprintf(out,
-                "; the data show a plateau from %d nodes, not a decline: the fit's peak at %.1f nodes is the "
-                "model's, not a measurement\n",
-                a->knee_nodes, a->usl_peak_nodes);
+        fprintf(out, "; the data show a plateau from %d nodes, not a decline%s\n", a->knee_nodes, peak);
     else
         fputc('\n', out);
     fprintf(out, "Amdahl fit: serial fraction %.4f, R^2 %.3f\n", a->amdahl_serial, a->amdahl_r2);

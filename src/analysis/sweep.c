@@ -456,9 +456,10 @@ int cs_sweep_check(const struct cs_scenario *sc, int max_nodes, char *err, size_
 
 /* One node sweep (one setting of a lever) into rows, as steps index.. of
  * count in all (0: its own); its row count, or a negative CS_E code.
- * *stopped is set when fn asked to stop. */
+ * *stopped is set to what fn returned when it asked to stop (2: its last
+ * step was cut short). */
 static int run_steps(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn fn, void *ctx,
-                     struct cs_sweep_row *rows, int index, int count, bool *stopped, char *err, size_t errlen)
+                     struct cs_sweep_row *rows, int index, int count, int *stopped, char *err, size_t errlen)
 {
     struct cs_sweep_step steps[CS_SWEEP_MAX];
     int n = cs_sweep_plan(sc, max_nodes, steps, err, errlen);
@@ -472,7 +473,7 @@ static int run_steps(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_
             return rc;
         rows[i].step = index + i + 1;
         if (rc > 0) {
-            *stopped = true;
+            *stopped = rc;
             return i + 1;
         }
     }
@@ -497,12 +498,12 @@ int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn f
     int rc = cs_sweep_check(sc, max_nodes, err, errlen);
     if (rc < 0)
         return rc;
-    bool stopped = false;
+    int stopped = 0;
     int settings = cs_lever_count(sc);
     if (settings == 0) {
         int n = run_steps(sc, max_nodes, fn, ctx, rows, 0, 0, &stopped, err, errlen);
         if (n > 0 && scaling)
-            analyze(sc, rows, n, scaling);
+            analyze(sc, rows, n - (stopped == 2), scaling);
         return n;
     }
     /* Every setting's plan, for the step count the progress line shows. */
@@ -529,10 +530,10 @@ int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn f
             levers->first_row[g] = done;
             levers->rows[g] = n;
             levers->n = g + 1;
-            analyze(&setting, rows + done, n, &levers->scaling[g]);
+            analyze(&setting, rows + done, n - (stopped == 2), &levers->scaling[g]);
         }
         if (g == 0 && scaling)
-            analyze(&setting, rows, n, scaling);
+            analyze(&setting, rows, n - (stopped == 2), scaling);
         done += n;
     }
     return done;

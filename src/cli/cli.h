@@ -210,11 +210,12 @@ bool cs_cli_spread_stopped(const struct cs_sweep_ctx *x);
 int cs_cli_sweep_stopped(struct cs_sweep_ctx *x, struct cs_results *r);
 /* Rank 0, in a step function: a step kept from --resume; res made ready
  * for a step on ranks ranks; whether the sweep stops after step i of n,
- * run (a stop signal cut it short, or came after its window, and a step
- * is left); a step run (stop: the sweep stops after it). */
+ * run (2: a stop signal cut it short; 1: one came after its window, and a
+ * step is left; as cs_sweep_step_fn returns); a step run (stop: the
+ * sweep stops after it). */
 void cs_cli_step_kept(struct cs_sweep_ctx *x, int i, int n, struct cs_sweep_row *row);
 int cs_cli_step_results(struct cs_sweep_ctx *x, int ranks);
-bool cs_cli_step_stops(const struct cs_sweep_ctx *x, int i, int n);
+int cs_cli_step_stops(const struct cs_sweep_ctx *x, int i, int n);
 void cs_cli_step_done(struct cs_sweep_ctx *x, int i, int n, bool stop, struct cs_sweep_row *row);
 /* Any rank of a virtual sweep whose ranks share the steps: the line of a
  * step it ran; cut (NULL: none) says where a stop signal cut it short. */

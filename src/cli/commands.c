@@ -148,7 +148,7 @@ static int virtual_step(void *arg, int i, int n, const struct cs_scenario *step,
         rc = cs_virtual_run(step, nodes, NULL, x->res, NULL);
     if (rc != CS_OK)
         return rc;
-    bool stop = cs_cli_step_stops(x, i, n);
+    int stop = cs_cli_step_stops(x, i, n);
     cs_cli_step_done(x, i, n, stop, row);
     return stop;
 }

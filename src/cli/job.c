@@ -391,14 +391,21 @@ int cs_cli_sweep_stopped(struct cs_sweep_ctx *x, struct cs_results *r)
     return k;
 }
 
-/* A step's line on stderr (unless --quiet); kept says whence, and rank
- * (>= 0) which rank ran it when a virtual sweep's ranks share the steps. */
-static void step_line(const struct cs_sweep_ctx *x, int i, int n, const struct cs_sweep_row *row, bool kept, int rank)
+/* A step's line on stderr (unless --quiet); kept says whence, rank (>=
+ * 0) which rank ran it when a virtual sweep's ranks share the steps, and
+ * cut (NULL: none) where a stop signal cut it short. */
+static void step_line(const struct cs_sweep_ctx *x, int i, int n, const struct cs_sweep_row *row, bool kept, int rank,
+                      const char *cut)
 {
     char by[32] = "";
     if (rank >= 0)
         snprintf(by, sizeof(by), " (rank %d)", rank);
-    if (!x->o->quiet)
+    if (x->o->quiet)
+        return;
+    if (cut)
+        fprintf(stderr, "  step %d/%d: %d node%s, %s%s: --resume runs it again\n", i + 1, n, row->nodes,
+                row->nodes == 1 ? "" : "s", cut, by);
+    else
         fprintf(stderr, "  step %d/%d: %d node%s, %.0f req/s, p99 %.0f us, %s%s%s%s%s\n", i + 1, n, row->nodes,
                 row->nodes == 1 ? "" : "s", row->throughput_rps, row->p99_us, cs_bottleneck_names[row->bottleneck],
                 kept ? " (kept from " : "", kept ? x->o->resume : "", kept ? ")" : "", by);
@@ -407,16 +414,12 @@ static void step_line(const struct cs_sweep_ctx *x, int i, int n, const struct c
 void cs_cli_step_line(const struct cs_sweep_ctx *x, int i, int n, const struct cs_sweep_row *row, int rank,
                       const char *cut)
 {
-    if (!cut)
-        step_line(x, i, n, row, false, rank);
-    else if (!x->o->quiet)
-        fprintf(stderr, "  step %d/%d: %d node%s, %s (rank %d): --resume runs it again\n", i + 1, n, row->nodes,
-                row->nodes == 1 ? "" : "s", cut, rank);
+    step_line(x, i, n, row, false, rank, cut);
 }
 
-bool cs_cli_step_stops(const struct cs_sweep_ctx *x, int i, int n)
+int cs_cli_step_stops(const struct cs_sweep_ctx *x, int i, int n)
 {
-    return !x->res->complete || (cs_stop_signal && i + 1 < n);
+    return !x->res->complete ? 2 : cs_stop_signal && i + 1 < n ? 1 : 0;
 }
 
 /* Rank 0, a step run: its row and latency kept, its line, a checkpoint. */
@@ -424,7 +427,7 @@ void cs_cli_step_done(struct cs_sweep_ctx *x, int i, int n, bool stop, struct cs
 {
     cs_sweep_row_from(x->res, row);
     x->latency[i] = x->res->latency;
-    step_line(x, i, n, row, false, -1);
+    step_line(x, i, n, row, false, -1, x->res->complete ? NULL : x->res->ended);
     if (!stop && i + 1 < n)
         cs_cli_sweep_checkpoint(x, x->res, i + 1 < 64 ? (UINT64_C(1) << (i + 1)) - 1 : ~UINT64_C(0), n);
 }
@@ -435,7 +438,7 @@ void cs_cli_step_kept(struct cs_sweep_ctx *x, int i, int n, struct cs_sweep_row 
 {
     *row = x->resume->rows[i];
     cs_hist_init(&x->latency[i]);
-    step_line(x, i, n, row, true, -1);
+    step_line(x, i, n, row, true, -1, NULL);
 }
 
 /* Rank 0: res, ready for a step's results. */

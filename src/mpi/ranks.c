@@ -175,7 +175,7 @@ static int sweep_step(void *arg, int i, int n, const struct cs_scenario *step, i
     if (x->rank == 0 && cs_cli_step_results(x, nodes + cs_first_node(step)) != CS_OK)
         out_of_memory();
     cs_mpi_run(MPI_COMM_WORLD, step, nodes, NULL, x->host, x->ro, x->rank == 0 ? x->res : NULL);
-    int stop = cs_mpi_share_int(MPI_COMM_WORLD, x->rank == 0 && cs_cli_step_stops(x, i, n));
+    int stop = cs_mpi_share_int(MPI_COMM_WORLD, x->rank == 0 ? cs_cli_step_stops(x, i, n) : 0);
     if (x->rank == 0)
         cs_cli_step_done(x, i, n, stop, row);
     return stop;

@@ -59,7 +59,9 @@ void cs_sweep_row_from(const struct cs_results *r, struct cs_sweep_row *row);
 /* One step of a sweep, run by the caller's engine (MPI ranks, or the
  * virtual-time harness) on the step's scenario with `nodes` service nodes:
  * fill *row where the caller keeps results, and return 0 to go on, 1 to
- * stop after this step (a signal), or a negative CS_E code. */
+ * stop after this step (a signal after its window: the step is whole), 2
+ * to stop with this step cut short (its row stays, last, and the
+ * analysis leaves it out), or a negative CS_E code. */
 typedef int (*cs_sweep_step_fn)(void *ctx, int index, int count, const struct cs_scenario *step, int nodes,
                                 struct cs_sweep_row *row);
 
