@@ -92,7 +92,7 @@ cs_job_run() {
     fi
     local launcher
     launcher=$(cs_job_launcher) || exit 2
-    local cmd=($launcher "$CS_BIN" --json "$out" "${resume[@]}" "$@")
+    local cmd=($launcher "$CS_BIN" --json "$out" ${resume[@]+"${resume[@]}"} "$@")
     echo "job:      $id ($name)"
     [ ${#resume[@]} -eq 0 ] || echo "resumes:  $out (the sweep this job began; its finished steps are kept)"
     echo "nodes:    ${SLURM_JOB_NODELIST:-$(hostname)} (${SLURM_NTASKS:-?} tasks)"
@@ -165,7 +165,7 @@ cs_lab_run() {
         echo "skipped:  $name (the job was asked to stop)"
         return
     fi
-    CS_JOB_NP=$np cs_job_run "$name" "$@" "${CS_LAB_ARGS[@]}" || CS_LAB_FAILED=$((CS_LAB_FAILED + 1))
+    CS_JOB_NP=$np cs_job_run "$name" "$@" ${CS_LAB_ARGS[@]+"${CS_LAB_ARGS[@]}"} || CS_LAB_FAILED=$((CS_LAB_FAILED + 1))
     echo
 }
 
@@ -174,6 +174,7 @@ cs_lab_run() {
 cs_lab_check() {
     local lab=$1 id=$CS_JOB_ID
     local check=${CS_LABCHECK:-$(dirname "$CS_BIN")/clustersim-lab-check}
+    [ -x "$check" ] || check=$CS_ROOT/scripts/lab-check.sh # (which builds it)
     echo "self-check: $check --lab $lab $CS_RESULTS/lab$lab-*-$id.json"
     local status=0
     "$check" --lab "$lab" "$CS_RESULTS"/lab"$lab"-*-"$id".json || status=$?

@@ -12,7 +12,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 cs_need_packages $CS_RUN_PACKAGES
-cs_build_programs clustersim
+cs_build_programs clustersim clustersim-lab-check # (the labs' self-check, which their job scripts run)
 cs_mpi_env
 
 cores=$(cs_cores)
@@ -27,8 +27,11 @@ else
         np=$((2 * cores))
         [ "$np" -lt 4 ] && np=4
         [ "$np" -gt 16 ] && np=16
-        least=${fits//[^0-9]/}
-        [ -n "$least" ] && [ "$np" -lt "$least" ] && np=$least
+        # "any (at least N)"; anything else (--version, --help print
+        # theirs) leaves the default
+        if [[ "$fits" =~ ^any\ \(at\ least\ ([0-9]+)\)$ ]] && [ "$np" -lt "${BASH_REMATCH[1]}" ]; then
+            np=${BASH_REMATCH[1]}
+        fi
     fi
 fi
 

@@ -102,7 +102,29 @@ static void expect_refused(cJSON *d, int lab, const char *words)
 static void a_sound_run_passes(void **state)
 {
     (void)state;
-    expect(doc(), 0, 0, NULL);
+    cJSON *d = doc();
+    assert_null(cs_labcheck_unsteady(d));
+    expect(d, 0, 0, NULL);
+}
+
+/* Where a run has no steady state, the steady-state checks are skipped,
+ * and the reason is there for lab-check to say beside "sound". */
+static void a_run_without_a_steady_state_says_why_it_was_not_checked(void **state)
+{
+    (void)state;
+    cJSON *d = doc();
+    set(d, "throughput_rps", "1500");
+    set(d, "in_system_mean", "50"); /* Little's law far off: not judged here */
+    assert_string_equal(cs_labcheck_unsteady(d), "throughput fell short of the offered load");
+    cJSON_Delete(d);
+    d = doc();
+    set(d, "nodes", "[{\"rank\":1,\"utilization\":0.99},{\"rank\":2,\"utilization\":0.5}]");
+    assert_string_equal(cs_labcheck_unsteady(d), "a node was busy 99% of the time, so its queue grew all along");
+    cJSON_Delete(d);
+    d = doc();
+    set(d, "scenario.load.arrival", "\"trace\"");
+    assert_string_equal(cs_labcheck_unsteady(d), "the load changes during the run by design");
+    cJSON_Delete(d);
 }
 
 /* The sound document, marked incomplete, with "ended" when given (JSON). */
@@ -298,6 +320,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_sound_run_passes),
+        cmocka_unit_test(a_run_without_a_steady_state_says_why_it_was_not_checked),
         cmocka_unit_test(a_stopped_run_is_flagged),
         cmocka_unit_test(requests_must_add_up),
         cmocka_unit_test(throughput_stays_under_the_offered_load_and_the_capacity),

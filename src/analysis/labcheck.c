@@ -182,44 +182,64 @@ static double settle_s(double rho, double r_s)
 
 /* Little's law, the warm-up and the window: only a steady run has them to
  * check. */
-static void check_steady(struct check *k)
+/* The nodes' utilization, the busiest and the mean. */
+static void utilization(const cJSON *d, double *rho_max, double *rho)
 {
-    const cJSON *d = k->doc;
-    double offered = cs_json_num(d, "offered_rps"), x = cs_json_num(d, "throughput_rps");
-    double gen = cs_json_num(d, "requests.generated"), done = cs_json_num(d, "requests.completed");
-    const cJSON *schedule = cs_json_at(d, "scenario.load.schedule");
-    const char *arrival = cs_json_str(d, "scenario.load.arrival");
-    if (isnan(offered) || isnan(x) || isnan(gen) || isnan(done) || gen <= 0)
-        return;
-    if (x < KEPT_UP * offered || gen - done > UNANSWERED_MAX * gen)
-        return; /* overloaded: no steady state, and the verdict says why */
-    if ((schedule && !cJSON_IsNull(schedule)) || (arrival && strcmp(arrival, "trace") == 0))
-        return; /* the load changes during the run by design */
-    if (cJSON_IsObject(cs_json_at(d, "overload")))
-        return; /* overloaded for a while: the averages mix two states */
-
-    /* The busiest node tells whether a queue grew all along; the mean
-     * utilization, with the mean latency, how long the whole took to
-     * settle (a load-aware policy keeps a busy node's queue short). */
-    double rho_max = cs_json_num(d, "node_summary.utilization.max");
-    double rho = cs_json_num(d, "node_summary.utilization.mean");
-    if (isnan(rho_max) || isnan(rho)) { /* a file from before the summary: its nodes, one by one */
+    *rho_max = cs_json_num(d, "node_summary.utilization.max");
+    *rho = cs_json_num(d, "node_summary.utilization.mean");
+    if (isnan(*rho_max) || isnan(*rho)) { /* a file from before the summary: its nodes, one by one */
         double rho_sum = 0;
         int count = 0;
         const cJSON *n;
-        rho_max = 0;
+        *rho_max = 0;
         cJSON_ArrayForEach (n, cs_json_at(d, "nodes")) {
             double u = cs_json_num(n, "utilization");
             if (isnan(u))
                 continue;
-            rho_max = u > rho_max ? u : rho_max;
+            *rho_max = u > *rho_max ? u : *rho_max;
             rho_sum += u;
             count++;
         }
-        rho = count ? rho_sum / count : 0;
+        *rho = count ? rho_sum / count : 0;
     }
-    if (rho_max >= SATURATED)
-        return; /* one node's queue grows though the whole kept up */
+}
+
+const char *cs_labcheck_unsteady(const cJSON *d)
+{
+    static char why[96];
+    double offered = cs_json_num(d, "offered_rps"), x = cs_json_num(d, "throughput_rps");
+    double gen = cs_json_num(d, "requests.generated"), done = cs_json_num(d, "requests.completed");
+    const cJSON *schedule = cs_json_at(d, "scenario.load.schedule");
+    const char *arrival = cs_json_str(d, "scenario.load.arrival");
+    if (cJSON_IsArray(cs_json_at(d, "sweep")))
+        return NULL; /* a sweep's steps are checked one by one, without these */
+    if (isnan(offered) || isnan(x) || isnan(gen) || isnan(done) || gen <= 0)
+        return "nothing was measured";
+    if (x < KEPT_UP * offered || gen - done > UNANSWERED_MAX * gen)
+        return "throughput fell short of the offered load"; /* overloaded, and the verdict says why */
+    if ((schedule && !cJSON_IsNull(schedule)) || (arrival && strcmp(arrival, "trace") == 0))
+        return "the load changes during the run by design";
+    if (cJSON_IsObject(cs_json_at(d, "overload")))
+        return "it was overloaded for a while"; /* the averages mix two states */
+    double rho_max, rho;
+    utilization(d, &rho_max, &rho);
+    if (rho_max >= SATURATED) { /* one node's queue grows though the whole kept up */
+        snprintf(why, sizeof(why), "a node was busy %.0f%% of the time, so its queue grew all along", 100 * rho_max);
+        return why;
+    }
+    return NULL;
+}
+
+static void check_steady(struct check *k)
+{
+    const cJSON *d = k->doc;
+    if (cs_labcheck_unsteady(d))
+        return;
+    /* The busiest node tells whether a queue grew all along; the mean
+     * utilization, with the mean latency, how long the whole took to
+     * settle (a load-aware policy keeps a busy node's queue short). */
+    double x = cs_json_num(d, "throughput_rps"), rho_max, rho;
+    utilization(d, &rho_max, &rho);
 
     double r_us = cs_json_num(d, "latency_us.mean"), l = cs_json_num(d, "in_system_mean");
     if (!isnan(l) && !isnan(r_us) && l > 0) {
@@ -263,7 +283,9 @@ static void check_coordinator_cost(struct check *k, const char *where, double pe
     /* Besides its emulated cost the coordinator pays its own few us per
      * request; a starved one pays far more. */
     if (cost > 0 && per > 1.2 * cost + 25)
-        problem(k, "%sthe coordinator took %.0f us per request for an emulated cost of %.0f us: it was short of CPU",
+        problem(k,
+                "%sthe coordinator took %.0f us per request for an emulated cost of %.0f us: it was short of CPU; "
+                "close other programs, run on fewer ranks, or run the job on a cluster",
                 where, per, cost);
 }
 

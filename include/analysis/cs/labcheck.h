@@ -31,4 +31,9 @@ const char *cs_labcheck_scenarios(int lab);
  * that lab's scenarios (one line in err). */
 int cs_labcheck(const cJSON *doc, int lab, cs_labcheck_say say, void *ctx, char *err, size_t errlen);
 
+/* Why a single run's document has no steady state for Little's law and
+ * the settling checks, which cs_labcheck then skips ("throughput fell
+ * short of the offered load", ...); NULL when it has one, or for a sweep. */
+const char *cs_labcheck_unsteady(const cJSON *doc);
+
 #endif
