@@ -174,7 +174,7 @@ cs_lab_run() {
 cs_lab_check() {
     local lab=$1 id=$CS_JOB_ID
     local check=${CS_LABCHECK:-$(dirname "$CS_BIN")/clustersim-lab-check}
-    [ -x "$check" ] || check=$CS_ROOT/scripts/lab-check.sh # (which builds it)
+    [ -n "${CS_LABCHECK:-}" ] || [ -x "$check" ] || check=$CS_ROOT/scripts/lab-check.sh # (which builds it)
     echo "self-check: $check --lab $lab $CS_RESULTS/lab$lab-*-$id.json"
     local status=0
     "$check" --lab "$lab" "$CS_RESULTS"/lab"$lab"-*-"$id".json || status=$?

@@ -70,18 +70,20 @@ add_curve() { # TSV TITLE KNEE(or NaN)
     [ "$3" = NaN ] || arrows+="set arrow from $3, graph 0 to $3, ${at:-0} nohead lc $((curves + 1)) lw 1.5 dt 4 front"$'\n'
     curves=$((curves + 1))
 }
+# A sweep's rows that ran whole (one a signal cut short is last, and not drawn).
+whole='.sweep[:(.sweep_finished // (.sweep | length))]'
 if [ ${#files[@]} -gt 1 ]; then
     for f in "${files[@]}"; do
         jq -e '(.sweep | length > 0) and .analysis != null' "$f" >/dev/null 2>&1 ||
             { echo "plot.sh: '$f' is not a node-count sweep's results: several files are compared as sweeps" >&2; exit 2; }
-        jq -r '.sweep[] | [.nodes, .throughput_rps] | @tsv' "$f" >"$tmp/curve$curves.tsv"
+        jq -r "$whole"'[] | [.nodes, .throughput_rps] | @tsv' "$f" >"$tmp/curve$curves.tsv"
         add_curve "$tmp/curve$curves.tsv" \
             "$(jq -r '.scenario.dispatch | "\(.dispatchers) dispatcher\(if .dispatchers > 1 then "s (" + .partition + ")" else "" end), batch \(.batch)"' "$f")" \
             "$(jq -r '.analysis.knee_nodes // "NaN"' "$f")"
     done
 elif jq -e '.levers != null' "$file" >/dev/null 2>&1; then
     for g in $(jq '.levers.settings | keys[]' "$file"); do
-        jq -r --argjson g "$g" '.levers.settings[$g] as $s | .sweep[$s.first_row:$s.first_row + $s.rows][] |
+        jq -r --argjson g "$g" '.levers.settings[$g] as $s | '"$whole"'[$s.first_row:$s.first_row + $s.rows][] |
             [.nodes, .throughput_rps] | @tsv' "$file" >"$tmp/curve$curves.tsv"
         add_curve "$tmp/curve$curves.tsv" "$(jq -r --argjson g "$g" '"\(.levers.key) \(.levers.settings[$g].value)"' "$file")" \
             "$(jq -r --argjson g "$g" '.levers.settings[$g].knee_nodes // "NaN"' "$file")"
@@ -184,10 +186,10 @@ fi
 
 # --- a sweep's results ----------------------------------------------------------
 results=$file
-jq -e '.sweep | length > 0' "$results" >/dev/null 2>&1 ||
+jq -e "$whole"' | length > 0' "$results" >/dev/null 2>&1 ||
     { echo "plot.sh: '$results' is not a sweep's results, a time series or a percentile distribution (see scripts/plot.sh's header; a single run's plots: clustersim --html FILE)" >&2; exit 2; }
 name=$(jq -r '.scenario.name' "$results")
-jq -r '.sweep[] | [.nodes, .offered_rps, .throughput_rps, .p50_us, .p99_us,
+jq -r "$whole"'[] | [.nodes, .offered_rps, .throughput_rps, .p50_us, .p99_us,
                    .coordinator_utilization * 100, .node_utilization_mean * 100] | @tsv' "$results" >"$tmp/steps.tsv"
 # Analysis numbers, "NaN" where absent (a rate sweep has none).
 num() { jq -r "($1) // \"NaN\"" "$results"; }
@@ -195,6 +197,9 @@ x1=$(num '.analysis.usl.x1_rps')
 sigma=$(num '.analysis.usl.sigma')
 kappa=$(num '.analysis.usl.kappa')
 ceiling=$(num '.analysis.coordinator_ceiling_rps')
+# (none where the coordinator measured no cost: virtual time without modelled costs)
+ceiling_plot=""
+[ "$ceiling" = NaN ] || ceiling_plot="$ceiling ls 3 title sprintf(\"coordinator ceiling (%.0f req/s)\", $ceiling), "
 knee=$(num '.analysis.knee_nodes')
 predicted=$(num '.analysis.predicted_knee_nodes')
 first_n=$(head -1 "$tmp/steps.tsv" | cut -f1)
@@ -243,8 +248,7 @@ knee = $knee
 if (knee == knee) { set arrow from knee, graph 0 to knee, graph 1 nohead lc rgb "#9467bd" lw 1.5 dt 4; \
                     set label sprintf("knee: %g nodes (predicted %.1f)", knee, $predicted) at knee, graph 0.06 offset 1,0 }
 plot per_node * x ls 2 title "ideal linear scale-out", \
-     ($ceiling == $ceiling ? $ceiling : 1/0) ls 3 title sprintf("coordinator ceiling (%.0f req/s)", $ceiling), \
-     ($x1 == $x1 ? usl(x) : 1/0) ls 4 title "Universal Scalability Law fit", \
+     $ceiling_plot($x1 == $x1 ? usl(x) : 1/0) ls 4 title "Universal Scalability Law fit", \
      "$tmp/steps.tsv" using 1:3 with linespoints ls 1 title "measured"
 
 unset arrow

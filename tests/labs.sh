@@ -106,6 +106,12 @@ $full || {
     bad_input "an unknown lab" --lab 9 "$ROOT/docs/example/coordinator-knee.json"
     bad_input "another lab's results" --lab 3 "$ROOT/docs/example/coordinator-knee.json"
     bad_input "no file" --lab 1
+    # A file it cannot read among others: said, the others still checked, exit 2.
+    out=$("$ROOT/scripts/lab-check.sh" "$WORK/none.json" "$ROOT/docs/example/coordinator-knee.json" 2>&1) && rc=0 || rc=$?
+    [ "$rc" -eq 2 ] && grep -q "^lab-check: cannot read results file '.*none.json'" <<<"$out" &&
+        grep -q "coordinator-knee.json: sound$" <<<"$out" &&
+        ok "lab-check: an unreadable file among others: said, the others checked, exit 2" ||
+        bad "lab-check: an unreadable file among others: exit $rc: $out"
 }
 
 # The labs' set-up (docs/labs/README.md, "Before the first lab"):
@@ -113,7 +119,7 @@ $full || {
 # (its --ranks answer is the version line, whose digits once made 10,414).
 $full || {
     out=$(timeout -k 5 60 "$ROOT/scripts/run.sh" --version 2>&1) && rc=0 || rc=$?
-    np=$(sed -n 's/^==> .* -np \([0-9]*\) .*/\1/p' <<<"$out")
+    np=$(sed -nE 's/^==> .* -(np|n) ([0-9]+) .*/\2/p' <<<"$out")
     [ "$rc" -eq 0 ] && grep -q "^clustersim [0-9]" <<<"$out" && [ -n "$np" ] && [ "$np" -le 16 ] &&
         ok "scripts/run.sh --version prints the version, on $np ranks" || bad "scripts/run.sh --version: exit $rc: $out"
 }

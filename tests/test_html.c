@@ -162,7 +162,7 @@ static void a_sweep_gives_its_curves_and_each_steps_spectrum(void **state)
     struct cs_scaling scaling;
     cs_scaling_analyze(rows, 6, 1000, &scaling);
     r.sweep = rows;
-    r.sweep_n = 6;
+    r.sweep_n = r.sweep_finished = 6;
     r.scaling = &scaling;
     r.sweep_latency = lat;
     char *html = page(&r);
@@ -192,7 +192,7 @@ static void a_sweep_gives_its_curves_and_each_steps_spectrum(void **state)
     /* A sweep whose ranks shared its steps, stopped before any finished:
      * still a sweep's page, saying so, with nothing to plot. */
     r.sweep = NULL;
-    r.sweep_n = 0;
+    r.sweep_n = r.sweep_finished = 0;
     r.sweep_latency = NULL;
     r.sweep_scenario = &sc;
     r.complete = false;

@@ -300,6 +300,48 @@ static int lever_step(void *ctx, int index, int count, const struct cs_scenario 
     return 0;
 }
 
+/* Linear rows, and a signal that cuts the sixth step (the second
+ * setting's first) short. */
+static int cut_the_sixth(void *ctx, int index, int count, const struct cs_scenario *step, int nodes,
+                         struct cs_sweep_row *row)
+{
+    (void)ctx, (void)count, (void)step;
+    *row = (struct cs_sweep_row){.nodes = nodes, .throughput_rps = index == 5 ? 0 : 100.0 * nodes};
+    return index == 5 ? 2 : 0;
+}
+
+/* A lever sweep a signal cut in its second setting's first step: that
+ * setting has no curve, and the report says so (no fit of nothing). */
+static void a_lever_setting_cut_short_is_not_analysed(void **state)
+{
+    (void)state;
+    struct cs_scenario sc;
+    sim_scenario(&sc, "{\"sweep\":{\"nodes\":[1,2,4,8,16],\"batch\":[1,8]}}");
+    char err[CS_ERRBUF];
+    struct cs_sweep_row rows[CS_SWEEP_MAX];
+    struct cs_scaling a, each[CS_LEVER_MAX];
+    struct cs_levers lv = {.scaling = each};
+    assert_int_equal(cs_sweep_run(&sc, 16, cut_the_sixth, NULL, rows, &a, &lv, err, sizeof(err)), 6);
+    assert_int_equal(lv.n, 2);
+    assert_true(lv.rows[0] == 5 && lv.rows[1] == 1);
+    assert_true(each[0].n == 5 && each[1].n == 0);
+    struct cs_results r;
+    assert_int_equal(cs_results_init(&r, 17), CS_OK);
+    r.sweep = rows;
+    r.sweep_n = 6;
+    r.sweep_finished = 5;
+    r.levers = &lv;
+    r.scaling = &a;
+    char *text = sim_render(cs_results_table, &r);
+    if (!strstr(text, "; 8: not analysed (cut short)\n") || strstr(text, "nan") || strstr(text, "inf"))
+        fail_msg("%s", text);
+    free(text);
+    r.sweep = NULL;
+    r.levers = NULL;
+    r.scaling = NULL;
+    cs_results_free(&r);
+}
+
 /* A lever sweep (sweep.batch) runs the node sweep once per setting, in
  * one go, and analyzes each on its own: with 240 us a message and 10 a
  * request, batch 1 costs 250 us a request and its knee is at
@@ -534,6 +576,7 @@ int main(void)
         cmocka_unit_test(a_saturate_sweep_finds_the_coordinators_knee),
         cmocka_unit_test(the_predicted_knee_counts_node_speed_and_overhead),
         cmocka_unit_test(a_coordinator_of_no_cost_predicts_no_knee),
+        cmocka_unit_test(a_lever_setting_cut_short_is_not_analysed),
         cmocka_unit_test(a_lever_sweep_has_a_knee_per_setting),
         cmocka_unit_test(impossible_lever_sweeps_are_refused_with_the_key),
         cmocka_unit_test(spread_steps_are_taken_last_first_then_largest_first),

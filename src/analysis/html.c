@@ -385,8 +385,8 @@ static void spectrum_plot(FILE *out, const struct cs_histogram *const *h, char n
 
 static void sweep_plots(FILE *out, const struct cs_results *r)
 {
-    int n = r->sweep_n;
-    if (n == 0) { /* a sweep stopped before any step finished */
+    int n = r->sweep_finished; /* a step a signal cut short is last, and not drawn */
+    if (n == 0) {              /* a sweep stopped before any step finished */
         fputs("<p>No step finished: nothing to plot.</p>\n", out);
         return;
     }
@@ -425,12 +425,14 @@ static void sweep_plots(FILE *out, const struct cs_results *r)
                            .ylabel = "requests/s"};
         for (int g = 0; g < lv->n; g++) {
             char name[64];
-            int f = lv->first_row[g];
+            int f = lv->first_row[g], rows = lv->rows[g] < n - f ? lv->rows[g] : n - f;
+            if (rows <= 0)
+                continue;
             if (lv->scaling[g].knee_nodes > 0)
                 snprintf(name, sizeof(name), "%s %d (knee %d)", lv->key, lv->value[g], lv->scaling[g].knee_nodes);
             else
                 snprintf(name, sizeof(name), "%s %d (no knee)", lv->key, lv->value[g]);
-            add_line(&c, name, xs + f, x + f, lv->rows[g], SOLID, true);
+            add_line(&c, name, xs + f, x + f, rows, SOLID, true);
         }
         svg_chart(out, &c);
     } else {

@@ -423,8 +423,8 @@ char *cs_results_json(const struct cs_results *r)
         cJSON *l = cJSON_AddObjectToObject(root, "levers");
         cJSON_AddStringToObject(l, "key", lv->key);
         cJSON *set = cJSON_AddArrayToObject(l, "settings");
-        for (int g = 0; g < lv->n; g++) {
-            cJSON *o = analysis_json(&lv->scaling[g]);
+        for (int g = 0; g < lv->n; g++) { /* (a setting cut short before two whole steps: no analysis) */
+            cJSON *o = lv->scaling[g].n >= 2 ? analysis_json(&lv->scaling[g]) : cJSON_CreateObject();
             cJSON_AddNumberToObject(o, "value", lv->value[g]);
             cJSON_AddNumberToObject(o, "first_row", lv->first_row[g]);
             cJSON_AddNumberToObject(o, "rows", lv->rows[g]);
@@ -566,21 +566,27 @@ static void sweep_table(const struct cs_results *r, FILE *out)
             scaling_lines(r, 0, r->sweep_n, r->scaling, out);
         return;
     }
+    /* (A setting a signal cut short before two of its steps were whole
+     * has no curve to analyse.) */
     for (int g = 0; g < lv->n; g++) {
         fprintf(out, "%s%s = %d\n", g ? "\n" : "", lv->key, lv->value[g]);
         sweep_rows(r, lv->first_row[g], lv->rows[g], &lv->scaling[g], out);
-        scaling_lines(r, lv->first_row[g], lv->rows[g], &lv->scaling[g], out);
+        if (lv->scaling[g].n >= 2)
+            scaling_lines(r, lv->first_row[g], lv->rows[g], &lv->scaling[g], out);
     }
     fprintf(out, "\nthe knee, setting by setting (%s):", lv->key);
     for (int g = 0; g < lv->n; g++) {
         const struct cs_scaling *a = &lv->scaling[g];
-        char knee[48];
-        cs_knee_words(a->predicted_knee_nodes, knee, sizeof(knee));
-        if (a->knee_nodes > 0)
+        char knee[48] = "none: no cost per request";
+        if (isfinite(a->predicted_knee_nodes))
+            snprintf(knee, sizeof(knee), "%.1f", a->predicted_knee_nodes);
+        if (a->n < 2)
+            fprintf(out, "%s %d: not analysed (cut short)", g ? ";" : "", lv->value[g]);
+        else if (a->knee_nodes > 0)
             fprintf(out, "%s %d: %d nodes (predicted %s)", g ? ";" : "", lv->value[g], a->knee_nodes, knee);
         else
             fprintf(out, "%s %d: none up to %d nodes (predicted %s)", g ? ";" : "", lv->value[g],
-                    r->sweep[lv->first_row[g] + lv->rows[g] - 1].nodes, knee);
+                    r->sweep[lv->first_row[g] + a->n - 1].nodes, knee);
     }
     fputc('\n', out);
 }

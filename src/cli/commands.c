@@ -516,7 +516,7 @@ static int run_virtual(const struct cs_options *o, int argc, char **argv, int en
         if (!step_latency)
             return 1;
         if (x.spread && cs_cli_spread_stopped(&x)) {
-            if (x.res_ready) /* the last step's, cut short: the results hold no step's own fields */
+            if (x.res_ready) /* the last step's, whole or not: a stopped shared sweep's results hold no step's own */
                 cs_results_free(&res);
             x.res_ready = false;
             rc = frame_results(&res, &sc);

@@ -289,7 +289,7 @@ static void describe_sweep(const struct cs_sweep_ctx *x, struct cs_results *r, c
     r->sweep_scenario = x->sweep;
     r->resumed_from = x->kept ? x->o->resume : NULL;
     r->resumed = x->kept;
-    r->scaling = an && an->scaling.n > 0 ? &an->scaling : NULL;
+    r->scaling = an && an->scaling.n >= 2 ? &an->scaling : NULL; /* (a curve needs two points) */
     r->levers = an && an->levers.n > 0 ? &an->levers : NULL;
 }
 
