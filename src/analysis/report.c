@@ -504,8 +504,8 @@ static void sweep_rows(const struct cs_results *r, int first, int n, const struc
     }
 }
 
-/* What the analysis a of rows first..first+n-1 says. */
-static void scaling_lines(const struct cs_results *r, int first, int n, const struct cs_scaling *a, FILE *out)
+/* What the analysis a of its a->n rows from row first says. */
+static void scaling_lines(const struct cs_results *r, int first, const struct cs_scaling *a, FILE *out)
 {
     char knee[48];
     cs_knee_words(a->predicted_knee_nodes, knee, sizeof(knee));
@@ -518,7 +518,7 @@ static void scaling_lines(const struct cs_results *r, int first, int n, const st
     if (isfinite(a->usl_kappa_se))
         fprintf(out, " +- %.5f", a->usl_kappa_se);
     fprintf(out, ", R^2 %.3f", a->usl_r2);
-    const struct cs_sweep_row *last = &r->sweep[first + (a->n > 0 ? a->n : n) - 1];
+    const struct cs_sweep_row *last = &r->sweep[first + a->n - 1];
     char peak[96] = ""; /* (none where the fit has no peak: kappa 0) */
     if (a->curve == CS_CURVE_DECLINES && isfinite(a->usl_peak_nodes))
         snprintf(peak, sizeof(peak), " (the fit's peak: %.1f nodes)", a->usl_peak_nodes);
@@ -563,7 +563,7 @@ static void sweep_table(const struct cs_results *r, FILE *out)
     if (!lv) {
         sweep_rows(r, 0, r->sweep_n, r->scaling, out);
         if (r->scaling)
-            scaling_lines(r, 0, r->sweep_n, r->scaling, out);
+            scaling_lines(r, 0, r->scaling, out);
         return;
     }
     /* (A setting a signal cut short before two of its steps were whole
@@ -572,7 +572,7 @@ static void sweep_table(const struct cs_results *r, FILE *out)
         fprintf(out, "%s%s = %d\n", g ? "\n" : "", lv->key, lv->value[g]);
         sweep_rows(r, lv->first_row[g], lv->rows[g], &lv->scaling[g], out);
         if (lv->scaling[g].n >= 2)
-            scaling_lines(r, lv->first_row[g], lv->rows[g], &lv->scaling[g], out);
+            scaling_lines(r, lv->first_row[g], &lv->scaling[g], out);
     }
     fprintf(out, "\nthe knee, setting by setting (%s):", lv->key);
     for (int g = 0; g < lv->n; g++) {

@@ -525,15 +525,16 @@ int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn f
                           err, errlen);
         if (n < 0)
             return n;
+        int whole = n - (stopped == 2); /* (a step cut short is last, and not analysed) */
         if (levers) {
             levers->value[g] = lever_of(sc).values[g];
             levers->first_row[g] = done;
             levers->rows[g] = n;
             levers->n = g + 1;
-            analyze(&setting, rows + done, n - (stopped == 2), &levers->scaling[g]);
+            analyze(&setting, rows + done, whole, &levers->scaling[g]);
         }
         if (g == 0 && scaling)
-            analyze(&setting, rows, n - (stopped == 2), scaling);
+            analyze(&setting, rows, whole, scaling);
         done += n;
     }
     return done;

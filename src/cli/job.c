@@ -375,19 +375,15 @@ int cs_cli_sweep_stopped(struct cs_sweep_ctx *x, struct cs_results *r)
     for (int i = 0; i < n; i++)
         cut += x->spread[i].cut;
     int k = describe_finished(x, r, x->spread_whole, x->rows, x->latency, n);
-    char also[48] = "";
+    char finished[64], also[48] = "";
+    if (k == 0)
+        snprintf(finished, sizeof(finished), "before any of its %d steps finished", n);
+    else
+        snprintf(finished, sizeof(finished), "with %d of %d steps finished", k, n);
     if (cut > 0)
         snprintf(also, sizeof(also), " and %d cut short", cut);
-    if (k == 0)
-        snprintf(r->ended, sizeof(r->ended),
-                 "stopped by a signal before any of its %d steps finished%s: --resume "
-                 "runs them all",
-                 n, also);
-    else
-        snprintf(r->ended, sizeof(r->ended),
-                 "stopped by a signal with %d of %d steps finished%s: --resume runs the "
-                 "rest",
-                 k, n, also);
+    snprintf(r->ended, sizeof(r->ended), "stopped by a signal %s%s: --resume runs %s", finished, also,
+             k == 0 ? "them all" : "the rest");
     return k;
 }
 
