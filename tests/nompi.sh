@@ -39,6 +39,20 @@ cd "$TMP"
     jq -e '(.sweep | length) == 3 and .complete and .requests.lost == 0' v.json >/dev/null &&
     [ "$(wc -l <v.csv)" -eq 4 ] && ok "a sweep in virtual time: 3 steps, complete, nothing lost" ||
     bad "virtual sweep: $(cat "$TMP/v.err")"
+# Under a launcher, the first rank runs every step, the largest first, as
+# rank 0 hands them out with MPI (a stop then leaves the same steps
+# finished), and the others end at once: the rows are the sweep's.
+if command -v "$CS_MPIEXEC" >/dev/null; then
+    cs_mpi_env
+    read -r -a launch <<<"$(cs_launch 2)"
+    rc=0
+    "${launch[@]}" "$cs" --virtual --nodes 40 --sweep --set 'sweep.nodes=[10,20,40]' --set load.duration_s=0.5 \
+        --set load.warmup_s=0.1 --json vl.json >vl.out 2>vl.err || rc=$?
+    order=$(sed -n 's|^ *step \([0-9]*\)/3:.*|\1|p' vl.err | tr '\n' ' ')
+    [ "$rc" -eq 0 ] && [ "$order" = "3 2 1 " ] && [ "$(jq -cS .sweep vl.json)" = "$(jq -cS .sweep v.json)" ] &&
+        ok "a sweep under $CS_MPIEXEC -np 2: the first rank runs its steps, the largest first ($order), the same rows" ||
+        bad "a sweep under $CS_MPIEXEC -np 2: exit $rc, steps in the order '$order': $(head -c 600 vl.err)"
+fi
 "$cs" -q --virtual --nodes 8 --set load.duration_s=0.5 --set load.warmup_s=0.1 --json one.json &&
     "$cs" --compare v.json one.json >cmp.txt && grep -q "v.json" cmp.txt &&
     ok "--compare of two results files" || bad "--compare: $(cat cmp.txt 2>/dev/null)"

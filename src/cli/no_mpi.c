@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "cs/common.h"
+#include "cs/sweep.h"
 
 void cs_ranks_describe(char *out, size_t len)
 {
@@ -52,14 +53,17 @@ int cs_ranks_share(int argc, char **argv, int status, struct cs_share *s)
     (void)argv;
     if (status != 0 || cs_cli_rank_by_env() > 0) /* no MPI: the first rank runs them all */
         return status < 0 ? 0 : status;
-    int failed = 0;
-    for (int j = 0; j < s->n; j++)
-        if (!(s->skip >> j & 1)) {
-            int rc = s->job(s->ctx, j, 0, (char *)s->out + (size_t)j * s->size);
-            failed |= rc < 0;
-            s->landed(s->ctx, j);
-            if (rc > 0) /* a stop: no job after it */
-                break;
-        }
+    /* In the order rank 0 hands them out with MPI, the heaviest first: a
+     * stop leaves the same steps finished. */
+    int order[CS_SWEEP_MAX], failed = 0;
+    int n = cs_sweep_order(s->cost, s->n, s->skip, order);
+    for (int k = 0; k < n; k++) {
+        int j = order[k];
+        int rc = s->job(s->ctx, j, 0, (char *)s->out + (size_t)j * s->size);
+        failed |= rc < 0;
+        s->landed(s->ctx, j);
+        if (rc > 0) /* a stop: no job after it */
+            break;
+    }
     return failed ? 1 : 0;
 }
