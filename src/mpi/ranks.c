@@ -19,15 +19,37 @@
 #include "cs/common.h"
 #include "mpi_edge.h"
 
+/* What the launcher said of the launch: how many processes it started,
+ * and which one this is (-1: none said). */
+struct launch {
+    int size, rank;
+};
+
 /* Rank 0 composes the scenario and checks the run's inputs; every rank
  * learns the verdict and the text from one broadcast. */
-static int share_scenario(const struct cs_options *o, int rank, int size, struct cs_scenario *sc, struct cs_rank0 *z)
+static int share_scenario(const struct cs_options *o, int rank, int size, struct launch launch, struct cs_scenario *sc,
+                          struct cs_rank0 *z)
 {
     char err[CS_ERRBUF] = "";
     char *text = NULL;
     int status = CS_OK;
     if (rank == 0) {
-        if (size < 2) {
+        if (size < 2 && launch.size > 1) {
+            /* Each of the launch's processes is a world of its own: the
+             * launcher did not tell this MPI who the others are. One line,
+             * from the launch's first process; every one exits 2. */
+            char lib[128];
+            cs_mpi_library(lib, sizeof(lib));
+            snprintf(err, sizeof(err),
+                     "the launcher started %d processes, and this MPI (%s) sees each one alone, a world of 1 "
+                     "rank: the launcher does not fit this MPI (start it with the launcher of the MPI it was "
+                     "built with; under srun, with a --mpi plugin that MPI speaks: pmix for Open MPI, pmi2 for "
+                     "the MPICH family; srun --mpi=list shows them)",
+                     launch.size, lib);
+            status = CS_E_INVALID;
+            if (launch.rank > 0)
+                err[0] = '\0';
+        } else if (size < 2) {
             snprintf(err, sizeof(err),
                      "needs at least 2 MPI ranks (1 coordinator + service nodes), got %d; run it as "
                      "'mpirun -np 4 clustersim' (add --oversubscribe for more ranks than cores)",
@@ -38,7 +60,7 @@ static int share_scenario(const struct cs_options *o, int rank, int size, struct
             if (status == CS_OK)
                 status = cs_cli_prepare_run(o, text, size, z, err, sizeof(err));
         }
-        if (status != CS_OK)
+        if (status != CS_OK && err[0])
             fprintf(stderr, "clustersim: %s\n", err);
     }
     if (cs_mpi_share_text(MPI_COMM_WORLD, status, &text) != CS_OK) {
@@ -465,12 +487,15 @@ void cs_ranks_share_end(int status)
 
 int cs_ranks_main(const struct cs_options *o, int argc, char **argv)
 {
+    /* Read before MPI_Init: a singleton's Open MPI sets OMPI_ variables
+     * of its own. */
+    struct launch launch = {cs_cli_size_by_env(), cs_cli_rank_by_env()};
     int rank, size;
     start_mpi(&argc, &argv, &rank, &size);
 
     struct cs_scenario sc;
     struct cs_rank0 z = {0};
-    int status = share_scenario(o, rank, size, &sc, &z);
+    int status = share_scenario(o, rank, size, launch, &sc, &z);
     if (status < 0 && cs_mpi_share_int(MPI_COMM_WORLD, rank == 0 && z.resume.complete))
         status = rank == 0 ? cs_cli_resumed_complete(o) : 0;
     if (status >= 0) {

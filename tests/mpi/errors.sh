@@ -51,4 +51,29 @@ expect 1 "needs at least 2 MPI ranks" --set load.duration_s=1
 # A singleton (no mpirun at all) says the same.
 guarded "$CLUSTERSIM"
 [ "$RC" -eq 2 ] && grep -q "mpirun -np" "$TMP/err" && ok "singleton: exit 2 with how to run" || bad "singleton: exit $RC: $(cat "$TMP/err")"
+# A launch whose processes each find themselves alone, a world of 1 (the
+# launcher of another MPI, or srun with a --mpi plugin this MPI does not
+# speak): one line from the launch's first process naming the mismatch,
+# exit 2 on every one. First as srun's variables tell a process (without
+# srun), then with the other MPI's launcher where both are installed.
+mismatch="the launcher started 3 processes, and this MPI (.*) sees each one alone, a world of 1 rank: the launcher does not fit this MPI"
+guarded env SLURM_STEP_NUM_TASKS=3 SLURM_PROCID=0 "$CLUSTERSIM"
+[ "$RC" -eq 2 ] && [ "$(grep -c . "$TMP/err")" -eq 1 ] && grep -q "^clustersim: $mismatch (.*pmi2 for the MPICH family" "$TMP/err" &&
+    ok "srun's first of 3 processes, alone in its MPI: exit 2, one line on the mismatch" ||
+    bad "srun's first process alone: exit $RC: $(cat "$TMP/err")"
+guarded env SLURM_STEP_NUM_TASKS=3 SLURM_PROCID=2 "$CLUSTERSIM"
+[ "$RC" -eq 2 ] && ! grep -q . "$TMP/err" && ok "srun's third process, alone in its MPI: exit 2, silent" ||
+    bad "srun's third process alone: exit $RC: $(cat "$TMP/err")"
+other=()
+if [ "$MPIEXEC_OMPI" -eq 1 ]; then
+    ! command -v mpiexec.mpich >/dev/null || other=(mpiexec.mpich -n 3)
+elif command -v mpirun.openmpi >/dev/null; then
+    other=(mpirun.openmpi -q -np 3 --oversubscribe)
+fi
+if [ ${#other[@]} -gt 0 ]; then
+    guarded "${other[@]}" "$CLUSTERSIM" -q
+    [ "$RC" -eq 2 ] && [ "$(cat "$TMP/err" "$TMP/out" | grep -c .)" -eq 1 ] &&
+        grep -q "^clustersim: $mismatch" "$TMP/err" && ok "${other[0]}, another MPI's launcher: exit 2, one line on the mismatch" ||
+        bad "${other[0]}: exit $RC: $(cat "$TMP/err" "$TMP/out")"
+fi
 finish
