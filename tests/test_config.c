@@ -363,6 +363,18 @@ static void bad_set_overrides_are_reported(void **state)
     const char *empty[] = {"load..rate_rps=1"};
     assert_int_equal(cs_scenario_compose(NULL, empty, 1, &text, err, sizeof(err)), CS_E_INVALID);
     assert_non_null(strstr(err, "empty segment"));
+    /* A value is JSON and nothing after it: not the 1 of "1,000", nor a
+     * list with a bracket too many; blanks around it are fine. */
+    const char *thousand[] = {"load.rate_rps=1,000"};
+    assert_int_equal(cs_scenario_compose(NULL, thousand, 1, &text, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'load.rate_rps': expected a number, got a string \"1,000\""));
+    const char *brackets[] = {"sweep.nodes=[1,2]]"};
+    assert_int_equal(cs_scenario_compose(NULL, brackets, 1, &text, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'sweep.nodes'"));
+    const char *blanks[] = {"load.rate_rps= 500 "};
+    assert_int_equal(cs_scenario_compose(NULL, blanks, 1, &text, err, sizeof(err)), CS_OK);
+    assert_non_null(strstr(text, "500"));
+    free(text);
 }
 
 static void files_that_cannot_be_read_are_named(void **state)
@@ -374,6 +386,21 @@ static void files_that_cannot_be_read_are_named(void **state)
     assert_non_null(strstr(err, "No such file"));
     assert_int_equal(cs_scenario_compose("/tmp", NULL, 0, &text, err, sizeof(err)), CS_E_IO);
     assert_non_null(strstr(err, "not a regular file"));
+}
+
+static void a_file_holds_one_json_value(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/cs_test_configXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *body = "{\"load\": {\"rate_rps\": 100}}\n{\"load\": {\"rate_rps\": \"x\"}}\n";
+    assert_int_equal(write(fd, body, strlen(body)), (int)strlen(body));
+    close(fd);
+    char *text = NULL, err[CS_ERRBUF];
+    assert_int_equal(cs_scenario_compose(path, NULL, 0, &text, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "more after the JSON value, at line 2, column 1"));
+    unlink(path);
 }
 
 static void a_file_error_names_the_file_and_the_key(void **state)
@@ -515,6 +542,7 @@ int main(void)
         cmocka_unit_test(set_overrides_apply_in_order_and_read_json_or_strings),
         cmocka_unit_test(bad_set_overrides_are_reported),
         cmocka_unit_test(files_that_cannot_be_read_are_named),
+        cmocka_unit_test(a_file_holds_one_json_value),
         cmocka_unit_test(a_file_error_names_the_file_and_the_key),
         cmocka_unit_test(per_node_values_come_as_a_number_a_list_or_overrides),
         cmocka_unit_test(a_schedule_is_checked_and_its_mean_is_the_offered_load),

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/resource.h>
 
 #include "cli.h"
@@ -127,6 +128,10 @@ int cs_cli_print_ranks(const struct cs_options *o, bool speak)
 /* Why a virtual run failed, in words. */
 static const char *failure(int rc)
 {
+    if (rc == CS_E_STUCK)
+        return "virtual time stood still: turn after turn at one instant, with no end (a closed loop whose "
+               "clients ask again at once when a request is turned away or served in no time: give "
+               "load.think_us a mean above 0, or the service or the network some time)";
     return rc == CS_E_NOMEM ? "out of memory (give fewer nodes or less load)" : "an internal error";
 }
 
@@ -441,7 +446,7 @@ static int run_virtual(const struct cs_options *o, int argc, char **argv, int en
         sc.run.nodes = cs_scenario_listed_nodes(&sc);
     bool parsed = rc == CS_OK;
     bool spread = rc == CS_OK && env_size > 1 && cs_cli_is_sweep(o, &sc);
-    struct cs_results res;
+    struct cs_results res = {0};
     struct cs_sweep_row rows[CS_SWEEP_MAX];
     static struct cs_sweep_analysis an; /* zeroed: no lever until a sweep says */
     struct cs_sweep_ctx x = {.o = o, .sweep = &sc, .rank = env_rank > 0 ? env_rank : 0, .res = &res, .rows = rows};
@@ -541,7 +546,14 @@ static int run_virtual(const struct cs_options *o, int argc, char **argv, int en
     }
     if (rc != CS_OK) {
         fprintf(stderr, "clustersim: the virtual run failed: %s\n", failure(rc));
-        return 1;
+        if (z.timeseries) { /* written after the run: none, and no empty file left */
+            fclose(z.timeseries);
+            unlink(o->timeseries);
+        }
+        cs_trace_free(&z.trace);
+        cs_results_free(&res);
+        free(step_latency);
+        return rc == CS_E_STUCK ? EXIT_USAGE : 1; /* (the scenario's loop) */
     }
     /* (a sweep the ranks shared may have stopped at another rank's signal) */
     char sig[32] = "a signal to another rank";

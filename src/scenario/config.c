@@ -1160,7 +1160,8 @@ static int apply_set(cJSON *root, const char *assignment, char *err, size_t errl
     memcpy(key, assignment, keylen);
     key[keylen] = '\0';
     const char *valtext = eq + 1;
-    cJSON *val = cJSON_Parse(valtext);
+    /* JSON, and nothing after it ("1,000" is not 1), else a string */
+    cJSON *val = cJSON_ParseWithOpts(valtext, NULL, 1);
     if (!val)
         val = cJSON_CreateString(valtext);
     if (!val) {

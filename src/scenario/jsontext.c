@@ -146,8 +146,19 @@ cJSON *cs_json_parse_text(const char *text, size_t len, const char *what, char *
     }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (root)
-        return root;
+    if (root) {
+        /* One value, and nothing after it but blanks: a second object
+         * appended (two files run together) is not silently left out. */
+        const char *rest = end;
+        while (rest < text + len && (*rest == ' ' || *rest == '\t' || *rest == '\n' || *rest == '\r'))
+            rest++;
+        if (rest == text + len)
+            return root;
+        cJSON_Delete(root);
+        line_col(text, rest, &line, &col);
+        snprintf(err, errlen, "%s: more after the JSON value, at line %d, column %d", what, line, col);
+        return NULL;
+    }
     line_col(text, end && end <= text + len ? end : text + len, &line, &col);
     if (len == 0)
         snprintf(err, errlen, "%s: empty input, expected a JSON object", what);

@@ -291,6 +291,12 @@ struct vrun {
     struct cs_node *ns;          /* [nodes] */
     struct cs_histogram service; /* every node's delivered service: one, shared */
     int64_t interval_ns;
+    /* Turns at one instant beyond which virtual time stands still: a
+     * closed loop whose clients ask again at once when turned away (or
+     * served in no time, with no latency) goes round at one instant for
+     * ever. Far above what any instant holds (each rank, client and
+     * trace line a few turns). */
+    uint64_t still_max;
     struct cs_virtual_stats *st;
 };
 
@@ -398,6 +404,7 @@ static int start_roles(struct vrun *v, const struct cs_trace *trace)
 static int run_events(struct vrun *v)
 {
     struct cs_vnet *s = &v->net;
+    uint64_t still = 0; /* turns taken at s->now */
     for (;;) {
         struct cs_vwakes *first = wakes_first(s);
         if (!first && s->ready_n == 0)
@@ -421,8 +428,11 @@ static int run_events(struct vrun *v)
                 }
                 s->endpoints[r].due[kind] = INT64_MAX;
             }
+            still = w.at_ns == s->now ? still : 0;
             s->now = w.at_ns;
         }
+        if (++still > v->still_max)
+            return CS_E_STUCK;
         struct cs_vendpoint *e = &s->endpoints[r];
         if (e->now < s->now)
             e->now = s->now;
@@ -491,6 +501,8 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
     v.first = cs_first_node(sc);
     v.nodes = nodes;
     v.interval_ns = (int64_t)(sc->run.interval_ms * 1e6);
+    v.still_max = 1000000 + 64 * ((uint64_t)cs_plan_ranks(sc, nodes) + (uint64_t)sc->load.clients +
+                                  (trace ? (uint64_t)trace->n : 0));
     cs_hist_init(&v.service);
     int rc = cs_vnet_open(&v.net, cs_plan_ranks(sc, nodes), v.first);
     v.coords = calloc((size_t)v.dispatchers, sizeof(*v.coords));

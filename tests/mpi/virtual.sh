@@ -425,6 +425,20 @@ EXPECT_RC=2 v --virtual --nodes 3 --set model.node_overhead_us=-1
 [ "$RC" -eq 2 ] && grep -q "'model.node_overhead_us'" "$TMP/err" && ok "a negative modelled cost names its key" ||
     bad "negative overhead: $RC $(cat "$TMP/err")"
 
+# A closed loop that goes round at one instant for ever (clients that ask
+# again at once when turned away, or served in no time): virtual time
+# stands still, and the run says so in one line, exit 2, no file left.
+for loop in "--set nodes.queue_capacity=1 --set load.clients=20" "--set service.time.mean_us=0 --set load.clients=1"; do
+    rm -f "$TMP/still.json" "$TMP/still.csv"
+    # shellcheck disable=SC2086 # the loop's arguments, a word each
+    EXPECT_RC=2 v --virtual --nodes 4 "${short[@]}" -q --set load.arrival=closed $loop --json "$TMP/still.json" \
+        --timeseries "$TMP/still.csv"
+    [ "$RC" -eq 2 ] && [ "$(grep -c . "$TMP/err")" -eq 1 ] && grep -q "virtual time stood still: .*load.think_us" "$TMP/err" &&
+        [ ! -e "$TMP/still.json" ] && [ ! -e "$TMP/still.csv" ] &&
+        ok "a closed loop at one instant for ever ($loop): one line, exit 2, no file" ||
+        bad "a closed loop at one instant ($loop): exit $RC: $(cat "$TMP/err"); $(ls "$TMP"/still.* 2>&1)"
+done
+
 # Under mpirun with several ranks: rank 0 runs it once and says so.
 cs 3 --virtual --nodes 2 "${short[@]}"
 [ "$RC" -eq 0 ] && [ "$(grep -c '^throughput' "$TMP/out")" -eq 1 ] &&

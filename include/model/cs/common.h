@@ -22,6 +22,7 @@ enum cs_error {
     CS_E_IO = -3,        /* file could not be read or written */
     CS_E_TRANSPORT = -4, /* the transport failed to send or receive */
     CS_E_FULL = -5,      /* a bounded container is full */
+    CS_E_STUCK = -6,     /* virtual time stood still: an endless loop at one instant */
 };
 
 #define CS_NS_PER_US 1000LL
