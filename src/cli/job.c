@@ -22,19 +22,11 @@
  * so a typo in a path does not cost the user the run. */
 static int check_writable(const char *flag, const char *path, char *err, size_t errlen)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= (int)sizeof(tmp)) {
-        snprintf(err, errlen, "%s '%s': path is too long", flag, path);
-        return CS_E_INVALID;
-    }
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s '%s': cannot create a file there: %s", flag, path, strerror(errno));
-        return CS_E_INVALID;
-    }
-    close(fd);
-    unlink(tmp);
-    return CS_OK;
+    char why[CS_ERRBUF];
+    if (cs_check_writable(path, why, sizeof(why)) == CS_OK)
+        return CS_OK;
+    snprintf(err, errlen, "%s '%s': %s", flag, path, why);
+    return CS_E_INVALID;
 }
 
 /* Is stdout the user's terminal? Open MPI's mpirun gives its ranks a
@@ -180,14 +172,26 @@ int cs_cli_prepare_run(const struct cs_options *o, const char *text, int size, s
         snprintf(err, errlen, "--timeseries '%s': a time series is for single runs, not sweeps", o->timeseries);
         rc = CS_E_INVALID;
     }
-    if (rc == CS_OK && o->json)
-        rc = check_writable("--json", o->json, err, errlen);
-    if (rc == CS_OK && o->csv)
-        rc = check_writable("--csv", o->csv, err, errlen);
-    if (rc == CS_OK && o->html)
-        rc = check_writable("--html", o->html, err, errlen);
-    if (rc == CS_OK && o->percentiles)
-        rc = check_writable("--percentiles", o->percentiles, err, errlen);
+    /* The files asked for: each one can be written, and no two are one
+     * (the second written would replace the first). */
+    const struct {
+        const char *flag, *path;
+    } outs[] = {{"--json", o->json},
+                {"--csv", o->csv},
+                {"--html", o->html},
+                {"--percentiles", o->percentiles},
+                {"--timeseries", o->timeseries}};
+    for (size_t i = 0; rc == CS_OK && i < CS_ARRAY_LEN(outs); i++) {
+        if (!outs[i].path)
+            continue;
+        rc = check_writable(outs[i].flag, outs[i].path, err, errlen);
+        for (size_t j = 0; rc == CS_OK && j < i; j++)
+            if (outs[j].path && cs_same_file(outs[j].path, outs[i].path)) {
+                snprintf(err, errlen, "%s '%s' and %s '%s' name one file: the second written would replace the first",
+                         outs[j].flag, outs[j].path, outs[i].flag, outs[i].path);
+                rc = CS_E_INVALID;
+            }
+    }
     if (rc == CS_OK && o->timeseries) {
         z->timeseries = fopen(o->timeseries, "w");
         if (!z->timeseries) {

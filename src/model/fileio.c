@@ -56,45 +56,162 @@ int cs_read_file(const char *path, size_t max_bytes, const char *what, char **ou
     return CS_OK;
 }
 
-int cs_write_file_atomic(const char *path, const char *text, char *err, size_t errlen)
+/* What a path names for writing: a regular file or none yet (written
+ * through a temporary file and a rename, at *file: the path, or for a
+ * symbolic link the file it names; caller frees), a stream (a device, a
+ * pipe, a socket), or a directory. */
+enum target { TARGET_FILE, TARGET_STREAM, TARGET_DIR };
+
+static enum target target_of(const char *path, char **file)
 {
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    if (!tmp) {
-        snprintf(err, errlen, "out of memory writing '%s'", path);
-        return CS_E_NOMEM;
+    struct stat st, lst;
+    *file = NULL;
+    bool exists = stat(path, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode))
+        return TARGET_DIR;
+    if (exists && !S_ISREG(st.st_mode))
+        return TARGET_STREAM;
+    if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+        if (exists) {
+            *file = realpath(path, NULL);
+        } else { /* a link to a file not there yet: that file, beside the link when relative */
+            char to[4096];
+            ssize_t n = readlink(path, to, sizeof(to) - 1);
+            const char *slash = strrchr(path, '/');
+            if (n > 0) {
+                to[n] = '\0';
+                int dir = to[0] != '/' && slash ? (int)(slash - path + 1) : 0;
+                size_t len = (size_t)dir + (size_t)n + 1;
+                if ((*file = malloc(len)) != NULL)
+                    snprintf(*file, len, "%.*s%s", dir, path, to);
+            }
+        }
     }
-    snprintf(tmp, plen + 16, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-        free(tmp);
-        return CS_E_IO;
-    }
+    if (!*file)
+        *file = strdup(path);
+    return TARGET_FILE;
+}
+
+static int write_all(int fd, const char *text)
+{
     size_t len = strlen(text), done = 0;
-    int rc = CS_OK;
     while (done < len) {
         ssize_t w = write(fd, text + done, len - done);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0) {
-            rc = CS_E_IO;
-            break;
-        }
+        if (w <= 0)
+            return CS_E_IO;
         done += (size_t)w;
     }
+    return CS_OK;
+}
+
+int cs_write_file_atomic(const char *path, const char *text, char *err, size_t errlen)
+{
+    char *file = NULL;
+    enum target kind = target_of(path, &file);
+    if (kind == TARGET_DIR) {
+        snprintf(err, errlen, "cannot write '%s': it is a directory", path);
+        return CS_E_IO;
+    }
+    if (kind == TARGET_STREAM) {
+        int fd = open(path, O_WRONLY | O_TRUNC);
+        int rc = fd >= 0 ? write_all(fd, text) : CS_E_IO;
+        if (fd >= 0 && close(fd) != 0)
+            rc = CS_E_IO;
+        if (rc != CS_OK)
+            snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        return rc;
+    }
+    size_t plen = file ? strlen(file) : 0;
+    char *tmp = file ? malloc(plen + 16) : NULL;
+    if (!tmp) {
+        snprintf(err, errlen, "out of memory writing '%s'", path);
+        free(file);
+        return CS_E_NOMEM;
+    }
+    snprintf(tmp, plen + 16, "%s.tmpXXXXXX", file);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        free(tmp);
+        free(file);
+        return CS_E_IO;
+    }
+    int rc = write_all(fd, text);
     if (rc == CS_OK && (fchmod(fd, 0644) != 0 || fsync(fd) != 0))
         rc = CS_E_IO;
     if (close(fd) != 0)
         rc = CS_E_IO;
-    if (rc == CS_OK && rename(tmp, path) != 0)
+    if (rc == CS_OK && rename(tmp, file) != 0)
         rc = CS_E_IO;
     if (rc != CS_OK) {
         snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
         unlink(tmp);
     }
     free(tmp);
+    free(file);
     return rc;
+}
+
+int cs_check_writable(const char *path, char *err, size_t errlen)
+{
+    char *file = NULL;
+    enum target kind = target_of(path, &file);
+    int rc = CS_OK;
+    if (kind == TARGET_DIR) {
+        snprintf(err, errlen, "it is a directory: name a file in it");
+        rc = CS_E_INVALID;
+    } else if (kind == TARGET_FILE) {
+        char tmp[4096];
+        int fd = -1;
+        if (!file || snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", file) >= (int)sizeof(tmp)) {
+            snprintf(err, errlen, "path is too long");
+            rc = CS_E_INVALID;
+        } else if ((fd = mkstemp(tmp)) < 0) {
+            snprintf(err, errlen, "cannot create a file there: %s", strerror(errno));
+            rc = CS_E_INVALID;
+        } else {
+            close(fd);
+            unlink(tmp);
+        }
+    }
+    free(file);
+    return rc;
+}
+
+/* A path's file as one spelling: its directory resolved, then its name
+ * (NULL for a stream, or a directory that cannot be resolved). */
+static char *spelling(const char *path)
+{
+    char *file = NULL;
+    if (target_of(path, &file) == TARGET_STREAM || !file) {
+        free(file);
+        return NULL;
+    }
+    char *slash = strrchr(file, '/');
+    const char *name = slash ? slash + 1 : file;
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash == file ? 1 : slash - file) : 1, slash ? file : ".");
+    char *real = realpath(dir, NULL), *out = NULL;
+    if (real) {
+        size_t n = strlen(real) + strlen(name) + 2;
+        out = malloc(n);
+        if (out)
+            snprintf(out, n, "%s/%s", real, name);
+    }
+    free(real);
+    free(file);
+    return out;
+}
+
+bool cs_same_file(const char *a, const char *b)
+{
+    char *x = spelling(a), *y = spelling(b);
+    bool same = x && y && strcmp(x, y) == 0;
+    free(x);
+    free(y);
+    return same;
 }
 
 int cs_write_whole(const char *path, char *text, char *err, size_t errlen)

@@ -425,6 +425,30 @@ EXPECT_RC=2 v --virtual --nodes 3 --set model.node_overhead_us=-1
 [ "$RC" -eq 2 ] && grep -q "'model.node_overhead_us'" "$TMP/err" && ok "a negative modelled cost names its key" ||
     bad "negative overhead: $RC $(cat "$TMP/err")"
 
+# Where the results go: a directory, or two flags naming one file, are
+# refused before the run (one line, exit 2); a device or a pipe is written
+# straight (a rename would put a file in its place: --json /dev/null as
+# root replaced /dev/null); a symbolic link, through to its file.
+mkdir -p "$TMP/outdir"
+EXPECT_RC=2 v --virtual --nodes 2 "${short[@]}" -q --json "$TMP/outdir"
+[ "$RC" -eq 2 ] && grep -q "^clustersim: --json '.*outdir': it is a directory: name a file in it$" "$TMP/err" &&
+    ok "--json naming a directory: refused before the run" || bad "--json DIR: exit $RC: $(cat "$TMP/err")"
+EXPECT_RC=2 v --virtual --nodes 2 "${short[@]}" -q --json "$TMP/one.out" --csv "$TMP/./one.out"
+[ "$RC" -eq 2 ] && grep -q "^clustersim: --json '.*one.out' and --csv '.*one.out' name one file" "$TMP/err" &&
+    ok "--json and --csv naming one file: refused before the run" || bad "one file twice: exit $RC: $(cat "$TMP/err")"
+mkfifo "$TMP/pipe"
+timeout 30 cat "$TMP/pipe" >"$TMP/piped.json" & # (ends when the run closes the pipe)
+reader=$!
+dev=()
+if mknod "$TMP/null" c 1 3 2>/dev/null; then dev=(--csv "$TMP/null"); fi
+ln -s "target.json" "$TMP/link.json"
+v --virtual --nodes 2 "${short[@]}" -q --json "$TMP/pipe" --html "$TMP/link.json" "${dev[@]}"
+wait "$reader" || true
+[ "$RC" -eq 0 ] && [ -p "$TMP/pipe" ] && jq -e '.complete' "$TMP/piped.json" >/dev/null 2>&1 &&
+    { [ ${#dev[@]} -eq 0 ] || [ -c "$TMP/null" ]; } && [ -L "$TMP/link.json" ] && grep -q '<html' "$TMP/target.json" &&
+    ok "a pipe and a device written straight, still there; a symbolic link written through${dev[*]:+ (and a device)}" ||
+    bad "pipe, device, link: exit $RC: $(cat "$TMP/err"); $(ls -la "$TMP/pipe" "$TMP/null" "$TMP/link.json" 2>&1)"
+
 # A closed loop that goes round at one instant for ever (clients that ask
 # again at once when turned away, or served in no time): virtual time
 # stands still, and the run says so in one line, exit 2, no file left.

@@ -5,6 +5,7 @@
 #ifndef CS_FILEIO_H
 #define CS_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Read the regular file at path (at most max_bytes) into a NUL-terminated
@@ -15,8 +16,21 @@ int cs_read_file(const char *path, size_t max_bytes, const char *what, char **ou
                  size_t errlen);
 
 /* Write text to path whole or not at all (temp file in the same directory,
- * fsync, rename). 0 or CS_E_IO with a message in err. */
+ * fsync, rename). A symbolic link is written through (the file it names);
+ * a device or a pipe (/dev/null, /dev/stdout) straight, as a stream: a
+ * rename would put a file in its place. 0 or CS_E_IO with a message in
+ * err. */
 int cs_write_file_atomic(const char *path, const char *text, char *err, size_t errlen);
+
+/* Can cs_write_file_atomic write path? Checked before a run, so that a
+ * typo in a path does not cost the run: not a directory, and a file can
+ * be created beside it (a device or a pipe: yes). CS_OK, or CS_E_INVALID
+ * with the reason in err (without the path: the caller names it). */
+int cs_check_writable(const char *path, char *err, size_t errlen);
+
+/* Do a and b name one file, a device or a pipe aside (writing both to
+ * /dev/null is fine)? By path, whether the files exist or not. */
+bool cs_same_file(const char *a, const char *b);
 
 /* cs_write_file_atomic for rendered text, which this frees: NULL text
  * (out of memory rendering it) is an error; no path writes nothing. */
