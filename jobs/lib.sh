@@ -40,16 +40,22 @@ cs_mpi_env
 
 # The launcher: CS_LAUNCHER=srun or CS_LAUNCHER=mpirun chooses. By
 # default srun where this SLURM offers srun's MPI plugin CS_SRUN_MPI
-# (pmix unless set: srun --mpi=list shows the others, e.g. pmi2; "none"
-# for an MPI that needs none), else mpirun ($CS_MPIEXEC: Open MPI's and
-# MPICH's both read the allocation from SLURM's environment). With
+# (unless set, the one the binary's MPI speaks: pmix for Open MPI, pmi2
+# for the MPICH family, as `clustersim --version` names it; srun
+# --mpi=list shows the others; "none" for an MPI that needs none), else
+# mpirun ($CS_MPIEXEC: Open MPI's and MPICH's both read the allocation
+# from SLURM's environment). With
 # CS_JOB_NP set, it starts that many ranks instead of one per task of the
 # allocation (a lab's runs need different rank counts in one job). Under
 # srun, a rank that dies ends the job step (--kill-on-bad-exit): MPI
 # cannot go on without it, and the others would wait for it until the
 # time limit.
 cs_job_launcher() {
-    local choice=${CS_LAUNCHER:-} plugin=${CS_SRUN_MPI:-pmix}
+    local choice=${CS_LAUNCHER:-} plugin=${CS_SRUN_MPI:-}
+    if [ -z "$plugin" ]; then
+        plugin=pmi2
+        [ "$(cs_mpi_family "$CS_BIN")" != openmpi ] || plugin=pmix
+    fi
     if [ -z "$choice" ]; then
         choice=mpirun
         if command -v srun >/dev/null && { [ "$plugin" = none ] || [[ $(srun --mpi=list 2>&1) == *"$plugin"* ]]; }; then
@@ -139,7 +145,8 @@ cs_job_forward_stop() {
     kill -TERM "$pid" 2>/dev/null
 }
 
-# The scenario's name for the results file, from a --config FILE argument.
+# The scenario's name for the results file, from a --config FILE (or
+# --config=FILE, -c FILE) argument.
 cs_job_name() {
     local prev="" a
     for a in "$@"; do
@@ -147,6 +154,11 @@ cs_job_name() {
             basename "$a" .json
             return
         fi
+        case $a in --config=?*)
+            basename "${a#--config=}" .json
+            return
+            ;;
+        esac
         prev=$a
     done
     echo default

@@ -105,9 +105,30 @@ cs_need_packages() {
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" -ne 0 ]; then
-        echo "clustersim needs these Debian packages: ${missing[*]}" >&2
+        # Not root, as on a cluster whose MPI and CMake come from modules:
+        # a tool on the PATH will do, whichever package it came from. When
+        # some come from elsewhere so, the libraries (cJSON) may too: CMake
+        # looks for them itself, and says so if it finds none. Else (a
+        # Debian laptop) the apt-get line for what is missing.
+        local absent=() libs=() elsewhere=0 tool what
+        for p in "${missing[@]}"; do
+            read -r tool what <<<"$(cs_tool_of "$p")"
+            if [ -z "$tool" ]; then
+                libs+=("$p")
+            elif command -v "$tool" >/dev/null 2>&1; then
+                elsewhere=1
+            else
+                absent+=("$p")
+            fi
+        done
+        if [ ${#absent[@]} -eq 0 ] && [ "$elsewhere" -eq 1 ]; then
+            [ ${#libs[@]} -eq 0 ] || cs_say "not installed as Debian packages: ${libs[*]}: CMake looks for them elsewhere (CMAKE_PREFIX_PATH)"
+            return 0
+        fi
+        local need=(${absent[@]+"${absent[@]}"} ${libs[@]+"${libs[@]}"})
+        echo "clustersim needs these Debian packages: ${need[*]}" >&2
         echo "install them with:" >&2
-        echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+        echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${need[*]}" >&2
         exit 1
     fi
     cs_say "installing ${missing[*]}"
@@ -158,14 +179,15 @@ cs_mpi_env() {
     fi
 }
 
-# Which MPI a launcher belongs to: openmpi, mpich (MPICH's Hydra, and
-# the MPIs built on it: Intel MPI, MVAPICH), or other.
+# Which MPI a launcher, or a clustersim by its --version, belongs to:
+# openmpi, mpich (MPICH and its Hydra, and the MPIs built on them: Intel
+# MPI, MVAPICH), or other.
 cs_mpi_family() {
     local v
     v=$("$1" --version 2>&1 || true)
     case $v in
         *"Open MPI"* | *OpenRTE*) echo openmpi ;;
-        *HYDRA* | *Hydra* | *"Intel(R) MPI"*) echo mpich ;;
+        *HYDRA* | *Hydra* | *MPICH* | *"Intel(R) MPI"*) echo mpich ;;
         *) echo other ;;
     esac
 }

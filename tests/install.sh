@@ -112,4 +112,13 @@ set -e
 [ "$rc" -eq 1 ] && grep -q "apt-get install -y --no-install-recommends libcjson-dev$" "$TMP/run2.out" &&
     ! grep -q cmocka "$TMP/run2.out" && ok "run.sh with one package missing names it in an apt-get line, exit 1" || bad "run.sh, one package missing: $rc $(cat "$TMP/run2.out")"
 
+# ... and, without root on a Debian machine whose MPI and CMake come from
+# elsewhere (a cluster's modules: on the PATH, unknown to dpkg), those
+# tools will do, and cJSON is left to CMake: no apt-get line.
+out=$(bash -c 'source "$1/scripts/lib.sh"; id() { echo 1000; }; dpkg-query() { :; }
+    cs_need_packages libopenmpi-dev openmpi-bin cmake libcjson-dev && echo "went on"' _ "$ROOT" 2>&1 || true)
+grep -q "^went on$" <<<"$out" && grep -q "not installed as Debian packages: libcjson-dev: CMake looks for them elsewhere" <<<"$out" &&
+    ! grep -q apt-get <<<"$out" && ok "without root, tools from modules: no apt-get line, cJSON left to CMake" ||
+    bad "without root, tools from modules: $out"
+
 finish

@@ -32,5 +32,32 @@ third=$(CS_RUN_ID=resumable sbatch_wait "${resumable[@]}") && cmp -s "$f" "$WORK
     ok "a third time, the sweep is complete: nothing runs, nothing is overwritten" ||
     bad "third submission: $(tail -5 "clustersim-scaling-$third.out" 2>&1)"
 
+# A checkout whose path holds a space (a link to this one, "check out"):
+# the job finds its lib.sh (scontrol's Command= joins the path and the
+# arguments with spaces), and its binary, by that path.
+ln -s "$ROOT" "$WORK/check out"
+spaced=$(unset CLUSTERSIM && sbatch_wait "$WORK/check out/jobs/run.sbatch" --config "$ROOT/jobs/scenarios/mm1.json" \
+    --set load.duration_s=0.3 --set load.warmup_s=0.1) &&
+    grep -q "^command:  .*$WORK/check out/build/clustersim" "clustersim-$spaced.out" &&
+    ok "run.sbatch from a path with a space exits 0, and runs the binary under it" ||
+    bad "run.sbatch from a path with a space: $(tail -5 "clustersim-${spaced:-none}.out" 2>&1)"
+valid "$CS_RESULTS/mm1-${spaced:-none}.json" "run.sbatch from a path with a space"
+
+# srun's plugin, by default, is the one the binary's MPI speaks: PMIx for
+# Open MPI, PMI-2 for the MPICH family (with PMIx, an MPICH clustersim
+# starts N runs of one rank each).
+printf '#!/bin/sh\necho "clustersim 0.1.0 (MPICH 4.0.2, futex doorbell)"\n' >"$WORK/mpich-clustersim"
+chmod +x "$WORK/mpich-clustersim"
+plugins=$(for b in "$CLUSTERSIM" "$WORK/mpich-clustersim"; do
+    CLUSTERSIM=$b bash -c "source '$ROOT/jobs/lib.sh' && cs_job_launcher"
+done | tr '\n' ';')
+[ "$plugins" = "srun --mpi=pmix --kill-on-bad-exit=1;srun --mpi=pmi2 --kill-on-bad-exit=1;" ] &&
+    ok "srun's plugin: pmix for an Open MPI clustersim, pmi2 for an MPICH one" || bad "srun's plugins: $plugins"
+
+names=$(bash -c "source '$ROOT/jobs/lib.sh' && cs_job_name --config a/mm1.json && cs_job_name -q --config=b/knee.json &&
+    cs_job_name -c c/rush.json && cs_job_name -q" | tr '\n' ' ')
+[ "$names" = "mm1 knee rush default " ] && ok "results named by the scenario: --config FILE, --config=FILE, -c FILE" ||
+    bad "results' names: $names"
+
 echo "SLURM jobs test took $(($(date +%s) - t0)) s"
 finish
