@@ -47,6 +47,16 @@ for np in 2 4; do
     expect $np "--html '$TMP/no/such/dir/r.html': cannot create" --html "$TMP/no/such/dir/r.html"
     expect $np "--percentiles '$TMP/no/such/dir/p.txt': cannot create" --percentiles "$TMP/no/such/dir/p.txt"
 done
+# The option at fault, as written: a short one inside a bundle (getopt has
+# not moved past the bundle yet, so the argument before it is not it), a
+# long one given a value it does not take, one missing its value.
+for bad_opt in "--virtual -Zq:unknown option '-Z'" "--virtual=yes:option '--virtual' takes no value" \
+    "--frob=3:unknown option '--frob'" "-qc:option '-c' needs a value" "--nodes:option '--nodes' needs a value"; do
+    read -r -a words <<<"${bad_opt%%:*}"
+    guarded_once "$CLUSTERSIM" "${words[@]}"
+    [ "$RC" -eq 2 ] && [ "$(cat "$TMP/err")" = "clustersim: ${bad_opt#*:} (see --help)" ] &&
+        ok "${bad_opt%%:*}: one line naming it: ${bad_opt#*:}" || bad "${bad_opt%%:*}: exit $RC: $(cat "$TMP/err")"
+done
 expect 1 "needs at least 2 MPI ranks" --set load.duration_s=1
 # A singleton (no mpirun at all) says the same.
 guarded "$CLUSTERSIM"
