@@ -5,6 +5,7 @@
  * at the end. No MPI here: the engines pass in how a step runs.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,18 @@ int cs_cli_check_for_ranks(const struct cs_options *o, const struct cs_scenario 
     }
     if (rc == CS_OK && cs_cli_is_sweep(o, sc))
         rc = cs_sweep_check(sc, size - first, err, errlen);
+    /* A load given as a share of the capacity needs one: service in no
+     * time has none to share (the rate came out 0, and the run measured
+     * nothing). */
+    double cap = cs_scenario_capacity_rps(sc, size - first);
+    if (rc == CS_OK && !cs_cli_is_sweep(o, sc) && cs_arrival_kinds[sc->load.arrival].source == CS_SOURCE_RATE &&
+        isnan(sc->load.rate_rps) && sc->load.schedule_n == 0 && !(isfinite(cap) && cap > 0)) {
+        snprintf(err, errlen,
+                 "scenario key 'load.utilization': %g of the nodes' capacity, which is %g req/s (service.time.mean_us "
+                 "%g): give the load as load.rate_rps",
+                 sc->load.utilization, cap, sc->service.time.mean_us);
+        rc = CS_E_INVALID;
+    }
     return rc;
 }
 

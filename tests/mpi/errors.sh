@@ -40,6 +40,7 @@ for np in 2 4; do
     expect $np "'load.duration_s': value 0 is out of range" --set load.duration_s=0
     expect $np "'load.rate_rps': expected a number, got a string \"NaN\"" --set load.rate_rps=NaN
     expect $np "'dispatch.window': value 1e+20 is out of range" --set dispatch.window=1e20
+    expect $np "'load.utilization': 0.7 of the nodes' capacity, which is inf req/s" --set service.time.mean_us=0
     expect $np "cannot read scenario file '$TMP/nope.json': No such file" --config "$TMP/nope.json"
     expect $np "not a regular file" --config "$TMP"
     expect $np "unknown option '--frobnicate'" --frobnicate
