@@ -131,6 +131,11 @@ static void impossible_sweeps_are_refused_with_the_key(void **state)
     sim_scenario(&sc, "{\"sweep\":{\"nodes\":[2,2]}}");
     assert_int_equal(cs_sweep_plan(&sc, 4, st, err, sizeof(err)), CS_E_INVALID);
     assert_non_null(strstr(err, "'sweep.nodes[1]'"));
+    /* A saturated step's clients past a closed loop's most (they wrapped
+     * round a 32-bit int: -2147483648 clients) */
+    sim_scenario(&sc, "{\"service\":{\"servers\":1024},\"sweep\":{\"nodes\":[1,3000],\"clients_per_server\":1000}}");
+    assert_int_equal(cs_sweep_plan(&sc, 3000, st, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'sweep.clients_per_server': 1000 a server makes 1024000 clients at 1 nodes"));
 }
 
 /* One sweep step in virtual time, for cs_sweep_run. */

@@ -82,10 +82,19 @@ int cs_sweep_plan(const struct cs_scenario *sc, int max_nodes, struct cs_sweep_s
     for (int i = 0; i < m; i++) {
         struct cs_sweep_step st = {.nodes = counts[i]};
         switch (sc->sweep.mode) {
-        case CS_SWEEP_SATURATE:
+        case CS_SWEEP_SATURATE: {
+            double clients = (double)cs_scenario_servers(sc, counts[i]) * sc->sweep.clients_per_server;
+            if (clients > CS_CLIENTS_MAX) { /* (as load.clients is held to it) */
+                snprintf(err, errlen,
+                         "scenario key 'sweep.clients_per_server': %d a server makes %.0f clients at %d nodes, more "
+                         "than the %d a closed loop may have (load.clients); give fewer a server, or fewer nodes",
+                         sc->sweep.clients_per_server, clients, counts[i], CS_CLIENTS_MAX);
+                return CS_E_INVALID;
+            }
             st.closed = true;
-            st.clients = (int)(cs_scenario_servers(sc, counts[i]) * sc->sweep.clients_per_server);
+            st.clients = (int)clients;
             break;
+        }
         case CS_SWEEP_STRONG:
             st.rate_rps = top_rate;
             break;

@@ -128,7 +128,7 @@ static const struct key key_table[] = {
     {"load.duration_s", K_DOUBLE, OFF(load.duration_s), 0, 604800, true, false, 8, NULL, NULL},
     {"load.warmup_s", K_DOUBLE, OFF(load.warmup_s), 0, 3600, false, false, 1, NULL, NULL},
     {"load.seed", K_SEED, OFF(load.seed), 0, 9007199254740991.0, false, false, 1, NULL, NULL},
-    {"load.clients", K_INT, OFF(load.clients), 1, 1000000, false, false, 10, NULL, NULL},
+    {"load.clients", K_INT, OFF(load.clients), 1, CS_CLIENTS_MAX, false, false, 10, NULL, NULL},
     {"load.think_us", K_DIST, OFF(load.think), 0, 0, false, false, 0, "constant", NULL},
     {"load.schedule", K_SCHEDULE, OFF(load.schedule), 0, 1e10, false, false, 0, NULL, NULL},
     {"load.trace", K_STRING, OFF(load.trace), 0, CS_PATH_MAX - 1, false, false, 0, "", NULL},
