@@ -94,6 +94,29 @@ static void the_same_scenario_says_so(void **state)
     cJSON_Delete(docs[1]);
 }
 
+/* A key only the second file has differs as much as one only the first
+ * has: the differences do not hang on the order of the files. */
+static void a_key_only_a_later_file_has_differs(void **state)
+{
+    (void)state;
+    cJSON *docs[2] = {results("pull", 554.6, 10300, "none"), results("pull", 555.0, 10400, "none")};
+    cJSON_AddNumberToObject(cJSON_GetObjectItem(cJSON_GetObjectItem(docs[1], "scenario"), "dispatch"), "relays", 2);
+    const char *names[2] = {"a.json", "b.json"};
+    for (int order = 0; order < 2; order++) {
+        int rc;
+        char *text = render(docs, names, 2, &rc);
+        assert_int_equal(rc, CS_OK);
+        assert_null(strstr(text, "scenario differences: none"));
+        assert_non_null(strstr(text, "dispatch.relays"));
+        free(text);
+        cJSON *t = docs[0];
+        docs[0] = docs[1];
+        docs[1] = t;
+    }
+    cJSON_Delete(docs[0]);
+    cJSON_Delete(docs[1]);
+}
+
 static void what_is_not_results_is_refused(void **state)
 {
     (void)state;
@@ -116,6 +139,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(two_runs_side_by_side),
         cmocka_unit_test(the_same_scenario_says_so),
+        cmocka_unit_test(a_key_only_a_later_file_has_differs),
         cmocka_unit_test(what_is_not_results_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

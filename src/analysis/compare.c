@@ -156,26 +156,31 @@ static int scenario_differences(FILE *out, const cJSON *const *docs, int n)
     int rc = CS_OK, shown = 0;
     for (int i = 0; i < n && rc == CS_OK; i++)
         rc = flatten(&all[i], "", cs_json_at(docs[i], "scenario"));
-    for (int k = 0; rc == CS_OK && k < all[0].n; k++) {
-        const char *key = all[0].v[k].key;
-        if (strcmp(key, "name") == 0 || strcmp(key, "description") == 0)
-            continue;
-        bool differs = false;
-        for (int i = 1; i < n && !differs; i++) {
-            const char *v = leaf_value(&all[i], key);
-            differs = !v || strcmp(v, all[0].v[k].value) != 0;
+    /* Every key any of them has (the first's, then those only later ones
+     * have): a key one file lacks differs, whichever file comes first. */
+    for (int d = 0; rc == CS_OK && d < n; d++)
+        for (int k = 0; k < all[d].n; k++) {
+            const char *key = all[d].v[k].key;
+            if (strcmp(key, "name") == 0 || strcmp(key, "description") == 0)
+                continue;
+            bool seen = false, differs = false;
+            for (int j = 0; j < d && !seen; j++)
+                seen = leaf_value(&all[j], key) != NULL;
+            for (int i = 0; i < n && !seen && !differs; i++) {
+                const char *v = leaf_value(&all[i], key);
+                differs = !v || strcmp(v, all[d].v[k].value) != 0;
+            }
+            if (!differs)
+                continue;
+            if (shown++ == 0)
+                fprintf(out, "scenario differences\n");
+            fprintf(out, "  %-22s", key);
+            for (int i = 0; i < n; i++) {
+                const char *v = leaf_value(&all[i], key);
+                fprintf(out, " %*.*s", COL, COL, v ? v : "-");
+            }
+            fputc('\n', out);
         }
-        if (!differs)
-            continue;
-        if (shown++ == 0)
-            fprintf(out, "scenario differences\n");
-        fprintf(out, "  %-22s", key);
-        for (int i = 0; i < n; i++) {
-            const char *v = leaf_value(&all[i], key);
-            fprintf(out, " %*.*s", COL, COL, v ? v : "-");
-        }
-        fputc('\n', out);
-    }
     if (rc == CS_OK && shown == 0)
         fprintf(out, "scenario differences: none (the same scenario; differences below are the run's)\n");
     for (int i = 0; i < n; i++)
