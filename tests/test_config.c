@@ -388,6 +388,27 @@ static void files_that_cannot_be_read_are_named(void **state)
     assert_non_null(strstr(err, "not a regular file"));
 }
 
+/* A name given twice anywhere (a distribution, per-node overrides, by
+ * rank, a fault) is refused, as at the top: cJSON keeps both, and which
+ * one counted was the reader's choice. A dotted name would read as the
+ * nested key beside it. */
+static void a_name_is_given_once(void **state)
+{
+    (void)state;
+    struct cs_scenario s;
+    char err[CS_ERRBUF];
+    assert_int_equal(parse(&s, "{\"service\":{\"time\":{\"dist\":\"constant\",\"mean_us\":5,\"mean_us\":7}}}", err),
+                     CS_E_INVALID);
+    assert_non_null(strstr(err, "'service.time.mean_us': given twice"));
+    assert_int_equal(parse(&s, "{\"nodes\":{\"speed\":{\"default\":1,\"2\":0.5,\"02\":4}}}", err), CS_E_INVALID);
+    assert_non_null(strstr(err, "service node 2 given twice"));
+    assert_int_equal(parse(&s, "{\"faults\":[{\"rank\":2,\"rank\":3,\"at_s\":1,\"kind\":\"stop\"}]}", err),
+                     CS_E_INVALID);
+    assert_non_null(strstr(err, "'faults[0].rank': given twice"));
+    assert_int_equal(parse(&s, "{\"load\":{\"rate_rps\":100},\"load.rate_rps\":200}", err), CS_E_INVALID);
+    assert_non_null(strstr(err, "'load.rate_rps': a name with a dot"));
+}
+
 static void a_file_holds_one_json_value(void **state)
 {
     (void)state;
@@ -542,6 +563,7 @@ int main(void)
         cmocka_unit_test(set_overrides_apply_in_order_and_read_json_or_strings),
         cmocka_unit_test(bad_set_overrides_are_reported),
         cmocka_unit_test(files_that_cannot_be_read_are_named),
+        cmocka_unit_test(a_name_is_given_once),
         cmocka_unit_test(a_file_holds_one_json_value),
         cmocka_unit_test(a_file_error_names_the_file_and_the_key),
         cmocka_unit_test(per_node_values_come_as_a_number_a_list_or_overrides),

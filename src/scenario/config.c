@@ -231,6 +231,20 @@ static int check_number(const struct key *k, const char *path, const cJSON *v, d
     return CS_OK;
 }
 
+/* An object's names are each given once: cJSON keeps both of a pair, and
+ * which one a reader takes is its own choice (parse_object's sections
+ * and keys, a distribution, per-node overrides, a fault). */
+static int each_once(const cJSON *obj, const char *path, char *err, size_t errlen)
+{
+    for (const cJSON *c = obj->child; c; c = c->next)
+        for (const cJSON *d = obj->child; d != c; d = d->next)
+            if (strcmp(d->string, c->string) == 0) {
+                fail(err, errlen, "scenario key '%s%s%s': given twice", path, path[0] ? "." : "", c->string);
+                return CS_E_INVALID;
+            }
+    return CS_OK;
+}
+
 static int parse_dist(struct cs_dist *d, const char *path, const cJSON *v, char *err, size_t errlen)
 {
     char shown[80];
@@ -241,6 +255,8 @@ static int parse_dist(struct cs_dist *d, const char *path, const cJSON *v, char 
              path, cs_json_got(v, shown, sizeof(shown)));
         return CS_E_INVALID;
     }
+    if (each_once(v, path, err, errlen))
+        return CS_E_INVALID;
     const cJSON *c;
     cJSON_ArrayForEach (c, v) {
         bool known = false;
@@ -383,6 +399,8 @@ static int parse_per_node(struct cs_per_node *p, const struct key *k, const cJSO
         return CS_OK;
     }
     if (cJSON_IsObject(v)) {
+        if (each_once(v, k->path, err, errlen))
+            return CS_E_INVALID;
         cJSON_ArrayForEach (c, v) {
             snprintf(sub, sizeof(sub), "%s.%s", k->path, c->string);
             if (strcmp(c->string, "default") == 0) {
@@ -400,6 +418,11 @@ static int parse_per_node(struct cs_per_node *p, const struct key *k, const cJSO
                 fail(err, errlen, "scenario key '%s': more than %d overrides", k->path, CS_PER_NODE_MAX);
                 return CS_E_INVALID;
             }
+            for (int i = 0; i < p->n; i++)
+                if (p->at[i].rank == rank) { /* "2" and "02" */
+                    fail(err, errlen, "scenario key '%s': service node %ld given twice", sub, rank);
+                    return CS_E_INVALID;
+                }
             if (check_number(k, sub, c, &p->at[p->n].value, err, errlen))
                 return CS_E_INVALID;
             p->at[p->n++].rank = (int)rank;
@@ -496,6 +519,8 @@ static int parse_faults(struct cs_scenario *s, const struct key *k, const cJSON 
                  cs_json_got(c, shown, sizeof(shown)));
             return CS_E_INVALID;
         }
+        if (each_once(c, sub, err, errlen))
+            return CS_E_INVALID;
         const cJSON *e;
         cJSON_ArrayForEach (e, c) {
             char key[200];
@@ -1022,6 +1047,10 @@ static int parse_object(struct cs_scenario *s, const cJSON *obj, const char *pre
                 fail(err, errlen, "scenario key '%s': given twice", path);
                 return CS_E_INVALID;
             }
+        }
+        if (strchr(c->string, '.')) { /* it would read as the nested key, and a second one could win */
+            fail(err, errlen, "scenario key '%s': a name with a dot; nest it instead ({\"a\": {\"b\": ...}})", path);
+            return CS_E_INVALID;
         }
         const struct key *k = find_key(path);
         if (k) {
