@@ -409,6 +409,23 @@ static void a_name_is_given_once(void **state)
     assert_non_null(strstr(err, "'load.rate_rps': a name with a dot"));
 }
 
+/* Load keys the arrival given does not read are refused, not dropped:
+ * a closed loop's rate or schedule, a trace file without trace arrivals. */
+static void load_keys_the_arrival_does_not_read_are_refused(void **state)
+{
+    (void)state;
+    struct cs_scenario s;
+    char err[CS_ERRBUF];
+    assert_int_equal(parse(&s, "{\"load\":{\"arrival\":\"closed\",\"rate_rps\":5}}", err), CS_E_INVALID);
+    assert_non_null(strstr(err, "'load.rate_rps': a closed loop's load is its clients"));
+    assert_int_equal(parse(&s, "{\"load\":{\"arrival\":\"closed\",\"schedule\":[{\"at_s\":0,\"rate_rps\":9}]}}", err),
+                     CS_E_INVALID);
+    assert_non_null(strstr(err, "'load.schedule'"));
+    assert_int_equal(parse(&s, "{\"load\":{\"trace\":\"t.csv\"}}", err), CS_E_INVALID);
+    assert_non_null(strstr(err, "'load.trace': 't.csv' is replayed only with load.arrival \"trace\""));
+    assert_int_equal(parse(&s, "{\"load\":{\"arrival\":\"closed\",\"clients\":4}}", err), CS_OK);
+}
+
 static void a_file_holds_one_json_value(void **state)
 {
     (void)state;
@@ -564,6 +581,7 @@ int main(void)
         cmocka_unit_test(bad_set_overrides_are_reported),
         cmocka_unit_test(files_that_cannot_be_read_are_named),
         cmocka_unit_test(a_name_is_given_once),
+        cmocka_unit_test(load_keys_the_arrival_does_not_read_are_refused),
         cmocka_unit_test(a_file_holds_one_json_value),
         cmocka_unit_test(a_file_error_names_the_file_and_the_key),
         cmocka_unit_test(per_node_values_come_as_a_number_a_list_or_overrides),

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cs/arrival.h"
 #include "cs/common.h"
 #include "cs/results.h"
 #include "cs/scenario.h"
@@ -113,6 +114,7 @@ void cs_sweep_step_scenario(const struct cs_scenario *base, const struct cs_swee
     out->load.schedule_n = 0;
     if (st->closed) {
         out->load.arrival = cs_arrival_find("closed");
+        out->load.rate_rps = NAN; /* (a closed loop has no rate) */
         out->load.clients = st->clients;
         out->load.think = (struct cs_dist){cs_dist_find("constant"), 0.0, 0.0};
     } else {
@@ -428,6 +430,12 @@ static int setting_nodes(const struct cs_scenario *sc, const struct cs_scenario 
 int cs_sweep_check(const struct cs_scenario *sc, int max_nodes, char *err, size_t errlen)
 {
     struct cs_sweep_step steps[CS_SWEEP_MAX];
+    if (cs_arrival_kinds[sc->load.arrival].source == CS_SOURCE_TRACE) { /* (a step's load would replace it) */
+        snprintf(err, errlen,
+                 "scenario key 'load.arrival': a sweep sets each step's load, and a trace brings its own; replay "
+                 "the trace in runs without --sweep, one node count each");
+        return CS_E_INVALID;
+    }
     int settings = cs_lever_count(sc);
     if (settings == 0) {
         int n = cs_sweep_plan(sc, max_nodes, steps, err, errlen);

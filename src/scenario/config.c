@@ -1093,6 +1093,20 @@ static int check_combinations(const struct cs_scenario *s, char *err, size_t err
              s->dispatch.prefetch, cs_policies[s->dispatch.policy].name);
         return CS_E_INVALID;
     }
+    /* Load keys the arrival given does not read: said, not dropped. */
+    enum cs_arrival_source source = cs_arrival_kinds[s->load.arrival].source;
+    if (source == CS_SOURCE_CLOSED && (!isnan(s->load.rate_rps) || s->load.schedule_n > 0)) {
+        fail(err, errlen,
+             "scenario key '%s': a closed loop's load is its clients (load.clients, load.think_us), not a rate; "
+             "leave it null, or give an open arrival (load.arrival \"poisson\")",
+             isnan(s->load.rate_rps) ? "load.schedule" : "load.rate_rps");
+        return CS_E_INVALID;
+    }
+    if (source != CS_SOURCE_TRACE && s->load.trace[0]) {
+        fail(err, errlen, "scenario key 'load.trace': '%s' is replayed only with load.arrival \"trace\" (it is \"%s\")",
+             s->load.trace, cs_arrival_kinds[s->load.arrival].name);
+        return CS_E_INVALID;
+    }
     if (s->dispatch.dispatchers > 1 && cs_arrival_kinds[s->load.arrival].source == CS_SOURCE_TRACE) {
         fail(err, errlen,
              "scenario key 'dispatch.dispatchers': %d dispatchers cannot share a trace yet (load.arrival is "
