@@ -292,6 +292,26 @@ int cs_cli_parse(int argc, char **argv, struct cs_options *o, bool speak)
             o->sets[o->nsets++] = o->nodes_set;
     }
     if (o->compare) {
+        /* It reads results files and prints a table: a flag for a run
+         * would be dropped without a word (no file written). */
+        const char *flag = o->json                              ? "--json"
+                           : o->csv                             ? "--csv"
+                           : o->html                            ? "--html"
+                           : o->percentiles                     ? "--percentiles"
+                           : o->timeseries                      ? "--timeseries"
+                           : o->resume                          ? "--resume"
+                           : o->nsets > (o->engine_set != NULL) ? "--set (or --nodes, --calibration)"
+                           : o->config                          ? "--config"
+                           : o->sweep                           ? "--sweep"
+                                                                : NULL;
+        if (flag) {
+            if (speak)
+                fprintf(stderr,
+                        "clustersim: --compare reads results files and prints their table: %s is for a run (see "
+                        "--help)\n",
+                        flag);
+            return EXIT_USAGE;
+        }
         o->files = argv + optind;
         o->nfiles = argc - optind;
         if (o->nfiles < 1) {

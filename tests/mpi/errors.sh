@@ -58,6 +58,12 @@ for bad_opt in "--virtual -Zq:unknown option '-Z'" "--virtual=yes:option '--virt
     [ "$RC" -eq 2 ] && [ "$(cat "$TMP/err")" = "clustersim: ${bad_opt#*:} (see --help)" ] &&
         ok "${bad_opt%%:*}: one line naming it: ${bad_opt#*:}" || bad "${bad_opt%%:*}: exit $RC: $(cat "$TMP/err")"
 done
+# --compare prints a table: a flag for a run beside it is refused, not
+# dropped (no file written, without a word).
+echo '{"requests":{},"scenario":{},"throughput_rps":1}' >"$TMP/r.json"
+guarded_once "$CLUSTERSIM" --compare "$TMP/r.json" --json "$TMP/cmp.json"
+[ "$RC" -eq 2 ] && grep -q "^clustersim: --compare reads results files and prints their table: --json is for a run" "$TMP/err" &&
+    [ ! -e "$TMP/cmp.json" ] && ok "--compare with --json: one line, exit 2" || bad "--compare --json: exit $RC: $(cat "$TMP/err")"
 expect 1 "needs at least 2 MPI ranks" --set load.duration_s=1
 # A singleton (no mpirun at all) says the same.
 guarded "$CLUSTERSIM"
