@@ -52,6 +52,10 @@ static void bad_lines_are_named_by_number(void **state)
         {"0,-3\n", "t.csv:1: service_us must be"},
         {"0,nan\n", "t.csv:1: service_us must be"},
         {"# nothing\n", "t.csv: no requests"},
+        /* not a header, and not 16 s: a number out of range, a typo */
+        {"nan\n0.1\n", "t.csv:1: offset_s must be a number"},
+        {"Inf,5\n", "t.csv:1: offset_s must be a number"},
+        {"0x10\n", "t.csv:1: offset_s must be a number"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         assert_int_equal(parse(&t, cases[i].text, err), CS_E_INVALID);

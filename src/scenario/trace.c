@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "cs/common.h"
@@ -54,6 +55,8 @@ static bool number(const char *p, const char *end, double *out)
     char buf[64];
     memcpy(buf, p, (size_t)(end - p));
     buf[end - p] = '\0';
+    if (strpbrk(buf, "xX")) /* strtod reads hexadecimal ("0x10" is 16): a typo here, not seconds */
+        return false;
     char *stop;
     errno = 0;
     double v = strtod(buf, &stop);
@@ -85,7 +88,10 @@ int cs_trace_parse(struct cs_trace *t, const char *what, const char *text, size_
         const char *comma = memchr(q, ',', (size_t)(eol - q));
         double off, svc = 0;
         bool ok_off = number(q, comma ? comma : eol, &off);
-        if (!ok_off && t->n == 0 && columns == 0 && !(*q == '-' || *q == '.' || (*q >= '0' && *q <= '9'))) {
+        /* A header: a first line that is not a number, nor one spelled out
+         * ("nan", "inf": numbers out of range, said so below). */
+        if (!ok_off && t->n == 0 && columns == 0 && !(*q == '-' || *q == '.' || (*q >= '0' && *q <= '9')) &&
+            strncasecmp(q, "nan", 3) != 0 && strncasecmp(q, "inf", 3) != 0 && strncasecmp(q, "+", 1) != 0) {
             p = next; /* a header */
             columns = -1;
             continue;
