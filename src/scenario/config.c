@@ -203,6 +203,16 @@ static const void *cfield(const struct cs_scenario *s, const struct key *k)
     return (const char *)s + k->offset;
 }
 
+/* x in the fewest digits that read back as x (15, else 17): a value and a
+ * bound that differ never print the same (2^53 and 2^53 - 1 did). */
+static const char *exact(double x, char *buf, size_t len)
+{
+    snprintf(buf, len, "%.15g", x);
+    if (strtod(buf, NULL) != x)
+        snprintf(buf, len, "%.17g", x);
+    return buf;
+}
+
 static int check_number(const struct key *k, const char *path, const cJSON *v, double *out, char *err, size_t errlen)
 {
     char shown[80];
@@ -219,8 +229,10 @@ static int check_number(const struct key *k, const char *path, const cJSON *v, d
     }
     bool int_type = k->type == K_INT || k->type == K_SEED;
     if (x < k->min || (k->min_open && x <= k->min) || x > k->max) {
-        fail(err, errlen, "scenario key '%s': value %s is out of range (must be %s %.15g and <= %.15g)", path, shown,
-             k->min_open ? ">" : ">=", k->min, k->max);
+        char lo[32], hi[32], at[32];
+        fail(err, errlen, "scenario key '%s': value %s is out of range (must be %s %s and <= %s)", path,
+             exact(x, at, sizeof(at)), k->min_open ? ">" : ">=", exact(k->min, lo, sizeof(lo)),
+             exact(k->max, hi, sizeof(hi)));
         return CS_E_INVALID;
     }
     if (int_type && x != floor(x)) {
@@ -563,6 +575,11 @@ static int parse_faults(struct cs_scenario *s, const struct key *k, const cJSON 
         if (f->rank == 0 || !cJSON_GetObjectItemCaseSensitive(c, "at_s") ||
             !cJSON_GetObjectItemCaseSensitive(c, "kind")) {
             fail(err, errlen, "scenario key '%s': a fault needs rank, at_s and kind", sub);
+            return CS_E_INVALID;
+        }
+        if (f->kind != CS_FAULT_SLOW && cJSON_GetObjectItemCaseSensitive(c, "factor")) { /* read by nothing */
+            fail(err, errlen, "scenario key '%s.factor': a \"%s\" fault has none (a \"slow\" one has)", sub,
+                 fault_kind_name(f->kind));
             return CS_E_INVALID;
         }
         s->faults_n++;
