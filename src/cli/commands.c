@@ -67,7 +67,8 @@ int cs_cli_print_config(const struct cs_options *o, bool speak)
 }
 
 /* The most service nodes --ranks tries a scenario with: one that fits
- * none of 1..RANKS_PROBE fits no machine it will meet. */
+ * none of 1..RANKS_PROBE fits no machine it will meet (but one that asks
+ * for more by name: run.nodes, a sweep's steps). */
 #define RANKS_PROBE 1024
 
 /* --ranks: the rank count the scenario runs on, by the same checks a run
@@ -84,7 +85,13 @@ int cs_cli_print_ranks(const struct cs_options *o, bool speak)
     int first = rc == CS_OK ? cs_first_node(&sc) : 0, fits = 0, smallest = 0;
     bool differs = false;
     bool virtual_time = rc == CS_OK && (o->engine_set || sc.run.engine == CS_ENGINE_VIRTUAL);
-    for (int n = 1; rc == CS_OK && !virtual_time && n <= RANKS_PROBE; n++) {
+    int probe = RANKS_PROBE; /* (one past a count named: does the next fit too?) */
+    if (rc == CS_OK && sc.run.nodes >= probe)
+        probe = sc.run.nodes + 1;
+    for (int i = 0; rc == CS_OK && i < sc.sweep.nodes_n; i++)
+        if (sc.sweep.nodes[i] >= probe)
+            probe = sc.sweep.nodes[i] + 1;
+    for (int n = 1; rc == CS_OK && !virtual_time && n <= probe; n++) {
         char why[CS_ERRBUF] = "";
         bool ok = cs_scenario_check_nodes(&sc, n, why, sizeof(why)) == CS_OK &&
                   (!cs_cli_is_sweep(o, &sc) || cs_sweep_check(&sc, n, why, sizeof(why)) == CS_OK);
@@ -116,7 +123,7 @@ int cs_cli_print_ranks(const struct cs_options *o, bool speak)
         return 0;
     if (virtual_time)
         printf("1\n");
-    else if (fits == RANKS_PROBE - smallest + 1) /* every count from the smallest on */
+    else if (fits == probe - smallest + 1) /* every count from the smallest on */
         printf("any (at least %d)\n", first + smallest);
     else
         printf("%d\n", first + smallest);

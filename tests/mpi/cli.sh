@@ -132,7 +132,8 @@ for want in "ticket-rush.json:4" "policy-shootout.json:4" "coffee-shop-fast-mach
     [ "$got" = "$n" ] && ok "--ranks $f: $got" || bad "--ranks $f: '$got', expected '$n'"
 done
 for want in "--sweep --set sweep.nodes=[1,2,6]|any (at least 7)" "--set nodes.speed=[1,1,2]|4" \
-    "--set dispatch.dispatchers=2|any (at least 3)" "--virtual --nodes 500|1"; do
+    "--set dispatch.dispatchers=2|any (at least 3)" "--virtual --nodes 500|1" "--set run.nodes=2000|2001" \
+    "--sweep --set sweep.nodes=[1,2,2048]|any (at least 2049)"; do
     args=${want%%|*} n=${want#*|}
     # shellcheck disable=SC2086 # args is a list of flags
     got=$("$CLUSTERSIM" --ranks $args 2>&1)
