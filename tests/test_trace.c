@@ -56,6 +56,7 @@ static void bad_lines_are_named_by_number(void **state)
         {"nan\n0.1\n", "t.csv:1: offset_s must be a number"},
         {"Inf,5\n", "t.csv:1: offset_s must be a number"},
         {"0x10\n", "t.csv:1: offset_s must be a number"},
+        {"nanos\n0.1\nx\n", "t.csv:3: offset_s must be a number"}, /* a header named so, then a bad line */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         assert_int_equal(parse(&t, cases[i].text, err), CS_E_INVALID);

@@ -27,9 +27,12 @@ int cs_checkpoint_write(struct cs_checkpoint *cp, struct cs_results *r, const st
         rows = &own;
         nrows = 1;
     }
+    /* Not to a stream (a pipe, /dev/stdout): it gets the final results only. */
+    const char *to_json = cp->json && !cs_is_stream(cp->json) ? cp->json : NULL;
+    const char *to_csv = cp->csv && !cs_is_stream(cp->csv) ? cp->csv : NULL;
     char err[2][CS_ERRBUF];
-    int json = cs_write_whole(cp->json, cp->json ? cs_results_json(r) : NULL, err[0], sizeof(err[0]));
-    int csv = cs_write_whole(cp->csv, cp->csv ? cs_sweep_csv(r, rows, nrows) : NULL, err[1], sizeof(err[1]));
+    int json = cs_write_whole(to_json, to_json ? cs_results_json(r) : NULL, err[0], sizeof(err[0]));
+    int csv = cs_write_whole(to_csv, to_csv ? cs_sweep_csv(r, rows, nrows) : NULL, err[1], sizeof(err[1]));
     if (json == CS_OK && csv == CS_OK)
         return CS_OK;
     if (!cp->failed)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "cs/common.h"
@@ -82,16 +83,34 @@ int cs_cli_print_ranks(const struct cs_options *o, bool speak)
     char err[CS_ERRBUF];
     static struct cs_scenario sc;
     int rc = cs_cli_scenario(o, &sc, NULL, err, sizeof(err));
-    int first = rc == CS_OK ? cs_first_node(&sc) : 0, fits = 0, smallest = 0;
+    int first = rc == CS_OK ? cs_first_node(&sc) : 0, smallest = 0;
     bool differs = false;
     bool virtual_time = rc == CS_OK && (o->engine_set || sc.run.engine == CS_ENGINE_VIRTUAL);
-    int probe = RANKS_PROBE; /* (one past a count named: does the next fit too?) */
-    if (rc == CS_OK && sc.run.nodes >= probe)
-        probe = sc.run.nodes + 1;
+    /* The counts tried: 1 to RANKS_PROBE, then each the scenario names
+     * past it, and the one after (does the next fit too?), in order. */
+    int tried[RANKS_PROBE + 2 * CS_SWEEP_MAX + 2], tried_n = 0;
+    for (int n = 1; n <= RANKS_PROBE; n++)
+        tried[tried_n++] = n;
+    int named[CS_SWEEP_MAX + 1], named_n = 0;
+    if (rc == CS_OK && sc.run.nodes > RANKS_PROBE)
+        named[named_n++] = sc.run.nodes;
     for (int i = 0; rc == CS_OK && i < sc.sweep.nodes_n; i++)
-        if (sc.sweep.nodes[i] >= probe)
-            probe = sc.sweep.nodes[i] + 1;
-    for (int n = 1; rc == CS_OK && !virtual_time && n <= probe; n++) {
+        if (sc.sweep.nodes[i] > RANKS_PROBE)
+            named[named_n++] = sc.sweep.nodes[i];
+    for (int i = 0; i < named_n; i++)
+        for (int more = 0; more < 2; more++) {
+            int n = named[i] + more, at = tried_n;
+            while (at > 0 && tried[at - 1] > n)
+                at--;
+            if (tried[at - 1] == n)
+                continue;
+            memmove(&tried[at + 1], &tried[at], (size_t)(tried_n - at) * sizeof(tried[0]));
+            tried[at] = n;
+            tried_n++;
+        }
+    bool gap = false; /* a count past the smallest that fits, that does not */
+    for (int t = 0; rc == CS_OK && !virtual_time && t < tried_n; t++) {
+        int n = tried[t];
         char why[CS_ERRBUF] = "";
         bool ok = cs_scenario_check_nodes(&sc, n, why, sizeof(why)) == CS_OK &&
                   (!cs_cli_is_sweep(o, &sc) || cs_sweep_check(&sc, n, why, sizeof(why)) == CS_OK);
@@ -102,7 +121,7 @@ int cs_cli_print_ranks(const struct cs_options *o, bool speak)
                      sc.run.nodes, n);
             ok = false;
         }
-        fits += ok;
+        gap |= smallest && !ok;
         if (ok && !smallest)
             smallest = n;
         /* Should nothing fit, the reason: one node's, or the first other
@@ -123,7 +142,7 @@ int cs_cli_print_ranks(const struct cs_options *o, bool speak)
         return 0;
     if (virtual_time)
         printf("1\n");
-    else if (fits == probe - smallest + 1) /* every count from the smallest on */
+    else if (!gap) /* every count from the smallest on */
         printf("any (at least %d)\n", first + smallest);
     else
         printf("%d\n", first + smallest);
@@ -136,9 +155,10 @@ int cs_cli_print_ranks(const struct cs_options *o, bool speak)
 static const char *failure(int rc)
 {
     if (rc == CS_E_STUCK)
-        return "virtual time stood still: turn after turn at one instant, with no end (a closed loop whose "
-               "clients ask again at once when a request is turned away or served in no time: give "
-               "load.think_us a mean above 0, or the service or the network some time)";
+        return "virtual time stood still: turn after turn at one instant, with no end (a closed loop, as a "
+               "saturated sweep's steps are, whose clients ask again at once when a request is turned away "
+               "(nodes.queue_capacity, dispatch.max_pending) or served in no time: give load.think_us a mean "
+               "above 0, the nodes room, or the service or the network some time)";
     return rc == CS_E_NOMEM ? "out of memory (give fewer nodes or less load)" : "an internal error";
 }
 
@@ -553,9 +573,11 @@ static int run_virtual(const struct cs_options *o, int argc, char **argv, int en
     }
     if (rc != CS_OK) {
         fprintf(stderr, "clustersim: the virtual run failed: %s\n", failure(rc));
-        if (z.timeseries) { /* written after the run: none, and no empty file left */
+        if (z.timeseries) { /* written after the run: none, and no empty file left (a file, not a device) */
             fclose(z.timeseries);
-            unlink(o->timeseries);
+            struct stat st;
+            if (lstat(o->timeseries, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+                unlink(o->timeseries);
         }
         cs_trace_free(&z.trace);
         cs_results_free(&res);

@@ -120,29 +120,29 @@ int cs_cli_local_size_by_env(void)
     return n > 0 ? n : 1;
 }
 
-/* The option getopt_long stopped at, as the user wrote it. arg is
- * argv[optind - 1]: the long option ("--virtual=yes": the long option
- * given a value, whose val is optopt; "--frobnicate": unknown, optopt 0),
- * or, for a short option, the argument before the bundle it is in (getopt
- * moves optind past a bundle only at its end), so a short one is named by
- * optopt ("-Z" of "-Zq"). *takes_none: a long option that takes no value
- * was given one. */
-static const char *option_named(const char *arg, int opt, const struct option *longopts, bool *takes_none)
+/* The option getopt_long stopped at, as the user wrote it. A short one
+ * inside a bundle ("-Zq": getopt has not moved past it, so argv[optind]
+ * is the bundle) or ending one ("-qZ", argv[optind - 1]) is named by
+ * optopt, opt. A long one is argv[optind - 1]: known (by its name or a
+ * prefix of it, which getopt takes; opt is its val) and given a value it
+ * does not take (*takes_none), or missing its value; or unknown (opt 0),
+ * named without its value. */
+static const char *option_named(int argc, char **argv, int opt, const struct option *longopts, bool *takes_none)
 {
     static char name[64];
-    if (strncmp(arg, "--", 2) == 0) {
+    const char *here = optind < argc ? argv[optind] : "", *arg = argv[optind - 1];
+    bool in_bundle = opt > 0 && here[0] == '-' && here[1] != '-' && strchr(here + 1, opt);
+    if (!in_bundle && strncmp(arg, "--", 2) == 0) {
         size_t n = strcspn(arg + 2, "=");
-        for (const struct option *l = longopts; l->name; l++)
-            if (l->val == opt && strlen(l->name) == n && strncmp(l->name, arg + 2, n) == 0) {
+        for (const struct option *l = longopts; opt && l->name; l++)
+            if (l->val == opt && strncmp(l->name, arg + 2, n) == 0) {
                 if (takes_none)
                     *takes_none = arg[2 + n] == '=' && l->has_arg == no_argument;
                 snprintf(name, sizeof(name), "--%s", l->name);
                 return name;
             }
-        if (opt == 0) { /* an unknown long option, without its value */
-            snprintf(name, sizeof(name), "%.*s", (int)(n + 2 < sizeof(name) - 1 ? n + 2 : sizeof(name) - 1), arg);
-            return name;
-        }
+        snprintf(name, sizeof(name), "%.*s", (int)(n + 2 < sizeof(name) - 1 ? n + 2 : sizeof(name) - 1), arg);
+        return name;
     }
     if (opt > ' ' && opt < 127) {
         snprintf(name, sizeof(name), "-%c", opt);
@@ -247,12 +247,12 @@ int cs_cli_parse(int argc, char **argv, struct cs_options *o, bool speak)
         case ':':
             if (speak)
                 fprintf(stderr, "clustersim: option '%s' needs a value (see --help)\n",
-                        option_named(argv[optind - 1], optopt, longopts, NULL));
+                        option_named(argc, argv, optopt, longopts, NULL));
             return EXIT_USAGE;
         default:
             if (speak) {
                 bool takes_none = false;
-                const char *name = option_named(argv[optind - 1], optopt, longopts, &takes_none);
+                const char *name = option_named(argc, argv, optopt, longopts, &takes_none);
                 if (takes_none)
                     fprintf(stderr, "clustersim: option '%s' takes no value (see --help)\n", name);
                 else

@@ -58,8 +58,10 @@ int cs_read_file(const char *path, size_t max_bytes, const char *what, char **ou
 
 /* What a path names for writing: a regular file or none yet (written
  * through a temporary file and a rename, at *file: the path, or for a
- * symbolic link the file it names; caller frees), a stream (a device, a
- * pipe, a socket), or a directory. */
+ * symbolic link the file it names at the end of its chain; caller
+ * frees), a stream (a device, a pipe, a socket, and anything under /dev
+ * or /proc: /dev/stdout names the file a shell redirected it to, which a
+ * rename would replace), or a directory. */
 enum target { TARGET_FILE, TARGET_STREAM, TARGET_DIR };
 
 static enum target target_of(const char *path, char **file)
@@ -69,27 +71,40 @@ static enum target target_of(const char *path, char **file)
     bool exists = stat(path, &st) == 0;
     if (exists && S_ISDIR(st.st_mode))
         return TARGET_DIR;
-    if (exists && !S_ISREG(st.st_mode))
+    if ((exists && !S_ISREG(st.st_mode)) || strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0)
         return TARGET_STREAM;
-    if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
-        if (exists) {
+    if (exists) {
+        if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
             *file = realpath(path, NULL);
-        } else { /* a link to a file not there yet: that file, beside the link when relative */
-            char to[4096];
-            ssize_t n = readlink(path, to, sizeof(to) - 1);
-            const char *slash = strrchr(path, '/');
-            if (n > 0) {
-                to[n] = '\0';
-                int dir = to[0] != '/' && slash ? (int)(slash - path + 1) : 0;
-                size_t len = (size_t)dir + (size_t)n + 1;
-                if ((*file = malloc(len)) != NULL)
-                    snprintf(*file, len, "%.*s%s", dir, path, to);
-            }
+    } else { /* links to a file not there yet: that file, each link's target beside it when relative */
+        char at[4096], to[4096];
+        snprintf(at, sizeof(at), "%s", path);
+        for (int hops = 0; hops < 40 && lstat(at, &lst) == 0 && S_ISLNK(lst.st_mode); hops++) {
+            ssize_t n = readlink(at, to, sizeof(to) - 1);
+            if (n <= 0)
+                break;
+            to[n] = '\0';
+            const char *slash = strrchr(at, '/');
+            int dir = to[0] != '/' && slash ? (int)(slash - at + 1) : 0;
+            char next[4096];
+            if (snprintf(next, sizeof(next), "%.*s%s", dir, at, to) >= (int)sizeof(next))
+                break;
+            memcpy(at, next, sizeof(at));
         }
+        if (strcmp(at, path) != 0)
+            *file = strdup(at);
     }
     if (!*file)
         *file = strdup(path);
     return TARGET_FILE;
+}
+
+bool cs_is_stream(const char *path)
+{
+    char *file = NULL;
+    bool stream = target_of(path, &file) == TARGET_STREAM;
+    free(file);
+    return stream;
 }
 
 static int write_all(int fd, const char *text)
@@ -114,8 +129,8 @@ int cs_write_file_atomic(const char *path, const char *text, char *err, size_t e
         snprintf(err, errlen, "cannot write '%s': it is a directory", path);
         return CS_E_IO;
     }
-    if (kind == TARGET_STREAM) {
-        int fd = open(path, O_WRONLY | O_TRUNC);
+    if (kind == TARGET_STREAM) { /* (appended: /dev/stdout may be a log the run's report is in) */
+        int fd = open(path, O_WRONLY | O_APPEND);
         int rc = fd >= 0 ? write_all(fd, text) : CS_E_IO;
         if (fd >= 0 && close(fd) != 0)
             rc = CS_E_IO;
@@ -159,8 +174,15 @@ int cs_check_writable(const char *path, char *err, size_t errlen)
     char *file = NULL;
     enum target kind = target_of(path, &file);
     int rc = CS_OK;
+    struct stat st;
     if (kind == TARGET_DIR) {
         snprintf(err, errlen, "it is a directory: name a file in it");
+        rc = CS_E_INVALID;
+    } else if (kind == TARGET_STREAM && stat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+        snprintf(err, errlen, "a socket, which cannot be opened for writing");
+        rc = CS_E_INVALID;
+    } else if (kind == TARGET_STREAM && access(path, W_OK) != 0) {
+        snprintf(err, errlen, "cannot write to it: %s", strerror(errno));
         rc = CS_E_INVALID;
     } else if (kind == TARGET_FILE) {
         char tmp[4096];

@@ -1052,6 +1052,8 @@ static void list_section(const char *section, char *buf, size_t len)
 
 static int parse_object(struct cs_scenario *s, const cJSON *obj, const char *prefix, char *err, size_t errlen)
 {
+    if (each_once(obj, prefix, err, errlen))
+        return CS_E_INVALID;
     const cJSON *c;
     cJSON_ArrayForEach (c, obj) {
         char path[128];
@@ -1059,12 +1061,6 @@ static int parse_object(struct cs_scenario *s, const cJSON *obj, const char *pre
             snprintf(path, sizeof(path), "%s.%s", prefix, c->string);
         else
             snprintf(path, sizeof(path), "%s", c->string);
-        for (const cJSON *d = obj->child; d != c; d = d->next) {
-            if (strcmp(d->string, c->string) == 0) {
-                fail(err, errlen, "scenario key '%s': given twice", path);
-                return CS_E_INVALID;
-            }
-        }
         if (strchr(c->string, '.')) { /* it would read as the nested key, and a second one could win */
             fail(err, errlen, "scenario key '%s': a name with a dot; nest it instead ({\"a\": {\"b\": ...}})", path);
             return CS_E_INVALID;

@@ -66,6 +66,17 @@ static bool number(const char *p, const char *end, double *out)
     return true;
 }
 
+/* Is [p, end), blanks aside, a number spelled out: nan, inf or infinity
+ * (any case)? Not a header's name ("nanos", "info"). */
+static bool spelled_number(const char *p, const char *end)
+{
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+        end--;
+    size_t n = (size_t)(end - p);
+    return (n == 3 && (strncasecmp(p, "nan", 3) == 0 || strncasecmp(p, "inf", 3) == 0)) ||
+           (n == 8 && strncasecmp(p, "infinity", 8) == 0);
+}
+
 int cs_trace_parse(struct cs_trace *t, const char *what, const char *text, size_t len, char *err, size_t errlen)
 {
     memset(t, 0, sizeof(*t));
@@ -90,8 +101,9 @@ int cs_trace_parse(struct cs_trace *t, const char *what, const char *text, size_
         bool ok_off = number(q, comma ? comma : eol, &off);
         /* A header: a first line that is not a number, nor one spelled out
          * ("nan", "inf": numbers out of range, said so below). */
-        if (!ok_off && t->n == 0 && columns == 0 && !(*q == '-' || *q == '.' || (*q >= '0' && *q <= '9')) &&
-            strncasecmp(q, "nan", 3) != 0 && strncasecmp(q, "inf", 3) != 0 && strncasecmp(q, "+", 1) != 0) {
+        if (!ok_off && t->n == 0 && columns == 0 &&
+            !(*q == '-' || *q == '+' || *q == '.' || (*q >= '0' && *q <= '9')) &&
+            !spelled_number(q, comma ? comma : eol)) {
             p = next; /* a header */
             columns = -1;
             continue;

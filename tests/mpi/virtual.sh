@@ -436,18 +436,28 @@ EXPECT_RC=2 v --virtual --nodes 2 "${short[@]}" -q --json "$TMP/outdir"
 EXPECT_RC=2 v --virtual --nodes 2 "${short[@]}" -q --json "$TMP/one.out" --csv "$TMP/./one.out"
 [ "$RC" -eq 2 ] && grep -q "^clustersim: --json '.*one.out' and --csv '.*one.out' name one file" "$TMP/err" &&
     ok "--json and --csv naming one file: refused before the run" || bad "one file twice: exit $RC: $(cat "$TMP/err")"
+# (A sweep, whose checkpoints skip a pipe: its reader would take the first
+# for the whole, and the next would wait for a reader for ever.)
 mkfifo "$TMP/pipe"
 timeout 30 cat "$TMP/pipe" >"$TMP/piped.json" & # (ends when the run closes the pipe)
 reader=$!
 dev=()
 if mknod "$TMP/null" c 1 3 2>/dev/null; then dev=(--csv "$TMP/null"); fi
 ln -s "target.json" "$TMP/link.json"
-v --virtual --nodes 2 "${short[@]}" -q --json "$TMP/pipe" --html "$TMP/link.json" "${dev[@]}"
+v --virtual --nodes 4 --sweep --set 'sweep.nodes=[1,2,4]' --set load.duration_s=0.2 --set load.warmup_s=0.05 -q \
+    --json "$TMP/pipe" --html "$TMP/link.json" "${dev[@]}"
 wait "$reader" || true
-[ "$RC" -eq 0 ] && [ -p "$TMP/pipe" ] && jq -e '.complete' "$TMP/piped.json" >/dev/null 2>&1 &&
-    { [ ${#dev[@]} -eq 0 ] || [ -c "$TMP/null" ]; } && [ -L "$TMP/link.json" ] && grep -q '<html' "$TMP/target.json" &&
-    ok "a pipe and a device written straight, still there; a symbolic link written through${dev[*]:+ (and a device)}" ||
+[ "$RC" -eq 0 ] && [ -p "$TMP/pipe" ] && jq -s -e 'length == 1 and .[0].complete and .[0].sweep_finished == 3' \
+    "$TMP/piped.json" >/dev/null 2>&1 && { [ ${#dev[@]} -eq 0 ] || [ -c "$TMP/null" ]; } && [ -L "$TMP/link.json" ] &&
+    grep -q '<html' "$TMP/target.json" &&
+    ok "a pipe and a device written straight, once, still there; a symbolic link written through${dev[*]:+ (and a device)}" ||
     bad "pipe, device, link: exit $RC: $(cat "$TMP/err"); $(ls -la "$TMP/pipe" "$TMP/null" "$TMP/link.json" 2>&1)"
+# /dev/stdout sent to a file by the shell: appended to, not replaced.
+echo "a log line" >"$TMP/log.txt"
+"$CLUSTERSIM" --virtual --nodes 2 "${short[@]}" -q --json /dev/stdout >>"$TMP/log.txt" 2>"$TMP/err" &&
+    [ "$(head -1 "$TMP/log.txt")" = "a log line" ] && tail -n +2 "$TMP/log.txt" | jq -e .complete >/dev/null &&
+    ok "--json /dev/stdout into a log: the JSON after the log's lines, the log kept" ||
+    bad "--json /dev/stdout >> log: $(head -c 300 "$TMP/log.txt") $(cat "$TMP/err")"
 
 # A closed loop that goes round at one instant for ever (clients that ask
 # again at once when turned away, or served in no time): virtual time
@@ -462,6 +472,13 @@ for loop in "--set nodes.queue_capacity=1 --set load.clients=20" "--set service.
         ok "a closed loop at one instant for ever ($loop): one line, exit 2, no file" ||
         bad "a closed loop at one instant ($loop): exit $RC: $(cat "$TMP/err"); $(ls "$TMP"/still.* 2>&1)"
 done
+# ... and its time series on a device is left there (an empty file only is removed).
+if [ -c "$TMP/null" ]; then
+    EXPECT_RC=2 v --virtual --nodes 4 "${short[@]}" -q --set load.arrival=closed --set service.time.mean_us=0 \
+        --set load.clients=1 --timeseries "$TMP/null"
+    [ "$RC" -eq 2 ] && [ -c "$TMP/null" ] && ok "a stuck run's --timeseries on a device: the device stays" ||
+        bad "a stuck run's --timeseries on a device: exit $RC, $(ls -la "$TMP/null" 2>&1)"
+fi
 
 # Under mpirun with several ranks: rank 0 runs it once and says so.
 cs 3 --virtual --nodes 2 "${short[@]}"

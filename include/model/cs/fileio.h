@@ -17,9 +17,9 @@ int cs_read_file(const char *path, size_t max_bytes, const char *what, char **ou
 
 /* Write text to path whole or not at all (temp file in the same directory,
  * fsync, rename). A symbolic link is written through (the file it names);
- * a device or a pipe (/dev/null, /dev/stdout) straight, as a stream: a
- * rename would put a file in its place. 0 or CS_E_IO with a message in
- * err. */
+ * a device or a pipe (/dev/null, /dev/stdout) straight, appended, as a
+ * stream: a rename would put a file in its place. 0 or CS_E_IO with a
+ * message in err. */
 int cs_write_file_atomic(const char *path, const char *text, char *err, size_t errlen);
 
 /* Can cs_write_file_atomic write path? Checked before a run, so that a
@@ -27,6 +27,11 @@ int cs_write_file_atomic(const char *path, const char *text, char *err, size_t e
  * be created beside it (a device or a pipe: yes). CS_OK, or CS_E_INVALID
  * with the reason in err (without the path: the caller names it). */
 int cs_check_writable(const char *path, char *err, size_t errlen);
+
+/* Is path a stream (a device, a pipe, anything under /dev or /proc),
+ * written straight? A checkpoint skips one: a reader of a pipe would take
+ * the first for the whole, and the next would wait for a reader for ever. */
+bool cs_is_stream(const char *path);
 
 /* Do a and b name one file, a device or a pipe aside (writing both to
  * /dev/null is fine)? By path, whether the files exist or not. */
