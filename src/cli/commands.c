@@ -336,6 +336,9 @@ static int spread_sweep(struct cs_sweep_ctx *x, int argc, char **argv, int statu
     cs_catch_stop_signals(false);
     struct cs_share share = {sp.steps, x->kept, sp.cost, sizeof(*out), out, spread_job, step_landed, &sp};
     status = cs_ranks_share(argc, argv, status, &share);
+    for (int j = 0; status == 1 && out && j < sp.steps; j++)
+        if (out[j].rc == CS_E_STUCK) /* the scenario's loop, as in one process */
+            status = EXIT_USAGE;
     if (sp.framed)
         cs_results_free(&sp.frame);
     if (status == 0 && x->rank == 0) {
@@ -541,9 +544,10 @@ static int run_virtual(const struct cs_options *o, int argc, char **argv, int en
             .json = o->json, .csv = o->csv, .started = started, .command = command, .all_nodes = o->all_nodes};
         if (!step_latency)
             fprintf(stderr, "clustersim: out of memory\n");
-        if (spread && spread_sweep(&x, argc, argv, step_latency ? 0 : 1) != 0) {
+        int shared = spread ? spread_sweep(&x, argc, argv, step_latency ? 0 : 1) : 0;
+        if (shared != 0) {
             free(step_latency);
-            return 1;
+            return shared;
         }
         if (!step_latency)
             return 1;
