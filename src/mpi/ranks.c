@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../cli/cli.h"
 #include "cs/calibration.h"
@@ -47,8 +48,10 @@ static int share_scenario(const struct cs_options *o, int rank, int size, struct
                      "the MPICH family; srun --mpi=list shows them)",
                      launch.size, lib);
             status = CS_E_INVALID;
-            if (launch.rank > 0)
+            if (launch.rank > 0) { /* silent, and last: a launcher ends the launch at the first exit */
                 err[0] = '\0';
+                sleep(1);
+            }
         } else if (size < 2) {
             snprintf(err, sizeof(err),
                      "needs at least 2 MPI ranks (1 coordinator + service nodes), got %d; run it as "

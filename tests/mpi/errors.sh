@@ -31,39 +31,48 @@ expect() {
     fi
 }
 
+# On 2 ranks every mistake; on 4, one of each kind (a file's, a --set's,
+# a flag's, an output path's): who finds it and who says it do not change
+# with the count, and each launch costs the suite a second.
 for np in 2 4; do
     expect $np "line 3, column" --config "$TMP/syntax.json"
-    expect $np "'dispatch.polcy': unknown key" --config "$TMP/unknown.json"
-    expect $np "'service.servers': expected a number, got a string \"four\"" --config "$TMP/type.json"
-    expect $np "'load.rate_rps'" --config "$TMP/huge.json"
     expect $np "'load.rate_rps': value -5 is out of range" --set load.rate_rps=-5
-    expect $np "'load.duration_s': value 0 is out of range" --set load.duration_s=0
-    expect $np "'load.rate_rps': expected a number, got a string \"NaN\"" --set load.rate_rps=NaN
-    expect $np "'dispatch.window': value 1e+20 is out of range" --set dispatch.window=1e20
-    expect $np "'load.utilization': 0.7 of the nodes' capacity, which is inf req/s" --set service.time.mean_us=0
-    expect $np "cannot read scenario file '$TMP/nope.json': No such file" --config "$TMP/nope.json"
-    expect $np "not a regular file" --config "$TMP"
     expect $np "unknown option '--frobnicate'" --frobnicate
     expect $np "--json '$TMP/no/such/dir/r.json': cannot create" --json "$TMP/no/such/dir/r.json"
-    expect $np "--html '$TMP/no/such/dir/r.html': cannot create" --html "$TMP/no/such/dir/r.html"
-    expect $np "--percentiles '$TMP/no/such/dir/p.txt': cannot create" --percentiles "$TMP/no/such/dir/p.txt"
 done
+expect 2 "'dispatch.polcy': unknown key" --config "$TMP/unknown.json"
+expect 2 "'service.servers': expected a number, got a string \"four\"" --config "$TMP/type.json"
+expect 2 "'load.rate_rps'" --config "$TMP/huge.json"
+expect 2 "'load.duration_s': value 0 is out of range" --set load.duration_s=0
+expect 2 "'load.rate_rps': expected a number, got a string \"NaN\"" --set load.rate_rps=NaN
+expect 2 "'dispatch.window': value 1e+20 is out of range" --set dispatch.window=1e20
+expect 2 "'load.utilization': 0.7 of the nodes' capacity, which is inf req/s" --set service.time.mean_us=0
+expect 2 "cannot read scenario file '$TMP/nope.json': No such file" --config "$TMP/nope.json"
+expect 2 "not a regular file" --config "$TMP"
+expect 2 "--html '$TMP/no/such/dir/r.html': cannot create" --html "$TMP/no/such/dir/r.html"
+expect 2 "--percentiles '$TMP/no/such/dir/p.txt': cannot create" --percentiles "$TMP/no/such/dir/p.txt"
 # The option at fault, as written: a short one inside a bundle (getopt has
 # not moved past the bundle yet, so the argument before it is not it), a
-# long one given a value it does not take, one missing its value.
-for bad_opt in "--virtual -Zq:unknown option '-Z'" "--virtual=yes:option '--virtual' takes no value" \
-    "--frob=3:unknown option '--frob'" "-qc:option '-c' needs a value" "--nodes:option '--nodes' needs a value"; do
-    read -r -a words <<<"${bad_opt%%:*}"
-    guarded_once "$CLUSTERSIM" "${words[@]}"
-    [ "$RC" -eq 2 ] && [ "$(cat "$TMP/err")" = "clustersim: ${bad_opt#*:} (see --help)" ] &&
-        ok "${bad_opt%%:*}: one line naming it: ${bad_opt#*:}" || bad "${bad_opt%%:*}: exit $RC: $(cat "$TMP/err")"
-done
+# long one given a value it does not take, one missing its value. (Read
+# before MPI starts: with Open MPI's build only, not again with MPICH's.)
+if [ "$MPIEXEC_OMPI" -eq 1 ]; then
+    for bad_opt in "--virtual -Zq:unknown option '-Z'" "--virtual=yes:option '--virtual' takes no value" \
+        "--frob=3:unknown option '--frob'" "-qc:option '-c' needs a value" "--nodes:option '--nodes' needs a value"; do
+        read -r -a words <<<"${bad_opt%%:*}"
+        guarded_once "$CLUSTERSIM" "${words[@]}"
+        [ "$RC" -eq 2 ] && [ "$(cat "$TMP/err")" = "clustersim: ${bad_opt#*:} (see --help)" ] &&
+            ok "${bad_opt%%:*}: one line naming it: ${bad_opt#*:}" || bad "${bad_opt%%:*}: exit $RC: $(cat "$TMP/err")"
+    done
+fi
 # --compare prints a table: a flag for a run beside it is refused, not
-# dropped (no file written, without a word).
+# dropped (no file written, without a word). (No MPI: Open MPI's build only.)
 echo '{"requests":{},"scenario":{},"throughput_rps":1}' >"$TMP/r.json"
-guarded_once "$CLUSTERSIM" --compare "$TMP/r.json" --json "$TMP/cmp.json"
-[ "$RC" -eq 2 ] && grep -q "^clustersim: --compare reads results files and prints their table: --json is for a run" "$TMP/err" &&
-    [ ! -e "$TMP/cmp.json" ] && ok "--compare with --json: one line, exit 2" || bad "--compare --json: exit $RC: $(cat "$TMP/err")"
+if [ "$MPIEXEC_OMPI" -eq 1 ]; then
+    guarded_once "$CLUSTERSIM" --compare "$TMP/r.json" --json "$TMP/cmp.json"
+    [ "$RC" -eq 2 ] && grep -q "^clustersim: --compare reads results files and prints their table: --json is for a run" \
+        "$TMP/err" && [ ! -e "$TMP/cmp.json" ] && ok "--compare with --json: one line, exit 2" ||
+        bad "--compare --json: exit $RC: $(cat "$TMP/err")"
+fi
 expect 1 "needs at least 2 MPI ranks" --set load.duration_s=1
 # A singleton (no mpirun at all) says the same.
 guarded "$CLUSTERSIM"
