@@ -404,7 +404,7 @@ static int start_roles(struct vrun *v, const struct cs_trace *trace)
 static int run_events(struct vrun *v)
 {
     struct cs_vnet *s = &v->net;
-    uint64_t still = 0; /* turns taken at s->now */
+    uint64_t still = 0, still_max = v->still_max; /* turns taken at s->now */
     for (;;) {
         struct cs_vwakes *first = wakes_first(s);
         if (!first && s->ready_n == 0)
@@ -431,7 +431,7 @@ static int run_events(struct vrun *v)
             still = w.at_ns == s->now ? still : 0;
             s->now = w.at_ns;
         }
-        if (++still > v->still_max)
+        if (__builtin_expect(++still > still_max, 0))
             return CS_E_STUCK;
         struct cs_vendpoint *e = &s->endpoints[r];
         if (e->now < s->now)
