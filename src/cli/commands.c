@@ -72,6 +72,12 @@ int cs_cli_print_config(const struct cs_options *o, bool speak)
  * for more by name: run.nodes, a sweep's steps). */
 #define RANKS_PROBE 1024
 
+static int by_count(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
 /* --ranks: the rank count the scenario runs on, by the same checks a run
  * makes (cs_cli_check_for_ranks): "any (at least N)" when every count from N on
  * passes them (a fault that names rank 3 needs 4 ranks or more), else the
@@ -86,31 +92,24 @@ int cs_cli_print_ranks(const struct cs_options *o, bool speak)
     int first = rc == CS_OK ? cs_first_node(&sc) : 0, smallest = 0;
     bool differs = false;
     bool virtual_time = rc == CS_OK && (o->engine_set || sc.run.engine == CS_ENGINE_VIRTUAL);
-    /* The counts tried: 1 to RANKS_PROBE, then each the scenario names
-     * past it, and the one after (does the next fit too?), in order. */
-    int tried[RANKS_PROBE + 2 * CS_SWEEP_MAX + 2], tried_n = 0;
+    /* The counts tried: 1 to RANKS_PROBE, and each the scenario names past
+     * it with the one after (does the next fit too?), in order. */
+    int tried[RANKS_PROBE + 2 * (CS_SWEEP_MAX + 1)], tried_n = 0;
     for (int n = 1; n <= RANKS_PROBE; n++)
         tried[tried_n++] = n;
-    int named[CS_SWEEP_MAX + 1], named_n = 0;
-    if (rc == CS_OK && sc.run.nodes > RANKS_PROBE)
-        named[named_n++] = sc.run.nodes;
-    for (int i = 0; rc == CS_OK && i < sc.sweep.nodes_n; i++)
-        if (sc.sweep.nodes[i] > RANKS_PROBE)
-            named[named_n++] = sc.sweep.nodes[i];
-    for (int i = 0; i < named_n; i++)
-        for (int more = 0; more < 2; more++) {
-            int n = named[i] + more, at = tried_n;
-            while (at > 0 && tried[at - 1] > n)
-                at--;
-            if (tried[at - 1] == n)
-                continue;
-            memmove(&tried[at + 1], &tried[at], (size_t)(tried_n - at) * sizeof(tried[0]));
-            tried[at] = n;
-            tried_n++;
+    for (int i = -1; rc == CS_OK && i < sc.sweep.nodes_n; i++) {
+        int named = i < 0 ? sc.run.nodes : sc.sweep.nodes[i];
+        if (named > RANKS_PROBE) {
+            tried[tried_n++] = named;
+            tried[tried_n++] = named + 1;
         }
+    }
+    qsort(tried, (size_t)tried_n, sizeof(tried[0]), by_count);
     bool gap = false; /* a count past the smallest that fits, that does not */
     for (int t = 0; rc == CS_OK && !virtual_time && t < tried_n; t++) {
         int n = tried[t];
+        if (t > 0 && n == tried[t - 1])
+            continue;
         char why[CS_ERRBUF] = "";
         bool ok = cs_scenario_check_nodes(&sc, n, why, sizeof(why)) == CS_OK &&
                   (!cs_cli_is_sweep(o, &sc) || cs_sweep_check(&sc, n, why, sizeof(why)) == CS_OK);

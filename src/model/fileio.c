@@ -213,8 +213,9 @@ static char *spelling(const char *path)
     }
     char *slash = strrchr(file, '/');
     const char *name = slash ? slash + 1 : file;
-    char dir[4096];
-    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash == file ? 1 : slash - file) : 1, slash ? file : ".");
+    char dir[4096] = "."; /* its directory: "/" for "/x" */
+    if (slash)
+        snprintf(dir, sizeof(dir), "%.*s", slash == file ? 1 : (int)(slash - file), file);
     char *real = realpath(dir, NULL), *out = NULL;
     if (real) {
         size_t n = strlen(real) + strlen(name) + 2;
