@@ -30,7 +30,7 @@ mmc() { # mean service us, round trip us -> M/M/3 mean response us at 900 req/s
 }
 pull_theory() { mmc 2000 0; }
 theory_check pull pull_theory 0.15 0.50 "pull: M/M/3 (Erlang C)" 4 "${policy[@]}" --set dispatch.policy=pull \
-    --set load.duration_s="$(dur 8)"
+    --set load.duration_s="$(dur 5)"
 timed_check "$TMP/pull.json" ".service_us.handoff_mean_us < 250" ".service_us.handoff_mean_us < 1000" \
     "pull: the handoff between two requests is under 250 us" '.service_us'
 # The nodes measure that handoff themselves, and the results predict with
@@ -62,7 +62,7 @@ rr_theory() {
       1e6 / ($mu * (1 - .))'
 }
 theory_check rr rr_theory 0.10 0.40 "round_robin: E3/M/1 (G/M/1)" 4 "${policy[@]}" --set dispatch.policy=round_robin \
-    --set load.duration_s="$(dur 8)"
+    --set load.duration_s="$(dur 5)"
 
 # The shoot-out: 80% load on nodes of speeds 2, 1 and 0.5. Random and
 # round robin send the slow node more than it can serve. Service is 5 ms
