@@ -97,9 +97,9 @@ struct cs_share {
     const double *cost; /* rank 0's, [n]: each job's weight (cs_sweep_order hands out the heaviest first) */
     size_t size;
     void *out;
-    /* CS_OK, 1 when a stop signal cut it short (no job is handed out
-     * after it, on any rank; nor after a stop signal here), or a
-     * negative CS_E code; rank is the one running it. */
+    /* CS_OK, 1 when a stop signal cut it short, or a negative CS_E
+     * code when it failed (after either, no job is handed out, on any
+     * rank; nor after a stop signal here); rank is the one running it. */
     int (*job)(void *ctx, int j, int rank, void *out);
     /* Rank 0's main thread, once job j's output is in out (from any
      * rank): a checkpoint of the jobs done so far. */
@@ -110,7 +110,7 @@ struct cs_share {
  * (status 0: go on; > 0: every rank returns it at once; < 0: every rank
  * returns 0 at once, there is nothing to do). From MPI_Init to
  * MPI_Finalize; without MPI, every job here in turn. Rank 0 returns 0,
- * the status, or 1 when a job failed (said on stderr by its rank); once
+ * the status, or 1 when a job failed (its output says how); once
  * the jobs ran, it then writes what they gave and calls
  * cs_ranks_share_end with its exit status, which the other ranks wait
  * for and return (a launcher that a signal stopped ends the job when a
@@ -156,6 +156,7 @@ struct cs_sweep_ctx {
  * what the rank that ran it hands rank 0. */
 struct cs_spread_out {
     int rc;     /* CS_OK, or the step failed */
+    int rank;   /* the rank that ran it */
     bool whole; /* it ran to its end */
     bool cut;   /* a stop signal cut it short (neither: a stop came first, and it did not run) */
     struct cs_sweep_row row;

@@ -232,14 +232,13 @@ static int one_step(void *arg, int i, int n, const struct cs_scenario *step, int
     if (rc == CS_OK)
         rc = cs_virtual_run(step, nodes, NULL, res, NULL);
     sp->out->rc = rc;
+    sp->out->rank = sp->rank;
     if (rc == CS_OK) {
         cs_sweep_row_from(res, &sp->out->row);
         sp->out->latency = res->latency;
         sp->out->whole = res->complete;
         sp->out->cut = !res->complete;
         cs_cli_step_line(sp->x, i, n, &sp->out->row, sp->rank, res->complete ? NULL : res->ended);
-    } else {
-        fprintf(stderr, "clustersim: rank %d: step %d of the sweep failed: %s\n", sp->rank, i + 1, failure(rc));
     }
     if (res == &own)
         cs_results_free(res);
@@ -335,9 +334,22 @@ static int spread_sweep(struct cs_sweep_ctx *x, int argc, char **argv, int statu
     cs_catch_stop_signals(false);
     struct cs_share share = {sp.steps, x->kept, sp.cost, sizeof(*out), out, spread_job, step_landed, &sp};
     status = cs_ranks_share(argc, argv, status, &share);
+    /* One line for the steps that failed (those under way when the first
+     * did; none is handed out after it), as a sweep in one process says. */
+    int failed = 0, first = -1;
     for (int j = 0; status == 1 && out && j < sp.steps; j++)
-        if (out[j].rc == CS_E_STUCK) /* the scenario's loop, as in one process */
+        if (out[j].rc < 0) {
+            first = first < 0 ? j : first;
+            failed++;
+        }
+    if (first >= 0) {
+        fprintf(stderr, "clustersim: step %d of the sweep failed (on rank %d", first + 1, out[first].rank);
+        if (failed > 1)
+            fprintf(stderr, "; %d more under way beside it failed too", failed - 1);
+        fprintf(stderr, "): %s\n", failure(out[first].rc));
+        if (out[first].rc == CS_E_STUCK) /* the scenario's loop, as in one process */
             status = EXIT_USAGE;
+    }
     if (sp.framed)
         cs_results_free(&sp.frame);
     if (status == 0 && x->rank == 0) {

@@ -62,7 +62,7 @@ int cs_ranks_share(int argc, char **argv, int status, struct cs_share *s)
         int rc = s->job(s->ctx, j, 0, (char *)s->out + (size_t)j * s->size);
         failed |= rc < 0;
         s->landed(s->ctx, j);
-        if (rc > 0) /* a stop: no job after it */
+        if (rc != 0) /* a failure or a stop: no job after it */
             break;
     }
     return failed ? 1 : 0;

@@ -289,11 +289,11 @@ struct job_queue {
     const int *order;
     int n;
     _Atomic int next;
-    _Atomic bool stopped; /* a job was cut short by a stop (on any rank): none is handed out after it */
+    _Atomic bool stopped; /* a job failed, or a stop cut it short (on any rank): none is handed out after it */
 };
 
-/* The next job, -1 when none is left, or once a stop signal came (here,
- * or to the rank whose job it cut short). */
+/* The next job, -1 when none is left, once a job failed, or once a stop
+ * signal came (here, or to the rank whose job it cut short). */
 static int take_job(struct job_queue *q)
 {
     if (atomic_load(&q->stopped) || cs_stop_signal)
@@ -345,7 +345,7 @@ static void *run_own(void *arg)
     for (int j = w->first; j >= 0; j = w->more ? take_job(w->q) : -1) {
         struct job_done d = run_job(w->s, j, 0, (char *)w->s->out + (size_t)j * w->s->size);
         w->failed |= d.failed;
-        if (d.stopped)
+        if (d.failed || d.stopped)
             atomic_store(&w->q->stopped, true);
         atomic_fetch_or(&w->done, UINT64_C(1) << j);
     }
@@ -404,7 +404,7 @@ static int share_from_rank0(struct cs_share *s, struct job_queue *q, int size)
         memcpy(&d, in, sizeof(d));
         memcpy((char *)s->out + (size_t)d.job * s->size, in + DONE_HEAD, s->size);
         failed |= d.failed;
-        if (d.stopped)
+        if (d.failed || d.stopped)
             atomic_store(&q->stopped, true);
         int j = take_job(q);
         MPI_Send(&j, 1, MPI_INT, st.MPI_SOURCE, TAG_JOB, MPI_COMM_WORLD);

@@ -472,6 +472,17 @@ for loop in "--set nodes.queue_capacity=1 --set load.clients=20" "--set service.
         ok "a closed loop at one instant for ever ($loop): one line, exit 2, no file" ||
         bad "a closed loop at one instant ($loop): exit $RC: $(cat "$TMP/err"); $(ls "$TMP"/still.* 2>&1)"
 done
+# A sweep whose steps the ranks share, each step such a loop: one line
+# from rank 0 for the steps that failed, no step handed out after the
+# first failed (2 ranks, the sweep's 3 steps: 2 under way, the third
+# never run), exit 2, no file.
+rm -f "$TMP/still.json"
+EXPECT_RC=2 cs 2 --virtual --nodes 4 --sweep "${short[@]}" -q --set load.arrival=closed --set nodes.queue_capacity=1 \
+    --set load.clients=20 --json "$TMP/still.json"
+[ "$RC" -eq 2 ] && [ "$(grep -c . "$TMP/err")" -eq 1 ] &&
+    grep -qE "^clustersim: step [1-5] of the sweep failed \(on rank [01]; 1 more under way beside it failed too\): virtual time stood still" "$TMP/err" &&
+    [ ! -e "$TMP/still.json" ] && ok "a shared sweep whose steps stand still: one line, no step after the failed, exit 2, no file" ||
+    bad "a shared sweep whose steps stand still: exit $RC: $(cat "$TMP/err"); $(ls "$TMP"/still.* 2>&1)"
 # ... and its time series on a device is left there (an empty file only is removed).
 if [ -c "$TMP/null" ]; then
     EXPECT_RC=2 v --virtual --nodes 4 "${short[@]}" -q --set load.arrival=closed --set service.time.mean_us=0 \
