@@ -53,8 +53,9 @@ elif jq -e '[.sweep[].nodes] == [1,2,4,8]' "${f:-/nonexistent}" >/dev/null 2>&1 
 else
     bad "scaling sweep: $(jq -c .analysis "$f" 2>&1) (host probe: $(cat "$WORK/probe.json" 2>/dev/null))"
 fi
-[ -s "$CS_RESULTS/scaling-${f##*scaling-}" ] && ls "$CS_RESULTS"/scaling-*.csv >/dev/null 2>&1 &&
-    ok "scaling.sbatch wrote its CSV" || bad "no scaling CSV"
+# The CSV beside that JSON: a header and a row per step.
+[ "$(grep -c . "${f%.json}.csv" 2>/dev/null)" -eq 5 ] && ok "scaling.sbatch wrote its CSV beside the JSON" ||
+    bad "no scaling CSV beside ${f:-the JSON}: $(ls "$CS_RESULTS" 2>&1)"
 
 
 

@@ -19,7 +19,11 @@ timed_check "$TMP/stop.json" '.health_events[-1] | .rank == 2 and .event == "up"
     "after it recovers a probe brings it back" '.health_events'
 timed_check "$TMP/stop.json" '.requests.timed_out > 0 and .requests.timed_out < 200' \
     '.requests.timed_out > 0 and .requests.timed_out < 1000' "only the requests it held time out" '.requests'
-timed_check "$TMP/stop.json" '.nodes[1].completed > 1000' '.nodes[1].completed > 200' "the recovered node takes work again" '.nodes[1]'
+# Rank 2 serves about 500 requests (500/s) before it stops at 1 s, and
+# about 500 a second again once it is up: over 650 in all only if it
+# took work after it recovered, even as late as the probe's hard bound
+# above (4.5 s: about 750); 1,400 or so when it is up at 3.2 s.
+timed_check "$TMP/stop.json" '.nodes[1].completed > 1000' '.nodes[1].completed > 650' "the recovered node takes work again" '.nodes[1]'
 
 # The same stop with one retry: every request the node swallowed is sent
 # again to another node, and ends completed there or failed; none times
@@ -40,7 +44,7 @@ check "$TMP/retry.json" '.nodes[1].counters.dropped >= 3 and
 timed_check "$TMP/retry.json" '.requests.retried_completed >= 0.9 * .nodes[1].counters.dropped' \
     '.requests.retried_completed >= 0.5 * .nodes[1].counters.dropped' \
     "and nearly all of them completed on another node" '[.requests, .nodes[1].counters]'
-timed_check "$TMP/retry.json" '.nodes[1].completed > 1000' '.nodes[1].completed > 200' "the recovered node takes work again" '.nodes[1]'
+timed_check "$TMP/retry.json" '.nodes[1].completed > 1000' '.nodes[1].completed > 650' "the recovered node takes work again" '.nodes[1]'
 
 # (A 3.5 s window, the straggler slow for 2 s of it: 5 s and 3 s measured
 # 37x and 46x below, 1187 ms against 32 and 26, where 3x and 5x are asked.)
@@ -97,7 +101,7 @@ timed "$TMP/storm.json $TMP/budget.json" "$s_late < 0.3 && $b_late > 0.8" "$s_la
     "without a budget the spike becomes a lasting storm; with it the run recovers" \
     "after the spike: $s_late answered without a budget, $b_late with it"
 timed_check "$TMP/storm.json" '.bottleneck == "service_nodes" and (.reason | contains("retry storm"))' \
-    '.bottleneck | IN("service_nodes", "host_cpu")' \
+    '(.bottleneck == "service_nodes" and (.reason | contains("retry storm"))) or .bottleneck == "host_cpu"' \
     "the report names the retry storm" '.reason'
 check "$TMP/budget.json" '.requests.retries <= 0.1 * .requests.generated + 200 and .requests.retries_skipped > 0' \
     "the budget holds" '.requests'

@@ -44,10 +44,11 @@ rows=$(($(wc -l <"$TMP/open.csv") - 1))
 [ "$rows" -ge 12 ] && ok "time series has a row per 500 ms ($rows)" || bad "time series has $rows rows"
 # p99 per interval: it keeps climbing through the crowd without admission control...
 # (at least 3 intervals of the crowd: none would make the climb vacuous)
-climb=$(awk -F, 'NR > 1 && $1 > 2.4 && $1 <= 4.1 { n++; if (prev != "" && $7 <= prev) bad = 1; prev = $7 }
+# (columns: the header above; p99_us is the 8th)
+climb=$(awk -F, 'NR > 1 && $1 > 2.4 && $1 <= 4.1 { n++; if (prev != "" && $8 <= prev) bad = 1; prev = $8 }
     END { print (bad || n < 3) ? 0 : 1 }' "$TMP/open.csv")
 [ "$climb" -eq 1 ] && ok "no admission control: p99 climbs through the crowd" || bad "p99 did not climb: $(cat "$TMP/open.csv")"
-peak_open=$(awk -F, 'NR > 1 && $7 > m { m = $7 } END { print m }' "$TMP/open.csv")
+peak_open=$(awk -F, 'NR > 1 && $8 > m { m = $8 } END { print m }' "$TMP/open.csv")
 peak_bounded=$(jq -s 'map(.p99_us) | max' "$TMP/bounded.jsonl")
 rejected=$(jq -s 'map(.rejected_rps) | max' "$TMP/bounded.jsonl")
 echo "ticket rush: peak p99 $peak_open us without admission control, $peak_bounded us with; peak rejections $rejected/s"
