@@ -76,6 +76,22 @@ page_checks() {
         grep -q "\`$k\`" "$ROOT/docs/reference.md" || undocumented+=" $k"
     done
     [ -z "$undocumented" ] && ok "every scenario key is in docs/reference.md" || bad "keys not in the reference:$undocumented"
+    # The results' keys and the reference's table of them ("Results JSON"),
+    # both ways: every key of a run's results (a fresh one and a sweep,
+    # and the examples in docs/example) has a row, and every row's key is
+    # in one of them (but `ended`, only in a file that does not hold the
+    # whole run: a checkpoint, a run cut short).
+    "$cs" --virtual --nodes 3 -q $QUICK --json "$WORK/keys-run.json"
+    "$cs" --virtual --nodes 3 -q $QUICK --sweep --json "$WORK/keys-sweep.json"
+    made=$(jq -r 'keys[]' "$WORK"/keys-*.json "$ROOT"/docs/example/{coordinator-knee,coordinator-knee-load,move-the-knee,virtual-1000}.json | sort -u)
+    rows=$(sed -n '/^## Results JSON/,/^## /p' "$ROOT/docs/reference.md" | grep '^| `' | cut -d'|' -f2 | grep -oE '`[a-z_0-9]+`' | tr -d '`' | sort -u)
+    [ "$(wc -l <<<"$rows")" -ge 20 ] || bad "could not read the Results JSON table of docs/reference.md: $rows"
+    unlisted=$(comm -23 <(echo "$made") <(echo "$rows") | tr '\n' ' ')
+    unmade=$(comm -13 <(echo "$made") <(echo "$rows") | { grep -vx ended || true; } | tr '\n' ' ')
+    [ -z "$unlisted" ] && ok "every key of the results has its row in the reference" ||
+        bad "results keys not in docs/reference.md's Results JSON: $unlisted"
+    [ -z "$unmade" ] && ok "every key of the reference's Results JSON is in the results" ||
+        bad "docs/reference.md's Results JSON names keys no results file has: $unmade"
     verdicts=$(sed -n '/cs_bottleneck_names\[\] = {/,/^};/p' "$ROOT/src/analysis/analysis.c" | grep -oE '"[a-z_]+"' | tr -d '"')
     [ "$(wc -w <<<"$verdicts")" -ge 5 ] || bad "could not read the verdicts from src/analysis/analysis.c: $verdicts"
     missing=""
