@@ -7,6 +7,7 @@
 #include "test_common.h"
 
 #include <cjson/cJSON.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,14 +121,27 @@ static void partial_results_hold_rank_0s_measures_and_no_verdict(void **state)
     cs_results_free(&r);
 }
 
+/* The lines of a file. */
+static int lines_in(const char *path)
+{
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    int lines = 0;
+    for (int ch; (ch = fgetc(in)) != EOF;)
+        lines += ch == '\n';
+    fclose(in);
+    return lines;
+}
+
 static void a_checkpoint_is_written_whole_and_a_failure_said_once(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/cs_checkpoint_XXXXXX", json[300], csv[300], bad[300];
+    char dir[] = "/tmp/cs_checkpoint_XXXXXX", json[300], csv[300], bad[300], said[300];
     assert_non_null(mkdtemp(dir));
     snprintf(json, sizeof(json), "%s/r.json", dir);
     snprintf(csv, sizeof(csv), "%s/r.csv", dir);
     snprintf(bad, sizeof(bad), "%s/gone/r.json", dir);
+    snprintf(said, sizeof(said), "%s/stderr", dir);
     struct fake_coord f;
     fake_coord(&f);
     struct cs_results r;
@@ -141,21 +155,29 @@ static void a_checkpoint_is_written_whole_and_a_failure_said_once(void **state)
     assert_string_equal(cs_json_str(doc, "run.command"), "cs -x");
     assert_string_equal(cs_json_str(doc, "ended"), "running");
     cJSON_Delete(doc);
-    FILE *in = fopen(csv, "r");
-    assert_non_null(in);
-    int lines = 0;
-    for (int ch; (ch = fgetc(in)) != EOF;)
-        lines += ch == '\n';
-    fclose(in);
-    assert_int_equal(lines, 2); /* the header and the run's row */
+    assert_int_equal(lines_in(csv), 2); /* the header and the run's row */
 
+    /* Two failed writes, one line on stderr (caught in a file). */
     struct cs_checkpoint gone = {.json = bad};
-    assert_int_not_equal(cs_checkpoint_write(&gone, &r, NULL, 0), CS_OK);
-    assert_true(gone.failed);
-    assert_int_not_equal(cs_checkpoint_write(&gone, &r, NULL, 0), CS_OK);
+    fflush(stderr);
+    int was = dup(STDERR_FILENO), to = open(said, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(was >= 0 && to >= 0);
+    assert_true(dup2(to, STDERR_FILENO) >= 0);
+    close(to);
+    int first = cs_checkpoint_write(&gone, &r, NULL, 0);
+    bool failed = gone.failed;
+    int second = cs_checkpoint_write(&gone, &r, NULL, 0);
+    fflush(stderr);
+    dup2(was, STDERR_FILENO);
+    close(was);
+    assert_int_not_equal(first, CS_OK);
+    assert_true(failed);
+    assert_int_not_equal(second, CS_OK);
+    assert_int_equal(lines_in(said), 1);
     cs_results_free(&r);
     unlink(json);
     unlink(csv);
+    unlink(said);
     rmdir(dir);
 }
 

@@ -73,8 +73,15 @@ static void every_key_is_read(void **state)
                        "\"max_pending\":0},\"run\":{\"drain_timeout_s\":5,\"idle_poll_us\":20}}";
     assert_int_equal(parse(&s, json, err), CS_OK);
     assert_string_equal(s.name, "x");
+    assert_string_equal(s.description, "d");
     assert_int_equal(s.load.arrival, cs_arrival_find("constant"));
     assert_true(s.load.rate_rps == 123.5);
+    assert_true(s.load.utilization == 0.2); /* read, though the rate given wins */
+    assert_true(s.load.duration_s == 2);
+    assert_true(s.load.warmup_s == 0);
+    assert_true(s.service.time.mean_us == 50);
+    assert_true(s.dispatch.cost_us == 3.5);
+    assert_true(s.run.drain_timeout_s == 5);
     assert_close(cs_scenario_rate(&s, 10), 123.5, 1e-12);
     assert_int_equal(s.load.seed, 99);
     assert_int_equal(s.service.time.kind, cs_dist_find("lognormal"));

@@ -54,7 +54,6 @@ static void every_distribution_has_its_mean_and_variance(void **state)
         const int n = 400000;
         for (int i = 0; i < n; i++) {
             double x = (double)cs_dist_sample_ns(&d, &r) / 1e3;
-            assert_true(x >= 0);
             sum += x;
             sum2 += x * x;
         }

@@ -157,7 +157,11 @@ static void a_sweep_gives_its_curves_and_each_steps_spectrum(void **state)
                                   .node_utilization_mean = 1,
                                   .service_inflation = 1,
                                   .bottleneck = nodes[i] < 4 ? CS_BOTTLENECK_SERVICE_NODES : CS_BOTTLENECK_COORDINATOR};
-        lat[i] = r.latency;
+        /* Each step's own distribution: i + 1 to 2 (i + 1) ms; the 3rd step
+         * none (a resumed sweep's kept step), so not drawn. */
+        cs_hist_init(&lat[i]);
+        for (int k = 0; i != 2 && k < 100; k++)
+            cs_hist_record(&lat[i], (uint64_t)(i + 1) * (100 + k) * CS_NS_PER_MS / 100);
     }
     struct cs_scaling scaling;
     cs_scaling_analyze(rows, 6, 1000, &scaling);
@@ -172,8 +176,28 @@ static void a_sweep_gives_its_curves_and_each_steps_spectrum(void **state)
     assert_non_null(strstr(html, "Throughput against service nodes"));
     assert_non_null(strstr(html, ">USL fit<"));
     assert_non_null(strstr(html, ">coordinator&#39;s ceiling<"));
-    assert_non_null(strstr(html, ">8 nodes<")); /* the last step's spectrum */
-    assert_int_equal(count(html, "<svg "), 4);  /* throughput, latency, utilization, spectrum */
+    /* The spectrum: a line for each step with a distribution, named by its
+     * nodes, at its own latency. */
+    const char *spectrum = strstr(html, "Latency percentile spectrum");
+    assert_non_null(spectrum);
+    const char *named[] = {">1 node<", ">2 nodes<", ">4 nodes<", ">6 nodes<", ">8 nodes<"};
+    for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+        if (!strstr(spectrum, named[i]))
+            fail_msg("the spectrum has no line %s", named[i]);
+    assert_null(strstr(spectrum, ">3 nodes<")); /* no distribution */
+    double y[8];
+    int lines = 0;
+    const char *end = strstr(spectrum, "</svg>");
+    for (const char *p = strstr(spectrum, "points=\""); p && p < end && lines < 8; p = strstr(p + 1, "points=\"")) {
+        double x0;
+        assert_int_equal(sscanf(p, "points=\"%lf,%lf", &x0, &y[lines]), 2);
+        for (int k = 0; k < lines; k++)
+            if (fabs(y[k] - y[lines]) < 1)
+                fail_msg("two steps' lines of the spectrum start at one height (%.1f)", y[k]);
+        lines++;
+    }
+    assert_int_equal(lines, 5);
+    assert_int_equal(count(html, "<svg "), 4); /* throughput, latency, utilization, spectrum */
     free(html);
 
     /* Over offered load instead: the hockey stick, no scaling curve. */

@@ -271,10 +271,24 @@ static void a_dispatcher_generates_its_share_on_its_own_streams(void **state)
         cs_coord_free(&c);
         cs_vnet_close(&s);
     }
-    struct cs_rng a, b;
-    cs_rng_seed(&a, 1, CS_STREAM_ARRIVAL);
-    cs_rng_seed(&b, 1, CS_STREAM_DISPATCHER + CS_STREAM_ARRIVAL);
-    assert_true(cs_rng_next(&a) != cs_rng_next(&b));
+    /* Its own streams: with Poisson arrivals and exponential service, one
+     * seed, dispatcher 1's first arrival and first service time are not
+     * dispatcher 0's (on one stream the two would draw the same). */
+    sim_scenario(&sc, "{\"load\":{\"rate_rps\":1000},\"dispatch\":{\"dispatchers\":2}}");
+    double first[2];
+    int64_t service[2];
+    for (int d = 0; d < 2; d++) {
+        assert_int_equal(cs_vnet_open(&s, 3, 1), CS_OK);
+        part = (struct cs_coord_part){d, 2, 2, 1};
+        assert_int_equal(cs_coord_init_part(&c, &sc, &part, 1, NULL, &s.endpoints[0].tp, &s.endpoints[0].clock, 0),
+                         CS_OK);
+        first[d] = cs_loadgen_next(&c.load);
+        service[d] = cs_loadgen_take(&c.load).service_ns;
+        cs_coord_free(&c);
+        cs_vnet_close(&s);
+    }
+    assert_true(first[0] != first[1]);
+    assert_true(service[0] != service[1]);
 }
 
 /* Rank 0's results take every other dispatcher's: counters summed (the

@@ -210,6 +210,41 @@ static void least_outstanding_from_the_tree_picks_what_the_scan_picks(void **sta
     }
 }
 
+/* Join-Idle-Queue: the nodes that said they are idle, in the order they
+ * said it, once per saying (up to listed_max, then the saying is
+ * redundant); a listed node with no room, or the skipped one, is passed
+ * over and off the list; with none listed, a node at random. */
+static void jiq_takes_the_nodes_that_said_they_are_idle_in_order(void **state_)
+{
+    (void)state_;
+    int jiq = cs_policy_find("jiq");
+    assert_true(jiq >= 0);
+    struct cs_policy_state st = state(4);
+    assert_int_equal(cs_policy_state_init(&st, 6, 2), CS_OK);
+    int in_flight[6] = {0, 0, 0, 5, 0, 0}, limit[6] = {5, 5, 5, 5, 5, 5};
+    struct cs_policy_view v = {6, in_flight, limit, 0, NULL};
+    assert_true(cs_policy_idle(&st, 4));
+    assert_true(cs_policy_idle(&st, 3));
+    assert_true(cs_policy_idle(&st, 2));
+    assert_true(cs_policy_idle(&st, 2));
+    assert_false(cs_policy_idle(&st, 2)); /* listed twice already */
+    assert_int_equal(cs_policies[jiq].pick(&st, &v), 4);
+    assert_int_equal(cs_policies[jiq].pick(&st, &v), 2); /* 3 is full: passed over */
+    assert_int_equal(st.listed[3], 0);
+    assert_int_equal(st.listed[2], 1);
+    struct cs_policy_view skip2 = {6, in_flight, limit, 3, NULL};
+    int i = cs_policies[jiq].pick(&st, &skip2); /* 2 listed but skipped: at random, neither 2 nor full 3 */
+    assert_true(i >= 0 && i != 2 && i != 3);
+    assert_int_equal(st.listed[2], 0);
+    assert_int_equal(st.idle.count, 0);
+    int seen[6] = {0};
+    for (int k = 0; k < 600; k++)
+        seen[cs_policies[jiq].pick(&st, &v)]++;
+    for (int k = 0; k < 6; k++) /* at random over the nodes with room */
+        assert_true(k == 3 ? seen[k] == 0 : seen[k] > 50);
+    cs_policy_state_free(&st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +259,7 @@ int main(void)
         cmocka_unit_test(power_of_two_choices_never_picks_the_worse_of_its_sample),
         cmocka_unit_test(pull_only_feeds_nodes_with_a_free_server),
         cmocka_unit_test(least_outstanding_from_the_tree_picks_what_the_scan_picks),
+        cmocka_unit_test(jiq_takes_the_nodes_that_said_they_are_idle_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -68,11 +68,13 @@ static void mva_spans_no_queue_to_saturation(void **state)
     /* Two clients, one station, no think time: they take turns, R = 2 s. */
     assert_close(cs_mva_random(2, 0, 1, 0.001, &x), 0.002, 1e-12);
     assert_close(x, 1000, 1e-12);
-    /* 1600 clients on 4 stations of 1000/s: throughput near 4000/s and the
-     * response time law holds. */
+    /* 1600 clients on 4 stations of 1000/s: throughput near 4000/s, and
+     * the response time near its asymptote past saturation, N D - Z with
+     * D the demand on a station (a quarter of the visits, 1 ms each):
+     * 1600 * 0.25 ms - 50 ms = 350 ms. */
     double r = cs_mva_random(1600, 0.05, 4, 0.001, &x);
     assert_true(x > 3990 && x < 4000);
-    assert_close(r, cs_response_time_law(1600, x, 0.05), 1e-9);
+    assert_true(r >= 0.35 && r < 0.352);
 }
 
 int main(void)

@@ -38,7 +38,7 @@ static double num(const cJSON *root, const char *path)
     return n->valuedouble;
 }
 
-static void the_json_has_every_documented_key(void **state)
+static void the_json_holds_the_runs_numbers_and_accounts_for_every_request(void **state)
 {
     (void)state;
     struct cs_scenario sc;
@@ -62,8 +62,8 @@ static void the_json_has_every_documented_key(void **state)
     assert_int_equal(cJSON_GetArraySize(at(root, "mpi.hosts")), 1);
     double gen = num(root, "requests.generated");
     assert_true(gen > 0);
-    assert_true(gen == num(root, "requests.completed") + num(root, "requests.rejected") +
-                           num(root, "requests.timed_out") + num(root, "requests.failed") + num(root, "requests.lost"));
+    /* (lost is what no other outcome counts: every request is accounted
+     * for when it is 0; the reference's keys are tests/docs.sh's) */
     assert_true(num(root, "requests.lost") == 0);
     const char *zero[] = {
         "requests.failed",       "requests.retries",      "requests.retried_completed", "requests.retries_skipped",
@@ -376,7 +376,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(theory_picks_the_model_and_agrees),
-        cmocka_unit_test(the_json_has_every_documented_key),
+        cmocka_unit_test(the_json_holds_the_runs_numbers_and_accounts_for_every_request),
         cmocka_unit_test(a_stopped_run_reports_the_window_it_measured),
         cmocka_unit_test(the_sweep_csv_has_every_field_whatever_the_numbers),
         cmocka_unit_test(a_saturated_coordinator_is_named_first),
