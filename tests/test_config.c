@@ -94,21 +94,46 @@ static void every_key_is_read(void **state)
     assert_true(s.run.idle_poll_us == 20);
 }
 
+/* A scenario printed (--print-config) parses back to the same values:
+ * two scenarios between them set nearly every key away from its default
+ * (the open loop's and the closed loop's keys exclude each other). */
 static void the_printed_scenario_parses_back_to_the_same_values(void **state)
 {
     (void)state;
-    struct cs_scenario a, b;
-    char err[CS_ERRBUF];
-    assert_int_equal(parse(&a,
-                           "{\"load\":{\"rate_rps\":10,\"seed\":7},\"service\":{\"time\":{\"dist\":\"uniform\","
-                           "\"mean_us\":10,\"cv\":0.1}}}",
-                           err),
-                     CS_OK);
-    char *text = cs_scenario_to_json(&a);
-    assert_non_null(text);
-    assert_int_equal(parse(&b, text, err), CS_OK);
-    assert_memory_equal(&a, &b, sizeof(a));
-    free(text);
+    const char *scenarios[] = {
+        "{\"name\":\"rich\",\"description\":\"every key away from its default\",\"load\":{\"arrival\":\"poisson\","
+        "\"rate_rps\":1234.5,\"utilization\":0.4,\"duration_s\":3,\"warmup_s\":0.25,\"seed\":77,\"schedule\":[{\"at_"
+        "s\":0,"
+        "\"rate_rps\":1000},{\"at_s\":1.5,\"rate_rps\":2000}]},\"service\":{\"time\":{\"dist\":\"lognormal\",\"mean_"
+        "us\":700,"
+        "\"cv\":1.5},\"mode\":\"spin\",\"servers\":2},\"dispatch\":{\"policy\":\"power_of_d\",\"cost_us\":3,"
+        "\"message_cost_us\":1.5,\"cost_mode\":\"sleep\",\"batch\":4,\"batch_wait_us\":20,\"dispatchers\":2,"
+        "\"partition\":\"sharded\",\"window\":64,\"max_pending\":500,\"d\":3,\"down_after\":2,\"probe_ms\":100,"
+        "\"timeout_ms\":40,\"retries\":2,\"retry_budget\":0.2,\"hedge_after_us\":5000,\"hedge_budget\":0.05},"
+        "\"nodes\":{\"speed\":[1,0.5,2,1],\"servers\":[2,1,1,3],\"queue_capacity\":50},\"run\":{\"drain_timeout_s\":10,"
+        "\"idle_poll_us\":30,\"interval_ms\":250,\"checkpoint_s\":5,\"stop_grace_s\":1,\"engine\":\"virtual\","
+        "\"nodes\":4},"
+        "\"network\":{\"latency_us\":15},\"model\":{\"coordinator_request_us\":2,\"coordinator_message_us\":1,"
+        "\"node_overhead_us\":4},\"faults\":[{\"rank\":3,\"at_s\":1,\"kind\":\"slow\",\"factor\":4,\"for_s\":0.5},"
+        "{\"rank\":4,\"at_s\":2,\"kind\":\"stop\"}],\"sweep\":{\"nodes\":[1,2,4],\"clients_per_server\":6,"
+        "\"dispatchers\":[1,2]}}",
+        "{\"name\":\"rich2\",\"load\":{\"arrival\":\"closed\",\"clients\":12,\"think_us\":{\"dist\":\"exponential\","
+        "\"mean_us\":300},\"seed\":5},\"dispatch\":{\"policy\":\"pull\",\"prefetch\":2,\"relays\":1,"
+        "\"hedge_percentile\":95},\"sweep\":{\"mode\":\"weak\",\"nodes\":[1,2]}}",
+        "{\"sweep\":{\"rates_rps\":[100,200,300]}}",
+    };
+    for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+        struct cs_scenario a, b;
+        char err[CS_ERRBUF];
+        if (parse(&a, scenarios[i], err) != CS_OK)
+            fail_msg("scenario %zu: %s", i, err);
+        char *text = cs_scenario_to_json(&a);
+        assert_non_null(text);
+        if (parse(&b, text, err) != CS_OK)
+            fail_msg("scenario %zu printed: %s", i, err);
+        assert_memory_equal(&a, &b, sizeof(a));
+        free(text);
+    }
 }
 
 static void diff_names_the_first_key_that_differs(void **state)
