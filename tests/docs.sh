@@ -81,8 +81,10 @@ page_checks() {
     # and the examples in docs/example) has a row, and every row's key is
     # in one of them (but `ended`, only in a file that does not hold the
     # whole run: a checkpoint, a run cut short).
-    "$cs" --virtual --nodes 3 -q $QUICK --json "$WORK/keys-run.json"
-    "$cs" --virtual --nodes 3 -q $QUICK --sweep --json "$WORK/keys-sweep.json"
+    "$cs" --virtual --nodes 3 -q $QUICK --json "$WORK/keys-run.json" || bad "a run for its results' keys failed"
+    "$cs" --virtual --nodes 3 -q $QUICK --sweep --set 'sweep.dispatchers=[1,2]' --json "$WORK/keys-sweep.json" ||
+        bad "a lever sweep for its results' keys failed"
+    jq -e '.levers.settings | length == 2' "$WORK/keys-sweep.json" >/dev/null || bad "the lever sweep wrote no levers"
     made=$(jq -r 'keys[]' "$WORK"/keys-*.json "$ROOT"/docs/example/{coordinator-knee,coordinator-knee-load,move-the-knee,virtual-1000}.json | sort -u)
     rows=$(sed -n '/^## Results JSON/,/^## /p' "$ROOT/docs/reference.md" | grep '^| `' | cut -d'|' -f2 | grep -oE '`[a-z_0-9]+`' | tr -d '`' | sort -u)
     [ "$(wc -l <<<"$rows")" -ge 20 ] || bad "could not read the Results JSON table of docs/reference.md: $rows"

@@ -98,8 +98,9 @@ struct cs_share {
     size_t size;
     void *out;
     /* CS_OK, 1 when a stop signal cut it short, or a negative CS_E
-     * code when it failed (after either, no job is handed out, on any
-     * rank; nor after a stop signal here); rank is the one running it. */
+     * code when it failed (once rank 0 hears of either, no job is handed
+     * out, on any rank; nor after a stop signal here); rank is the one
+     * running it. */
     int (*job)(void *ctx, int j, int rank, void *out);
     /* Rank 0's main thread, once job j's output is in out (from any
      * rank): a checkpoint of the jobs done so far. */

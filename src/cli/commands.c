@@ -232,7 +232,6 @@ static int one_step(void *arg, int i, int n, const struct cs_scenario *step, int
     if (rc == CS_OK)
         rc = cs_virtual_run(step, nodes, NULL, res, NULL);
     sp->out->rc = rc;
-    sp->out->rank = sp->rank;
     if (rc == CS_OK) {
         cs_sweep_row_from(res, &sp->out->row);
         sp->out->latency = res->latency;
@@ -253,6 +252,7 @@ static int spread_job(void *ctx, int j, int rank, void *out)
     sp->rank = rank;
     sp->out = out;
     sp->out->rc = CS_OK;
+    sp->out->rank = rank;
     sp->out->whole = sp->out->cut = false;
     if (cs_stop_signal) /* (it came after the job was handed out): not begun */
         return 1;
@@ -334,8 +334,9 @@ static int spread_sweep(struct cs_sweep_ctx *x, int argc, char **argv, int statu
     cs_catch_stop_signals(false);
     struct cs_share share = {sp.steps, x->kept, sp.cost, sizeof(*out), out, spread_job, step_landed, &sp};
     status = cs_ranks_share(argc, argv, status, &share);
-    /* One line for the steps that failed (those under way when the first
-     * did; none is handed out after it), as a sweep in one process says. */
+    /* One line for the steps that failed (those under way when rank 0
+     * heard of the first; none is handed out after), as a sweep in one
+     * process says it: the first in the plan's order, and how many more. */
     int failed = 0, first = -1;
     for (int j = 0; status == 1 && out && j < sp.steps; j++)
         if (out[j].rc < 0) {

@@ -299,7 +299,7 @@ static int take_job(struct job_queue *q)
     if (atomic_load(&q->stopped) || cs_stop_signal)
         return -1;
     int k = atomic_fetch_add(&q->next, 1);
-    return k < q->n ? q->order[k] : -1;
+    return k < q->n && !atomic_load(&q->stopped) ? q->order[k] : -1; /* (one heard meanwhile) */
 }
 
 /* A rank waits for a message without spinning a core (MPI's blocking
@@ -366,7 +366,7 @@ static void own_landed(struct own_jobs *w)
 /* Rank 0: hand one job to each other rank, run its own (in a thread of
  * its own, which calls no MPI, where the MPI allows one: FUNNELED), and
  * hand the next job to each rank that sends an output back, until none
- * is left (or a stop came): whether any job failed. The other ranks then
+ * is left (or a job failed, or a stop came): whether any job failed. The other ranks then
  * wait for rank 0's exit status (cs_ranks_share_end). */
 static int share_from_rank0(struct cs_share *s, struct job_queue *q, int size)
 {
@@ -409,8 +409,8 @@ static int share_from_rank0(struct cs_share *s, struct job_queue *q, int size)
         int j = take_job(q);
         MPI_Send(&j, 1, MPI_INT, st.MPI_SOURCE, TAG_JOB, MPI_COMM_WORLD);
         busy -= j < 0;
-        if (!d.failed) /* (after the rank has its next job: a checkpoint may take a while on a shared disk) */
-            s->landed(s->ctx, d.job);
+        s->landed(s->ctx,
+                  d.job); /* (after the rank has its next job: a checkpoint may take a while on a shared disk) */
     }
     free(in);
     if (threaded)

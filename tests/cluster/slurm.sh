@@ -54,7 +54,8 @@ else
     bad "scaling sweep: $(jq -c .analysis "$f" 2>&1) (host probe: $(cat "$WORK/probe.json" 2>/dev/null))"
 fi
 # The CSV beside that JSON: a header and a row per step.
-[ "$(grep -c . "${f%.json}.csv" 2>/dev/null)" -eq 5 ] && ok "scaling.sbatch wrote its CSV beside the JSON" ||
+lines=$(grep -c . "${f%.json}.csv" 2>/dev/null || true)
+[ "${lines:-0}" -eq 5 ] && ok "scaling.sbatch wrote its CSV beside the JSON" ||
     bad "no scaling CSV beside ${f:-the JSON}: $(ls "$CS_RESULTS" 2>&1)"
 
 

@@ -152,7 +152,7 @@ if [ "$(id -u)" -eq 0 ] && mkdir -p "$TMP/small" && mount -t tmpfs -o size=64k t
         bad "a full disk: exit $RC: $(head -c 600 "$TMP/err")"
 else
     SKIPPED=$((SKIPPED + 1))
-    echo "skipped: a full disk (it mounts a small tmpfs, which needs root)"
+    echo "skipped: a full disk (it mounts a small tmpfs: root, where mounts are allowed)"
 fi
 
 # A sweep whose service node dies mid-way keeps every step finished

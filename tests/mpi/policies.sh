@@ -30,7 +30,7 @@ mmc() { # mean service us, round trip us -> M/M/3 mean response us at 900 req/s
 }
 pull_theory() { mmc 2000 0; }
 theory_check pull pull_theory 0.15 0.50 "pull: M/M/3 (Erlang C)" 4 "${policy[@]}" --set dispatch.policy=pull \
-    --set load.duration_s="$(dur 5)"
+    --set load.duration_s="$(dur 8)"
 timed_check "$TMP/pull.json" ".service_us.handoff_mean_us < 250" ".service_us.handoff_mean_us < 1000" \
     "pull: the handoff between two requests is under 250 us" '.service_us'
 # The nodes measure that handoff themselves, and the results predict with
