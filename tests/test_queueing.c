@@ -58,6 +58,28 @@ static void md1_waits_half_of_mm1(void **state)
     assert_true(isnan(cs_md1_sojourn(1000, 1000)));
 }
 
+/* M/G/1 by Pollaczek-Khinchine: M/M/1 at cv 1, M/D/1 at cv 0, and the
+ * lognormal of cv 2 at 80%: 1 ms + 0.8 ms (1 + 4) / (2 x 0.2) = 11 ms. */
+static void mg1_spans_md1_to_mm1_and_beyond(void **state)
+{
+    (void)state;
+    assert_close(cs_mg1_sojourn(800, 1000, 1), cs_mm1_sojourn(800, 1000), 1e-12);
+    assert_close(cs_mg1_sojourn(800, 1000, 0), cs_md1_sojourn(800, 1000), 1e-12);
+    assert_close(cs_mg1_sojourn(800, 1000, 2), 0.011, 1e-12);
+    assert_true(isnan(cs_mg1_sojourn(1000, 1000, 1)));
+}
+
+/* E_k/M/1 at the edges: no arrivals, nobody waits; at rho 0.9999 the
+ * E_1/M/1 (M/M/1) answer, 10 s at 1000/s, not short of it. */
+static void ekm1_holds_at_its_edges(void **state)
+{
+    (void)state;
+    assert_close(cs_ekm1_sojourn(0, 1000, 4), 0.001, 1e-12);
+    assert_close(cs_ekm1_sojourn(999.9, 1000, 1), 10.0, 1e-6);
+    for (int k = 2; k <= 8; k *= 2) /* less variable gaps, less wait: below M/M/1, above the service */
+        assert_true(cs_ekm1_sojourn(999.9, 1000, k) < 10.0 && cs_ekm1_sojourn(999.9, 1000, k) > 1.0);
+}
+
 /* MVA: one client never queues; many clients saturate the stations. */
 static void mva_spans_no_queue_to_saturation(void **state)
 {
@@ -65,7 +87,7 @@ static void mva_spans_no_queue_to_saturation(void **state)
     double x;
     assert_close(cs_mva_random(1, 0.01, 4, 0.001, &x), 0.001, 1e-12);
     assert_close(x, 1 / 0.011, 1e-12);
-    /* Two clients, one station, no think time: they take turns, R = 2 s. */
+    /* Two clients, one station, no think time: they take turns, R = 2 ms. */
     assert_close(cs_mva_random(2, 0, 1, 0.001, &x), 0.002, 1e-12);
     assert_close(x, 1000, 1e-12);
     /* 1600 clients on 4 stations of 1000/s: throughput near 4000/s, and
@@ -87,6 +109,8 @@ int main(void)
         cmocka_unit_test(the_response_time_law),
         cmocka_unit_test(md1_waits_half_of_mm1),
         cmocka_unit_test(mva_spans_no_queue_to_saturation),
+        cmocka_unit_test(mg1_spans_md1_to_mm1_and_beyond),
+        cmocka_unit_test(ekm1_holds_at_its_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 
 #include "cs/common.h"
 #include "cs/fileio.h"
+#include "cs/scenario.h"
 #include "cs/sweep.h"
 #include "sim.h"
 
@@ -333,6 +334,11 @@ static void theory_picks_the_model_and_agrees(void **state)
         {"{\"dispatch\":{\"policy\":\"random\"},\"load\":{\"arrival\":\"closed\",\"clients\":12,"
          "\"think_us\":{\"dist\":\"exponential\",\"mean_us\":2000}}}",
          "closed loop, exact mean value analysis"},
+        {"{\"dispatch\":{\"policy\":\"random\"},\"service\":{\"time\":{\"dist\":\"lognormal\",\"cv\":0.5}}}",
+         "M/G/1 per node"},
+        /* the service nodes' speed, not rank 1's (a dispatcher here) */
+        {"{\"dispatch\":{\"policy\":\"random\",\"dispatchers\":2},\"nodes\":{\"speed\":[2,2,2,2]}}",
+         "M/M/1 per node (random split)"},
     };
     for (size_t i = 0; i < CS_ARRAY_LEN(cases); i++) {
         struct cs_scenario sc;
@@ -340,7 +346,7 @@ static void theory_picks_the_model_and_agrees(void **state)
         sc.load.duration_s = 60;
         sc.load.utilization = 0.8;
         struct cs_results r;
-        assert_int_equal(cs_results_init(&r, 5), CS_OK);
+        assert_int_equal(cs_results_init(&r, cs_plan_ranks(&sc, 4)), CS_OK);
         assert_int_equal(cs_virtual_run(&sc, 4, NULL, &r, NULL), CS_OK);
         if (!r.theory.model || strncmp(r.theory.model, cases[i].model, strlen(cases[i].model)) != 0)
             fail_msg("case %zu: model %s, expected %s (%s)", i, r.theory.model ? r.theory.model : "none",
@@ -355,6 +361,13 @@ static void theory_picks_the_model_and_agrees(void **state)
         {"{\"dispatch\":{\"policy\":\"least_outstanding\"}}", "least_outstanding dispatch of exponential"},
         {"{\"dispatch\":{\"cost_us\":10}}", "a second queue (the coordinator)"},
         {"{\"nodes\":{\"speed\":{\"default\":1,\"2\":2}}}", "the nodes differ"},
+        /* the last service node (rank 5 behind 2 dispatchers) looked at too */
+        {"{\"dispatch\":{\"policy\":\"random\",\"dispatchers\":2},\"nodes\":{\"speed\":{\"default\":1,\"5\":0.5}}}",
+         "the nodes differ"},
+        {"{\"dispatch\":{\"policy\":\"random\",\"dispatchers\":3,\"partition\":\"sharded\"}}",
+         "sharded blocks differ in size"},
+        {"{\"dispatch\":{\"policy\":\"random\",\"relays\":2}}", "relays each keep a queue"},
+        {"{\"dispatch\":{\"policy\":\"random\",\"window\":1}}", "dispatch.window holds requests"},
         {"{\"load\":{\"utilization\":1.5},\"dispatch\":{\"policy\":\"random\",\"max_pending\":10000000}}",
          "no steady state"},
     };
@@ -363,7 +376,7 @@ static void theory_picks_the_model_and_agrees(void **state)
         sim_scenario(&sc, none[i].json);
         sc.load.duration_s = 2;
         struct cs_results r;
-        assert_int_equal(cs_results_init(&r, 5), CS_OK);
+        assert_int_equal(cs_results_init(&r, cs_plan_ranks(&sc, 4)), CS_OK);
         assert_int_equal(cs_virtual_run(&sc, 4, NULL, &r, NULL), CS_OK);
         if (r.theory.model || !strstr(r.theory.why, none[i].why))
             fail_msg("case %zu: model %s, why '%s', expected '%s'", i, r.theory.model ? r.theory.model : "none",

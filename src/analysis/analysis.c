@@ -441,12 +441,16 @@ static void verdict(struct cs_results *r)
 
 /* Why queueing theory has no closed form for this run, or "" when the
  * run is one that the models below describe: Poisson (or closed-loop)
- * arrivals at a steady rate, identical nodes, no faults, timeouts,
- * retries, hedges, turned-away requests or coordinator cost. */
+ * arrivals at a steady rate, identical nodes each fed its share of them
+ * straight from the dispatchers, no faults, timeouts, retries, hedges,
+ * turned-away requests, requests held back by a full window, or
+ * coordinator cost. */
 static const char *theory_obstacle(const struct cs_results *r)
 {
     const struct cs_scenario *sc = &r->scenario;
     const char *arrival = cs_arrival_kinds[sc->load.arrival].name;
+    bool closed = strcmp(arrival, "closed") == 0;
+    int first = cs_first_node(sc), n = r->service_nodes, k = sc->dispatch.dispatchers;
     if (strcmp(arrival, "poisson") != 0 && strcmp(arrival, "closed") != 0)
         return "the arrivals are not Poisson";
     if (sc->load.schedule_n > 0)
@@ -459,8 +463,16 @@ static const char *theory_obstacle(const struct cs_results *r)
         return "dispatch.cost_us or message_cost_us puts a second queue (the coordinator) in front of the nodes";
     if (sc->dispatch.batch > 1)
         return "dispatch.batch holds requests and replies back while a batch fills";
-    if (sc->dispatch.dispatchers > 1 && strcmp(cs_policies[sc->dispatch.policy].name, "random") != 0)
+    if (k > 1 && strcmp(cs_policies[sc->dispatch.policy].name, "random") != 0)
         return "several dispatchers each apply the policy to their own view: a node's arrivals merge their streams";
+    /* Sharded, each dispatcher feeds its own block: the blocks' nodes get
+     * equal rates only when the blocks are equal, and a closed loop's
+     * clients each visit their own block, not every node. */
+    if (k > 1 && sc->dispatch.partition == CS_PARTITION_SHARDED && (closed || n % k != 0))
+        return closed ? "each sharded dispatcher's clients visit only its own block of nodes"
+                      : "the dispatchers' sharded blocks differ in size: their nodes get different rates";
+    if (sc->dispatch.relays > 0)
+        return "relays each keep a queue and dispatch to their own block of nodes: a second tier of queues";
     if (sc->model.coordinator_request_us > 0 || sc->model.coordinator_message_us > 0)
         return "the coordinator's modelled cost (model.coordinator_*) puts a second queue in front of the nodes";
     if (sc->model.node_overhead_us > 0 && strcmp(cs_dist_kinds[sc->service.time.kind].name, "constant") != 0)
@@ -471,9 +483,24 @@ static const char *theory_obstacle(const struct cs_results *r)
         return "network.latency_us holds a pulling node idle for a round trip before each request";
     if (r->coord[CS_C_REJECTED] > 0)
         return "requests were turned away";
-    for (int n = 2; n <= r->service_nodes; n++)
-        if (cs_node_speed(sc, n) != cs_node_speed(sc, 1) || cs_node_servers(sc, n) != cs_node_servers(sc, 1))
+    for (int i = first + 1; i < first + n; i++)
+        if (cs_node_speed(sc, i) != cs_node_speed(sc, first) || cs_node_servers(sc, i) != cs_node_servers(sc, first))
             return "the nodes differ in speed or servers";
+    /* dispatch.window: a node with that many in flight takes no more, and
+     * requests wait at the coordinator for any node with room. Past the
+     * servers, a node holds W in flight with probability at most rho^(W -
+     * s + 1) (M/M/1: rho^W exactly); when that is over 1%, or a closed
+     * loop has more clients than a window, the split is not random (at
+     * rho >= 1 there is no steady state anyway: model_mean says so). */
+    if (!cs_policies[sc->dispatch.policy].pull) {
+        double s = cs_node_servers(sc, first), w = sc->dispatch.window;
+        double rho =
+            r->offered_rps /
+            (n * s * cs_node_rps(1, cs_node_speed(sc, first), sc->service.time.mean_us, sc->model.node_overhead_us));
+        if (closed ? sc->load.clients > w : rho < 1 && (!(w > s) || pow(rho, w - s + 1) > 1e-2))
+            return "dispatch.window holds requests at the coordinator while a node has that many in flight: not a "
+                   "random split at this load";
+    }
     return "";
 }
 
@@ -487,7 +514,7 @@ static double model_mean(const struct cs_results *r, double s, struct cs_theory 
     const char *dist = cs_dist_kinds[sc->service.time.kind].name;
     bool closed = strcmp(cs_arrival_kinds[sc->load.arrival].name, "closed") == 0;
     bool random = strcmp(policy, "random") == 0, exp_service = strcmp(dist, "exponential") == 0;
-    int n = r->service_nodes, servers = (int)cs_node_servers(sc, 1);
+    int n = r->service_nodes, servers = (int)cs_node_servers(sc, cs_first_node(sc));
     double mu = 1.0 / s, lambda = r->offered_rps, mean = NAN;
     double trip = 2 * sc->network.latency_us * 1e-6; /* a request's network round trip, seconds */
     *exponential_sojourn = false;
@@ -504,6 +531,10 @@ static double model_mean(const struct cs_results *r, double s, struct cs_theory 
     } else if (random && strcmp(dist, "constant") == 0 && servers == 1) {
         t->model = "M/D/1 per node (random split, Pollaczek-Khinchine)";
         mean = cs_md1_sojourn(lambda / n, mu);
+    } else if (random && servers == 1) {
+        const struct cs_dist_kind *kind = &cs_dist_kinds[sc->service.time.kind];
+        t->model = "M/G/1 per node (random split, Pollaczek-Khinchine)";
+        mean = cs_mg1_sojourn(lambda / n, mu, kind->has_cv ? sc->service.time.cv : kind->default_cv);
     } else if (strcmp(policy, "round_robin") == 0 && exp_service && servers == 1) {
         t->model = "E_n/M/1 per node (round robin splits Poisson arrivals into Erlang-n gaps)";
         mean = cs_ekm1_sojourn(lambda / n, mu, n);
@@ -526,7 +557,8 @@ static void theory(struct cs_results *r)
     const char *dist = cs_dist_kinds[sc->service.time.kind].name;
     bool closed = strcmp(cs_arrival_kinds[sc->load.arrival].name, "closed") == 0;
     /* mean service (seconds; a constant overhead only with constant service) */
-    double s = sc->service.time.mean_us * 1e-6 / cs_node_speed(sc, 1) + sc->model.node_overhead_us * 1e-6;
+    double s =
+        sc->service.time.mean_us * 1e-6 / cs_node_speed(sc, cs_first_node(sc)) + sc->model.node_overhead_us * 1e-6;
     double trip = 2 * sc->network.latency_us * 1e-6; /* a request's network round trip, seconds */
     bool exponential_sojourn;
     if (obstacle[0]) {

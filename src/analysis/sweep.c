@@ -505,7 +505,14 @@ static void analyze(const struct cs_scenario *sc, const struct cs_sweep_row *row
         int most = 1; /* one node's capacity: the mean over the largest step's */
         for (int i = 0; i < n; i++)
             most = rows[i].nodes > most ? rows[i].nodes : most;
-        cs_scaling_analyze(rows, n, cs_scenario_node_rps(sc, most), scaling);
+        double node_rps = cs_scenario_node_rps(sc, most);
+        /* A weak sweep offers each node a fixed rate, below its capacity at
+         * a utilization under 1: the dispatchers' ceiling comes at that
+         * ceiling over the rate a node is offered. */
+        for (int i = 0; sc->sweep.mode == CS_SWEEP_WEAK && i < n; i++)
+            if (rows[i].nodes == most && rows[i].offered_rps > 0)
+                node_rps = fmin(node_rps, rows[i].offered_rps / most);
+        cs_scaling_analyze(rows, n, node_rps, scaling);
     }
 }
 

@@ -34,19 +34,24 @@ double cs_mmc_sojourn(double lambda, double mu, int c)
 
 double cs_ekm1_sojourn(double lambda, double mu, int k)
 {
-    if (k < 1 || !(lambda > 0) || !(mu > lambda))
+    if (k < 1 || !(lambda >= 0) || !(mu > lambda))
         return NAN;
-    double kl = k * lambda, sigma = 0.5;
-    /* The fixed-point map is a contraction on (0, 1) when lambda < mu. */
-    for (int it = 0; it < 10000; it++) {
-        double next = pow(kl / (kl + mu * (1.0 - sigma)), k);
-        if (fabs(next - sigma) < 1e-15) {
-            sigma = next;
-            break;
-        }
-        sigma = next;
+    if (lambda == 0)
+        return 1.0 / mu; /* no one ever waits */
+    /* sigma is the root in (0, 1) of f(sigma) = A*(mu (1 - sigma)) - sigma,
+     * A* the Erlang-k gaps' transform: f > 0 below it, < 0 above (f(0) >
+     * 0 and f(1^-) < 0 when lambda < mu). Bisection to the last bit: a
+     * fixed-point iteration crawls near rho = 1 (10,000 steps gave 6.3 s
+     * for 10 s at rho 0.9999). */
+    double kl = k * lambda, lo = 0, hi = 1;
+    for (int it = 0; it < 200 && hi - lo > 1e-16; it++) {
+        double mid = 0.5 * (lo + hi);
+        if (pow(kl / (kl + mu * (1.0 - mid)), k) > mid)
+            lo = mid;
+        else
+            hi = mid;
     }
-    return 1.0 / (mu * (1.0 - sigma));
+    return 1.0 / (mu * (1.0 - 0.5 * (lo + hi)));
 }
 
 double cs_md1_sojourn(double lambda, double mu)
@@ -55,6 +60,14 @@ double cs_md1_sojourn(double lambda, double mu)
         return NAN;
     double rho = lambda / mu;
     return 1.0 / mu + rho / (2.0 * mu * (1.0 - rho));
+}
+
+double cs_mg1_sojourn(double lambda, double mu, double cv)
+{
+    if (!(lambda >= 0) || !(mu > lambda) || !(cv >= 0))
+        return NAN;
+    double rho = lambda / mu;
+    return 1.0 / mu + rho * (1.0 + cv * cv) / (2.0 * mu * (1.0 - rho));
 }
 
 double cs_mva_random(int n, double z, int k, double s, double *x)

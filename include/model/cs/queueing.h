@@ -28,6 +28,11 @@ double cs_ekm1_sojourn(double lambda, double mu, int k);
  * in system 1 / mu + rho / (2 mu (1 - rho)) (Pollaczek-Khinchine). */
 double cs_md1_sojourn(double lambda, double mu);
 
+/* M/G/1: Poisson arrivals at lambda, service of mean 1 / mu and
+ * coefficient of variation cv: mean time in system 1 / mu + rho (1 +
+ * cv^2) / (2 mu (1 - rho)) (Pollaczek-Khinchine); NAN at rho >= 1. */
+double cs_mg1_sojourn(double lambda, double mu, double cv);
+
 /* Exact mean value analysis of a closed loop: n clients, each thinking for
  * z on average, then visiting one of k identical single-server stations
  * chosen at random (service s, exponential). Returns the mean response
