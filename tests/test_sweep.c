@@ -265,6 +265,26 @@ static void the_predicted_knee_counts_node_speed_and_overhead(void **state)
     assert_close(rows[1].throughput_rps, 2 * 1333.3, 0.05); /* two nodes: their capacity, below the ceiling */
 }
 
+/* A weak sweep offers each node the same rate, here half its capacity:
+ * the coordinator's 4000 req/s come at 8 nodes, not at the 4 that
+ * saturated nodes would reach them with. */
+static void a_weak_sweeps_knee_is_predicted_from_the_rate_a_node_is_offered(void **state)
+{
+    (void)state;
+    struct cs_scenario base;
+    sim_scenario(&base, "{\"load\":{\"duration_s\":2,\"warmup_s\":0.5,\"utilization\":0.5},\"dispatch\":{"
+                        "\"cost_us\":250},\"sweep\":{\"mode\":\"weak\",\"nodes\":[2,4,6,8,10,12,16]}}");
+    struct cs_sweep_row rows[CS_SWEEP_MAX];
+    struct cs_scaling a;
+    char err[CS_ERRBUF];
+    int ran = 0;
+    assert_int_equal(cs_sweep_run(&base, 16, sim_step, &ran, rows, &a, NULL, err, sizeof(err)), 7);
+    assert_close(rows[2].offered_rps, 3000, 1e-9); /* 500 a node */
+    assert_close(a.coordinator_ceiling_rps, 4000, 0.05);
+    assert_close(a.predicted_knee_nodes, 8, 0.05);
+    assert_int_equal(a.knee_nodes, 8);
+}
+
 /* A coordinator that costs nothing (virtual time without modelled
  * costs) predicts no knee: the analysis says so in words, and no text
  * prints an infinite node count. */
@@ -580,6 +600,7 @@ int main(void)
         cmocka_unit_test(the_runner_stops_analyzes_and_refuses),
         cmocka_unit_test(a_saturate_sweep_finds_the_coordinators_knee),
         cmocka_unit_test(the_predicted_knee_counts_node_speed_and_overhead),
+        cmocka_unit_test(a_weak_sweeps_knee_is_predicted_from_the_rate_a_node_is_offered),
         cmocka_unit_test(a_coordinator_of_no_cost_predicts_no_knee),
         cmocka_unit_test(a_lever_setting_cut_short_is_not_analysed),
         cmocka_unit_test(a_lever_sweep_has_a_knee_per_setting),
