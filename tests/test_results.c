@@ -386,6 +386,20 @@ static void theory_picks_the_model_and_agrees(void **state)
         free(text);
         cs_results_free(&r);
     }
+    /* A coordinator busy a third of the window (as on ranks, costs not
+     * modelled) is a queue too. */
+    struct cs_scenario sc;
+    sim_scenario(&sc, "{\"dispatch\":{\"policy\":\"random\"}}");
+    sc.load.duration_s = 2;
+    struct cs_results r;
+    assert_int_equal(cs_results_init(&r, 5), CS_OK);
+    assert_int_equal(cs_virtual_run(&sc, 4, NULL, &r, NULL), CS_OK);
+    assert_non_null(r.theory.model);
+    r.coord[CS_C_BUSY_NS] = (uint64_t)(0.4 * r.window_s * 1e9);
+    cs_results_analyze(&r);
+    assert_null(r.theory.model);
+    assert_non_null(strstr(r.theory.why, "the coordinator was busy"));
+    cs_results_free(&r);
 }
 
 int main(void)

@@ -444,7 +444,7 @@ static void verdict(struct cs_results *r)
  * arrivals at a steady rate, identical nodes each fed its share of them
  * straight from the dispatchers, no faults, timeouts, retries, hedges,
  * turned-away requests, requests held back by a full window, or
- * coordinator cost. */
+ * coordinator cost (modelled, or measured on ranks). */
 static const char *theory_obstacle(const struct cs_results *r)
 {
     const struct cs_scenario *sc = &r->scenario;
@@ -483,6 +483,10 @@ static const char *theory_obstacle(const struct cs_results *r)
         return "network.latency_us holds a pulling node idle for a round trip before each request";
     if (r->coord[CS_C_REJECTED] > 0)
         return "requests were turned away";
+    /* On ranks the dispatchers' own work costs what it costs, modelled or
+     * not: busy a third of the time or more, they are a queue too. */
+    if (fmax(r->coordinator_utilization, r->dispatcher_utilization_max) >= 0.3)
+        return "the coordinator was busy a third of the window or more: a second queue in front of the nodes";
     for (int i = first + 1; i < first + n; i++)
         if (cs_node_speed(sc, i) != cs_node_speed(sc, first) || cs_node_servers(sc, i) != cs_node_servers(sc, first))
             return "the nodes differ in speed or servers";
