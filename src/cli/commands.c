@@ -558,6 +558,8 @@ static int run_virtual(const struct cs_options *o, int argc, char **argv, int en
             fprintf(stderr, "clustersim: out of memory\n");
         int shared = spread ? spread_sweep(&x, argc, argv, step_latency ? 0 : 1) : 0;
         if (shared != 0) {
+            if (x.res_ready) /* rank 0's last step's, failed */
+                cs_results_free(&res);
             free(step_latency);
             return shared;
         }

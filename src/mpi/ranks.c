@@ -366,8 +366,9 @@ static void own_landed(struct own_jobs *w)
 /* Rank 0: hand one job to each other rank, run its own (in a thread of
  * its own, which calls no MPI, where the MPI allows one: FUNNELED), and
  * hand the next job to each rank that sends an output back, until none
- * is left (or a job failed, or a stop came): whether any job failed. The other ranks then
- * wait for rank 0's exit status (cs_ranks_share_end). */
+ * is left (or a job failed, or a stop came): whether any job failed.
+ * The other ranks then wait for rank 0's exit status
+ * (cs_ranks_share_end). */
 static int share_from_rank0(struct cs_share *s, struct job_queue *q, int size)
 {
     struct own_jobs own = {.s = s, .q = q, .first = take_job(q), .more = true};
@@ -409,8 +410,8 @@ static int share_from_rank0(struct cs_share *s, struct job_queue *q, int size)
         int j = take_job(q);
         MPI_Send(&j, 1, MPI_INT, st.MPI_SOURCE, TAG_JOB, MPI_COMM_WORLD);
         busy -= j < 0;
-        s->landed(s->ctx,
-                  d.job); /* (after the rank has its next job: a checkpoint may take a while on a shared disk) */
+        /* (after the rank has its next job: a checkpoint may take a while on a shared disk) */
+        s->landed(s->ctx, d.job);
     }
     free(in);
     if (threaded)
