@@ -497,10 +497,7 @@ static const char *theory_obstacle(const struct cs_results *r)
      * loop has more clients than a window, the split is not random (at
      * rho >= 1 there is no steady state anyway: model_mean says so). */
     if (!cs_policies[sc->dispatch.policy].pull) {
-        double s = cs_node_servers(sc, first), w = sc->dispatch.window;
-        double rho =
-            r->offered_rps /
-            (n * s * cs_node_rps(1, cs_node_speed(sc, first), sc->service.time.mean_us, sc->model.node_overhead_us));
+        double s = cs_node_servers(sc, first), w = sc->dispatch.window, rho = r->offered_rps / r->node_capacity_rps;
         if (closed ? sc->load.clients > w : rho < 1 && (!(w > s) || pow(rho, w - s + 1) > 1e-2))
             return "dispatch.window holds requests at the coordinator while a node has that many in flight: not a "
                    "random split at this load";
