@@ -62,7 +62,7 @@ rr_theory() {
       1e6 / ($mu * (1 - .))'
 }
 theory_check rr rr_theory 0.10 0.40 "round_robin: E3/M/1 (G/M/1)" 4 "${policy[@]}" --set dispatch.policy=round_robin \
-    --set load.duration_s="$(dur 5)"
+    --set load.duration_s="$(dur 8)"
 
 # The shoot-out: 80% load on nodes of speeds 2, 1 and 0.5. Random and
 # round robin send the slow node more than it can serve. Service is 5 ms
