@@ -179,6 +179,17 @@ static double usl(double x1, double sigma, double kappa, double n)
     return x1 * n / (1.0 + sigma * (n - 1.0) + kappa * n * (n - 1.0));
 }
 
+/* The model at n for p = (x1, sigma, kappa), and its gradient in p. */
+static double usl_grad(const double p[3], double n, double g[3])
+{
+    double d = 1.0 + p[1] * (n - 1.0) + p[2] * n * (n - 1.0);
+    double f = p[0] * n / d;
+    g[0] = n / d;
+    g[1] = -f * (n - 1.0) / d;
+    g[2] = -f * n * (n - 1.0) / d;
+    return f;
+}
+
 static double sse(const int *n, const double *x, int count, double x1, double sigma, double kappa)
 {
     double e = 0;
@@ -189,13 +200,103 @@ static double sse(const int *n, const double *x, int count, double x1, double si
     return e;
 }
 
+/* Solve a d = b for the first m (<= 3) unknowns, by elimination with
+ * partial pivoting; false when a is singular. a and b are overwritten. */
+static bool solve_small(double a[3][3], double b[3], int m, double d[3])
+{
+    for (int c = 0; c < m; c++) {
+        int piv = c;
+        for (int r = c + 1; r < m; r++)
+            if (fabs(a[r][c]) > fabs(a[piv][c]))
+                piv = r;
+        if (!(fabs(a[piv][c]) > 0))
+            return false;
+        for (int k = 0; k < m; k++) {
+            double t = a[c][k];
+            a[c][k] = a[piv][k];
+            a[piv][k] = t;
+        }
+        double t = b[c];
+        b[c] = b[piv];
+        b[piv] = t;
+        for (int r = c + 1; r < m; r++) {
+            double f = a[r][c] / a[c][c];
+            for (int k = c; k < m; k++)
+                a[r][k] -= f * a[c][k];
+            b[r] -= f * b[c];
+        }
+    }
+    for (int c = m - 1; c >= 0; c--) {
+        double v = b[c];
+        for (int k = c + 1; k < m; k++)
+            v -= a[c][k] * d[k];
+        d[c] = v / a[c][c];
+    }
+    return true;
+}
+
+/* Levenberg-Marquardt on the squared error in X from p = (x1, sigma,
+ * kappa), with sigma and kappa >= 0: one at 0 whose gradient would take
+ * it below stays there, kappa stays 0 for Amdahl, and only a step that
+ * lowers the error is taken. */
+static void usl_refine(const int *n, const double *x, int count, bool amdahl, double p[3])
+{
+    double e = sse(n, x, count, p[0], p[1], p[2]);
+    double lambda = 1e-3;
+    for (int it = 0; it < 500 && lambda < 1e12 && e > 0; it++) {
+        double jtj[3][3] = {{0}}, jtr[3] = {0}, g[3];
+        for (int i = 0; i < count; i++) {
+            double r = x[i] - usl_grad(p, n[i], g);
+            for (int a = 0; a < 3; a++) {
+                jtr[a] += g[a] * r;
+                for (int b = 0; b < 3; b++)
+                    jtj[a][b] += g[a] * g[b];
+            }
+        }
+        int free[3], m = 0; /* jtr > 0: the error falls as the parameter grows */
+        for (int j = 0; j < (amdahl ? 2 : 3); j++)
+            if (jtj[j][j] > 0 && (j == 0 || p[j] > 0 || jtr[j] > 0))
+                free[m++] = j;
+        double a[3][3], b[3], d[3];
+        for (int r = 0; r < m; r++) {
+            for (int c = 0; c < m; c++)
+                a[r][c] = jtj[free[r]][free[c]];
+            a[r][r] *= 1 + lambda;
+            b[r] = jtr[free[r]];
+        }
+        double q[3] = {p[0], p[1], p[2]};
+        if (m == 0 || !solve_small(a, b, m, d)) {
+            lambda *= 10;
+            continue;
+        }
+        for (int k = 0; k < m; k++)
+            q[free[k]] += d[k];
+        q[1] = q[1] > 0 ? q[1] : 0;
+        q[2] = q[2] > 0 ? q[2] : 0;
+        double eq = q[0] > 0 ? sse(n, x, count, q[0], q[1], q[2]) : INFINITY;
+        if (!(eq < e)) {
+            lambda *= 10;
+            continue;
+        }
+        bool settled = e - eq <= 1e-15 * e;
+        memcpy(p, q, sizeof(q));
+        e = eq;
+        if (settled)
+            break;
+        lambda = lambda > 1e-9 ? lambda / 10 : lambda;
+    }
+}
+
 double cs_usl_fit(const int *n, const double *x, int count, bool amdahl, double *x1, double *sigma, double *kappa)
 {
     *x1 = *sigma = *kappa = NAN;
     if (count < 2)
         return NAN;
-    /* X1 by golden-section search around the first point's throughput per
-     * node; sigma and kappa by linear least squares for each X1 tried. */
+    /* A start: X1 by golden-section search around the first point's
+     * throughput per node, sigma and kappa by linear least squares in the
+     * linearized form for each X1 tried. Then least squares in X itself
+     * from there (the linearized form weighs the points otherwise, and
+     * kappa's standard error is that of a fit in X). */
     double guess = x[0] / n[0];
     double lo = 0.5 * guess, hi = 1.5 * guess, g = (sqrt(5.0) - 1) / 2;
     double s, k;
@@ -210,8 +311,12 @@ double cs_usl_fit(const int *n, const double *x, int count, bool amdahl, double 
         else
             lo = m1;
     }
-    *x1 = (lo + hi) / 2;
-    usl_linear(n, x, count, amdahl, *x1, sigma, kappa);
+    double p[3] = {(lo + hi) / 2};
+    usl_linear(n, x, count, amdahl, p[0], &p[1], &p[2]);
+    usl_refine(n, x, count, amdahl, p);
+    *x1 = p[0];
+    *sigma = p[1];
+    *kappa = p[2];
     double mean = 0, sst = 0;
     for (int i = 0; i < count; i++)
         mean += x[i] / count;
@@ -231,10 +336,11 @@ double cs_usl_kappa_se(const int *n, const double *x, int count, double x1, doub
         return NAN;
     double jtj[3][3] = {{0}};
     double e = 0;
+    const double at[3] = {x1, sigma, kappa};
     for (int i = 0; i < count; i++) {
-        double m = n[i], d = 1.0 + sigma * (m - 1.0) + kappa * m * (m - 1.0);
-        double f = x1 * m / d;
-        double g[3] = {m / d, -f * m * (m - 1.0) / d, -f * (m - 1.0) / d}; /* d/dx1, d/dkappa, d/dsigma */
+        double d[3];
+        double f = usl_grad(at, n[i], d);
+        double g[3] = {d[0], d[2], d[1]}; /* d/dx1, d/dkappa, d/dsigma */
         for (int a = 0; a < p; a++)
             for (int b = 0; b < p; b++)
                 jtj[a][b] += g[a] * g[b];
