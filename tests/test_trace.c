@@ -36,6 +36,23 @@ static void a_trace_without_service_times_has_none(void **state)
     cs_trace_free(&t);
 }
 
+/* A spreadsheet's "CSV UTF-8" starts with a byte-order mark: skipped, so
+ * the first line is read as data (it was taken for a header, and its
+ * request lost), and a header after it is still one. */
+static void a_byte_order_mark_is_skipped(void **state)
+{
+    (void)state;
+    struct cs_trace t;
+    char err[CS_ERRBUF];
+    assert_int_equal(parse(&t, "\xef\xbb\xbf" "0.001,500\n0.002,500\n", err), CS_OK);
+    assert_int_equal(t.n, 2);
+    assert_int_equal(t.offset_ns[0], 1000000);
+    cs_trace_free(&t);
+    assert_int_equal(parse(&t, "\xef\xbb\xbf" "offset_s\n0.5\n", err), CS_OK);
+    assert_int_equal(t.n, 1);
+    cs_trace_free(&t);
+}
+
 static void bad_lines_are_named_by_number(void **state)
 {
     (void)state;
@@ -81,6 +98,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(offsets_and_service_times_are_read),
         cmocka_unit_test(a_trace_without_service_times_has_none),
+        cmocka_unit_test(a_byte_order_mark_is_skipped),
         cmocka_unit_test(bad_lines_are_named_by_number),
         cmocka_unit_test(a_missing_file_is_named),
     };

@@ -19,7 +19,9 @@
 int cs_sweep_plan(const struct cs_scenario *sc, int max_nodes, struct cs_sweep_step *steps, char *err, size_t errlen)
 {
     int n = 0;
-    if (sc->sweep.rates_n > 0) {
+    int counts[CS_SWEEP_MAX], m = 0;
+    bool rates = sc->sweep.rates_n > 0; /* every step at one node count, the last of sweep.nodes */
+    if (rates) {
         int nodes = max_nodes;
         if (sc->sweep.nodes_n > 0)
             nodes = sc->sweep.nodes[sc->sweep.nodes_n - 1];
@@ -28,16 +30,11 @@ int cs_sweep_plan(const struct cs_scenario *sc, int max_nodes, struct cs_sweep_s
                      nodes, max_nodes);
             return CS_E_INVALID;
         }
-        for (int i = 0; i < sc->sweep.rates_n; i++)
-            steps[n++] = (struct cs_sweep_step){.nodes = nodes, .rate_rps = sc->sweep.rates_rps[i]};
-        return n;
-    }
-    int counts[CS_SWEEP_MAX], m = 0;
-    if (max_nodes < 1) {
+        counts[m++] = nodes;
+    } else if (max_nodes < 1) {
         snprintf(err, errlen, "scenario key 'sweep.nodes': the run has no service node to sweep");
         return CS_E_INVALID;
-    }
-    if (sc->sweep.nodes_n > 0) {
+    } else if (sc->sweep.nodes_n > 0) {
         /* Name the count the whole list needs, not the first step too big. */
         int largest = 0;
         for (int i = 0; i < sc->sweep.nodes_n; i++)
@@ -77,6 +74,11 @@ int cs_sweep_plan(const struct cs_scenario *sc, int max_nodes, struct cs_sweep_s
                  "relay needs one of its own; start the sweep at %d nodes",
                  counts[0], counts[0] == 1 ? "" : "s", sc->dispatch.relays, sc->dispatch.relays);
         return CS_E_INVALID;
+    }
+    if (rates) {
+        for (int i = 0; i < sc->sweep.rates_n; i++)
+            steps[n++] = (struct cs_sweep_step){.nodes = counts[0], .rate_rps = sc->sweep.rates_rps[i]};
+        return n;
     }
     int top = counts[m - 1];
     double top_rate = cs_scenario_rate(sc, top);
@@ -560,6 +562,13 @@ int cs_sweep_check(const struct cs_scenario *sc, int max_nodes, char *err, size_
                      setting.dispatch.relays,
                      cs_first_node(&setting) + (setting.dispatch.relays > 1 ? setting.dispatch.relays : 1),
                      max_nodes + cs_first_node(sc));
+            return CS_E_INVALID;
+        }
+        /* The setting numbers its nodes from its own first rank: faults
+         * and per-node overrides by rank must still name service nodes. */
+        char why[CS_ERRBUF];
+        if (cs_scenario_check_nodes(&setting, nodes, why, sizeof(why)) != CS_OK) {
+            snprintf(err, errlen, "%s, in the setting %s[%d] = %d", why, lever_of(sc).list, g, lever_of(sc).values[g]);
             return CS_E_INVALID;
         }
         int n = cs_sweep_plan(&setting, nodes, steps, err, errlen);

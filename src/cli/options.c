@@ -151,6 +151,33 @@ static const char *option_named(int argc, char **argv, int opt, const struct opt
     return arg;
 }
 
+/* An option's value that cannot be what was meant: empty (a shell
+ * variable not set: --json "$OUT" would lose the run's results after it),
+ * or one that reads as an option and not a number (--json --sweep: the
+ * value is missing, and the next flag would be taken as a file name). */
+static bool value_refused(int opt, const char *value, const struct option *longopts, bool speak)
+{
+    char *end;
+    bool number = (strtod(value, &end), end != value && *end == '\0');
+    if (value[0] != '\0' && (value[0] != '-' || value[1] == '\0' || number))
+        return false;
+    const char *name = "?";
+    for (const struct option *l = longopts; l->name; l++)
+        if (l->val == opt)
+            name = l->name;
+    if (speak && value[0] == '\0')
+        fprintf(stderr, "clustersim: option '--%s' was given an empty value (is the variable that names it set?)\n",
+                name);
+    else if (speak && strchr("cjtCHRLA", opt))
+        fprintf(stderr,
+                "clustersim: option '--%s' needs a value, and '%s' after it is an option (a file of that name: "
+                "./%s)\n",
+                name, value, value);
+    else if (speak)
+        fprintf(stderr, "clustersim: option '--%s' needs a value, and '%s' after it is an option\n", name, value);
+    return true;
+}
+
 int cs_cli_parse(int argc, char **argv, struct cs_options *o, bool speak)
 {
     static const struct option longopts[] = {
@@ -170,6 +197,8 @@ int cs_cli_parse(int argc, char **argv, struct cs_options *o, bool speak)
     opterr = 0;
     int ch;
     while ((ch = getopt_long(argc, argv, ":c:s:j:t:wC:pqPhV", longopts, NULL)) != -1) {
+        if (strchr("csjtCHNRLA", ch) && optarg && value_refused(ch, optarg, longopts, speak))
+            return EXIT_USAGE;
         switch (ch) {
         case 'c':
             o->config = optarg;

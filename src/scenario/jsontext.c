@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cs/fileio.h"
+
 void cs_json_describe(const cJSON *v, char *buf, size_t len)
 {
     char *s = cJSON_PrintUnformatted(v);
@@ -130,10 +132,9 @@ static void line_col(const char *text, const char *stop, int *line, int *col)
 cJSON *cs_json_parse_text(const char *text, size_t len, const char *what, char *err, size_t errlen)
 {
     int line, col;
-    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) { /* a byte-order mark some editors write */
-        text += 3;
-        len -= 3;
-    }
+    size_t bom = cs_text_bom(text, len);
+    text += bom;
+    len -= bom;
     const unsigned char *u = (const unsigned char *)text, *uend = u + len;
     while (u < uend) {
         size_t n = utf8_char(u, uend);

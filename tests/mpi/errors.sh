@@ -63,6 +63,16 @@ if [ "$MPIEXEC_OMPI" -eq 1 ]; then
         [ "$RC" -eq 2 ] && [ "$(cat "$TMP/err")" = "clustersim: ${bad_opt#*:} (see --help)" ] &&
             ok "${bad_opt%%:*}: one line naming it: ${bad_opt#*:}" || bad "${bad_opt%%:*}: exit $RC: $(cat "$TMP/err")"
     done
+    # A value missing before the next flag (which would have been taken as
+    # a file name, and the flag lost), and an empty one (an unset shell
+    # variable: the results would be lost after the run).
+    guarded_once "$CLUSTERSIM" --virtual --nodes 2 --json --sweep
+    [ "$RC" -eq 2 ] && [ ! -e ./--sweep ] && [ "$(cat "$TMP/err")" = "clustersim: option '--json' needs a value, and \
+'--sweep' after it is an option (a file of that name: ./--sweep)" ] &&
+        ok "--json --sweep: one line, exit 2, no file named --sweep" || bad "--json --sweep: exit $RC: $(cat "$TMP/err")"
+    guarded_once "$CLUSTERSIM" --virtual --nodes 2 --json ""
+    [ "$RC" -eq 2 ] && grep -q "^clustersim: option '--json' was given an empty value" "$TMP/err" &&
+        ok "--json '': one line, exit 2, before the run" || bad "--json '': exit $RC: $(cat "$TMP/err")"
 fi
 # --compare prints a table: a flag for a run beside it is refused, not
 # dropped (no file written, without a word). (No MPI: Open MPI's build only.)

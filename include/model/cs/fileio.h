@@ -15,6 +15,16 @@
 int cs_read_file(const char *path, size_t max_bytes, const char *what, char **out, size_t *outlen, char *err,
                  size_t errlen);
 
+/* The length of the UTF-8 byte-order mark at the start of a text (3), or
+ * 0: some editors and spreadsheets write one, and a reader skips it. */
+static inline size_t cs_text_bom(const char *text, size_t len)
+{
+    return len >= 3 && (unsigned char)text[0] == 0xef && (unsigned char)text[1] == 0xbb &&
+                   (unsigned char)text[2] == 0xbf
+               ? 3
+               : 0;
+}
+
 /* Write text to path whole or not at all (temp file in the same directory,
  * fsync, rename). A symbolic link is written through (the file it names);
  * a device or a pipe (/dev/null, /dev/stdout) straight, appended, as a
