@@ -180,6 +180,18 @@ static void impossible_sweeps_are_refused_with_the_key(void **state)
     sim_scenario(&sc, "{\"service\":{\"servers\":1024},\"sweep\":{\"nodes\":[1,3000],\"clients_per_server\":1000}}");
     assert_int_equal(cs_sweep_plan(&sc, 3000, st, err, sizeof(err)), CS_E_INVALID);
     assert_non_null(strstr(err, "'sweep.clients_per_server': 1000 a server makes 1024000 clients at 1 nodes"));
+    /* A sweep of rates runs every step at one node count: relays and
+     * sharded dispatchers each need one of those nodes there too. */
+    sim_scenario(&sc, "{\"dispatch\":{\"relays\":2},\"sweep\":{\"nodes\":[1],\"rates_rps\":[300,600]}}");
+    assert_int_equal(cs_sweep_plan(&sc, 4, st, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "1 node for 2 relays"));
+    sim_scenario(&sc, "{\"dispatch\":{\"dispatchers\":3,\"partition\":\"sharded\"},\"sweep\":{\"nodes\":[2],"
+                      "\"rates_rps\":[300]}}");
+    assert_int_equal(cs_sweep_plan(&sc, 4, st, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "2 nodes for 3 dispatchers"));
+    sim_scenario(&sc, "{\"dispatch\":{\"relays\":2},\"sweep\":{\"nodes\":[2],\"rates_rps\":[300,600]}}");
+    assert_int_equal(cs_sweep_plan(&sc, 4, st, err, sizeof(err)), 2);
+    assert_true(st[0].nodes == 2 && st[1].nodes == 2 && st[1].rate_rps == 600);
 }
 
 /* One sweep step in virtual time, for cs_sweep_run. */
@@ -466,6 +478,19 @@ static void impossible_lever_sweeps_are_refused_with_the_key(void **state)
     sim_scenario(&sc, "{\"sweep\":{\"batch\":[1,2,3,4,5,6,7,8]}}");
     assert_int_equal(cs_sweep_check(&sc, 300, err, sizeof(err)), CS_E_INVALID); /* 8 x 10 steps */
     assert_non_null(strstr(err, "more than 64"));
+    /* Each setting numbers its nodes from its own first rank: a fault on
+     * rank 1, a node with one dispatcher, is a dispatcher with two. */
+    sim_scenario(&sc, "{\"faults\":[{\"rank\":1,\"at_s\":0,\"kind\":\"stop\"}],\"sweep\":{\"nodes\":[2,3],"
+                      "\"dispatchers\":[1,2]}}");
+    sc.run.engine = CS_ENGINE_VIRTUAL;
+    assert_int_equal(cs_sweep_check(&sc, 4, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'faults[0].rank': there is no service node of rank 1 (ranks 2 to 5), in the setting "
+                                "sweep.dispatchers[1] = 2"));
+    sim_scenario(&sc, "{\"nodes\":{\"speed\":{\"default\":1,\"1\":2}},\"sweep\":{\"nodes\":[2,3],"
+                      "\"dispatchers\":[1,2]}}");
+    sc.run.engine = CS_ENGINE_VIRTUAL;
+    assert_int_equal(cs_sweep_check(&sc, 4, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'nodes.speed.1'"));
 }
 
 static void rows_of(const int *n, const double *x, int count, struct cs_sweep_row *rows)

@@ -44,11 +44,19 @@ static void a_byte_order_mark_is_skipped(void **state)
     (void)state;
     struct cs_trace t;
     char err[CS_ERRBUF];
-    assert_int_equal(parse(&t, "\xef\xbb\xbf" "0.001,500\n0.002,500\n", err), CS_OK);
+    assert_int_equal(parse(&t,
+                           "\xef\xbb\xbf"
+                           "0.001,500\n0.002,500\n",
+                           err),
+                     CS_OK);
     assert_int_equal(t.n, 2);
     assert_int_equal(t.offset_ns[0], 1000000);
     cs_trace_free(&t);
-    assert_int_equal(parse(&t, "\xef\xbb\xbf" "offset_s\n0.5\n", err), CS_OK);
+    assert_int_equal(parse(&t,
+                           "\xef\xbb\xbf"
+                           "offset_s\n0.5\n",
+                           err),
+                     CS_OK);
     assert_int_equal(t.n, 1);
     cs_trace_free(&t);
 }
