@@ -326,6 +326,22 @@ static void with_several_dispatchers_nodes_start_after_them(void **state)
                      CS_OK);
     assert_int_equal(cs_scenario_check_nodes(&s, 4, err, sizeof(err)), CS_E_INVALID);
     assert_non_null(strstr(err, "'faults[0].rank': there is no service node of rank 1 (ranks 2 to 5)"));
+    /* A node's mean service must fit a run's clock, speed and a slow
+     * fault's factor applied: each in range alone, too slow together (a
+     * node of speed 1e-13 served in no time). The slowest allowed is
+     * accepted. */
+    assert_int_equal(parse(&s, "{\"nodes\":{\"speed\":{\"default\":1,\"3\":1e-13}}}", err), CS_OK);
+    assert_int_equal(cs_scenario_check_nodes(&s, 4, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'nodes.speed' (1e-13): node 3 would serve a request in 1e+16 us"));
+    assert_int_equal(parse(&s, "{\"nodes\":{\"speed\":1e-9}}", err), CS_OK);
+    assert_int_equal(cs_scenario_check_nodes(&s, 4, err, sizeof(err)), CS_OK);
+    assert_int_equal(parse(&s,
+                           "{\"service\":{\"time\":{\"mean_us\":1e9}},\"nodes\":{\"speed\":[1,0.5]},"
+                           "\"faults\":[{\"rank\":2,\"at_s\":1,\"kind\":\"slow\",\"factor\":1000}]}",
+                           err),
+                     CS_OK);
+    assert_int_equal(cs_scenario_check_nodes(&s, 2, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'faults[0].factor' (1000): node 2 would serve a request in 2e+12 us"));
 }
 
 static void unknown_names_list_the_choices(void **state)
@@ -583,6 +599,12 @@ static void faults_are_read_and_checked(void **state)
                  "slow, stop, recover");
     expect_error("{\"faults\":[{\"at_s\":1,\"kind\":\"stop\"}]}", "'faults[0]': a fault needs rank, at_s and kind",
                  NULL);
+    /* A slow fault without a factor changed nothing, and one below 1 made
+     * its node faster. */
+    expect_error("{\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"slow\"}]}",
+                 "'faults[0].factor': a \"slow\" fault needs a factor above 1", "got none");
+    expect_error("{\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"slow\",\"factor\":0.5}]}",
+                 "'faults[0].factor': a \"slow\" fault needs a factor above 1", "got a number 0.5");
     expect_error("{\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"slow\",\"factor\":0}]}", "'faults[0].factor'",
                  "out of range");
     expect_error("{\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"stop\",\"when\":2}]}", "'faults[0].when': unknown key",

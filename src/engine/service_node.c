@@ -258,8 +258,11 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
             continue;
         struct cs_queued q = *(const struct cs_queued *)cs_ring_front(&n->queue);
         cs_ring_pop(&n->queue);
-        int64_t requested = slow == 1.0 && n->speed == 1.0 ? q.service_ns /* the same, without libm */
-                                                           : (int64_t)llround((double)q.service_ns * slow / n->speed);
+        int64_t requested = q.service_ns; /* (the same, without libm) */
+        if (slow != 1.0 || n->speed != 1.0) {
+            double scaled = (double)q.service_ns * slow / n->speed;
+            requested = scaled < (double)CS_NS_LONGEST ? (int64_t)llround(scaled) : CS_NS_LONGEST;
+        }
         /* Sleep-emulated: when the request came, or when the server's last
          * one was due to end, if later (before now after a late wake-up,
          * after it after an early one). Spin-emulated service needs the

@@ -7,6 +7,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "cs/common.h"
+
 static double sample_constant(const struct cs_dist *d, struct cs_rng *r)
 {
     (void)r;
@@ -58,10 +60,10 @@ int64_t cs_dist_sample_ns(const struct cs_dist *d, struct cs_rng *r)
         return 0;
     /* llround(ns) without the call (a virtual run samples one a
      * request): halves away from zero, as llround, since ns - trunc(ns)
-     * is exact for a positive double; past int64's range, the most. */
+     * is exact for a positive double; past CS_NS_LONGEST, that. */
     double ns = us * 1000.0;
-    if (ns >= 0x1p63)
-        return INT64_MAX;
+    if (ns >= (double)CS_NS_LONGEST)
+        return CS_NS_LONGEST;
     int64_t whole = (int64_t)ns;
     return ns - (double)whole >= 0.5 ? whole + 1 : whole;
 }

@@ -204,19 +204,41 @@ int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char
             }
         }
     }
+    /* A node's mean service, its speed and a slow fault's factor applied,
+     * within what a run's clock can hold (with room for a distribution's
+     * tail): a node of speed 1e-13 served in no time (the product wrapped
+     * round int64). */
+    const double longest_us = 1e12; /* 11.6 days */
+    double mean_us = s->service.time.mean_us;
     for (int i = 0; i < s->faults_n; i++) {
-        if (s->faults[i].rank < first || s->faults[i].rank > last) {
+        const struct cs_fault *f = &s->faults[i];
+        if (f->rank < first || f->rank > last) {
             snprintf(err, errlen,
-                     "scenario key 'faults[%d].rank': there is no service node of rank %d (ranks %d to %d)", i,
-                     s->faults[i].rank, first, last);
+                     "scenario key 'faults[%d].rank': there is no service node of rank %d (ranks %d to %d)", i, f->rank,
+                     first, last);
+            return CS_E_INVALID;
+        }
+        if (f->kind == CS_FAULT_SLOW && mean_us * f->factor / cs_node_speed(s, f->rank) > longest_us) {
+            snprintf(err, errlen,
+                     "scenario key 'faults[%d].factor' (%g): node %d would serve a request in %g us on average "
+                     "(service.time.mean_us %g x %g / speed %g), more than a run can hold (%g us, 11.6 days)",
+                     i, f->factor, f->rank, mean_us * f->factor / cs_node_speed(s, f->rank), mean_us, f->factor,
+                     cs_node_speed(s, f->rank), longest_us);
             return CS_E_INVALID;
         }
     }
     for (int r = first; r <= last; r++) {
-        double v = cs_node_servers(s, r);
+        double v = cs_node_servers(s, r), speed = cs_node_speed(s, r);
         if (v != floor(v)) {
             snprintf(err, errlen, "scenario key 'nodes.servers': node %d gets %g servers; expected a whole number", r,
                      v);
+            return CS_E_INVALID;
+        }
+        if (mean_us / speed > longest_us) {
+            snprintf(err, errlen,
+                     "scenario key 'nodes.speed' (%g): node %d would serve a request in %g us on average "
+                     "(service.time.mean_us %g / speed %g), more than a run can hold (%g us, 11.6 days)",
+                     speed, r, mean_us / speed, mean_us, speed, longest_us);
             return CS_E_INVALID;
         }
     }

@@ -28,6 +28,9 @@ enum cs_error {
 #define CS_NS_PER_US 1000LL
 #define CS_NS_PER_MS 1000000LL
 #define CS_NS_PER_S 1000000000LL
+/* The longest a sampled or scaled duration may be, about 73 years: a time
+ * plus a few of them stays within int64_t. */
+#define CS_NS_LONGEST (INT64_C(1) << 61)
 
 /* Size of the error buffers the core writes messages into. */
 #define CS_ERRBUF 512
