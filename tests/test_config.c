@@ -472,6 +472,44 @@ static void load_keys_the_arrival_does_not_read_are_refused(void **state)
     assert_int_equal(parse(&s, "{\"load\":{\"trace\":\"t.csv\"}}", err), CS_E_INVALID);
     assert_non_null(strstr(err, "'load.trace': 't.csv' is replayed only with load.arrival \"trace\""));
     assert_int_equal(parse(&s, "{\"load\":{\"arrival\":\"closed\",\"clients\":4}}", err), CS_OK);
+    /* A trace brings its own times: a rate or a schedule beside it was
+     * dropped without a word. */
+    assert_int_equal(parse(&s, "{\"load\":{\"arrival\":\"trace\",\"trace\":\"t.csv\",\"rate_rps\":5}}", err),
+                     CS_E_INVALID);
+    assert_non_null(strstr(err, "'load.rate_rps': a trace's load is its arrival times (load.trace), not a rate"));
+    assert_int_equal(parse(&s,
+                           "{\"load\":{\"arrival\":\"trace\",\"trace\":\"t.csv\",\"schedule\":[{\"at_s\":0,"
+                           "\"rate_rps\":5}]}}",
+                           err),
+                     CS_E_INVALID);
+    assert_non_null(strstr(err, "'load.schedule': a trace's load"));
+    /* Clients are shared among the dispatchers: fewer left some idle,
+     * and the verdict blamed a coordinator 0% busy. */
+    assert_int_equal(
+        parse(&s, "{\"load\":{\"arrival\":\"closed\",\"clients\":1},\"dispatch\":{\"dispatchers\":4}}", err),
+        CS_E_INVALID);
+    assert_non_null(strstr(err, "'load.clients' (1) and 'dispatch.dispatchers' (4)"));
+    assert_int_equal(
+        parse(&s, "{\"load\":{\"arrival\":\"closed\",\"clients\":4},\"dispatch\":{\"dispatchers\":4}}", err), CS_OK);
+}
+
+/* A window below a node's servers keeps the rest idle (except under pull,
+ * whose limit is servers x prefetch). */
+static void a_window_below_the_servers_is_refused(void **state)
+{
+    (void)state;
+    struct cs_scenario s;
+    char err[CS_ERRBUF];
+    assert_int_equal(parse(&s, "{\"dispatch\":{\"window\":2},\"nodes\":{\"servers\":{\"default\":2,\"3\":4}}}", err),
+                     CS_OK);
+    assert_int_equal(cs_scenario_check_nodes(&s, 4, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'dispatch.window' (2): node 3 has 4 servers"));
+    assert_non_null(strstr(err, "keep 2 of them idle; give at least 4"));
+    assert_int_equal(parse(&s, "{\"dispatch\":{\"window\":2},\"service\":{\"servers\":2}}", err), CS_OK);
+    assert_int_equal(cs_scenario_check_nodes(&s, 4, err, sizeof(err)), CS_OK);
+    assert_int_equal(parse(&s, "{\"dispatch\":{\"window\":1,\"policy\":\"pull\"},\"service\":{\"servers\":4}}", err),
+                     CS_OK);
+    assert_int_equal(cs_scenario_check_nodes(&s, 4, err, sizeof(err)), CS_OK);
 }
 
 static void a_file_holds_one_json_value(void **state)
@@ -636,6 +674,7 @@ int main(void)
         cmocka_unit_test(files_that_cannot_be_read_are_named),
         cmocka_unit_test(a_name_is_given_once),
         cmocka_unit_test(load_keys_the_arrival_does_not_read_are_refused),
+        cmocka_unit_test(a_window_below_the_servers_is_refused),
         cmocka_unit_test(a_file_holds_one_json_value),
         cmocka_unit_test(a_file_error_names_the_file_and_the_key),
         cmocka_unit_test(per_node_values_come_as_a_number_a_list_or_overrides),

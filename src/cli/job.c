@@ -134,9 +134,12 @@ int cs_cli_check_for_ranks(const struct cs_options *o, const struct cs_scenario 
         rc = cs_sweep_check(sc, size - first, err, errlen);
     /* A load given as a share of the capacity needs one: service in no
      * time has none to share (the rate came out 0, and the run measured
-     * nothing). */
+     * nothing). A sweep's steps take theirs so in weak and strong mode;
+     * a saturated one runs a closed loop, and sweep.rates_rps give rates. */
     double cap = cs_scenario_capacity_rps(sc, size - first);
-    if (rc == CS_OK && !cs_cli_is_sweep(o, sc) && cs_arrival_kinds[sc->load.arrival].source == CS_SOURCE_RATE &&
+    bool sweep = cs_cli_is_sweep(o, sc);
+    bool shared = !sweep || (sc->sweep.mode != CS_SWEEP_SATURATE && sc->sweep.rates_n == 0);
+    if (rc == CS_OK && shared && cs_arrival_kinds[sc->load.arrival].source == CS_SOURCE_RATE &&
         isnan(sc->load.rate_rps) && sc->load.schedule_n == 0 && !(isfinite(cap) && cap > 0)) {
         snprintf(err, errlen,
                  "scenario key 'load.utilization': %g of the nodes' capacity, which is %g req/s (service.time.mean_us "

@@ -1118,11 +1118,19 @@ static int check_combinations(const struct cs_scenario *s, char *err, size_t err
     }
     /* Load keys the arrival given does not read: said, not dropped. */
     enum cs_arrival_source source = cs_arrival_kinds[s->load.arrival].source;
-    if (source == CS_SOURCE_CLOSED && (!isnan(s->load.rate_rps) || s->load.schedule_n > 0)) {
+    if (source != CS_SOURCE_RATE && (!isnan(s->load.rate_rps) || s->load.schedule_n > 0)) {
         fail(err, errlen,
-             "scenario key '%s': a closed loop's load is its clients (load.clients, load.think_us), not a rate; "
-             "leave it null, or give an open arrival (load.arrival \"poisson\")",
-             isnan(s->load.rate_rps) ? "load.schedule" : "load.rate_rps");
+             "scenario key '%s': %s, not a rate; leave it null, or give an open arrival (load.arrival \"poisson\")",
+             isnan(s->load.rate_rps) ? "load.schedule" : "load.rate_rps",
+             source == CS_SOURCE_CLOSED ? "a closed loop's load is its clients (load.clients, load.think_us)"
+                                        : "a trace's load is its arrival times (load.trace)");
+        return CS_E_INVALID;
+    }
+    if (source == CS_SOURCE_CLOSED && s->load.clients < s->dispatch.dispatchers) {
+        fail(err, errlen,
+             "scenario keys 'load.clients' (%d) and 'dispatch.dispatchers' (%d): the clients are shared among the "
+             "dispatchers, and a dispatcher without one would sit idle; give at least one client each",
+             s->load.clients, s->dispatch.dispatchers);
         return CS_E_INVALID;
     }
     if (source != CS_SOURCE_TRACE && s->load.trace[0]) {

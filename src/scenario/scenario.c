@@ -234,6 +234,13 @@ int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char
                      v);
             return CS_E_INVALID;
         }
+        if (!cs_policies[s->dispatch.policy].pull && v > s->dispatch.window) { /* (pull: servers x prefetch) */
+            snprintf(err, errlen,
+                     "scenario key 'dispatch.window' (%d): node %d has %g servers (service.servers, nodes.servers), "
+                     "and a window of %d requests in flight to it would keep %g of them idle; give at least %g",
+                     s->dispatch.window, r, v, s->dispatch.window, v - s->dispatch.window, v);
+            return CS_E_INVALID;
+        }
         if (mean_us / speed > longest_us) {
             snprintf(err, errlen,
                      "scenario key 'nodes.speed' (%g): node %d would serve a request in %g us on average "
