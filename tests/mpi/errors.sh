@@ -47,6 +47,9 @@ expect 2 "'load.duration_s': value 0 is out of range" --set load.duration_s=0
 expect 2 "'load.rate_rps': expected a number, got a string \"NaN\"" --set load.rate_rps=NaN
 expect 2 "'dispatch.window': value 1e+20 is out of range" --set dispatch.window=1e20
 expect 2 "'load.utilization': 0.7 of the nodes' capacity, which is inf req/s" --set service.time.mean_us=0
+# A weak sweep's steps take their load as that share too (they ran at 0 req/s).
+expect 2 "'load.utilization': 0.7 of the nodes' capacity, which is inf req/s" --set service.time.mean_us=0 --sweep \
+    --set sweep.mode=weak
 expect 2 "cannot read scenario file '$TMP/nope.json': No such file" --config "$TMP/nope.json"
 expect 2 "not a regular file" --config "$TMP"
 expect 2 "--html '$TMP/no/such/dir/r.html': cannot create" --html "$TMP/no/such/dir/r.html"

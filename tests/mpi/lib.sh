@@ -133,7 +133,7 @@ guarded() {
 guarded_once() {
     local before probe_pid prev="" arg
     for arg in "$@"; do # no evidence left from an earlier run
-        [ "$prev" = --json ] && rm -f "$arg.steal" "$arg.probe"
+        [ "$prev" = --json ] && rm -f -- "$arg.steal" "$arg.probe"
         prev=$arg
     done
     rm -f "$TMP/probe"
