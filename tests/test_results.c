@@ -318,6 +318,57 @@ static void the_file_is_written_whole_or_not_at_all(void **state)
     rmdir(dir);
 }
 
+static mode_t mode_of(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_mode & 07777;
+}
+
+/* A new results file gets the mode the umask gives (it was 0644 always:
+ * readable by all under umask 077); one replaced keeps its own. */
+static void a_results_file_takes_the_umask_or_keeps_its_mode(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cs_results_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256], err[CS_ERRBUF];
+    snprintf(path, sizeof(path), "%s/out.json", dir);
+    mode_t was = umask(027);
+    assert_int_equal(cs_write_file_atomic(path, "1\n", err, sizeof(err)), CS_OK);
+    umask(was);
+    assert_int_equal(mode_of(path), 0640);
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_int_equal(cs_write_file_atomic(path, "2\n", err, sizeof(err)), CS_OK);
+    assert_int_equal(mode_of(path), 0600);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* Only names of open files under /dev and /proc are streams (written
+ * straight, appended): a regular file in /dev/shm is replaced whole, as
+ * anywhere else (it was appended to, two JSON documents in one file). */
+static void a_regular_file_under_dev_is_a_file(void **state)
+{
+    (void)state;
+    assert_true(cs_is_stream("/dev/stdout") && cs_is_stream("/dev/null") && cs_is_stream("/proc/self/fd/1"));
+    char path[] = "/dev/shm/cs_results_XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        skip(); /* (no /dev/shm here) */
+    close(fd);
+    assert_false(cs_is_stream(path));
+    char err[CS_ERRBUF], buf[16] = "";
+    assert_int_equal(cs_write_file_atomic(path, "first\n", err, sizeof(err)), CS_OK);
+    assert_int_equal(cs_write_file_atomic(path, "second\n", err, sizeof(err)), CS_OK);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    assert_int_equal(fread(buf, 1, sizeof(buf) - 1, f), 7);
+    fclose(f);
+    assert_string_equal(buf, "second\n");
+    unlink(path);
+}
+
 /* The theory beside the measurement: each run gets the model that
  * describes it, within 3% in long virtual runs; the others say why not. */
 static void theory_picks_the_model_and_agrees(void **state)
@@ -416,6 +467,8 @@ int main(void)
         cmocka_unit_test(oversubscribed_but_faithful_is_not_blamed_on_the_host),
         cmocka_unit_test(one_overloaded_node_is_named_as_a_hot_spot),
         cmocka_unit_test(the_file_is_written_whole_or_not_at_all),
+        cmocka_unit_test(a_results_file_takes_the_umask_or_keeps_its_mode),
+        cmocka_unit_test(a_regular_file_under_dev_is_a_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,18 +46,18 @@ int cs_checkpoint_write(struct cs_checkpoint *cp, struct cs_results *r, const st
  * the end of this process. Called with the writer's state claimed. */
 static void die(struct cs_checkpoint *cp, const char *why)
 {
+    bool kept = false; /* in a file, not only said (a stream gets none) */
     if (cp->have_snap) {
         char was[sizeof(cp->snap.ended)];
         snprintf(was, sizeof(was), "%s", cp->snap.ended);
         snprintf(cp->snap.ended, sizeof(cp->snap.ended), "%.150s; the results stop at the last checkpoint (%.120s)",
                  why, was);
         cs_results_analyze(&cp->snap); /* its reason quotes ended */
-        cs_checkpoint_write(cp, &cp->snap, NULL, 0);
+        kept = cs_checkpoint_write(cp, &cp->snap, NULL, 0) == CS_OK &&
+               ((cp->json && !cs_is_stream(cp->json)) || (cp->csv && !cs_is_stream(cp->csv)));
     }
     fprintf(stderr, "\nclustersim: %s: the run cannot finish%s\n", why,
-            cp->have_snap && (cp->json || cp->csv) ? "; what rank 0 had measured is in the results files, "
-                                                     "marked incomplete"
-                                                   : "");
+            kept ? "; what rank 0 had measured is in the results files, marked incomplete" : "");
     fflush(NULL);
     _exit(EXIT_FAILURE);
 }

@@ -7,6 +7,7 @@
  * ranks, starts MPI (src/mpi/ranks.c); a build without MPI says there
  * that it cannot (src/cli/no_mpi.c).
  */
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -92,6 +93,10 @@ static const struct command {
 
 int main(int argc, char **argv)
 {
+    /* A reader that went away (Ctrl-C reaches `| tee` too) makes a write to
+     * it fail with EPIPE, not end the process: a run stopped by a signal
+     * still writes its results files after the report it could not print. */
+    signal(SIGPIPE, SIG_IGN);
     struct cs_options o;
     struct launch l = {argc, argv, cs_cli_rank_by_env(), false};
     l.speak = l.env_rank <= 0;

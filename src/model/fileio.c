@@ -71,7 +71,12 @@ static enum target target_of(const char *path, char **file)
     bool exists = stat(path, &st) == 0;
     if (exists && S_ISDIR(st.st_mode))
         return TARGET_DIR;
-    if ((exists && !S_ISREG(st.st_mode)) || strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0)
+    /* A name of an open file (/dev/stdout, /dev/fd/3, /proc/self/fd/1)
+     * is a stream even when the file is regular; a regular file elsewhere
+     * under /dev (/dev/shm) is a file. */
+    bool open_file =
+        strncmp(path, "/dev/std", 8) == 0 || strncmp(path, "/dev/fd/", 8) == 0 || strncmp(path, "/proc/", 6) == 0;
+    if ((exists && !S_ISREG(st.st_mode)) || open_file)
         return TARGET_STREAM;
     if (exists) {
         if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
@@ -114,11 +119,51 @@ static int write_all(int fd, const char *text)
         ssize_t w = write(fd, text + done, len - done);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0)
+        if (w <= 0) {
+            errno = w == 0 ? EIO : errno; /* (nothing written, no error: not a stale errno) */
             return CS_E_IO;
+        }
         done += (size_t)w;
     }
     return CS_OK;
+}
+
+/* The mode a results file gets: the one it replaces keeps its own; a new
+ * one what open(2) would give it under the process's umask (mkstemp's
+ * is 0600), read from /proc so as not to set it. */
+static mode_t results_mode(const char *file)
+{
+    struct stat st;
+    if (stat(file, &st) == 0)
+        return st.st_mode & 07777;
+    mode_t mask = 022;
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[128];
+    while (f && fgets(line, sizeof(line), f))
+        if (strncmp(line, "Umask:", 6) == 0) {
+            mask = (mode_t)strtoul(line + 6, NULL, 8) & 0777;
+            break;
+        }
+    if (f)
+        fclose(f);
+    return 0666 & ~mask;
+}
+
+/* After a rename, the directory's entry on disk too (a machine lost just
+ * after would otherwise keep the old file, or none); best effort. */
+static void sync_dir_of(const char *file)
+{
+    const char *slash = strrchr(file, '/');
+    char dir[4096];
+    if (!slash)
+        snprintf(dir, sizeof(dir), ".");
+    else if (snprintf(dir, sizeof(dir), "%.*s", slash == file ? 1 : (int)(slash - file), file) >= (int)sizeof(dir))
+        return;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
 }
 
 int cs_write_file_atomic(const char *path, const char *text, char *err, size_t errlen)
@@ -154,12 +199,15 @@ int cs_write_file_atomic(const char *path, const char *text, char *err, size_t e
         return CS_E_IO;
     }
     int rc = write_all(fd, text);
-    if (rc == CS_OK && (fchmod(fd, 0644) != 0 || fsync(fd) != 0))
+    (void)fchmod(fd, results_mode(file)); /* (a file system that keeps no modes refuses it: the file stands) */
+    if (rc == CS_OK && fsync(fd) != 0)
         rc = CS_E_IO;
     if (close(fd) != 0)
         rc = CS_E_IO;
     if (rc == CS_OK && rename(tmp, file) != 0)
         rc = CS_E_IO;
+    if (rc == CS_OK)
+        sync_dir_of(file);
     if (rc != CS_OK) {
         snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
         unlink(tmp);

@@ -552,13 +552,15 @@ int cs_ranks_main(const struct cs_options *o, int argc, char **argv)
     } else {
         run_once(o, &sc, &z, &host, &ro, rank, size, &res, rows, &nrows, started, command);
     }
-    cs_mpi_host_close(MPI_COMM_WORLD, &host);
     if (rank == 0) {
         snprintf(res.started_utc, sizeof(res.started_utc), "%s", started);
         snprintf(res.command, sizeof(res.command), "%s", command);
     }
-
+    /* The results to their files before the ranks' closing barrier: a
+     * rank that dies or hangs there (or a launcher's kill) does not take
+     * them with it. */
     status = rank == 0 ? cs_cli_finish(o, &z, &res, rows, nrows, step_latency) : 0;
+    cs_mpi_host_close(MPI_COMM_WORLD, &host);
     status = cs_mpi_share_int(MPI_COMM_WORLD, status);
     MPI_Finalize();
     return status;

@@ -459,6 +459,13 @@ echo "a log line" >"$TMP/log.txt"
     ok "--json /dev/stdout into a log: the JSON after the log's lines, the log kept" ||
     bad "--json /dev/stdout >> log: $(head -c 300 "$TMP/log.txt") $(cat "$TMP/err")"
 
+# A reader of the report that is gone (Ctrl-C reaches `| tee` too, and
+# `| head` leaves early): the run still writes its results file, exit 0.
+"$CLUSTERSIM" --virtual --nodes 2 "${short[@]}" --json "$TMP/gone.json" 2>"$TMP/err" | true
+rc=${PIPESTATUS[0]}
+[ "$rc" -eq 0 ] && jq -e .complete "$TMP/gone.json" >/dev/null 2>&1 &&
+    ok "the report's reader gone: results written, exit 0" || bad "report into a closed pipe: exit $rc: $(cat "$TMP/err")"
+
 # A closed loop that goes round at one instant for ever (clients that ask
 # again at once when turned away, or served in no time): virtual time
 # stands still, and the run says so in one line, exit 2, no file left.
