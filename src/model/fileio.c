@@ -59,8 +59,8 @@ int cs_read_file(const char *path, size_t max_bytes, const char *what, char **ou
 /* What a path names for writing: a regular file or none yet (written
  * through a temporary file and a rename, at *file: the path, or for a
  * symbolic link the file it names at the end of its chain; caller
- * frees), a stream (a device, a pipe, a socket, and anything under /dev
- * or /proc: /dev/stdout names the file a shell redirected it to, which a
+ * frees), a stream (a device, a pipe, a socket, and the name of an open
+ * file: /dev/stdout names the file a shell redirected it to, which a
  * rename would replace), or a directory. */
 enum target { TARGET_FILE, TARGET_STREAM, TARGET_DIR };
 

@@ -38,7 +38,8 @@ int cs_write_file_atomic(const char *path, const char *text, char *err, size_t e
  * with the reason in err (without the path: the caller names it). */
 int cs_check_writable(const char *path, char *err, size_t errlen);
 
-/* Is path a stream (a device, a pipe, anything under /dev or /proc),
+/* Is path a stream (a device, a pipe, a name of an open file such as
+ * /dev/stdout, /dev/fd/N or under /proc),
  * written straight? A checkpoint skips one: a reader of a pipe would take
  * the first for the whole, and the next would wait for a reader for ever. */
 bool cs_is_stream(const char *path);
