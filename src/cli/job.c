@@ -129,6 +129,24 @@ int cs_cli_check_for_ranks(const struct cs_options *o, const struct cs_scenario 
         } else {
             rc = cs_trace_load(trace, sc->load.trace, err, errlen);
         }
+        /* The window measures the arrivals in it, offsets from the run's
+         * start: a trace with none there measured nothing, and said so
+         * only as zeros. */
+        int64_t from = (int64_t)llround(sc->load.warmup_s * 1e9),
+                to = from + (int64_t)llround(sc->load.duration_s * 1e9);
+        size_t in = 0;
+        for (size_t i = 0; rc == CS_OK && i < trace->n; i++)
+            in += trace->offset_ns[i] >= from && trace->offset_ns[i] < to;
+        if (rc == CS_OK && trace->n > 0 && in == 0) {
+            snprintf(err, errlen,
+                     "scenario key 'load.trace': none of the %zu arrivals of '%s' (%g s to %g s from the start) falls "
+                     "in the measured window, %g s to %g s (load.warmup_s, load.duration_s)",
+                     trace->n, sc->load.trace, (double)trace->offset_ns[0] / 1e9,
+                     (double)trace->offset_ns[trace->n - 1] / 1e9, sc->load.warmup_s,
+                     sc->load.warmup_s + sc->load.duration_s);
+            cs_trace_free(trace);
+            rc = CS_E_INVALID;
+        }
     }
     if (rc == CS_OK && cs_cli_is_sweep(o, sc))
         rc = cs_sweep_check(sc, size - first, err, errlen);

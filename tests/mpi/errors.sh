@@ -47,6 +47,10 @@ expect 2 "'load.duration_s': value 0 is out of range" --set load.duration_s=0
 expect 2 "'load.rate_rps': expected a number, got a string \"NaN\"" --set load.rate_rps=NaN
 expect 2 "'dispatch.window': value 1e+20 is out of range" --set dispatch.window=1e20
 expect 2 "'load.utilization': 0.7 of the nodes' capacity, which is inf req/s" --set service.time.mean_us=0
+# A trace none of whose arrivals falls in the measured window measured nothing.
+printf '5\n6\n' >"$TMP/late.csv"
+expect 2 "'load.trace': none of the 2 arrivals of '$TMP/late.csv' (5 s to 6 s from the start) falls in the measured" \
+    --set load.arrival=trace --set load.trace="$TMP/late.csv" --set load.warmup_s=0 --set load.duration_s=1
 # A weak sweep's steps take their load as that share too (they ran at 0 req/s).
 expect 2 "'load.utilization': 0.7 of the nodes' capacity, which is inf req/s" --set service.time.mean_us=0 --sweep \
     --set sweep.mode=weak
