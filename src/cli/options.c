@@ -320,15 +320,29 @@ int cs_cli_parse(int argc, char **argv, struct cs_options *o, bool speak)
         if (o->nodes_set[0])
             o->sets[o->nsets++] = o->nodes_set;
     }
+    /* --print-config prints the scenario and runs nothing: a results file
+     * asked for beside it would not be written, without a word. (--ranks
+     * takes a run's whole command line, files and all: scripts/run.sh asks
+     * it how many ranks that run needs.) */
+    const char *output = o->json          ? "--json"
+                         : o->csv         ? "--csv"
+                         : o->html        ? "--html"
+                         : o->percentiles ? "--percentiles"
+                         : o->timeseries  ? "--timeseries"
+                         : o->resume      ? "--resume"
+                                          : NULL;
+    if (o->print_config && output) {
+        if (speak)
+            fprintf(stderr,
+                    "clustersim: --print-config prints the scenario and runs nothing: %s is for a run (see "
+                    "--help)\n",
+                    output);
+        return EXIT_USAGE;
+    }
     if (o->compare) {
         /* It reads results files and prints a table: a flag for a run
          * would be dropped without a word (no file written). */
-        const char *flag = o->json                              ? "--json"
-                           : o->csv                             ? "--csv"
-                           : o->html                            ? "--html"
-                           : o->percentiles                     ? "--percentiles"
-                           : o->timeseries                      ? "--timeseries"
-                           : o->resume                          ? "--resume"
+        const char *flag = output                               ? output
                            : o->nsets > (o->engine_set != NULL) ? "--set (or --nodes, --calibration)"
                            : o->config                          ? "--config"
                            : o->sweep                           ? "--sweep"

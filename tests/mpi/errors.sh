@@ -77,6 +77,10 @@ if [ "$MPIEXEC_OMPI" -eq 1 ]; then
     [ "$RC" -eq 2 ] && [ ! -e ./--sweep ] && [ "$(cat "$TMP/err")" = "clustersim: option '--json' needs a value, and \
 '--sweep' after it is an option (a file of that name: ./--sweep)" ] &&
         ok "--json --sweep: one line, exit 2, no file named --sweep" || bad "--json --sweep: exit $RC: $(cat "$TMP/err")"
+    guarded_once "$CLUSTERSIM" --print-config --json "$TMP/p.json"
+    [ "$RC" -eq 2 ] && [ ! -e "$TMP/p.json" ] && grep -q "^clustersim: --print-config prints the scenario and runs \
+nothing: --json is for a run" "$TMP/err" && ok "--print-config --json: refused, not dropped" ||
+        bad "--print-config --json: exit $RC: $(cat "$TMP/err")"
     guarded_once "$CLUSTERSIM" --virtual --nodes 2 --json ""
     [ "$RC" -eq 2 ] && grep -q "^clustersim: option '--json' was given an empty value" "$TMP/err" &&
         ok "--json '': one line, exit 2, before the run" || bad "--json '': exit $RC: $(cat "$TMP/err")"
