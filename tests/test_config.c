@@ -342,6 +342,13 @@ static void with_several_dispatchers_nodes_start_after_them(void **state)
                      CS_OK);
     assert_int_equal(cs_scenario_check_nodes(&s, 2, err, sizeof(err)), CS_E_INVALID);
     assert_non_null(strstr(err, "'faults[0].factor' (1000): node 2 would serve a request in 2e+12 us"));
+    assert_int_equal(parse(&s,
+                           "{\"nodes\":{\"speed\":{\"default\":1,\"2\":1e-13}},"
+                           "\"faults\":[{\"rank\":2,\"at_s\":1,\"kind\":\"slow\",\"factor\":2}]}",
+                           err),
+                     CS_OK);
+    assert_int_equal(cs_scenario_check_nodes(&s, 2, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'nodes.speed' (1e-13): node 2")); /* the speed is the cause, not the fault */
 }
 
 static void unknown_names_list_the_choices(void **state)
@@ -504,7 +511,19 @@ static void a_window_below_the_servers_is_refused(void **state)
                      CS_OK);
     assert_int_equal(cs_scenario_check_nodes(&s, 4, err, sizeof(err)), CS_E_INVALID);
     assert_non_null(strstr(err, "'dispatch.window' (2): node 3 has 4 servers"));
-    assert_non_null(strstr(err, "keep 2 of them idle; give at least 4"));
+    assert_non_null(strstr(err, "keep 2 of them idle; give a window of at least 4"));
+    /* Each dispatcher has its own window to a node they share: two of 2
+     * keep 4 servers busy; sharded, a node has one dispatcher. */
+    assert_int_equal(parse(&s, "{\"dispatch\":{\"window\":2,\"dispatchers\":2},\"service\":{\"servers\":4}}", err),
+                     CS_OK);
+    assert_int_equal(cs_scenario_check_nodes(&s, 4, err, sizeof(err)), CS_OK);
+    assert_int_equal(
+        parse(&s,
+              "{\"dispatch\":{\"window\":2,\"dispatchers\":2,\"partition\":\"sharded\"},\"service\":{\"servers\":4}}",
+              err),
+        CS_OK);
+    assert_int_equal(cs_scenario_check_nodes(&s, 4, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'dispatch.window' (2): node 2 has 4 servers"));
     assert_int_equal(parse(&s, "{\"dispatch\":{\"window\":2},\"service\":{\"servers\":2}}", err), CS_OK);
     assert_int_equal(cs_scenario_check_nodes(&s, 4, err, sizeof(err)), CS_OK);
     assert_int_equal(parse(&s, "{\"dispatch\":{\"window\":1,\"policy\":\"pull\"},\"service\":{\"servers\":4}}", err),

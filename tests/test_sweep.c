@@ -180,6 +180,11 @@ static void impossible_sweeps_are_refused_with_the_key(void **state)
     sim_scenario(&sc, "{\"service\":{\"servers\":1024},\"sweep\":{\"nodes\":[1,3000],\"clients_per_server\":1000}}");
     assert_int_equal(cs_sweep_plan(&sc, 3000, st, err, sizeof(err)), CS_E_INVALID);
     assert_non_null(strstr(err, "'sweep.clients_per_server': 1000 a server makes 1024000 clients at 1 nodes"));
+    /* A saturated step's clients are shared among the dispatchers: a
+     * lever setting of 8 at 1 node of 4 clients left four idle. */
+    sim_scenario(&sc, "{\"sweep\":{\"nodes\":[1,2,4],\"dispatchers\":[1,8]}}");
+    assert_int_equal(cs_sweep_check(&sc, 12, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "4 a server makes 4 clients at 1 node, fewer than the 8 dispatchers"));
     /* A sweep of rates runs every step at one node count: relays and
      * sharded dispatchers each need one of those nodes there too. */
     sim_scenario(&sc, "{\"dispatch\":{\"relays\":2},\"sweep\":{\"nodes\":[1],\"rates_rps\":[300,600]}}");

@@ -16,6 +16,13 @@
 
 enum { IDLE, FILLING, PENDING, WRITING };
 
+/* The file a checkpoint goes to, or NULL: not to a stream (a pipe,
+ * /dev/stdout), which gets the final results only. */
+static const char *checkpointed(const char *path)
+{
+    return path && !cs_is_stream(path) ? path : NULL;
+}
+
 int cs_checkpoint_write(struct cs_checkpoint *cp, struct cs_results *r, const struct cs_sweep_row *rows, int nrows)
 {
     snprintf(r->started_utc, sizeof(r->started_utc), "%s", cp->started ? cp->started : "");
@@ -27,9 +34,7 @@ int cs_checkpoint_write(struct cs_checkpoint *cp, struct cs_results *r, const st
         rows = &own;
         nrows = 1;
     }
-    /* Not to a stream (a pipe, /dev/stdout): it gets the final results only. */
-    const char *to_json = cp->json && !cs_is_stream(cp->json) ? cp->json : NULL;
-    const char *to_csv = cp->csv && !cs_is_stream(cp->csv) ? cp->csv : NULL;
+    const char *to_json = checkpointed(cp->json), *to_csv = checkpointed(cp->csv);
     char err[2][CS_ERRBUF];
     int json = cs_write_whole(to_json, to_json ? cs_results_json(r) : NULL, err[0], sizeof(err[0]));
     int csv = cs_write_whole(to_csv, to_csv ? cs_sweep_csv(r, rows, nrows) : NULL, err[1], sizeof(err[1]));
@@ -53,8 +58,8 @@ static void die(struct cs_checkpoint *cp, const char *why)
         snprintf(cp->snap.ended, sizeof(cp->snap.ended), "%.150s; the results stop at the last checkpoint (%.120s)",
                  why, was);
         cs_results_analyze(&cp->snap); /* its reason quotes ended */
-        kept = cs_checkpoint_write(cp, &cp->snap, NULL, 0) == CS_OK &&
-               ((cp->json && !cs_is_stream(cp->json)) || (cp->csv && !cs_is_stream(cp->csv)));
+        kept =
+            cs_checkpoint_write(cp, &cp->snap, NULL, 0) == CS_OK && (checkpointed(cp->json) || checkpointed(cp->csv));
     }
     fprintf(stderr, "\nclustersim: %s: the run cannot finish%s\n", why,
             kept ? "; what rank 0 had measured is in the results files, marked incomplete" : "");

@@ -94,6 +94,16 @@ int cs_sweep_plan(const struct cs_scenario *sc, int max_nodes, struct cs_sweep_s
                          sc->sweep.clients_per_server, clients, counts[i], CS_CLIENTS_MAX);
                 return CS_E_INVALID;
             }
+            /* (the clients are shared among the dispatchers: one each at least) */
+            if (clients < sc->dispatch.dispatchers) {
+                snprintf(err, errlen,
+                         "scenario key 'sweep.clients_per_server': %d a server makes %.0f clients at %d node%s, "
+                         "fewer than the %d dispatchers (each needs one); give more a server, or start the sweep at "
+                         "more nodes",
+                         sc->sweep.clients_per_server, clients, counts[i], counts[i] == 1 ? "" : "s",
+                         sc->dispatch.dispatchers);
+                return CS_E_INVALID;
+            }
             st.closed = true;
             st.clients = (int)clients;
             break;

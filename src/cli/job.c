@@ -132,8 +132,8 @@ int cs_cli_check_for_ranks(const struct cs_options *o, const struct cs_scenario 
         /* The window measures the arrivals in it, offsets from the run's
          * start: a trace with none there measured nothing, and said so
          * only as zeros. */
-        int64_t from = (int64_t)llround(sc->load.warmup_s * 1e9),
-                to = from + (int64_t)llround(sc->load.duration_s * 1e9);
+        int64_t from, to;
+        cs_scenario_window(sc, 0, &from, &to);
         size_t in = 0;
         for (size_t i = 0; rc == CS_OK && i < trace->n; i++)
             in += trace->offset_ns[i] >= from && trace->offset_ns[i] < to;
@@ -152,13 +152,13 @@ int cs_cli_check_for_ranks(const struct cs_options *o, const struct cs_scenario 
         rc = cs_sweep_check(sc, size - first, err, errlen);
     /* A load given as a share of the capacity needs one: service in no
      * time has none to share (the rate came out 0, and the run measured
-     * nothing). A sweep's steps take theirs so in weak and strong mode;
-     * a saturated one runs a closed loop, and sweep.rates_rps give rates. */
+     * nothing). A sweep's steps take theirs so in weak and strong mode,
+     * whatever the arrival (they are Poisson); a saturated one runs a
+     * closed loop, and sweep.rates_rps give rates. */
     double cap = cs_scenario_capacity_rps(sc, size - first);
-    bool sweep = cs_cli_is_sweep(o, sc);
-    bool shared = !sweep || (sc->sweep.mode != CS_SWEEP_SATURATE && sc->sweep.rates_n == 0);
-    if (rc == CS_OK && shared && cs_arrival_kinds[sc->load.arrival].source == CS_SOURCE_RATE &&
-        isnan(sc->load.rate_rps) && sc->load.schedule_n == 0 && !(isfinite(cap) && cap > 0)) {
+    bool shared = cs_cli_is_sweep(o, sc) ? sc->sweep.mode != CS_SWEEP_SATURATE && sc->sweep.rates_n == 0
+                                         : cs_arrival_kinds[sc->load.arrival].source == CS_SOURCE_RATE;
+    if (rc == CS_OK && shared && isnan(sc->load.rate_rps) && sc->load.schedule_n == 0 && !(isfinite(cap) && cap > 0)) {
         snprintf(err, errlen,
                  "scenario key 'load.utilization': %g of the nodes' capacity, which is %g req/s (service.time.mean_us "
                  "%g): give the load as load.rate_rps",

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cs/common.h"
@@ -64,6 +65,12 @@ int cs_read_file(const char *path, size_t max_bytes, const char *what, char **ou
  * rename would replace), or a directory. */
 enum target { TARGET_FILE, TARGET_STREAM, TARGET_DIR };
 
+/* A name of an open file: /dev/stdout, /dev/fd/3, /proc/self/fd/1. */
+static bool names_open_file(const char *name)
+{
+    return strncmp(name, "/dev/std", 8) == 0 || strncmp(name, "/dev/fd/", 8) == 0 || strncmp(name, "/proc/", 6) == 0;
+}
+
 static enum target target_of(const char *path, char **file)
 {
     struct stat st, lst;
@@ -71,34 +78,33 @@ static enum target target_of(const char *path, char **file)
     bool exists = stat(path, &st) == 0;
     if (exists && S_ISDIR(st.st_mode))
         return TARGET_DIR;
-    /* A name of an open file (/dev/stdout, /dev/fd/3, /proc/self/fd/1)
-     * is a stream even when the file is regular; a regular file elsewhere
+    /* The path and each symbolic link's target on the way, to the last
+     * (relative ones beside their link): a name of an open file on the way
+     * makes a stream even when the file is regular (a shell's redirection
+     * of stdout, which a rename would replace); a regular file elsewhere
      * under /dev (/dev/shm) is a file. */
-    bool open_file =
-        strncmp(path, "/dev/std", 8) == 0 || strncmp(path, "/dev/fd/", 8) == 0 || strncmp(path, "/proc/", 6) == 0;
+    char at[4096], to[4096];
+    snprintf(at, sizeof(at), "%s", path);
+    bool open_file = names_open_file(at);
+    for (int hops = 0; !open_file && hops < 40 && lstat(at, &lst) == 0 && S_ISLNK(lst.st_mode); hops++) {
+        ssize_t n = readlink(at, to, sizeof(to) - 1);
+        if (n <= 0)
+            break;
+        to[n] = '\0';
+        const char *slash = strrchr(at, '/');
+        int dir = to[0] != '/' && slash ? (int)(slash - at + 1) : 0;
+        char next[4096];
+        if (snprintf(next, sizeof(next), "%.*s%s", dir, at, to) >= (int)sizeof(next))
+            break;
+        memcpy(at, next, sizeof(at));
+        open_file = names_open_file(at);
+    }
     if ((exists && !S_ISREG(st.st_mode)) || open_file)
         return TARGET_STREAM;
-    if (exists) {
-        if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
-            *file = realpath(path, NULL);
-    } else { /* links to a file not there yet: that file, each link's target beside it when relative */
-        char at[4096], to[4096];
-        snprintf(at, sizeof(at), "%s", path);
-        for (int hops = 0; hops < 40 && lstat(at, &lst) == 0 && S_ISLNK(lst.st_mode); hops++) {
-            ssize_t n = readlink(at, to, sizeof(to) - 1);
-            if (n <= 0)
-                break;
-            to[n] = '\0';
-            const char *slash = strrchr(at, '/');
-            int dir = to[0] != '/' && slash ? (int)(slash - at + 1) : 0;
-            char next[4096];
-            if (snprintf(next, sizeof(next), "%.*s%s", dir, at, to) >= (int)sizeof(next))
-                break;
-            memcpy(at, next, sizeof(at));
-        }
-        if (strcmp(at, path) != 0)
-            *file = strdup(at);
-    }
+    if (exists && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
+        *file = realpath(path, NULL); /* (the file the links end at) */
+    else if (!exists && strcmp(at, path) != 0)
+        *file = strdup(at); /* links to a file not there yet: that file */
     if (!*file)
         *file = strdup(path);
     return TARGET_FILE;
@@ -128,25 +134,28 @@ static int write_all(int fd, const char *text)
     return CS_OK;
 }
 
-/* The mode a results file gets: the one it replaces keeps its own; a new
- * one what open(2) would give it under the process's umask (mkstemp's
- * is 0600), read from /proc so as not to set it. */
-static mode_t results_mode(const char *file)
+/* A temporary file beside file, created as open(2) creates one (0666
+ * under the umask, or a directory's default ACL; mkstemp's is 0600): at
+ * *tmp (caller frees). -1 with errno on failure. */
+static int open_temp(const char *file, char **tmp)
 {
-    struct stat st;
-    if (stat(file, &st) == 0)
-        return st.st_mode & 07777;
-    mode_t mask = 022;
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[128];
-    while (f && fgets(line, sizeof(line), f))
-        if (strncmp(line, "Umask:", 6) == 0) {
-            mask = (mode_t)strtoul(line + 6, NULL, 8) & 0777;
-            break;
-        }
-    if (f)
-        fclose(f);
-    return 0666 & ~mask;
+    size_t len = strlen(file) + 32;
+    *tmp = malloc(len);
+    if (!*tmp) {
+        errno = ENOMEM;
+        return -1;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    unsigned long seed = (unsigned long)ts.tv_nsec ^ ((unsigned long)getpid() << 16);
+    for (int tries = 0; tries < 100; tries++) {
+        seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+        snprintf(*tmp, len, "%s.tmp%08lx", file, (seed >> 32) & 0xffffffffUL);
+        int fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    return -1;
 }
 
 /* After a rename, the directory's entry on disk too (a machine lost just
@@ -183,23 +192,24 @@ int cs_write_file_atomic(const char *path, const char *text, char *err, size_t e
             snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
         return rc;
     }
-    size_t plen = file ? strlen(file) : 0;
-    char *tmp = file ? malloc(plen + 16) : NULL;
-    if (!tmp) {
+    if (!file) {
         snprintf(err, errlen, "out of memory writing '%s'", path);
-        free(file);
         return CS_E_NOMEM;
     }
-    snprintf(tmp, plen + 16, "%s.tmpXXXXXX", file);
-    int fd = mkstemp(tmp);
+    char *tmp = NULL;
+    int fd = open_temp(file, &tmp);
     if (fd < 0) {
         snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
         free(tmp);
         free(file);
         return CS_E_IO;
     }
+    /* A file replaced keeps its mode (a file system that keeps none
+     * refuses the change: the file stands). */
+    struct stat old;
+    if (stat(file, &old) == 0)
+        (void)fchmod(fd, old.st_mode & 0777);
     int rc = write_all(fd, text);
-    (void)fchmod(fd, results_mode(file)); /* (a file system that keeps no modes refuses it: the file stands) */
     if (rc == CS_OK && fsync(fd) != 0)
         rc = CS_E_IO;
     if (close(fd) != 0)

@@ -218,7 +218,8 @@ int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char
                      first, last);
             return CS_E_INVALID;
         }
-        if (f->kind == CS_FAULT_SLOW && mean_us * f->factor / cs_node_speed(s, f->rank) > longest_us) {
+        double alone = mean_us / cs_node_speed(s, f->rank); /* (too long alone: nodes.speed's, below) */
+        if (f->kind == CS_FAULT_SLOW && alone <= longest_us && alone * f->factor > longest_us) {
             snprintf(err, errlen,
                      "scenario key 'faults[%d].factor' (%g): node %d would serve a request in %g us on average "
                      "(service.time.mean_us %g x %g / speed %g), more than a run can hold (%g us, 11.6 days)",
@@ -227,6 +228,10 @@ int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char
             return CS_E_INVALID;
         }
     }
+    /* Each dispatcher keeps its own window to a node it shares with the
+     * others; a sharded node has one dispatcher. */
+    int sharers = s->dispatch.partition == CS_PARTITION_SHARDED ? 1 : s->dispatch.dispatchers;
+    double window = (double)s->dispatch.window * sharers;
     for (int r = first; r <= last; r++) {
         double v = cs_node_servers(s, r), speed = cs_node_speed(s, r);
         if (v != floor(v)) {
@@ -234,11 +239,13 @@ int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char
                      v);
             return CS_E_INVALID;
         }
-        if (!cs_policies[s->dispatch.policy].pull && v > s->dispatch.window) { /* (pull: servers x prefetch) */
+        if (!cs_policies[s->dispatch.policy].pull && v > window) { /* (pull: servers x prefetch) */
             snprintf(err, errlen,
                      "scenario key 'dispatch.window' (%d): node %d has %g servers (service.servers, nodes.servers), "
-                     "and a window of %d requests in flight to it would keep %g of them idle; give at least %g",
-                     s->dispatch.window, r, v, s->dispatch.window, v - s->dispatch.window, v);
+                     "and %.0f requests in flight to it at most (the window%s) would keep %g of them idle; give a "
+                     "window of at least %g",
+                     s->dispatch.window, r, v, window, sharers > 1 ? " of each dispatcher that sends to it" : "",
+                     v - window, ceil(v / sharers));
             return CS_E_INVALID;
         }
         if (mean_us / speed > longest_us) {
