@@ -7,9 +7,14 @@
  * ranks, starts MPI (src/mpi/ranks.c); a build without MPI says there
  * that it cannot (src/cli/no_mpi.c).
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -91,6 +96,25 @@ static const struct command {
     {asked_always, run_on_ranks},        /* a run, --sweep, --calibrate: MPI */
 };
 
+/* What went to standard output (the report, the scenario, a table) got
+ * there, or the command fails saying so: a full disk or a lost device
+ * (--print-config >/dev/full exited 0 with nothing written). A reader that
+ * went away (a pipe: `| head`, or Ctrl-C reaching `| tee`) is not worth
+ * a word. */
+static int stdout_written(int status)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return status;
+    struct stat st;
+    int err = errno;
+    if (err == EPIPE || (err == 0 && fstat(STDOUT_FILENO, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))))
+        return status;
+    fprintf(stderr, "clustersim: standard output could not be written%s%s\n", err ? ": " : "",
+            err ? strerror(err) : "");
+    return status ? status : EXIT_FAILURE;
+}
+
 int main(int argc, char **argv)
 {
     /* A reader that went away (Ctrl-C reaches `| tee` too) makes a write to
@@ -102,9 +126,9 @@ int main(int argc, char **argv)
     l.speak = l.env_rank <= 0;
     int status = cs_cli_parse(argc, argv, &o, l.speak);
     if (status >= 0) /* --help, --version, or a bad flag */
-        return settled(status, &l);
+        return stdout_written(settled(status, &l));
     const struct command *c = commands;
     while (!c->asked(&o))
         c++;
-    return c->run(&o, &l);
+    return stdout_written(c->run(&o, &l));
 }

@@ -77,6 +77,13 @@ if [ "$MPIEXEC_OMPI" -eq 1 ]; then
     [ "$RC" -eq 2 ] && [ ! -e ./--sweep ] && [ "$(cat "$TMP/err")" = "clustersim: option '--json' needs a value, and \
 '--sweep' after it is an option (a file of that name: ./--sweep)" ] &&
         ok "--json --sweep: one line, exit 2, no file named --sweep" || bad "--json --sweep: exit $RC: $(cat "$TMP/err")"
+    # Standard output that cannot be written (a full device) fails the
+    # command, saying so; it exited 0 with nothing written.
+    if [ -c /dev/full ]; then
+        "$CLUSTERSIM" --print-config >/dev/full 2>"$TMP/err" && RC=0 || RC=$?
+        [ "$RC" -eq 1 ] && grep -q "^clustersim: standard output could not be written: No space left" "$TMP/err" &&
+            ok "--print-config >/dev/full: exit 1, said" || bad "--print-config >/dev/full: exit $RC: $(cat "$TMP/err")"
+    fi
     guarded_once "$CLUSTERSIM" --print-config --json "$TMP/p.json"
     [ "$RC" -eq 2 ] && [ ! -e "$TMP/p.json" ] && grep -q "^clustersim: --print-config prints the scenario and runs \
 nothing: --json is for a run" "$TMP/err" && ok "--print-config --json: refused, not dropped" ||
