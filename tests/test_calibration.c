@@ -76,6 +76,14 @@ static void bad_files_are_refused_with_one_line(void **state)
                    "{\"coordinator_request_us\": 1, \"coordinator_message_us\": 0, \"node_overhead_us\": 0}}",
                    "'network.latency_us' must be a number of microseconds from 0 to 1e6, got a number -1");
     expect_refused("{\"clustersim_calibration\": 1, \"network\": {\"latency_us\": \"fast\"}}", "got a string");
+    /* A name given twice: the scenario parser refuses one, and this took
+     * the first without a word. */
+    expect_refused("{\"clustersim_calibration\": 1, \"network\": {\"latency_us\": 1}, \"model\": "
+                   "{\"coordinator_request_us\": 1, \"coordinator_message_us\": 0, \"node_overhead_us\": 1, "
+                   "\"node_overhead_us\": 5}}",
+                   "'model.node_overhead_us' given twice");
+    expect_refused("{\"clustersim_calibration\": 1, \"clustersim_calibration\": 1}",
+                   "'clustersim_calibration' given twice");
     struct cs_calibration got;
     char err[512] = "";
     assert_int_equal(cs_calibration_load("/nonexistent/calib.json", &got, err, sizeof(err)), CS_E_IO);

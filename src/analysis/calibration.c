@@ -60,7 +60,14 @@ int cs_calibration_load(const char *path, struct cs_calibration *k, char *err, s
     if (rc != CS_OK)
         return rc;
     double format = cs_json_num(doc, "clustersim_calibration");
-    if (isnan(format)) {
+    const char *twice = cs_json_repeated(doc), *in = "";
+    for (const cJSON *c = doc->child; !twice && c; c = c->next)
+        if (cJSON_IsObject(c) && (twice = cs_json_repeated(c)))
+            in = c->string;
+    if (twice) {
+        snprintf(err, errlen, "%s: '%s%s%s' given twice", what, in, in[0] ? "." : "", twice);
+        rc = CS_E_INVALID;
+    } else if (isnan(format)) {
         snprintf(err, errlen,
                  "%s: not a clustersim calibration file (no 'clustersim_calibration'; write one with --calibrate "
                  "--json FILE)",

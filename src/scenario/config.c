@@ -243,17 +243,15 @@ static int check_number(const struct key *k, const char *path, const cJSON *v, d
     return CS_OK;
 }
 
-/* An object's names are each given once: cJSON keeps both of a pair, and
- * which one a reader takes is its own choice (parse_object's sections
- * and keys, a distribution, per-node overrides, a fault). */
+/* An object's names are each given once (parse_object's sections and
+ * keys, a distribution, per-node overrides, a fault). */
 static int each_once(const cJSON *obj, const char *path, char *err, size_t errlen)
 {
-    for (const cJSON *c = obj->child; c; c = c->next)
-        for (const cJSON *d = obj->child; d != c; d = d->next)
-            if (strcmp(d->string, c->string) == 0) {
-                fail(err, errlen, "scenario key '%s%s%s': given twice", path, path[0] ? "." : "", c->string);
-                return CS_E_INVALID;
-            }
+    const char *twice = cs_json_repeated(obj);
+    if (twice) {
+        fail(err, errlen, "scenario key '%s%s%s': given twice", path, path[0] ? "." : "", twice);
+        return CS_E_INVALID;
+    }
     return CS_OK;
 }
 

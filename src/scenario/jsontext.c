@@ -44,6 +44,15 @@ const char *cs_json_type_word(const cJSON *v)
     return "an invalid value";
 }
 
+const char *cs_json_repeated(const cJSON *obj)
+{
+    for (const cJSON *c = obj ? obj->child : NULL; c; c = c->next)
+        for (const cJSON *d = obj->child; d != c; d = d->next)
+            if (c->string && d->string && strcmp(d->string, c->string) == 0)
+                return c->string;
+    return NULL;
+}
+
 const char *cs_json_got(const cJSON *v, char *buf, size_t len)
 {
     char shown[64];

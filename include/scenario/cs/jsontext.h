@@ -24,6 +24,10 @@ const char *cs_json_type_word(const cJSON *v);
  * "a number 5", "null", "true". Returns buf. */
 const char *cs_json_got(const cJSON *v, char *buf, size_t len);
 
+/* The first name an object gives twice among its members, or NULL: cJSON
+ * keeps both of a pair, and which one a reader takes is its own choice. */
+const char *cs_json_repeated(const cJSON *obj);
+
 /* Give every number in the tree under v the shortest text that reads back
  * as the same double, for printing: cJSON's own printing may drop the last
  * bit (1.7.15 prints 9007199254740991 as 9.00719925474099e+15, and
