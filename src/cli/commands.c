@@ -93,17 +93,30 @@ int cs_cli_print_ranks(const struct cs_options *o, bool speak)
     bool differs = false;
     bool virtual_time = rc == CS_OK && (o->engine_set || sc.run.engine == CS_ENGINE_VIRTUAL);
     /* The counts tried: 1 to RANKS_PROBE, and each the scenario names past
-     * it with the one after (does the next fit too?), in order. */
-    int tried[RANKS_PROBE + 2 * (CS_SWEEP_MAX + 1)], tried_n = 0;
+     * it with the one after (does the next fit too?), in order: run.nodes,
+     * sweep.nodes, and the nodes up to a fault's rank or a per-node
+     * override's. */
+    int tried[RANKS_PROBE + 2 * (CS_SWEEP_MAX + 1 + CS_FAULTS_MAX + 2)], tried_n = 0;
     for (int n = 1; n <= RANKS_PROBE; n++)
         tried[tried_n++] = n;
-    for (int i = -1; rc == CS_OK && i < sc.sweep.nodes_n; i++) {
-        int named = i < 0 ? sc.run.nodes : sc.sweep.nodes[i];
-        if (named > RANKS_PROBE) {
-            tried[tried_n++] = named;
-            tried[tried_n++] = named + 1;
-        }
+    int named[CS_SWEEP_MAX + 1 + CS_FAULTS_MAX + 2], named_n = 0;
+    named[named_n++] = sc.run.nodes;
+    for (int i = 0; rc == CS_OK && i < sc.sweep.nodes_n; i++)
+        named[named_n++] = sc.sweep.nodes[i];
+    for (int i = 0; rc == CS_OK && i < sc.faults_n; i++)
+        named[named_n++] = sc.faults[i].rank - first + 1;
+    const struct cs_per_node *lists[] = {&sc.nodes.speed, &sc.nodes.servers};
+    for (size_t l = 0; rc == CS_OK && l < CS_ARRAY_LEN(lists); l++) {
+        int top = 0; /* (overrides by rank; a list's length is a count below RANKS_PROBE) */
+        for (int j = 0; !lists[l]->is_list && j < lists[l]->n; j++)
+            top = lists[l]->at[j].rank > top ? lists[l]->at[j].rank : top;
+        named[named_n++] = top - first + 1;
     }
+    for (int i = 0; i < named_n; i++)
+        if (named[i] > RANKS_PROBE) {
+            tried[tried_n++] = named[i];
+            tried[tried_n++] = named[i] + 1;
+        }
     qsort(tried, (size_t)tried_n, sizeof(tried[0]), by_count);
     bool gap = false; /* a count past the smallest that fits, that does not */
     for (int t = 0; rc == CS_OK && !virtual_time && t < tried_n; t++) {

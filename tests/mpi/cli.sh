@@ -133,12 +133,17 @@ for want in "ticket-rush.json:4" "policy-shootout.json:4" "coffee-shop-fast-mach
 done
 for want in "--sweep --set sweep.nodes=[1,2,6]|any (at least 7)" "--set nodes.speed=[1,1,2]|4" \
     "--set dispatch.dispatchers=2|any (at least 3)" "--virtual --nodes 500|1" "--set run.nodes=2000|2001" \
-    "--sweep --set sweep.nodes=[1,2,2048]|any (at least 2049)"; do
+    "--sweep --set sweep.nodes=[1,2,2048]|any (at least 2049)" \
+    "--set nodes.speed={\"default\":1,\"5000\":2}|any (at least 5001)"; do
     args=${want%%|*} n=${want#*|}
     # shellcheck disable=SC2086 # args is a list of flags
     got=$("$CLUSTERSIM" --ranks $args 2>&1)
     [ "$got" = "$n" ] && ok "--ranks $args: $got" || bad "--ranks $args: '$got', expected '$n'"
 done
+# A fault past the counts tried one by one (it said "no service node of
+# rank 3000 (ranks 1 to 2)").
+got=$("$CLUSTERSIM" --ranks --set 'faults=[{"rank":3000,"at_s":1,"kind":"stop"}]' 2>&1)
+[ "$got" = "any (at least 3001)" ] && ok "--ranks, a fault at rank 3000: $got" || bad "--ranks, fault at 3000: '$got'"
 got=$("$CLUSTERSIM" --ranks --set 'nodes.speed=[1,1]' --set 'faults=[{"rank":5,"at_s":1,"kind":"stop"}]' 2>&1) && rc=0 || rc=$?
 [ "$rc" -eq 2 ] && [ "$(grep -c . <<<"$got")" -eq 1 ] && grep -q "^clustersim: .*'faults" <<<"$got" &&
     ok "--ranks of a scenario no count fits: one line naming the key, exit 2" || bad "--ranks, no fit: $rc $got"
