@@ -138,6 +138,29 @@ static void line_col(const char *text, const char *stop, int *line, int *col)
     }
 }
 
+/* How deep in arrays and objects the text is at `at` (outside strings):
+ * the parser stops, without saying why, past CJSON_NESTING_LIMIT. */
+static int depth_at(const char *text, const char *at)
+{
+    int depth = 0;
+    bool in_string = false;
+    for (const char *p = text; p < at; p++) {
+        if (in_string) {
+            if (*p == '\\' && p + 1 < at)
+                p++;
+            else if (*p == '"')
+                in_string = false;
+        } else if (*p == '"') {
+            in_string = true;
+        } else if (*p == '[' || *p == '{') {
+            depth++;
+        } else if (*p == ']' || *p == '}') {
+            depth--;
+        }
+    }
+    return depth;
+}
+
 cJSON *cs_json_parse_text(const char *text, size_t len, const char *what, char *err, size_t errlen)
 {
     int line, col;
@@ -169,9 +192,13 @@ cJSON *cs_json_parse_text(const char *text, size_t len, const char *what, char *
         snprintf(err, errlen, "%s: more after the JSON value, at line %d, column %d", what, line, col);
         return NULL;
     }
-    line_col(text, end && end <= text + len ? end : text + len, &line, &col);
+    const char *at = end && end <= text + len ? end : text + len;
+    line_col(text, at, &line, &col);
     if (len == 0)
         snprintf(err, errlen, "%s: empty input, expected a JSON object", what);
+    else if (depth_at(text, at) >= CJSON_NESTING_LIMIT)
+        snprintf(err, errlen, "%s: nested deeper than %d arrays and objects, at line %d, column %d", what,
+                 CJSON_NESTING_LIMIT, line, col);
     else
         snprintf(err, errlen, "%s: invalid JSON at line %d, column %d", what, line, col);
     return NULL;
