@@ -481,6 +481,11 @@ static void load_keys_the_arrival_does_not_read_are_refused(void **state)
     assert_int_equal(parse(&s, "{\"load\":{\"trace\":\"t.csv\"}}", err), CS_E_INVALID);
     assert_non_null(strstr(err, "'load.trace': 't.csv' is replayed only with load.arrival \"trace\""));
     assert_int_equal(parse(&s, "{\"load\":{\"arrival\":\"closed\",\"clients\":4}}", err), CS_OK);
+    /* dispatch.d is read by power_of_d alone (as prefetch by pull): given
+     * to another policy it was dropped. */
+    assert_int_equal(parse(&s, "{\"dispatch\":{\"policy\":\"random\",\"d\":4}}", err), CS_E_INVALID);
+    assert_non_null(strstr(err, "'dispatch.d': 4 applies to the power_of_d policy only (dispatch.policy is 'random')"));
+    assert_int_equal(parse(&s, "{\"dispatch\":{\"policy\":\"power_of_d\",\"d\":4}}", err), CS_OK);
     /* A trace brings its own times: a rate or a schedule beside it was
      * dropped without a word. */
     assert_int_equal(parse(&s, "{\"load\":{\"arrival\":\"trace\",\"trace\":\"t.csv\",\"rate_rps\":5}}", err),

@@ -1114,6 +1114,12 @@ static int check_combinations(const struct cs_scenario *s, char *err, size_t err
              s->dispatch.prefetch, cs_policies[s->dispatch.policy].name);
         return CS_E_INVALID;
     }
+    if (s->dispatch.d != 2 && strcmp(cs_policies[s->dispatch.policy].name, "power_of_d") != 0) {
+        fail(err, errlen,
+             "scenario key 'dispatch.d': %d applies to the power_of_d policy only (dispatch.policy is '%s')",
+             s->dispatch.d, cs_policies[s->dispatch.policy].name);
+        return CS_E_INVALID;
+    }
     /* Load keys the arrival given does not read: said, not dropped. */
     enum cs_arrival_source source = cs_arrival_kinds[s->load.arrival].source;
     if (source != CS_SOURCE_RATE && (!isnan(s->load.rate_rps) || s->load.schedule_n > 0)) {
