@@ -28,12 +28,14 @@ if [ ! -x "$CS_BIN" ]; then
 fi
 
 # The name of this job's results: the job's id (an array task's:
-# JOBID_TASK), or CS_RUN_ID when it is set. A job requeued (sbatch
+# JOBID_TASK), or CS_RUN_ID when it is set (an array task's: CS_RUN_ID_TASK). A job requeued (sbatch
 # --requeue, scontrol requeue: the id stays) or submitted again with the
 # same CS_RUN_ID writes the same files, and a sweep cut off in them
 # resumes where it stopped (cs_job_run).
 CS_JOB_ID=${CS_RUN_ID:-${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}}}
 CS_JOB_ID=${CS_JOB_ID:-${SLURM_JOB_ID:-local}}
+# (an array's tasks each their own, CS_RUN_ID or not)
+[ -n "${CS_RUN_ID:-}" ] && [ -n "${SLURM_ARRAY_TASK_ID:-}" ] && CS_JOB_ID=${CS_RUN_ID}_${SLURM_ARRAY_TASK_ID}
 
 # Open MPI refuses to run as root without its two variables.
 cs_mpi_env
@@ -122,8 +124,13 @@ cs_job_exec() {
     trap "cs_job_forward_stop $pid '$1'" TERM INT
     local status=0
     wait $pid || status=$?
-    # wait returns early when a trapped signal arrives: wait again.
-    while kill -0 $pid 2>/dev/null; do wait $pid || status=$?; done
+    # wait returns early (128 + the signal) when a trapped signal arrives:
+    # wait again, for the status clustersim ends with (0 when the drain
+    # ended in time and the results are whole).
+    while kill -0 $pid 2>/dev/null; do
+        status=0
+        wait $pid || status=$?
+    done
     # (the trap stays: a stop between two launches of a job marks it
     # stopped, and the launches after it are skipped: cs_lab_run)
     return $status
@@ -138,8 +145,11 @@ CS_JOB_STOPPED=0
 cs_job_forward_stop() {
     local pid=$1 launcher=$2
     CS_JOB_STOPPED=1
-    if [[ "$launcher" == srun* ]] && [ -n "${SLURM_JOB_ID:-}" ] &&
-        scancel --signal=TERM "$SLURM_JOB_ID" 2>/dev/null; then
+    # An array task by its own name: one of them has the array's id as its
+    # job id, and scancel of that id signals every task of the array.
+    local job=${SLURM_JOB_ID:-}
+    [ -n "${SLURM_ARRAY_TASK_ID:-}" ] && job=${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}
+    if [[ "$launcher" == srun* ]] && [ -n "$job" ] && scancel --signal=TERM "$job" 2>/dev/null; then
         return
     fi
     kill -TERM "$pid" 2>/dev/null

@@ -7,6 +7,35 @@
 # timed runs leave the CPUs idle around them.)
 source "$(dirname "$0")/slurm_lib.sh" || exit 1
 
+# The stop path of jobs/lib.sh by itself (no SLURM needed): an array task
+# passes a stop to its own steps, by its task name (scancel of the array's
+# id, which one task has as its job id, signals every task); and a job
+# whose clustersim drained in time and exited 0 ends 0 (the wait that the
+# signal cut short gave 143, which the job kept).
+mkdir -p "$WORK/fakebin"
+printf '#!/bin/sh\necho "$@" >>"%s"\n' "$WORK/scancel.log" >"$WORK/fakebin/scancel"
+chmod +x "$WORK/fakebin/scancel"
+got=$(PATH="$WORK/fakebin:$PATH" SLURM_JOB_ID=100 SLURM_ARRAY_JOB_ID=100 SLURM_ARRAY_TASK_ID=3 bash -c '
+    source "$1/jobs/lib.sh" >/dev/null 2>&1 || exit 9
+    cs_job_forward_stop 1 "srun --mpi=pmix"' _ "$ROOT"; cat "$WORK/scancel.log" 2>/dev/null)
+[ "$got" = "--signal=TERM 100_3" ] && ok "an array task's stop goes to its own steps: scancel $got" ||
+    bad "array task stop: scancel got '$got'"
+status=$(bash -c '
+    source "$1/jobs/lib.sh" >/dev/null 2>&1 || exit 9
+    (sleep 1 && kill -TERM $$) &
+    cs_job_exec bash -c "trap \"exit 0\" TERM; while :; do sleep 0.1; done"
+    echo $?' _ "$ROOT")
+[ "$status" = 0 ] && ok "a job whose run drained in time after a stop ends 0" || bad "stopped job's status: $status"
+# A copy of a job script kept elsewhere (to edit its #SBATCH lines): it
+# says how to name the checkout, and finds it through CS_ROOT.
+mkdir -p "$WORK/my jobs" && cp "$ROOT/jobs/run.sbatch" "$WORK/my jobs/"
+out=$(cd "$WORK" && env -u CS_ROOT bash "$WORK/my jobs/run.sbatch" 2>&1) && rc=0 || rc=$?
+[ "$rc" -eq 2 ] && grep -q "set CS_ROOT to the clustersim checkout" <<<"$out" &&
+    ok "a copied job script without CS_ROOT: exit 2, says to set it" || bad "copied job script: $rc $out"
+out=$(cd "$WORK" && CS_ROOT=$ROOT bash "$WORK/my jobs/run.sbatch" --frobnicate 2>&1) && rc=0 || rc=$?
+grep -q "^job: " <<<"$out" && grep -q "unknown option '--frobnicate'" <<<"$out" &&
+    ok "a copied job script with CS_ROOT runs clustersim" || bad "copied job script with CS_ROOT: $rc $out"
+
 # A sweep job killed outright mid-way (SIGKILL to the batch shell and
 # every process of the job: a lost host) and submitted again under the
 # same CS_RUN_ID: it resumes from its results file, keeping the steps
