@@ -227,6 +227,28 @@ static void busy_nodes_are_the_bottleneck(void **state)
     fake(&r, 0.2, 0.95, 1.01, 5, 8);
     assert_int_equal(r.bottleneck, CS_BOTTLENECK_SERVICE_NODES);
     assert_false(r.oversubscribed);
+    if (!strstr(r.reason, "4 nodes with 4 servers in all serve about 4000 req/s against 3000 offered; add nodes or "
+                          "servers"))
+        fail_msg("%s", r.reason);
+    cs_results_free(&r);
+    /* The nodes' own servers and speed, as the capacity counts them: it
+     * said "4 nodes x 1 servers at 1000 us" beside 32000 req/s. */
+    assert_int_equal(cs_results_init(&r, 5), CS_OK);
+    sim_scenario(&r.scenario, "{\"nodes\":{\"servers\":4,\"speed\":2}}");
+    r.scenario.run.engine = CS_ENGINE_VIRTUAL;
+    r.offered_rps = 38400;
+    r.window_s = 1;
+    r.coord[CS_C_GENERATED] = r.coord[CS_C_COMPLETED] = r.coord[CS_C_WINDOW_COMPLETIONS] = 32000;
+    for (int i = 0; i < 4; i++) {
+        r.nodes[i].rank = i + 1;
+        r.nodes[i].counters[CS_N_WINDOW_NS] = (uint64_t)1e9;
+        r.nodes[i].counters[CS_N_SERVERS] = 4;
+        r.nodes[i].counters[CS_N_BUSY_NS] = (uint64_t)4e9;
+    }
+    cs_results_analyze(&r);
+    assert_int_equal(r.bottleneck, CS_BOTTLENECK_SERVICE_NODES);
+    if (!strstr(r.reason, "4 nodes with 16 servers in all serve about 32000 req/s against 38400 offered"))
+        fail_msg("%s", r.reason);
     cs_results_free(&r);
 }
 

@@ -409,11 +409,14 @@ static void verdict(struct cs_results *r)
                      100 * nu, 100 * r->discarded_share);
     } else if (nu >= SATURATED || (short_of_offered && nu >= 0.75)) {
         r->bottleneck = CS_BOTTLENECK_SERVICE_NODES;
+        /* (the capacity's own terms: every node's servers, speed and
+         * overhead, as node_capacity_rps sums them) */
         snprintf(why, len,
-                 "service nodes were busy %.0f%% of the time on average; %d nodes x %d servers at %.0f us per "
-                 "request serve about %.0f req/s against %.0f offered; add nodes",
-                 100 * nu, r->service_nodes, sc->service.servers, sc->service.time.mean_us, r->node_capacity_rps,
-                 r->offered_rps);
+                 "service nodes were busy %.0f%% of the time on average; %d node%s with %.0f server%s in all serve "
+                 "about %.0f req/s against %.0f offered; add nodes or servers",
+                 100 * nu, r->service_nodes, r->service_nodes == 1 ? "" : "s",
+                 cs_scenario_servers(sc, r->service_nodes), cs_scenario_servers(sc, r->service_nodes) == 1 ? "" : "s",
+                 r->node_capacity_rps, r->offered_rps);
     } else if (r->service_inflation > INFLATED && r->coord[CS_C_COMPLETED] > 0 && sc->run.engine != CS_ENGINE_VIRTUAL) {
         /* (In virtual time no host slows a node: service beyond what was
          * asked is model.node_overhead_us, as modelled.) */
