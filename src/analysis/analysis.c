@@ -411,11 +411,11 @@ static void verdict(struct cs_results *r)
         r->bottleneck = CS_BOTTLENECK_SERVICE_NODES;
         /* (the capacity's own terms: every node's servers, speed and
          * overhead, as node_capacity_rps sums them) */
+        double servers = cs_scenario_servers(sc, r->service_nodes);
         snprintf(why, len,
                  "service nodes were busy %.0f%% of the time on average; %d node%s with %.0f server%s in all serve "
                  "about %.0f req/s against %.0f offered; add nodes or servers",
-                 100 * nu, r->service_nodes, r->service_nodes == 1 ? "" : "s",
-                 cs_scenario_servers(sc, r->service_nodes), cs_scenario_servers(sc, r->service_nodes) == 1 ? "" : "s",
+                 100 * nu, r->service_nodes, r->service_nodes == 1 ? "" : "s", servers, servers == 1 ? "" : "s",
                  r->node_capacity_rps, r->offered_rps);
     } else if (r->service_inflation > INFLATED && r->coord[CS_C_COMPLETED] > 0 && sc->run.engine != CS_ENGINE_VIRTUAL) {
         /* (In virtual time no host slows a node: service beyond what was

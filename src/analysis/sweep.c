@@ -186,11 +186,6 @@ static void usl_linear(const int *n, const double *x, int count, bool amdahl, do
     *kappa = k > 0 ? k : 0;
 }
 
-static double usl(double x1, double sigma, double kappa, double n)
-{
-    return x1 * n / (1.0 + sigma * (n - 1.0) + kappa * n * (n - 1.0));
-}
-
 /* The model at n for p = (x1, sigma, kappa), and its gradient in p. */
 static double usl_grad(const double p[3], double n, double g[3])
 {
@@ -204,9 +199,10 @@ static double usl_grad(const double p[3], double n, double g[3])
 
 static double sse(const int *n, const double *x, int count, double x1, double sigma, double kappa)
 {
-    double e = 0;
+    const double p[3] = {x1, sigma, kappa};
+    double e = 0, g[3];
     for (int i = 0; i < count; i++) {
-        double d = x[i] - usl(x1, sigma, kappa, n[i]);
+        double d = x[i] - usl_grad(p, n[i], g);
         e += d * d;
     }
     return e;

@@ -157,14 +157,16 @@ static const char *option_named(int argc, char **argv, int opt, const struct opt
  * value is missing, and the next flag would be taken as a file name). */
 static bool value_refused(int opt, const char *value, const struct option *longopts, bool speak)
 {
+    const struct option *l = longopts;
+    while (l->name && l->val != opt)
+        l++;
+    if (!l->name || l->has_arg != required_argument)
+        return false;
     char *end;
     bool number = (strtod(value, &end), end != value && *end == '\0');
     if (value[0] != '\0' && (value[0] != '-' || value[1] == '\0' || number))
         return false;
-    const char *name = "?";
-    for (const struct option *l = longopts; l->name; l++)
-        if (l->val == opt)
-            name = l->name;
+    const char *name = l->name;
     if (speak && value[0] == '\0')
         fprintf(stderr, "clustersim: option '--%s' was given an empty value (is the variable that names it set?)\n",
                 name);
@@ -197,7 +199,7 @@ int cs_cli_parse(int argc, char **argv, struct cs_options *o, bool speak)
     opterr = 0;
     int ch;
     while ((ch = getopt_long(argc, argv, ":c:s:j:t:wC:pqPhV", longopts, NULL)) != -1) {
-        if (strchr("csjtCHNRLA", ch) && optarg && value_refused(ch, optarg, longopts, speak))
+        if (optarg && value_refused(ch, optarg, longopts, speak))
             return EXIT_USAGE;
         switch (ch) {
         case 'c':

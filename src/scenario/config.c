@@ -575,17 +575,15 @@ static int parse_faults(struct cs_scenario *s, const struct key *k, const cJSON 
             fail(err, errlen, "scenario key '%s': a fault needs rank, at_s and kind", sub);
             return CS_E_INVALID;
         }
+        const cJSON *factor = cJSON_GetObjectItemCaseSensitive(c, "factor");
         if (f->kind == CS_FAULT_SLOW && !(f->factor > 1)) { /* (none: 1, a fault that changes nothing) */
             fail(err, errlen,
                  "scenario key '%s.factor': a \"slow\" fault needs a factor above 1 (its service takes that many "
                  "times longer), got %s",
-                 sub,
-                 cJSON_GetObjectItemCaseSensitive(c, "factor")
-                     ? cs_json_got(cJSON_GetObjectItemCaseSensitive(c, "factor"), shown, sizeof(shown))
-                     : "none");
+                 sub, factor ? cs_json_got(factor, shown, sizeof(shown)) : "none");
             return CS_E_INVALID;
         }
-        if (f->kind != CS_FAULT_SLOW && cJSON_GetObjectItemCaseSensitive(c, "factor")) { /* read by nothing */
+        if (f->kind != CS_FAULT_SLOW && factor) { /* read by nothing */
             fail(err, errlen, "scenario key '%s.factor': a \"%s\" fault has none (a \"slow\" one has)", sub,
                  fault_kind_name(f->kind));
             return CS_E_INVALID;

@@ -218,13 +218,12 @@ int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char
                      first, last);
             return CS_E_INVALID;
         }
-        double alone = mean_us / cs_node_speed(s, f->rank); /* (too long alone: nodes.speed's, below) */
+        double speed = cs_node_speed(s, f->rank), alone = mean_us / speed; /* (too long alone: nodes.speed's) */
         if (f->kind == CS_FAULT_SLOW && alone <= longest_us && alone * f->factor > longest_us) {
             snprintf(err, errlen,
                      "scenario key 'faults[%d].factor' (%g): node %d would serve a request in %g us on average "
                      "(service.time.mean_us %g x %g / speed %g), more than a run can hold (%g us, 11.6 days)",
-                     i, f->factor, f->rank, mean_us * f->factor / cs_node_speed(s, f->rank), mean_us, f->factor,
-                     cs_node_speed(s, f->rank), longest_us);
+                     i, f->factor, f->rank, alone * f->factor, mean_us, f->factor, speed, longest_us);
             return CS_E_INVALID;
         }
     }

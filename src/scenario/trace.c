@@ -81,8 +81,9 @@ int cs_trace_parse(struct cs_trace *t, const char *what, const char *text, size_
 {
     memset(t, 0, sizeof(*t));
     size_t cap = 0;
-    int columns = 0;                                                  /* decided by the first data line: 1 or 2 */
-    const char *p = text + cs_text_bom(text, len), *end = text + len; /* (a spreadsheet's CSV may have one) */
+    int columns = 0; /* decided by the first data line: 1 or 2 */
+    /* (past a byte-order mark: a spreadsheet's CSV may start with one) */
+    const char *p = text + cs_text_bom(text, len), *end = text + len;
     int64_t last = 0;
     for (long line = 1; p < end; line++) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
