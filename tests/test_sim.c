@@ -16,6 +16,7 @@
 #include "cs/common.h"
 #include "cs/queueing.h"
 #include "cs/stop.h"
+#include "cs/scenario.h"
 #include "sim.h"
 
 static void below_capacity_every_request_completes(void **state)
@@ -770,6 +771,42 @@ static void admission_control_bounds_latency_in_a_flash_crowd(void **state)
     "{\"at_s\":2,\"rate_rps\":6000},{\"at_s\":4,\"rate_rps\":1000}]},\"dispatch\":{\"policy\":"           \
     "\"least_outstanding\",\"window\":8,\"max_pending\":" max_pending "},\"run\":{\"interval_ms\":250}}"
 
+/* Two dispatchers under a crowd: rank 0's intervals, judged against its
+ * share of the nodes (it was called a coordinator overload, at half the
+ * rate); relays at 63% of what they send are no overload (rank 0's
+ * threshold counted the relays' dispatch.cost_us); an overload that began
+ * in the warm-up is reported from the window's start. */
+static void a_transient_overload_is_judged_against_its_tier(void **state)
+{
+    (void)state;
+    struct sim_run *x = sim_run("{\"load\":{\"duration_s\":5,\"warmup_s\":1,\"seed\":3,\"schedule\":[{\"at_s\":0,"
+                                "\"rate_rps\":2000},{\"at_s\":2,\"rate_rps\":5500},{\"at_s\":3,\"rate_rps\":2000}]},"
+                                "\"dispatch\":{\"dispatchers\":2}}",
+                                4);
+    assert_int_equal(x->r.bottleneck, CS_BOTTLENECK_SERVICE_NODES);
+    assert_int_equal(x->r.overload.tier, CS_TIER_NODES);
+    assert_close(x->r.overload.capacity_rps, 2000, 1e-9);
+    if (!strstr(x->r.reason, "arrived at dispatcher rank 0 where its share of the service nodes serves 2000"))
+        fail_msg("reason: %s", x->r.reason);
+    sim_done(x);
+
+    x = sim_run("{\"load\":{\"rate_rps\":5000,\"duration_s\":2,\"warmup_s\":0.5},\"dispatch\":{\"relays\":2,"
+                "\"cost_us\":250}}",
+                16);
+    assert_int_equal(x->r.overload.episodes, 0);
+    assert_int_equal(x->r.bottleneck, CS_BOTTLENECK_NONE);
+    sim_done(x);
+
+    x = sim_run("{\"load\":{\"duration_s\":3,\"warmup_s\":1,\"seed\":3,\"schedule\":[{\"at_s\":0,\"rate_rps\":"
+                "2000},{\"at_s\":0.5,\"rate_rps\":6000},{\"at_s\":2,\"rate_rps\":1000}]},\"run\":{\"interval_ms\":"
+                "300}}",
+                4);
+    assert_int_equal(x->r.overload.episodes, 1);
+    assert_close(x->r.overload.from_s, 1.0, 1e-9);
+    assert_true(x->r.overload.overloaded_s <= x->r.overload.to_s - 1.0 + 1e-9);
+    sim_done(x);
+}
+
 static void a_transient_overload_is_named_when_the_averages_kept_up(void **state)
 {
     (void)state;
@@ -1232,6 +1269,7 @@ int main(void)
         cmocka_unit_test(a_fast_node_serves_faster_and_counts_in_the_capacity),
         cmocka_unit_test(admission_control_bounds_latency_in_a_flash_crowd),
         cmocka_unit_test(a_transient_overload_is_named_when_the_averages_kept_up),
+        cmocka_unit_test(a_transient_overload_is_judged_against_its_tier),
         cmocka_unit_test(time_series_rows_add_up_to_the_run),
         cmocka_unit_test(a_stopped_node_is_marked_down_then_up_and_nothing_is_lost),
         cmocka_unit_test(a_straggler_hurts_round_robin_more_than_load_aware_policies),

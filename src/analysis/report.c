@@ -449,6 +449,8 @@ char *cs_results_json(const struct cs_results *r)
         add_num(o, "overloaded_s", ov->overloaded_s);
         cJSON_AddNumberToObject(o, "episodes", ov->episodes);
         add_num(o, "capacity_rps", ov->capacity_rps);
+        static const char *const tiers[] = {"service_nodes", "dispatcher", "relays"};
+        cJSON_AddStringToObject(o, "tier", ov->tier >= 0 && ov->tier < 3 ? tiers[ov->tier] : "service_nodes");
         add_num(o, "peak_offered_rps", ov->peak_offered_rps);
         cJSON_AddNumberToObject(o, "pending_peak", ov->pending_peak);
         add_num(o, "p99_peak_us", ov->p99_peak_us);
@@ -784,10 +786,11 @@ void cs_results_table(const struct cs_results *r, FILE *out)
     const struct cs_overload *ov = &r->overload;
     if (ov->episodes > 0)
         fprintf(out,
-                "%-18s %.1f-%.1f s (%.1f s): up to %.0f req/s for a capacity of %.0f; queue peak %d, p99 peak "
+                "%-18s %.1f-%.1f s (%.1f s): up to %.0f req/s%s for a capacity of %.0f; queue peak %d, p99 peak "
                 "%.1f ms\n",
-                "overload", ov->from_s, ov->to_s, ov->overloaded_s, ov->peak_offered_rps, ov->capacity_rps,
-                ov->pending_peak, ov->p99_peak_us / 1e3);
+                "overload", ov->from_s, ov->to_s, ov->overloaded_s, ov->peak_offered_rps,
+                r->dispatchers > 1 ? " at dispatcher rank 0" : "", ov->capacity_rps, ov->pending_peak,
+                ov->p99_peak_us / 1e3);
     for (int i = 0; i < r->health_n; i++)
         fprintf(out, "health: service node rank %d %s at %.2f s\n", r->health[i].rank,
                 r->health[i].up ? "answered a probe and is up again" : "marked down (timeouts in a row)",

@@ -120,12 +120,17 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     cs_hist_init(&c->round_trips);
     cs_hist_init(&c->round_trips_before);
     /* Its share of the capacity: its nodes (or its share of them all),
-     * and its own ceiling: what its intervals are judged against. */
+     * or its own ceiling (or its relays'), whichever is less: what its
+     * intervals are judged against. */
     double capacity = cs_scenario_capacity_rps(sc, relays ? part->all_nodes : nodes) *
                       (sc->dispatch.partition == CS_PARTITION_SHARED ? c->load.share : 1.0);
-    if (cs_scenario_coordinator_cost_us(sc) > 0)
-        capacity = fmin(capacity, 1e6 / cs_scenario_coordinator_cost_us(sc));
-    cs_intervals_init(&c->intervals, t0, c->window_start, c->window_end, capacity);
+    enum cs_tier tier, sends = CS_TIER_NODES;
+    double ceiling = cs_scenario_dispatch_rps(sc, &tier);
+    if (ceiling < capacity) {
+        capacity = ceiling;
+        sends = tier;
+    }
+    cs_intervals_init(&c->intervals, t0, c->window_start, c->window_end, capacity, (int)sends);
     cs_ring_init(&c->pending, sizeof(struct cs_pending), INITIAL_RING, sc->dispatch.max_pending);
     cs_ring_init(&c->deadlines, sizeof(struct cs_deadline), INITIAL_RING, INT32_MAX);
     cs_ring_init(&c->resend_deadlines, sizeof(struct cs_deadline), INITIAL_RING, INT32_MAX);

@@ -16,7 +16,7 @@
 #define OVERLOAD_QUEUE_MIN 50
 
 void cs_intervals_init(struct cs_intervals *v, int64_t t0, int64_t window_start, int64_t window_end,
-                       double capacity_rps)
+                       double capacity_rps, int tier)
 {
     memset(v, 0, sizeof(*v));
     v->t0 = t0;
@@ -25,6 +25,7 @@ void cs_intervals_init(struct cs_intervals *v, int64_t t0, int64_t window_start,
     v->cur.start_ns = t0;
     cs_hist_init(&v->cur.latency);
     v->overload.capacity_rps = capacity_rps;
+    v->overload.tier = tier;
 }
 
 void cs_intervals_free(struct cs_intervals *v)
@@ -49,13 +50,16 @@ static void judge(struct cs_intervals *v, const struct cs_interval_row *row, uin
         o->open = false;
         return;
     }
+    /* (the part of the interval inside the window) */
+    from = fmax(from, v->window_from_s);
+    double to = fmin(row->t_s, v->window_to_s);
     if (!o->open) {
         if (o->episodes++ == 0)
             o->from_s = from;
         o->open = true;
     }
-    o->to_s = row->t_s;
-    o->overloaded_s += row->length_s;
+    o->to_s = to;
+    o->overloaded_s += to - from;
     o->peak_offered_rps = fmax(o->peak_offered_rps, row->offered_rps);
     o->p99_peak_us = fmax(o->p99_peak_us, row->p99_us);
     if (row->pending > o->pending_peak)

@@ -138,8 +138,25 @@ double cs_scenario_node_rps(const struct cs_scenario *s, int service_nodes)
 
 double cs_scenario_coordinator_cost_us(const struct cs_scenario *s)
 {
-    return s->dispatch.cost_us + s->model.coordinator_request_us +
+    return (s->dispatch.relays > 0 ? 0 : s->dispatch.cost_us) + s->model.coordinator_request_us +
            (s->dispatch.message_cost_us + 2 * s->model.coordinator_message_us) / s->dispatch.batch;
+}
+
+double cs_scenario_relay_cost_us(const struct cs_scenario *s)
+{
+    if (s->dispatch.relays == 0)
+        return 0;
+    return s->dispatch.cost_us +
+           2 * (s->dispatch.message_cost_us + 2 * s->model.coordinator_message_us) / s->dispatch.batch;
+}
+
+double cs_scenario_dispatch_rps(const struct cs_scenario *s, enum cs_tier *tier)
+{
+    double c = cs_scenario_coordinator_cost_us(s), r = cs_scenario_relay_cost_us(s);
+    double own = c > 0 ? 1e6 / c : INFINITY, relays = r > 0 ? s->dispatch.relays * 1e6 / r : INFINITY;
+    if (tier)
+        *tier = relays < own ? CS_TIER_RELAYS : CS_TIER_DISPATCHER;
+    return fmin(own, relays);
 }
 
 const char *cs_scenario_modelled_cost(const struct cs_scenario *s, double *value)
@@ -284,9 +301,10 @@ double cs_scenario_handled_rps(const struct cs_scenario *s, int service_nodes)
 {
     bool closed = cs_arrival_kinds[s->load.arrival].source == CS_SOURCE_CLOSED;
     double rate = closed ? cs_scenario_capacity_rps(s, service_nodes) : cs_scenario_rate(s, service_nodes);
-    double per_us = cs_scenario_coordinator_cost_us(s);
-    int tier = s->dispatch.relays > 0 ? s->dispatch.relays : s->dispatch.dispatchers;
-    if (per_us > 0)
-        rate = fmin(rate, (tier > 0 ? tier : 1) * 1e6 / per_us);
+    enum cs_tier tier;
+    double sends = cs_scenario_dispatch_rps(s, &tier);
+    if (tier == CS_TIER_DISPATCHER)
+        sends *= s->dispatch.dispatchers > 0 ? s->dispatch.dispatchers : 1;
+    rate = fmin(rate, sends);
     return isfinite(rate) ? rate : 0;
 }

@@ -41,7 +41,9 @@ struct cs_overload {
     int episodes;            /* runs of consecutive overloaded intervals */
     double from_s, to_s;     /* the first one's start, the last one's end */
     double overloaded_s;     /* their total length */
-    double capacity_rps;     /* the capacity they were judged against */
+    double capacity_rps;     /* the capacity they were judged against: */
+    int tier;                /* whose (enum cs_tier, scenario.h): the nodes (the dispatcher's share of
+                                them), the dispatcher, or its relays */
     double peak_offered_rps; /* in any overloaded interval */
     double p99_peak_us;      /* of replies in any overloaded interval */
     int pending_peak;        /* the dispatcher's queue at an interval's end */
@@ -59,9 +61,10 @@ struct cs_intervals {
 };
 
 /* A run that starts at t0, measured from window_start to window_end,
- * planned for capacity_rps (0 or infinite: judged by its queue alone). */
+ * planned for capacity_rps (0 or infinite: judged by its queue alone),
+ * the capacity of tier (struct cs_overload). */
 void cs_intervals_init(struct cs_intervals *v, int64_t t0, int64_t window_start, int64_t window_end,
-                       double capacity_rps);
+                       double capacity_rps, int tier);
 void cs_intervals_free(struct cs_intervals *v);
 
 /* Close the interval under way at now, with the dispatcher's requests in

@@ -94,11 +94,25 @@ double cs_scenario_capacity_rps(const struct cs_scenario *s, int service_nodes);
  * servers may differ by rank): what a knee is counted in, nodes of it. */
 double cs_scenario_node_rps(const struct cs_scenario *s, int service_nodes);
 
-/* The coordinator's cost of one request in microseconds: dispatch.cost_us
- * plus what the model adds (its own work per request), and its share of
- * the per-message costs (dispatch.message_cost_us on the message out,
- * the model's on it and the one back) with full batches. */
+/* A dispatcher's cost of one request in microseconds: dispatch.cost_us
+ * (under relays, theirs to pay) plus what the model adds (its own work
+ * per request), and its share of the per-message costs
+ * (dispatch.message_cost_us on the message out, the model's on it and
+ * the one back) with full batches. */
 double cs_scenario_coordinator_cost_us(const struct cs_scenario *s);
+/* A relay's: dispatch.cost_us, and the per-message costs of its two
+ * messages a request (down to a node, back up to rank 0), each sent and
+ * taken; 0 without relays. */
+double cs_scenario_relay_cost_us(const struct cs_scenario *s);
+
+/* The tier that dispatches: each dispatcher by itself, or the relays
+ * under one. */
+enum cs_tier { CS_TIER_NODES, CS_TIER_DISPATCHER, CS_TIER_RELAYS };
+
+/* The requests a second one dispatcher sends at its modelled cost, or
+ * the relays under it together if they send fewer (INFINITY: free);
+ * *tier (when not NULL): which of the two. */
+double cs_scenario_dispatch_rps(const struct cs_scenario *s, enum cs_tier *tier);
 
 /* The first modelled cost (network.*, model.*) that is not zero, with its
  * value in *value; NULL when everything is free. Only a virtual run
