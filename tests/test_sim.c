@@ -96,6 +96,72 @@ static void a_run_is_reproducible_by_seed(void **state)
     sim_done(z);
 }
 
+/* The engine hands a request to a node with nothing else due at once,
+ * and leaves a free dispatcher's replies to wait for its next turn: one
+ * turn a request where there were four. The same runs with every message
+ * a letter and a turn give the same results to the last bit: every
+ * policy, a network latency, dispatcher costs, batches, several
+ * dispatchers, relays, closed loops, timeouts and retries, windows,
+ * bounded queues, servers, faults, hedging and a load schedule. */
+static void handing_messages_over_changes_no_result(void **state)
+{
+    (void)state;
+#define D "\"load\":{\"duration_s\":0.5,\"warmup_s\":0.1,\"utilization\":0.9}"
+    static const struct {
+        int nodes;
+        const char *json;
+    } runs[] = {
+        {4, "{" D ",\"dispatch\":{\"policy\":\"round_robin\"}}"},
+        {50, "{" D ",\"dispatch\":{\"policy\":\"random\"}}"},
+        {50, "{" D ",\"dispatch\":{\"policy\":\"power_of_d\"}}"},
+        {8, "{" D ",\"dispatch\":{\"policy\":\"least_outstanding\"}}"},
+        {8, "{" D ",\"dispatch\":{\"policy\":\"jiq\"}}"},
+        {8, "{" D ",\"dispatch\":{\"policy\":\"pull\"}}"},
+        {8, "{" D ",\"network\":{\"latency_us\":50}}"},
+        {8, "{" D ",\"dispatch\":{\"cost_us\":100}}"},
+        {8, "{" D ",\"model\":{\"coordinator_message_us\":20},\"dispatch\":{\"batch\":4}}"},
+        {8, "{" D ",\"dispatch\":{\"batch\":8,\"batch_wait_us\":200}}"},
+        {8, "{" D ",\"dispatch\":{\"dispatchers\":2}}"},
+        {9, "{" D ",\"dispatch\":{\"dispatchers\":3,\"partition\":\"sharded\"}}"},
+        {16, "{" D ",\"dispatch\":{\"relays\":2,\"cost_us\":50}}"},
+        {8, "{\"load\":{\"arrival\":\"closed\",\"clients\":32,\"duration_s\":0.5,\"warmup_s\":0.1}}"},
+        {8, "{" D ",\"dispatch\":{\"timeout_ms\":5,\"retries\":2}}"},
+        {8, "{" D ",\"dispatch\":{\"window\":2}}"},
+        {8, "{" D ",\"nodes\":{\"queue_capacity\":3}}"},
+        {4, "{" D ",\"nodes\":{\"servers\":3},\"dispatch\":{\"policy\":\"least_outstanding\"}}"},
+        {4, "{" D ",\"dispatch\":{\"hedge_after_us\":3000},\"faults\":[{\"rank\":2,\"at_s\":0.2,\"kind\":"
+            "\"slow\",\"factor\":10,\"for_s\":0.2},{\"rank\":3,\"at_s\":0.3,\"kind\":\"stop\"}]}"},
+        {4, "{\"load\":{\"duration_s\":1,\"warmup_s\":0,\"schedule\":[{\"at_s\":0,\"rate_rps\":2000},{\"at_s\":"
+            "0.3,\"rate_rps\":6000},{\"at_s\":0.5,\"rate_rps\":1000}]},\"dispatch\":{\"max_pending\":300}}"},
+    };
+#undef D
+    for (size_t i = 0; i < CS_ARRAY_LEN(runs); i++) {
+        struct sim_run *x = sim_run(runs[i].json, runs[i].nodes), *y = calloc(1, sizeof(*y));
+        assert_non_null(y);
+        sim_scenario(&y->sc, runs[i].json);
+        assert_int_equal(cs_results_init(&y->r, cs_plan_ranks(&y->sc, runs[i].nodes)), CS_OK);
+        y->st.letters_only = true;
+        assert_int_equal(cs_virtual_run(&y->sc, runs[i].nodes, NULL, &y->r, &y->st), CS_OK);
+        const struct cs_results *a = &x->r, *b = &y->r;
+        if (memcmp(a->coord, b->coord, sizeof(a->coord)) != 0 || memcmp(&a->latency, &b->latency, sizeof(a->latency)) ||
+            memcmp(&a->queue_wait, &b->queue_wait, sizeof(a->queue_wait)) ||
+            memcmp(&a->dispatch_wait, &b->dispatch_wait, sizeof(a->dispatch_wait)) ||
+            memcmp(&a->service, &b->service, sizeof(a->service)) || a->series_n != b->series_n ||
+            memcmp(a->series, b->series, (size_t)a->series_n * sizeof(*a->series)) ||
+            memcmp(&a->overload, &b->overload, sizeof(a->overload)) || strcmp(a->reason, b->reason) != 0)
+            fail_msg(
+                "run %zu (%s): handed over, %llu completed, p99 %llu ns; as letters, %llu, %llu ns", i, runs[i].json,
+                (unsigned long long)a->coord[CS_C_COMPLETED], (unsigned long long)cs_hist_percentile(&a->latency, 99),
+                (unsigned long long)b->coord[CS_C_COMPLETED], (unsigned long long)cs_hist_percentile(&b->latency, 99));
+        for (int k = 0; k < a->service_nodes; k++)
+            if (memcmp(&a->nodes[k], &b->nodes[k], sizeof(a->nodes[k])) != 0)
+                fail_msg("run %zu (%s): node rank %d differs", i, runs[i].json, a->nodes[k].rank);
+        assert_int_equal(x->st.messages, y->st.messages);
+        sim_done(x);
+        sim_done(y);
+    }
+}
+
 /* Random dispatch of Poisson arrivals splits them into independent
  * Poisson streams, so each node is an M/M/1 queue: mean latency
  * 1 / (mu - lambda / n). 200,000 requests give a standard error near 1%. */
@@ -1249,6 +1315,7 @@ int main(void)
         cmocka_unit_test(littles_law_holds_between_the_measured_sides),
         cmocka_unit_test(constant_arrivals_generate_exactly_rate_times_duration),
         cmocka_unit_test(a_run_is_reproducible_by_seed),
+        cmocka_unit_test(handing_messages_over_changes_no_result),
         cmocka_unit_test(random_dispatch_matches_the_mm1_mean_latency),
         cmocka_unit_test(windows_bound_what_a_node_holds),
         cmocka_unit_test(overload_is_rejected_at_the_coordinator_and_memory_stays_bounded),

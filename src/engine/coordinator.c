@@ -795,14 +795,56 @@ static int shut_down_nodes(struct cs_coord *c)
     return CS_OK;
 }
 
+/* A message of n items from src, taken at its clock's now. */
+static void on_message(struct cs_coord *c, const struct cs_msg *m, int n, int src)
+{
+    int64_t now = cs_clock_now(c->clk);
+    c->counters[CS_C_MESSAGES_RECEIVED]++;
+    c->counters[CS_C_ITEMS_RECEIVED] += (uint64_t)n;
+    for (int i = 0; i < n; i++) {
+        if (m[i].kind == CS_MSG_IDLE)
+            on_idle(c, src);
+        else
+            on_reply(c, &m[i], now);
+    }
+}
+
+/* Every message that has arrived by its clock's now: items taken, or <0. */
+static int take_messages(struct cs_coord *c)
+{
+    struct cs_msg m[CS_BATCH_MAX];
+    int src, rc, items = 0;
+    while ((rc = c->tp->poll(c->tp->ctx, m, &src)) > 0) {
+        on_message(c, m, rc, src);
+        items += rc;
+    }
+    return rc < 0 ? rc : items;
+}
+
+bool cs_coord_replies_wait(const struct cs_coord *c)
+{
+    return c->state == CS_COORD_RUNNING && c->pending.count == 0 && c->timeout_ns == 0 &&
+           c->hedge_after_ns == INT64_MAX && c->sc->dispatch.hedge_percentile <= 0 &&
+           c->load.source != CS_SOURCE_CLOSED && c->cost_ns == 0 && c->message_cost_ns == 0 && c->out.batch == 1 &&
+           !c->stop_asked;
+}
+
+int cs_coord_take(struct cs_coord *c)
+{
+    return take_messages(c);
+}
+
+void cs_coord_deliver(struct cs_coord *c, const struct cs_msg *m, int n, int src)
+{
+    on_message(c, m, n, src);
+}
+
 int cs_coord_turn(struct cs_coord *c)
 {
     if (c->state == CS_COORD_DONE)
         return 0;
     int64_t start = cs_clock_now(c->clk);
     int work = 0, rc;
-    struct cs_msg m[CS_BATCH_MAX];
-    int src;
     /* The window's requests that had not ended when it closed: all it
      * generates but those ended by then (one that comes late, from a
      * coordinator behind its arrivals, has not). */
@@ -825,20 +867,9 @@ int cs_coord_turn(struct cs_coord *c)
         if (rc < 0)
             return rc;
     }
-    while ((rc = c->tp->poll(c->tp->ctx, m, &src)) > 0) {
-        int64_t now = cs_clock_now(c->clk);
-        c->counters[CS_C_MESSAGES_RECEIVED]++;
-        c->counters[CS_C_ITEMS_RECEIVED] += (uint64_t)rc;
-        for (int i = 0; i < rc; i++) {
-            if (m[i].kind == CS_MSG_IDLE)
-                on_idle(c, src);
-            else
-                on_reply(c, &m[i], now);
-        }
-        work += rc;
-    }
-    if (rc < 0)
+    if ((rc = take_messages(c)) < 0)
         return rc;
+    work += rc;
     if (c->timeout_ns > 0 && paused) {
         rc = expire_timeouts(c, start, &work);
         if (rc < 0)

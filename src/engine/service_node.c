@@ -315,6 +315,33 @@ int64_t cs_node_next_deadline(const struct cs_node *n)
     return batch < n->soonest_ns ? batch : n->soonest_ns;
 }
 
+/* After a look that took `took` messages: advance again while that
+ * finishes something: to start what came, a service started already due
+ * (none long, or one begun at a past deadline), a fault's edge, jiq's
+ * first idle tokens. Nothing came and nothing is due: the look did it
+ * all. Requests completed, or <0. */
+static int settle(struct cs_node *n, int took, int64_t early_ns)
+{
+    int r, done = 0;
+    while (took > 0 || n->faults_n > 0 || (n->tell_idle && !n->told_start) ||
+           cs_node_next_deadline(n) <= cs_clock_now(n->clk) + early_ns) {
+        if ((r = cs_node_advance(n, cs_clock_now(n->clk), early_ns)) <= 0)
+            return r < 0 ? r : done;
+        done += r;
+        took = 0;
+    }
+    return done;
+}
+
+int cs_node_deliver(struct cs_node *n, const struct cs_msg *m, int count, int src)
+{
+    int rc = cs_node_on_message(n, m, count, src, cs_clock_now(n->clk));
+    if (rc != CS_OK || n->shutdown)
+        return rc;
+    rc = settle(n, 1, 0);
+    return rc < 0 ? rc : CS_OK;
+}
+
 /* ---- the node as a role (role.h) ---- */
 
 /* A turn at its clock's now: the service ends and batches due first, then
@@ -344,18 +371,9 @@ static int node_turn(void *self, int64_t early_ns)
     work += took;
     if (r < 0 || n->shutdown)
         return r < 0 ? r : work;
-    /* Again while that finishes something: to start what came, a service
-     * started already due (none long, or one begun at a past deadline), a
-     * fault's edge, jiq's first idle tokens. Nothing came and nothing is
-     * due: the look above did it all. */
-    while (took > 0 || n->faults_n > 0 || (n->tell_idle && !n->told_start) ||
-           cs_node_next_deadline(n) <= cs_clock_now(clk) + early_ns) {
-        if ((r = cs_node_advance(n, cs_clock_now(clk), early_ns)) <= 0)
-            return r < 0 ? r : work;
-        work += r;
-        took = 0;
-    }
-    return work;
+    if ((r = settle(n, took, early_ns)) < 0)
+        return r;
+    return work + r;
 }
 static int64_t node_next_event(const void *self)
 {

@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -180,10 +181,12 @@ static inline __attribute__((always_inline)) int wake(struct cs_vnet *s, int64_t
     return CS_OK;
 }
 
-/* After a rank's look: its next letter and its next work. */
+/* After a rank's look: its next letter (unless its mail waits) and its
+ * next work. */
 static int wake_next(struct cs_vnet *s, int rank, int64_t work)
 {
-    int rc = wake(s, inbox_next(&s->endpoints[rank].inbox), rank, WAKE_MAIL);
+    struct cs_vendpoint *e = &s->endpoints[rank];
+    int rc = wake(s, e->holds ? INT64_MAX : inbox_next(&e->inbox), rank, WAKE_MAIL);
     return rc ? rc : wake(s, work, rank, WAKE_WORK);
 }
 
@@ -207,10 +210,14 @@ static int lb_send(void *ctx, int dest, const struct cs_msg *m, int n)
     int64_t at = e->now + s->latency_ns;
     int rc = CS_OK;
     s->messages++;
+    const struct cs_vendpoint *d = &s->endpoints[dest];
+    if (s->deliver && at == s->now && d->inbox.n == 0 && !d->flagged &&
+        (dest >= s->lanes ? d->due[WAKE_WORK] > at : d->holds))
+        return s->deliver(s, dest, m, n, e->rank);
     for (int i = 0; i < n && rc == CS_OK; i++)
         rc = inbox_push(&s->endpoints[dest].inbox, &m[i], e->rank, i == 0 ? n : 0, at, s->sent++);
-    if (rc != CS_OK || at >= s->endpoints[dest].due[WAKE_MAIL])
-        return rc; /* it is woken for an earlier letter, and then looks again */
+    if (rc != CS_OK || at >= s->endpoints[dest].due[WAKE_MAIL] || s->endpoints[dest].holds)
+        return rc; /* it is woken for an earlier letter, and then looks again; or its mail waits */
     return wake(s, at, dest, WAKE_MAIL);
 }
 
@@ -297,6 +304,7 @@ struct vrun {
      * ever. Far above what any instant holds (each rank, client and
      * trace line a few turns). */
     uint64_t still_max;
+    bool letters_only; /* no hand-overs (cs_virtual_stats) */
     struct cs_virtual_stats *st;
 };
 
@@ -347,6 +355,9 @@ static int role_wake(struct vrun *v, int r)
         if (done)
             cs_coord_interval(&v->coords[r], e->now, &row); /* the last, partial interval */
         next = v->next_row[r];
+        /* Its replies may wait for its next turn while nothing reads what
+         * they change before it (free messages; cs_coord_replies_wait). */
+        e->holds = !done && !v->letters_only && v->net.message_ns == 0 && cs_coord_replies_wait(&v->coords[r]);
     }
     if (done)
         return CS_OK;
@@ -354,6 +365,31 @@ static int role_wake(struct vrun *v, int r)
     if (due < next)
         next = due;
     return wake_next(&v->net, r, next > e->now ? next : e->now);
+}
+
+/* A message that arrives at this instant for a rank that has nothing
+ * else due then, handed to it at once: one turn and one letter less.
+ * A request for a node with no letter waiting, no service ending and no
+ * turn to come: it does what its turn would, and is woken when its work
+ * is next due. A reply for a dispatcher whose mail waits (holds) and
+ * none has: taken as it would be at its next turn, at its own time. */
+static int deliver(struct cs_vnet *s, int rank, const struct cs_msg *m, int n, int src)
+{
+    struct vrun *v = (struct vrun *)(void *)((char *)s - offsetof(struct vrun, net));
+    struct cs_vendpoint *e = &s->endpoints[rank];
+    e->now = s->now;
+    if (rank < v->dispatchers) {
+        cs_coord_deliver(&v->coords[rank], m, n, src);
+        return CS_OK;
+    }
+    struct cs_node *nd = &v->ns[rank - v->first];
+    if (nd->shutdown)
+        return CS_OK; /* (a letter to it would stay unread) */
+    int rc = cs_node_deliver(nd, m, n, src);
+    if (rc != CS_OK || nd->shutdown)
+        return rc;
+    int64_t next = cs_node_next_deadline(nd);
+    return wake(s, next > e->now ? next : e->now, rank, WAKE_WORK);
 }
 
 /* Set up every role of the plan at time 0: the nodes first (with jiq,
@@ -399,6 +435,23 @@ static int start_roles(struct vrun *v, const struct cs_trace *trace)
     return CS_OK;
 }
 
+/* A dispatcher whose mail waited (cs_vendpoint.holds) takes it before
+ * its turn at s->now: each message that arrived before then, at its own
+ * time, as it would have when it came. */
+static int take_held(struct vrun *v, int r)
+{
+    struct cs_vendpoint *e = &v->net.endpoints[r];
+    int64_t at;
+    while ((at = inbox_next(&e->inbox)) < v->net.now) {
+        if (e->now < at)
+            e->now = at;
+        int rc = cs_coord_take(&v->coords[r]);
+        if (rc < 0)
+            return rc;
+    }
+    return CS_OK;
+}
+
 /* The wake-ups in time order until none is left: every dispatcher done,
  * every relay and node shut down. */
 static int run_events(struct vrun *v)
@@ -434,6 +487,8 @@ static int run_events(struct vrun *v)
         if (__builtin_expect(++still > still_max, 0))
             return CS_E_STUCK;
         struct cs_vendpoint *e = &s->endpoints[r];
+        if (e->holds && (rc = take_held(v, r)) != CS_OK)
+            return rc;
         if (e->now < s->now)
             e->now = s->now;
         if (r < v->first && e->now > s->now) { /* busy until then: everything before comes first */
@@ -494,8 +549,9 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
                    struct cs_virtual_stats *stats)
 {
     struct cs_virtual_stats local = {0};
-    struct vrun v = {.sc = sc, .st = stats ? stats : &local};
+    struct vrun v = {.sc = sc, .st = stats ? stats : &local, .letters_only = stats && stats->letters_only};
     memset(v.st, 0, sizeof(*v.st));
+    v.st->letters_only = v.letters_only;
     v.dispatchers = sc->dispatch.dispatchers;
     v.relays = sc->dispatch.relays;
     v.first = cs_first_node(sc);
@@ -515,6 +571,7 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
     }
     v.net.latency_ns = (int64_t)llround(sc->network.latency_us * 1e3);
     v.net.message_ns = (int64_t)llround(sc->model.coordinator_message_us * 1e3);
+    v.net.deliver = v.letters_only ? NULL : deliver;
     if ((rc = start_roles(&v, trace)) || (rc = run_events(&v)) || (rc = collect(&v, r)))
         goto out;
     v.st->messages = v.net.messages;

@@ -44,6 +44,7 @@ struct cs_vendpoint {
     int64_t now;
     bool flagged; /* in the network's ready stack */
     bool charged; /* pays message_ns per message sent or taken (a dispatcher or a relay) */
+    bool holds;   /* its mail waits for its next turn: a letter wakes it not (cs_coord_replies_wait) */
     int rank;
     struct cs_vnet *net;
     struct cs_clock clock;
@@ -76,6 +77,10 @@ struct cs_vnet {
     int *ready;  /* ranks to wake at `now`, not through the heap (a stack; their endpoints
                     are flagged) */
     int ready_n;
+    /* Hands a message for a service node (a rank from lanes on) to it at
+     * once, when it arrives at `now` and nothing else is due to the node
+     * then (virtual.c); NULL: every letter goes through the inbox. */
+    int (*deliver)(struct cs_vnet *s, int rank, const struct cs_msg *m, int n, int src);
 };
 
 /* Open a network with free, instant messages (set latency_ns and

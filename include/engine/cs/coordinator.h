@@ -261,6 +261,22 @@ void cs_coord_free(struct cs_coord *c);
  * (0: idle turn), or a negative CS_E code. */
 int cs_coord_turn(struct cs_coord *c);
 
+/* Replies (and idle tokens) that arrive may wait for its next turn, to be
+ * taken first then, each at its own time (cs_coord_take): in the mean
+ * time nothing would have read what they change. True while it is free
+ * (no emulated cost, no batching), running an open loop with nothing
+ * queued, no timeouts and no hedges; false when any of these would act
+ * on a reply at once. A driver in virtual time uses it to wake the
+ * coordinator for its arrivals only. */
+bool cs_coord_replies_wait(const struct cs_coord *c);
+/* Take every message that has arrived by its clock's now, and nothing
+ * else: items taken, or <0. For replies that waited (above). */
+int cs_coord_take(struct cs_coord *c);
+/* A message of n items from src handed to it by a driver at its clock's
+ * now, when its replies may wait and none is waiting (it is taken as
+ * cs_coord_take would take it then). */
+void cs_coord_deliver(struct cs_coord *c, const struct cs_msg *m, int n, int src);
+
 /* A wait that was to end at due_ns ended at woke_ns. An overrun past
  * CS_PAUSE_NS (clock.h) is a pause of the host: it is counted, and the
  * next turn takes the replies that came in meanwhile before it expires

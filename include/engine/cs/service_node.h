@@ -137,6 +137,13 @@ int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, int
  * CS_REPLY_REJECTED (in the batch of replies to src). */
 int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int count, int src, int64_t now);
 
+/* A message handed to the node by a driver that knows nothing else is
+ * due to it at its clock's now (no service ends then, no other message
+ * has come): taken, and the servers advanced, as its turn would. The
+ * virtual engine delivers a request this way, not through an inbox and a
+ * turn. CS_OK or a CS_E code. */
+int cs_node_deliver(struct cs_node *n, const struct cs_msg *m, int count, int src);
+
 /* A wait of the driver's that was to end at due_ns ended at woke_ns:
  * counts the host's pauses (CS_PAUSE_NS) as the coordinator does. */
 void cs_node_woke(struct cs_node *n, int64_t due_ns, int64_t woke_ns);

@@ -28,6 +28,11 @@
 
 /* What the engine saw that the results do not show. */
 struct cs_virtual_stats {
+    /* In, the one field read: every message a letter that wakes its
+     * receiver for a turn; none handed over at once, no dispatcher's
+     * replies left to wait for its next turn (virtual.c). Slower; the
+     * reference the hand-overs agree with to the last bit (tests). */
+    bool letters_only;
     int max_node_depth; /* most requests queued or in service at one node */
     uint64_t messages;  /* messages sent, all ranks */
     int ring_cap;       /* the largest of the coordinator's deadline, retry and hedge rings */
