@@ -4,7 +4,10 @@
  * names (cs_plan_place), driven in one process in virtual time through an
  * in-process loopback transport with the MPI engine's message protocol.
  * Each rank keeps its own clock and is woken, in time order, when a
- * letter reaches it or it has work due: a discrete-event simulation. A
+ * letter reaches it or it has work due: a discrete-event simulation (a
+ * message that arrives at the instant at hand for a rank with nothing
+ * else due then is handed to it at once instead, with the same result;
+ * see virtual.c). A
  * message arrives network.latency_us after it is sent (at once by
  * default); a node serves for exactly its requested time plus
  * model.node_overhead_us; a dispatcher's or relay's work advances its
