@@ -300,7 +300,7 @@ static void a_node_fallen_behind_is_named(void **state)
     assert_int_equal(r.bottleneck, CS_BOTTLENECK_SERVICE_NODES);
     const char *hot[] = {"service node rank 3 fell behind the others",
                          "waited 99.0 ms on average",
-                         "66 times the median node's 1.50 ms",
+                         "66 times the lower quartile of the nodes' waits (1.50 ms)",
                          "busy 100% of the time while the nodes averaged 70%",
                          "round_robin dispatch gives it more than it can serve",
                          "a load-aware policy"};
@@ -322,7 +322,16 @@ static void a_node_fallen_behind_is_named(void **state)
                           "kept sending it work") ||
         !strstr(r.reason, "hedging"))
         fail_msg("reason: %s", r.reason);
-    /* 29 times the median's: chance near saturation. */
+    /* A load-aware policy or hedging is not advised to one that has it. */
+    r.scenario.dispatch.policy = cs_policy_find("least_outstanding");
+    r.scenario.dispatch.hedge_after_us = 20000;
+    cs_results_analyze(&r);
+    assert_non_null(strstr(r.reason, "least_outstanding dispatch kept sending it work"));
+    assert_null(strstr(r.reason, "a load-aware policy"));
+    assert_null(strstr(r.reason, "hedging"));
+    r.scenario.dispatch.policy = cs_policy_find("round_robin");
+    r.scenario.dispatch.hedge_after_us = 0;
+    /* 29 times the lower quartile's: chance near saturation. */
     r.nodes[2].counters[CS_N_SERVICE_NS] = 7500 * (uint64_t)1000000;
     r.nodes[2].queue_wait_ns = 7500 * (uint64_t)43500000;
     cs_results_analyze(&r);
@@ -334,11 +343,28 @@ static void a_node_fallen_behind_is_named(void **state)
     r.nodes[2].counters[CS_N_SERVICE_NS] = r.nodes[2].counters[CS_N_REQUESTED_NS] = 199 * (uint64_t)1000000;
     cs_results_analyze(&r);
     assert_int_equal(r.bottleneck, CS_BOTTLENECK_NONE);
-    /* Busy all of the window with no queue to show for it: no straggler
-     * (the busiest of many nodes). */
+    /* Busy all of the window with no queue to show for it: no straggler,
+     * but the busiest node is named beside the verdict. */
     fake_nodes(&r);
     cs_results_analyze(&r);
     assert_int_equal(r.bottleneck, CS_BOTTLENECK_NONE);
+    if (!strstr(r.reason, "service nodes busy 70% (the busiest, rank 3, 100%)"))
+        fail_msg("reason: %s", r.reason);
+    /* Two of three nodes overloaded (speeds 2, 1 and 0.5 under random
+     * dispatch): the median is one of them; the lower quartile is not. */
+    r.nodes[1].queue_wait_ns = 7500 * (uint64_t)500000000;
+    r.nodes[2].queue_wait_ns = 7500 * (uint64_t)1200000000;
+    r.nodes[3].queue_wait_ns = 7500 * (uint64_t)400000000;
+    cs_results_analyze(&r);
+    assert_int_equal(r.bottleneck, CS_BOTTLENECK_SERVICE_NODES);
+    if (!strstr(r.reason, "service node rank 3 fell behind") || !strstr(r.reason, "800 times the lower quartile"))
+        fail_msg("reason: %s", r.reason);
+    /* Nothing waited and nothing took time: no straggler, no infinity. */
+    for (int i = 0; i < 4; i++)
+        r.nodes[i].queue_wait_ns = r.nodes[i].counters[CS_N_SERVICE_NS] = r.nodes[i].counters[CS_N_REQUESTED_NS] = 0;
+    cs_results_analyze(&r);
+    assert_int_equal(r.bottleneck, CS_BOTTLENECK_NONE);
+    assert_null(strstr(r.reason, "inf"));
     cs_results_free(&r);
 }
 

@@ -96,13 +96,53 @@ static void a_run_is_reproducible_by_seed(void **state)
     sim_done(z);
 }
 
+/* Results that must agree to the last bit: the dispatchers', the relays'
+ * and every node's measures, the histograms, the series and the verdict. */
+static void assert_same_results(const struct cs_results *a, const struct cs_results *b, const char *what)
+{
+    if (memcmp(a->coord, b->coord, sizeof(a->coord)) != 0 || memcmp(&a->latency, &b->latency, sizeof(a->latency)) ||
+        memcmp(&a->queue_wait, &b->queue_wait, sizeof(a->queue_wait)) ||
+        memcmp(&a->dispatch_wait, &b->dispatch_wait, sizeof(a->dispatch_wait)) ||
+        memcmp(&a->service, &b->service, sizeof(a->service)) || a->series_n != b->series_n ||
+        memcmp(a->series, b->series, (size_t)a->series_n * sizeof(*a->series)) ||
+        memcmp(&a->overload, &b->overload, sizeof(a->overload)) || a->dispatchers != b->dispatchers ||
+        memcmp(a->dispatcher, b->dispatcher, sizeof(a->dispatcher)) || a->relays != b->relays ||
+        memcmp(a->relay, b->relay, sizeof(a->relay)) || strcmp(a->reason, b->reason) != 0)
+        fail_msg("%s: handed over, %llu completed, p99 %llu ns; as letters, %llu, %llu ns", what,
+                 (unsigned long long)a->coord[CS_C_COMPLETED], (unsigned long long)cs_hist_percentile(&a->latency, 99),
+                 (unsigned long long)b->coord[CS_C_COMPLETED], (unsigned long long)cs_hist_percentile(&b->latency, 99));
+    for (int k = 0; k < a->service_nodes; k++)
+        if (memcmp(&a->nodes[k], &b->nodes[k], sizeof(a->nodes[k])) != 0)
+            fail_msg("%s: node rank %d differs", what, a->nodes[k].rank);
+}
+
+/* A run of json on `nodes` (and trace, if any), handed over or as letters. */
+static void run_both_ways(const char *json, int nodes, const struct cs_trace *trace)
+{
+    struct cs_scenario sc;
+    sim_scenario(&sc, json);
+    struct cs_results r[2];
+    struct cs_virtual_stats st[2] = {{.letters_only = false}, {.letters_only = true}};
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(cs_results_init(&r[k], cs_plan_ranks(&sc, nodes)), CS_OK);
+        assert_int_equal(cs_virtual_run(&sc, nodes, trace, &r[k], &st[k]), CS_OK);
+    }
+    assert_same_results(&r[0], &r[1], json);
+    assert_int_equal(st[0].messages, st[1].messages);
+    cs_results_free(&r[0]);
+    cs_results_free(&r[1]);
+}
+
 /* The engine hands a request to a node with nothing else due at once,
  * and leaves a free dispatcher's replies to wait for its next turn: one
  * turn a request where there were four. The same runs with every message
  * a letter and a turn give the same results to the last bit: every
- * policy, a network latency, dispatcher costs, batches, several
- * dispatchers, relays, closed loops, timeouts and retries, windows,
- * bounded queues, servers, faults, hedging and a load schedule. */
+ * policy (with and without a network latency, with bounded node queues
+ * whose rejections come back inside the dispatcher's own turn),
+ * dispatcher costs, batches, several dispatchers, relays, closed loops,
+ * timeouts and retries, windows, servers, faults, hedging, a load
+ * schedule, service in no time, and a trace whose arrivals share an
+ * instant. */
 static void handing_messages_over_changes_no_result(void **state)
 {
     (void)state;
@@ -118,48 +158,49 @@ static void handing_messages_over_changes_no_result(void **state)
         {8, "{" D ",\"dispatch\":{\"policy\":\"jiq\"}}"},
         {8, "{" D ",\"dispatch\":{\"policy\":\"pull\"}}"},
         {8, "{" D ",\"network\":{\"latency_us\":50}}"},
+        {8, "{" D ",\"network\":{\"latency_us\":50},\"dispatch\":{\"policy\":\"power_of_d\"}}"},
+        {8, "{" D ",\"network\":{\"latency_us\":50},\"dispatch\":{\"policy\":\"least_outstanding\"}}"},
+        {8, "{" D ",\"network\":{\"latency_us\":50},\"dispatch\":{\"policy\":\"jiq\"}}"},
         {8, "{" D ",\"dispatch\":{\"cost_us\":100}}"},
         {8, "{" D ",\"model\":{\"coordinator_message_us\":20},\"dispatch\":{\"batch\":4}}"},
         {8, "{" D ",\"dispatch\":{\"batch\":8,\"batch_wait_us\":200}}"},
         {8, "{" D ",\"dispatch\":{\"dispatchers\":2}}"},
         {9, "{" D ",\"dispatch\":{\"dispatchers\":3,\"partition\":\"sharded\"}}"},
         {16, "{" D ",\"dispatch\":{\"relays\":2,\"cost_us\":50}}"},
+        {16, "{" D ",\"network\":{\"latency_us\":20},\"dispatch\":{\"relays\":2}}"},
         {8, "{\"load\":{\"arrival\":\"closed\",\"clients\":32,\"duration_s\":0.5,\"warmup_s\":0.1}}"},
         {8, "{" D ",\"dispatch\":{\"timeout_ms\":5,\"retries\":2}}"},
         {8, "{" D ",\"dispatch\":{\"window\":2}}"},
         {8, "{" D ",\"nodes\":{\"queue_capacity\":3}}"},
+        {50, "{\"load\":{\"duration_s\":0.3,\"warmup_s\":0.05,\"utilization\":0.95},\"nodes\":{\"queue_capacity\":1},"
+             "\"dispatch\":{\"policy\":\"power_of_d\"}}"},
+        {8, "{\"load\":{\"duration_s\":0.3,\"warmup_s\":0.05,\"utilization\":0.95},\"nodes\":{\"queue_capacity\":1},"
+            "\"dispatch\":{\"policy\":\"least_outstanding\"}}"},
+        {8, "{" D ",\"nodes\":{\"queue_capacity\":1},\"dispatch\":{\"policy\":\"jiq\"}}"},
         {4, "{" D ",\"nodes\":{\"servers\":3},\"dispatch\":{\"policy\":\"least_outstanding\"}}"},
         {4, "{" D ",\"dispatch\":{\"hedge_after_us\":3000},\"faults\":[{\"rank\":2,\"at_s\":0.2,\"kind\":"
             "\"slow\",\"factor\":10,\"for_s\":0.2},{\"rank\":3,\"at_s\":0.3,\"kind\":\"stop\"}]}"},
         {4, "{\"load\":{\"duration_s\":1,\"warmup_s\":0,\"schedule\":[{\"at_s\":0,\"rate_rps\":2000},{\"at_s\":"
             "0.3,\"rate_rps\":6000},{\"at_s\":0.5,\"rate_rps\":1000}]},\"dispatch\":{\"max_pending\":300}}"},
+        {4, "{\"load\":{\"rate_rps\":2000,\"duration_s\":0.2,\"warmup_s\":0},\"service\":{\"time\":{\"dist\":"
+            "\"constant\",\"mean_us\":0}}}"},
     };
 #undef D
-    for (size_t i = 0; i < CS_ARRAY_LEN(runs); i++) {
-        struct sim_run *x = sim_run(runs[i].json, runs[i].nodes), *y = calloc(1, sizeof(*y));
-        assert_non_null(y);
-        sim_scenario(&y->sc, runs[i].json);
-        assert_int_equal(cs_results_init(&y->r, cs_plan_ranks(&y->sc, runs[i].nodes)), CS_OK);
-        y->st.letters_only = true;
-        assert_int_equal(cs_virtual_run(&y->sc, runs[i].nodes, NULL, &y->r, &y->st), CS_OK);
-        const struct cs_results *a = &x->r, *b = &y->r;
-        if (memcmp(a->coord, b->coord, sizeof(a->coord)) != 0 || memcmp(&a->latency, &b->latency, sizeof(a->latency)) ||
-            memcmp(&a->queue_wait, &b->queue_wait, sizeof(a->queue_wait)) ||
-            memcmp(&a->dispatch_wait, &b->dispatch_wait, sizeof(a->dispatch_wait)) ||
-            memcmp(&a->service, &b->service, sizeof(a->service)) || a->series_n != b->series_n ||
-            memcmp(a->series, b->series, (size_t)a->series_n * sizeof(*a->series)) ||
-            memcmp(&a->overload, &b->overload, sizeof(a->overload)) || strcmp(a->reason, b->reason) != 0)
-            fail_msg(
-                "run %zu (%s): handed over, %llu completed, p99 %llu ns; as letters, %llu, %llu ns", i, runs[i].json,
-                (unsigned long long)a->coord[CS_C_COMPLETED], (unsigned long long)cs_hist_percentile(&a->latency, 99),
-                (unsigned long long)b->coord[CS_C_COMPLETED], (unsigned long long)cs_hist_percentile(&b->latency, 99));
-        for (int k = 0; k < a->service_nodes; k++)
-            if (memcmp(&a->nodes[k], &b->nodes[k], sizeof(a->nodes[k])) != 0)
-                fail_msg("run %zu (%s): node rank %d differs", i, runs[i].json, a->nodes[k].rank);
-        assert_int_equal(x->st.messages, y->st.messages);
-        sim_done(x);
-        sim_done(y);
-    }
+    for (size_t i = 0; i < CS_ARRAY_LEN(runs); i++)
+        run_both_ways(runs[i].json, runs[i].nodes, NULL);
+    /* Arrivals at one instant, to a node whose one-request queue is full. */
+    struct cs_trace t;
+    char err[CS_ERRBUF], csv[4096];
+    int len = 0;
+    for (int k = 0; k < 200; k++)
+        len += snprintf(csv + len, sizeof(csv) - (size_t)len, "%.3f,%d\n%.3f,%d\n", 0.001 * (k / 2), 300 + 7 * (k % 5),
+                        0.001 * (k / 2), 900);
+    assert_int_equal(cs_trace_parse(&t, "t", csv, (size_t)len, err, sizeof(err)), CS_OK);
+    run_both_ways(
+        "{\"load\":{\"arrival\":\"trace\",\"duration_s\":0.2,\"warmup_s\":0},\"nodes\":{\"queue_capacity\":1},"
+        "\"dispatch\":{\"policy\":\"least_outstanding\"}}",
+        3, &t);
+    cs_trace_free(&t);
 }
 
 /* Random dispatch of Poisson arrivals splits them into independent

@@ -28,17 +28,22 @@ const char *const cs_bottleneck_names[] = {
 /* A component busy at least this fraction of the window is saturated. */
 #define SATURATED 0.9
 /* A node whose requests waited in its queue this many times as long as
- * the median node's, and this many mean services, has fallen behind the
- * rest (a straggler: slowed, or given more than it serves), if it served
- * this many requests in the window. Near saturation a node's mean wait
- * over a short window is chance more than anything: under random
- * dispatch at 89.5% load, 0.25 s windows (about 220 requests a node),
- * the longest of 1,000 nodes' mean waits was 7 to 8 times the median's,
- * of 4,000 nodes' up to 12 times; a straggler's is a hundred times
+ * the lower quartile of the nodes' waits, and this many median services,
+ * has fallen behind the rest (a straggler: slowed, or given more than it
+ * serves), if it served this many requests in the window. The lower
+ * quartile, not the median: with 3 nodes of speeds 2, 1 and 0.5 under
+ * random dispatch two are overloaded, and the median is one of them.
+ * Near saturation a node's mean wait over a short window is chance more
+ * than anything: under random dispatch at 89.5% load, 0.25 s windows
+ * (about 220 requests a node), the longest of 256 nodes' mean waits was
+ * 7 to 9 times the lower quartile's, of 1,000 nodes' 11 to 13 times, of
+ * 4,000 nodes' up to 17 times; a straggler's is a hundred times
  * (jobs/scenarios/straggler.json without hedging). */
 #define STRAGGLER_RATIO 30.0
 #define STRAGGLER_SERVICES 10.0
 #define STRAGGLER_SAMPLE 200
+/* A node this busy is named beside a verdict of none. */
+#define NODE_SATURATED 0.97
 /* Busy nodes with this share of their answers discarded (late or
  * duplicate) are busy with work nobody waits for. */
 #define WASTED 0.2
@@ -267,6 +272,18 @@ static void placement(struct cs_results *r)
     }
 }
 
+enum cs_bottleneck cs_results_overload_tier(const struct cs_results *r)
+{
+    switch (r->overload.tier) {
+    case CS_TIER_DISPATCHER:
+        return r->dispatchers > 1 ? CS_BOTTLENECK_DISPATCHERS : CS_BOTTLENECK_COORDINATOR;
+    case CS_TIER_RELAYS:
+        return CS_BOTTLENECK_RELAYS;
+    default:
+        return CS_BOTTLENECK_SERVICE_NODES;
+    }
+}
+
 /* The averages kept up, but some intervals did not: name the tier that
  * was short then, and say when, for how long and how deep. The intervals
  * are rank 0's: with several dispatchers, its share of the arrivals and
@@ -274,20 +291,13 @@ static void placement(struct cs_results *r)
 static void transient_verdict(struct cs_results *r)
 {
     const struct cs_overload *o = &r->overload;
-    static const enum cs_bottleneck verdicts[] = {
-        [CS_TIER_NODES] = CS_BOTTLENECK_SERVICE_NODES,
-        [CS_TIER_DISPATCHER] = CS_BOTTLENECK_COORDINATOR,
-        [CS_TIER_RELAYS] = CS_BOTTLENECK_RELAYS,
-    };
     bool shared = r->dispatchers > 1;
-    const char *whose = o->tier == CS_TIER_RELAYS       ? "the relays serve"
-                        : o->tier == CS_TIER_DISPATCHER ? (shared ? "it serves" : "the coordinator serves")
-                        : shared                        ? "its share of the service nodes serves"
-                                                        : "the service nodes serve";
-    r->bottleneck =
-        o->tier >= 0 && o->tier < (int)CS_ARRAY_LEN(verdicts) ? verdicts[o->tier] : CS_BOTTLENECK_SERVICE_NODES;
-    if (shared && r->bottleneck == CS_BOTTLENECK_COORDINATOR)
-        r->bottleneck = CS_BOTTLENECK_DISPATCHERS;
+    r->bottleneck = cs_results_overload_tier(r);
+    const char *whose = r->bottleneck == CS_BOTTLENECK_RELAYS ? "the relays serve"
+                        : r->bottleneck != CS_BOTTLENECK_SERVICE_NODES
+                            ? (shared ? "it serves" : "the coordinator serves")
+                        : shared ? "its share of the service nodes serves"
+                                 : "the service nodes serve";
     char turned[96] = "";
     if (o->rejected > 0)
         snprintf(turned, sizeof(turned), "; %llu requests were turned away", (unsigned long long)o->rejected);
@@ -365,19 +375,21 @@ static int by_value(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The median of v[0..n-1] (reordered), n > 0. */
-static double median_of(double *v, int n)
+/* The nearest-rank p-th percentile of v[0..n-1] (reordered), n > 0. */
+static double percentile_of(double *v, int n, double p)
 {
     qsort(v, (size_t)n, sizeof(*v), by_value);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    int k = (int)ceil(p / 100 * n) - 1;
+    return v[k < 0 ? 0 : k];
 }
 
 /* A node fallen behind the rest (see STRAGGLER_RATIO): its index, its
- * requests' mean wait and the median node's (us), its mean service and
- * the median node's (us); -1 when none stands out, or out of memory. */
+ * requests' mean wait and the lower quartile of the nodes' (us), its mean
+ * service and the median node's (us); -1 when none stands out, or out of
+ * memory. */
 struct straggler {
     int node;
-    double wait_us, median_wait_us, service_us, median_service_us;
+    double wait_us, quartile_wait_us, service_us, median_service_us;
 };
 
 static struct straggler find_straggler(const struct cs_results *r)
@@ -403,10 +415,10 @@ static struct straggler find_straggler(const struct cs_results *r)
         n++;
     }
     if (n >= 2) {
-        g.median_wait_us = median_of(wait, n);
-        g.median_service_us = median_of(service, n);
-        double s = r->scenario.service.time.mean_us + r->scenario.model.node_overhead_us;
-        if (g.wait_us >= STRAGGLER_RATIO * g.median_wait_us && g.wait_us >= STRAGGLER_SERVICES * s)
+        g.quartile_wait_us = percentile_of(wait, n, 25);
+        g.median_service_us = percentile_of(service, n, 50);
+        if (g.median_service_us > 0 && g.wait_us >= STRAGGLER_SERVICES * g.median_service_us &&
+            g.wait_us >= STRAGGLER_RATIO * g.quartile_wait_us)
             g.node = worst;
     }
     free(wait);
@@ -420,11 +432,16 @@ static void straggler_reason(const struct cs_results *r, const struct straggler 
     const struct cs_scenario *sc = &r->scenario;
     const struct cs_node_result *nd = &r->nodes[g->node];
     const struct cs_policy *policy = &cs_policies[sc->dispatch.policy];
+    char than[96];
+    if (g->quartile_wait_us > 0)
+        snprintf(than, sizeof(than), "%.0f times the lower quartile of the nodes' waits (%.2f ms)",
+                 g->wait_us / g->quartile_wait_us, g->quartile_wait_us / 1e3);
+    else
+        snprintf(than, sizeof(than), "where a quarter of the nodes' requests did not wait at all");
     int n = snprintf(why, len,
                      "service node rank %d fell behind the others: its requests waited %.1f ms on average in its "
-                     "queue, %.0f times the median node's %.2f ms, and p99 latency reached %.0f ms; ",
-                     nd->rank, g->wait_us / 1e3, g->median_wait_us > 0 ? g->wait_us / g->median_wait_us : INFINITY,
-                     g->median_wait_us / 1e3, (double)cs_hist_percentile(&r->latency, 99) / 1e6);
+                     "queue, %s, and p99 latency reached %.0f ms; ",
+                     nd->rank, g->wait_us / 1e3, than, (double)cs_hist_percentile(&r->latency, 99) / 1e6);
     if (n < 0 || (size_t)n >= len)
         return;
     why += n;
@@ -433,12 +450,12 @@ static void straggler_reason(const struct cs_results *r, const struct straggler 
     bool fault = false;
     for (int f = 0; f < sc->faults_n; f++)
         fault |= sc->faults[f].rank == nd->rank && sc->faults[f].kind == CS_FAULT_SLOW;
+    bool hedged = sc->dispatch.hedge_after_us > 0 || sc->dispatch.hedge_percentile > 0;
     if (slower)
-        snprintf(why, len,
-                 "its service took %.1f times the median node's%s, and %s dispatch kept sending it work; a "
-                 "load-aware policy (least_outstanding, pull) steers around a slow node, and hedging "
-                 "(dispatch.hedge_after_us) cuts the tail it makes",
-                 g->service_us / g->median_service_us, fault ? " (a slow fault)" : "", policy->name);
+        snprintf(why, len, "its service took %.1f times the median node's%s, and %s dispatch kept sending it work%s%s",
+                 g->service_us / g->median_service_us, fault ? " (a slow fault)" : "", policy->name,
+                 policy->least ? "" : "; a load-aware policy (least_outstanding, pull) steers around a slow node",
+                 hedged ? "" : "; hedging (dispatch.hedge_after_us) cuts the tail it makes");
     else if (r->dispatchers > 1 && sc->dispatch.partition != CS_PARTITION_SHARED)
         snprintf(why, len,
                  "it was busy %.0f%% of the time while the nodes averaged %.0f%%: its dispatcher's share of the "
@@ -462,9 +479,10 @@ static void verdict(struct cs_results *r)
     /* How loaded the nodes were: busy as measured, or, when they kept up,
      * the share of their capacity the run offered them, whichever is
      * more. At 90% load the measured share is 86% to 93% by the seed,
-     * and the verdict should not flip with it. */
+     * and the verdict should not flip with it. (Not for a trace: its
+     * service times are its own, not the scenario's mean.) */
     double load = nu;
-    if (!short_of_offered && r->node_capacity_rps > 0 && isfinite(r->node_capacity_rps))
+    if (!short_of_offered && sc->load.trace[0] == '\0' && r->node_capacity_rps > 0 && isfinite(r->node_capacity_rps))
         load = fmax(nu, r->offered_rps / r->node_capacity_rps);
     struct straggler g;
 
@@ -538,10 +556,18 @@ static void verdict(struct cs_results *r)
                  100 * (r->service_inflation - 1));
     } else {
         r->bottleneck = CS_BOTTLENECK_NONE;
+        int busiest = 0;
+        for (int i = 1; i < r->service_nodes; i++)
+            if (r->nodes[i].utilization > r->nodes[busiest].utilization)
+                busiest = i;
+        char hot[96] = "";
+        if (r->service_nodes > 1 && r->nodes[busiest].utilization >= NODE_SATURATED)
+            snprintf(hot, sizeof(hot), " (the busiest, rank %d, %.0f%%)", r->nodes[busiest].rank,
+                     100 * r->nodes[busiest].utilization);
         snprintf(why, len,
                  "throughput kept up with the offered load (%.0f of %.0f req/s); coordinator busy %.0f%%, "
-                 "service nodes busy %.0f%%",
-                 r->throughput_rps, r->offered_rps, 100 * cu, 100 * nu);
+                 "service nodes busy %.0f%%%s",
+                 r->throughput_rps, r->offered_rps, 100 * cu, 100 * nu, hot);
         if (short_of_offered)
             snprintf(why, len,
                      "throughput fell short of the offered load (%.0f of %.0f req/s) although neither the "

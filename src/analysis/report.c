@@ -449,8 +449,7 @@ char *cs_results_json(const struct cs_results *r)
         add_num(o, "overloaded_s", ov->overloaded_s);
         cJSON_AddNumberToObject(o, "episodes", ov->episodes);
         add_num(o, "capacity_rps", ov->capacity_rps);
-        static const char *const tiers[] = {"service_nodes", "dispatcher", "relays"};
-        cJSON_AddStringToObject(o, "tier", ov->tier >= 0 && ov->tier < 3 ? tiers[ov->tier] : "service_nodes");
+        cJSON_AddStringToObject(o, "tier", cs_bottleneck_names[cs_results_overload_tier(r)]);
         add_num(o, "peak_offered_rps", ov->peak_offered_rps);
         cJSON_AddNumberToObject(o, "pending_peak", ov->pending_peak);
         add_num(o, "p99_peak_us", ov->p99_peak_us);

@@ -998,8 +998,10 @@ void cs_coord_stop(struct cs_coord *c, int64_t now, int64_t grace_ns)
     int64_t deadline = now + grace_ns;
     if (c->state == CS_COORD_RUNNING) {
         c->cut = cs_coord_stop_phase(c, now);
-        if (now < c->window_end)
+        if (now < c->window_end) {
             c->window_end = now > c->window_start ? now : c->window_start;
+            c->intervals.window_to_s = (double)(c->window_end - c->intervals.t0) / 1e9; /* (the overload's too) */
+        }
         c->drain_deadline = deadline;
     } else if (deadline < c->drain_deadline) {
         /* Draining: the window is whole, and the run stays whole unless

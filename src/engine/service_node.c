@@ -164,7 +164,10 @@ static int on_item(struct cs_node *n, const struct cs_msg *m, int src, int64_t n
         n->counters[CS_N_DROPPED]++; /* stopped: no answer, ever */
         return CS_OK;
     }
-    if (n->queue_capacity > 0 && n->queue.count >= n->queue_capacity) {
+    /* Full: as many wait for a server as the queue holds. Those taken in
+     * this look that the idle servers will start do not wait (a batch of
+     * requests, or several at one instant, to an idle node). */
+    if (n->queue_capacity > 0 && n->queue.count >= n->queue_capacity + (n->servers_n - n->busy)) {
         n->counters[CS_N_REJECTED]++;
         struct cs_msg r = {.kind = CS_MSG_REPLY, .flags = m->flags | CS_REPLY_REJECTED, .id = m->id, .node = n->rank};
         int rc = cs_batcher_put(&n->out, src, &r, now);

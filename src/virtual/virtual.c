@@ -196,8 +196,10 @@ static int wake_edge(struct cs_vnet *s, int64_t t, int rank)
     return wake_push(s, t, rank, WAKE_EDGE);
 }
 
-/* A letter is posted at its sender's time and wakes its receiver when
- * it arrives. */
+/* A message is sent at its sender's time. One that arrives at the
+ * instant at hand may be handed to its receiver at once (deliver); else
+ * it is a letter in the receiver's inbox, which wakes it when it arrives
+ * (unless its mail waits: holds). */
 static int lb_send(void *ctx, int dest, const struct cs_msg *m, int n)
 {
     struct cs_vendpoint *e = ctx;
@@ -212,7 +214,7 @@ static int lb_send(void *ctx, int dest, const struct cs_msg *m, int n)
     s->messages++;
     const struct cs_vendpoint *d = &s->endpoints[dest];
     if (s->deliver && at == s->now && d->inbox.n == 0 && !d->flagged &&
-        (dest >= s->lanes ? d->due[WAKE_WORK] > at : d->holds))
+        (dest >= s->lanes ? d->due[WAKE_WORK] > at : d->holds && dest != s->turning && d->due[WAKE_WORK] != at))
         return s->deliver(s, dest, m, n, e->rank);
     for (int i = 0; i < n && rc == CS_OK; i++)
         rc = inbox_push(&s->endpoints[dest].inbox, &m[i], e->rank, i == 0 ? n : 0, at, s->sent++);
@@ -257,6 +259,7 @@ static void v_spin(void *ctx, int64_t ns)
 int cs_vnet_open(struct cs_vnet *s, int ranks, int charged)
 {
     memset(s, 0, sizeof(*s));
+    s->turning = -1;
     s->ranks = ranks;
     s->lanes = charged;
     s->endpoints = per_rank((size_t)ranks, sizeof(*s->endpoints));
@@ -304,7 +307,6 @@ struct vrun {
      * ever. Far above what any instant holds (each rank, client and
      * trace line a few turns). */
     uint64_t still_max;
-    bool letters_only; /* no hand-overs (cs_virtual_stats) */
     struct cs_virtual_stats *st;
 };
 
@@ -357,7 +359,7 @@ static int role_wake(struct vrun *v, int r)
         next = v->next_row[r];
         /* Its replies may wait for its next turn while nothing reads what
          * they change before it (free messages; cs_coord_replies_wait). */
-        e->holds = !done && !v->letters_only && v->net.message_ns == 0 && cs_coord_replies_wait(&v->coords[r]);
+        e->holds = !done && v->net.deliver && v->net.message_ns == 0 && cs_coord_replies_wait(&v->coords[r]);
     }
     if (done)
         return CS_OK;
@@ -464,8 +466,9 @@ static int run_events(struct vrun *v)
             break;
         int r, rc;
         /* Those woken at this instant once the heaps have none left at it:
-         * a dispatcher then takes at one turn all the replies of the nodes
-         * whose services end at this instant, as on ranks. */
+         * a dispatcher then takes at one turn all the replies (posted as
+         * letters) of the nodes whose services end at this instant, as on
+         * ranks. */
         if (s->ready_n > 0 && (!first || first->v[0].at_ns > s->now)) {
             r = s->ready[--s->ready_n];
             s->endpoints[r].flagged = false;
@@ -496,7 +499,10 @@ static int run_events(struct vrun *v)
                 return rc;
             continue;
         }
-        if ((rc = role_wake(v, r)) != CS_OK)
+        s->turning = r;
+        rc = role_wake(v, r);
+        s->turning = -1;
+        if (rc != CS_OK)
             return rc;
     }
     return CS_OK;
@@ -549,9 +555,10 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
                    struct cs_virtual_stats *stats)
 {
     struct cs_virtual_stats local = {0};
-    struct vrun v = {.sc = sc, .st = stats ? stats : &local, .letters_only = stats && stats->letters_only};
+    struct vrun v = {.sc = sc, .st = stats ? stats : &local};
+    bool letters_only = v.st->letters_only;
     memset(v.st, 0, sizeof(*v.st));
-    v.st->letters_only = v.letters_only;
+    v.st->letters_only = letters_only;
     v.dispatchers = sc->dispatch.dispatchers;
     v.relays = sc->dispatch.relays;
     v.first = cs_first_node(sc);
@@ -571,7 +578,7 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
     }
     v.net.latency_ns = (int64_t)llround(sc->network.latency_us * 1e3);
     v.net.message_ns = (int64_t)llround(sc->model.coordinator_message_us * 1e3);
-    v.net.deliver = v.letters_only ? NULL : deliver;
+    v.net.deliver = letters_only ? NULL : deliver;
     if ((rc = start_roles(&v, trace)) || (rc = run_events(&v)) || (rc = collect(&v, r)))
         goto out;
     v.st->messages = v.net.messages;

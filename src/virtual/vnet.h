@@ -44,7 +44,8 @@ struct cs_vendpoint {
     int64_t now;
     bool flagged; /* in the network's ready stack */
     bool charged; /* pays message_ns per message sent or taken (a dispatcher or a relay) */
-    bool holds;   /* its mail waits for its next turn: a letter wakes it not (cs_coord_replies_wait) */
+    bool holds;   /* a dispatcher's mail waits for its next turn: a letter does not wake it
+                     (cs_coord_replies_wait) */
     int rank;
     struct cs_vnet *net;
     struct cs_clock clock;
@@ -77,10 +78,12 @@ struct cs_vnet {
     int *ready;  /* ranks to wake at `now`, not through the heap (a stack; their endpoints
                     are flagged) */
     int ready_n;
-    /* Hands a message for a service node (a rank from lanes on) to it at
-     * once, when it arrives at `now` and nothing else is due to the node
-     * then (virtual.c); NULL: every letter goes through the inbox. */
+    /* Hands a message that arrives at `now` to its receiver at once: a
+     * service node with nothing else due then, or a dispatcher whose mail
+     * waits (holds) with none waiting, not in its own turn and with no
+     * turn due at `now` (virtual.c). NULL: every message is a letter. */
     int (*deliver)(struct cs_vnet *s, int rank, const struct cs_msg *m, int n, int src);
+    int turning; /* the rank whose turn is under way; -1: none */
 };
 
 /* Open a network with free, instant messages (set latency_ns and

@@ -219,6 +219,11 @@ void cs_results_add_relay(struct cs_results *r, const struct cs_relay_report *d)
 /* Is rank the first rank of its host (rank_info by host name)? */
 bool cs_results_first_on_host(const struct cs_results *r, int rank);
 
+/* The verdict that names the tier whose capacity r->overload was judged
+ * against: service_nodes, coordinator (dispatchers, with several) or
+ * relays. */
+enum cs_bottleneck cs_results_overload_tier(const struct cs_results *r);
+
 /* Beyond this many service nodes the report, the JSON and the HTML give
  * a summary of the nodes (cs_node_summary) instead of one line each,
  * unless the run asked for all of them (cs_results.all_nodes). */
