@@ -396,6 +396,34 @@ static void a_reply_for_no_request_is_counted_not_trusted(void **state)
  * so ten 100 us requests still take the server 1 ms. (Starting the next
  * at once put an overloaded 125 us node 4-9% above its capacity on
  * ranks.) */
+/* nodes.queue_capacity bounds the requests waiting for a server: a batch
+ * of 4 to an idle node of 2 servers and a queue of 1 starts 2, queues 1
+ * and turns 1 away (it turned away 3: the two its servers were about to
+ * start counted as waiting). */
+static void a_full_queue_counts_only_requests_waiting_for_a_server(void **state)
+{
+    (void)state;
+    struct cs_vnet s;
+    assert_int_equal(cs_vnet_open(&s, 2, 1), CS_OK);
+    struct cs_scenario sc;
+    sim_scenario(&sc, "{\"nodes\":{\"servers\":2,\"queue_capacity\":1}}");
+    struct cs_node n;
+    assert_int_equal(cs_node_start(&n, &sc, 1, 1, &s.endpoints[1].tp, &s.endpoints[1].clock, 0, NULL), CS_OK);
+    struct cs_msg m[4];
+    for (int i = 0; i < 4; i++)
+        m[i] = (struct cs_msg){.kind = CS_MSG_REQUEST, .id = (uint64_t)i + 1, .service_ns = 100000};
+    assert_int_equal(cs_node_on_message(&n, m, 4, 0, 0), CS_OK);
+    assert_int_equal(n.counters[CS_N_REJECTED], 1);
+    assert_int_equal(cs_node_advance(&n, 0, 0), 0);
+    assert_int_equal(n.busy, 2);
+    assert_int_equal(n.queue.count, 1);
+    /* Both servers busy and one waiting: the next is turned away. */
+    assert_int_equal(cs_node_on_message(&n, m, 1, 0, 0), CS_OK);
+    assert_int_equal(n.counters[CS_N_REJECTED], 2);
+    cs_node_free(&n);
+    cs_vnet_close(&s);
+}
+
 static void an_early_node_keeps_its_servers_schedule(void **state)
 {
     (void)state;
@@ -1395,6 +1423,7 @@ int main(void)
         cmocka_unit_test(the_coordinator_pays_its_modelled_costs),
         cmocka_unit_test(a_pulling_node_waits_a_round_trip_for_its_next_request),
         cmocka_unit_test(a_late_node_keeps_its_servers_schedule),
+        cmocka_unit_test(a_full_queue_counts_only_requests_waiting_for_a_server),
         cmocka_unit_test(an_early_node_keeps_its_servers_schedule),
         cmocka_unit_test(after_a_host_pause_replies_go_before_deadlines),
         cmocka_unit_test(a_stop_in_the_drain_cuts_the_run_only_past_its_grace),
