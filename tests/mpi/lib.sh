@@ -34,6 +34,7 @@ rank_pid() {
     for p in $(descendants "$1"); do
         tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qxE "(OMPI_COMM_WORLD_RANK|PMI_RANK)=$2" && echo "$p" && return
     done
+    return 0 # none: prints nothing (under set -e a failure here ended the test without a word)
 }
 # signal_when PID SIGNAL SECONDS COMMAND...: once COMMAND holds (looking
 # every 50 ms, for 30 s at most), SECONDS later, SIGNAL to PID.
