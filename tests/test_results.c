@@ -252,6 +252,41 @@ static void busy_nodes_are_the_bottleneck(void **state)
     cs_results_free(&r);
 }
 
+/* A pulling node waits a network round trip for each request: 4 nodes
+ * of 1 ms serve 4 / (1 ms + 200 us) = 3333 req/s, and 3400 offered
+ * saturate them though they were 83% busy (it was called a transient
+ * overload "where the service nodes serve 4000"). With two requests a
+ * server (dispatch.prefetch 2) the round trip hides behind the service. */
+static void a_network_round_trip_caps_what_pulling_nodes_serve(void **state)
+{
+    (void)state;
+    struct cs_results r;
+    assert_int_equal(cs_results_init(&r, 5), CS_OK);
+    sim_scenario(&r.scenario, "{\"dispatch\":{\"policy\":\"pull\"},\"network\":{\"latency_us\":100}}");
+    r.scenario.run.engine = CS_ENGINE_VIRTUAL;
+    r.offered_rps = 3400;
+    r.window_s = 1;
+    r.coord[CS_C_GENERATED] = r.coord[CS_C_COMPLETED] = r.coord[CS_C_WINDOW_COMPLETIONS] = 3300;
+    for (int i = 0; i < 4; i++) {
+        r.nodes[i].rank = i + 1;
+        r.nodes[i].counters[CS_N_WINDOW_NS] = (uint64_t)1e9;
+        r.nodes[i].counters[CS_N_SERVERS] = 1;
+        r.nodes[i].counters[CS_N_BUSY_NS] = (uint64_t)0.83e9;
+    }
+    cs_results_analyze(&r);
+    assert_close(r.node_capacity_rps, 4e6 / 1200, 1e-9);
+    assert_int_equal(r.bottleneck, CS_BOTTLENECK_SERVICE_NODES);
+    if (!strstr(r.reason, "serve about 3333 req/s through the network (their servers alone 4000: a round trip of "
+                          "200 us holds each server idle before each request), against 3400 offered") ||
+        !strstr(r.reason, "dispatch.prefetch"))
+        fail_msg("reason: %s", r.reason);
+    r.scenario.dispatch.prefetch = 2;
+    cs_results_analyze(&r);
+    assert_close(r.node_capacity_rps, 4000, 1e-9);
+    assert_int_equal(r.bottleneck, CS_BOTTLENECK_NONE);
+    cs_results_free(&r);
+}
+
 static void oversubscribed_with_inflated_service_is_the_host_cpu(void **state)
 {
     (void)state;
@@ -642,6 +677,7 @@ int main(void)
         cmocka_unit_test(oversubscribed_with_inflated_service_is_the_host_cpu),
         cmocka_unit_test(oversubscribed_but_faithful_is_not_blamed_on_the_host),
         cmocka_unit_test(a_node_fallen_behind_is_named),
+        cmocka_unit_test(a_network_round_trip_caps_what_pulling_nodes_serve),
         cmocka_unit_test(nodes_offered_ninety_percent_are_the_limit),
         cmocka_unit_test(a_transient_overload_names_its_tier),
         cmocka_unit_test(the_file_is_written_whole_or_not_at_all),

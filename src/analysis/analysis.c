@@ -539,13 +539,30 @@ static void verdict(struct cs_results *r)
     } else if (load >= SATURATED || (short_of_offered && nu >= 0.75)) {
         r->bottleneck = CS_BOTTLENECK_SERVICE_NODES;
         /* (the capacity's own terms: every node's servers, speed and
-         * overhead, as node_capacity_rps sums them) */
+         * overhead, as node_capacity_rps sums them, and the network's
+         * round trip where it holds them to less) */
         double servers = cs_scenario_servers(sc, r->service_nodes);
+        bool network;
+        double own = cs_scenario_capacity_rps(sc, r->service_nodes);
+        cs_scenario_served_rps(sc, r->service_nodes, &network);
+        char through[240] = "";
+        if (network)
+            snprintf(through, sizeof(through),
+                     " through the network (their servers alone %.0f: a round trip of %.0f us holds each %s), "
+                     "against %.0f offered; add nodes or servers, or %s",
+                     own, 2 * sc->network.latency_us,
+                     cs_policies[sc->dispatch.policy].pull ? "server idle before each request"
+                                                           : "node's window of requests in flight",
+                     r->offered_rps,
+                     cs_policies[sc->dispatch.policy].pull ? "let nodes hold more (dispatch.prefetch)"
+                                                           : "widen dispatch.window");
+        else
+            snprintf(through, sizeof(through), " against %.0f offered; add nodes or servers", r->offered_rps);
         snprintf(why, len,
                  "service nodes were busy %.0f%% of the time on average; %d node%s with %.0f server%s in all serve "
-                 "about %.0f req/s against %.0f offered; add nodes or servers",
+                 "about %.0f req/s%s",
                  100 * nu, r->service_nodes, r->service_nodes == 1 ? "" : "s", servers, servers == 1 ? "" : "s",
-                 r->node_capacity_rps, r->offered_rps);
+                 r->node_capacity_rps, through);
     } else if (r->service_inflation > INFLATED && r->coord[CS_C_COMPLETED] > 0 && sc->run.engine != CS_ENGINE_VIRTUAL) {
         /* (In virtual time no host slows a node: service beyond what was
          * asked is model.node_overhead_us, as modelled.) */
@@ -805,7 +822,7 @@ void cs_results_analyze(struct cs_results *r)
         }
     }
 
-    r->node_capacity_rps = cs_scenario_capacity_rps(sc, r->service_nodes);
+    r->node_capacity_rps = cs_scenario_served_rps(sc, r->service_nodes, NULL);
     r->coordinator_capacity_rps = isnan(r->coordinator_per_request_us) || r->coordinator_per_request_us <= 0
                                       ? INFINITY
                                       : k * 1e6 / r->coordinator_per_request_us;

@@ -122,7 +122,7 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     /* Its share of the capacity: its nodes (or its share of them all),
      * or its own ceiling (or its relays'), whichever is less: what its
      * intervals are judged against. */
-    double capacity = cs_scenario_capacity_rps(sc, relays ? part->all_nodes : nodes) *
+    double capacity = cs_scenario_served_rps(sc, relays ? part->all_nodes : nodes, NULL) *
                       (sc->dispatch.partition == CS_PARTITION_SHARED ? c->load.share : 1.0);
     enum cs_tier tier, sends = CS_TIER_NODES;
     double ceiling = cs_scenario_dispatch_rps(sc, &tier);

@@ -90,6 +90,14 @@ double cs_node_rps(double servers, double speed, double mean_us, double overhead
  * when a request takes no time). */
 double cs_scenario_capacity_rps(const struct cs_scenario *s, int service_nodes);
 
+/* What the nodes serve through the network: each node's capacity, or, if
+ * fewer, the requests it may have in flight (pull: servers x
+ * dispatch.prefetch; else dispatch.window from each dispatcher that sends
+ * to it) per round trip (its service and network.latency_us both ways):
+ * a pulling node waits a round trip for each request. *by_network (when
+ * not NULL): the network's limit is below some node's own. */
+double cs_scenario_served_rps(const struct cs_scenario *s, int service_nodes, bool *by_network);
+
 /* One node's capacity, the mean over service_nodes (their speeds and
  * servers may differ by rank): what a knee is counted in, nodes of it. */
 double cs_scenario_node_rps(const struct cs_scenario *s, int service_nodes);
