@@ -369,6 +369,35 @@ static void a_coordinator_of_no_cost_predicts_no_knee(void **state)
     assert_string_equal(cs_knee_words(3.94, words, sizeof(words)), "3.9 nodes");
 }
 
+/* A strong sweep's fixed load, met at 16 nodes: throughput stops growing
+ * there because nothing more is offered, not because anything was short
+ * (it said "throughput stops growing at 8 nodes; the step after it
+ * reports bottleneck 'none'"). A real knee (the step after short of its
+ * offer, or a bottleneck) stays one. */
+static void a_strong_sweep_met_load_is_no_knee(void **state)
+{
+    (void)state;
+    const double x[] = {1020, 2073, 4060, 8140, 11027};
+    struct cs_sweep_row rows[5];
+    for (int i = 0; i < 5; i++)
+        rows[i] = (struct cs_sweep_row){.nodes = 1 << i,
+                                        .offered_rps = 11200,
+                                        .throughput_rps = x[i],
+                                        .node_utilization_mean = i < 4 ? 1.0 : 0.68,
+                                        .bottleneck = i < 4 ? CS_BOTTLENECK_SERVICE_NODES : CS_BOTTLENECK_NONE};
+    struct cs_scaling a;
+    cs_scaling_analyze(rows, 5, 1000, &a);
+    assert_int_equal(a.knee_nodes, 0);
+    assert_int_not_equal(a.curve, CS_CURVE_PLATEAU);
+    if (!strstr(a.explanation, "throughput grows with the nodes until all 11200 req/s offered are served, at 16 "
+                               "nodes (efficiency 68% there): the load is met"))
+        fail_msg("%s", a.explanation);
+    rows[4].throughput_rps = 9000; /* short of its offer: a knee */
+    rows[4].bottleneck = CS_BOTTLENECK_SERVICE_NODES;
+    cs_scaling_analyze(rows, 5, 1000, &a);
+    assert_int_equal(a.knee_nodes, 8);
+}
+
 /* Any step count: a lever sweep's steps, in virtual time. */
 static int lever_step(void *ctx, int index, int count, const struct cs_scenario *step, int nodes,
                       struct cs_sweep_row *row)
@@ -677,6 +706,7 @@ int main(void)
         cmocka_unit_test(the_predicted_knee_counts_node_speed_and_overhead),
         cmocka_unit_test(a_weak_sweeps_knee_is_predicted_from_the_rate_a_node_is_offered),
         cmocka_unit_test(a_coordinator_of_no_cost_predicts_no_knee),
+        cmocka_unit_test(a_strong_sweep_met_load_is_no_knee),
         cmocka_unit_test(a_lever_setting_cut_short_is_not_analysed),
         cmocka_unit_test(a_lever_sweep_has_a_knee_per_setting),
         cmocka_unit_test(impossible_lever_sweeps_are_refused_with_the_key),

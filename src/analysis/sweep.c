@@ -408,6 +408,16 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
         out->efficiency[i] = out->speedup[i] * n[0] / n[i];
     }
     out->knee_nodes = cs_knee(n, x, count);
+    /* Throughput that stops growing because the step after served all it
+     * was offered (a strong sweep's fixed load, met) is no knee: nothing
+     * was short. */
+    int met = 0;
+    for (int i = 0; out->knee_nodes > 0 && i + 1 < count; i++)
+        if (n[i] == out->knee_nodes && rows[i + 1].bottleneck == CS_BOTTLENECK_NONE &&
+            rows[i + 1].throughput_rps >= 0.95 * rows[i + 1].offered_rps) {
+            met = i + 1;
+            out->knee_nodes = 0;
+        }
     out->knee_bottleneck = CS_BOTTLENECK_NONE;
     for (int i = 0; i < count; i++)
         if (rows[i].nodes == out->knee_nodes && i + 1 < count)
@@ -483,6 +493,15 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
                      "busy %.0f%%, nodes busy %.0f%%, service %.2fx requested)",
                      out->knee_nodes, cs_bottleneck_names[after->bottleneck], 100 * after->coordinator_utilization,
                      100 * after->node_utilization_mean, after->service_inflation);
+    } else if (met > 0) {
+        snprintf(out->explanation, sizeof(out->explanation),
+                 "throughput grows with the nodes until all %.0f req/s offered are served, at %d nodes (efficiency "
+                 "%.0f%% there): the load is met, not a limit reached; %s%s",
+                 rows[met].offered_rps, n[met], 100 * out->efficiency[met],
+                 isfinite(out->predicted_knee_nodes) ? "the coordinator's measured cost predicts its knee at "
+                                                     : "the coordinator measured no cost per request, so nothing "
+                                                       "predicts a knee",
+                 isfinite(out->predicted_knee_nodes) ? knee : "");
     } else if (isfinite(out->predicted_knee_nodes)) {
         snprintf(out->explanation, sizeof(out->explanation),
                  "throughput grows with every node up to %d (efficiency %.0f%%); the coordinator's measured cost "
