@@ -542,9 +542,8 @@ static void verdict(struct cs_results *r)
          * overhead, as node_capacity_rps sums them, and the network's
          * round trip where it holds them to less) */
         double servers = cs_scenario_servers(sc, r->service_nodes);
-        bool network;
         double own = cs_scenario_capacity_rps(sc, r->service_nodes);
-        cs_scenario_served_rps(sc, r->service_nodes, &network);
+        bool network = r->node_capacity_rps < own; /* (cs_scenario_served_rps) */
         char through[240] = "";
         if (network)
             snprintf(through, sizeof(through),
@@ -822,7 +821,7 @@ void cs_results_analyze(struct cs_results *r)
         }
     }
 
-    r->node_capacity_rps = cs_scenario_served_rps(sc, r->service_nodes, NULL);
+    r->node_capacity_rps = cs_scenario_served_rps(sc, r->service_nodes);
     r->coordinator_capacity_rps = isnan(r->coordinator_per_request_us) || r->coordinator_per_request_us <= 0
                                       ? INFINITY
                                       : k * 1e6 / r->coordinator_per_request_us;

@@ -493,25 +493,20 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
                      "busy %.0f%%, nodes busy %.0f%%, service %.2fx requested)",
                      out->knee_nodes, cs_bottleneck_names[after->bottleneck], 100 * after->coordinator_utilization,
                      100 * after->node_utilization_mean, after->service_inflation);
-    } else if (met > 0) {
-        snprintf(out->explanation, sizeof(out->explanation),
-                 "throughput grows with the nodes until all %.0f req/s offered are served, at %d nodes (efficiency "
-                 "%.0f%% there): the load is met, not a limit reached; %s%s",
-                 rows[met].offered_rps, n[met], 100 * out->efficiency[met],
-                 isfinite(out->predicted_knee_nodes) ? "the coordinator's measured cost predicts its knee at "
-                                                     : "the coordinator measured no cost per request, so nothing "
-                                                       "predicts a knee",
-                 isfinite(out->predicted_knee_nodes) ? knee : "");
-    } else if (isfinite(out->predicted_knee_nodes)) {
-        snprintf(out->explanation, sizeof(out->explanation),
-                 "throughput grows with every node up to %d (efficiency %.0f%%); the coordinator's measured cost "
-                 "predicts its knee at %s",
-                 count ? n[count - 1] : 0, count ? 100 * out->efficiency[count - 1] : 0, knee);
     } else {
-        snprintf(out->explanation, sizeof(out->explanation),
-                 "throughput grows with every node up to %d (efficiency %.0f%%); the coordinator measured no cost per "
-                 "request, so nothing predicts a knee",
-                 count ? n[count - 1] : 0, count ? 100 * out->efficiency[count - 1] : 0);
+        /* Throughput grew to the last step, or until the load was met. */
+        char predicts[128] = "the coordinator measured no cost per request, so nothing predicts a knee";
+        if (isfinite(out->predicted_knee_nodes))
+            snprintf(predicts, sizeof(predicts), "the coordinator's measured cost predicts its knee at %s", knee);
+        if (met > 0)
+            snprintf(out->explanation, sizeof(out->explanation),
+                     "throughput grows with the nodes until all %.0f req/s offered are served, at %d nodes "
+                     "(efficiency %.0f%% there): the load is met, not a limit reached; %s",
+                     rows[met].offered_rps, n[met], 100 * out->efficiency[met], predicts);
+        else
+            snprintf(out->explanation, sizeof(out->explanation),
+                     "throughput grows with every node up to %d (efficiency %.0f%%); %s", count ? n[count - 1] : 0,
+                     count ? 100 * out->efficiency[count - 1] : 0, predicts);
     }
 }
 

@@ -122,7 +122,7 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
     /* Its share of the capacity: its nodes (or its share of them all),
      * or its own ceiling (or its relays'), whichever is less: what its
      * intervals are judged against. */
-    double capacity = cs_scenario_served_rps(sc, relays ? part->all_nodes : nodes, NULL) *
+    double capacity = cs_scenario_served_rps(sc, relays ? part->all_nodes : nodes) *
                       (sc->dispatch.partition == CS_PARTITION_SHARED ? c->load.share : 1.0);
     enum cs_tier tier, sends = CS_TIER_NODES;
     double ceiling = cs_scenario_dispatch_rps(sc, &tier);
@@ -795,8 +795,7 @@ static int shut_down_nodes(struct cs_coord *c)
     return CS_OK;
 }
 
-/* A message of n items from src, taken at its clock's now. */
-static void on_message(struct cs_coord *c, const struct cs_msg *m, int n, int src)
+void cs_coord_deliver(struct cs_coord *c, const struct cs_msg *m, int n, int src)
 {
     int64_t now = cs_clock_now(c->clk);
     c->counters[CS_C_MESSAGES_RECEIVED]++;
@@ -809,13 +808,12 @@ static void on_message(struct cs_coord *c, const struct cs_msg *m, int n, int sr
     }
 }
 
-/* Every message that has arrived by its clock's now: items taken, or <0. */
-static int take_messages(struct cs_coord *c)
+int cs_coord_take(struct cs_coord *c)
 {
     struct cs_msg m[CS_BATCH_MAX];
     int src, rc, items = 0;
     while ((rc = c->tp->poll(c->tp->ctx, m, &src)) > 0) {
-        on_message(c, m, rc, src);
+        cs_coord_deliver(c, m, rc, src);
         items += rc;
     }
     return rc < 0 ? rc : items;
@@ -827,16 +825,6 @@ bool cs_coord_replies_wait(const struct cs_coord *c)
            c->hedge_after_ns == INT64_MAX && c->sc->dispatch.hedge_percentile <= 0 &&
            c->load.source != CS_SOURCE_CLOSED && c->cost_ns == 0 && c->message_cost_ns == 0 && c->out.batch == 1 &&
            !c->stop_asked;
-}
-
-int cs_coord_take(struct cs_coord *c)
-{
-    return take_messages(c);
-}
-
-void cs_coord_deliver(struct cs_coord *c, const struct cs_msg *m, int n, int src)
-{
-    on_message(c, m, n, src);
 }
 
 int cs_coord_turn(struct cs_coord *c)
@@ -867,7 +855,7 @@ int cs_coord_turn(struct cs_coord *c)
         if (rc < 0)
             return rc;
     }
-    if ((rc = take_messages(c)) < 0)
+    if ((rc = cs_coord_take(c)) < 0)
         return rc;
     work += rc;
     if (c->timeout_ns > 0 && paused) {

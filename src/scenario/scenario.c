@@ -130,7 +130,7 @@ double cs_scenario_capacity_rps(const struct cs_scenario *s, int service_nodes)
     return cap;
 }
 
-double cs_scenario_served_rps(const struct cs_scenario *s, int service_nodes, bool *by_network)
+double cs_scenario_served_rps(const struct cs_scenario *s, int service_nodes)
 {
     /* The requests one node may have in flight: under pull, its servers
      * times dispatch.prefetch; else dispatch.window from each dispatcher
@@ -138,7 +138,6 @@ double cs_scenario_served_rps(const struct cs_scenario *s, int service_nodes, bo
     bool pull = cs_policies[s->dispatch.policy].pull;
     int senders = s->dispatch.partition == CS_PARTITION_SHARED && s->dispatch.relays == 0 ? s->dispatch.dispatchers : 1;
     double rtt_us = 2 * s->network.latency_us, cap = 0;
-    bool network = false;
     for (int r = cs_first_node(s); r < cs_first_node(s) + service_nodes; r++) {
         double servers = cs_node_servers(s, r), speed = cs_node_speed(s, r);
         double own = cs_node_rps(servers, speed, s->service.time.mean_us, s->model.node_overhead_us);
@@ -146,11 +145,8 @@ double cs_scenario_served_rps(const struct cs_scenario *s, int service_nodes, bo
             pull ? servers * s->dispatch.prefetch : (double)s->dispatch.window * (senders > 0 ? senders : 1);
         double trip_us = s->service.time.mean_us / speed + s->model.node_overhead_us + rtt_us;
         double through = rtt_us > 0 && trip_us > 0 ? in_flight * 1e6 / trip_us : INFINITY;
-        network |= through < own;
         cap += fmin(own, through);
     }
-    if (by_network)
-        *by_network = network;
     return cap;
 }
 

@@ -270,11 +270,12 @@ int cs_coord_turn(struct cs_coord *c);
  * coordinator for its arrivals only. */
 bool cs_coord_replies_wait(const struct cs_coord *c);
 /* Take every message that has arrived by its clock's now, and nothing
- * else: items taken, or <0. For replies that waited (above). */
+ * else (a turn begins with it; a driver takes replies that waited with
+ * it): items taken, or <0. */
 int cs_coord_take(struct cs_coord *c);
-/* A message of n items from src handed to it by a driver at its clock's
- * now, when its replies may wait and none is waiting (it is taken as
- * cs_coord_take would take it then). */
+/* Take one message of n items from src at its clock's now, as
+ * cs_coord_take takes each: a driver hands one over this way when its
+ * replies may wait and none is waiting. */
 void cs_coord_deliver(struct cs_coord *c, const struct cs_msg *m, int n, int src);
 
 /* A wait that was to end at due_ns ended at woke_ns. An overrun past

@@ -94,9 +94,10 @@ double cs_scenario_capacity_rps(const struct cs_scenario *s, int service_nodes);
  * fewer, the requests it may have in flight (pull: servers x
  * dispatch.prefetch; else dispatch.window from each dispatcher that sends
  * to it) per round trip (its service and network.latency_us both ways):
- * a pulling node waits a round trip for each request. *by_network (when
- * not NULL): the network's limit is below some node's own. */
-double cs_scenario_served_rps(const struct cs_scenario *s, int service_nodes, bool *by_network);
+ * a pulling node waits a round trip for each request. Less than
+ * cs_scenario_capacity_rps exactly when the network holds some node to
+ * less than its own. */
+double cs_scenario_served_rps(const struct cs_scenario *s, int service_nodes);
 
 /* One node's capacity, the mean over service_nodes (their speeds and
  * servers may differ by rank): what a knee is counted in, nodes of it. */
