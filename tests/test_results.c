@@ -178,8 +178,11 @@ static void the_sweep_csv_has_every_field_whatever_the_numbers(void **state)
          .mean_us = 1e300,
          .coordinator_per_request_us = 1e299,
          .service_inflation = 1e298,
+         .relay_utilization = 1e300,
+         .relay_per_request_us = DBL_MAX,
          .dispatchers = 1,
          .batch = 1,
+         .relays = 2,
          .step = 1},
         {.nodes = 2,
          .offered_rps = NAN,
@@ -197,7 +200,7 @@ static void the_sweep_csv_has_every_field_whatever_the_numbers(void **state)
         int commas = 0;
         for (const char *c = line; *c; c++)
             commas += *c == ',';
-        if (commas != 16 || (lines > 0 && (strstr(line, "nan") || strstr(line, "inf"))))
+        if (commas != 18 || (lines > 0 && (strstr(line, "nan") || strstr(line, "inf"))))
             fail_msg("CSV line %d: %s", lines, line);
         const char *last = strrchr(line, ',') + 1;
         const char *want[] = {"step", "1", "2", ""};

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "cs/common.h"
 #include "cs/results.h"
 #include "cs/sweep.h"
@@ -614,6 +616,146 @@ static void the_curve_is_told_from_the_points_not_the_fit(void **state)
     assert_int_equal(a.knee_nodes, 0);
 }
 
+/* Under relays, rank 0 and the relays each have a ceiling: the sweep's
+ * knee, its prediction and its words are those of the tier that binds,
+ * with that tier's own cost (the relays' once stood for rank 0's). */
+static void a_relay_sweep_names_the_tier_that_binds(void **state)
+{
+    (void)state;
+    struct cs_sweep_row rows[4];
+    struct cs_scaling a;
+    const int n[] = {4, 8, 16, 32};
+    const double x[] = {3524, 3994, 3992, 3990};
+    rows_of(n, x, 4, rows);
+    /* Rank 0 pays 250 us a request (a ceiling of 4000 req/s), each of the
+     * 2 relays 400 us (5000 together): rank 0 binds. */
+    for (int i = 0; i < 4; i++) {
+        rows[i].relays = 2;
+        rows[i].coordinator_utilization = i == 0 ? 0.88 : 0.996;
+        rows[i].relay_utilization = i == 0 ? 0.71 : 0.80;
+        rows[i].relay_per_request_us = 400;
+        rows[i].bottleneck = i == 0 ? CS_BOTTLENECK_NONE : CS_BOTTLENECK_COORDINATOR;
+    }
+    cs_scaling_analyze(rows, 4, 1000, &a);
+    assert_int_equal(a.knee_nodes, 4);
+    assert_int_equal(a.ceiling_tier, CS_TIER_DISPATCHER);
+    assert_close(a.coordinator_ceiling_rps, 4000, 1e-9);
+    assert_close(a.predicted_knee_nodes, 4, 1e-9);
+    char *text = sweep_report(rows, 4, &a);
+    if (!strstr(text, "the coordinator is busy 100% of the time at 250.00 us per request, a ceiling of 4000 req/s") ||
+        !strstr(text, "a faster coordinator or batching would lift the ceiling") || strstr(text, "more dispatchers") ||
+        !strstr(text, "predicted from the coordinator's cost: 4.0 nodes") || !strstr(text, "    relay ") ||
+        !strstr(text, "   99.6%    80.0%"))
+        fail_msg("%s", text);
+    free(text);
+
+    /* Each relay pays 500 us (4000 req/s together), rank 0 little: the
+     * relays bind, though rank 0 is the busier in the first step. */
+    for (int i = 0; i < 4; i++) {
+        rows[i].coordinator_utilization = i == 0 ? 0.9 : 0.3;
+        rows[i].coordinator_per_request_us = 75;
+        rows[i].relay_utilization = i == 0 ? 0.85 : 0.95;
+        rows[i].relay_per_request_us = 500;
+        rows[i].bottleneck = i == 0 ? CS_BOTTLENECK_NONE : CS_BOTTLENECK_RELAYS;
+    }
+    cs_scaling_analyze(rows, 4, 1000, &a);
+    assert_int_equal(a.ceiling_tier, CS_TIER_RELAYS);
+    assert_close(a.coordinator_ceiling_rps, 4000, 1e-9);
+    text = sweep_report(rows, 4, &a);
+    if (!strstr(text, "the 2 relays are busy 95% of the time (the busiest) at 500.00 us per request, a ceiling of "
+                      "4000 req/s") ||
+        !strstr(text, "predicted from the relays' cost: 4.0 nodes"))
+        fail_msg("%s", text);
+    free(text);
+
+    /* No step blames a tier: the busier one's ceiling, here rank 0's. */
+    for (int i = 0; i < 4; i++) {
+        rows[i].bottleneck = CS_BOTTLENECK_NONE;
+        rows[i].coordinator_utilization = 0.97;
+    }
+    cs_scaling_analyze(rows, 4, 1000, &a);
+    assert_int_equal(a.ceiling_tier, CS_TIER_DISPATCHER);
+    assert_close(a.coordinator_ceiling_rps, 1e6 / 75, 1e-9);
+}
+
+/* A sweep's rows read back from its JSON: the relay fields where there
+ * are relays, and a file from before they were written, whose coordinator
+ * fields under relays were the relays'. */
+static void sweep_rows_read_back_keep_both_tiers(void **state)
+{
+    (void)state;
+    struct cs_sweep_row rows[2];
+    char err[256] = "";
+#define ROW(step)                                                                                   \
+    "\"step\":" #step ",\"nodes\":4,\"dispatchers\":1,\"batch\":1,\"relays\":2,\"offered_rps\":1,"  \
+    "\"throughput_rps\":1,\"mean_us\":1,\"p50_us\":1,\"p99_us\":1,\"coordinator_utilization\":0.5," \
+    "\"coordinator_per_request_us\":200,\"node_utilization_mean\":0.5,\"service_inflation\":1,\"bottleneck\":\"none\""
+    const char *text =
+        "{\"sweep\":[{" ROW(1) ",\"relay_utilization\":0.75,\"relay_per_request_us\":300},{" ROW(2) "}]}";
+#undef ROW
+    cJSON *doc = cJSON_Parse(text);
+    assert_non_null(doc);
+    if (cs_sweep_rows_from_json(doc, rows, 2, err, sizeof(err)) != 2)
+        fail_msg("%s", err);
+    cJSON_Delete(doc);
+    assert_close(rows[0].coordinator_utilization, 0.5, 1e-12);
+    assert_close(rows[0].relay_utilization, 0.75, 1e-12);
+    assert_close(rows[0].relay_per_request_us, 300, 1e-12);
+    assert_close(rows[1].relay_utilization, 0.5, 1e-12); /* the old file's */
+    assert_close(rows[1].relay_per_request_us, 200, 1e-12);
+    assert_true(isnan(rows[1].coordinator_utilization) && isnan(rows[1].coordinator_per_request_us));
+
+    /* Written and read back: a row with relays and one without. */
+    struct cs_sweep_row wrote[2] = {
+        {.step = 1,
+         .nodes = 4,
+         .dispatchers = 1,
+         .batch = 1,
+         .coordinator_utilization = 0.25,
+         .coordinator_per_request_us = 20,
+         .node_utilization_mean = 0.5,
+         .service_inflation = 1.25,
+         .relay_utilization = 0,
+         .relay_per_request_us = NAN,
+         .bottleneck = CS_BOTTLENECK_NONE},
+        {.step = 2,
+         .nodes = 8,
+         .dispatchers = 1,
+         .batch = 1,
+         .relays = 2,
+         .coordinator_utilization = 0.5,
+         .coordinator_per_request_us = 40,
+         .node_utilization_mean = 0.75,
+         .service_inflation = 1.5,
+         .relay_utilization = 0.875,
+         .relay_per_request_us = 300,
+         .bottleneck = CS_BOTTLENECK_RELAYS},
+    };
+    struct cs_results r;
+    assert_int_equal(cs_results_init(&r, 9), CS_OK);
+    r.sweep = wrote;
+    r.sweep_n = 2;
+    char *json = cs_results_json(&r);
+    assert_non_null(json);
+    doc = cJSON_Parse(json);
+    if (cs_sweep_rows_from_json(doc, rows, 2, err, sizeof(err)) != 2)
+        fail_msg("%s", err);
+    cJSON_Delete(doc);
+    free(json);
+    cs_results_free(&r);
+    for (int i = 0; i < 2; i++) {
+        assert_close(rows[i].coordinator_utilization, wrote[i].coordinator_utilization, 1e-12);
+        assert_close(rows[i].coordinator_per_request_us, wrote[i].coordinator_per_request_us, 1e-12);
+        assert_close(rows[i].node_utilization_mean, wrote[i].node_utilization_mean, 1e-12);
+        assert_close(rows[i].service_inflation, wrote[i].service_inflation, 1e-12);
+        assert_close(rows[i].relay_utilization, wrote[i].relay_utilization, 1e-12);
+        assert_int_equal(rows[i].relays, wrote[i].relays);
+        assert_int_equal(rows[i].bottleneck, wrote[i].bottleneck);
+    }
+    assert_true(isnan(rows[0].relay_per_request_us));
+    assert_close(rows[1].relay_per_request_us, 300, 1e-12);
+}
+
 static void spread_steps_are_taken_last_first_then_largest_first(void **state)
 {
     (void)state;
@@ -696,6 +838,8 @@ int main(void)
         cmocka_unit_test(the_usl_fit_recovers_known_parameters),
         cmocka_unit_test(the_usl_fit_is_least_squares_in_throughput),
         cmocka_unit_test(the_curve_is_told_from_the_points_not_the_fit),
+        cmocka_unit_test(a_relay_sweep_names_the_tier_that_binds),
+        cmocka_unit_test(sweep_rows_read_back_keep_both_tiers),
         cmocka_unit_test(the_amdahl_fit_recovers_the_serial_fraction),
         cmocka_unit_test(the_knee_is_found_on_noisy_piecewise_linear_curves),
         cmocka_unit_test(a_default_sweep_doubles_up_to_every_node),

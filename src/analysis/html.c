@@ -445,7 +445,8 @@ static void sweep_plots(FILE *out, const struct cs_results *r)
             ceil_n[0] = nodes[0];
             ceil_n[1] = nodes[n - 1];
             ceil_x[0] = ceil_x[1] = a->coordinator_ceiling_rps;
-            add_line(&c, "coordinator's ceiling", ceil_n, ceil_x, 2, DOTTED, false);
+            add_line(&c, a->ceiling_tier == CS_TIER_RELAYS ? "relays' ceiling" : "coordinator's ceiling", ceil_n,
+                     ceil_x, 2, DOTTED, false);
         }
         if (a && isfinite(a->usl_x1)) {
             for (int i = 0; i < 64; i++) {

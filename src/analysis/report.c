@@ -98,6 +98,7 @@ static cJSON *analysis_json(const struct cs_scaling *a)
     }
     add_num(an, "predicted_knee_nodes", a->predicted_knee_nodes);
     add_num(an, "coordinator_ceiling_rps", a->coordinator_ceiling_rps);
+    cJSON_AddStringToObject(an, "ceiling_tier", a->ceiling_tier == CS_TIER_RELAYS ? "relays" : "coordinator");
     cJSON *u = cJSON_AddObjectToObject(an, "usl");
     add_num(u, "x1_rps", a->usl_x1);
     add_num(u, "sigma", a->usl_sigma);
@@ -151,7 +152,32 @@ static const struct row_field {
       {"coordinator_per_request_us", offsetof(struct cs_sweep_row, coordinator_per_request_us)},
       {"node_utilization_mean", offsetof(struct cs_sweep_row, node_utilization_mean)},
       {"service_inflation", offsetof(struct cs_sweep_row, service_inflation)},
+      {"relay_utilization", offsetof(struct cs_sweep_row, relay_utilization)},
+      {"relay_per_request_us", offsetof(struct cs_sweep_row, relay_per_request_us)},
 };
+
+/* Whether row_nums[f] is one of the relay fields, which a row without
+ * relays leaves out. */
+static bool relay_field(size_t f)
+{
+    return row_nums[f].offset == offsetof(struct cs_sweep_row, relay_utilization) ||
+           row_nums[f].offset == offsetof(struct cs_sweep_row, relay_per_request_us);
+}
+
+/* A row without the relay fields: one without relays, or one from a file
+ * from before rows had them, whose coordinator fields under relays were
+ * the relays'. */
+static void relay_fields_of_old(struct cs_sweep_row *w)
+{
+    w->relay_utilization = 0;
+    w->relay_per_request_us = NAN;
+    if (w->relays > 0) {
+        w->relay_utilization = w->coordinator_utilization;
+        w->relay_per_request_us = w->coordinator_per_request_us;
+        w->coordinator_utilization = NAN;
+        w->coordinator_per_request_us = NAN;
+    }
+}
 
 int cs_sweep_rows_from_json(const cJSON *doc, struct cs_sweep_row *rows, int max, char *err, size_t errlen)
 {
@@ -182,14 +208,21 @@ int cs_sweep_rows_from_json(const cJSON *doc, struct cs_sweep_row *rows, int max
             }
             *(int *)((char *)w + row_ints[f].offset) = (int)v->valuedouble;
         }
+        bool old = false;
         for (size_t f = 0; f < CS_ARRAY_LEN(row_nums); f++) {
             const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, row_nums[f].key);
+            if (!v && relay_field(f)) {
+                old = true;
+                continue;
+            }
             if (!cJSON_IsNumber(v) && !cJSON_IsNull(v)) {
                 snprintf(err, errlen, "'sweep[%d].%s': a number (or null) is needed", i, row_nums[f].key);
                 return CS_E_INVALID;
             }
             *(double *)((char *)w + row_nums[f].offset) = cJSON_IsNumber(v) ? v->valuedouble : NAN;
         }
+        if (old)
+            relay_fields_of_old(w);
         const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "bottleneck");
         w->bottleneck = -1;
         for (int k = 0; cJSON_IsString(b) && k < CS_BOTTLENECK_COUNT; k++)
@@ -407,7 +440,8 @@ char *cs_results_json(const struct cs_results *r)
             for (size_t f = 0; f < CS_ARRAY_LEN(row_ints); f++)
                 cJSON_AddNumberToObject(o, row_ints[f].key, *(const int *)((const char *)w + row_ints[f].offset));
             for (size_t f = 0; f < CS_ARRAY_LEN(row_nums); f++)
-                add_num(o, row_nums[f].key, *(const double *)((const char *)w + row_nums[f].offset));
+                if (w->relays > 0 || !relay_field(f))
+                    add_num(o, row_nums[f].key, *(const double *)((const char *)w + row_nums[f].offset));
             cJSON_AddStringToObject(o, "bottleneck", cs_bottleneck_names[w->bottleneck]);
             if (a) {
                 add_num(o, "speedup", a->speedup[j]);
@@ -492,16 +526,25 @@ char *cs_results_json(const struct cs_results *r)
 /* The rows first..first+n-1 of a sweep with their analysis a (or NULL). */
 static void sweep_rows(const struct cs_results *r, int first, int n, const struct cs_scaling *a, FILE *out)
 {
-    fprintf(out, "%6s %12s %14s %10s %10s %8s %8s %7s  %s\n", "nodes", "offered_rps", "throughput_rps", "p50_us",
-            "p99_us", "coord", "nodes", "effic", "bottleneck");
+    bool relays = false; /* a column for the busiest relay, where there are relays */
+    for (int i = 0; i < n; i++)
+        relays = relays || r->sweep[first + i].relays > 0;
+    fprintf(out, "%6s %12s %14s %10s %10s %8s", "nodes", "offered_rps", "throughput_rps", "p50_us", "p99_us", "coord");
+    if (relays)
+        fprintf(out, " %8s", "relay");
+    fprintf(out, " %8s %7s  %s\n", "nodes", "effic", "bottleneck");
     for (int i = 0; i < n; i++) {
         const struct cs_sweep_row *w = &r->sweep[first + i];
         char eff[16] = "-";
         if (a && i < a->n) /* (a step a signal cut short is not in the analysis) */
             snprintf(eff, sizeof(eff), "%.0f%%", 100 * a->efficiency[i]);
-        fprintf(out, "%6d %12.1f %14.1f %10.1f %10.1f %7.1f%% %7.1f%% %7s  %s\n", w->nodes, w->offered_rps,
-                w->throughput_rps, w->p50_us, w->p99_us, 100 * w->coordinator_utilization,
-                100 * w->node_utilization_mean, eff, cs_bottleneck_names[w->bottleneck]);
+        fprintf(out, "%6d %12.1f %14.1f %10.1f %10.1f %7.1f%%", w->nodes, w->offered_rps, w->throughput_rps, w->p50_us,
+                w->p99_us, 100 * w->coordinator_utilization);
+        if (relays && w->relays > 0)
+            fprintf(out, " %7.1f%%", 100 * w->relay_utilization);
+        else if (relays)
+            fprintf(out, " %8s", "-");
+        fprintf(out, " %7.1f%% %7s  %s\n", 100 * w->node_utilization_mean, eff, cs_bottleneck_names[w->bottleneck]);
     }
 }
 
@@ -510,11 +553,12 @@ static void scaling_lines(const struct cs_results *r, int first, const struct cs
 {
     char knee[48];
     cs_knee_words(a->predicted_knee_nodes, knee, sizeof(knee));
+    const char *tier = a->ceiling_tier == CS_TIER_RELAYS ? "relays'" : "coordinator's";
     if (a->knee_nodes > 0)
-        fprintf(out, "knee: %d nodes (%s); predicted from the coordinator's cost: %s\n", a->knee_nodes,
-                cs_bottleneck_names[a->knee_bottleneck], knee);
+        fprintf(out, "knee: %d nodes (%s); predicted from the %s cost: %s\n", a->knee_nodes,
+                cs_bottleneck_names[a->knee_bottleneck], tier, knee);
     else
-        fprintf(out, "knee: none in this range; predicted from the coordinator's cost: %s\n", knee);
+        fprintf(out, "knee: none in this range; predicted from the %s cost: %s\n", tier, knee);
     fprintf(out, "USL fit: X1 %.1f req/s, sigma %.4f, kappa %.5f", a->usl_x1, a->usl_sigma, a->usl_kappa);
     if (isfinite(a->usl_kappa_se))
         fprintf(out, " +- %.5f", a->usl_kappa_se);
@@ -834,7 +878,8 @@ void cs_calibration_table(const struct cs_scenario *sc, const struct cs_calibrat
 
 static const char *sweep_csv_header =
     "nodes,offered_rps,throughput_rps,p50_us,p99_us,coordinator_utilization,node_utilization_mean,bottleneck,"
-    "mean_us,coordinator_per_request_us,service_inflation,speedup,efficiency,dispatchers,batch,relays,step\n";
+    "mean_us,coordinator_per_request_us,service_inflation,speedup,efficiency,dispatchers,batch,relays,"
+    "relay_utilization,relay_per_request_us,step\n";
 
 /* A CSV field: a number with prec decimals (beyond 1e15, in %g: at most
  * 24 characters either way), or nothing when it is not finite (a
@@ -849,8 +894,8 @@ static size_t csv_num(char *out, size_t room, double v, int prec, char sep)
 
 char *cs_sweep_csv(const struct cs_results *r, const struct cs_sweep_row *rows, int count)
 {
-    /* a row: 11 numbers of at most 25 characters with their commas, a
-     * bottleneck's name, 4 ints */
+    /* a row: 13 numbers of at most 25 characters with their commas, a
+     * bottleneck's name, 5 ints */
     size_t cap = strlen(sweep_csv_header) + (size_t)count * 512 + 1;
     char *out = malloc(cap);
     if (!out)
@@ -873,6 +918,8 @@ char *cs_sweep_csv(const struct cs_results *r, const struct cs_sweep_row *rows, 
         used += csv_num(out + used, cap - used, a ? a->speedup[j] : NAN, 4, ',');
         used += csv_num(out + used, cap - used, a ? a->efficiency[j] : NAN, 4, ',');
         used += (size_t)snprintf(out + used, cap - used, "%d,%d,%d,", w->dispatchers, w->batch, w->relays);
+        used += csv_num(out + used, cap - used, w->relay_utilization, 4, ',');
+        used += csv_num(out + used, cap - used, w->relay_per_request_us, 3, ',');
         /* its place in the sweep's plan (a checkpoint's rows have gaps);
          * none for a single run */
         used += (size_t)(w->step > 0 ? snprintf(out + used, cap - used, "%d\n", w->step)

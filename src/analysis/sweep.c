@@ -148,8 +148,10 @@ void cs_sweep_row_from(const struct cs_results *r, struct cs_sweep_row *row)
         .p50_us = (double)cs_hist_percentile(&r->latency, 50) / 1e3,
         .p99_us = (double)cs_hist_percentile(&r->latency, 99) / 1e3,
         .relays = r->relays,
-        .coordinator_utilization = r->relays > 0 ? r->relay_utilization_max : r->coordinator_utilization,
-        .coordinator_per_request_us = r->relays > 0 ? r->relay_per_request_us : r->coordinator_per_request_us,
+        .coordinator_utilization = r->coordinator_utilization,
+        .coordinator_per_request_us = r->coordinator_per_request_us,
+        .relay_utilization = r->relays > 0 ? r->relay_utilization_max : 0,
+        .relay_per_request_us = r->relays > 0 ? r->relay_per_request_us : NAN,
         .node_utilization_mean = r->node_utilization_mean,
         .service_inflation = r->service_inflation,
         .bottleneck = (int)r->bottleneck,
@@ -440,21 +442,40 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
     double unused;
     out->amdahl_r2 = cs_usl_fit(n, x, count, true, &out->amdahl_x1, &out->amdahl_serial, &unused);
 
-    /* The operational bottleneck law: the coordinator saturates when n
-     * nodes' demand reaches 1 / (its time per request), that is at
-     * n* = its ceiling / one node's capacity (servers / (service time /
-     * speed + overhead): the model capacity's, so that the two agree). Its
-     * time per request is taken where it was busiest. */
+    const struct cs_sweep_row *after = NULL; /* the step after the knee */
+    for (int i = 0; out->knee_nodes > 0 && i < count; i++)
+        if (rows[i].nodes > out->knee_nodes && !after)
+            after = &rows[i];
+    /* The operational bottleneck law: the dispatching tier saturates when
+     * n nodes' demand reaches its ceiling, k / (one dispatcher's or
+     * relay's time per request) for k of them, that is at n* = its ceiling
+     * / one node's capacity (servers / (service time / speed + overhead):
+     * the model capacity's, so that the two agree). Under relays the tier
+     * is rank 0 or the relays: the one the step after the knee blames,
+     * else the busier. Its time per request is taken where it was
+     * busiest. */
+    bool by_relays = after && after->bottleneck == CS_BOTTLENECK_RELAYS;
+    bool by_rank0 =
+        after && (after->bottleneck == CS_BOTTLENECK_COORDINATOR || after->bottleneck == CS_BOTTLENECK_DISPATCHERS);
     int busiest = 0;
-    for (int i = 1; i < count; i++)
-        if (rows[i].coordinator_utilization > rows[busiest].coordinator_utilization)
+    double most = -1;
+    out->ceiling_tier = CS_TIER_DISPATCHER;
+    for (int i = 0; i < count; i++) {
+        if (!by_relays && rows[i].coordinator_utilization > most) {
+            most = rows[i].coordinator_utilization;
             busiest = i;
-    double per_req = count ? rows[busiest].coordinator_per_request_us : NAN;
-    /* k dispatchers (or relays) saturate together at k times one's ceiling. */
-    int k = !count                          ? 1
-            : rows[busiest].relays > 0      ? rows[busiest].relays
-            : rows[busiest].dispatchers > 1 ? rows[busiest].dispatchers
-                                            : 1;
+            out->ceiling_tier = CS_TIER_DISPATCHER;
+        }
+        if (!by_rank0 && rows[i].relays > 0 && rows[i].relay_utilization > most) {
+            most = rows[i].relay_utilization;
+            busiest = i;
+            out->ceiling_tier = CS_TIER_RELAYS;
+        }
+    }
+    bool relays = out->ceiling_tier == CS_TIER_RELAYS;
+    const struct cs_sweep_row *b = count ? &rows[busiest] : NULL;
+    double per_req = !b ? NAN : relays ? b->relay_per_request_us : b->coordinator_per_request_us;
+    int k = !b ? 1 : relays ? b->relays : b->dispatchers > 1 ? b->dispatchers : 1;
     out->coordinator_ceiling_rps = per_req > 0 ? k * 1e6 / per_req : INFINITY;
     out->predicted_knee_nodes =
         per_req > 0 && node_rps > 0 && isfinite(node_rps) ? out->coordinator_ceiling_rps / node_rps : INFINITY;
@@ -462,17 +483,13 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
     char knee[48];
     cs_knee_words(out->predicted_knee_nodes, knee, sizeof(knee));
     if (out->knee_nodes > 0) {
-        const struct cs_sweep_row *after = NULL;
-        for (int i = 0; i < count; i++)
-            if (rows[i].nodes > out->knee_nodes && !after)
-                after = &rows[i];
         if (after && after->bottleneck == CS_BOTTLENECK_COORDINATOR)
             snprintf(out->explanation, sizeof(out->explanation),
                      "throughput stops growing at %d nodes: the coordinator is busy %.0f%% of the time at %.2f us per "
-                     "request, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %s); a "
-                     "faster coordinator, batching, or more dispatchers would lift the ceiling",
-                     out->knee_nodes, 100 * after->coordinator_utilization, per_req, out->coordinator_ceiling_rps,
-                     knee);
+                     "request, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %s); %s",
+                     out->knee_nodes, 100 * after->coordinator_utilization, per_req, out->coordinator_ceiling_rps, knee,
+                     after->relays > 0 ? "a faster coordinator or batching would lift the ceiling"
+                                       : "a faster coordinator, batching, or more dispatchers would lift the ceiling");
         else if (after && after->bottleneck == CS_BOTTLENECK_DISPATCHERS)
             snprintf(out->explanation, sizeof(out->explanation),
                      "throughput stops growing at %d nodes: the %d dispatchers are busy %.0f%% of the time at %.2f us "
@@ -485,7 +502,7 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
                      "throughput stops growing at %d nodes: the %d relay%s busy %.0f%% of the time (the busiest) at "
                      "%.2f us per request, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %s); "
                      "more relays would lift the ceiling",
-                     out->knee_nodes, k, k == 1 ? " is" : "s are", 100 * after->coordinator_utilization, per_req,
+                     out->knee_nodes, k, k == 1 ? " is" : "s are", 100 * after->relay_utilization, per_req,
                      out->coordinator_ceiling_rps, knee);
         else if (after)
             snprintf(out->explanation, sizeof(out->explanation),
@@ -497,7 +514,8 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
         /* Throughput grew to the last step, or until the load was met. */
         char predicts[128] = "the coordinator measured no cost per request, so nothing predicts a knee";
         if (isfinite(out->predicted_knee_nodes))
-            snprintf(predicts, sizeof(predicts), "the coordinator's measured cost predicts its knee at %s", knee);
+            snprintf(predicts, sizeof(predicts), "the %s measured cost predicts its knee at %s",
+                     relays ? "relays'" : "coordinator's", knee);
         if (met > 0)
             snprintf(out->explanation, sizeof(out->explanation),
                      "throughput grows with the nodes until all %.0f req/s offered are served, at %d nodes "

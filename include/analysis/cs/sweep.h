@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "cs/config.h"
+#include "cs/scenario.h"
 
 struct cs_sweep_step {
     int nodes;       /* active service nodes: ranks 1..nodes */
@@ -45,9 +46,11 @@ struct cs_sweep_row {
     int relays;      /* dispatch.relays */
     double offered_rps, throughput_rps;
     double mean_us, p50_us, p99_us;
-    /* The dispatching tier's: the coordinator's (or the dispatchers'
-     * mean), or under relays the busiest relay's and the relays' cost. */
+    /* Rank 0's (or the dispatchers' mean), and under relays the busiest
+     * relay's utilization and the relays' cost per request (0 and NAN
+     * without relays). */
     double coordinator_utilization, coordinator_per_request_us;
+    double relay_utilization, relay_per_request_us;
     double node_utilization_mean, service_inflation;
     int bottleneck; /* enum cs_bottleneck */
 };
@@ -139,6 +142,9 @@ struct cs_scaling {
     double amdahl_x1, amdahl_serial, amdahl_r2;
     double predicted_knee_nodes; /* coordinator_ceiling_rps / one node's capacity (INFINITY: none) */
     double coordinator_ceiling_rps;
+    /* Whose ceiling that is: CS_TIER_DISPATCHER (rank 0, or the
+     * dispatchers together) or CS_TIER_RELAYS (the relays together). */
+    enum cs_tier ceiling_tier;
     char explanation[512];
 };
 
