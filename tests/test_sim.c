@@ -940,6 +940,19 @@ static void a_transient_overload_is_judged_against_its_tier(void **state)
     assert_close(x->r.overload.from_s, 1.0, 1e-9);
     assert_true(x->r.overload.overloaded_s <= x->r.overload.to_s - 1.0 + 1e-9);
     sim_done(x);
+
+    /* The same overload turned away at the coordinator: an interval that
+     * straddles the window's start counts only the measured requests it
+     * turned away, not the warm-up's (0.9 to 1.2 s here). */
+    x = sim_run("{\"load\":{\"duration_s\":3,\"warmup_s\":1,\"seed\":3,\"schedule\":[{\"at_s\":0,\"rate_rps\":"
+                "2000},{\"at_s\":0.5,\"rate_rps\":6000},{\"at_s\":2,\"rate_rps\":1000}]},\"run\":{\"interval_ms\":"
+                "300},\"dispatch\":{\"max_pending\":30}}",
+                4);
+    uint64_t window = x->r.coord[CS_C_REJECTED], warmup = x->r.coord[CS_C_WARMUP_REJECTED];
+    if (!(warmup > 100 && x->r.overload.rejected > 1000 && x->r.overload.rejected <= window))
+        fail_msg("turned away: %llu in the overloaded intervals, %llu in the window, %llu in the warm-up",
+                 (unsigned long long)x->r.overload.rejected, (unsigned long long)window, (unsigned long long)warmup);
+    sim_done(x);
 }
 
 static void a_transient_overload_is_named_when_the_averages_kept_up(void **state)

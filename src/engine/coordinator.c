@@ -225,6 +225,7 @@ static void count_outcome(struct cs_coord *c, uint32_t flags, int64_t intended_n
     case CS_REJECTED:
         count(c, flags, CS_C_REJECTED, CS_C_WARMUP_REJECTED);
         c->intervals.cur.rejected++;
+        c->intervals.cur.rejected_measured += (flags & CS_REQ_MEASURED) != 0;
         break;
     case CS_TIMED_OUT:
         count(c, flags, CS_C_TIMED_OUT, CS_C_WARMUP_TIMED_OUT);

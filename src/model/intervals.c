@@ -87,7 +87,7 @@ void cs_intervals_close(struct cs_intervals *v, int64_t now, int in_flight, int 
         .pending = pending,
         .coordinator_utilization = (double)iv->busy_ns / 1e9 / len,
     };
-    judge(v, row, iv->rejected);
+    judge(v, row, iv->rejected_measured);
     if (v->series_n == v->series_cap) {
         struct cs_interval_row *grown = cs_grow(v->series, &v->series_cap, sizeof(*grown), 64);
         if (grown)
@@ -95,7 +95,7 @@ void cs_intervals_close(struct cs_intervals *v, int64_t now, int in_flight, int 
     }
     if (v->series_n < v->series_cap) /* else out of memory: the series is cut short */
         v->series[v->series_n++] = *row;
-    iv->generated = iv->completed = iv->rejected = iv->timed_out = iv->failed = 0;
+    iv->generated = iv->completed = iv->rejected = iv->rejected_measured = iv->timed_out = iv->failed = 0;
     iv->busy_ns = 0;
     iv->start_ns = now;
     cs_hist_init(&iv->latency);

@@ -17,6 +17,7 @@
 struct cs_interval {
     int64_t start_ns;
     uint64_t generated, completed, rejected, timed_out, failed;
+    uint64_t rejected_measured; /* of rejected: requests of the measured window */
     int64_t busy_ns;
     struct cs_histogram latency;
 };
@@ -47,7 +48,7 @@ struct cs_overload {
     double peak_offered_rps; /* in any overloaded interval */
     double p99_peak_us;      /* of replies in any overloaded interval */
     int pending_peak;        /* the dispatcher's queue at an interval's end */
-    uint64_t rejected;       /* turned away in overloaded intervals */
+    uint64_t rejected;       /* requests of the measured window turned away in overloaded intervals */
     bool open;               /* the last interval was overloaded */
 };
 
