@@ -562,6 +562,45 @@ static char *sweep_report(const struct cs_sweep_row *rows, int count, const stru
     return sweep_report_ended(rows, count, a, NULL);
 }
 
+/* The report of a strong sweep whose last step served its load says that
+ * the fixed load, not contention, bends the fits (a kappa of 0.0026 in
+ * these points, measured in virtual time); not when the load was not
+ * met, nor in another mode. */
+static void a_strong_sweep_says_its_load_bends_the_fits(void **state)
+{
+    (void)state;
+    const double x[] = {1020, 2073, 4060, 8140, 11027};
+    struct cs_sweep_row rows[5];
+    for (int i = 0; i < 5; i++)
+        rows[i] = (struct cs_sweep_row){.nodes = 1 << i,
+                                        .offered_rps = 11200,
+                                        .throughput_rps = x[i],
+                                        .bottleneck = i < 4 ? CS_BOTTLENECK_SERVICE_NODES : CS_BOTTLENECK_NONE};
+    const char *note = "note: every step was offered the same 11200 req/s and the last served it: the fixed load "
+                       "caps the curve";
+    struct {
+        int mode;
+        double last;
+        bool said;
+    } cases[] = {{CS_SWEEP_STRONG, 11027, true}, {CS_SWEEP_STRONG, 9000, false}, {CS_SWEEP_WEAK, 11027, false}};
+    for (size_t k = 0; k < CS_ARRAY_LEN(cases); k++) {
+        rows[4].throughput_rps = cases[k].last;
+        struct cs_scaling a;
+        cs_scaling_analyze(rows, 5, 1000, &a);
+        struct cs_results r;
+        assert_int_equal(cs_results_init(&r, 17), CS_OK);
+        r.scenario.sweep.mode = cases[k].mode;
+        r.sweep = rows;
+        r.sweep_n = 5;
+        r.scaling = &a;
+        char *text = sim_render(cs_results_table, &r);
+        cs_results_free(&r);
+        if ((strstr(text, note) != NULL) != cases[k].said)
+            fail_msg("case %zu: %s", k, text);
+        free(text);
+    }
+}
+
 /* A fit to a plateau has a peak (kappa > 0) that the data do not show;
  * the analysis says plateau, with kappa's uncertainty, and keeps
  * "declines" for points that do fall. */
@@ -839,6 +878,7 @@ int main(void)
         cmocka_unit_test(the_usl_fit_is_least_squares_in_throughput),
         cmocka_unit_test(the_curve_is_told_from_the_points_not_the_fit),
         cmocka_unit_test(a_relay_sweep_names_the_tier_that_binds),
+        cmocka_unit_test(a_strong_sweep_says_its_load_bends_the_fits),
         cmocka_unit_test(sweep_rows_read_back_keep_both_tiers),
         cmocka_unit_test(the_amdahl_fit_recovers_the_serial_fraction),
         cmocka_unit_test(the_knee_is_found_on_noisy_piecewise_linear_curves),

@@ -578,6 +578,14 @@ static void scaling_lines(const struct cs_results *r, int first, const struct cs
     else
         fputc('\n', out);
     fprintf(out, "Amdahl fit: serial fraction %.4f, R^2 %.3f\n", a->amdahl_serial, a->amdahl_r2);
+    /* A strong sweep's steps that served their whole load add no more
+     * whatever the nodes: the fits bend there because of the load. */
+    if (r->scenario.sweep.mode == CS_SWEEP_STRONG && r->scenario.sweep.rates_n == 0 &&
+        last->throughput_rps >= 0.95 * last->offered_rps)
+        fprintf(out,
+                "note: every step was offered the same %.0f req/s and the last served it: the fixed load caps the "
+                "curve, so the fits' sigma, kappa and serial fraction describe that cap, not contention\n",
+                last->offered_rps);
     fprintf(out, "%s\n", a->explanation);
 }
 
