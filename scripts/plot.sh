@@ -189,23 +189,32 @@ results=$file
 jq -e "$whole"' | length > 0' "$results" >/dev/null 2>&1 ||
     { echo "plot.sh: '$results' is not a sweep's results, a time series or a percentile distribution (see scripts/plot.sh's header; a single run's plots: clustersim --html FILE)" >&2; exit 2; }
 name=$(jq -r '.scenario.name' "$results")
+# (a utilization not measured, "NaN": rank 0's in a file from before the
+# rows had the relays' beside it; the busiest relay's without relays)
 jq -r "$whole"'[] | [.nodes, .offered_rps, .throughput_rps, .p50_us, .p99_us,
-                   .coordinator_utilization * 100, .node_utilization_mean * 100] | @tsv' "$results" >"$tmp/steps.tsv"
+                   ((.coordinator_utilization // null) | if . == null then "NaN" else . * 100 end),
+                   .node_utilization_mean * 100,
+                   ((.relay_utilization // null) | if . == null then "NaN" else . * 100 end)] | @tsv' \
+    "$results" >"$tmp/steps.tsv"
 # Analysis numbers, "NaN" where absent (a rate sweep has none).
 num() { jq -r "($1) // \"NaN\"" "$results"; }
 x1=$(num '.analysis.usl.x1_rps')
 sigma=$(num '.analysis.usl.sigma')
 kappa=$(num '.analysis.usl.kappa')
 ceiling=$(num '.analysis.coordinator_ceiling_rps')
-# (none where the coordinator measured no cost: virtual time without modelled costs)
+tier=$(jq -r 'if .analysis.ceiling_tier == "relays" then "relays'"'"'" else "coordinator" end' "$results")
+# (none where the tier measured no cost: virtual time without modelled costs)
 ceiling_plot=""
-[ "$ceiling" = NaN ] || ceiling_plot="$ceiling ls 3 title sprintf(\"coordinator ceiling (%.0f req/s)\", $ceiling), "
+[ "$ceiling" = NaN ] || ceiling_plot="$ceiling ls 3 title sprintf(\"$tier ceiling (%.0f req/s)\", $ceiling), "
 knee=$(num '.analysis.knee_nodes')
 predicted=$(num '.analysis.predicted_knee_nodes')
 first_n=$(head -1 "$tmp/steps.tsv" | cut -f1)
 first_x=$(head -1 "$tmp/steps.tsv" | cut -f3)
 max_n=$(tail -1 "$tmp/steps.tsv" | cut -f1)
 mode=$(jq -r '.scenario.sweep.mode' "$results")
+relay_plot="" # the busiest relay's, where a step had relays
+jq -e "$whole"' | any(.relays > 0)' "$results" >/dev/null &&
+    relay_plot="\"$tmp/steps.tsv\" using 1:8 with linespoints ls 3 title \"relays (the busiest)\", "
 
 
 
@@ -261,6 +270,6 @@ set xrange [0:$max_n + 1]
 set yrange [0:105]
 set key bottom left box opaque
 plot "$tmp/steps.tsv" using 1:6 with linespoints ls 6 title "coordinator", \
-     "$tmp/steps.tsv" using 1:7 with linespoints ls 1 title "service nodes (mean)"
+     $relay_plot"$tmp/steps.tsv" using 1:7 with linespoints ls 1 title "service nodes (mean)"
 GNUPLOT
 echo "wrote $out/$name-throughput.png $out/$name-utilization.png"

@@ -265,6 +265,17 @@ static void a_starved_cpu_is_flagged(void **state)
     set(d, "scenario.dispatch.cost_us", "250");
     set(d, "coordinator.per_request_us", "420");
     expect(d, 0, 1, "took 420 us per request");
+    /* Under relays the relays pay dispatch.cost_us, rank 0 little. */
+    d = doc();
+    set(d, "scenario.dispatch.cost_us", "250");
+    set(d, "coordinator.per_request_us", "2");
+    set(d, "relays", "[{\"per_request_us\":262},{\"per_request_us\":410}]");
+    expect(d, 0, 1, "the relays took 410 us per request");
+    d = doc();
+    set(d, "scenario.dispatch.cost_us", "250");
+    set(d, "coordinator.per_request_us", "2");
+    set(d, "relays", "[{\"per_request_us\":262},{\"per_request_us\":255}]");
+    expect(d, 0, 0, NULL);
     d = doc();
     set(d, "scenario.service.mode", "\"spin\"");
     expect(d, 0, 1, "spin");
@@ -284,6 +295,13 @@ static void every_sweep_step_is_checked(void **state)
         "{\"nodes\":2,\"offered_rps\":1900,\"throughput_rps\":1950,\"service_inflation\":1.3,"
         "\"coordinator_per_request_us\":3,\"bottleneck\":\"service_nodes\"}]");
     expect(d, 0, 1, "sweep step 2 (2 nodes): delivered service was 1.30x");
+    /* A step with relays: theirs is the cost that pays dispatch.cost_us. */
+    d = doc();
+    set(d, "scenario.dispatch.cost_us", "250");
+    set(d, "sweep",
+        "[{\"nodes\":2,\"relays\":2,\"offered_rps\":1900,\"throughput_rps\":1900,\"service_inflation\":1.0,"
+        "\"coordinator_per_request_us\":3,\"relay_per_request_us\":400,\"bottleneck\":\"relays\"}]");
+    expect(d, 0, 1, "sweep step 1 (2 nodes): the relays took 400 us per request");
 }
 
 static void a_lab_takes_its_own_scenarios_only(void **state)

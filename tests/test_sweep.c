@@ -715,6 +715,13 @@ static void a_relay_sweep_names_the_tier_that_binds(void **state)
     cs_scaling_analyze(rows, 4, 1000, &a);
     assert_int_equal(a.ceiling_tier, CS_TIER_DISPATCHER);
     assert_close(a.coordinator_ceiling_rps, 1e6 / 75, 1e-9);
+    /* ... or the relays', 2 x 10^6 / 500, where they were the busier. */
+    rows[2].relay_utilization = 0.99;
+    cs_scaling_analyze(rows, 4, 1000, &a);
+    assert_int_equal(a.ceiling_tier, CS_TIER_RELAYS);
+    assert_close(a.coordinator_ceiling_rps, 4000, 1e-9);
+    if (!strstr(a.explanation, "the relays' measured cost predicts its knee at 4.0 nodes"))
+        fail_msg("%s", a.explanation);
 }
 
 /* A sweep's rows read back from its JSON: the relay fields where there
@@ -774,9 +781,18 @@ static void sweep_rows_read_back_keep_both_tiers(void **state)
     assert_int_equal(cs_results_init(&r, 9), CS_OK);
     r.sweep = wrote;
     r.sweep_n = 2;
-    char *json = cs_results_json(&r);
+    char *json = cs_results_json(&r), *csv = cs_sweep_csv(&r, wrote, 2);
     assert_non_null(json);
+    assert_non_null(csv);
+    /* The relay fields only where there are relays (the CSV's columns
+     * empty), in the JSON and the CSV alike. */
+    if (!strstr(csv, ",1,1,0,,,1\n") || !strstr(csv, ",1,1,2,0.8750,300.000,2\n"))
+        fail_msg("%s", csv);
+    free(csv);
     doc = cJSON_Parse(json);
+    const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "sweep"), 0);
+    assert_null(cJSON_GetObjectItemCaseSensitive(first, "relay_utilization"));
+    assert_null(cJSON_GetObjectItemCaseSensitive(first, "relay_per_request_us"));
     if (cs_sweep_rows_from_json(doc, rows, 2, err, sizeof(err)) != 2)
         fail_msg("%s", err);
     cJSON_Delete(doc);

@@ -391,7 +391,8 @@ static void sweep_plots(FILE *out, const struct cs_results *r)
         return;
     }
     double nodes[CS_SWEEP_MAX], offered[CS_SWEEP_MAX], x[CS_SWEEP_MAX], p50[CS_SWEEP_MAX], p99[CS_SWEEP_MAX];
-    double coord[CS_SWEEP_MAX], busy[CS_SWEEP_MAX], ideal[CS_SWEEP_MAX];
+    double coord[CS_SWEEP_MAX], busy[CS_SWEEP_MAX], ideal[CS_SWEEP_MAX], relay[CS_SWEEP_MAX];
+    bool relays = false;
     for (int i = 0; i < n; i++) {
         const struct cs_sweep_row *w = &r->sweep[i];
         nodes[i] = w->nodes;
@@ -400,6 +401,8 @@ static void sweep_plots(FILE *out, const struct cs_results *r)
         p50[i] = w->p50_us / 1e3;
         p99[i] = w->p99_us / 1e3;
         coord[i] = 100 * w->coordinator_utilization;
+        relay[i] = w->relays > 0 ? 100 * w->relay_utilization : NAN;
+        relays = relays || w->relays > 0;
         busy[i] = 100 * w->node_utilization_mean;
         ideal[i] = r->sweep[0].nodes > 0 ? x[0] / r->sweep[0].nodes * w->nodes : NAN;
     }
@@ -466,6 +469,8 @@ static void sweep_plots(FILE *out, const struct cs_results *r)
     if (!r->levers) {
         c = (struct chart){.title = "Utilization per step", .xlabel = xlabel, .ylabel = "busy (%)"};
         add_line(&c, "coordinator", xs, coord, n, SOLID, true);
+        if (relays)
+            add_line(&c, "relays (the busiest)", xs, relay, n, SOLID, true);
         add_line(&c, "service nodes (mean)", xs, busy, n, SOLID, true);
         svg_chart(out, &c);
     }

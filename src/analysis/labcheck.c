@@ -280,16 +280,18 @@ static void check_sample(struct check *k)
                 count);
 }
 
-static void check_coordinator_cost(struct check *k, const char *where, double per)
+/* The cost per request of whoever pays dispatch.cost_us: the coordinator,
+ * or under relays (relays > 0) the relays. */
+static void check_coordinator_cost(struct check *k, const char *where, int relays, double per)
 {
     double cost = cs_json_num(k->doc, "scenario.dispatch.cost_us");
     /* Besides its emulated cost the coordinator pays its own few us per
      * request; a starved one pays far more. */
     if (cost > 0 && per > 1.2 * cost + 25)
         problem(k,
-                "%sthe coordinator took %.0f us per request for an emulated cost of %.0f us: it was short of CPU; "
+                "%sthe %s took %.0f us per request for an emulated cost of %.0f us: %s short of CPU; "
                 "close other programs, run on fewer ranks, or run the job on a cluster",
-                where, per, cost);
+                where, relays > 0 ? "relays" : "coordinator", per, cost, relays > 0 ? "they were" : "it was");
 }
 
 static void check_spin(struct check *k)
@@ -315,7 +317,9 @@ static void check_sweep(struct check *k, const cJSON *steps)
         check_rates(k, where, cs_json_num(s, "offered_rps"), cs_json_num(s, "throughput_rps"),
                     cs_json_num(k->doc, "duration_s"), NAN);
         check_cpu(k, where, cs_json_num(s, "service_inflation"), cs_json_str(s, "bottleneck"));
-        check_coordinator_cost(k, where, cs_json_num(s, "coordinator_per_request_us"));
+        int relays = cs_json_num(s, "relays") > 0;
+        check_coordinator_cost(k, where, relays,
+                               cs_json_num(s, relays ? "relay_per_request_us" : "coordinator_per_request_us"));
         i++;
     }
 }
@@ -398,7 +402,15 @@ int cs_labcheck(const cJSON *doc, int lab, cs_labcheck_say say, void *ctx, char 
         check_rates(&k, "", cs_json_num(doc, "offered_rps"), cs_json_num(doc, "throughput_rps"),
                     cs_json_num(doc, "duration_s"), cs_json_num(doc, "model.capacity_rps"));
         check_cpu(&k, "", cs_json_num(doc, "service_us.inflation"), cs_json_str(doc, "bottleneck"));
-        check_coordinator_cost(&k, "", cs_json_num(doc, "coordinator.per_request_us"));
+        const cJSON *relays = cs_json_at(doc, "relays"), *x;
+        double per = cs_json_num(doc, "coordinator.per_request_us");
+        if (cJSON_GetArraySize(relays) > 0) { /* the relays pay dispatch.cost_us: the busiest's */
+            per = NAN;
+            cJSON_ArrayForEach (x, relays)
+                if (isnan(per) || cs_json_num(x, "per_request_us") > per)
+                    per = cs_json_num(x, "per_request_us");
+        }
+        check_coordinator_cost(&k, "", cJSON_GetArraySize(relays), per);
         check_steady(&k);
         check_sample(&k);
     }

@@ -538,8 +538,12 @@ static void sweep_rows(const struct cs_results *r, int first, int n, const struc
         char eff[16] = "-";
         if (a && i < a->n) /* (a step a signal cut short is not in the analysis) */
             snprintf(eff, sizeof(eff), "%.0f%%", 100 * a->efficiency[i]);
-        fprintf(out, "%6d %12.1f %14.1f %10.1f %10.1f %7.1f%%", w->nodes, w->offered_rps, w->throughput_rps, w->p50_us,
-                w->p99_us, 100 * w->coordinator_utilization);
+        fprintf(out, "%6d %12.1f %14.1f %10.1f %10.1f", w->nodes, w->offered_rps, w->throughput_rps, w->p50_us,
+                w->p99_us);
+        if (isfinite(w->coordinator_utilization))
+            fprintf(out, " %7.1f%%", 100 * w->coordinator_utilization);
+        else /* (rank 0's, in a file from before the rows kept it beside the relays') */
+            fprintf(out, " %8s", "-");
         if (relays && w->relays > 0)
             fprintf(out, " %7.1f%%", 100 * w->relay_utilization);
         else if (relays)
@@ -926,7 +930,7 @@ char *cs_sweep_csv(const struct cs_results *r, const struct cs_sweep_row *rows, 
         used += csv_num(out + used, cap - used, a ? a->speedup[j] : NAN, 4, ',');
         used += csv_num(out + used, cap - used, a ? a->efficiency[j] : NAN, 4, ',');
         used += (size_t)snprintf(out + used, cap - used, "%d,%d,%d,", w->dispatchers, w->batch, w->relays);
-        used += csv_num(out + used, cap - used, w->relay_utilization, 4, ',');
+        used += csv_num(out + used, cap - used, w->relays > 0 ? w->relay_utilization : NAN, 4, ',');
         used += csv_num(out + used, cap - used, w->relay_per_request_us, 3, ',');
         /* its place in the sweep's plan (a checkpoint's rows have gaps);
          * none for a single run */

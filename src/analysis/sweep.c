@@ -483,7 +483,10 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
     char knee[48];
     cs_knee_words(out->predicted_knee_nodes, knee, sizeof(knee));
     if (out->knee_nodes > 0) {
-        if (after && after->bottleneck == CS_BOTTLENECK_COORDINATOR)
+        /* (rank 0's numbers unknown: a row with relays of a file from
+         * before the rows kept them, cs_sweep_rows_from_json) */
+        if (after && after->bottleneck == CS_BOTTLENECK_COORDINATOR && isfinite(after->coordinator_utilization) &&
+            per_req > 0)
             snprintf(out->explanation, sizeof(out->explanation),
                      "throughput stops growing at %d nodes: the coordinator is busy %.0f%% of the time at %.2f us per "
                      "request, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %s); %s",
@@ -504,15 +507,21 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
                      "more relays would lift the ceiling",
                      out->knee_nodes, k, k == 1 ? " is" : "s are", 100 * after->relay_utilization, per_req,
                      out->coordinator_ceiling_rps, knee);
-        else if (after)
+        else if (after) {
+            char busy[48] = "";
+            if (isfinite(after->coordinator_utilization))
+                snprintf(busy, sizeof(busy), "coordinator busy %.0f%%, ", 100 * after->coordinator_utilization);
             snprintf(out->explanation, sizeof(out->explanation),
-                     "throughput stops growing at %d nodes; the step after it reports bottleneck '%s' (coordinator "
-                     "busy %.0f%%, nodes busy %.0f%%, service %.2fx requested)",
-                     out->knee_nodes, cs_bottleneck_names[after->bottleneck], 100 * after->coordinator_utilization,
-                     100 * after->node_utilization_mean, after->service_inflation);
+                     "throughput stops growing at %d nodes; the step after it reports bottleneck '%s' (%snodes busy "
+                     "%.0f%%, service %.2fx requested)",
+                     out->knee_nodes, cs_bottleneck_names[after->bottleneck], busy, 100 * after->node_utilization_mean,
+                     after->service_inflation);
+        }
     } else {
         /* Throughput grew to the last step, or until the load was met. */
-        char predicts[128] = "the coordinator measured no cost per request, so nothing predicts a knee";
+        char predicts[128];
+        snprintf(predicts, sizeof(predicts), "the %s measured no cost per request, so nothing predicts a knee",
+                 relays ? "relays" : "coordinator");
         if (isfinite(out->predicted_knee_nodes))
             snprintf(predicts, sizeof(predicts), "the %s measured cost predicts its knee at %s",
                      relays ? "relays'" : "coordinator's", knee);
