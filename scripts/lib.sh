@@ -129,6 +129,7 @@ cs_need_packages() {
         echo "clustersim needs these Debian packages: ${need[*]}" >&2
         echo "install them with:" >&2
         echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${need[*]}" >&2
+        echo "then run this script again as yourself (not under sudo: build/ would be root's)" >&2
         echo "or, with them built or loaded another way (modules, cJSON in \$HOME): CS_NO_PACKAGES=1 skips this" >&2
         echo "check, and CMake looks for them (CMAKE_PREFIX_PATH)" >&2
         exit 1
