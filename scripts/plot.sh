@@ -6,8 +6,10 @@
 #   a sweep's results (clustersim --sweep --json FILE), for node counts:
 #     <scenario>-throughput.png   throughput against service nodes, with
 #                                 the ideal linear scale-out, the
-#                                 coordinator's ceiling, the USL fit, the knee
-#     <scenario>-utilization.png  coordinator and mean node utilization
+#                                 coordinator's (or the relays') ceiling,
+#                                 the USL fit, the knee
+#     <scenario>-utilization.png  coordinator, busiest relay (with relays)
+#                                 and mean node utilization
 #   and for offered loads (sweep.rates_rps):
 #     <scenario>-latency.png      p50 and p99 against offered load (the
 #                                 "hockey stick"), throughput beside it;
@@ -214,7 +216,7 @@ max_n=$(tail -1 "$tmp/steps.tsv" | cut -f1)
 mode=$(jq -r '.scenario.sweep.mode' "$results")
 relay_plot="" # the busiest relay's, where a step had relays
 jq -e "$whole"' | any(.relays > 0)' "$results" >/dev/null &&
-    relay_plot="\"$tmp/steps.tsv\" using 1:8 with linespoints ls 3 title \"relays (the busiest)\", "
+    relay_plot="\"$tmp/steps.tsv\" using 1:8 with linespoints ls 5 title \"relays (the busiest)\", "
 
 
 

@@ -302,6 +302,14 @@ static void every_sweep_step_is_checked(void **state)
         "[{\"nodes\":2,\"relays\":2,\"offered_rps\":1900,\"throughput_rps\":1900,\"service_inflation\":1.0,"
         "\"coordinator_per_request_us\":3,\"relay_per_request_us\":400,\"bottleneck\":\"relays\"}]");
     expect(d, 0, 1, "sweep step 1 (2 nodes): the relays took 400 us per request");
+    /* ... and in a file from before the rows had it, where it was the
+     * coordinator's field. */
+    d = doc();
+    set(d, "scenario.dispatch.cost_us", "250");
+    set(d, "sweep",
+        "[{\"nodes\":2,\"relays\":2,\"offered_rps\":1900,\"throughput_rps\":1900,\"service_inflation\":1.0,"
+        "\"coordinator_per_request_us\":400,\"bottleneck\":\"relays\"}]");
+    expect(d, 0, 1, "sweep step 1 (2 nodes): the relays took 400 us per request");
 }
 
 static void a_lab_takes_its_own_scenarios_only(void **state)

@@ -585,7 +585,7 @@ static void scaling_lines(const struct cs_results *r, int first, const struct cs
     /* A strong sweep's steps that served their whole load add no more
      * whatever the nodes: the fits bend there because of the load. */
     if (r->scenario.sweep.mode == CS_SWEEP_STRONG && r->scenario.sweep.rates_n == 0 &&
-        last->throughput_rps >= 0.95 * last->offered_rps)
+        last->throughput_rps >= 0.95 * last->offered_rps && last->bottleneck == CS_BOTTLENECK_NONE)
         fprintf(out,
                 "note: every step was offered the same %.0f req/s and the last served it: the fixed load caps the "
                 "curve, so the fits' sigma, kappa and serial fraction describe that cap, not contention\n",
@@ -931,7 +931,7 @@ char *cs_sweep_csv(const struct cs_results *r, const struct cs_sweep_row *rows, 
         used += csv_num(out + used, cap - used, a ? a->efficiency[j] : NAN, 4, ',');
         used += (size_t)snprintf(out + used, cap - used, "%d,%d,%d,", w->dispatchers, w->batch, w->relays);
         used += csv_num(out + used, cap - used, w->relays > 0 ? w->relay_utilization : NAN, 4, ',');
-        used += csv_num(out + used, cap - used, w->relay_per_request_us, 3, ',');
+        used += csv_num(out + used, cap - used, w->relays > 0 ? w->relay_per_request_us : NAN, 3, ',');
         /* its place in the sweep's plan (a checkpoint's rows have gaps);
          * none for a single run */
         used += (size_t)(w->step > 0 ? snprintf(out + used, cap - used, "%d\n", w->step)

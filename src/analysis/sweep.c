@@ -500,7 +500,7 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
                      "more dispatchers or batching would lift the ceiling",
                      out->knee_nodes, k, 100 * after->coordinator_utilization, per_req, out->coordinator_ceiling_rps,
                      knee);
-        else if (after && after->bottleneck == CS_BOTTLENECK_RELAYS)
+        else if (after && after->bottleneck == CS_BOTTLENECK_RELAYS && per_req > 0)
             snprintf(out->explanation, sizeof(out->explanation),
                      "throughput stops growing at %d nodes: the %d relay%s busy %.0f%% of the time (the busiest) at "
                      "%.2f us per request, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %s); "
