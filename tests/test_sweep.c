@@ -603,6 +603,38 @@ static void a_strong_sweep_says_its_load_bends_the_fits(void **state)
     }
 }
 
+/* sigma is a fraction in both fits: a curve that falls (a relay tier's
+ * 2 and 4 nodes on ranks, 3628 and 3422 req/s: Amdahl's serial fraction
+ * was 1.27) is kappa's to explain, and Amdahl's law cannot. */
+static void the_fits_keep_sigma_a_fraction(void **state)
+{
+    (void)state;
+    const struct {
+        int count;
+        int n[4];
+        double x[4];
+    } curves[] = {{2, {2, 4}, {3628, 3422.5}}, {4, {1, 2, 4, 8}, {1000, 600, 400, 300}}};
+    for (size_t c = 0; c < CS_ARRAY_LEN(curves); c++) {
+        double x1, sigma, kappa;
+        for (int amdahl = 0; amdahl < 2; amdahl++) {
+            double r2 = cs_usl_fit(curves[c].n, curves[c].x, curves[c].count, amdahl, &x1, &sigma, &kappa);
+            if (!(sigma >= 0 && sigma <= 1 && kappa >= 0 && x1 > 0 && isfinite(r2)))
+                fail_msg("curve %zu, amdahl %d: x1 %g sigma %g kappa %g r2 %g", c, amdahl, x1, sigma, kappa, r2);
+            if (amdahl)
+                assert_true(kappa == 0);
+        }
+    }
+    /* The USL explains the fall with kappa and fits these exactly. */
+    double x1, sigma, kappa;
+    const int n[] = {1, 2, 4, 8};
+    double x[4];
+    for (int i = 0; i < 4; i++)
+        x[i] = 1000.0 * n[i] / (1 + 0.9 * (n[i] - 1) + 0.2 * n[i] * (n[i] - 1));
+    assert_true(cs_usl_fit(n, x, 4, false, &x1, &sigma, &kappa) > 0.9999);
+    assert_close(sigma, 0.9, 1e-3);
+    assert_close(kappa, 0.2, 1e-3);
+}
+
 /* A fit to a plateau has a peak (kappa > 0) that the data do not show;
  * the analysis says plateau, with kappa's uncertainty, and keeps
  * "declines" for points that do fall. */
@@ -896,6 +928,7 @@ int main(void)
         cmocka_unit_test(the_usl_fit_is_least_squares_in_throughput),
         cmocka_unit_test(the_curve_is_told_from_the_points_not_the_fit),
         cmocka_unit_test(a_relay_sweep_names_the_tier_that_binds),
+        cmocka_unit_test(the_fits_keep_sigma_a_fraction),
         cmocka_unit_test(a_strong_sweep_says_its_load_bends_the_fits),
         cmocka_unit_test(sweep_rows_read_back_keep_both_tiers),
         cmocka_unit_test(the_amdahl_fit_recovers_the_serial_fraction),

@@ -158,8 +158,11 @@ void cs_sweep_row_from(const struct cs_results *r, struct cs_sweep_row *row)
     };
 }
 
-/* Least squares for sigma, kappa >= 0 in the linearized USL
- * N X1 / X - 1 = sigma (N - 1) + kappa N (N - 1), for a given X1. */
+/* Least squares for 0 <= sigma <= 1 and kappa >= 0 in the linearized USL
+ * N X1 / X - 1 = sigma (N - 1) + kappa N (N - 1), for a given X1. sigma
+ * is a fraction (Amdahl's serial fraction): more than 1 would make N
+ * nodes slower than one without any coherency cost, which is kappa's to
+ * say (and Amdahl's law cannot say at all). */
 static void usl_linear(const int *n, const double *x, int count, bool amdahl, double x1, double *sigma, double *kappa)
 {
     double saa = 0, sab = 0, sbb = 0, say = 0, sby = 0;
@@ -183,6 +186,10 @@ static void usl_linear(const int *n, const double *x, int count, bool amdahl, do
     } else if (s < 0) {
         s = 0;
         k = sbb > 0 ? sby / sbb : 0;
+    }
+    if (s > 1) { /* at its bound: kappa for the rest, where it is free */
+        s = 1;
+        k = !amdahl && sbb > 0 ? (sby - sab) / sbb : 0;
     }
     *sigma = s > 0 ? s : 0;
     *kappa = k > 0 ? k : 0;
@@ -265,7 +272,7 @@ static void usl_refine(const int *n, const double *x, int count, bool amdahl, do
         }
         int free[3], m = 0; /* jtr > 0: the error falls as the parameter grows */
         for (int j = 0; j < (amdahl ? 2 : 3); j++)
-            if (jtj[j][j] > 0 && (j == 0 || p[j] > 0 || jtr[j] > 0))
+            if (jtj[j][j] > 0 && (j == 0 || p[j] > 0 || jtr[j] > 0) && (j != 1 || p[1] < 1 || jtr[1] < 0))
                 free[m++] = j;
         double a[3][3], b[3], d[3];
         for (int r = 0; r < m; r++) {
@@ -281,7 +288,7 @@ static void usl_refine(const int *n, const double *x, int count, bool amdahl, do
         }
         for (int k = 0; k < m; k++)
             q[free[k]] += d[k];
-        q[1] = q[1] > 0 ? q[1] : 0;
+        q[1] = q[1] > 0 ? (q[1] < 1 ? q[1] : 1) : 0; /* (sigma: usl_linear) */
         q[2] = q[2] > 0 ? q[2] : 0;
         double eq = q[0] > 0 ? sse(n, x, count, q[0], q[1], q[2]) : INFINITY;
         if (!(eq < e)) {
