@@ -740,6 +740,14 @@ static void a_relay_sweep_names_the_tier_that_binds(void **state)
         !strstr(text, "predicted from the relays' cost: 4.0 nodes"))
         fail_msg("%s", text);
     free(text);
+    /* One relay: no count, no 'busiest'. */
+    for (int i = 0; i < 4; i++)
+        rows[i].relays = 1;
+    cs_scaling_analyze(rows, 4, 1000, &a);
+    if (!strstr(a.explanation, "the relay is busy 95% of the time at 500.00 us per request, a ceiling of 2000 req/s"))
+        fail_msg("%s", a.explanation);
+    for (int i = 0; i < 4; i++)
+        rows[i].relays = 2;
 
     /* No step blames a tier: the busier one's ceiling, here rank 0's. */
     for (int i = 0; i < 4; i++) {

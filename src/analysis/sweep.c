@@ -507,14 +507,17 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
                      "more dispatchers or batching would lift the ceiling",
                      out->knee_nodes, k, 100 * after->coordinator_utilization, per_req, out->coordinator_ceiling_rps,
                      knee);
-        else if (after && after->bottleneck == CS_BOTTLENECK_RELAYS && per_req > 0)
+        else if (after && after->bottleneck == CS_BOTTLENECK_RELAYS && per_req > 0) {
+            char who[48] = "the relay is busy";
+            if (k > 1)
+                snprintf(who, sizeof(who), "the %d relays are busy", k);
             snprintf(out->explanation, sizeof(out->explanation),
-                     "throughput stops growing at %d nodes: the %d relay%s busy %.0f%% of the time (the busiest) at "
-                     "%.2f us per request, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %s); "
-                     "more relays would lift the ceiling",
-                     out->knee_nodes, k, k == 1 ? " is" : "s are", 100 * after->relay_utilization, per_req,
+                     "throughput stops growing at %d nodes: %s %.0f%% of the time%s at %.2f us per request, a "
+                     "ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %s); more relays would lift "
+                     "the ceiling",
+                     out->knee_nodes, who, 100 * after->relay_utilization, k > 1 ? " (the busiest)" : "", per_req,
                      out->coordinator_ceiling_rps, knee);
-        else if (after) {
+        } else if (after) {
             char busy[48] = "";
             if (isfinite(after->coordinator_utilization))
                 snprintf(busy, sizeof(busy), "coordinator busy %.0f%%, ", 100 * after->coordinator_utilization);
