@@ -191,12 +191,15 @@ results=$file
 jq -e "$whole"' | length > 0' "$results" >/dev/null 2>&1 ||
     { echo "plot.sh: '$results' is not a sweep's results, a time series or a percentile distribution (see scripts/plot.sh's header; a single run's plots: clustersim --html FILE)" >&2; exit 2; }
 name=$(jq -r '.scenario.name' "$results")
-# (a utilization not measured, "NaN": rank 0's in a file from before the
-# rows had the relays' beside it; the busiest relay's without relays)
-jq -r "$whole"'[] | [.nodes, .offered_rps, .throughput_rps, .p50_us, .p99_us,
-                   ((.coordinator_utilization // null) | if . == null then "NaN" else . * 100 end),
+# A row with relays from before the rows kept rank 0's utilization beside
+# the relays' held the relays' in its coordinator field; rank 0's is then
+# not known ("NaN", not drawn), as the busiest relay's is without relays.
+jq -r "$whole"'[] | (if (.relays // 0) > 0 and (has("relay_utilization") | not)
+                    then {c: null, r: .coordinator_utilization} else {c: .coordinator_utilization, r: .relay_utilization} end) as $u |
+                  [.nodes, .offered_rps, .throughput_rps, .p50_us, .p99_us,
+                   ($u.c | if . == null then "NaN" else . * 100 end),
                    .node_utilization_mean * 100,
-                   ((.relay_utilization // null) | if . == null then "NaN" else . * 100 end)] | @tsv' \
+                   ($u.r | if . == null then "NaN" else . * 100 end)] | @tsv' \
     "$results" >"$tmp/steps.tsv"
 # Analysis numbers, "NaN" where absent (a rate sweep has none).
 num() { jq -r "($1) // \"NaN\"" "$results"; }
@@ -204,7 +207,9 @@ x1=$(num '.analysis.usl.x1_rps')
 sigma=$(num '.analysis.usl.sigma')
 kappa=$(num '.analysis.usl.kappa')
 ceiling=$(num '.analysis.coordinator_ceiling_rps')
-tier=$(jq -r 'if .analysis.ceiling_tier == "relays" then "relays'"'"'" else "coordinator" end' "$results")
+# (whose ceiling; a file from before ceiling_tier: the relays' under relays)
+tier=$(jq -r 'if .analysis.ceiling_tier == "relays" or (.analysis.ceiling_tier == null and any('"$whole"'[]; (.relays // 0) > 0))
+              then "relays'"'"'" else "coordinator" end' "$results")
 # (none where the tier measured no cost: virtual time without modelled costs)
 ceiling_plot=""
 [ "$ceiling" = NaN ] || ceiling_plot="$ceiling ls 3 title sprintf(\"$tier ceiling (%.0f req/s)\", $ceiling), "

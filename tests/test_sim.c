@@ -979,6 +979,12 @@ static void a_transient_overload_is_named_when_the_averages_kept_up(void **state
     assert_true(o->pending_peak <= 30);
     assert_true(o->rejected > 5000);
     assert_non_null(strstr(x->r.reason, "requests were turned away"));
+    /* The report's overload line says how many too. */
+    char *table = sim_render(cs_results_table, &x->r), want[64];
+    snprintf(want, sizeof(want), "; %llu turned away\n", (unsigned long long)o->rejected);
+    if (!strstr(table, want))
+        fail_msg("no '%s' in:\n%s", want, table);
+    free(table);
     sim_done(x);
 
     const char *steady[] = {"{\"load\":{\"utilization\":0.9,\"duration_s\":20,\"warmup_s\":1}}",

@@ -839,13 +839,17 @@ void cs_results_table(const struct cs_results *r, FILE *out)
                 "host pauses", (unsigned long long)r->pauses, CS_PAUSE_NS / 1e6, r->pause_max_ms, r->pause_rank);
     nodes_table(r, out);
     const struct cs_overload *ov = &r->overload;
-    if (ov->episodes > 0)
+    if (ov->episodes > 0) {
         fprintf(out,
                 "%-18s %.1f-%.1f s (%.1f s): up to %.0f req/s%s for a capacity of %.0f; queue peak %d, p99 peak "
-                "%.1f ms\n",
+                "%.1f ms",
                 "overload", ov->from_s, ov->to_s, ov->overloaded_s, ov->peak_offered_rps,
                 r->dispatchers > 1 ? " at dispatcher rank 0" : "", ov->capacity_rps, ov->pending_peak,
                 ov->p99_peak_us / 1e3);
+        if (ov->rejected > 0)
+            fprintf(out, "; %llu turned away", (unsigned long long)ov->rejected);
+        fputc('\n', out);
+    }
     for (int i = 0; i < r->health_n; i++)
         fprintf(out, "health: service node rank %d %s at %.2f s\n", r->health[i].rank,
                 r->health[i].up ? "answered a probe and is up again" : "marked down (timeouts in a row)",

@@ -346,8 +346,8 @@ const char *const cs_curve_names[] = {"grows", "plateau", "declines"};
 
 double cs_usl_kappa_se(const int *n, const double *x, int count, double x1, double sigma, double kappa)
 {
-    /* Free parameters: x1 and kappa always, sigma unless held at 0. */
-    bool with_sigma = sigma > 0;
+    /* Free parameters: x1 and kappa always, sigma unless held at a bound. */
+    bool with_sigma = sigma > 0 && sigma < 1;
     int p = with_sigma ? 3 : 2;
     if (count <= p || !(kappa > 0))
         return NAN;

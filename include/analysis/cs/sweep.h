@@ -68,12 +68,12 @@ void cs_sweep_row_from(const struct cs_results *r, struct cs_sweep_row *row);
 typedef int (*cs_sweep_step_fn)(void *ctx, int index, int count, const struct cs_scenario *step, int nodes,
                                 struct cs_sweep_row *row);
 
-/* A lever sweep (sweep.dispatchers or sweep.batch): the node sweep once
+/* A lever sweep (sweep.dispatchers, sweep.batch or sweep.relays): the node sweep once
  * for each setting, in the order given, in one job; each setting's rows
  * and their own scaling analysis, so each has its knee. */
 struct cs_scaling;
 struct cs_levers {
-    const char *key; /* "dispatch.dispatchers" or "dispatch.batch" */
+    const char *key; /* "dispatch.dispatchers", "dispatch.batch" or "dispatch.relays" */
     int n;           /* settings */
     int value[CS_LEVER_MAX];
     int first_row[CS_LEVER_MAX], rows[CS_LEVER_MAX];
@@ -102,9 +102,10 @@ int cs_sweep_check(const struct cs_scenario *sc, int max_nodes, char *err, size_
 int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn fn, void *ctx, struct cs_sweep_row *rows,
                  struct cs_scaling *scaling, struct cs_levers *levers, char *err, size_t errlen);
 
-/* The knee the coordinator's cost predicts, in words: "12.3 nodes", or,
- * where it is infinite (the coordinator measured no cost per request, as
- * in virtual time without modelled costs), "none (no cost per request)".
+/* The knee the binding tier's cost predicts (rank 0's or the relays',
+ * cs_scaling.ceiling_tier), in words: "12.3 nodes", or, where it is
+ * infinite (that tier measured no cost per request, as in virtual time
+ * without modelled costs), "none (no cost per request)".
  * Returns buf. */
 const char *cs_knee_words(double predicted_knee_nodes, char *buf, size_t n);
 
@@ -125,8 +126,8 @@ extern const char *const cs_curve_names[];
 
 /* The standard error of kappa in a USL fit (x1, sigma, kappa) to the
  * points, from the fit's residuals and its Jacobian (parameters held at
- * their bound of 0 do not count as free). NAN when the points leave no
- * degree of freedom. */
+ * a bound, 0 or sigma's 1, do not count as free). NAN when the points
+ * leave no degree of freedom. */
 double cs_usl_kappa_se(const int *n, const double *x, int count, double x1, double sigma, double kappa);
 
 /* The scaling analysis of rows sorted by node count (sweep.nodes). */
@@ -150,7 +151,7 @@ struct cs_scaling {
 
 /*
  * Fit X(N) = X1 N / (1 + sigma (N - 1) + kappa N (N - 1)) to points
- * (n[i], x[i]), least squares in X, sigma and kappa >= 0. With
+ * (n[i], x[i]), least squares in X, 0 <= sigma <= 1 and kappa >= 0. With
  * amdahl, kappa is held at 0 and sigma is the serial fraction. Returns R^2.
  */
 double cs_usl_fit(const int *n, const double *x, int count, bool amdahl, double *x1, double *sigma, double *kappa);
