@@ -53,11 +53,16 @@ static int share_scenario(const struct cs_options *o, int rank, int size, struct
                 sleep(1);
             }
         } else if (size < 2) {
-            snprintf(err, sizeof(err),
-                     "needs at least 2 MPI ranks (1 coordinator + service nodes), got %d; run it as "
-                     "'mpirun -np 4 clustersim' (add --oversubscribe for more ranks than cores)",
-                     size);
-            status = CS_E_INVALID;
+            /* The scenario's own mistakes first (a file not found, a key
+             * mistyped): they need mending whatever the launch. */
+            status = cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err));
+            if (status == CS_OK) {
+                snprintf(err, sizeof(err),
+                         "needs at least 2 MPI ranks (1 coordinator + service nodes), got %d; run it as "
+                         "'mpirun -np 4 clustersim' (add --oversubscribe for more ranks than cores)",
+                         size);
+                status = CS_E_INVALID;
+            }
         } else {
             status = cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err));
             if (status == CS_OK)

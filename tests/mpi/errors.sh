@@ -102,6 +102,10 @@ if [ "$MPIEXEC_OMPI" -eq 1 ]; then
         bad "--compare --json: exit $RC: $(cat "$TMP/err")"
 fi
 expect 1 "needs at least 2 MPI ranks" --set load.duration_s=1
+# ... after the scenario's own mistakes, which need mending whatever the
+# launch: one line about those first.
+expect 1 "scenario key 'load.utilization': expected a number" --set load.utilization=abc
+expect 1 "cannot read scenario file" --config "$TMP/no-such.json"
 # A singleton (no mpirun at all) says the same.
 guarded "$CLUSTERSIM"
 [ "$RC" -eq 2 ] && grep -q "mpirun -np" "$TMP/err" && ok "singleton: exit 2 with how to run" || bad "singleton: exit $RC: $(cat "$TMP/err")"
