@@ -762,7 +762,7 @@ static void a_relay_sweep_names_the_tier_that_binds(void **state)
     cs_scaling_analyze(rows, 4, 1000, &a);
     assert_int_equal(a.ceiling_tier, CS_TIER_RELAYS);
     assert_close(a.coordinator_ceiling_rps, 4000, 1e-9);
-    if (!strstr(a.explanation, "the relays' measured cost predicts its knee at 4.0 nodes"))
+    if (!strstr(a.explanation, "the relays' measured cost predicts their knee at 4.0 nodes"))
         fail_msg("%s", a.explanation);
 }
 

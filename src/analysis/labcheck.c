@@ -282,7 +282,7 @@ static void check_sample(struct check *k)
 
 /* The cost per request of whoever pays dispatch.cost_us: the coordinator,
  * or under relays (relays > 0) the relays. */
-static void check_coordinator_cost(struct check *k, const char *where, int relays, double per)
+static void check_dispatch_cost(struct check *k, const char *where, int relays, double per)
 {
     double cost = cs_json_num(k->doc, "scenario.dispatch.cost_us");
     /* Besides its emulated cost the coordinator pays its own few us per
@@ -323,7 +323,7 @@ static void check_sweep(struct check *k, const cJSON *steps)
         double per = cs_json_num(s, relays ? "relay_per_request_us" : "coordinator_per_request_us");
         if (relays && !cs_json_at(s, "relay_per_request_us"))
             per = cs_json_num(s, "coordinator_per_request_us");
-        check_coordinator_cost(k, where, relays, per);
+        check_dispatch_cost(k, where, relays, per);
         i++;
     }
 }
@@ -414,7 +414,7 @@ int cs_labcheck(const cJSON *doc, int lab, cs_labcheck_say say, void *ctx, char 
                 if (isnan(per) || cs_json_num(x, "per_request_us") > per)
                     per = cs_json_num(x, "per_request_us");
         }
-        check_coordinator_cost(&k, "", cJSON_GetArraySize(relays), per);
+        check_dispatch_cost(&k, "", cJSON_GetArraySize(relays), per);
         check_steady(&k);
         check_sample(&k);
     }

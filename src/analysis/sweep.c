@@ -533,8 +533,8 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
         snprintf(predicts, sizeof(predicts), "the %s measured no cost per request, so nothing predicts a knee",
                  relays ? "relays" : "coordinator");
         if (isfinite(out->predicted_knee_nodes))
-            snprintf(predicts, sizeof(predicts), "the %s measured cost predicts its knee at %s",
-                     relays ? "relays'" : "coordinator's", knee);
+            snprintf(predicts, sizeof(predicts), "the %s measured cost predicts %s knee at %s",
+                     relays ? "relays'" : "coordinator's", relays ? "their" : "its", knee);
         if (met > 0)
             snprintf(out->explanation, sizeof(out->explanation),
                      "throughput grows with the nodes until all %.0f req/s offered are served, at %d nodes "
