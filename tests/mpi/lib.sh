@@ -29,11 +29,22 @@ descendants() { local c; for c in $(pgrep -P "$1" || true); do echo "$c"; descen
 # rank_pid LAUNCHER_PID RANK: that rank's process of this job, found among
 # the launcher's descendants, by the rank its launcher gave it (Open MPI,
 # MPICH).
+# A look that finds none is tried again for 2 s: twice under the
+# sanitizers' load a running rank was not found (its checkpoints were
+# being written); if none is found then, stderr lists what was.
 rank_pid() {
     local p
-    for p in $(descendants "$1"); do
-        tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qxE "(OMPI_COMM_WORLD_RANK|PMI_RANK)=$2" && echo "$p" && return
+    for _ in $(seq 20); do
+        for p in $(descendants "$1"); do
+            tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qxE "(OMPI_COMM_WORLD_RANK|PMI_RANK)=$2" &&
+                echo "$p" && return
+        done
+        sleep 0.1
     done
+    echo "rank_pid: no rank $2 among the processes under $1:$(for p in $(descendants "$1"); do
+        printf ' %s (%s; %s)' "$p" "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-60)" \
+            "$(tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -E '^(OMPI_COMM_WORLD_RANK|PMI_RANK)=' | tr '\n' ' ')"
+    done)" >&2
     return 0 # none: prints nothing (under set -e a failure here ended the test without a word)
 }
 # signal_when PID SIGNAL SECONDS COMMAND...: once COMMAND holds (looking
