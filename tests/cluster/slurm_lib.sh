@@ -47,7 +47,8 @@ short=(--set load.duration_s=1 --set load.warmup_s=0.2)
 # have passed), looking every 0.2 s.
 wait_job() {
     local end=$((SECONDS + ${2:-3600}))
-    while squeue -h -j "$1" 2>/dev/null | grep -q . && [ "$SECONDS" -lt "$end" ]; do sleep 0.2; done
+    # (no "| grep -q" under pipefail: an early exit fails the pipe)
+    while [ -n "$(squeue -h -j "$1" 2>/dev/null)" ] && [ "$SECONDS" -lt "$end" ]; do sleep 0.2; done
 }
 
 # sbatch_wait ARGS...: sbatch --wait, which looks again after 2, 4, 8 s

@@ -29,15 +29,17 @@ descendants() { local c; for c in $(pgrep -P "$1" || true); do echo "$c"; descen
 # rank_pid LAUNCHER_PID RANK: that rank's process of this job, found among
 # the launcher's descendants, by the rank its launcher gave it (Open MPI,
 # MPICH).
-# A look that finds none is tried again for 2 s: twice under the
-# sanitizers' load a running rank was not found (its checkpoints were
-# being written); if none is found then, stderr lists what was.
+# The environment is read by grep itself (-z: NUL-ended entries): it was
+# piped from tr into grep -q, which under pipefail failed the look when
+# grep had found the rank and left before tr's last write (SIGPIPE): a
+# running rank went unfound now and then, under the sanitizers' longer
+# environments. A look that finds none is tried again for 2 s, and then
+# stderr lists what it saw.
 rank_pid() {
     local p
     for _ in $(seq 20); do
         for p in $(descendants "$1"); do
-            tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qxE "(OMPI_COMM_WORLD_RANK|PMI_RANK)=$2" &&
-                echo "$p" && return
+            grep -qzxE "(OMPI_COMM_WORLD_RANK|PMI_RANK)=$2" "/proc/$p/environ" 2>/dev/null && echo "$p" && return
         done
         sleep 0.1
     done
