@@ -223,6 +223,27 @@ static void a_saturated_coordinator_is_named_first(void **state)
     cs_results_free(&r);
 }
 
+/* One second of a virtual run of the scenario json on 4 nodes of the
+ * given servers, busy_s each of it (the servers' seconds), offered
+ * offered_rps and completed `completed`: analyzed. */
+static void virtual_second(struct cs_results *r, const char *json, double offered_rps, uint64_t completed, int servers,
+                           double busy_s)
+{
+    assert_int_equal(cs_results_init(r, 5), CS_OK);
+    sim_scenario(&r->scenario, json);
+    r->scenario.run.engine = CS_ENGINE_VIRTUAL;
+    r->offered_rps = offered_rps;
+    r->window_s = 1;
+    r->coord[CS_C_GENERATED] = r->coord[CS_C_COMPLETED] = r->coord[CS_C_WINDOW_COMPLETIONS] = completed;
+    for (int i = 0; i < 4; i++) {
+        r->nodes[i].rank = i + 1;
+        r->nodes[i].counters[CS_N_WINDOW_NS] = (uint64_t)1e9;
+        r->nodes[i].counters[CS_N_SERVERS] = (uint64_t)servers;
+        r->nodes[i].counters[CS_N_BUSY_NS] = (uint64_t)(busy_s * 1e9);
+    }
+    cs_results_analyze(r);
+}
+
 static void busy_nodes_are_the_bottleneck(void **state)
 {
     (void)state;
@@ -236,19 +257,7 @@ static void busy_nodes_are_the_bottleneck(void **state)
     cs_results_free(&r);
     /* The nodes' own servers and speed, as the capacity counts them: it
      * said "4 nodes x 1 servers at 1000 us" beside 32000 req/s. */
-    assert_int_equal(cs_results_init(&r, 5), CS_OK);
-    sim_scenario(&r.scenario, "{\"nodes\":{\"servers\":4,\"speed\":2}}");
-    r.scenario.run.engine = CS_ENGINE_VIRTUAL;
-    r.offered_rps = 38400;
-    r.window_s = 1;
-    r.coord[CS_C_GENERATED] = r.coord[CS_C_COMPLETED] = r.coord[CS_C_WINDOW_COMPLETIONS] = 32000;
-    for (int i = 0; i < 4; i++) {
-        r.nodes[i].rank = i + 1;
-        r.nodes[i].counters[CS_N_WINDOW_NS] = (uint64_t)1e9;
-        r.nodes[i].counters[CS_N_SERVERS] = 4;
-        r.nodes[i].counters[CS_N_BUSY_NS] = (uint64_t)4e9;
-    }
-    cs_results_analyze(&r);
+    virtual_second(&r, "{\"nodes\":{\"servers\":4,\"speed\":2}}", 38400, 32000, 4, 4);
     assert_int_equal(r.bottleneck, CS_BOTTLENECK_SERVICE_NODES);
     if (!strstr(r.reason, "4 nodes with 16 servers in all serve about 32000 req/s against 38400 offered"))
         fail_msg("%s", r.reason);
@@ -264,19 +273,7 @@ static void a_network_round_trip_caps_what_pulling_nodes_serve(void **state)
 {
     (void)state;
     struct cs_results r;
-    assert_int_equal(cs_results_init(&r, 5), CS_OK);
-    sim_scenario(&r.scenario, "{\"dispatch\":{\"policy\":\"pull\"},\"network\":{\"latency_us\":100}}");
-    r.scenario.run.engine = CS_ENGINE_VIRTUAL;
-    r.offered_rps = 3400;
-    r.window_s = 1;
-    r.coord[CS_C_GENERATED] = r.coord[CS_C_COMPLETED] = r.coord[CS_C_WINDOW_COMPLETIONS] = 3300;
-    for (int i = 0; i < 4; i++) {
-        r.nodes[i].rank = i + 1;
-        r.nodes[i].counters[CS_N_WINDOW_NS] = (uint64_t)1e9;
-        r.nodes[i].counters[CS_N_SERVERS] = 1;
-        r.nodes[i].counters[CS_N_BUSY_NS] = (uint64_t)0.83e9;
-    }
-    cs_results_analyze(&r);
+    virtual_second(&r, "{\"dispatch\":{\"policy\":\"pull\"},\"network\":{\"latency_us\":100}}", 3400, 3300, 1, 0.83);
     assert_close(r.node_capacity_rps, 4e6 / 1200, 1e-9);
     assert_int_equal(r.bottleneck, CS_BOTTLENECK_SERVICE_NODES);
     if (!strstr(r.reason, "serve about 3333 req/s through the network (their servers alone 4000: a round trip of "

@@ -369,6 +369,14 @@ static void coord_on_vnet(struct cs_vnet *s, struct cs_scenario *sc, struct cs_c
     assert_int_equal(cs_coord_init(c, sc, 1, NULL, &s->endpoints[0].tp, &s->endpoints[0].clock, 0), CS_OK);
 }
 
+/* A service node (rank 1) of the scenario json on a loopback network. */
+static void node_on_vnet(struct cs_vnet *s, struct cs_scenario *sc, struct cs_node *n, const char *json)
+{
+    assert_int_equal(cs_vnet_open(s, 2, 1), CS_OK);
+    sim_scenario(sc, json);
+    assert_int_equal(cs_node_start(n, sc, 1, 1, &s->endpoints[1].tp, &s->endpoints[1].clock, 0, NULL), CS_OK);
+}
+
 static void a_reply_for_no_request_is_counted_not_trusted(void **state)
 {
     (void)state;
@@ -404,11 +412,9 @@ static void a_full_queue_counts_only_requests_waiting_for_a_server(void **state)
 {
     (void)state;
     struct cs_vnet s;
-    assert_int_equal(cs_vnet_open(&s, 2, 1), CS_OK);
     struct cs_scenario sc;
-    sim_scenario(&sc, "{\"nodes\":{\"servers\":2,\"queue_capacity\":1}}");
     struct cs_node n;
-    assert_int_equal(cs_node_start(&n, &sc, 1, 1, &s.endpoints[1].tp, &s.endpoints[1].clock, 0, NULL), CS_OK);
+    node_on_vnet(&s, &sc, &n, "{\"nodes\":{\"servers\":2,\"queue_capacity\":1}}");
     struct cs_msg m[4];
     for (int i = 0; i < 4; i++)
         m[i] = (struct cs_msg){.kind = CS_MSG_REQUEST, .id = (uint64_t)i + 1, .service_ns = 100000};
@@ -428,11 +434,9 @@ static void an_early_node_keeps_its_servers_schedule(void **state)
 {
     (void)state;
     struct cs_vnet s;
-    assert_int_equal(cs_vnet_open(&s, 2, 1), CS_OK);
     struct cs_scenario sc;
-    sim_scenario(&sc, "{\"load\":{\"duration_s\":1,\"warmup_s\":0},\"service\":{\"mode\":\"sleep\"}}");
     struct cs_node n;
-    assert_int_equal(cs_node_start(&n, &sc, 1, 1, &s.endpoints[1].tp, &s.endpoints[1].clock, 0, NULL), CS_OK);
+    node_on_vnet(&s, &sc, &n, "{\"load\":{\"duration_s\":1,\"warmup_s\":0},\"service\":{\"mode\":\"sleep\"}}");
     for (uint64_t id = 1; id <= 10; id++) {
         struct cs_msg m = {.kind = CS_MSG_REQUEST, .flags = CS_REQ_MEASURED, .id = id, .service_ns = 100000};
         assert_int_equal(cs_node_on_message(&n, &m, 1, 0, 0), CS_OK);
@@ -455,15 +459,13 @@ static void a_late_node_keeps_its_servers_schedule(void **state)
     (void)state;
     const char *modes[] = {"sleep", "spin"};
     for (int k = 0; k < 2; k++) {
-        struct cs_vnet s;
-        assert_int_equal(cs_vnet_open(&s, 2, 1), CS_OK);
         char json[160];
         snprintf(json, sizeof(json), "{\"load\":{\"duration_s\":1,\"warmup_s\":0},\"service\":{\"mode\":\"%s\"}}",
                  modes[k]);
+        struct cs_vnet s;
         struct cs_scenario sc;
-        sim_scenario(&sc, json);
         struct cs_node n;
-        assert_int_equal(cs_node_start(&n, &sc, 1, 1, &s.endpoints[1].tp, &s.endpoints[1].clock, 0, NULL), CS_OK);
+        node_on_vnet(&s, &sc, &n, json);
         for (uint64_t id = 1; id <= 2; id++) {
             struct cs_msg m = {.kind = CS_MSG_REQUEST, .flags = CS_REQ_MEASURED, .id = id, .service_ns = CS_NS_PER_MS};
             assert_int_equal(cs_node_on_message(&n, &m, 1, 0, 0), CS_OK);

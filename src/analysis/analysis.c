@@ -545,16 +545,14 @@ static void verdict(struct cs_results *r)
         double own = cs_scenario_capacity_rps(sc, r->service_nodes);
         bool network = r->node_capacity_rps < own; /* (cs_scenario_served_rps) */
         char through[240] = "";
+        bool pull = cs_policies[sc->dispatch.policy].pull;
         if (network)
             snprintf(through, sizeof(through),
                      " through the network (their servers alone %.0f: a round trip of %.0f us holds each %s), "
                      "against %.0f offered; add nodes or servers, or %s",
                      own, 2 * sc->network.latency_us,
-                     cs_policies[sc->dispatch.policy].pull ? "server idle before each request"
-                                                           : "node's window of requests in flight",
-                     r->offered_rps,
-                     cs_policies[sc->dispatch.policy].pull ? "let nodes hold more (dispatch.prefetch)"
-                                                           : "widen dispatch.window");
+                     pull ? "server idle before each request" : "node's window of requests in flight", r->offered_rps,
+                     pull ? "let nodes hold more (dispatch.prefetch)" : "widen dispatch.window");
         else
             snprintf(through, sizeof(through), " against %.0f offered; add nodes or servers", r->offered_rps);
         snprintf(why, len,

@@ -121,33 +121,34 @@ double cs_node_rps(double servers, double speed, double mean_us, double overhead
     return per_us > 0 ? servers * 1e6 / per_us : INFINITY;
 }
 
-double cs_scenario_capacity_rps(const struct cs_scenario *s, int service_nodes)
+/* The nodes' capacity summed, each node's own, or (network) at most the
+ * requests it may have in flight per round trip: under pull, its servers
+ * times dispatch.prefetch; else dispatch.window from each dispatcher that
+ * sends to it (one, sharded or under relays). */
+static double nodes_rps(const struct cs_scenario *s, int service_nodes, bool network)
 {
-    double cap = 0;
-    for (int r = cs_first_node(s); r < cs_first_node(s) + service_nodes; r++)
-        cap +=
-            cs_node_rps(cs_node_servers(s, r), cs_node_speed(s, r), s->service.time.mean_us, s->model.node_overhead_us);
-    return cap;
-}
-
-double cs_scenario_served_rps(const struct cs_scenario *s, int service_nodes)
-{
-    /* The requests one node may have in flight: under pull, its servers
-     * times dispatch.prefetch; else dispatch.window from each dispatcher
-     * that sends to it (one, sharded or under relays). */
     bool pull = cs_policies[s->dispatch.policy].pull;
     int senders = s->dispatch.partition == CS_PARTITION_SHARED && s->dispatch.relays == 0 ? s->dispatch.dispatchers : 1;
-    double rtt_us = 2 * s->network.latency_us, cap = 0;
+    double rtt_us = network ? 2 * s->network.latency_us : 0, cap = 0;
     for (int r = cs_first_node(s); r < cs_first_node(s) + service_nodes; r++) {
         double servers = cs_node_servers(s, r), speed = cs_node_speed(s, r);
         double own = cs_node_rps(servers, speed, s->service.time.mean_us, s->model.node_overhead_us);
         double in_flight =
             pull ? servers * s->dispatch.prefetch : (double)s->dispatch.window * (senders > 0 ? senders : 1);
         double trip_us = s->service.time.mean_us / speed + s->model.node_overhead_us + rtt_us;
-        double through = rtt_us > 0 && trip_us > 0 ? in_flight * 1e6 / trip_us : INFINITY;
-        cap += fmin(own, through);
+        cap += rtt_us > 0 && trip_us > 0 ? fmin(own, in_flight * 1e6 / trip_us) : own;
     }
     return cap;
+}
+
+double cs_scenario_capacity_rps(const struct cs_scenario *s, int service_nodes)
+{
+    return nodes_rps(s, service_nodes, false);
+}
+
+double cs_scenario_served_rps(const struct cs_scenario *s, int service_nodes)
+{
+    return nodes_rps(s, service_nodes, true);
 }
 
 double cs_scenario_node_rps(const struct cs_scenario *s, int service_nodes)
