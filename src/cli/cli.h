@@ -186,6 +186,11 @@ int cs_cli_prepare_run(const struct cs_options *o, const char *text, int size, s
                        size_t errlen);
 /* Where rank 0 draws the live progress line (NULL: nowhere). */
 FILE *cs_cli_progress_stream(const struct cs_options *o);
+
+/* Flush stdout, remembering why the first flush that failed did (stdio
+ * keeps only an error flag, and errno is gone by the end of the run). */
+void cs_cli_flush_stdout(void);
+int cs_cli_stdout_errno(void);
 bool cs_cli_timeseries_json(const struct cs_options *o);
 /* Now, as ISO 8601 UTC. */
 void cs_cli_utc_now(char *out, size_t len);

@@ -30,6 +30,20 @@ static int check_writable(const char *flag, const char *path, char *err, size_t 
     return CS_E_INVALID;
 }
 
+static int stdout_errno; /* why a flush of stdout first failed; 0: none did */
+
+void cs_cli_flush_stdout(void)
+{
+    errno = 0;
+    if (fflush(stdout) != 0 && stdout_errno == 0)
+        stdout_errno = errno;
+}
+
+int cs_cli_stdout_errno(void)
+{
+    return stdout_errno;
+}
+
 /* Is stdout the user's terminal? Open MPI's mpirun gives its ranks a
  * pseudo terminal on stdout whatever its own stdout is (a terminal, a
  * pipe, a file), so under it ask the launcher: mpirun forks the ranks on
@@ -515,7 +529,7 @@ int cs_cli_finish(const struct cs_options *o, struct cs_rank0 *z, struct cs_resu
     res->all_nodes = o->all_nodes;
     if (!o->quiet)
         cs_results_table(res, stdout);
-    fflush(stdout);
+    cs_cli_flush_stdout();
     if (o->json)
         status |= cs_cli_write_output("--json", o->json, cs_results_json(res));
     if (o->csv)

@@ -103,11 +103,11 @@ static const struct command {
  * a word. */
 static int stdout_written(int status)
 {
-    errno = 0;
-    if (fflush(stdout) == 0 && !ferror(stdout))
+    cs_cli_flush_stdout();
+    if (!ferror(stdout))
         return status;
     struct stat st;
-    int err = errno;
+    int err = cs_cli_stdout_errno();
     if (err == EPIPE || (err == 0 && fstat(STDOUT_FILENO, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))))
         return status;
     fprintf(stderr, "clustersim: standard output could not be written%s%s\n", err ? ": " : "",
@@ -121,6 +121,12 @@ int main(int argc, char **argv)
      * it fail with EPIPE, not end the process: a run stopped by a signal
      * still writes its results files after the report it could not print. */
     signal(SIGPIPE, SIG_IGN);
+    /* Into a file or a pipe, what goes to stdout before a flush goes in one
+     * write, whose failure then says why (a full disk): a write stdio made
+     * on its own, when its small buffer filled, leaves only a flag. */
+    static char out_buffer[1 << 18];
+    if (!isatty(STDOUT_FILENO))
+        setvbuf(stdout, out_buffer, _IOFBF, sizeof(out_buffer));
     struct cs_options o;
     struct launch l = {argc, argv, cs_cli_rank_by_env(), false};
     l.speak = l.env_rank <= 0;

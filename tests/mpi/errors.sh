@@ -83,6 +83,14 @@ if [ "$MPIEXEC_OMPI" -eq 1 ]; then
         "$CLUSTERSIM" --print-config >/dev/full 2>"$TMP/err" && RC=0 || RC=$?
         [ "$RC" -eq 1 ] && grep -q "^clustersim: standard output could not be written: No space left" "$TMP/err" &&
             ok "--print-config >/dev/full: exit 1, said" || bad "--print-config >/dev/full: exit $RC: $(cat "$TMP/err")"
+        # Why, also where stdio's own buffer would have filled first (the
+        # help), and after a run's report.
+        for what in --help "--virtual --nodes 2 --set load.duration_s=0.05 --set load.warmup_s=0"; do
+            # shellcheck disable=SC2086 # (the words of a command line)
+            "$CLUSTERSIM" $what >/dev/full 2>"$TMP/err" && RC=0 || RC=$?
+            [ "$RC" -eq 1 ] && [ "$(cat "$TMP/err")" = "clustersim: standard output could not be written: No space left \
+on device" ] && ok "${what%% *} >/dev/full: exit 1, one line with why" || bad "$what >/dev/full: exit $RC: $(cat "$TMP/err")"
+        done
     fi
     guarded_once "$CLUSTERSIM" --print-config --json "$TMP/p.json"
     [ "$RC" -eq 2 ] && [ ! -e "$TMP/p.json" ] && grep -q "^clustersim: --print-config prints the scenario and runs \

@@ -370,7 +370,8 @@ EXPECT_RC=2 v --virtual --nodes 1000000 --set load.rate_rps=1e10 --set service.t
     grep -q "a virtual run of 1000000 service nodes at 1e+10 req/s needs about [0-9.]* GiB, and the memory this machine has available is" "$TMP/err" &&
     ok "a run too large for memory: one line with what it needs, exit 2" || bad "too large: $RC $(cat "$TMP/err")"
 EXPECT_RC=2 v --virtual --nodes 0
-[ "$RC" -eq 2 ] && grep -q "needs the number of service nodes" "$TMP/err" && ok "zero nodes: refused" ||
+[ "$RC" -eq 2 ] && grep -q "scenario key 'run.nodes' (--nodes): value 0: a virtual run needs at least 1 service node" "$TMP/err" &&
+    ok "zero nodes: refused, naming the key and the value" ||
     bad "--nodes 0: $RC $(cat "$TMP/err")"
 EXPECT_RC=2 v --virtual --nodes 2 --calibrate
 [ "$RC" -eq 2 ] && grep -q "does not run in virtual time" "$TMP/err" && ok "--calibrate refuses virtual time" ||
