@@ -136,5 +136,5 @@ up) shift; up "$@" ;;
 run) shift; run "$@" ;;
 status) hosts ;;
 down) down ;;
-*) echo "usage: scripts/local-cluster.sh up N [RATE] | run NP [args...] | status | down" >&2; exit 2 ;;
+*) echo "usage: scripts/local-cluster.sh up N [--rate RATE] [--delay-us US] | run NP [args...] | status | down" >&2; exit 2 ;;
 esac

@@ -5,6 +5,9 @@
 #   scripts/local-slurm.sh up [NODES]   start it (default 2 nodes); prints the env to use
 #   scripts/local-slurm.sh status       what is running
 #   scripts/local-slurm.sh down         stop what up started, remove the directory
+#   scripts/local-slurm.sh conf         print the path of its slurm.conf
+# It lives in CS_SLURM_DIR (/tmp/clustersim-slurm); each fake node declares
+# CS_SLURM_CPUS CPUs (8).
 # Then: export SLURM_CONF=$(scripts/local-slurm.sh conf); sbatch jobs/run.sbatch
 # Needs root. Safe to run twice; stops only what it started.
 set -euo pipefail
