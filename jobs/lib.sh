@@ -7,6 +7,7 @@
 # scripts/lib.sh), else clustersim on the PATH (installed, or from a
 # module). sbatch passes the submitter's environment, these included. Results go under the directory the job was submitted
 # from, whichever that is.
+unset CDPATH # (an exported one makes cd print where it went, into every path read from it)
 CS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # The build and the MPI launcher's flags (CS_BUILD, cs_mpi_family,
 # cs_mpi_env), shared with the scripts: scripts/lib.sh in a checkout,
@@ -120,19 +121,24 @@ cs_job_run() {
 # to drain and write the results. Every launch of a job goes through here.
 cs_job_exec() {
     "$@" &
-    local pid=$!
+    local pid=$! status seen
     trap "cs_job_forward_stop $pid '$1'" TERM INT
-    local status=0
-    wait $pid || status=$?
-    # wait returns early (128 + the signal) when a trapped signal arrives:
-    # wait again, for the status clustersim ends with (0 when the drain
-    # ended in time and the results are whole).
-    while kill -0 $pid 2>/dev/null; do
+    # wait returns early (128 + the signal) when a trapped signal arrives,
+    # and the launcher may end while the stop is passed on (bash then
+    # keeps its status for the next wait; a check that it still runs would
+    # find it gone and keep the 143): wait again after every stop, for the
+    # status clustersim ends with (0 when the drain ended in time and the
+    # results are whole).
+    while :; do
+        seen=$CS_JOB_STOPS
         status=0
-        wait $pid || status=$?
+        wait "$pid" || status=$?
+        [ "$status" -gt 128 ] && [ "$CS_JOB_STOPS" != "$seen" ] || break
     done
-    # (the trap stays: a stop between two launches of a job marks it
-    # stopped, and the launches after it are skipped: cs_lab_run)
+    # Between two launches of a job a stop marks it stopped, and the
+    # launches after it are skipped (cs_lab_run); it signals no process:
+    # the id of one that ended may be another's by then.
+    trap "cs_job_forward_stop '' ''" TERM INT
     return $status
 }
 
@@ -141,10 +147,12 @@ cs_job_exec() {
 # job termination"), so under srun the signal goes to the job's steps,
 # that is to the ranks themselves (scancel does not signal the batch
 # shell unless told to); mpirun passes a SIGTERM on to its ranks.
-CS_JOB_STOPPED=0
+CS_JOB_STOPPED=0 CS_JOB_STOPS=0
 cs_job_forward_stop() {
     local pid=$1 launcher=$2
     CS_JOB_STOPPED=1
+    CS_JOB_STOPS=$((CS_JOB_STOPS + 1))
+    [ -n "$pid" ] || return 0
     # An array task by its own name: one of them has the array's id as its
     # job id, and scancel of that id signals every task of the array.
     local job=${SLURM_JOB_ID:-}

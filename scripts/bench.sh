@@ -41,9 +41,15 @@ virtual_bench() {
     printf '# clustersim virtual-time engine on %s, one core\n' "$(hostname)"
     printf '%-44s %10s %8s %12s %10s\n' "scenario" "requests" "wall_s" "requests/s" "peak_MiB"
     # wall seconds and peak KiB of a command, from GNU time
-    timed() { /usr/bin/time -f '%e %M' -o "$tmp/time" "$@" >/dev/null; cat "$tmp/time"; }
-    row() { # label results.json "wall kib"
+    # (a run that fails ends the benchmark, saying which: its numbers would be wrong)
+    timed() {
+        /usr/bin/time -f '%e %M' -o "$tmp/time" "$@" >/dev/null ||
+            { echo "bench.sh: this run failed: $*" >&2; exit 1; }
+        cat "$tmp/time"
+    }
+    row() { # label results.json "wall kib" (empty: the run failed, and timed said so)
         local n wall kib
+        [ -n "$3" ] || exit 1
         n=$(jq '.requests.generated' "$2")
         read -r wall kib <<<"$3"
         awk -v l="$1" -v n="$n" -v w="$wall" -v k="$kib" \

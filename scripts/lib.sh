@@ -3,6 +3,7 @@
 # functions and variables only, after checking CS_MPI (a wrong one: one
 # line, status 2).
 
+unset CDPATH # (an exported one makes cd print where it went, into every path read from it)
 CS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # The MPI to build with and launch under: Open MPI (Debian's default), or
@@ -256,11 +257,15 @@ cs_suite() {
 # are the same runs; on a host where it picks another, that one is named.
 cs_name_pml() {
     [ -z "${OMPI_MCA_pml:-}" ] && [ "$(cs_mpi_family "${CS_MPIEXEC:-mpirun}")" = openmpi ] || return 0
-    local pml
+    local pml out rc=0
     # shellcheck disable=SC2046
-    pml=$($(cs_launch 2) --mca pml_base_verbose 10 "$CS_BUILD/clustersim" -q --set load.duration_s=0.01 \
-        --set load.warmup_s=0 2>&1 </dev/null | sed -n 's/.* selected \([a-z0-9]*\) best priority.*/\1/p' | head -1)
-    if [ -n "$pml" ]; then
+    out=$($(cs_launch 2) --mca pml_base_verbose 10 "$CS_BUILD/clustersim" -q --set load.duration_s=0.01 \
+        --set load.warmup_s=0 2>&1 </dev/null) || rc=$?
+    pml=$(sed -n 's/.* selected \([a-z0-9]*\) best priority.*/\1/p' <<<"$out" | sed -n 1p)
+    if [ "$rc" -ne 0 ]; then
+        echo "warning: a 2-rank launch to see which PML Open MPI picks failed (exit $rc); its last lines:" >&2
+        tail -5 <<<"$out" >&2
+    elif [ -n "$pml" ]; then
         export OMPI_MCA_pml=$pml
         echo "Open MPI picks the $pml PML here: named for every launch (OMPI_MCA_pml=$pml)"
     fi

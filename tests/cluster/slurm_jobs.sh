@@ -26,6 +26,19 @@ status=$(bash -c '
     cs_job_exec bash -c "trap \"exit 0\" TERM; while :; do sleep 0.1; done"
     echo $?' _ "$ROOT")
 [ "$status" = 0 ] && ok "a job whose run drained in time after a stop ends 0" || bad "stopped job's status: $status"
+# The same when the run ends while the stop is passed on (srun's scancel
+# takes a moment; bash reaps the launcher meanwhile): it ended 143.
+mkdir -p "$WORK/slowbin"
+printf '#!/bin/sh\nsleep 0.8\n' >"$WORK/slowbin/scancel"
+printf '#!/bin/sh\ntrap "" TERM\nsleep 0.4\nexit 0\n' >"$WORK/slowbin/srun"
+chmod +x "$WORK/slowbin/scancel" "$WORK/slowbin/srun"
+status=$(PATH="$WORK/slowbin:$PATH" SLURM_JOB_ID=100 bash -c '
+    source "$1/jobs/lib.sh" >/dev/null 2>&1 || exit 9
+    (sleep 0.1 && kill -TERM $$) &
+    cs_job_exec srun
+    echo "$? $CS_JOB_STOPPED"' _ "$ROOT")
+[ "$status" = "0 1" ] && ok "a run that ends while its stop is passed on: the job ends 0, marked stopped" ||
+    bad "run ended during the stop: status and stopped: $status"
 # A copy of a job script kept elsewhere (to edit its #SBATCH lines): it
 # says how to name the checkout, and finds it through CS_ROOT.
 mkdir -p "$WORK/my jobs" && cp "$ROOT/jobs/run.sbatch" "$WORK/my jobs/"
