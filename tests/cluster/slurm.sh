@@ -172,8 +172,10 @@ for how in batch plain; do
     wait_job "${stopped[$how]}" 90
     f=$CS_RESULTS/default-${stopped[$how]}.json
     valid "$f" "$how stop"
-    jq -e '.complete == false and .requests.completed > 1000' "$f" >/dev/null 2>&1 &&
-        ok "$how stop: the run drained and wrote results marked incomplete" ||
+    # (not a checkpoint left by ranks killed outright: that one says "running")
+    jq -e '.complete == false and .requests.completed > 1000 and (.ended | startswith("stopped by a signal"))' \
+        "$f" >/dev/null 2>&1 &&
+        ok "$how stop: the run drained and wrote results marked incomplete, stopped by a signal" ||
         bad "$how stop: $(head -c 300 "$f" 2>&1); log: $(tail -5 "clustersim-${stopped[$how]}.out")"
 done
 
@@ -181,7 +183,8 @@ wait_job "$limit"
 f=$(ls "$CS_RESULTS"/default-"$limit".json 2>/dev/null | head -1 || true)
 [ -n "$f" ] || bad "time-limit job: no results file; its log: $(tail -8 "clustersim-$limit.out" 2>&1)"
 valid "${f:-/nonexistent}" "time-limit job"
-jq -e '.complete == false and .requests.completed > 0' "${f:-/nonexistent}" >/dev/null 2>&1 &&
+jq -e '.complete == false and .requests.completed > 0 and (.ended | startswith("stopped by a signal"))' \
+    "${f:-/nonexistent}" >/dev/null 2>&1 &&
     ok "time-limit job: results marked incomplete ($(jq -c '{window_s: .load.window_s?, completed: .requests.completed}' "$f"))" ||
     bad "time-limit job: $(jq -c '{complete, requests}' "${f:-/dev/null}" 2>&1 | head -c 400)"
 grep -q "^exit:" clustersim-"$limit".out && ok "time-limit job reported its exit status" ||
