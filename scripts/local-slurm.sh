@@ -34,13 +34,16 @@ up() {
     # killed test, say) would hold them, and this one would not start.
     local port
     for port in 16817 $(seq 16819 $((16818 + nodes))); do
-        if command -v ss >/dev/null && ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then
+        if command -v ss >/dev/null && [ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]; then
             echo "local-slurm.sh: port $port is in use (another local SLURM? scripts/local-slurm.sh down, or kill it)" >&2
             exit 1
         fi
     done
     rm -rf "$DIR"
-    mkdir -p "$DIR"/{run,state,log,spool,tmp}
+    # Made here, by root, or not at all: one another user made in /tmp
+    # meanwhile would hold root's slurm.conf and keys.
+    mkdir -m 700 "$DIR" || { echo "local-slurm.sh: cannot make $DIR afresh" >&2; exit 1; }
+    mkdir "$DIR"/{run,state,log,spool,tmp}
     chmod 755 "$DIR"
     local host
     host=$(hostname -s)
