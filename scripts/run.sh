@@ -4,8 +4,9 @@
 #   scripts/run.sh --config jobs/scenarios/coordinator-knee.json --json out.json
 # CS_NP sets the number of ranks. Without it: the count the scenario
 # runs on, where it fixes one (per-node lists, a sweep's node counts,
-# run.nodes: clustersim --ranks), else twice the cores, at least 4, at
-# most 16, and at least what the scenario needs. CS_MPI=mpich builds and
+# run.nodes: clustersim --ranks), else inside a SLURM allocation (salloc)
+# its task count, else twice the cores, at least 4, at most 16; and at
+# least what the scenario needs. CS_MPI=mpich builds and
 # runs with Debian's MPICH, CS_MPIEXEC names the launcher, CS_RUN_ARGS
 # adds arguments to every run (scripts/lib.sh).
 set -euo pipefail
@@ -23,15 +24,17 @@ else
     fits=$("$CS_BUILD/clustersim" --ranks "$@" ${CS_RUN_EXTRA[@]+"${CS_RUN_EXTRA[@]}"} 2>/dev/null || true)
     if [[ "$fits" =~ ^[0-9]+$ ]]; then
         np=$fits
+    elif [[ "${SLURM_NTASKS:-}" =~ ^[0-9]+$ ]]; then
+        np=$SLURM_NTASKS
     else
         np=$((2 * cores))
         [ "$np" -lt 4 ] && np=4
         [ "$np" -gt 16 ] && np=16
-        # "any (at least N)"; anything else (--version, --help print
-        # theirs) leaves the default
-        if [[ "$fits" =~ ^any\ \(at\ least\ ([0-9]+)\)$ ]] && [ "$np" -lt "${BASH_REMATCH[1]}" ]; then
-            np=${BASH_REMATCH[1]}
-        fi
+    fi
+    # "any (at least N)"; anything else (--version, --help print theirs)
+    # leaves the default
+    if [[ "$fits" =~ ^any\ \(at\ least\ ([0-9]+)\)$ ]] && [ "$np" -lt "${BASH_REMATCH[1]}" ]; then
+        np=${BASH_REMATCH[1]}
     fi
 fi
 
