@@ -43,8 +43,8 @@ cs_mpi_env
 
 # The launcher: CS_LAUNCHER=srun or CS_LAUNCHER=mpirun chooses. By
 # default srun where this SLURM offers srun's MPI plugin CS_SRUN_MPI
-# (unless set, SLURM_MPI_TYPE, srun's own variable, where the site or the
-# user sets it; else the one the binary's MPI speaks: pmix for Open MPI, pmi2
+# (unless set, the one the binary's MPI speaks, whatever SLURM_MPI_TYPE a
+# module set for another MPI: pmix for Open MPI, pmi2
 # for the MPICH family, as `clustersim --version` names it; srun
 # --mpi=list shows the others; "none" for an MPI that needs none), else
 # mpirun ($CS_MPIEXEC: Open MPI's and MPICH's both read the allocation
@@ -55,24 +55,30 @@ cs_mpi_env
 # cannot go on without it, and the others would wait for it until the
 # time limit.
 cs_job_launcher() {
-    local choice=${CS_LAUNCHER:-} plugin=${CS_SRUN_MPI:-${SLURM_MPI_TYPE:-}}
+    local choice=${CS_LAUNCHER:-} plugin=${CS_SRUN_MPI:-} why
     if [ -z "$plugin" ]; then
         plugin=pmi2
         [ "$(cs_mpi_family "$CS_BIN")" != openmpi ] || plugin=pmix
     fi
     if [ -z "$choice" ]; then
         choice=mpirun
+        why="neither srun with the MPI plugin '$plugin' (srun --mpi=list shows those it offers: choose one with CS_SRUN_MPI) nor"
         if command -v srun >/dev/null && { [ "$plugin" = none ] || [[ $(srun --mpi=list 2>&1) == *"$plugin"* ]]; }; then
             choice=srun
         fi
+    else
+        why="CS_LAUNCHER is $choice, and"
+    fi
+    if [ "$choice" = srun ] && ! command -v srun >/dev/null; then
+        echo "clustersim: no launcher: $why srun is not on the PATH" >&2
+        return 2
     fi
     case $choice in
         srun) echo "srun --mpi=$plugin --kill-on-bad-exit=1${CS_JOB_NP:+ -n $CS_JOB_NP}" ;;
         mpirun)
             local np=${CS_JOB_NP:-${SLURM_NTASKS:-}}
             if ! command -v "$CS_MPIEXEC" >/dev/null 2>&1; then
-                echo "clustersim: no launcher: neither srun with the MPI plugin '$plugin' (srun --mpi=list shows" \
-                    "those it offers: choose one with CS_SRUN_MPI) nor '$CS_MPIEXEC' is at hand" >&2
+                echo "clustersim: no launcher: $why '$CS_MPIEXEC' is not on the PATH" >&2
                 return 2
             fi
             case $(cs_mpi_family "$CS_MPIEXEC") in

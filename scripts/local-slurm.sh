@@ -18,6 +18,18 @@ CPUS=${CS_SLURM_CPUS:-8} # CPUs each fake node declares (more than it has: tasks
 
 need_root() { [ "$(id -u)" -eq 0 ] || { echo "local-slurm.sh needs root" >&2; exit 1; }; }
 
+# Its directory, in /tmp by default, as root made it: owned by root and
+# writable by no one else, down to its pid files. One another user made
+# there would have root read a slurm.conf or signal the pids of theirs.
+trusted() {
+    local f
+    for f in "$DIR" "$DIR/run" "$DIR"/run/*.pid; do
+        [ -e "$f" ] || continue
+        [ "$(stat -c %u "$f")" = 0 ] && [[ $(stat -c %A "$f") != ?????w* ]] && [[ $(stat -c %A "$f") != ????????w* ]] ||
+            { echo "local-slurm.sh: $f is not root's alone: remove it by hand, or set CS_SLURM_DIR" >&2; exit 1; }
+    done
+}
+
 pids() { cat "$DIR"/run/*.pid 2>/dev/null || true; }
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
@@ -25,6 +37,7 @@ alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 up() {
     need_root
     local nodes=${1:-2}
+    trusted
     if alive "$DIR/run/slurmctld.pid"; then
         echo "local SLURM is already up in $DIR"
         return 0
@@ -42,12 +55,14 @@ up() {
     rm -rf "$DIR"
     # Made here, by root, or not at all: one another user made in /tmp
     # meanwhile would hold root's slurm.conf and keys.
-    mkdir -m 700 "$DIR" || { echo "local-slurm.sh: cannot make $DIR afresh" >&2; exit 1; }
+    mkdir -p "$(dirname "$DIR")"
+    mkdir "$DIR" || { echo "local-slurm.sh: cannot make $DIR afresh" >&2; exit 1; }
     mkdir "$DIR"/{run,state,log,spool,tmp}
     chmod 755 "$DIR"
     local host
     host=$(hostname -s)
-    mungekey -c -f -k "$DIR/munge.key" >/dev/null 2>&1 || dd if=/dev/urandom of="$DIR/munge.key" bs=1024 count=1 2>/dev/null
+    mungekey -c -f -k "$DIR/munge.key" >/dev/null 2>&1 ||
+        (umask 077 && dd if=/dev/urandom of="$DIR/munge.key" bs=1024 count=1 2>/dev/null)
     chmod 400 "$DIR/munge.key"
     munged -f --key-file="$DIR/munge.key" --socket="$DIR/run/munge.socket" --pid-file="$DIR/run/munged.pid" \
         --log-file="$DIR/log/munged.log" --seed-file="$DIR/state/munge.seed"
@@ -127,6 +142,7 @@ stop_daemons() {
 down() {
     need_root
     [ -d "$DIR" ] || { echo "local SLURM is not up"; return 0; }
+    trusted
     if alive "$DIR/run/slurmctld.pid"; then
         # Cancel the jobs and let their steps end (SIGTERM, then SIGKILL
         # after KillWait) before the daemons go.

@@ -5,7 +5,7 @@
 # CS_NP sets the number of ranks. Without it: the count the scenario
 # runs on, where it fixes one (per-node lists, a sweep's node counts,
 # run.nodes: clustersim --ranks), else inside a SLURM allocation (salloc)
-# its task count, else twice the cores, at least 4, at most 16; and at
+# of more than one task its task count, else twice the cores, at least 4, at most 16; and at
 # least what the scenario needs. CS_MPI=mpich builds and
 # runs with Debian's MPICH, CS_MPIEXEC names the launcher, CS_RUN_ARGS
 # adds arguments to every run (scripts/lib.sh).
@@ -24,8 +24,8 @@ else
     fits=$("$CS_BUILD/clustersim" --ranks "$@" ${CS_RUN_EXTRA[@]+"${CS_RUN_EXTRA[@]}"} 2>/dev/null || true)
     if [[ "$fits" =~ ^[0-9]+$ ]]; then
         np=$fits
-    elif [[ "${SLURM_NTASKS:-}" =~ ^[0-9]+$ ]]; then
-        np=$SLURM_NTASKS
+    elif [[ "${SLURM_NTASKS:-}" =~ ^[0-9]+$ ]] && [ "$SLURM_NTASKS" -gt 1 ]; then
+        np=$SLURM_NTASKS # (1: the one task of a step, srun --pty bash, not the allocation's)
     else
         np=$((2 * cores))
         [ "$np" -lt 4 ] && np=4

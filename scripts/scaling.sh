@@ -11,9 +11,11 @@ source "$(dirname "$0")/lib.sh"
 
 cs_need_packages $CS_RUN_PACKAGES
 # The plots need gnuplot and jq (scripts/plot.sh); without them, and no
-# root to install them, the runs go ahead and say how to plot them later.
+# apt-get to install them as root, the runs go ahead and say how to plot
+# them later.
 plot=("$CS_ROOT/scripts/plot.sh")
-if [ "$(id -u)" -eq 0 ] || { command -v gnuplot && command -v jq; } >/dev/null 2>&1; then
+if { command -v gnuplot && command -v jq; } >/dev/null 2>&1 ||
+    { [ "$(id -u)" -eq 0 ] && [ -z "${CS_NO_PACKAGES:-}" ] && command -v apt-get >/dev/null 2>&1; }; then
     cs_need_packages jq gnuplot-nox
 else
     no_plot() { cs_say "no plot of $1: gnuplot or jq is missing (sudo apt-get install gnuplot-nox jq; then scripts/plot.sh $1)"; }

@@ -514,13 +514,9 @@ static int run_virtual(const struct cs_options *o, int argc, char **argv, int en
         return rc == CS_OK ? 0 : EXIT_USAGE;
     }
     if (rc == CS_OK && sc.run.nodes < 1) {
-        bool given = false; /* 0 given (--nodes 0), not left out */
-        for (int i = 0; i < o->nsets; i++)
-            given |= strncmp(o->sets[i], "run.nodes=", 10) == 0;
-        snprintf(err, sizeof(err), "%s",
-                 given ? "scenario key 'run.nodes' (--nodes): value 0: a virtual run needs at least 1 service node"
-                       : "the virtual engine needs the number of service nodes: give --nodes N (or the scenario key "
-                         "'run.nodes', or 'nodes.speed' as a list with one entry per node)");
+        snprintf(err, sizeof(err),
+                 "scenario key 'run.nodes': 0: the virtual engine needs at least 1 service node: give --nodes N (or "
+                 "'run.nodes' in the scenario, or 'nodes.speed' as a list with one entry per node)");
         rc = CS_E_INVALID;
     }
     if (rc == CS_OK && o->calibrate) {

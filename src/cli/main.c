@@ -121,9 +121,10 @@ int main(int argc, char **argv)
      * it fail with EPIPE, not end the process: a run stopped by a signal
      * still writes its results files after the report it could not print. */
     signal(SIGPIPE, SIG_IGN);
-    /* Into a file or a pipe, what goes to stdout before a flush goes in one
-     * write, whose failure then says why (a full disk): a write stdio made
-     * on its own, when its small buffer filled, leaves only a flag. */
+    /* Into a file or a pipe, what goes to stdout before a flush, up to
+     * 256 KiB (all but a report that lists thousands of nodes), goes in
+     * one write, whose failure then says why (a full disk): a write stdio
+     * made on its own, when its buffer filled, leaves only a flag. */
     static char out_buffer[1 << 18];
     if (!isatty(STDOUT_FILENO))
         setvbuf(stdout, out_buffer, _IOFBF, sizeof(out_buffer));

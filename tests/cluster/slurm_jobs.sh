@@ -29,29 +29,29 @@ status=$(bash -c '
 # The same when the run ends while the stop is passed on (srun's scancel
 # takes a moment; bash reaps the launcher meanwhile): it ended 143.
 mkdir -p "$WORK/slowbin"
-printf '#!/bin/sh\nsleep 0.8\n' >"$WORK/slowbin/scancel"
-printf '#!/bin/sh\ntrap "" TERM\nsleep 0.4\nexit 0\n' >"$WORK/slowbin/srun"
+printf '#!/bin/sh\nsleep 3\n' >"$WORK/slowbin/scancel"
+printf '#!/bin/sh\ntrap "" TERM\nsleep 2\nexit 0\n' >"$WORK/slowbin/srun"
 chmod +x "$WORK/slowbin/scancel" "$WORK/slowbin/srun"
 status=$(PATH="$WORK/slowbin:$PATH" SLURM_JOB_ID=100 bash -c '
     source "$1/jobs/lib.sh" >/dev/null 2>&1 || exit 9
-    (sleep 0.1 && kill -TERM $$) &
+    (sleep 1 && kill -TERM $$) &
     cs_job_exec srun
     echo "$? $CS_JOB_STOPPED"' _ "$ROOT")
 [ "$status" = "0 1" ] && ok "a run that ends while its stop is passed on: the job ends 0, marked stopped" ||
     bad "run ended during the stop: status and stopped: $status"
-# The launcher: srun's own SLURM_MPI_TYPE chooses its plugin when
-# CS_SRUN_MPI does not; with neither srun's plugin nor mpirun at hand,
-# one line and status 2, not a job that fails with "command not found".
-got=$(PATH="$WORK/slowbin:$PATH" SLURM_MPI_TYPE=none bash -c '
-    source "$1/jobs/lib.sh" >/dev/null 2>&1 || exit 9
-    cs_job_launcher' _ "$ROOT" 2>&1)
-[ "$got" = "srun --mpi=none --kill-on-bad-exit=1" ] && ok "SLURM_MPI_TYPE chooses srun's plugin: $got" ||
-    bad "SLURM_MPI_TYPE=none: launcher '$got'"
+# The launcher: with neither srun's plugin nor mpirun at hand, or
+# without the one CS_LAUNCHER names, one line and status 2, not a job
+# that fails with "command not found".
 got=$(CS_SRUN_MPI=no_such_plugin CS_MPIEXEC=no-such-mpirun bash -c '
     source "$1/jobs/lib.sh" >/dev/null 2>&1 || exit 9
     cs_job_launcher; echo "status $?"' _ "$ROOT" 2>&1)
 [[ $got == "clustersim: no launcher: neither srun with the MPI plugin 'no_such_plugin'"*"status 2" ]] &&
     ok "no launcher at hand: one line, status 2" || bad "no launcher: '$got'"
+got=$(CS_LAUNCHER=mpirun CS_MPIEXEC=no-such-mpirun bash -c '
+    source "$1/jobs/lib.sh" >/dev/null 2>&1 || exit 9
+    cs_job_launcher; echo "status $?"' _ "$ROOT" 2>&1)
+[[ $got == "clustersim: no launcher: CS_LAUNCHER is mpirun, and 'no-such-mpirun' is not on the PATH"*"status 2" ]] &&
+    ok "CS_LAUNCHER names a launcher that is not here: one line, status 2" || bad "forced launcher absent: '$got'"
 # A copy of a job script kept elsewhere (to edit its #SBATCH lines): it
 # says how to name the checkout, and finds it through CS_ROOT.
 mkdir -p "$WORK/my jobs" && cp "$ROOT/jobs/run.sbatch" "$WORK/my jobs/"

@@ -352,7 +352,7 @@ EXPECT_RC=2 cs 2 "${lever[@]}" --set 'sweep.nodes=[50,100,800]'
 
 # Clear errors, exit 2.
 EXPECT_RC=2 v --virtual "${short[@]}"
-[ "$RC" -eq 2 ] && grep -q "needs the number of service nodes: give --nodes N" "$TMP/err" &&
+[ "$RC" -eq 2 ] && grep -q "scenario key 'run.nodes': 0: the virtual engine needs at least 1 service node: give --nodes N" "$TMP/err" &&
     ok "no node count: one line, exit 2" || bad "no --nodes: $RC $(cat "$TMP/err")"
 # A per-node list names every node: its length is the count.
 v --virtual --set 'nodes.speed=[1,2,0.5]' "${short[@]}" -q --json "$TMP/listed.json"
@@ -370,7 +370,7 @@ EXPECT_RC=2 v --virtual --nodes 1000000 --set load.rate_rps=1e10 --set service.t
     grep -q "a virtual run of 1000000 service nodes at 1e+10 req/s needs about [0-9.]* GiB, and the memory this machine has available is" "$TMP/err" &&
     ok "a run too large for memory: one line with what it needs, exit 2" || bad "too large: $RC $(cat "$TMP/err")"
 EXPECT_RC=2 v --virtual --nodes 0
-[ "$RC" -eq 2 ] && grep -q "scenario key 'run.nodes' (--nodes): value 0: a virtual run needs at least 1 service node" "$TMP/err" &&
+[ "$RC" -eq 2 ] && grep -q "scenario key 'run.nodes': 0: the virtual engine needs at least 1 service node" "$TMP/err" &&
     ok "zero nodes: refused, naming the key and the value" ||
     bad "--nodes 0: $RC $(cat "$TMP/err")"
 EXPECT_RC=2 v --virtual --nodes 2 --calibrate
