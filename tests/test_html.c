@@ -164,7 +164,7 @@ static void a_sweep_gives_its_curves_and_each_steps_spectrum(void **state)
             cs_hist_record(&lat[i], (uint64_t)(i + 1) * (100 + k) * CS_NS_PER_MS / 100);
     }
     struct cs_scaling scaling;
-    cs_scaling_analyze(rows, 6, 1000, &scaling);
+    cs_scaling_analyze(rows, 6, 1000, NULL, &scaling);
     r.sweep = rows;
     r.sweep_n = r.sweep_finished = 6;
     r.scaling = &scaling;

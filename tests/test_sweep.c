@@ -361,7 +361,7 @@ static void a_coordinator_of_no_cost_predicts_no_knee(void **state)
                                         .throughput_rps = 700.0 * (1 << i),
                                         .node_utilization_mean = 0.7};
     struct cs_scaling a;
-    cs_scaling_analyze(rows, 3, 1000, &a);
+    cs_scaling_analyze(rows, 3, 1000, NULL, &a);
     assert_int_equal(a.knee_nodes, 0);
     assert_false(isfinite(a.predicted_knee_nodes));
     assert_non_null(strstr(a.explanation, "the coordinator measured no cost per request, so nothing predicts a knee"));
@@ -395,7 +395,7 @@ static void a_strong_sweep_met_load_is_no_knee(void **state)
     struct cs_sweep_row rows[5];
     strong_sweep_rows(rows);
     struct cs_scaling a;
-    cs_scaling_analyze(rows, 5, 1000, &a);
+    cs_scaling_analyze(rows, 5, 1000, NULL, &a);
     assert_int_equal(a.knee_nodes, 0);
     assert_int_not_equal(a.curve, CS_CURVE_PLATEAU);
     if (!strstr(a.explanation, "throughput grows with the nodes until all 11200 req/s offered are served, at 16 "
@@ -403,7 +403,7 @@ static void a_strong_sweep_met_load_is_no_knee(void **state)
         fail_msg("%s", a.explanation);
     rows[4].throughput_rps = 9000; /* short of its offer: a knee */
     rows[4].bottleneck = CS_BOTTLENECK_SERVICE_NODES;
-    cs_scaling_analyze(rows, 5, 1000, &a);
+    cs_scaling_analyze(rows, 5, 1000, NULL, &a);
     assert_int_equal(a.knee_nodes, 8);
 }
 
@@ -588,7 +588,7 @@ static void a_strong_sweep_says_its_load_bends_the_fits(void **state)
     for (size_t k = 0; k < CS_ARRAY_LEN(cases); k++) {
         rows[4].throughput_rps = cases[k].last;
         struct cs_scaling a;
-        cs_scaling_analyze(rows, 5, 1000, &a);
+        cs_scaling_analyze(rows, 5, 1000, NULL, &a);
         struct cs_results r;
         assert_int_equal(cs_results_init(&r, 17), CS_OK);
         r.scenario.sweep.mode = cases[k].mode;
@@ -647,7 +647,7 @@ static void the_curve_is_told_from_the_points_not_the_fit(void **state)
     const int n[] = {1, 2, 3, 4, 5, 6, 8};
     const double plateau[] = {991, 1974, 2973, 3807, 3870, 3811, 3783};
     rows_of(n, plateau, 7, rows);
-    cs_scaling_analyze(rows, 7, 1000, &a);
+    cs_scaling_analyze(rows, 7, 1000, NULL, &a);
     assert_int_equal(a.curve, CS_CURVE_PLATEAU);
     assert_true(a.usl_kappa > 0 && a.usl_peak_nodes < 8); /* the fit alone would claim a decline */
     assert_true(isfinite(a.usl_kappa_se) && a.usl_kappa_se > 0);
@@ -671,7 +671,7 @@ static void the_curve_is_told_from_the_points_not_the_fit(void **state)
     for (int i = 0; i < 7; i++)
         x[i] = 1000.0 * m[i] / (1 + 0.02 * (m[i] - 1) + 0.01 * m[i] * (m[i] - 1));
     rows_of(m, x, 7, rows);
-    cs_scaling_analyze(rows, 7, 1000, &a);
+    cs_scaling_analyze(rows, 7, 1000, NULL, &a);
     assert_int_equal(a.curve, CS_CURVE_DECLINES);
     assert_close(a.usl_kappa, 0.01, 0.01);
     assert_true(a.usl_kappa_se < 1e-3 * a.usl_kappa); /* exact points: no doubt */
@@ -684,9 +684,53 @@ static void the_curve_is_told_from_the_points_not_the_fit(void **state)
     for (int i = 0; i < 7; i++)
         x[i] = 1000.0 * m[i];
     rows_of(m, x, 7, rows);
-    cs_scaling_analyze(rows, 7, 1000, &a);
+    cs_scaling_analyze(rows, 7, 1000, NULL, &a);
     assert_int_equal(a.curve, CS_CURVE_GROWS);
     assert_int_equal(a.knee_nodes, 0);
+}
+
+/* A knee at the coordinator: the explanation says whether batching would
+ * lift its ceiling, as the lever line judges a run's (the part of its
+ * cost paid per message), not "batching would" whatever the costs. */
+static void a_knee_says_whether_batching_would_help(void **state)
+{
+    (void)state;
+    struct cs_sweep_row rows[7];
+    struct cs_scaling a;
+    struct cs_scenario sc;
+    cs_scenario_defaults(&sc);
+    const int n[] = {1, 2, 3, 4, 5, 6, 8};
+    const double x[] = {991, 1974, 2973, 3807, 3870, 3811, 3783};
+    rows_of(n, x, 7, rows); /* 250 us a request, batch 1 */
+    for (int i = 0; i < 7; i++)
+        rows[i].batch = 1;
+    cs_scaling_analyze(rows, 7, 1000, &sc, &a); /* no cost per message */
+    if (!strstr(a.explanation,
+                "a faster coordinator or more dispatchers would lift the ceiling (not batching: 100% of the cost "
+                "is per request)"))
+        fail_msg("%s", a.explanation);
+    sc.dispatch.message_cost_us = 240; /* most of the 250 us per message: batching would */
+    cs_scaling_analyze(rows, 7, 1000, &sc, &a);
+    if (!strstr(a.explanation, "a faster coordinator, batching, or more dispatchers would lift the ceiling") ||
+        strstr(a.explanation, "not batching"))
+        fail_msg("%s", a.explanation);
+    for (int i = 0; i < 7; i++)
+        rows[i].batch = CS_BATCH_MAX; /* and it is as large as it goes */
+    sc.dispatch.message_cost_us = 240 * CS_BATCH_MAX;
+    cs_scaling_analyze(rows, 7, 1000, &sc, &a);
+    if (!strstr(a.explanation, "(batching is at its limit: dispatch.batch 64)"))
+        fail_msg("%s", a.explanation);
+    /* Several dispatchers: the same words for them. */
+    for (int i = 0; i < 7; i++) {
+        rows[i].batch = 1;
+        rows[i].dispatchers = 2;
+        rows[i].bottleneck = CS_BOTTLENECK_DISPATCHERS;
+    }
+    sc.dispatch.message_cost_us = 0;
+    cs_scaling_analyze(rows, 7, 1000, &sc, &a);
+    if (!strstr(a.explanation, "more dispatchers would lift the ceiling (not batching: 100% of the cost is per "
+                               "request)"))
+        fail_msg("%s", a.explanation);
 }
 
 /* Under relays, rank 0 and the relays each have a ceiling: the sweep's
@@ -709,7 +753,7 @@ static void a_relay_sweep_names_the_tier_that_binds(void **state)
         rows[i].relay_per_request_us = 400;
         rows[i].bottleneck = i == 0 ? CS_BOTTLENECK_NONE : CS_BOTTLENECK_COORDINATOR;
     }
-    cs_scaling_analyze(rows, 4, 1000, &a);
+    cs_scaling_analyze(rows, 4, 1000, NULL, &a);
     assert_int_equal(a.knee_nodes, 4);
     assert_int_equal(a.ceiling_tier, CS_TIER_DISPATCHER);
     assert_close(a.coordinator_ceiling_rps, 4000, 1e-9);
@@ -731,7 +775,7 @@ static void a_relay_sweep_names_the_tier_that_binds(void **state)
         rows[i].relay_per_request_us = 500;
         rows[i].bottleneck = i == 0 ? CS_BOTTLENECK_NONE : CS_BOTTLENECK_RELAYS;
     }
-    cs_scaling_analyze(rows, 4, 1000, &a);
+    cs_scaling_analyze(rows, 4, 1000, NULL, &a);
     assert_int_equal(a.ceiling_tier, CS_TIER_RELAYS);
     assert_close(a.coordinator_ceiling_rps, 4000, 1e-9);
     text = sweep_report(rows, 4, &a);
@@ -743,7 +787,7 @@ static void a_relay_sweep_names_the_tier_that_binds(void **state)
     /* One relay: no count, no 'busiest'. */
     for (int i = 0; i < 4; i++)
         rows[i].relays = 1;
-    cs_scaling_analyze(rows, 4, 1000, &a);
+    cs_scaling_analyze(rows, 4, 1000, NULL, &a);
     if (!strstr(a.explanation, "the relay is busy 95% of the time at 500.00 us per request, a ceiling of 2000 req/s"))
         fail_msg("%s", a.explanation);
     for (int i = 0; i < 4; i++)
@@ -754,12 +798,12 @@ static void a_relay_sweep_names_the_tier_that_binds(void **state)
         rows[i].bottleneck = CS_BOTTLENECK_NONE;
         rows[i].coordinator_utilization = 0.97;
     }
-    cs_scaling_analyze(rows, 4, 1000, &a);
+    cs_scaling_analyze(rows, 4, 1000, NULL, &a);
     assert_int_equal(a.ceiling_tier, CS_TIER_DISPATCHER);
     assert_close(a.coordinator_ceiling_rps, 1e6 / 75, 1e-9);
     /* ... or the relays', 2 x 10^6 / 500, where they were the busier. */
     rows[2].relay_utilization = 0.99;
-    cs_scaling_analyze(rows, 4, 1000, &a);
+    cs_scaling_analyze(rows, 4, 1000, NULL, &a);
     assert_int_equal(a.ceiling_tier, CS_TIER_RELAYS);
     assert_close(a.coordinator_ceiling_rps, 4000, 1e-9);
     if (!strstr(a.explanation, "the relays' measured cost predicts their knee at 4.0 nodes"))
@@ -935,6 +979,7 @@ int main(void)
         cmocka_unit_test(the_usl_fit_recovers_known_parameters),
         cmocka_unit_test(the_usl_fit_is_least_squares_in_throughput),
         cmocka_unit_test(the_curve_is_told_from_the_points_not_the_fit),
+        cmocka_unit_test(a_knee_says_whether_batching_would_help),
         cmocka_unit_test(a_relay_sweep_names_the_tier_that_binds),
         cmocka_unit_test(the_fits_keep_sigma_a_fraction),
         cmocka_unit_test(a_strong_sweep_says_its_load_bends_the_fits),

@@ -319,18 +319,13 @@ static void batching_lever(struct cs_results *r)
 {
     const struct cs_scenario *sc = &r->scenario;
     double c = r->coordinator_per_request_us;
-    r->message_share = NAN;
     r->lever[0] = '\0';
-    if (!(c > 0) || !(r->requests_per_message > 0))
+    r->message_share = cs_scenario_message_share(sc, c, r->requests_per_message, r->replies_per_message);
+    if (isnan(r->message_share))
         return;
     double out_us = sc->dispatch.message_cost_us + sc->model.coordinator_message_us;
     double in_us = sc->model.coordinator_message_us;
-    double per_message =
-        out_us / r->requests_per_message + (r->replies_per_message > 0 ? in_us / r->replies_per_message : 0);
-    if (per_message > c)
-        per_message = c;
-    double per_request = c - per_message;
-    r->message_share = per_message / c;
+    double per_request = c * (1 - r->message_share);
     if (r->bottleneck != CS_BOTTLENECK_COORDINATOR && r->bottleneck != CS_BOTTLENECK_DISPATCHERS)
         return;
     /* Twice the dispatchers: twice the ceiling, k S / c (they share

@@ -404,7 +404,26 @@ const char *cs_knee_words(double predicted_knee_nodes, char *buf, size_t n)
     return buf;
 }
 
-void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_rps, struct cs_scaling *out)
+/* What batching would do for a dispatching tier busy at per_req us a
+ * request in row b, as the tail of "X would lift the ceiling": "" where
+ * it would, or unknown (no scenario: the caller names it among the
+ * levers); else why not. */
+static void batching_words(const struct cs_scenario *sc, const struct cs_sweep_row *b, double per_req, char *out,
+                           size_t len)
+{
+    out[0] = '\0';
+    if (!sc)
+        return;
+    int batch = b->batch > 0 ? b->batch : 1;
+    double share = cs_scenario_message_share(sc, per_req, batch, batch);
+    if (batch >= CS_BATCH_MAX && share >= 0.2)
+        snprintf(out, len, " (batching is at its limit: dispatch.batch %d)", batch);
+    else if (!(share >= 0.2))
+        snprintf(out, len, " (not batching: %.0f%% of the cost is per request)", 100 * (isnan(share) ? 1 : 1 - share));
+}
+
+void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_rps, const struct cs_scenario *sc,
+                        struct cs_scaling *out)
 {
     memset(out, 0, sizeof(*out));
     out->n = count;
@@ -487,8 +506,10 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
     out->predicted_knee_nodes =
         per_req > 0 && node_rps > 0 && isfinite(node_rps) ? out->coordinator_ceiling_rps / node_rps : INFINITY;
 
-    char knee[48];
+    char knee[48], no_batch[80] = "";
     cs_knee_words(out->predicted_knee_nodes, knee, sizeof(knee));
+    if (b)
+        batching_words(sc, b, per_req, no_batch, sizeof(no_batch));
     if (out->knee_nodes > 0) {
         /* (rank 0's numbers unknown: a row with relays of a file from
          * before the rows kept them, cs_sweep_rows_from_json) */
@@ -496,17 +517,23 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
             per_req > 0)
             snprintf(out->explanation, sizeof(out->explanation),
                      "throughput stops growing at %d nodes: the coordinator is busy %.0f%% of the time at %.2f us per "
-                     "request, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %s); %s",
+                     "request, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %s); %s%s",
                      out->knee_nodes, 100 * after->coordinator_utilization, per_req, out->coordinator_ceiling_rps, knee,
-                     after->relays > 0 ? "a faster coordinator or batching would lift the ceiling"
-                                       : "a faster coordinator, batching, or more dispatchers would lift the ceiling");
+                     after->relays > 0 ? (no_batch[0] ? "a faster coordinator would lift the ceiling"
+                                                      : "a faster coordinator or batching would lift the ceiling")
+                     : no_batch[0]     ? "a faster coordinator or more dispatchers would lift the ceiling"
+                                       : "a faster coordinator, batching, or more dispatchers would lift the ceiling",
+                     no_batch);
         else if (after && after->bottleneck == CS_BOTTLENECK_DISPATCHERS)
             snprintf(out->explanation, sizeof(out->explanation),
                      "throughput stops growing at %d nodes: the %d dispatchers are busy %.0f%% of the time at %.2f us "
                      "per request each, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %s); "
-                     "more dispatchers or batching would lift the ceiling",
+                     "%s%s",
                      out->knee_nodes, k, 100 * after->coordinator_utilization, per_req, out->coordinator_ceiling_rps,
-                     knee);
+                     knee,
+                     no_batch[0] ? "more dispatchers would lift the ceiling"
+                                 : "more dispatchers or batching would lift the ceiling",
+                     no_batch);
         else if (after && after->bottleneck == CS_BOTTLENECK_RELAYS && per_req > 0) {
             char who[48] = "the relay is busy";
             if (k > 1)
@@ -684,7 +711,7 @@ static void analyze(const struct cs_scenario *sc, const struct cs_sweep_row *row
         for (int i = 0; sc->sweep.mode == CS_SWEEP_WEAK && i < n; i++)
             if (rows[i].nodes == most && rows[i].offered_rps > 0)
                 node_rps = fmin(node_rps, rows[i].offered_rps / most);
-        cs_scaling_analyze(rows, n, node_rps, scaling);
+        cs_scaling_analyze(rows, n, node_rps, sc, scaling);
     }
 }
 

@@ -162,7 +162,12 @@ double cs_usl_fit(const int *n, const double *x, int count, bool amdahl, double 
 int cs_knee(const int *n, const double *x, int count);
 
 /* Everything above, for rows of a node sweep; node_rps is one node's
- * capacity in requests a second (cs_scenario_node_rps). */
-void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_rps, struct cs_scaling *out);
+ * capacity in requests a second (cs_scenario_node_rps). With the sweep's
+ * scenario sc, the explanation says whether batching would lift a
+ * dispatching tier's ceiling (its costs per message against its measured
+ * cost, as the lever line judges a run's: cs_scenario_message_share);
+ * with NULL it names batching among the levers unjudged. */
+void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_rps, const struct cs_scenario *sc,
+                        struct cs_scaling *out);
 
 #endif
