@@ -706,13 +706,13 @@ static void a_knee_says_whether_batching_would_help(void **state)
         rows[i].batch = 1;
     cs_scaling_analyze(rows, 7, 1000, &sc, &a); /* no cost per message */
     if (!strstr(a.explanation,
-                "a faster coordinator or more dispatchers would lift the ceiling (not batching: 100% of the cost "
-                "is per request)"))
+                "a faster coordinator or more dispatchers would lift the ceiling (batching cannot help: 100% of "
+                "the cost is per request)"))
         fail_msg("%s", a.explanation);
     sc.dispatch.message_cost_us = 240; /* most of the 250 us per message: batching would */
     cs_scaling_analyze(rows, 7, 1000, &sc, &a);
     if (!strstr(a.explanation, "a faster coordinator, batching, or more dispatchers would lift the ceiling") ||
-        strstr(a.explanation, "not batching"))
+        strstr(a.explanation, "batching cannot help"))
         fail_msg("%s", a.explanation);
     for (int i = 0; i < 7; i++)
         rows[i].batch = CS_BATCH_MAX; /* and it is as large as it goes */
@@ -728,8 +728,20 @@ static void a_knee_says_whether_batching_would_help(void **state)
     }
     sc.dispatch.message_cost_us = 0;
     cs_scaling_analyze(rows, 7, 1000, &sc, &a);
-    if (!strstr(a.explanation, "more dispatchers would lift the ceiling (not batching: 100% of the cost is per "
-                               "request)"))
+    if (!strstr(a.explanation, "more dispatchers would lift the ceiling (batching cannot help: 100% of the cost "
+                               "is per request)"))
+        fail_msg("%s", a.explanation);
+    /* Batches of 8, full, of a cost mostly per request: said at what fill. */
+    for (int i = 0; i < 7; i++)
+        rows[i].batch = 8;
+    cs_scaling_analyze(rows, 7, 1000, &sc, &a);
+    if (!strstr(a.explanation, "(batching cannot help: at full batches of 8, 100% of the cost is per request)"))
+        fail_msg("%s", a.explanation);
+    /* No cost measured: nothing judged, batching named among the levers. */
+    for (int i = 0; i < 7; i++)
+        rows[i].coordinator_per_request_us = 0;
+    cs_scaling_analyze(rows, 7, 1000, &sc, &a);
+    if (strstr(a.explanation, "batching cannot help") || strstr(a.explanation, "nan"))
         fail_msg("%s", a.explanation);
 }
 

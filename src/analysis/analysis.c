@@ -319,13 +319,13 @@ static void batching_lever(struct cs_results *r)
 {
     const struct cs_scenario *sc = &r->scenario;
     double c = r->coordinator_per_request_us;
+    r->message_share = NAN;
     r->lever[0] = '\0';
-    r->message_share = cs_scenario_message_share(sc, c, r->requests_per_message, r->replies_per_message);
-    if (isnan(r->message_share))
+    if (!(c > 0) || !(r->requests_per_message > 0))
         return;
-    double out_us = sc->dispatch.message_cost_us + sc->model.coordinator_message_us;
-    double in_us = sc->model.coordinator_message_us;
-    double per_request = c * (1 - r->message_share);
+    double per_message = fmin(cs_scenario_message_us(sc, r->requests_per_message, r->replies_per_message), c);
+    double per_request = c - per_message;
+    r->message_share = per_message / c;
     if (r->bottleneck != CS_BOTTLENECK_COORDINATOR && r->bottleneck != CS_BOTTLENECK_DISPATCHERS)
         return;
     /* Twice the dispatchers: twice the ceiling, k S / c (they share
@@ -341,7 +341,7 @@ static void batching_lever(struct cs_results *r)
     size_t left = sizeof(r->lever) - (size_t)n;
     char *at = r->lever + n;
     int b = sc->dispatch.batch < 8 ? 8 : sc->dispatch.batch * 2 > CS_BATCH_MAX ? CS_BATCH_MAX : sc->dispatch.batch * 2;
-    double at_b = per_request + (out_us + in_us) / b, ceiling = k * 1e6 / at_b;
+    double at_b = per_request + cs_scenario_message_us(sc, b, b), ceiling = k * 1e6 / at_b;
     if (r->message_share < 0.2)
         n = snprintf(at, left, "; batching cannot help: %.0f%% of the cost (%.2f of %.2f us a request) is per request",
                      100 * (1 - r->message_share), per_request, c);

@@ -406,20 +406,25 @@ const char *cs_knee_words(double predicted_knee_nodes, char *buf, size_t n)
 
 /* What batching would do for a dispatching tier busy at per_req us a
  * request in row b, as the tail of "X would lift the ceiling": "" where
- * it would, or unknown (no scenario: the caller names it among the
- * levers); else why not. */
+ * it would, or unknown (no scenario, no cost: the caller names it among
+ * the levers); else why not, as the lever line says it: the part of the
+ * cost paid per message (cs_scenario_message_us), here with the step's
+ * batches full (its rows keep no count of what they held). */
 static void batching_words(const struct cs_scenario *sc, const struct cs_sweep_row *b, double per_req, char *out,
                            size_t len)
 {
     out[0] = '\0';
-    if (!sc)
+    if (!sc || !(per_req > 0))
         return;
     int batch = b->batch > 0 ? b->batch : 1;
-    double share = cs_scenario_message_share(sc, per_req, batch, batch);
-    if (batch >= CS_BATCH_MAX && share >= 0.2)
+    double share = fmin(cs_scenario_message_us(sc, batch, batch), per_req) / per_req;
+    char full[48] = "";
+    if (batch > 1)
+        snprintf(full, sizeof(full), "at full batches of %d, ", batch);
+    if (share < 0.2)
+        snprintf(out, len, " (batching cannot help: %s%.0f%% of the cost is per request)", full, 100 * (1 - share));
+    else if (batch >= CS_BATCH_MAX)
         snprintf(out, len, " (batching is at its limit: dispatch.batch %d)", batch);
-    else if (!(share >= 0.2))
-        snprintf(out, len, " (not batching: %.0f%% of the cost is per request)", 100 * (isnan(share) ? 1 : 1 - share));
 }
 
 void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_rps, const struct cs_scenario *sc,

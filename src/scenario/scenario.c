@@ -157,15 +157,11 @@ double cs_scenario_node_rps(const struct cs_scenario *s, int service_nodes)
     return cs_scenario_capacity_rps(s, n) / n;
 }
 
-double cs_scenario_message_share(const struct cs_scenario *s, double per_request_us, double requests_per_message,
-                                 double replies_per_message)
+double cs_scenario_message_us(const struct cs_scenario *s, double requests_per_message, double replies_per_message)
 {
-    if (!(per_request_us > 0) || !(requests_per_message > 0))
-        return NAN;
     double out_us = s->dispatch.message_cost_us + s->model.coordinator_message_us;
     double in_us = s->model.coordinator_message_us;
-    double per_message = out_us / requests_per_message + (replies_per_message > 0 ? in_us / replies_per_message : 0);
-    return (per_message < per_request_us ? per_message : per_request_us) / per_request_us;
+    return out_us / requests_per_message + (replies_per_message > 0 ? in_us / replies_per_message : 0);
 }
 
 double cs_scenario_coordinator_cost_us(const struct cs_scenario *s)

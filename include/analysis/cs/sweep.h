@@ -164,9 +164,10 @@ int cs_knee(const int *n, const double *x, int count);
 /* Everything above, for rows of a node sweep; node_rps is one node's
  * capacity in requests a second (cs_scenario_node_rps). With the sweep's
  * scenario sc, the explanation says whether batching would lift a
- * dispatching tier's ceiling (its costs per message against its measured
- * cost, as the lever line judges a run's: cs_scenario_message_share);
- * with NULL it names batching among the levers unjudged. */
+ * dispatching tier's ceiling (its cost per message against its measured
+ * cost, as the lever line judges a run's, at full batches of the step's
+ * dispatch.batch); with NULL it names batching among the levers
+ * unjudged. */
 void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_rps, const struct cs_scenario *sc,
                         struct cs_scaling *out);
 

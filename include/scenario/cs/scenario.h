@@ -103,14 +103,13 @@ double cs_scenario_served_rps(const struct cs_scenario *s, int service_nodes);
  * servers may differ by rank): what a knee is counted in, nodes of it. */
 double cs_scenario_node_rps(const struct cs_scenario *s, int service_nodes);
 
-/* Of a dispatcher's measured cost per request, per_request_us, the part
- * it pays per message (the emulated dispatch.message_cost_us on a message
- * out, the modelled model.coordinator_message_us on each message out and
- * back), at requests_per_message out and replies_per_message back: the
- * part batching divides (0..1; NAN without a cost or a message). Its own
- * overhead (MPI, bookkeeping) counts as per request. */
-double cs_scenario_message_share(const struct cs_scenario *s, double per_request_us, double requests_per_message,
-                                 double replies_per_message);
+/* What a dispatcher pays per request for its messages, in microseconds:
+ * the emulated dispatch.message_cost_us on each message out and the
+ * modelled model.coordinator_message_us on each message out and back, at
+ * requests_per_message out and replies_per_message back (> 0). The part
+ * of its cost that batching divides; its own overhead (MPI, bookkeeping)
+ * counts as per request. */
+double cs_scenario_message_us(const struct cs_scenario *s, double requests_per_message, double replies_per_message);
 
 /* A dispatcher's cost of one request in microseconds: dispatch.cost_us
  * (under relays, theirs to pay) plus what the model adds (its own work
