@@ -592,7 +592,8 @@ static int run_virtual(const struct cs_options *o, int argc, char **argv, int en
     } else {
         rc = cs_results_init(&res, cs_plan_ranks(&sc, sc.run.nodes));
         if (rc == CS_OK)
-            rc = cs_virtual_run(&sc, sc.run.nodes, &z.trace, &res, NULL);
+            rc = cs_virtual_run(&sc, sc.run.nodes, &z.trace, &res,
+                                &(struct cs_virtual_stats){.progress = cs_cli_progress_stream(o)});
         if (rc == CS_OK) {
             cs_sweep_row_from(&res, rows);
             if (z.timeseries) {

@@ -1036,6 +1036,17 @@ void cs_coord_progress(const struct cs_coord *c, int64_t now, struct cs_progress
     };
 }
 
+void cs_coord_progress_draw(FILE *out, const struct cs_coord *c, int64_t now, bool final)
+{
+    struct cs_progress p;
+    cs_coord_progress(c, now, &p);
+    fprintf(out, "\r  %5.1f / %.1f s  %s  generated %llu  completed %llu  outstanding %d      ", p.t_s, p.total_s,
+            p.phase, (unsigned long long)p.generated, (unsigned long long)p.completed, p.outstanding);
+    if (final)
+        fprintf(out, "\r%*s\r", 100, "");
+    fflush(out);
+}
+
 double cs_coord_window_s(const struct cs_coord *c)
 {
     return (double)(c->window_end - c->window_start) / 1e9;

@@ -282,17 +282,6 @@ void cs_mpi_host_close(MPI_Comm comm, struct cs_host *h)
     *h = (struct cs_host){0};
 }
 
-static void progress_line(FILE *out, const struct cs_coord *c, int64_t now, bool final)
-{
-    struct cs_progress p;
-    cs_coord_progress(c, now, &p);
-    fprintf(out, "\r  %5.1f / %.1f s  %s  generated %llu  completed %llu  outstanding %d      ", p.t_s, p.total_s,
-            p.phase, (unsigned long long)p.generated, (unsigned long long)p.completed, p.outstanding);
-    if (final)
-        fprintf(out, "\r%*s\r", 100, "");
-    fflush(out);
-}
-
 /* Rank 0: its measures so far to the checkpoint writer (unless that is
  * still busy with the last), why saying what they cover, and the time
  * series to disk. */
@@ -587,7 +576,7 @@ static int64_t dispatcher_tick(void *self, int64_t now)
             d->next_checkpoint = now + d->checkpoint_ns;
     }
     if (opt->progress && now >= d->next_progress) {
-        progress_line(opt->progress, c, now, false);
+        cs_coord_progress_draw(opt->progress, c, now, false);
         d->next_progress += CS_NS_PER_S;
     }
     if (now >= d->next_row) { /* always: the overload analysis reads the intervals */
@@ -637,7 +626,7 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
         if (opt->timeseries)
             cs_timeseries_row(opt->timeseries, opt->timeseries_json, &d.row);
         if (opt->progress)
-            progress_line(opt->progress, c, cs_now_ns(), true);
+            cs_coord_progress_draw(opt->progress, c, cs_now_ns(), true);
     }
     cs_mpi_transport_close(&w.tp);
     return rc;

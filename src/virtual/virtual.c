@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cs/common.h"
@@ -308,6 +309,7 @@ struct vrun {
      * trace line a few turns). */
     uint64_t still_max;
     struct cs_virtual_stats *st;
+    int64_t drawn_ns; /* when the progress line was last drawn (wall, monotonic); 0: never */
 };
 
 /* The role of rank r (role.h): its table and its state machine. */
@@ -454,13 +456,35 @@ static int take_held(struct vrun *v, int r)
     return CS_OK;
 }
 
+/* The live progress line, at most 4 times a wall second (final: cleared
+ * once drawn). Looked at every PROGRESS_EVENTS wake-ups: a few
+ * milliseconds of them, and no clock read on the others. */
+#define PROGRESS_EVENTS 16384
+static void progress(struct vrun *v, bool final)
+{
+    FILE *out = v->st->progress;
+    struct timespec ts;
+    if (!out || clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+        return;
+    int64_t wall = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    if (final ? v->drawn_ns == 0 : v->drawn_ns != 0 && wall - v->drawn_ns < 250000000)
+        return;
+    v->drawn_ns = wall;
+    cs_coord_progress_draw(out, &v->coords[0], v->net.now, final);
+}
+
 /* The wake-ups in time order until none is left: every dispatcher done,
  * every relay and node shut down. */
 static int run_events(struct vrun *v)
 {
     struct cs_vnet *s = &v->net;
     uint64_t still = 0, still_max = v->still_max; /* turns taken at s->now */
+    unsigned tick = PROGRESS_EVENTS;
     for (;;) {
+        if (__builtin_expect(--tick == 0, 0)) {
+            tick = PROGRESS_EVENTS;
+            progress(v, false);
+        }
         struct cs_vwakes *first = wakes_first(s);
         if (!first && s->ready_n == 0)
             break;
@@ -557,8 +581,10 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
     struct cs_virtual_stats local = {0};
     struct vrun v = {.sc = sc, .st = stats ? stats : &local};
     bool letters_only = v.st->letters_only;
+    FILE *progress_out = v.st->progress;
     memset(v.st, 0, sizeof(*v.st));
     v.st->letters_only = letters_only;
+    v.st->progress = progress_out;
     v.dispatchers = sc->dispatch.dispatchers;
     v.relays = sc->dispatch.relays;
     v.first = cs_first_node(sc);
@@ -579,7 +605,12 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
     v.net.latency_ns = (int64_t)llround(sc->network.latency_us * 1e3);
     v.net.message_ns = (int64_t)llround(sc->model.coordinator_message_us * 1e3);
     v.net.deliver = letters_only ? NULL : deliver;
-    if ((rc = start_roles(&v, trace)) || (rc = run_events(&v)) || (rc = collect(&v, r)))
+    rc = start_roles(&v, trace);
+    if (rc == CS_OK) {
+        rc = run_events(&v);
+        progress(&v, true);
+    }
+    if (rc || (rc = collect(&v, r)))
         goto out;
     v.st->messages = v.net.messages;
     for (int i = 0; i < nodes; i++)

@@ -21,6 +21,22 @@ else
     bad "virtual runs differ: $RC $(diff <(jq -S 'del(.run)' "$TMP/a.json") <(jq -S 'del(.run)' "$TMP/b.json") | head -5)"
 fi
 check_valid "$TMP/a.json"
+# The live progress line, as on ranks: drawn where asked (--progress, or a
+# terminal), the virtual time and the counts, and cleared at the end;
+# nothing in a pipe; nothing with -q.
+# (100 nodes: enough wake-ups for the engine to look at the clock)
+v --virtual --nodes 100 "${short[@]}" --progress
+[ "$RC" -eq 0 ] && grep -q " / 2.5 s  [a-z-]*  generated [0-9]*  completed [0-9]*" "$TMP/err" &&
+    [ "$(tail -c 101 "$TMP/err")" = "$(printf '%100s\r' '')" ] &&
+    grep -q "^offered load" "$TMP/out" && ok "--progress: a virtual run draws its progress line, cleared at the end" ||
+    bad "virtual --progress: $RC $(head -c 300 "$TMP/err")"
+v --virtual --nodes 100 "${short[@]}"
+[ "$RC" -eq 0 ] && [ ! -s "$TMP/err" ] && ok "a virtual run in a pipe: no progress line" || bad "virtual, a pipe: $(head -c 300 "$TMP/err")"
+if command -v script >/dev/null; then
+    script -qec "$CLUSTERSIM --virtual --nodes 100 --set load.duration_s=2 --set load.warmup_s=0.5" "$TMP/tty.out" >/dev/null 2>&1 </dev/null || true
+    grep -q " / 2.5 s  [a-z-]*  generated" "$TMP/tty.out" && grep -q "^offered load" "$TMP/tty.out" &&
+        ok "a virtual run at a terminal: the progress line, then the report" || bad "virtual at a terminal: $(head -c 400 "$TMP/tty.out")"
+fi
 check "$TMP/a.json" '.mpi.library | test("virtual time")' "the results say virtual time" '.mpi.library'
 check "$TMP/a.json" '.scenario.run.engine == "virtual" and .scenario.run.nodes == 4 and .mpi.service_nodes == 4' \
     "the scenario records the engine and the nodes" '.scenario.run'

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cs/arrival.h"
 #include "cs/batcher.h"
@@ -340,6 +341,10 @@ struct cs_progress {
     int outstanding;
 };
 void cs_coord_progress(const struct cs_coord *c, int64_t now, struct cs_progress *p);
+
+/* Draw c's progress at now as the live line on out (a terminal: it is
+ * redrawn in place); final clears it. Both engines draw theirs so. */
+void cs_coord_progress_draw(FILE *out, const struct cs_coord *c, int64_t now, bool final);
 
 /* Has a stop been asked (cs_coord_stop)? Whether it cut the run short
  * is the results' `complete` (cs_coord_measures: stopped). */

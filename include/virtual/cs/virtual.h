@@ -22,6 +22,7 @@
 #define CS_VIRTUAL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include <stdint.h>
 
@@ -31,11 +32,15 @@
 
 /* What the engine saw that the results do not show. */
 struct cs_virtual_stats {
-    /* In, the one field read: every message a letter that wakes its
-     * receiver for a turn; none handed over at once, no dispatcher's
-     * replies left to wait for its next turn (virtual.c). Slower; the
-     * reference the hand-overs agree with to the last bit (tests). */
+    /* In: every message a letter that wakes its receiver for a turn; none
+     * handed over at once, no dispatcher's replies left to wait for its
+     * next turn (virtual.c). Slower; the reference the hand-overs agree
+     * with to the last bit (tests). */
     bool letters_only;
+    /* In: where to draw the live progress line (the first dispatcher's
+     * virtual time and counts, as on ranks: cs_coord_progress_draw),
+     * about 4 times a wall second; NULL: nowhere. */
+    FILE *progress;
     int max_node_depth; /* most requests queued or in service at one node */
     uint64_t messages;  /* messages sent, all ranks */
     int ring_cap;       /* the largest of the coordinator's deadline, retry and hedge rings */
