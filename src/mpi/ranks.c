@@ -52,20 +52,18 @@ static int share_scenario(const struct cs_options *o, int rank, int size, struct
                 err[0] = '\0';
                 sleep(1);
             }
-        } else if (size < 2) {
+        } else {
             /* The scenario's own mistakes first (a file not found, a key
-             * mistyped): they need mending whatever the launch. */
+             * mistyped), on one rank too: they need mending whatever the
+             * launch. */
             status = cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err));
-            if (status == CS_OK) {
+            if (status == CS_OK && size < 2) {
                 snprintf(err, sizeof(err),
                          "needs at least 2 MPI ranks (1 coordinator + service nodes), got %d; run it as "
                          "'mpirun -np 4 clustersim' (add --oversubscribe for more ranks than cores)",
                          size);
                 status = CS_E_INVALID;
-            }
-        } else {
-            status = cs_scenario_compose(o->config, o->sets, o->nsets, &text, err, sizeof(err));
-            if (status == CS_OK)
+            } else if (status == CS_OK)
                 status = cs_cli_prepare_run(o, text, size, z, err, sizeof(err));
         }
         if (status != CS_OK && err[0])

@@ -580,11 +580,7 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
 {
     struct cs_virtual_stats local = {0};
     struct vrun v = {.sc = sc, .st = stats ? stats : &local};
-    bool letters_only = v.st->letters_only;
-    FILE *progress_out = v.st->progress;
-    memset(v.st, 0, sizeof(*v.st));
-    v.st->letters_only = letters_only;
-    v.st->progress = progress_out;
+    *v.st = (struct cs_virtual_stats){.letters_only = v.st->letters_only, .progress = v.st->progress}; /* (its ins) */
     v.dispatchers = sc->dispatch.dispatchers;
     v.relays = sc->dispatch.relays;
     v.first = cs_first_node(sc);
@@ -604,7 +600,7 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
     }
     v.net.latency_ns = (int64_t)llround(sc->network.latency_us * 1e3);
     v.net.message_ns = (int64_t)llround(sc->model.coordinator_message_us * 1e3);
-    v.net.deliver = letters_only ? NULL : deliver;
+    v.net.deliver = v.st->letters_only ? NULL : deliver;
     rc = start_roles(&v, trace);
     if (rc == CS_OK) {
         rc = run_events(&v);
