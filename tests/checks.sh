@@ -15,6 +15,9 @@ UNJUDGED_RUNS="" # the runs behind the checks not judged, one a line
 
 ok() { PASSES=$((PASSES + 1)); echo "ok: $*"; }
 bad() { FAILS=$((FAILS + 1)); echo "FAIL: $*" >&2; }
+# skipped WHAT: a check this machine cannot make (a tool or device it
+# lacks), counted and said.
+skipped() { SKIPPED=$((SKIPPED + 1)); echo "skipped: $*"; }
 
 # not_judged RUN WHAT: a timed check on RUN (its results file, or a name)
 # that the host disturbed, reported and not judged.

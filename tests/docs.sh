@@ -31,7 +31,9 @@ mkdir -p "$WORK"
 source "$ROOT/tests/checks.sh"
 pages=("$ROOT/README.md" $(ls "$ROOT"/docs/*.md))
 passes=("$@")
-cs=$ROOT/build/clustersim
+# The build under test: ctest says which (CS_BUILD); the pages' build/ is it.
+BUILD=${CS_BUILD:-$ROOT/build}
+cs=$BUILD/clustersim
 [ ${#passes[@]} -gt 0 ] || passes=(2-cores 8-cores)
 
 # A tenth of a second measured after a fiftieth of warm-up, in intervals
@@ -115,10 +117,12 @@ blocks() { # page tag
 }
 
 # A block as the test runs it: the repository's scripts, scenarios,
-# examples and build by absolute path, build/clustersim shortened.
+# examples by absolute path, build/ the build under test, its clustersim
+# shortened.
 rewrite() {
-    sed -E -e "s#(^|[[:space:];(\"=])(scripts|jobs|build|docs)/#\\1$ROOT/\\2/#g" \
-        -e "/--compare/! s#$ROOT/build/clustersim#$ROOT/build/clustersim $QUICK#g"
+    sed -E -e "s#(^|[[:space:];(\"=])(scripts|jobs|docs)/#\\1$ROOT/\\2/#g" \
+        -e "s#(^|[[:space:];(\"=])build/#\\1$BUILD/#g" \
+        -e "/--compare/! s#$BUILD/clustersim#$BUILD/clustersim $QUICK#g"
 }
 
 # The files a block names after an output flag.

@@ -5,10 +5,15 @@
 #include "test_common.h"
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -520,6 +525,52 @@ static void the_file_is_written_whole_or_not_at_all(void **state)
     rmdir(dir);
 }
 
+/* A write that fails part way (here: a file size limit, as a full disk
+ * would) leaves the file that was there as it was, and no temporary file
+ * beside it. */
+static void a_failed_write_leaves_the_old_file_whole(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cs_results_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256], err[CS_ERRBUF];
+    snprintf(path, sizeof(path), "%s/out.json", dir);
+    assert_int_equal(cs_write_file_atomic(path, "{\"old\": 1}\n", err, sizeof(err)), CS_OK);
+    size_t big = 256 * 1024;
+    char *text = malloc(big + 1);
+    assert_non_null(text);
+    memset(text, 'x', big);
+    text[big] = '\0';
+    struct rlimit was, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
+    lim = was;
+    lim.rlim_cur = 4096;
+    void (*handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    int rc = cs_write_file_atomic(path, text, err, sizeof(err));
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+    signal(SIGXFSZ, handler);
+    free(text);
+    assert_int_equal(rc, CS_E_IO);
+    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, strerror(EFBIG)));
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char buf[64] = "";
+    assert_non_null(fgets(buf, sizeof(buf), f));
+    fclose(f);
+    assert_string_equal(buf, "{\"old\": 1}\n");
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int entries = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        entries += e->d_name[0] != '.';
+    closedir(d);
+    assert_int_equal(entries, 1); /* out.json alone: no temporary left */
+    unlink(path);
+    rmdir(dir);
+}
+
 static mode_t mode_of(const char *path)
 {
     struct stat st;
@@ -681,6 +732,7 @@ int main(void)
         cmocka_unit_test(nodes_offered_ninety_percent_are_the_limit),
         cmocka_unit_test(a_transient_overload_names_its_tier),
         cmocka_unit_test(the_file_is_written_whole_or_not_at_all),
+        cmocka_unit_test(a_failed_write_leaves_the_old_file_whole),
         cmocka_unit_test(a_results_file_takes_the_umask_or_keeps_its_mode),
         cmocka_unit_test(a_regular_file_under_dev_is_a_file),
     };

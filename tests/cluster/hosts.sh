@@ -9,6 +9,8 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "SKIPPED: the multi-host tests need root (they create network namespaces)"
     exit 77
 fi
+# The build under test (ctest says which); scripts/local-cluster.sh runs it too.
+export CS_BUILD=${CS_BUILD:-$ROOT/build}
 export CS_CLUSTER_DIR=$(mktemp -d /tmp/cs_cluster.XXXXXX)
 TMP=$(mktemp -d /tmp/cs_hosts.XXXXXX)
 source "$ROOT/tests/checks.sh"
@@ -24,7 +26,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # The host probe (tools/hostprobe) beside the two runs whose latencies are
 # compared: the evidence, measured outside clustersim, on which that
 # comparison may be left unjudged.
-"$ROOT/build/tools/hostprobe" "$TMP/probe.json" &
+"$CS_BUILD/tools/hostprobe" "$TMP/probe.json" &
 probe=$!
 run=(-q --set load.duration_s=4 --set load.warmup_s=1 --set load.seed=5
     --set service.time='{"dist":"exponential","mean_us":2000}' --set load.utilization=0.6)
@@ -36,13 +38,17 @@ check "$TMP/hosts.json" '[.nodes[].host] | all(. != "cs-h0")' "every service nod
 check "$TMP/hosts.json" '.requests.lost == 0 and .requests.generated == .requests.completed + .requests.rejected + .requests.timed_out + .requests.failed' \
     "every request accounted for across hosts" '.requests'
 
-OMPI_MCA_odls_base_sigkill_timeout=0 timeout 120 mpirun -q -np 5 --oversubscribe "$ROOT/build/clustersim" "${run[@]}" \
+OMPI_MCA_odls_base_sigkill_timeout=0 timeout 120 mpirun -q -np 5 --oversubscribe "$CS_BUILD/clustersim" "${run[@]}" \
     --json "$TMP/one.json" || bad "the same run on one host failed"
 kill -TERM "$probe" && wait "$probe" || bad "the host probe failed"
 check "$TMP/one.json" '.mpi.host_count == 1 and .mpi.crosses_hosts == false' "the one-host run is on one host"
 a=$(jq '.throughput_rps' "$TMP/hosts.json") b=$(jq '.throughput_rps' "$TMP/one.json")
 la=$(jq '.latency_us.mean' "$TMP/hosts.json") lb=$(jq '.latency_us.mean' "$TMP/one.json")
 echo "across hosts: $a req/s, mean $la us; one host: $b req/s, mean $lb us"
+# Open loop at 60% load, the same seed: both runs offer the same arrivals
+# (1200 req/s), and below saturation throughput is the load offered,
+# whatever the hosts' speed; 5% is room for the requests still in flight
+# at the window's edges, not for timing.
 awk -v a="$a" -v b="$b" 'BEGIN { exit !((a / b - 1) < 0.05 && (b / a - 1) < 0.05) }' &&
     ok "throughput agrees within 5%" || bad "throughput $a vs $b"
 # Across hosts the nodes poll for work (no shared-memory doorbell) and TCP
@@ -101,14 +107,23 @@ w1=$WT
 # The delaying switch is a userspace process: when other work takes the
 # host's CPU (a build, another job), frames wait longer than 1 ms and the
 # window-8 run falls short of the load. Such a run says nothing about the
-# lesson, so it is run again, at most 3 times in all.
+# lesson, so it is run again, at most 3 times in all, when the switch
+# says it was late (over 100 us on average); a short run with a switch on
+# time is judged as it is.
 for try in 1 2 3; do
     window_run 8
     w8=$WT
     awk -v t="$w8" 'BEGIN { exit !(t >= 900 * 0.9) }' && break
-    echo "window 8, run $try: $w8 req/s, below 90% of 900; again"
+    awk -v l="$(cat "$TMP/window8.late")" 'BEGIN { exit !(l > 100) }' || break
+    echo "window 8, run $try: $w8 req/s, below 90% of 900, the switch $(cat "$TMP/window8.late") us late; again"
 done
 echo "1 ms one-way delay, 1 ms service: window 1 $w1 req/s per node, window 8 $w8 req/s (bound for window 1: 333)"
+# Window 1: at most the bound (5% over: the window's edges), and at least
+# 60% of it: a switch late by a few hundred us on a loaded 2-core host
+# lowers it (1 / (1 ms + 2 x 1.3 ms) = 278 req/s), and the run is then
+# judged by the switch's own lateness (window_judged), within a hard bound
+# that only says the window held the node back (over 50 req/s, under the
+# bound: a window that did not hold would give 900).
 TIMED=$((TIMED + 2))
 awk -v t="$w1" 'BEGIN { exit !(t <= 333 * 1.05 && t >= 333 * 0.6) }' &&
     ok "window 1: throughput bounded by 1 / (service + round trip)" ||

@@ -142,8 +142,11 @@ for r in rush rush-admission rush-300; do
 done
 [ "$n" -eq 3 ] && ok "lab4.sbatch: results and time series of its 3 runs" || bad "lab4.sbatch: $n of 3 runs"
 log=clustersim-lab4-$lab.out
-grep -q "^self-check: " "$log" && grep -q "^lab 4: exit" "$log" && ok "lab4.sbatch: the self-check ran in the job" ||
-    bad "lab4.sbatch: no self-check in the log: $(tail -5 "$log")"
+# (exit 1: the short runs' faults, below; 2 would be results it could not read)
+grep -q "^self-check: " "$log" && grep -Eq "^lab 4: exit [01]$" "$log" &&
+    [ "$(grep -c "lab4-.*\.json: " "$log")" -ge 3 ] && [ "$(grep "lab4-.*\.json: " "$log" | cut -d: -f1 | sort -u | wc -l)" -eq 3 ] &&
+    ok "lab4.sbatch: the self-check ran in the job and judged its 3 files" ||
+    bad "lab4.sbatch: no self-check of its 3 files in the log: $(tail -5 "$log")"
 if [ -n "$(grep "lab4-.*\.json: " "$log" | grep -v ': sound$' | grep -Ev 'warm-up \(|measured window \(|requests were measured|delivered service was|the verdict is host_cpu')" ]; then
     bad "lab4.sbatch: the self-check found problems beyond short runs: $(grep 'json: ' "$log")"
 else

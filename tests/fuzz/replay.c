@@ -50,6 +50,10 @@ int main(int argc, char **argv)
 {
     int files = 0, failed = 0;
     signal(SIGABRT, on_abort);
+    if (argc < 2) {
+        fprintf(stderr, "usage: replay DIR...\n");
+        return 1;
+    }
     for (int i = 1; i < argc; i++) {
         DIR *d = opendir(argv[i]);
         if (!d) {
@@ -68,5 +72,7 @@ int main(int argc, char **argv)
         closedir(d);
     }
     printf("%d passed, %d failed\n", files - failed, failed);
-    return failed != 0;
+    if (files == 0)
+        fprintf(stderr, "replay: no input in %s: nothing was checked\n", argc > 2 ? "the directories" : argv[1]);
+    return failed != 0 || files == 0;
 }

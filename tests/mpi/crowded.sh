@@ -36,7 +36,7 @@ timed_check "$TMP/crowded.json" '.latency_us.p50 < 1500' '.latency_us.p50 < 3000
 # would use 2 cores x 5 s = 10 CPU-seconds.
 # Under the sanitizers (NO_TIMING) the CPU budget is not judged, and 24
 # instrumented rank starts cost a minute: the runs are left out there.
-[ "$NO_TIMING" = 1 ] && { SKIPPED=$((SKIPPED + 1)); echo "skipped (no timing in this build): idle ranks"; finish; exit; }
+[ "$NO_TIMING" = 1 ] && { skipped "(no timing in this build) idle ranks"; finish; exit; }
 for s in 1 6; do # (at the top level, not in a $(...): a failure there would not count)
     run -q --json "$TMP/idle$s.json" --set load.rate_rps=5 --set load.arrival=constant --set load.duration_s="$s" \
         --set load.warmup_s=0

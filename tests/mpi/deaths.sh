@@ -151,8 +151,7 @@ if [ "$(id -u)" -eq 0 ] && mkdir -p "$TMP/small" && mount -t tmpfs -o size=64k t
         ok "a full disk: said once, the run went on, and the final write failed with exit 1" ||
         bad "a full disk: exit $RC: $(head -c 600 "$TMP/err")"
 else
-    SKIPPED=$((SKIPPED + 1))
-    echo "skipped: a full disk (it mounts a small tmpfs: root, where mounts are allowed)"
+    skipped "a full disk (it mounts a small tmpfs: root, where mounts are allowed)"
 fi
 
 # A sweep whose service node dies mid-way keeps every step finished

@@ -91,6 +91,8 @@ if [ "$MPIEXEC_OMPI" -eq 1 ]; then
             [ "$RC" -eq 1 ] && [ "$(cat "$TMP/err")" = "clustersim: standard output could not be written: No space left \
 on device" ] && ok "${what%% *} >/dev/full: exit 1, one line with why" || bad "$what >/dev/full: exit $RC: $(cat "$TMP/err")"
         done
+    else
+        skipped "standard output to a full device (no /dev/full here)"
     fi
     guarded_once "$CLUSTERSIM" --print-config --json "$TMP/p.json"
     [ "$RC" -eq 2 ] && [ ! -e "$TMP/p.json" ] && grep -q "^clustersim: --print-config prints the scenario and runs \

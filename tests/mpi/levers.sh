@@ -66,7 +66,8 @@ done
 # only its own requests in flight, a quarter of each node's load, while
 # an idle token says what the node itself knows. JIQ's mean wait at the
 # nodes must be the lower (11.3-12.3 ms against 13.6-14.9 ms for seeds 1
-# and 2 here); the tokens are counted. Under the sanitizers (NO_TIMING)
+# and 2 here: 10% lower or more; 5% is asked, and a disturbed host
+# excuses less, never more); the tokens are counted. Under the sanitizers (NO_TIMING)
 # only the runs that untimed checks read run, here and below.
 pols=(jiq power_of_d)
 [ "$NO_TIMING" = 1 ] && pols=(jiq)
@@ -85,7 +86,7 @@ if [ "$NO_TIMING" = 1 ]; then
 else
     pod=$(jq .queue_wait_us.mean "$TMP/power_of_d.json")
     echo "mean wait at the nodes with 4 dispatchers at 90%: jiq $(jq .queue_wait_us.mean "$TMP/jiq.json") us, power_of_d $pod us"
-    timed_check "$TMP/jiq.json" ".queue_wait_us.mean < $pod" ".queue_wait_us.mean < 1.3 * $pod" "$what" '.queue_wait_us'
+    timed_check "$TMP/jiq.json" ".queue_wait_us.mean < 0.95 * $pod" ".queue_wait_us.mean < $pod" "$what" '.queue_wait_us'
 fi
 
 # Batching on 4 nodes of 200 us: 1 ms a message and 10 us a request make

@@ -257,8 +257,7 @@ judged() {
 # skipped_timed WHAT: a timed check left out in NO_TIMING mode (a test
 # may leave out the runs that only such checks read).
 skipped_timed() {
-    SKIPPED=$((SKIPPED + 1))
-    echo "skipped (no timing in this build): $1"
+    skipped "(no timing in this build) $1"
 }
 
 # evidence FILE...: the steal and the host probe beside each run, in a line.

@@ -2,7 +2,8 @@
 # Sweeps in one MPI job: the coordinator's knee found and explained, the
 # CSV, the plots, a rate sweep, and a sweep larger than the job refused
 # (--calibrate's table and file: virtual.sh). The knee is a timing result (timed_check, lib.sh): a VM's
-# host that slows the ranks moves it, and the sweep's steps say so.
+# host that slows the ranks moves it, and the sweep's steps say so; a
+# slower coordinator only brings it earlier (2 nodes), never later.
 source "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 knee=(--config "$ROOT/jobs/scenarios/coordinator-knee.json" --set load.duration_s=1.5 --set load.warmup_s=0.5)
@@ -10,7 +11,7 @@ knee=(--config "$ROOT/jobs/scenarios/coordinator-knee.json" --set load.duration_
 cs 7 -q "${knee[@]}" --sweep --set sweep.nodes='[1,2,4,6]' --json "$TMP/sweep.json" --csv "$TMP/sweep.csv"
 check "$TMP/sweep.json" '[.sweep[].nodes] == [1,2,4,6]' "one row per step" '.sweep'
 timed_check "$TMP/sweep.json" '.analysis.knee_nodes == 4 and .analysis.knee_bottleneck == "coordinator"' \
-    '.analysis.knee_nodes >= 2 and (.analysis.knee_bottleneck | IN("coordinator", "host_cpu"))' \
+    '(.analysis.knee_nodes | IN(2, 4)) and (.analysis.knee_bottleneck | IN("coordinator", "host_cpu"))' \
     "the knee is at 4 nodes, caused by the coordinator" '.analysis'
 timed_check "$TMP/sweep.json" '.sweep[2].efficiency > 0.85' '.sweep[2].efficiency > 0.6' "efficiency at 4 nodes above 85%" '.sweep[2]'
 timed_check "$TMP/sweep.json" '(.analysis.predicted_knee_nodes / 4 - 1 | fabs) < 0.25' \
@@ -33,11 +34,13 @@ plot() { # results.json expected-count
 }
 plot "$TMP/sweep.json" 2
 
-# A rate sweep at a fixed node count: latency climbs with the load.
+# A rate sweep at a fixed node count: latency climbs with the load (p99
+# 5.9, 8.9 and 35 ms here: over twice at 93% what it is at 33%). A host
+# that slows the ranks may narrow the gap; no host reverses it.
 cs 4 -q --set load.duration_s=1.5 --set load.warmup_s=0.5 --sweep --set sweep.rates_rps='[1000,2000,2800]' \
     --json "$TMP/rates.json"
 check "$TMP/rates.json" '[.sweep[].nodes] == [3,3,3]' "a rate sweep: every step on the 3 nodes" '.sweep'
-timed_check "$TMP/rates.json" '.sweep[0].p99_us < .sweep[2].p99_us' '.sweep[0].p99_us < 1.5 * .sweep[2].p99_us' \
+timed_check "$TMP/rates.json" '2 * .sweep[0].p99_us < .sweep[2].p99_us' '.sweep[0].p99_us < .sweep[2].p99_us' \
     "a rate sweep: p99 grows with offered load" '.sweep'
 plot "$TMP/rates.json" 3
 

@@ -36,6 +36,8 @@ if command -v script >/dev/null; then
     script -qec "$CLUSTERSIM --virtual --nodes 100 --set load.duration_s=2 --set load.warmup_s=0.5" "$TMP/tty.out" >/dev/null 2>&1 </dev/null || true
     grep -q " / 2.5 s  [a-z-]*  generated" "$TMP/tty.out" && grep -q "^offered load" "$TMP/tty.out" &&
         ok "a virtual run at a terminal: the progress line, then the report" || bad "virtual at a terminal: $(head -c 400 "$TMP/tty.out")"
+else
+    skipped "a virtual run at a terminal (no util-linux script here)"
 fi
 check "$TMP/a.json" '.mpi.library | test("virtual time")' "the results say virtual time" '.mpi.library'
 check "$TMP/a.json" '.scenario.run.engine == "virtual" and .scenario.run.nodes == 4 and .mpi.service_nodes == 4' \
@@ -463,7 +465,7 @@ mkfifo "$TMP/pipe"
 timeout 30 cat "$TMP/pipe" >"$TMP/piped.json" & # (ends when the run closes the pipe)
 reader=$!
 dev=()
-if mknod "$TMP/null" c 1 3 2>/dev/null; then dev=(--csv "$TMP/null"); fi
+if mknod "$TMP/null" c 1 3 2>/dev/null; then dev=(--csv "$TMP/null"); else skipped "--csv to a device (mknod: root only)"; fi
 ln -s "target.json" "$TMP/link.json"
 v --virtual --nodes 4 --sweep --set 'sweep.nodes=[1,2,4]' --set load.duration_s=0.2 --set load.warmup_s=0.05 -q \
     --json "$TMP/pipe" --html "$TMP/link.json" "${dev[@]}"
