@@ -480,7 +480,8 @@ static int check_memory(const struct cs_options *o, const struct cs_scenario *sc
     else
         snprintf(err, errlen,
                  "a virtual run of %d service nodes at %.3g req/s needs about %.1f GiB, and %s is %.1f GiB: give "
-                 "fewer nodes ('run.nodes', 'sweep.nodes') or less load",
+                 "fewer nodes ('run.nodes', 'sweep.nodes'), servers a node ('service.servers') or dispatchers "
+                 "('dispatch.dispatchers'), or less load",
                  one.nodes, one.rate_rps, one.bytes / 1073741824.0, by_host ? host_which : proc_which,
                  (by_host ? host : proc) / 1073741824.0);
     return CS_E_INVALID;

@@ -193,9 +193,9 @@ void cs_coord_free(struct cs_coord *c)
     free(c->node_down);
     free(c->node_next_probe);
     cs_intervals_free(&c->intervals);
-    c->node_full_limit = c->node_timeouts = NULL;
-    c->node_down = NULL;
-    c->node_next_probe = NULL;
+    /* Freed twice is freed once: an init that fails frees what it made,
+     * and its caller frees every coordinator it set out to make. */
+    memset(c, 0, sizeof(*c));
 }
 
 /* ---- ending requests: each exactly once ---- */

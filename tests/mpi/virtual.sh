@@ -387,6 +387,29 @@ EXPECT_RC=2 v --virtual --nodes 1000000 --set load.rate_rps=1e10 --set service.t
 [ "$RC" -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] &&
     grep -q "a virtual run of 1000000 service nodes at 1e+10 req/s needs about [0-9.]* GiB, and the memory this machine has available is" "$TMP/err" &&
     ok "a run too large for memory: one line with what it needs, exit 2" || bad "too large: $RC $(cat "$TMP/err")"
+# Under an address-space limit (ulimit -v 1 GB): many servers a node
+# (1024 at 100,000 nodes: about 4.5 GB) are refused before they allocate,
+# naming the key; a run that passes the estimate and then runs out (64
+# dispatchers at 300,000 nodes) ends with one line, never a crash (it
+# freed a dispatcher's arrays twice: a segmentation fault). Not under
+# AddressSanitizer (NO_TIMING: scripts/sanitize.sh), which reserves more
+# address space than any such limit.
+if [ "$NO_TIMING" != 1 ]; then
+    rc=0
+    (ulimit -v 1000000 && exec "$CLUSTERSIM" --virtual --nodes 100000 --set service.servers=1024 \
+        --set dispatch.window=1024 --set load.rate_rps=10 --set load.duration_s=0.1 --set load.warmup_s=0 -q) \
+        >"$TMP/out" 2>"$TMP/err" || rc=$?
+    [ "$rc" -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] &&
+        grep -q "a virtual run of 100000 service nodes .* needs about [0-9.]* GiB, and the address-space limit (ulimit -v) is 1.0 GiB: .*'service.servers'" "$TMP/err" &&
+        ok "1024 servers a node beyond ulimit -v: refused before the run, naming service.servers" ||
+        bad "servers beyond ulimit -v: exit $rc: $(cat "$TMP/err")"
+    rc=0
+    (ulimit -v 1000000 && exec "$CLUSTERSIM" --virtual --nodes 300000 --set dispatch.dispatchers=64 \
+        --set load.rate_rps=10 --set load.duration_s=0.1 --set load.warmup_s=0 -q) >"$TMP/out" 2>"$TMP/err" || rc=$?
+    { [ "$rc" -eq 1 ] || [ "$rc" -eq 2 ]; } && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "^clustersim: " "$TMP/err" &&
+        ok "out of memory while the dispatchers are set up: one line, exit $rc" ||
+        bad "out of memory at set-up: exit $rc: $(cat "$TMP/err")"
+fi
 EXPECT_RC=2 v --virtual --nodes 0
 [ "$RC" -eq 2 ] && grep -q "scenario key 'run.nodes': 0: the virtual engine needs at least 1 service node" "$TMP/err" &&
     ok "zero nodes: refused, naming the key and the value" ||
