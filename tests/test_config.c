@@ -398,6 +398,38 @@ static void set_overrides_apply_in_order_and_read_json_or_strings(void **state)
     free(text);
 }
 
+/* A file whose keys need another that --set gives (retries, then the
+ * timeout they follow) is judged whole, with the --set values; alone it
+ * is refused, naming the file. */
+static void set_overrides_complete_a_file_before_its_keys_are_combined(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/cs_compose_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *file = "{\"dispatch\": {\"retries\": 1, \"dispatchers\": 2}}";
+    assert_int_equal(write(fd, file, strlen(file)), (ssize_t)strlen(file));
+    close(fd);
+    char *text = NULL, err[CS_ERRBUF];
+    const char *timeout[] = {"dispatch.timeout_ms=100"};
+    assert_int_equal(cs_scenario_compose(path, timeout, 1, &text, err, sizeof(err)), CS_OK);
+    struct cs_scenario s;
+    assert_int_equal(parse(&s, text, err), CS_OK);
+    assert_int_equal(s.dispatch.retries, 1);
+    assert_true(s.dispatch.timeout_ms == 100);
+    free(text);
+    text = NULL;
+    assert_int_equal(cs_scenario_compose(path, NULL, 0, &text, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, "'dispatch.retries': 1 needs dispatch.timeout_ms"));
+    /* A --set value out of range is the --set's, not the file's. */
+    const char *bad[] = {"dispatch.timeout_ms=-1"};
+    assert_int_equal(cs_scenario_compose(path, bad, 1, &text, err, sizeof(err)), CS_E_INVALID);
+    assert_null(strstr(err, path));
+    assert_non_null(strstr(err, "'dispatch.timeout_ms': value -1 is out of range"));
+    unlink(path);
+}
+
 static void bad_set_overrides_are_reported(void **state)
 {
     (void)state;
@@ -696,6 +728,7 @@ int main(void)
         cmocka_unit_test(keys_that_need_another_say_which),
         cmocka_unit_test(a_null_rate_means_derive_it_from_utilization),
         cmocka_unit_test(set_overrides_apply_in_order_and_read_json_or_strings),
+        cmocka_unit_test(set_overrides_complete_a_file_before_its_keys_are_combined),
         cmocka_unit_test(bad_set_overrides_are_reported),
         cmocka_unit_test(files_that_cannot_be_read_are_named),
         cmocka_unit_test(a_name_is_given_once),

@@ -1195,6 +1195,7 @@ static int check_combinations(const struct cs_scenario *s, char *err, size_t err
     return CS_OK;
 }
 
+/* Each key's type and range (how the keys combine: check_combinations). */
 static int parse_tree(struct cs_scenario *s, const cJSON *root, char *err, size_t errlen)
 {
     if (!cJSON_IsObject(root)) {
@@ -1204,9 +1205,7 @@ static int parse_tree(struct cs_scenario *s, const cJSON *root, char *err, size_
         return CS_E_INVALID;
     }
     cs_scenario_defaults(s);
-    if (parse_object(s, root, "", err, errlen))
-        return CS_E_INVALID;
-    return check_combinations(s, err, errlen);
+    return parse_object(s, root, "", err, errlen) ? CS_E_INVALID : CS_OK;
 }
 
 int cs_scenario_parse(struct cs_scenario *s, const char *text, size_t len, char *err, size_t errlen)
@@ -1215,6 +1214,8 @@ int cs_scenario_parse(struct cs_scenario *s, const char *text, size_t len, char 
     if (!root)
         return CS_E_INVALID;
     int rc = parse_tree(s, root, err, errlen);
+    if (rc == CS_OK)
+        rc = check_combinations(s, err, errlen);
     cJSON_Delete(root);
     return rc;
 }
@@ -1290,17 +1291,23 @@ int cs_scenario_compose(const char *path, const char *const *sets, int nsets, ch
     if (!root)
         return CS_E_INVALID;
     struct cs_scenario s;
+    /* The file's keys, then the --set values', each alone; then how they
+     * combine, once the --set values may have completed the file (its
+     * retries and --set dispatch.timeout_ms). The file is named in what
+     * is its own mistake, and in how its keys combine. */
     rc = parse_tree(&s, root, err, errlen);
-    if (rc && path) {
-        /* Name the file in the message. */
-        char inner[CS_ERRBUF];
-        snprintf(inner, sizeof(inner), "%s", err);
-        fail(err, errlen, "%s: %s", path, inner);
-    }
+    bool files = rc != CS_OK;
     for (int i = 0; rc == CS_OK && i < nsets; i++)
         rc = apply_set(root, sets[i], err, errlen);
     if (rc == CS_OK && nsets > 0)
         rc = parse_tree(&s, root, err, errlen);
+    if (rc == CS_OK)
+        files = (rc = check_combinations(&s, err, errlen)) != CS_OK;
+    if (rc && files && path) {
+        char inner[CS_ERRBUF];
+        snprintf(inner, sizeof(inner), "%s", err);
+        fail(err, errlen, "%s: %s", path, inner);
+    }
     if (rc == CS_OK) {
         cs_json_exact_numbers(root);
         *out = cJSON_PrintUnformatted(root);
