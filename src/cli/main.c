@@ -89,8 +89,8 @@ static const struct command {
     bool (*asked)(const struct cs_options *o);
     int (*run)(const struct cs_options *o, const struct launch *l);
 } commands[] = {
+    {asked_ranks, print_ranks},          /* --ranks (of any other command line) */
     {asked_print_config, print_config},  /* --print-config */
-    {asked_ranks, print_ranks},          /* --ranks */
     {asked_compare, compare},            /* --compare */
     {cs_cli_wants_virtual, run_virtual}, /* --virtual, or run.engine "virtual" */
     {asked_always, run_on_ranks},        /* a run, --sweep, --calibrate: MPI */

@@ -322,6 +322,21 @@ int cs_cli_parse(int argc, char **argv, struct cs_options *o, bool speak)
         if (o->nodes_set[0])
             o->sets[o->nsets++] = o->nodes_set;
     }
+    /* One command at a time: the one tried first would drop the other
+     * without a word. (--ranks answers for any command line.) */
+    const char *asked[3] = {NULL, NULL, NULL};
+    int commands = 0;
+    if (o->print_config)
+        asked[commands++] = "--print-config";
+    if (o->compare)
+        asked[commands++] = "--compare";
+    if (o->calibrate)
+        asked[commands++] = "--calibrate";
+    if (commands > 1) {
+        if (speak)
+            fprintf(stderr, "clustersim: %s and %s are two commands: give one (see --help)\n", asked[0], asked[1]);
+        return EXIT_USAGE;
+    }
     /* --print-config prints the scenario and runs nothing: a results file
      * asked for beside it would not be written, without a word. (--ranks
      * takes a run's whole command line, files and all: scripts/run.sh asks

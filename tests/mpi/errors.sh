@@ -98,6 +98,17 @@ on device" ] && ok "${what%% *} >/dev/full: exit 1, one line with why" || bad "$
     [ "$RC" -eq 2 ] && [ ! -e "$TMP/p.json" ] && grep -q "^clustersim: --print-config prints the scenario and runs \
 nothing: --json is for a run" "$TMP/err" && ok "--print-config --json: refused, not dropped" ||
         bad "--print-config --json: exit $RC: $(cat "$TMP/err")"
+    # Two commands: refused, naming both (the first tried ran, the other
+    # was dropped); --ranks answers for any command line.
+    for pair in "--print-config|--compare" "--compare|--calibrate" "--print-config|--calibrate"; do
+        a=${pair%|*} b=${pair#*|}
+        guarded_once "$CLUSTERSIM" "$a" "$b" "$(dirname "$0")/../../docs/example/coordinator-knee.json"
+        [ "$RC" -eq 2 ] && [ "$(cat "$TMP/err")" = "clustersim: $a and $b are two commands: give one (see --help)" ] &&
+            [ ! -s "$TMP/out" ] && ok "$a $b: refused, naming both" || bad "$a $b: exit $RC: $(cat "$TMP/err" "$TMP/out")"
+    done
+    EXPECT_RC=0 guarded_once "$CLUSTERSIM" --ranks --print-config
+    [ "$RC" -eq 0 ] && [ "$(cat "$TMP/out")" = "any (at least 2)" ] && ok "--ranks --print-config: the ranks it needs" ||
+        bad "--ranks --print-config: exit $RC: $(head -c 300 "$TMP/out")"
     guarded_once "$CLUSTERSIM" --virtual --nodes 2 --json ""
     [ "$RC" -eq 2 ] && grep -q "^clustersim: option '--json' was given an empty value" "$TMP/err" &&
         ok "--json '': one line, exit 2, before the run" || bad "--json '': exit $RC: $(cat "$TMP/err")"
