@@ -257,6 +257,16 @@ static void out_of_range_values_are_named_with_the_bounds(void **state)
     (void)state;
     expect_error("{\"load\": {\"rate_rps\": -5}}", "'load.rate_rps': value -5 is out of range", ">= 0");
     expect_error("{\"load\": {\"duration_s\": 0}}", "'load.duration_s': value 0 is out of range", "> 0");
+    /* A time the engines would round to none (a timeout of 1e-7 ms was
+     * "no timeout"); a nanosecond is one. */
+    expect_error("{\"dispatch\": {\"timeout_ms\": 1e-7}}",
+                 "'dispatch.timeout_ms': value 1e-07 is less than a nanosecond", "at least 1e-06, or 0");
+    expect_error("{\"load\": {\"duration_s\": 1e-12}}", "'load.duration_s': value 1e-12 is less than a nanosecond",
+                 "at least 1e-09)");
+    expect_error("{\"network\": {\"latency_us\": 0.0004}}", "'network.latency_us'", "less than a nanosecond");
+    struct cs_scenario s;
+    char err[CS_ERRBUF];
+    assert_int_equal(parse(&s, "{\"dispatch\": {\"timeout_ms\": 1e-6}, \"network\": {\"latency_us\": 0}}", err), CS_OK);
     expect_error("{\"load\": {\"rate_rps\": 1e400}}", "'load.rate_rps'", "too large");
     expect_error("{\"service\": {\"servers\": 0}}", "'service.servers'", "out of range");
     expect_error("{\"dispatch\": {\"window\": 1e12}}", "'dispatch.window'", "out of range");

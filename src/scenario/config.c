@@ -213,6 +213,23 @@ static const char *exact(double x, char *buf, size_t len)
     return buf;
 }
 
+/* Nanoseconds in the unit a key's name ends with (_s, _ms, _us); 0 when
+ * it is no time. */
+static double time_unit_ns(const char *path)
+{
+    static const struct {
+        const char *suffix;
+        double ns;
+    } units[] = {{"_s", 1e9}, {"_ms", 1e6}, {"_us", 1e3}};
+    size_t n = strlen(path);
+    for (size_t i = 0; i < CS_ARRAY_LEN(units); i++) {
+        size_t m = strlen(units[i].suffix);
+        if (n > m && strcmp(path + n - m, units[i].suffix) == 0)
+            return units[i].ns;
+    }
+    return 0;
+}
+
 static int check_number(const struct key *k, const char *path, const cJSON *v, double *out, char *err, size_t errlen)
 {
     char shown[80];
@@ -237,6 +254,17 @@ static int check_number(const struct key *k, const char *path, const cJSON *v, d
     }
     if (int_type && x != floor(x)) {
         fail(err, errlen, "scenario key '%s': expected a whole number, got %s", path, shown);
+        return CS_E_INVALID;
+    }
+    /* A time the engines would round to no time at all: a timeout of
+     * 1e-7 ms was none, a duration of 1e-12 s a window of 0 ns. */
+    double ns = k->type == K_DOUBLE ? time_unit_ns(path) : 0;
+    if (ns > 0 && x > 0 && x * ns < 0.5) {
+        char at[32], least[32];
+        fail(err, errlen,
+             "scenario key '%s': value %s is less than a nanosecond, the engines' resolution (give at least %s%s)",
+             path, exact(x, at, sizeof(at)), exact(1 / ns, least, sizeof(least)),
+             k->min == 0 && !k->min_open ? ", or 0" : "");
         return CS_E_INVALID;
     }
     *out = x;
