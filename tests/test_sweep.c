@@ -884,7 +884,7 @@ static void sweep_rows_read_back_keep_both_tiers(void **state)
     assert_non_null(csv);
     /* The relay fields only where there are relays (the CSV's columns
      * empty), in the JSON and the CSV alike. */
-    if (!strstr(csv, ",1,1,0,,,1\n") || !strstr(csv, ",1,1,2,0.8750,300.000,2\n"))
+    if (!strstr(csv, ",1,1,0,,,1,\n") || !strstr(csv, ",1,1,2,0.8750,300.000,2,\n"))
         fail_msg("%s", csv);
     free(csv);
     doc = cJSON_Parse(json);

@@ -137,6 +137,7 @@ static void collect_coordinator(struct cs_results *r, const struct cs_scenario *
         memcpy(r->series, m->series, (size_t)m->series_n * sizeof(*r->series));
         r->series_n = m->series_n;
     }
+    r->series_cut = m->series_cut || r->series_n < m->series_n;
     r->queue_wait = *m->node_wait;
     int first = cs_first_node(sc);
     r->service_nodes = r->ranks - first;

@@ -36,8 +36,11 @@ int cs_checkpoint_write(struct cs_checkpoint *cp, struct cs_results *r, const st
     }
     const char *to_json = checkpointed(cp->json), *to_csv = checkpointed(cp->csv);
     char err[2][CS_ERRBUF];
-    int json = cs_write_whole(to_json, to_json ? cs_results_json(r) : NULL, err[0], sizeof(err[0]));
+    /* The CSV first, the JSON (which --resume reads) last, as at the end
+     * (cs_cli_finish): a process killed between the two leaves the JSON
+     * one checkpoint behind, and --resume runs that step again. */
     int csv = cs_write_whole(to_csv, to_csv ? cs_sweep_csv(r, rows, nrows) : NULL, err[1], sizeof(err[1]));
+    int json = cs_write_whole(to_json, to_json ? cs_results_json(r) : NULL, err[0], sizeof(err[0]));
     if (json == CS_OK && csv == CS_OK)
         return CS_OK;
     if (!cp->failed)

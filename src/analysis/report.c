@@ -895,7 +895,7 @@ void cs_calibration_table(const struct cs_scenario *sc, const struct cs_calibrat
 static const char *sweep_csv_header =
     "nodes,offered_rps,throughput_rps,p50_us,p99_us,coordinator_utilization,node_utilization_mean,bottleneck,"
     "mean_us,coordinator_per_request_us,service_inflation,speedup,efficiency,dispatchers,batch,relays,"
-    "relay_utilization,relay_per_request_us,step\n";
+    "relay_utilization,relay_per_request_us,step,ended\n";
 
 /* A CSV field: a number with prec decimals (beyond 1e15, in %g: at most
  * 24 characters either way), or nothing when it is not finite (a
@@ -912,7 +912,7 @@ char *cs_sweep_csv(const struct cs_results *r, const struct cs_sweep_row *rows, 
 {
     /* a row: 13 numbers of at most 25 characters with their commas, a
      * bottleneck's name, 5 ints */
-    size_t cap = strlen(sweep_csv_header) + (size_t)count * 512 + 1;
+    size_t cap = strlen(sweep_csv_header) + (size_t)count * (512 + 2 * sizeof(r->ended) + 4) + 1;
     char *out = malloc(cap);
     if (!out)
         return NULL;
@@ -938,8 +938,21 @@ char *cs_sweep_csv(const struct cs_results *r, const struct cs_sweep_row *rows, 
         used += csv_num(out + used, cap - used, w->relays > 0 ? w->relay_per_request_us : NAN, 3, ',');
         /* its place in the sweep's plan (a checkpoint's rows have gaps);
          * none for a single run */
-        used += (size_t)(w->step > 0 ? snprintf(out + used, cap - used, "%d\n", w->step)
-                                     : snprintf(out + used, cap - used, "\n"));
+        used += (size_t)(w->step > 0 ? snprintf(out + used, cap - used, "%d,", w->step)
+                                     : snprintf(out + used, cap - used, ","));
+        /* a file that does not hold the whole run or sweep says why on
+         * every row, as the JSON's "ended" (quoted, its quotes doubled) */
+        if (r->ended[0]) {
+            out[used++] = '"';
+            for (const char *c = r->ended; *c; c++) {
+                if (*c == '"')
+                    out[used++] = '"';
+                out[used++] = *c;
+            }
+            out[used++] = '"';
+        }
+        out[used++] = '\n';
+        out[used] = '\0';
     }
     return out;
 }

@@ -532,8 +532,6 @@ static int run_virtual(const struct cs_options *o, int argc, char **argv, int en
     if (rc != CS_OK) {
         fprintf(stderr, "clustersim: %s\n", err);
         cs_trace_free(&z.trace);
-        if (z.timeseries)
-            fclose(z.timeseries);
         if (spread)
             return spread_sweep(&x, argc, argv, EXIT_USAGE);
         if (!parsed && env_size > 1) /* every rank found it: they meet */
@@ -595,23 +593,11 @@ static int run_virtual(const struct cs_options *o, int argc, char **argv, int en
         if (rc == CS_OK)
             rc = cs_virtual_run(&sc, sc.run.nodes, &z.trace, &res,
                                 &(struct cs_virtual_stats){.progress = cs_cli_progress_stream(o)});
-        if (rc == CS_OK) {
+        if (rc == CS_OK)
             cs_sweep_row_from(&res, rows);
-            if (z.timeseries) {
-                cs_timeseries_header(z.timeseries, cs_cli_timeseries_json(o));
-                for (int i = 0; i < res.series_n; i++)
-                    cs_timeseries_row(z.timeseries, cs_cli_timeseries_json(o), &res.series[i]);
-            }
-        }
     }
     if (rc != CS_OK) {
         fprintf(stderr, "clustersim: the virtual run failed: %s\n", failure(rc));
-        if (z.timeseries) { /* written after the run: none, and no empty file left (a file, not a device) */
-            fclose(z.timeseries);
-            struct stat st;
-            if (lstat(o->timeseries, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
-                unlink(o->timeseries);
-        }
         cs_trace_free(&z.trace);
         cs_results_free(&res);
         free(step_latency);

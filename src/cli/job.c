@@ -240,7 +240,10 @@ int cs_cli_prepare_run(const struct cs_options *o, const char *text, int size, s
                 rc = CS_E_INVALID;
             }
     }
-    if (rc == CS_OK && o->timeseries) {
+    /* On ranks the rows go to the file as the run makes them (a stopped or
+     * killed run keeps those written); a virtual run's series is written
+     * whole at its end, as the other files are (cs_cli_finish). */
+    if (rc == CS_OK && o->timeseries && sc.run.engine == CS_ENGINE_MPI) {
         z->timeseries = fopen(o->timeseries, "w");
         if (!z->timeseries) {
             snprintf(err, errlen, "--timeseries '%s': cannot create it: %s", o->timeseries, strerror(errno));
@@ -273,6 +276,21 @@ static char *render(void (*fn)(const struct cs_results *, FILE *), const struct 
         return NULL;
     }
     return text;
+}
+
+/* --timeseries of a virtual run: its rows, at its end. */
+static void series_csv(const struct cs_results *r, FILE *out)
+{
+    cs_timeseries_header(out, false);
+    for (int i = 0; i < r->series_n; i++)
+        cs_timeseries_row(out, false, &r->series[i]);
+}
+
+static void series_jsonl(const struct cs_results *r, FILE *out)
+{
+    cs_timeseries_header(out, true);
+    for (int i = 0; i < r->series_n; i++)
+        cs_timeseries_row(out, true, &r->series[i]);
 }
 
 /* --percentiles: the latency distribution of the run, or of each step of
@@ -527,21 +545,43 @@ int cs_cli_finish(const struct cs_options *o, struct cs_rank0 *z, struct cs_resu
 {
     int status = 0;
     res->all_nodes = o->all_nodes;
-    if (!o->quiet)
-        cs_results_table(res, stdout);
-    cs_cli_flush_stdout();
-    if (o->json)
-        status |= cs_cli_write_output("--json", o->json, cs_results_json(res));
+    /* The files before the report (a terminal or a pipe that is slow to
+     * take it holds nothing back, and a kill after a stop's drain finds
+     * them written), the JSON last: a complete JSON, which --resume
+     * trusts, says its companions are whole too. */
     if (o->csv)
         status |= cs_cli_write_output("--csv", o->csv, cs_sweep_csv(res, rows, nrows));
     if (o->html)
         status |= cs_cli_write_output("--html", o->html, render(cs_results_html, res));
     if (o->percentiles)
         status |= cs_cli_write_output("--percentiles", o->percentiles, render(write_percentiles, res));
+    /* (A write that failed during the run, a full disk for a moment, left
+     * its flag and a hole in the rows.) */
+    int lost = !z->timeseries ? 0 : fflush(z->timeseries) != 0 ? errno : ferror(z->timeseries) ? -1 : 0;
+    if (lost) {
+        fprintf(stderr, "clustersim: --timeseries '%s': %s\n", o->timeseries,
+                lost > 0 ? strerror(lost) : "a write failed during the run: rows are missing");
+        status = 1;
+    }
+    if (o->timeseries && !z->timeseries && res->series_cut) {
+        fprintf(stderr,
+                "clustersim: --timeseries '%s': out of memory: rows of the series were lost, and it is not "
+                "written\n",
+                o->timeseries);
+        status = 1;
+    } else if (o->timeseries && !z->timeseries) {
+        status |= cs_cli_write_output("--timeseries", o->timeseries,
+                                      render(cs_cli_timeseries_json(o) ? series_jsonl : series_csv, res));
+    }
+    if (o->json)
+        status |= cs_cli_write_output("--json", o->json, cs_results_json(res));
+    if (!o->quiet)
+        cs_results_table(res, stdout);
+    cs_cli_flush_stdout();
     free(step_latency);
     cs_results_free(res);
     cs_trace_free(&z->trace);
-    if (z->timeseries && fclose(z->timeseries) != 0) {
+    if (z->timeseries && fclose(z->timeseries) != 0 && status == 0) {
         fprintf(stderr, "clustersim: --timeseries '%s': %s\n", o->timeseries, strerror(errno));
         status = 1;
     }

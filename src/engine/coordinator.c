@@ -1017,6 +1017,7 @@ void cs_coord_measures(const struct cs_coord *c, struct cs_coord_measures *m)
         .health_n = c->health_n,
         .series = c->intervals.series,
         .series_n = c->intervals.series_n,
+        .series_cut = c->intervals.series_cut,
         .offered_rps = cs_coord_offered_rps(c),
         .window_s = cs_coord_window_s(c),
         .stopped = c->cut,

@@ -93,8 +93,10 @@ void cs_intervals_close(struct cs_intervals *v, int64_t now, int in_flight, int 
         if (grown)
             v->series = grown;
     }
-    if (v->series_n < v->series_cap) /* else out of memory: the series is cut short */
+    if (v->series_n < v->series_cap)
         v->series[v->series_n++] = *row;
+    else
+        v->series_cut = true; /* out of memory */
     iv->generated = iv->completed = iv->rejected = iv->rejected_measured = iv->timed_out = iv->failed = 0;
     iv->busy_ns = 0;
     iv->start_ns = now;

@@ -538,7 +538,7 @@ struct dispatcher {
     const struct cs_host *h;
     const struct cs_run_options *opt;
     int64_t t0, tick_ns, interval_ns, checkpoint_ns;
-    int64_t next_tick, next_progress, next_row, next_checkpoint;
+    int64_t next_tick, next_progress, next_row, next_checkpoint, next_flush;
     struct cs_interval_row row;
 };
 
@@ -581,8 +581,15 @@ static int64_t dispatcher_tick(void *self, int64_t now)
     }
     if (now >= d->next_row) { /* always: the overload analysis reads the intervals */
         cs_coord_interval(c, now, &d->row);
-        if (opt->timeseries)
+        /* The rows reach the disk within a second, checkpoints or none:
+         * a run killed outright keeps its series up to then. */
+        if (opt->timeseries) {
             cs_timeseries_row(opt->timeseries, opt->timeseries_json, &d->row);
+            if (now >= d->next_flush) {
+                fflush(opt->timeseries);
+                d->next_flush = now + CS_NS_PER_S;
+            }
+        }
         d->next_row += d->interval_ns;
     }
     return d->next_tick += d->tick_ns;

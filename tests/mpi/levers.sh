@@ -29,8 +29,8 @@ check_valid "$f"
 check "$f" '.levers.key == "dispatch.dispatchers" and ([.levers.settings[].value] == [1,2,4]) and
     (.sweep | length) == '"$rows"' and ([.sweep[].dispatchers] | unique) == [1,2,4]' \
     "the lever sweep ran the node sweep at 1, 2 and 4 dispatchers in one job" '.levers'
-[ "$(grep -c . "$TMP/knees.csv")" -eq $((rows + 1)) ] && head -1 "$TMP/knees.csv" | grep -q ',dispatchers,batch,relays,relay_utilization,relay_per_request_us,step$' &&
-    [ "$(awk -F, 'NR > 1 { printf "%s%s", sep, $NF; sep = " " }' "$TMP/knees.csv")" = "$(seq -s ' ' "$rows")" ] &&
+[ "$(grep -c . "$TMP/knees.csv")" -eq $((rows + 1)) ] && head -1 "$TMP/knees.csv" | grep -q ',dispatchers,batch,relays,relay_utilization,relay_per_request_us,step,ended$' &&
+    [ "$(awk -F, 'NR > 1 { printf "%s%s", sep, $19; sep = " " }' "$TMP/knees.csv")" = "$(seq -s ' ' "$rows")" ] &&
     ok "its CSV has a row per step, with the dispatchers and the step" || bad "CSV: $(head -3 "$TMP/knees.csv")"
 # At 10 nodes the one dispatcher is the bottleneck, then the dispatchers,
 # two of them lift the ceiling about twice, and the report of the last

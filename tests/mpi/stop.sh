@@ -75,7 +75,10 @@ if [ "$MPIEXEC_OMPI" -eq 1 ]; then
         '{complete, ended, sweep_finished, requests}'
     grep -q "the measured window is over; the drain may go on for 5 s more" "$TMP/err" &&
         ok "SIGTERM in the drain: stderr says the window is over" || bad "SIGTERM in the drain: stderr: $(cat "$TMP/err")"
-    [ "$(awk -F, '{ print $NF }' "$TMP/ds.csv" | tr '\n' ' ')" = "step 1 " ] && ok "its CSV: step 1" || bad "its CSV: $(cat "$TMP/ds.csv")"
+    # (its step column, the 19th; the last, ended, says why as the JSON does)
+    [ "$(awk -F, '{ print $19 }' "$TMP/ds.csv" | tr '\n' ' ')" = "step 1 " ] &&
+        grep -q ',1,"stopped by a signal after step 1 of 2' "$TMP/ds.csv" && ok "its CSV: step 1, and why it stopped" ||
+        bad "its CSV: $(cat "$TMP/ds.csv")"
     cs 3 -q "${drain[@]}" --resume "$TMP/ds.json"
     check "$TMP/ds.json" '.complete == true and [.sweep[].step] == [1, 2] and .run.resumed_steps == 1' \
         "resumed: step 1 kept, step 2 run" '{complete, s: [.sweep[].step], run}'

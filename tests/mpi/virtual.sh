@@ -305,14 +305,17 @@ wait "$job" 2>/dev/null || true
 if jq -e '.complete == false and (.ended | startswith("running: ")) and .sweep_finished == (.sweep | length) and
     (.sweep | length) >= 3 and (.sweep | length) < 10 and all(.sweep[]; .nodes == 290 + 10 * .step)' "$TMP/sh.json" >/dev/null; then
     ok "a shared sweep killed mid-way left a checkpoint of its finished steps: $(jq -c '[.sweep[].step]' "$TMP/sh.json")"
-    # Its CSV names the same steps in its last column, each row's nodes
-    # those of its step. Rank 0 writes the JSON, then the CSV: a kill -9
-    # that lands between the two leaves the CSV one step behind (the JSON
-    # is the checkpoint --resume reads), so the CSV may lack one of them.
-    csv_steps="[$(awk -F, 'NR > 1 { printf "%s%s", sep, $NF; sep = "," }' "$TMP/sh.csv")]"
+    # Its CSV names the same steps in its step column (the 19th), each
+    # row's nodes those of its step, and why the file is not whole in its
+    # last. Rank 0 writes the CSV, then the JSON: a kill -9 that lands
+    # between the two leaves the JSON one step behind (the JSON is the
+    # checkpoint --resume reads: it runs that step again), so the JSON may
+    # lack one of the CSV's.
+    csv_steps="[$(awk -F, 'NR > 1 { printf "%s%s", sep, $19; sep = "," }' "$TMP/sh.csv")]"
     jq -e --argjson c "$csv_steps" '[.sweep[].step] as $j | $c == $j or
-        (($c | length) + 1 == ($j | length) and ($j - $c | length) == 1 and $c == ($c | sort))' "$TMP/sh.json" >/dev/null &&
-        awk -F, 'NR == 1 { ok = $NF == "step" } NR > 1 && $1 != 290 + 10 * $NF { ok = 0 } END { exit !ok }' "$TMP/sh.csv" &&
+        (($j | length) + 1 == ($c | length) and ($c - $j | length) == 1 and $j == ($j | sort))' "$TMP/sh.json" >/dev/null &&
+        awk -F, 'NR == 1 { ok = $19 == "step" && $20 == "ended" } NR > 1 && ($1 != 290 + 10 * $19 || $20 !~ /^"running: /) { ok = 0 }
+            END { exit !ok }' "$TMP/sh.csv" &&
         ok "its CSV has the same steps (or all but the one written last), in its step column: $csv_steps" ||
         bad "the checkpoint's CSV: $(cat "$TMP/sh.csv")"
     cs 2 "${shared[@]}" --json "$TMP/sh.json" --csv "$TMP/sh.csv" --resume "$TMP/sh.json"
@@ -409,6 +412,14 @@ if [ "$NO_TIMING" != 1 ]; then
     { [ "$rc" -eq 1 ] || [ "$rc" -eq 2 ]; } && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "^clustersim: " "$TMP/err" &&
         ok "out of memory while the dispatchers are set up: one line, exit $rc" ||
         bad "out of memory at set-up: exit $rc: $(cat "$TMP/err")"
+    # A time series that memory cannot hold (5 million rows of 1 ms) is
+    # not written with rows missing (it was a header alone, exit 0).
+    rc=0
+    (ulimit -v 600000 && exec "$CLUSTERSIM" --virtual --nodes 2 -q --set load.rate_rps=1 --set load.duration_s=5000 \
+        --set load.warmup_s=0 --set run.interval_ms=1 --timeseries "$TMP/big.csv") >"$TMP/out" 2>"$TMP/err" || rc=$?
+    [ "$rc" -eq 1 ] && [ ! -e "$TMP/big.csv" ] &&
+        grep -q "^clustersim: --timeseries '.*big.csv': out of memory: rows of the series were lost, and it is not written$" "$TMP/err" &&
+        ok "a time series too large for memory: not written, said, exit 1" || bad "series out of memory: exit $rc: $(cat "$TMP/err")"
 fi
 EXPECT_RC=2 v --virtual --nodes 0
 [ "$RC" -eq 2 ] && grep -q "scenario key 'run.nodes': 0: the virtual engine needs at least 1 service node" "$TMP/err" &&
@@ -536,7 +547,17 @@ EXPECT_RC=2 cs 2 --virtual --nodes 4 --sweep "${short[@]}" -q --set load.arrival
     grep -qE "^clustersim: step [1-5] of the sweep failed \(on rank [01]; 1 more under way beside it failed too\): virtual time stood still" "$TMP/err" &&
     [ ! -e "$TMP/still.json" ] && ok "a shared sweep whose steps stand still: one line, no step after the failed, exit 2, no file" ||
     bad "a shared sweep whose steps stand still: exit $RC: $(cat "$TMP/err"); $(ls "$TMP"/still.* 2>&1)"
-# ... and its time series on a device is left there (an empty file only is removed).
+# ... and the files that were there before stay as they were (a time
+# series was emptied at the start and removed: a virtual run writes it
+# whole at its end, as the other files).
+echo "an earlier series" >"$TMP/still.csv"
+echo '{"earlier": true}' >"$TMP/still.json"
+EXPECT_RC=2 v --virtual --nodes 4 "${short[@]}" -q --set load.arrival=closed --set service.time.mean_us=0 \
+    --set load.clients=1 --json "$TMP/still.json" --timeseries "$TMP/still.csv"
+[ "$RC" -eq 2 ] && [ "$(cat "$TMP/still.csv")" = "an earlier series" ] && jq -e .earlier "$TMP/still.json" >/dev/null &&
+    ok "a stuck run leaves the results and time series that were there" ||
+    bad "a stuck run and the files there: exit $RC: $(head -c 200 "$TMP/still.csv" "$TMP/still.json")"
+# ... and its time series on a device is left there.
 if [ -c "$TMP/null" ]; then
     EXPECT_RC=2 v --virtual --nodes 4 "${short[@]}" -q --set load.arrival=closed --set service.time.mean_us=0 \
         --set load.clients=1 --timeseries "$TMP/null"

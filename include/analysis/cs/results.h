@@ -128,6 +128,7 @@ struct cs_results {
     bool partial;                   /* rank 0's measures only, the other ranks' reports missing (cs_results_partial) */
     struct cs_interval_row *series; /* the intervals of the run (owned; NULL when out of memory) */
     int series_n;
+    bool series_cut; /* rows are missing from it (out of memory): a time series of it is not written */
 
     /* derived by cs_results_analyze */
     int host_count;

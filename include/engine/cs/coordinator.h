@@ -328,6 +328,7 @@ struct cs_coord_measures {
     int health_n;
     const struct cs_interval_row *series; /* every interval of the run */
     int series_n;
+    bool series_cut; /* some intervals are missing from it (out of memory) */
     double offered_rps, window_s;
     enum cs_stop_phase stopped; /* CS_STOP_NONE, or where the stop that cut the run came */
 };

@@ -59,6 +59,7 @@ struct cs_intervals {
     struct cs_overload overload;
     struct cs_interval_row *series; /* every interval closed so far */
     int series_n, series_cap;
+    bool series_cut; /* a row that memory could not keep: the series has a hole */
 };
 
 /* A run that starts at t0, measured from window_start to window_end,
