@@ -506,6 +506,14 @@ static void a_name_is_given_once(void **state)
     assert_non_null(strstr(err, "'faults[0].rank': given twice"));
     assert_int_equal(parse(&s, "{\"load\":{\"rate_rps\":100},\"load.rate_rps\":200}", err), CS_E_INVALID);
     assert_non_null(strstr(err, "'load.rate_rps': a name with a dot"));
+    /* Among many names (looked at sorted, not each against all), the one
+     * whose second time comes first. */
+    char many[1024] = "{";
+    for (int i = 0; i < 40; i++)
+        snprintf(many + strlen(many), sizeof(many) - strlen(many), "\"k%d\": %d, ", i, i);
+    snprintf(many + strlen(many), sizeof(many) - strlen(many), "\"k31\": 1, \"k2\": 2}");
+    assert_int_equal(parse(&s, many, err), CS_E_INVALID);
+    assert_non_null(strstr(err, "'k31': given twice"));
 }
 
 /* Load keys the arrival given does not read are refused, not dropped:
