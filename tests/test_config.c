@@ -516,6 +516,23 @@ static void a_name_is_given_once(void **state)
     assert_non_null(strstr(err, "'k31': given twice"));
 }
 
+/* A string that escapes a NUL would end there ("poisson\u0000junk" read as
+ * poisson, a path as the part before it): refused, in a file and a --set;
+ * an escaped backslash before "u0000" is no NUL. */
+static void a_nul_in_a_string_is_refused(void **state)
+{
+    (void)state;
+    struct cs_scenario s;
+    char err[CS_ERRBUF], *text = NULL;
+    assert_int_equal(parse(&s, "{\"load\": {\"arrival\": \"poisson\\u0000junk\"}}", err), CS_E_INVALID);
+    assert_non_null(strstr(err, "\\u0000 (a NUL character) at line 1, column 30"));
+    const char *set[] = {"load.trace=\"ok.csv\\u0000.bak\""};
+    assert_int_equal(cs_scenario_compose(NULL, set, 1, &text, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "\\u0000 (a NUL character)"));
+    assert_int_equal(parse(&s, "{\"name\": \"a\\\\u0000b\"}", err), CS_OK);
+    assert_string_equal(s.name, "a\\u0000b");
+}
+
 /* Load keys the arrival given does not read are refused, not dropped:
  * a closed loop's rate or schedule, a trace file without trace arrivals. */
 static void load_keys_the_arrival_does_not_read_are_refused(void **state)
@@ -750,6 +767,7 @@ int main(void)
         cmocka_unit_test(bad_set_overrides_are_reported),
         cmocka_unit_test(files_that_cannot_be_read_are_named),
         cmocka_unit_test(a_name_is_given_once),
+        cmocka_unit_test(a_nul_in_a_string_is_refused),
         cmocka_unit_test(load_keys_the_arrival_does_not_read_are_refused),
         cmocka_unit_test(a_window_below_the_servers_is_refused),
         cmocka_unit_test(a_file_holds_one_json_value),

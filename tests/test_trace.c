@@ -91,6 +91,24 @@ static void bad_lines_are_named_by_number(void **state)
     }
 }
 
+/* A NUL byte is no text: "0.25<NUL>junk" read as 0.25, and a UTF-16
+ * file (a NUL beside every ASCII byte) as offsets of 0. */
+static void a_nul_byte_is_refused_with_its_line(void **state)
+{
+    (void)state;
+    struct cs_trace t;
+    char err[CS_ERRBUF];
+    const char text[] = "offset_s,service_us\n0.25\0junk,300\n";
+    assert_int_equal(cs_trace_parse(&t, "t.csv", text, sizeof(text) - 1, err, CS_ERRBUF), CS_E_INVALID);
+    assert_non_null(strstr(err, "t.csv:2: a NUL byte: this is not text"));
+    assert_null(t.offset_ns);
+    const char utf16[] = "\xff\xfe"
+                         "0\0.\0"
+                         "5\0\n\0";
+    assert_int_equal(cs_trace_parse(&t, "t.csv", utf16, sizeof(utf16) - 1, err, CS_ERRBUF), CS_E_INVALID);
+    assert_non_null(strstr(err, "t.csv:1: a NUL byte"));
+}
+
 static void a_missing_file_is_named(void **state)
 {
     (void)state;
@@ -104,11 +122,9 @@ static void a_missing_file_is_named(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(offsets_and_service_times_are_read),
-        cmocka_unit_test(a_trace_without_service_times_has_none),
-        cmocka_unit_test(a_byte_order_mark_is_skipped),
-        cmocka_unit_test(bad_lines_are_named_by_number),
-        cmocka_unit_test(a_missing_file_is_named),
+        cmocka_unit_test(offsets_and_service_times_are_read),  cmocka_unit_test(a_trace_without_service_times_has_none),
+        cmocka_unit_test(a_byte_order_mark_is_skipped),        cmocka_unit_test(bad_lines_are_named_by_number),
+        cmocka_unit_test(a_nul_byte_is_refused_with_its_line), cmocka_unit_test(a_missing_file_is_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

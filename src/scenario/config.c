@@ -1265,6 +1265,10 @@ static int apply_set(cJSON *root, const char *assignment, char *err, size_t errl
     memcpy(key, assignment, keylen);
     key[keylen] = '\0';
     const char *valtext = eq + 1;
+    if (cs_json_nul_escape(valtext, strlen(valtext))) {
+        fail(err, errlen, "--set '%s': \\u0000 (a NUL character): no name, value or path holds one", assignment);
+        return CS_E_INVALID;
+    }
     /* JSON, and nothing after it ("1,000" is not 1), else a string */
     cJSON *val = cJSON_ParseWithOpts(valtext, NULL, 1);
     if (!val)

@@ -199,6 +199,18 @@ static int depth_at(const char *text, const char *at)
     return depth;
 }
 
+const char *cs_json_nul_escape(const char *text, size_t len)
+{
+    for (const char *c = text, *end = text + len; c + 1 < end; c++) {
+        if (*c != '\\')
+            continue;
+        if (c[1] == 'u' && end - c >= 6 && memcmp(c + 2, "0000", 4) == 0)
+            return c;
+        c++; /* the escaped character (\\ is a backslash, not an escape) */
+    }
+    return NULL;
+}
+
 cJSON *cs_json_parse_text(const char *text, size_t len, const char *what, char *err, size_t errlen)
 {
     int line, col;
@@ -214,6 +226,13 @@ cJSON *cs_json_parse_text(const char *text, size_t len, const char *what, char *
             return NULL;
         }
         u += n;
+    }
+    const char *nul = cs_json_nul_escape(text, len);
+    if (nul) {
+        line_col(text, nul, &line, &col);
+        snprintf(err, errlen, "%s: \\u0000 (a NUL character) at line %d, column %d: no name, value or path holds one",
+                 what, line, col);
+        return NULL;
     }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);

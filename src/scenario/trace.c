@@ -80,6 +80,17 @@ static bool spelled_number(const char *p, const char *end)
 int cs_trace_parse(struct cs_trace *t, const char *what, const char *text, size_t len, char *err, size_t errlen)
 {
     memset(t, 0, sizeof(*t));
+    /* A NUL is no text: a UTF-16 file (every other byte one) read as 0s,
+     * and "0.25<NUL>junk" as 0.25. */
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        long at = 1;
+        for (const char *c = text; c < nul; c++)
+            at += *c == '\n';
+        snprintf(err, errlen, "%s:%ld: a NUL byte: this is not text (a UTF-16 file? save it as UTF-8 or ASCII CSV)",
+                 what, at);
+        return CS_E_INVALID;
+    }
     size_t cap = 0;
     int columns = 0; /* decided by the first data line: 1 or 2 */
     /* (past a byte-order mark: a spreadsheet's CSV may start with one) */

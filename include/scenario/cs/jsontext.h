@@ -14,6 +14,11 @@
  * err that starts with `what` and gives the line and column. */
 cJSON *cs_json_parse_text(const char *text, size_t len, const char *what, char *err, size_t errlen);
 
+/* Where JSON text escapes a NUL (\u0000) in a string, or NULL: cJSON
+ * ends the string there, so that "poisson\u0000junk" would read as
+ * poisson and a path as the part before it. */
+const char *cs_json_nul_escape(const char *text, size_t len);
+
 /* A short printable form of a value (at most 60 characters). */
 void cs_json_describe(const cJSON *v, char *buf, size_t len);
 
