@@ -716,7 +716,7 @@ static void faults_are_read_and_checked(void **state)
     char err[CS_ERRBUF];
     assert_int_equal(parse(&s,
                            "{\"faults\":[{\"rank\":3,\"at_s\":5,\"kind\":\"slow\",\"factor\":10,\"for_s\":4},"
-                           "{\"rank\":2,\"at_s\":8,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":9,\"kind\":\"recover\"}]}",
+                           "{\"rank\":2,\"at_s\":8,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":8.5,\"kind\":\"recover\"}]}",
                            err),
                      CS_OK);
     assert_int_equal(s.faults_n, 3);
@@ -741,6 +741,9 @@ static void faults_are_read_and_checked(void **state)
     expect_error("{\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"stop\",\"when\":2}]}", "'faults[0].when': unknown key",
                  NULL);
     expect_error("{\"faults\":{}}", "'faults': expected a list", NULL);
+    /* A recover has no length: for_s beside it was read by nothing. */
+    expect_error("{\"faults\":[{\"rank\":1,\"at_s\":1,\"kind\":\"recover\",\"for_s\":2}]}",
+                 "'faults[0].for_s': a \"recover\" fault has none", NULL);
 }
 
 int main(void)

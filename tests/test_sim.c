@@ -1055,6 +1055,30 @@ static void a_stopped_node_is_marked_down_then_up_and_nothing_is_lost(void **sta
     sim_done(x);
 }
 
+/* Faults act in time order, not the list's: a recover listed before the
+ * stop it ends still ends it (listed first, it undid nothing: the node
+ * stayed up). */
+static void faults_act_in_time_order_whatever_the_list_order(void **state)
+{
+    (void)state;
+    struct sim_run *in_order =
+        sim_run("{\"load\":{\"utilization\":0.5,\"duration_s\":6,\"warmup_s\":0},"
+                "\"faults\":[{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":3,\"kind\":\"recover\"}],"
+                "\"dispatch\":{\"timeout_ms\":50,\"down_after\":3,\"probe_ms\":200}}",
+                3);
+    struct sim_run *reversed =
+        sim_run("{\"load\":{\"utilization\":0.5,\"duration_s\":6,\"warmup_s\":0},"
+                "\"faults\":[{\"rank\":2,\"at_s\":3,\"kind\":\"recover\"},{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"}],"
+                "\"dispatch\":{\"timeout_ms\":50,\"down_after\":3,\"probe_ms\":200}}",
+                3);
+    assert_true(reversed->r.coord[CS_C_TIMED_OUT] >= 3);
+    assert_int_equal(reversed->r.coord[CS_C_TIMED_OUT], in_order->r.coord[CS_C_TIMED_OUT]);
+    assert_int_equal(reversed->r.coord[CS_C_COMPLETED], in_order->r.coord[CS_C_COMPLETED]);
+    assert_int_equal(reversed->r.nodes[1].counters[CS_N_DROPPED], in_order->r.nodes[1].counters[CS_N_DROPPED]);
+    sim_done(in_order);
+    sim_done(reversed);
+}
+
 /* One node ten times slower for 3 s: round robin keeps feeding it and its
  * queue sets the tail; load-aware policies steer around it. */
 static void a_straggler_hurts_round_robin_more_than_load_aware_policies(void **state)
@@ -1429,6 +1453,7 @@ int main(void)
         cmocka_unit_test(a_transient_overload_is_judged_against_its_tier),
         cmocka_unit_test(time_series_rows_add_up_to_the_run),
         cmocka_unit_test(a_stopped_node_is_marked_down_then_up_and_nothing_is_lost),
+        cmocka_unit_test(faults_act_in_time_order_whatever_the_list_order),
         cmocka_unit_test(a_straggler_hurts_round_robin_more_than_load_aware_policies),
         cmocka_unit_test(a_stopped_nodes_requests_are_retried_elsewhere_and_complete),
         cmocka_unit_test(without_retries_a_stopped_nodes_requests_time_out),

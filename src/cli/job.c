@@ -216,6 +216,20 @@ int cs_cli_prepare_run(const struct cs_options *o, const char *text, int size, s
         rc = cs_resume_load(&z->resume, o->resume, &sc, size - first, err, errlen);
     if (rc == CS_OK && o->resume && z->resume.kept == 0) /* (a sweep stopped in its first steps) */
         fprintf(stderr, "clustersim: --resume '%s': nothing in it to keep: the sweep runs from its start\n", o->resume);
+    /* A fault past the end is no mistake (a scenario run shorter to try
+     * it), but it will not come: said, not left for the report to imply. */
+    int late = 0, first_late = -1;
+    for (int i = 0; rc == CS_OK && i < sc.faults_n; i++)
+        if (sc.faults[i].at_s >= sc.load.warmup_s + sc.load.duration_s) {
+            late++;
+            first_late = first_late < 0 ? i : first_late;
+        }
+    if (late > 0)
+        fprintf(stderr,
+                "clustersim: note: 'faults[%d]' at %g s%s after the run's end at %g s (load.warmup_s + "
+                "load.duration_s): %s\n",
+                first_late, sc.faults[first_late].at_s, late > 1 ? " and others come" : " comes",
+                sc.load.warmup_s + sc.load.duration_s, late > 1 ? "they will not happen" : "it will not happen");
     if (rc == CS_OK && cs_cli_is_sweep(o, &sc) && o->timeseries) {
         snprintf(err, errlen, "--timeseries '%s': a time series is for single runs, not sweeps", o->timeseries);
         rc = CS_E_INVALID;

@@ -83,13 +83,20 @@ int cs_node_start(struct cs_node *n, const struct cs_scenario *sc, int rank, int
         mine += sc->faults[i].rank == rank;
     if (rc == CS_OK && mine > 0 && !(n->faults = malloc((size_t)mine * sizeof(*n->faults))))
         rc = CS_E_NOMEM;
-    for (int i = 0; rc == CS_OK && i < sc->faults_n; i++)
-        if (sc->faults[i].rank == rank)
-            n->faults[n->faults_n++] = sc->faults[i];
+    /* In time order, whatever the list's (a recover listed before the
+     * stop it ends undid nothing), the list's at one time. */
+    for (int i = 0; rc == CS_OK && i < sc->faults_n; i++) {
+        if (sc->faults[i].rank != rank)
+            continue;
+        int j = n->faults_n++;
+        for (; j > 0 && n->faults[j - 1].at_s > sc->faults[i].at_s; j--)
+            n->faults[j] = n->faults[j - 1];
+        n->faults[j] = sc->faults[i];
+    }
     return rc;
 }
 
-/* The node's condition at now from its faults, in the order given:
+/* The node's condition at now from its faults, in time order:
  * stopped or not, and the factor service times are multiplied by. */
 static bool fault_state(const struct cs_node *n, int64_t now, double *slow)
 {

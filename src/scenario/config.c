@@ -616,6 +616,13 @@ static int parse_faults(struct cs_scenario *s, const struct key *k, const cJSON 
                  fault_kind_name(f->kind));
             return CS_E_INVALID;
         }
+        if (f->kind == CS_FAULT_RECOVER && f->for_s > 0) { /* read by nothing either */
+            fail(err, errlen,
+                 "scenario key '%s.for_s': a \"recover\" fault has none (it ends the node's faults at at_s; a "
+                 "\"slow\" or \"stop\" one may last for_s)",
+                 sub);
+            return CS_E_INVALID;
+        }
         s->faults_n++;
     }
     return CS_OK;
