@@ -177,6 +177,9 @@ static void run_once(const struct cs_options *o, const struct cs_scenario *sc, s
         if (cs_checkpoint_start(&cp, size) != CS_OK)
             out_of_memory();
         with.checkpoint = &cp;
+    } else if (rank == 0) {
+        fprintf(stderr, "clustersim: note: this MPI offers no threads (MPI_THREAD_FUNNELED): no checkpoints of the "
+                        "results while the run goes, and a rank that dies ends it with nothing written\n");
     }
     cs_mpi_run(MPI_COMM_WORLD, sc, size - cs_first_node(sc), rank == 0 ? &z->trace : NULL, host, &with,
                rank == 0 ? res : NULL);
