@@ -432,6 +432,17 @@ static void set_overrides_complete_a_file_before_its_keys_are_combined(void **st
     assert_int_equal(cs_scenario_compose(path, NULL, 0, &text, err, sizeof(err)), CS_E_INVALID);
     assert_non_null(strstr(err, path));
     assert_non_null(strstr(err, "'dispatch.retries': 1 needs dispatch.timeout_ms"));
+    /* Keys that combine wrongly only with a --set are not the file's. */
+    char plain[] = "/tmp/cs_compose_XXXXXX";
+    int pfd = mkstemp(plain);
+    assert_true(pfd >= 0);
+    assert_int_equal(write(pfd, "{\"name\": \"x\"}", 13), 13);
+    close(pfd);
+    const char *retries[] = {"dispatch.retries=2"};
+    assert_int_equal(cs_scenario_compose(plain, retries, 1, &text, err, sizeof(err)), CS_E_INVALID);
+    assert_null(strstr(err, plain));
+    assert_non_null(strstr(err, "'dispatch.retries': 2 needs dispatch.timeout_ms"));
+    unlink(plain);
     /* A --set value out of range is the --set's, not the file's. */
     const char *bad[] = {"dispatch.timeout_ms=-1"};
     assert_int_equal(cs_scenario_compose(path, bad, 1, &text, err, sizeof(err)), CS_E_INVALID);
@@ -531,6 +542,11 @@ static void a_nul_in_a_string_is_refused(void **state)
     assert_non_null(strstr(err, "\\u0000 (a NUL character)"));
     assert_int_equal(parse(&s, "{\"name\": \"a\\\\u0000b\"}", err), CS_OK);
     assert_string_equal(s.name, "a\\u0000b");
+    /* A --set value that is no JSON is text as typed: its \u0000 is text. */
+    const char *typed[] = {"description=see C:\\u0000dir"};
+    assert_int_equal(cs_scenario_compose(NULL, typed, 1, &text, err, sizeof(err)), CS_OK);
+    assert_non_null(strstr(text, "see C:\\\\u0000dir"));
+    free(text);
 }
 
 /* Load keys the arrival given does not read are refused, not dropped:

@@ -222,6 +222,14 @@ static void the_sweep_csv_has_every_field_whatever_the_numbers(void **state)
     assert_non_null(strstr(csv, ",1,\"running: 1 of 3 steps done, \"\"step\"\" 2 next\"\n"));
     assert_non_null(strstr(csv, ",2,\"running: 1 of 3 steps done, \"\"step\"\" 2 next\"\n"));
     free(csv);
+    /* The longest: every character a quote, each doubled (the buffer's
+     * bound; the sanitizers' build runs this too). */
+    memset(r.ended, '"', sizeof(r.ended) - 1);
+    r.ended[sizeof(r.ended) - 1] = '\0';
+    csv = cs_sweep_csv(&r, rows, 3);
+    assert_non_null(csv);
+    assert_int_equal(strlen(strrchr(csv, ',') + 1), 2 * (sizeof(r.ended) - 1) + 2 + 1); /* quoted, newline */
+    free(csv);
     cs_results_free(&r);
 }
 

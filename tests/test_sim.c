@@ -1077,6 +1077,21 @@ static void faults_act_in_time_order_whatever_the_list_order(void **state)
     assert_int_equal(reversed->r.nodes[1].counters[CS_N_DROPPED], in_order->r.nodes[1].counters[CS_N_DROPPED]);
     sim_done(in_order);
     sim_done(reversed);
+    /* One that is over changes nothing: a stop for 1 s inside a stop that
+     * lasts does not bring the node back when it ends. */
+    struct sim_run *lasting =
+        sim_run("{\"load\":{\"utilization\":0.5,\"duration_s\":4,\"warmup_s\":0},"
+                "\"faults\":[{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"}],\"dispatch\":{\"timeout_ms\":50}}",
+                3);
+    struct sim_run *inside = sim_run("{\"load\":{\"utilization\":0.5,\"duration_s\":4,\"warmup_s\":0},"
+                                     "\"faults\":[{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"},"
+                                     "{\"rank\":2,\"at_s\":2,\"kind\":\"stop\",\"for_s\":1}],"
+                                     "\"dispatch\":{\"timeout_ms\":50}}",
+                                     3);
+    assert_int_equal(inside->r.coord[CS_C_TIMED_OUT], lasting->r.coord[CS_C_TIMED_OUT]);
+    assert_int_equal(inside->r.nodes[1].counters[CS_N_DROPPED], lasting->r.nodes[1].counters[CS_N_DROPPED]);
+    sim_done(lasting);
+    sim_done(inside);
 }
 
 /* One node ten times slower for 3 s: round robin keeps feeding it and its

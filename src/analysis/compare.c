@@ -8,6 +8,7 @@
 
 #include "cs/common.h"
 #include "cs/jsonpath.h"
+#include "cs/jsontext.h"
 #include "cs/pool.h"
 
 #define COL 22 /* width of a value column */
@@ -95,24 +96,13 @@ struct leaf {
     char key[128];
     char *value;
 };
-/* A leaf's key and its place, to look keys up in n log n (a file of
- * 20,000 scenario keys took seconds to compare, one by one). */
-struct sorted_leaf {
-    const char *key;
-    int at;
-};
 struct leaves {
     struct leaf *v;
     int n, cap;
-    struct sorted_leaf *sorted; /* [n], by key, then place */
+    /* [n]: each key and its place, by key then place, to look keys up in
+     * n log n (a file of 20,000 scenario keys took seconds, one by one) */
+    struct cs_named *sorted;
 };
-
-static int by_key_then_place(const void *a, const void *b)
-{
-    const struct sorted_leaf *x = a, *y = b;
-    int c = strcmp(x->key, y->key);
-    return c ? c : (x->at > y->at) - (x->at < y->at);
-}
 
 static int leaves_sort(struct leaves *l)
 {
@@ -120,8 +110,8 @@ static int leaves_sort(struct leaves *l)
     if (!l->sorted)
         return CS_E_NOMEM;
     for (int i = 0; i < l->n; i++)
-        l->sorted[i] = (struct sorted_leaf){l->v[i].key, i};
-    qsort(l->sorted, (size_t)l->n, sizeof(*l->sorted), by_key_then_place);
+        l->sorted[i] = (struct cs_named){l->v[i].key, (size_t)i};
+    qsort(l->sorted, (size_t)l->n, sizeof(*l->sorted), cs_named_order);
     return CS_OK;
 }
 
@@ -172,12 +162,12 @@ static const char *leaf_value(const struct leaves *l, const char *key)
     int lo = 0, hi = l->n; /* the first sorted entry whose key is not below key */
     while (lo < hi) {
         int mid = lo + (hi - lo) / 2;
-        if (strcmp(l->sorted[mid].key, key) < 0)
+        if (strcmp(l->sorted[mid].name, key) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < l->n && strcmp(l->sorted[lo].key, key) == 0 ? l->v[l->sorted[lo].at].value : NULL;
+    return lo < l->n && strcmp(l->sorted[lo].name, key) == 0 ? l->v[l->sorted[lo].at].value : NULL;
 }
 
 /* Print the scenario keys whose values differ between the documents

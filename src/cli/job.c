@@ -216,8 +216,9 @@ int cs_cli_prepare_run(const struct cs_options *o, const char *text, int size, s
         rc = cs_resume_load(&z->resume, o->resume, &sc, size - first, err, errlen);
     if (rc == CS_OK && o->resume && z->resume.kept == 0) /* (a sweep stopped in its first steps) */
         fprintf(stderr, "clustersim: --resume '%s': nothing in it to keep: the sweep runs from its start\n", o->resume);
-    /* A fault past the end is no mistake (a scenario run shorter to try
-     * it), but it will not come: said, not left for the report to imply. */
+    /* A fault past the measured window is no mistake (a scenario run
+     * shorter to try it), but it acts at most in the drain, on what its
+     * node still holds: said, not left for the report to imply. */
     int late = 0, first_late = -1;
     for (int i = 0; rc == CS_OK && i < sc.faults_n; i++)
         if (sc.faults[i].at_s >= sc.load.warmup_s + sc.load.duration_s) {
@@ -226,10 +227,10 @@ int cs_cli_prepare_run(const struct cs_options *o, const char *text, int size, s
         }
     if (late > 0)
         fprintf(stderr,
-                "clustersim: note: 'faults[%d]' at %g s%s after the run's end at %g s (load.warmup_s + "
-                "load.duration_s): %s\n",
+                "clustersim: note: 'faults[%d]' at %g s%s after the measured window, which ends at %g s "
+                "(load.warmup_s + load.duration_s): at most in the drain, on the requests still open then\n",
                 first_late, sc.faults[first_late].at_s, late > 1 ? " and others come" : " comes",
-                sc.load.warmup_s + sc.load.duration_s, late > 1 ? "they will not happen" : "it will not happen");
+                sc.load.warmup_s + sc.load.duration_s);
     if (rc == CS_OK && cs_cli_is_sweep(o, &sc) && o->timeseries) {
         snprintf(err, errlen, "--timeseries '%s': a time series is for single runs, not sweeps", o->timeseries);
         rc = CS_E_INVALID;
@@ -292,19 +293,23 @@ static char *render(void (*fn)(const struct cs_results *, FILE *), const struct 
     return text;
 }
 
-/* --timeseries of a virtual run: its rows, at its end. */
+/* --timeseries of a virtual run: its rows, at its end, as CSV or JSON
+ * lines. */
+static void series(const struct cs_results *r, FILE *out, bool json)
+{
+    cs_timeseries_header(out, json);
+    for (int i = 0; i < r->series_n; i++)
+        cs_timeseries_row(out, json, &r->series[i]);
+}
+
 static void series_csv(const struct cs_results *r, FILE *out)
 {
-    cs_timeseries_header(out, false);
-    for (int i = 0; i < r->series_n; i++)
-        cs_timeseries_row(out, false, &r->series[i]);
+    series(r, out, false);
 }
 
 static void series_jsonl(const struct cs_results *r, FILE *out)
 {
-    cs_timeseries_header(out, true);
-    for (int i = 0; i < r->series_n; i++)
-        cs_timeseries_row(out, true, &r->series[i]);
+    series(r, out, true);
 }
 
 /* --percentiles: the latency distribution of the run, or of each step of
@@ -569,21 +574,29 @@ int cs_cli_finish(const struct cs_options *o, struct cs_rank0 *z, struct cs_resu
         status |= cs_cli_write_output("--html", o->html, render(cs_results_html, res));
     if (o->percentiles)
         status |= cs_cli_write_output("--percentiles", o->percentiles, render(write_percentiles, res));
-    /* (A write that failed during the run, a full disk for a moment, left
-     * its flag and a hole in the rows.) */
-    int lost = !z->timeseries ? 0 : fflush(z->timeseries) != 0 ? errno : ferror(z->timeseries) ? -1 : 0;
-    if (lost) {
-        fprintf(stderr, "clustersim: --timeseries '%s': %s\n", o->timeseries,
-                lost > 0 ? strerror(lost) : "a write failed during the run: rows are missing");
-        status = 1;
+    /* On ranks, the series went to its file as the run went: closed before
+     * the JSON too. (A write that failed during the run, a full disk for
+     * a moment, left its flag and a hole in the rows.) A virtual run's is
+     * written now, whole. */
+    bool streamed = z->timeseries != NULL;
+    if (streamed) {
+        int lost = fflush(z->timeseries) != 0 ? errno : ferror(z->timeseries) ? -1 : 0;
+        if (fclose(z->timeseries) != 0 && lost == 0)
+            lost = errno;
+        z->timeseries = NULL;
+        if (lost) {
+            fprintf(stderr, "clustersim: --timeseries '%s': %s\n", o->timeseries,
+                    lost > 0 ? strerror(lost) : "a write failed during the run: rows are missing");
+            status = 1;
+        }
     }
-    if (o->timeseries && !z->timeseries && res->series_cut) {
+    if (o->timeseries && !streamed && res->series_cut) {
         fprintf(stderr,
                 "clustersim: --timeseries '%s': out of memory: rows of the series were lost, and it is not "
                 "written\n",
                 o->timeseries);
         status = 1;
-    } else if (o->timeseries && !z->timeseries) {
+    } else if (o->timeseries && !streamed) {
         status |= cs_cli_write_output("--timeseries", o->timeseries,
                                       render(cs_cli_timeseries_json(o) ? series_jsonl : series_csv, res));
     }
@@ -595,10 +608,6 @@ int cs_cli_finish(const struct cs_options *o, struct cs_rank0 *z, struct cs_resu
     free(step_latency);
     cs_results_free(res);
     cs_trace_free(&z->trace);
-    if (z->timeseries && fclose(z->timeseries) != 0 && status == 0) {
-        fprintf(stderr, "clustersim: --timeseries '%s': %s\n", o->timeseries, strerror(errno));
-        status = 1;
-    }
     return status;
 }
 

@@ -105,15 +105,16 @@ static bool fault_state(const struct cs_node *n, int64_t now, double *slow)
     double t = (double)(now - n->t0) / 1e9;
     for (int i = 0; i < n->faults_n; i++) {
         const struct cs_fault *f = &n->faults[i];
-        if (f->at_s > t)
+        /* not yet, or over: it changes nothing (an expired fault does not
+         * end an earlier one that still lasts) */
+        if (f->at_s > t || (f->for_s > 0 && t >= f->at_s + f->for_s))
             continue;
-        bool over = f->for_s > 0 && t >= f->at_s + f->for_s;
         switch (f->kind) {
         case CS_FAULT_SLOW:
-            *slow = over ? 1.0 : f->factor;
+            *slow = f->factor;
             break;
         case CS_FAULT_STOP:
-            stopped = !over;
+            stopped = true;
             break;
         case CS_FAULT_RECOVER:
             stopped = false;

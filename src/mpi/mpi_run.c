@@ -16,6 +16,7 @@
  * the relays' reports.
  */
 #include <dlfcn.h>
+#include <math.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -346,7 +347,7 @@ static void on_stop(const struct cs_run_options *opt, struct cs_coord *c, const 
         cs_checkpoint_wait(opt->checkpoint);
         checkpoint(opt, c, h, why);
     }
-    cs_coord_stop(c, now, (int64_t)(c->sc->run.stop_grace_s * 1e9));
+    cs_coord_stop(c, now, (int64_t)llround(c->sc->run.stop_grace_s * 1e9));
 }
 
 /*
@@ -619,7 +620,7 @@ static int run_coordinator(MPI_Comm comm, const struct cs_scenario *sc, const st
                                .t0 = t0,
                                .tick_ns = interval_ns < CS_NS_PER_S ? interval_ns : CS_NS_PER_S,
                                .interval_ns = interval_ns,
-                               .checkpoint_ns = (int64_t)(sc->run.checkpoint_s * 1e9),
+                               .checkpoint_ns = (int64_t)llround(sc->run.checkpoint_s * 1e9),
                                .next_progress = t0 + CS_NS_PER_S,
                                .next_row = t0 + interval_ns,
                                .next_checkpoint = t0};

@@ -259,7 +259,7 @@ static int check_number(const struct key *k, const char *path, const cJSON *v, d
     /* A time the engines would round to no time at all: a timeout of
      * 1e-7 ms was none, a duration of 1e-12 s a window of 0 ns. */
     double ns = k->type == K_DOUBLE ? time_unit_ns(path) : 0;
-    if (ns > 0 && x > 0 && x * ns < 0.5) {
+    if (ns > 0 && x > 0 && x * ns < 1) {
         char at[32], least[32];
         fail(err, errlen,
              "scenario key '%s': value %s is less than a nanosecond, the engines' resolution (give at least %s%s)",
@@ -1272,12 +1272,14 @@ static int apply_set(cJSON *root, const char *assignment, char *err, size_t errl
     memcpy(key, assignment, keylen);
     key[keylen] = '\0';
     const char *valtext = eq + 1;
-    if (cs_json_nul_escape(valtext, strlen(valtext))) {
+    /* JSON, and nothing after it ("1,000" is not 1), else a string (as
+     * typed: a \u0000 in it is text, not a NUL) */
+    cJSON *val = cJSON_ParseWithOpts(valtext, NULL, 1);
+    if (val && cs_json_nul_escape(valtext, strlen(valtext))) {
+        cJSON_Delete(val);
         fail(err, errlen, "--set '%s': \\u0000 (a NUL character): no name, value or path holds one", assignment);
         return CS_E_INVALID;
     }
-    /* JSON, and nothing after it ("1,000" is not 1), else a string */
-    cJSON *val = cJSON_ParseWithOpts(valtext, NULL, 1);
     if (!val)
         val = cJSON_CreateString(valtext);
     if (!val) {
@@ -1329,19 +1331,25 @@ int cs_scenario_compose(const char *path, const char *const *sets, int nsets, ch
     free(text);
     if (!root)
         return CS_E_INVALID;
-    struct cs_scenario s;
+    struct cs_scenario s, *alone = NULL;
     /* The file's keys, then the --set values', each alone; then how they
      * combine, once the --set values may have completed the file (its
      * retries and --set dispatch.timeout_ms). The file is named in what
-     * is its own mistake, and in how its keys combine. */
+     * is its own mistake: a key's, or keys that combine wrongly in it
+     * alone as well (not a --set's retries beside a file that has none). */
     rc = parse_tree(&s, root, err, errlen);
     bool files = rc != CS_OK;
+    if (rc == CS_OK && nsets > 0 && path && (alone = malloc(sizeof(*alone))))
+        *alone = s;
     for (int i = 0; rc == CS_OK && i < nsets; i++)
         rc = apply_set(root, sets[i], err, errlen);
     if (rc == CS_OK && nsets > 0)
         rc = parse_tree(&s, root, err, errlen);
-    if (rc == CS_OK)
-        files = (rc = check_combinations(&s, err, errlen)) != CS_OK;
+    if (rc == CS_OK && (rc = check_combinations(&s, err, errlen)) != CS_OK) {
+        char scratch[CS_ERRBUF];
+        files = nsets == 0 || (alone && check_combinations(alone, scratch, sizeof(scratch)) != CS_OK);
+    }
+    free(alone);
     if (rc && files && path) {
         char inner[CS_ERRBUF];
         snprintf(inner, sizeof(inner), "%s", err);

@@ -44,15 +44,9 @@ const char *cs_json_type_word(const cJSON *v)
     return "an invalid value";
 }
 
-/* A key and where it stands among its object's. */
-struct keyed {
-    const char *name;
-    size_t at;
-};
-
-static int by_name_then_place(const void *a, const void *b)
+int cs_named_order(const void *a, const void *b)
 {
-    const struct keyed *x = a, *y = b;
+    const struct cs_named *x = a, *y = b;
     int c = strcmp(x->name, y->name);
     return c ? c : (x->at > y->at) - (x->at < y->at);
 }
@@ -62,7 +56,7 @@ const char *cs_json_repeated(const cJSON *obj)
     size_t n = 0;
     for (const cJSON *c = obj ? obj->child : NULL; c; c = c->next)
         n += c->string != NULL;
-    struct keyed *keys = n > 16 ? malloc(n * sizeof(*keys)) : NULL;
+    struct cs_named *keys = n > 16 ? malloc(n * sizeof(*keys)) : NULL;
     if (!keys) { /* a few keys (or no memory): each against those before it */
         for (const cJSON *c = obj ? obj->child : NULL; c; c = c->next)
             for (const cJSON *d = obj->child; d != c; d = d->next)
@@ -75,10 +69,10 @@ const char *cs_json_repeated(const cJSON *obj)
     n = 0;
     for (const cJSON *c = obj->child; c; c = c->next)
         if (c->string) {
-            keys[n] = (struct keyed){c->string, n};
+            keys[n] = (struct cs_named){c->string, n};
             n++;
         }
-    qsort(keys, n, sizeof(*keys), by_name_then_place);
+    qsort(keys, n, sizeof(*keys), cs_named_order);
     const char *first = NULL;
     size_t when = SIZE_MAX;
     for (size_t i = 1; i < n; i++)

@@ -350,7 +350,7 @@ static int role_wake(struct vrun *v, int r)
          * each dispatcher stops after its turn, at its own virtual time,
          * as on ranks, and drains for run.stop_grace_s of virtual time. */
         if (atomic_load_explicit(&cs_stop_signal, memory_order_relaxed) && !done && !cs_coord_stop_asked(&v->coords[r]))
-            cs_coord_stop(&v->coords[r], e->now, (int64_t)(v->sc->run.stop_grace_s * 1e9));
+            cs_coord_stop(&v->coords[r], e->now, (int64_t)llround(v->sc->run.stop_grace_s * 1e9));
         struct cs_interval_row row;
         if (e->now >= v->next_row[r]) {
             cs_coord_interval(&v->coords[r], e->now, &row);

@@ -14,6 +14,15 @@
  * err that starts with `what` and gives the line and column. */
 cJSON *cs_json_parse_text(const char *text, size_t len, const char *what, char *err, size_t errlen);
 
+/* A name and its place among its siblings; cs_named_order sorts them by
+ * name, then place (qsort), to find repeated names or look names up in
+ * n log n. */
+struct cs_named {
+    const char *name;
+    size_t at;
+};
+int cs_named_order(const void *a, const void *b);
+
 /* Where JSON text escapes a NUL (\u0000) in a string, or NULL: cJSON
  * ends the string there, so that "poisson\u0000junk" would read as
  * poisson and a path as the part before it. */
