@@ -145,6 +145,15 @@ int cs_cli_print_ranks(const struct cs_options *o, bool speak)
     }
     if (rc == CS_OK && !virtual_time && !smallest)
         rc = CS_E_INVALID;
+    /* At the smallest count, every check the run itself makes before it
+     * starts (its trace file read, its load's capacity): a command line
+     * the run would refuse gets its message here, not a launch of ranks
+     * that each refuse it. */
+    if (rc == CS_OK && !virtual_time) {
+        struct cs_trace trace = {0};
+        rc = cs_cli_check_for_ranks(o, &sc, first + smallest, &trace, err, sizeof(err));
+        cs_trace_free(&trace);
+    }
     if (rc != CS_OK) {
         if (speak)
             fprintf(stderr, "clustersim: %s\n", err);

@@ -147,4 +147,11 @@ got=$("$CLUSTERSIM" --ranks --set 'faults=[{"rank":3000,"at_s":1,"kind":"stop"}]
 got=$("$CLUSTERSIM" --ranks --set 'nodes.speed=[1,1]' --set 'faults=[{"rank":5,"at_s":1,"kind":"stop"}]' 2>&1) && rc=0 || rc=$?
 [ "$rc" -eq 2 ] && [ "$(grep -c . <<<"$got")" -eq 1 ] && grep -q "^clustersim: .*'faults" <<<"$got" &&
     ok "--ranks of a scenario no count fits: one line naming the key, exit 2" || bad "--ranks, no fit: $rc $got"
+# A run the checks before a launch refuse (a trace file that is not there)
+# gets their message from --ranks too: scripts/run.sh launched ranks that
+# each refused it.
+got=$("$CLUSTERSIM" --ranks --set load.arrival=trace --set load.trace=/nonexistent/t.csv 2>&1) && rc=0 || rc=$?
+[ "$rc" -eq 2 ] && [ "$got" = "clustersim: scenario key 'load.trace': cannot read trace file '/nonexistent/t.csv': No \
+such file or directory" ] && ok "--ranks of a trace run with no trace file: the run's message, exit 2" ||
+    bad "--ranks, no trace file: $rc $got"
 finish
