@@ -76,6 +76,10 @@ static void bad_files_are_refused_with_one_line(void **state)
                    "{\"coordinator_request_us\": 1, \"coordinator_message_us\": 0, \"node_overhead_us\": 0}}",
                    "'network.latency_us' must be a number of microseconds from 0 to 1e6, got a number -1");
     expect_refused("{\"clustersim_calibration\": 1, \"network\": {\"latency_us\": \"fast\"}}", "got a string");
+    /* (cJSON reads 1e999 as infinity, and printed it as null) */
+    expect_refused("{\"clustersim_calibration\": 1, \"network\": {\"latency_us\": 1e999}, \"model\": "
+                   "{\"coordinator_request_us\": 1, \"coordinator_message_us\": 0, \"node_overhead_us\": 0}}",
+                   "'network.latency_us' must be a number of microseconds from 0 to 1e6, got a number above 1.8e308");
     /* A name given twice: the scenario parser refuses one, and this took
      * the first without a word. */
     expect_refused("{\"clustersim_calibration\": 1, \"network\": {\"latency_us\": 1}, \"model\": "

@@ -267,7 +267,8 @@ static void out_of_range_values_are_named_with_the_bounds(void **state)
     struct cs_scenario s;
     char err[CS_ERRBUF];
     assert_int_equal(parse(&s, "{\"dispatch\": {\"timeout_ms\": 1e-6}, \"network\": {\"latency_us\": 0}}", err), CS_OK);
-    expect_error("{\"load\": {\"rate_rps\": 1e400}}", "'load.rate_rps'", "too large");
+    expect_error("{\"load\": {\"rate_rps\": 1e400}}", "'load.rate_rps': the number is above 1.8e308, too large", NULL);
+    expect_error("{\"load\": {\"rate_rps\": -1e400}}", "'load.rate_rps': the number is below -1.8e308", NULL);
     expect_error("{\"service\": {\"servers\": 0}}", "'service.servers'", "out of range");
     expect_error("{\"dispatch\": {\"window\": 1e12}}", "'dispatch.window'", "out of range");
     expect_error("{\"service\": {\"time\": {\"dist\": \"exponential\", \"mean_us\": -1}}}", "'service.time.mean_us'",

@@ -518,6 +518,15 @@ static void impossible_lever_sweeps_are_refused_with_the_key(void **state)
     sim_scenario(&sc, "{\"sweep\":{\"nodes\":[1,2,4],\"dispatchers\":[1,8]}}");
     assert_int_equal(cs_sweep_check(&sc, 7, err, sizeof(err)), CS_E_INVALID);
     assert_non_null(strstr(err, "'sweep.dispatchers[1]': 8 dispatchers"));
+    /* Relays a setting cannot give a node each: counted in MPI ranks on
+     * ranks, in service nodes (--nodes) in virtual time. */
+    sim_scenario(&sc, "{\"sweep\":{\"relays\":[0,8]}}");
+    assert_int_equal(cs_sweep_check(&sc, 4, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "'sweep.relays[1]': 1 dispatcher, 8 relays and a service node for each (at least "
+                                "one) need 17 MPI ranks or more, got 5"));
+    sc.run.engine = CS_ENGINE_VIRTUAL;
+    assert_int_equal(cs_sweep_check(&sc, 4, err, sizeof(err)), CS_E_INVALID);
+    assert_non_null(strstr(err, "need 8 service nodes (--nodes) or more, got 4"));
     sim_scenario(&sc, "{\"sweep\":{\"batch\":[1,2,3,4,5,6,7,8]}}");
     assert_int_equal(cs_sweep_check(&sc, 300, err, sizeof(err)), CS_E_INVALID); /* 8 x 10 steps */
     assert_non_null(strstr(err, "more than 64"));

@@ -644,13 +644,15 @@ int cs_sweep_check(const struct cs_scenario *sc, int max_nodes, char *err, size_
         cs_lever_scenario(sc, g, &setting);
         int nodes = setting_nodes(sc, &setting, max_nodes);
         if (nodes < 1 || nodes < setting.dispatch.relays) {
+            int need = setting.dispatch.relays > 1 ? setting.dispatch.relays : 1;
+            bool virtual_time = sc->run.engine == CS_ENGINE_VIRTUAL; /* (its ranks are the plan's, not a launch's) */
             snprintf(err, errlen,
                      "scenario key '%s[%d]': %d dispatcher%s, %d relays and a service node for each (at least "
-                     "one) need %d MPI ranks or more, got %d",
+                     "one) need %d %s or more, got %d",
                      lever_of(sc).list, g, setting.dispatch.dispatchers, setting.dispatch.dispatchers == 1 ? "" : "s",
-                     setting.dispatch.relays,
-                     cs_first_node(&setting) + (setting.dispatch.relays > 1 ? setting.dispatch.relays : 1),
-                     max_nodes + cs_first_node(sc));
+                     setting.dispatch.relays, virtual_time ? need : cs_first_node(&setting) + need,
+                     virtual_time ? "service nodes (--nodes)" : "MPI ranks",
+                     virtual_time ? max_nodes : max_nodes + cs_first_node(sc));
             return CS_E_INVALID;
         }
         /* The setting numbers its nodes from its own first rank: faults

@@ -240,8 +240,8 @@ static int check_number(const struct key *k, const char *path, const cJSON *v, d
     cs_json_describe(v, shown, sizeof(shown));
     double x = v->valuedouble;
     if (!isfinite(x)) {
-        fail(err, errlen, "scenario key '%s': the number is too large to represent (must be %s %g and <= %g)", path,
-             k->min_open ? ">" : ">=", k->min, k->max);
+        fail(err, errlen, "scenario key '%s': the number is %s, too large to represent (must be %s %g and <= %g)", path,
+             shown, k->min_open ? ">" : ">=", k->min, k->max);
         return CS_E_INVALID;
     }
     bool int_type = k->type == K_INT || k->type == K_SEED;

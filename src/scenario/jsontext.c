@@ -15,6 +15,11 @@
 
 void cs_json_describe(const cJSON *v, char *buf, size_t len)
 {
+    /* (cJSON reads 1e999 as infinity and prints it as null) */
+    if (cJSON_IsNumber(v) && !isfinite(v->valuedouble)) {
+        snprintf(buf, len, "%s", v->valuedouble > 0 ? "above 1.8e308" : "below -1.8e308");
+        return;
+    }
     char *s = cJSON_PrintUnformatted(v);
     if (!s) {
         snprintf(buf, len, "(unprintable)");
