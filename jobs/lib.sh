@@ -99,7 +99,8 @@ cs_job_launcher() {
 # When that file holds a sweep already and this job was requeued, or
 # submitted again with the same CS_RUN_ID, the sweep resumes from it:
 # its finished steps are kept, and a sweep complete already is not run
-# again.
+# again. A single run complete already is not run again either (its
+# first checkpoint would replace the complete results within a second).
 cs_job_run() {
     local name=$1
     shift
@@ -107,9 +108,14 @@ cs_job_run() {
     mkdir -p "$CS_RESULTS"
     # Only a job that runs again on purpose: requeued, or named by hand
     # (not a second job under the same id, such as "local" outside SLURM).
-    if { [ -n "${CS_RUN_ID:-}" ] || [ "${SLURM_RESTART_COUNT:-0}" -gt 0 ]; } &&
-        [ -s "$out" ] && grep -q '"sweep_scenario"' "$out"; then
-        resume=(--resume "$out")
+    if { [ -n "${CS_RUN_ID:-}" ] || [ "${SLURM_RESTART_COUNT:-0}" -gt 0 ]; } && [ -s "$out" ]; then
+        if grep -q '"sweep_scenario"' "$out"; then
+            resume=(--resume "$out")
+        elif grep -Eq '^[[:space:]]*"complete":[[:space:]]*true' "$out"; then
+            echo "job:      $id ($name)"
+            echo "results:  $out holds this run, complete, already: not run again (another CS_RUN_ID runs it anew)"
+            return 0
+        fi
     fi
     local launcher
     launcher=$(cs_job_launcher) || exit 2

@@ -87,6 +87,20 @@ third=$(CS_RUN_ID=resumable sbatch_wait "${resumable[@]}") && cmp -s "$f" "$WORK
     ok "a third time, the sweep is complete: nothing runs, nothing is overwritten" ||
     bad "third submission: $(tail -5 "clustersim-scaling-$third.out" 2>&1)"
 
+# A single run submitted again under the same CS_RUN_ID, complete
+# already: not run again (its first checkpoint replaced the complete
+# results within a second), the file left as it was; by mpirun, outside
+# SLURM (the job scripts' own logic).
+for i in 1 2; do
+    out=$(CS_RUN_ID=twice CS_LAUNCHER=mpirun CS_JOB_NP=2 bash "$ROOT/jobs/run.sbatch" \
+        --config "$ROOT/jobs/scenarios/mm1.json" --set load.duration_s=0.3 --set load.warmup_s=0.1 -q 2>&1) && rc=0 || rc=$?
+    [ "$i" = 1 ] && cp "$CS_RESULTS/mm1-twice.json" "$WORK/twice.json" 2>/dev/null
+done
+[ "$rc" -eq 0 ] && cmp -s "$CS_RESULTS/mm1-twice.json" "$WORK/twice.json" &&
+    grep -q "holds this run, complete, already: not run again" <<<"$out" &&
+    ok "a complete single run submitted again under its CS_RUN_ID: not run again, the file kept" ||
+    bad "a complete single run again: $rc $out"
+
 # A checkout whose path holds a space (a link to this one, "check out"):
 # the job finds its lib.sh (scontrol's Command= joins the path and the
 # arguments with spaces), and its binary, by that path.
