@@ -409,6 +409,15 @@ static void set_overrides_apply_in_order_and_read_json_or_strings(void **state)
     free(text);
 }
 
+/* A scenario file holding body, in path (a mkstemp template). */
+static void write_temp(char *path, const char *body)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, body, strlen(body)), (ssize_t)strlen(body));
+    close(fd);
+}
+
 /* A file whose keys need another that --set gives (retries, then the
  * timeout they follow) is judged whole, with the --set values; alone it
  * is refused, naming the file. */
@@ -416,11 +425,7 @@ static void set_overrides_complete_a_file_before_its_keys_are_combined(void **st
 {
     (void)state;
     char path[] = "/tmp/cs_compose_XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    const char *file = "{\"dispatch\": {\"retries\": 1, \"dispatchers\": 2}}";
-    assert_int_equal(write(fd, file, strlen(file)), (ssize_t)strlen(file));
-    close(fd);
+    write_temp(path, "{\"dispatch\": {\"retries\": 1, \"dispatchers\": 2}}");
     char *text = NULL, err[CS_ERRBUF];
     const char *timeout[] = {"dispatch.timeout_ms=100"};
     assert_int_equal(cs_scenario_compose(path, timeout, 1, &text, err, sizeof(err)), CS_OK);
@@ -435,10 +440,7 @@ static void set_overrides_complete_a_file_before_its_keys_are_combined(void **st
     assert_non_null(strstr(err, "'dispatch.retries': 1 needs dispatch.timeout_ms"));
     /* Keys that combine wrongly only with a --set are not the file's. */
     char plain[] = "/tmp/cs_compose_XXXXXX";
-    int pfd = mkstemp(plain);
-    assert_true(pfd >= 0);
-    assert_int_equal(write(pfd, "{\"name\": \"x\"}", 13), 13);
-    close(pfd);
+    write_temp(plain, "{\"name\": \"x\"}");
     const char *retries[] = {"dispatch.retries=2"};
     assert_int_equal(cs_scenario_compose(plain, retries, 1, &text, err, sizeof(err)), CS_E_INVALID);
     assert_null(strstr(err, plain));
@@ -626,11 +628,7 @@ static void a_file_holds_one_json_value(void **state)
 {
     (void)state;
     char path[] = "/tmp/cs_test_configXXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    const char *body = "{\"load\": {\"rate_rps\": 100}}\n{\"load\": {\"rate_rps\": \"x\"}}\n";
-    assert_int_equal(write(fd, body, strlen(body)), (int)strlen(body));
-    close(fd);
+    write_temp(path, "{\"load\": {\"rate_rps\": 100}}\n{\"load\": {\"rate_rps\": \"x\"}}\n");
     char *text = NULL, err[CS_ERRBUF];
     assert_int_equal(cs_scenario_compose(path, NULL, 0, &text, err, sizeof(err)), CS_E_INVALID);
     assert_non_null(strstr(err, "more after the JSON value, at line 2, column 1"));
@@ -641,11 +639,7 @@ static void a_file_error_names_the_file_and_the_key(void **state)
 {
     (void)state;
     char path[] = "/tmp/cs_test_configXXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    const char *body = "{\"load\": {\"seed\": -1}}";
-    assert_int_equal(write(fd, body, strlen(body)), (int)strlen(body));
-    close(fd);
+    write_temp(path, "{\"load\": {\"seed\": -1}}");
     char *text = NULL, err[CS_ERRBUF];
     assert_int_equal(cs_scenario_compose(path, NULL, 0, &text, err, sizeof(err)), CS_E_INVALID);
     assert_non_null(strstr(err, path));

@@ -1028,6 +1028,14 @@ static void time_series_rows_add_up_to_the_run(void **state)
     cs_vnet_close(&s);
 }
 
+/* Node 2 of 3 stops at 1 s and recovers at 3 s, its faults listed as
+ * given, at half load with a 50 ms timeout, marked down after 3. */
+#define STOP_AT_1 "{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"}"
+#define RECOVER_AT_3 "{\"rank\":2,\"at_s\":3,\"kind\":\"recover\"}"
+#define STOPPED_NODE(faults)                                                             \
+    "{\"load\":{\"utilization\":0.5,\"duration_s\":6,\"warmup_s\":0},\"faults\":" faults \
+    ",\"dispatch\":{\"timeout_ms\":50,\"down_after\":3,\"probe_ms\":200}}"
+
 /* A node stops answering at 1 s and recovers at 3 s. Its requests time
  * out; after 3 in a row it is marked down and gets nothing but probes;
  * after it recovers a probe comes back and it takes work again. No
@@ -1035,11 +1043,7 @@ static void time_series_rows_add_up_to_the_run(void **state)
 static void a_stopped_node_is_marked_down_then_up_and_nothing_is_lost(void **state)
 {
     (void)state;
-    struct sim_run *x =
-        sim_run("{\"load\":{\"utilization\":0.5,\"duration_s\":6,\"warmup_s\":0},"
-                "\"faults\":[{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":3,\"kind\":\"recover\"}],"
-                "\"dispatch\":{\"timeout_ms\":50,\"down_after\":3,\"probe_ms\":200}}",
-                3);
+    struct sim_run *x = sim_run(STOPPED_NODE("[" STOP_AT_1 "," RECOVER_AT_3 "]"), 3);
     sim_assert_conserved(&x->r);
     const struct cs_results *r = &x->r;
     assert_true(r->coord[CS_C_TIMED_OUT] >= 3 && r->coord[CS_C_TIMED_OUT] < 100);
@@ -1061,16 +1065,8 @@ static void a_stopped_node_is_marked_down_then_up_and_nothing_is_lost(void **sta
 static void faults_act_in_time_order_whatever_the_list_order(void **state)
 {
     (void)state;
-    struct sim_run *in_order =
-        sim_run("{\"load\":{\"utilization\":0.5,\"duration_s\":6,\"warmup_s\":0},"
-                "\"faults\":[{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":3,\"kind\":\"recover\"}],"
-                "\"dispatch\":{\"timeout_ms\":50,\"down_after\":3,\"probe_ms\":200}}",
-                3);
-    struct sim_run *reversed =
-        sim_run("{\"load\":{\"utilization\":0.5,\"duration_s\":6,\"warmup_s\":0},"
-                "\"faults\":[{\"rank\":2,\"at_s\":3,\"kind\":\"recover\"},{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"}],"
-                "\"dispatch\":{\"timeout_ms\":50,\"down_after\":3,\"probe_ms\":200}}",
-                3);
+    struct sim_run *in_order = sim_run(STOPPED_NODE("[" STOP_AT_1 "," RECOVER_AT_3 "]"), 3);
+    struct sim_run *reversed = sim_run(STOPPED_NODE("[" RECOVER_AT_3 "," STOP_AT_1 "]"), 3);
     assert_true(reversed->r.coord[CS_C_TIMED_OUT] >= 3);
     assert_int_equal(reversed->r.coord[CS_C_TIMED_OUT], in_order->r.coord[CS_C_TIMED_OUT]);
     assert_int_equal(reversed->r.coord[CS_C_COMPLETED], in_order->r.coord[CS_C_COMPLETED]);
@@ -1154,11 +1150,7 @@ static void a_stopped_nodes_requests_are_retried_elsewhere_and_complete(void **s
 static void without_retries_a_stopped_nodes_requests_time_out(void **state)
 {
     (void)state;
-    struct sim_run *x =
-        sim_run("{\"load\":{\"utilization\":0.5,\"duration_s\":6,\"warmup_s\":0},"
-                "\"faults\":[{\"rank\":2,\"at_s\":1,\"kind\":\"stop\"},{\"rank\":2,\"at_s\":3,\"kind\":\"recover\"}],"
-                "\"dispatch\":{\"timeout_ms\":50,\"down_after\":3,\"probe_ms\":200}}",
-                3);
+    struct sim_run *x = sim_run(STOPPED_NODE("[" STOP_AT_1 "," RECOVER_AT_3 "]"), 3);
     sim_assert_conserved(&x->r);
     assert_int_equal(x->r.coord[CS_C_TIMED_OUT], x->r.nodes[1].counters[CS_N_DROPPED]);
     assert_int_equal(x->r.coord[CS_C_FAILED], 0);
