@@ -50,8 +50,16 @@ cs_need_packages gnuplot-nox jq
 mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# A scenario's name is free text and a file's name the sender's: in a
+# gnuplot script, a quote ends a string, a backquote runs a command, and
+# in an enhanced-text title _ ^ @ & ~ { } are markup. Titles and the PNGs'
+# names keep only what means nothing there.
+title_of() { printf '%s' "$1" | tr -c 'A-Za-z0-9 .,:()+=%/-' '-'; }
+file_of() { printf '%s' "$1" | tr -c 'A-Za-z0-9._+=-' '-'; }
 base=$(basename "$file")
 base=${base%.*}
+base_title=$(title_of "$base")
+base=$(file_of "$base")
 
 common='set terminal pngcairo size 1000,640 enhanced font "Sans,11"
 set datafile separator "\t"
@@ -93,10 +101,12 @@ elif jq -e '.levers != null' "$file" >/dev/null 2>&1; then
 fi
 if [ "$curves" -gt 0 ]; then
     name=$(jq -r '.scenario.name' "$file")
+    name_title=$(title_of "$name")
+    name=$(file_of "$name")
     gnuplot <<GNUPLOT
 $common
 set output "$out/$name-levers.png"
-set title "$name: throughput against service nodes, a curve per setting (dotted: each knee)"
+set title "$name_title: throughput against service nodes, a curve per setting (dotted: each knee)"
 set xlabel "service nodes"
 set ylabel "throughput (requests/s)"
 set xrange [0:*]
@@ -130,7 +140,7 @@ if [[ $first == t_s,* ]] || [[ $first == '{"t_s"'* ]]; then
 $common
 set terminal pngcairo size 1000,1000 enhanced font "Sans,11"
 set output "$out/$base-timeseries.png"
-set multiplot layout 3,1 title "$base: the run over time"
+set multiplot layout 3,1 title "$base_title: the run over time"
 set lmargin 12
 set xlabel "time since the start (s)"
 set xrange [0:*]
@@ -168,13 +178,13 @@ if [[ $first == *Percentile*TotalCount* ]] || [[ $first == "# step "* ]]; then
     plots=""
     i=0
     while IFS= read -r t; do
-        plots+="${plots:+, }\"$tmp/pct.tsv\" index $i using 1:(\$2 / 1000) with lines lw 2 title \"$t\""
+        plots+="${plots:+, }\"$tmp/pct.tsv\" index $i using 1:(\$2 / 1000) with lines lw 2 title \"$(title_of "$t")\""
         i=$((i + 1))
     done <"$tmp/titles"
     gnuplot <<GNUPLOT
 $common
 set output "$out/$base-percentiles.png"
-set title "$base: latency by percentile (from each request's intended arrival)"
+set title "$base_title: latency by percentile (from each request's intended arrival)"
 set xlabel "percentile"
 set ylabel "latency (ms)"
 set logscale x
@@ -191,6 +201,8 @@ results=$file
 jq -e "$whole"' | length > 0' "$results" >/dev/null 2>&1 ||
     { echo "plot.sh: '$results' is not a sweep's results, a time series or a percentile distribution (see scripts/plot.sh's header; a single run's plots: clustersim --html FILE)" >&2; exit 2; }
 name=$(jq -r '.scenario.name' "$results")
+name_title=$(title_of "$name")
+name=$(file_of "$name")
 # A row with relays from before the rows kept rank 0's utilization beside
 # the relays' held the relays' in its coordinator field; rank 0's is then
 # not known ("NaN", not drawn), as the busiest relay's is without relays.
@@ -209,7 +221,8 @@ kappa=$(num '.analysis.usl.kappa')
 ceiling=$(num '.analysis.coordinator_ceiling_rps')
 # (whose ceiling; a file from before ceiling_tier: the relays' under relays)
 tier=$(jq -r 'if .analysis.ceiling_tier == "relays" or (.analysis.ceiling_tier == null and any('"$whole"'[]; (.relays // 0) > 0))
-              then "relays'"'"'" else "coordinator" end' "$results")
+              then "relays'"'"'" elif any('"$whole"'[]; (.dispatchers // 1) > 1) then "dispatchers'"'"'"
+              else "coordinator" end' "$results")
 # (none where the tier measured no cost: virtual time without modelled costs)
 ceiling_plot=""
 [ "$ceiling" = NaN ] || ceiling_plot="$ceiling ls 3 title sprintf(\"$tier ceiling (%.0f req/s)\", $ceiling), "
@@ -219,6 +232,18 @@ first_n=$(head -1 "$tmp/steps.tsv" | cut -f1)
 first_x=$(head -1 "$tmp/steps.tsv" | cut -f3)
 max_n=$(tail -1 "$tmp/steps.tsv" | cut -f1)
 mode=$(jq -r '.scenario.sweep.mode' "$results")
+# Node counts over a factor of 16 or more (powers of two, most often) on a
+# log2 axis, where a linear one crowds the small steps together.
+xaxis="set xrange [0:$max_n + 1]"
+log2=0
+awk -v a="$first_n" -v b="$max_n" 'BEGIN { exit !(a > 0 && b >= 16 * a) }' &&
+    log2=1 xaxis="set logscale x 2"$'\n'"set xrange [$first_n:$max_n]"
+# The knee's label beside its line, on the side with room.
+knee_side=$(awk -v k="$knee" -v a="$first_n" -v b="$max_n" -v l="$log2" 'BEGIN {
+    f = k == "NaN" || b <= a ? 0 : l ? log(k / a) / log(b / a) : k / (b + 1)
+    print (f > 0.6 ? "right offset -1,0" : "offset 1,0") }')
+busy=coordinator # (with several dispatchers, their mean)
+jq -e "$whole"' | any((.dispatchers // 1) > 1)' "$results" >/dev/null && busy="dispatchers (mean)"
 relay_plot="" # the busiest relay's, where a step had relays
 jq -e "$whole"' | any(.relays > 0)' "$results" >/dev/null &&
     relay_plot="\"$tmp/steps.tsv\" using 1:8 with linespoints ls 5 title \"relays (the busiest)\", "
@@ -230,7 +255,7 @@ if jq -e '.scenario.sweep.rates_rps != null' "$results" >/dev/null; then
     gnuplot <<GNUPLOT
 $common
 set output "$out/$name-latency.png"
-set title "$name: latency against offered load, $nodes service nodes"
+set title "$name_title: latency against offered load, $nodes service nodes"
 set xlabel "offered load (requests/s)"
 set ylabel "latency (ms)"
 set y2label "throughput (requests/s)"
@@ -252,17 +277,17 @@ gnuplot <<GNUPLOT
 $common
 set key top left box opaque
 set output "$out/$name-throughput.png"
-set title "$name: throughput against service nodes ($mode sweep)"
+set title "$name_title: throughput against service nodes ($mode sweep)"
 set xlabel "service nodes"
 set ylabel "throughput (requests/s)"
-set xrange [0:$max_n + 1]
+$xaxis
 set yrange [0:*]
 per_node = $first_x / $first_n
 usl(n) = $x1 * n / (1 + $sigma * (n - 1) + $kappa * n * (n - 1))
 set samples 400
 knee = $knee
 if (knee == knee) { set arrow from knee, graph 0 to knee, graph 1 nohead lc rgb "#9467bd" lw 1.5 dt 4; \
-                    set label sprintf("knee: %g nodes (predicted %.1f)", knee, $predicted) at knee, graph 0.06 offset 1,0 }
+                    set label sprintf("knee: %g nodes (predicted %.1f)", knee, $predicted) at knee, graph 0.06 $knee_side }
 plot per_node * x ls 2 title "ideal linear scale-out", \
      $ceiling_plot($x1 == $x1 ? usl(x) : 1/0) ls 4 title "Universal Scalability Law fit", \
      "$tmp/steps.tsv" using 1:3 with linespoints ls 1 title "measured"
@@ -270,13 +295,13 @@ plot per_node * x ls 2 title "ideal linear scale-out", \
 unset arrow
 unset label
 set output "$out/$name-utilization.png"
-set title "$name: utilization per step"
+set title "$name_title: utilization per step"
 set xlabel "service nodes"
 set ylabel "busy (% of the measured window)"
-set xrange [0:$max_n + 1]
 set yrange [0:105]
-set key bottom left box opaque
-plot "$tmp/steps.tsv" using 1:6 with linespoints ls 6 title "coordinator", \
+set bmargin 6
+set key below box
+plot "$tmp/steps.tsv" using 1:6 with linespoints ls 6 title "$busy", \
      $relay_plot"$tmp/steps.tsv" using 1:7 with linespoints ls 1 title "service nodes (mean)"
 GNUPLOT
 echo "wrote $out/$name-throughput.png $out/$name-utilization.png"

@@ -45,7 +45,7 @@ json_differences() {
 # The HTML without what is metadata: the start time and the command line
 # in its meta paragraph, and the version.
 html_values() {
-    sed -e '/<p class="meta">/ s|started [^ ]* on|started (time) on|' \
+    sed -e '/<p class="meta">/ s/started [^ ]* \(on\|in\) /started (time) \1 /' \
         -e '/<p class="meta">/ s|<code>[^<]*</code>|<code>(command)</code>|' \
         -e 's/clustersim [0-9][0-9.]*[0-9]/clustersim (version)/g' "$1"
 }

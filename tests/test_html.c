@@ -99,6 +99,24 @@ static void a_run_gives_a_well_formed_page_with_its_plots(void **state)
     assert_non_null(strstr(html, "x &gt; y\xEF\xBF\xBD")); /* a control character, replaced */
     assert_non_null(strstr(html, "--set &#39;name=a&lt;b&#39;"));
     assert_non_null(strstr(html, "<strong>bottleneck: none</strong>"));
+    /* Virtual time: one process, not one rank a node. */
+    assert_non_null(strstr(html, " in one process; virtual time"));
+    assert_null(strstr(html, " ranks; virtual time"));
+    /* Each plot says in text what its lines show, and keeps its key below
+     * its frame (y > 292), where it hides no point. */
+    assert_int_equal(count(html, "<desc>"), 4);
+    assert_non_null(strstr(html, "<desc>offered (arrivals): from ("));
+    int keys = 0;
+    for (const char *p = strstr(html, "<line x1="); p; p = strstr(p + 1, "<line x1=")) {
+        double x1, y1;
+        if (sscanf(p, "<line x1=\"%lf\" y1=\"%lf\"", &x1, &y1) == 2 &&
+            strncmp(strstr(p, "class="), "class=\"line\"", 12) == 0) {
+            if (y1 <= 292)
+                fail_msg("a key entry inside the frame, at y %.1f", y1);
+            keys++;
+        }
+    }
+    assert_int_equal(keys, 7); /* offered, completed, p50, p99, 2 queues, the spectrum's */
     assert_non_null(strstr(html, "latency (us)"));
     assert_null(strstr(html, "<script"));
     assert_null(strstr(html, "INCOMPLETE"));
@@ -176,6 +194,11 @@ static void a_sweep_gives_its_curves_and_each_steps_spectrum(void **state)
     assert_non_null(strstr(html, "Throughput against service nodes"));
     assert_non_null(strstr(html, ">USL fit<"));
     assert_non_null(strstr(html, ">coordinator&#39;s ceiling<"));
+    /* The load the steps were offered, which the description does not say. */
+    assert_non_null(strstr(html, "load: saturate: a closed loop of 4 clients a server"));
+    /* Throughput grew by 1000 req/s a node to 4 nodes, then stopped: the
+     * verdict says how little the next step gained. */
+    assert_non_null(strstr(html, "throughput stops scaling at 4 nodes (the step to 6 gained 0% of the ideal)"));
     /* The spectrum: a line for each step with a distribution, named by its
      * nodes, at its own latency. */
     const char *spectrum = strstr(html, "Latency percentile spectrum");
@@ -199,6 +222,34 @@ static void a_sweep_gives_its_curves_and_each_steps_spectrum(void **state)
     assert_int_equal(lines, 5);
     assert_int_equal(count(html, "<svg "), 4); /* throughput, latency, utilization, spectrum */
     free(html);
+
+    /* Two settings of a lever (1 to 3 nodes, then 4 to 8): the verdict is
+     * each setting's knee, not the first's analysis; a curve per setting
+     * of throughput, p99 and the dispatchers' busy share; the spectra
+     * named by setting; and on a lever with several dispatchers, no
+     * "coordinator" curve. */
+    struct cs_scaling each[2];
+    cs_scaling_analyze(rows, 3, 1000, NULL, &each[0]);
+    cs_scaling_analyze(rows + 3, 3, 1000, NULL, &each[1]);
+    struct cs_levers lv = {
+        .key = "dispatch.dispatchers", .n = 2, .value = {1, 2}, .first_row = {0, 3}, .rows = {3, 3}, .scaling = each};
+    for (int i = 3; i < 6; i++)
+        rows[i].dispatchers = 2;
+    r.levers = &lv;
+    html = page(&r);
+    assert_well_formed(html);
+    assert_non_null(strstr(html, "<strong>knee found at some settings</strong></p><p>the knee, setting by setting "
+                                 "(dispatch.dispatchers): 1: none up to 3 nodes (predicted 4.0); 2: 4 nodes"));
+    assert_non_null(strstr(html, "p99 latency against service nodes, one curve per setting"));
+    assert_non_null(strstr(html, "The dispatchers&#39; mean busy share, one curve per setting"));
+    assert_non_null(strstr(html, ">dispatch.dispatchers 1, 1 node<"));
+    assert_non_null(strstr(html, ">dispatch.dispatchers 2, 8 nodes<"));
+    assert_non_null(strstr(html, "   disp%"));
+    assert_int_equal(count(html, "<svg "), 4); /* throughput, p99, busy, spectrum */
+    free(html);
+    r.levers = NULL;
+    for (int i = 3; i < 6; i++)
+        rows[i].dispatchers = 0;
 
     /* Over offered load instead: the hockey stick, no scaling curve. */
     sc.sweep.rates_n = 6;

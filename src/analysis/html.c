@@ -39,6 +39,8 @@ struct line {
 struct chart {
     const char *title, *xlabel, *ylabel;
     bool xlog, ylog;
+    double xbase;     /* a log x axis' ticks: powers of this (0: of 10) */
+    bool vary;        /* many lines of one kind: each also its own dash, not colour alone */
     bool xpercentile; /* x is 1/(1-p): label its ticks as percentiles */
     double shade_to;  /* grey band from the x axis' start to here (warm-up); 0: none */
     struct line lines[LINES_MAX];
@@ -92,7 +94,7 @@ static void add_line(struct chart *c, const char *name, const double *x, const d
     l->x = x;
     l->y = y;
     l->n = n;
-    l->style = style;
+    l->style = c->vary ? (enum style)(c->n % 3) : style;
     l->marks = marks;
     c->n++;
 }
@@ -118,10 +120,11 @@ static void range(const struct chart *c, bool x_axis, double *lo, double *hi)
         return;
     }
     if (log) {
-        *lo = pow(10, floor(log10(mn)));
-        *hi = pow(10, ceil(log10(mx)));
+        double b = x_axis && c->xbase > 0 ? c->xbase : 10;
+        *lo = pow(b, floor(log10(mn) / log10(b) + 1e-9));
+        *hi = pow(b, ceil(log10(mx) / log10(b) - 1e-9));
         if (*hi <= *lo)
-            *hi = *lo * 10;
+            *hi = *lo * b;
         return;
     }
     *lo = mn >= 0 ? 0 : mn;
@@ -140,6 +143,7 @@ static double tick_step(double lo, double hi)
 struct frame {
     double xlo, xhi, ylo, yhi;
     bool xlog, ylog;
+    double xbase; /* a log x axis' tick step */
 };
 
 static double px(const struct frame *f, double v)
@@ -174,7 +178,7 @@ static void ticks(FILE *out, const struct frame *f, bool x_axis, bool percentile
 {
     bool log = x_axis ? f->xlog : f->ylog;
     double lo = x_axis ? f->xlo : f->ylo, hi = x_axis ? f->xhi : f->yhi;
-    double step = log ? 10 : tick_step(lo, hi);
+    double step = log ? (x_axis ? f->xbase : 10) : tick_step(lo, hi);
     for (double v = log ? lo : ceil(lo / step - 1e-9) * step; v <= hi * (1 + 1e-9); v = log ? v * step : v + step) {
         if (x_axis) {
             double x = px(f, v);
@@ -194,15 +198,43 @@ static void ticks(FILE *out, const struct frame *f, bool x_axis, bool percentile
 
 static void svg_chart(FILE *out, const struct chart *c)
 {
-    struct frame f = {.xlog = c->xlog, .ylog = c->ylog};
+    struct frame f = {.xlog = c->xlog, .ylog = c->ylog, .xbase = c->xbase > 0 ? c->xbase : 10};
     range(c, true, &f.xlo, &f.xhi);
     range(c, false, &f.ylo, &f.yhi);
+    /* The key goes below the frame, where it hides no point: in two
+     * columns where the names are short enough. */
+    size_t longest = 0;
+    for (int i = 0; i < c->n; i++)
+        longest = strlen(c->lines[i].name) > longest ? strlen(c->lines[i].name) : longest;
+    int columns = c->n > 2 && longest <= 40 ? 2 : 1, rows = (c->n + columns - 1) / columns;
+    double height = H + 16.0 * rows + (rows ? 6 : 0);
     fprintf(out,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
             "role=\"img\" class=\"chart\">\n<title>",
-            W, H, W, H);
+            W, height, W, height);
     esc(out, c->title);
-    fputs("</title>\n", out);
+    fputs("</title>\n<desc>", out);
+    /* What a reader who cannot see the lines is told: each from its first
+     * point to its last. */
+    for (int i = 0; i < c->n; i++) {
+        const struct line *l = &c->lines[i];
+        int a = 0, b = l->n - 1;
+        while (a <= b && !(usable(l->x[a], c->xlog) && usable(l->y[a], c->ylog)))
+            a++;
+        while (b >= a && !(usable(l->x[b], c->xlog) && usable(l->y[b], c->ylog)))
+            b--;
+        esc(out, l->name);
+        if (a <= b)
+            fprintf(out, ": from (%.4g, %.4g) to (%.4g, %.4g)%s", l->x[a], l->y[a], l->x[b], l->y[b],
+                    i + 1 < c->n ? "; " : "");
+        else
+            fputs(": no point; ", out);
+    }
+    fputs(" (", out);
+    esc(out, c->xlabel);
+    fputs(", ", out);
+    esc(out, c->ylabel);
+    fputs(")</desc>\n", out);
     fprintf(out, "<text x=\"%.1f\" y=\"20\" class=\"title\">", LEFT);
     esc(out, c->title);
     fputs("</text>\n", out);
@@ -247,17 +279,9 @@ static void svg_chart(FILE *out, const struct chart *c)
                 fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>\n", px(&f, l->x[k]),
                         py(&f, l->y[k]), l->color);
     }
-    /* The key, top left inside the frame, on a white ground. */
-    double kx = LEFT + (c->shade_to > 0 ? 80 : 10);
-    size_t longest = 0;
-    for (int i = 0; i < c->n; i++)
-        longest = strlen(c->lines[i].name) > longest ? strlen(c->lines[i].name) : longest;
-    if (c->n > 0)
-        fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"key\"/>\n", kx - 6, TOP + 4,
-                42 + 6.6 * (double)longest, 16.0 * c->n + 4);
     for (int i = 0; i < c->n; i++) {
         const struct line *l = &c->lines[i];
-        double ky = TOP + 16 + 16 * i;
+        double kx = LEFT + (i % columns) * (W - LEFT - RIGHT) / 2, ky = H + 12 + 16 * (i / columns);
         fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"line\" stroke=\"%s\"%s/>\n", kx,
                 ky - 4, kx + 24, ky - 4, l->color, dash[l->style]);
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">", kx + 30, ky);
@@ -353,28 +377,44 @@ static void time_series_plots(FILE *out, const struct cs_results *r)
 }
 
 /* The percentile spectrum of up to SPECTRUM_STEPS histograms (HdrHistogram's
- * plot: latency against 1/(1-p) on a log axis, so p99 and p99.9 get room). */
+ * plot: latency against 1/(1-p) on a log axis, so p99 and p99.9 get room),
+ * from the 10th percentile up. */
 static void spectrum_plot(FILE *out, const struct cs_histogram *const *h, char names[][64], int count)
 {
     static struct cs_hist_level levels[CS_HIST_LEVELS_MAX];
-    static double x[SPECTRUM_STEPS][CS_HIST_LEVELS_MAX], y[SPECTRUM_STEPS][CS_HIST_LEVELS_MAX];
+    static double x[SPECTRUM_STEPS][2 * CS_HIST_LEVELS_MAX], y[SPECTRUM_STEPS][2 * CS_HIST_LEVELS_MAX];
     struct chart c = {.title = "Latency percentile spectrum",
                       .xlabel = "percentile",
                       .ylabel = "latency (ms)",
                       .xlog = true,
-                      .xpercentile = true};
+                      .xpercentile = true,
+                      .vary = count > 1};
     double lo = INFINITY, hi = 0;
     for (int s = 0; s < count && s < SPECTRUM_STEPS; s++) {
         int n = cs_hist_levels(h[s], 5, levels, CS_HIST_LEVELS_MAX);
         int k = 0;
-        for (int i = 0; i < n; i++)
-            if (levels[i].fraction < 1.0) { /* the max sits at infinity */
-                x[s][k] = 1.0 / (1.0 - levels[i].fraction);
-                y[s][k] = (double)levels[i].value / 1e6;
-                lo = fmin(lo, y[s][k]);
-                hi = fmax(hi, y[s][k]);
-                k++;
-            }
+        /* Each level's value holds until the next level (the levels
+         * between them fell in its bucket): a step, flat then up, so that
+         * a latency every request shared is a line, not a point. The last
+         * holds to the highest percentile below the maximum (which sits at
+         * infinity), and the line starts at the 10th percentile (the
+         * fastest few would stretch the axis by decades below the body). */
+        double top = 1.0 - 1.0 / (double)h[s]->total;
+        if (n == 1) /* every value in one bucket: the one level is the maximum's, and holds from 0 */
+            levels[0].fraction = 0.0;
+        for (int i = 0; i < n && levels[i].fraction < 1.0; i++) {
+            double from = fmax(levels[i].fraction, 0.1),
+                   to = i + 1 < n && levels[i + 1].fraction < 1.0 ? levels[i + 1].fraction : top;
+            if (to <= from)
+                continue;
+            double v = (double)levels[i].value / 1e6;
+            x[s][k] = 1.0 / (1.0 - from);
+            x[s][k + 1] = 1.0 / (1.0 - to);
+            y[s][k] = y[s][k + 1] = v;
+            k += 2;
+            lo = fmin(lo, v);
+            hi = fmax(hi, v);
+        }
         add_line(&c, names[s], x[s], y[s], k, SOLID, false);
     }
     c.ylog = lo > 0 && hi > 30 * lo;
@@ -392,7 +432,7 @@ static void sweep_plots(FILE *out, const struct cs_results *r)
     }
     double nodes[CS_SWEEP_MAX], offered[CS_SWEEP_MAX], x[CS_SWEEP_MAX], p50[CS_SWEEP_MAX], p99[CS_SWEEP_MAX];
     double coord[CS_SWEEP_MAX], busy[CS_SWEEP_MAX], ideal[CS_SWEEP_MAX], relay[CS_SWEEP_MAX];
-    bool relays = false;
+    bool relays = false, several = false; /* several dispatchers: their mean is "coord" */
     for (int i = 0; i < n; i++) {
         const struct cs_sweep_row *w = &r->sweep[i];
         nodes[i] = w->nodes;
@@ -403,12 +443,17 @@ static void sweep_plots(FILE *out, const struct cs_results *r)
         coord[i] = 100 * w->coordinator_utilization;
         relay[i] = w->relays > 0 ? 100 * w->relay_utilization : NAN;
         relays = relays || w->relays > 0;
+        several = several || w->dispatchers > 1;
         busy[i] = 100 * w->node_utilization_mean;
         ideal[i] = r->sweep[0].nodes > 0 ? x[0] / r->sweep[0].nodes * w->nodes : NAN;
     }
     bool by_rate = r->scenario.sweep.rates_n > 0;
     const double *xs = by_rate ? offered : nodes;
     const char *xlabel = by_rate ? "offered load (requests/s)" : "service nodes";
+    const char *tier = several ? "dispatchers (mean)" : "coordinator";
+    /* Node counts over a range of 16 or more (powers of two, most often):
+     * a log2 axis, where a linear one crowds the small steps together. */
+    bool spread = !by_rate && nodes[0] > 0 && nodes[n - 1] >= 16 * nodes[0];
     struct chart c;
     if (by_rate) {
         c = (struct chart){
@@ -423,9 +468,28 @@ static void sweep_plots(FILE *out, const struct cs_results *r)
     } else if (r->levers) {
         /* One curve per setting of the lever, each with its knee. */
         const struct cs_levers *lv = r->levers;
+        bool by_relays = strcmp(lv->key, "dispatch.relays") == 0; /* the tier it adds to is the one to watch */
+        struct chart p = {.title = "p99 latency against service nodes, one curve per setting",
+                          .xlabel = xlabel,
+                          .ylabel = "latency (ms)",
+                          .ylog = true,
+                          .xlog = spread,
+                          .xbase = 2,
+                          .vary = true},
+                     u = {.title = by_relays ? "The busiest relay's busy share, one curve per setting"
+                                   : several ? "The dispatchers' mean busy share, one curve per setting"
+                                             : "The coordinator's busy share, one curve per setting",
+                          .xlabel = xlabel,
+                          .ylabel = "busy (%)",
+                          .xlog = spread,
+                          .xbase = 2,
+                          .vary = true};
         c = (struct chart){.title = "Throughput against service nodes, one curve per setting",
                            .xlabel = xlabel,
-                           .ylabel = "requests/s"};
+                           .ylabel = "requests/s",
+                           .xlog = spread,
+                           .xbase = 2,
+                           .vary = true};
         for (int g = 0; g < lv->n; g++) {
             char name[64];
             int f = lv->first_row[g], rows = lv->rows[g] < n - f ? lv->rows[g] : n - f;
@@ -436,39 +500,57 @@ static void sweep_plots(FILE *out, const struct cs_results *r)
             else
                 snprintf(name, sizeof(name), "%s %d (no knee)", lv->key, lv->value[g]);
             add_line(&c, name, xs + f, x + f, rows, SOLID, true);
+            snprintf(name, sizeof(name), "%s %d", lv->key, lv->value[g]);
+            add_line(&p, name, xs + f, p99 + f, rows, SOLID, true);
+            add_line(&u, name, xs + f, (by_relays ? relay : coord) + f, rows, SOLID, true);
         }
         svg_chart(out, &c);
+        svg_chart(out, &p);
+        svg_chart(out, &u);
     } else {
         const struct cs_scaling *a = r->scaling;
         static double fit_n[64], fit_x[64], ceil_n[2], ceil_x[2];
-        c = (struct chart){.title = "Throughput against service nodes", .xlabel = xlabel, .ylabel = "requests/s"};
+        c = (struct chart){.title = "Throughput against service nodes",
+                           .xlabel = xlabel,
+                           .ylabel = "requests/s",
+                           .xlog = spread,
+                           .xbase = 2};
         add_line(&c, "measured", xs, x, n, SOLID, true);
         add_line(&c, "ideal linear scale-out", xs, ideal, n, DASHED, false);
         if (a && isfinite(a->coordinator_ceiling_rps)) {
             ceil_n[0] = nodes[0];
             ceil_n[1] = nodes[n - 1];
             ceil_x[0] = ceil_x[1] = a->coordinator_ceiling_rps;
-            add_line(&c, a->ceiling_tier == CS_TIER_RELAYS ? "relays' ceiling" : "coordinator's ceiling", ceil_n,
-                     ceil_x, 2, DOTTED, false);
+            add_line(&c,
+                     a->ceiling_tier == CS_TIER_RELAYS ? "relays' ceiling"
+                     : several                         ? "dispatchers' ceiling"
+                                                       : "coordinator's ceiling",
+                     ceil_n, ceil_x, 2, DOTTED, false);
         }
         if (a && isfinite(a->usl_x1)) {
             for (int i = 0; i < 64; i++) {
-                fit_n[i] = nodes[0] + (nodes[n - 1] - nodes[0]) * i / 63.0;
+                fit_n[i] = spread ? nodes[0] * pow(nodes[n - 1] / nodes[0], i / 63.0)
+                                  : nodes[0] + (nodes[n - 1] - nodes[0]) * i / 63.0;
                 fit_x[i] = a->usl_x1 * fit_n[i] /
                            (1 + a->usl_sigma * (fit_n[i] - 1) + a->usl_kappa * fit_n[i] * (fit_n[i] - 1));
             }
             add_line(&c, "USL fit", fit_n, fit_x, 64, SOLID, false);
         }
         svg_chart(out, &c);
-        c = (struct chart){
-            .title = "Latency against service nodes", .xlabel = xlabel, .ylabel = "latency (ms)", .ylog = true};
+        c = (struct chart){.title = "Latency against service nodes",
+                           .xlabel = xlabel,
+                           .ylabel = "latency (ms)",
+                           .ylog = true,
+                           .xlog = spread,
+                           .xbase = 2};
         add_line(&c, "p50", xs, p50, n, SOLID, true);
         add_line(&c, "p99", xs, p99, n, SOLID, true);
         svg_chart(out, &c);
     }
     if (!r->levers) {
-        c = (struct chart){.title = "Utilization per step", .xlabel = xlabel, .ylabel = "busy (%)"};
-        add_line(&c, "coordinator", xs, coord, n, SOLID, true);
+        c = (struct chart){
+            .title = "Utilization per step", .xlabel = xlabel, .ylabel = "busy (%)", .xlog = spread, .xbase = 2};
+        add_line(&c, tier, xs, coord, n, SOLID, true);
         if (relays)
             add_line(&c, "relays (the busiest)", xs, relay, n, SOLID, true);
         add_line(&c, "service nodes (mean)", xs, busy, n, SOLID, true);
@@ -488,10 +570,15 @@ static void sweep_plots(FILE *out, const struct cs_results *r)
         for (int s = 0; s < shown; s++) {
             int i = with[shown > 1 ? s * (m - 1) / (shown - 1) : 0];
             h[s] = &r->sweep_latency[i];
+            char setting[48] = ""; /* a lever sweep's rows: each setting's */
+            for (int g = 0; r->levers && g < r->levers->n; g++)
+                if (i >= r->levers->first_row[g] && i < r->levers->first_row[g] + r->levers->rows[g])
+                    snprintf(setting, sizeof(setting), "%s %d, ", r->levers->key, r->levers->value[g]);
             if (by_rate)
                 snprintf(names[s], sizeof(names[s]), "%.0f req/s offered", offered[i]);
             else
-                snprintf(names[s], sizeof(names[s]), "%d node%s", r->sweep[i].nodes, r->sweep[i].nodes == 1 ? "" : "s");
+                snprintf(names[s], sizeof(names[s]), "%s%d node%s", setting, r->sweep[i].nodes,
+                         r->sweep[i].nodes == 1 ? "" : "s");
         }
         spectrum_plot(out, h, names, shown);
     }
@@ -508,8 +595,7 @@ static const char *const style_sheet =
     "pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:.85em}"
     "svg.chart{display:block;margin:1em 0;max-width:100%;height:auto;font-size:12px;background:#fff}"
     "svg .grid{stroke:#e4e4e4}svg .frame{fill:none;stroke:#888}svg .line{fill:none;stroke-width:2}"
-    "svg .title{font-size:14px;font-weight:bold}svg .shade{fill:#eee}svg "
-    ".key{fill:#fff;fill-opacity:.85;stroke:#ddd}svg .note{fill:#777}";
+    "svg .title{font-size:14px;font-weight:bold}svg .shade{fill:#eee}svg .note{fill:#777}";
 
 void cs_results_html(const struct cs_results *r, FILE *out)
 {
@@ -526,9 +612,17 @@ void cs_results_html(const struct cs_results *r, FILE *out)
         esc(out, sc->description);
         fputs("<br/>", out);
     }
+    if (cs_results_is_sweep(r)) { /* (the description may speak of a load the sweep replaced) */
+        char load[192];
+        esc(out, cs_sweep_load_words(sc, load, sizeof(load)));
+        fputs("<br/>", out);
+    }
     fputs("started ", out);
     esc(out, r->started_utc[0] ? r->started_utc : "(unknown)");
-    fprintf(out, " on %d host%s, %d ranks; ", r->host_count, r->host_count == 1 ? "" : "s", r->ranks);
+    if (sc->run.engine == CS_ENGINE_VIRTUAL)
+        fputs(" in one process; ", out);
+    else
+        fprintf(out, " on %d host%s, %d ranks; ", r->host_count, r->host_count == 1 ? "" : "s", r->ranks);
     esc(out, r->library);
     fputs("<br/>command: <code>", out);
     esc(out, r->command);
@@ -536,7 +630,20 @@ void cs_results_html(const struct cs_results *r, FILE *out)
 
     bool bad;
     const char *verdict;
-    if (cs_results_is_sweep(r) && r->scaling) {
+    char *knees = NULL; /* a lever sweep's verdict: each setting's knee, not the first's analysis */
+    size_t knees_len = 0;
+    FILE *mem = NULL;
+    if (cs_results_is_sweep(r) && r->levers && (mem = open_memstream(&knees, &knees_len))) {
+        cs_levers_knees(r, mem);
+        fclose(mem);
+    }
+    int kneed = 0; /* settings with a knee */
+    if (knees) {
+        for (int g = 0; g < r->levers->n; g++)
+            kneed += r->levers->scaling[g].n >= 2 && r->levers->scaling[g].knee_nodes > 0;
+        bad = kneed > 0;
+        verdict = knees;
+    } else if (cs_results_is_sweep(r) && r->scaling) {
         bad = r->scaling->knee_nodes > 0;
         verdict = r->scaling->explanation;
     } else {
@@ -544,7 +651,12 @@ void cs_results_html(const struct cs_results *r, FILE *out)
         verdict = r->reason;
     }
     fprintf(out, "<div class=\"verdict%s\"><p><strong>", bad ? " bad" : "");
-    if (cs_results_is_sweep(r))
+    if (knees)
+        fputs(kneed == r->levers->n ? "knee found at every setting"
+              : kneed > 0           ? "knee found at some settings"
+                                    : "no knee at any setting in this range",
+              out);
+    else if (cs_results_is_sweep(r))
         fputs(r->scaling    ? (bad ? "knee found" : "no knee in this range")
               : r->complete ? "at the highest offered load"
                             : "stopped",
@@ -559,10 +671,11 @@ void cs_results_html(const struct cs_results *r, FILE *out)
     }
     fputs("</p><p>", out);
     esc(out, verdict[0] ? verdict : "(no explanation: see the report)");
+    free(knees);
     fputs("</p></div>\n<h2>Report</h2>\n<pre>", out);
     char *table = NULL;
     size_t len = 0;
-    FILE *mem = open_memstream(&table, &len);
+    mem = open_memstream(&table, &len);
     if (mem) {
         cs_results_table(r, mem);
         fclose(mem);

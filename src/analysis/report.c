@@ -526,13 +526,17 @@ char *cs_results_json(const struct cs_results *r)
 /* The rows first..first+n-1 of a sweep with their analysis a (or NULL). */
 static void sweep_rows(const struct cs_results *r, int first, int n, const struct cs_scaling *a, FILE *out)
 {
-    bool relays = false; /* a column for the busiest relay, where there are relays */
-    for (int i = 0; i < n; i++)
+    bool relays = false, several = false; /* a column for the busiest relay; several dispatchers */
+    for (int i = 0; i < n; i++) {
         relays = relays || r->sweep[first + i].relays > 0;
-    fprintf(out, "%6s %12s %14s %10s %10s %8s", "nodes", "offered_rps", "throughput_rps", "p50_us", "p99_us", "coord");
+        several = several || r->sweep[first + i].dispatchers > 1;
+    }
+    /* busy: the coordinator (the dispatchers' mean), the busiest relay, the nodes' mean */
+    fprintf(out, "%6s %12s %14s %10s %10s %8s", "nodes", "offered_rps", "throughput_rps", "p50_us", "p99_us",
+            several ? "disp%" : "coord%");
     if (relays)
-        fprintf(out, " %8s", "relay");
-    fprintf(out, " %8s %7s  %s\n", "nodes", "effic", "bottleneck");
+        fprintf(out, " %8s", "relay%");
+    fprintf(out, " %8s %7s  %s\n", "nodes%", "effic", "bottleneck");
     for (int i = 0; i < n; i++) {
         const struct cs_sweep_row *w = &r->sweep[first + i];
         char eff[16] = "-";
@@ -563,9 +567,9 @@ static void scaling_lines(const struct cs_results *r, int first, const struct cs
                 cs_bottleneck_names[a->knee_bottleneck], tier, knee);
     else
         fprintf(out, "knee: none in this range; predicted from the %s cost: %s\n", tier, knee);
-    fprintf(out, "USL fit: X1 %.1f req/s, sigma %.4f, kappa %.5f", a->usl_x1, a->usl_sigma, a->usl_kappa);
+    fprintf(out, "USL fit: X1 %.1f req/s, sigma %.4f, kappa %.3g", a->usl_x1, a->usl_sigma, a->usl_kappa);
     if (isfinite(a->usl_kappa_se))
-        fprintf(out, " +- %.5f", a->usl_kappa_se);
+        fprintf(out, " +- %.2g", a->usl_kappa_se);
     fprintf(out, ", R^2 %.3f", a->usl_r2);
     const struct cs_sweep_row *last = &r->sweep[first + a->n - 1];
     char peak[96] = ""; /* (none where the fit has no peak: kappa 0) */
@@ -614,7 +618,9 @@ static const char *ratio(double v, int decimals, char *buf, size_t len)
 
 static void sweep_table(const struct cs_results *r, FILE *out)
 {
-    fprintf(out, "# clustersim %s  sweep of scenario \"%s\"; %s\n", CS_VERSION, r->scenario.name, r->library);
+    char load[192];
+    fprintf(out, "# clustersim %s  sweep of scenario \"%s\"; %s\n# %s\n", CS_VERSION, r->scenario.name, r->library,
+            cs_sweep_load_words(&r->scenario, load, sizeof(load)));
     incomplete_line(r, out);
     const struct cs_levers *lv = r->levers;
     if (!lv) {
@@ -631,7 +637,15 @@ static void sweep_table(const struct cs_results *r, FILE *out)
         if (lv->scaling[g].n >= 2)
             scaling_lines(r, lv->first_row[g], &lv->scaling[g], out);
     }
-    fprintf(out, "\nthe knee, setting by setting (%s):", lv->key);
+    fputc('\n', out);
+    cs_levers_knees(r, out);
+    fputc('\n', out);
+}
+
+void cs_levers_knees(const struct cs_results *r, FILE *out)
+{
+    const struct cs_levers *lv = r->levers;
+    fprintf(out, "the knee, setting by setting (%s):", lv->key);
     for (int g = 0; g < lv->n; g++) {
         const struct cs_scaling *a = &lv->scaling[g];
         char knee[48] = "none: no cost per request";
@@ -645,7 +659,6 @@ static void sweep_table(const struct cs_results *r, FILE *out)
             fprintf(out, "%s %d: none up to %d nodes (predicted %s)", g ? ";" : "", lv->value[g],
                     r->sweep[lv->first_row[g] + a->n - 1].nodes, knee);
     }
-    fputc('\n', out);
 }
 
 /* Retries, hedges and discarded answers, when there were any. */

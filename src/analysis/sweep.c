@@ -395,6 +395,22 @@ int cs_knee(const int *n, const double *x, int count)
     return 0;
 }
 
+const char *cs_sweep_load_words(const struct cs_scenario *sc, char *buf, size_t n)
+{
+    if (sc->sweep.rates_n > 0)
+        snprintf(buf, n, "load: each step offers one of sweep.rates_rps, open loop, to the largest node count");
+    else if (sc->sweep.mode == CS_SWEEP_SATURATE)
+        snprintf(buf, n,
+                 "load: saturate: a closed loop of %d clients a server with no think time, in place of the "
+                 "scenario's arrivals: throughput is what the system sustains",
+                 sc->sweep.clients_per_server);
+    else if (sc->sweep.mode == CS_SWEEP_STRONG)
+        snprintf(buf, n, "load: strong: the largest step's load at every step");
+    else
+        snprintf(buf, n, "load: weak: the largest step's load in proportion to each step's nodes");
+    return buf;
+}
+
 const char *cs_knee_words(double predicted_knee_nodes, char *buf, size_t n)
 {
     if (isfinite(predicted_knee_nodes))
@@ -511,8 +527,17 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
     out->predicted_knee_nodes =
         per_req > 0 && node_rps > 0 && isfinite(node_rps) ? out->coordinator_ceiling_rps / node_rps : INFINITY;
 
-    char knee[48], no_batch[80] = "";
+    char knee[48], no_batch[80] = "", stops[96] = "";
     cs_knee_words(out->predicted_knee_nodes, knee, sizeof(knee));
+    /* The knee as cs_knee finds it: the step after it gained less than
+     * half of what linear scale-out would (it may still have gained a
+     * little: "stops scaling", with that share). */
+    if (after && rows[0].nodes > 0 && x[0] > 0) {
+        double before = x[after - rows - 1], ideal = x[0] / rows[0].nodes * (after->nodes - out->knee_nodes);
+        snprintf(stops, sizeof(stops),
+                 "throughput stops scaling at %d nodes (the step to %d gained %.0f%% of the ideal)", out->knee_nodes,
+                 after->nodes, 100 * (after->throughput_rps - before) / ideal);
+    }
     if (b)
         batching_words(sc, b, per_req, no_batch, sizeof(no_batch));
     if (out->knee_nodes > 0) {
@@ -521,9 +546,9 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
         if (after && after->bottleneck == CS_BOTTLENECK_COORDINATOR && isfinite(after->coordinator_utilization) &&
             per_req > 0)
             snprintf(out->explanation, sizeof(out->explanation),
-                     "throughput stops growing at %d nodes: the coordinator is busy %.0f%% of the time at %.2f us per "
+                     "%s: the coordinator is busy %.0f%% of the time at %.2f us per "
                      "request, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %s); %s%s",
-                     out->knee_nodes, 100 * after->coordinator_utilization, per_req, out->coordinator_ceiling_rps, knee,
+                     stops, 100 * after->coordinator_utilization, per_req, out->coordinator_ceiling_rps, knee,
                      after->relays > 0 ? (no_batch[0] ? "a faster coordinator would lift the ceiling"
                                                       : "a faster coordinator or batching would lift the ceiling")
                      : no_batch[0]     ? "a faster coordinator or more dispatchers would lift the ceiling"
@@ -531,11 +556,10 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
                      no_batch);
         else if (after && after->bottleneck == CS_BOTTLENECK_DISPATCHERS)
             snprintf(out->explanation, sizeof(out->explanation),
-                     "throughput stops growing at %d nodes: the %d dispatchers are busy %.0f%% of the time at %.2f us "
+                     "%s: the %d dispatchers are busy %.0f%% of the time at %.2f us "
                      "per request each, a ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %s); "
                      "%s%s",
-                     out->knee_nodes, k, 100 * after->coordinator_utilization, per_req, out->coordinator_ceiling_rps,
-                     knee,
+                     stops, k, 100 * after->coordinator_utilization, per_req, out->coordinator_ceiling_rps, knee,
                      no_batch[0] ? "more dispatchers would lift the ceiling"
                                  : "more dispatchers or batching would lift the ceiling",
                      no_batch);
@@ -544,19 +568,19 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
             if (k > 1)
                 snprintf(who, sizeof(who), "the %d relays are busy", k);
             snprintf(out->explanation, sizeof(out->explanation),
-                     "throughput stops growing at %d nodes: %s %.0f%% of the time%s at %.2f us per request, a "
+                     "%s: %s %.0f%% of the time%s at %.2f us per request, a "
                      "ceiling of %.0f req/s; adding nodes cannot help (predicted knee: %s); more relays would lift "
                      "the ceiling",
-                     out->knee_nodes, who, 100 * after->relay_utilization, k > 1 ? " (the busiest)" : "", per_req,
+                     stops, who, 100 * after->relay_utilization, k > 1 ? " (the busiest)" : "", per_req,
                      out->coordinator_ceiling_rps, knee);
         } else if (after) {
             char busy[48] = "";
             if (isfinite(after->coordinator_utilization))
                 snprintf(busy, sizeof(busy), "coordinator busy %.0f%%, ", 100 * after->coordinator_utilization);
             snprintf(out->explanation, sizeof(out->explanation),
-                     "throughput stops growing at %d nodes; the step after it reports bottleneck '%s' (%snodes busy "
+                     "%s; the step after it reports bottleneck '%s' (%snodes busy "
                      "%.0f%%, service %.2fx requested)",
-                     out->knee_nodes, cs_bottleneck_names[after->bottleneck], busy, 100 * after->node_utilization_mean,
+                     stops, cs_bottleneck_names[after->bottleneck], busy, 100 * after->node_utilization_mean,
                      after->service_inflation);
         }
     } else {

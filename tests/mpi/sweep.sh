@@ -17,8 +17,8 @@ timed_check "$TMP/sweep.json" '.sweep[2].efficiency > 0.85' '.sweep[2].efficienc
 timed_check "$TMP/sweep.json" '(.analysis.predicted_knee_nodes / 4 - 1 | fabs) < 0.25' \
     '(.analysis.predicted_knee_nodes / 4 - 1 | fabs) < 0.6' \
     "the operational law predicts the knee within 25%" '.analysis'
-timed_check "$TMP/sweep.json" '.analysis.explanation | test("throughput stops growing at 4 nodes: the coordinator is busy")' \
-    '.analysis.explanation | test("throughput stops growing at [0-9]+ nodes")' \
+timed_check "$TMP/sweep.json" '.analysis.explanation | test("throughput stops scaling at 4 nodes \\(the step to [0-9]+ gained [0-9]+% of the ideal\\): the coordinator is busy")' \
+    '.analysis.explanation | test("throughput stops scaling at [0-9]+ nodes")' \
     "the explanation names the coordinator" '.analysis.explanation'
 check "$TMP/sweep.json" '.analysis.usl.r2 > 0.9 and .analysis.amdahl.serial_fraction > 0' "USL and Amdahl fits" '.analysis'
 [ "$(head -1 "$TMP/sweep.csv" | cut -d, -f1-8)" = "nodes,offered_rps,throughput_rps,p50_us,p99_us,coordinator_utilization,node_utilization_mean,bottleneck" ] &&

@@ -274,6 +274,10 @@ char *cs_results_json(const struct cs_results *r);
 /* The report for people. */
 void cs_results_table(const struct cs_results *r, FILE *out);
 
+/* A lever sweep's (r->levers) knee setting by setting, on one line
+ * without its newline: the report's last line, the HTML's verdict. */
+void cs_levers_knees(const struct cs_results *r, FILE *out);
+
 /* --calibrate's report: the raw MPI round trips per second, what the
  * coordinator costs per request flat out (flat_out, a run with no service
  * time and no dispatch.cost_us), a node's overhead (k), and where sc's

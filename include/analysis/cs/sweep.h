@@ -102,6 +102,11 @@ int cs_sweep_check(const struct cs_scenario *sc, int max_nodes, char *err, size_
 int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn fn, void *ctx, struct cs_sweep_row *rows,
                  struct cs_scaling *scaling, struct cs_levers *levers, char *err, size_t errlen);
 
+/* The load a sweep's steps are offered (sweep.mode, sweep.rates_rps), in
+ * words for a report's header: a saturating sweep replaces the
+ * scenario's arrivals, which its description may still speak of. */
+const char *cs_sweep_load_words(const struct cs_scenario *sc, char *buf, size_t n);
+
 /* The knee the binding tier's cost predicts (rank 0's or the relays',
  * cs_scaling.ceiling_tier), in words: "12.3 nodes", or, where it is
  * infinite (that tier measured no cost per request, as in virtual time
