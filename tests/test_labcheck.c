@@ -345,6 +345,21 @@ static void a_lab_setup_changed_by_accident_is_flagged(void **state)
     set(d, "scenario.load.schedule", "[{\"at_s\":0,\"rate_rps\":1000},{\"at_s\":2,\"rate_rps\":6000}]");
     set(d, "scenario.dispatch.max_pending", "1000000");
     expect(d, 4, 1, "keeps the scenario's 30");
+    /* The crowd flattened to what the nodes serve: no overload to see. */
+    d = doc();
+    set(d, "scenario.name", "\"ticket-rush\"");
+    set(d, "scenario.load.schedule", "[{\"at_s\":0,\"rate_rps\":1000},{\"at_s\":2,\"rate_rps\":1000}]");
+    expect(d, 4, 1, "peaks at 1000 req/s, not above the nodes' capacity");
+    /* A virtual run is a prediction: sound as such (no lab), not a lab's
+     * measurement. */
+    d = doc();
+    set(d, "scenario.run", "{\"engine\":\"virtual\"}");
+    expect(d, 0, 0, NULL);
+    d = doc();
+    set(d, "scenario.name", "\"policy-shootout\"");
+    set(d, "scenario.nodes.speed", "[2,1,0.5]");
+    set(d, "scenario.run", "{\"engine\":\"virtual\"}");
+    expect(d, 3, 1, "a virtual-time prediction (--virtual), not a measurement: lab 3 measures MPI ranks");
 }
 
 int main(void)

@@ -366,9 +366,18 @@ static void check_setup(struct check *k, int lab, const char *name)
             problem(k, "%.0f service nodes: lab 3 runs on 3 (4 ranks, CS_NP=4)", cs_json_num(d, "mpi.service_nodes"));
         break;
     case 4: {
-        const cJSON *schedule = cs_json_at(d, "scenario.load.schedule");
+        const cJSON *schedule = cs_json_at(d, "scenario.load.schedule"), *step;
+        double peak = 0, capacity = cs_json_num(d, "model.capacity_rps");
+        cJSON_ArrayForEach (step, schedule)
+            if (cs_json_num(step, "rate_rps") > peak)
+                peak = cs_json_num(step, "rate_rps");
         if (!cJSON_IsArray(schedule) || cJSON_GetArraySize(schedule) < 2)
             problem(k, "load.schedule is gone: lab 4's crowd is the schedule's jump from 1000 to 6000 req/s");
+        else if (!(peak > capacity)) /* (a capacity unknown: NaN, and no crowd can be told) */
+            problem(k,
+                    "load.schedule peaks at %.0f req/s, not above the nodes' capacity of %.0f req/s: no crowd; "
+                    "lab 4's is the schedule's jump from 1000 to 6000 req/s",
+                    peak, capacity);
         if (strcmp(name, "ticket-rush-admission") == 0 && !(cs_json_num(d, "scenario.dispatch.max_pending") <= 1000))
             problem(k, "dispatch.max_pending is %.0f: the admission-control run keeps the scenario's 30",
                     cs_json_num(d, "scenario.dispatch.max_pending"));
@@ -397,6 +406,14 @@ int cs_labcheck(const cJSON *doc, int lab, cs_labcheck_say say, void *ctx, char 
     }
 
     struct check k = {doc, say, ctx, 0};
+    /* A lab measures the ranks the student has: a virtual-time run is a
+     * prediction, and passes every check of a measurement by design. */
+    const char *engine = cs_json_str(doc, "scenario.run.engine");
+    if (lab > 0 && engine && strcmp(engine, "virtual") == 0)
+        problem(&k,
+                "a virtual-time prediction (--virtual), not a measurement: lab %d measures MPI ranks; run the "
+                "page's scripts/run.sh command",
+                lab);
     check_complete(&k);
     check_conservation(&k);
     const cJSON *steps = cs_json_at(doc, "sweep");
