@@ -34,7 +34,9 @@ fi
 # same CS_RUN_ID writes the same files, and a sweep cut off in them
 # resumes where it stopped (cs_job_run).
 CS_JOB_ID=${CS_RUN_ID:-${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}}}
-CS_JOB_ID=${CS_JOB_ID:-${SLURM_JOB_ID:-local}}
+# Outside SLURM (bash jobs/run.sbatch ...): local-TIME-PID, so that one
+# run does not write over the last.
+CS_JOB_ID=${CS_JOB_ID:-${SLURM_JOB_ID:-local-$(date +%Y%m%d-%H%M%S)-$$}}
 # (an array's tasks each their own, CS_RUN_ID or not)
 [ -n "${CS_RUN_ID:-}" ] && [ -n "${SLURM_ARRAY_TASK_ID:-}" ] && CS_JOB_ID=${CS_RUN_ID}_${SLURM_ARRAY_TASK_ID}
 
@@ -53,7 +55,10 @@ cs_mpi_env
 # allocation (a lab's runs need different rank counts in one job). Under
 # srun, a rank that dies ends the job step (--kill-on-bad-exit): MPI
 # cannot go on without it, and the others would wait for it until the
-# time limit.
+# time limit. Outside an allocation (no SLURM_JOB_ID: bash
+# jobs/run.sbatch ... on a login node or a laptop) there is no allocation
+# to read: mpirun, on CS_JOB_NP ranks or 4 (more than the cores allowed),
+# as scripts/run.sh launches.
 cs_job_launcher() {
     local choice=${CS_LAUNCHER:-} plugin=${CS_SRUN_MPI:-} why
     if [ -z "$plugin" ]; then
@@ -63,7 +68,9 @@ cs_job_launcher() {
     if [ -z "$choice" ]; then
         choice=mpirun
         why="neither srun with the MPI plugin '$plugin' (srun --mpi=list shows those it offers: choose one with CS_SRUN_MPI) nor"
-        if command -v srun >/dev/null && { [ "$plugin" = none ] || [[ $(srun --mpi=list 2>&1) == *"$plugin"* ]]; }; then
+        # (outside an allocation srun would ask for a new one, of one task)
+        if [ -n "${SLURM_JOB_ID:-}" ] && command -v srun >/dev/null &&
+            { [ "$plugin" = none ] || [[ $(srun --mpi=list 2>&1) == *"$plugin"* ]]; }; then
             choice=srun
         fi
     else
@@ -81,6 +88,10 @@ cs_job_launcher() {
                 echo "clustersim: no launcher: $why '$CS_MPIEXEC' is not on the PATH" >&2
                 return 2
             fi
+            if [ -z "${SLURM_JOB_ID:-}" ]; then # no allocation to read: as scripts/run.sh launches
+                cs_launch "${CS_JOB_NP:-4}" "$CS_MPIEXEC"
+                return
+            fi
             case $(cs_mpi_family "$CS_MPIEXEC") in
                 openmpi) echo "$CS_MPIEXEC${CS_JOB_NP:+ -np $CS_JOB_NP}" ;;
                 *) echo "$CS_MPIEXEC${np:+ -n $np}" ;;
@@ -93,6 +104,31 @@ cs_job_launcher() {
     esac
 }
 
+# cs_job_fit [clustersim args...]: the ranks a run of these arguments
+# takes from the allocation (clustersim --ranks): a scenario whose node
+# lists or run.nodes fix its count runs on that many tasks (CS_JOB_NP),
+# one that needs more than the job has is refused here, before it is
+# launched; any other runs on every task. A scenario that cannot be read
+# is left to the run, which says why.
+cs_job_fit() {
+    [ -z "${CS_JOB_NP:-}" ] || return 0
+    local fits tasks=${SLURM_NTASKS:-}
+    fits=$("$CS_BIN" --ranks "$@" 2>/dev/null) || return 0
+    if [[ $fits =~ ^[0-9]+$ ]]; then
+        CS_JOB_NP=$fits
+    elif [[ $fits =~ ^any\ \(at\ least\ ([0-9]+)\)$ ]]; then
+        fits=${BASH_REMATCH[1]}
+    else
+        return 0
+    fi
+    # (outside SLURM, 4 ranks unless the scenario needs more)
+    [ -n "${SLURM_JOB_ID:-}" ] || [ -n "${CS_JOB_NP:-}" ] || [ "$fits" -le 4 ] || CS_JOB_NP=$fits
+    if [[ $tasks =~ ^[0-9]+$ ]] && [ "$tasks" -lt "$fits" ]; then
+        echo "clustersim: this scenario runs on ${CS_JOB_NP:-at least $fits} ranks (clustersim --ranks); the job has $tasks tasks: submit it with --ntasks=$fits" >&2
+        exit 2
+    fi
+}
+
 # cs_job_run NAME [clustersim args...]: run, with the job's bookkeeping:
 # the job id, the nodes, the exact command and its exit status, and the
 # results in $CS_RESULTS/NAME-$CS_JOB_ID.json (and .csv where asked for).
@@ -100,21 +136,47 @@ cs_job_launcher() {
 # submitted again with the same CS_RUN_ID, the sweep resumes from it:
 # its finished steps are kept, and a sweep complete already is not run
 # again. A single run complete already is not run again either (its
-# first checkpoint would replace the complete results within a second).
+# first checkpoint would replace the complete results within a second),
+# when its arguments were these (NAME-ID.args beside it holds those of the
+# run that wrote it): the same id with other arguments (a --set changed)
+# runs anew.
 cs_job_run() {
     local name=$1
     shift
-    local id=$CS_JOB_ID out="$CS_RESULTS/$name-$CS_JOB_ID.json" resume=()
+    if [ "$CS_JOB_STOPPED" -ne 0 ]; then
+        echo "skipped:  $name (the job was asked to stop before it began)"
+        return 143
+    fi
+    local id=$CS_JOB_ID out="$CS_RESULTS/$name-$CS_JOB_ID.json" resume=() lock
     mkdir -p "$CS_RESULTS"
+    # One job at a time on these files: a second under the same CS_RUN_ID
+    # (or "local", outside SLURM) while the first runs would resume from
+    # its checkpoints and write over them. flock where there is one (a
+    # file system without locks: a warning, and no lock).
+    if command -v flock >/dev/null && exec {lock}>"$CS_RESULTS/.$name-$id.lock"; then
+        local held=0
+        flock -n -E 75 "$lock" || held=$?
+        if [ "$held" -eq 75 ]; then
+            echo "clustersim: another job is writing $out now (the same CS_RUN_ID at once): not run; give this one another CS_RUN_ID, or wait for it" >&2
+            exec {lock}>&-
+            return 1
+        elif [ "$held" -ne 0 ]; then
+            echo "clustersim: no lock on $CS_RESULTS (flock exit $held): two jobs under one CS_RUN_ID at once would mix their files" >&2
+        fi
+    fi
     # Only a job that runs again on purpose: requeued, or named by hand
     # (not a second job under the same id, such as "local" outside SLURM).
     if { [ -n "${CS_RUN_ID:-}" ] || [ "${SLURM_RESTART_COUNT:-0}" -gt 0 ]; } && [ -s "$out" ]; then
         if grep -q '"sweep_scenario"' "$out"; then
             resume=(--resume "$out")
-        elif grep -Eq '^[[:space:]]*"complete":[[:space:]]*true' "$out"; then
+        elif grep -Eq '^[[:space:]]*"complete":[[:space:]]*true' "$out" &&
+            [ "$(cat "${out%.json}.args" 2>/dev/null)" = "$(printf '%s\n' "$@")" ]; then
             echo "job:      $id ($name)"
             echo "results:  $out holds this run, complete, already: not run again (another CS_RUN_ID runs it anew)"
+            [ -z "${lock:-}" ] || exec {lock}>&-
             return 0
+        elif grep -Eq '^[[:space:]]*"complete":[[:space:]]*true' "$out"; then
+            echo "note:     $out holds a complete run with other arguments (${out%.json}.args): it runs anew"
         fi
     fi
     local launcher
@@ -127,6 +189,10 @@ cs_job_run() {
     echo "command:  ${cmd[*]}"
     local status=0
     cs_job_exec "${cmd[@]}" || status=$?
+    # (written once this run wrote its results: a run that failed leaves
+    # the arguments of the results still there)
+    [ "$status" -ne 0 ] || printf '%s\n' "$@" >"${out%.json}.args"
+    [ -z "${lock:-}" ] || exec {lock}>&-
     echo "exit:     $status"
     echo "results:  $out"
     return $status
@@ -180,6 +246,10 @@ cs_job_forward_stop() {
     fi
     kill -TERM "$pid" 2>/dev/null
 }
+# From here on, a stop that comes before a run is launched (a warning at
+# the start of a short job: SLURM may send it up to its 60 s early) marks
+# the job stopped, and the runs are skipped, where it killed the shell.
+trap "cs_job_forward_stop '' ''" TERM INT
 
 # The scenario's name for the results file, from a --config FILE (or
 # --config=FILE, -c FILE) argument.

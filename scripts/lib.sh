@@ -21,10 +21,18 @@ case $CS_MPI in
         CS_CMAKE_MPI=()
         ;;
     mpich)
+        # Debian's, beside Open MPI (mpicc.mpich, mpiexec.mpich); else an
+        # MPICH a module put on the PATH, under its plain names.
         CS_MPI_PACKAGES="libmpich-dev mpich"
-        CS_MPIEXEC=${CS_MPIEXEC:-mpiexec.mpich}
         CS_BUILD=${CS_BUILD:-$CS_ROOT/build-mpich}
-        CS_CMAKE_MPI=(-DMPI_C_COMPILER=mpicc.mpich -DMPIEXEC_EXECUTABLE=/usr/bin/mpiexec.mpich)
+        if command -v mpicc.mpich >/dev/null 2>&1; then
+            CS_MPIEXEC=${CS_MPIEXEC:-mpiexec.mpich}
+            CS_CMAKE_MPI=(-DMPI_C_COMPILER=mpicc.mpich)
+        else
+            CS_MPIEXEC=${CS_MPIEXEC:-mpiexec}
+            CS_CMAKE_MPI=(-DMPI_C_COMPILER=mpicc)
+        fi
+        CS_CMAKE_MPI+=(-DMPIEXEC_EXECUTABLE="$(command -v "$CS_MPIEXEC" || echo "$CS_MPIEXEC")")
         ;;
     *)
         echo "clustersim: CS_MPI is '$CS_MPI': it is openmpi or mpich" >&2
@@ -60,11 +68,12 @@ cs_say() { printf '==> %s\n' "$*" >&2; }
 # CMake, which says what it cannot find.
 cs_tool_of() {
     case $1 in
-        libopenmpi-dev | libmpich-dev) echo "mpicc an MPI compiler wrapper (e.g. module load openmpi)" ;;
-        openmpi-bin | mpich) echo "$CS_MPIEXEC an MPI launcher (e.g. module load openmpi)" ;;
+        libopenmpi-dev | libmpich-dev) echo "mpicc an MPI compiler wrapper (e.g. module load openmpi, or your site's MPI)" ;;
+        openmpi-bin | mpich) echo "$CS_MPIEXEC an MPI launcher (e.g. module load openmpi, or your site's MPI)" ;;
         cmake) echo "cmake CMake 3.18 or newer (e.g. module load cmake)" ;;
         gcc) echo "cc a C11 compiler" ;;
         make) echo "make make" ;;
+        pkg-config) echo "pkg-config pkg-config" ;;
         gnuplot-nox) echo "gnuplot gnuplot, for the plots" ;;
         jq) echo "jq jq, for reading results in the scripts" ;;
         libxml2-utils) echo "xmllint xmllint (libxml2), for the HTML report's test" ;;

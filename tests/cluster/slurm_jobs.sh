@@ -100,6 +100,25 @@ done
     grep -q "holds this run, complete, already: not run again" <<<"$out" &&
     ok "a complete single run submitted again under its CS_RUN_ID: not run again, the file kept" ||
     bad "a complete single run again: $rc $out"
+# ... but with other arguments (a --set changed) it runs anew: the file
+# holds the new run's window.
+out=$(CS_RUN_ID=twice CS_LAUNCHER=mpirun CS_JOB_NP=2 bash "$ROOT/jobs/run.sbatch" \
+    --config "$ROOT/jobs/scenarios/mm1.json" --set load.duration_s=0.4 --set load.warmup_s=0.1 -q 2>&1) && rc=0 || rc=$?
+[ "$rc" -eq 0 ] && grep -q "holds a complete run with other arguments" <<<"$out" &&
+    [ "$(jq '.scenario.load.duration_s' "$CS_RESULTS/mm1-twice.json")" = 0.4 ] &&
+    ok "the same CS_RUN_ID with another --set runs anew" || bad "another --set under one CS_RUN_ID: $rc $out"
+# Two jobs under one CS_RUN_ID at once: the second is refused, the first
+# runs to its end.
+(CS_RUN_ID=together CS_LAUNCHER=mpirun CS_JOB_NP=2 bash "$ROOT/jobs/run.sbatch" \
+    --config "$ROOT/jobs/scenarios/mm1.json" --set load.duration_s=3 --set load.warmup_s=0.1 -q >"$WORK/first.log" 2>&1) &
+first=$!
+for _ in $(seq 50); do [ -s "$CS_RESULTS/mm1-together.json" ] || grep -q "^command:" "$WORK/first.log" && break; sleep 0.1; done
+out=$(CS_RUN_ID=together CS_LAUNCHER=mpirun CS_JOB_NP=2 bash "$ROOT/jobs/run.sbatch" \
+    --config "$ROOT/jobs/scenarios/mm1.json" --set load.duration_s=3 --set load.warmup_s=0.1 -q 2>&1) && rc=0 || rc=$?
+wait "$first" && rc1=0 || rc1=$?
+[ "$rc" -ne 0 ] && grep -q "another job is writing .*mm1-together.json now" <<<"$out" && [ "$rc1" -eq 0 ] &&
+    ok "a second job under one CS_RUN_ID at once is refused; the first ends well" ||
+    bad "two jobs under one CS_RUN_ID: second $rc ($out), first $rc1"
 
 # A checkout whose path holds a space (a link to this one, "check out"):
 # the job finds its lib.sh (scontrol's Command= joins the path and the
@@ -118,10 +137,17 @@ valid "$CS_RESULTS/mm1-${spaced:-none}.json" "run.sbatch from a path with a spac
 printf '#!/bin/sh\necho "clustersim 0.1.0 (MPICH 4.0.2, futex doorbell)"\n' >"$WORK/mpich-clustersim"
 chmod +x "$WORK/mpich-clustersim"
 plugins=$(for b in "$CLUSTERSIM" "$WORK/mpich-clustersim"; do
-    CLUSTERSIM=$b bash -c "source '$ROOT/jobs/lib.sh' && cs_job_launcher"
+    SLURM_JOB_ID=1 CLUSTERSIM=$b bash -c "source '$ROOT/jobs/lib.sh' && cs_job_launcher"
 done | tr '\n' ';')
 [ "$plugins" = "srun --mpi=pmix --kill-on-bad-exit=1;srun --mpi=pmi2 --kill-on-bad-exit=1;" ] &&
     ok "srun's plugin: pmix for an Open MPI clustersim, pmi2 for an MPICH one" || bad "srun's plugins: $plugins"
+# Outside an allocation srun would ask for a new one (of one task) and
+# mpirun would start a rank a core: mpirun on 4 ranks, or CS_JOB_NP.
+outside=$(for np in "" 6; do
+    env -u SLURM_JOB_ID CS_JOB_NP=$np bash -c "source '$ROOT/jobs/lib.sh' && cs_job_launcher"
+done | tr '\n' ';')
+[ "$outside" = "mpirun -q -np 4 --oversubscribe;mpirun -q -np 6 --oversubscribe;" ] &&
+    ok "outside SLURM a job script launches with mpirun on 4 ranks, or CS_JOB_NP" || bad "outside SLURM: $outside"
 
 names=$(bash -c "source '$ROOT/jobs/lib.sh' && cs_job_name --config a/mm1.json && cs_job_name -q --config=b/knee.json &&
     cs_job_name -c c/rush.json && cs_job_name -q" | tr '\n' ' ')
