@@ -137,9 +137,10 @@ cs_job_fit() {
 # its finished steps are kept, and a sweep complete already is not run
 # again. A single run complete already is not run again either (its
 # first checkpoint would replace the complete results within a second),
-# when its arguments were these (NAME-ID.args beside it holds those of the
-# run that wrote it): the same id with other arguments (a --set changed)
-# runs anew.
+# when it was made the same way (NAME-ID.args beside it holds the
+# launcher, the binary and the arguments of the run that wrote it): the
+# same id with other arguments (a --set changed), ranks or binary runs
+# anew.
 cs_job_run() {
     local name=$1
     shift
@@ -147,13 +148,17 @@ cs_job_run() {
         echo "skipped:  $name (the job was asked to stop before it began)"
         return 143
     fi
-    local id=$CS_JOB_ID out="$CS_RESULTS/$name-$CS_JOB_ID.json" resume=() lock
+    local id=$CS_JOB_ID out="$CS_RESULTS/$name-$CS_JOB_ID.json" resume=() lock= launcher
     mkdir -p "$CS_RESULTS"
-    # One job at a time on these files: a second under the same CS_RUN_ID
-    # (or "local", outside SLURM) while the first runs would resume from
-    # its checkpoints and write over them. flock where there is one (a
-    # file system without locks: a warning, and no lock).
-    if command -v flock >/dev/null && exec {lock}>"$CS_RESULTS/.$name-$id.lock"; then
+    launcher=$(cs_job_launcher) || exit 2
+    # What made the results: the launcher (its rank count), the binary and
+    # the arguments, kept beside them once they are written.
+    local made args="${out%.json}.args"
+    made=$(printf '%s\n' "$launcher" "$CS_BIN" "$@")
+    # One job at a time on the files of one CS_RUN_ID: a second while the
+    # first runs would resume from its checkpoints and write over them.
+    # flock where there is one (a file system without locks: a warning).
+    if [ -n "${CS_RUN_ID:-}" ] && command -v flock >/dev/null && exec {lock}>"$CS_RESULTS/.$name-$id.lock"; then
         local held=0
         flock -n -E 75 "$lock" || held=$?
         if [ "$held" -eq 75 ]; then
@@ -164,23 +169,20 @@ cs_job_run() {
             echo "clustersim: no lock on $CS_RESULTS (flock exit $held): two jobs under one CS_RUN_ID at once would mix their files" >&2
         fi
     fi
-    # Only a job that runs again on purpose: requeued, or named by hand
-    # (not a second job under the same id, such as "local" outside SLURM).
+    # Only a job that runs again on purpose: requeued, or named by hand.
     if { [ -n "${CS_RUN_ID:-}" ] || [ "${SLURM_RESTART_COUNT:-0}" -gt 0 ]; } && [ -s "$out" ]; then
         if grep -q '"sweep_scenario"' "$out"; then
             resume=(--resume "$out")
-        elif grep -Eq '^[[:space:]]*"complete":[[:space:]]*true' "$out" &&
-            [ "$(cat "${out%.json}.args" 2>/dev/null)" = "$(printf '%s\n' "$@")" ]; then
-            echo "job:      $id ($name)"
-            echo "results:  $out holds this run, complete, already: not run again (another CS_RUN_ID runs it anew)"
-            [ -z "${lock:-}" ] || exec {lock}>&-
-            return 0
         elif grep -Eq '^[[:space:]]*"complete":[[:space:]]*true' "$out"; then
-            echo "note:     $out holds a complete run with other arguments (${out%.json}.args): it runs anew"
+            if [ "$(cat "$args" 2>/dev/null)" = "$made" ]; then
+                echo "job:      $id ($name)"
+                echo "results:  $out holds this run, complete, already: not run again (another CS_RUN_ID runs it anew)"
+                [ -z "$lock" ] || exec {lock}>&-
+                return 0
+            fi
+            echo "note:     $out holds a complete run made otherwise ($args: launcher, binary, arguments): it runs anew"
         fi
     fi
-    local launcher
-    launcher=$(cs_job_launcher) || exit 2
     local cmd=($launcher "$CS_BIN" --json "$out" ${resume[@]+"${resume[@]}"} "$@")
     echo "job:      $id ($name)"
     [ ${#resume[@]} -eq 0 ] || echo "resumes:  $out (the sweep this job began; its finished steps are kept)"
@@ -188,11 +190,10 @@ cs_job_run() {
     echo "launcher: $launcher"
     echo "command:  ${cmd[*]}"
     local status=0
+    rm -f "$args" # (a run that fails may have written its results: they are no longer those of the old arguments)
     cs_job_exec "${cmd[@]}" || status=$?
-    # (written once this run wrote its results: a run that failed leaves
-    # the arguments of the results still there)
-    [ "$status" -ne 0 ] || printf '%s\n' "$@" >"${out%.json}.args"
-    [ -z "${lock:-}" ] || exec {lock}>&-
+    [ "$status" -ne 0 ] || printf '%s\n' "$made" >"$args"
+    [ -z "$lock" ] || exec {lock}>&-
     echo "exit:     $status"
     echo "results:  $out"
     return $status

@@ -21,24 +21,26 @@ case $CS_MPI in
         CS_CMAKE_MPI=()
         ;;
     mpich)
-        # Debian's, beside Open MPI (mpicc.mpich, mpiexec.mpich); else an
-        # MPICH a module put on the PATH, under its plain names.
         CS_MPI_PACKAGES="libmpich-dev mpich"
         CS_BUILD=${CS_BUILD:-$CS_ROOT/build-mpich}
-        if command -v mpicc.mpich >/dev/null 2>&1; then
-            CS_MPIEXEC=${CS_MPIEXEC:-mpiexec.mpich}
-            CS_CMAKE_MPI=(-DMPI_C_COMPILER=mpicc.mpich)
-        else
-            CS_MPIEXEC=${CS_MPIEXEC:-mpiexec}
-            CS_CMAKE_MPI=(-DMPI_C_COMPILER=mpicc)
-        fi
-        CS_CMAKE_MPI+=(-DMPIEXEC_EXECUTABLE="$(command -v "$CS_MPIEXEC" || echo "$CS_MPIEXEC")")
+        CS_MPIEXEC_GIVEN=${CS_MPIEXEC:-}
         ;;
     *)
         echo "clustersim: CS_MPI is '$CS_MPI': it is openmpi or mpich" >&2
         return 2 2>/dev/null || exit 2
         ;;
 esac
+
+# CS_MPI=mpich: Debian's MPICH beside Open MPI (mpicc.mpich,
+# mpiexec.mpich) where it is installed, else an MPICH a module put on the
+# PATH under its plain names (mpicc, mpiexec).
+cs_mpich_names() {
+    local cc=mpicc run=mpiexec
+    command -v mpicc.mpich >/dev/null 2>&1 && cc=mpicc.mpich run=mpiexec.mpich
+    CS_MPIEXEC=${CS_MPIEXEC_GIVEN:-$run}
+    CS_CMAKE_MPI=(-DMPI_C_COMPILER=$cc -DMPIEXEC_EXECUTABLE="$(command -v "$CS_MPIEXEC" || echo "$CS_MPIEXEC")")
+}
+[ "$CS_MPI" != mpich ] || cs_mpich_names
 
 # CS_RUN_ARGS: clustersim arguments that scripts/run.sh and
 # scripts/scaling.sh add after all others to every run they start, e.g.
@@ -154,11 +156,25 @@ cs_need_packages() {
 
 # Configure and build into $CS_BUILD (extra arguments go to cmake).
 cs_build() {
+    cs_mpi_check
     cmake -S "$CS_ROOT" -B "$CS_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${CS_CMAKE_MPI[@]+"${CS_CMAKE_MPI[@]}"} "$@" >/dev/null || exit 1
     cmake --build "$CS_BUILD" -j "$(cs_cores)" >/dev/null || {
         cmake --build "$CS_BUILD" -j 1   # again, so the errors are readable
         exit 1
     }
+}
+
+# Before a build with CS_MPI=mpich: the names again (Debian's MPICH may
+# have been installed since this file was read), and never Open MPI's
+# plain mpicc and mpiexec under them (Debian's alternatives, without
+# MPICH installed or a module loaded).
+cs_mpi_check() {
+    [ "$CS_MPI" = mpich ] || return 0
+    cs_mpich_names
+    if [ "$(cs_mpi_family "$CS_MPIEXEC")" = openmpi ]; then
+        echo "clustersim: CS_MPI=mpich, but $CS_MPIEXEC is Open MPI's: install Debian's MPICH (libmpich-dev mpich), or load an MPICH module" >&2
+        exit 1
+    fi
 }
 
 # Only the programs a script runs, brought up to date (a build tree that
@@ -175,6 +191,7 @@ cs_build_programs() {
             newest=0
     done
     [ "$newest" -eq 0 ] || return 0
+    cs_mpi_check
     [ -f "$CS_BUILD/CMakeCache.txt" ] ||
         cmake -S "$CS_ROOT" -B "$CS_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${CS_CMAKE_MPI[@]+"${CS_CMAKE_MPI[@]}"} >/dev/null || exit 1
     cmake --build "$CS_BUILD" -j "$(cs_cores)" --target "$@" >/dev/null || {

@@ -75,8 +75,9 @@ set style line 6 lc rgb "#d62728" lw 2 pt 7 ps 1.2'
 plots="" arrows="" curves=0
 add_curve() { # TSV TITLE KNEE(or NaN)
     local at
-    at=$(awk -F'\t' -v k="$3" '$1 == k { print $2; exit }' "$1")
-    plots+="${plots:+, }\"$1\" using 1:2 with linespoints lw 2 pt 7 ps 1.2 lc $((curves + 1)) title \"$2$([ "$3" = NaN ] && echo ": no knee" || echo ": knee at $3 nodes")\""
+    [[ $3 =~ ^[0-9]+$ ]] || set -- "$1" "$2" NaN # (what is not a node count goes into no command)
+    at=$(awk -F'\t' -v k="$3" '$1 == k { print $2 + 0; exit }' "$1")
+    plots+="${plots:+, }\"$1\" using 1:2 with linespoints lw 2 pt 7 ps 1.2 lc $((curves + 1)) title \"$(title_of "$2")$([ "$3" = NaN ] && echo ": no knee" || echo ": knee at $3 nodes")\""
     [ "$3" = NaN ] || arrows+="set arrow from $3, graph 0 to $3, ${at:-0} nohead lc $((curves + 1)) lw 1.5 dt 4 front"$'\n'
     curves=$((curves + 1))
 }
@@ -214,15 +215,19 @@ jq -r "$whole"'[] | (if (.relays // 0) > 0 and (has("relay_utilization") | not)
                    ($u.r | if . == null then "NaN" else . * 100 end)] | @tsv' \
     "$results" >"$tmp/steps.tsv"
 # Analysis numbers, "NaN" where absent (a rate sweep has none).
-num() { jq -r "($1) // \"NaN\"" "$results"; }
+# (numbers only: a string in a field sent in a results file would be
+# pasted into a gnuplot command)
+num() { jq -r "($1) | numbers // \"NaN\"" "$results"; }
 x1=$(num '.analysis.usl.x1_rps')
 sigma=$(num '.analysis.usl.sigma')
 kappa=$(num '.analysis.usl.kappa')
 ceiling=$(num '.analysis.coordinator_ceiling_rps')
+# (several dispatchers: their mean busy share and their ceiling)
+several=$(jq -r "$whole"' | any((.dispatchers // 1) > 1)' "$results")
 # (whose ceiling; a file from before ceiling_tier: the relays' under relays)
 tier=$(jq -r 'if .analysis.ceiling_tier == "relays" or (.analysis.ceiling_tier == null and any('"$whole"'[]; (.relays // 0) > 0))
-              then "relays'"'"'" elif any('"$whole"'[]; (.dispatchers // 1) > 1) then "dispatchers'"'"'"
-              else "coordinator" end' "$results")
+              then "relays'"'"'" else "coordinator" end' "$results")
+[ "$tier" = coordinator ] && [ "$several" = true ] && tier="dispatchers'"
 # (none where the tier measured no cost: virtual time without modelled costs)
 ceiling_plot=""
 [ "$ceiling" = NaN ] || ceiling_plot="$ceiling ls 3 title sprintf(\"$tier ceiling (%.0f req/s)\", $ceiling), "
@@ -231,7 +236,9 @@ predicted=$(num '.analysis.predicted_knee_nodes')
 first_n=$(head -1 "$tmp/steps.tsv" | cut -f1)
 first_x=$(head -1 "$tmp/steps.tsv" | cut -f3)
 max_n=$(tail -1 "$tmp/steps.tsv" | cut -f1)
-mode=$(jq -r '.scenario.sweep.mode' "$results")
+[[ $first_n =~ ^[0-9]+$ && $max_n =~ ^[0-9]+$ && $first_x =~ ^[0-9.eE+-]+$ ]] ||
+    { echo "plot.sh: '$results': its sweep's rows hold no node counts and throughputs" >&2; exit 2; }
+mode=$(title_of "$(jq -r '.scenario.sweep.mode' "$results")")
 # Node counts over a factor of 16 or more (powers of two, most often) on a
 # log2 axis, where a linear one crowds the small steps together.
 xaxis="set xrange [0:$max_n + 1]"
@@ -242,8 +249,8 @@ awk -v a="$first_n" -v b="$max_n" 'BEGIN { exit !(a > 0 && b >= 16 * a) }' &&
 knee_side=$(awk -v k="$knee" -v a="$first_n" -v b="$max_n" -v l="$log2" 'BEGIN {
     f = k == "NaN" || b <= a ? 0 : l ? log(k / a) / log(b / a) : k / (b + 1)
     print (f > 0.6 ? "right offset -1,0" : "offset 1,0") }')
-busy=coordinator # (with several dispatchers, their mean)
-jq -e "$whole"' | any((.dispatchers // 1) > 1)' "$results" >/dev/null && busy="dispatchers (mean)"
+busy=coordinator
+[ "$several" = true ] && busy="dispatchers (mean)"
 relay_plot="" # the busiest relay's, where a step had relays
 jq -e "$whole"' | any(.relays > 0)' "$results" >/dev/null &&
     relay_plot="\"$tmp/steps.tsv\" using 1:8 with linespoints ls 5 title \"relays (the busiest)\", "
@@ -251,7 +258,7 @@ jq -e "$whole"' | any(.relays > 0)' "$results" >/dev/null &&
 
 
 if jq -e '.scenario.sweep.rates_rps != null' "$results" >/dev/null; then
-    nodes=$(head -1 "$tmp/steps.tsv" | cut -f1)
+    nodes=$(title_of "$(head -1 "$tmp/steps.tsv" | cut -f1)")
     gnuplot <<GNUPLOT
 $common
 set output "$out/$name-latency.png"

@@ -996,6 +996,36 @@ static void a_shared_sweep_needs_its_largest_steps_at_once(void **state)
     assert_true(cs_virtual_sweep_bytes(&sc, true, 4, &big) == 3 * big.bytes && big.nodes == 2000);
 }
 
+/* The knee's words say what the step after it did: gained a share of
+ * the ideal, or lost throughput; and with several dispatchers name them,
+ * not "the coordinator". */
+static void the_knee_says_what_the_next_step_did(void **state)
+{
+    (void)state;
+    struct cs_sweep_row rows[3];
+    const int nodes[3] = {1, 2, 4};
+    const double x[3] = {1000, 2000, 1300};
+    for (int i = 0; i < 3; i++)
+        rows[i] = (struct cs_sweep_row){.nodes = nodes[i],
+                                        .offered_rps = x[i],
+                                        .throughput_rps = x[i],
+                                        .coordinator_utilization = i ? 1 : 0.5,
+                                        .node_utilization_mean = 0.9,
+                                        .service_inflation = 1,
+                                        .bottleneck = i ? CS_BOTTLENECK_SERVICE_NODES : CS_BOTTLENECK_NONE};
+    struct cs_scaling a;
+    cs_scaling_analyze(rows, 3, 1000, NULL, &a);
+    assert_int_equal(a.knee_nodes, 2);
+    if (!strstr(a.explanation, "throughput stops scaling at 2 nodes (the step to 4 lost 35% of it); the step after it "
+                               "reports bottleneck 'service_nodes' (coordinator busy 100%"))
+        fail_msg("%s", a.explanation);
+    for (int i = 0; i < 3; i++)
+        rows[i].dispatchers = 2;
+    cs_scaling_analyze(rows, 3, 1000, NULL, &a);
+    if (!strstr(a.explanation, "(dispatchers busy 100%"))
+        fail_msg("%s", a.explanation);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1023,6 +1053,7 @@ int main(void)
         cmocka_unit_test(impossible_lever_sweeps_are_refused_with_the_key),
         cmocka_unit_test(spread_steps_are_taken_last_first_then_largest_first),
         cmocka_unit_test(a_shared_sweep_needs_its_largest_steps_at_once),
+        cmocka_unit_test(the_knee_says_what_the_next_step_did),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

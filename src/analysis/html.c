@@ -393,18 +393,17 @@ static void spectrum_plot(FILE *out, const struct cs_histogram *const *h, char n
     for (int s = 0; s < count && s < SPECTRUM_STEPS; s++) {
         int n = cs_hist_levels(h[s], 5, levels, CS_HIST_LEVELS_MAX);
         int k = 0;
-        /* Each level's value holds until the next level (the levels
-         * between them fell in its bucket): a step, flat then up, so that
-         * a latency every request shared is a line, not a point. The last
-         * holds to the highest percentile below the maximum (which sits at
-         * infinity), and the line starts at the 10th percentile (the
-         * fastest few would stretch the axis by decades below the body). */
-        double top = 1.0 - 1.0 / (double)h[s]->total;
-        if (n == 1) /* every value in one bucket: the one level is the maximum's, and holds from 0 */
-            levels[0].fraction = 0.0;
-        for (int i = 0; i < n && levels[i].fraction < 1.0; i++) {
-            double from = fmax(levels[i].fraction, 0.1),
-                   to = i + 1 < n && levels[i + 1].fraction < 1.0 ? levels[i + 1].fraction : top;
+        /* Each level's value over the requests of its bucket: from where
+         * the level before it ended (its count) to its own count, a step,
+         * so that a latency every request shared is a line, not a point.
+         * The last, the maximum's, to the highest percentile below the
+         * maximum itself (which sits at infinity); the line starts at the
+         * 10th percentile (the fastest few would stretch the axis by
+         * decades below the body). */
+        double total = (double)h[s]->total, top = 1.0 - 1.0 / total, prev = 0;
+        for (int i = 0; i < n; i++) {
+            double from = fmax(prev, 0.1), to = levels[i].fraction < 1.0 ? (double)levels[i].count / total : top;
+            prev = to;
             if (to <= from)
                 continue;
             double v = (double)levels[i].value / 1e6;
@@ -432,7 +431,7 @@ static void sweep_plots(FILE *out, const struct cs_results *r)
     }
     double nodes[CS_SWEEP_MAX], offered[CS_SWEEP_MAX], x[CS_SWEEP_MAX], p50[CS_SWEEP_MAX], p99[CS_SWEEP_MAX];
     double coord[CS_SWEEP_MAX], busy[CS_SWEEP_MAX], ideal[CS_SWEEP_MAX], relay[CS_SWEEP_MAX];
-    bool relays = false, several = false; /* several dispatchers: their mean is "coord" */
+    bool relays = false, several = cs_sweep_several(r->sweep, n); /* several dispatchers: their mean is "coord" */
     for (int i = 0; i < n; i++) {
         const struct cs_sweep_row *w = &r->sweep[i];
         nodes[i] = w->nodes;
@@ -443,7 +442,6 @@ static void sweep_plots(FILE *out, const struct cs_results *r)
         coord[i] = 100 * w->coordinator_utilization;
         relay[i] = w->relays > 0 ? 100 * w->relay_utilization : NAN;
         relays = relays || w->relays > 0;
-        several = several || w->dispatchers > 1;
         busy[i] = 100 * w->node_utilization_mean;
         ideal[i] = r->sweep[0].nodes > 0 ? x[0] / r->sweep[0].nodes * w->nodes : NAN;
     }

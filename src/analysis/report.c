@@ -526,11 +526,9 @@ char *cs_results_json(const struct cs_results *r)
 /* The rows first..first+n-1 of a sweep with their analysis a (or NULL). */
 static void sweep_rows(const struct cs_results *r, int first, int n, const struct cs_scaling *a, FILE *out)
 {
-    bool relays = false, several = false; /* a column for the busiest relay; several dispatchers */
-    for (int i = 0; i < n; i++) {
+    bool relays = false, several = cs_sweep_several(r->sweep + first, n); /* a column for the busiest relay */
+    for (int i = 0; i < n; i++)
         relays = relays || r->sweep[first + i].relays > 0;
-        several = several || r->sweep[first + i].dispatchers > 1;
-    }
     /* busy: the coordinator (the dispatchers' mean), the busiest relay, the nodes' mean */
     fprintf(out, "%6s %12s %14s %10s %10s %8s", "nodes", "offered_rps", "throughput_rps", "p50_us", "p99_us",
             several ? "disp%" : "coord%");
@@ -561,7 +559,9 @@ static void scaling_lines(const struct cs_results *r, int first, const struct cs
 {
     char knee[48];
     cs_knee_words(a->predicted_knee_nodes, knee, sizeof(knee));
-    const char *tier = a->ceiling_tier == CS_TIER_RELAYS ? "relays'" : "coordinator's";
+    const char *tier = a->ceiling_tier == CS_TIER_RELAYS          ? "relays'"
+                       : cs_sweep_several(r->sweep + first, a->n) ? "dispatchers'"
+                                                                  : "coordinator's";
     if (a->knee_nodes > 0)
         fprintf(out, "knee: %d nodes (%s); predicted from the %s cost: %s\n", a->knee_nodes,
                 cs_bottleneck_names[a->knee_bottleneck], tier, knee);

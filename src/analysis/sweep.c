@@ -395,6 +395,14 @@ int cs_knee(const int *n, const double *x, int count)
     return 0;
 }
 
+bool cs_sweep_several(const struct cs_sweep_row *rows, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (rows[i].dispatchers > 1)
+            return true;
+    return false;
+}
+
 const char *cs_sweep_load_words(const struct cs_scenario *sc, char *buf, size_t n)
 {
     if (sc->sweep.rates_n > 0)
@@ -527,16 +535,22 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
     out->predicted_knee_nodes =
         per_req > 0 && node_rps > 0 && isfinite(node_rps) ? out->coordinator_ceiling_rps / node_rps : INFINITY;
 
-    char knee[48], no_batch[80] = "", stops[96] = "";
+    char knee[48], no_batch[80] = "", stops[96];
     cs_knee_words(out->predicted_knee_nodes, knee, sizeof(knee));
     /* The knee as cs_knee finds it: the step after it gained less than
      * half of what linear scale-out would (it may still have gained a
-     * little: "stops scaling", with that share). */
+     * little: "stops scaling", with that share; or lost). */
+    snprintf(stops, sizeof(stops), "throughput stops scaling at %d nodes", out->knee_nodes);
     if (after && rows[0].nodes > 0 && x[0] > 0) {
-        double before = x[after - rows - 1], ideal = x[0] / rows[0].nodes * (after->nodes - out->knee_nodes);
-        snprintf(stops, sizeof(stops),
-                 "throughput stops scaling at %d nodes (the step to %d gained %.0f%% of the ideal)", out->knee_nodes,
-                 after->nodes, 100 * (after->throughput_rps - before) / ideal);
+        double at = x[after - rows - 1], gain = after->throughput_rps - at,
+               ideal = x[0] / rows[0].nodes * (after->nodes - out->knee_nodes);
+        if (gain >= 0)
+            snprintf(stops, sizeof(stops),
+                     "throughput stops scaling at %d nodes (the step to %d gained %.0f%% of the ideal)",
+                     out->knee_nodes, after->nodes, 100 * gain / ideal);
+        else
+            snprintf(stops, sizeof(stops), "throughput stops scaling at %d nodes (the step to %d lost %.0f%% of it)",
+                     out->knee_nodes, after->nodes, -100 * gain / at);
     }
     if (b)
         batching_words(sc, b, per_req, no_batch, sizeof(no_batch));
@@ -576,7 +590,8 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
         } else if (after) {
             char busy[48] = "";
             if (isfinite(after->coordinator_utilization))
-                snprintf(busy, sizeof(busy), "coordinator busy %.0f%%, ", 100 * after->coordinator_utilization);
+                snprintf(busy, sizeof(busy), "%s busy %.0f%%, ", after->dispatchers > 1 ? "dispatchers" : "coordinator",
+                         100 * after->coordinator_utilization);
             snprintf(out->explanation, sizeof(out->explanation),
                      "%s; the step after it reports bottleneck '%s' (%snodes busy "
                      "%.0f%%, service %.2fx requested)",
@@ -586,11 +601,17 @@ void cs_scaling_analyze(const struct cs_sweep_row *rows, int count, double node_
     } else {
         /* Throughput grew to the last step, or until the load was met. */
         char predicts[128];
+        bool they = relays || cs_sweep_several(rows, count);
         snprintf(predicts, sizeof(predicts), "the %s measured no cost per request, so nothing predicts a knee",
-                 relays ? "relays" : "coordinator");
+                 relays ? "relays"
+                 : they ? "dispatchers"
+                        : "coordinator");
         if (isfinite(out->predicted_knee_nodes))
             snprintf(predicts, sizeof(predicts), "the %s measured cost predicts %s knee at %s",
-                     relays ? "relays'" : "coordinator's", relays ? "their" : "its", knee);
+                     relays ? "relays'"
+                     : they ? "dispatchers'"
+                            : "coordinator's",
+                     they ? "their" : "its", knee);
         if (met > 0)
             snprintf(out->explanation, sizeof(out->explanation),
                      "throughput grows with the nodes until all %.0f req/s offered are served, at %d nodes "

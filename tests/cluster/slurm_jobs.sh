@@ -104,7 +104,7 @@ done
 # holds the new run's window.
 out=$(CS_RUN_ID=twice CS_LAUNCHER=mpirun CS_JOB_NP=2 bash "$ROOT/jobs/run.sbatch" \
     --config "$ROOT/jobs/scenarios/mm1.json" --set load.duration_s=0.4 --set load.warmup_s=0.1 -q 2>&1) && rc=0 || rc=$?
-[ "$rc" -eq 0 ] && grep -q "holds a complete run with other arguments" <<<"$out" &&
+[ "$rc" -eq 0 ] && grep -q "holds a complete run made otherwise" <<<"$out" &&
     [ "$(jq '.scenario.load.duration_s' "$CS_RESULTS/mm1-twice.json")" = 0.4 ] &&
     ok "the same CS_RUN_ID with another --set runs anew" || bad "another --set under one CS_RUN_ID: $rc $out"
 # Two jobs under one CS_RUN_ID at once: the second is refused, the first

@@ -95,6 +95,22 @@ for f in h.json h.html; do
     [ "$rc" -eq 2 ] && [ "$(grep -c . "$TMP/plot.out")" -eq 1 ] && ok "plot.sh refuses $f with one line" ||
         bad "plot.sh $f: $rc $(cat "$TMP/plot.out")"
 done
+# A results file someone sent: what it holds goes into no gnuplot command
+# (a backquote in the scenario's name, the sweep's mode or a lever's key,
+# a string for a number: each ran the command it named).
+"$CLUSTERSIM" --virtual --nodes 16 --sweep -q --set 'sweep.dispatchers=[1,2]' --json "$TMP/lv.json" &&
+    "$CLUSTERSIM" --virtual --nodes 16 --sweep -q --json "$TMP/sw.json" || bad "virtual sweeps for plot.sh"
+ran="touch $TMP/ran"
+jq --arg c "\`$ran\`" '.scenario.name = ("x" + $c + "_y") | .scenario.sweep.mode = $c | .levers.key = $c |
+    .levers.settings[0].knee_nodes = ("1;system(\"" + $c + "\")")' "$TMP/lv.json" >"$TMP/evil-levers.json"
+jq --arg c "\`$ran\`" '.scenario.name = $c | .scenario.sweep.mode = $c | .analysis.knee_nodes = ("2;" + $c) |
+    .analysis.usl.kappa = $c' "$TMP/sw.json" >"$TMP/evil-sweep.json"
+for f in "evil-levers *_y-levers.png" "evil-sweep -touch-*-throughput.png"; do
+    read -r f png <<<"$f"
+    plot "$TMP/$f.json" || true
+    [ ! -e "$TMP/ran" ] && compgen -G "$TMP/plots/$png" >/dev/null &&
+        ok "plot.sh $f.json: plotted, and ran nothing it held" || bad "plot.sh $f.json: $(cat "$TMP/plot.out")"
+done
 
 # The live progress line: under mpirun only a rank's stdout reaches the
 # terminal (Open MPI forwards it through a pseudo terminal). At a terminal

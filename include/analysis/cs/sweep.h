@@ -107,6 +107,11 @@ int cs_sweep_run(const struct cs_scenario *sc, int max_nodes, cs_sweep_step_fn f
  * scenario's arrivals, which its description may still speak of. */
 const char *cs_sweep_load_words(const struct cs_scenario *sc, char *buf, size_t n);
 
+/* Whether rows ran with several dispatchers: their busy share is the
+ * dispatchers' mean, their ceiling the dispatchers', not "the
+ * coordinator's" (the report, the HTML). */
+bool cs_sweep_several(const struct cs_sweep_row *rows, int n);
+
 /* The knee the binding tier's cost predicts (rank 0's or the relays',
  * cs_scaling.ceiling_tier), in words: "12.3 nodes", or, where it is
  * infinite (that tier measured no cost per request, as in virtual time
