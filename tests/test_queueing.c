@@ -90,6 +90,9 @@ static void mva_spans_no_queue_to_saturation(void **state)
     /* Two clients, one station, no think time: they take turns, R = 2 ms. */
     assert_close(cs_mva_random(2, 0, 1, 0.001, &x), 0.002, 1e-12);
     assert_close(x, 1000, 1e-12);
+    /* No service: no time at the nodes (not "no steady state"). */
+    assert_close(cs_mva_random(4, 0.001, 2, 0, &x), 0, 1e-12);
+    assert_close(x, 4000, 1e-9);
     /* 1600 clients on 4 stations of 1000/s: throughput near 4000/s, and
      * the response time near its asymptote past saturation, N D - Z with
      * D the demand on a station (a quarter of the visits, 1 ms each):

@@ -668,6 +668,10 @@ static void theory_picks_the_model_and_agrees(void **state)
         /* the service nodes' speed, not rank 1's (a dispatcher here) */
         {"{\"dispatch\":{\"policy\":\"random\",\"dispatchers\":2},\"nodes\":{\"speed\":[2,2,2,2]}}",
          "M/M/1 per node (random split)"},
+        /* no service: no time at the nodes, a closed form all the same */
+        {"{\"dispatch\":{\"policy\":\"random\"},\"service\":{\"time\":{\"dist\":\"exponential\",\"mean_us\":0}},"
+         "\"load\":{\"arrival\":\"closed\",\"clients\":4,\"think_us\":{\"dist\":\"exponential\",\"mean_us\":1000}}}",
+         "closed loop, exact mean value analysis"},
     };
     for (size_t i = 0; i < CS_ARRAY_LEN(cases); i++) {
         struct cs_scenario sc;
@@ -697,6 +701,19 @@ static void theory_picks_the_model_and_agrees(void **state)
          "sharded blocks differ in size"},
         {"{\"dispatch\":{\"policy\":\"random\",\"relays\":2}}", "relays each keep a queue"},
         {"{\"dispatch\":{\"policy\":\"random\",\"window\":1}}", "dispatch.window holds requests"},
+        /* a full window that the load (rho 0.5, 0.6) alone would rarely
+         * see: a service of high variance, or requests on a long wire */
+        {"{\"dispatch\":{\"policy\":\"random\",\"window\":8},\"load\":{\"utilization\":0.5},"
+         "\"service\":{\"time\":{\"dist\":\"lognormal\",\"mean_us\":1000,\"cv\":4}}}",
+         "dispatch.window holds requests"},
+        {"{\"dispatch\":{\"policy\":\"random\",\"window\":14},\"load\":{\"utilization\":0.6},"
+         "\"network\":{\"latency_us\":5000}}",
+         "dispatch.window holds requests"},
+        /* beyond what a window of 4 a round trip of 11 ms lets 4 nodes
+         * serve (1455 req/s), though their service would keep up */
+        {"{\"dispatch\":{\"policy\":\"random\",\"window\":4,\"max_pending\":10000000},"
+         "\"load\":{\"rate_rps\":2000},\"network\":{\"latency_us\":5000}}",
+         "no steady state"},
         {"{\"load\":{\"utilization\":1.5},\"dispatch\":{\"policy\":\"random\",\"max_pending\":10000000}}",
          "no steady state"},
     };

@@ -589,6 +589,12 @@ static void verdict(struct cs_results *r)
     }
 }
 
+/* Why theory gives no answer when a full window holds requests back
+ * (theory_obstacle, window_holds). */
+#define WINDOW_HOLDS                                                                                                 \
+    "dispatch.window holds requests at the coordinator while a node has that many in flight: not a random split at " \
+    "this load"
+
 /* Why queueing theory has no closed form for this run, or "" when the
  * run is one that the models below describe: Poisson (or closed-loop)
  * arrivals at a steady rate, identical nodes each fed its share of them
@@ -640,19 +646,34 @@ static const char *theory_obstacle(const struct cs_results *r)
     for (int i = first + 1; i < first + n; i++)
         if (cs_node_speed(sc, i) != cs_node_speed(sc, first) || cs_node_servers(sc, i) != cs_node_servers(sc, first))
             return "the nodes differ in speed or servers";
-    /* dispatch.window: a node with that many in flight takes no more, and
-     * requests wait at the coordinator for any node with room. Past the
-     * servers, a node holds W in flight with probability at most rho^(W -
-     * s + 1) (M/M/1: rho^W exactly); when that is over 1%, or a closed
-     * loop has more clients than a window, the split is not random (at
-     * rho >= 1 there is no steady state anyway: model_mean says so). */
-    if (!cs_policies[sc->dispatch.policy].pull) {
-        double s = cs_node_servers(sc, first), w = sc->dispatch.window, rho = r->offered_rps / r->node_capacity_rps;
-        if (closed ? sc->load.clients > w : rho < 1 && (!(w > s) || pow(rho, w - s + 1) > 1e-2))
-            return "dispatch.window holds requests at the coordinator while a node has that many in flight: not a "
-                   "random split at this load";
-    }
+    /* An open loop at or beyond what the nodes serve (model.capacity_rps:
+     * with dispatch.window per round trip where that binds) has no steady
+     * state; a closed loop with more clients than a window holds some at
+     * the coordinator (the open loop's window: window_holds). */
+    if (!closed && !(r->offered_rps < r->node_capacity_rps))
+        return "the offered load is at or beyond the nodes' capacity: no steady state";
+    if (closed && !cs_policies[sc->dispatch.policy].pull && sc->load.clients > sc->dispatch.window)
+        return WINDOW_HOLDS;
     return "";
+}
+
+/* dispatch.window: a node with that many in flight takes no more, and
+ * requests wait at the coordinator for a node with room (or go to
+ * another). In flight at a node: those in its queue and service, L = its
+ * arrival rate x the model's mean time there, and those on the wire to it
+ * and back, its rate x the round trip. With that mean, a geometric tail
+ * (M/M/1's: rho^W exactly) puts the window full L/(1 + L) to the power
+ * W - s + 1 of the time; over 1% the split is not random. The geometric
+ * tail follows the model's mean, so a service of high variance (M/G/1,
+ * cv 4: L 4.75 at rho 0.5) or a long round trip counts. */
+static bool window_holds(const struct cs_results *r, double mean, double trip)
+{
+    const struct cs_scenario *sc = &r->scenario;
+    if (cs_policies[sc->dispatch.policy].pull)
+        return false;
+    double s = cs_node_servers(sc, cs_first_node(sc)), w = sc->dispatch.window;
+    double in_flight = r->offered_rps / r->service_nodes * (mean + trip);
+    return !(w > s) || pow(in_flight / (1 + in_flight), w - s + 1) > 1e-2;
 }
 
 /* The queueing model of the run for mean service s (seconds) and its mean
@@ -725,6 +746,11 @@ static void theory(struct cs_results *r)
     if (!isfinite(mean)) {
         t->model = NULL;
         snprintf(t->why, sizeof(t->why), "the offered load is at or beyond the nodes' capacity: no steady state");
+        return;
+    }
+    if (!closed && window_holds(r, mean, trip)) {
+        t->model = NULL;
+        snprintf(t->why, sizeof(t->why), "%s", WINDOW_HOLDS);
         return;
     }
     t->mean_us = (mean + trip) * 1e6;

@@ -701,8 +701,11 @@ static void theory_line(const struct cs_results *r, FILE *out)
         return;
     }
     double mean = cs_hist_mean(&r->latency) / 1e3, p99 = us(cs_hist_percentile(&r->latency, 99));
-    fprintf(out, "%-18s %s: mean %.1f us (measured %+.1f%%)", "theory", t->model, t->mean_us,
-            100 * (mean / t->mean_us - 1));
+    if (t->mean_us > 0)
+        fprintf(out, "%-18s %s: mean %.1f us (measured %+.1f%%)", "theory", t->model, t->mean_us,
+                100 * (mean / t->mean_us - 1));
+    else /* (no time to be a share of: no service, no network) */
+        fprintf(out, "%-18s %s: mean %.1f us (measured %.1f us)", "theory", t->model, t->mean_us, mean);
     if (isfinite(t->p99_us))
         fprintf(out, ", p99 %.1f us (%+.1f%%)", t->p99_us, 100 * (p99 / t->p99_us - 1));
     fputc('\n', out);

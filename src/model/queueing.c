@@ -72,8 +72,13 @@ double cs_mg1_sojourn(double lambda, double mu, double cv)
 
 double cs_mva_random(int n, double z, int k, double s, double *x)
 {
-    if (n < 1 || k < 1 || !(s > 0) || !(z >= 0))
+    if (n < 1 || k < 1 || !(s >= 0) || !(z >= 0))
         return NAN;
+    if (s == 0) { /* no service: no time at the stations; the clients only think */
+        if (x)
+            *x = z > 0 ? n / z : INFINITY;
+        return 0;
+    }
     /* Each station is visited with probability 1 / k: demand s / k. By
      * symmetry every station has the same queue q. */
     double d = s / k, q = 0, r = 0, tput = 0;
