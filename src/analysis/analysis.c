@@ -758,9 +758,11 @@ static void theory(struct cs_results *r)
      * 100 (and the network's round trip is a constant). */
     if (exponential_sojourn)
         t->p99_us = (mean * log(100.0) + trip) * 1e6;
-    /* The nodes were taken longer than asked: the same model with that. */
+    /* The nodes were taken longer (or shorter) than the requests asked
+     * (inflation, handoffs; not the sample's own spread of service
+     * times): the same model with what they were taken. */
     double occupied = r->occupied_us * 1e-6;
-    if (occupied > 0 && fabs(occupied / s - 1) > 0.005) {
+    if (occupied > 0 && fabs(r->occupied_us / r->asked_us - 1) > 0.005) {
         struct cs_theory o = *t;
         double m = model_mean(r, occupied, &o, &exponential_sojourn);
         if (isfinite(m))
@@ -829,6 +831,7 @@ void cs_results_analyze(struct cs_results *r)
     }
     r->handoff_mean_us = r->handoffs ? handoff_ns / 1e3 / (double)r->handoffs : NAN;
     r->occupied_us = measured > 0 ? (service + handoff_ns) / 1e3 / measured : NAN;
+    r->asked_us = measured > 0 ? requested / 1e3 / measured : NAN;
     r->pauses = c[CS_C_PAUSES];
     r->pause_max_ms = (double)c[CS_C_WAKE_LATE_MAX_NS] / 1e6;
     r->pause_rank = 0;

@@ -382,6 +382,7 @@ char *cs_results_json(const struct cs_results *r)
     cJSON_AddNumberToObject(sv, "handoffs", (double)r->handoffs);
     add_num(sv, "handoff_mean_us", r->handoff_mean_us);
     add_num(sv, "occupied_mean", r->occupied_us);
+    add_num(sv, "asked_mean", r->asked_us);
 
     cJSON *hp = cJSON_AddObjectToObject(root, "host_pauses");
     cJSON_AddNumberToObject(hp, "count", (double)r->pauses);
@@ -392,7 +393,7 @@ char *cs_results_json(const struct cs_results *r)
     add_num(co, "utilization", r->coordinator_utilization);
     add_num(co, "per_request_us", r->coordinator_per_request_us);
     cJSON_AddNumberToObject(co, "pending_max", (double)c[CS_C_PENDING_MAX]);
-    cJSON_AddNumberToObject(co, "max_rss_kb", (double)r->max_rss_kb);
+    add_num(co, "max_rss_kb", r->max_rss_kb > 0 ? (double)r->max_rss_kb : NAN); /* (null: not measured, virtual time) */
     add_num(co, "requests_per_message", r->requests_per_message);
     add_num(co, "replies_per_message", r->replies_per_message);
     add_num(co, "message_share", r->message_share);
@@ -517,6 +518,7 @@ char *cs_results_json(const struct cs_results *r)
     add_num(model, "capacity_rps", r->capacity_rps);
     add_num(model, "node_capacity_rps", r->node_capacity_rps);
     add_num(model, "coordinator_capacity_rps", r->coordinator_capacity_rps);
+    add_num(model, "relay_capacity_rps", r->relay_capacity_rps);
 
     char *out = cJSON_Print(root);
     cJSON_Delete(root);
@@ -801,8 +803,14 @@ void cs_results_table(const struct cs_results *r, FILE *out)
     if (r->oversubscribed)
         fprintf(out, "# warning: %d ranks share %d cores on one host; numbers then measure that host's CPU too\n",
                 r->worst_host_ranks, r->worst_host_cores);
-    fprintf(out, "%-18s %12.1f req/s   %s arrivals, %.1f s measured after %.1f s warm-up\n", "offered load",
-            r->offered_rps, cs_arrival_kinds[sc->load.arrival].name, r->duration_s, sc->load.warmup_s);
+    /* (a tenth of a second and more to one decimal; shorter, to three
+     * figures: a million nodes' 5 ms window is not "0.0 s") */
+    char measured[32], warm[32];
+    snprintf(measured, sizeof(measured), r->duration_s >= 0.1 ? "%.1f" : "%.3g", r->duration_s);
+    snprintf(warm, sizeof(warm), sc->load.warmup_s >= 0.1 || sc->load.warmup_s == 0 ? "%.1f" : "%.3g",
+             sc->load.warmup_s);
+    fprintf(out, "%-18s %12.1f req/s   %s arrivals, %s s measured after %s s warm-up\n", "offered load", r->offered_rps,
+            cs_arrival_kinds[sc->load.arrival].name, measured, warm);
     fprintf(out, "%-18s %12.1f req/s   model capacity %.1f req/s\n", "throughput", r->throughput_rps, r->capacity_rps);
     fprintf(out, "%-18s generated %llu  completed %llu  rejected %llu  timed out %llu  failed %llu  lost %llu\n",
             "requests", (unsigned long long)c[CS_C_GENERATED], (unsigned long long)c[CS_C_COMPLETED],

@@ -150,6 +150,7 @@ struct cs_results {
     uint64_t handoffs;           /* measured requests that found their node idle waiting for them */
     double handoff_mean_us;      /* that idle time, mean over them (NAN: none) */
     double occupied_us;          /* what a node was taken per request: delivered service + handoff */
+    double asked_us;             /* what those requests asked for (their requested service) */
     uint64_t pauses;             /* timed waits the host overran by over CS_PAUSE_NS, all ranks */
     double pause_max_ms;         /* the longest overrun of a timed wait, any rank */
     int pause_rank;              /* the rank it was on */
