@@ -223,12 +223,12 @@ static void svg_chart(FILE *out, const struct chart *c)
             a++;
         while (b >= a && !(usable(l->x[b], c->xlog) && usable(l->y[b], c->ylog)))
             b--;
+        fputs(i ? "; " : "", out);
         esc(out, l->name);
         if (a <= b)
-            fprintf(out, ": from (%.4g, %.4g) to (%.4g, %.4g)%s", l->x[a], l->y[a], l->x[b], l->y[b],
-                    i + 1 < c->n ? "; " : "");
+            fprintf(out, ": from (%.4g, %.4g) to (%.4g, %.4g)", l->x[a], l->y[a], l->x[b], l->y[b]);
         else
-            fputs(": no point; ", out);
+            fputs(": no point", out);
     }
     fputs(" (", out);
     esc(out, c->xlabel);
