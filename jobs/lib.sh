@@ -138,9 +138,9 @@ cs_job_fit() {
 # again. A single run complete already is not run again either (its
 # first checkpoint would replace the complete results within a second),
 # when it was made the same way (NAME-ID.args beside it holds the
-# launcher, the binary and the arguments of the run that wrote it): the
-# same id with other arguments (a --set changed), ranks or binary runs
-# anew.
+# launcher, the task count, the binary and the arguments of the run that
+# wrote it): the same id with other arguments (a --set changed), tasks or
+# binary runs anew.
 cs_job_run() {
     local name=$1
     shift
@@ -151,10 +151,10 @@ cs_job_run() {
     local id=$CS_JOB_ID out="$CS_RESULTS/$name-$CS_JOB_ID.json" resume=() lock= launcher
     mkdir -p "$CS_RESULTS"
     launcher=$(cs_job_launcher) || exit 2
-    # What made the results: the launcher (its rank count), the binary and
-    # the arguments, kept beside them once they are written.
+    # What made the results: the launcher, the job's task count, the
+    # binary and the arguments, kept beside them once they are written.
     local made args="${out%.json}.args"
-    made=$(printf '%s\n' "$launcher" "$CS_BIN" "$@")
+    made=$(printf '%s\n' "$launcher" "${CS_JOB_NP:-${SLURM_NTASKS:-}}" "$CS_BIN" "$@")
     # One job at a time on the files of one CS_RUN_ID: a second while the
     # first runs would resume from its checkpoints and write over them.
     # flock where there is one (a file system without locks: a warning).
