@@ -153,8 +153,10 @@ cs_job_run() {
     launcher=$(cs_job_launcher) || exit 2
     # What made the results: the launcher, the job's task count, the
     # binary and the arguments, kept beside them once they are written.
+    # (NUL between them: an argument may hold a newline, or be empty)
     local made args="${out%.json}.args"
-    made=$(printf '%s\n' "$launcher" "${CS_JOB_NP:-${SLURM_NTASKS:-}}" "$CS_BIN" "$@")
+    made=$(mktemp "$CS_RESULTS/.$name-$id.made.XXXXXX") || exit 2
+    printf '%s\0' "$launcher" "${CS_JOB_NP:-}" "${SLURM_NTASKS:-}" "${SLURM_TASKS_PER_NODE:-}" "$CS_BIN" "$@" >"$made"
     # One job at a time on the files of one CS_RUN_ID: a second while the
     # first runs would resume from its checkpoints and write over them.
     # flock where there is one (a file system without locks: a warning).
@@ -163,6 +165,7 @@ cs_job_run() {
         flock -n -E 75 "$lock" || held=$?
         if [ "$held" -eq 75 ]; then
             echo "clustersim: another job is writing $out now (the same CS_RUN_ID at once): not run; give this one another CS_RUN_ID, or wait for it" >&2
+            rm -f "$made"
             exec {lock}>&-
             return 1
         elif [ "$held" -ne 0 ]; then
@@ -174,13 +177,14 @@ cs_job_run() {
         if grep -q '"sweep_scenario"' "$out"; then
             resume=(--resume "$out")
         elif grep -Eq '^[[:space:]]*"complete":[[:space:]]*true' "$out"; then
-            if [ "$(cat "$args" 2>/dev/null)" = "$made" ]; then
+            if cmp -s "$args" "$made"; then
                 echo "job:      $id ($name)"
                 echo "results:  $out holds this run, complete, already: not run again (another CS_RUN_ID runs it anew)"
+                rm -f "$made"
                 [ -z "$lock" ] || exec {lock}>&-
                 return 0
             fi
-            echo "note:     $out holds a complete run made otherwise ($args: launcher, binary, arguments): it runs anew"
+            echo "note:     $out holds a complete run made otherwise ($args: launcher, tasks, binary, arguments): it runs anew"
         fi
     fi
     local cmd=($launcher "$CS_BIN" --json "$out" ${resume[@]+"${resume[@]}"} "$@")
@@ -192,7 +196,7 @@ cs_job_run() {
     local status=0
     rm -f "$args" # (a run that fails may have written its results: they are no longer those of the old arguments)
     cs_job_exec "${cmd[@]}" || status=$?
-    [ "$status" -ne 0 ] || printf '%s\n' "$made" >"$args"
+    if [ "$status" -eq 0 ]; then mv -f "$made" "$args"; else rm -f "$made"; fi
     [ -z "$lock" ] || exec {lock}>&-
     echo "exit:     $status"
     echo "results:  $out"

@@ -668,6 +668,13 @@ static void theory_picks_the_model_and_agrees(void **state)
         /* the service nodes' speed, not rank 1's (a dispatcher here) */
         {"{\"dispatch\":{\"policy\":\"random\",\"dispatchers\":2},\"nodes\":{\"speed\":[2,2,2,2]}}",
          "M/M/1 per node (random split)"},
+        /* many servers a node: the window (128) is far from full */
+        {"{\"dispatch\":{\"policy\":\"random\"},\"service\":{\"servers\":32}}", "M/M/s per node"},
+        /* two dispatchers, each its own window of 24 to a node 2 ms away:
+         * half the 7.2 in flight each (the node's whole 7.2 against one
+         * window would put it full 4% of the time) */
+        {"{\"dispatch\":{\"policy\":\"random\",\"dispatchers\":2,\"window\":24},\"network\":{\"latency_us\":2000}}",
+         "M/M/1 per node (random split)"},
         /* no service: no time at the nodes, a closed form all the same */
         {"{\"dispatch\":{\"policy\":\"random\"},\"service\":{\"time\":{\"dist\":\"exponential\",\"mean_us\":0}},"
          "\"load\":{\"arrival\":\"closed\",\"clients\":4,\"think_us\":{\"dist\":\"exponential\",\"mean_us\":1000}}}",
@@ -731,6 +738,21 @@ static void theory_picks_the_model_and_agrees(void **state)
         assert_non_null(strstr(text, "\"why\":"));
         free(text);
         cs_results_free(&r);
+    }
+    /* A node's constant overhead is in what it was asked to take, not a
+     * longer occupation: no second prediction. */
+    {
+        struct cs_scenario o;
+        sim_scenario(&o, "{\"dispatch\":{\"policy\":\"random\"},\"service\":{\"time\":{\"dist\":\"constant\"}},"
+                         "\"model\":{\"node_overhead_us\":50}}");
+        o.load.duration_s = 2;
+        struct cs_results q;
+        assert_int_equal(cs_results_init(&q, cs_plan_ranks(&o, 4)), CS_OK);
+        assert_int_equal(cs_virtual_run(&o, 4, NULL, &q, NULL), CS_OK);
+        assert_non_null(q.theory.model);
+        if (!isnan(q.theory.occupied_mean_us))
+            fail_msg("occupied %.1f us against %.1f asked", q.occupied_us, q.asked_us);
+        cs_results_free(&q);
     }
     /* A coordinator busy a third of the window (as on ranks, costs not
      * modelled) is a queue too. */

@@ -646,7 +646,7 @@ static const char *theory_obstacle(const struct cs_results *r)
     for (int i = first + 1; i < first + n; i++)
         if (cs_node_speed(sc, i) != cs_node_speed(sc, first) || cs_node_servers(sc, i) != cs_node_servers(sc, first))
             return "the nodes differ in speed or servers";
-    /* An open loop at or beyond what the nodes serve (model.capacity_rps:
+    /* An open loop at or beyond what the nodes serve (model.node_capacity_rps:
      * with dispatch.window per round trip where that binds) has no steady
      * state; a closed loop with more clients than a window holds some at
      * the coordinator (the open loop's window: window_holds). */
@@ -657,23 +657,25 @@ static const char *theory_obstacle(const struct cs_results *r)
     return "";
 }
 
-/* dispatch.window: a node with that many in flight takes no more, and
- * requests wait at the coordinator for a node with room (or go to
- * another). In flight at a node: those in its queue and service, L = its
- * arrival rate x the model's mean time there, and those on the wire to it
- * and back, its rate x the round trip. With that mean, a geometric tail
- * (M/M/1's: rho^W exactly) puts the window full L/(1 + L) to the power
- * W - s + 1 of the time; over 1% the split is not random. The geometric
- * tail follows the model's mean, so a service of high variance (M/G/1,
- * cv 4: L 4.75 at rho 0.5) or a long round trip counts. */
+/* dispatch.window: a dispatcher with that many in flight to a node sends
+ * it no more, and requests wait for a node with room (or go to another).
+ * In flight from one dispatcher to a node (of the k that each keep a
+ * window to it: cs_window_senders): its share of those in the node's
+ * queue and service, L = the node's arrival rate x the model's mean time
+ * there, and of those on the wire to it and back, its rate x the round
+ * trip. Per server, with a geometric tail (M/M/1's: rho^W exactly), the
+ * window is full (L/s) / (1 + L/s) to the power W - s + 1 of the time;
+ * over 1% the split is not random. The tail follows the model's mean, so
+ * a service of high variance (M/G/1, cv 4: L 4.75 at rho 0.5) or a long
+ * round trip counts. (A NaN fails the test: no prediction.) */
 static bool window_holds(const struct cs_results *r, double mean, double trip)
 {
     const struct cs_scenario *sc = &r->scenario;
     if (cs_policies[sc->dispatch.policy].pull)
         return false;
     double s = cs_node_servers(sc, cs_first_node(sc)), w = sc->dispatch.window;
-    double in_flight = r->offered_rps / r->service_nodes * (mean + trip);
-    return !(w > s) || pow(in_flight / (1 + in_flight), w - s + 1) > 1e-2;
+    double per_server = r->offered_rps / r->service_nodes * (mean + trip) / cs_window_senders(sc) / s;
+    return !(w > s) || !(pow(per_server / (1 + per_server), w - s + 1) <= 1e-2);
 }
 
 /* The queueing model of the run for mean service s (seconds) and its mean
@@ -756,7 +758,7 @@ static void theory(struct cs_results *r)
     t->mean_us = (mean + trip) * 1e6;
     /* The time in an M/M/1 or G/M/1 queue is exponential: p99 = mean ln
      * 100 (and the network's round trip is a constant). */
-    if (exponential_sojourn)
+    if (exponential_sojourn && mean * log(100.0) + trip > 0) /* (0: no time to be a share of) */
         t->p99_us = (mean * log(100.0) + trip) * 1e6;
     /* The nodes were taken longer (or shorter) than the requests asked
      * (inflation, handoffs; not the sample's own spread of service
@@ -831,7 +833,9 @@ void cs_results_analyze(struct cs_results *r)
     }
     r->handoff_mean_us = r->handoffs ? handoff_ns / 1e3 / (double)r->handoffs : NAN;
     r->occupied_us = measured > 0 ? (service + handoff_ns) / 1e3 / measured : NAN;
-    r->asked_us = measured > 0 ? requested / 1e3 / measured : NAN;
+    /* (what was asked, at the node's speed, and the node's own constant
+     * overhead, which the delivered service holds too) */
+    r->asked_us = measured > 0 ? requested / 1e3 / measured + sc->model.node_overhead_us : NAN;
     r->pauses = c[CS_C_PAUSES];
     r->pause_max_ms = (double)c[CS_C_WAKE_LATE_MAX_NS] / 1e6;
     r->pause_rank = 0;

@@ -125,16 +125,21 @@ double cs_node_rps(double servers, double speed, double mean_us, double overhead
  * requests it may have in flight per round trip: under pull, its servers
  * times dispatch.prefetch; else dispatch.window from each dispatcher that
  * sends to it (one, sharded or under relays). */
+int cs_window_senders(const struct cs_scenario *s)
+{
+    int k = s->dispatch.partition == CS_PARTITION_SHARED && s->dispatch.relays == 0 ? s->dispatch.dispatchers : 1;
+    return k > 0 ? k : 1;
+}
+
 static double nodes_rps(const struct cs_scenario *s, int service_nodes, bool network)
 {
     bool pull = cs_policies[s->dispatch.policy].pull;
-    int senders = s->dispatch.partition == CS_PARTITION_SHARED && s->dispatch.relays == 0 ? s->dispatch.dispatchers : 1;
+    int senders = cs_window_senders(s);
     double rtt_us = network ? 2 * s->network.latency_us : 0, cap = 0;
     for (int r = cs_first_node(s); r < cs_first_node(s) + service_nodes; r++) {
         double servers = cs_node_servers(s, r), speed = cs_node_speed(s, r);
         double own = cs_node_rps(servers, speed, s->service.time.mean_us, s->model.node_overhead_us);
-        double in_flight =
-            pull ? servers * s->dispatch.prefetch : (double)s->dispatch.window * (senders > 0 ? senders : 1);
+        double in_flight = pull ? servers * s->dispatch.prefetch : (double)s->dispatch.window * senders;
         double trip_us = s->service.time.mean_us / speed + s->model.node_overhead_us + rtt_us;
         cap += rtt_us > 0 && trip_us > 0 ? fmin(own, in_flight * 1e6 / trip_us) : own;
     }

@@ -85,6 +85,10 @@ int cs_scenario_check_nodes(const struct cs_scenario *s, int service_nodes, char
  * + overhead_us); INFINITY when a request takes no time. */
 double cs_node_rps(double servers, double speed, double mean_us, double overhead_us);
 
+/* The dispatchers that each keep their own dispatch.window to a node:
+ * all of them sharing the nodes (partition shared, no relays), else one. */
+int cs_window_senders(const struct cs_scenario *s);
+
 /* The capacity in requests per second: cs_node_rps summed over the nodes,
  * with the scenario's service time and model.node_overhead_us (INFINITY
  * when a request takes no time). */
