@@ -589,8 +589,10 @@ static void verdict(struct cs_results *r)
     }
 }
 
-/* Why theory gives no answer when a full window holds requests back
- * (theory_obstacle, window_holds). */
+/* Why theory gives no answer (theory_obstacle, and theory's own tests):
+ * the load beyond the nodes' capacity, a full window holding requests
+ * back. */
+#define NO_STEADY_STATE "the offered load is at or beyond the nodes' capacity: no steady state"
 #define WINDOW_HOLDS                                                                                                 \
     "dispatch.window holds requests at the coordinator while a node has that many in flight: not a random split at " \
     "this load"
@@ -651,7 +653,7 @@ static const char *theory_obstacle(const struct cs_results *r)
      * state; a closed loop with more clients than a window holds some at
      * the coordinator (the open loop's window: window_holds). */
     if (!closed && !(r->offered_rps < r->node_capacity_rps))
-        return "the offered load is at or beyond the nodes' capacity: no steady state";
+        return NO_STEADY_STATE;
     if (closed && !cs_policies[sc->dispatch.policy].pull && sc->load.clients > sc->dispatch.window)
         return WINDOW_HOLDS;
     return "";
@@ -747,7 +749,7 @@ static void theory(struct cs_results *r)
     }
     if (!isfinite(mean)) {
         t->model = NULL;
-        snprintf(t->why, sizeof(t->why), "the offered load is at or beyond the nodes' capacity: no steady state");
+        snprintf(t->why, sizeof(t->why), "%s", NO_STEADY_STATE);
         return;
     }
     if (!closed && window_holds(r, mean, trip)) {

@@ -607,6 +607,14 @@ static void incomplete_line(const struct cs_results *r, FILE *out)
         fprintf(out, "# INCOMPLETE: %s\n", cs_results_incomplete_why(r));
 }
 
+/* Seconds in words: a tenth of a second and more to one decimal, less
+ * (but 0) to three figures: a million nodes' 5 ms window is not "0.0". */
+static const char *seconds(double s, char buf[32])
+{
+    snprintf(buf, 32, s >= 0.1 || s == 0 ? "%.1f" : "%.3g", s);
+    return buf;
+}
+
 /* A ratio to 1 or 2 decimals, or a dash where nothing was measured to
  * divide (a cost per request of no request). */
 static const char *ratio(double v, int decimals, char *buf, size_t len)
@@ -803,14 +811,10 @@ void cs_results_table(const struct cs_results *r, FILE *out)
     if (r->oversubscribed)
         fprintf(out, "# warning: %d ranks share %d cores on one host; numbers then measure that host's CPU too\n",
                 r->worst_host_ranks, r->worst_host_cores);
-    /* (a tenth of a second and more to one decimal; shorter, to three
-     * figures: a million nodes' 5 ms window is not "0.0 s") */
     char measured[32], warm[32];
-    snprintf(measured, sizeof(measured), r->duration_s >= 0.1 ? "%.1f" : "%.3g", r->duration_s);
-    snprintf(warm, sizeof(warm), sc->load.warmup_s >= 0.1 || sc->load.warmup_s == 0 ? "%.1f" : "%.3g",
-             sc->load.warmup_s);
     fprintf(out, "%-18s %12.1f req/s   %s arrivals, %s s measured after %s s warm-up\n", "offered load", r->offered_rps,
-            cs_arrival_kinds[sc->load.arrival].name, measured, warm);
+            cs_arrival_kinds[sc->load.arrival].name, seconds(r->duration_s, measured),
+            seconds(sc->load.warmup_s, warm));
     fprintf(out, "%-18s %12.1f req/s   model capacity %.1f req/s\n", "throughput", r->throughput_rps, r->capacity_rps);
     fprintf(out, "%-18s generated %llu  completed %llu  rejected %llu  timed out %llu  failed %llu  lost %llu\n",
             "requests", (unsigned long long)c[CS_C_GENERATED], (unsigned long long)c[CS_C_COMPLETED],
