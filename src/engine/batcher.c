@@ -46,16 +46,6 @@ void cs_batcher_free(struct cs_batcher *b)
     b->items = NULL;
 }
 
-int cs_batcher_send_now(struct cs_batcher *b, int dest, const struct cs_msg *m, int n)
-{
-    int rc = b->tp->send(b->tp->ctx, dest, m, n);
-    if (rc < 0)
-        return rc;
-    b->messages++;
-    b->items_sent += (uint64_t)n;
-    return 1;
-}
-
 static int send_box(struct cs_batcher *b, int i)
 {
     struct cs_box *x = &b->box[i];
@@ -65,10 +55,8 @@ static int send_box(struct cs_batcher *b, int i)
     return rc;
 }
 
-int cs_batcher_put(struct cs_batcher *b, int dest, const struct cs_msg *m, int64_t now)
+int cs_batcher_put_boxed(struct cs_batcher *b, int dest, const struct cs_msg *m, int64_t now)
 {
-    if (b->batch == 1)
-        return cs_batcher_send_now(b, dest, m, 1);
     int i = dest - b->dest_base;
     if (i < 0 || i >= b->boxes)
         return CS_E_TRANSPORT;

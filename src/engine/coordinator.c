@@ -144,6 +144,9 @@ int cs_coord_init_part(struct cs_coord *c, const struct cs_scenario *sc, const s
         cs_coord_free(c);
         return CS_E_NOMEM;
     }
+    c->replies_may_wait = c->timeout_ns == 0 && c->hedge_after_ns == INT64_MAX && sc->dispatch.hedge_percentile <= 0 &&
+                          c->load.source != CS_SOURCE_CLOSED && c->cost_ns == 0 && c->message_cost_ns == 0 &&
+                          c->out.batch == 1;
     c->node_full_limit = calloc((size_t)nodes, sizeof(int));
     c->node_timeouts = calloc((size_t)nodes, sizeof(int));
     c->node_down = calloc((size_t)nodes, sizeof(bool));
@@ -822,10 +825,7 @@ int cs_coord_take(struct cs_coord *c)
 
 bool cs_coord_replies_wait(const struct cs_coord *c)
 {
-    return c->state == CS_COORD_RUNNING && c->pending.count == 0 && c->timeout_ns == 0 &&
-           c->hedge_after_ns == INT64_MAX && c->sc->dispatch.hedge_percentile <= 0 &&
-           c->load.source != CS_SOURCE_CLOSED && c->cost_ns == 0 && c->message_cost_ns == 0 && c->out.batch == 1 &&
-           !c->stop_asked;
+    return c->replies_may_wait && c->state == CS_COORD_RUNNING && c->pending.count == 0 && !c->stop_asked;
 }
 
 int cs_coord_turn(struct cs_coord *c)

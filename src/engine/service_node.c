@@ -151,7 +151,35 @@ void cs_node_free(struct cs_node *n)
     n->faults_n = 0;
 }
 
-static int on_item(struct cs_node *n, const struct cs_msg *m, int src, int64_t now)
+/* Server s, idle, starts request q at now, its service scaled by the
+ * node's speed and a slow fault's factor. */
+static void start_server(struct cs_node *n, struct cs_server *s, const struct cs_queued *q, int64_t now, double slow)
+{
+    int64_t requested = q->service_ns; /* (the same, without libm) */
+    if (slow != 1.0 || n->speed != 1.0) {
+        double scaled = (double)q->service_ns * slow / n->speed;
+        requested = scaled < (double)CS_NS_LONGEST ? (int64_t)llround(scaled) : CS_NS_LONGEST;
+    }
+    /* Sleep-emulated: when the request came, or when the server's last
+     * one was due to end, if later (before now after a late wake-up,
+     * after it after an early one). Spin-emulated service needs the
+     * CPU: it starts when the node gets to it. */
+    int64_t start = now;
+    if (n->catch_up)
+        start = q->arrived_ns > s->deadline_ns ? q->arrived_ns : s->deadline_ns;
+    *s = (struct cs_server){
+        .busy = true,
+        .id = q->id,
+        .flags = q->flags,
+        .src = q->src,
+        .start_ns = start,
+        .deadline_ns = start + requested + n->overhead_ns,
+        .requested_ns = requested,
+    };
+    n->busy++;
+}
+
+static int on_item(struct cs_node *n, const struct cs_msg *m, int src, int64_t now, bool start)
 {
     if (m->kind == CS_MSG_SHUTDOWN) {
         n->stopped_early |= (m->flags & CS_SHUTDOWN_EARLY) != 0;
@@ -190,20 +218,37 @@ static int on_item(struct cs_node *n, const struct cs_msg *m, int src, int64_t n
         n->counters[CS_N_HANDOFFS]++;
     }
     struct cs_queued q = {.id = m->id, .service_ns = m->service_ns, .arrived_ns = now, .flags = m->flags, .src = src};
+    if (start && n->queue.count == 0 && n->busy < n->servers_n) {
+        /* what the next look would do first: the first idle server takes it */
+        struct cs_server *s = n->servers;
+        while (s->busy)
+            s++;
+        start_server(n, s, &q, now, 1.0);
+        if (s->deadline_ns < n->soonest_ns)
+            n->soonest_ns = s->deadline_ns;
+        return CS_OK;
+    }
     return cs_ring_push_sized(&n->queue, &q, sizeof(q));
 }
 
-int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int count, int src, int64_t now)
+/* A message's items; with start, a request that finds a server idle and
+ * nothing waiting starts at once (the node has no other work due). */
+static int on_message(struct cs_node *n, const struct cs_msg *m, int count, int src, int64_t now, bool start)
 {
     n->counters[CS_N_MESSAGES_RECEIVED]++;
     for (int i = 0; i < count; i++) {
-        int rc = on_item(n, &m[i], src, now);
+        int rc = on_item(n, &m[i], src, now, start);
         if (rc != CS_OK)
             return rc;
     }
     if (n->queue.count + n->busy > n->depth_max)
         n->depth_max = n->queue.count + n->busy;
     return CS_OK;
+}
+
+int cs_node_on_message(struct cs_node *n, const struct cs_msg *m, int count, int src, int64_t now)
+{
+    return on_message(n, m, count, src, now, false);
 }
 
 /* Busy time of [a, b) that falls inside the window. */
@@ -269,28 +314,7 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns)
             continue;
         struct cs_queued q = *(const struct cs_queued *)cs_ring_front(&n->queue);
         cs_ring_pop(&n->queue);
-        int64_t requested = q.service_ns; /* (the same, without libm) */
-        if (slow != 1.0 || n->speed != 1.0) {
-            double scaled = (double)q.service_ns * slow / n->speed;
-            requested = scaled < (double)CS_NS_LONGEST ? (int64_t)llround(scaled) : CS_NS_LONGEST;
-        }
-        /* Sleep-emulated: when the request came, or when the server's last
-         * one was due to end, if later (before now after a late wake-up,
-         * after it after an early one). Spin-emulated service needs the
-         * CPU: it starts when the node gets to it. */
-        int64_t start = now;
-        if (n->catch_up)
-            start = q.arrived_ns > s->deadline_ns ? q.arrived_ns : s->deadline_ns;
-        *s = (struct cs_server){
-            .busy = true,
-            .id = q.id,
-            .flags = q.flags,
-            .src = q.src,
-            .start_ns = start,
-            .deadline_ns = start + requested + n->overhead_ns,
-            .requested_ns = requested,
-        };
-        n->busy++;
+        start_server(n, s, &q, now, slow);
         soonest = s->deadline_ns < soonest ? s->deadline_ns : soonest;
     }
     n->soonest_ns = soonest;
@@ -331,11 +355,15 @@ int64_t cs_node_next_deadline(const struct cs_node *n)
  * (none long, or one begun at a past deadline), a fault's edge, jiq's
  * first idle tokens. Nothing came and nothing is due: the look did it
  * all. Requests completed, or <0. */
-static int settle(struct cs_node *n, int took, int64_t early_ns)
+static inline bool unsettled(const struct cs_node *n, int took, int64_t early_ns)
+{
+    return took > 0 || n->faults_n > 0 || (n->tell_idle && !n->told_start) ||
+           cs_node_next_deadline(n) <= cs_clock_now(n->clk) + early_ns;
+}
+static int settle_more(struct cs_node *n, int took, int64_t early_ns)
 {
     int r, done = 0;
-    while (took > 0 || n->faults_n > 0 || (n->tell_idle && !n->told_start) ||
-           cs_node_next_deadline(n) <= cs_clock_now(n->clk) + early_ns) {
+    while (unsettled(n, took, early_ns)) {
         if ((r = cs_node_advance(n, cs_clock_now(n->clk), early_ns)) <= 0)
             return r < 0 ? r : done;
         done += r;
@@ -343,13 +371,22 @@ static int settle(struct cs_node *n, int took, int64_t early_ns)
     }
     return done;
 }
+/* (Most looks leave nothing to settle: that answer takes no call.) */
+static inline int settle(struct cs_node *n, int took, int64_t early_ns)
+{
+    return unsettled(n, took, early_ns) ? settle_more(n, took, early_ns) : 0;
+}
 
 int cs_node_deliver(struct cs_node *n, const struct cs_msg *m, int count, int src)
 {
-    int rc = cs_node_on_message(n, m, count, src, cs_clock_now(n->clk));
+    int64_t now = cs_clock_now(n->clk);
+    /* With no fault to look at and nothing due at now, what comes to an
+     * idle server starts as it arrives (the look settle would take). */
+    bool start = n->faults_n == 0 && cs_node_next_deadline(n) > now;
+    int rc = on_message(n, m, count, src, now, start);
     if (rc != CS_OK || n->shutdown)
         return rc;
-    rc = settle(n, 1, 0);
+    rc = settle(n, start ? 0 : 1, 0);
     return rc < 0 ? rc : CS_OK;
 }
 

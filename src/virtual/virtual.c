@@ -197,6 +197,8 @@ static int wake_edge(struct cs_vnet *s, int64_t t, int rank)
     return wake_push(s, t, rank, WAKE_EDGE);
 }
 
+static int deliver(struct cs_vnet *s, int rank, const struct cs_msg *m, int n, int src);
+
 /* A message is sent at its sender's time. One that arrives at the
  * instant at hand may be handed to its receiver at once (deliver); else
  * it is a letter in the receiver's inbox, which wakes it when it arrives
@@ -214,9 +216,9 @@ static int lb_send(void *ctx, int dest, const struct cs_msg *m, int n)
     int rc = CS_OK;
     s->messages++;
     const struct cs_vendpoint *d = &s->endpoints[dest];
-    if (s->deliver && at == s->now && d->inbox.n == 0 && !d->flagged &&
+    if (s->instant && at == s->now && d->inbox.n == 0 && !d->flagged &&
         (dest >= s->lanes ? d->due[WAKE_WORK] > at : d->holds && dest != s->turning && d->due[WAKE_WORK] != at))
-        return s->deliver(s, dest, m, n, e->rank);
+        return deliver(s, dest, m, n, e->rank);
     for (int i = 0; i < n && rc == CS_OK; i++)
         rc = inbox_push(&s->endpoints[dest].inbox, &m[i], e->rank, i == 0 ? n : 0, at, s->sent++);
     if (rc != CS_OK || at >= s->endpoints[dest].due[WAKE_MAIL] || s->endpoints[dest].holds)
@@ -361,7 +363,7 @@ static int role_wake(struct vrun *v, int r)
         next = v->next_row[r];
         /* Its replies may wait for its next turn while nothing reads what
          * they change before it (free messages; cs_coord_replies_wait). */
-        e->holds = !done && v->net.deliver && v->net.message_ns == 0 && cs_coord_replies_wait(&v->coords[r]);
+        e->holds = !done && v->net.instant && v->net.message_ns == 0 && cs_coord_replies_wait(&v->coords[r]);
     }
     if (done)
         return CS_OK;
@@ -600,7 +602,7 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
     }
     v.net.latency_ns = (int64_t)llround(sc->network.latency_us * 1e3);
     v.net.message_ns = (int64_t)llround(sc->model.coordinator_message_us * 1e3);
-    v.net.deliver = v.st->letters_only ? NULL : deliver;
+    v.net.instant = !v.st->letters_only;
     rc = start_roles(&v, trace);
     if (rc == CS_OK) {
         rc = run_events(&v);

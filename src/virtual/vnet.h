@@ -81,8 +81,8 @@ struct cs_vnet {
     /* Hands a message that arrives at `now` to its receiver at once: a
      * service node with nothing else due then, or a dispatcher whose mail
      * waits (holds) with none waiting, not in its own turn and with no
-     * turn due at `now` (virtual.c). NULL: every message is a letter. */
-    int (*deliver)(struct cs_vnet *s, int rank, const struct cs_msg *m, int n, int src);
+     * turn due at `now` (virtual.c). false: every message is a letter. */
+    bool instant;
     int turning; /* the rank whose turn is under way; -1: none */
 };
 

@@ -41,9 +41,27 @@ int cs_batcher_init(struct cs_batcher *b, const struct cs_transport *tp, int box
                     int64_t wait_ns);
 void cs_batcher_free(struct cs_batcher *b);
 
-/* Queue m for rank dest at time now; the box goes when it is full.
+/* Send m[0..n-1] to dest at once as one message, bypassing the boxes
+ * (control messages). Counted like the rest. 1, or a negative CS_E code. */
+static inline int cs_batcher_send_now(struct cs_batcher *b, int dest, const struct cs_msg *m, int n)
+{
+    int rc = b->tp->send(b->tp->ctx, dest, m, n);
+    if (rc < 0)
+        return rc;
+    b->messages++;
+    b->items_sent += (uint64_t)n;
+    return 1;
+}
+
+int cs_batcher_put_boxed(struct cs_batcher *b, int dest, const struct cs_msg *m, int64_t now);
+
+/* Queue m for rank dest at time now; the box goes when it is full (with
+ * batch 1, at once: every request and reply of an unbatched run, inline).
  * Returns the messages sent (0 or 1) or a negative CS_E code. */
-int cs_batcher_put(struct cs_batcher *b, int dest, const struct cs_msg *m, int64_t now);
+static inline int cs_batcher_put(struct cs_batcher *b, int dest, const struct cs_msg *m, int64_t now)
+{
+    return b->batch == 1 ? cs_batcher_send_now(b, dest, m, 1) : cs_batcher_put_boxed(b, dest, m, now);
+}
 
 /* Send every box whose oldest item has waited wait_ns by now (with
  * wait_ns 0: every box). Returns the messages sent or a negative CS_E code.
@@ -53,10 +71,6 @@ static inline int cs_batcher_flush(struct cs_batcher *b, int64_t now)
 {
     return b->open.count > 0 ? cs_batcher_flush_open(b, now) : 0;
 }
-
-/* Send m[0..n-1] to dest at once as one message, bypassing the boxes
- * (control messages). Counted like the rest. */
-int cs_batcher_send_now(struct cs_batcher *b, int dest, const struct cs_msg *m, int n);
 
 /* When the next box falls due, INT64_MAX when none waits. */
 int64_t cs_batcher_due_open(const struct cs_batcher *b);

@@ -192,6 +192,7 @@ struct cs_coord {
     int64_t cost_ns, timeout_ns;
     int64_t message_cost_ns; /* dispatch.message_cost_us: per message sent */
     bool cost_hold;          /* dispatch.cost_mode "sleep": costs hold the clock rather than spin */
+    bool replies_may_wait;   /* no timeout, hedge, closed loop, cost or batch (cs_coord_replies_wait) */
     struct cs_batcher out;   /* requests, batched per node (dispatch.batch) */
     struct cs_loadgen load;  /* its share of the arrivals (loadgen.h) */
 
