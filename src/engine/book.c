@@ -34,36 +34,10 @@ void cs_book_free(struct cs_book *b)
     *b = (struct cs_book){0};
 }
 
-/* The node's key in the tree: its count, or none when it is full. */
-static void index_node(struct cs_book *b, int node)
-{
-    if (b->least.v)
-        cs_mintree_set(&b->least, node, b->in_flight[node] < b->limit[node] ? b->in_flight[node] : CS_MINTREE_NONE);
-}
-
 void cs_book_set_limit(struct cs_book *b, int node, int limit)
 {
     bool was_open = b->in_flight[node] < b->limit[node];
     b->limit[node] = limit;
     b->open += (int)(b->in_flight[node] < limit) - (int)was_open;
-    index_node(b, node);
-}
-
-void cs_book_sent(struct cs_book *b, int node)
-{
-    if (++b->in_flight[node] == b->limit[node])
-        b->open--;
-    index_node(b, node);
-}
-
-void cs_book_ended(struct cs_book *b, int node)
-{
-    if (b->in_flight[node]-- == b->limit[node])
-        b->open++;
-    index_node(b, node);
-}
-
-void cs_book_replied(struct cs_book *b, int node, int64_t now)
-{
-    b->replied_ns[node] = now;
+    cs_book_index(b, node);
 }

@@ -38,12 +38,33 @@ void cs_book_free(struct cs_book *b);
 /* Change a node's limit, keeping the open count right. */
 void cs_book_set_limit(struct cs_book *b, int node, int limit);
 
-/* A request sent to node; one that ended there (answered, or given up). */
-void cs_book_sent(struct cs_book *b, int node);
-void cs_book_ended(struct cs_book *b, int node);
+/* The node's key in the tree: its count, or none when it is full. */
+static inline void cs_book_index(struct cs_book *b, int node)
+{
+    if (b->least.v)
+        cs_mintree_set(&b->least, node, b->in_flight[node] < b->limit[node] ? b->in_flight[node] : CS_MINTREE_NONE);
+}
+
+/* A request sent to node; one that ended there (answered, or given up).
+ * (Inline: each request's send and end.) */
+static inline void cs_book_sent(struct cs_book *b, int node)
+{
+    if (++b->in_flight[node] == b->limit[node])
+        b->open--;
+    cs_book_index(b, node);
+}
+static inline void cs_book_ended(struct cs_book *b, int node)
+{
+    if (b->in_flight[node]-- == b->limit[node])
+        b->open++;
+    cs_book_index(b, node);
+}
 
 /* Node answered at now. */
-void cs_book_replied(struct cs_book *b, int node, int64_t now);
+static inline void cs_book_replied(struct cs_book *b, int node, int64_t now)
+{
+    b->replied_ns[node] = now;
+}
 
 /* What a policy sees: the nodes' in-flight counts and limits, leaving
  * out node skip - 1 (skip 0: none). */
