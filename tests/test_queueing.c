@@ -37,7 +37,10 @@ static void ekm1_spans_mm1_to_dm1(void **state)
     /* Large k tends to D/M/1: at utilization 0.5 sigma = e^(-2 (1 - sigma)),
      * sigma = 0.203188. */
     assert_close(cs_ekm1_sojourn(500, 1000, 5000), 1.0 / (1000 * (1 - 0.203188)), 1e-3);
-    /* Regular arrivals queue less than Poisson ones. */
+    /* E4/M/1 at utilization 0.8: sigma = (3200 / (3200 + 1000 (1 - sigma)))^4,
+     * 0.6939447 by iterating it by hand; W = 1 / (1000 (1 - sigma)) = 3.267384 ms,
+     * less than M/M/1's 5 ms: regular arrivals queue less than Poisson ones. */
+    assert_close(cs_ekm1_sojourn(800, 1000, 4), 0.003267384, 1e-6);
     assert_true(cs_ekm1_sojourn(800, 1000, 4) < cs_mm1_sojourn(800, 1000));
 }
 

@@ -652,33 +652,45 @@ static void a_regular_file_under_dev_is_a_file(void **state)
 static void theory_picks_the_model_and_agrees(void **state)
 {
     (void)state;
+    /* want_us: the model's mean, worked out by hand from the scenario
+     * (1 ms exponential service, 4 nodes, utilization 0.8), not by the
+     * code under test: M/M/1 1 / (1 - 0.8) ms; E4/M/1 1 / (1 - sigma)
+     * with sigma = (3.2 / (3.2 + 1 - sigma))^4 = 0.6939447; M/M/c
+     * C(c, a) / (c - a) + 1 ms by Erlang's C (M/M/4 at a = 3.2, M/M/2 at
+     * 1.6, M/M/32 at 25.6); M/D/1 1 + 0.8 / (2 x 0.2) ms; M/G/1 with
+     * cv 0.5, 1 + 0.8 x 1.25 / (2 x 0.2) ms; speed 2, M/M/1 of 0.5 ms;
+     * 2 ms of wire each way, 4 ms added; the closed loops by the mean
+     * value recursion over 12 (and 4) clients, four stations of demand
+     * 0.25 ms (and 0), think 2 ms (and 1). */
     const struct {
         const char *json, *model;
+        double want_us;
     } cases[] = {
-        {"{\"dispatch\":{\"policy\":\"random\"}}", "M/M/1 per node (random split)"},
-        {"{\"dispatch\":{\"policy\":\"round_robin\"}}", "E_n/M/1 per node"},
-        {"{\"dispatch\":{\"policy\":\"pull\"}}", "M/M/c, one queue"},
-        {"{\"dispatch\":{\"policy\":\"random\"},\"service\":{\"time\":{\"dist\":\"constant\"}}}", "M/D/1 per node"},
-        {"{\"dispatch\":{\"policy\":\"random\"},\"service\":{\"servers\":2}}", "M/M/s per node"},
+        {"{\"dispatch\":{\"policy\":\"random\"}}", "M/M/1 per node (random split)", 5000},
+        {"{\"dispatch\":{\"policy\":\"round_robin\"}}", "E_n/M/1 per node", 3267.384},
+        {"{\"dispatch\":{\"policy\":\"pull\"}}", "M/M/c, one queue", 1745.5406},
+        {"{\"dispatch\":{\"policy\":\"random\"},\"service\":{\"time\":{\"dist\":\"constant\"}}}", "M/D/1 per node",
+         3000},
+        {"{\"dispatch\":{\"policy\":\"random\"},\"service\":{\"servers\":2}}", "M/M/s per node", 2777.7778},
         {"{\"dispatch\":{\"policy\":\"random\"},\"load\":{\"arrival\":\"closed\",\"clients\":12,"
          "\"think_us\":{\"dist\":\"exponential\",\"mean_us\":2000}}}",
-         "closed loop, exact mean value analysis"},
+         "closed loop, exact mean value analysis", 2465.9187},
         {"{\"dispatch\":{\"policy\":\"random\"},\"service\":{\"time\":{\"dist\":\"lognormal\",\"cv\":0.5}}}",
-         "M/G/1 per node"},
+         "M/G/1 per node", 3500},
         /* the service nodes' speed, not rank 1's (a dispatcher here) */
         {"{\"dispatch\":{\"policy\":\"random\",\"dispatchers\":2},\"nodes\":{\"speed\":[2,2,2,2]}}",
-         "M/M/1 per node (random split)"},
+         "M/M/1 per node (random split)", 2500},
         /* many servers a node: the window (128) is far from full */
-        {"{\"dispatch\":{\"policy\":\"random\"},\"service\":{\"servers\":32}}", "M/M/s per node"},
+        {"{\"dispatch\":{\"policy\":\"random\"},\"service\":{\"servers\":32}}", "M/M/s per node", 1025.0974},
         /* two dispatchers, each its own window of 24 to a node 2 ms away:
          * half the 7.2 in flight each (the node's whole 7.2 against one
          * window would put it full 4% of the time) */
         {"{\"dispatch\":{\"policy\":\"random\",\"dispatchers\":2,\"window\":24},\"network\":{\"latency_us\":2000}}",
-         "M/M/1 per node (random split)"},
+         "M/M/1 per node (random split)", 9000},
         /* no service: no time at the nodes, a closed form all the same */
         {"{\"dispatch\":{\"policy\":\"random\"},\"service\":{\"time\":{\"dist\":\"exponential\",\"mean_us\":0}},"
          "\"load\":{\"arrival\":\"closed\",\"clients\":4,\"think_us\":{\"dist\":\"exponential\",\"mean_us\":1000}}}",
-         "closed loop, exact mean value analysis"},
+         "closed loop, exact mean value analysis", 0},
     };
     for (size_t i = 0; i < CS_ARRAY_LEN(cases); i++) {
         struct cs_scenario sc;
@@ -691,6 +703,8 @@ static void theory_picks_the_model_and_agrees(void **state)
         if (!r.theory.model || strncmp(r.theory.model, cases[i].model, strlen(cases[i].model)) != 0)
             fail_msg("case %zu: model %s, expected %s (%s)", i, r.theory.model ? r.theory.model : "none",
                      cases[i].model, r.theory.why);
+        if (!(fabs(r.theory.mean_us - cases[i].want_us) <= 1e-6 * cases[i].want_us + 1e-3))
+            fail_msg("case %zu: theory %.4f us, by hand %.4f", i, r.theory.mean_us, cases[i].want_us);
         assert_close(cs_hist_mean(&r.latency) / 1e3, r.theory.mean_us, 0.03);
         cs_results_free(&r);
     }

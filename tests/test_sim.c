@@ -1358,6 +1358,10 @@ static void theory_takes_the_modelled_costs(void **state)
                 "\"dispatch\":{\"policy\":\"random\"},\"network\":{\"latency_us\":300}}",
                 4);
     assert_non_null(x->r.theory.model);
+    /* by hand: the mean value recursion over 12 clients, four stations of
+     * demand 0.25 ms and the wire's 0.6 ms as a delay: 3.2995 ms queued
+     * and served, 3.8995 with the wire */
+    assert_close(x->r.theory.mean_us, 3899.4719, 1e-6);
     assert_close(cs_hist_mean(&x->r.latency) / 1e3, x->r.theory.mean_us, 0.03);
     sim_done(x);
     /* A pulling node waits a round trip for each request: no formula. */

@@ -304,11 +304,12 @@ struct vrun {
     struct cs_node *ns;          /* [nodes] */
     struct cs_histogram service; /* every node's delivered service: one, shared */
     int64_t interval_ns;
-    /* Turns at one instant beyond which virtual time stands still: a
-     * closed loop whose clients ask again at once when turned away (or
-     * served in no time, with no latency) goes round at one instant for
-     * ever. Far above what any instant holds (each rank, client and
-     * trace line a few turns). */
+    /* Turns and their work (arrivals, replies, messages) at one instant
+     * beyond which virtual time stands still: a closed loop whose clients
+     * ask again at once when turned away (or served in no time, with no
+     * latency) goes round at one instant for ever, 256 arrivals a
+     * dispatcher's turn. Far above what any instant holds (each rank,
+     * client and trace line a few turns and items of work). */
     uint64_t still_max;
     struct cs_virtual_stats *st;
     int64_t drawn_ns; /* when the progress line was last drawn (wall, monotonic); 0: never */
@@ -334,17 +335,18 @@ static const struct cs_role_ops *role_of(const struct vrun *v, int r, void **sel
  * at once, or when its work is over, if it has some due already. One turn
  * at a time, so that what the other ranks do meanwhile (a reply, a token)
  * reaches it when it would on ranks. A dispatcher also rolls its
- * intervals, as mpi_run.c's clockwork does. */
+ * intervals, as mpi_run.c's clockwork does. The turn's work (role.h), or
+ * <0. */
 static int role_wake(struct vrun *v, int r)
 {
     void *self;
     const struct cs_role_ops *ops = role_of(v, r, &self);
     struct cs_vendpoint *e = &v->net.endpoints[r];
     if (ops->done(self))
-        return CS_OK;
-    int rc = ops->turn(self, 0);
-    if (rc < 0)
-        return rc;
+        return 0;
+    int work = ops->turn(self, 0), rc;
+    if (work < 0)
+        return work;
     int64_t next = INT64_MAX;
     bool done = ops->done(self);
     if (r < v->dispatchers) {
@@ -366,11 +368,12 @@ static int role_wake(struct vrun *v, int r)
         e->holds = !done && v->net.instant && v->net.message_ns == 0 && cs_coord_replies_wait(&v->coords[r]);
     }
     if (done)
-        return CS_OK;
+        return work;
     int64_t due = ops->next_event(self);
     if (due < next)
         next = due;
-    return wake_next(&v->net, r, next > e->now ? next : e->now);
+    rc = wake_next(&v->net, r, next > e->now ? next : e->now);
+    return rc < 0 ? rc : work;
 }
 
 /* A message that arrives at this instant for a rank that has nothing
@@ -480,7 +483,7 @@ static void progress(struct vrun *v, bool final)
 static int run_events(struct vrun *v)
 {
     struct cs_vnet *s = &v->net;
-    uint64_t still = 0, still_max = v->still_max; /* turns taken at s->now */
+    uint64_t still = 0, still_max = v->still_max; /* turns taken and work done at s->now */
     unsigned tick = PROGRESS_EVENTS;
     for (;;) {
         if (__builtin_expect(--tick == 0, 0)) {
@@ -528,8 +531,9 @@ static int run_events(struct vrun *v)
         s->turning = r;
         rc = role_wake(v, r);
         s->turning = -1;
-        if (rc != CS_OK)
+        if (rc < 0)
             return rc;
+        still += (uint64_t)rc; /* what it did: a turn of 256 arrivals turned away counts 256 */
     }
     return CS_OK;
 }

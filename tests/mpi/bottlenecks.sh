@@ -37,5 +37,10 @@ timed_check "$TMP/coord.json" '.bottleneck == "coordinator"' '.bottleneck | IN("
 timed_check "$TMP/coord.json" '.coordinator.utilization > 0.9 and .throughput_rps < 1100' \
     '.coordinator.utilization > 0.7 and .throughput_rps < 1200' \
     "slow coordinator: busy and capping throughput" '{coordinator, throughput_rps}'
-timed_check "$TMP/coord.json" '.latency_us.p99 > 100000' '.latency_us.p99 > 20000' "slow coordinator: its backlog shows as latency" '.latency_us'
+# Its backlog grows by at least 300 a second (1300 offered, at most 1000
+# served: the cost is spun, no host makes it shorter), so a request
+# intended at t waits at least 0.3 t: the window's p99 (t near 3.5 s) at
+# least 1.04 s on any host. Latency counted from the send instead
+# (coordinated omission, tests/mutations/02) gave 33 ms.
+timed_check "$TMP/coord.json" '.latency_us.p99 > 900000' '.latency_us.p99 > 500000' "slow coordinator: its backlog shows as latency" '.latency_us'
 finish

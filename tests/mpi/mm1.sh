@@ -12,7 +12,9 @@ source "$(dirname "$0")/lib.sh"
 
 mm1=(--set load.warmup_s=2 --set load.rate_rps=750 --set load.seed=11 --set dispatch.policy=random
     --set service.time='{"dist":"exponential","mean_us":2000}')
-mm1_theory() { jq '1e6 / (1e6 / .scenario.service.time.mean_us - (.offered_rps / .mpi.service_nodes))' "$1"; }
+# 750 req/s over 3 nodes, 2 ms: 1 / (500 - 250) s. (A number, not read
+# from the results it judges.)
+mm1_theory() { echo 4000; }
 theory_check mm1 mm1_theory 0.08 0.35 "M/M/1" 4 "${mm1[@]}" --set load.duration_s="$(dur 10)"
 f=$TMP/mm1.json
 timed_check "$f" '(.service_us.inflation - 1) | fabs < 0.05' '(.service_us.inflation - 1) | fabs < 0.25' \

@@ -9,7 +9,14 @@ cs 3 -q --set load.duration_s=3 --set load.utilization=1.5 --set dispatch.timeou
     --json "$TMP/timeout.json"
 check_valid "$TMP/timeout.json"
 check "$TMP/timeout.json" '.requests.timed_out > 100' "requests past their deadline time out" '.requests'
-check "$TMP/timeout.json" '.latency_us.max <= 10000 * 1.05' "nothing completes after its deadline" '.latency_us'
+# Deadlines come before replies at a turn, so nothing completes past its
+# deadline: exactly so in virtual time (test_sim.c). On ranks, a
+# coordinator that wakes 5 ms or more late takes its replies first
+# (cs_coord_woke), and a reply that came in time completes as late as
+# the pause: the hard bound allows the longest pause a rank reported.
+timed_check "$TMP/timeout.json" '.latency_us.max <= 10000 * 1.05' \
+    '.latency_us.max <= 10000 * 1.05 + 1000 * (.host_pauses.max_ms // 0)' \
+    "nothing completes after its deadline" '{latency_us, host_pauses}'
 
 # Speeds: node 1 four times as fast as node 2.
 cs 3 -q --set load.duration_s=3 --set load.utilization=0.5 --set nodes.speed='{"1":4}' \

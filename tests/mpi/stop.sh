@@ -38,15 +38,20 @@ for sig in TERM INT; do
             "SIG$sig: every request accounted for" '.requests'
         check "$TMP/stop.json" '.requests.completed > 1000 and .duration_s > 1 and .duration_s < 5' \
             "SIG$sig: the measured window ends at the (relayed) signal" '{requests, duration_s}'
-        check "$TMP/stop.json" '(.throughput_rps / .offered_rps - 1 | fabs) < 0.1' \
+        # (beside another test on 2 cores, the nodes' sleeps run late: a
+        # throughput over the unshortened 60 s window would be 0.04 of it)
+        check "$TMP/stop.json" '(.throughput_rps / .offered_rps - 1 | fabs) < 0.3' \
             "SIG$sig: throughput over the shortened window is right" '{throughput_rps, offered_rps}'
     }
     check_valid_partial
     # The ranks exit 0 (their results are written), and mpirun, itself
     # signalled, 1 (Open MPI 4.1); no other status (a crash, a sanitizer's
     # 86), and no sanitizer report on the way out.
-    [ "$rc" -le 1 ] && ok "SIG$sig: exit $rc" || bad "SIG$sig: exit $rc: $(head -c 400 "$TMP/err")"
+    [ "$rc" -le 1 ] && ! grep -v -e '^clustersim: warning' -e '^clustersim: note' "$TMP/err" | grep -q '^clustersim: ' &&
+        ok "SIG$sig: exit $rc, no error" ||
+        bad "SIG$sig: exit $rc: $(head -c 400 "$TMP/err")"
     ! grep -qE 'Sanitizer|runtime error' "$TMP/err" || bad "SIG$sig: a sanitizer report: $(grep -m3 -E 'Sanitizer|runtime error' "$TMP/err")"
+    # (a bound on a hang, not a timing: 1-3 s here, beside another test)
     [ "$secs" -le 10 ] && ok "SIG$sig: the job ended ${secs}s after the signal" || bad "SIG$sig: took ${secs}s to end"
 done
 

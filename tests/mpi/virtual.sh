@@ -33,9 +33,13 @@ v --virtual --nodes 100 "${short[@]}" --progress
 v --virtual --nodes 100 "${short[@]}"
 [ "$RC" -eq 0 ] && [ ! -s "$TMP/err" ] && ok "a virtual run in a pipe: no progress line" || bad "virtual, a pipe: $(head -c 300 "$TMP/err")"
 if command -v script >/dev/null; then
-    script -qec "$CLUSTERSIM --virtual --nodes 100 --set load.duration_s=2 --set load.warmup_s=0.5" "$TMP/tty.out" >/dev/null 2>&1 </dev/null || true
-    grep -q " / 2.5 s  [a-z-]*  generated" "$TMP/tty.out" && grep -q "^offered load" "$TMP/tty.out" &&
-        ok "a virtual run at a terminal: the progress line, then the report" || bad "virtual at a terminal: $(head -c 400 "$TMP/tty.out")"
+    rc=0
+    script -qec "timeout -k 5 60 $CLUSTERSIM --virtual --nodes 100 --set load.duration_s=2 --set load.warmup_s=0.5" \
+        "$TMP/tty.out" >/dev/null 2>&1 </dev/null || rc=$?
+    [ "$rc" -eq 0 ] && grep -q " / 2.5 s  [a-z-]*  generated" "$TMP/tty.out" && grep -q "^offered load" "$TMP/tty.out" &&
+        ! grep -qE 'Sanitizer|runtime error' "$TMP/tty.out" &&
+        ok "a virtual run at a terminal: the progress line, then the report" ||
+        bad "virtual at a terminal: exit $rc: $(head -c 400 "$TMP/tty.out")"
 else
     skipped "a virtual run at a terminal (no util-linux script here)"
 fi

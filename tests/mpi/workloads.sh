@@ -53,10 +53,14 @@ peak_bounded=$(jq -s 'map(.p99_us) | max' "$TMP/bounded.jsonl")
 rejected=$(jq -s 'map(.rejected_rps) | max' "$TMP/bounded.jsonl")
 echo "ticket rush: peak p99 $peak_open us without admission control, $peak_bounded us with; peak rejections $rejected/s"
 # With at most 30 waiting at the coordinator the admitted wait tens of ms
-# (25-27 ms here, 32 ms once on a busy host); without it, seconds. The
-# bound is the difference, not a timing: 60 ms and 20x below.
-awk -v o="$peak_open" -v b="$peak_bounded" 'BEGIN { exit !(o > 100000 && b < 60000 && b * 20 < o) }' &&
+# (25-27 ms here, 32 ms once on a busy host); without it, seconds: 20x
+# below holds on any host (a pause delays both runs alike). Under 60 ms
+# is a timing (one host pause of 60-90 ms in an interval puts its p99
+# there): judged on the runs' evidence.
+awk -v o="$peak_open" -v b="$peak_bounded" 'BEGIN { exit !(o > 100000 && b * 20 < o) }' &&
     ok "admission control bounds latency (p99 peak $peak_bounded us vs $peak_open us)" || bad "latency not bounded"
+timed "$TMP/bounded.json" "$peak_bounded < 60000" "$peak_bounded < 200000" \
+    "admission control: the admitted wait tens of ms" "peak p99 $peak_bounded us"
 check "$TMP/bounded.json" '.requests.rejected > 1000' "admission control rejects the excess" '.requests'
 check "$TMP/open.json" '.requests.rejected == 0' "no admission control: nothing rejected" '.requests'
 # The averages keep up (nodes 75% busy), the verdict must not: it names the
