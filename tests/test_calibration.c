@@ -74,12 +74,21 @@ static void bad_files_are_refused_with_one_line(void **state)
                    "'model.coordinator_request_us' must be a number");
     expect_refused("{\"clustersim_calibration\": 1, \"network\": {\"latency_us\": -1}, \"model\": "
                    "{\"coordinator_request_us\": 1, \"coordinator_message_us\": 0, \"node_overhead_us\": 0}}",
-                   "'network.latency_us' must be a number of microseconds from 0 to 1e6, got a number -1");
+                   "'network.latency_us' must be a number of microseconds, 0 or from 0.001 (a nanosecond) to 1e6, got "
+                   "a number -1");
     expect_refused("{\"clustersim_calibration\": 1, \"network\": {\"latency_us\": \"fast\"}}", "got a string");
     /* (cJSON reads 1e999 as infinity, and printed it as null) */
     expect_refused("{\"clustersim_calibration\": 1, \"network\": {\"latency_us\": 1e999}, \"model\": "
                    "{\"coordinator_request_us\": 1, \"coordinator_message_us\": 0, \"node_overhead_us\": 0}}",
-                   "'network.latency_us' must be a number of microseconds from 0 to 1e6, got a number above 1.8e308");
+                   "'network.latency_us' must be a number of microseconds, 0 or from 0.001 (a nanosecond) to 1e6, got "
+                   "a number above 1.8e308");
+    /* a cost the clock cannot hold: said of this file, not of the
+     * scenario key it becomes */
+    expect_refused("{\"clustersim_calibration\": 1, \"network\": {\"latency_us\": 1e-7}, \"model\": "
+                   "{\"coordinator_request_us\": 1, \"coordinator_message_us\": 0, \"node_overhead_us\": 0}}",
+                   "'network.latency_us' must be a number of microseconds, 0 or from 0.001");
+    expect_refused("{\"clustersim_calibration\": \"1\"}",
+                   "'clustersim_calibration' must be its format number (1), got a string");
     /* A name given twice: the scenario parser refuses one, and this took
      * the first without a word. */
     expect_refused("{\"clustersim_calibration\": 1, \"network\": {\"latency_us\": 1}, \"model\": "

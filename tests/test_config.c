@@ -716,6 +716,10 @@ static void closed_loop_and_overload_keys_are_read(void **state)
     assert_int_equal(s.nodes.queue_capacity, 10);
     assert_true(s.run.interval_ms == 100);
     expect_error("{\"load\":{\"clients\":0}}", "'load.clients'", "out of range");
+    /* a closed loop's keys with open arrivals: said, not dropped */
+    expect_error("{\"load\":{\"clients\":100}}", "'load.clients'", "load.arrival \"poisson\" reads none");
+    expect_error("{\"load\":{\"think_us\":{\"dist\":\"constant\",\"mean_us\":5000}}}", "'load.think_us'",
+                 "load.arrival \"poisson\" reads none");
     expect_error("{\"dispatch\":{\"d\":0}}", "'dispatch.d'", "out of range");
     expect_error("{\"dispatch\":{\"timeout_ms\":-1}}", "'dispatch.timeout_ms'", "out of range");
 }

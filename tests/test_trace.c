@@ -82,6 +82,10 @@ static void bad_lines_are_named_by_number(void **state)
         {"Inf,5\n", "t.csv:1: offset_s must be a number"},
         {"0x10\n", "t.csv:1: offset_s must be a number"},
         {"nanos\n0.1\nx\n", "t.csv:3: offset_s must be a number"}, /* a header named so, then a bad line */
+        /* a first line with a number in its second field is data mistyped,
+         * not a header (its request was dropped without a word) */
+        {",5\n0.2,5\n", "t.csv:1: offset_s must be a number"},
+        {"O.01,500\n0.2,5\n", "t.csv:1: offset_s must be a number"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         assert_int_equal(parse(&t, cases[i].text, err), CS_E_INVALID);

@@ -67,6 +67,11 @@ int cs_calibration_load(const char *path, struct cs_calibration *k, char *err, s
     if (twice) {
         snprintf(err, errlen, "%s: '%s%s%s' given twice", what, in, in[0] ? "." : "", twice);
         rc = CS_E_INVALID;
+    } else if (isnan(format) && cs_json_at(doc, "clustersim_calibration")) {
+        char got[80];
+        snprintf(err, errlen, "%s: 'clustersim_calibration' must be its format number (%d), got %s", what,
+                 CS_CALIBRATION_FORMAT, cs_json_got(cs_json_at(doc, "clustersim_calibration"), got, sizeof(got)));
+        rc = CS_E_INVALID;
     } else if (isnan(format)) {
         snprintf(err, errlen,
                  "%s: not a clustersim calibration file (no 'clustersim_calibration'; write one with --calibrate "
@@ -82,9 +87,13 @@ int cs_calibration_load(const char *path, struct cs_calibration *k, char *err, s
     for (int i = 0; i < CS_CALIBRATION_KEYS && rc == CS_OK; i++) {
         const cJSON *v = cs_json_at(doc, costs[i].key);
         char got[80];
-        if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || v->valuedouble > 1e6) {
-            snprintf(err, errlen, "%s: '%s' must be a number of microseconds from 0 to 1e6, got %s", what, costs[i].key,
-                     v ? cs_json_got(v, got, sizeof(got)) : "nothing");
+        /* (a cost below a nanosecond, as the scenario's keys, is none the
+         * clock can hold) */
+        if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || v->valuedouble > 1e6 ||
+            (v->valuedouble > 0 && v->valuedouble < 1e-3)) {
+            snprintf(err, errlen,
+                     "%s: '%s' must be a number of microseconds, 0 or from 0.001 (a nanosecond) to 1e6, got %s", what,
+                     costs[i].key, v ? cs_json_got(v, got, sizeof(got)) : "nothing");
             rc = CS_E_INVALID;
         } else {
             *(double *)((char *)k + costs[i].offset) = v->valuedouble;

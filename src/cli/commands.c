@@ -42,9 +42,36 @@ int cs_cli_compare(const struct cs_options *o, bool speak)
     return status;
 }
 
+/* A virtual run's service nodes: run.nodes, or as many as a per-node
+ * list names; none is an error (err said). */
+static int virtual_nodes(struct cs_scenario *sc, char *err, size_t errlen)
+{
+    if (sc->run.nodes < 1) /* a per-node list names every node */
+        sc->run.nodes = cs_scenario_listed_nodes(sc);
+    if (sc->run.nodes >= 1)
+        return CS_OK;
+    snprintf(err, errlen,
+             "scenario key 'run.nodes': 0: the virtual engine needs at least 1 service node: give --nodes N (or "
+             "'run.nodes' in the scenario, or 'nodes.speed' as a list with one entry per node)");
+    return CS_E_INVALID;
+}
+
+/* The checks a run makes before it starts, on the ranks it runs on: in
+ * virtual time those its nodes fix. */
+static int virtual_checks(const struct cs_options *o, struct cs_scenario *sc, char *err, size_t errlen)
+{
+    struct cs_trace trace = {0};
+    int rc = virtual_nodes(sc, err, errlen);
+    if (rc == CS_OK)
+        rc = cs_cli_check_for_ranks(o, sc, cs_plan_ranks(sc, sc->run.nodes), &trace, err, errlen);
+    cs_trace_free(&trace);
+    return rc;
+}
+
 /* --print-config: the effective scenario, validated as a run would be
- * (node lists, the trace, the sweep) on the ranks the launcher started;
- * outside a launcher, the checks that need a rank count wait for the run. */
+ * (node lists, the trace, the sweep) on the ranks the launcher started,
+ * or in virtual time on its nodes; outside a launcher, the checks that
+ * need a rank count wait for the run. */
 int cs_cli_print_config(const struct cs_options *o, bool speak)
 {
     char err[CS_ERRBUF];
@@ -52,7 +79,9 @@ int cs_cli_print_config(const struct cs_options *o, bool speak)
     struct cs_trace trace = {0};
     int rc = cs_cli_scenario(o, &sc, NULL, err, sizeof(err));
     int size = cs_cli_size_by_env();
-    if (rc == CS_OK && size >= 2)
+    if (rc == CS_OK && sc.run.engine == CS_ENGINE_VIRTUAL)
+        rc = virtual_checks(o, &sc, err, sizeof(err));
+    else if (rc == CS_OK && size >= 2)
         rc = cs_cli_check_for_ranks(o, &sc, size, &trace, err, sizeof(err));
     cs_trace_free(&trace);
     if (rc != CS_OK) {
@@ -153,6 +182,8 @@ int cs_cli_print_ranks(const struct cs_options *o, bool speak)
         struct cs_trace trace = {0};
         rc = cs_cli_check_for_ranks(o, &sc, first + smallest, &trace, err, sizeof(err));
         cs_trace_free(&trace);
+    } else if (rc == CS_OK) {
+        rc = virtual_checks(o, &sc, err, sizeof(err));
     }
     if (rc != CS_OK) {
         if (speak)
@@ -490,7 +521,8 @@ static int check_memory(const struct cs_options *o, const struct cs_scenario *sc
         snprintf(err, errlen,
                  "a virtual run of %d service nodes at %.3g req/s needs about %.1f GiB, and %s is %.1f GiB: give "
                  "fewer nodes ('run.nodes', 'sweep.nodes'), servers a node ('service.servers') or dispatchers "
-                 "('dispatch.dispatchers'), or less load",
+                 "('dispatch.dispatchers'), less load, or less room for requests ('dispatch.window', "
+                 "'dispatch.max_pending')",
                  one.nodes, one.rate_rps, one.bytes / 1073741824.0, by_host ? host_which : proc_which,
                  (by_host ? host : proc) / 1073741824.0);
     return CS_E_INVALID;
@@ -523,12 +555,8 @@ static int run_virtual(const struct cs_options *o, int argc, char **argv, int en
             cs_ranks_meet(argc, argv);
         return rc == CS_OK ? 0 : EXIT_USAGE;
     }
-    if (rc == CS_OK && sc.run.nodes < 1) {
-        snprintf(err, sizeof(err),
-                 "scenario key 'run.nodes': 0: the virtual engine needs at least 1 service node: give --nodes N (or "
-                 "'run.nodes' in the scenario, or 'nodes.speed' as a list with one entry per node)");
-        rc = CS_E_INVALID;
-    }
+    if (rc == CS_OK)
+        rc = virtual_nodes(&sc, err, sizeof(err));
     if (rc == CS_OK && o->calibrate) {
         snprintf(err, sizeof(err), "--calibrate measures this machine's MPI: it does not run in virtual time");
         rc = CS_E_INVALID;

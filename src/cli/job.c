@@ -216,21 +216,6 @@ int cs_cli_prepare_run(const struct cs_options *o, const char *text, int size, s
         rc = cs_resume_load(&z->resume, o->resume, &sc, size - first, err, errlen);
     if (rc == CS_OK && o->resume && z->resume.kept == 0) /* (a sweep stopped in its first steps) */
         fprintf(stderr, "clustersim: --resume '%s': nothing in it to keep: the sweep runs from its start\n", o->resume);
-    /* A fault past the measured window is no mistake (a scenario run
-     * shorter to try it), but it acts at most in the drain, on what its
-     * node still holds: said, not left for the report to imply. */
-    int late = 0, first_late = -1;
-    for (int i = 0; rc == CS_OK && i < sc.faults_n; i++)
-        if (sc.faults[i].at_s >= sc.load.warmup_s + sc.load.duration_s) {
-            late++;
-            first_late = first_late < 0 ? i : first_late;
-        }
-    if (late > 0)
-        fprintf(stderr,
-                "clustersim: note: 'faults[%d]' at %g s%s after the measured window, which ends at %g s "
-                "(load.warmup_s + load.duration_s): at most in the drain, on the requests still open then\n",
-                first_late, sc.faults[first_late].at_s, late > 1 ? " and others come" : " comes",
-                sc.load.warmup_s + sc.load.duration_s);
     if (rc == CS_OK && cs_cli_is_sweep(o, &sc) && o->timeseries) {
         snprintf(err, errlen, "--timeseries '%s': a time series is for single runs, not sweeps", o->timeseries);
         rc = CS_E_INVALID;
@@ -254,6 +239,19 @@ int cs_cli_prepare_run(const struct cs_options *o, const char *text, int size, s
                          outs[j].flag, outs[j].path, outs[i].flag, outs[i].path);
                 rc = CS_E_INVALID;
             }
+        /* nor one the run reads (--resume's file may be written anew: it
+         * is read whole first, and the sweep goes on in it) */
+        const struct {
+            const char *what, *path;
+        } ins[] = {{"--config", o->config},
+                   {"the scenario key 'load.trace'", sc.load.trace[0] ? sc.load.trace : NULL},
+                   {"--calibration", o->calibration}};
+        for (size_t j = 0; rc == CS_OK && j < CS_ARRAY_LEN(ins); j++)
+            if (ins[j].path && cs_same_file(ins[j].path, outs[i].path)) {
+                snprintf(err, errlen, "%s '%s' names the file %s reads ('%s'): the results would replace it",
+                         outs[i].flag, outs[i].path, ins[j].what, ins[j].path);
+                rc = CS_E_INVALID;
+            }
     }
     /* On ranks the rows go to the file as the run makes them (a stopped or
      * killed run keeps those written); a virtual run's series is written
@@ -265,6 +263,22 @@ int cs_cli_prepare_run(const struct cs_options *o, const char *text, int size, s
             rc = CS_E_INVALID;
         }
     }
+    /* A fault past the measured window is no mistake (a scenario run
+     * shorter to try it), but it acts at most in the drain, on what its
+     * node still holds: said, not left for the report to imply (and not
+     * beside a refusal: one line for that). */
+    int late = 0, first_late = -1;
+    for (int i = 0; rc == CS_OK && i < sc.faults_n; i++)
+        if (sc.faults[i].at_s >= sc.load.warmup_s + sc.load.duration_s) {
+            late++;
+            first_late = first_late < 0 ? i : first_late;
+        }
+    if (late > 0)
+        fprintf(stderr,
+                "clustersim: note: 'faults[%d]' at %g s%s after the measured window, which ends at %g s "
+                "(load.warmup_s + load.duration_s): at most in the drain, on the requests still open then\n",
+                first_late, sc.faults[first_late].at_s, late > 1 ? " and others come" : " comes",
+                sc.load.warmup_s + sc.load.duration_s);
     return rc;
 }
 
@@ -618,9 +632,29 @@ bool cs_cli_timeseries_json(const struct cs_options *o)
 }
 
 /* --resume of a sweep that is complete already: nothing to run, and
- * nothing overwritten. */
+ * nothing overwritten. A --json elsewhere gets the complete results (a
+ * copy); the other files, made from a run, are not written, and it says
+ * so. 0, or 1 when the copy fails. */
 int cs_cli_resumed_complete(const struct cs_options *o)
 {
     fprintf(stderr, "clustersim: --resume '%s': the sweep in it is complete already: nothing to run\n", o->resume);
+    if (o->json && !cs_same_file(o->json, o->resume)) {
+        char *text = NULL, err[CS_ERRBUF];
+        size_t len = 0;
+        if (cs_read_file(o->resume, (size_t)1 << 30, "results file", &text, &len, err, sizeof(err)) != CS_OK) {
+            fprintf(stderr, "clustersim: --json: %s\n", err);
+            return 1;
+        }
+        int rc = cs_cli_write_output("--json", o->json, text); /* (it frees text) */
+        if (rc != 0)
+            return rc;
+    }
+    const struct {
+        const char *flag, *path;
+    } others[] = {{"--csv", o->csv}, {"--html", o->html}, {"--percentiles", o->percentiles}};
+    for (size_t i = 0; i < CS_ARRAY_LEN(others); i++)
+        if (others[i].path)
+            fprintf(stderr, "clustersim: %s '%s' not written: nothing ran (the sweep's results are in '%s')\n",
+                    others[i].flag, others[i].path, o->resume);
     return 0;
 }

@@ -153,6 +153,21 @@ static const char *option_named(int argc, char **argv, int opt, const struct opt
     return arg;
 }
 
+/* Does the long option `name` ("--cal") begin two or more options'
+ * names? Then they are listed in out ("--calibrate, --calibration"). */
+static bool ambiguous(const char *name, const struct option *longopts, char *out, size_t outlen)
+{
+    int n = 0;
+    size_t len = strlen(name), used = 0;
+    if (strncmp(name, "--", 2) != 0 || len <= 2)
+        return false;
+    for (const struct option *l = longopts; l->name; l++)
+        if (strncmp(l->name, name + 2, len - 2) == 0 && used < outlen) {
+            used += (size_t)snprintf(out + used, outlen - used, "%s--%s", n++ ? ", " : "", l->name);
+        }
+    return n > 1;
+}
+
 /* An option's value that cannot be what was meant: empty (a shell
  * variable not set: --json "$OUT" would lose the run's results after it),
  * or one that reads as an option and not a number (--json --sweep: the
@@ -234,7 +249,13 @@ int cs_cli_parse(int argc, char **argv, struct cs_options *o, bool speak)
             o->engine_set = "run.engine=virtual";
             break;
         case 'N':
-            snprintf(o->nodes_set, sizeof(o->nodes_set), "run.nodes=%s", optarg);
+            if ((size_t)snprintf(o->nodes_set, sizeof(o->nodes_set), "run.nodes=%s", optarg) >=
+                sizeof(o->nodes_set)) { /* (cut short, it could read as a count) */
+                if (speak)
+                    fprintf(stderr, "clustersim: --nodes '%.24s...': not a node count ('run.nodes': 1 to 1000000)\n",
+                            optarg);
+                return EXIT_USAGE;
+            }
             break;
         case 'R':
             o->resume = optarg;
@@ -286,8 +307,11 @@ int cs_cli_parse(int argc, char **argv, struct cs_options *o, bool speak)
             if (speak) {
                 bool takes_none = false;
                 const char *name = option_named(argc, argv, optopt, longopts, &takes_none);
+                char matches[256] = "";
                 if (takes_none)
                     fprintf(stderr, "clustersim: option '%s' takes no value (see --help)\n", name);
+                else if (ambiguous(name, longopts, matches, sizeof(matches)))
+                    fprintf(stderr, "clustersim: option '%s' is ambiguous: %s (see --help)\n", name, matches);
                 else
                     fprintf(stderr, "clustersim: unknown option '%s' (see --help)\n", name);
             }

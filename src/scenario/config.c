@@ -1163,6 +1163,14 @@ static int check_combinations(const struct cs_scenario *s, char *err, size_t err
                                         : "a trace's load is its arrival times (load.trace)");
         return CS_E_INVALID;
     }
+    bool thinks = s->load.think.mean_us != 0 || strcmp(cs_dist_kinds[s->load.think.kind].name, "constant") != 0;
+    if (source != CS_SOURCE_CLOSED && (s->load.clients != 10 || thinks)) { /* (not their defaults: given) */
+        fail(err, errlen,
+             "scenario key '%s': a closed loop's, and load.arrival \"%s\" reads none: leave it out, or give "
+             "load.arrival \"closed\"",
+             thinks ? "load.think_us" : "load.clients", cs_arrival_kinds[s->load.arrival].name);
+        return CS_E_INVALID;
+    }
     if (source == CS_SOURCE_CLOSED && s->load.clients < s->dispatch.dispatchers) {
         fail(err, errlen,
              "scenario keys 'load.clients' (%d) and 'dispatch.dispatchers' (%d): the clients are shared among the "
@@ -1272,6 +1280,12 @@ static int apply_set(cJSON *root, const char *assignment, char *err, size_t errl
     memcpy(key, assignment, keylen);
     key[keylen] = '\0';
     const char *valtext = eq + 1;
+    const char *bad = cs_utf8_invalid(assignment, strlen(assignment));
+    if (bad) {
+        fail(err, errlen, "--set '%.*s': byte 0x%02x after it is not UTF-8 text", (int)(bad - assignment), assignment,
+             (unsigned char)*bad);
+        return CS_E_INVALID;
+    }
     /* JSON, and nothing after it ("1,000" is not 1), else a string (as
      * typed: a \u0000 in it is text, not a NUL) */
     cJSON *val = cJSON_ParseWithOpts(valtext, NULL, 1);

@@ -210,21 +210,30 @@ const char *cs_json_nul_escape(const char *text, size_t len)
     return NULL;
 }
 
+const char *cs_utf8_invalid(const char *text, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)text, *uend = u + len;
+    while (u < uend) {
+        size_t n = utf8_char(u, uend);
+        if (n == 0)
+            return (const char *)u;
+        u += n;
+    }
+    return NULL;
+}
+
 cJSON *cs_json_parse_text(const char *text, size_t len, const char *what, char *err, size_t errlen)
 {
     int line, col;
     size_t bom = cs_text_bom(text, len);
     text += bom;
     len -= bom;
-    const unsigned char *u = (const unsigned char *)text, *uend = u + len;
-    while (u < uend) {
-        size_t n = utf8_char(u, uend);
-        if (n == 0) {
-            line_col(text, (const char *)u, &line, &col);
-            snprintf(err, errlen, "%s: byte 0x%02x at line %d, column %d is not UTF-8 text", what, *u, line, col);
-            return NULL;
-        }
-        u += n;
+    const char *bad = cs_utf8_invalid(text, len);
+    if (bad) {
+        line_col(text, bad, &line, &col);
+        snprintf(err, errlen, "%s: byte 0x%02x at line %d, column %d is not UTF-8 text", what, (unsigned char)*bad,
+                 line, col);
+        return NULL;
     }
     const char *nul = cs_json_nul_escape(text, len);
     if (nul) {

@@ -112,10 +112,13 @@ int cs_trace_parse(struct cs_trace *t, const char *what, const char *text, size_
         double off, svc = 0;
         bool ok_off = number(q, comma ? comma : eol, &off);
         /* A header: a first line that is not a number, nor one spelled out
-         * ("nan", "inf": numbers out of range, said so below). */
+         * ("nan", "inf": numbers out of range, said so below), and whose
+         * second field is no number either (",5" or "O.01,500" is a data
+         * line mistyped, said so below, not a header dropped). */
+        double second;
         if (!ok_off && t->n == 0 && columns == 0 &&
             !(*q == '-' || *q == '+' || *q == '.' || (*q >= '0' && *q <= '9')) &&
-            !spelled_number(q, comma ? comma : eol)) {
+            !spelled_number(q, comma ? comma : eol) && !(comma && number(comma + 1, eol, &second))) {
             p = next; /* a header */
             columns = -1;
             continue;

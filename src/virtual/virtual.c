@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cs/arrival.h"
 #include "cs/common.h"
 #include "cs/coordinator.h"
 #include "cs/heap.h"
@@ -655,7 +656,17 @@ double cs_virtual_bytes(const struct cs_scenario *sc, int nodes)
     double rate = cs_scenario_handled_rps(sc, nodes);
     for (int i = 0; i < sc->sweep.rates_n; i++)
         rate = fmax(rate, sc->sweep.rates_rps[i]);
+    /* Requests out at once: two mean service times' worth at the offered
+     * rate, but never more than the run holds (each dispatcher's queue
+     * and its windows to the nodes), nor than it offers in all (a short
+     * run of long services), nor than its clients. */
     double out = rate * sc->service.time.mean_us * 1e-6 * 2;
+    double held = dispatchers * ((double)sc->dispatch.max_pending +
+                                 (double)nodes * fmax(sc->dispatch.window, (double)servers * sc->dispatch.prefetch));
+    double offered = cs_arrival_kinds[sc->load.arrival].source == CS_SOURCE_CLOSED
+                         ? (double)sc->load.clients
+                         : rate * (sc->load.warmup_s + sc->load.duration_s) + 1;
+    out = fmin(out, fmin(held, offered));
     return fixed + per_node * ranks + per_request * (isfinite(out) ? out : 0) +
            per_server * (double)nodes * (servers - 1) +
            (dispatchers - 1) * (per_dispatcher + per_dispatcher_node * reach);

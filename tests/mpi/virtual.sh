@@ -158,9 +158,14 @@ if jq -e --argjson steps "$steps" '.complete == false and (.sweep | length) >= 3
             cmp -s "$TMP/out.json" "$TMP/partial.json" && ok "--resume $file: one line ($want), exit 2, nothing overwritten" ||
             bad "--resume $file: $RC $(cat "$TMP/err")"
     done
-    v "${big[@]}" --json "$TMP/again.json" --resume "$TMP/full.json"
-    [ ! -e "$TMP/again.json" ] && grep -q "complete already: nothing to run" "$TMP/err" &&
-        ok "--resume of a complete sweep: nothing to run, exit 0" || bad "--resume complete: $(cat "$TMP/err")"
+    # (its --json elsewhere a copy of the complete results, not left
+    # unwritten with exit 0; the files made from a run said not written)
+    v "${big[@]}" --json "$TMP/again.json" --csv "$TMP/again.csv" --resume "$TMP/full.json"
+    cmp -s "$TMP/again.json" "$TMP/full.json" && [ ! -e "$TMP/again.csv" ] &&
+        grep -q "complete already: nothing to run" "$TMP/err" &&
+        grep -q "^clustersim: --csv '.*again.csv' not written: nothing ran" "$TMP/err" &&
+        ok "--resume of a complete sweep: nothing to run, its --json a copy, --csv said not written, exit 0" ||
+        bad "--resume complete: $(cat "$TMP/err")"
 else
     bad "the virtual sweep was not cut mid-way: $(jq -c '{complete, n: (.sweep | length)}' "$TMP/cut.json" 2>&1)"
 fi
@@ -389,8 +394,10 @@ EXPECT_RC=2 v --virtual --nodes 1000001
 [ "$RC" -eq 2 ] && grep -q "'run.nodes': value 1000001 is out of range (must be >= 0 and <= 1000000)" "$TMP/err" &&
     ok "over a million nodes: refused with one line" || bad "--nodes 1000001: $RC $(cat "$TMP/err")"
 # A run larger than the memory at hand (here 10^10 requests a second of
-# 1 s each, billions out at once) is refused before it allocates.
-EXPECT_RC=2 v --virtual --nodes 1000000 --set load.rate_rps=1e10 --set service.time.mean_us=1000000
+# 1 s each, billions out at once: windows that hold them) is refused
+# before it allocates.
+EXPECT_RC=2 v --virtual --nodes 1000000 --set load.rate_rps=1e10 --set service.time.mean_us=1000000 \
+    --set dispatch.window=1000000
 [ "$RC" -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] &&
     grep -q "a virtual run of 1000000 service nodes at 1e+10 req/s needs about [0-9.]* GiB, and the memory this machine has available is" "$TMP/err" &&
     ok "a run too large for memory: one line with what it needs, exit 2" || bad "too large: $RC $(cat "$TMP/err")"
@@ -536,12 +543,16 @@ rc=${PIPESTATUS[0]}
     ok "the report's reader gone: results written, exit 0" || bad "report into a closed pipe: exit $rc: $(cat "$TMP/err")"
 
 # A closed loop that goes round at one instant for ever (clients that ask
-# again at once when turned away, or served in no time): virtual time
-# stands still, and the run says so in one line, exit 2, no file left.
-for loop in "--set nodes.queue_capacity=1 --set load.clients=20" "--set service.time.mean_us=0 --set load.clients=1"; do
+# again at once when turned away, by a node or by the dispatcher's full
+# queue, 10,512 holding, or served in no time): virtual time stands
+# still, and the run says so in one line, exit 2, no file left, in
+# seconds (the dispatcher's 256 arrivals a turn counted as one turn, the
+# 20,000 clients ran for minutes).
+for loop in "--set nodes.queue_capacity=1 --set load.clients=20" "--set load.clients=20000" \
+    "--set service.time.mean_us=0 --set load.clients=1"; do
     rm -f "$TMP/still.json" "$TMP/still.csv"
     # shellcheck disable=SC2086 # the loop's arguments, a word each
-    EXPECT_RC=2 v --virtual --nodes 4 "${short[@]}" -q --set load.arrival=closed $loop --json "$TMP/still.json" \
+    CS_TIMEOUT=30 EXPECT_RC=2 v --virtual --nodes 4 "${short[@]}" -q --set load.arrival=closed $loop --json "$TMP/still.json" \
         --timeseries "$TMP/still.csv"
     [ "$RC" -eq 2 ] && [ "$(grep -c . "$TMP/err")" -eq 1 ] && grep -q "virtual time stood still: .*load.think_us" "$TMP/err" &&
         [ ! -e "$TMP/still.json" ] && [ ! -e "$TMP/still.csv" ] &&

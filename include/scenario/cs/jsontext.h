@@ -23,6 +23,10 @@ struct cs_named {
 };
 int cs_named_order(const void *a, const void *b);
 
+/* The first byte of text that does not begin a UTF-8 character, or NULL
+ * when it is all UTF-8. */
+const char *cs_utf8_invalid(const char *text, size_t len);
+
 /* Where JSON text escapes a NUL (\u0000) in a string, or NULL: cJSON
  * ends the string there, so that "poisson\u0000junk" would read as
  * poisson and a path as the part before it. */
