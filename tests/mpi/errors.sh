@@ -64,11 +64,28 @@ expect 2 "--percentiles '$TMP/no/such/dir/p.txt': cannot create" --percentiles "
 # before MPI starts: with Open MPI's build only, not again with MPICH's.)
 if [ "$MPIEXEC_OMPI" -eq 1 ]; then
     for bad_opt in "--virtual -Zq:unknown option '-Z'" "--virtual=yes:option '--virtual' takes no value" \
-        "--frob=3:unknown option '--frob'" "-qc:option '-c' needs a value" "--nodes:option '--nodes' needs a value"; do
+        "--frob=3:unknown option '--frob'" "-qc:option '-c' needs a value" "--nodes:option '--nodes' needs a value" \
+        "--cal x:option '--cal' is ambiguous: --calibrate, --calibration"; do
         read -r -a words <<<"${bad_opt%%:*}"
         guarded_once "$CLUSTERSIM" "${words[@]}"
         [ "$RC" -eq 2 ] && [ "$(cat "$TMP/err")" = "clustersim: ${bad_opt#*:} (see --help)" ] &&
             ok "${bad_opt%%:*}: one line naming it: ${bad_opt#*:}" || bad "${bad_opt%%:*}: exit $RC: $(cat "$TMP/err")"
+    done
+    # A node count past its buffer (it was cut short and read as 4), a
+    # --set value that is not UTF-8 (named by a position in text the user
+    # never typed).
+    guarded_once "$CLUSTERSIM" --virtual -q --nodes "4                                                      garbage"
+    [ "$RC" -eq 2 ] && grep -q "^clustersim: --nodes '4 *\.\.\.': not a node count ('run.nodes': 1 to 1000000)$" "$TMP/err" &&
+        ok "a long --nodes: refused, not cut short" || bad "a long --nodes: exit $RC: $(cat "$TMP/err")"
+    guarded_once "$CLUSTERSIM" --virtual -q --nodes 2 --set name=$'caf\xe9'
+    [ "$RC" -eq 2 ] && [ "$(cat "$TMP/err")" = "clustersim: --set 'name=caf': byte 0xe9 after it is not UTF-8 text" ] &&
+        ok "a --set value that is not UTF-8: named" || bad "--set not UTF-8: exit $RC: $(cat "$TMP/err")"
+    # --print-config and --ranks in virtual time: the checks its nodes fix
+    # (a list of 3 at 5 nodes passed both, then the run refused it).
+    for cmd in --print-config --ranks; do
+        guarded_once "$CLUSTERSIM" "$cmd" --virtual --nodes 5 --set 'nodes.speed=[1,2,3]'
+        [ "$RC" -eq 2 ] && grep -q "^clustersim: scenario key 'nodes.speed': the list has 3 entries but the run has 5" "$TMP/err" &&
+            ok "$cmd in virtual time: the run's checks" || bad "$cmd --virtual: exit $RC: $(cat "$TMP/err")"
     done
     # A value missing before the next flag (which would have been taken as
     # a file name, and the flag lost), and an empty one (an unset shell

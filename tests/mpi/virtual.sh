@@ -512,6 +512,20 @@ EXPECT_RC=2 v --virtual --nodes 2 "${short[@]}" -q --json "$TMP/outdir"
 EXPECT_RC=2 v --virtual --nodes 2 "${short[@]}" -q --json "$TMP/one.out" --csv "$TMP/./one.out"
 [ "$RC" -eq 2 ] && grep -q "^clustersim: --json '.*one.out' and --csv '.*one.out' name one file" "$TMP/err" &&
     ok "--json and --csv naming one file: refused before the run" || bad "one file twice: exit $RC: $(cat "$TMP/err")"
+# ... nor one the run reads: the scenario, the trace (they were written
+# over with the results, exit 0).
+echo '{"load": {"duration_s": 0.2, "warmup_s": 0}}' >"$TMP/in.json"
+cp "$TMP/in.json" "$TMP/in.kept"
+EXPECT_RC=2 v --virtual --nodes 2 -q --config "$TMP/in.json" --json "$TMP/./in.json"
+[ "$RC" -eq 2 ] && grep -q "^clustersim: --json '.*in.json' names the file --config reads ('.*in.json'): the results would replace it$" "$TMP/err" &&
+    cmp -s "$TMP/in.json" "$TMP/in.kept" && ok "--json naming the --config file: refused, the scenario kept" ||
+    bad "--json over --config: exit $RC: $(cat "$TMP/err")"
+printf '0.01\n0.02\n' >"$TMP/in.csv"
+EXPECT_RC=2 v --virtual --nodes 2 -q --set load.warmup_s=0 --set load.duration_s=0.2 --set load.arrival=trace \
+    --set load.trace="$TMP/in.csv" --csv "$TMP/in.csv"
+[ "$RC" -eq 2 ] && grep -q "^clustersim: --csv '.*in.csv' names the file the scenario key 'load.trace' reads" "$TMP/err" &&
+    [ "$(cat "$TMP/in.csv")" = "$(printf '0.01\n0.02')" ] && ok "--csv naming the trace: refused, the trace kept" ||
+    bad "--csv over the trace: exit $RC: $(cat "$TMP/err")"
 # (A sweep, whose checkpoints skip a pipe: its reader would take the first
 # for the whole, and the next would wait for a reader for ever.)
 mkfifo "$TMP/pipe"
