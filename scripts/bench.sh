@@ -38,6 +38,7 @@ cs_build
 cs_mpi_env
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM HUP # (a killed script removes it too: EXIT alone is not run then)
 
 virtual_bench() {
     local cs=$CS_BUILD/clustersim

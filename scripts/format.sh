@@ -8,7 +8,13 @@ source "$(dirname "$0")/lib.sh"
 
 cs_need_packages clang-format
 cd "$CS_ROOT"
-mapfile -t files < <(git ls-files '*.c' '*.h')
+# The tracked sources: a copy without git (a download), or one git will
+# not read (another user's checkout), is told so, not taken for no files.
+if ! list=$(git ls-files '*.c' '*.h' 2>&1) || [ -z "$list" ]; then
+    echo "scripts/format.sh needs a git checkout to find the sources: git ls-files said: ${list:-nothing}" >&2
+    exit 2
+fi
+mapfile -t files <<<"$list"
 if [ "${1:-}" = "--check" ]; then
     bad=0
     for f in "${files[@]}"; do

@@ -11,7 +11,11 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 secs=${1:-60}
-cs_need_packages clang libclang-rt-14-dev libcjson-dev
+# libFuzzer's runtime comes with the clang of the same major version
+# (Debian 12's is 14; other releases have another).
+cs_need_packages clang libcjson-dev
+clang_major=$(clang -dumpversion | cut -d. -f1)
+cs_need_packages "libclang-rt-$clang_major-dev"
 out=$CS_ROOT/build-fuzz
 mkdir -p "$out"
 # Every layer below the MPI edge (so a new building block cannot break

@@ -56,7 +56,7 @@ cs_cores() {
 
 # Debian packages a build without MPI needs (virtual time, the labs'
 # self-check), and a build and a run on ranks.
-CS_CORE_PACKAGES="cmake make gcc libc6-dev pkg-config libcjson-dev"
+CS_CORE_PACKAGES="cmake make gcc libc6-dev libcjson-dev"
 CS_RUN_PACKAGES="$CS_CORE_PACKAGES $CS_MPI_PACKAGES"
 # Extra packages the test suite needs (cmocka for the unit tests only: a
 # run does without it, and a user without root is not asked for it).
@@ -73,9 +73,8 @@ cs_tool_of() {
         libopenmpi-dev | libmpich-dev) echo "mpicc an MPI compiler wrapper (e.g. module load openmpi, or your site's MPI)" ;;
         openmpi-bin | mpich) echo "$CS_MPIEXEC an MPI launcher (e.g. module load openmpi, or your site's MPI)" ;;
         cmake) echo "cmake CMake 3.18 or newer (e.g. module load cmake)" ;;
-        gcc) echo "cc a C11 compiler" ;;
+        gcc) echo "${CC:-cc} a C11 compiler (CC names one, e.g. CC=gcc, as CMake reads it)" ;;
         make) echo "make make" ;;
-        pkg-config) echo "pkg-config pkg-config" ;;
         gnuplot-nox) echo "gnuplot gnuplot, for the plots" ;;
         jq) echo "jq jq, for reading results in the scripts" ;;
         libxml2-utils) echo "xmllint xmllint (libxml2), for the HTML report's test" ;;
@@ -134,7 +133,7 @@ cs_need_packages() {
             fi
         done
         if [ ${#absent[@]} -eq 0 ] && [ "$elsewhere" -eq 1 ]; then
-            [ ${#libs[@]} -eq 0 ] || cs_say "not installed as Debian packages: ${libs[*]}: CMake looks for them elsewhere (CMAKE_PREFIX_PATH)"
+            [ ${#libs[@]} -eq 0 ] || cs_say "not installed as Debian packages: ${libs[*]}: CMake looks for them elsewhere (CMAKE_PREFIX_PATH; on this machine, sudo apt-get install ${libs[*]} installs them)"
             return 0
         fi
         local need=(${absent[@]+"${absent[@]}"} ${libs[@]+"${libs[@]}"})
@@ -192,7 +191,10 @@ cs_build_programs() {
     done
     [ "$newest" -eq 0 ] || return 0
     cs_mpi_check
-    [ -f "$CS_BUILD/CMakeCache.txt" ] ||
+    # Configured already: a build file stands (a configure that failed
+    # leaves CMakeCache.txt, and no Makefile: it runs again, with what the
+    # user fixed since, CMAKE_PREFIX_PATH say).
+    [ -f "$CS_BUILD/Makefile" ] || [ -f "$CS_BUILD/build.ninja" ] ||
         cmake -S "$CS_ROOT" -B "$CS_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${CS_CMAKE_MPI[@]+"${CS_CMAKE_MPI[@]}"} >/dev/null || exit 1
     cmake --build "$CS_BUILD" -j "$(cs_cores)" --target "$@" >/dev/null || {
         cmake --build "$CS_BUILD" -j 1 --target "$@"   # again, so the errors are readable

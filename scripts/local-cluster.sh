@@ -12,14 +12,20 @@
 #   scripts/local-cluster.sh status | down
 # Each host has its own hostname (unshare --uts). Needs root. Safe to run
 # twice; removes only the namespaces and files it made (marked cs-).
-set -euo pipefail
+set -Eeuo pipefail # (-E: up's ERR trap sees its commands)
 source "$(dirname "$0")/lib.sh"
 
 NET=10.213.7
 DIR=${CS_CLUSTER_DIR:-/tmp/clustersim-cluster}
 SW=cs-sw
 
-need_root() { [ "$(id -u)" -eq 0 ] || { echo "local-cluster.sh needs root" >&2; exit 1; }; }
+need_root() {
+    [ "$(id -u)" -eq 0 ] || {
+        echo "local-cluster.sh needs root (it makes network namespaces): run it with sudo, and give CS_CLUSTER_DIR" \
+            "or CS_BUILD after sudo (sudo CS_BUILD=\$PWD/build scripts/local-cluster.sh ...)" >&2
+        exit 1
+    }
+}
 hosts() { ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^cs-h[0-9]+$' | sort -V || true; }
 
 up() {
@@ -28,22 +34,33 @@ up() {
     shift
     while [ $# -gt 0 ]; do
         case "$1" in
-        --rate) rate=$2; shift 2 ;;
-        --delay-us) delay=$2; shift 2 ;;
+        --rate | --delay-us)
+            [ $# -ge 2 ] || { echo "up: $1 needs a value" >&2; exit 2; }
+            [ "$1" = --rate ] && rate=$2 || delay=$2
+            shift 2
+            ;;
         *) echo "up: unknown option '$1'" >&2; exit 2 ;;
         esac
     done
-    [ "$n" -ge 2 ] || { echo "up: need at least 2 hosts" >&2; exit 2; }
-    if [ -n "$delay" ] && [ ! -x "$CS_BUILD/tools/netdelay" ]; then
-        cs_need_packages $CS_RUN_PACKAGES
-        cs_build
-    fi
-    if [ -n "$(hosts)" ]; then
+    [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 2 ] && [ "$n" -le 200 ] || { echo "up: N is a count of hosts from 2 to 200, got '$n'" >&2; exit 2; }
+    [ -z "$delay" ] || [[ $delay =~ ^[0-9]+$ ]] || { echo "up: --delay-us takes whole microseconds, got '$delay'" >&2; exit 2; }
+    if [ -n "$(hosts)" ] && [ -f "$DIR/up.ok" ]; then
         echo "local cluster is already up: $(hosts | tr '\n' ' ')"
         return 0
     fi
+    # What a failed up left goes first (a host with no link, say).
+    [ -z "$(hosts)" ] || down >/dev/null
     cs_need_packages iproute2 util-linux ethtool
     mkdir -p "$DIR"
+    # A step that fails from here undoes the rest: a half-made cluster
+    # would pass for one.
+    trap 'echo "local-cluster.sh: up failed; undoing it" >&2; down >/dev/null 2>&1 || true' ERR
+    if [ -n "$delay" ]; then
+        # The delaying switch, compiled alone into $DIR: a build of the
+        # checkout here, as root, would leave build/ root's.
+        cs_need_packages gcc libc6-dev
+        "${CC:-cc}" -O2 -std=c11 -D_GNU_SOURCE -o "$DIR/netdelay" "$CS_ROOT/tools/netdelay.c"
+    fi
     ip netns add $SW
     ip -n $SW link set lo up
     if [ -z "$delay" ]; then
@@ -79,7 +96,7 @@ up() {
     if [ -n "$delay" ]; then
         local ports
         ports=$(seq -f 'p%g' 0 $((n - 1)) | tr '\n' ' ')
-        ip netns exec $SW "$CS_BUILD/tools/netdelay" "$delay" $ports </dev/null >"$DIR/netdelay.log" 2>&1 &
+        ip netns exec $SW "$DIR/netdelay" "$delay" $ports </dev/null >"$DIR/netdelay.log" 2>&1 &
         echo $! >"$DIR/netdelay.pid"
     fi
     # How mpirun reaches a "host": like ssh, but into its namespace, with
@@ -93,6 +110,8 @@ shift
 exec ip netns exec "\$host" unshare --uts --mount sh -c "hostname \$host; mount --bind $DIR/etc-hosts /etc/hosts; \$*"
 AGENT
     chmod +x "$DIR/agent"
+    trap - ERR
+    touch "$DIR/up.ok"
     echo "local cluster is up: $(hosts | tr '\n' ' ')${delay:+ with ${delay} us one-way delay}${rate:+, links at $rate}"
 }
 
@@ -100,11 +119,21 @@ run() {
     need_root
     local np=${1:?usage: run NP [clustersim args...]}
     shift
-    [ -n "$(hosts)" ] || { echo "local cluster is not up (scripts/local-cluster.sh up N)" >&2; exit 1; }
+    [ -n "$(hosts)" ] && [ -f "$DIR/up.ok" ] ||
+        { echo "local cluster is not up (scripts/local-cluster.sh up N)" >&2; exit 1; }
+    [ -x "$CS_BUILD/clustersim" ] ||
+        { echo "no $CS_BUILD/clustersim: build it first, as yourself (scripts/run.sh --version builds it)" >&2; exit 1; }
+    # Its hosts are reached Open MPI's way (an ssh-like agent, a hostfile).
+    if [ "$(cs_mpi_family "$(command -v mpirun || echo mpirun)")" != openmpi ]; then
+        echo "local-cluster.sh run needs Open MPI's mpirun (here mpirun is not Open MPI's: CS_MPI=mpich runs" \
+            "on one host only)" >&2
+        exit 1
+    fi
     cs_mpi_env
     # Rank 0 alone on cs-h0, the service nodes round robin over the others.
     local others
-    others=$(hosts | grep -v '^cs-h0$' | tr '\n' ',' | sed 's/,$//')
+    others=$(hosts | { grep -v '^cs-h0$' || true; } | tr '\n' ',' | sed 's/,$//')
+    [ -n "$others" ] || { echo "local cluster has no host but cs-h0: scripts/local-cluster.sh down; up N" >&2; exit 1; }
     local hf="$DIR/hostfile.run"
     { echo "cs-h0 slots=1 max_slots=1"; for h in ${others//,/ }; do echo "$h slots=64"; done; } >"$hf"
     local hosts_file="$DIR/etc-hosts" # name resolution for the hosts, inside every namespace

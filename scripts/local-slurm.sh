@@ -7,16 +7,22 @@
 #   scripts/local-slurm.sh down         stop what up started, remove the directory
 #   scripts/local-slurm.sh conf         print the path of its slurm.conf
 # It lives in CS_SLURM_DIR (/tmp/clustersim-slurm); each fake node declares
-# CS_SLURM_CPUS CPUs (8).
+# CS_SLURM_CPUS CPUs (16: jobs/scenarios.sbatch asks for 9 tasks on one).
 # Then: export SLURM_CONF=$(scripts/local-slurm.sh conf); sbatch jobs/run.sbatch
 # Needs root. Safe to run twice; stops only what it started.
-set -euo pipefail
+set -Eeuo pipefail # (-E: up's ERR trap sees its commands)
 source "$(dirname "$0")/lib.sh"
 
 DIR=${CS_SLURM_DIR:-/tmp/clustersim-slurm}
-CPUS=${CS_SLURM_CPUS:-8} # CPUs each fake node declares (more than it has: tasks may outnumber cores)
+CPUS=${CS_SLURM_CPUS:-16} # CPUs each fake node declares (more than it has: tasks may outnumber cores)
 
-need_root() { [ "$(id -u)" -eq 0 ] || { echo "local-slurm.sh needs root" >&2; exit 1; }; }
+need_root() {
+    [ "$(id -u)" -eq 0 ] || {
+        echo "local-slurm.sh needs root (it starts munged, slurmctld and slurmd): run it with sudo, and give" \
+            "CS_SLURM_DIR or CS_SLURM_CPUS after sudo (sudo CS_SLURM_DIR=... scripts/local-slurm.sh up)" >&2
+        exit 1
+    }
+}
 
 # Its directory, in /tmp by default, as root made it: owned by root and
 # writable by no one else, down to its pid files. One another user made
@@ -37,15 +43,20 @@ alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 up() {
     need_root
     local nodes=${1:-2}
+    [[ $nodes =~ ^[1-9][0-9]?$ ]] || { echo "local-slurm.sh up: NODES is a count from 1 to 99, got '$nodes'" >&2; exit 2; }
     trusted
-    if alive "$DIR/run/slurmctld.pid"; then
+    if [ -f "$DIR/run/up.ok" ] && alive "$DIR/run/slurmctld.pid"; then
         echo "local SLURM is already up in $DIR"
         return 0
     fi
+    # What a failed or interrupted up left (a munged, say) goes first:
+    # the rm below would lose its pid file, and down could not stop it.
+    stop_daemons
     cs_need_packages slurmctld slurmd slurm-client munge
     # Its ports are fixed: another local SLURM (one left running by a
     # killed test, say) would hold them, and this one would not start.
     local port
+    command -v ss >/dev/null || cs_say "no ss (iproute2) here: the ports 16817 to $((16818 + nodes)) are not checked"
     for port in 16817 $(seq 16819 $((16818 + nodes))); do
         if command -v ss >/dev/null && [ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]; then
             echo "local-slurm.sh: port $port is in use (another local SLURM? scripts/local-slurm.sh down, or kill it)" >&2
@@ -59,6 +70,9 @@ up() {
     mkdir "$DIR" || { echo "local-slurm.sh: cannot make $DIR afresh" >&2; exit 1; }
     mkdir "$DIR"/{run,state,log,spool,tmp}
     chmod 755 "$DIR"
+    # A step that fails from here stops the daemons started before it
+    # (the logs stay), so that up can be run again.
+    trap 'echo "local-slurm.sh: up failed; stopping what it started (logs in $DIR/log)" >&2; stop_daemons' ERR
     local host
     host=$(hostname -s)
     mungekey -c -f -k "$DIR/munge.key" >/dev/null 2>&1 ||
@@ -113,6 +127,8 @@ up() {
     for _ in $(seq 1 60); do
         if [ "$(sinfo -h -o '%t' 2>/dev/null | grep -c idle)" -ge 1 ] &&
             [ -z "$(sinfo -h -o '%t' 2>/dev/null | grep -vE '^idle$')" ]; then
+            trap - ERR
+            touch "$DIR/run/up.ok"
             echo "local SLURM is up in $DIR with $nodes nodes; use:"
             echo "  export SLURM_CONF=$DIR/slurm.conf"
             echo "  export OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo  # keep MPI on loopback"
@@ -120,6 +136,7 @@ up() {
         fi
         sleep 0.5
     done
+    trap - ERR
     echo "local SLURM did not come up; logs in $DIR/log:" >&2
     tail -n 5 "$DIR"/log/*.log >&2
     stop_daemons # what it started; the logs stay
@@ -144,13 +161,17 @@ down() {
     [ -d "$DIR" ] || { echo "local SLURM is not up"; return 0; }
     trusted
     if alive "$DIR/run/slurmctld.pid"; then
-        # Cancel the jobs and let their steps end (SIGTERM, then SIGKILL
-        # after KillWait) before the daemons go.
-        SLURM_CONF=$DIR/slurm.conf scancel --quiet --user=root 2>/dev/null || true
+        # Cancel every user's jobs (submitted as yourself, brought up
+        # with sudo) and let their steps end (SIGTERM, then SIGKILL after
+        # KillWait) before the daemons go.
+        SLURM_CONF=$DIR/slurm.conf scancel --quiet --partition=debug 2>/dev/null || true
         for _ in $(seq 1 40); do
             [ -n "$(SLURM_CONF=$DIR/slurm.conf squeue -h 2>/dev/null)" ] || break
             sleep 0.5
         done
+        local left
+        left=$(SLURM_CONF=$DIR/slurm.conf squeue -h -o '%A %u %T' 2>/dev/null || true)
+        [ -z "$left" ] || echo "local-slurm.sh: jobs still there after 20 s, stopped with the daemons: $left" >&2
     fi
     stop_daemons
     rm -rf "$DIR"

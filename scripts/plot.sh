@@ -50,6 +50,7 @@ cs_need_packages gnuplot-nox jq
 mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM HUP # (a killed script removes it too: EXIT alone is not run then)
 # A scenario's name is free text and a file's name the sender's: in a
 # gnuplot script, a quote ends a string, a backquote runs a command, and
 # in an enhanced-text title _ ^ @ & ~ { } are markup. Titles and the PNGs'

@@ -43,6 +43,7 @@ fi
 cs_mpi_env
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM HUP # (a killed script removes it too: EXIT alone is not run then)
 
 if [ -n "$quick" ]; then
     policies=(random round_robin pull) loads=(0.5 0.8) counts=(4) services=(exponential)
