@@ -64,14 +64,16 @@ page_checks() {
     keys=$("$cs" --print-config | jq -r '[paths | map(select(type == "string")) | join(".")] | unique | .[]')
     fields=$(jq -r '[paths | map(select(type == "string")) | join(".")] | unique | .[]' "$ROOT"/docs/example/*.json | sort -u)
     named=("$ROOT/README.md" "$ROOT"/docs/*.md "$ROOT"/docs/labs/*.md "$ROOT/docs/clustersim.1.in")
-    unknown=""
+    unknown="" seen=0
     # (run.resumed_from and run.resumed_steps: results fields of a resumed sweep only)
     for k in $(grep -ohE '(`|\\f[BI])(load|service|dispatch|nodes|run|network|model|sweep|faults)\.[a-z_]+(\.[a-z_]+)*' "${named[@]}" |
         sed -E 's/^(`|\\f[BI])//' | grep -vE '\.(sbatch|sh|json|csv|md|png|html)$' | sort -u); do
+        seen=$((seen + 1))
         grep -qx "$k" <<<"$keys"$'\n'"$fields"$'\nrun.resumed_from\nrun.resumed_steps' || unknown+=" $k"
     done
-    [ -z "$unknown" ] && ok "every scenario key the pages name is one clustersim knows" ||
-        bad "keys named in the docs that clustersim does not know:$unknown"
+    # (60 named today: a pattern that no longer matches would find none)
+    [ -z "$unknown" ] && [ "$seen" -ge 40 ] && ok "every scenario key the pages name is one clustersim knows ($seen)" ||
+        bad "keys named in the docs that clustersim does not know:$unknown (of $seen: fewer than 40 found is no test)"
     undocumented=""
     # (the leaves; a distribution's dist and mean_us are its key's: `service.time`)
     for k in $(grep -vxF -f <(sed -E 's/\.[^.]+$//' <<<"$keys" | sort -u) <<<"$keys" | sed -E 's/\.(dist|mean_us)$//' | sort -u); do

@@ -117,15 +117,20 @@ for try in 1 2 3; do
     awk -v l="$(cat "$TMP/window8.late")" 'BEGIN { exit !(l > 100) }' || break
     echo "window 8, run $try: $w8 req/s, below 90% of 900, the switch $(cat "$TMP/window8.late") us late; again"
 done
-echo "1 ms one-way delay, 1 ms service: window 1 $w1 req/s per node, window 8 $w8 req/s (bound for window 1: 333)"
-# Window 1: at most the bound (5% over: the window's edges), and at least
-# 60% of it: a switch late by a few hundred us on a loaded 2-core host
-# lowers it (1 / (1 ms + 2 x 1.3 ms) = 278 req/s), and the run is then
-# judged by the switch's own lateness (window_judged), within a hard bound
-# that only says the window held the node back (over 50 req/s, under the
-# bound: a window that did not hold would give 900).
+# Window 1: one request a round trip, 1 / (1 ms + 2 x (1 ms + the
+# switch's mean lateness)): 333 req/s on time, 278 with the switch 300 us
+# late on a loaded 2-core host. At most 333 (5% over: the window's
+# edges), and at least 80% of the bound the switch's measured lateness
+# gives (the rest: MPI, the wake-ups; 298 against 322 here): a node that
+# waited two round trips a request (200 req/s on time) fails it.
+# Otherwise judged by the switch's own lateness (window_judged), within a
+# hard bound that only says the window held the node back (over 50 req/s,
+# under the bound: a window that did not hold would give 900).
+late1=$(cat "$TMP/window1.late" 2>/dev/null || echo 0)
+bound1=$(awk -v l="${late1:-0}" 'BEGIN { printf "%.0f", 1e6 / (1000 + 2 * (1000 + l)) }')
+echo "1 ms one-way delay, 1 ms service: window 1 $w1 req/s per node, window 8 $w8 req/s (bound for window 1: 333; $bound1 with the switch ${late1:-0} us late)"
 TIMED=$((TIMED + 2))
-awk -v t="$w1" 'BEGIN { exit !(t <= 333 * 1.05 && t >= 333 * 0.6) }' &&
+awk -v t="$w1" -v b="$bound1" 'BEGIN { exit !(t <= 333 * 1.05 && t >= b * 0.8) }' &&
     ok "window 1: throughput bounded by 1 / (service + round trip)" ||
     window_judged 1 "window 1: $w1 req/s" "$w1 <= 333 * 1.05 && $w1 > 50"
 awk -v t="$w8" 'BEGIN { exit !(t >= 900 * 0.9) }' && ok "window 8: throughput restored" ||

@@ -65,10 +65,12 @@ declare -A expect=(
 counts=(2 4)
 [ "$NO_TIMING" = 1 ] && counts=(3)
 i=0
+visited=()
 for f in "$CORPUS"/*.json "$TMP/huge-file.json" "$TMP/a-directory.json" "$TMP/deep-nesting.json"; do
     np=${counts[$((i % ${#counts[@]}))]}
     i=$((i + 1))
     name=$(basename "$f")
+    visited+=("$name")
     t0=$(date +%s.%N)
     cs "$np" --config "$f" --set load.duration_s=1
     secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
@@ -87,4 +89,12 @@ for f in "$CORPUS"/*.json "$TMP/huge-file.json" "$TMP/a-directory.json" "$TMP/de
         ok "np=$np $name -> exit 2 in ${secs}s: ${msg:0:150}"
     fi
 done
+# Every expected message had its file: one deleted would shrink the
+# corpus without a word.
+gone=""
+for name in "${!expect[@]}"; do
+    [[ " ${visited[*]} " == *" $name "* ]] || gone+=" $name"
+done
+[ -z "$gone" ] && ok "every expected message's file was run (${#visited[@]} files)" ||
+    bad "expected messages whose file is not in the corpus:$gone"
 finish
