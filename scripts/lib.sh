@@ -133,7 +133,7 @@ cs_need_packages() {
             fi
         done
         if [ ${#absent[@]} -eq 0 ] && [ "$elsewhere" -eq 1 ]; then
-            [ ${#libs[@]} -eq 0 ] || cs_say "not installed as Debian packages: ${libs[*]}: CMake looks for them elsewhere (CMAKE_PREFIX_PATH; on this machine, sudo apt-get install ${libs[*]} installs them)"
+            [ ${#libs[@]} -eq 0 ] || cs_say "not installed as Debian packages: ${libs[*]}: CMake looks for them elsewhere (CMAKE_PREFIX_PATH)"
             return 0
         fi
         local need=(${absent[@]+"${absent[@]}"} ${libs[@]+"${libs[@]}"})
