@@ -382,6 +382,23 @@ int cs_cli_parse(int argc, char **argv, struct cs_options *o, bool speak)
                     output);
         return EXIT_USAGE;
     }
+    /* --calibrate writes its calibration (--json) and prints its table:
+     * the files of a run, a sweep or a resumption would be dropped. */
+    const char *not_calibration = o->csv           ? "--csv"
+                                  : o->html        ? "--html"
+                                  : o->percentiles ? "--percentiles"
+                                  : o->timeseries  ? "--timeseries"
+                                  : o->resume      ? "--resume"
+                                  : o->sweep       ? "--sweep"
+                                                   : NULL;
+    if (o->calibrate && not_calibration) {
+        if (speak)
+            fprintf(stderr,
+                    "clustersim: --calibrate measures this machine and writes its calibration (--json FILE): %s is "
+                    "for a run (see --help)\n",
+                    not_calibration);
+        return EXIT_USAGE;
+    }
     if (o->compare) {
         /* It reads results files and prints a table: a flag for a run
          * would be dropped without a word (no file written). */

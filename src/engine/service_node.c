@@ -167,6 +167,11 @@ static void start_server(struct cs_node *n, struct cs_server *s, const struct cs
     int64_t start = now;
     if (n->catch_up)
         start = q->arrived_ns > s->deadline_ns ? q->arrived_ns : s->deadline_ns;
+    /* (saturated: services of CS_NS_LONGEST queued behind each other
+     * would overflow; a deadline of INT64_MAX - 1 is never reached) */
+    int64_t rest = INT64_MAX - 1 - requested - n->overhead_ns;
+    if (start > rest)
+        start = rest;
     *s = (struct cs_server){
         .busy = true,
         .id = q->id,

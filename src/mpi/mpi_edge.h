@@ -40,6 +40,7 @@ struct cs_mpi_transport {
     struct cs_transport ops;
     MPI_Comm comm;
     struct cs_bell **bells; /* by destination rank; NULL: no doorbell */
+    int tag;                /* this run's: its messages, sent and received, carry it */
     int nrecv;              /* receives kept posted */
     MPI_Request *reqs;
     struct cs_msg *bufs; /* [nrecv * CS_BATCH_MAX]: a batch each */
@@ -51,11 +52,17 @@ struct cs_mpi_transport {
     int64_t due_since;    /* when a message was first seen due and not yet taken; -1: none */
 };
 
-/* nrecv receives stay posted from any source with any tag. Use 1 where
- * message order matters (a service node); a dispatcher or a relay, which
- * hears from many ranks, keeps more. Each send rings bells[dest] when
- * there is one (bells may be NULL). */
-int cs_mpi_transport_open(struct cs_mpi_transport *t, MPI_Comm comm, int nrecv, struct cs_bell **bells);
+/* nrecv receives stay posted from any source with the run's tag, which
+ * every message of the run carries: a message left from an earlier run
+ * (a sweep's step before: a late reply, an idle token) has another and
+ * is never taken, nor is any other message on comm (the reports after a
+ * run, a shared sweep's jobs). Use 1 where message order matters (a
+ * service node); a dispatcher or a relay, which hears from many ranks,
+ * keeps more. Each send rings bells[dest] when there is one (bells may
+ * be NULL). */
+#define CS_MPI_TAG_FIRST 1000 /* the runs' tags: 1000 to 30999 (MPI_TAG_UB is at least 32767) */
+#define CS_MPI_TAG_RUNS 30000
+int cs_mpi_transport_open(struct cs_mpi_transport *t, MPI_Comm comm, int tag, int nrecv, struct cs_bell **bells);
 void cs_mpi_transport_close(struct cs_mpi_transport *t);
 /* Has a rank on this host sent a message that this one has not taken
  * yet? Then it is worth looking again rather than sleeping. A count that

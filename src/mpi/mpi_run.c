@@ -411,11 +411,15 @@ struct waiter {
 };
 
 /* The transport (nrecv receives kept posted) and the wait's state. */
+/* The tag of the run under way (cs_mpi_run: every rank runs every run,
+ * in one order, so they agree on it). */
+static int run_tag = CS_MPI_TAG_FIRST;
+
 static int waiter_open(struct waiter *w, MPI_Comm comm, int nrecv, const struct cs_host *h)
 {
     *w = (struct waiter){.h = h, .doorbell = true, .dry = {4 * SPIN_NS}};
     cs_sleeper_init(&w->sleeper);
-    return cs_mpi_transport_open(&w->tp, comm, nrecv, h->bells);
+    return cs_mpi_transport_open(&w->tp, comm, run_tag, nrecv, h->bells);
 }
 
 /* Does rank r ring this rank's doorbell (does it share the host)? */
@@ -504,13 +508,20 @@ static int wait_loop(struct waiter *w, const struct role *r)
             struct wait_plan p = {.until = next < next_tick ? next : next_tick};
             r->rank->wait(r->self, now, &p);
             int64_t until = p.until, due = p.poll_ns < until - now ? now + p.poll_ns : until;
+            /* A node that serves with every server busy (or burns the CPU
+             * serving) reads no message until its next service ends, but
+             * looks at least every CS_BELL_MAX_WAIT_NS: a shutdown comes
+             * as one, and a service may last seconds (a stop's grace and
+             * the drain's deadline would wait for it). */
+            int64_t deaf_until = until - now > CS_BELL_MAX_WAIT_NS ? now + CS_BELL_MAX_WAIT_NS : until;
             if (p.burn) {
-                while (cs_now_ns() < due)
+                int64_t stop = due < deaf_until ? due : deaf_until;
+                while (cs_now_ns() < stop)
                     if (h->oversubscribed)
                         sched_yield();
             } else if (p.deaf) {
-                cs_sleep_until(&w->sleeper, until);
-                woke(r, until, cs_now_ns());
+                cs_sleep_until(&w->sleeper, deaf_until);
+                woke(r, deaf_until, cs_now_ns());
             } else if (w->doorbell) {
                 work = wait_on_bell(w, r, now, until);
             } else if (p.poll_ns > 0) {
@@ -748,6 +759,10 @@ static int run_node(MPI_Comm comm, const struct cs_scenario *sc, int nodes, cons
     return run_role(comm, 1, &x, node_start);
 }
 
+/* The ping-pong's own tag (its end is a message of kind shutdown): no
+ * message of a run can be taken for one of it. */
+#define TAG_PING 100
+
 double cs_mpi_pingpong(MPI_Comm comm, double seconds)
 {
     int rank;
@@ -761,21 +776,20 @@ double cs_mpi_pingpong(MPI_Comm comm, double seconds)
         uint64_t trips = 0;
         while (now < end) {
             for (int k = 0; k < 256; k++, trips++) {
-                CS_MPI_CHECK(MPI_Send(&m, (int)sizeof(m), MPI_BYTE, 1, CS_MSG_REQUEST, comm));
-                CS_MPI_CHECK(MPI_Recv(&m, (int)sizeof(m), MPI_BYTE, 1, CS_MSG_REPLY, comm, MPI_STATUS_IGNORE));
+                CS_MPI_CHECK(MPI_Send(&m, (int)sizeof(m), MPI_BYTE, 1, TAG_PING, comm));
+                CS_MPI_CHECK(MPI_Recv(&m, (int)sizeof(m), MPI_BYTE, 1, TAG_PING, comm, MPI_STATUS_IGNORE));
             }
             now = cs_now_ns();
         }
         rate = (double)trips / ((double)(now - start) / 1e9);
         m.kind = CS_MSG_SHUTDOWN;
-        CS_MPI_CHECK(MPI_Send(&m, (int)sizeof(m), MPI_BYTE, 1, CS_MSG_SHUTDOWN, comm));
+        CS_MPI_CHECK(MPI_Send(&m, (int)sizeof(m), MPI_BYTE, 1, TAG_PING, comm));
     } else if (rank == 1) {
-        MPI_Status st;
         for (;;) {
-            CS_MPI_CHECK(MPI_Recv(&m, (int)sizeof(m), MPI_BYTE, 0, MPI_ANY_TAG, comm, &st));
-            if (st.MPI_TAG == CS_MSG_SHUTDOWN)
+            CS_MPI_CHECK(MPI_Recv(&m, (int)sizeof(m), MPI_BYTE, 0, TAG_PING, comm, MPI_STATUS_IGNORE));
+            if (m.kind == CS_MSG_SHUTDOWN)
                 break;
-            CS_MPI_CHECK(MPI_Send(&m, (int)sizeof(m), MPI_BYTE, 0, CS_MSG_REPLY, comm));
+            CS_MPI_CHECK(MPI_Send(&m, (int)sizeof(m), MPI_BYTE, 0, TAG_PING, comm));
         }
     }
     cs_mpi_yield_idle(true);
@@ -866,6 +880,8 @@ void cs_mpi_run(MPI_Comm comm, const struct cs_scenario *sc, int nodes, const st
     CS_MPI_CHECK(MPI_Comm_rank(comm, &rank));
     CS_MPI_CHECK(MPI_Comm_size(comm, &size));
     cs_clock_tune();
+    static unsigned runs; /* this process's, one a call: a sweep's steps, --calibrate's two */
+    run_tag = CS_MPI_TAG_FIRST + (int)(runs++ % CS_MPI_TAG_RUNS);
 
     struct cs_coord coord;
     struct cs_node node;

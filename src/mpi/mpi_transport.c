@@ -3,8 +3,8 @@
  * (a batch of at most CS_BATCH_MAX fixed-size items, 1.5 KiB, below the
  * eager limits, so it returns at once), and receives kept posted with
  * MPI_Irecv, each with room for a whole batch, harvested with
- * MPI_Testsome. One MPI tag per message kind. A send rings the receiver's
- * doorbell when it shares this host.
+ * MPI_Testsome. One MPI tag for the run's messages (mpi_edge.h). A send
+ * rings the receiver's doorbell when it shares this host.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +51,7 @@ static int mpi_send(void *ctx, int dest, const struct cs_msg *m, int n)
     struct cs_mpi_transport *t = ctx;
     if (n < 1 || n > CS_BATCH_MAX)
         return CS_E_TRANSPORT;
-    CS_MPI_CHECK(MPI_Send(m, n * (int)sizeof(*m), MPI_BYTE, dest, (int)m->kind, t->comm));
+    CS_MPI_CHECK(MPI_Send(m, n * (int)sizeof(*m), MPI_BYTE, dest, t->tag, t->comm));
     if (t->bells && t->bells[dest])
         cs_bell_ring(t->bells[dest]);
     return CS_OK;
@@ -60,7 +60,7 @@ static int mpi_send(void *ctx, int dest, const struct cs_msg *m, int n)
 static void post(struct cs_mpi_transport *t, int i)
 {
     CS_MPI_CHECK(MPI_Irecv(&t->bufs[(size_t)i * CS_BATCH_MAX], CS_BATCH_MAX * (int)sizeof(struct cs_msg), MPI_BYTE,
-                           MPI_ANY_SOURCE, MPI_ANY_TAG, t->comm, &t->reqs[i]));
+                           MPI_ANY_SOURCE, t->tag, t->comm, &t->reqs[i]));
 }
 
 static int mpi_poll(void *ctx, struct cs_msg *m, int *src)
@@ -90,10 +90,11 @@ static int mpi_poll(void *ctx, struct cs_msg *m, int *src)
     return n;
 }
 
-int cs_mpi_transport_open(struct cs_mpi_transport *t, MPI_Comm comm, int nrecv, struct cs_bell **bells)
+int cs_mpi_transport_open(struct cs_mpi_transport *t, MPI_Comm comm, int tag, int nrecv, struct cs_bell **bells)
 {
     t->ops = (struct cs_transport){t, mpi_send, mpi_poll};
     t->comm = comm;
+    t->tag = tag;
     t->bells = bells;
     t->nrecv = nrecv;
     t->reqs = calloc((size_t)nrecv, sizeof(*t->reqs));
@@ -109,6 +110,8 @@ int cs_mpi_transport_open(struct cs_mpi_transport *t, MPI_Comm comm, int nrecv, 
      * in cs_mpi_due errs towards sleeping, as before the count existed. */
     t->taken = t->mine ? atomic_load(&t->mine->announced) : 0;
     t->due_since = -1;
+    for (int i = 0; t->reqs && i < nrecv; i++)
+        t->reqs[i] = MPI_REQUEST_NULL; /* (not 0: close cancels what is posted) */
     if (!t->reqs || !t->bufs || !t->ready || !t->status) {
         cs_mpi_transport_close(t);
         return CS_E_NOMEM;

@@ -5,6 +5,7 @@
  * writes the results. User mistakes end every rank with one message and
  * exit status 2; nothing here aborts the job for them.
  */
+#include <math.h>
 #include <mpi.h>
 #include <pthread.h>
 #include <stdalign.h>
@@ -95,6 +96,14 @@ static void out_of_memory(void)
 static int calibrate(const struct cs_options *o, const struct cs_scenario *sc, const struct cs_host *host,
                      const struct cs_run_options *ro, int rank, int size)
 {
+    /* Nodes of no service time have no capacity to load at half: every
+     * rank finds it, before any of them meets another. */
+    if (!isfinite(cs_scenario_capacity_rps(sc, size - cs_first_node(sc)))) {
+        if (rank == 0)
+            fprintf(stderr, "clustersim: --calibrate measures a node's overhead at half its capacity, and nodes of "
+                            "no service time (service.time.mean_us 0) have none: give them a service time\n");
+        return EXIT_USAGE;
+    }
     double trips = cs_mpi_pingpong(MPI_COMM_WORLD, 1.0);
     /* The coordinator flat out: every node, a closed loop with no think
      * and no service time, so the coordinator never waits. */
@@ -111,6 +120,16 @@ static int calibrate(const struct cs_options *o, const struct cs_scenario *sc, c
     if (rank == 0 && (cs_results_init(&r, size) != CS_OK || cs_results_init(&served, size) != CS_OK))
         out_of_memory();
     cs_mpi_run(MPI_COMM_WORLD, &cal, nodes, NULL, host, ro, rank == 0 ? &r : NULL);
+    /* A run a stop signal cut short measured nothing to keep: no file,
+     * and no second run (every rank learns it from rank 0). */
+    if (cs_mpi_share_int(MPI_COMM_WORLD, rank == 0 && !r.complete)) {
+        if (rank == 0) {
+            fprintf(stderr, "clustersim: --calibrate was stopped by a signal: no calibration written\n");
+            cs_results_free(&r);
+            cs_results_free(&served);
+        }
+        return 1;
+    }
     /* A node's overhead: what it takes beyond the service asked for, with
      * the scenario's service at half load (timer, wake-up, reply). */
     struct cs_sweep_step half = {.nodes = nodes, .rate_rps = 0.5 * cs_scenario_capacity_rps(sc, nodes)};
@@ -121,6 +140,12 @@ static int calibrate(const struct cs_options *o, const struct cs_scenario *sc, c
     cs_mpi_run(MPI_COMM_WORLD, &cal, nodes, NULL, host, ro, rank == 0 ? &served : NULL);
     if (rank != 0)
         return 0;
+    if (!served.complete) {
+        fprintf(stderr, "clustersim: --calibrate was stopped by a signal: no calibration written\n");
+        cs_results_free(&r);
+        cs_results_free(&served);
+        return 1;
+    }
     double extra = 0, measured = 0;
     for (int i = 0; i < served.service_nodes; i++) {
         const uint64_t *n = served.nodes[i].counters;

@@ -47,6 +47,13 @@ expect 2 "'load.duration_s': value 0 is out of range" --set load.duration_s=0
 expect 2 "'load.rate_rps': expected a number, got a string \"NaN\"" --set load.rate_rps=NaN
 expect 2 "'dispatch.window': value 1e+20 is out of range" --set dispatch.window=1e20
 expect 2 "'load.utilization': 0.7 of the nodes' capacity, which is inf req/s" --set service.time.mean_us=0
+# --calibrate: nodes of no service time have no half capacity to load (it
+# generated for ever, every rank waiting), and the files of a run are
+# refused, not dropped.
+expect 2 "--calibrate measures a node's overhead at half its capacity, and nodes of no service time" --calibrate \
+    --set service.time.mean_us=0 --set load.rate_rps=1000
+expect 2 "--calibrate measures this machine and writes its calibration (--json FILE): --csv is for a run" --calibrate \
+    --csv "$TMP/cal.csv"
 # A trace none of whose arrivals falls in the measured window measured nothing.
 printf '5\n6\n' >"$TMP/late.csv"
 expect 2 "'load.trace': none of the 2 arrivals of '$TMP/late.csv' (5 s to 6 s from the start) falls in the measured" \
