@@ -123,6 +123,7 @@ run() {
         { echo "local cluster is not up (scripts/local-cluster.sh up N)" >&2; exit 1; }
     [ -x "$CS_BUILD/clustersim" ] ||
         { echo "no $CS_BUILD/clustersim: build it first, as yourself (scripts/run.sh --version builds it)" >&2; exit 1; }
+    cs_mpi_env # (before asking mpirun anything, as root)
     # Its hosts are reached Open MPI's way (an ssh-like agent, a hostfile).
     if [ "$(cs_mpi_family "$(command -v mpirun || echo mpirun)")" != openmpi ]; then
         echo "local-cluster.sh run needs Open MPI's mpirun (here mpirun is not Open MPI's: CS_MPI=mpich runs" \

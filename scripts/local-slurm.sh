@@ -36,7 +36,15 @@ trusted() {
     done
 }
 
-pids() { cat "$DIR"/run/*.pid 2>/dev/null || true; }
+# The daemons' pids, from their pid files: only those still one of them
+# (a file left by a daemon killed long ago may name another process now).
+pids() {
+    local p
+    for p in $(cat "$DIR"/run/*.pid 2>/dev/null || true); do
+        [[ $(cat "/proc/$p/comm" 2>/dev/null) =~ ^(munged|slurmctld|slurmd)$ ]] && echo "$p"
+    done
+    return 0
+}
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 

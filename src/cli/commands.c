@@ -539,7 +539,7 @@ static int run_virtual(const struct cs_options *o, int argc, char **argv, int en
     static struct cs_scenario sc;
     struct cs_rank0 z = {0};
     int rc = cs_cli_scenario(o, &sc, &text, err, sizeof(err));
-    if (rc == CS_OK && sc.run.nodes < 1) /* a per-node list names every node */
+    if (rc == CS_OK && sc.run.nodes < 1) /* (before the ranks share it: virtual_nodes says why none) */
         sc.run.nodes = cs_scenario_listed_nodes(&sc);
     bool parsed = rc == CS_OK;
     bool spread = rc == CS_OK && env_size > 1 && cs_cli_is_sweep(o, &sc);

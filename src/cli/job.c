@@ -239,13 +239,14 @@ int cs_cli_prepare_run(const struct cs_options *o, const char *text, int size, s
                          outs[j].flag, outs[j].path, outs[i].flag, outs[i].path);
                 rc = CS_E_INVALID;
             }
-        /* nor one the run reads (--resume's file may be written anew: it
-         * is read whole first, and the sweep goes on in it) */
+        /* nor one the run reads (--resume's may be --json's: it is read
+         * whole first, and the sweep goes on in it) */
         const struct {
             const char *what, *path;
         } ins[] = {{"--config", o->config},
                    {"the scenario key 'load.trace'", sc.load.trace[0] ? sc.load.trace : NULL},
-                   {"--calibration", o->calibration}};
+                   {"--calibration", o->calibration},
+                   {"--resume", i > 0 ? o->resume : NULL}}; /* (outs[0] is --json) */
         for (size_t j = 0; rc == CS_OK && j < CS_ARRAY_LEN(ins); j++)
             if (ins[j].path && cs_same_file(ins[j].path, outs[i].path)) {
                 snprintf(err, errlen, "%s '%s' names the file %s reads ('%s'): the results would replace it",

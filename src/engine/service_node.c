@@ -151,15 +151,20 @@ void cs_node_free(struct cs_node *n)
     n->faults_n = 0;
 }
 
-/* Server s, idle, starts request q at now, its service scaled by the
- * node's speed and a slow fault's factor. */
+/* The service a request asks of this node: scaled by its speed and a
+ * slow fault's factor. */
+static int64_t asked_ns(const struct cs_node *n, int64_t service_ns, double slow)
+{
+    if (slow == 1.0 && n->speed == 1.0)
+        return service_ns; /* (the same, without libm) */
+    double scaled = (double)service_ns * slow / n->speed;
+    return scaled < (double)CS_NS_LONGEST ? (int64_t)llround(scaled) : CS_NS_LONGEST;
+}
+
+/* Server s, idle, starts request q at now. */
 static void start_server(struct cs_node *n, struct cs_server *s, const struct cs_queued *q, int64_t now, double slow)
 {
-    int64_t requested = q->service_ns; /* (the same, without libm) */
-    if (slow != 1.0 || n->speed != 1.0) {
-        double scaled = (double)q->service_ns * slow / n->speed;
-        requested = scaled < (double)CS_NS_LONGEST ? (int64_t)llround(scaled) : CS_NS_LONGEST;
-    }
+    int64_t requested = asked_ns(n, q->service_ns, slow);
     /* Sleep-emulated: when the request came, or when the server's last
      * one was due to end, if later (before now after a late wake-up,
      * after it after an early one). Spin-emulated service needs the
@@ -223,8 +228,10 @@ static int on_item(struct cs_node *n, const struct cs_msg *m, int src, int64_t n
         n->counters[CS_N_HANDOFFS]++;
     }
     struct cs_queued q = {.id = m->id, .service_ns = m->service_ns, .arrived_ns = now, .flags = m->flags, .src = src};
-    if (start && n->queue.count == 0 && n->busy < n->servers_n) {
-        /* what the next look would do first: the first idle server takes it */
+    /* What the next look would do first: the first idle server takes it
+     * (but a service that ends as it starts, which that look would leave
+     * to the node's own wake-up at this instant). */
+    if (start && n->queue.count == 0 && n->busy < n->servers_n && asked_ns(n, q.service_ns, 1.0) + n->overhead_ns > 0) {
         struct cs_server *s = n->servers;
         while (s->busy)
             s++;
@@ -391,7 +398,8 @@ int cs_node_deliver(struct cs_node *n, const struct cs_msg *m, int count, int sr
     int rc = on_message(n, m, count, src, now, start);
     if (rc != CS_OK || n->shutdown)
         return rc;
-    rc = settle(n, start ? 0 : 1, 0);
+    /* (one look to start what waits for a server that is idle) */
+    rc = settle(n, !start || (n->queue.count > 0 && n->busy < n->servers_n), 0);
     return rc < 0 ? rc : CS_OK;
 }
 

@@ -359,6 +359,8 @@ static void on_stop(const struct cs_run_options *opt, struct cs_coord *c, const 
  *  - it burns the CPU (a node serving in spin mode);
  *  - it sleeps to the next event when no message could give it work (a
  *    node with every server busy);
+ *  (these two look for messages at least every CS_BELL_MAX_WAIT_NS: a
+ *  shutdown comes as one;)
  *  - with a doorbell (every rank that sends to it shares its host), it
  *    spins a moment when its dry spells are short or a message is
  *    announced but not yet visible (chase), then arms the bell, takes a
@@ -373,7 +375,8 @@ struct wait_plan {
     int64_t until;   /* its next event; no later than when its clockwork is next due */
     int64_t poll_ns; /* without a doorbell: how long it may go without looking for messages (0:
                         it looks again at once) */
-    bool deaf;       /* no message could give it work now: it sleeps to until */
+    bool deaf;       /* no message could give it work now: it sleeps to until (looking every
+                        CS_BELL_MAX_WAIT_NS) */
     bool burn;       /* it waits by burning the CPU */
     /* Without a doorbell, it sleeps to an event allowing for the timer's
      * overshoot (its turn then takes work due within it, or it looks
@@ -410,11 +413,11 @@ struct waiter {
     bool chase; /* a message is announced that MPI did not show yet */
 };
 
-/* The transport (nrecv receives kept posted) and the wait's state. */
 /* The tag of the run under way (cs_mpi_run: every rank runs every run,
  * in one order, so they agree on it). */
 static int run_tag = CS_MPI_TAG_FIRST;
 
+/* The transport (nrecv receives kept posted) and the wait's state. */
 static int waiter_open(struct waiter *w, MPI_Comm comm, int nrecv, const struct cs_host *h)
 {
     *w = (struct waiter){.h = h, .doorbell = true, .dry = {4 * SPIN_NS}};
@@ -724,7 +727,9 @@ static int run_relay(MPI_Comm comm, const struct cs_scenario *sc, int nodes, con
 
 /* A service node as a role. With a free server it waits for a request;
  * with every server busy new requests could only queue, so it sleeps to
- * the next deadline; in spin mode it burns the CPU while it serves.
+ * the next deadline; in spin mode it burns the CPU while it serves (both
+ * looking for messages every CS_BELL_MAX_WAIT_NS: a shutdown, or what
+ * queues, in services of seconds).
  * Without a doorbell (a feeder, a dispatcher or a relay, on another host)
  * it polls every run.idle_poll_us, scaled up when ranks outnumber cores
  * (at most IDLE_POLL_MAX_NS). */

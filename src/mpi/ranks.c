@@ -93,6 +93,15 @@ static void out_of_memory(void)
 
 /* --calibrate: what one request costs here, and where the knee will be;
  * with --json, the calibration file a virtual run can load. */
+/* A calibration a stop signal cut short (rank 0): nothing written. */
+static int calibration_stopped(struct cs_results *r, struct cs_results *served)
+{
+    fprintf(stderr, "clustersim: --calibrate was stopped by a signal: no calibration written\n");
+    cs_results_free(r);
+    cs_results_free(served);
+    return 1;
+}
+
 static int calibrate(const struct cs_options *o, const struct cs_scenario *sc, const struct cs_host *host,
                      const struct cs_run_options *ro, int rank, int size)
 {
@@ -122,14 +131,8 @@ static int calibrate(const struct cs_options *o, const struct cs_scenario *sc, c
     cs_mpi_run(MPI_COMM_WORLD, &cal, nodes, NULL, host, ro, rank == 0 ? &r : NULL);
     /* A run a stop signal cut short measured nothing to keep: no file,
      * and no second run (every rank learns it from rank 0). */
-    if (cs_mpi_share_int(MPI_COMM_WORLD, rank == 0 && !r.complete)) {
-        if (rank == 0) {
-            fprintf(stderr, "clustersim: --calibrate was stopped by a signal: no calibration written\n");
-            cs_results_free(&r);
-            cs_results_free(&served);
-        }
-        return 1;
-    }
+    if (cs_mpi_share_int(MPI_COMM_WORLD, rank == 0 && !r.complete))
+        return rank == 0 ? calibration_stopped(&r, &served) : 1;
     /* A node's overhead: what it takes beyond the service asked for, with
      * the scenario's service at half load (timer, wake-up, reply). */
     struct cs_sweep_step half = {.nodes = nodes, .rate_rps = 0.5 * cs_scenario_capacity_rps(sc, nodes)};
@@ -140,12 +143,8 @@ static int calibrate(const struct cs_options *o, const struct cs_scenario *sc, c
     cs_mpi_run(MPI_COMM_WORLD, &cal, nodes, NULL, host, ro, rank == 0 ? &served : NULL);
     if (rank != 0)
         return 0;
-    if (!served.complete) {
-        fprintf(stderr, "clustersim: --calibrate was stopped by a signal: no calibration written\n");
-        cs_results_free(&r);
-        cs_results_free(&served);
-        return 1;
-    }
+    if (!served.complete)
+        return calibration_stopped(&r, &served);
     double extra = 0, measured = 0;
     for (int i = 0; i < served.service_nodes; i++) {
         const uint64_t *n = served.nodes[i].counters;
@@ -532,7 +531,7 @@ int cs_ranks_main(const struct cs_options *o, int argc, char **argv)
     struct cs_rank0 z = {0};
     int status = share_scenario(o, rank, size, launch, &sc, &z);
     if (status < 0 && cs_mpi_share_int(MPI_COMM_WORLD, rank == 0 && z.resume.complete))
-        status = rank == 0 ? cs_cli_resumed_complete(o) : 0;
+        status = cs_mpi_share_int(MPI_COMM_WORLD, rank == 0 ? cs_cli_resumed_complete(o) : 0);
     if (status >= 0) {
         MPI_Finalize();
         return status;

@@ -128,7 +128,7 @@ static const struct key key_table[] = {
     {"load.duration_s", K_DOUBLE, OFF(load.duration_s), 0, 604800, true, false, 8, NULL, NULL},
     {"load.warmup_s", K_DOUBLE, OFF(load.warmup_s), 0, 3600, false, false, 1, NULL, NULL},
     {"load.seed", K_SEED, OFF(load.seed), 0, 9007199254740991.0, false, false, 1, NULL, NULL},
-    {"load.clients", K_INT, OFF(load.clients), 1, CS_CLIENTS_MAX, false, false, 10, NULL, NULL},
+    {"load.clients", K_INT, OFF(load.clients), 1, CS_CLIENTS_MAX, false, false, CS_CLIENTS_DEFAULT, NULL, NULL},
     {"load.think_us", K_DIST, OFF(load.think), 0, 0, false, false, 0, "constant", NULL},
     {"load.schedule", K_SCHEDULE, OFF(load.schedule), 0, 1e10, false, false, 0, NULL, NULL},
     {"load.trace", K_STRING, OFF(load.trace), 0, CS_PATH_MAX - 1, false, false, 0, "", NULL},
@@ -1164,7 +1164,7 @@ static int check_combinations(const struct cs_scenario *s, char *err, size_t err
         return CS_E_INVALID;
     }
     bool thinks = s->load.think.mean_us != 0 || strcmp(cs_dist_kinds[s->load.think.kind].name, "constant") != 0;
-    if (source != CS_SOURCE_CLOSED && (s->load.clients != 10 || thinks)) { /* (not their defaults: given) */
+    if (source != CS_SOURCE_CLOSED && (s->load.clients != CS_CLIENTS_DEFAULT || thinks)) { /* (not their defaults) */
         fail(err, errlen,
              "scenario key '%s': a closed loop's, and load.arrival \"%s\" reads none: leave it out, or give "
              "load.arrival \"closed\"",

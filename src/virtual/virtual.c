@@ -310,7 +310,8 @@ struct vrun {
      * ask again at once when turned away (or served in no time, with no
      * latency) goes round at one instant for ever, 256 arrivals a
      * dispatcher's turn. Far above what any instant holds (each rank,
-     * client and trace line a few turns and items of work). */
+     * client, server (jiq's idle tokens at 0) and trace line a few turns
+     * and items of work). */
     uint64_t still_max;
     struct cs_virtual_stats *st;
     int64_t drawn_ns; /* when the progress line was last drawn (wall, monotonic); 0: never */
@@ -594,6 +595,7 @@ int cs_virtual_run(const struct cs_scenario *sc, int nodes, const struct cs_trac
     v.nodes = nodes;
     v.interval_ns = (int64_t)(sc->run.interval_ms * 1e6);
     v.still_max = 1000000 + 64 * ((uint64_t)cs_plan_ranks(sc, nodes) + (uint64_t)sc->load.clients +
+                                  (uint64_t)nodes * (uint64_t)cs_nodes_servers_max(sc, v.first, nodes) +
                                   (trace ? (uint64_t)trace->n : 0));
     cs_hist_init(&v.service);
     int rc = cs_vnet_open(&v.net, cs_plan_ranks(sc, nodes), v.first);

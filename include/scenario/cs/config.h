@@ -17,6 +17,7 @@
 /* The most clients a closed loop may have (load.clients, and a saturated
  * sweep's step). */
 #define CS_CLIENTS_MAX 1000000
+#define CS_CLIENTS_DEFAULT 10 /* load.clients left out */
 #define CS_NAME_MAX 64
 #define CS_TEXT_MAX 1024
 #define CS_SCENARIO_FILE_MAX (16 * 1024 * 1024) /* bytes */
