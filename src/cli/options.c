@@ -367,13 +367,13 @@ int cs_cli_parse(int argc, char **argv, struct cs_options *o, bool speak)
      * asked for beside it would not be written, without a word. (--ranks
      * takes a run's whole command line, files and all: scripts/run.sh asks
      * it how many ranks that run needs.) */
-    const char *output = o->json          ? "--json"
-                         : o->csv         ? "--csv"
-                         : o->html        ? "--html"
-                         : o->percentiles ? "--percentiles"
-                         : o->timeseries  ? "--timeseries"
-                         : o->resume      ? "--resume"
-                                          : NULL;
+    const char *beside_json = o->csv           ? "--csv"
+                              : o->html        ? "--html"
+                              : o->percentiles ? "--percentiles"
+                              : o->timeseries  ? "--timeseries"
+                              : o->resume      ? "--resume"
+                                               : NULL;
+    const char *output = o->json ? "--json" : beside_json;
     if (o->print_config && output) {
         if (speak)
             fprintf(stderr,
@@ -384,13 +384,7 @@ int cs_cli_parse(int argc, char **argv, struct cs_options *o, bool speak)
     }
     /* --calibrate writes its calibration (--json) and prints its table:
      * the files of a run, a sweep or a resumption would be dropped. */
-    const char *not_calibration = o->csv           ? "--csv"
-                                  : o->html        ? "--html"
-                                  : o->percentiles ? "--percentiles"
-                                  : o->timeseries  ? "--timeseries"
-                                  : o->resume      ? "--resume"
-                                  : o->sweep       ? "--sweep"
-                                                   : NULL;
+    const char *not_calibration = beside_json ? beside_json : o->sweep ? "--sweep" : NULL;
     if (o->calibrate && not_calibration) {
         if (speak)
             fprintf(stderr,
