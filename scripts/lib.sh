@@ -100,8 +100,11 @@ cs_need_tools() {
 # Install whatever of the named packages is missing: with apt-get when
 # root, otherwise print the exact command and fail. On a machine without
 # Debian's packages, check for the tools instead.
+# Are packages Debian's here (dpkg, and not CS_NO_PACKAGES)?
+cs_debian_packages() { command -v dpkg-query >/dev/null 2>&1 && [ -z "${CS_NO_PACKAGES:-}" ]; }
+
 cs_need_packages() {
-    if ! command -v dpkg-query >/dev/null 2>&1 || [ -n "${CS_NO_PACKAGES:-}" ]; then
+    if ! cs_debian_packages; then
         cs_need_tools "$@"
         return
     fi
@@ -280,7 +283,7 @@ cs_suite() {
     # ctest's count. As root, where scripts/test.sh installed all they
     # need, none may: a broken install step would hide four tests.
     skipped=$(sed -n 's/.* Test *#[0-9]*: \([A-Za-z0-9_]*\) .*\*\*\*Skipped.*/\1/p' "$CS_BUILD/ctest.log" | tr '\n' ' ')
-    if [ -n "$skipped" ] && [ "$(id -u)" -eq 0 ] && command -v dpkg-query >/dev/null 2>&1 && [ -z "${CS_NO_PACKAGES:-}" ]; then
+    if [ -n "$skipped" ] && [ "$(id -u)" -eq 0 ] && cs_debian_packages; then
         echo "tests skipped although, as root, all they need was installed: $skipped(see their output above)" >&2
         [ "$rc" -ne 0 ] || rc=1
     elif [ -n "$skipped" ]; then
