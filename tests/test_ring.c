@@ -5,11 +5,13 @@
  * one time by id (the virtual engine's order at one instant). */
 #include "test_common.h"
 
+#include "cs/calq.h"
 #include "cs/common.h"
 #include "cs/heap.h"
 #include "cs/pool.h"
 #include "cs/ring.h"
 
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -158,12 +160,201 @@ static void the_heap_pops_by_time_then_id(void **state)
     free(b);
 }
 
+/* ---- the calendar queue (calq.h): the heap's order, whatever comes ---- */
+
+struct model {
+    struct cs_calq q;
+    struct cs_due *ref; /* the same entries in a heap, tested above */
+    int nref, cap;
+    int64_t last; /* the time of the last pop */
+    uint64_t x;   /* a generator's state */
+    long pops;
+};
+
+static uint64_t next_random(struct model *m)
+{
+    m->x = m->x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return m->x >> 11;
+}
+
+static void model_open(struct model *m, int cap, uint64_t seed)
+{
+    *m = (struct model){.cap = cap, .x = seed};
+    assert_int_equal(cs_calq_init(&m->q), CS_OK);
+    m->ref = malloc((size_t)cap * sizeof(*m->ref));
+    assert_non_null(m->ref);
+}
+
+static void model_close(struct model *m)
+{
+    cs_calq_free(&m->q);
+    free(m->ref);
+}
+
+static void model_push(struct model *m, int64_t at, int32_t id)
+{
+    assert_true(m->nref < m->cap);
+    assert_int_equal(cs_calq_push(&m->q, at, id), CS_OK);
+    cs_heap_push(m->ref, &m->nref, at, id);
+    assert_int_equal(m->q.n, m->nref);
+}
+
+/* Peek, then pop: both the heap's first. */
+static struct cs_due model_pop(struct model *m)
+{
+    struct cs_due seen, want = cs_heap_pop(m->ref, &m->nref);
+    assert_true(cs_calq_peek(&m->q, &seen));
+    struct cs_due got = cs_calq_pop(&m->q);
+    assert_int_equal(seen.at_ns, want.at_ns);
+    assert_int_equal(seen.id, want.id);
+    assert_int_equal(got.at_ns, want.at_ns);
+    assert_int_equal(got.id, want.id);
+    assert_true(got.at_ns >= m->last);
+    m->last = got.at_ns;
+    m->pops++;
+    return got;
+}
+
+static void model_drain(struct model *m)
+{
+    while (m->nref > 0)
+        model_pop(m);
+    struct cs_due none;
+    assert_false(cs_calq_peek(&m->q, &none));
+}
+
+/* A hold model: n entries, each popped one pushed again a draw later,
+ * as a busy node's next service end is. */
+static void hold(struct model *m, int n, long rounds, int64_t (*draw)(struct model *))
+{
+    for (int i = 0; i < n; i++)
+        model_push(m, m->last + draw(m), i);
+    for (long r = 0; r < rounds; r++) {
+        struct cs_due d = model_pop(m);
+        model_push(m, d.at_ns + draw(m), d.id);
+    }
+}
+
+static int64_t exponential_1ms(struct model *m)
+{
+    double u = ((double)next_random(m) + 1) / 9007199254740993.0;
+    return (int64_t)(-log(u) * 1e6);
+}
+
+static int64_t few_values(struct model *m)
+{
+    return (int64_t)(next_random(m) % 4); /* ties at every instant */
+}
+
+static int64_t constant_1ms(struct model *m)
+{
+    (void)m;
+    return 1000000;
+}
+
+/* Mostly near, now and then years of buckets away, or at once. */
+static int64_t spread(struct model *m)
+{
+    uint64_t r = next_random(m);
+    if (r % 50 == 0)
+        return (int64_t)(r % 1000) * 1000000000; /* up to 1,000 s */
+    if (r % 7 == 0)
+        return 0;
+    return (int64_t)(r % 5000);
+}
+
+static void the_calendar_pops_as_the_heap_does(void **state)
+{
+    (void)state;
+    struct model m;
+    /* The load it is made for: it grows, stays tuned, and stays a
+     * calendar (a heap would pass this test too: the next checks it is
+     * not one). */
+    model_open(&m, 20000, 1);
+    hold(&m, 5000, 200000, exponential_1ms);
+    assert_null(m.q.heap);
+    assert_true(m.q.buckets >= 2048); /* grown with the entries */
+    /* A bucket about the mean gap at the head: 5000 entries over 1 ms,
+     * 200 ns, so 256 (128 or 512 as the draws fall). */
+    assert_in_range(m.q.shift, 7, 9);
+    /* Fewer entries: it shrinks (and stays right). */
+    for (int i = 0; i < 4900; i++)
+        model_pop(&m);
+    hold(&m, 0, 50000, exponential_1ms);
+    assert_null(m.q.heap);
+    assert_true(m.q.buckets <= 512);
+    model_drain(&m);
+    model_close(&m);
+
+    /* Ties, times far apart, pushes at the instant popped. */
+    model_open(&m, 5000, 2);
+    hold(&m, 1000, 100000, spread);
+    model_drain(&m);
+    model_close(&m);
+    model_open(&m, 5000, 3);
+    hold(&m, 300, 100000, few_values);
+    model_drain(&m);
+    model_close(&m);
+}
+
+static void the_calendar_takes_an_entry_before_the_one_it_found(void **state)
+{
+    (void)state;
+    struct model m;
+    model_open(&m, 100, 4);
+    model_push(&m, 1000000, 1);
+    model_push(&m, 5000000, 2);
+    struct cs_due d;
+    assert_true(cs_calq_peek(&m.q, &d)); /* found: 1 */
+    model_push(&m, 1000000, 0);          /* the same time, a smaller id */
+    model_push(&m, 999999, 7);           /* before it */
+    assert_int_equal(model_pop(&m).id, 7);
+    assert_int_equal(model_pop(&m).id, 0);
+    assert_int_equal(model_pop(&m).id, 1);
+    /* Found past the empty buckets up to 5 ms: one comes before it. */
+    assert_true(cs_calq_peek(&m.q, &d));
+    assert_int_equal(d.id, 2);
+    model_push(&m, 1000001, 3);
+    assert_int_equal(model_pop(&m).id, 3);
+    model_drain(&m);
+    /* Empty, then one far off: found past a year of buckets. */
+    model_push(&m, m.last + ((int64_t)1 << 45), 9);
+    model_push(&m, INT64_MAX - 1, 8); /* a deadline that is never reached */
+    model_push(&m, INT64_MAX - 2, 8);
+    model_drain(&m);
+    model_close(&m);
+}
+
+static void the_calendar_gives_up_on_ties_in_no_order(void **state)
+{
+    (void)state;
+    /* Every entry at one instant, pushed in no order of id (a closed loop
+     * of constant services under random dispatch): one bucket's list
+     * would take a step per entry; the calendar turns into a heap. */
+    struct model m;
+    model_open(&m, 4000, 5);
+    for (int i = 0; i < 3000; i++)
+        model_push(&m, 0, (int32_t)(next_random(&m) % 100000));
+    for (long r = 0; r < 30000; r++) {
+        struct cs_due d = model_pop(&m);
+        model_push(&m, d.at_ns + constant_1ms(&m), (int32_t)(next_random(&m) % 100000));
+    }
+    assert_non_null(m.q.heap);
+    model_drain(&m);
+    model_close(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(order_survives_wrapping_and_growing), cmocka_unit_test(the_ring_stops_at_its_max),
-        cmocka_unit_test(compaction_keeps_order_in_place),     cmocka_unit_test(the_pool_keeps_records_by_index),
+        cmocka_unit_test(order_survives_wrapping_and_growing),
+        cmocka_unit_test(the_ring_stops_at_its_max),
+        cmocka_unit_test(compaction_keeps_order_in_place),
+        cmocka_unit_test(the_pool_keeps_records_by_index),
         cmocka_unit_test(the_heap_pops_by_time_then_id),
+        cmocka_unit_test(the_calendar_pops_as_the_heap_does),
+        cmocka_unit_test(the_calendar_takes_an_entry_before_the_one_it_found),
+        cmocka_unit_test(the_calendar_gives_up_on_ties_in_no_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,7 +103,7 @@ static int64_t inbox_next(const struct cs_vinbox *h)
     return h->n > 0 ? h->v[0].at_ns : INT64_MAX;
 }
 
-/* ---- wake-ups: two min-heaps, the feeders' and the nodes' (vnet.h) ---- */
+/* ---- wake-ups: the feeders' heap and the nodes' calendar (vnet.h) ---- */
 
 static int heap_push(struct cs_vwakes *h, int64_t t, int32_t id)
 {
@@ -117,15 +117,15 @@ static int heap_push(struct cs_vwakes *h, int64_t t, int32_t id)
     return CS_OK;
 }
 
-/* The heap whose first wake-up is the first of all; NULL when neither
- * holds one. */
-static struct cs_vwakes *wakes_first(struct cs_vnet *s)
+/* The first wake-up of all, into *w, and whether it is a node's (from
+ * the calendar) or a feeder's (from the heap); false when there is none. */
+static bool wakes_first(struct cs_vnet *s, struct cs_due *w, bool *node)
 {
-    if (s->nodes.n == 0)
-        return s->feeders.n > 0 ? &s->feeders : NULL;
-    if (s->feeders.n == 0)
-        return &s->nodes;
-    return cs_due_before(s->feeders.v[0], s->nodes.v[0]) ? &s->feeders : &s->nodes;
+    bool nodes = cs_calq_peek(&s->nodes, w);
+    *node = nodes && (s->feeders.n == 0 || cs_due_before(*w, s->feeders.v[0]));
+    if (!*node && s->feeders.n > 0)
+        *w = s->feeders.v[0];
+    return nodes || s->feeders.n > 0;
 }
 
 /* A rank is woken for its mail (the next letter to arrive), for its own
@@ -152,10 +152,12 @@ static int wake_rank(const struct cs_vnet *s, int32_t id)
     return s->ranks - 1 - (int)((uint32_t)id / 4);
 }
 
-/* Into the heap of rank's kind: a dispatcher's or relay's, or a node's. */
+/* Into the queue of rank's kind: a dispatcher's or relay's, or a node's. */
 static int wake_push(struct cs_vnet *s, int64_t t, int rank, int kind)
 {
-    return heap_push(rank < s->lanes ? &s->feeders : &s->nodes, t, wake_id(s, rank, kind));
+    if (rank < s->lanes)
+        return heap_push(&s->feeders, t, wake_id(s, rank, kind));
+    return cs_calq_push(&s->nodes, t, wake_id(s, rank, kind));
 }
 
 static inline __attribute__((always_inline)) int wake(struct cs_vnet *s, int64_t t, int rank, int kind)
@@ -268,7 +270,7 @@ int cs_vnet_open(struct cs_vnet *s, int ranks, int charged)
     s->lanes = charged;
     s->endpoints = per_rank((size_t)ranks, sizeof(*s->endpoints));
     s->ready = per_rank((size_t)ranks, sizeof(*s->ready));
-    if (!s->endpoints || !s->ready)
+    if (!s->endpoints || !s->ready || cs_calq_init(&s->nodes) != CS_OK)
         return CS_E_NOMEM;
     for (int i = 0; i < ranks; i++) {
         struct cs_vendpoint *e = &s->endpoints[i];
@@ -290,7 +292,7 @@ void cs_vnet_close(struct cs_vnet *s)
     free(s->endpoints);
     free(s->ready);
     free(s->feeders.v);
-    free(s->nodes.v);
+    cs_calq_free(&s->nodes);
 }
 
 /* ---- the roles, each woken at its own times ---- */
@@ -492,19 +494,23 @@ static int run_events(struct vrun *v)
             tick = PROGRESS_EVENTS;
             progress(v, false);
         }
-        struct cs_vwakes *first = wakes_first(s);
-        if (!first && s->ready_n == 0)
+        struct cs_due w = {0, 0};
+        bool node, any = wakes_first(s, &w, &node);
+        if (!any && s->ready_n == 0)
             break;
         int r, rc;
-        /* Those woken at this instant once the heaps have none left at it:
-         * a dispatcher then takes at one turn all the replies (posted as
-         * letters) of the nodes whose services end at this instant, as on
-         * ranks. */
-        if (s->ready_n > 0 && (!first || first->v[0].at_ns > s->now)) {
+        /* Those woken at this instant once the queues have none left at
+         * it: a dispatcher then takes at one turn all the replies (posted
+         * as letters) of the nodes whose services end at this instant, as
+         * on ranks. */
+        if (s->ready_n > 0 && (!any || w.at_ns > s->now)) {
             r = s->ready[--s->ready_n];
             s->endpoints[r].flagged = false;
         } else {
-            struct cs_due w = cs_heap_pop(first->v, &first->n);
+            if (node)
+                cs_calq_pop(&s->nodes);
+            else
+                cs_heap_pop(s->feeders.v, &s->feeders.n);
             int kind = (int)((uint32_t)w.id % 4);
             r = wake_rank(s, w.id);
             if (kind != WAKE_EDGE) {

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cs/calq.h"
 #include "cs/clock.h"
 #include "cs/heap.h"
 #include "cs/transport.h"
@@ -68,12 +69,15 @@ struct cs_vnet {
     uint64_t sent;                  /* items sent, all ranks (their seq) */
     uint64_t messages;              /* messages sent, all ranks */
     /* The wake-ups (id: the rank and the kind, virtual.c), in two
-     * min-heaps: the dispatchers' and relays' (ranks below lanes: a few,
-     * among them the next arrival, most often the first of all), and the
-     * service nodes' (their service ends, one a busy node). An arrival
-     * then goes in and out of a heap of a few, not of every busy node. */
+     * queues: the dispatchers' and relays' (ranks below lanes: a few,
+     * among them the next arrival, most often the first of all) in a
+     * binary heap, and the service nodes' (their service ends, one a busy
+     * node) in a calendar queue (calq.h: a bucket or two a pop, where a
+     * heap of every busy node walks down its levels). An arrival then
+     * goes in and out of a heap of a few, not of every busy node. */
     int lanes;
-    struct cs_vwakes feeders, nodes;
+    struct cs_vwakes feeders;
+    struct cs_calq nodes;
     int64_t now; /* the time of the wake-up being handled */
     int *ready;  /* ranks to wake at `now`, not through the heap (a stack; their endpoints
                     are flagged) */
