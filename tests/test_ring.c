@@ -2,7 +2,9 @@
  * and compaction in place. The record pool: records keep their index and
  * contents as it grows, a record given back is the next one taken, new
  * ones start blank. The min-heap of wake-ups: it pops by time, and at
- * one time by id (the virtual engine's order at one instant). */
+ * one time by id (the virtual engine's order at one instant). The
+ * calendar queue of the nodes' wake-ups: the heap's order, whatever
+ * comes, as it grows, shrinks, retunes and gives up for a heap. */
 #include "test_common.h"
 
 #include "cs/calq.h"
@@ -168,7 +170,7 @@ struct model {
     int nref, cap;
     int64_t last; /* the time of the last pop */
     uint64_t x;   /* a generator's state */
-    long pops;
+    long pops, ties;
 };
 
 static uint64_t next_random(struct model *m)
@@ -209,7 +211,7 @@ static struct cs_due model_pop(struct model *m)
     assert_int_equal(seen.id, want.id);
     assert_int_equal(got.at_ns, want.at_ns);
     assert_int_equal(got.id, want.id);
-    assert_true(got.at_ns >= m->last);
+    m->ties += m->pops > 0 && got.at_ns == m->last;
     m->last = got.at_ns;
     m->pops++;
     return got;
@@ -224,13 +226,16 @@ static void model_drain(struct model *m)
 }
 
 /* A hold model: n entries, each popped one pushed again a draw later,
- * as a busy node's next service end is. */
+ * as a busy node's next service end is; between the pop and the push a
+ * look at the next (as the virtual engine's look ahead takes one), so
+ * that a push may come before the entry found. */
 static void hold(struct model *m, int n, long rounds, int64_t (*draw)(struct model *))
 {
     for (int i = 0; i < n; i++)
         model_push(m, m->last + draw(m), i);
     for (long r = 0; r < rounds; r++) {
-        struct cs_due d = model_pop(m);
+        struct cs_due d = model_pop(m), next;
+        (void)cs_calq_peek(&m->q, &next);
         model_push(m, d.at_ns + draw(m), d.id);
     }
 }
@@ -241,9 +246,15 @@ static int64_t exponential_1ms(struct model *m)
     return (int64_t)(-log(u) * 1e6);
 }
 
-static int64_t few_values(struct model *m)
+static int64_t exponential_8ms(struct model *m)
 {
-    return (int64_t)(next_random(m) % 4); /* ties at every instant */
+    return exponential_1ms(m) * 8;
+}
+
+/* Whole nanoseconds within a microsecond: now and then two at one time. */
+static int64_t within_1us(struct model *m)
+{
+    return (int64_t)(next_random(m) % 1000);
 }
 
 static int64_t constant_1ms(struct model *m)
@@ -268,15 +279,21 @@ static void the_calendar_pops_as_the_heap_does(void **state)
     (void)state;
     struct model m;
     /* The load it is made for: it grows, stays tuned, and stays a
-     * calendar (a heap would pass this test too: the next checks it is
-     * not one). */
+     * calendar (a heap would pass the order checks too: these check it is
+     * not one). A bucket about the mean gap at the head: 5000 entries over
+     * 1 ms, 200 ns, so 256 (128 or 512 as the draws fall). */
     model_open(&m, 20000, 1);
     hold(&m, 5000, 200000, exponential_1ms);
     assert_null(m.q.heap);
     assert_true(m.q.buckets >= 2048); /* grown with the entries */
-    /* A bucket about the mean gap at the head: 5000 entries over 1 ms,
-     * 200 ns, so 256 (128 or 512 as the draws fall). */
     assert_in_range(m.q.shift, 7, 9);
+    /* The services turn eight times longer: the buckets follow (each
+     * entry popped once comes back 8 ms on: 5000 over 8 ms, 1.6 us, so
+     * 2048 ns, or 1024 or 4096), though a pop passes only some 8 empty
+     * buckets, not enough work to call for a rebuild. */
+    hold(&m, 0, 50000, exponential_8ms);
+    assert_null(m.q.heap);
+    assert_in_range(m.q.shift, 10, 12);
     /* Fewer entries: it shrinks (and stays right). */
     for (int i = 0; i < 4900; i++)
         model_pop(&m);
@@ -286,13 +303,39 @@ static void the_calendar_pops_as_the_heap_does(void **state)
     model_drain(&m);
     model_close(&m);
 
-    /* Ties, times far apart, pushes at the instant popped. */
+    /* Ties now and then (whole nanoseconds): in the calendar's lists. */
+    model_open(&m, 5000, 3);
+    hold(&m, 300, 100000, within_1us);
+    assert_null(m.q.heap);
+    assert_true(m.ties > 1000);
+    model_drain(&m);
+    model_close(&m);
+
+    /* Times years of buckets apart among near ones, pushes at the instant
+     * popped: right, in whatever form it ends. */
     model_open(&m, 5000, 2);
     hold(&m, 1000, 100000, spread);
     model_drain(&m);
     model_close(&m);
-    model_open(&m, 5000, 3);
-    hold(&m, 300, 100000, few_values);
+}
+
+/* Many buckets, then a lull: a few entries far apart, each found past a
+ * year of empty buckets. That retunes the calendar; it is no reason to
+ * give it up (only long lists are). */
+static void the_calendar_retunes_for_a_lull(void **state)
+{
+    (void)state;
+    struct model m;
+    model_open(&m, 40000, 6);
+    hold(&m, 30000, 30000, exponential_1ms);
+    while (m.nref > 3)
+        model_pop(&m);
+    for (long r = 0; r < 20000; r++) {
+        struct cs_due d = model_pop(&m);
+        model_push(&m, d.at_ns + 1000000000 + (int64_t)(next_random(&m) % 1000), d.id); /* a second on */
+    }
+    assert_null(m.q.heap);
+    assert_true(m.q.buckets <= 64);
     model_drain(&m);
     model_close(&m);
 }
@@ -353,6 +396,7 @@ int main(void)
         cmocka_unit_test(the_pool_keeps_records_by_index),
         cmocka_unit_test(the_heap_pops_by_time_then_id),
         cmocka_unit_test(the_calendar_pops_as_the_heap_does),
+        cmocka_unit_test(the_calendar_retunes_for_a_lull),
         cmocka_unit_test(the_calendar_takes_an_entry_before_the_one_it_found),
         cmocka_unit_test(the_calendar_gives_up_on_ties_in_no_order),
     };

@@ -60,24 +60,39 @@ static int by_due(const void *a, const void *b)
     return (x->id > y->id) - (x->id < y->id);
 }
 
-/* A bucket as wide as the mean gap between the entries at the head (the
- * first 64, or as many as it takes to find a gap at all), rounded up to a
- * power of two of nanoseconds. Brown's rule is three gaps: fewer empty
- * buckets to pass, but lists three long to walk, and at 100,000 nodes
- * each step of a list is a cache miss (1,000 nodes ran 3% slower with
- * it, 100,000 nodes 7%). */
-static int tuned_shift(const struct cs_calq_entry *v, int n)
+/* The shift of a bucket as wide as a gap of gap_ns, rounded up to a
+ * power of two. Brown's rule is three gaps: fewer empty buckets to pass,
+ * but lists three long to walk, and at 100,000 nodes each step of a list
+ * is a cache miss (the run of docs/reference.md's virtual engine, the
+ * two binaries alternating: medians of 5 and 4 rounds 3% slower at 1,000
+ * nodes, 7% at 100,000). */
+static int shift_for(double gap_ns)
 {
-    if (n < 2)
-        return FIRST_SHIFT;
+    int shift = 0;
+    while (shift < WIDEST_SHIFT && (double)((int64_t)1 << shift) < gap_ns)
+        shift++;
+    return shift;
+}
+
+/* The mean gap between the entries popped since the last look; 0: too
+ * few pops to tell. */
+static double popped_gap(const struct cs_calq *q)
+{
+    return q->pops >= 16 ? (double)(q->last_pop_ns - q->first_pop_ns) / (q->pops - 1) : 0;
+}
+
+/* The shift for n entries in order in v: from the gaps of the entries
+ * popped since the last look, or with too few of them, from the first 64
+ * entries' (or as many as it takes to find a gap at all). */
+static int tuned_shift(const struct cs_calq *q, const struct cs_calq_entry *v, int n)
+{
+    double gap = popped_gap(q);
+    if (gap > 0 || n < 2)
+        return gap > 0 ? shift_for(gap) : FIRST_SHIFT;
     int m = n - 1 < 64 ? n - 1 : 64;
     while (m < n - 1 && v[m].at_ns == v[0].at_ns)
         m = 2 * m < n - 1 ? 2 * m : n - 1;
-    double gap = (double)(v[m].at_ns - v[0].at_ns) / m;
-    int shift = 0;
-    while (shift < WIDEST_SHIFT && (double)((int64_t)1 << shift) < gap)
-        shift++;
-    return shift;
+    return shift_for((double)(v[m].at_ns - v[0].at_ns) / m);
 }
 
 /* The calendar again, with `buckets` buckets and its bucket width tuned
@@ -103,7 +118,7 @@ static int rebuild(struct cs_calq *q, uint32_t buckets)
     free(q->bucket);
     q->bucket = bucket;
     q->buckets = buckets;
-    q->shift = tuned_shift(v, q->n);
+    q->shift = tuned_shift(q, v, q->n);
     q->spare = -1;
     for (int i = q->cap - 1; i >= 0; i--) {
         q->more[i].next = q->spare;
@@ -133,7 +148,7 @@ static int rebuild(struct cs_calq *q, uint32_t buckets)
 /* The calendar given up: its entries in a binary heap from now on. */
 static int to_heap(struct cs_calq *q)
 {
-    int cap = q->n > 32 ? 2 * q->n : 64, n = 0;
+    int cap = q->n > 32 ? q->n + q->n / 2 : 64, n = 0;
     struct cs_due *h = malloc((size_t)cap * sizeof(*h));
     struct cs_calq_entry *v = malloc((size_t)cap * sizeof(*v));
     if (!h || !v) {
@@ -153,10 +168,10 @@ static int to_heap(struct cs_calq *q)
     return CS_OK;
 }
 
-static uint32_t buckets_for(int n)
+static uint32_t buckets_for(int64_t n)
 {
     uint32_t b = FEWEST_BUCKETS;
-    while (b < (uint32_t)n && b < (1u << 30))
+    while (b < n && b < (1u << 30))
         b <<= 1;
     return b;
 }
@@ -183,8 +198,10 @@ int cs_calq_room(struct cs_calq *q)
             q->spare = i;
         }
     }
+    /* (out of memory for the buckets the entries need: the push fails, and
+     * the run ends saying so) */
     if (q->n >= 2 * (int64_t)q->buckets)
-        return rebuild(q, buckets_for(2 * q->n));
+        return rebuild(q, buckets_for(2 * (int64_t)q->n));
     return CS_OK;
 }
 
@@ -194,23 +211,24 @@ void cs_calq_search(struct cs_calq *q)
     for (uint32_t b = 1; b < q->buckets; b++)
         if (cs_calq_before(&q->bucket[b], q->bucket[f].at_ns, q->bucket[f].id))
             f = b;
-    q->work += q->buckets;
+    q->passed += q->buckets;
     q->cur = f;
     q->start = cs_calq_span(q->bucket[f].at_ns, q->shift);
 }
 
 void cs_calq_look(struct cs_calq *q)
 {
-    bool costly = q->work > (uint64_t)CS_CALQ_WORK_MAX * q->ops;
-    q->ops = 0;
-    q->work = 0;
-    /* (a failed rebuild or switch leaves the queue as it was: it works,
-     * only slower) */
-    if (costly && q->retuned) {
+    bool long_lists = q->steps > (uint64_t)CS_CALQ_WORK_MAX * q->ops;
+    bool passing = q->passed > (uint64_t)CS_CALQ_WORK_MAX * q->ops;
+    double gap = popped_gap(q);
+    bool off = gap > 0 && abs(shift_for(gap) - q->shift) >= 2;
+    bool shrink = q->n < (int64_t)q->buckets / 4 && q->buckets > FEWEST_BUCKETS;
+    /* (a rebuild or a switch that finds no memory leaves the queue as it
+     * was: it works, only slower) */
+    if (long_lists && q->rebuilt)
         (void)to_heap(q);
-        return;
-    }
-    q->retuned = costly || (q->n < (int64_t)q->buckets / 4 && q->buckets > FEWEST_BUCKETS);
-    if (q->retuned)
-        (void)rebuild(q, buckets_for(q->n));
+    else
+        q->rebuilt = (long_lists || passing || off || shrink) && rebuild(q, buckets_for(q->n)) == CS_OK;
+    q->ops = q->pops = 0;
+    q->steps = q->passed = 0;
 }

@@ -2,7 +2,7 @@
  * The virtual engine's network (src/virtual/virtual.c), private to it and
  * to the tests that drive a state machine on it (tests/test_sim.c,
  * tests/test_levers.c): letters in each rank's inbox, each rank's own
- * clock, and the wake-ups (two heaps, one order).
+ * clock, and the wake-ups (a heap and a calendar, one order).
  */
 #ifndef CS_VNET_H
 #define CS_VNET_H
@@ -39,9 +39,9 @@ struct cs_vinbox {
  * and more, each a cache miss). What a sender touches comes first. */
 struct cs_vendpoint {
     _Alignas(64) struct cs_vinbox inbox;
-    int64_t due[2]; /* its live wake-up of each kind (its mail, its own work) in the heap;
+    int64_t due[2]; /* its live wake-up of each kind (its mail, its own work) in its queue;
                        INT64_MAX: none */
-    int64_t left;   /* a wake-up for its work that a look moved, still in the heap; INT64_MAX: none */
+    int64_t left;   /* a wake-up for its work that a look moved, still in its queue; INT64_MAX: none */
     int64_t now;
     bool flagged; /* in the network's ready stack */
     bool charged; /* pays message_ns per message sent or taken (a dispatcher or a relay) */

@@ -4,9 +4,9 @@
  * binary heap of struct cs_due holds and gives it back in the same order
  * (by time, and at one time by id: heap.h's cs_due_before), so a run is
  * the same to the last bit; but where a pop from a heap of n walks down
- * log2(n) levels, each waiting for the load before it (a fifth of a
- * 1,000-node run's time), the calendar finds the first entry in a bucket
- * or two.
+ * log2(n) levels, each waiting for the load before it (an eighth of a
+ * 1,000-node run's time: docs/reference.md, the virtual engine), the
+ * calendar finds the first entry in a bucket or two.
  *
  * Time is cut into buckets of 2^shift ns, `buckets` of them to a "year"
  * that wraps round: an entry lies in bucket (at_ns >> shift) mod buckets,
@@ -15,14 +15,16 @@
  * none, the next bucket, and so on. Every entry is at or after the start
  * of the span at hand (an entry pushed before it moves the span back).
  *
- * It keeps itself tuned: a bucket about the mean gap between the entries
- * at the head, from half a bucket to four an entry (rebuilt when the
- * count passes twice the buckets or falls to a quarter of them); and it
- * counts its work (list steps and buckets passed): when the work per
- * operation stays high after a retune (many entries at one instant in
- * no order, a spread of times no bucket width suits), it gives up its
- * calendar for a binary heap: an input it does not suit costs a heap's
- * time, after the few thousand operations that find that out.
+ * It keeps itself tuned, looking every few thousand operations: a bucket
+ * about the mean gap between the entries popped (rounded up to a power
+ * of two of nanoseconds; rebuilt when that gap moves by a factor of four),
+ * from half a bucket to four buckets an entry (rebuilt when the count
+ * passes twice the buckets or falls to a quarter of them). It counts its
+ * work: list steps (entries passed to place one) and buckets passed.
+ * Long lists right after a rebuild (many entries at one instant, pushed
+ * in no order) make it give up its calendar for a binary heap for good:
+ * an input it does not suit costs a heap's time, after the few thousand
+ * operations that find that out. Many buckets passed only retune it.
  *
  * Pushes must come at or after the time of the last entry popped (an
  * event list: virtual time does not go back); cs_calq_push does not check.
@@ -44,9 +46,9 @@ struct cs_calq_entry {
 
 struct cs_calq {
     /* [buckets]: each bucket's first entry, held in the array itself, so
-     * that looking through the buckets reads memory in order (100,000
-     * nodes: a list head's index, then the entry, were two misses a
-     * look); the rest of its list in `more`. */
+     * that looking through the buckets reads memory in order (a list
+     * head's index, then the entry, would be two loads a look, each a
+     * cache miss at 100,000 nodes); the rest of its list in `more`. */
     struct cs_calq_entry *bucket;
     struct cs_calq_entry *more; /* [cap] */
     int n, cap;
@@ -56,11 +58,13 @@ struct cs_calq {
     uint32_t cur;     /* the bucket at hand */
     int64_t start;    /* where its span starts this year: no entry is before it */
     bool found;       /* the first entry is bucket[cur]'s (false: not looked for since it changed) */
-    /* Operations and their work since the last look at them (at most
-     * CS_CALQ_LOOK, or sooner when the work runs up). */
-    uint32_t ops;
-    uint64_t work;
-    bool retuned; /* the last look retuned the calendar */
+    /* Since the last look (after CS_CALQ_LOOK operations, or sooner when
+     * the work runs up): operations, list steps, buckets passed, and the
+     * pops with the times of the first and the last. */
+    uint32_t ops, pops;
+    uint64_t steps, passed;
+    int64_t first_pop_ns, last_pop_ns;
+    bool rebuilt; /* the last look rebuilt the calendar */
     /* Non-NULL: the calendar given up, the entries in a binary heap (heap.h). */
     struct cs_due *heap;
     int heap_cap;
@@ -68,9 +72,10 @@ struct cs_calq {
 
 /* Operations between looks at the work they took. */
 #define CS_CALQ_LOOK 4096
-/* The work an operation may take on average (list steps and buckets
- * passed) before the calendar is retuned, and if retuning did not help,
- * given up: about what a pop from a heap of a thousand costs. */
+/* The list steps, or the buckets passed, an operation may take on
+ * average before the calendar is rebuilt, and for list steps, if a
+ * rebuild did not help, given up: about what a pop from a heap of a
+ * thousand costs. */
 #define CS_CALQ_WORK_MAX 12
 
 int cs_calq_init(struct cs_calq *q);
@@ -120,7 +125,7 @@ static inline int cs_calq_push(struct cs_calq *q, int64_t at_ns, int32_t id)
             }
             more[k] = (struct cs_calq_entry){at_ns, id, *link};
             *link = k;
-            q->work += steps;
+            q->steps += steps;
         } else { /* the bucket's first now: the one that was goes to its list */
             more[k] = *h;
             *h = (struct cs_calq_entry){at_ns, id, k};
@@ -136,6 +141,32 @@ static inline int cs_calq_push(struct cs_calq *q, int64_t at_ns, int32_t id)
     return CS_OK;
 }
 
+/* The bucket at hand, holding the first entry, in a calendar of n > 0
+ * entries. */
+static inline struct cs_calq_entry *cs_calq_first(struct cs_calq *q)
+{
+    if (!q->found) {
+        const uint32_t mask = q->buckets - 1;
+        const int64_t width = (int64_t)1 << q->shift;
+        uint32_t passed = 0;
+        /* (An empty bucket's INT64_MAX is never taken for an entry in the
+         * span: a span that holds INT64_MAX is the last one, and every
+         * entry, at or after its start and below INT64_MAX, lies in it, in
+         * bucket cur, which is then not empty. For the same reason start
+         * does not overflow.) */
+        while (q->bucket[q->cur].at_ns - q->start >= width && passed <= mask) {
+            q->cur = (q->cur + 1) & mask;
+            q->start += width;
+            passed++;
+        }
+        q->passed += passed;
+        if (passed > mask)
+            cs_calq_search(q); /* a year without one: the first of every bucket's */
+        q->found = true;
+    }
+    return &q->bucket[q->cur];
+}
+
 /* The first entry, into *out: false when there is none. */
 static inline bool cs_calq_peek(struct cs_calq *q, struct cs_due *out)
 {
@@ -145,22 +176,7 @@ static inline bool cs_calq_peek(struct cs_calq *q, struct cs_due *out)
         *out = q->heap[0];
         return true;
     }
-    if (!q->found) {
-        const uint32_t mask = q->buckets - 1;
-        const int64_t width = (int64_t)1 << q->shift;
-        uint32_t passed = 0;
-        /* (an empty bucket's INT64_MAX is never in the span: start >= 0) */
-        while (q->bucket[q->cur].at_ns - q->start >= width && passed <= mask) {
-            q->cur = (q->cur + 1) & mask;
-            q->start += width; /* (no overflow: an entry lies at or after it, below INT64_MAX) */
-            passed++;
-        }
-        q->work += passed;
-        if (passed > mask)
-            cs_calq_search(q); /* a year without one: the first of every bucket's */
-        q->found = true;
-    }
-    const struct cs_calq_entry *f = &q->bucket[q->cur];
+    const struct cs_calq_entry *f = cs_calq_first(q);
     *out = (struct cs_due){f->at_ns, f->id};
     return true;
 }
@@ -168,11 +184,10 @@ static inline bool cs_calq_peek(struct cs_calq *q, struct cs_due *out)
 /* Remove and return the first of the n > 0 entries. */
 static inline struct cs_due cs_calq_pop(struct cs_calq *q)
 {
-    struct cs_due d;
     if (q->heap)
         return cs_heap_pop(q->heap, &q->n);
-    cs_calq_peek(q, &d);
-    struct cs_calq_entry *h = &q->bucket[q->cur];
+    struct cs_calq_entry *h = cs_calq_first(q);
+    struct cs_due d = {h->at_ns, h->id};
     int32_t k = h->next;
     if (k >= 0) { /* its list's next is the bucket's first now */
         *h = q->more[k];
@@ -183,7 +198,11 @@ static inline struct cs_due cs_calq_pop(struct cs_calq *q)
     }
     q->found = false;
     q->n--;
-    if (__builtin_expect(++q->ops >= CS_CALQ_LOOK || q->work > (uint64_t)CS_CALQ_WORK_MAX * CS_CALQ_LOOK, 0))
+    if (q->pops++ == 0)
+        q->first_pop_ns = d.at_ns;
+    q->last_pop_ns = d.at_ns;
+    if (__builtin_expect(++q->ops >= CS_CALQ_LOOK || q->steps + q->passed > (uint64_t)CS_CALQ_WORK_MAX * CS_CALQ_LOOK,
+                         0))
         cs_calq_look(q);
     return d;
 }
