@@ -233,7 +233,12 @@ int cs_check_writable(const char *path, char *err, size_t errlen)
     enum target kind = target_of(path, &file);
     int rc = CS_OK;
     struct stat st;
-    if (kind == TARGET_DIR) {
+    if (strcmp(path, "-") == 0) { /* (a file of that name, which no one asking for it means) */
+        snprintf(err, errlen,
+                 "results go to files, not to standard output (the report is there): name a file, or "
+                 "/dev/stdout");
+        rc = CS_E_INVALID;
+    } else if (kind == TARGET_DIR) {
         snprintf(err, errlen, "it is a directory: name a file in it");
         rc = CS_E_INVALID;
     } else if (kind == TARGET_STREAM && stat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {

@@ -40,6 +40,7 @@ for np in 2 4; do
     expect $np "unknown option '--frobnicate'" --frobnicate
     expect $np "--json '$TMP/no/such/dir/r.json': cannot create" --json "$TMP/no/such/dir/r.json"
 done
+expect 2 "--csv '-': results go to files, not to standard output" --csv -
 expect 2 "'dispatch.polcy': unknown key" --config "$TMP/unknown.json"
 expect 2 "'service.servers': expected a number, got a string \"four\"" --config "$TMP/type.json"
 expect 2 "'load.rate_rps'" --config "$TMP/huge.json"

@@ -33,8 +33,10 @@ static inline size_t cs_text_bom(const char *text, size_t len)
 int cs_write_file_atomic(const char *path, const char *text, char *err, size_t errlen);
 
 /* Can cs_write_file_atomic write path? Checked before a run, so that a
- * typo in a path does not cost the run: not a directory, and a file can
- * be created beside it (a device or a pipe: yes). CS_OK, or CS_E_INVALID
+ * typo in a path does not cost the run: not a directory, not "-" (the
+ * convention for standard output elsewhere: it would be a file of that
+ * name), and a file can be created beside it (a device or a pipe: yes).
+ * CS_OK, or CS_E_INVALID
  * with the reason in err (without the path: the caller names it). */
 int cs_check_writable(const char *path, char *err, size_t errlen);
 
