@@ -671,6 +671,8 @@ static void per_node_values_come_as_a_number_a_list_or_overrides(void **state)
     assert_non_null(strstr(err, "'nodes.speed.2': there is no service node of rank 2"));
     expect_error("{\"nodes\":{\"speed\":0}}", "'nodes.speed'", "out of range");
     expect_error("{\"nodes\":{\"speed\":{\"x\":1}}}", "'nodes.speed.x'", "a service node's rank");
+    expect_error("{\"nodes\":{\"speed\":{\" 3\":1}}}", "'nodes.speed. 3'", "a service node's rank");
+    expect_error("{\"nodes\":{\"speed\":{\"+3\":1}}}", "'nodes.speed.+3'", "a service node's rank");
     expect_error("{\"nodes\":{\"speed\":[]}}", "'nodes.speed'", "empty list");
     expect_error("{\"nodes\":{\"speed\":\"fast\"}}", "'nodes.speed'", "overrides by rank");
     expect_error("{\"nodes\":{\"speed\":[1,-2]}}", "'nodes.speed[1]'", "out of range");

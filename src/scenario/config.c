@@ -9,6 +9,7 @@
 #include "cs/config.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -448,7 +449,8 @@ static int parse_per_node(struct cs_per_node *p, const struct key *k, const cJSO
             }
             char *end;
             long rank = strtol(c->string, &end, 10);
-            if (c->string[0] == '\0' || *end != '\0' || rank < 1 || rank > 1000000) {
+            /* (digits alone: strtol takes " 3" and "+3" for 3 too) */
+            if (!isdigit((unsigned char)c->string[0]) || *end != '\0' || rank < 1 || rank > 1000000) {
                 fail(err, errlen, "scenario key '%s': expected \"default\" or a service node's rank (1, 2, ...)", sub);
                 return CS_E_INVALID;
             }
