@@ -396,9 +396,10 @@ static void set_overrides_apply_in_order_and_read_json_or_strings(void **state)
                           "name=my run",
                           "load.rate_rps=700",
                           "service.time={\"dist\":\"constant\",\"mean_us\":20}",
-                          "service.time.mean_us=30"};
+                          "service.time.mean_us=30",
+                          "description=true"};
     char *text = NULL, err[CS_ERRBUF];
-    assert_int_equal(cs_scenario_compose(NULL, sets, 6, &text, err, sizeof(err)), CS_OK);
+    assert_int_equal(cs_scenario_compose(NULL, sets, 7, &text, err, sizeof(err)), CS_OK);
     struct cs_scenario s;
     assert_int_equal(parse(&s, text, err), CS_OK);
     assert_true(s.load.rate_rps == 700);
@@ -406,6 +407,17 @@ static void set_overrides_apply_in_order_and_read_json_or_strings(void **state)
     assert_string_equal(s.name, "my run");
     assert_int_equal(s.service.time.kind, cs_dist_find("constant"));
     assert_true(s.service.time.mean_us == 30);
+    assert_string_equal(s.description, "true"); /* text as typed, not JSON's true */
+    free(text);
+    /* A name that reads as a number is the name as typed, quoted or not. */
+    const char *year[] = {"name=2024"}, *quoted[] = {"name=\"2024\""};
+    assert_int_equal(cs_scenario_compose(NULL, year, 1, &text, err, sizeof(err)), CS_OK);
+    assert_int_equal(parse(&s, text, err), CS_OK);
+    assert_string_equal(s.name, "2024");
+    free(text);
+    assert_int_equal(cs_scenario_compose(NULL, quoted, 1, &text, err, sizeof(err)), CS_OK);
+    assert_int_equal(parse(&s, text, err), CS_OK);
+    assert_string_equal(s.name, "2024");
     free(text);
 }
 

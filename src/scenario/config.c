@@ -1296,6 +1296,13 @@ static int apply_set(cJSON *root, const char *assignment, char *err, size_t errl
         fail(err, errlen, "--set '%s': \\u0000 (a NUL character): no name, value or path holds one", assignment);
         return CS_E_INVALID;
     }
+    /* A key that holds text takes the value as typed: `name=2024` is the
+     * name "2024", not a number it cannot hold (`name="2024"` too). */
+    const struct key *k = find_key(key);
+    if (val && k && k->type == K_STRING && !cJSON_IsString(val)) {
+        cJSON_Delete(val);
+        val = NULL;
+    }
     if (!val)
         val = cJSON_CreateString(valtext);
     if (!val) {
