@@ -360,7 +360,8 @@ static void the_calendar_takes_an_entry_before_the_one_it_found(void **state)
     model_push(&m, 1000001, 3);
     assert_int_equal(model_pop(&m).id, 3);
     model_drain(&m);
-    /* Empty, then one far off: found past a year of buckets. */
+    /* Empty, then entries far apart: those near the end of time are found
+     * past a year of buckets (the search of every bucket's first). */
     model_push(&m, m.last + ((int64_t)1 << 45), 9);
     model_push(&m, INT64_MAX - 1, 8); /* a deadline that is never reached */
     model_push(&m, INT64_MAX - 2, 8);

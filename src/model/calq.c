@@ -150,7 +150,7 @@ static int to_heap(struct cs_calq *q)
 {
     int cap = q->n > 32 ? q->n + q->n / 2 : 64, n = 0;
     struct cs_due *h = malloc((size_t)cap * sizeof(*h));
-    struct cs_calq_entry *v = malloc((size_t)cap * sizeof(*v));
+    struct cs_calq_entry *v = malloc((size_t)(q->n ? q->n : 1) * sizeof(*v));
     if (!h || !v) {
         free(h);
         free(v);

@@ -91,8 +91,6 @@ static void out_of_memory(void)
     MPI_Abort(MPI_COMM_WORLD, 1);
 }
 
-/* --calibrate: what one request costs here, and where the knee will be;
- * with --json, the calibration file a virtual run can load. */
 /* A calibration a stop signal cut short (rank 0): nothing written. */
 static int calibration_stopped(struct cs_results *r, struct cs_results *served)
 {
@@ -102,6 +100,8 @@ static int calibration_stopped(struct cs_results *r, struct cs_results *served)
     return 1;
 }
 
+/* --calibrate: what one request costs here, and where the knee will be;
+ * with --json, the calibration file a virtual run can load. */
 static int calibrate(const struct cs_options *o, const struct cs_scenario *sc, const struct cs_host *host,
                      const struct cs_run_options *ro, int rank, int size)
 {

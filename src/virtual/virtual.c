@@ -530,14 +530,14 @@ static int run_events(struct vrun *v)
             r = s->ready[--s->ready_n];
             s->endpoints[r].flagged = false;
         } else {
+            int kind = (int)((uint32_t)w.id % 4);
+            r = wake_rank(s, w.id);
             if (node) {
                 cs_calq_pop(&s->nodes);
-                look_ahead(v, wake_rank(s, w.id));
+                look_ahead(v, r);
             } else {
                 cs_heap_pop(s->feeders.v, &s->feeders.n);
             }
-            int kind = (int)((uint32_t)w.id % 4);
-            r = wake_rank(s, w.id);
             if (kind != WAKE_EDGE) {
                 if (w.at_ns != s->endpoints[r].due[kind]) { /* a later look moved it */
                     if (kind == WAKE_WORK && w.at_ns == s->endpoints[r].left)

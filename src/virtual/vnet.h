@@ -79,7 +79,7 @@ struct cs_vnet {
     struct cs_vwakes feeders;
     struct cs_calq nodes;
     int64_t now; /* the time of the wake-up being handled */
-    int *ready;  /* ranks to wake at `now`, not through the heap (a stack; their endpoints
+    int *ready;  /* ranks to wake at `now`, not through the queues (a stack; their endpoints
                     are flagged) */
     int ready_n;
     /* Hands a message that arrives at `now` to its receiver at once: a

@@ -98,9 +98,8 @@ grep -q 'incomplete: the file was written while the run was going (running: ' "$
 # a whole one. A kill lands mid-write (its temporary file left behind,
 # counted) now and then (1 of 30 kills in a loop of them by hand): this
 # is a check that a kill at a random time leaves a valid file, not proof
-# of the atomic write, which
-# test_results.c holds (a write that fails part-way leaves the old file
-# whole: a_failed_write_leaves_the_old_file_whole).
+# of the atomic write, which test_results.c holds (a write that fails
+# part-way leaves the old file whole: a_failed_write_leaves_the_old_file_whole).
 torn=0 midwrite=0 tries=$((TRIES * 2))
 for try in $(seq "$tries"); do
     rm -f "$TMP"/w.json*

@@ -280,6 +280,7 @@ static inline void cs_coord_prefetch_reply(const struct cs_coord *c, uint64_t id
     if (s < (uint32_t)c->slots.cap)
         __builtin_prefetch(cs_pool_at(&c->slots, (int)s));
 }
+
 /* Take every message that has arrived by its clock's now, and nothing
  * else (a turn begins with it; a driver takes replies that waited with
  * it): items taken, or <0. */

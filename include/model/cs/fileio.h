@@ -36,8 +36,8 @@ int cs_write_file_atomic(const char *path, const char *text, char *err, size_t e
  * typo in a path does not cost the run: not a directory, not "-" (the
  * convention for standard output elsewhere: it would be a file of that
  * name), and a file can be created beside it (a device or a pipe: yes).
- * CS_OK, or CS_E_INVALID
- * with the reason in err (without the path: the caller names it). */
+ * CS_OK, or CS_E_INVALID with the reason in err (without the path: the
+ * caller names it). */
 int cs_check_writable(const char *path, char *err, size_t errlen);
 
 /* Is path a stream (a device, a pipe, a name of an open file such as
